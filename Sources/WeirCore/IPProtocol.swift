@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+
+/// IANA protocol numbers that Weir decodes, and the names EVE prints for them.
+public enum IPProtocol {
+    public static let icmp: UInt8 = 1
+    public static let igmp: UInt8 = 2
+    public static let tcp: UInt8 = 6
+    public static let udp: UInt8 = 17
+    public static let gre: UInt8 = 47
+    public static let esp: UInt8 = 50
+    public static let ah: UInt8 = 51
+    public static let icmpv6: UInt8 = 58
+    public static let sctp: UInt8 = 132
+
+    /// The EVE `proto` value: Suricata's upper-case name where it has one, else the number.
+    public static func eveName(_ proto: UInt8) -> String {
+        switch proto {
+        case icmp: return "ICMP"
+        case igmp: return "IGMP"
+        case tcp: return "TCP"
+        case udp: return "UDP"
+        case gre: return "GRE"
+        case esp: return "ESP"
+        case ah: return "AH"
+        case icmpv6: return "IPv6-ICMP"
+        case sctp: return "SCTP"
+        case 0: return "HOPOPT"
+        case 4: return "IPv4"
+        case 41: return "IPv6"
+        case 43: return "IPv6-Route"
+        case 44: return "IPv6-Frag"
+        case 59: return "IPv6-NoNxt"
+        case 60: return "IPv6-Opts"
+        default: return String(proto)
+        }
+    }
+}

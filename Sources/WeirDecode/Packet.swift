@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// Capture link types (pcap LINKTYPE_/DLT_ values) that Weir decodes.
+public enum LinkType: Int32, Sendable {
+    /// BSD loopback / NULL: a 4-byte address family in the capturing host's byte order.
+    case null = 0
+    /// Ethernet II, with optional 802.1Q / 802.1ad tags.
+    case ethernet = 1
+    /// Raw IP as DLT_RAW on most systems (12) …
+    case rawDLT12 = 12
+    /// … and as DLT_RAW on OpenBSD (14).
+    case rawDLT14 = 14
+    /// OpenBSD loopback: like NULL but the family is always big-endian.
+    case loop = 108
+    /// Raw IP, LINKTYPE_RAW.
+    case raw = 101
+    /// Linux "cooked" capture v1.
+    case linuxSLL = 113
+    /// Raw IPv4 (LINKTYPE_IPV4).
+    case ipv4 = 228
+    /// Raw IPv6 (LINKTYPE_IPV6).
+    case ipv6 = 229
+    /// Linux "cooked" capture v2.
+    case linuxSLL2 = 276
+}
+
+/// Whether a checksum was checked, and what was found.
+public enum ChecksumState: UInt8, Sendable {
+    /// Not checked (validation off, or the header has no checksum, or the packet is a fragment).
+    case unchecked = 0
+    case valid = 1
+    case invalid = 2
+}
+
+/// One decoded packet: the header fields every later stage needs, as plain values, plus offsets into the
+/// frame for the rest.
+///
+/// A `Packet` does not own the frame bytes: the capture source does, and the frame stays valid only while
+/// the packet is being processed. Offsets are from the first byte of the frame; `-1` means "not present".
+/// The decoder fills a caller-owned `Packet` in place and never allocates.
+public struct Packet: Sendable {
+    /// Capture time.
+    public var timestamp: Timestamp = Timestamp(microseconds: 0)
+    /// Bytes captured (the frame buffer's length).
+    public var captureLength: Int = 0
+    /// Bytes on the wire (pcap `len`); larger than `captureLength` when the capture was truncated by snaplen.
+    public var wireLength: Int = 0
+    /// The link type the frame was decoded as.
+    public var linkType: LinkType = .ethernet
+    /// 1-based position of the packet in its input (Suricata's `pcap_cnt`).
+    public var packetNumber: UInt64 = 0
+
+    // MARK: Layer 2
+    /// Number of VLAN tags seen (0, 1 or 2; more is a `vlan.too_many_layers` event).
+    public var vlanCount: UInt8 = 0
+    /// VLAN ids, outermost first; unused slots are 0.
+    public var vlanIDs: (UInt16, UInt16) = (0, 0)
+
+    // MARK: Layer 3
+    /// 4, 6, or 0 when no IP header was decoded.
+    public var ipVersion: UInt8 = 0
+    /// Offset of the IP header.
+    public var l3Offset: Int = -1
+    public var source: IPAddress = .zeroV4
+    public var destination: IPAddress = .zeroV4
+    /// IPv4 TTL or IPv6 hop limit.
+    public var ttl: UInt8 = 0
+    /// IPv4 TOS byte or IPv6 traffic class.
+    public var tos: UInt8 = 0
+    /// IPv4 identification (or the IPv6 fragment header's identification).
+    public var ipID: UInt32 = 0
+    /// IPv4 header length in bytes (IHL × 4), or the IPv6 fixed header plus extension headers.
+    public var ipHeaderLength: Int = 0
+    /// IPv4 total length / IPv6 payload length + 40, as the header states it.
+    public var ipTotalLength: Int = 0
+    /// IPv4 flag bits as in the header's top three bits: 0x4 reserved, 0x2 DF, 0x1 MF.
+    public var ipFlags: UInt8 = 0
+    /// Fragment offset in bytes.
+    public var fragmentOffset: Int = 0
+    /// True for any fragment (MF set or non-zero offset, or an IPv6 fragment header): no L4 is decoded.
+    public var isFragment: Bool = false
+    /// IPv4 options present, one bit per ``IPv4Option`` raw value.
+    public var ipv4Options: UInt32 = 0
+    /// IPv6 extension headers present, one bit per ``IPv6ExtensionHeader`` raw value.
+    public var ipv6ExtensionHeaders: UInt16 = 0
+    public var ipChecksum: ChecksumState = .unchecked
+
+    // MARK: Layer 4
+    /// The transport protocol number (after IPv6 extension headers); 0 when there is no IP layer.
+    public var l4Protocol: UInt8 = 0
+    /// Offset of the transport header.
+    public var l4Offset: Int = -1
+    /// True when the transport header was fully decoded (ports and flags below are meaningful).
+    public var hasL4: Bool = false
+    public var sourcePort: UInt16 = 0
+    public var destinationPort: UInt16 = 0
+    public var l4Checksum: ChecksumState = .unchecked
+
+    /// TCP flag bits (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80).
+    public var tcpFlags: UInt8 = 0
+    public var tcpSequence: UInt32 = 0
+    public var tcpAcknowledgement: UInt32 = 0
+    public var tcpWindow: UInt16 = 0
+    public var tcpHeaderLength: Int = 0
+    public var tcpOptions: TCPOptions = TCPOptions()
+
+    public var icmpType: UInt8 = 0
+    public var icmpCode: UInt8 = 0
+    /// ICMP echo/timestamp/… identifier and sequence, when the type carries them.
+    public var icmpID: UInt16 = 0
+    public var icmpSequence: UInt16 = 0
+    /// True when the ICMP type carries an identifier and sequence number.
+    public var icmpHasIDAndSequence: Bool = false
+
+    // MARK: Payload
+    /// Offset of the application payload (after the transport header), or of the IP payload for fragments
+    /// and unknown protocols.
+    public var payloadOffset: Int = 0
+    /// Payload length in captured bytes.
+    public var payloadLength: Int = 0
+
+    // MARK: Anomalies
+    /// Decode events raised for this packet.
+    public var events: DecodeEventSet = DecodeEventSet()
+    /// True when the packet could not be decoded far enough to be usable (Suricata's `decoder.invalid`).
+    public var isInvalid: Bool = false
+
+    public init() {}
+
+    /// Clears every field so the value can be reused for the next frame.
+    @inlinable
+    public mutating func reset() { self = Packet() }
+
+    /// True for TCP packets whose header was decoded.
+    @inlinable public var isTCP: Bool { self.hasL4 && self.l4Protocol == IPProtocol.tcp }
+    /// True for UDP packets whose header was decoded.
+    @inlinable public var isUDP: Bool { self.hasL4 && self.l4Protocol == IPProtocol.udp }
+}
+
+/// TCP options the engine uses (RFC 9293, RFC 7323, RFC 2018).
+public struct TCPOptions: Sendable, Equatable {
+    public var mss: UInt16? = nil
+    public var windowScale: UInt8? = nil
+    public var sackPermitted: Bool = false
+    public var hasSACK: Bool = false
+    public var timestampValue: UInt32? = nil
+    public var timestampEcho: UInt32? = nil
+    public init() {}
+}
+
+/// A fixed-size set of ``DecodeEvent``s: 256 bits inline, no allocation.
+public struct DecodeEventSet: Sendable, Equatable {
+    @usableFromInline var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public init() {}
+
+    @inlinable
+    public mutating func insert(_ event: DecodeEvent) {
+        let bit = UInt64(1) << UInt64(event.rawValue & 63)
+        switch event.rawValue >> 6 {
+        case 0: self.words.0 |= bit
+        case 1: self.words.1 |= bit
+        case 2: self.words.2 |= bit
+        default: self.words.3 |= bit
+        }
+    }
+
+    @inlinable
+    public func contains(_ event: DecodeEvent) -> Bool {
+        let bit = UInt64(1) << UInt64(event.rawValue & 63)
+        switch event.rawValue >> 6 {
+        case 0: return self.words.0 & bit != 0
+        case 1: return self.words.1 & bit != 0
+        case 2: return self.words.2 & bit != 0
+        default: return self.words.3 & bit != 0
+        }
+    }
+
+    @inlinable
+    public var isEmpty: Bool { self.words.0 | self.words.1 | self.words.2 | self.words.3 == 0 }
+
+    /// The events in raw-value order.
+    public var elements: [DecodeEvent] {
+        var out: [DecodeEvent] = []
+        for raw in 0..<256 {
+            if let e = DecodeEvent(rawValue: UInt8(raw)), self.contains(e) { out.append(e) }
+        }
+        return out
+    }
+
+    public static func == (a: DecodeEventSet, b: DecodeEventSet) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+}

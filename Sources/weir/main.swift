@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: MIT
+import WeirRuntime
+
+print("weir: \(WeirRuntimeModule.name)")

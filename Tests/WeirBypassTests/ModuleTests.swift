@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirBypass
+
+@Test func moduleIsNamed() {
+    #expect(WeirBypassModule.name == "WeirBypass")
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirCapture
+
+@Test func moduleIsNamed() {
+    #expect(WeirCaptureModule.name == "WeirCapture")
+}

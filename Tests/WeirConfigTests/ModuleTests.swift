@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirConfig
+
+@Test func moduleIsNamed() {
+    #expect(WeirConfigModule.name == "WeirConfig")
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirDetect
+
+@Test func moduleIsNamed() {
+    #expect(WeirDetectModule.name == "WeirDetect")
+}

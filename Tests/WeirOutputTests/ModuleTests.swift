@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirOutput
+
+@Test func moduleIsNamed() {
+    #expect(WeirOutputModule.name == "WeirOutput")
+}

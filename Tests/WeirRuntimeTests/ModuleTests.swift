@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirRuntime
+
+@Test func moduleIsNamed() {
+    #expect(WeirRuntimeModule.name == "WeirRuntime")
+}
