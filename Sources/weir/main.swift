@@ -1,4 +1,0 @@
-// SPDX-License-Identifier: MIT
-import WeirRuntime
-
-print("weir: \(WeirRuntimeModule.name)")
