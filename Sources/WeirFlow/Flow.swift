@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// The flow's life stage as EVE prints it in `flow.state`.
+public enum FlowState: UInt8, Sendable {
+    /// Traffic seen in one direction only, or a TCP handshake not yet complete.
+    case new
+    /// Traffic in both directions, or a completed (or picked-up) TCP session.
+    case established
+    /// A TCP session that ended with FIN or RST.
+    case closed
+    /// Handed to the kernel bypass: packets no longer reach user space.
+    case bypassed
+
+    /// EVE's spelling.
+    public var eveName: String {
+        switch self {
+        case .new: return "new"
+        case .established: return "established"
+        case .closed: return "closed"
+        case .bypassed: return "bypassed"
+        }
+    }
+}
+
+/// TCP session state, RFC 9293 section 3.3.2 names, as EVE prints them in `tcp.state`.
+public enum TCPState: UInt8, Sendable {
+    /// No session: the flow is not tracked (for example a mid-stream pickup with `stream.midstream` off).
+    case none
+    case synSent
+    case synReceived
+    case established
+    case finWait1
+    case finWait2
+    case closeWait
+    case closing
+    case lastAck
+    case timeWait
+    case closed
+
+    /// EVE's spelling (Suricata's `syn_sent`, `established`, …).
+    public var eveName: String {
+        switch self {
+        case .none: return "none"
+        case .synSent: return "syn_sent"
+        case .synReceived: return "syn_recv"
+        case .established: return "established"
+        case .finWait1: return "fin_wait1"
+        case .finWait2: return "fin_wait2"
+        case .closeWait: return "close_wait"
+        case .closing: return "closing"
+        case .lastAck: return "last_ack"
+        case .timeWait: return "time_wait"
+        case .closed: return "closed"
+        }
+    }
+}
+
+/// Why a flow record was written.
+public enum FlowEndReason: UInt8, Sendable {
+    /// Idle for longer than its state's timeout.
+    case timeout
+    /// Evicted early to stay under the flow memory cap.
+    case forced
+    /// Still alive at the end of the input or at exit.
+    case shutdown
+
+    /// EVE's spelling in `flow.reason`.
+    public var eveName: String {
+        switch self {
+        case .timeout: return "timeout"
+        case .forced: return "forced"
+        case .shutdown: return "shutdown"
+        }
+    }
+}
+
+/// One bidirectional flow and its counters. Lives in a ``FlowTable`` slot.
+///
+/// "Client" is the side that opened the conversation: the sender of a TCP SYN, the receiver of a SYN/ACK seen
+/// first, otherwise the sender of the first packet. `toServer` counters count client-to-server packets.
+public struct Flow: Sendable {
+    public var key: FlowKey
+    /// A 51-bit id derived from the key and the start time: the same input always gives the same ids.
+    public var flowID: UInt64
+    public var start: Timestamp
+    public var last: Timestamp
+    /// True when the key's `first` endpoint is the client.
+    public var clientIsFirst: Bool
+    public var packetsToServer: UInt64 = 0
+    public var packetsToClient: UInt64 = 0
+    public var bytesToServer: UInt64 = 0
+    public var bytesToClient: UInt64 = 0
+    public var state: FlowState = .new
+    public var tcpState: TCPState = .none
+    /// TCP flags seen from the client, from the server, and in either direction.
+    public var tcpFlagsToServer: UInt8 = 0
+    public var tcpFlagsToClient: UInt8 = 0
+    /// True once a TCP session was picked up without seeing its handshake (`stream.midstream`).
+    public var isMidstream: Bool = false
+    /// True when at least one alert was raised on this flow.
+    public var alerted: Bool = false
+    /// TCP FINs seen from client and server.
+    public var finFromClient: Bool = false
+    public var finFromServer: Bool = false
+
+    /// The client's address and port.
+    public var clientAddress: IPAddress { self.clientIsFirst ? self.key.firstAddress : self.key.secondAddress }
+    public var clientPort: UInt16 { self.clientIsFirst ? self.key.firstPort : self.key.secondPort }
+    /// The server's address and port.
+    public var serverAddress: IPAddress { self.clientIsFirst ? self.key.secondAddress : self.key.firstAddress }
+    public var serverPort: UInt16 { self.clientIsFirst ? self.key.secondPort : self.key.firstPort }
+
+    /// True when traffic was seen in both directions.
+    public var isBidirectional: Bool { self.packetsToServer > 0 && self.packetsToClient > 0 }
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+import WeirDecode
+
+/// Counters the flow table keeps, printed under `flow.*` and `tcp.*` in EVE stats.
+public struct FlowStatistics: Sendable, Equatable {
+    public var total: UInt64 = 0
+    public var tcp: UInt64 = 0
+    public var udp: UInt64 = 0
+    public var icmpv4: UInt64 = 0
+    public var icmpv6: UInt64 = 0
+    public var other: UInt64 = 0
+    /// Flows ended by timeout, per state at expiry.
+    public var timeoutNew: UInt64 = 0
+    public var timeoutEstablished: UInt64 = 0
+    public var timeoutClosed: UInt64 = 0
+    /// Times the table reached its cap and entered emergency mode.
+    public var emergencyModeEntered: UInt64 = 0
+    /// Flows evicted early to make room (written with reason `forced`).
+    public var evicted: UInt64 = 0
+    /// Most flows alive at once.
+    public var peakActive: UInt64 = 0
+    /// TCP session counters.
+    public var tcpSessions: UInt64 = 0
+    public var tcpSyn: UInt64 = 0
+    public var tcpSynAck: UInt64 = 0
+    public var tcpRst: UInt64 = 0
+    public var tcpMidstreamPickups: UInt64 = 0
+    /// TCP packets of flows that are not tracked (no handshake seen and `stream.midstream` off).
+    public var tcpNoSession: UInt64 = 0
+
+    public init() {}
+
+    /// The counters as (dotted EVE stats name, value) pairs, Suricata's names where Suricata has them.
+    public var namedValues: [(String, UInt64)] {
+        [
+            ("flow.total", self.total), ("flow.tcp", self.tcp), ("flow.udp", self.udp),
+            ("flow.icmpv4", self.icmpv4), ("flow.icmpv6", self.icmpv6), ("flow.other", self.other),
+            ("flow.emerg_mode_entered", self.emergencyModeEntered), ("flow.evicted", self.evicted),
+            ("flow.peak_active", self.peakActive),
+            ("flow.mgr.new_pruned", self.timeoutNew), ("flow.mgr.est_pruned", self.timeoutEstablished),
+            ("flow.mgr.closed_pruned", self.timeoutClosed),
+            ("tcp.sessions", self.tcpSessions), ("tcp.syn", self.tcpSyn), ("tcp.synack", self.tcpSynAck),
+            ("tcp.rst", self.tcpRst), ("tcp.midstream_pickups", self.tcpMidstreamPickups),
+            ("tcp.no_session", self.tcpNoSession),
+        ]
+    }
+}
+
+/// A flow's slot in the table and the packet's direction within it.
+public struct FlowHandle: Sendable, Equatable {
+    /// Index into ``FlowTable`` storage; valid until the flow is removed.
+    public var slot: Int32
+    /// True when the packet travels client → server.
+    public var toServer: Bool
+}
+
+/// Bidirectional flows keyed by ``FlowKey``: an open-addressed hash index over preallocated slots.
+///
+/// The table runs on packet time: ``expire(now:emit:)`` ends idle flows, ``flush(emit:)`` ends the rest.
+/// When ``FlowSettings/maxFlows`` flows are alive, the table first expires with emergency timeouts and then,
+/// if still full, evicts the least recently seen flow; both are counted. Lookups and updates do not allocate
+/// once the table has grown to its working size.
+public struct FlowTable {
+    public private(set) var settings: FlowSettings
+    public private(set) var statistics = FlowStatistics()
+    /// Live flows are in `storage[slot]` where `occupied[slot]` is true.
+    @usableFromInline var storage: [Flow] = []
+    @usableFromInline var occupied: [Bool] = []
+    @usableFromInline var freeSlots: [Int32] = []
+    /// Linear-probing index: slot number or -1; its count is a power of two ≥ 2 × live flows.
+    @usableFromInline var buckets: [Int32]
+    @usableFromInline var bucketMask: Int
+    public private(set) var activeCount = 0
+    private var emergency = false
+
+    public init(settings: FlowSettings = FlowSettings()) {
+        self.settings = settings
+        var size = 1024
+        while size < max(settings.hashSize, 16) * 2 && size < (1 << 26) { size <<= 1 }
+        self.buckets = [Int32](repeating: -1, count: size)
+        self.bucketMask = size - 1
+    }
+
+    /// The flow in `slot`.
+    public subscript(slot: Int32) -> Flow {
+        get { self.storage[Int(slot)] }
+        _modify { yield &self.storage[Int(slot)] }
+    }
+
+    @inlinable
+    static func hash(_ k: FlowKey) -> UInt64 {
+        var h = k.firstAddress.low &* 0x9E37_79B9_7F4A_7C15
+        h ^= k.firstAddress.high &+ (h >> 29)
+        h = (h ^ k.secondAddress.low) &* 0xBF58_476D_1CE4_E5B9
+        h ^= k.secondAddress.high &+ (h >> 31)
+        h = (h ^ (UInt64(k.firstPort) << 32 | UInt64(k.secondPort) << 16 | UInt64(k.proto))) &* 0x94D0_49BB_1331_11EB
+        h ^= UInt64(k.vlan0) << 12 | UInt64(k.vlan1) << 40
+        return h ^ (h >> 32)
+    }
+
+    /// Finds the bucket holding `key`, or the empty bucket where it would go.
+    @inlinable
+    func findBucket(_ key: FlowKey, hash: UInt64) -> (bucket: Int, found: Bool) {
+        var b = Int(truncatingIfNeeded: hash) & self.bucketMask
+        while true {
+            let slot = self.buckets[b]
+            if slot < 0 { return (b, false) }
+            if self.storage[Int(slot)].key == key { return (b, true) }
+            b = (b + 1) & self.bucketMask
+        }
+    }
+
+    /// Looks up the packet's flow, creating it when new, and accounts the packet to it (counters, TCP state).
+    ///
+    /// - Returns: the flow's handle, or `nil` for packets without an IP layer.
+    public mutating func process(_ packet: Packet, emit: (inout Flow, FlowEndReason) -> Void) -> FlowHandle? {
+        guard packet.ipVersion != 0 else { return nil }
+        let (key, sourceIsFirst) = FlowKey.make(for: packet)
+        let h = FlowTable.hash(key)
+        var (bucket, found) = self.findBucket(key, hash: h)
+        let slot: Int32
+        if found {
+            slot = self.buckets[bucket]
+        } else {
+            if self.activeCount >= self.settings.maxFlows {
+                self.makeRoom(now: packet.timestamp, emit: emit)
+                bucket = self.findBucket(key, hash: h).bucket
+            }
+            slot = self.insert(key: key, packet: packet, sourceIsFirst: sourceIsFirst, hash: h, bucket: bucket)
+        }
+        let toServer = self.storage[Int(slot)].clientIsFirst == sourceIsFirst
+        self.account(packet, slot: slot, toServer: toServer)
+        return FlowHandle(slot: slot, toServer: toServer)
+    }
+
+    private mutating func insert(key: FlowKey, packet: Packet, sourceIsFirst: Bool, hash: UInt64, bucket: Int)
+        -> Int32
+    {
+        // The client is the SYN's sender; a SYN/ACK seen first means its receiver is the client.
+        var sourceIsClient = true
+        if packet.isTCP && packet.tcpFlags & 0x12 == 0x12 { sourceIsClient = false }
+        let flow = Flow(
+            key: key,
+            flowID: FlowTable.flowID(hash: hash, start: packet.timestamp),
+            start: packet.timestamp,
+            last: packet.timestamp,
+            clientIsFirst: sourceIsClient == sourceIsFirst
+        )
+        let slot: Int32
+        if let reused = self.freeSlots.popLast() {
+            slot = reused
+            self.storage[Int(slot)] = flow
+            self.occupied[Int(slot)] = true
+        } else {
+            slot = Int32(self.storage.count)
+            self.storage.append(flow)
+            self.occupied.append(true)
+        }
+        self.buckets[bucket] = slot
+        self.activeCount += 1
+        if UInt64(self.activeCount) > self.statistics.peakActive { self.statistics.peakActive = UInt64(self.activeCount) }
+        self.statistics.total += 1
+        switch key.proto {
+        case IPProtocol.tcp: self.statistics.tcp += 1
+        case IPProtocol.udp: self.statistics.udp += 1
+        case IPProtocol.icmp: self.statistics.icmpv4 += 1
+        case IPProtocol.icmpv6: self.statistics.icmpv6 += 1
+        default: self.statistics.other += 1
+        }
+        if self.activeCount * 2 > self.buckets.count { self.growIndex() }
+        return slot
+    }
+
+    /// A 51-bit id (small enough for JSON tools that read numbers as doubles), never zero.
+    @inlinable
+    static func flowID(hash: UInt64, start: Timestamp) -> UInt64 {
+        var x = hash ^ UInt64(bitPattern: start.microseconds) &* 0xD6E8_FEB8_6659_FD93
+        x ^= x >> 32
+        x = x &* 0xD6E8_FEB8_6659_FD93
+        x ^= x >> 29
+        let id = x & ((1 << 51) - 1)
+        return id == 0 ? 1 : id
+    }
+
+    private mutating func growIndex() {
+        let size = self.buckets.count * 2
+        self.buckets = [Int32](repeating: -1, count: size)
+        self.bucketMask = size - 1
+        for slot in 0..<self.storage.count where self.occupied[slot] {
+            var b = Int(truncatingIfNeeded: FlowTable.hash(self.storage[slot].key)) & self.bucketMask
+            while self.buckets[b] >= 0 { b = (b + 1) & self.bucketMask }
+            self.buckets[b] = Int32(slot)
+        }
+    }
+
+    private mutating func account(_ packet: Packet, slot: Int32, toServer: Bool) {
+        let s = Int(slot)
+        if packet.timestamp > self.storage[s].last { self.storage[s].last = packet.timestamp }
+        let bytes = UInt64(packet.wireLength)
+        if toServer {
+            self.storage[s].packetsToServer += 1
+            self.storage[s].bytesToServer += bytes
+        } else {
+            self.storage[s].packetsToClient += 1
+            self.storage[s].bytesToClient += bytes
+        }
+        if packet.isTCP {
+            self.trackTCP(packet, slot: s, toServer: toServer)
+        } else if self.storage[s].state == .new && self.storage[s].isBidirectional {
+            self.storage[s].state = .established
+        }
+    }
+
+    /// A compact TCP state machine after RFC 9293 §3.3.2, enough to classify flows and pick timeouts; the stream
+    /// engine refines sequence tracking on top of it.
+    private mutating func trackTCP(_ packet: Packet, slot s: Int, toServer: Bool) {
+        let flags = packet.tcpFlags
+        let syn = flags & 0x02 != 0
+        let ack = flags & 0x10 != 0
+        let fin = flags & 0x01 != 0
+        let rst = flags & 0x04 != 0
+        if toServer {
+            self.storage[s].tcpFlagsToServer |= flags
+        } else {
+            self.storage[s].tcpFlagsToClient |= flags
+        }
+        if syn && !ack { self.statistics.tcpSyn += 1 }
+        if syn && ack { self.statistics.tcpSynAck += 1 }
+        if rst { self.statistics.tcpRst += 1 }
+
+        var state = self.storage[s].tcpState
+        switch state {
+        case .none:
+            if syn && !ack && toServer {
+                state = .synSent
+                self.statistics.tcpSessions += 1
+            } else if syn && ack && !toServer && self.settings.midstream {
+                // Handshake's first packet missed: pick up from the SYN/ACK.
+                state = .synReceived
+                self.storage[s].isMidstream = true
+                self.statistics.tcpSessions += 1
+                self.statistics.tcpMidstreamPickups += 1
+            } else if !syn && !rst && self.settings.midstream {
+                state = .established
+                self.storage[s].isMidstream = true
+                self.statistics.tcpSessions += 1
+                self.statistics.tcpMidstreamPickups += 1
+            } else {
+                self.statistics.tcpNoSession += 1
+            }
+        case .synSent:
+            if syn && ack && !toServer {
+                state = .synReceived
+            } else if self.settings.asyncOneside && ack && !syn && toServer {
+                state = .established
+            }
+        case .synReceived:
+            if ack && !syn && toServer { state = .established }
+            if ack && !syn && !toServer && self.settings.asyncOneside { state = .established }
+        case .established:
+            if fin { state = toServer ? .finWait1 : .closeWait }
+        case .finWait1:
+            if fin && !toServer {
+                state = ack ? .timeWait : .closing
+            } else if ack && !toServer {
+                state = .finWait2
+            }
+        case .finWait2:
+            if fin && !toServer { state = .timeWait }
+        case .closeWait:
+            if fin && toServer { state = .lastAck }
+        case .closing:
+            if ack { state = .timeWait }
+        case .lastAck:
+            if ack && !toServer { state = .closed }
+        case .timeWait:
+            if ack { state = .closed }
+        case .closed:
+            break
+        }
+        if rst && state != .none { state = .closed }
+        if fin {
+            if toServer { self.storage[s].finFromClient = true } else { self.storage[s].finFromServer = true }
+        }
+        self.storage[s].tcpState = state
+        if self.storage[s].state != .bypassed {
+            switch state {
+            case .none, .synSent, .synReceived: break
+            case .established, .finWait1, .finWait2, .closeWait, .closing, .lastAck:
+                self.storage[s].state = .established
+            case .timeWait, .closed:
+                self.storage[s].state = .closed
+            }
+        }
+    }
+
+    /// Ends every flow idle past its timeout at packet time `now`.
+    public mutating func expire(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        for slot in 0..<self.storage.count where self.occupied[slot] {
+            let flow = self.storage[slot]
+            let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: self.emergency)
+            if now.microseconds - flow.last.microseconds > timeout * 1_000_000 {
+                switch flow.state {
+                case .new: self.statistics.timeoutNew += 1
+                case .established, .bypassed: self.statistics.timeoutEstablished += 1
+                case .closed: self.statistics.timeoutClosed += 1
+                }
+                self.remove(slot: Int32(slot), reason: .timeout, emit: emit)
+            }
+        }
+        if self.emergency && self.activeCount * 10 < self.settings.maxFlows * 7 { self.emergency = false }
+    }
+
+    /// Ends every flow still alive (end of input or shutdown).
+    public mutating func flush(emit: (inout Flow, FlowEndReason) -> Void) {
+        for slot in 0..<self.storage.count where self.occupied[slot] {
+            self.remove(slot: Int32(slot), reason: .shutdown, emit: emit)
+        }
+    }
+
+    private mutating func makeRoom(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        if !self.emergency {
+            self.emergency = true
+            self.statistics.emergencyModeEntered += 1
+        }
+        self.expire(now: now, emit: emit)
+        if self.activeCount < self.settings.maxFlows { return }
+        // Still full: evict the least recently seen flow.
+        var oldest = -1
+        for slot in 0..<self.storage.count where self.occupied[slot] {
+            if oldest < 0 || self.storage[slot].last < self.storage[oldest].last { oldest = slot }
+        }
+        if oldest >= 0 {
+            self.statistics.evicted += 1
+            self.remove(slot: Int32(oldest), reason: .forced, emit: emit)
+        }
+    }
+
+    /// Removes the flow in `slot`, handing it to `emit` first.
+    public mutating func remove(slot: Int32, reason: FlowEndReason, emit: (inout Flow, FlowEndReason) -> Void) {
+        let s = Int(slot)
+        guard s < self.occupied.count, self.occupied[s] else { return }
+        emit(&self.storage[s], reason)
+        let (bucket, found) = self.findBucket(self.storage[s].key, hash: FlowTable.hash(self.storage[s].key))
+        if found { self.deleteBucket(bucket) }
+        self.occupied[s] = false
+        self.freeSlots.append(slot)
+        self.activeCount -= 1
+    }
+
+    /// Backward-shift deletion keeps linear probing correct without tombstones.
+    private mutating func deleteBucket(_ start: Int) {
+        var hole = start
+        var b = (start + 1) & self.bucketMask
+        self.buckets[hole] = -1
+        while self.buckets[b] >= 0 {
+            let slot = self.buckets[b]
+            let home = Int(truncatingIfNeeded: FlowTable.hash(self.storage[Int(slot)].key)) & self.bucketMask
+            // Move the entry into the hole if its home position does not lie cyclically in (hole, b].
+            let distanceToB = (b - home) & self.bucketMask
+            let distanceToHole = (hole - home) & self.bucketMask
+            if distanceToHole < distanceToB {
+                self.buckets[hole] = slot
+                self.buckets[b] = -1
+                hole = b
+            }
+            b = (b + 1) & self.bucketMask
+        }
+    }
+
+    /// Calls `body` for each live flow.
+    public func forEach(_ body: (Flow) -> Void) {
+        for slot in 0..<self.storage.count where self.occupied[slot] { body(self.storage[slot]) }
+    }
+}

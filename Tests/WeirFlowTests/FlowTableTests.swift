@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirCore
+import WeirDecode
+import WeirFlow
+
+private func packet(
+    _ s: String, _ sp: UInt16, _ d: String, _ dp: UInt16, proto: UInt8 = IPProtocol.tcp, flags: UInt8 = 0,
+    t: Int64 = 0, len: Int = 60
+) -> Packet {
+    var p = Packet()
+    p.ipVersion = 4
+    p.source = IPAddress(s)!
+    p.destination = IPAddress(d)!
+    p.l4Protocol = proto
+    p.hasL4 = true
+    p.sourcePort = sp
+    p.destinationPort = dp
+    p.tcpFlags = flags
+    p.timestamp = Timestamp(seconds: t, microseconds: 0)
+    p.wireLength = len
+    return p
+}
+
+private let SYN: UInt8 = 0x02
+private let SYNACK: UInt8 = 0x12
+private let ACK: UInt8 = 0x10
+private let FINACK: UInt8 = 0x11
+private let RST: UInt8 = 0x04
+
+private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
+
+@Suite struct FlowTableTests {
+    @Test func handshakeSetsDirectionAndEstablishes() throws {
+        var table = FlowTable()
+        var ended: [Flow] = []
+        let emit: (inout Flow, FlowEndReason) -> Void = { f, _ in ended.append(f) }
+        let h1 = try handle(table.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: SYN), emit: emit))
+        let h2 = try handle(table.process(packet("10.0.0.1", 80, "10.0.0.9", 40000, flags: SYNACK), emit: emit))
+        let h3 = try handle(table.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: ACK), emit: emit))
+        #expect(h1.slot == h2.slot && h2.slot == h3.slot)
+        #expect(h1.toServer && !h2.toServer && h3.toServer)
+        let flow = table[h1.slot]
+        #expect(flow.clientAddress == IPAddress("10.0.0.9"))
+        #expect(flow.serverPort == 80)
+        #expect(flow.tcpState == .established)
+        #expect(flow.state == .established)
+        #expect(flow.packetsToServer == 2 && flow.packetsToClient == 1)
+        #expect(flow.bytesToServer == 120)
+        #expect(table.statistics.tcpSessions == 1)
+        #expect(ended.isEmpty)
+    }
+
+    @Test func synAckFirstMakesReceiverTheClient() throws {
+        var table = FlowTable(settings: FlowSettings(midstream: true))
+        let h = try handle(table.process(packet("10.0.0.1", 80, "10.0.0.9", 40000, flags: SYNACK), emit: { _, _ in }))
+        #expect(!h.toServer)
+        #expect(table[h.slot].clientAddress == IPAddress("10.0.0.9"))
+        #expect(table[h.slot].isMidstream)
+    }
+
+    @Test func midstreamOffLeavesSessionUntracked() throws {
+        var table = FlowTable()
+        let h = try handle(table.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: ACK), emit: { _, _ in }))
+        #expect(table[h.slot].tcpState == .none)
+        #expect(table[h.slot].state == .new)
+        #expect(table.statistics.tcpNoSession == 1)
+        var on = FlowTable(settings: FlowSettings(midstream: true))
+        let h2 = try handle(on.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: ACK), emit: { _, _ in }))
+        #expect(on[h2.slot].tcpState == .established)
+        #expect(on.statistics.tcpMidstreamPickups == 1)
+    }
+
+    @Test func finExchangeAndResetClose() throws {
+        var table = FlowTable()
+        let e: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        let c = ("10.0.0.9", UInt16(40000))
+        let s = ("10.0.0.1", UInt16(80))
+        _ = table.process(packet(c.0, c.1, s.0, s.1, flags: SYN), emit: e)
+        _ = table.process(packet(s.0, s.1, c.0, c.1, flags: SYNACK), emit: e)
+        _ = table.process(packet(c.0, c.1, s.0, s.1, flags: ACK), emit: e)
+        _ = table.process(packet(c.0, c.1, s.0, s.1, flags: FINACK), emit: e)
+        let h = try handle(table.process(packet(s.0, s.1, c.0, c.1, flags: FINACK), emit: e))
+        #expect(table[h.slot].tcpState == .timeWait)
+        _ = table.process(packet(c.0, c.1, s.0, s.1, flags: ACK), emit: e)
+        #expect(table[h.slot].tcpState == .closed)
+        #expect(table[h.slot].state == .closed)
+
+        var t2 = FlowTable()
+        _ = t2.process(packet(c.0, c.1, s.0, s.1, flags: SYN), emit: e)
+        let r = try handle(t2.process(packet(s.0, s.1, c.0, c.1, flags: RST), emit: e))
+        #expect(t2[r.slot].tcpState == .closed)
+        #expect(t2.statistics.tcpRst == 1)
+    }
+
+    @Test func udpBecomesEstablishedWithReplies() throws {
+        var table = FlowTable()
+        let e: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        let h = try handle(table.process(packet("10.0.0.9", 5353, "10.0.0.1", 53, proto: IPProtocol.udp), emit: e))
+        #expect(table[h.slot].state == .new)
+        _ = table.process(packet("10.0.0.1", 53, "10.0.0.9", 5353, proto: IPProtocol.udp), emit: e)
+        #expect(table[h.slot].state == .established)
+    }
+
+    @Test func timeoutsFollowStateAndProtocol() {
+        var table = FlowTable()
+        var reasons: [FlowEndReason] = []
+        let e: (inout Flow, FlowEndReason) -> Void = { _, r in reasons.append(r) }
+        _ = table.process(packet("10.0.0.9", 1, "10.0.0.1", 2, proto: IPProtocol.udp, t: 0), emit: e)  // new: 30 s
+        _ = table.process(packet("10.0.0.9", 3, "10.0.0.1", 4, flags: SYN, t: 0), emit: e)  // tcp new: 60 s
+        table.expire(now: Timestamp(seconds: 30, microseconds: 0), emit: e)
+        #expect(table.activeCount == 2)
+        table.expire(now: Timestamp(seconds: 31, microseconds: 0), emit: e)
+        #expect(table.activeCount == 1)
+        table.expire(now: Timestamp(seconds: 61, microseconds: 0), emit: e)
+        #expect(table.activeCount == 0)
+        #expect(reasons == [.timeout, .timeout])
+        #expect(table.statistics.timeoutNew == 2)
+    }
+
+    @Test func capEvictsAndCounts() {
+        var table = FlowTable(settings: FlowSettings(maxFlows: 8, hashSize: 8))
+        var forced = 0
+        let e: (inout Flow, FlowEndReason) -> Void = { _, r in if r == .forced { forced += 1 } }
+        for i in 0..<20 {
+            _ = table.process(packet("10.0.0.9", UInt16(1000 + i), "10.0.0.1", 80, flags: SYN, t: 0), emit: e)
+        }
+        #expect(table.activeCount == 8)
+        #expect(forced == 12)
+        #expect(table.statistics.evicted == 12)
+        #expect(table.statistics.emergencyModeEntered >= 1)
+    }
+
+    /// Random inserts and removals against a dictionary model: the index never loses or confuses a flow.
+    @Test func indexMatchesModelUnderChurn() throws {
+        var table = FlowTable(settings: FlowSettings(maxFlows: 100_000, hashSize: 16))
+        var model: [FlowKey: Int32] = [:]
+        var rng = SystemRandomNumberGenerator()
+        var live: [(String, UInt16)] = []
+        for step in 0..<5000 {
+            if live.isEmpty || Int.random(in: 0..<3, using: &rng) > 0 {
+                let addr = "10.\(Int.random(in: 0..<4, using: &rng)).0.\(Int.random(in: 1..<200, using: &rng))"
+                let port = UInt16.random(in: 1..<400, using: &rng)
+                let p = packet(addr, port, "192.168.0.1", 443, proto: IPProtocol.udp, t: Int64(step))
+                let h = try handle(table.process(p, emit: { _, _ in }))
+                let key = FlowKey.make(for: p).key
+                if let existing = model[key] { #expect(existing == h.slot) } else { live.append((addr, port)) }
+                model[key] = h.slot
+            } else {
+                let victim = live.remove(at: Int.random(in: 0..<live.count, using: &rng))
+                let key = FlowKey.make(for: packet(victim.0, victim.1, "192.168.0.1", 443, proto: IPProtocol.udp)).key
+                let removed = model.removeValue(forKey: key)
+                let slot = try #require(removed)
+                table.remove(slot: slot, reason: .forced, emit: { _, _ in })
+            }
+            #expect(table.activeCount == model.count)
+        }
+        for (key, slot) in model {
+            let stored = table[slot].key
+            #expect(stored == key)
+        }
+    }
+
+    @Test func flowIDIsStableAndBounded() throws {
+        var a = FlowTable()
+        var b = FlowTable()
+        let p = packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: SYN, t: 1_700_000_000)
+        let ha = try handle(a.process(p, emit: { _, _ in }))
+        let hb = try handle(b.process(p, emit: { _, _ in }))
+        #expect(a[ha.slot].flowID == b[hb.slot].flowID)
+        #expect(a[ha.slot].flowID < (1 << 51) && a[ha.slot].flowID > 0)
+    }
+}
+
+@Suite struct FlowEmergencyTests {
+    /// At the cap the table first applies emergency timeouts (TCP new: 5 s), and only then forces evictions.
+    @Test func emergencyTimeoutsComeBeforeForcedEviction() {
+        var table = FlowTable(settings: FlowSettings(maxFlows: 4, hashSize: 8))
+        var reasons: [FlowEndReason] = []
+        let e: (inout Flow, FlowEndReason) -> Void = { _, r in reasons.append(r) }
+        for i in 0..<4 {
+            _ = table.process(packet("10.0.0.9", UInt16(1000 + i), "10.0.0.1", 80, flags: SYN, t: 0), emit: e)
+        }
+        _ = table.process(packet("10.0.0.9", 2000, "10.0.0.1", 80, flags: SYN, t: 6), emit: e)
+        #expect(reasons == [.timeout, .timeout, .timeout, .timeout])
+        #expect(table.activeCount == 1)
+        #expect(table.statistics.evicted == 0)
+    }
+}
