@@ -92,11 +92,11 @@ RAW = {
 
 def swift_array(name: str, data: bytes) -> str:
     lines = [f"    /// {len(data)} bytes.", f"    static let {name}: [UInt8] = ["]
-    for off in range(0, len(data), 16):
-        chunk = data[off:off + 16]
+    for off in range(0, len(data), 12):
+        chunk = data[off:off + 12]
         hexes = ", ".join(f"0x{b:02x}" for b in chunk)
         ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"        {hexes},{' ' * (6 * (16 - len(chunk)))}  // {off:04x}  {ascii_}")
+        lines.append(f"        {hexes},{' ' * (6 * (12 - len(chunk)))}  // {off:04x}  {ascii_}")
     lines.append("    ]")
     return "\n".join(lines)
 

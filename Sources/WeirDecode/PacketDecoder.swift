@@ -157,7 +157,9 @@ public struct PacketDecoder: Sendable {
         self.decodeNetworkLayer(frame.be16(0), frame, offset: 20, length: length - 20, into: &packet)
     }
 
-    /// BSD loopback: a 4-byte address family. For NULL it is in the capturing host's byte order, so both orders
+    /// BSD loopback: a 4-byte address family, then IP.
+    ///
+    /// For NULL the family is in the capturing host's byte order, so both orders
     /// are accepted (a value above 0xffff must be the other order); for LOOP it is always big-endian.
     mutating func decodeNull(
         _ frame: UnsafeRawBufferPointer,
@@ -287,13 +289,19 @@ extension UnsafeRawBufferPointer {
 
     /// A big-endian 16-bit value at `offset`; the caller has checked `offset + 2 <= count`.
     @inline(__always)
-    func be16(_ offset: Int) -> UInt16 { UInt16(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    func be16(_ offset: Int) -> UInt16 {
+        UInt16(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
 
     /// A big-endian 32-bit value at `offset`; the caller has checked `offset + 4 <= count`.
     @inline(__always)
-    func be32(_ offset: Int) -> UInt32 { UInt32(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    func be32(_ offset: Int) -> UInt32 {
+        UInt32(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
 
     /// A big-endian 64-bit value at `offset`; the caller has checked `offset + 8 <= count`.
     @inline(__always)
-    func be64(_ offset: Int) -> UInt64 { UInt64(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    func be64(_ offset: Int) -> UInt64 {
+        UInt64(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
 }

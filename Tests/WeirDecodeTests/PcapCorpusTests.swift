@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+
 @testable import WeirDecode
 
 /// The committed captures in `<repo>/pcaps`, read by a minimal reader (classic pcap and pcapng enhanced packet
