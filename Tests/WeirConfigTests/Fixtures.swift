@@ -17,6 +17,8 @@ enum Fixtures {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weir-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (name, text) in files {
+            try FileManager.default.createDirectory(
+                at: dir.appendingPathComponent(name).deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         return dir.path
