@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+
+extension WeirConfiguration {
+    static func decodeOutputs(
+        _ items: [(node: ConfigNode, path: [String])], context: DecodeContext
+    ) throws(ConfigError) -> OutputSettings {
+        var result = OutputSettings()
+        for item in items {
+            let reader = try MappingReader(item.node, path: item.path, context: context)
+            if let eve = try reader.mapping("eve-log") { result.eveLogs.append(try Self.decodeEVE(eve)) }
+            if let fast = try reader.mapping("fast") {
+                var output = FastLogOutput(enabled: true)
+                output.enabled = try fast.bool("enabled", output.enabled)
+                output.filename = try fast.string("filename", output.filename)
+                output.append = try fast.bool("append", output.append)
+                try fast.finish()
+                result.fast = output
+            }
+            if let stats = try reader.mapping("stats") {
+                var output = StatsLogOutput(enabled: true)
+                output.enabled = try stats.bool("enabled", output.enabled)
+                output.filename = try stats.string("filename", output.filename)
+                output.append = try stats.bool("append", output.append)
+                output.totals = try stats.bool("totals", output.totals)
+                output.threads = try stats.bool("threads", output.threads)
+                try stats.finish()
+                result.stats = output
+            }
+            try reader.finish()
+        }
+        return result
+    }
+
+    private static func decodeEVE(_ eve: MappingReader) throws(ConfigError) -> EVELogOutput {
+        var output = EVELogOutput()
+        output.enabled = try eve.bool("enabled", output.enabled)
+        output.fileType = try eve.enumeration("filetype", output.fileType)
+        output.filename = try eve.string("filename", output.filename)
+        for item in try eve.list("types") ?? [] {
+            // A type is either a bare name (`- flow`) or a one-key mapping (`- alert: {payload: yes}`).
+            var node = item.node
+            if let name = node.scalar {
+                node = ConfigNode(
+                    .mapping([ConfigEntry(key: name, keyLocation: node.location, node: ConfigNode(.null, at: node.location))]),
+                    at: node.location)
+            }
+            let types = try MappingReader(node, path: item.path, context: eve.context)
+            if let alert = try types.mapping("alert") {
+                var options = EVEAlertOptions()
+                options.payload = try alert.bool("payload", options.payload)
+                options.payloadPrintable = try alert.bool("payload-printable", options.payloadPrintable)
+                options.payloadBufferSize = try alert.size("payload-buffer-size", options.payloadBufferSize)
+                options.packet = try alert.bool("packet", options.packet)
+                options.metadata = try Self.decodeMetadataFlag(alert, options.metadata)
+                options.verdict = try alert.bool("verdict", options.verdict)
+                try alert.finish()
+                output.alert = options
+            }
+            if let drop = try types.mapping("drop") {
+                var options = EVEDropOptions()
+                options.alerts = try drop.bool("alerts", options.alerts)
+                options.flows = try drop.enumeration("flows", options.flows)
+                try drop.finish()
+                output.drop = options
+            }
+            if let flow = try types.mapping("flow") {
+                try flow.finish()
+                output.flow = true
+            }
+            if let stats = try types.mapping("stats") {
+                var options = EVEStatsOptions()
+                options.totals = try stats.bool("totals", options.totals)
+                options.threads = try stats.bool("threads", options.threads)
+                options.deltas = try stats.bool("deltas", options.deltas)
+                try stats.finish()
+                output.stats = options
+            }
+            if let anomaly = try types.mapping("anomaly") {
+                var options = EVEAnomalyOptions()
+                options.enabled = try anomaly.bool("enabled", options.enabled)
+                if let kinds = try anomaly.mapping("types") {
+                    options.decode = try kinds.bool("decode", options.decode)
+                    options.stream = try kinds.bool("stream", options.stream)
+                    options.appLayer = try kinds.bool("applayer", options.appLayer)
+                    try kinds.finish()
+                }
+                options.packetHeader = try anomaly.bool("packethdr", options.packetHeader)
+                try anomaly.finish()
+                output.anomaly = options
+            }
+            try types.finish()
+        }
+        try eve.finish()
+        return output
+    }
+
+    /// `metadata` is a boolean in Suricata 6+, or a mapping of `app-layer`/`flow`/`rule` switches; the
+    /// mapping form counts as enabled.
+    private static func decodeMetadataFlag(_ alert: MappingReader, _ base: Bool) throws(ConfigError) -> Bool {
+        guard let node = alert.node["metadata"] else { return base }
+        if case .mapping = node.value {
+            alert.skip("metadata")
+            return true
+        }
+        return try alert.bool("metadata", base)
+    }
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+
+/// Suricata settings that Weir accepts in a `suricata.yaml` but does not use.
+///
+/// Users point Weir at their real Suricata configuration, so a key Suricata knows must never stop start-up:
+/// it is reported once in the "ignored Suricata keys" warning. A key in neither this table nor Weir's
+/// typed sections is an error. Each pattern is a dotted key; `*` stands for one path part (list indices,
+/// interface entries). A pattern covers the whole subtree below it.
+enum SuricataKeys {
+    /// The patterns, grouped by section. Sources: Suricata's `suricata.yaml.in` (7.x to 9.0-dev) and user guide.
+    static let ignoredPatterns: [String] = [
+        // Whole top-level sections about engine parts Weir does not have (or configures elsewhere).
+        "logging", "unix-command", "legacy", "engine-analysis", "pcre", "host", "defrag", "host-os-policy",
+        "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
+        "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
+        "umask", "asn1-max-frames", "datasets", "decoder", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
+        "luajit", "capture", "exception-policy", "reputation-categories-file", "default-reputation-path",
+        "reputation-files", "geoip-database", "sensor-name", "ippair", "vlan", "livedev", "autofp-scheduler",
+        "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
+        "lua", "app-layer.error-policy", "app-layer.expectations",
+        // stats
+        "stats.decoder-events", "stats.decoder-events-prefix", "stats.stream-events", "stats.exception-policy",
+        // outputs Weir does not write
+        "outputs.*.unified2-alert", "outputs.*.http-log", "outputs.*.tls-log", "outputs.*.tls-store",
+        "outputs.*.dns-log", "outputs.*.pcap-log", "outputs.*.alert-debug", "outputs.*.alert-prelude",
+        "outputs.*.syslog", "outputs.*.drop", "outputs.*.file-store", "outputs.*.file-log", "outputs.*.lua",
+        "outputs.*.tcp-data", "outputs.*.http-body-data", "outputs.*.file", "outputs.*.dnp3",
+        "outputs.*.fast.filetype", "outputs.*.stats.null-values", "outputs.*.stats.filetype",
+        // eve-log settings for transports and enrichments Weir does not offer
+        "outputs.*.eve-log.prefix", "outputs.*.eve-log.identity", "outputs.*.eve-log.facility",
+        "outputs.*.eve-log.level", "outputs.*.eve-log.redis", "outputs.*.eve-log.pcap-file",
+        "outputs.*.eve-log.community-id", "outputs.*.eve-log.community-id-seed", "outputs.*.eve-log.xff",
+        "outputs.*.eve-log.ethernet", "outputs.*.eve-log.threaded", "outputs.*.eve-log.rotate-interval",
+        "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode", "outputs.*.eve-log.metadata",
+        "outputs.*.eve-log.suricata-version", "outputs.*.eve-log.output-buffer-size",
+        // eve-log record types of app-layer parsers and features Weir does not have
+        "outputs.*.eve-log.types.*.http", "outputs.*.eve-log.types.*.dns", "outputs.*.eve-log.types.*.tls",
+        "outputs.*.eve-log.types.*.files", "outputs.*.eve-log.types.*.smtp", "outputs.*.eve-log.types.*.imap",
+        "outputs.*.eve-log.types.*.pop3", "outputs.*.eve-log.types.*.ssh", "outputs.*.eve-log.types.*.netflow",
+        "outputs.*.eve-log.types.*.dhcp", "outputs.*.eve-log.types.*.nfs", "outputs.*.eve-log.types.*.smb",
+        "outputs.*.eve-log.types.*.tftp", "outputs.*.eve-log.types.*.ike", "outputs.*.eve-log.types.*.ikev2",
+        "outputs.*.eve-log.types.*.krb5", "outputs.*.eve-log.types.*.snmp", "outputs.*.eve-log.types.*.rfb",
+        "outputs.*.eve-log.types.*.sip", "outputs.*.eve-log.types.*.mqtt", "outputs.*.eve-log.types.*.rdp",
+        "outputs.*.eve-log.types.*.dcerpc", "outputs.*.eve-log.types.*.ftp", "outputs.*.eve-log.types.*.ftp-data",
+        "outputs.*.eve-log.types.*.quic", "outputs.*.eve-log.types.*.pgsql", "outputs.*.eve-log.types.*.ldap",
+        "outputs.*.eve-log.types.*.http2", "outputs.*.eve-log.types.*.websocket", "outputs.*.eve-log.types.*.arp",
+        "outputs.*.eve-log.types.*.bittorrent-dht", "outputs.*.eve-log.types.*.frame",
+        "outputs.*.eve-log.types.*.metadata", "outputs.*.eve-log.types.*.dnp3", "outputs.*.eve-log.types.*.modbus",
+        "outputs.*.eve-log.types.*.enip", "outputs.*.eve-log.types.*.doh2", "outputs.*.eve-log.types.*.mdns",
+        "outputs.*.eve-log.types.*.ntp", "outputs.*.eve-log.types.*.tls-store", "outputs.*.eve-log.types.*.stream",
+        "outputs.*.eve-log.types.*.pcap", "outputs.*.eve-log.types.*.template", "outputs.*.eve-log.types.*.sdp",
+        "outputs.*.eve-log.types.*.alert.http", "outputs.*.eve-log.types.*.alert.tls",
+        "outputs.*.eve-log.types.*.alert.ssh", "outputs.*.eve-log.types.*.alert.smtp",
+        "outputs.*.eve-log.types.*.alert.dnp3", "outputs.*.eve-log.types.*.alert.xff",
+        "outputs.*.eve-log.types.*.alert.http-body", "outputs.*.eve-log.types.*.alert.http-body-printable",
+        "outputs.*.eve-log.types.*.alert.tagged-packets", "outputs.*.eve-log.types.*.alert.websocket-payload",
+        "outputs.*.eve-log.types.*.alert.websocket-payload-printable", "outputs.*.eve-log.types.*.alert.payload-length",
+        "outputs.*.eve-log.types.*.alert.reference", "outputs.*.eve-log.types.*.alert.ethernet",
+        "outputs.*.eve-log.types.*.stats.null-values", "outputs.*.eve-log.types.*.flow.exception-policy",
+        "outputs.*.eve-log.types.*.drop.verdict",
+        // capture settings Weir's AF_PACKET source does not take
+        "af-packet.*.ebpf-lb-file", "af-packet.*.ebpf-filter-file", "af-packet.*.pinned-maps",
+        "af-packet.*.pinned-maps-name", "af-packet.*.xdp-cpu-redirect", "af-packet.*.mmap-locked",
+        "af-packet.*.disable-promisc", "af-packet.*.buffer-size", "af-packet.*.rollover",
+        "af-packet.*.use-emergency-flush", "af-packet.*.bpf-filter", "af-packet.*.v2-block-size",
+        "pcap-file.buffer-size", "pcap-file.tenant-id", "pcap-file.delete-when-done", "pcap-file.recursive",
+        "pcap-file.continuous", "pcap-file.bpf-filter",
+        // engine tuning without a Weir counterpart
+        "stream.memcap-policy", "stream.midstream-policy", "stream.max-syn-queued", "stream.liberal-timestamps",
+        "stream.reassembly.memcap-policy", "stream.reassembly.raw", "stream.reassembly.chunk-prealloc",
+        "stream.reassembly.zero-copy-size", "stream.reassembly.check-overlap-different-data",
+        "stream.reassembly.randomize-chunk-range", "stream.reassembly.urgent", "stream.reassembly.max-regions",
+        "flow.memcap-policy", "flow.managers", "flow.recyclers", "flow.rate-tracking", "flow-timeouts.sctp",
+        "detect.custom-values", "detect.prefilter", "detect.grouping", "detect.profiling", "detect.thresholds",
+        "detect.stream-tx-log-limit", "detect.guess-applayer-tx", "detect.delayed-detect",
+        "detect.sgh-mpm-caching", "detect.sgh-mpm-caching-path", "detect.luajit-states",
+        "detect.rule-reload", "detect.stats",
+        // application-layer parsers Weir does not have
+        "app-layer.protocols.smb", "app-layer.protocols.smtp", "app-layer.protocols.imap",
+        "app-layer.protocols.pop3", "app-layer.protocols.ftp", "app-layer.protocols.nfs",
+        "app-layer.protocols.tftp", "app-layer.protocols.krb5", "app-layer.protocols.ikev2",
+        "app-layer.protocols.ike", "app-layer.protocols.ntp", "app-layer.protocols.dhcp",
+        "app-layer.protocols.snmp", "app-layer.protocols.sip", "app-layer.protocols.rfb",
+        "app-layer.protocols.mqtt", "app-layer.protocols.rdp", "app-layer.protocols.modbus",
+        "app-layer.protocols.dnp3", "app-layer.protocols.enip", "app-layer.protocols.dcerpc",
+        "app-layer.protocols.quic", "app-layer.protocols.pgsql", "app-layer.protocols.telnet",
+        "app-layer.protocols.websocket", "app-layer.protocols.bittorrent-dht", "app-layer.protocols.ldap",
+        "app-layer.protocols.mdns", "app-layer.protocols.doh2", "app-layer.protocols.template",
+        "app-layer.protocols.msn", "app-layer.protocols.imap", "app-layer.protocols.pop3",
+        "app-layer.protocols.sdp", "app-layer.protocols.ssdp", "app-layer.protocols.arp",
+        // tuning of the parsers Weir has
+        "app-layer.protocols.http.libhtp", "app-layer.protocols.http.memcap",
+        "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.tls.ja4-fingerprints",
+        "app-layer.protocols.tls.stream-depth", "app-layer.protocols.ssh.hassh",
+        "app-layer.protocols.dns.global-memcap", "app-layer.protocols.dns.state-memcap",
+        "app-layer.protocols.dns.request-flood", "app-layer.protocols.http2.max-streams",
+        "app-layer.protocols.http2.max-table-size", "app-layer.protocols.http2.max-reassembly-size",
+        "app-layer.protocols.*.max-tx", "app-layer.protocols.*.stream-depth",
+    ]
+
+    private static let patterns: [[Substring]] = ignoredPatterns.map { $0.split(separator: ".") }
+
+    /// Whether the key at `path` (list indices included) is a Suricata key Weir ignores.
+    static func isIgnored(_ path: [String]) -> Bool {
+        for pattern in patterns where pattern.count <= path.count {
+            var matches = true
+            for (index, part) in pattern.enumerated() where part != "*" && part != path[index] {
+                matches = false
+                break
+            }
+            if matches { return true }
+        }
+        return false
+    }
+}

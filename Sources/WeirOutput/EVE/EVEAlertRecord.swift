@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// The `alert` object: what fired, as Suricata's `AlertJsonHeader` prints it.
+public struct EVEAlert: Sendable, Equatable {
+    /// `action`: `allowed`, or `blocked` for reject (any mode) and drop in IPS mode.
+    public var action: EVEAlertAction
+    /// `gid`: generator id (1 for rules).
+    public var gid: UInt32
+    /// `signature_id`: the rule's sid.
+    public var signatureID: UInt32
+    /// `rev`.
+    public var rev: UInt32
+    /// `signature`: the rule's msg.
+    public var signature: String
+    /// `category`: the classtype's description ("" when the rule has none).
+    public var category: String
+    /// `severity`: the rule's priority.
+    public var severity: UInt32
+    /// `metadata`: the rule's metadata pre-rendered once at rule load as a JSON object
+    /// (`{"key":["value",…],…}`), as Suricata keeps `json_str`; `nil` leaves the field out.
+    public var metadataJSON: [UInt8]?
+
+    /// An alert object.
+    public init(
+        action: EVEAlertAction, gid: UInt32, signatureID: UInt32, rev: UInt32, signature: String, category: String,
+        severity: UInt32, metadataJSON: [UInt8]? = nil
+    ) {
+        self.action = action
+        self.gid = gid
+        self.signatureID = signatureID
+        self.rev = rev
+        self.signature = signature
+        self.category = category
+        self.severity = severity
+        self.metadataJSON = metadataJSON
+    }
+}
+
+/// The alert `action`.
+public enum EVEAlertAction: String, Sendable {
+    /// The packet went on.
+    case allowed
+    /// The packet was dropped or rejected.
+    case blocked
+}
+
+/// Which way the alerting packet went within its flow.
+public enum EVEDirection: String, Sendable {
+    /// Client to server.
+    case toServer = "to_server"
+    /// Server to client.
+    case toClient = "to_client"
+}
+
+/// The `flow` object inside an alert: counters so far, start, and the flow's own orientation.
+public struct EVEAlertFlow: Sendable, Equatable {
+    /// Counters at the time of the alert.
+    public var counters: EVEFlowCounters
+    /// Time of the flow's first packet.
+    public var start: Timestamp
+    /// The flow's client address (`src_ip` inside `flow`).
+    public var sourceIP: IPAddress
+    /// The flow's server address.
+    public var destinationIP: IPAddress
+    /// The client port; `nil` for protocols without ports.
+    public var sourcePort: UInt16?
+    /// The server port.
+    public var destinationPort: UInt16?
+
+    /// A flow object.
+    public init(
+        counters: EVEFlowCounters, start: Timestamp, sourceIP: IPAddress, destinationIP: IPAddress,
+        sourcePort: UInt16?, destinationPort: UInt16?
+    ) {
+        self.counters = counters
+        self.start = start
+        self.sourceIP = sourceIP
+        self.destinationIP = destinationIP
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+    }
+}
+
+/// An `event_type: alert` record. Suricata counterpart: `output-json-alert.c`.
+///
+/// Field order: header (with `pkt_src`), `tx_id`, `alert{…}`, `app_proto`, `direction`, `flow{…}`, `payload`,
+/// `payload_printable`, `stream`, `packet`, `packet_info{linktype}`.
+public struct EVEAlertRecord: Sendable, Equatable {
+    /// The packet's header.
+    public var header: EVEHeader
+    /// `tx_id`: the app-layer transaction the alert is about; `nil` for packet alerts.
+    public var transactionID: UInt64?
+    /// The `alert` object.
+    public var alert: EVEAlert
+    /// `app_proto`; `nil` when unknown or no flow.
+    public var appProto: String?
+    /// `direction`; `nil` when the packet has no flow.
+    public var direction: EVEDirection?
+    /// The `flow` object; `nil` when the packet has no flow.
+    public var flow: EVEAlertFlow?
+    /// `payload` (base64) when `payload: yes`; the packet payload or the reassembled stream chunk.
+    public var payload: [UInt8]?
+    /// Also print `payload_printable` for ``payload``.
+    public var payloadPrintable: Bool = false
+    /// `stream`: 1 when ``payload`` came from the reassembled stream, 0 from the packet; printed with a payload.
+    public var payloadIsStream: Bool = false
+    /// `packet` (base64) when `packet: yes`: the whole frame.
+    public var packet: [UInt8]?
+    /// `packet_info.linktype`: the frame's DLT, printed with ``packet``.
+    public var linkType: Int = 1
+
+    /// An alert record without payload, packet or flow.
+    public init(header: EVEHeader, alert: EVEAlert) {
+        self.header = header
+        self.alert = alert
+    }
+}
+
+extension JSONWriter {
+    /// Renders `record` as one complete JSON object (no trailing newline).
+    public mutating func writeAlertRecord(_ record: EVEAlertRecord) {
+        self.beginObject()
+        self.writeHeader(record.header, eventType: .alert)
+        if let tx = record.transactionID { self.field("tx_id", tx) }
+        self.writeAlertObject(record.alert)
+        if let appProto = record.appProto { self.field("app_proto", appProto) }
+        if let direction = record.direction {
+            self.key("direction")
+            self.string(direction == .toServer ? "to_server" : "to_client")
+        }
+        if let flow = record.flow {
+            self.beginObject("flow")
+            self.field("pkts_toserver", flow.counters.packetsToServer)
+            self.field("pkts_toclient", flow.counters.packetsToClient)
+            self.field("bytes_toserver", flow.counters.bytesToServer)
+            self.field("bytes_toclient", flow.counters.bytesToClient)
+            self.field("start", flow.start)
+            self.field("src_ip", flow.sourceIP)
+            self.field("dest_ip", flow.destinationIP)
+            if let port = flow.sourcePort { self.field("src_port", UInt64(port)) }
+            if let port = flow.destinationPort { self.field("dest_port", UInt64(port)) }
+            self.endObject()
+        }
+        if let payload = record.payload {
+            self.key("payload")
+            payload.withUnsafeBytes { self.base64($0) }
+            if record.payloadPrintable {
+                self.key("payload_printable")
+                payload.withUnsafeBytes { self.printableString($0) }
+            }
+            self.field("stream", UInt64(record.payloadIsStream ? 1 : 0))
+        }
+        if let packet = record.packet {
+            self.key("packet")
+            packet.withUnsafeBytes { self.base64($0) }
+            self.beginObject("packet_info")
+            self.field("linktype", Int64(record.linkType))
+            self.endObject()
+        }
+        self.endObject()
+    }
+
+    /// Writes `"alert":{…}` into the open object.
+    mutating func writeAlertObject(_ alert: EVEAlert) {
+        self.beginObject("alert")
+        self.key("action")
+        self.string(alert.action == .allowed ? "allowed" : "blocked")
+        self.field("gid", UInt64(alert.gid))
+        self.field("signature_id", UInt64(alert.signatureID))
+        self.field("rev", UInt64(alert.rev))
+        self.field("signature", alert.signature)
+        self.field("category", alert.category)
+        self.field("severity", UInt64(alert.severity))
+        if let metadata = alert.metadataJSON {
+            self.key("metadata")
+            self.raw(metadata)
+        }
+        self.endObject()
+    }
+}

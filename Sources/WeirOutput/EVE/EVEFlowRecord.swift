@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// An `event_type: flow` record: one per flow when it ends (timeout, forced, shutdown / end of input).
+///
+/// Suricata counterpart: `output-json-flow.c` (`EveFlowLogJSON`). Field order: header, `app_proto`,
+/// `flow{pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, bypassed{…}, start, end, age,
+/// emergency, state, bypass, reason, alerted, action}`, `tcp{tcp_flags, tcp_flags_ts, tcp_flags_tc, syn, fin,
+/// rst, psh, ack, urg, ecn, cwr, state}`.
+public struct EVEFlowRecord: Sendable, Equatable {
+    /// The common header (``EVEHeader/packetSource`` and ``EVEHeader/pcapCount`` are not printed for flows).
+    public var header: EVEHeader
+    /// `app_proto`: the detected application protocol (`http`, `tls`, `failed`); `nil` when unknown.
+    public var appProto: String?
+    /// Packets from client to server, including packets counted in the kernel while bypassed.
+    public var packetsToServer: UInt64 = 0
+    /// Packets from server to client, including kernel-bypassed ones.
+    public var packetsToClient: UInt64 = 0
+    /// Bytes from client to server (whole frames, as Suricata counts), including kernel-bypassed ones.
+    public var bytesToServer: UInt64 = 0
+    /// Bytes from server to client, including kernel-bypassed ones.
+    public var bytesToClient: UInt64 = 0
+    /// The share of the counters above seen only in the kernel after a bypass; `nil` when never bypassed
+    /// to the kernel (then no `bypassed` object is printed).
+    public var bypassed: EVEFlowCounters?
+    /// Time of the flow's first packet.
+    public var start: Timestamp
+    /// Time of the flow's last packet.
+    public var end: Timestamp
+    /// The flow ended while the engine was in emergency mode (memcap reached).
+    public var emergency: Bool = false
+    /// `state`.
+    public var state: EVEFlowState
+    /// `bypass`: where a bypassed flow was bypassed; printed only when state is `bypassed`.
+    public var bypass: EVEBypassKind?
+    /// `reason`.
+    public var reason: EVEFlowEndReason
+    /// `alerted`: an alert fired on the flow.
+    public var alerted: Bool = false
+    /// `action`: `drop` or `pass` when a rule set one on the flow.
+    public var action: EVEFlowAction?
+    /// The `tcp` object, for TCP flows only.
+    public var tcp: EVETCPInfo?
+
+    /// A flow record with zero counters; fill in the rest.
+    public init(header: EVEHeader, start: Timestamp, end: Timestamp, state: EVEFlowState, reason: EVEFlowEndReason) {
+        self.header = header
+        self.start = start
+        self.end = end
+        self.state = state
+        self.reason = reason
+    }
+}
+
+/// Packet and byte counters in both directions.
+public struct EVEFlowCounters: Sendable, Equatable {
+    /// Packets client to server.
+    public var packetsToServer: UInt64
+    /// Packets server to client.
+    public var packetsToClient: UInt64
+    /// Bytes client to server.
+    public var bytesToServer: UInt64
+    /// Bytes server to client.
+    public var bytesToClient: UInt64
+
+    /// Counters from their four values.
+    public init(packetsToServer: UInt64, packetsToClient: UInt64, bytesToServer: UInt64, bytesToClient: UInt64) {
+        self.packetsToServer = packetsToServer
+        self.packetsToClient = packetsToClient
+        self.bytesToServer = bytesToServer
+        self.bytesToClient = bytesToClient
+    }
+}
+
+/// Flow `state` at its end.
+public enum EVEFlowState: String, Sendable {
+    /// Only one side seen, or no TCP handshake.
+    case new
+    /// Traffic in both directions / TCP established.
+    case established
+    /// TCP closed.
+    case closed
+    /// Bypassed (locally or in the kernel).
+    case bypassed
+}
+
+/// Flow `bypass` kind (Suricata: `local` = in the worker, `capture` = in the kernel / capture layer).
+public enum EVEBypassKind: String, Sendable {
+    /// Bypassed in the worker: packets still reach user space and are dropped early.
+    case local
+    /// Bypassed in the kernel (XDP or socket filter).
+    case capture
+}
+
+/// Flow end `reason`.
+public enum EVEFlowEndReason: String, Sendable {
+    /// Idle past its timeout.
+    case timeout
+    /// Evicted early (memcap, emergency) or ended by the engine.
+    case forced
+    /// Still alive at shutdown or end of input.
+    case shutdown
+    /// Unknown.
+    case unknown
+}
+
+/// Flow `action` set by rules.
+public enum EVEFlowAction: String, Sendable {
+    /// A drop rule matched.
+    case drop
+    /// A pass rule matched.
+    case pass
+}
+
+/// The `tcp` object of flow records.
+public struct EVETCPInfo: Sendable, Equatable {
+    /// All TCP flags seen in the flow (OR of both directions), as the TCP header's flag byte.
+    public var flags: UInt8
+    /// Flags seen from the client.
+    public var flagsToServer: UInt8
+    /// Flags seen from the server.
+    public var flagsToClient: UInt8
+    /// The TCP session state at the end; `nil` when no session was tracked.
+    public var state: EVETCPState?
+
+    /// TCP info from its flag bytes and state.
+    public init(flags: UInt8, flagsToServer: UInt8, flagsToClient: UInt8, state: EVETCPState?) {
+        self.flags = flags
+        self.flagsToServer = flagsToServer
+        self.flagsToClient = flagsToClient
+        self.state = state
+    }
+}
+
+/// TCP session states, spelled as Suricata's `StreamTcpStateAsString`.
+public enum EVETCPState: String, Sendable {
+    /// No state.
+    case none
+    /// SYN seen.
+    case synSent = "syn_sent"
+    /// SYN/ACK seen.
+    case synReceived = "syn_recv"
+    /// Handshake complete.
+    case established
+    /// First FIN sent.
+    case finWait1 = "fin_wait1"
+    /// FIN acknowledged.
+    case finWait2 = "fin_wait2"
+    /// Both FINs seen, waiting.
+    case timeWait = "time_wait"
+    /// Waiting for the last ACK.
+    case lastAck = "last_ack"
+    /// The peer closed.
+    case closeWait = "close_wait"
+    /// Simultaneous close.
+    case closing
+    /// Closed (RST or after time-wait).
+    case closed
+}
+
+extension JSONWriter {
+    /// Renders `record` as one complete JSON object (no trailing newline).
+    public mutating func writeFlowRecord(_ record: EVEFlowRecord) {
+        self.beginObject()
+        var header = record.header
+        header.packetSource = nil
+        header.pcapCount = nil
+        self.writeHeader(header, eventType: .flow)
+        if let appProto = record.appProto { self.field("app_proto", appProto) }
+        self.beginObject("flow")
+        self.field("pkts_toserver", record.packetsToServer)
+        self.field("pkts_toclient", record.packetsToClient)
+        self.field("bytes_toserver", record.bytesToServer)
+        self.field("bytes_toclient", record.bytesToClient)
+        if let bypassed = record.bypassed {
+            self.beginObject("bypassed")
+            self.field("pkts_toserver", bypassed.packetsToServer)
+            self.field("pkts_toclient", bypassed.packetsToClient)
+            self.field("bytes_toserver", bypassed.bytesToServer)
+            self.field("bytes_toclient", bypassed.bytesToClient)
+            self.endObject()
+        }
+        self.field("start", record.start)
+        self.field("end", record.end)
+        // Suricata's age is the difference of the whole seconds, never negative.
+        self.field("age", UInt64(max(0, record.end.seconds - record.start.seconds)))
+        if record.emergency { self.field("emergency", true) }
+        self.key("state")
+        switch record.state {
+        case .new: self.string("new")
+        case .established: self.string("established")
+        case .closed: self.string("closed")
+        case .bypassed: self.string("bypassed")
+        }
+        if record.state == .bypassed, let bypass = record.bypass {
+            self.key("bypass")
+            self.string(bypass == .local ? "local" : "capture")
+        }
+        self.key("reason")
+        switch record.reason {
+        case .timeout: self.string("timeout")
+        case .forced: self.string("forced")
+        case .shutdown: self.string("shutdown")
+        case .unknown: self.string("unknown")
+        }
+        self.field("alerted", record.alerted)
+        if let action = record.action {
+            self.key("action")
+            self.string(action == .drop ? "drop" : "pass")
+        }
+        self.endObject()
+        if let tcp = record.tcp { self.writeTCP(tcp) }
+        self.endObject()
+    }
+
+    private mutating func writeTCP(_ tcp: EVETCPInfo) {
+        self.beginObject("tcp")
+        self.key("tcp_flags")
+        self.hexString(tcp.flags)
+        self.key("tcp_flags_ts")
+        self.hexString(tcp.flagsToServer)
+        self.key("tcp_flags_tc")
+        self.hexString(tcp.flagsToClient)
+        // Only the flags that are set are printed, each as `true` (Suricata's EveTcpFlags).
+        let flags = tcp.flags
+        if flags & 0x02 != 0 { self.field("syn", true) }
+        if flags & 0x01 != 0 { self.field("fin", true) }
+        if flags & 0x04 != 0 { self.field("rst", true) }
+        if flags & 0x08 != 0 { self.field("psh", true) }
+        if flags & 0x10 != 0 { self.field("ack", true) }
+        if flags & 0x20 != 0 { self.field("urg", true) }
+        if flags & 0x40 != 0 { self.field("ecn", true) }
+        if flags & 0x80 != 0 { self.field("cwr", true) }
+        if let state = tcp.state { self.field("state", state.rawValue) }
+        self.endObject()
+    }
+}

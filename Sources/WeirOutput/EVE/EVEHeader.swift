@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// The fields every packet- or flow-based EVE record starts with, in Suricata's order
+/// (`CreateEveHeader` / `CreateEveHeaderFromFlow` in Suricata's `output-json*.c`).
+///
+/// Rendered as: `timestamp`, `flow_id`, `in_iface`, `pcap_cnt`, `event_type`, `vlan`, `src_ip`, `src_port`,
+/// `dest_ip`, `dest_port`, `proto`, `icmp_type`, `icmp_code`, `response_icmp_type`, `response_icmp_code`,
+/// `pkt_src`; optional fields are left out when `nil`, as Suricata leaves them out.
+public struct EVEHeader: Sendable, Equatable {
+    /// The packet's time (packet records) or the time the record is written (flow records; in replay the
+    /// time of the packet that ended the flow or of the last packet read).
+    public var timestamp: Timestamp
+    /// The flow's id; Suricata prints it unsigned and never negative, so the full 64-bit range is kept.
+    /// `nil` for packets without a flow.
+    public var flowID: UInt64?
+    /// `in_iface`: the capture interface; `nil` for pcap files.
+    public var inInterface: String?
+    /// `pcap_cnt`: the packet's 1-based number in the capture file; `nil` (or 0) to leave it out, as for
+    /// flow records and live capture.
+    public var pcapCount: UInt64?
+    /// `vlan`: VLAN ids outermost first; empty when untagged.
+    public var vlan: VLANTags
+    /// `src_ip`.
+    public var sourceIP: IPAddress
+    /// `src_port`: for TCP, UDP and SCTP; `nil` otherwise.
+    public var sourcePort: UInt16?
+    /// `dest_ip`.
+    public var destinationIP: IPAddress
+    /// `dest_port`: for TCP, UDP and SCTP; `nil` otherwise.
+    public var destinationPort: UInt16?
+    /// The IP protocol number; `proto` is printed by name (``IPProtocol/eveName(_:)``).
+    public var ipProtocol: UInt8
+    /// `icmp_type`, for ICMP and ICMPv6.
+    public var icmpType: UInt8?
+    /// `icmp_code`, for ICMP and ICMPv6.
+    public var icmpCode: UInt8?
+    /// `response_icmp_type`: flow records of ICMP flows with replies.
+    public var responseICMPType: UInt8?
+    /// `response_icmp_code`: flow records of ICMP flows with replies.
+    public var responseICMPCode: UInt8?
+    /// `pkt_src`: where the packet came from; `nil` for flow and stats records.
+    public var packetSource: EVEPacketSource?
+
+    /// A header for a flow between two endpoints; optional fields start as `nil`.
+    public init(
+        timestamp: Timestamp, flowID: UInt64?, sourceIP: IPAddress, sourcePort: UInt16?, destinationIP: IPAddress,
+        destinationPort: UInt16?, ipProtocol: UInt8
+    ) {
+        self.timestamp = timestamp
+        self.flowID = flowID
+        self.inInterface = nil
+        self.pcapCount = nil
+        self.vlan = VLANTags()
+        self.sourceIP = sourceIP
+        self.sourcePort = sourcePort
+        self.destinationIP = destinationIP
+        self.destinationPort = destinationPort
+        self.ipProtocol = ipProtocol
+        self.icmpType = nil
+        self.icmpCode = nil
+        self.responseICMPType = nil
+        self.responseICMPCode = nil
+        self.packetSource = nil
+    }
+}
+
+/// Up to three VLAN ids held inline (no allocation per record), outermost first.
+public struct VLANTags: Sendable, Equatable {
+    /// How many ids are set (0 to 3).
+    public private(set) var count: Int = 0
+    private var ids: (UInt16, UInt16, UInt16) = (0, 0, 0)
+
+    /// No tags.
+    public init() {}
+
+    /// The given ids (at most three are kept).
+    public init(_ ids: [UInt16]) {
+        for id in ids.prefix(3) { self.append(id) }
+    }
+
+    /// Adds the next inner id; ignored past three.
+    public mutating func append(_ id: UInt16) {
+        switch self.count {
+        case 0: self.ids.0 = id
+        case 1: self.ids.1 = id
+        case 2: self.ids.2 = id
+        default: return
+        }
+        self.count += 1
+    }
+
+    /// The id at `index` (0 = outermost).
+    public subscript(index: Int) -> UInt16 {
+        switch index {
+        case 0: return self.ids.0
+        case 1: return self.ids.1
+        default: return self.ids.2
+        }
+    }
+
+    public static func == (lhs: VLANTags, rhs: VLANTags) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for index in 0..<lhs.count where lhs[index] != rhs[index] { return false }
+        return true
+    }
+}
+
+/// EVE `pkt_src`: Suricata's names for where a packet came from.
+public enum EVEPacketSource: String, Sendable {
+    /// Read from the wire or a pcap file: `wire/pcap`.
+    case wire = "wire/pcap"
+    /// Rebuilt from IPv4 fragments.
+    case ipv4Defrag = "ipv4 defrag"
+    /// Rebuilt from IPv6 fragments.
+    case ipv6Defrag = "ipv6 defrag"
+    /// A pseudo packet made at flow timeout to flush the stream.
+    case streamFlowTimeout = "stream (flow timeout)"
+    /// A pseudo packet made by the stream engine.
+    case stream = "stream"
+    /// Decoded from a tunnel.
+    case tunnel = "tunnel"
+}
+
+/// EVE `event_type`.
+public enum EVEEventType: String, Sendable {
+    /// An alert.
+    case alert
+    /// A dropped packet (IPS).
+    case drop
+    /// A flow that ended.
+    case flow
+    /// Engine counters.
+    case stats
+    /// A decode, stream or app-layer anomaly.
+    case anomaly
+}
+
+extension JSONWriter {
+    /// Writes the header fields into the open top-level object.
+    mutating func writeHeader(_ header: EVEHeader, eventType: EVEEventType) {
+        self.field("timestamp", header.timestamp)
+        if let flowID = header.flowID { self.field("flow_id", flowID) }
+        if let interface = header.inInterface { self.field("in_iface", interface) }
+        if let count = header.pcapCount, count != 0 { self.field("pcap_cnt", count) }
+        self.key("event_type")
+        switch eventType {
+        case .alert: self.string("alert")
+        case .drop: self.string("drop")
+        case .flow: self.string("flow")
+        case .stats: self.string("stats")
+        case .anomaly: self.string("anomaly")
+        }
+        if header.vlan.count > 0 {
+            self.beginArray("vlan")
+            for index in 0..<header.vlan.count { self.unsigned(UInt64(header.vlan[index])) }
+            self.endArray()
+        }
+        self.field("src_ip", header.sourceIP)
+        if let port = header.sourcePort { self.field("src_port", UInt64(port)) }
+        self.field("dest_ip", header.destinationIP)
+        if let port = header.destinationPort { self.field("dest_port", UInt64(port)) }
+        self.key("proto")
+        self.protocolName(header.ipProtocol)
+        if let type = header.icmpType { self.field("icmp_type", UInt64(type)) }
+        if let code = header.icmpCode { self.field("icmp_code", UInt64(code)) }
+        if let type = header.responseICMPType { self.field("response_icmp_type", UInt64(type)) }
+        if let code = header.responseICMPCode { self.field("response_icmp_code", UInt64(code)) }
+        if let source = header.packetSource {
+            self.key("pkt_src")
+            switch source {
+            case .wire: self.string("wire/pcap")
+            default: self.string(source.rawValue)
+            }
+        }
+    }
+
+    /// The protocol name without allocating for the common protocols.
+    mutating func protocolName(_ proto: UInt8) {
+        switch proto {
+        case IPProtocol.tcp: self.string("TCP")
+        case IPProtocol.udp: self.string("UDP")
+        case IPProtocol.icmp: self.string("ICMP")
+        case IPProtocol.icmpv6: self.string("IPv6-ICMP")
+        default: self.string(IPProtocol.eveName(proto))
+        }
+    }
+}

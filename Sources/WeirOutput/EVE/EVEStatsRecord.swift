@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// An `event_type: stats` record: engine counters nested by their dotted names. Suricata counterpart:
+/// `output-json-stats.c`.
+///
+/// Counters named `decoder.pkts`, `decoder.event.ipv4.hlen_too_small` and `detect.alert` render as
+/// `"stats":{"uptime":N,"decoder":{"pkts":…,"event":{"ipv4":{"hlen_too_small":…}}},"detect":{"alert":…}}`.
+/// Objects appear in the order their first counter is given. A name that is both a counter and a prefix of
+/// other counters (`flow` and `flow.tcp`) keeps the nested object and drops the lone value (Suricata never
+/// registers such pairs). Rendering allocates; stats records are written seldom.
+public struct EVEStatsRecord: Sendable, Equatable {
+    /// When the counters were taken.
+    public var timestamp: Timestamp
+    /// `uptime`: seconds since the engine started.
+    public var uptime: UInt64
+    /// The counters: dotted name and value, in registration order.
+    public var counters: [EVEStatsCounter]
+
+    /// A stats record.
+    public init(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter]) {
+        self.timestamp = timestamp
+        self.uptime = uptime
+        self.counters = counters
+    }
+}
+
+/// One counter of a stats record.
+public struct EVEStatsCounter: Sendable, Equatable {
+    /// Dotted name, such as `decoder.event.ipv4.hlen_too_small`.
+    public var name: String
+    /// The value.
+    public var value: UInt64
+    /// The change since the previous stats record; printed as `<name>_delta` when not `nil` (`deltas: yes`).
+    public var delta: UInt64?
+
+    /// A counter.
+    public init(_ name: String, _ value: UInt64, delta: UInt64? = nil) {
+        self.name = name
+        self.value = value
+        self.delta = delta
+    }
+}
+
+extension JSONWriter {
+    /// Renders `record` as one complete JSON object (no trailing newline).
+    public mutating func writeStatsRecord(_ record: EVEStatsRecord) {
+        self.beginObject()
+        self.field("timestamp", record.timestamp)
+        self.field("event_type", "stats")
+        self.beginObject("stats")
+        self.field("uptime", record.uptime)
+        let split = record.counters.map { counter in
+            (parts: counter.name.split(separator: ".", omittingEmptySubsequences: false), counter: counter)
+        }
+        self.writeCounterLevel(split[...], depth: 0)
+        self.endObject()
+        self.endObject()
+    }
+
+    private mutating func writeCounterLevel(
+        _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>, depth: Int
+    ) {
+        // Group by the name part at this depth, keeping first-seen order.
+        var order: [Substring] = []
+        var groups: [Substring: [(parts: [Substring], counter: EVEStatsCounter)]] = [:]
+        for entry in entries where entry.parts.count > depth {
+            let part = entry.parts[depth]
+            if groups[part] == nil { order.append(part) }
+            groups[part, default: []].append(entry)
+        }
+        for part in order {
+            let members = groups[part] ?? []
+            let nested = members.filter { $0.parts.count > depth + 1 }
+            if nested.isEmpty {
+                guard let leaf = members.last?.counter else { continue }
+                self.key(String(part))
+                self.unsigned(leaf.value)
+                if let delta = leaf.delta {
+                    self.key(String(part) + "_delta")
+                    self.unsigned(delta)
+                }
+            } else {
+                self.key(String(part))
+                self.beginObject()
+                self.writeCounterLevel(nested[...], depth: depth + 1)
+                self.endObject()
+            }
+        }
+    }
+}

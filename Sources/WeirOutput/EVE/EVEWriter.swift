@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+
+/// Writes EVE records as JSON lines into a reused buffer and hands full batches to a sink.
+///
+/// Records are rendered straight into the batch buffer (no per-record copy); once the batch passes
+/// `batchSize` bytes it goes to the sink in one `write`. ``flush()`` hands over what is left and flushes the
+/// sink. One writer per thread; it is not shared. Suricata counterpart: `output-json.c` with its
+/// per-thread `MemBuffer`.
+public struct EVEWriter<Sink: OutputSink> {
+    /// The destination.
+    public let sink: Sink
+    /// Bytes collected before a write to the sink.
+    public let batchSize: Int
+    /// The batch being filled.
+    private var writer: JSONWriter
+    /// Records written so far.
+    public private(set) var recordCount: UInt64 = 0
+
+    /// A writer feeding `sink` in batches of about `batchSize` bytes (64 KiB by default).
+    public init(sink: Sink, batchSize: Int = 64 * 1024) {
+        self.sink = sink
+        self.batchSize = batchSize
+        self.writer = JSONWriter(capacity: batchSize + 8192)
+    }
+
+    /// Writes one flow record line.
+    public mutating func write(_ record: EVEFlowRecord) {
+        self.writer.writeFlowRecord(record)
+        self.finishLine()
+    }
+
+    /// Writes one alert record line.
+    public mutating func write(_ record: EVEAlertRecord) {
+        self.writer.writeAlertRecord(record)
+        self.finishLine()
+    }
+
+    /// Writes one drop record line.
+    public mutating func write(_ record: EVEDropRecord) {
+        self.writer.writeDropRecord(record)
+        self.finishLine()
+    }
+
+    /// Writes one stats record line.
+    public mutating func write(_ record: EVEStatsRecord) {
+        self.writer.writeStatsRecord(record)
+        self.finishLine()
+    }
+
+    /// Appends one pre-rendered line (must be one JSON object ending in `\n`).
+    public mutating func writeLine(_ line: UnsafeRawBufferPointer) {
+        self.writer.appendVerbatim(line)
+        self.recordCount += 1
+        if self.writer.bytes.count >= self.batchSize { self.handOver() }
+    }
+
+    /// Hands every buffered line to the sink and flushes it.
+    public mutating func flush() {
+        self.handOver()
+        self.sink.flush()
+    }
+
+    private mutating func finishLine() {
+        self.writer.endLine()
+        self.recordCount += 1
+        if self.writer.bytes.count >= self.batchSize { self.handOver() }
+    }
+
+    private mutating func handOver() {
+        guard !self.writer.bytes.isEmpty else { return }
+        self.writer.bytes.withUnsafeBytes { self.sink.write($0) }
+        self.writer.reset()
+    }
+}
