@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import ArgumentParser
+import Glibc
 import WeirRuntime
 
 /// `weir`: Suricata-style flags for replay and capture at the top level, tools as subcommands.
@@ -8,12 +9,107 @@ struct WeirCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weir",
         abstract: "An IDS/IPS capture accelerator that reads Suricata rules and writes EVE JSON.",
+        discussion: """
+            Replays pcap or pcapng files (-r) or captures live traffic, decodes it, tracks flows, runs \
+            Suricata-compatible rules, and writes EVE JSON and fast.log into the log directory (-l). The flags \
+            mean what they mean in Suricata. Exit status: 0 when the run completed, 1 when a check found \
+            problems, 2 for a usage or configuration error.
+            """,
         subcommands: [
             BenchCommand.self
         ]
     )
 
+    @Option(name: .customShort("c"), help: "Read the YAML configuration from this file (shaped like suricata.yaml).")
+    var config: String?
+
+    @Option(
+        name: .customShort("r"),
+        help: "Read packets from this pcap or pcapng file, or from every file of this directory; repeat for more."
+    )
+    var read: [String] = []
+
+    @Option(
+        name: .customShort("S"),
+        help: "Load only the rules in this file, ignoring the configuration's rule-files; repeat for more."
+    )
+    var exclusiveRules: [String] = []
+
+    @Option(name: .customShort("s"), help: "Load the rules in this file as well as the configuration's; repeat for more.")
+    var extraRules: [String] = []
+
+    @Option(name: .customShort("l"), help: "Write eve.json and fast.log into this directory, creating it if needed.")
+    var logDir: String?
+
+    @Option(
+        name: .customShort("k"),
+        help: "Checksum validation: none, all, or auto (on until 1,000 packets show more than 1 in 10 bad)."
+    )
+    var checksums: String?
+
+    @Option(name: .customLong("set"), help: "Override a configuration key, as key.path=value; repeat for more.")
+    var overrides: [String] = []
+
+    @Flag(name: .customLong("simulate-ips"), help: "Process the capture as if inline, so drop and reject take effect.")
+    var simulateIPS = false
+
+    @Flag(name: .customShort("T"), help: "Check the configuration and the rules, report, and exit.")
+    var testConfig = false
+
+    @Flag(name: .customLong("strict-rules"), help: "Treat any rule error as fatal instead of skipping the rule.")
+    var strictRules = false
+
+    @Flag(name: .customShort("v"), help: "Log more; repeat for more detail.")
+    var verbose: Int
+
+    func validate() throws {
+        if let k = self.checksums, !["none", "all", "auto"].contains(k) {
+            throw ValidationError("-k takes none, all or auto, not '\(k)'.")
+        }
+        if self.read.isEmpty && !self.testConfig {
+            throw ValidationError("Nothing to read: give a capture file or directory with -r, or -T to test the configuration.")
+        }
+    }
+
+    var runOptions: RunOptions {
+        var o = RunOptions()
+        o.configPath = self.config
+        o.readPaths = self.read
+        o.exclusiveRuleFiles = self.exclusiveRules
+        o.extraRuleFiles = self.extraRules
+        o.logDirectory = self.logDir
+        o.checksumChecks = self.checksums
+        o.overrides = self.overrides
+        o.simulateIPS = self.simulateIPS
+        o.testOnly = self.testConfig
+        o.strictRules = self.strictRules
+        o.verbosity = self.verbose
+        o.showProgress = isatty(2) != 0
+        return o
+    }
+
     func run() throws {
-        throw CleanExit.helpRequest(self)
+        throw ExitCode(Replay.run(self.runOptions))
+    }
+
+    /// ArgumentParser's own status for a usage error is 64; Weir promises 2, as documented in --help.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                FileDescriptorOutput.standardError.write(message + "\n")
+            }
+            if error is ExitCode {
+                Glibc.exit(code.rawValue)
+            }
+            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
     }
 }

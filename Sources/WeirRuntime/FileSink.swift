@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+import Glibc
+import WeirOutput
+
+/// An ``OutputSink`` that writes straight to a file (the EVE writer batches, so no second buffer here).
+public final class FileSink: OutputSink {
+    private let fd: Int32
+    /// The file's path.
+    public let path: String
+    /// The first write error, if any: output stops being written after it, and the run reports it.
+    public private(set) var writeError: String?
+
+    /// Opens `path` for writing, appending or truncating.
+    /// - Throws: ``RuntimeError`` naming the path and the system's reason.
+    public init(path: String, append: Bool) throws(RuntimeError) {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw RuntimeError("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit {
+        close(self.fd)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard self.writeError == nil, let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(self.fd, base + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                self.writeError = "\(self.path): \(String(cString: strerror(errno)))"
+                return
+            }
+            offset += n
+        }
+    }
+
+    public func flush() {}
+}
+
+/// A start-up or I/O failure of the runtime, with a one-line message.
+public struct RuntimeError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { self.message }
+}
+
+/// Creates `path` and its missing parents, like `mkdir -p`.
+func makeDirectories(_ path: String) throws(RuntimeError) {
+    var info = stat()
+    if stat(path, &info) == 0 {
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw RuntimeError("\(path) exists and is not a directory") }
+        return
+    }
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for part in path.split(separator: "/") {
+        prefix += part
+        if stat(prefix, &info) != 0 && mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            throw RuntimeError("cannot create directory \(prefix): \(String(cString: strerror(errno)))")
+        }
+        prefix += "/"
+    }
+}

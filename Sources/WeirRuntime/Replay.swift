@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+import Glibc
+import WeirCapture
+import WeirConfig
+import WeirCore
+import WeirDecode
+import WeirFlow
+import WeirOutput
+
+/// Offline replay: capture files → decode → flows → detection → EVE, with progress and a summary.
+public enum Replay {
+    /// Runs the command line's replay and returns the process exit status (0 done, 2 usage or configuration
+    /// error). Messages go to stderr.
+    public static func run(_ options: RunOptions) -> Int32 {
+        let err = FileDescriptorOutput.standardError
+        var overrides = options.overrides
+        if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try ConfigLoader.load(path: options.configPath, overrides: overrides)
+        } catch {
+            err.write("weir: configuration error: \(error)\n")
+            return 2
+        }
+        for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
+        let config = loaded.configuration
+
+        let files: [String]
+        do {
+            files = try CaptureInputs.expand(options.readPaths)
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
+        if options.testOnly {
+            err.write("weir: configuration OK\n")
+            return 0
+        }
+
+        let logDirectory = options.logDirectory ?? config.defaultLogDirectory
+        let outputs: ReplayOutputs
+        do {
+            try makeDirectories(logDirectory)
+            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs)
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
+
+        var pipeline = ReplayPipeline(configuration: config, outputs: outputs)
+        var progress = ProgressLine(enabled: options.showProgress, totalBytes: files.reduce(0) { $0 + fileSize($1) })
+        let started = monotonicSeconds()
+        for path in files {
+            pipeline.replay(path: path, progress: &progress)
+        }
+        progress.clear()
+        pipeline.finish()
+        let elapsed = monotonicSeconds() - started
+        err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: logDirectory))
+        if let failure = outputs.writeError {
+            err.write("weir: output error: \(failure)\n")
+            return 2
+        }
+        return 0
+    }
+}
+
+/// Seconds on the monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func fileSize(_ path: String) -> Int64 {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+}

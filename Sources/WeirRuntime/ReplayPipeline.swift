@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+import WeirCapture
+import WeirConfig
+import WeirCore
+import WeirDecode
+import WeirFlow
+import WeirOutput
+
+/// A damaged input, as reported in the summary and the stats record.
+struct InputDamage {
+    var path: String
+    var packetsBefore: UInt64
+    var message: String
+}
+
+/// The per-packet path of a replay: one worker that owns its decoder state and flows.
+struct ReplayPipeline {
+    let configuration: WeirConfiguration
+    let outputs: ReplayOutputs
+    var flows: FlowTable
+    /// One decoder per link type, kept across files so counters and the checksum `auto` policy carry over.
+    var decoders: [Int32: PacketDecoder] = [:]
+    var packet = Packet()
+    var packetNumber: UInt64 = 0
+    var firstTimestamp: Timestamp?
+    var lastTimestamp = Timestamp(microseconds: 0)
+    var lastSweepSecond: Int64 = Int64.min
+    var damaged: [InputDamage] = []
+    var unreadable: [(String, String)] = []
+    var filesRead: UInt64 = 0
+    var bytesRead: UInt64 = 0
+
+    init(configuration: WeirConfiguration, outputs: ReplayOutputs) {
+        self.configuration = configuration
+        self.outputs = outputs
+        self.flows = FlowTable(settings: configuration.flowTableSettings)
+    }
+
+    /// Reads one capture file to its end or its damage.
+    mutating func replay(path: String, progress: inout ProgressLine) {
+        let file: PcapFile
+        do {
+            file = try PcapFile(path: path)
+        } catch {
+            self.unreadable.append((path, error.message))
+            FileDescriptorOutput.standardError.write("weir: skipping \(error)\n")
+            return
+        }
+        guard let linkType = LinkType(rawValue: file.linkType) else {
+            self.unreadable.append((path, "unsupported link type \(file.linkType)"))
+            FileDescriptorOutput.standardError.write("weir: skipping \(path): unsupported link type \(file.linkType)\n")
+            return
+        }
+        self.filesRead += 1
+        var decoder = self.decoders[file.linkType]
+            ?? PacketDecoder(linkType: linkType, checksums: self.configuration.fileChecksumValidation)
+        let outputs = self.outputs
+        let emit: (inout Flow, FlowEndReason) -> Void = { flow, reason in outputs.writeFlow(flow, reason: reason) }
+        var packetsInFile: UInt64 = 0
+        loop: while true {
+            switch file.next() {
+            case .record(let record):
+                packetsInFile += 1
+                self.packetNumber += 1
+                self.bytesRead += UInt64(record.bytes.count)
+                self.packet.reset()
+                self.packet.timestamp = record.timestamp
+                self.packet.captureLength = record.bytes.count
+                self.packet.wireLength = record.wireLength
+                self.packet.packetNumber = self.packetNumber
+                decoder.decode(record.bytes, into: &self.packet)
+                self.account(timestamp: record.timestamp, emit: emit)
+                _ = self.flows.process(self.packet, emit: emit)
+                if packetsInFile & 0xffff == 0 { progress.update(fileBytesDone: file.position, packets: self.packetNumber) }
+            case .end:
+                break loop
+            case .damaged(let message):
+                self.damaged.append(InputDamage(path: path, packetsBefore: packetsInFile, message: message))
+                progress.clear()
+                FileDescriptorOutput.standardError.write(
+                    "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
+                break loop
+            }
+        }
+        progress.finishFile(size: file.fileSize)
+        self.decoders[file.linkType] = decoder
+    }
+
+    /// Tracks packet time and runs the flow-timeout sweep once per second of it.
+    private mutating func account(timestamp: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        if self.firstTimestamp == nil { self.firstTimestamp = timestamp }
+        if timestamp > self.lastTimestamp { self.lastTimestamp = timestamp }
+        let second = self.lastTimestamp.seconds
+        if second != self.lastSweepSecond {
+            if self.lastSweepSecond != Int64.min { self.flows.expire(now: self.lastTimestamp, emit: emit) }
+            self.lastSweepSecond = second
+        }
+    }
+
+    /// Ends every flow, writes the stats record and flushes the outputs.
+    mutating func finish() {
+        let outputs = self.outputs
+        self.flows.flush(emit: { flow, reason in outputs.writeFlow(flow, reason: reason) })
+        let uptime = UInt64(max(0, self.lastTimestamp.seconds - (self.firstTimestamp?.seconds ?? self.lastTimestamp.seconds)))
+        outputs.writeStats(timestamp: self.lastTimestamp, uptime: uptime, counters: self.counters)
+        outputs.flush()
+    }
+
+    /// Merged decoder counters over every link type.
+    var decodeStatistics: DecodeStatistics {
+        var merged = DecodeStatistics()
+        for decoder in self.decoders.values { merged.merge(decoder.statistics) }
+        return merged
+    }
+
+    /// Every counter for the stats record, Suricata's names where Suricata has them.
+    var counters: [EVEStatsCounter] {
+        var out: [EVEStatsCounter] = []
+        self.decodeStatistics.forEachCounter { out.append(EVEStatsCounter($0, $1)) }
+        for (name, value) in self.flows.statistics.namedValues { out.append(EVEStatsCounter(name, value)) }
+        out.append(EVEStatsCounter("pcap.files", self.filesRead))
+        out.append(EVEStatsCounter("pcap.files_damaged", UInt64(self.damaged.count)))
+        out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))
+        out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
+        out.append(EVEStatsCounter("detect.alert", self.outputs.alertRecords))
+        return out
+    }
+
+    /// The one-screen summary printed at the end.
+    func summary(files: Int, seconds: Double, logDirectory: String) -> String {
+        let d = self.decodeStatistics
+        let f = self.flows.statistics
+        let rate = seconds > 0 ? Double(self.packetNumber) / seconds : 0
+        var events: [(String, UInt64)] = []
+        for event in DecodeEvent.allCases where d.count(of: event) > 0 { events.append((event.name, d.count(of: event))) }
+        events.sort { $0.1 > $1.1 }
+        let eventTotal = events.reduce(0) { $0 + $1.1 }
+        var s = "weir: read \(Format.count(self.packetNumber)) packets (\(Format.bytes(self.bytesRead))) from "
+        s += "\(files) file\(files == 1 ? "" : "s") in \(Format.seconds(seconds)) (\(Format.rate(rate)))\n"
+        s += "  flows:    \(Format.count(f.total)) (tcp \(Format.count(f.tcp)), udp \(Format.count(f.udp)), "
+        s += "icmp \(Format.count(f.icmpv4 + f.icmpv6)), other \(Format.count(f.other)))"
+        if f.evicted > 0 { s += "; \(Format.count(f.evicted)) evicted at the flow cap" }
+        s += "\n"
+        s += "  decoder:  \(Format.count(d.invalid)) invalid packets, \(Format.count(eventTotal)) decode events"
+        if !events.isEmpty {
+            s += " (" + events.prefix(5).map { "\($0.0) \(Format.count($0.1))" }.joined(separator: ", ")
+            s += events.count > 5 ? ", …)" : ")"
+        }
+        s += "\n"
+        s += "  alerts:   \(Format.count(self.outputs.alertRecords))\n"
+        for damage in self.damaged {
+            s += "  damaged:  \(damage.path): after \(Format.count(damage.packetsBefore)) packets: \(damage.message)\n"
+        }
+        for (path, why) in self.unreadable { s += "  skipped:  \(path): \(why)\n" }
+        if let eve = self.outputs.eve {
+            s += "  eve:      \(eve.path) (\(Format.count(self.outputs.eveWriter?.recordCount ?? 0)) records)\n"
+        }
+        return s
+    }
+}
+
+/// Number formatting for human-readable summaries (no Foundation).
+enum Format {
+    static func count(_ n: UInt64) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func fixed(_ x: Double, _ places: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let n = Int64((x * scale).rounded())
+        let whole = n / Int64(scale)
+        let frac = n % Int64(scale)
+        if places == 0 { return String(whole) }
+        var f = String(frac)
+        while f.count < places { f = "0" + f }
+        return "\(whole).\(f)"
+    }
+
+    static func bytes(_ n: UInt64) -> String {
+        let x = Double(n)
+        if x >= 1e9 { return fixed(x / 1e9, 2) + " GB" }
+        if x >= 1e6 { return fixed(x / 1e6, 1) + " MB" }
+        if x >= 1e3 { return fixed(x / 1e3, 1) + " kB" }
+        return "\(n) B"
+    }
+
+    static func seconds(_ s: Double) -> String { fixed(s, s < 10 ? 3 : 1) + " s" }
+
+    static func rate(_ pps: Double) -> String {
+        if pps >= 1e6 { return fixed(pps / 1e6, 2) + " Mpps" }
+        if pps >= 1e3 { return fixed(pps / 1e3, 1) + " kpps" }
+        return fixed(pps, 0) + " pps"
+    }
+}
+
+/// The progress line on stderr: share of bytes read and packet rate, redrawn at most twice a second; drawn only
+/// when stderr is a terminal.
+struct ProgressLine {
+    let enabled: Bool
+    let totalBytes: Int64
+    var doneBytes: Int64 = 0
+    var lastDraw = 0.0
+    let start = monotonicSeconds()
+    var drawn = false
+
+    init(enabled: Bool, totalBytes: Int64) {
+        self.enabled = enabled
+        self.totalBytes = max(totalBytes, 1)
+    }
+
+    mutating func update(fileBytesDone: Int64, packets: UInt64) {
+        guard self.enabled else { return }
+        let now = monotonicSeconds()
+        guard now - self.lastDraw >= 0.5 else { return }
+        self.lastDraw = now
+        let share = Double(self.doneBytes + fileBytesDone) / Double(self.totalBytes) * 100
+        let rate = Double(packets) / max(now - self.start, 1e-6)
+        FileDescriptorOutput.standardError.write(
+            "\r\u{1B}[Kweir: \(Format.fixed(min(share, 100), 1))% read, \(Format.count(packets)) packets, \(Format.rate(rate))")
+        self.drawn = true
+    }
+
+    mutating func finishFile(size: Int64) { self.doneBytes += size }
+
+    mutating func clear() {
+        if self.drawn {
+            FileDescriptorOutput.standardError.write("\r\u{1B}[K")
+            self.drawn = false
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+
+/// What the command line asked for, in Suricata's terms, before the configuration is loaded.
+public struct RunOptions: Sendable {
+    /// `-c`: the YAML configuration file, or `nil` for the built-in defaults.
+    public var configPath: String?
+    /// `-r`: capture files or directories, in order.
+    public var readPaths: [String] = []
+    /// `-S`: rule files loaded instead of the configuration's `rule-files`.
+    public var exclusiveRuleFiles: [String] = []
+    /// `-s`: rule files loaded in addition to the configuration's.
+    public var extraRuleFiles: [String] = []
+    /// `-l`: the log directory (created if missing); `nil` means the configuration's `default-log-dir`.
+    public var logDirectory: String?
+    /// `-k`: `none`, `all` or `auto`; `nil` leaves the configuration's value.
+    public var checksumChecks: String?
+    /// `--set key=value`, in order.
+    public var overrides: [String] = []
+    /// `--simulate-ips`.
+    public var simulateIPS = false
+    /// `-T`: check configuration and rules, then stop.
+    public var testOnly = false
+    /// `--strict-rules`: any rule error stops start-up.
+    public var strictRules = false
+    /// Number of `-v` flags.
+    public var verbosity = 0
+    /// Whether to draw the progress line (only when stderr is a terminal).
+    public var showProgress = true
+
+    public init() {}
+}
