@@ -78,12 +78,14 @@ public struct Packet: Sendable {
     public var ipHeaderLength: Int = 0
     /// IPv4 total length / IPv6 payload length + 40, as the header states it.
     public var ipTotalLength: Int = 0
-    /// IPv4 flag bits as in the header's top three bits: 0x4 reserved, 0x2 DF, 0x1 MF. For IPv6, 0x1 when a
-    /// fragment header has its M flag set.
+    /// IPv4 flag bits as in the header's top three bits: 0x4 reserved, 0x2 DF, 0x1 MF.
+    ///
+    /// For IPv6, 0x1 when a fragment header has its M flag set.
     public var ipFlags: UInt8 = 0
     /// Fragment offset in bytes (IPv4 header, or IPv6 fragment header).
     public var fragmentOffset: Int = 0
     /// True for any fragment (MF set or non-zero offset; an IPv6 fragment header with either): no L4 is decoded.
+    ///
     /// An IPv6 "atomic" fragment header (offset 0, M clear) is not a fragment (`ipv6.exthdr_useless_fh`).
     public var isFragment: Bool = false
     /// IPv4 options present, one bit per ``IPv4Option`` raw value.
@@ -94,9 +96,10 @@ public struct Packet: Sendable {
     public var ipChecksum: ChecksumState = .unchecked
 
     // MARK: Layer 4
-    /// The transport protocol number (after IPv6 extension headers); 0 when there is no IP layer. As in
-    /// Suricata, an IPv4 fragment keeps its header's protocol while an IPv6 fragment reports 44 (Fragment), and
-    /// an IPv6 chain ending in ESP or No Next Header reports 50 or 59.
+    /// The transport protocol number (after IPv6 extension headers); 0 when there is no IP layer.
+    ///
+    /// As in Suricata, an IPv4 fragment keeps its header's protocol while an IPv6 fragment reports 44 (Fragment),
+    /// and an IPv6 chain ending in ESP or No Next Header reports 50 or 59.
     public var l4Protocol: UInt8 = 0
     /// Offset of the transport header.
     public var l4Offset: Int = -1
