@@ -16,7 +16,7 @@ import sys
 from scapy.all import (DNS, DNSQR, DNSRR, ICMP, IP, TCP, UDP, AH, CookedLinux, Dot1AD, Dot1Q, Ether,
                        ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6MLReport, ICMPv6ND_NS,
                        IPOption, IPOption_EOL, IPOption_NOP, IPOption_RR, IPv6, IPv6ExtHdrDestOpt,
-                       IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Pad1, PadN, Raw, RouterAlert,
+                       IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Pad1, Raw, RouterAlert,
                        conf)
 
 conf.verb = 0
