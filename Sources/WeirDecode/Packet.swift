@@ -227,12 +227,32 @@ public struct DecodeEventSet: Sendable, Equatable {
     @inlinable
     public var isEmpty: Bool { self.words.0 | self.words.1 | self.words.2 | self.words.3 == 0 }
 
-    /// The events in raw-value order.
+    /// Calls `body` with each event in raw-value order, without allocating.
+    public func forEach(_ body: (DecodeEvent) -> Void) {
+        Self.forEachBit(self.words.0, base: 0, body)
+        Self.forEachBit(self.words.1, base: 64, body)
+        Self.forEachBit(self.words.2, base: 128, body)
+        Self.forEachBit(self.words.3, base: 192, body)
+    }
+
+    private static func forEachBit(_ word: UInt64, base: Int, _ body: (DecodeEvent) -> Void) {
+        var bits = word
+        while bits != 0 {
+            if let event = DecodeEvent(rawValue: UInt8(base + bits.trailingZeroBitCount)) { body(event) }
+            bits &= bits &- 1
+        }
+    }
+
+    /// Number of events in the set.
+    public var count: Int {
+        self.words.0.nonzeroBitCount + self.words.1.nonzeroBitCount + self.words.2.nonzeroBitCount
+            + self.words.3.nonzeroBitCount
+    }
+
+    /// The events in raw-value order (allocates; for output and tests).
     public var elements: [DecodeEvent] {
         var out: [DecodeEvent] = []
-        for raw in 0..<256 {
-            if let e = DecodeEvent(rawValue: UInt8(raw)), self.contains(e) { out.append(e) }
-        }
+        self.forEach { out.append($0) }
         return out
     }
 

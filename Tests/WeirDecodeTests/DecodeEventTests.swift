@@ -371,4 +371,11 @@ func damagedFrameRaisesItsEvent(_ testCase: EventCase) {
     #expect(set.contains(.tooManyLayers))
     #expect(!set.contains(.ipv4PktTooSmall))
     #expect(set.elements == [.ipv4HlenTooSmall, .tooManyLayers])
+    #expect(set.count == 2)
+    var all = DecodeEventSet()
+    for event in DecodeEvent.allCases { all.insert(event) }
+    #expect(all.count == DecodeEvent.allCases.count)
+    var seen: [DecodeEvent] = []
+    all.forEach { seen.append($0) }
+    #expect(seen == DecodeEvent.allCases.sorted { $0.rawValue < $1.rawValue })
 }
