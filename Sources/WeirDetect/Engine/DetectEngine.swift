@@ -74,14 +74,17 @@ public final class DetectEngine: Sendable {
     package let maxVariableSlots: Int
     package let maxPatternsPerGroup: Int
     public let loadStatistics: DetectLoadStatistics
+    /// Rules that parsed but could not be compiled, with the reason.
+    public let rejected: [SignatureCompileError]
 
     /// Builds the engine from compiled signatures: Suricata's ordering, groups, and prefilter databases.
     ///
     /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group's patterns.
     package init(
         signatures input: [Signature], settings: DetectSettings, stickyBufferIDs: [String: Int] = [:],
-        flowbitCount: Int = 0, flowintCount: Int = 0, xbitCount: Int = 0
+        flowbitCount: Int = 0, flowintCount: Int = 0, xbitCount: Int = 0, rejected: [SignatureCompileError] = []
     ) throws(PatternCompileError) {
+        self.rejected = rejected
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
         // order breaks ties.

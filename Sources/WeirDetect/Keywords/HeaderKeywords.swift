@@ -54,8 +54,10 @@ package enum HeaderCheck: Sendable, Equatable {
     case ipOption(mask: UInt32)
     case itype(UIntCondition)
     case icode(UIntCondition)
-    case icmpID(UInt16)
-    case icmpSequence(UInt16)
+    case icmpID(UIntCondition)
+    case icmpSequence(UIntCondition)
+    /// `decode-event`: the decoder raised this event on the packet.
+    case decodeEvent(DecodeEvent)
     /// `ip_proto`.
     case ipProto(UIntCondition)
     /// `sameip`.
@@ -77,9 +79,11 @@ package enum HeaderCheck: Sendable, Equatable {
         case .ipOption(let mask): return packet.ipVersion == 4 && packet.ipv4Options & mask != 0
         case .itype(let c): return Self.isICMP(packet) && c.matches(UInt64(packet.icmpType))
         case .icode(let c): return Self.isICMP(packet) && c.matches(UInt64(packet.icmpCode))
-        case .icmpID(let id): return Self.isICMP(packet) && packet.icmpHasIDAndSequence && packet.icmpID == id
-        case .icmpSequence(let seq):
-            return Self.isICMP(packet) && packet.icmpHasIDAndSequence && packet.icmpSequence == seq
+        case .icmpID(let c):
+            return Self.isICMP(packet) && packet.icmpHasIDAndSequence && c.matches(UInt64(packet.icmpID))
+        case .icmpSequence(let c):
+            return Self.isICMP(packet) && packet.icmpHasIDAndSequence && c.matches(UInt64(packet.icmpSequence))
+        case .decodeEvent(let event): return packet.events.contains(event)
         case .ipProto(let c): return packet.ipVersion != 0 && c.matches(UInt64(packet.l4Protocol))
         case .sameIP: return packet.ipVersion != 0 && packet.source == packet.destination
         case .tcpWindow(let value, let negated): return packet.isTCP && (packet.tcpWindow == value) != negated
