@@ -85,6 +85,15 @@ public final class DetectContext {
             self.scratchFlowState.reset(flowID: 0, flowbits: engine.flowbitCount, flowints: engine.flowintCount)
         }
         let toServer = handle?.toServer ?? true
+        var established = false
+        if let flow {
+            if flow.key.proto == IPProtocol.tcp {
+                established = self.flowStates[slot].tcpWasEstablished
+                self.flowStates[slot].tcpWasEstablished = Self.isEstablished(flow)
+            } else {
+                established = Self.isEstablished(flow)
+            }
+        }
 
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
         let payloadEnd = min(frame.count, payloadStart + max(0, packet.payloadLength))
@@ -122,7 +131,10 @@ public final class DetectContext {
         self.matched.removeAll(keepingCapacity: true)
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
-            if self.evaluate(Int(i), packet: packet, payload: payload, flow: flow, slot: slot, toServer: toServer, buffers: buffers) {
+            if self.evaluate(
+                Int(i), packet: packet, payload: payload, flow: flow, slot: slot, toServer: toServer,
+                established: established, buffers: buffers)
+            {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
             }
@@ -158,7 +170,7 @@ public final class DetectContext {
     /// Full evaluation of one signature against the packet (header, flow, flowbits, payload programs).
     func evaluate(
         _ index: Int, packet: Packet, payload: UnsafeRawBufferPointer, flow: Flow?, slot: Int, toServer: Bool,
-        buffers: [InspectionBuffer]
+        established: Bool, buffers: [InspectionBuffer]
     ) -> Bool {
         let s = self.engine.signatures[index]
         guard s.proto.matches(packet.l4Protocol) else { return false }
@@ -182,10 +194,9 @@ public final class DetectContext {
             if condition.onlyFragment && !packet.isFragment { return false }
             if condition.noFragment && packet.isFragment { return false }
             if condition.toServer || condition.toClient || condition.established || condition.notEstablished {
-                guard let flow else { return false }
+                guard flow != nil else { return false }
                 if condition.toServer && !toServer { return false }
                 if condition.toClient && toServer { return false }
-                let established = Self.isEstablished(flow)
                 if condition.established && !established { return false }
                 if condition.notEstablished && established { return false }
             }

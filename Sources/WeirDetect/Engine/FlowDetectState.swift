@@ -16,6 +16,9 @@ package struct FlowDetectState: Sendable {
     /// IP-only signatures already evaluated in this direction.
     package var ipOnlyDoneToServer = false
     package var ipOnlyDoneToClient = false
+    /// TCP: the session was established before the current packet (Suricata sets `FLOW_PKT_ESTABLISHED` from
+    /// the state the packet finds, so the handshake's final ACK is not yet "established").
+    package var tcpWasEstablished = false
     /// A pass rule matched: no more detection on this flow.
     package var isPassed = false
     /// A drop/reject rule matched in IPS mode: every later packet is dropped.
@@ -40,6 +43,7 @@ package struct FlowDetectState: Sendable {
         }
         self.ipOnlyDoneToServer = false
         self.ipOnlyDoneToClient = false
+        self.tcpWasEstablished = false
         self.isPassed = false
         self.isDropped = false
     }
