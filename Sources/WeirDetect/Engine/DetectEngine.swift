@@ -95,6 +95,9 @@ public final class DetectEngine: Sendable {
             let fa = a.element.flowbitRole
             let fb = b.element.flowbitRole
             if fa != fb { return fa < fb }
+            let ia = a.element.flowintRole
+            let ib = b.element.flowintRole
+            if ia != ib { return ia < ib }
             if a.element.severity != b.element.severity { return a.element.severity < b.element.severity }
             return a.offset < b.offset
         }.map(\.element)

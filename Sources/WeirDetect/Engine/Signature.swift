@@ -212,6 +212,19 @@ package struct Signature: Sendable {
             && self.flowints.isEmpty
     }
 
+    /// Flowint modifiers before flowint readers, as Suricata's `SCSigOrderByFlowintCompare`.
+    var flowintRole: Int {
+        var sets = false
+        var reads = false
+        for op in self.flowints {
+            if op.isModifier { sets = true } else { reads = true }
+        }
+        if sets && !reads { return 0 }
+        if sets && reads { return 1 }
+        if reads { return 2 }
+        return 3
+    }
+
     /// Whether a flowbit is set or toggled by this rule (for Suricata's ordering: setters before readers).
     var flowbitRole: Int {
         var sets = false
