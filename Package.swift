@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
-        .testTarget(name: "WeirDetectTests", dependencies: ["WeirDetect"]),
+        .testTarget(name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirCapture"]),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),

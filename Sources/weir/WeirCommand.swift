@@ -16,7 +16,9 @@ struct WeirCommand: ParsableCommand {
             problems, 2 for a usage or configuration error.
             """,
         subcommands: [
-            BenchCommand.self
+            BenchCommand.self,
+            RulesCommand.self,
+            ListKeywordsCommand.self,
         ]
     )
 

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// One alert raised on a packet, with everything the output stage writes (EVE `alert`, fast.log).
+///
+/// Strings are shared with the compiled signature (no copy per alert).
+public struct Alert: Sendable {
+    /// Position of the signature in the engine's evaluation order (Suricata's internal `num`).
+    public var signatureIndex: Int
+    public var sid: UInt32
+    public var gid: UInt32
+    public var rev: UInt32
+    /// `msg`.
+    public var message: String
+    /// The classtype's description (EVE `alert.category`), empty when none.
+    public var category: String
+    /// The classtype short name, if any.
+    public var classtype: String?
+    /// Priority: EVE `alert.severity`.
+    public var severity: Int
+    /// The rule's action after rate filters.
+    public var action: RuleVerdictAction
+    /// True when this alert dropped the packet in IPS mode (EVE `alert.action` "blocked").
+    public var isBlocking: Bool
+    /// Suricata's `pcap_cnt` of the packet.
+    public var packetNumber: UInt64
+    /// The flow's table slot, or -1 without a flow.
+    public var flowSlot: Int32
+    /// The flow's id (EVE `flow_id`), 0 without a flow.
+    public var flowID: UInt64
+
+    /// EVE's `alert.action`.
+    public var eveAction: String { self.isBlocking ? "blocked" : "allowed" }
+}
+
+/// What the engine decided for one packet.
+public struct PacketVerdict: Sendable, Equatable {
+    /// The packet is dropped (IPS mode: a drop/reject rule matched, or its flow was dropped earlier).
+    public var drop = false
+    /// A reject rule matched: Suricata sends a TCP reset or ICMP unreachable.
+    public var reject = false
+    /// A pass rule matched: no further alerts on this packet.
+    public var pass = false
+    /// Detection did not run because the flow was passed or dropped before.
+    public var skipped = false
+
+    public init() {}
+}
+
+/// Engine counters (Suricata's `detect.alert`, `detect.alerts_suppressed`, `ips.*`).
+public struct DetectCounters: Sendable, Equatable {
+    /// Alert records produced.
+    public var alerts: UInt64 = 0
+    /// Matches that did not produce a record (noalert, threshold, suppress).
+    public var alertsSuppressed: UInt64 = 0
+    /// Alerts beyond `packet-alert-max`.
+    public var alertsDiscarded: UInt64 = 0
+    /// Packets dropped by rules (IPS), including later packets of dropped flows.
+    public var dropped: UInt64 = 0
+    /// Packets matched by reject rules.
+    public var rejected: UInt64 = 0
+    /// Packets matched by pass rules.
+    public var passedPackets: UInt64 = 0
+    /// Flows set to pass.
+    public var passedFlows: UInt64 = 0
+    /// Flows set to drop.
+    public var droppedFlows: UInt64 = 0
+    /// Packets inspected / signatures evaluated in full / prefilter candidates.
+    public var packets: UInt64 = 0
+    public var signaturesEvaluated: UInt64 = 0
+    public var prefilterCandidates: UInt64 = 0
+
+    public init() {}
+
+    /// Dotted names and values for the stats log.
+    public var namedValues: [(String, UInt64)] {
+        [
+            ("detect.alert", self.alerts), ("detect.alerts_suppressed", self.alertsSuppressed),
+            ("detect.alert_queue_overflow", self.alertsDiscarded), ("ips.blocked", self.dropped),
+            ("ips.rejected", self.rejected), ("detect.pass", self.passedPackets),
+            ("detect.pass_flows", self.passedFlows), ("ips.drop_flows", self.droppedFlows),
+            ("detect.packets", self.packets), ("detect.signatures_evaluated", self.signaturesEvaluated),
+            ("detect.prefilter_candidates", self.prefilterCandidates),
+        ]
+    }
+}

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+import WeirDecode
+import WeirFlow
+
+/// Per-worker detection state (Suricata's `DetectEngineThreadCtx`): scratch space, the candidate queue, flow
+/// detection state by flow-table slot, thresholds and xbits. Not thread-safe: one per worker.
+public final class DetectContext {
+    let engine: DetectEngine
+    var payloadScratch: PayloadScratch
+    let patternScratch: PatternScratch
+    var hits: PatternHits
+    /// Candidate signatures of the current packet, deduplicated through `seen`.
+    var candidates: [Int32] = []
+    var seen: [UInt32]
+    var stamp: UInt32 = 0
+    var matched: [Int32] = []
+    /// Flow detection state by flow-table slot.
+    package var flowStates: [FlowDetectState] = []
+    /// State for packets without a flow (reset each packet).
+    var scratchFlowState = FlowDetectState()
+    var thresholdEntries: [ThresholdKey: ThresholdEntry] = [:]
+    var xbitExpiry: [XbitKey: Int64] = [:]
+    /// Counters since the context was made.
+    public private(set) var counters = DetectCounters()
+
+    init(engine: DetectEngine) {
+        self.engine = engine
+        var scratch = PayloadScratch(
+            variableSlots: engine.maxVariableSlots,
+            regexScratch: RegexMatchScratch(
+                matchLimit: engine.settings.pcreMatchLimit, depthLimit: engine.settings.pcreRecursionLimit))
+        scratch.recursionLimit = engine.settings.inspectionRecursionLimit
+        self.payloadScratch = scratch
+        self.patternScratch = PatternScratch(databases: engine.groups.compactMap(\.database))
+        self.hits = PatternHits(capacity: engine.maxPatternsPerGroup)
+        self.seen = [UInt32](repeating: 0, count: engine.signatures.count)
+        self.candidates.reserveCapacity(engine.signatures.count)
+        self.matched.reserveCapacity(64)
+    }
+
+    /// Inspects one packet and writes its alerts into `alerts` (cleared first; its storage is reused).
+    ///
+    /// - Parameters:
+    ///   - packet: The decoded packet.
+    ///   - frame: The frame bytes the packet's offsets point into.
+    ///   - flow: The packet's flow after ``WeirFlow/FlowTable/process(_:emit:)``, if any.
+    ///   - handle: The flow's slot and the packet's direction.
+    ///   - buffers: Extra inspection buffers (reassembled stream chunks, app-layer sticky buffers).
+    ///   - alerts: Receives the alerts, at most `packet-alert-max`, in Suricata's order.
+    /// - Returns: The verdict (drop/reject/pass) for IPS handling and counters.
+    /// - Complexity: Prefilter scans plus full evaluation of candidates only; no allocation once warmed up.
+    public func inspect(
+        packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, handle: FlowHandle?,
+        buffers: [InspectionBuffer] = [], alerts: inout [Alert]
+    ) -> PacketVerdict {
+        alerts.removeAll(keepingCapacity: true)
+        var verdict = PacketVerdict()
+        guard packet.ipVersion != 0 else { return verdict }
+        self.counters.packets += 1
+        let engine = self.engine
+
+        // Flow detection state.
+        let slot: Int
+        if let flow, let handle {
+            slot = Int(handle.slot)
+            if slot >= self.flowStates.count {
+                self.flowStates.append(contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count))
+            }
+            if self.flowStates[slot].flowID != flow.flowID {
+                self.flowStates[slot].reset(flowID: flow.flowID, flowbits: engine.flowbitCount, flowints: engine.flowintCount)
+            }
+            if self.flowStates[slot].isDropped && engine.settings.isIPS {
+                verdict.drop = true
+                verdict.skipped = true
+                self.counters.dropped += 1
+                return verdict
+            }
+            if self.flowStates[slot].isPassed {
+                verdict.skipped = true
+                return verdict
+            }
+        } else {
+            slot = -1
+            self.scratchFlowState.reset(flowID: 0, flowbits: engine.flowbitCount, flowints: engine.flowintCount)
+        }
+        let toServer = handle?.toServer ?? true
+        var established = false
+        if let flow {
+            if flow.key.proto == IPProtocol.tcp {
+                established = self.flowStates[slot].tcpWasEstablished
+                self.flowStates[slot].tcpWasEstablished = Self.isEstablished(flow)
+            } else {
+                established = Self.isEstablished(flow)
+            }
+        }
+
+        let payloadStart = max(0, min(packet.payloadOffset, frame.count))
+        let payloadEnd = min(frame.count, payloadStart + max(0, packet.payloadLength))
+        let payload = UnsafeRawBufferPointer(rebasing: frame[payloadStart..<payloadEnd])
+
+        // Candidates: IP-only (first packet per direction), then port groups and the any-port group.
+        self.candidates.removeAll(keepingCapacity: true)
+        self.stamp &+= 1
+        if self.stamp == 0 {
+            for i in self.seen.indices { self.seen[i] = 0 }
+            self.stamp = 1
+        }
+        let bucket = engine.buckets[ProtocolBucket.of(packet.l4Protocol).rawValue]
+        var ipOnlyDue = true
+        if slot >= 0 {
+            ipOnlyDue = toServer ? !self.flowStates[slot].ipOnlyDoneToServer : !self.flowStates[slot].ipOnlyDoneToClient
+            if toServer { self.flowStates[slot].ipOnlyDoneToServer = true } else { self.flowStates[slot].ipOnlyDoneToClient = true }
+        }
+        if ipOnlyDue { for i in bucket.ipOnly { self.addCandidate(i) } }
+        let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+        if hasPorts && !bucket.destinationPortGroup.isEmpty {
+            let g = bucket.destinationPortGroup[Int(packet.destinationPort)]
+            if g >= 0 { self.collect(group: Int(g), payload: payload, buffers: buffers) }
+        }
+        if hasPorts && !bucket.sourcePortGroup.isEmpty {
+            let g = bucket.sourcePortGroup[Int(packet.sourcePort)]
+            if g >= 0 { self.collect(group: Int(g), payload: payload, buffers: buffers) }
+        }
+        if bucket.anyPortGroup >= 0 { self.collect(group: Int(bucket.anyPortGroup), payload: payload, buffers: buffers) }
+        self.counters.prefilterCandidates += UInt64(self.candidates.count)
+        if self.candidates.isEmpty { return verdict }
+        // Suricata evaluates in signature order: that is what makes flowbit setters run before readers.
+        self.candidates.sort()
+
+        self.matched.removeAll(keepingCapacity: true)
+        for i in self.candidates {
+            self.counters.signaturesEvaluated += 1
+            if self.evaluate(
+                Int(i), packet: packet, payload: payload, flow: flow, slot: slot, toServer: toServer,
+                established: established, buffers: buffers)
+            {
+                self.postMatch(Int(i), packet: packet, slot: slot)
+                self.matched.append(i)
+            }
+        }
+        if self.matched.isEmpty { return verdict }
+        self.finalize(packet: packet, flow: flow, slot: slot, verdict: &verdict, alerts: &alerts)
+        return verdict
+    }
+
+    @inline(__always)
+    func addCandidate(_ i: Int32) {
+        if self.seen[Int(i)] != self.stamp {
+            self.seen[Int(i)] = self.stamp
+            self.candidates.append(i)
+        }
+    }
+
+    /// Adds a group's always-evaluated signatures and those whose fast pattern occurs in the right buffer.
+    func collect(group index: Int, payload: UnsafeRawBufferPointer, buffers: [InspectionBuffer]) {
+        let group = self.engine.groups[index]
+        for i in group.alwaysEvaluated { self.addCandidate(i) }
+        guard let database = group.database else { return }
+        self.hits.removeAll()
+        if payload.count > 0 { database.scan(payload, scratch: self.patternScratch, into: &self.hits) }
+        for buffer in buffers where buffer.bytes.count > 0 {
+            database.scan(buffer.bytes, scratch: self.patternScratch, into: &self.hits)
+        }
+        for k in 0..<self.hits.count {
+            for i in group.patternSignatures[Int(self.hits.ids[k])] { self.addCandidate(i) }
+        }
+    }
+
+    /// Full evaluation of one signature against the packet (header, flow, flowbits, payload programs).
+    func evaluate(
+        _ index: Int, packet: Packet, payload: UnsafeRawBufferPointer, flow: Flow?, slot: Int, toServer: Bool,
+        established: Bool, buffers: [InspectionBuffer]
+    ) -> Bool {
+        let s = self.engine.signatures[index]
+        guard s.proto.matches(packet.l4Protocol) else { return false }
+        if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
+        let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp
+            || packet.l4Protocol == IPProtocol.sctp)
+        if !hasPorts && !(s.sourcePorts.isAny && s.destinationPorts.isAny) { return false }
+        var forward = s.source.contains(packet.source) && s.destination.contains(packet.destination)
+        if forward && hasPorts {
+            forward = s.sourcePorts.contains(packet.sourcePort) && s.destinationPorts.contains(packet.destinationPort)
+        }
+        if !forward {
+            guard s.bidirectional else { return false }
+            var reverse = s.source.contains(packet.destination) && s.destination.contains(packet.source)
+            if reverse && hasPorts {
+                reverse = s.sourcePorts.contains(packet.destinationPort) && s.destinationPorts.contains(packet.sourcePort)
+            }
+            if !reverse { return false }
+        }
+        if let condition = s.flow {
+            if condition.onlyFragment && !packet.isFragment { return false }
+            if condition.noFragment && packet.isFragment { return false }
+            if condition.toServer || condition.toClient || condition.established || condition.notEstablished {
+                guard flow != nil else { return false }
+                if condition.toServer && !toServer { return false }
+                if condition.toClient && toServer { return false }
+                if condition.established && !established { return false }
+                if condition.notEstablished && established { return false }
+            }
+        }
+        for check in s.headerChecks where !check.matches(packet) { return false }
+        if !s.flowbits.isEmpty {
+            let state = slot >= 0 ? self.flowStates[slot] : self.scratchFlowState
+            for op in s.flowbits {
+                switch op {
+                case .isSet(let bits, let anyOf):
+                    let ok = anyOf ? bits.contains(where: { state.isSet($0) }) : bits.allSatisfy { state.isSet($0) }
+                    if !ok { return false }
+                case .isNotSet(let bits, let anyOf):
+                    let ok = anyOf ? bits.contains(where: { !state.isSet($0) }) : bits.allSatisfy { !state.isSet($0) }
+                    if !ok { return false }
+                default: break
+                }
+            }
+        }
+        for op in s.xbits {
+            switch op.command {
+            case .isSet: if !self.xbitIsSet(op, packet: packet) { return false }
+            case .isNotSet: if self.xbitIsSet(op, packet: packet) { return false }
+            default: break
+            }
+        }
+        if !s.flowints.isEmpty && !self.flowintConditionsHold(s.flowints, slot: slot) { return false }
+        for program in s.buffers {
+            if let sticky = program.stickyBuffer {
+                var found = false
+                for buffer in buffers where buffer.kind == .sticky(id: sticky) {
+                    if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
+                        found = true
+                        break
+                    }
+                }
+                if !found { return false }
+            } else {
+                let onlyStream = s.flow?.onlyStream ?? false
+                let noStream = s.flow?.noStream ?? false
+                var found = false
+                if !onlyStream && payload.count > 0 {
+                    found = program.program.matches(payload, scratch: &self.payloadScratch)
+                }
+                if !found && !noStream {
+                    for buffer in buffers {
+                        guard case .streamChunk = buffer.kind, buffer.bytes.count > 0 else { continue }
+                        if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
+                            found = true
+                            break
+                        }
+                    }
+                }
+                if !found { return false }
+            }
+        }
+        return true
+    }
+
+    /// Suricata's `FLOW_PKT_ESTABLISHED`: TCP after the handshake completed, other protocols once both
+    /// directions were seen.
+    static func isEstablished(_ flow: Flow) -> Bool {
+        if flow.key.proto == IPProtocol.tcp {
+            switch flow.tcpState {
+            case .none, .synSent, .synReceived: return false
+            default: return true
+            }
+        }
+        return flow.state == .established
+    }
+
+    /// Runs flowbit/xbit/flowint commands of a matched signature.
+    func postMatch(_ index: Int, packet: Packet, slot: Int) {
+        let s = self.engine.signatures[index]
+        for op in s.flowbits {
+            switch op {
+            case .set(let bits): for b in bits { self.setFlowbit(b, slot: slot, on: true) }
+            case .unset(let bits): for b in bits { self.setFlowbit(b, slot: slot, on: false) }
+            case .toggle(let bits):
+                for b in bits {
+                    let current = slot >= 0 ? self.flowStates[slot].isSet(b) : self.scratchFlowState.isSet(b)
+                    self.setFlowbit(b, slot: slot, on: !current)
+                }
+            default: break
+            }
+        }
+        for op in s.xbits {
+            let key = Self.xbitKey(op, packet: packet)
+            switch op.command {
+            case .set: self.xbitExpiry[key] = packet.timestamp.microseconds + op.expire * 1_000_000
+            case .unset: self.xbitExpiry[key] = nil
+            case .toggle:
+                if self.xbitIsSet(op, packet: packet) {
+                    self.xbitExpiry[key] = nil
+                } else {
+                    self.xbitExpiry[key] = packet.timestamp.microseconds + op.expire * 1_000_000
+                }
+            default: break
+            }
+        }
+        if !s.flowints.isEmpty && slot >= 0 {
+            for op in s.flowints where op.isModifier {
+                let v = op.variable
+                var operand: Int64 = 0
+                switch op.value {
+                case .literal(let x): operand = x
+                case .variable(let other):
+                    guard self.flowStates[slot].intIsSet[other] else { continue }
+                    operand = self.flowStates[slot].ints[other]
+                case .none: break
+                }
+                switch op.op {
+                case .assign:
+                    self.flowStates[slot].ints[v] = operand
+                    self.flowStates[slot].intIsSet[v] = true
+                case .add, .subtract:
+                    // Suricata: adding to an unset flowint sets it to the operand.
+                    let current = self.flowStates[slot].intIsSet[v] ? self.flowStates[slot].ints[v] : 0
+                    self.flowStates[slot].ints[v] = op.op == .add ? current &+ operand : current &- operand
+                    self.flowStates[slot].intIsSet[v] = true
+                default: break
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    func setFlowbit(_ bit: VariableID, slot: Int, on: Bool) {
+        if slot >= 0 { self.flowStates[slot].set(bit, on) } else { self.scratchFlowState.set(bit, on) }
+    }
+
+    func flowintConditionsHold(_ ops: [FlowintOperation], slot: Int) -> Bool {
+        for op in ops where !op.isModifier {
+            let isSet = slot >= 0 && self.flowStates[slot].intIsSet[op.variable]
+            switch op.op {
+            case .isSet: if !isSet { return false }
+            case .isNotSet: if isSet { return false }
+            default:
+                guard isSet else { return false }
+                let value = self.flowStates[slot].ints[op.variable]
+                var operand: Int64 = 0
+                switch op.value {
+                case .literal(let x): operand = x
+                case .variable(let other):
+                    guard self.flowStates[slot].intIsSet[other] else { return false }
+                    operand = self.flowStates[slot].ints[other]
+                case .none: return false
+                }
+                let ok: Bool
+                switch op.op {
+                case .equal: ok = value == operand
+                case .notEqual: ok = value != operand
+                case .less: ok = value < operand
+                case .lessOrEqual: ok = value <= operand
+                case .greater: ok = value > operand
+                case .greaterOrEqual: ok = value >= operand
+                default: ok = true
+                }
+                if !ok { return false }
+            }
+        }
+        return true
+    }
+
+    static func xbitKey(_ op: XbitOperation, packet: Packet) -> XbitKey {
+        switch op.track {
+        case .sourceIP: return XbitKey(bit: op.bit, first: packet.source, second: .zeroV4)
+        case .destinationIP: return XbitKey(bit: op.bit, first: packet.destination, second: .zeroV4)
+        case .ipPair:
+            let (a, b) = packet.source < packet.destination
+                ? (packet.source, packet.destination) : (packet.destination, packet.source)
+            return XbitKey(bit: op.bit, first: a, second: b)
+        }
+    }
+
+    func xbitIsSet(_ op: XbitOperation, packet: Packet) -> Bool {
+        guard let expiry = self.xbitExpiry[Self.xbitKey(op, packet: packet)] else { return false }
+        return expiry > packet.timestamp.microseconds
+    }
+
+    /// Applies thresholds, suppressions and rate filters in signature order, then the actions, then the cap.
+    func finalize(packet: Packet, flow: Flow?, slot: Int, verdict: inout PacketVerdict, alerts: inout [Alert]) {
+        let engine = self.engine
+        let cap = engine.settings.alertCap
+        let isIPS = engine.settings.isIPS
+        for i in self.matched {
+            let index = Int(i)
+            let s = engine.signatures[index]
+            var action = s.action
+            if let spec = engine.thresholds[index] {
+                if !self.thresholdAllows(spec, signature: index, packet: packet, flow: flow) { continue }
+            }
+            if let rate = engine.rateFilters[index], self.rateFilterTriggered(rate, signature: index, packet: packet, flow: flow) {
+                action = rate.newAction
+            }
+            var suppressed = s.noalert
+            for entry in engine.suppressions[index] where !suppressed {
+                guard let track = entry.track else {
+                    suppressed = true
+                    break
+                }
+                switch track {
+                case .bySource: suppressed = entry.addresses.contains(packet.source)
+                case .byDestination: suppressed = entry.addresses.contains(packet.destination)
+                default:
+                    suppressed = entry.addresses.contains(packet.source) || entry.addresses.contains(packet.destination)
+                }
+            }
+            var blocking = false
+            switch action {
+            case .pass:
+                verdict.pass = true
+                self.counters.passedPackets += 1
+                if slot >= 0 && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
+                    self.flowStates[slot].isPassed = true
+                    self.counters.passedFlows += 1
+                }
+            case .drop, .reject:
+                if action == .reject {
+                    verdict.reject = true
+                    self.counters.rejected += 1
+                }
+                if isIPS {
+                    blocking = true
+                    if !verdict.drop { self.counters.dropped += 1 }
+                    verdict.drop = true
+                    if slot >= 0 && !self.flowStates[slot].isDropped && !self.flowStates[slot].isPassed {
+                        self.flowStates[slot].isDropped = true
+                        self.counters.droppedFlows += 1
+                    }
+                }
+            case .alert: break
+            }
+            if action == .pass {
+                // Pass records are not logged, and a pass ends alerting for this packet.
+                break
+            }
+            if suppressed {
+                self.counters.alertsSuppressed += 1
+            } else if alerts.count < cap {
+                alerts.append(
+                    Alert(
+                        signatureIndex: index, sid: s.sid, gid: s.gid, rev: s.rev, message: s.message,
+                        category: s.category, classtype: s.classtype, severity: s.severity, action: action,
+                        isBlocking: blocking, packetNumber: packet.packetNumber, flowSlot: Int32(slot),
+                        flowID: flow?.flowID ?? 0))
+                self.counters.alerts += 1
+            } else {
+                self.counters.alertsDiscarded += 1
+            }
+        }
+    }
+}
+
+/// Key of an xbit: the bit and the tracked address(es).
+struct XbitKey: Hashable {
+    var bit: Int
+    var first: IPAddress
+    var second: IPAddress
+}

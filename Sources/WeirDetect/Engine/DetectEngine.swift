@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeirCore
+
+/// A set of signatures sharing a protocol bucket and port key, with one Vectorscan database over their fast
+/// patterns (Suricata's signature group head, `detect-engine-siggroup.c`).
+package struct SignatureGroup: Sendable {
+    /// Signatures without a usable fast pattern: evaluated for every packet that reaches the group.
+    package var alwaysEvaluated: [Int32] = []
+    /// Pattern id → signatures whose fast pattern it is.
+    package var patternSignatures: [[Int32]] = []
+    /// Vectorscan database over the group's patterns; `nil` when no signature has one.
+    package var database: MultiPatternDatabase?
+    /// Signatures in the group, all kinds.
+    package var count = 0
+}
+
+/// Transport buckets the groups are split by.
+package enum ProtocolBucket: Int, CaseIterable, Sendable {
+    case tcp, udp, icmp, other
+
+    static func of(_ l4: UInt8) -> ProtocolBucket {
+        switch l4 {
+        case IPProtocol.tcp: return .tcp
+        case IPProtocol.udp: return .udp
+        case IPProtocol.icmp, IPProtocol.icmpv6: return .icmp
+        default: return .other
+        }
+    }
+}
+
+/// Per-bucket lookup: a group per destination port, per source port, and one for any port; IP-only rules apart.
+package struct BucketIndex: Sendable {
+    package var destinationPortGroup: [Int32] = []
+    package var sourcePortGroup: [Int32] = []
+    package var anyPortGroup: Int32 = -1
+    package var ipOnly: [Int32] = []
+}
+
+/// How long loading took and what it built.
+public struct DetectLoadStatistics: Sendable {
+    public var signatures = 0
+    public var groups = 0
+    public var patterns = 0
+    public var databaseBytes = 0
+    public var ipOnlySignatures = 0
+    public var alwaysEvaluatedSignatures = 0
+    /// Seconds spent building groups and compiling Vectorscan databases.
+    public var buildSeconds = 0.0
+}
+
+/// The compiled, immutable detection engine shared by all workers (Suricata's `DetectEngineCtx`).
+///
+/// Build once from rules; each worker makes its own ``DetectContext`` with ``makeContext()``.
+public final class DetectEngine: Sendable {
+    package let signatures: [Signature]
+    package let settings: DetectSettings
+    package let groups: [SignatureGroup]
+    package let buckets: [BucketIndex]
+    /// Per signature: suppress entries from threshold.config.
+    package let suppressions: [[ThresholdConfig.Suppression]]
+    /// Per signature: effective threshold (threshold.config event filter overrides the rule's).
+    package let thresholds: [ThresholdSpec?]
+    /// Per signature: rate filter.
+    package let rateFilters: [ThresholdConfig.RateFilter?]
+    /// Sticky buffer names → ids.
+    package let stickyBufferIDs: [String: Int]
+    /// Counts of interned variable names.
+    package let flowbitCount: Int
+    package let flowintCount: Int
+    package let xbitCount: Int
+    package let maxVariableSlots: Int
+    package let maxPatternsPerGroup: Int
+    public let loadStatistics: DetectLoadStatistics
+    /// Rules that parsed but could not be compiled, with the reason.
+    public let rejected: [SignatureCompileError]
+
+    /// Builds the engine from compiled signatures: Suricata's ordering, groups, and prefilter databases.
+    ///
+    /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group's patterns.
+    package init(
+        signatures input: [Signature], settings: DetectSettings, stickyBufferIDs: [String: Int] = [:],
+        flowbitCount: Int = 0, flowintCount: Int = 0, xbitCount: Int = 0, rejected: [SignatureCompileError] = []
+    ) throws(PatternCompileError) {
+        self.rejected = rejected
+        let started = monotonicSeconds()
+        // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
+        // order breaks ties.
+        let ordered = input.enumerated().sorted { a, b in
+            let ra = settings.rank(a.element.action)
+            let rb = settings.rank(b.element.action)
+            if ra != rb { return ra < rb }
+            let fa = a.element.flowbitRole
+            let fb = b.element.flowbitRole
+            if fa != fb { return fa < fb }
+            let ia = a.element.flowintRole
+            let ib = b.element.flowintRole
+            if ia != ib { return ia < ib }
+            if a.element.severity != b.element.severity { return a.element.severity < b.element.severity }
+            return a.offset < b.offset
+        }.map(\.element)
+        self.signatures = ordered
+        self.settings = settings
+        self.stickyBufferIDs = stickyBufferIDs
+        self.flowbitCount = flowbitCount
+        self.flowintCount = flowintCount
+        self.xbitCount = xbitCount
+        self.maxVariableSlots = max(ordered.map(\.variableSlots).max() ?? 0, 1)
+
+        // Thresholds from the rule and threshold.config.
+        var thresholds: [ThresholdSpec?] = []
+        var suppressions: [[ThresholdConfig.Suppression]] = []
+        var rateFilters: [ThresholdConfig.RateFilter?] = []
+        let config = settings.thresholdConfig
+        func applies(_ gid: UInt32, _ sid: UInt32, to s: Signature) -> Bool {
+            (sid == 0 || sid == s.sid) && (gid == 0 || gid == s.gid)
+        }
+        for s in ordered {
+            var spec = s.threshold
+            // An exact gid/sid entry overrides the rule; a global one only fills rules without their own.
+            if let exact = config.eventFilters.last(where: { $0.sid == s.sid && $0.gid == s.gid }) {
+                spec = exact.spec
+            } else if spec == nil, let global = config.eventFilters.last(where: { applies($0.gid, $0.sid, to: s) }) {
+                spec = global.spec
+            }
+            thresholds.append(spec)
+            suppressions.append(config.suppressions.filter { applies($0.gid, $0.sid, to: s) })
+            rateFilters.append(config.rateFilters.last(where: { applies($0.gid, $0.sid, to: s) }))
+        }
+        self.thresholds = thresholds
+        self.suppressions = suppressions
+        self.rateFilters = rateFilters
+
+        // Group membership.
+        var statistics = DetectLoadStatistics()
+        statistics.signatures = ordered.count
+        var groupMembers: [[Int32]] = []
+        var buckets = [BucketIndex](repeating: BucketIndex(), count: ProtocolBucket.allCases.count)
+        var destinationKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
+        var sourceKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
+        func newGroup() -> Int32 {
+            groupMembers.append([])
+            return Int32(groupMembers.count - 1)
+        }
+        for (index, s) in ordered.enumerated() {
+            let i = Int32(index)
+            var targets: [ProtocolBucket] = []
+            switch s.proto {
+            case .ip: targets = ProtocolBucket.allCases
+            case .transport(let p): targets = [ProtocolBucket.of(p)]
+            case .icmpAny: targets = [.icmp]
+            case .application(_, let transports): targets = transports.map { ProtocolBucket.of($0) }
+            }
+            if s.isIPOnly {
+                for b in targets { buckets[b.rawValue].ipOnly.append(i) }
+                statistics.ipOnlySignatures += 1
+                continue
+            }
+            for b in targets {
+                let hasPorts = b == .tcp || b == .udp
+                if hasPorts && !s.bidirectional,
+                    let ports = s.destinationPorts.enumerated(limit: settings.portGroupLimit)
+                {
+                    for port in ports {
+                        let g = destinationKey[b.rawValue][port] ?? newGroup()
+                        destinationKey[b.rawValue][port] = g
+                        groupMembers[Int(g)].append(i)
+                    }
+                } else if hasPorts && !s.bidirectional,
+                    let ports = s.sourcePorts.enumerated(limit: settings.portGroupLimit)
+                {
+                    for port in ports {
+                        let g = sourceKey[b.rawValue][port] ?? newGroup()
+                        sourceKey[b.rawValue][port] = g
+                        groupMembers[Int(g)].append(i)
+                    }
+                } else {
+                    if buckets[b.rawValue].anyPortGroup < 0 { buckets[b.rawValue].anyPortGroup = newGroup() }
+                    groupMembers[Int(buckets[b.rawValue].anyPortGroup)].append(i)
+                }
+            }
+        }
+        for b in ProtocolBucket.allCases {
+            if !destinationKey[b.rawValue].isEmpty {
+                var table = [Int32](repeating: -1, count: 65536)
+                for (port, g) in destinationKey[b.rawValue] { table[Int(port)] = g }
+                buckets[b.rawValue].destinationPortGroup = table
+            }
+            if !sourceKey[b.rawValue].isEmpty {
+                var table = [Int32](repeating: -1, count: 65536)
+                for (port, g) in sourceKey[b.rawValue] { table[Int(port)] = g }
+                buckets[b.rawValue].sourcePortGroup = table
+            }
+        }
+
+        // One database per group over the distinct fast patterns.
+        var groups: [SignatureGroup] = []
+        var maxPatterns = 1
+        for members in groupMembers {
+            var group = SignatureGroup()
+            group.count = members.count
+            var patternIDs: [PrefilterPattern: Int] = [:]
+            var patterns: [PrefilterPattern] = []
+            for i in members {
+                guard let pattern = ordered[Int(i)].fastPattern else {
+                    group.alwaysEvaluated.append(i)
+                    continue
+                }
+                if let id = patternIDs[pattern] {
+                    group.patternSignatures[id].append(i)
+                } else {
+                    patternIDs[pattern] = patterns.count
+                    patterns.append(pattern)
+                    group.patternSignatures.append([i])
+                }
+            }
+            if !patterns.isEmpty {
+                let database = try MultiPatternDatabase(patterns: patterns)
+                statistics.databaseBytes += database.byteSize
+                group.database = database
+            }
+            statistics.patterns += patterns.count
+            statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
+            maxPatterns = max(maxPatterns, patterns.count)
+            groups.append(group)
+        }
+        self.groups = groups
+        self.buckets = buckets
+        self.maxPatternsPerGroup = maxPatterns
+        statistics.groups = groups.count
+        statistics.buildSeconds = monotonicSeconds() - started
+        self.loadStatistics = statistics
+    }
+
+    /// Makes the per-worker context (scratch space, flow detection state, thresholds).
+    public func makeContext() -> DetectContext { DetectContext(engine: self) }
+
+    /// The id payload buffers of this sticky-buffer name are registered under, for ``InspectionBufferKind/sticky(id:)``.
+    public func stickyBufferID(named name: String) -> Int? { self.stickyBufferIDs[name] }
+
+    /// Number of signatures loaded.
+    public var signatureCount: Int { self.signatures.count }
+
+    /// Identity of the signature at `index` (evaluation order): gid, sid, rev, msg.
+    public func signatureInfo(at index: Int) -> (gid: UInt32, sid: UInt32, rev: UInt32, message: String) {
+        let s = self.signatures[index]
+        return (s.gid, s.sid, s.rev, s.message)
+    }
+}
+
+/// Seconds from a monotonic clock, for load-time measurement.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

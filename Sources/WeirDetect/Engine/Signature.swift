@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+/// What a matching rule asks for.
+public enum RuleVerdictAction: UInt8, Sendable, Comparable, CaseIterable {
+    case pass
+    case drop
+    case reject
+    case alert
+
+    /// The YAML `action-order` spelling.
+    public var name: String {
+        switch self {
+        case .pass: return "pass"
+        case .drop: return "drop"
+        case .reject: return "reject"
+        case .alert: return "alert"
+        }
+    }
+
+    public static func < (a: RuleVerdictAction, b: RuleVerdictAction) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Which packets a signature's header protocol selects.
+package enum SignatureProtocol: Sendable, Equatable {
+    /// `ip`/`pkthdr`: any IP packet.
+    case ip
+    /// A transport protocol number (`tcp`, `udp`, `icmp` …).
+    case transport(UInt8)
+    /// `icmp`: ICMPv4 or ICMPv6, as Suricata treats it.
+    case icmpAny
+    /// An application-layer protocol over TCP or UDP (`http`, `dns` …); payload keywords read sticky buffers.
+    case application(name: String, transports: [UInt8])
+
+    @inline(__always)
+    func matches(_ l4: UInt8) -> Bool {
+        switch self {
+        case .ip: return true
+        case .transport(let p): return l4 == p
+        case .icmpAny: return l4 == IPProtocol.icmp || l4 == IPProtocol.icmpv6
+        case .application(_, let transports): return transports.contains(l4)
+        }
+    }
+}
+
+/// A flowbit, xbit or flowint name interned to a small integer at load.
+package typealias VariableID = Int
+
+/// Flowbit conditions (checked while matching) and commands (run after the rule matched).
+package enum FlowbitOperation: Sendable, Equatable {
+    case isSet([VariableID], anyOf: Bool)
+    case isNotSet([VariableID], anyOf: Bool)
+    case set([VariableID])
+    case unset([VariableID])
+    case toggle([VariableID])
+
+    var isCondition: Bool {
+        switch self {
+        case .isSet, .isNotSet: return true
+        default: return false
+        }
+    }
+}
+
+/// Where an xbit lives.
+package enum XbitTrack: Sendable, Equatable {
+    case sourceIP, destinationIP, ipPair
+}
+
+/// `xbits:<cmd>,<name>,track <t>[,expire <s>]`.
+package struct XbitOperation: Sendable, Equatable {
+    package enum Command: Sendable, Equatable { case set, unset, toggle, isSet, isNotSet }
+    package var command: Command
+    package var bit: VariableID
+    package var track: XbitTrack
+    /// Expiry in seconds (Suricata's default 30).
+    package var expire: Int64 = 30
+
+    package init(command: Command, bit: VariableID, track: XbitTrack, expire: Int64 = 30) {
+        self.command = command
+        self.bit = bit
+        self.track = track
+        self.expire = expire
+    }
+}
+
+/// `flowint:<name>,<op>[,<value>]`.
+package struct FlowintOperation: Sendable, Equatable {
+    package enum Operator: Sendable, Equatable {
+        case assign, add, subtract
+        case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
+        case isSet, isNotSet
+    }
+    package var variable: VariableID
+    package var op: Operator
+    /// A literal, or another flowint by id.
+    package var value: FlowintValue
+
+    package init(variable: VariableID, op: Operator, value: FlowintValue) {
+        self.variable = variable
+        self.op = op
+        self.value = value
+    }
+
+    /// Modifications run after the match; comparisons are conditions.
+    var isModifier: Bool { self.op == .assign || self.op == .add || self.op == .subtract }
+}
+
+/// A flowint operand.
+package enum FlowintValue: Sendable, Equatable {
+    case literal(Int64)
+    case variable(VariableID)
+    case none
+}
+
+/// How thresholds and detection filters count (`track by_src` …).
+public enum ThresholdTrack: Sendable, Equatable {
+    case bySource, byDestination, byRule, byBoth, byFlow, byEither
+}
+
+/// `threshold` / `detection_filter` / `threshold.config` event filters.
+package struct ThresholdSpec: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable { case threshold, limit, both, detectionFilter }
+    package var kind: Kind
+    package var track: ThresholdTrack
+    package var count: Int
+    package var seconds: Int64
+    /// `unique_on src_port|dst_port` for detection_filter (Suricata 8): count distinct ports only.
+    package var uniqueOn: UniquePort?
+
+    package enum UniquePort: Sendable, Equatable { case sourcePort, destinationPort }
+
+    package init(kind: Kind, track: ThresholdTrack, count: Int, seconds: Int64, uniqueOn: UniquePort? = nil) {
+        self.kind = kind
+        self.track = track
+        self.count = count
+        self.seconds = seconds
+        self.uniqueOn = uniqueOn
+    }
+}
+
+/// One payload program and the buffer it inspects.
+package struct BufferProgram: Sendable {
+    /// `nil`: packet payload / stream; otherwise the sticky buffer id.
+    package var stickyBuffer: Int?
+    package var program: PayloadProgram
+
+    package init(stickyBuffer: Int?, program: PayloadProgram) {
+        self.stickyBuffer = stickyBuffer
+        self.program = program
+    }
+}
+
+/// A rule compiled for the engine: every name resolved, every keyword in its matching form.
+package struct Signature: Sendable {
+    // Identity and presentation.
+    package var sid: UInt32
+    package var gid: UInt32 = 1
+    package var rev: UInt32 = 0
+    package var message: String = ""
+    package var classtype: String?
+    /// Human-readable category from classification.config.
+    package var category: String = ""
+    /// Severity (priority): rule `priority`, else the classtype's, else 3.
+    package var severity: Int = 3
+    package var action: RuleVerdictAction = .alert
+    /// For `reject*`: which side gets the reset/unreachable.
+    package var rejectKind: String?
+
+    // Header.
+    package var proto: SignatureProtocol = .ip
+    /// 0 any, 4 or 6 (`ipv4`/`ipv6` protocols).
+    package var ipVersion: UInt8 = 0
+    package var source: AddressMatcher = .any
+    package var sourcePorts: PortMatcher = .any
+    package var destination: AddressMatcher = .any
+    package var destinationPorts: PortMatcher = .any
+    /// `<>`.
+    package var bidirectional = false
+
+    // Matching.
+    package var headerChecks: [HeaderCheck] = []
+    package var flow: FlowCondition?
+    package var buffers: [BufferProgram] = []
+    package var flowbits: [FlowbitOperation] = []
+    package var xbits: [XbitOperation] = []
+    package var flowints: [FlowintOperation] = []
+    package var threshold: ThresholdSpec?
+    package var noalert = false
+    /// The prefilter literal (`fast_pattern` or the longest content) and the buffer it belongs to.
+    package var fastPattern: PrefilterPattern?
+    package var fastPatternBuffer: Int?
+    /// Number of byte variables the payload programs use.
+    package var variableSlots = 0
+
+    /// Makes a signature with a sid and defaults everywhere else.
+    package init(sid: UInt32) { self.sid = sid }
+
+    /// Suricata's IP-only class: addresses only (no ports, payload, flow, or per-packet header keywords).
+    /// Such rules are evaluated on the first packet of each flow direction only.
+    package var isIPOnly: Bool {
+        guard case .ip = self.proto else {
+            if case .transport = self.proto {} else if case .icmpAny = self.proto {} else { return false }
+            return self.isAddressOnly
+        }
+        return self.isAddressOnly
+    }
+
+    private var isAddressOnly: Bool {
+        self.sourcePorts.isAny && self.destinationPorts.isAny && self.headerChecks.isEmpty && self.flow == nil
+            && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
+            && self.flowints.isEmpty
+    }
+
+    /// Flowint modifiers before flowint readers, as Suricata's `SCSigOrderByFlowintCompare`.
+    var flowintRole: Int {
+        var sets = false
+        var reads = false
+        for op in self.flowints {
+            if op.isModifier { sets = true } else { reads = true }
+        }
+        if sets && !reads { return 0 }
+        if sets && reads { return 1 }
+        if reads { return 2 }
+        return 3
+    }
+
+    /// Whether a flowbit is set or toggled by this rule (for Suricata's ordering: setters before readers).
+    var flowbitRole: Int {
+        var sets = false
+        var reads = false
+        for op in self.flowbits {
+            if op.isCondition { reads = true } else { sets = true }
+        }
+        if sets && !reads { return 0 }
+        if sets && reads { return 1 }
+        if reads { return 2 }
+        return 3
+    }
+}

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+import WeirDecode
+
+/// Why a parsed rule could not be turned into a signature (the rule is skipped and reported).
+public struct SignatureCompileError: Error, Sendable, CustomStringConvertible {
+    public var gid: UInt32
+    public var sid: UInt32
+    /// Rule file and line, when known.
+    public var file: String
+    public var line: Int
+    /// The keyword at fault.
+    public var keyword: String
+    /// One line.
+    public var reason: String
+
+    public var description: String { "\(self.file):\(self.line): sid \(self.gid):\(self.sid): \(self.keyword): \(self.reason)" }
+}
+
+/// Turns typed rules (``Rule``) into engine ``Signature``s: interns flowbit/flowint/xbit names and sticky
+/// buffers, compiles pcre, picks the fast pattern, and checks what the engine cannot run.
+package struct SignatureCompiler {
+    package var classifications: ClassificationTable
+    package var flowbitIDs: [String: Int] = [:]
+    package var flowintIDs: [String: Int] = [:]
+    package var xbitIDs: [String: Int] = [:]
+    package var stickyIDs: [String: Int] = [:]
+    /// Compiled regexes by (pattern, options), shared between rules.
+    var regexCache: [String: CompiledRegex] = [:]
+
+    package init(classifications: ClassificationTable) { self.classifications = classifications }
+
+    /// Application protocols that also run over UDP.
+    static let udpApplications: Set<String> = [
+        "dns", "ntp", "dhcp", "snmp", "tftp", "sip", "ike", "ikev2", "quic", "krb5", "nfs", "mdns", "llmnr",
+        "bittorrent-dht", "dcerpc-udp", "enip",
+    ]
+
+    package mutating func compile(_ loaded: LoadedRule) -> Result<Signature, SignatureCompileError> {
+        let rule = loaded.rule
+        func fail(_ keyword: String, _ reason: String) -> Result<Signature, SignatureCompileError> {
+            .failure(SignatureCompileError(gid: rule.gid, sid: rule.sid, file: loaded.file, line: loaded.line, keyword: keyword, reason: reason))
+        }
+        let unsupported = rule.unsupportedKeywords
+        if let first = unsupported.first { return fail(first, "keyword not supported") }
+
+        var s = Signature(sid: rule.sid)
+        s.gid = rule.gid
+        s.rev = rule.rev
+        s.message = rule.message
+        s.classtype = rule.classtype
+        let (category, severity) = self.classifications.categoryAndSeverity(of: rule)
+        s.category = category ?? ""
+        s.severity = severity
+        switch rule.action.kind {
+        case .alert: s.action = .alert
+        case .drop: s.action = .drop
+        case .pass: s.action = .pass
+        case .reject, .rejectsrc, .rejectdst, .rejectboth:
+            s.action = .reject
+            s.rejectKind = rule.action.kind.rawValue
+        case .accept, .config: return fail("action", "firewall action \(rule.action.kind.rawValue) not supported")
+        }
+
+        switch rule.proto.name {
+        case "ip", "pkthdr": s.proto = .ip
+        case "ipv4", "ip4":
+            s.proto = .ip
+            s.ipVersion = 4
+        case "ipv6", "ip6":
+            s.proto = .ip
+            s.ipVersion = 6
+        case "tcp", "tcp-pkt", "tcp-stream": s.proto = .transport(IPProtocol.tcp)
+        case "udp", "udp-pkt": s.proto = .transport(IPProtocol.udp)
+        case "icmp": s.proto = .icmpAny
+        case "icmpv4": s.proto = .transport(IPProtocol.icmp)
+        case "icmpv6": s.proto = .transport(IPProtocol.icmpv6)
+        case "sctp": s.proto = .transport(IPProtocol.sctp)
+        case "igmp": s.proto = .transport(IPProtocol.igmp)
+        case "ether", "arp": return fail("protocol", "\(rule.proto.name) rules are not supported")
+        default:
+            let name = rule.proto.name
+            let transports: [UInt8] =
+                Self.udpApplications.contains(name) ? [IPProtocol.tcp, IPProtocol.udp] : [IPProtocol.tcp]
+            s.proto = .application(name: name == "http1" ? "http" : name, transports: transports)
+        }
+        s.source = Self.addresses(loaded.sourceSet)
+        s.destination = Self.addresses(loaded.destinationSet)
+        s.sourcePorts = Self.ports(loaded.sourcePortSet)
+        s.destinationPorts = Self.ports(loaded.destinationPortSet)
+        s.bidirectional = rule.direction == .both
+        if rule.direction == .transactional { return fail("direction", "=> (transactional) rules are not supported") }
+
+        for option in rule.options {
+            switch option {
+            case .flow(let f):
+                var c = s.flow ?? FlowCondition()
+                c.toServer = c.toServer || f.contains(.toServer)
+                c.toClient = c.toClient || f.contains(.toClient)
+                c.established = c.established || f.contains(.established)
+                c.notEstablished = c.notEstablished || f.contains(.notEstablished)
+                c.stateless = c.stateless || f.contains(.stateless)
+                c.onlyStream = c.onlyStream || f.contains(.onlyStream)
+                c.noStream = c.noStream || f.contains(.noStream)
+                c.onlyFragment = c.onlyFragment || f.contains(.onlyFrag)
+                c.noFragment = c.noFragment || f.contains(.noFrag)
+                s.flow = c
+            case .flowbits(let command):
+                let ids = command.names.map { Self.intern($0, in: &self.flowbitIDs) }
+                switch command.operation {
+                case .set: s.flowbits.append(.set(ids))
+                case .unset: s.flowbits.append(.unset(ids))
+                case .toggle: s.flowbits.append(.toggle(ids))
+                case .isset: s.flowbits.append(.isSet(ids, anyOf: !command.requiresAll))
+                case .isnotset: s.flowbits.append(.isNotSet(ids, anyOf: !command.requiresAll))
+                case .noalert: s.noalert = true
+                }
+            case .xbits(let command, let track, let expire):
+                let trackKind: XbitTrack
+                switch track {
+                case .sourceIP: trackKind = .sourceIP
+                case .destinationIP: trackKind = .destinationIP
+                case .ipPair: trackKind = .ipPair
+                case .tx: return fail("xbits", "track tx is not supported")
+                }
+                for name in command.names {
+                    let id = Self.intern(name, in: &self.xbitIDs)
+                    let cmd: XbitOperation.Command
+                    switch command.operation {
+                    case .set: cmd = .set
+                    case .unset: cmd = .unset
+                    case .toggle: cmd = .toggle
+                    case .isset: cmd = .isSet
+                    case .isnotset: cmd = .isNotSet
+                    case .noalert:
+                        s.noalert = true
+                        continue
+                    }
+                    s.xbits.append(XbitOperation(command: cmd, bit: id, track: trackKind, expire: Int64(expire ?? 30)))
+                }
+            case .flowint(let command):
+                let id = Self.intern(command.name, in: &self.flowintIDs)
+                var value = FlowintValue.none
+                switch command.value {
+                case .literal(let v): value = .literal(v)
+                case .variable(let name): value = .variable(Self.intern(name, in: &self.flowintIDs))
+                case nil: break
+                }
+                let op: FlowintOperation.Operator
+                switch command.op {
+                case .assign: op = .assign
+                case .add: op = .add
+                case .subtract: op = .subtract
+                case .equal: op = .equal
+                case .notEqual: op = .notEqual
+                case .less: op = .less
+                case .greater: op = .greater
+                case .lessOrEqual: op = .lessOrEqual
+                case .greaterOrEqual: op = .greaterOrEqual
+                case .isset: op = .isSet
+                case .notset, .isnotset: op = .isNotSet
+                }
+                s.flowints.append(FlowintOperation(variable: id, op: op, value: value))
+            case .threshold(let t):
+                guard let spec = Self.thresholdSpec(t, detectionFilter: false) else {
+                    return fail("threshold", "type \(t.kind.rawValue) is not supported")
+                }
+                s.threshold = spec
+            case .detectionFilter(let t):
+                guard let spec = Self.thresholdSpec(t, detectionFilter: true) else {
+                    return fail("detection_filter", "unsupported form")
+                }
+                s.threshold = spec
+            case .integer(let keyword, let match):
+                let c = Self.condition(match)
+                switch keyword {
+                case .ttl: s.headerChecks.append(.ttl(c))
+                case .dsize: s.headerChecks.append(.dsize(c))
+                case .itype: s.headerChecks.append(.itype(c))
+                case .icode: s.headerChecks.append(.icode(c))
+                case .icmpID: s.headerChecks.append(.icmpID(c))
+                case .icmpSeq: s.headerChecks.append(.icmpSequence(c))
+                default: return fail(keyword.rawValue, "keyword not implemented by the engine")
+                }
+            case .tos(let value, let negated): s.headerChecks.append(.tos(value, negated: negated))
+            case .tcpFlags(let f):
+                s.headerChecks.append(.tcpFlags(BitsCondition(bits: f.flags, modifier: Self.modifier(f.modifier), ignore: f.ignored)))
+            case .fragbits(let bits, let modifier):
+                s.headerChecks.append(.fragbits(BitsCondition(bits: bits, modifier: Self.modifier(modifier))))
+            case .ipopts(let name):
+                guard let mask = Self.ipOptionMask(name) else { return fail("ipopts", "unknown option \(name)") }
+                s.headerChecks.append(.ipOption(mask: mask))
+            case .ipProto(let match): s.headerChecks.append(.ipProto(Self.condition(match)))
+            case .sameIP: s.headerChecks.append(.sameIP)
+            case .noalert: s.noalert = true
+            case .bypass, .tag, .prefilter: break
+            case .event(let kind, let name):
+                guard kind == .decode, let event = DecodeEvent(name: name) else {
+                    return fail(kind.rawValue, "event \(name) is not raised by Weir")
+                }
+                s.headerChecks.append(.decodeEvent(event))
+            case .appLayerProtocol: return fail("app-layer-protocol", "needs the app-layer stage")
+            case .urilen: return fail("urilen", "needs the app-layer stage")
+            case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
+            case .streamSize: return fail("stream_size", "needs the stream stage")
+            case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
+            case .ftpbounce: return fail("ftpbounce", "needs the app-layer stage")
+            case .unsupported(let name, _): return fail(name, "keyword not supported")
+            }
+        }
+
+        // Payload programs.
+        var variables: [String: Int] = [:]
+        for section in rule.sections {
+            if !section.transforms.isEmpty {
+                return fail(section.transforms[0].keyword, "transforms are not implemented by the engine")
+            }
+            var steps: [PayloadStep] = []
+            for match in section.matches {
+                switch self.step(for: match, variables: &variables) {
+                case .success(let step): steps.append(step)
+                case .failure(let error): return fail(error.keyword, error.reason)
+                }
+            }
+            let sticky: Int? =
+                section.buffer == .payload ? nil : Self.intern(section.buffer.name, in: &self.stickyIDs)
+            s.buffers.append(BufferProgram(stickyBuffer: sticky, program: PayloadProgram(steps: steps)))
+        }
+        s.variableSlots = variables.count
+
+        // Fast pattern: the explicit or longest positive content; chop honoured.
+        if let (si, mi) = rule.fastPatternContent, case .content(let c) = rule.sections[si].matches[mi], !c.isNegated,
+            !c.pattern.isEmpty
+        {
+            var bytes = c.pattern
+            if case .chop(let offset, let length) = c.fastPattern, offset >= 0, length > 0, offset + length <= bytes.count {
+                bytes = Array(bytes[offset..<offset + length])
+            }
+            s.fastPattern = PrefilterPattern(bytes: bytes, nocase: c.nocase)
+            s.fastPatternBuffer = rule.sections[si].buffer == .payload ? nil : self.stickyIDs[rule.sections[si].buffer.name]
+        }
+        return .success(s)
+    }
+
+    struct StepError: Error {
+        var keyword: String
+        var reason: String
+    }
+
+    mutating func step(for match: PayloadMatch, variables: inout [String: Int]) -> Result<PayloadStep, StepError> {
+        func operand(_ value: IntegerOrVariable?) -> Result<ValueOperand?, StepError> {
+            switch value {
+            case nil: return .success(nil)
+            case .literal(let v): return .success(.literal(v))
+            case .variable(let name):
+                guard let slot = variables[name] else {
+                    return .failure(StepError(keyword: name, reason: "variable used before byte_extract/byte_math sets it"))
+                }
+                return .success(.variable(slot))
+            }
+        }
+        func format(_ f: ByteFormat) -> NumberFormat {
+            var n = NumberFormat()
+            n.littleEndian = f.endian == .little || f.endian == .dce
+            switch f.stringBase {
+            case .hex: n.stringBase = 16
+            case .dec: n.stringBase = 10
+            case .oct: n.stringBase = 8
+            case nil: break
+            }
+            return n
+        }
+        switch match {
+        case .content(let c):
+            var step = ContentStep(pattern: c.pattern, nocase: c.nocase, negated: c.isNegated)
+            do {
+                step.offset = try operand(c.offset).get()
+                step.depth = try operand(c.depth).get()
+                step.distance = try operand(c.distance).get()
+                step.within = try operand(c.within).get()
+            } catch { return .failure(error) }
+            if case .literal(let w) = c.within, w < c.pattern.count {
+                return .failure(StepError(keyword: "within", reason: "within (\(w)) is less than the content length (\(c.pattern.count))"))
+            }
+            if case .literal(let d) = c.depth, d < c.pattern.count {
+                return .failure(StepError(keyword: "depth", reason: "depth (\(d)) is less than the content length (\(c.pattern.count))"))
+            }
+            if c.startsWith {
+                step.depth = .literal(Int64(c.pattern.count))
+                if step.offset == nil { step.offset = .literal(0) }
+            }
+            step.endsWith = c.endsWith
+            return .success(.content(step))
+        case .pcre(let p):
+            var options: CompiledRegex.Options = []
+            if p.flags.contains(.caseless) { options.insert(.caseless) }
+            if p.flags.contains(.dotAll) { options.insert(.dotAll) }
+            if p.flags.contains(.multiline) { options.insert(.multiline) }
+            if p.flags.contains(.extended) { options.insert(.extended) }
+            if p.flags.contains(.anchored) { options.insert(.anchored) }
+            if p.flags.contains(.dollarEndOnly) { options.insert(.dollarEndOnly) }
+            if p.flags.contains(.ungreedy) { options.insert(.ungreedy) }
+            let key = "\(options.rawValue)/" + p.pattern
+            let regex: CompiledRegex
+            if let cached = self.regexCache[key] {
+                regex = cached
+            } else {
+                do throws(RegexCompileError) {
+                    regex = try CompiledRegex(pattern: p.pattern, options: options)
+                } catch {
+                    return .failure(StepError(keyword: "pcre", reason: error.description))
+                }
+                self.regexCache[key] = regex
+            }
+            return .success(.pcre(PCREStep(regex: regex, negated: p.isNegated, relative: p.flags.contains(.relative))))
+        case .byteTest(let b):
+            let op: ByteTestStep.Operator
+            switch b.op {
+            case .lt: op = .less
+            case .gt: op = .greater
+            case .eq: op = .equal
+            case .le: op = .lessOrEqual
+            case .ge: op = .greaterOrEqual
+            case .and: op = .and
+            case .xor: op = .xor
+            }
+            guard case .success(let value?) = operand(b.value), case .success(let offset?) = operand(b.offset) else {
+                return .failure(StepError(keyword: "byte_test", reason: "unknown variable"))
+            }
+            var step = ByteTestStep(count: b.count, op: op, value: value, offset: offset)
+            step.negated = b.isNegated
+            step.relative = b.relative
+            step.format = format(b.format)
+            step.bitmask = b.bitmask
+            return .success(.byteTest(step))
+        case .byteJump(let b):
+            guard case .success(let offset?) = operand(b.offset) else {
+                return .failure(StepError(keyword: "byte_jump", reason: "unknown variable"))
+            }
+            var step = ByteJumpStep(count: b.count, offset: offset)
+            step.relative = b.relative
+            step.multiplier = UInt64(max(b.multiplier ?? 1, 0))
+            step.format = format(b.format)
+            step.align = b.align
+            step.fromBeginning = b.fromBeginning
+            step.fromEnd = b.fromEnd
+            step.postOffset = Int64(b.postOffset ?? 0)
+            step.bitmask = b.bitmask
+            return .success(.byteJump(step))
+        case .byteExtract(let b):
+            let slot = variables[b.name] ?? variables.count
+            variables[b.name] = slot
+            var step = ByteExtractStep(count: b.count, offset: Int64(b.offset), slot: slot)
+            step.relative = b.relative
+            step.multiplier = UInt64(max(b.multiplier ?? 1, 0))
+            step.format = format(b.format)
+            step.align = UInt64(max(b.align ?? 0, 0))
+            step.bitmask = b.bitmask
+            return .success(.byteExtract(step))
+        case .byteMath(let b):
+            guard case .success(let rvalue?) = operand(b.rvalue) else {
+                return .failure(StepError(keyword: "byte_math", reason: "unknown variable"))
+            }
+            let slot = variables[b.result] ?? variables.count
+            variables[b.result] = slot
+            let op: ByteMathStep.Operator
+            switch b.op {
+            case .add: op = .add
+            case .sub: op = .subtract
+            case .mul: op = .multiply
+            case .div: op = .divide
+            case .shl: op = .shiftLeft
+            case .shr: op = .shiftRight
+            }
+            var step = ByteMathStep(count: b.count, offset: Int64(b.offset), op: op, rvalue: rvalue, slot: slot)
+            step.relative = b.relative
+            step.format = format(b.format)
+            step.bitmask = b.bitmask
+            return .success(.byteMath(step))
+        case .isdataat(let i):
+            guard case .success(let position?) = operand(i.position) else {
+                return .failure(StepError(keyword: "isdataat", reason: "unknown variable"))
+            }
+            return .success(.isDataAt(IsDataAtStep(position: position, negated: i.isNegated, relative: i.relative)))
+        case .bsize(let m): return .success(.bufferSize(Self.condition(m)))
+        case .absent: return .failure(StepError(keyword: "absent", reason: "not implemented by the engine"))
+        case .base64Decode: return .failure(StepError(keyword: "base64_decode", reason: "not implemented by the engine"))
+        case .unsupported(let name, _): return .failure(StepError(keyword: name, reason: "keyword not supported"))
+        }
+    }
+
+    static func intern(_ name: String, in table: inout [String: Int]) -> Int {
+        if let id = table[name] { return id }
+        let id = table.count
+        table[name] = id
+        return id
+    }
+
+    static func condition(_ m: IntegerMatch) -> UIntCondition {
+        switch m.op {
+        case .equal: return UIntCondition(.equal, m.value)
+        case .notEqual: return UIntCondition(.notEqual, m.value)
+        case .less: return UIntCondition(.less, m.value)
+        case .lessOrEqual: return UIntCondition(.lessOrEqual, m.value)
+        case .greater: return UIntCondition(.greater, m.value)
+        case .greaterOrEqual: return UIntCondition(.greaterOrEqual, m.value)
+        case .range: return UIntCondition(.range, m.value, m.high)
+        case .notRange: return UIntCondition(.notRange, m.value, m.high)
+        }
+    }
+
+    static func modifier(_ m: FlagModifier) -> BitsModifier {
+        switch m {
+        case .exact: return .exact
+        case .all: return .all
+        case .any: return .any
+        case .not: return .not
+        }
+    }
+
+    static func thresholdSpec(_ t: Threshold, detectionFilter: Bool) -> ThresholdSpec? {
+        let track: ThresholdTrack
+        switch t.track {
+        case .bySource: track = .bySource
+        case .byDestination: track = .byDestination
+        case .byRule: track = .byRule
+        case .byBoth: track = .byBoth
+        case .byFlow: track = .byFlow
+        }
+        let kind: ThresholdSpec.Kind
+        if detectionFilter {
+            kind = .detectionFilter
+        } else {
+            switch t.kind {
+            case .limit: kind = .limit
+            case .threshold: kind = .threshold
+            case .both: kind = .both
+            case .backoff: return nil
+            }
+        }
+        return ThresholdSpec(kind: kind, track: track, count: Int(t.count), seconds: Int64(t.seconds))
+    }
+
+    /// `ipopts` names (Suricata's `detect-ipopts.c`) as bits of ``WeirDecode/Packet/ipv4Options``.
+    static func ipOptionMask(_ name: String) -> UInt32? {
+        func bit(_ o: IPv4Option) -> UInt32 { 1 << UInt32(o.rawValue) }
+        switch name.lowercased() {
+        case "rr": return bit(.recordRoute)
+        case "eol": return bit(.endOfList)
+        case "nop": return bit(.noOperation)
+        case "ts": return bit(.timestamp)
+        case "sec": return bit(.security)
+        case "esec": return bit(.extendedSecurity)
+        case "lsrr", "lsrre": return bit(.looseSourceRoute)
+        case "ssrr": return bit(.strictSourceRoute)
+        case "satid": return bit(.streamID)
+        case "any": return UInt32.max
+        default: return nil
+        }
+    }
+
+    static func addresses(_ set: AddressSet) -> AddressMatcher {
+        if set.isAll { return .any }
+        return AddressMatcher(ranges: set.ranges.map { $0.lower...$0.upper })
+    }
+
+    static func ports(_ set: PortSet) -> PortMatcher {
+        if set.isAll { return .any }
+        return PortMatcher(ranges: set.ranges)
+    }
+}
+
+extension DetectEngine {
+    /// Builds the engine from loaded rules: each rule is compiled to a signature or reported in ``rejected``.
+    ///
+    /// - Parameters:
+    ///   - rules: Rules from ``RuleFileLoader``, in file order.
+    ///   - settings: Action order, alert cap, IPS mode, thresholds.
+    ///   - classifications: Gives alerts their category and severity.
+    /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group (not expected for literals).
+    public convenience init(
+        rules: [LoadedRule], settings: DetectSettings, classifications: ClassificationTable = .suricataDefault
+    ) throws(PatternCompileError) {
+        var compiler = SignatureCompiler(classifications: classifications)
+        var signatures: [Signature] = []
+        var rejected: [SignatureCompileError] = []
+        signatures.reserveCapacity(rules.count)
+        for rule in rules {
+            switch compiler.compile(rule) {
+            case .success(let s): signatures.append(s)
+            case .failure(let e): rejected.append(e)
+            }
+        }
+        try self.init(
+            signatures: signatures, settings: settings, stickyBufferIDs: compiler.stickyIDs,
+            flowbitCount: compiler.flowbitIDs.count, flowintCount: compiler.flowintIDs.count,
+            xbitCount: compiler.xbitIDs.count, rejected: rejected)
+    }
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+import WeirDecode
+
+/// How `flags` and `fragbits` compare the packet's bits with the rule's (Suricata's modifiers).
+package enum BitsModifier: Sendable, Equatable {
+    /// No modifier: exactly these bits (after the ignore mask).
+    case exact
+    /// `+`: these bits, and possibly others.
+    case all
+    /// `*`: any of these bits.
+    case any
+    /// `!`: not exactly these bits (Suricata: none of them set).
+    case not
+}
+
+/// `flags` / `fragbits`: a bit set with a modifier and, for `flags`, a mask of bits to ignore.
+package struct BitsCondition: Sendable, Equatable {
+    package var bits: UInt8
+    package var modifier: BitsModifier
+    /// Bits cleared from the packet's value before comparing (`flags:SA,CE` ignores CWR and ECE).
+    package var ignore: UInt8 = 0
+
+    package init(bits: UInt8, modifier: BitsModifier = .exact, ignore: UInt8 = 0) {
+        self.bits = bits
+        self.modifier = modifier
+        self.ignore = ignore
+    }
+
+    /// Whether the packet's `value` satisfies the condition (Suricata's `detect-tcp-flags.c` logic).
+    @inline(__always)
+    package func matches(_ value: UInt8) -> Bool {
+        let v = value & ~self.ignore
+        switch self.modifier {
+        case .exact: return v == self.bits
+        case .all: return v & self.bits == self.bits
+        case .any: return v & self.bits != 0 || (self.bits == 0 && v == 0)
+        case .not: return v & self.bits != self.bits || (self.bits == 0 && v != 0)
+        }
+    }
+}
+
+/// A condition on decoded header fields; evaluated before any payload keyword.
+package enum HeaderCheck: Sendable, Equatable {
+    case ttl(UIntCondition)
+    /// `tos`, optionally negated.
+    case tos(UInt8, negated: Bool)
+    case dsize(UIntCondition)
+    /// `flags` (TCP only).
+    case tcpFlags(BitsCondition)
+    /// `fragbits` over (reserved 0x4, DF 0x2, MF 0x1).
+    case fragbits(BitsCondition)
+    /// `ipopts`: one IPv4 option by its bit in ``Packet/ipv4Options``, or any option.
+    case ipOption(mask: UInt32)
+    case itype(UIntCondition)
+    case icode(UIntCondition)
+    case icmpID(UIntCondition)
+    case icmpSequence(UIntCondition)
+    /// `decode-event`: the decoder raised this event on the packet.
+    case decodeEvent(DecodeEvent)
+    /// `ip_proto`.
+    case ipProto(UIntCondition)
+    /// `sameip`.
+    case sameIP
+    /// `tcp.mss`, `tcp.window` style conditions could follow; `window` today.
+    case tcpWindow(UInt16, negated: Bool)
+
+    /// Whether `packet` satisfies the check.
+    @inline(__always)
+    package func matches(_ packet: Packet) -> Bool {
+        switch self {
+        case .ttl(let c): return packet.ipVersion != 0 && c.matches(UInt64(packet.ttl))
+        case .tos(let value, let negated): return packet.ipVersion == 4 && (packet.tos == value) != negated
+        case .dsize(let c):
+            // Suricata: dsize never matches a packet without a decoded transport layer's payload notion.
+            return packet.ipVersion != 0 && c.matches(UInt64(packet.payloadLength))
+        case .tcpFlags(let c): return packet.isTCP && c.matches(packet.tcpFlags)
+        case .fragbits(let c): return packet.ipVersion == 4 && c.matches(packet.ipFlags)
+        case .ipOption(let mask): return packet.ipVersion == 4 && packet.ipv4Options & mask != 0
+        case .itype(let c): return Self.isICMP(packet) && c.matches(UInt64(packet.icmpType))
+        case .icode(let c): return Self.isICMP(packet) && c.matches(UInt64(packet.icmpCode))
+        case .icmpID(let c):
+            return Self.isICMP(packet) && packet.icmpHasIDAndSequence && c.matches(UInt64(packet.icmpID))
+        case .icmpSequence(let c):
+            return Self.isICMP(packet) && packet.icmpHasIDAndSequence && c.matches(UInt64(packet.icmpSequence))
+        case .decodeEvent(let event): return packet.events.contains(event)
+        case .ipProto(let c): return packet.ipVersion != 0 && c.matches(UInt64(packet.l4Protocol))
+        case .sameIP: return packet.ipVersion != 0 && packet.source == packet.destination
+        case .tcpWindow(let value, let negated): return packet.isTCP && (packet.tcpWindow == value) != negated
+        }
+    }
+
+    @inline(__always)
+    static func isICMP(_ packet: Packet) -> Bool {
+        packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6)
+    }
+}
+
+/// The `flow` keyword's options.
+package struct FlowCondition: Sendable, Equatable {
+    /// `to_server`/`from_client`.
+    package var toServer = false
+    /// `to_client`/`from_server`.
+    package var toClient = false
+    package var established = false
+    package var notEstablished = false
+    /// `stateless`: matches whatever the state.
+    package var stateless = false
+    /// `only_stream`: reassembled stream data only.
+    package var onlyStream = false
+    /// `no_stream`: packets only, never reassembled data.
+    package var noStream = false
+    /// `only_frag` / `no_frag`.
+    package var onlyFragment = false
+    package var noFragment = false
+
+    package init() {}
+}
+
+/// An address set as closed ranges, IPv4 and IPv6 kept apart by ``IPAddress`` ordering.
+package struct AddressMatcher: Sendable, Equatable {
+    /// Inclusive ranges.
+    package var ranges: [ClosedRange<IPAddress>]
+    /// True when the set is every address (no check needed).
+    package var isAny: Bool
+
+    /// Every address.
+    package static let any = AddressMatcher(ranges: [], isAny: true)
+
+    package init(ranges: [ClosedRange<IPAddress>], isAny: Bool = false) {
+        self.ranges = ranges
+        self.isAny = isAny
+    }
+
+    @inline(__always)
+    package func contains(_ address: IPAddress) -> Bool {
+        if self.isAny { return true }
+        for range in self.ranges where range.contains(address) { return true }
+        return false
+    }
+}
+
+/// A port set as closed ranges.
+package struct PortMatcher: Sendable, Equatable {
+    package var ranges: [ClosedRange<UInt16>]
+    package var isAny: Bool
+
+    /// Every port.
+    package static let any = PortMatcher(ranges: [], isAny: true)
+
+    package init(ranges: [ClosedRange<UInt16>], isAny: Bool = false) {
+        self.ranges = ranges
+        self.isAny = isAny
+    }
+
+    @inline(__always)
+    package func contains(_ port: UInt16) -> Bool {
+        if self.isAny { return true }
+        for range in self.ranges where range.contains(port) { return true }
+        return false
+    }
+
+    /// The individual ports when the set is small enough to index by port, else `nil`.
+    package func enumerated(limit: Int) -> [UInt16]? {
+        if self.isAny { return nil }
+        var ports: [UInt16] = []
+        for range in self.ranges {
+            if range.count + ports.count > limit { return nil }
+            ports.append(contentsOf: range)
+        }
+        return ports
+    }
+}

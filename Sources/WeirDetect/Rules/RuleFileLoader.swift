@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads rule and config files with plain `fopen`/`fread` (the only I/O WeirDetect does).
+public enum RuleFileReader {
+    /// The whole file, or `nil` if it cannot be opened or read.
+    public static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if n > 0 { out.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count {
+                if ferror(file) != 0 { return nil }
+                break
+            }
+        }
+        return out
+    }
+
+    /// The names in a directory (no `.` and `..`), or an empty list if it cannot be opened.
+    public static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// An environment variable, or `nil` if unset or empty.
+    public static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+}
+
+/// One logical rule of a file: continuation lines joined, with the map back to physical lines.
+public struct LogicalRuleLine: Sendable {
+    /// The joined text (trailing `\` removed).
+    public var text: String
+    /// The 1-based line the rule starts on.
+    public var line: Int
+    /// Start offset in ``text`` of each physical line and its line number.
+    var segments: [(offset: Int, line: Int)]
+
+    /// The physical line and 1-based column of a byte offset in ``text``.
+    public func position(ofOffset offset: Int) -> (line: Int, column: Int) {
+        var segment = self.segments[0]
+        for candidate in self.segments where candidate.offset <= offset { segment = candidate }
+        return (segment.line, offset - segment.offset + 1)
+    }
+
+    /// Splits file bytes into logical rules, skipping blank lines and comments (disabled rules).
+    public static func split(_ bytes: [UInt8]) -> [LogicalRuleLine] {
+        var out: [LogicalRuleLine] = []
+        var lineNumber = 0
+        var pending: [UInt8] = []
+        var segments: [(Int, Int)] = []
+        var start = 0
+        let count = bytes.count
+        while start < count || (start == count && !pending.isEmpty) {
+            var end = start
+            while end < count, bytes[end] != 10 { end += 1 }
+            lineNumber += 1
+            var lineEnd = end
+            if lineEnd > start, bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
+            var continued = false
+            if lineEnd > start, bytes[lineEnd - 1] == UInt8(ascii: "\\") {
+                continued = true
+                lineEnd -= 1
+            }
+            segments.append((pending.count, lineNumber))
+            pending.append(contentsOf: bytes[start..<lineEnd])
+            start = end + 1
+            if continued && start < count { continue }
+            var first = 0
+            while first < pending.count, pending[first] == 32 || pending[first] == 9 { first += 1 }
+            if first < pending.count, pending[first] != UInt8(ascii: "#") {
+                out.append(LogicalRuleLine(text: String(decoding: pending, as: UTF8.self), line: segments[0].1, segments: segments))
+            }
+            pending.removeAll(keepingCapacity: true)
+            segments.removeAll(keepingCapacity: true)
+            if start > count { break }
+        }
+        return out
+    }
+}
+
+/// A rule that parsed, with where it came from and its resolved header sets.
+public struct LoadedRule: Sendable {
+    /// The typed rule.
+    public var rule: Rule
+    /// The rule file.
+    public var file: String
+    /// The line the rule starts on.
+    public var line: Int
+    /// Source addresses with variables resolved.
+    public var sourceSet: AddressSet
+    /// Destination addresses with variables resolved.
+    public var destinationSet: AddressSet
+    /// Source ports with variables resolved.
+    public var sourcePortSet: PortSet
+    /// Destination ports with variables resolved.
+    public var destinationPortSet: PortSet
+}
+
+/// A rule that parsed but uses keywords Weir does not type yet: not loaded.
+public struct UnsupportedRule: Sendable {
+    /// The rule file.
+    public var file: String
+    /// The line.
+    public var line: Int
+    /// `gid:sid`.
+    public var gid: UInt32
+    /// The sid.
+    public var sid: UInt32
+    /// The keywords that are not supported.
+    public var keywords: [String]
+}
+
+/// Two rules with the same `gid:sid`; the one with the higher `rev` is kept (the first one on a tie).
+public struct DuplicateRule: Sendable {
+    /// gid.
+    public var gid: UInt32
+    /// sid.
+    public var sid: UInt32
+    /// Where the dropped copy is.
+    public var file: String
+    /// Its line.
+    public var line: Int
+    /// Where the kept copy is.
+    public var keptFile: String
+    /// Its line.
+    public var keptLine: Int
+}
+
+/// The result of loading rule files: loaded rules plus every diagnostic.
+public struct RuleSet: Sendable {
+    /// Rules ready for the engine, in file order.
+    public var rules: [LoadedRule] = []
+    /// Rules that did not parse.
+    public var errors: [RuleParseError] = []
+    /// Rules that parsed but use unsupported keywords.
+    public var unsupported: [UnsupportedRule] = []
+    /// Dropped duplicates.
+    public var duplicates: [DuplicateRule] = []
+    /// Files that could not be read.
+    public var unreadableFiles: [String] = []
+    /// Logical (non-comment) rule lines seen.
+    public var rulesSeen = 0
+    /// Whether loading stopped at the first error (strict mode).
+    public var stoppedEarly = false
+
+    var removedRules: Set<Int> = []
+    var removedUnsupported: Set<Int> = []
+
+    /// Makes an empty set.
+    public init() {}
+
+    /// Drops the copies that duplicates replaced.
+    mutating func compact() {
+        if !self.removedRules.isEmpty {
+            self.rules = self.rules.enumerated().filter { !self.removedRules.contains($0.offset) }.map(\.element)
+        }
+        if !self.removedUnsupported.isEmpty {
+            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }.map(\.element)
+        }
+        self.removedRules = []
+        self.removedUnsupported = []
+    }
+
+    /// Unsupported rules counted per keyword, most frequent first.
+    public var unsupportedByKeyword: [(keyword: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for rule in self.unsupported { for keyword in rule.keywords { counts[keyword, default: 0] += 1 } }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// Loads rule files into a ``RuleSet``: parse, resolve variables, report unsupported keywords and duplicates.
+public struct RuleFileLoader: Sendable {
+    /// Address and port groups for `$NAME`s.
+    public var variables: RuleVariables
+    /// Classtypes accepted by `classtype`.
+    public var classifications: ClassificationTable
+    /// Stop at the first error (Suricata's `--strict-rules`).
+    public var strict: Bool
+
+    /// Makes a loader.
+    public init(variables: RuleVariables = .suricataDefaults, classifications: ClassificationTable = .suricataDefault, strict: Bool = false) {
+        self.variables = variables
+        self.classifications = classifications
+        self.strict = strict
+    }
+
+    /// Loads files in order.
+    public func load(paths: [String]) -> RuleSet {
+        var set = RuleSet()
+        var seen: [UInt64: SeenRule] = [:]
+        var cache = ResolveCache()
+        for path in paths {
+            guard let bytes = RuleFileReader.readFile(path) else {
+                set.unreadableFiles.append(path)
+                if self.strict { set.stoppedEarly = true; return set }
+                continue
+            }
+            self.load(bytes: bytes, file: path, into: &set, seen: &seen, cache: &cache)
+            if set.stoppedEarly { break }
+        }
+        set.compact()
+        return set
+    }
+
+    /// Loads rules from text (tests, `-e`-style use).
+    public func load(text: String, file: String = "<string>") -> RuleSet {
+        var set = RuleSet()
+        var seen: [UInt64: SeenRule] = [:]
+        var cache = ResolveCache()
+        self.load(bytes: Array(text.utf8), file: file, into: &set, seen: &seen, cache: &cache)
+        set.compact()
+        return set
+    }
+
+    struct ResolveCache {
+        var addresses: [AddressSpec: Result<AddressSet, RuleParseError>] = [:]
+        var ports: [PortSpec: Result<PortSet, RuleParseError>] = [:]
+    }
+
+    func load(bytes: [UInt8], file: String, into set: inout RuleSet, seen: inout [UInt64: SeenRule], cache: inout ResolveCache) {
+        let parser = RuleParser(classifications: self.classifications)
+        for logical in LogicalRuleLine.split(bytes) {
+            set.rulesSeen += 1
+            let resolved: LoadedRule
+            do throws(RuleParseError) {
+                let rule = try parser.parse(logical.text)
+                resolved = try self.resolve(rule, logical: logical, file: file, cache: &cache)
+            } catch {
+                var located = error
+                let (line, column) = logical.position(ofOffset: error.offset)
+                located.file = file
+                located.line = line
+                located.column = column
+                set.errors.append(located)
+                if self.strict { set.stoppedEarly = true; return }
+                continue
+            }
+            let key = UInt64(resolved.rule.gid) << 32 | UInt64(resolved.rule.sid)
+            let keywords = resolved.rule.unsupportedKeywords
+            if let previous = seen[key] {
+                // Suricata keeps the higher revision; on a tie the first one stays.
+                let (keptFile, keptLine, keptRev) = previous.isLoaded
+                    ? (set.rules[previous.index].file, set.rules[previous.index].line, set.rules[previous.index].rule.rev)
+                    : (set.unsupported[previous.index].file, set.unsupported[previous.index].line, previous.rev)
+                if resolved.rule.rev <= keptRev {
+                    set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: file, line: logical.line, keptFile: keptFile, keptLine: keptLine))
+                    continue
+                }
+                set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: keptFile, line: keptLine, keptFile: file, keptLine: logical.line))
+                if previous.isLoaded { set.removedRules.insert(previous.index) } else { set.removedUnsupported.insert(previous.index) }
+            }
+            if keywords.isEmpty {
+                seen[key] = SeenRule(isLoaded: true, index: set.rules.count, rev: resolved.rule.rev)
+                set.rules.append(resolved)
+            } else {
+                seen[key] = SeenRule(isLoaded: false, index: set.unsupported.count, rev: resolved.rule.rev)
+                set.unsupported.append(UnsupportedRule(file: file, line: logical.line, gid: resolved.rule.gid, sid: resolved.rule.sid, keywords: keywords))
+            }
+        }
+    }
+
+    struct SeenRule {
+        var isLoaded: Bool
+        var index: Int
+        var rev: UInt32
+    }
+
+    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError) -> LoadedRule {
+        func headerOffset(_ index: Int) -> Int {
+            (try? RuleScanner.scan(Substring(logical.text)).header[index].offset) ?? 0
+        }
+        func address(_ spec: AddressSpec, _ index: Int) throws(RuleParseError) -> AddressSet {
+            let result: Result<AddressSet, RuleParseError>
+            if let cached = cache.addresses[spec] {
+                result = cached
+            } else {
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                cache.addresses[spec] = result
+            }
+            switch result {
+            case .success(let set): return set
+            case .failure(var error):
+                error.offset = headerOffset(index)
+                throw error
+            }
+        }
+        func port(_ spec: PortSpec, _ index: Int) throws(RuleParseError) -> PortSet {
+            let result: Result<PortSet, RuleParseError>
+            if let cached = cache.ports[spec] {
+                result = cached
+            } else {
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                cache.ports[spec] = result
+            }
+            switch result {
+            case .success(let set): return set
+            case .failure(var error):
+                error.offset = headerOffset(index)
+                throw error
+            }
+        }
+        return LoadedRule(
+            rule: rule, file: file, line: logical.line, sourceSet: try address(rule.source, 2),
+            destinationSet: try address(rule.destination, 5), sourcePortSet: try port(rule.sourcePorts, 3),
+            destinationPortSet: try port(rule.destinationPorts, 6))
+    }
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+import ArgumentParser
+import WeirDetect
+
+/// `weir bench rules`: parse every ET Open file; baseline: read and split the same files into rule lines.
+struct RulesBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Time parsing ET Open (read + split + parse + resolve) against reading and splitting the same files."
+    )
+
+    @Argument(help: "Rule files (default: every .rules file under <shared>/rulesets/et-open and its supplement).")
+    var files: [String] = []
+
+    @Option(name: .long, help: "Repetitions; the best time of each phase is reported.")
+    var repeats: Int = 3
+
+    func run() throws {
+        var paths = self.files
+        if paths.isEmpty { paths = RuleSetLocator.etOpenFiles() }
+        guard !paths.isEmpty else {
+            RulesConsole.error("no rule files found (set WEIR_SHARED to the shared data folder)\n")
+            throw ExitCode(2)
+        }
+        let clock = ContinuousClock()
+        var baselineBest = Duration.seconds(1000)
+        var parseBest = Duration.seconds(1000)
+        var lines = 0
+        var loaded = 0
+        var unsupported = 0
+        var errors = 0
+        for _ in 0..<max(1, self.repeats) {
+            let baseline = clock.measure {
+                var count = 0
+                for path in paths {
+                    if let bytes = RuleFileReader.readFile(path) { count += LogicalRuleLine.split(bytes).count }
+                }
+                lines = count
+            }
+            baselineBest = min(baselineBest, baseline)
+            let parse = clock.measure {
+                let set = RuleFileLoader().load(paths: paths)
+                loaded = set.rules.count
+                unsupported = set.unsupported.count
+                errors = set.errors.count
+            }
+            parseBest = min(parseBest, parse)
+        }
+        func seconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        let b = seconds(baselineBest)
+        let p = seconds(parseBest)
+        RulesConsole.out("""
+            files: \(paths.count), rule lines: \(lines) (loaded \(loaded), unsupported \(unsupported), errors \(errors))
+            baseline (read + split lines): \(fmt(b * 1000)) ms
+            parse (read + split + parse + resolve): \(fmt(p * 1000)) ms, \(Int(Double(lines) / p)) rules/s
+            ratio parse/baseline: \(fmt(p / b))x
+
+            """)
+    }
+
+    func fmt(_ x: Double) -> String {
+        let scaled = (x * 100).rounded() / 100
+        return String(scaled)
+    }
+}
+
+/// Finds the shared rulesets: `$WEIR_SHARED/rulesets`, else `../shared/rulesets` from the working directory.
+enum RuleSetLocator {
+    static func sharedRoot() -> String {
+        if let env = RuleFileReader.environment("WEIR_SHARED") { return env }
+        return "../shared"
+    }
+
+    static func etOpenFiles() -> [String] {
+        let root = sharedRoot() + "/rulesets/et-open"
+        return listRules(root) + listRules(root + "/supplement-2024-04-21")
+    }
+
+    static func listRules(_ directory: String) -> [String] {
+        RuleFileReader.listDirectory(directory).filter { $0.hasSuffix(".rules") }.sorted().map { directory + "/" + $0 }
+    }
+}
