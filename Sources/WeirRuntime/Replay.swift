@@ -32,8 +32,11 @@ public enum Replay {
             err.write("weir: \(error)\n")
             return 2
         }
+        let detection = DetectionSetup.make(options: options, configuration: config)
+        guard let detection else { return 2 }
+        let loadedRules = detection.engine.loadStatistics.signatures
         if options.testOnly {
-            err.write("weir: configuration OK\n")
+            err.write("weir: configuration OK; \(loadedRules) rules loaded from \(detection.files.count) files\n")
             return 0
         }
 
@@ -47,7 +50,9 @@ public enum Replay {
             return 2
         }
 
-        var pipeline = ReplayPipeline(configuration: config, outputs: outputs)
+        var pipeline = ReplayPipeline(
+            configuration: config, outputs: outputs, engine: loadedRules > 0 ? detection.engine : nil,
+            inline: options.simulateIPS)
         var progress = ProgressLine(enabled: options.showProgress, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
         for path in files {

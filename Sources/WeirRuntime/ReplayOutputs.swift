@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 import WeirConfig
 import WeirCore
+import WeirDecode
+import WeirDetect
 import WeirFlow
 import WeirOutput
 
@@ -62,6 +64,65 @@ final class ReplayOutputs {
         }
         self.eveWriter?.write(record)
         self.flowRecords += 1
+    }
+
+    /// Scratch for fast.log lines.
+    private var fastLine: [UInt8] = []
+
+    /// Writes one alert to EVE (`alert` record) and fast.log.
+    func writeAlert(
+        _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
+        dropped: Bool, inline: Bool
+    ) {
+        let ports = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+        var header = EVEHeader(
+            timestamp: packet.timestamp, flowID: flow?.flowID, sourceIP: packet.source,
+            sourcePort: ports ? packet.sourcePort : nil, destinationIP: packet.destination,
+            destinationPort: ports ? packet.destinationPort : nil, ipProtocol: packet.l4Protocol)
+        header.pcapCount = packet.packetNumber
+        header.packetSource = .wire
+        if packet.vlanCount > 0 { header.vlan.append(packet.vlanIDs.0) }
+        if packet.vlanCount > 1 { header.vlan.append(packet.vlanIDs.1) }
+        if packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6) {
+            header.icmpType = packet.icmpType
+            header.icmpCode = packet.icmpCode
+        }
+        let blocked = alert.isBlocking && inline
+        let eveAlert = EVEAlert(
+            action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
+            signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
+        if let settings = self.eveSettings, let alertOptions = settings.alert {
+            var record = EVEAlertRecord(header: header, alert: eveAlert)
+            if let flow {
+                record.direction = toServer ? .toServer : .toClient
+                record.flow = EVEAlertFlow(
+                    counters: EVEFlowCounters(
+                        packetsToServer: flow.packetsToServer, packetsToClient: flow.packetsToClient,
+                        bytesToServer: flow.bytesToServer, bytesToClient: flow.bytesToClient),
+                    start: flow.start, sourceIP: flow.clientAddress, destinationIP: flow.serverAddress,
+                    sourcePort: ports ? flow.clientPort : nil, destinationPort: ports ? flow.serverPort : nil)
+            }
+            if alertOptions.payload {
+                let start = max(0, min(packet.payloadOffset, frame.count))
+                let end = min(frame.count, start + max(0, packet.payloadLength))
+                record.payload = Array(frame[start..<end])
+                record.payloadPrintable = alertOptions.payloadPrintable
+            }
+            if alertOptions.packet {
+                record.packet = Array(frame)
+                record.linkType = Int(packet.linkType.rawValue)
+            }
+            self.eveWriter?.write(record)
+        }
+        self.alertRecords += 1
+        if let fast = self.fast {
+            self.fastLine.removeAll(keepingCapacity: true)
+            let marker: FastLogFormatter.DropMarker =
+                alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
+            FastLogFormatter.append(header: header, alert: eveAlert, marker: marker, to: &self.fastLine)
+            self.fastLine.append(UInt8(ascii: "\n"))
+            self.fastLine.withUnsafeBytes { fast.write($0) }
+        }
     }
 
     /// Writes the end-of-run `stats` record.

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+import WeirConfig
+import WeirDetect
+
+/// Loads the rules a run asks for and builds the detection engine, reporting every problem on stderr.
+struct DetectionSetup {
+    let engine: DetectEngine
+    let ruleSet: RuleSet
+    let files: [String]
+
+    /// The rule files of a run: `-S` files alone when given, else the configuration's `rule-files` (relative
+    /// to `default-rule-path`), plus any `-s` files.
+    static func ruleFiles(options: RunOptions, configuration: WeirConfiguration) -> [String] {
+        if !options.exclusiveRuleFiles.isEmpty { return options.exclusiveRuleFiles + options.extraRuleFiles }
+        let base = configuration.defaultRulePath
+        let configured = configuration.ruleFiles.map { file -> String in
+            guard !file.hasPrefix("/"), let base, !base.isEmpty else { return file }
+            return base.hasSuffix("/") ? base + file : base + "/" + file
+        }
+        return configured + options.extraRuleFiles
+    }
+
+    /// Loads and compiles. Returns `nil` after printing why when start-up must stop (`--strict-rules` with an
+    /// error, or a file that cannot be read or parsed at all).
+    static func make(options: RunOptions, configuration: WeirConfiguration) -> DetectionSetup? {
+        let err = FileDescriptorOutput.standardError
+        var classifications = ClassificationTable.suricataDefault
+        if let path = configuration.classificationFile {
+            do {
+                classifications = try ClassificationTable.load(path: path)
+            } catch {
+                err.write("weir: \(error)\n")
+                return nil
+            }
+        }
+        var addresses: [String: String] = [:]
+        var ports: [String: String] = [:]
+        for (name, value) in configuration.vars.addressGroups { addresses[name] = value }
+        for (name, value) in configuration.vars.portGroups { ports[name] = value }
+        let loader = RuleFileLoader(
+            variables: RuleVariables(addresses: addresses, ports: ports), classifications: classifications,
+            strict: options.strictRules)
+        let files = self.ruleFiles(options: options, configuration: configuration)
+        let set = loader.load(paths: files)
+        for path in set.unreadableFiles { err.write("weir: cannot read rule file \(path)\n") }
+        for error in set.errors { err.write("weir: rule error: \(error)\n") }
+        for duplicate in set.duplicates {
+            err.write(
+                "weir: \(duplicate.file):\(duplicate.line): duplicate rule \(duplicate.gid):\(duplicate.sid) "
+                    + "(kept the one at \(duplicate.keptFile):\(duplicate.keptLine))\n")
+        }
+        if options.verbosity > 0 {
+            for rule in set.unsupported {
+                err.write(
+                    "weir: \(rule.file):\(rule.line): rule \(rule.gid):\(rule.sid) not loaded: keyword "
+                        + "\(rule.keywords.joined(separator: ", ")) not supported\n")
+            }
+        } else if !set.unsupported.isEmpty {
+            let byKeyword = set.unsupportedByKeyword.prefix(6).map { "\($0.keyword) \($0.count)" }
+            err.write(
+                "weir: \(set.unsupported.count) rules not loaded, keyword not supported (\(byKeyword.joined(separator: ", ")))"
+                    + "; -v lists them\n")
+        }
+        if options.strictRules && (!set.errors.isEmpty || !set.unreadableFiles.isEmpty || set.stoppedEarly) {
+            err.write("weir: stopping: --strict-rules and the rules have errors\n")
+            return nil
+        }
+
+        var settings = WeirDetect.DetectSettings()
+        settings.isIPS = options.simulateIPS
+        settings.packetAlertMax = configuration.packetAlertMax
+        settings.actionOrder = configuration.actionOrder.map { (action: WeirConfig.RuleAction) -> RuleVerdictAction in
+            switch action {
+            case .pass: return .pass
+            case .drop: return .drop
+            case .reject: return .reject
+            case .alert: return .alert
+            }
+        }
+        if let path = configuration.thresholdFile {
+            guard let bytes = RuleFileReader.readFile(path) else {
+                err.write("weir: cannot read threshold file \(path)\n")
+                return nil
+            }
+            do {
+                settings.thresholdConfig = try ThresholdConfig(
+                    text: String(decoding: bytes, as: UTF8.self), addressVariables: addresses)
+            } catch {
+                err.write("weir: \(path): \(error)\n")
+                return nil
+            }
+        }
+        let engine: DetectEngine
+        do {
+            engine = try DetectEngine(rules: set.rules, settings: settings, classifications: classifications)
+        } catch {
+            err.write("weir: cannot build the detection engine: \(error)\n")
+            return nil
+        }
+        for rejected in engine.rejected { err.write("weir: rule not loaded: \(rejected)\n") }
+        if options.strictRules && !engine.rejected.isEmpty { return nil }
+        return DetectionSetup(engine: engine, ruleSet: set, files: files)
+    }
+}
