@@ -47,9 +47,9 @@ enum Records {
 }
 
 @Suite struct EVERecordTests {
-    func render(_ body: (inout JSONWriter) -> Void) -> String {
-        var w = JSONWriter()
-        body(&w)
+    func render(_ body: (JSONWriter) -> Void) -> String {
+        let w = JSONWriter()
+        body(w)
         return w.text
     }
 

@@ -119,7 +119,7 @@ public struct EVEAlertRecord: Sendable, Equatable {
 
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline).
-    public mutating func writeAlertRecord(_ record: EVEAlertRecord) {
+    public func writeAlertRecord(_ record: EVEAlertRecord) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .alert)
         if let tx = record.transactionID { self.field("tx_id", tx) }
@@ -162,7 +162,7 @@ extension JSONWriter {
     }
 
     /// Writes `"alert":{…}` into the open object.
-    mutating func writeAlertObject(_ alert: EVEAlert) {
+    func writeAlertObject(_ alert: EVEAlert) {
         self.beginObject("alert")
         self.key("action")
         self.string(alert.action == .allowed ? "allowed" : "blocked")

@@ -71,7 +71,7 @@ public struct EVEDropRecord: Sendable, Equatable {
 
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline).
-    public mutating func writeDropRecord(_ record: EVEDropRecord) {
+    public func writeDropRecord(_ record: EVEDropRecord) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .drop)
         self.beginObject("drop")

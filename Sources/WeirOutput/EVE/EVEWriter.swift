@@ -51,7 +51,7 @@ public struct EVEWriter<Sink: OutputSink> {
     public mutating func writeLine(_ line: UnsafeRawBufferPointer) {
         self.writer.appendVerbatim(line)
         self.recordCount += 1
-        if self.writer.bytes.count >= self.batchSize { self.handOver() }
+        if self.writer.count >= self.batchSize { self.handOver() }
     }
 
     /// Hands every buffered line to the sink and flushes it.
@@ -63,12 +63,12 @@ public struct EVEWriter<Sink: OutputSink> {
     private mutating func finishLine() {
         self.writer.endLine()
         self.recordCount += 1
-        if self.writer.bytes.count >= self.batchSize { self.handOver() }
+        if self.writer.count >= self.batchSize { self.handOver() }
     }
 
     private mutating func handOver() {
-        guard !self.writer.bytes.isEmpty else { return }
-        self.writer.bytes.withUnsafeBytes { self.sink.write($0) }
+        guard self.writer.count > 0 else { return }
+        self.writer.withBytes { self.sink.write($0) }
         self.writer.reset()
     }
 }
