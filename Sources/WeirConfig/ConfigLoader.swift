@@ -38,21 +38,28 @@ public enum ConfigLoader {
 
     /// Loads configuration text as if it were the file `file` (includes resolve relative to `file`).
     public static func load(
-        yaml: String, file: String = "<string>", overrides: [String] = []
+        yaml: String,
+        file: String = "<string>",
+        overrides: [String] = []
     ) throws(ConfigError) -> LoadedConfiguration {
         let root = try YAMLTreeLoader().load(text: yaml, file: file)
         return try Self.finish(root, file: file, overrides: overrides)
     }
 
     private static func finish(
-        _ root: ConfigNode, file: String?, overrides: [String]
+        _ root: ConfigNode,
+        file: String?,
+        overrides: [String]
     ) throws(ConfigError) -> LoadedConfiguration {
         var tree = root
         if case .null = tree.value { tree = ConfigNode(.mapping([]), at: tree.location) }
         guard case .mapping = tree.value else {
             throw ConfigError(
-                .badValue, at: tree.location, key: nil,
-                "the configuration must be a mapping of keys, not \(tree.kindName)")
+                .badValue,
+                at: tree.location,
+                key: nil,
+                "the configuration must be a mapping of keys, not \(tree.kindName)"
+            )
         }
         for option in overrides {
             try ConfigOverride(parsing: option).apply(to: &tree)
@@ -73,7 +80,11 @@ public enum ConfigLoader {
             warnings.append("ignored Suricata keys: " + ignored.map(\.description).joined(separator: ", "))
         }
         return LoadedConfiguration(
-            configuration: configuration, ignoredKeys: ignored, warnings: warnings, tree: tree,
-            file: file)
+            configuration: configuration,
+            ignoredKeys: ignored,
+            warnings: warnings,
+            tree: tree,
+            file: file
+        )
     }
 }

@@ -61,11 +61,21 @@ public enum EVEBenchmark {
 
     static var flowTemplate: EVEFlowRecord {
         let header = EVEHeader(
-            timestamp: Timestamp(microseconds: 1_700_000_000_000_000), flowID: 1, sourceIP: IPAddress(v4: 0x0a00_0001),
-            sourcePort: 51234, destinationIP: IPAddress(v4: 0xc0a8_0102), destinationPort: 443, ipProtocol: IPProtocol.tcp)
+            timestamp: Timestamp(microseconds: 1_700_000_000_000_000),
+            flowID: 1,
+            sourceIP: IPAddress(v4: 0x0a00_0001),
+            sourcePort: 51234,
+            destinationIP: IPAddress(v4: 0xc0a8_0102),
+            destinationPort: 443,
+            ipProtocol: IPProtocol.tcp
+        )
         var record = EVEFlowRecord(
-            header: header, start: Timestamp(microseconds: 1_699_999_990_000_000),
-            end: Timestamp(microseconds: 1_700_000_000_000_000), state: .closed, reason: .timeout)
+            header: header,
+            start: Timestamp(microseconds: 1_699_999_990_000_000),
+            end: Timestamp(microseconds: 1_700_000_000_000_000),
+            state: .closed,
+            reason: .timeout
+        )
         record.appProto = "tls"
         record.packetsToServer = 12
         record.packetsToClient = 10
@@ -77,22 +87,38 @@ public enum EVEBenchmark {
 
     static var alertTemplate: EVEAlertRecord {
         var header = EVEHeader(
-            timestamp: Timestamp(microseconds: 1_700_000_000_000_000), flowID: 1, sourceIP: IPAddress(v4: 0x0a00_0001),
-            sourcePort: 51234, destinationIP: IPAddress(v4: 0xc0a8_0102), destinationPort: 80, ipProtocol: IPProtocol.tcp)
+            timestamp: Timestamp(microseconds: 1_700_000_000_000_000),
+            flowID: 1,
+            sourceIP: IPAddress(v4: 0x0a00_0001),
+            sourcePort: 51234,
+            destinationIP: IPAddress(v4: 0xc0a8_0102),
+            destinationPort: 80,
+            ipProtocol: IPProtocol.tcp
+        )
         header.pcapCount = 1
         header.packetSource = .wire
         var record = EVEAlertRecord(
             header: header,
             alert: EVEAlert(
-                action: .allowed, gid: 1, signatureID: 2_100_498, rev: 7,
-                signature: "GPL ATTACK_RESPONSE id check returned root", category: "Potentially Bad Traffic",
-                severity: 2))
+                action: .allowed,
+                gid: 1,
+                signatureID: 2_100_498,
+                rev: 7,
+                signature: "GPL ATTACK_RESPONSE id check returned root",
+                category: "Potentially Bad Traffic",
+                severity: 2
+            )
+        )
         record.appProto = "http"
         record.direction = .toClient
         record.flow = EVEAlertFlow(
             counters: EVEFlowCounters(packetsToServer: 3, packetsToClient: 2, bytesToServer: 300, bytesToClient: 400),
-            start: Timestamp(microseconds: 1_699_999_999_000_000), sourceIP: header.destinationIP,
-            destinationIP: header.sourceIP, sourcePort: 80, destinationPort: 51234)
+            start: Timestamp(microseconds: 1_699_999_999_000_000),
+            sourceIP: header.destinationIP,
+            destinationIP: header.sourceIP,
+            sourcePort: 80,
+            destinationPort: 51234
+        )
         return record
     }
 }

@@ -54,7 +54,9 @@ public final class JSONWriter {
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: self.base, count: self.count)) }
 
     /// The text as a `String` (allocates; for tests and diagnostics).
-    public var text: String { String(decoding: UnsafeBufferPointer(start: self.base, count: self.count), as: UTF8.self) }
+    public var text: String {
+        String(decoding: UnsafeBufferPointer(start: self.base, count: self.count), as: UTF8.self)
+    }
 
     // MARK: Raw buffer access
 
@@ -510,7 +512,8 @@ public final class JSONWriter {
     }
 
     /// "00" to "99", for writing two digits per division.
-    private static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// Appends the decimal digits of `value` without building a String.
     @inline(__always)

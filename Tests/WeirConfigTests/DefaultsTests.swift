@@ -17,12 +17,14 @@ import WeirConfig
                 "HOME_NET", "EXTERNAL_NET", "HTTP_SERVERS", "SMTP_SERVERS", "SQL_SERVERS", "DNS_SERVERS",
                 "TELNET_SERVERS", "AIM_SERVERS", "DC_SERVERS", "DNP3_SERVER", "DNP3_CLIENT", "MODBUS_CLIENT",
                 "MODBUS_SERVER", "ENIP_CLIENT", "ENIP_SERVER",
-            ])
+            ]
+        )
         #expect(
             vars.portGroups.map(\.name) == [
                 "HTTP_PORTS", "SHELLCODE_PORTS", "ORACLE_PORTS", "SSH_PORTS", "DNP3_PORTS", "MODBUS_PORTS",
                 "FILE_DATA_PORTS", "FTP_PORTS", "GENEVE_PORTS", "VXLAN_PORTS", "TEREDO_PORTS", "SIP_PORTS",
-            ])
+            ]
+        )
         #expect(vars.address("HOME_NET") == "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]")
         #expect(vars.address("EXTERNAL_NET") == "!$HOME_NET")
         #expect(vars.address("AIM_SERVERS") == "$EXTERNAL_NET")
@@ -37,7 +39,8 @@ import WeirConfig
     @Test func defaultVarsMatchTheConformanceCorpus() throws {
         let expected = try String(
             contentsOfFile: Fixtures.sharedDirectory + "/conformance/suricata-verify/alert-testmyids/expected.json",
-            encoding: .utf8)
+            encoding: .utf8
+        )
         let vars = WeirConfiguration.default.vars
         for (name, value) in vars.addressGroups + vars.portGroups {
             let escaped = value.replacingOccurrences(of: "\"", with: "\\\"")

@@ -199,7 +199,11 @@ import WeirOutput
         let bytes = (0...255).map { UInt8($0) }
         let encoded = Base64.encode(bytes)
         #expect(encoded.count == 344)
-        #expect(encoded.hasPrefix("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"))
+        #expect(
+            encoded.hasPrefix(
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"
+            )
+        )
         #expect(encoded.hasSuffix("+/w=="))
         #expect(Base64.encode([0xfb, 0xff]) == "+/8=")
     }

@@ -23,8 +23,14 @@ public struct EVEAlert: Sendable, Equatable {
 
     /// An alert object.
     public init(
-        action: EVEAlertAction, gid: UInt32, signatureID: UInt32, rev: UInt32, signature: String, category: String,
-        severity: UInt32, metadataJSON: [UInt8]? = nil
+        action: EVEAlertAction,
+        gid: UInt32,
+        signatureID: UInt32,
+        rev: UInt32,
+        signature: String,
+        category: String,
+        severity: UInt32,
+        metadataJSON: [UInt8]? = nil
     ) {
         self.action = action
         self.gid = gid
@@ -70,8 +76,12 @@ public struct EVEAlertFlow: Sendable, Equatable {
 
     /// A flow object.
     public init(
-        counters: EVEFlowCounters, start: Timestamp, sourceIP: IPAddress, destinationIP: IPAddress,
-        sourcePort: UInt16?, destinationPort: UInt16?
+        counters: EVEFlowCounters,
+        start: Timestamp,
+        sourceIP: IPAddress,
+        destinationIP: IPAddress,
+        sourcePort: UInt16?,
+        destinationPort: UInt16?
     ) {
         self.counters = counters
         self.start = start

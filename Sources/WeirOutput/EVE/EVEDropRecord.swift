@@ -47,7 +47,11 @@ public struct EVEDropRecord: Sendable, Equatable {
 
         /// TCP fields.
         public init(
-            sequence: UInt32, acknowledgement: UInt32, window: UInt16, flags: UInt8, reserved: UInt8,
+            sequence: UInt32,
+            acknowledgement: UInt32,
+            window: UInt16,
+            flags: UInt8,
+            reserved: UInt8,
             urgentPointer: UInt16
         ) {
             self.sequence = sequence

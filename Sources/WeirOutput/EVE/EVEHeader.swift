@@ -44,8 +44,13 @@ public struct EVEHeader: Sendable, Equatable {
 
     /// A header for a flow between two endpoints; optional fields start as `nil`.
     public init(
-        timestamp: Timestamp, flowID: UInt64?, sourceIP: IPAddress, sourcePort: UInt16?, destinationIP: IPAddress,
-        destinationPort: UInt16?, ipProtocol: UInt8
+        timestamp: Timestamp,
+        flowID: UInt64?,
+        sourceIP: IPAddress,
+        sourcePort: UInt16?,
+        destinationIP: IPAddress,
+        destinationPort: UInt16?,
+        ipProtocol: UInt8
     ) {
         self.timestamp = timestamp
         self.flowID = flowID

@@ -59,7 +59,8 @@ extension JSONWriter {
     }
 
     private func writeCounterLevel(
-        _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>, depth: Int
+        _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>,
+        depth: Int
     ) {
         // Group by the name part at this depth, keeping first-seen order.
         var order: [Substring] = []

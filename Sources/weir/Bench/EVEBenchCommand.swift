@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import WeirOutput
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `weir bench eve`: EVE rendering throughput against copying the same lines pre-rendered, in one run.
 struct EVEBenchCommand: ParsableCommand {
@@ -48,11 +49,14 @@ struct EVEBenchCommand: ParsableCommand {
         let n = Double(self.records)
         var out = ""
         out += "records per run:     \(self.records) (flow and alert alternately), best of \(self.repeats)\n"
-        out += "render:              \(Self.fixed(renderSeconds, 3)) s, \(Self.fixed(n / renderSeconds / 1e6, 2)) M records/s, "
+        out +=
+            "render:              \(Self.fixed(renderSeconds, 3)) s, \(Self.fixed(n / renderSeconds / 1e6, 2)) M records/s, "
         out += "\(Self.fixed(Double(renderedBytes) / renderSeconds / 1e6, 0)) MB/s\n"
-        out += "copy pre-rendered:   \(Self.fixed(copySeconds, 3)) s, \(Self.fixed(n / copySeconds / 1e6, 2)) M records/s, "
+        out +=
+            "copy pre-rendered:   \(Self.fixed(copySeconds, 3)) s, \(Self.fixed(n / copySeconds / 1e6, 2)) M records/s, "
         out += "\(Self.fixed(Double(copiedBytes) / copySeconds / 1e6, 0)) MB/s\n"
-        out += "ratio (copy/render): \(Self.fixed(copySeconds / renderSeconds, 2))x  (target >= 0.5x, >= 1 M records/s)\n"
+        out +=
+            "ratio (copy/render): \(Self.fixed(copySeconds / renderSeconds, 2))x  (target >= 0.5x, >= 1 M records/s)\n"
         Self.writeToStandardOutput(out)
     }
 
