@@ -88,3 +88,30 @@ public enum ConfigLoader {
         )
     }
 }
+
+extension LoadedConfiguration {
+    /// Every scalar of the effective tree as `a.b.c = value` lines, in file order, list items by index —
+    /// the shape of Suricata's `--dump-config`. Empty values print as `a.b.c = ` (nothing after the `=`).
+    public func dump() -> [String] {
+        var lines: [String] = []
+        Self.flatten(self.tree, prefix: "", into: &lines)
+        return lines
+    }
+
+    private static func flatten(_ node: ConfigNode, prefix: String, into lines: inout [String]) {
+        switch node.value {
+        case .scalar(let text, _):
+            lines.append("\(prefix) = \(text)")
+        case .null:
+            if !prefix.isEmpty { lines.append("\(prefix) = ") }
+        case .sequence(let items):
+            for (index, item) in items.enumerated() {
+                Self.flatten(item, prefix: prefix.isEmpty ? "\(index)" : "\(prefix).\(index)", into: &lines)
+            }
+        case .mapping(let entries):
+            for entry in entries {
+                Self.flatten(entry.node, prefix: prefix.isEmpty ? entry.key : "\(prefix).\(entry.key)", into: &lines)
+            }
+        }
+    }
+}

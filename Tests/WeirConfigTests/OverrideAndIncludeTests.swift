@@ -233,3 +233,28 @@ import WeirConfig
         #expect(firewall.configuration.stats.interval == 8)
     }
 }
+
+@Suite struct DumpTests {
+    @Test func dumpListsEffectiveScalars() throws {
+        let yaml = "stream:\n  midstream: no\noutputs:\n  - fast:\n      enabled: yes\n"
+        let loaded = try ConfigLoader.load(
+            yaml: yaml,
+            overrides: [
+                "stream.midstream=yes", "outputs.0.fast.filename=f.log", "action-order=[pass, drop, reject, alert]",
+            ]
+        )
+        #expect(
+            loaded.dump() == [
+                "stream.midstream = yes", "outputs.0.fast.enabled = yes", "outputs.0.fast.filename = f.log",
+                "action-order.0 = pass", "action-order.1 = drop", "action-order.2 = reject", "action-order.3 = alert",
+            ]
+        )
+    }
+
+    @Test func eveTypesFromFlowList() throws {
+        let loaded = try ConfigLoader.load(path: nil, overrides: ["outputs.0.eve-log.types=[alert, flow]"])
+        let eve = try #require(loaded.configuration.outputs.eveLog)
+        #expect(eve.alert != nil && eve.flow && eve.stats == nil && eve.drop == nil)
+        #expect(!loaded.configuration.outputs.fast.enabled)
+    }
+}

@@ -303,3 +303,18 @@ enum Records {
         )
     }
 }
+
+@Suite struct MetadataTests {
+    @Test func groupsValuesByKey() throws {
+        let json = try #require(
+            EVEAlert.metadataJSON(from: [
+                ("created_at", "2010_09_23"), ("tag", "a"), ("updated_at", "2019_07_26"), ("tag", "b\"c"),
+            ])
+        )
+        #expect(
+            String(decoding: json, as: UTF8.self)
+                == #"{"created_at":["2010_09_23"],"tag":["a","b\"c"],"updated_at":["2019_07_26"]}"#
+        )
+        #expect(EVEAlert.metadataJSON(from: []) == nil)
+    }
+}

@@ -189,3 +189,29 @@ extension JSONWriter {
         self.endObject()
     }
 }
+
+extension EVEAlert {
+    /// Renders rule `metadata` pairs into the JSON object EVE prints, once per rule at load time:
+    /// `[("created_at", "2010_09_23"), ("tag", "a"), ("tag", "b")]` becomes
+    /// `{"created_at":["2010_09_23"],"tag":["a","b"]}` — values grouped under their key in first-seen order,
+    /// as Suricata's `DetectMetadataHashAdd` output does. Returns `nil` for no pairs.
+    public static func metadataJSON(from pairs: [(key: String, value: String)]) -> [UInt8]? {
+        guard !pairs.isEmpty else { return nil }
+        var keys: [String] = []
+        var values: [String: [String]] = [:]
+        for (key, value) in pairs {
+            if values[key] == nil { keys.append(key) }
+            values[key, default: []].append(value)
+        }
+        let writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        for key in keys {
+            writer.key(key)
+            writer.beginArray()
+            for value in values[key] ?? [] { writer.string(value) }
+            writer.endArray()
+        }
+        writer.endObject()
+        return writer.bytes
+    }
+}
