@@ -22,22 +22,27 @@ public final class JSONWriter {
     /// Whether the next key or value needs a comma before it.
     @exclusivity(unchecked) private var needsComma = false
     /// The seconds value whose `YYYY-MM-DDTHH:MM:SS` text is cached in `secondsText`.
-    /// Four cached `YYYY-MM-DDTHH:MM:SS` texts, slot `seconds & 3`: a flow record's timestamp, start and end
-    /// usually fall in different seconds, and each keeps its slot while records march on.
-    @exclusivity(unchecked) private var cachedSeconds: (Int64, Int64, Int64, Int64) = (.min, .min, .min, .min)
+    /// Sixteen cached `YYYY-MM-DDTHH:MM:SS` texts, slot `seconds & 15`: a flow record's timestamp, start and
+    /// end usually fall in different seconds, and each keeps its slot while records march on.
+    private let cachedSeconds: UnsafeMutablePointer<Int64>
     private let secondsText: UnsafeMutablePointer<UInt8>
 
     /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int = 4096) {
         self.capacity = max(capacity, 64)
         self.base = .allocate(capacity: self.capacity)
-        self.secondsText = .allocate(capacity: 4 * 19)
+        self.secondsText = .allocate(capacity: Self.timestampSlots * 19)
+        self.cachedSeconds = .allocate(capacity: Self.timestampSlots)
+        self.cachedSeconds.initialize(repeating: .min, count: Self.timestampSlots)
     }
 
     deinit {
         self.base.deallocate()
         self.secondsText.deallocate()
+        self.cachedSeconds.deallocate()
     }
+
+    private static let timestampSlots = 16
 
     /// Empties the buffer, keeping its capacity.
     public func reset() {
@@ -166,7 +171,9 @@ public final class JSONWriter {
             position += 1
         }
         self.base[position] = UInt8(ascii: "\"")
-        (self.base + position + 1).update(from: key.utf8Start, count: length)
+        // EVE keys are short: a byte loop beats a call to memmove.
+        let source = key.utf8Start
+        for index in 0..<length { self.base[position + 1 + index] = source[index] }
         self.base[position + 1 + length] = UInt8(ascii: "\"")
         self.base[position + 2 + length] = UInt8(ascii: ":")
         self.count = position + 3 + length
@@ -310,16 +317,9 @@ public final class JSONWriter {
         self.separate()
         self.put(UInt8(ascii: "\""))
         let seconds = time.seconds
-        let slot = Int(seconds & 3)
+        let slot = Int(seconds & Int64(Self.timestampSlots - 1))
         let slotText = self.secondsText + slot * 19
-        let cached: Int64
-        switch slot {
-        case 0: cached = self.cachedSeconds.0
-        case 1: cached = self.cachedSeconds.1
-        case 2: cached = self.cachedSeconds.2
-        default: cached = self.cachedSeconds.3
-        }
-        if cached == seconds {
+        if self.cachedSeconds[slot] == seconds {
             self.put(UnsafeRawBufferPointer(start: slotText, count: 19))
         } else {
             let civil = CivilTime(secondsSinceEpoch: seconds)
@@ -339,12 +339,7 @@ public final class JSONWriter {
             // Years past 9999 do not fit the fixed 19 bytes and are never cached.
             if text.count == 19 {
                 for (index, byte) in text.enumerated() { slotText[index] = byte }
-                switch slot {
-                case 0: self.cachedSeconds.0 = seconds
-                case 1: self.cachedSeconds.1 = seconds
-                case 2: self.cachedSeconds.2 = seconds
-                default: self.cachedSeconds.3 = seconds
-                }
+                self.cachedSeconds[slot] = seconds
             }
             text.withUnsafeBytes { self.put($0) }
         }
