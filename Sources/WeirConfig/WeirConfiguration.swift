@@ -452,3 +452,21 @@ public struct KernelVersion: Sendable, Hashable, Comparable, CustomStringConvert
     /// `major.minor.patch`.
     public var description: String { "\(self.major).\(self.minor).\(self.patch)" }
 }
+
+extension WeirConfiguration {
+    /// `rule-files` with relative names resolved against `default-rule-path` (absolute names kept), as Suricata
+    /// loads them when no `-S` is given.
+    public var resolvedRuleFiles: [String] {
+        self.ruleFiles.map { name in
+            guard !name.hasPrefix("/"), let folder = self.defaultRulePath, !folder.isEmpty else { return name }
+            return folder.hasSuffix("/") ? folder + name : folder + "/" + name
+        }
+    }
+
+    /// Where an output file goes: `filename` itself when absolute, else inside `logDirectory` (the `-l`
+    /// folder, or `default-log-dir`).
+    public static func outputPath(_ filename: String, logDirectory: String) -> String {
+        if filename.hasPrefix("/") || logDirectory.isEmpty { return filename }
+        return logDirectory.hasSuffix("/") ? logDirectory + filename : logDirectory + "/" + filename
+    }
+}

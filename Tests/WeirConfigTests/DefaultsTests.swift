@@ -78,3 +78,19 @@ import WeirConfig
         #expect(loaded.configuration == WeirConfiguration.default)
     }
 }
+
+@Suite struct PathTests {
+    @Test func ruleFilesResolveAgainstDefaultRulePath() throws {
+        let yaml = "default-rule-path: /etc/weir/rules\nrule-files:\n  - a.rules\n  - /abs/b.rules\n"
+        let config = try ConfigLoader.load(yaml: yaml).configuration
+        #expect(config.resolvedRuleFiles == ["/etc/weir/rules/a.rules", "/abs/b.rules"])
+        let bare = try ConfigLoader.load(yaml: "rule-files: [x.rules]\n").configuration
+        #expect(bare.resolvedRuleFiles == ["x.rules"])
+    }
+
+    @Test func outputPaths() {
+        #expect(WeirConfiguration.outputPath("eve.json", logDirectory: "out") == "out/eve.json")
+        #expect(WeirConfiguration.outputPath("eve.json", logDirectory: "/var/log/weir/") == "/var/log/weir/eve.json")
+        #expect(WeirConfiguration.outputPath("/tmp/e.json", logDirectory: "out") == "/tmp/e.json")
+    }
+}
