@@ -4,8 +4,8 @@
 ///
 /// Records are rendered straight into the batch buffer (no per-record copy); once the batch passes
 /// `batchSize` bytes it goes to the sink in one `write`. ``flush()`` hands over what is left and flushes the
-/// sink. One writer per thread; it is not shared, and copies of it share one batch buffer (keep one value). Suricata counterpart: `output-json.c` with its
-/// per-thread `MemBuffer`.
+/// sink. One writer per thread; it is not shared, and copies of it share one batch buffer (keep one value).
+/// Suricata counterpart: `output-json.c` with its per-thread `MemBuffer`.
 public struct EVEWriter<Sink: OutputSink> {
     /// The destination.
     public let sink: Sink
