@@ -38,21 +38,28 @@ public enum ConfigLoader {
 
     /// Loads configuration text as if it were the file `file` (includes resolve relative to `file`).
     public static func load(
-        yaml: String, file: String = "<string>", overrides: [String] = []
+        yaml: String,
+        file: String = "<string>",
+        overrides: [String] = []
     ) throws(ConfigError) -> LoadedConfiguration {
         let root = try YAMLTreeLoader().load(text: yaml, file: file)
         return try Self.finish(root, file: file, overrides: overrides)
     }
 
     private static func finish(
-        _ root: ConfigNode, file: String?, overrides: [String]
+        _ root: ConfigNode,
+        file: String?,
+        overrides: [String]
     ) throws(ConfigError) -> LoadedConfiguration {
         var tree = root
         if case .null = tree.value { tree = ConfigNode(.mapping([]), at: tree.location) }
         guard case .mapping = tree.value else {
             throw ConfigError(
-                .badValue, at: tree.location, key: nil,
-                "the configuration must be a mapping of keys, not \(tree.kindName)")
+                .badValue,
+                at: tree.location,
+                key: nil,
+                "the configuration must be a mapping of keys, not \(tree.kindName)"
+            )
         }
         for option in overrides {
             try ConfigOverride(parsing: option).apply(to: &tree)
@@ -73,7 +80,38 @@ public enum ConfigLoader {
             warnings.append("ignored Suricata keys: " + ignored.map(\.description).joined(separator: ", "))
         }
         return LoadedConfiguration(
-            configuration: configuration, ignoredKeys: ignored, warnings: warnings, tree: tree,
-            file: file)
+            configuration: configuration,
+            ignoredKeys: ignored,
+            warnings: warnings,
+            tree: tree,
+            file: file
+        )
+    }
+}
+
+extension LoadedConfiguration {
+    /// Every scalar of the effective tree as `a.b.c = value` lines, in file order, list items by index —
+    /// the shape of Suricata's `--dump-config`. Empty values print as `a.b.c = ` (nothing after the `=`).
+    public func dump() -> [String] {
+        var lines: [String] = []
+        Self.flatten(self.tree, prefix: "", into: &lines)
+        return lines
+    }
+
+    private static func flatten(_ node: ConfigNode, prefix: String, into lines: inout [String]) {
+        switch node.value {
+        case .scalar(let text, _):
+            lines.append("\(prefix) = \(text)")
+        case .null:
+            if !prefix.isEmpty { lines.append("\(prefix) = ") }
+        case .sequence(let items):
+            for (index, item) in items.enumerated() {
+                Self.flatten(item, prefix: prefix.isEmpty ? "\(index)" : "\(prefix).\(index)", into: &lines)
+            }
+        case .mapping(let entries):
+            for entry in entries {
+                Self.flatten(entry.node, prefix: prefix.isEmpty ? entry.key : "\(prefix).\(entry.key)", into: &lines)
+            }
+        }
     }
 }

@@ -25,8 +25,11 @@ public struct ConfigOverride: Sendable, Hashable {
     public init(parsing option: String) throws(ConfigError) {
         guard let equals = option.firstIndex(of: "=") else {
             throw ConfigError(
-                .badOverride, at: ConfigLocation(file: "--set \(option)", line: 0, column: 0), key: nil,
-                "expected key=value")
+                .badOverride,
+                at: ConfigLocation(file: "--set \(option)", line: 0, column: 0),
+                key: nil,
+                "expected key=value"
+            )
         }
         let key = String(option[..<equals]).trimmingSpaces
         self.key = key
@@ -46,9 +49,17 @@ public struct ConfigOverride: Sendable, Hashable {
         if trimmed.isEmpty { return ConfigNode(.null, at: self.location) }
         if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") {
             do {
-                return Self.relocate(try YAMLTreeLoader.parse(text: trimmed, file: self.location.file), to: self.location)
+                return Self.relocate(
+                    try YAMLTreeLoader.parse(text: trimmed, file: self.location.file),
+                    to: self.location
+                )
             } catch {
-                throw ConfigError(.badOverride, at: self.location, key: self.key, "value is not valid YAML flow style: \(error.message)")
+                throw ConfigError(
+                    .badOverride,
+                    at: self.location,
+                    key: self.key,
+                    "value is not valid YAML flow style: \(error.message)"
+                )
             }
         }
         return ConfigNode(.scalar(trimmed, isQuoted: false), at: self.location)
@@ -75,7 +86,10 @@ public struct ConfigOverride: Sendable, Hashable {
     }
 
     private func assign(
-        _ value: ConfigNode, into node: inout ConfigNode, at path: ArraySlice<String>, walked: [String]
+        _ value: ConfigNode,
+        into node: inout ConfigNode,
+        at path: ArraySlice<String>,
+        walked: [String]
     ) throws(ConfigError) {
         guard let segment = path.first else {
             node = value
@@ -87,13 +101,19 @@ public struct ConfigOverride: Sendable, Hashable {
         case .sequence(var items):
             guard let index = Int(segment), index >= 0 else {
                 throw ConfigError(
-                    .badOverride, at: self.location, key: self.key,
-                    "'\(walked.joined(separator: "."))' is a list (\(node.location)); pick an item by number, not '\(segment)'")
+                    .badOverride,
+                    at: self.location,
+                    key: self.key,
+                    "'\(walked.joined(separator: "."))' is a list (\(node.location)); pick an item by number, not '\(segment)'"
+                )
             }
             guard index <= items.count else {
                 throw ConfigError(
-                    .badOverride, at: self.location, key: self.key,
-                    "index \(index) is past the end of '\(walked.joined(separator: "."))' (\(items.count) items)")
+                    .badOverride,
+                    at: self.location,
+                    key: self.key,
+                    "index \(index) is past the end of '\(walked.joined(separator: "."))' (\(items.count) items)"
+                )
             }
             if index == items.count { items.append(ConfigNode(.null, at: self.location)) }
             try self.assign(value, into: &items[index], at: rest, walked: here)
@@ -108,8 +128,11 @@ public struct ConfigOverride: Sendable, Hashable {
             node.set(segment, child, keyLocation: self.location)
         case .scalar(let text, _):
             throw ConfigError(
-                .badOverride, at: self.location, key: self.key,
-                "'\(walked.joined(separator: "."))' is the scalar '\(text)' (\(node.location)); it has no key '\(segment)'")
+                .badOverride,
+                at: self.location,
+                key: self.key,
+                "'\(walked.joined(separator: "."))' is the scalar '\(text)' (\(node.location)); it has no key '\(segment)'"
+            )
         }
     }
 }

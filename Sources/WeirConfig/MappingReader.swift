@@ -30,8 +30,11 @@ final class MappingReader {
     init(_ node: ConfigNode, path: [String], context: DecodeContext) throws(ConfigError) {
         guard node.entries != nil else {
             throw ConfigError(
-                .badValue, at: node.location, key: path.joined(separator: "."),
-                "expected a mapping of keys, found \(node.kindName)")
+                .badValue,
+                at: node.location,
+                key: path.joined(separator: "."),
+                "expected a mapping of keys, found \(node.kindName)"
+            )
         }
         self.node = node
         self.path = path
@@ -130,8 +133,11 @@ final class MappingReader {
             for (index, item) in items.enumerated() {
                 guard let text = item.scalar else {
                     throw ConfigError(
-                        .badValue, at: item.location, key: self.dotted(key) + ".\(index)",
-                        "expected a single value, found \(item.kindName)")
+                        .badValue,
+                        at: item.location,
+                        key: self.dotted(key) + ".\(index)",
+                        "expected a single value, found \(item.kindName)"
+                    )
                 }
                 out.append(text)
             }
@@ -170,7 +176,8 @@ final class MappingReader {
         let fullPath = self.path + [key]
         if SuricataKeys.isIgnored(fullPath) {
             self.context.ignoredKeys.append(
-                IgnoredKey(key: fullPath.joined(separator: "."), location: location))
+                IgnoredKey(key: fullPath.joined(separator: "."), location: location)
+            )
             return
         }
         var message = "unknown key (neither a Weir nor a Suricata setting)"

@@ -2,7 +2,8 @@
 
 extension WeirConfiguration {
     static func decodeOutputs(
-        _ items: [(node: ConfigNode, path: [String])], context: DecodeContext
+        _ items: [(node: ConfigNode, path: [String])],
+        context: DecodeContext
     ) throws(ConfigError) -> OutputSettings {
         var result = OutputSettings()
         for item in items {
@@ -41,8 +42,11 @@ extension WeirConfiguration {
             var node = item.node
             if let name = node.scalar {
                 node = ConfigNode(
-                    .mapping([ConfigEntry(key: name, keyLocation: node.location, node: ConfigNode(.null, at: node.location))]),
-                    at: node.location)
+                    .mapping([
+                        ConfigEntry(key: name, keyLocation: node.location, node: ConfigNode(.null, at: node.location))
+                    ]),
+                    at: node.location
+                )
             }
             let types = try MappingReader(node, path: item.path, context: eve.context)
             if let alert = try types.mapping("alert") {

@@ -17,7 +17,7 @@ enum SuricataKeys {
         "luajit", "capture", "exception-policy", "reputation-categories-file", "default-reputation-path",
         "reputation-files", "geoip-database", "sensor-name", "ippair", "vlan", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
-        "lua", "app-layer.error-policy", "app-layer.expectations",
+        "lua", "suricata-version", "app-layer.error-policy", "app-layer.expectations",
         // stats
         "stats.decoder-events", "stats.decoder-events-prefix", "stats.stream-events", "stats.exception-policy",
         // outputs Weir does not write
@@ -89,7 +89,7 @@ enum SuricataKeys {
         "app-layer.protocols.msn", "app-layer.protocols.imap", "app-layer.protocols.pop3",
         "app-layer.protocols.sdp", "app-layer.protocols.ssdp", "app-layer.protocols.arp",
         // tuning of the parsers Weir has
-        "app-layer.protocols.http.libhtp", "app-layer.protocols.http.memcap",
+        "app-layer.protocols.http.libhtp", "app-layer.protocols.http.memcap", "app-layer.protocols.http.byterange",
         "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.tls.ja4-fingerprints",
         "app-layer.protocols.tls.stream-depth", "app-layer.protocols.ssh.hassh",
         "app-layer.protocols.dns.global-memcap", "app-layer.protocols.dns.state-memcap",

@@ -32,7 +32,10 @@ extension WeirConfiguration {
             config.flow.hashSize = try flow.int("hash-size", config.flow.hashSize, in: 1...(1 << 30))
             config.flow.prealloc = try flow.int("prealloc", config.flow.prealloc, in: 0...(1 << 30))
             config.flow.emergencyRecovery = try flow.int(
-                "emergency-recovery", config.flow.emergencyRecovery, in: 0...100)
+                "emergency-recovery",
+                config.flow.emergencyRecovery,
+                in: 0...100
+            )
             try flow.finish()
         }
         if let timeouts = try top.mapping("flow-timeouts") {
@@ -55,7 +58,10 @@ extension WeirConfiguration {
             config.detect.profile = try detect.enumeration("profile", config.detect.profile)
             config.detect.sghMPMContext = try detect.enumeration("sgh-mpm-context", config.detect.sghMPMContext)
             config.detect.inspectionRecursionLimit = try detect.int(
-                "inspection-recursion-limit", config.detect.inspectionRecursionLimit, in: 0...1_000_000)
+                "inspection-recursion-limit",
+                config.detect.inspectionRecursionLimit,
+                in: 0...1_000_000
+            )
             try detect.finish()
         }
         if let (text, node) = try top.scalarText("kernel-version-override") {
@@ -65,8 +71,16 @@ extension WeirConfiguration {
             config.kernelVersionOverride = version
         }
         if let bypass = try top.mapping("bypass") {
-            config.bypass.flowTableSize = try bypass.int("flow-table-size", config.bypass.flowTableSize, in: 1...(1 << 26))
-            config.bypass.blockListSize = try bypass.int("block-list-size", config.bypass.blockListSize, in: 1...(1 << 24))
+            config.bypass.flowTableSize = try bypass.int(
+                "flow-table-size",
+                config.bypass.flowTableSize,
+                in: 1...(1 << 26)
+            )
+            config.bypass.blockListSize = try bypass.int(
+                "block-list-size",
+                config.bypass.blockListSize,
+                in: 1...(1 << 24)
+            )
             config.bypass.pinPath = try bypass.string("pin-path", config.bypass.pinPath)
             try bypass.finish()
         }
@@ -92,7 +106,8 @@ extension WeirConfiguration {
     /// Group values replace defaults of the same name and add new names; a YAML list is joined into
     /// Suricata's `[a,b]` text, numbers stay text.
     private static func decodeGroups(
-        _ groups: MappingReader, into defaults: [(name: String, value: String)]
+        _ groups: MappingReader,
+        into defaults: [(name: String, value: String)]
     ) throws(ConfigError) -> [(name: String, value: String)] {
         var result = defaults
         for entry in groups.node.entries ?? [] {
@@ -110,7 +125,11 @@ extension WeirConfiguration {
                 }
                 text = "[" + parts.joined(separator: ",") + "]"
             case .null, .mapping:
-                throw groups.fail(entry.node, entry.key, "expected a value such as \"[10.0.0.0/8]\", found \(entry.node.kindName)")
+                throw groups.fail(
+                    entry.node,
+                    entry.key,
+                    "expected a value such as \"[10.0.0.0/8]\", found \(entry.node.kindName)"
+                )
             }
             if let index = result.firstIndex(where: { $0.name == entry.key }) {
                 result[index].value = text
@@ -122,7 +141,8 @@ extension WeirConfiguration {
     }
 
     private static func decodeAFPacket(
-        _ items: [(node: ConfigNode, path: [String])], _ top: MappingReader
+        _ items: [(node: ConfigNode, path: [String])],
+        _ top: MappingReader
     ) throws(ConfigError) -> [AFPacketInterface] {
         var base = AFPacketInterface(interface: "default")
         var readers: [MappingReader] = []
@@ -130,8 +150,11 @@ extension WeirConfiguration {
             let reader = try MappingReader(item.node, path: item.path, context: top.context)
             guard let (name, _) = try reader.scalarText("interface") else {
                 throw ConfigError(
-                    .badValue, at: item.node.location, key: item.path.joined(separator: "."),
-                    "an af-packet entry needs an 'interface'")
+                    .badValue,
+                    at: item.node.location,
+                    key: item.path.joined(separator: "."),
+                    "an af-packet entry needs an 'interface'"
+                )
             }
             if name == "default" {
                 base = try Self.decodeInterface(reader, base: base)
@@ -147,7 +170,8 @@ extension WeirConfiguration {
     }
 
     private static func decodeInterface(
-        _ reader: MappingReader, base: AFPacketInterface
+        _ reader: MappingReader,
+        base: AFPacketInterface
     ) throws(ConfigError) -> AFPacketInterface {
         var result = base
         result.interface = try reader.string("interface", base.interface)
@@ -178,8 +202,11 @@ extension WeirConfiguration {
         result.promiscuous = try reader.bool("promisc", base.promiscuous)
         if result.copyMode != .none, result.copyInterface == nil, result.interface != "default" {
             throw ConfigError(
-                .badValue, at: reader.node.location, key: reader.dotted("copy-iface"),
-                "copy-mode \(result.copyMode.rawValue) needs a copy-iface")
+                .badValue,
+                at: reader.node.location,
+                key: reader.dotted("copy-iface"),
+                "copy-mode \(result.copyMode.rawValue) needs a copy-iface"
+            )
         }
         try reader.finish()
         return result
@@ -237,15 +264,19 @@ extension WeirConfiguration {
     }
 
     private static func decodeActionOrder(
-        _ items: [(node: ConfigNode, path: [String])], _ top: MappingReader
+        _ items: [(node: ConfigNode, path: [String])],
+        _ top: MappingReader
     ) throws(ConfigError) -> [RuleAction] {
         var order: [RuleAction] = []
         for item in items {
             let key = item.path.joined(separator: ".")
             guard let text = item.node.scalar, let action = RuleAction.parse(text) else {
                 throw ConfigError(
-                    .badValue, at: item.node.location, key: key,
-                    "'\(item.node.scalar ?? item.node.kindName)' is not one of \(RuleAction.choices)")
+                    .badValue,
+                    at: item.node.location,
+                    key: key,
+                    "'\(item.node.scalar ?? item.node.kindName)' is not one of \(RuleAction.choices)"
+                )
             }
             guard !order.contains(action) else {
                 throw ConfigError(.badValue, at: item.node.location, key: key, "'\(text)' is listed twice")
@@ -256,8 +287,11 @@ extension WeirConfiguration {
         if !missing.isEmpty {
             let at = top.node["action-order"]?.location ?? .builtIn
             throw ConfigError(
-                .badValue, at: at, key: "action-order",
-                "every action must be listed once; missing \(missing.map(\.rawValue).joined(separator: ", "))")
+                .badValue,
+                at: at,
+                key: "action-order",
+                "every action must be listed once; missing \(missing.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         return order
     }
@@ -290,7 +324,8 @@ extension WeirConfiguration {
     }
 
     private static func decodeProtocol(
-        _ reader: MappingReader, base: AppLayerProtocolSettings
+        _ reader: MappingReader,
+        base: AppLayerProtocolSettings
     ) throws(ConfigError) -> AppLayerProtocolSettings {
         var result = base
         result.enabled = try reader.enumeration("enabled", base.enabled)

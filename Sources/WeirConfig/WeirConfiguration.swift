@@ -258,8 +258,14 @@ public struct FlowTimeouts: Sendable, Equatable {
 
     /// Timeouts from explicit values.
     public init(
-        new: Int, established: Int, closed: Int, bypassed: Int, emergencyNew: Int, emergencyEstablished: Int,
-        emergencyClosed: Int, emergencyBypassed: Int
+        new: Int,
+        established: Int,
+        closed: Int,
+        bypassed: Int,
+        emergencyNew: Int,
+        emergencyEstablished: Int,
+        emergencyClosed: Int,
+        emergencyBypassed: Int
     ) {
         self.new = new
         self.established = established
@@ -276,20 +282,48 @@ public struct FlowTimeouts: Sendable, Equatable {
 public struct FlowTimeoutSettings: Sendable, Equatable {
     /// `default`: protocols other than TCP, UDP and ICMP.
     public var `default` = FlowTimeouts(
-        new: 30, established: 300, closed: 0, bypassed: 100, emergencyNew: 10, emergencyEstablished: 100,
-        emergencyClosed: 0, emergencyBypassed: 50)
+        new: 30,
+        established: 300,
+        closed: 0,
+        bypassed: 100,
+        emergencyNew: 10,
+        emergencyEstablished: 100,
+        emergencyClosed: 0,
+        emergencyBypassed: 50
+    )
     /// `tcp`.
     public var tcp = FlowTimeouts(
-        new: 60, established: 600, closed: 60, bypassed: 100, emergencyNew: 5, emergencyEstablished: 100,
-        emergencyClosed: 10, emergencyBypassed: 50)
+        new: 60,
+        established: 600,
+        closed: 60,
+        bypassed: 100,
+        emergencyNew: 5,
+        emergencyEstablished: 100,
+        emergencyClosed: 10,
+        emergencyBypassed: 50
+    )
     /// `udp`.
     public var udp = FlowTimeouts(
-        new: 30, established: 300, closed: 0, bypassed: 100, emergencyNew: 10, emergencyEstablished: 100,
-        emergencyClosed: 0, emergencyBypassed: 50)
+        new: 30,
+        established: 300,
+        closed: 0,
+        bypassed: 100,
+        emergencyNew: 10,
+        emergencyEstablished: 100,
+        emergencyClosed: 0,
+        emergencyBypassed: 50
+    )
     /// `icmp`.
     public var icmp = FlowTimeouts(
-        new: 30, established: 300, closed: 0, bypassed: 100, emergencyNew: 10, emergencyEstablished: 100,
-        emergencyClosed: 0, emergencyBypassed: 50)
+        new: 30,
+        established: 300,
+        closed: 0,
+        bypassed: 100,
+        emergencyNew: 10,
+        emergencyEstablished: 100,
+        emergencyClosed: 0,
+        emergencyBypassed: 50
+    )
     /// Defaults.
     public init() {}
 }
@@ -417,4 +451,22 @@ public struct KernelVersion: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// `major.minor.patch`.
     public var description: String { "\(self.major).\(self.minor).\(self.patch)" }
+}
+
+extension WeirConfiguration {
+    /// `rule-files` with relative names resolved against `default-rule-path` (absolute names kept), as Suricata
+    /// loads them when no `-S` is given.
+    public var resolvedRuleFiles: [String] {
+        self.ruleFiles.map { name in
+            guard !name.hasPrefix("/"), let folder = self.defaultRulePath, !folder.isEmpty else { return name }
+            return folder.hasSuffix("/") ? folder + name : folder + "/" + name
+        }
+    }
+
+    /// Where an output file goes: `filename` itself when absolute, else inside `logDirectory` (the `-l`
+    /// folder, or `default-log-dir`).
+    public static func outputPath(_ filename: String, logDirectory: String) -> String {
+        if filename.hasPrefix("/") || logDirectory.isEmpty { return filename }
+        return logDirectory.hasSuffix("/") ? logDirectory + filename : logDirectory + "/" + filename
+    }
 }

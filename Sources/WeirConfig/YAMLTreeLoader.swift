@@ -23,21 +23,30 @@ struct YAMLTreeLoader {
     private func load(path: String, from site: ConfigLocation?, depth: Int) throws(ConfigError) -> ConfigNode {
         guard depth <= Self.maxIncludeDepth else {
             throw ConfigError(
-                .badInclude, at: site ?? .builtIn, key: "include",
-                "includes nested more than \(Self.maxIncludeDepth) deep (an include loop?) at '\(path)'")
+                .badInclude,
+                at: site ?? .builtIn,
+                key: "include",
+                "includes nested more than \(Self.maxIncludeDepth) deep (an include loop?) at '\(path)'"
+            )
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             if let site {
                 throw ConfigError(.badInclude, at: site, key: "include", "cannot read included file '\(path)'")
             }
             throw ConfigError(
-                .unreadableFile, at: ConfigLocation(file: path, line: 0, column: 0), key: nil,
-                "cannot read the configuration file")
+                .unreadableFile,
+                at: ConfigLocation(file: path, line: 0, column: 0),
+                key: nil,
+                "cannot read the configuration file"
+            )
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(
-                .unreadableFile, at: ConfigLocation(file: path, line: 0, column: 0), key: nil,
-                "the configuration file is not UTF-8 text")
+                .unreadableFile,
+                at: ConfigLocation(file: path, line: 0, column: 0),
+                key: nil,
+                "the configuration file is not UTF-8 text"
+            )
         }
         return try self.load(text: text, file: path, depth: depth)
     }
@@ -74,10 +83,18 @@ struct YAMLTreeLoader {
             return ConfigError(.syntax, at: location(mark, file), key: nil, "invalid YAML: \(prefix)\(problem)")
         case .reader(let problem, _, _, _):
             return ConfigError(
-                .syntax, at: ConfigLocation(file: file, line: 0, column: 0), key: nil, "invalid YAML: \(problem)")
+                .syntax,
+                at: ConfigLocation(file: file, line: 0, column: 0),
+                key: nil,
+                "invalid YAML: \(problem)"
+            )
         default:
             return ConfigError(
-                .syntax, at: ConfigLocation(file: file, line: 0, column: 0), key: nil, "invalid YAML: \(error)")
+                .syntax,
+                at: ConfigLocation(file: file, line: 0, column: 0),
+                key: nil,
+                "invalid YAML: \(error)"
+            )
         }
     }
 
@@ -89,8 +106,15 @@ struct YAMLTreeLoader {
             if scalar.tag.description == "!include" {
                 // Kept as a marker; resolveIncludes replaces it with the file's content.
                 return ConfigNode(
-                    .mapping([ConfigEntry(key: "!include", keyLocation: at, node: ConfigNode(.scalar(scalar.string, isQuoted: true), at: at))]),
-                    at: at)
+                    .mapping([
+                        ConfigEntry(
+                            key: "!include",
+                            keyLocation: at,
+                            node: ConfigNode(.scalar(scalar.string, isQuoted: true), at: at)
+                        )
+                    ]),
+                    at: at
+                )
             }
             if !isQuoted && scalar.style != .literal && scalar.style != .folded,
                 ["", "~", "null", "Null", "NULL"].contains(scalar.string)
@@ -122,19 +146,28 @@ struct YAMLTreeLoader {
         case .mapping(let entries):
             if entries.count == 1, entries[0].key == "!include", let name = entries[0].node.scalar {
                 return try self.load(
-                    path: Self.resolve(name, relativeTo: file), from: entries[0].keyLocation, depth: depth + 1)
+                    path: Self.resolve(name, relativeTo: file),
+                    from: entries[0].keyLocation,
+                    depth: depth + 1
+                )
             }
             var result = ConfigNode(.mapping([]), at: node.location)
             for entry in entries {
                 if entry.key == "include" {
                     for (name, site) in try Self.includeNames(entry) {
                         let included = try self.load(
-                            path: Self.resolve(name, relativeTo: file), from: site, depth: depth + 1)
+                            path: Self.resolve(name, relativeTo: file),
+                            from: site,
+                            depth: depth + 1
+                        )
                         guard case .mapping(let includedEntries) = included.value else {
                             if case .null = included.value { continue }
                             throw ConfigError(
-                                .badInclude, at: site, key: "include",
-                                "included file '\(name)' must hold a mapping, not \(included.kindName)")
+                                .badInclude,
+                                at: site,
+                                key: "include",
+                                "included file '\(name)' must hold a mapping, not \(included.kindName)"
+                            )
                         }
                         for includedEntry in includedEntries { Self.merge(includedEntry, into: &result) }
                     }
@@ -155,7 +188,12 @@ struct YAMLTreeLoader {
             var names: [(String, ConfigLocation)] = []
             for item in items {
                 guard let name = item.scalar else {
-                    throw ConfigError(.badInclude, at: item.location, key: "include", "include list items must be file names")
+                    throw ConfigError(
+                        .badInclude,
+                        at: item.location,
+                        key: "include",
+                        "include list items must be file names"
+                    )
                 }
                 names.append((name, item.location))
             }
@@ -163,7 +201,12 @@ struct YAMLTreeLoader {
         case .null:
             return []
         case .mapping:
-            throw ConfigError(.badInclude, at: entry.node.location, key: "include", "include takes a file name or a list of file names")
+            throw ConfigError(
+                .badInclude,
+                at: entry.node.location,
+                key: "include",
+                "include takes a file name or a list of file names"
+            )
         }
     }
 

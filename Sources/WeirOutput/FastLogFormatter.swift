@@ -21,7 +21,10 @@ public enum FastLogFormatter {
 
     /// Appends one line, with its newline, to `out`.
     public static func append(
-        header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, to out: inout [UInt8]
+        header: EVEHeader,
+        alert: EVEAlert,
+        marker: DropMarker = .none,
+        to out: inout [UInt8]
     ) {
         let time = header.timestamp
         let civil = CivilTime(secondsSinceEpoch: time.seconds)

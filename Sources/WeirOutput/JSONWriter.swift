@@ -9,145 +9,231 @@ import WeirCore
 /// its capacity, so a writer reused across records allocates only when a record is bigger than any before.
 /// No Foundation, no `JSONEncoder`. The writer does not check nesting: a caller that closes what it opened
 /// gets valid JSON.
-public struct JSONWriter: Sendable {
-    /// The JSON text written so far, UTF-8.
-    public private(set) var bytes: [UInt8]
+///
+/// A class that owns its buffer (written through a pointer, no per-byte copy-on-write checks); one writer
+/// belongs to one thread at a time.
+public final class JSONWriter {
+    /// The buffer; `count` bytes are valid, `capacity` are allocated.
+    @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
+    /// Bytes allocated (at least 64); grows by doubling, never shrinks.
+    @exclusivity(unchecked) public private(set) var capacity: Int
+    /// The number of bytes written.
+    @exclusivity(unchecked) public private(set) var count = 0
     /// Whether the next key or value needs a comma before it.
-    private var needsComma = false
+    @exclusivity(unchecked) private var needsComma = false
     /// The seconds value whose `YYYY-MM-DDTHH:MM:SS` text is cached in `secondsText`.
-    private var cachedSeconds: Int64 = .min
-    private var secondsText: [UInt8] = []
+    /// Sixteen cached `YYYY-MM-DDTHH:MM:SS` texts, slot `seconds & 15`: a flow record's timestamp, start and
+    /// end usually fall in different seconds, and each keeps its slot while records march on.
+    private let cachedSeconds: UnsafeMutablePointer<Int64>
+    private let secondsText: UnsafeMutablePointer<UInt8>
 
     /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int = 4096) {
-        self.bytes = []
-        self.bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        self.base = .allocate(capacity: self.capacity)
+        self.secondsText = .allocate(capacity: Self.timestampSlots * 19)
+        self.cachedSeconds = .allocate(capacity: Self.timestampSlots)
+        self.cachedSeconds.initialize(repeating: .min, count: Self.timestampSlots)
     }
 
+    deinit {
+        self.base.deallocate()
+        self.secondsText.deallocate()
+        self.cachedSeconds.deallocate()
+    }
+
+    private static let timestampSlots = 16
+
     /// Empties the buffer, keeping its capacity.
-    public mutating func reset() {
-        self.bytes.removeAll(keepingCapacity: true)
+    public func reset() {
+        self.count = 0
         self.needsComma = false
     }
 
+    /// The bytes written so far, valid until the next write or reset.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: self.base, count: self.count))
+    }
+
+    /// A copy of the bytes written so far (allocates; for tests and diagnostics).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: self.base, count: self.count)) }
+
     /// The text as a `String` (allocates; for tests and diagnostics).
-    public var text: String { String(decoding: self.bytes, as: UTF8.self) }
+    public var text: String {
+        String(decoding: UnsafeBufferPointer(start: self.base, count: self.count), as: UTF8.self)
+    }
+
+    // MARK: Raw buffer access
+
+    @inline(__always)
+    private func ensure(_ extra: Int) {
+        if self.count + extra > self.capacity { self.grow(to: self.count + extra) }
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = self.capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: self.base, count: self.count)
+        self.base.deallocate()
+        self.base = newBase
+        self.capacity = newCapacity
+    }
+
+    @inline(__always)
+    private func put(_ byte: UInt8) {
+        self.ensure(1)
+        self.base[self.count] = byte
+        self.count += 1
+    }
+
+    @inline(__always)
+    private func put(_ a: UInt8, _ b: UInt8) {
+        self.ensure(2)
+        self.base[self.count] = a
+        self.base[self.count + 1] = b
+        self.count += 2
+    }
+
+    @inline(__always)
+    private func put(_ source: UnsafeRawBufferPointer) {
+        guard let address = source.baseAddress, source.count > 0 else { return }
+        self.ensure(source.count)
+        (self.base + self.count).update(from: address.assumingMemoryBound(to: UInt8.self), count: source.count)
+        self.count += source.count
+    }
+
+    @inline(__always)
+    private func put(_ text: StaticString) {
+        self.ensure(text.utf8CodeUnitCount)
+        (self.base + self.count).update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        self.count += text.utf8CodeUnitCount
+    }
 
     // MARK: Structure
 
     @inline(__always)
-    private mutating func separate() {
-        if self.needsComma { self.bytes.append(UInt8(ascii: ",")) }
+    private func separate() {
+        if self.needsComma { self.put(UInt8(ascii: ",")) }
     }
 
     /// Opens an object as a value (top level or array item).
-    public mutating func beginObject() {
+    public func beginObject() {
         self.separate()
-        self.bytes.append(UInt8(ascii: "{"))
+        self.put(UInt8(ascii: "{"))
         self.needsComma = false
     }
 
     /// Opens an object under `key`.
-    public mutating func beginObject(_ key: StaticString) {
+    public func beginObject(_ key: StaticString) {
         self.key(key)
-        self.bytes.append(UInt8(ascii: "{"))
+        self.put(UInt8(ascii: "{"))
     }
 
     /// Closes the innermost object.
-    public mutating func endObject() {
-        self.bytes.append(UInt8(ascii: "}"))
+    public func endObject() {
+        self.put(UInt8(ascii: "}"))
         self.needsComma = true
     }
 
     /// Opens an array as a value.
-    public mutating func beginArray() {
+    public func beginArray() {
         self.separate()
-        self.bytes.append(UInt8(ascii: "["))
+        self.put(UInt8(ascii: "["))
         self.needsComma = false
     }
 
     /// Opens an array under `key`.
-    public mutating func beginArray(_ key: StaticString) {
+    public func beginArray(_ key: StaticString) {
         self.key(key)
-        self.bytes.append(UInt8(ascii: "["))
+        self.put(UInt8(ascii: "["))
     }
 
     /// Closes the innermost array.
-    public mutating func endArray() {
-        self.bytes.append(UInt8(ascii: "]"))
+    public func endArray() {
+        self.put(UInt8(ascii: "]"))
         self.needsComma = true
     }
 
     /// Ends a JSON line: appends `\n` and starts the next top-level value without a comma.
-    public mutating func endLine() {
-        self.bytes.append(UInt8(ascii: "\n"))
+    public func endLine() {
+        self.put(UInt8(ascii: "\n"))
         self.needsComma = false
     }
 
     /// Writes an object key known at compile time (plain ASCII, not escaped).
-    public mutating func key(_ key: StaticString) {
-        self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { self.bytes.append(contentsOf: $0) }
-        self.bytes.append(UInt8(ascii: "\""))
-        self.bytes.append(UInt8(ascii: ":"))
+    public func key(_ key: StaticString) {
+        let length = key.utf8CodeUnitCount
+        self.ensure(length + 4)
+        var position = self.count
+        if self.needsComma {
+            self.base[position] = UInt8(ascii: ",")
+            position += 1
+        }
+        self.base[position] = UInt8(ascii: "\"")
+        // EVE keys are short: a byte loop beats a call to memmove.
+        let source = key.utf8Start
+        for index in 0..<length { self.base[position + 1 + index] = source[index] }
+        self.base[position + 1 + length] = UInt8(ascii: "\"")
+        self.base[position + 2 + length] = UInt8(ascii: ":")
+        self.count = position + 3 + length
         self.needsComma = false
     }
 
     /// Writes an object key, escaped.
-    public mutating func key(_ key: String) {
+    public func key(_ key: String) {
         self.separate()
         self.appendQuoted(key)
-        self.bytes.append(UInt8(ascii: ":"))
+        self.put(UInt8(ascii: ":"))
         self.needsComma = false
     }
 
     // MARK: Values
 
     /// Writes a string value, escaped as JSON requires.
-    public mutating func string(_ value: String) {
+    public func string(_ value: String) {
         self.separate()
         self.appendQuoted(value)
         self.needsComma = true
     }
 
     /// Writes a string value known at compile time (plain ASCII, not escaped).
-    public mutating func string(_ value: StaticString) {
+    public func string(_ value: StaticString) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
-        value.withUTF8Buffer { self.bytes.append(contentsOf: $0) }
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
+        self.put(value)
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     /// Writes raw bytes as a string value. Valid UTF-8 is escaped like any string; otherwise, as Suricata's
     /// JsonBuilder does, every byte from 0x80 up is written as the four characters `\xNN` (lower-case hex,
     /// so `\\xNN` in the JSON text), and the rest is escaped normally.
-    public mutating func string(bytes value: UnsafeRawBufferPointer) {
+    public func string(bytes value: UnsafeRawBufferPointer) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         if Self.isValidUTF8(value) {
             self.appendEscaped(value)
         } else {
             for byte in value {
                 if byte >= 0x80 {
-                    self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
-                    self.bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    self.bytes.append(Self.hexDigits[Int(byte & 0xf)])
+                    self.put("\\\\x" as StaticString)
+                    self.put(Self.hexDigits[Int(byte >> 4)])
+                    self.put(Self.hexDigits[Int(byte & 0xf)])
                 } else {
                     self.appendEscapedByte(byte)
                 }
             }
         }
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     /// Writes a signed integer.
-    public mutating func integer(_ value: Int64) {
+    public func integer(_ value: Int64) {
         self.separate()
         if value < 0 {
-            self.bytes.append(UInt8(ascii: "-"))
+            self.put(UInt8(ascii: "-"))
             self.appendDigits(value.magnitude)
         } else {
             self.appendDigits(UInt64(value))
@@ -156,81 +242,86 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an unsigned integer (the full 64-bit range, as flow ids need).
-    public mutating func unsigned(_ value: UInt64) {
+    public func unsigned(_ value: UInt64) {
         self.separate()
         self.appendDigits(value)
         self.needsComma = true
     }
 
     /// Writes a floating-point number; non-finite values become `null` (JSON has no NaN or infinity).
-    public mutating func double(_ value: Double) {
+    public func double(_ value: Double) {
         self.separate()
         if value.isFinite {
             if value == value.rounded(), abs(value) < 1e15 {
                 self.appendDigitsSigned(Int64(value))
-                self.bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+                self.put(UInt8(ascii: "."), UInt8(ascii: "0"))
             } else {
-                self.bytes.append(contentsOf: "\(value)".utf8)
+                var text = "\(value)"
+                text.withUTF8 { self.put(UnsafeRawBufferPointer($0)) }
             }
         } else {
-            self.bytes.append(contentsOf: "null".utf8)
+            self.put("null" as StaticString)
         }
         self.needsComma = true
     }
 
     /// Writes `true` or `false`.
-    public mutating func bool(_ value: Bool) {
+    public func bool(_ value: Bool) {
         self.separate()
         if value {
-            self.bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+            self.put("true" as StaticString)
         } else {
-            self.bytes.append(contentsOf: [0x66, 0x61, 0x6c, 0x73, 0x65])
+            self.put("false" as StaticString)
         }
         self.needsComma = true
     }
 
     /// Writes `null`.
-    public mutating func null() {
+    public func null() {
         self.separate()
-        self.bytes.append(contentsOf: [0x6e, 0x75, 0x6c, 0x6c])
+        self.put("null" as StaticString)
         self.needsComma = true
     }
 
     /// Writes a pre-rendered JSON value (object, array, number, string with its quotes) verbatim.
     /// The caller vouches that the fragment is valid JSON.
-    public mutating func raw(_ fragment: UnsafeRawBufferPointer) {
+    public func raw(_ fragment: UnsafeRawBufferPointer) {
         self.separate()
-        self.bytes.append(contentsOf: fragment)
+        self.put(fragment)
         self.needsComma = true
     }
 
     /// Writes a pre-rendered JSON value verbatim.
-    public mutating func raw(_ fragment: [UInt8]) {
+    public func raw(_ fragment: [UInt8]) {
         fragment.withUnsafeBytes { self.raw($0) }
     }
 
     /// Appends bytes outside the JSON structure (whole pre-rendered lines); comma state is left alone.
-    public mutating func appendVerbatim(_ bytes: UnsafeRawBufferPointer) {
-        self.bytes.append(contentsOf: bytes)
+    public func appendVerbatim(_ bytes: UnsafeRawBufferPointer) {
+        self.put(bytes)
     }
 
     /// Writes `data` as a base64 string value (RFC 4648, with padding).
-    public mutating func base64(_ data: UnsafeRawBufferPointer) {
+    public func base64(_ data: UnsafeRawBufferPointer) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
-        Base64.encode(data, into: &self.bytes)
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
+        self.ensure((data.count + 2) / 3 * 4)
+        Base64.encode(data, writingTo: self.base + self.count)
+        self.count += (data.count + 2) / 3 * 4
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     /// Writes a timestamp as Suricata's EVE text, `2024-01-31T12:34:56.123456+0000` (always UTC).
-    public mutating func timestamp(_ time: Timestamp) {
+    public func timestamp(_ time: Timestamp) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         let seconds = time.seconds
-        if seconds != self.cachedSeconds {
-            // Records in one replay mostly share the second; the calendar maths runs once per second.
-            self.cachedSeconds = seconds
+        let slot = Int(seconds & Int64(Self.timestampSlots - 1))
+        let slotText = self.secondsText + slot * 19
+        if self.cachedSeconds[slot] == seconds {
+            self.put(UnsafeRawBufferPointer(start: slotText, count: 19))
+        } else {
             let civil = CivilTime(secondsSinceEpoch: seconds)
             var text: [UInt8] = []
             text.reserveCapacity(19)
@@ -245,102 +336,107 @@ public struct JSONWriter: Sendable {
             Self.appendPadded(civil.minute, 2, &text)
             text.append(UInt8(ascii: ":"))
             Self.appendPadded(civil.second, 2, &text)
-            self.secondsText = text
+            // Years past 9999 do not fit the fixed 19 bytes and are never cached.
+            if text.count == 19 {
+                for (index, byte) in text.enumerated() { slotText[index] = byte }
+                self.cachedSeconds[slot] = seconds
+            }
+            text.withUnsafeBytes { self.put($0) }
         }
-        self.bytes.append(contentsOf: self.secondsText)
-        self.bytes.append(UInt8(ascii: "."))
-        Self.appendPadded(time.microsecondPart, 6, &self.bytes)
-        self.bytes.append(contentsOf: [UInt8(ascii: "+"), 0x30, 0x30, 0x30, 0x30])
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "."))
+        self.putPadded(time.microsecondPart, 6)
+        self.put("+0000" as StaticString)
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     /// Writes an address as a string value: dotted quad, or RFC 5952 text for IPv6 (as Suricata prints).
-    public mutating func ipAddress(_ address: IPAddress) {
+    public func ipAddress(_ address: IPAddress) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         if address.isIPv4 {
             let value = address.v4Value
             self.appendDigits(UInt64(value >> 24))
-            self.bytes.append(UInt8(ascii: "."))
+            self.put(UInt8(ascii: "."))
             self.appendDigits(UInt64(value >> 16 & 0xff))
-            self.bytes.append(UInt8(ascii: "."))
+            self.put(UInt8(ascii: "."))
             self.appendDigits(UInt64(value >> 8 & 0xff))
-            self.bytes.append(UInt8(ascii: "."))
+            self.put(UInt8(ascii: "."))
             self.appendDigits(UInt64(value & 0xff))
         } else {
-            self.bytes.append(contentsOf: address.description.utf8)
+            var text = address.description
+            text.withUTF8 { self.put(UnsafeRawBufferPointer($0)) }
         }
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     /// A two-digit lower-case hex string value, as Suricata prints TCP flags (`"1b"`).
-    public mutating func hexString(_ value: UInt8) {
+    public func hexString(_ value: UInt8) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
-        self.bytes.append(Self.hexDigits[Int(value >> 4)])
-        self.bytes.append(Self.hexDigits[Int(value & 0xf)])
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
+        self.put(Self.hexDigits[Int(value >> 4)])
+        self.put(Self.hexDigits[Int(value & 0xf)])
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     /// Writes `data` as a string value keeping printable ASCII, `\n` and `\r` and turning every other byte
     /// into `.`, as Suricata's `payload_printable` (`PrintStringsToBuffer`).
-    public mutating func printableString(_ data: UnsafeRawBufferPointer) {
+    public func printableString(_ data: UnsafeRawBufferPointer) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         for byte in data {
             if (byte >= 0x20 && byte < 0x7f) || byte == 0x0a || byte == 0x0d {
                 self.appendEscapedByte(byte)
             } else {
-                self.bytes.append(UInt8(ascii: "."))
+                self.put(UInt8(ascii: "."))
             }
         }
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
     // MARK: Fields (key + value)
 
     /// `"key":"value"` (escaped).
-    public mutating func field(_ key: StaticString, _ value: String) {
+    public func field(_ key: StaticString, _ value: String) {
         self.key(key)
         self.string(value)
     }
 
     /// `"key":"value"` for a compile-time ASCII value.
-    public mutating func field(_ key: StaticString, _ value: StaticString) {
+    public func field(_ key: StaticString, _ value: StaticString) {
         self.key(key)
         self.string(value)
     }
 
     /// `"key":123`.
-    public mutating func field(_ key: StaticString, _ value: UInt64) {
+    public func field(_ key: StaticString, _ value: UInt64) {
         self.key(key)
         self.unsigned(value)
     }
 
     /// `"key":-123`.
-    public mutating func field(_ key: StaticString, _ value: Int64) {
+    public func field(_ key: StaticString, _ value: Int64) {
         self.key(key)
         self.integer(value)
     }
 
     /// `"key":true`.
-    public mutating func field(_ key: StaticString, _ value: Bool) {
+    public func field(_ key: StaticString, _ value: Bool) {
         self.key(key)
         self.bool(value)
     }
 
     /// `"key":"2024-01-31T12:34:56.123456+0000"`.
-    public mutating func field(_ key: StaticString, _ value: Timestamp) {
+    public func field(_ key: StaticString, _ value: Timestamp) {
         self.key(key)
         self.timestamp(value)
     }
 
     /// `"key":"10.0.0.1"`.
-    public mutating func field(_ key: StaticString, _ value: IPAddress) {
+    public func field(_ key: StaticString, _ value: IPAddress) {
         self.key(key)
         self.ipAddress(value)
     }
@@ -349,77 +445,119 @@ public struct JSONWriter: Sendable {
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private mutating func appendQuoted(_ value: String) {
-        self.bytes.append(UInt8(ascii: "\""))
+    private func appendQuoted(_ value: String) {
+        self.put(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { self.appendEscaped(UnsafeRawBufferPointer($0)) }
-        self.bytes.append(UInt8(ascii: "\""))
+        self.put(UInt8(ascii: "\""))
     }
 
     /// Appends `source` with JSON escapes; runs without escapes are copied in one piece.
-    private mutating func appendEscaped(_ source: UnsafeRawBufferPointer) {
+    private func appendEscaped(_ source: UnsafeRawBufferPointer) {
         var runStart = 0
         var index = 0
         let count = source.count
         while index < count {
+            // Skip eight bytes at a time while none of them needs escaping (SWAR: a word has a byte below
+            // 0x20, or equal to `"` or `\\`, exactly when one of these zero-byte tests fires).
+            if index + 8 <= count {
+                let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let control = (word &- ones &* 0x20) & ~word & highs
+                let quote = ((word ^ (ones &* 0x22)) &- ones) & ~(word ^ (ones &* 0x22)) & highs
+                let backslash = ((word ^ (ones &* 0x5c)) &- ones) & ~(word ^ (ones &* 0x5c)) & highs
+                if control | quote | backslash == 0 {
+                    index += 8
+                    continue
+                }
+            }
             let byte = source[index]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                if index > runStart { self.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<index])) }
+                if index > runStart { self.put(UnsafeRawBufferPointer(rebasing: source[runStart..<index])) }
                 self.appendEscapedByte(byte)
                 runStart = index + 1
             }
             index += 1
         }
-        if count > runStart { self.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: source[runStart..<count])) }
+        if count > runStart { self.put(UnsafeRawBufferPointer(rebasing: source[runStart..<count])) }
     }
 
     @inline(__always)
-    private mutating func appendEscapedByte(_ byte: UInt8) {
+    private func appendEscapedByte(_ byte: UInt8) {
         switch byte {
-        case UInt8(ascii: "\""): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case 0x0a: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x0d: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case 0x09: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-        case 0x08: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-        case 0x0c: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+        case UInt8(ascii: "\""): self.put(UInt8(ascii: "\\"), UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): self.put(UInt8(ascii: "\\"), UInt8(ascii: "\\"))
+        case 0x0a: self.put(UInt8(ascii: "\\"), UInt8(ascii: "n"))
+        case 0x0d: self.put(UInt8(ascii: "\\"), UInt8(ascii: "r"))
+        case 0x09: self.put(UInt8(ascii: "\\"), UInt8(ascii: "t"))
+        case 0x08: self.put(UInt8(ascii: "\\"), UInt8(ascii: "b"))
+        case 0x0c: self.put(UInt8(ascii: "\\"), UInt8(ascii: "f"))
         case ..<0x20:
-            self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-            self.bytes.append(Self.hexDigits[Int(byte >> 4)])
-            self.bytes.append(Self.hexDigits[Int(byte & 0xf)])
-        default: self.bytes.append(byte)
+            self.put("\\u00" as StaticString)
+            self.put(Self.hexDigits[Int(byte >> 4)])
+            self.put(Self.hexDigits[Int(byte & 0xf)])
+        default: self.put(byte)
         }
     }
 
-    private mutating func appendDigitsSigned(_ value: Int64) {
-        if value < 0 { self.bytes.append(UInt8(ascii: "-")) }
+    private func appendDigitsSigned(_ value: Int64) {
+        if value < 0 { self.put(UInt8(ascii: "-")) }
         self.appendDigits(value.magnitude)
     }
 
+    /// "00" to "99", for writing two digits per division.
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
     /// Appends the decimal digits of `value` without building a String.
     @inline(__always)
-    private mutating func appendDigits(_ value: UInt64) {
+    private func appendDigits(_ value: UInt64) {
         if value < 10 {
-            self.bytes.append(UInt8(truncatingIfNeeded: value) &+ 0x30)
+            self.put(UInt8(truncatingIfNeeded: value) &+ 0x30)
             return
         }
-        var digits = 0
-        var rest = value
-        while rest > 0 {
+        var digits = 2
+        var limit: UInt64 = 100
+        while digits < 20 && value >= limit {
             digits += 1
+            limit = limit &* 10
+        }
+        self.ensure(digits)
+        let pairs = Self.digitPairs.utf8Start
+        var position = self.count + digits
+        var rest = value
+        while rest >= 100 {
+            let pair = Int(rest % 100) &* 2
+            rest /= 100
+            position -= 2
+            self.base[position] = pairs[pair]
+            self.base[position + 1] = pairs[pair + 1]
+        }
+        if rest >= 10 {
+            let pair = Int(rest) &* 2
+            position -= 2
+            self.base[position] = pairs[pair]
+            self.base[position + 1] = pairs[pair + 1]
+        } else {
+            position -= 1
+            self.base[position] = UInt8(truncatingIfNeeded: rest) &+ 0x30
+        }
+        self.count += digits
+    }
+
+    /// Appends `value` as exactly `width` digits (more when it is wider), into the buffer.
+    @inline(__always)
+    private func putPadded(_ value: Int64, _ width: Int) {
+        self.ensure(width)
+        var rest = value
+        var position = self.count + width - 1
+        while position >= self.count {
+            self.base[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
             rest /= 10
+            position -= 1
         }
-        let start = self.bytes.count
-        self.bytes.append(contentsOf: repeatElement(0x30, count: digits))
-        self.bytes.withUnsafeMutableBufferPointer { buffer in
-            var position = start + digits - 1
-            var rest = value
-            while rest > 0 {
-                buffer[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-                rest /= 10
-                position -= 1
-            }
-        }
+        self.count += width
     }
 
     static func appendPadded(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {

@@ -17,12 +17,14 @@ import WeirConfig
                 "HOME_NET", "EXTERNAL_NET", "HTTP_SERVERS", "SMTP_SERVERS", "SQL_SERVERS", "DNS_SERVERS",
                 "TELNET_SERVERS", "AIM_SERVERS", "DC_SERVERS", "DNP3_SERVER", "DNP3_CLIENT", "MODBUS_CLIENT",
                 "MODBUS_SERVER", "ENIP_CLIENT", "ENIP_SERVER",
-            ])
+            ]
+        )
         #expect(
             vars.portGroups.map(\.name) == [
                 "HTTP_PORTS", "SHELLCODE_PORTS", "ORACLE_PORTS", "SSH_PORTS", "DNP3_PORTS", "MODBUS_PORTS",
                 "FILE_DATA_PORTS", "FTP_PORTS", "GENEVE_PORTS", "VXLAN_PORTS", "TEREDO_PORTS", "SIP_PORTS",
-            ])
+            ]
+        )
         #expect(vars.address("HOME_NET") == "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]")
         #expect(vars.address("EXTERNAL_NET") == "!$HOME_NET")
         #expect(vars.address("AIM_SERVERS") == "$EXTERNAL_NET")
@@ -37,7 +39,8 @@ import WeirConfig
     @Test func defaultVarsMatchTheConformanceCorpus() throws {
         let expected = try String(
             contentsOfFile: Fixtures.sharedDirectory + "/conformance/suricata-verify/alert-testmyids/expected.json",
-            encoding: .utf8)
+            encoding: .utf8
+        )
         let vars = WeirConfiguration.default.vars
         for (name, value) in vars.addressGroups + vars.portGroups {
             let escaped = value.replacingOccurrences(of: "\"", with: "\\\"")
@@ -73,5 +76,21 @@ import WeirConfig
     @Test func emptyFileGivesDefaults() throws {
         let loaded = try ConfigLoader.load(yaml: "%YAML 1.1\n---\n", file: "empty.yaml")
         #expect(loaded.configuration == WeirConfiguration.default)
+    }
+}
+
+@Suite struct PathTests {
+    @Test func ruleFilesResolveAgainstDefaultRulePath() throws {
+        let yaml = "default-rule-path: /etc/weir/rules\nrule-files:\n  - a.rules\n  - /abs/b.rules\n"
+        let config = try ConfigLoader.load(yaml: yaml).configuration
+        #expect(config.resolvedRuleFiles == ["/etc/weir/rules/a.rules", "/abs/b.rules"])
+        let bare = try ConfigLoader.load(yaml: "rule-files: [x.rules]\n").configuration
+        #expect(bare.resolvedRuleFiles == ["x.rules"])
+    }
+
+    @Test func outputPaths() {
+        #expect(WeirConfiguration.outputPath("eve.json", logDirectory: "out") == "out/eve.json")
+        #expect(WeirConfiguration.outputPath("eve.json", logDirectory: "/var/log/weir/") == "/var/log/weir/eve.json")
+        #expect(WeirConfiguration.outputPath("/tmp/e.json", logDirectory: "out") == "/tmp/e.json")
     }
 }

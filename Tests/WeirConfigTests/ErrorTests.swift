@@ -74,17 +74,38 @@ func loadFileError(_ path: String) -> ConfigError? {
         ("flow:\n  hash-size: lots\n", "flow.hash-size", 2, "'lots' is not an integer"),
         ("flow:\n  emergency-recovery: 101\n", "flow.emergency-recovery", 2, "101 is out of range (0 to 100)"),
         ("stream:\n  inline: sometimes\n", "stream.inline", 2, "'sometimes' is not one of auto, yes or no"),
-        ("af-packet:\n  - interface: eth0\n    copy-mode: inline\n", "af-packet.0.copy-mode", 3, "is not one of none, ips or tap"),
-        ("af-packet:\n  - interface: eth0\n    xdp-mode: turbo\n", "af-packet.0.xdp-mode", 3, "'turbo' is not one of none, soft, driver or hw"),
-        ("af-packet:\n  - interface: eth0\n    copy-mode: ips\n", "af-packet.0.copy-iface", 2, "copy-mode ips needs a copy-iface"),
+        (
+            "af-packet:\n  - interface: eth0\n    copy-mode: inline\n", "af-packet.0.copy-mode", 3,
+            "is not one of none, ips or tap"
+        ),
+        (
+            "af-packet:\n  - interface: eth0\n    xdp-mode: turbo\n", "af-packet.0.xdp-mode", 3,
+            "'turbo' is not one of none, soft, driver or hw"
+        ),
+        (
+            "af-packet:\n  - interface: eth0\n    copy-mode: ips\n", "af-packet.0.copy-iface", 2,
+            "copy-mode ips needs a copy-iface"
+        ),
         ("af-packet:\n  - threads: 2\n", "af-packet.0", 2, "needs an 'interface'"),
-        ("af-packet:\n  - interface: eth0\n    threads: many\n", "af-packet.0.threads", 3, "is not 'auto' or a thread count"),
+        (
+            "af-packet:\n  - interface: eth0\n    threads: many\n", "af-packet.0.threads", 3,
+            "is not 'auto' or a thread count"
+        ),
         ("action-order:\n  - pass\n  - drop\n  - drop\n  - alert\n", "action-order.2", 4, "'drop' is listed twice"),
         ("action-order:\n  - pass\n  - drop\n  - alert\n", "action-order", 2, "missing reject"),
-        ("action-order:\n  - pass\n  - drop\n  - reject\n  - log\n", "action-order.3", 5, "'log' is not one of pass, drop, reject or alert"),
+        (
+            "action-order:\n  - pass\n  - drop\n  - reject\n  - log\n", "action-order.3", 5,
+            "'log' is not one of pass, drop, reject or alert"
+        ),
         ("packet-alert-max: 70000\n", "packet-alert-max", 1, "out of range"),
-        ("app-layer:\n  protocols:\n    tls:\n      encryption-handling: drop\n", "app-layer.protocols.tls.encryption-handling", 4, "is not one of default, bypass or full"),
-        ("app-layer:\n  protocols:\n    http:\n      enabled: perhaps\n", "app-layer.protocols.http.enabled", 4, "is not one of yes, no or detection-only"),
+        (
+            "app-layer:\n  protocols:\n    tls:\n      encryption-handling: drop\n",
+            "app-layer.protocols.tls.encryption-handling", 4, "is not one of default, bypass or full"
+        ),
+        (
+            "app-layer:\n  protocols:\n    http:\n      enabled: perhaps\n", "app-layer.protocols.http.enabled", 4,
+            "is not one of yes, no or detection-only"
+        ),
         ("checksum-checks: sometimes\n", "checksum-checks", 1, "is not one of none, all or auto"),
         ("kernel-version-override: four\n", "kernel-version-override", 1, "is not a kernel version"),
         ("stream: [1, 2]\n", "stream", 1, "expected a mapping of keys, found a list"),

@@ -18,7 +18,9 @@ enum Fixtures {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (name, text) in files {
             try FileManager.default.createDirectory(
-                at: dir.appendingPathComponent(name).deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: dir.appendingPathComponent(name).deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         return dir.path

@@ -6,7 +6,9 @@ import WeirConfig
 @Suite struct OverrideTests {
     @Test func scalarOverridesWinOverFile() throws {
         let loaded = try ConfigLoader.load(
-            yaml: "stream:\n  midstream: no\n", overrides: ["stream.midstream=true", "stream.reassembly.depth=2mb"])
+            yaml: "stream:\n  midstream: no\n",
+            overrides: ["stream.midstream=true", "stream.reassembly.depth=2mb"]
+        )
         #expect(loaded.configuration.stream.midstream)
         #expect(loaded.configuration.stream.reassembly.depth == 2 << 20)
     }
@@ -31,7 +33,9 @@ import WeirConfig
     @Test func listIndexIntoFileList() throws {
         let yaml = "af-packet:\n  - interface: eth0\n  - interface: eth1\n"
         let loaded = try ConfigLoader.load(
-            yaml: yaml, overrides: ["af-packet.1.interface=eth9", "af-packet.0.threads=3"])
+            yaml: yaml,
+            overrides: ["af-packet.1.interface=eth9", "af-packet.0.threads=3"]
+        )
         #expect(loaded.configuration.afPacket.map(\.interface) == ["eth0", "eth9"])
         #expect(loaded.configuration.afPacket[0].threads == 3)
     }
@@ -43,7 +47,8 @@ import WeirConfig
                 "af-packet.0.interface=veth0", "af-packet.0.copy-mode=ips", "af-packet.0.copy-iface=veth1",
                 "af-packet.1.interface=veth1", "app-layer.protocols.dns.detection-ports.dp=5353",
                 "app-layer.protocols.tls.encryption-handling=bypass", "app-layer.protocols.http2.enabled=false",
-            ])
+            ]
+        )
         let config = loaded.configuration
         #expect(config.afPacket.map(\.interface) == ["veth0", "veth1"])
         #expect(config.afPacket[0].copyMode == .ips && config.afPacket[0].copyInterface == "veth1")
@@ -67,7 +72,8 @@ import WeirConfig
                 "vars.address-groups.EXTERNAL_NET=!$HOME_NET", "vars.port-groups.SIP_PORTS=[5060, 5061]",
                 "vars.address-groups.SUPPRESS=[1.2.3.4, 5.6.7.8]", "vars.port-groups.HTTP_PORTS=8080",
                 "checksum-checks=none", "stream.inline=true", "threshold-file=/tmp/case/threshold.config",
-            ])
+            ]
+        )
         let config = loaded.configuration
         #expect(config.vars.address("HOME_NET") == "[192.168.0.0/16,10.0.0.0/8]")
         #expect(config.vars.address("EXTERNAL_NET") == "!$HOME_NET")
@@ -218,10 +224,37 @@ import WeirConfig
         #expect(alertMax.configuration.outputs.stats.enabled)
         #expect(alertMax.configuration.outputs.eveLog?.alert != nil)
         #expect(alertMax.configuration.outputs.eveLog?.stats != nil)
-        let firewall = try ConfigLoader.load(path: root + "ips__firewall-01-tcp-pkt-state-flowbits/upstream-suricata.yaml")
+        let firewall = try ConfigLoader.load(
+            path: root + "ips__firewall-01-tcp-pkt-state-flowbits/upstream-suricata.yaml"
+        )
         let eve = try #require(firewall.configuration.outputs.eveLog)
         #expect(eve.drop?.flows == .all && eve.drop?.alerts == true)
         #expect(eve.anomaly?.enabled == true)
         #expect(firewall.configuration.stats.interval == 8)
+    }
+}
+
+@Suite struct DumpTests {
+    @Test func dumpListsEffectiveScalars() throws {
+        let yaml = "stream:\n  midstream: no\noutputs:\n  - fast:\n      enabled: yes\n"
+        let loaded = try ConfigLoader.load(
+            yaml: yaml,
+            overrides: [
+                "stream.midstream=yes", "outputs.0.fast.filename=f.log", "action-order=[pass, drop, reject, alert]",
+            ]
+        )
+        #expect(
+            loaded.dump() == [
+                "stream.midstream = yes", "outputs.0.fast.enabled = yes", "outputs.0.fast.filename = f.log",
+                "action-order.0 = pass", "action-order.1 = drop", "action-order.2 = reject", "action-order.3 = alert",
+            ]
+        )
+    }
+
+    @Test func eveTypesFromFlowList() throws {
+        let loaded = try ConfigLoader.load(path: nil, overrides: ["outputs.0.eve-log.types=[alert, flow]"])
+        let eve = try #require(loaded.configuration.outputs.eveLog)
+        #expect(eve.alert != nil && eve.flow && eve.stats == nil && eve.drop == nil)
+        #expect(!loaded.configuration.outputs.fast.enabled)
     }
 }

@@ -91,8 +91,16 @@ import WeirConfig
         #expect(
             timeouts.tcp
                 == FlowTimeouts(
-                    new: 61, established: 3601, closed: 11, bypassed: 121, emergencyNew: 6,
-                    emergencyEstablished: 101, emergencyClosed: 2, emergencyBypassed: 51))
+                    new: 61,
+                    established: 3601,
+                    closed: 11,
+                    bypassed: 121,
+                    emergencyNew: 6,
+                    emergencyEstablished: 101,
+                    emergencyClosed: 2,
+                    emergencyBypassed: 51
+                )
+        )
         #expect(timeouts.udp.established == 121 && timeouts.udp.new == 30)
         #expect(timeouts.icmp.new == 7)
     }
@@ -120,7 +128,8 @@ import WeirConfig
                 "outputs.1.eve-log.types.2.http", "outputs.3.unified2-alert", "logging",
                 "af-packet.2.mmap-locked", "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.smb",
                 "stream.reassembly.raw", "flow.managers", "detect.prefilter", "unix-command", "host-os-policy",
-            ])
+            ]
+        )
         #expect(self.loaded.warnings.count == 1)
         let warning = self.loaded.warnings.first ?? ""
         #expect(warning.hasPrefix("ignored Suricata keys: outputs.1.eve-log.community-id (full.yaml:34:7), "))

@@ -9,20 +9,34 @@ enum Records {
 
     static var tcpFlow: EVEFlowRecord {
         var header = EVEHeader(
-            timestamp: Timestamp(microseconds: 1_700_000_100_000_000), flowID: 1_234_567_890_123_456,
-            sourceIP: ip("10.0.0.1"), sourcePort: 51000, destinationIP: ip("10.0.0.2"), destinationPort: 80,
-            ipProtocol: IPProtocol.tcp)
+            timestamp: Timestamp(microseconds: 1_700_000_100_000_000),
+            flowID: 1_234_567_890_123_456,
+            sourceIP: ip("10.0.0.1"),
+            sourcePort: 51000,
+            destinationIP: ip("10.0.0.2"),
+            destinationPort: 80,
+            ipProtocol: IPProtocol.tcp
+        )
         header.pcapCount = 17
         header.packetSource = .wire
         var record = EVEFlowRecord(
-            header: header, start: Timestamp(microseconds: 1_700_000_000_123_456),
-            end: Timestamp(microseconds: 1_700_000_099_654_321), state: .bypassed, reason: .timeout)
+            header: header,
+            start: Timestamp(microseconds: 1_700_000_000_123_456),
+            end: Timestamp(microseconds: 1_700_000_099_654_321),
+            state: .bypassed,
+            reason: .timeout
+        )
         record.appProto = "http"
         record.packetsToServer = 5
         record.packetsToClient = 4
         record.bytesToServer = 600
         record.bytesToClient = 3000
-        record.bypassed = EVEFlowCounters(packetsToServer: 2, packetsToClient: 1, bytesToServer: 200, bytesToClient: 100)
+        record.bypassed = EVEFlowCounters(
+            packetsToServer: 2,
+            packetsToClient: 1,
+            bytesToServer: 200,
+            bytesToClient: 100
+        )
         record.bypass = .capture
         record.alerted = true
         record.tcp = EVETCPInfo(flags: 0x1b, flagsToServer: 0x1b, flagsToClient: 0x12, state: .closed)
@@ -31,15 +45,27 @@ enum Records {
 
     static var alert: EVEAlert {
         EVEAlert(
-            action: .allowed, gid: 1, signatureID: 2_100_498, rev: 7,
-            signature: "GPL ATTACK_RESPONSE id check returned root", category: "Potentially Bad Traffic", severity: 2,
-            metadataJSON: Array(#"{"created_at":["2010_09_23"]}"#.utf8))
+            action: .allowed,
+            gid: 1,
+            signatureID: 2_100_498,
+            rev: 7,
+            signature: "GPL ATTACK_RESPONSE id check returned root",
+            category: "Potentially Bad Traffic",
+            severity: 2,
+            metadataJSON: Array(#"{"created_at":["2010_09_23"]}"#.utf8)
+        )
     }
 
     static var alertHeader: EVEHeader {
         var header = EVEHeader(
-            timestamp: Timestamp(microseconds: 1_700_000_000_123_456), flowID: 42, sourceIP: ip("10.1.1.1"),
-            sourcePort: 80, destinationIP: ip("192.168.1.10"), destinationPort: 40000, ipProtocol: IPProtocol.tcp)
+            timestamp: Timestamp(microseconds: 1_700_000_000_123_456),
+            flowID: 42,
+            sourceIP: ip("10.1.1.1"),
+            sourcePort: 80,
+            destinationIP: ip("192.168.1.10"),
+            destinationPort: 40000,
+            ipProtocol: IPProtocol.tcp
+        )
         header.pcapCount = 3
         header.packetSource = .wire
         return header
@@ -47,9 +73,9 @@ enum Records {
 }
 
 @Suite struct EVERecordTests {
-    func render(_ body: (inout JSONWriter) -> Void) -> String {
-        var w = JSONWriter()
-        body(&w)
+    func render(_ body: (JSONWriter) -> Void) -> String {
+        let w = JSONWriter()
+        body(w)
         return w.text
     }
 
@@ -69,14 +95,23 @@ enum Records {
 
     @Test func udpFlowWithVLANAndInterface() {
         var header = EVEHeader(
-            timestamp: Timestamp(microseconds: 1_700_000_000_000_000), flowID: UInt64.max,
-            sourceIP: Records.ip("2001:db8::1"), sourcePort: 53, destinationIP: Records.ip("2001:db8::2"),
-            destinationPort: 5353, ipProtocol: IPProtocol.udp)
+            timestamp: Timestamp(microseconds: 1_700_000_000_000_000),
+            flowID: UInt64.max,
+            sourceIP: Records.ip("2001:db8::1"),
+            sourcePort: 53,
+            destinationIP: Records.ip("2001:db8::2"),
+            destinationPort: 5353,
+            ipProtocol: IPProtocol.udp
+        )
         header.inInterface = "eth1"
         header.vlan = VLANTags([100, 200])
         var record = EVEFlowRecord(
-            header: header, start: Timestamp(microseconds: 1_700_000_000_000_000),
-            end: Timestamp(microseconds: 1_700_000_000_500_000), state: .new, reason: .shutdown)
+            header: header,
+            start: Timestamp(microseconds: 1_700_000_000_000_000),
+            end: Timestamp(microseconds: 1_700_000_000_500_000),
+            state: .new,
+            reason: .shutdown
+        )
         record.packetsToServer = 1
         record.bytesToServer = 90
         record.bypass = .local  // only printed for bypassed flows
@@ -92,22 +127,34 @@ enum Records {
 
     @Test func icmpFlowWithResponse() {
         var header = EVEHeader(
-            timestamp: Timestamp(microseconds: 1_700_000_000_000_000), flowID: 7, sourceIP: Records.ip("10.0.0.1"),
-            sourcePort: nil, destinationIP: Records.ip("10.0.0.2"), destinationPort: nil, ipProtocol: IPProtocol.icmp)
+            timestamp: Timestamp(microseconds: 1_700_000_000_000_000),
+            flowID: 7,
+            sourceIP: Records.ip("10.0.0.1"),
+            sourcePort: nil,
+            destinationIP: Records.ip("10.0.0.2"),
+            destinationPort: nil,
+            ipProtocol: IPProtocol.icmp
+        )
         header.icmpType = 8
         header.icmpCode = 0
         header.responseICMPType = 0
         header.responseICMPCode = 0
         var record = EVEFlowRecord(
-            header: header, start: Timestamp(microseconds: 1_700_000_000_000_000),
-            end: Timestamp(microseconds: 1_700_000_002_000_000), state: .established, reason: .timeout)
+            header: header,
+            start: Timestamp(microseconds: 1_700_000_000_000_000),
+            end: Timestamp(microseconds: 1_700_000_002_000_000),
+            state: .established,
+            reason: .timeout
+        )
         record.action = .drop
         let text = render { $0.writeFlowRecord(record) }
         #expect(
             text.hasPrefix(
                 #"{"timestamp":"2023-11-14T22:13:20.000000+0000","flow_id":7,"event_type":"flow","src_ip":"10.0.0.1","#
                     + #""dest_ip":"10.0.0.2","proto":"ICMP","icmp_type":8,"icmp_code":0,"response_icmp_type":0,"#
-                    + #""response_icmp_code":0,"flow":{"#))
+                    + #""response_icmp_code":0,"flow":{"#
+            )
+        )
         #expect(text.hasSuffix(#""age":2,"state":"established","reason":"timeout","alerted":false,"action":"drop"}}"#))
     }
 
@@ -118,8 +165,12 @@ enum Records {
         record.direction = .toClient
         record.flow = EVEAlertFlow(
             counters: EVEFlowCounters(packetsToServer: 3, packetsToClient: 2, bytesToServer: 300, bytesToClient: 400),
-            start: Timestamp(microseconds: 1_700_000_000_000_001), sourceIP: Records.ip("192.168.1.10"),
-            destinationIP: Records.ip("10.1.1.1"), sourcePort: 40000, destinationPort: 80)
+            start: Timestamp(microseconds: 1_700_000_000_000_001),
+            sourceIP: Records.ip("192.168.1.10"),
+            destinationIP: Records.ip("10.1.1.1"),
+            sourcePort: 40000,
+            destinationPort: 80
+        )
         record.payload = Array("uid=0(root)\n".utf8)
         record.payloadPrintable = true
         record.payloadIsStream = true
@@ -159,7 +210,13 @@ enum Records {
     @Test func dropRecord() {
         var record = EVEDropRecord(header: Records.alertHeader, length: 60, tos: 0, ttl: 64, ipID: 4321)
         record.tcp = EVEDropRecord.TCPFields(
-            sequence: 4_000_000_000, acknowledgement: 0, window: 65535, flags: 0x02, reserved: 0, urgentPointer: 0)
+            sequence: 4_000_000_000,
+            acknowledgement: 0,
+            window: 65535,
+            flags: 0x02,
+            reserved: 0,
+            urgentPointer: 0
+        )
         record.reason = "rules"
         var alert = Records.alert
         alert.action = .blocked
@@ -179,14 +236,17 @@ enum Records {
 
     @Test func statsRecordNestsDottedNames() {
         let record = EVEStatsRecord(
-            timestamp: Timestamp(microseconds: 1_700_000_000_000_000), uptime: 12,
+            timestamp: Timestamp(microseconds: 1_700_000_000_000_000),
+            uptime: 12,
             counters: [
                 EVEStatsCounter("decoder.pkts", 100), EVEStatsCounter("decoder.bytes", 6400),
                 EVEStatsCounter("flow.tcp", 3), EVEStatsCounter("decoder.event.ipv4.hlen_too_small", 0),
-                EVEStatsCounter("decoder.event.ipv4.trunc_pkt", 2), EVEStatsCounter("decoder.event.tcp.opt_invalid_len", 1),
+                EVEStatsCounter("decoder.event.ipv4.trunc_pkt", 2),
+                EVEStatsCounter("decoder.event.tcp.opt_invalid_len", 1),
                 EVEStatsCounter("tcp.sessions", 3), EVEStatsCounter("detect.alert", 1, delta: 1),
                 EVEStatsCounter("flow.udp", 5),
-            ])
+            ]
+        )
         let text = render { $0.writeStatsRecord(record) }
         let expected =
             #"{"timestamp":"2023-11-14T22:13:20.000000+0000","event_type":"stats","stats":{"uptime":12,"#
@@ -208,21 +268,53 @@ enum Records {
         #expect(
             line
                 == "11/14/2023-22:13:20.123456  [**] [1:2100498:7] GPL ATTACK_RESPONSE id check returned root [**] "
-                + "[Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 192.168.1.10:40000 -> 10.1.1.1:80\n")
+                + "[Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 192.168.1.10:40000 -> 10.1.1.1:80\n"
+        )
     }
 
     @Test func dropMarkersAndICMP() {
         var header = EVEHeader(
-            timestamp: Timestamp(microseconds: 946_684_799_000_001), flowID: nil, sourceIP: Records.ip("10.0.0.1"),
-            sourcePort: nil, destinationIP: Records.ip("10.0.0.2"), destinationPort: nil, ipProtocol: IPProtocol.icmp)
+            timestamp: Timestamp(microseconds: 946_684_799_000_001),
+            flowID: nil,
+            sourceIP: Records.ip("10.0.0.1"),
+            sourcePort: nil,
+            destinationIP: Records.ip("10.0.0.2"),
+            destinationPort: nil,
+            ipProtocol: IPProtocol.icmp
+        )
         header.icmpType = 8
         header.icmpCode = 0
         let alert = EVEAlert(
-            action: .blocked, gid: 1, signatureID: 5, rev: 1, signature: "ping", category: "Misc activity", severity: 3)
+            action: .blocked,
+            gid: 1,
+            signatureID: 5,
+            rev: 1,
+            signature: "ping",
+            category: "Misc activity",
+            severity: 3
+        )
         #expect(
             FastLogFormatter.line(header: header, alert: alert, marker: .dropped)
                 == "12/31/1999-23:59:59.000001  [Drop] [**] [1:5:1] ping [**] [Classification: Misc activity] "
-                + "[Priority: 3] {ICMP} 10.0.0.1:8 -> 10.0.0.2:0\n")
-        #expect(FastLogFormatter.line(header: header, alert: alert, marker: .wouldDrop).contains("  [wDrop] [**] [1:5:1]"))
+                + "[Priority: 3] {ICMP} 10.0.0.1:8 -> 10.0.0.2:0\n"
+        )
+        #expect(
+            FastLogFormatter.line(header: header, alert: alert, marker: .wouldDrop).contains("  [wDrop] [**] [1:5:1]")
+        )
+    }
+}
+
+@Suite struct MetadataTests {
+    @Test func groupsValuesByKey() throws {
+        let json = try #require(
+            EVEAlert.metadataJSON(from: [
+                ("created_at", "2010_09_23"), ("tag", "a"), ("updated_at", "2019_07_26"), ("tag", "b\"c"),
+            ])
+        )
+        #expect(
+            String(decoding: json, as: UTF8.self)
+                == #"{"created_at":["2010_09_23"],"tag":["a","b\"c"],"updated_at":["2019_07_26"]}"#
+        )
+        #expect(EVEAlert.metadataJSON(from: []) == nil)
     }
 }

@@ -97,7 +97,8 @@ struct JSONChecker {
                 self.index += 1
                 if e == UInt8(ascii: "u") {
                     for _ in 0..<4 {
-                        guard let h = self.peek(), (h >= 0x30 && h <= 0x39) || (h >= 0x61 && h <= 0x66) || (h >= 0x41 && h <= 0x46)
+                        guard let h = self.peek(),
+                            (h >= 0x30 && h <= 0x39) || (h >= 0x61 && h <= 0x66) || (h >= 0x41 && h <= 0x46)
                         else { return false }
                         self.index += 1
                     }
@@ -159,8 +160,12 @@ struct JSONChecker {
             flow.packetsToServer = r >> 7
             flow.appProto = nasty[i % nasty.count]
             flow.header.vlan = VLANTags(i % 3 == 0 ? [UInt16(i & 0xfff)] : [])
-            flow.header.sourceIP = i % 2 == 0 ? IPAddress(v4: UInt32(truncatingIfNeeded: r)) : IPAddress(v6High: r, low: ~r)
-            flow.tcp = i % 5 == 0 ? nil : EVETCPInfo(flags: UInt8(truncatingIfNeeded: r), flagsToServer: 0, flagsToClient: 0xff, state: nil)
+            flow.header.sourceIP =
+                i % 2 == 0 ? IPAddress(v4: UInt32(truncatingIfNeeded: r)) : IPAddress(v6High: r, low: ~r)
+            flow.tcp =
+                i % 5 == 0
+                ? nil
+                : EVETCPInfo(flags: UInt8(truncatingIfNeeded: r), flagsToServer: 0, flagsToClient: 0xff, state: nil)
             writer.write(flow)
             var alert = EVEAlertRecord(header: Records.alertHeader, alert: Records.alert)
             alert.alert.signature = nasty[(i + 3) % nasty.count]
@@ -170,8 +175,13 @@ struct JSONChecker {
             if i % 100 == 0 {
                 writer.write(
                     EVEStatsRecord(
-                        timestamp: Timestamp(microseconds: Int64(i)), uptime: UInt64(i),
-                        counters: [EVEStatsCounter("decoder.pkts", r), EVEStatsCounter("flow.\(nasty[i % nasty.count])", 1)]))
+                        timestamp: Timestamp(microseconds: Int64(i)),
+                        uptime: UInt64(i),
+                        counters: [
+                            EVEStatsCounter("decoder.pkts", r), EVEStatsCounter("flow.\(nasty[i % nasty.count])", 1),
+                        ]
+                    )
+                )
             }
         }
         writer.flush()

@@ -23,8 +23,14 @@ public struct EVEAlert: Sendable, Equatable {
 
     /// An alert object.
     public init(
-        action: EVEAlertAction, gid: UInt32, signatureID: UInt32, rev: UInt32, signature: String, category: String,
-        severity: UInt32, metadataJSON: [UInt8]? = nil
+        action: EVEAlertAction,
+        gid: UInt32,
+        signatureID: UInt32,
+        rev: UInt32,
+        signature: String,
+        category: String,
+        severity: UInt32,
+        metadataJSON: [UInt8]? = nil
     ) {
         self.action = action
         self.gid = gid
@@ -70,8 +76,12 @@ public struct EVEAlertFlow: Sendable, Equatable {
 
     /// A flow object.
     public init(
-        counters: EVEFlowCounters, start: Timestamp, sourceIP: IPAddress, destinationIP: IPAddress,
-        sourcePort: UInt16?, destinationPort: UInt16?
+        counters: EVEFlowCounters,
+        start: Timestamp,
+        sourceIP: IPAddress,
+        destinationIP: IPAddress,
+        sourcePort: UInt16?,
+        destinationPort: UInt16?
     ) {
         self.counters = counters
         self.start = start
@@ -119,7 +129,7 @@ public struct EVEAlertRecord: Sendable, Equatable {
 
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline).
-    public mutating func writeAlertRecord(_ record: EVEAlertRecord) {
+    public func writeAlertRecord(_ record: EVEAlertRecord) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .alert)
         if let tx = record.transactionID { self.field("tx_id", tx) }
@@ -162,7 +172,7 @@ extension JSONWriter {
     }
 
     /// Writes `"alert":{…}` into the open object.
-    mutating func writeAlertObject(_ alert: EVEAlert) {
+    func writeAlertObject(_ alert: EVEAlert) {
         self.beginObject("alert")
         self.key("action")
         self.string(alert.action == .allowed ? "allowed" : "blocked")
@@ -177,5 +187,31 @@ extension JSONWriter {
             self.raw(metadata)
         }
         self.endObject()
+    }
+}
+
+extension EVEAlert {
+    /// Renders rule `metadata` pairs into the JSON object EVE prints, once per rule at load time:
+    /// `[("created_at", "2010_09_23"), ("tag", "a"), ("tag", "b")]` becomes
+    /// `{"created_at":["2010_09_23"],"tag":["a","b"]}` — values grouped under their key in first-seen order,
+    /// as Suricata's `DetectMetadataHashAdd` output does. Returns `nil` for no pairs.
+    public static func metadataJSON(from pairs: [(key: String, value: String)]) -> [UInt8]? {
+        guard !pairs.isEmpty else { return nil }
+        var keys: [String] = []
+        var values: [String: [String]] = [:]
+        for (key, value) in pairs {
+            if values[key] == nil { keys.append(key) }
+            values[key, default: []].append(value)
+        }
+        let writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        for key in keys {
+            writer.key(key)
+            writer.beginArray()
+            for value in values[key] ?? [] { writer.string(value) }
+            writer.endArray()
+        }
+        writer.endObject()
+        return writer.bytes
     }
 }

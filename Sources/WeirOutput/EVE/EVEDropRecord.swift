@@ -47,7 +47,11 @@ public struct EVEDropRecord: Sendable, Equatable {
 
         /// TCP fields.
         public init(
-            sequence: UInt32, acknowledgement: UInt32, window: UInt16, flags: UInt8, reserved: UInt8,
+            sequence: UInt32,
+            acknowledgement: UInt32,
+            window: UInt16,
+            flags: UInt8,
+            reserved: UInt8,
             urgentPointer: UInt16
         ) {
             self.sequence = sequence
@@ -71,7 +75,7 @@ public struct EVEDropRecord: Sendable, Equatable {
 
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline).
-    public mutating func writeDropRecord(_ record: EVEDropRecord) {
+    public func writeDropRecord(_ record: EVEDropRecord) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .drop)
         self.beginObject("drop")

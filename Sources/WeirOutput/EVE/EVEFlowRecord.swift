@@ -160,12 +160,9 @@ public enum EVETCPState: String, Sendable {
 
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline).
-    public mutating func writeFlowRecord(_ record: EVEFlowRecord) {
+    public func writeFlowRecord(_ record: EVEFlowRecord) {
         self.beginObject()
-        var header = record.header
-        header.packetSource = nil
-        header.pcapCount = nil
-        self.writeHeader(header, eventType: .flow)
+        self.writeHeader(record.header, eventType: .flow, packetFields: false)
         if let appProto = record.appProto { self.field("app_proto", appProto) }
         self.beginObject("flow")
         self.field("pkts_toserver", record.packetsToServer)
@@ -213,7 +210,7 @@ extension JSONWriter {
         self.endObject()
     }
 
-    private mutating func writeTCP(_ tcp: EVETCPInfo) {
+    private func writeTCP(_ tcp: EVETCPInfo) {
         self.beginObject("tcp")
         self.key("tcp_flags")
         self.hexString(tcp.flags)

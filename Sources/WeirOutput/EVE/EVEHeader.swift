@@ -44,8 +44,13 @@ public struct EVEHeader: Sendable, Equatable {
 
     /// A header for a flow between two endpoints; optional fields start as `nil`.
     public init(
-        timestamp: Timestamp, flowID: UInt64?, sourceIP: IPAddress, sourcePort: UInt16?, destinationIP: IPAddress,
-        destinationPort: UInt16?, ipProtocol: UInt8
+        timestamp: Timestamp,
+        flowID: UInt64?,
+        sourceIP: IPAddress,
+        sourcePort: UInt16?,
+        destinationIP: IPAddress,
+        destinationPort: UInt16?,
+        ipProtocol: UInt8
     ) {
         self.timestamp = timestamp
         self.flowID = flowID
@@ -138,11 +143,12 @@ public enum EVEEventType: String, Sendable {
 
 extension JSONWriter {
     /// Writes the header fields into the open top-level object.
-    mutating func writeHeader(_ header: EVEHeader, eventType: EVEEventType) {
+    /// `packetFields: false` leaves out `pcap_cnt` and `pkt_src`, which flow records do not carry.
+    func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true) {
         self.field("timestamp", header.timestamp)
         if let flowID = header.flowID { self.field("flow_id", flowID) }
         if let interface = header.inInterface { self.field("in_iface", interface) }
-        if let count = header.pcapCount, count != 0 { self.field("pcap_cnt", count) }
+        if packetFields, let count = header.pcapCount, count != 0 { self.field("pcap_cnt", count) }
         self.key("event_type")
         switch eventType {
         case .alert: self.string("alert")
@@ -166,7 +172,7 @@ extension JSONWriter {
         if let code = header.icmpCode { self.field("icmp_code", UInt64(code)) }
         if let type = header.responseICMPType { self.field("response_icmp_type", UInt64(type)) }
         if let code = header.responseICMPCode { self.field("response_icmp_code", UInt64(code)) }
-        if let source = header.packetSource {
+        if packetFields, let source = header.packetSource {
             self.key("pkt_src")
             switch source {
             case .wire: self.string("wire/pcap")
@@ -176,7 +182,7 @@ extension JSONWriter {
     }
 
     /// The protocol name without allocating for the common protocols.
-    mutating func protocolName(_ proto: UInt8) {
+    func protocolName(_ proto: UInt8) {
         switch proto {
         case IPProtocol.tcp: self.string("TCP")
         case IPProtocol.udp: self.string("UDP")

@@ -44,7 +44,7 @@ public struct EVEStatsCounter: Sendable, Equatable {
 
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline).
-    public mutating func writeStatsRecord(_ record: EVEStatsRecord) {
+    public func writeStatsRecord(_ record: EVEStatsRecord) {
         self.beginObject()
         self.field("timestamp", record.timestamp)
         self.field("event_type", "stats")
@@ -58,8 +58,9 @@ extension JSONWriter {
         self.endObject()
     }
 
-    private mutating func writeCounterLevel(
-        _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>, depth: Int
+    private func writeCounterLevel(
+        _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>,
+        depth: Int
     ) {
         // Group by the name part at this depth, keeping first-seen order.
         var order: [Substring] = []

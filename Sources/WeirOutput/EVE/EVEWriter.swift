@@ -4,8 +4,8 @@
 ///
 /// Records are rendered straight into the batch buffer (no per-record copy); once the batch passes
 /// `batchSize` bytes it goes to the sink in one `write`. ``flush()`` hands over what is left and flushes the
-/// sink. One writer per thread; it is not shared. Suricata counterpart: `output-json.c` with its
-/// per-thread `MemBuffer`.
+/// sink. One writer per thread; it is not shared, and copies of it share one batch buffer (keep one value).
+/// Suricata counterpart: `output-json.c` with its per-thread `MemBuffer`.
 public struct EVEWriter<Sink: OutputSink> {
     /// The destination.
     public let sink: Sink
@@ -51,7 +51,7 @@ public struct EVEWriter<Sink: OutputSink> {
     public mutating func writeLine(_ line: UnsafeRawBufferPointer) {
         self.writer.appendVerbatim(line)
         self.recordCount += 1
-        if self.writer.bytes.count >= self.batchSize { self.handOver() }
+        if self.writer.count >= self.batchSize { self.handOver() }
     }
 
     /// Hands every buffered line to the sink and flushes it.
@@ -63,12 +63,12 @@ public struct EVEWriter<Sink: OutputSink> {
     private mutating func finishLine() {
         self.writer.endLine()
         self.recordCount += 1
-        if self.writer.bytes.count >= self.batchSize { self.handOver() }
+        if self.writer.count >= self.batchSize { self.handOver() }
     }
 
     private mutating func handOver() {
-        guard !self.writer.bytes.isEmpty else { return }
-        self.writer.bytes.withUnsafeBytes { self.sink.write($0) }
+        guard self.writer.count > 0 else { return }
+        self.writer.withBytes { self.sink.write($0) }
         self.writer.reset()
     }
 }
