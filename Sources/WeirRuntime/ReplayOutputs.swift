@@ -120,7 +120,6 @@ final class ReplayOutputs {
             let marker: FastLogFormatter.DropMarker =
                 alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
             FastLogFormatter.append(header: header, alert: eveAlert, marker: marker, to: &self.fastLine)
-            self.fastLine.append(UInt8(ascii: "\n"))
             self.fastLine.withUnsafeBytes { fast.write($0) }
         }
     }

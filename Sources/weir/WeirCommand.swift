@@ -22,34 +22,34 @@ struct WeirCommand: ParsableCommand {
         ]
     )
 
-    @Option(name: .customShort("c"), help: "Read the YAML configuration from this file (shaped like suricata.yaml).")
+    @Option(name: .customShort("c"), help: ArgumentHelp("Read the YAML configuration from this file (shaped like suricata.yaml).", valueName: "file"))
     var config: String?
 
     @Option(
         name: .customShort("r"),
-        help: "Read packets from this pcap or pcapng file, or from every file of this directory; repeat for more."
+        help: ArgumentHelp("Read packets from this pcap or pcapng file, or from every file of this directory; repeat for more.", valueName: "path")
     )
     var read: [String] = []
 
     @Option(
         name: .customShort("S"),
-        help: "Load only the rules in this file, ignoring the configuration's rule-files; repeat for more."
+        help: ArgumentHelp("Load only the rules in this file, ignoring the configuration's rule-files; repeat for more.", valueName: "file")
     )
     var exclusiveRules: [String] = []
 
-    @Option(name: .customShort("s"), help: "Load the rules in this file as well as the configuration's; repeat for more.")
+    @Option(name: .customShort("s"), help: ArgumentHelp("Load the rules in this file as well as the configuration's; repeat for more.", valueName: "file"))
     var extraRules: [String] = []
 
-    @Option(name: .customShort("l"), help: "Write eve.json and fast.log into this directory, creating it if needed.")
+    @Option(name: .customShort("l"), help: ArgumentHelp("Write eve.json and fast.log into this directory, creating it if needed.", valueName: "dir"))
     var logDir: String?
 
     @Option(
         name: .customShort("k"),
-        help: "Checksum validation: none, all, or auto (on until 1,000 packets show more than 1 in 10 bad)."
+        help: ArgumentHelp("Checksum validation: none, all, or auto (on until 1,000 packets show more than 1 in 10 bad).", valueName: "mode")
     )
     var checksums: String?
 
-    @Option(name: .customLong("set"), help: "Override a configuration key, as key.path=value; repeat for more.")
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a configuration key, as key.path=value; repeat for more.", valueName: "key=value"))
     var overrides: [String] = []
 
     @Flag(name: .customLong("simulate-ips"), help: "Process the capture as if inline, so drop and reject take effect.")
@@ -67,9 +67,6 @@ struct WeirCommand: ParsableCommand {
     func validate() throws {
         if let k = self.checksums, !["none", "all", "auto"].contains(k) {
             throw ValidationError("-k takes none, all or auto, not '\(k)'.")
-        }
-        if self.read.isEmpty && !self.testConfig {
-            throw ValidationError("Nothing to read: give a capture file or directory with -r, or -T to test the configuration.")
         }
     }
 
@@ -91,6 +88,11 @@ struct WeirCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Checked here, not in validate(): ArgumentParser validates parent commands of subcommands too.
+        if self.read.isEmpty && !self.testConfig {
+            throw ValidationError(
+                "Nothing to read: give a capture file or directory with -r, or -T to test the configuration.")
+        }
         throw ExitCode(Replay.run(self.runOptions))
     }
 
