@@ -22,7 +22,9 @@ public enum Replay {
             err.write("weir: configuration error: \(error)\n")
             return 2
         }
-        for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
+        if !options.quiet {
+            for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
+        }
         let config = loaded.configuration
 
         let files: [String]
@@ -53,6 +55,7 @@ public enum Replay {
         var pipeline = ReplayPipeline(
             configuration: config, outputs: outputs, engine: loadedRules > 0 ? detection.engine : nil,
             inline: options.simulateIPS)
+        pipeline.reportsInputProblems = !options.quiet
         var progress = ProgressLine(enabled: options.showProgress, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
         for path in files {
@@ -61,7 +64,9 @@ public enum Replay {
         progress.clear()
         pipeline.finish()
         let elapsed = monotonicSeconds() - started
-        err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: logDirectory))
+        if !options.quiet {
+            err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: logDirectory))
+        }
         if let failure = outputs.writeError {
             err.write("weir: output error: \(failure)\n")
             return 2

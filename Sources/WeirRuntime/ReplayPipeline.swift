@@ -33,6 +33,8 @@ struct ReplayPipeline {
     /// Per-worker detection state; `nil` when no rules were loaded.
     let detect: DetectContext?
     let inline: Bool
+    /// Report damaged and skipped inputs on stderr as they happen (they are in the stats either way).
+    var reportsInputProblems = true
     var alerts: [Alert] = []
     var packetsDropped: UInt64 = 0
 
@@ -52,12 +54,12 @@ struct ReplayPipeline {
             file = try PcapFile(path: path)
         } catch {
             self.unreadable.append((path, error.message))
-            FileDescriptorOutput.standardError.write("weir: skipping \(error)\n")
+            if self.reportsInputProblems { FileDescriptorOutput.standardError.write("weir: skipping \(error)\n") }
             return
         }
         guard let linkType = LinkType(rawValue: file.linkType) else {
             self.unreadable.append((path, "unsupported link type \(file.linkType)"))
-            FileDescriptorOutput.standardError.write("weir: skipping \(path): unsupported link type \(file.linkType)\n")
+            if self.reportsInputProblems { FileDescriptorOutput.standardError.write("weir: skipping \(path): unsupported link type \(file.linkType)\n") }
             return
         }
         self.filesRead += 1
@@ -89,8 +91,10 @@ struct ReplayPipeline {
             case .damaged(let message):
                 self.damaged.append(InputDamage(path: path, packetsBefore: packetsInFile, message: message))
                 progress.clear()
-                FileDescriptorOutput.standardError.write(
-                    "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
+                if self.reportsInputProblems {
+                    FileDescriptorOutput.standardError.write(
+                        "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
+                }
                 break loop
             }
         }

@@ -26,6 +26,8 @@ public struct RunOptions: Sendable {
     public var verbosity = 0
     /// Whether to draw the progress line (only when stderr is a terminal).
     public var showProgress = true
+    /// Print nothing on stderr but errors (no summary, no warnings): for in-process runs such as `weir test`.
+    public var quiet = false
 
     public init() {}
 }

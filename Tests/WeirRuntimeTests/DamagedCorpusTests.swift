@@ -66,6 +66,7 @@ func statsCounters(_ eve: String) throws -> [String: UInt64] {
         options.readPaths = [corpus]
         options.logDirectory = logs
         options.showProgress = false
+        options.quiet = true
         // The manifest itself is not a capture: it is skipped and reported, which the count below allows for.
         let status = Replay.run(options)
         #expect(status == 0)
