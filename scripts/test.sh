@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+mkdir -p out
 log=$(mktemp)
 swift build --build-tests 2>&1 | tee "$log" | grep -E "error|warning: |Build complete" || true
 if grep -E "^/.*/(Sources|Tests|Plugins)/.*warning: " "$log" | grep -v "/.build" ; then
@@ -13,4 +14,16 @@ if grep -E "^/.*/(Sources|Tests|Plugins)/.*warning: " "$log" | grep -v "/.build"
 fi
 grep -q "Build complete" "$log" || { echo "test.sh: build failed" >&2; exit 1; }
 rm -f "$log"
+
+# Conformance: the suricata-verify cases scored by the shared scorer. Only its summary is shown here (the full
+# per-case list is in out/conformance.txt); a drop below the floor fails the run.
+conformance_floor=${WEIR_CONFORMANCE_FLOOR:-40}
+scripts/conformance.sh debug --fail-under "$conformance_floor" > out/conformance.txt 2>&1 || {
+    grep -E "^(ERROR|FAIL)" out/conformance.txt | head -20
+    echo "test.sh: conformance below ${conformance_floor}% (see out/conformance.txt)" >&2
+    exit 1
+}
+sed -n '/^per-category/,/^overall/p' out/conformance.txt
+python3 scripts/conformance_subsets.py out/conformance.json
+
 swift test --skip-build
