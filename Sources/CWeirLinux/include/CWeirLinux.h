@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * CWeirLinux: the kernel ABI shared with the BPF programs, and the Linux macros Swift cannot import.
+ * Shim functions are pure pass-throughs named cweir_<verb>_<object>; all policy lives in Swift.
+ */
 #ifndef CWEIRLINUX_H
 #define CWEIRLINUX_H
 #include <stdint.h>
 
-/* Placeholder until the kernel ABI header lands. */
-static inline uint32_t cweir_abi_placeholder(void) { return 0; }
+/* The one ABI definition; a relative include because Swift's importer ignores headerSearchPath. */
+#include "../../../bpf/include/weir_abi.h"
+
+/* XDP_FLAGS_MODES is an OR of macros and does not import. */
+static inline uint32_t cweir_xdp_flags_modes(void) { return (1U << 1) | (1U << 2) | (1U << 3); }
+
+/* unshare(CLONE_NEWNET) for the calling thread only; needs _GNU_SOURCE, which Swift's Glibc lacks. */
+int cweir_unshare_netns(void);
 
 #endif

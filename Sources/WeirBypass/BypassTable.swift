@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+import CWeirLinux
+import Glibc
+import WeirFlow
+
+/// One flow of a kernel flow table, with what the kernel counted for it.
+public struct BypassEntry: Sendable {
+    /// The flow (normalised: `first` is the kernel's endpoint "a").
+    public var key: FlowKey
+    /// What the kernel does with the flow's packets.
+    public var action: BypassAction
+    /// Packets and bytes the kernel handled from `first` to `second`.
+    public var packetsFirstToSecond: UInt64
+    public var bytesFirstToSecond: UInt64
+    /// Packets and bytes the kernel handled from `second` to `first`.
+    public var packetsSecondToFirst: UInt64
+    public var bytesSecondToFirst: UInt64
+    /// When the kernel last saw the flow (or when it was inserted), CLOCK_MONOTONIC nanoseconds.
+    public var lastSeenNanoseconds: UInt64
+    /// When user space inserted the flow, CLOCK_MONOTONIC nanoseconds.
+    public var insertedNanoseconds: UInt64
+    /// A TCP FIN / RST of the flow was seen by the kernel.
+    public var finSeen: Bool
+    public var rstSeen: Bool
+
+    init(key: FlowKey, value: weir_flow_value) {
+        self.key = key
+        self.action = BypassAction(rawValue: value.action) ?? .none
+        self.packetsFirstToSecond = value.packets.0
+        self.packetsSecondToFirst = value.packets.1
+        self.bytesFirstToSecond = value.bytes.0
+        self.bytesSecondToFirst = value.bytes.1
+        self.lastSeenNanoseconds = value.last_seen_ns
+        self.insertedNanoseconds = value.inserted_ns
+        self.finSeen = value.flags & UInt32(WEIR_FLOW_F_FIN_SEEN) != 0
+        self.rstSeen = value.flags & UInt32(WEIR_FLOW_F_RST_SEEN) != 0
+    }
+}
+
+/// The user-space side of the kernel flow tables: insert and remove flows by ``FlowKey``, read their
+/// counters, and expire idle ones.
+///
+/// LRU evictions happen inside the kernel and are not reported to user space; what can be measured is
+/// counted here (inserts, failed inserts, removals, expiries) and ``estimatedEvictions(present:)`` derives
+/// the evictions from them and the current occupancy, valid for one process's own inserts.
+public final class BypassTable {
+    let flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>
+    let flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>
+
+    /// Successful inserts by this process.
+    public private(set) var inserted: UInt64 = 0
+    /// Inserts the kernel refused (E2BIG on a full non-LRU table, ENOMEM, …).
+    public private(set) var insertFailures: UInt64 = 0
+    /// Inserts refused because the kernel parser could never match the key.
+    public private(set) var unbypassable: UInt64 = 0
+    /// Flows this process removed (explicitly or by a sweep).
+    public private(set) var removed: UInt64 = 0
+
+    /// A table over the given maps (from a ``BypassDataPlane`` or opened from pins).
+    public init(flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>, flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>) {
+        self.flowsV4 = flowsV4
+        self.flowsV6 = flowsV6
+    }
+
+    /// Opens the flow tables pinned in `directory`.
+    public convenience init(pinDirectory directory: String) throws(BPFError) {
+        self.init(
+            flowsV4: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V4)", name: WEIR_MAP_FLOWS_V4),
+            flowsV6: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V6)", name: WEIR_MAP_FLOWS_V6)
+        )
+    }
+
+    /// Puts a flow into the kernel with zeroed counters.
+    ///
+    /// - Throws: `.unsupported` when the kernel could never match the key (see `FlowKey.abiKey`), or the
+    ///   map update's error; both are counted.
+    public func insert(_ key: FlowKey, action: BypassAction, now: UInt64 = monotonicNanoseconds()) throws(BPFError) {
+        guard let abi = key.abiKey else {
+            self.unbypassable += 1
+            throw BPFError(.unsupported, call: "bypass insert", message: "the kernel cannot match this flow")
+        }
+        var value = weir_flow_value()
+        value.action = action.rawValue
+        value.inserted_ns = now
+        value.last_seen_ns = now
+        do {
+            switch abi {
+            case .v4(let k): try self.flowsV4.update(k, value)
+            case .v6(let k): try self.flowsV6.update(k, value)
+            }
+        } catch {
+            self.insertFailures += 1
+            throw error
+        }
+        self.inserted += 1
+    }
+
+    /// Removes a flow; returns its last counters, or nil when it was not in the table.
+    @discardableResult
+    public func remove(_ key: FlowKey) throws(BPFError) -> BypassEntry? {
+        guard let abi = key.abiKey else { return nil }
+        let entry = self.entry(for: abi)
+        let deleted: Bool
+        switch abi {
+        case .v4(let k): deleted = try self.flowsV4.delete(k)
+        case .v6(let k): deleted = try self.flowsV6.delete(k)
+        }
+        if deleted { self.removed += 1 }
+        return deleted ? entry : nil
+    }
+
+    /// The flow's entry, or nil when absent (or evicted).
+    public func entry(for key: FlowKey) -> BypassEntry? {
+        key.abiKey.flatMap { self.entry(for: $0) }
+    }
+
+    func entry(for abi: ABIFlowKey) -> BypassEntry? {
+        switch abi {
+        case .v4(let k): return self.flowsV4.lookup(k).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+        case .v6(let k): return self.flowsV6.lookup(k).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+        }
+    }
+
+    /// Every flow in both tables (a snapshot).
+    public func entries() -> [BypassEntry] {
+        self.flowsV4.entries().map { BypassEntry(key: FlowKey(abi: $0.key), value: $0.value) }
+            + self.flowsV6.entries().map { BypassEntry(key: FlowKey(abi: $0.key), value: $0.value) }
+    }
+
+    /// Removes every flow idle for longer than `idle` nanoseconds and returns their final counters.
+    public func sweep(idleLongerThan idle: UInt64, now: UInt64 = monotonicNanoseconds()) throws(BPFError) -> [BypassEntry] {
+        var expired: [BypassEntry] = []
+        for entry in self.entries() where now > entry.lastSeenNanoseconds && now - entry.lastSeenNanoseconds > idle {
+            if let last = try self.remove(entry.key) { expired.append(last) }
+        }
+        return expired
+    }
+
+    /// Removes every flow; returns how many were removed.
+    @discardableResult
+    public func flush() throws(BPFError) -> Int {
+        var count = 0
+        for key in self.flowsV4.keys() where try self.flowsV4.delete(key) { count += 1 }
+        for key in self.flowsV6.keys() where try self.flowsV6.delete(key) { count += 1 }
+        self.removed += UInt64(count)
+        return count
+    }
+
+    /// Inserts this process made that are neither present nor removed: evicted by the kernel's LRU (or
+    /// expired in the kernel by `flow_idle_timeout_ns`). Only meaningful when this process is the only writer.
+    public func estimatedEvictions(present: Int) -> UInt64 {
+        let accounted = self.removed + UInt64(present)
+        return self.inserted > accounted ? self.inserted - accounted : 0
+    }
+}
