@@ -55,7 +55,9 @@ let package = Package(
                 "WeirBypass", logging,
             ]
         ),
-        .executableTarget(name: "weir", dependencies: ["WeirRuntime", argumentParser, logging]),
+        .executableTarget(
+            name: "weir", dependencies: ["WeirRuntime", "WeirBypass", "WeirFlow", "WeirCore", argumentParser, logging]
+        ),
 
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),

@@ -19,12 +19,17 @@ struct weir_pkt {
 /* Declared here so weir_load can read the knob; defined (once) by weir_common.h. */
 extern const volatile struct weir_knobs weir_knobs;
 
-static __always_inline int weir_load(const struct weir_pkt *pkt, __u32 off, void *to, __u32 len)
+/* Copies the header into `buf` (socket filters have no direct packet access) and returns it. */
+static __always_inline const void *weir_header(const struct weir_pkt *pkt, __u32 off, void *buf, __u32 len)
 {
+	long rc;
+
 	/* Kernels before 4.18 lack the relative load; their live sockets start at L2 anyway. */
 	if (weir_knobs.legacy_loads)
-		return bpf_skb_load_bytes(pkt->skb, off, to, len);
-	return bpf_skb_load_bytes_relative(pkt->skb, off, to, len, BPF_HDR_START_MAC);
+		rc = bpf_skb_load_bytes(pkt->skb, off, buf, len);
+	else
+		rc = bpf_skb_load_bytes_relative(pkt->skb, off, buf, len, BPF_HDR_START_MAC);
+	return rc ? 0 : buf;
 }
 
 #include "weir_common.h"
@@ -33,11 +38,12 @@ SEC("socket")
 int weir_sock(struct __sk_buff *skb)
 {
 	struct weir_pkt pkt = { .skb = skb };
-	struct weir_parsed p = {};
+	struct weir_parsed p;
 	struct weir_control *ctl = weir_get_control();
 	__u32 stripped = 0;
 	int rc;
 
+	weir_parsed_init(&p);
 	if (skb->vlan_present) {
 		p.vlan[0] = bpf_htons(skb->vlan_tci & 0x0fff);
 		p.vlan_count = 1;

@@ -12,18 +12,18 @@ struct weir_pkt {
 	void *data_end;
 };
 
-static __always_inline int weir_load(const struct weir_pkt *pkt, __u32 off, void *to, __u32 len)
+/* Direct packet access: a pointer into the frame, no copy (`buf` is unused). */
+static __always_inline const void *weir_header(const struct weir_pkt *pkt, __u32 off, void *buf, __u32 len)
 {
-	void *from;
+	void *at;
 
 	/* Verifier: a packet offset must be bounded before it is added to the packet pointer. */
 	if (off > 1024)
-		return -1;
-	from = pkt->data + off;
-	if (from + len > pkt->data_end)
-		return -1;
-	__builtin_memcpy(to, from, len);
-	return 0;
+		return 0;
+	at = pkt->data + off;
+	if (at + len > pkt->data_end)
+		return 0;
+	return at;
 }
 
 #include "weir_common.h"
@@ -52,10 +52,11 @@ int weir_xdp(struct xdp_md *ctx)
 		.data = (void *)(long)ctx->data,
 		.data_end = (void *)(long)ctx->data_end,
 	};
-	struct weir_parsed p = {};
+	struct weir_parsed p;
 	struct weir_control *ctl = weir_get_control();
 	int rc;
 
+	weir_parsed_init(&p);
 	if (weir_heartbeat_stale(ctl)) {
 		if (weir_knobs.fail_mode == WEIR_FAIL_CLOSED) {
 			weir_count(WEIR_STAT_FAIL_CLOSED);

@@ -33,7 +33,9 @@ _Static_assert(offsetof(struct weir_flow_value, flags) == 52, "weir_flow_value.f
 _Static_assert(sizeof(struct weir_lpm_key_v4) == 8, "weir_lpm_key_v4 size");
 _Static_assert(sizeof(struct weir_lpm_key_v6) == 20, "weir_lpm_key_v6 size");
 _Static_assert(sizeof(struct weir_block_value) == 8, "weir_block_value size");
-_Static_assert(sizeof(struct weir_knobs) == 40, "weir_knobs size");
+_Static_assert(sizeof(struct weir_knobs) == 48, "weir_knobs size");
+_Static_assert(offsetof(struct weir_knobs, filter_bits) == 40, "weir_knobs.filter_bits");
+_Static_assert(sizeof(struct weir_filter_slot) == WEIR_FILTER_SLOT_BUCKETS, "weir_filter_slot size");
 _Static_assert(offsetof(struct weir_knobs, fail_mode) == 16, "weir_knobs.fail_mode");
 _Static_assert(offsetof(struct weir_knobs, legacy_loads) == 32, "weir_knobs.legacy_loads");
 _Static_assert(sizeof(struct weir_control) == 16, "weir_control size");

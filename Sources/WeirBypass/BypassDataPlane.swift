@@ -44,6 +44,10 @@ public final class BypassDataPlane {
     public let control: BPFMap<UInt32, weir_control>
     /// The IPS peer devmap (XDP only).
     public let txPeer: BPFMap<UInt32, UInt32>?
+    /// The flow prefilter.
+    public let filter: BPFMap<UInt32, weir_filter_slot>
+    /// log2 of the prefilter's buckets (0: off).
+    public let filterBits: UInt32
 
     /// Opens the embedded object, applies settings and knobs, checks or creates the pins, and loads.
     ///
@@ -73,6 +77,9 @@ public final class BypassDataPlane {
         for map in [WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6] {
             try object.setMaxEntries(map, settings.blockListSize)
         }
+        // One slot even when the prefilter is off, as an ARRAY cannot be empty.
+        try object.setMaxEntries(
+            WEIR_MAP_FILTER, max(1, (UInt32(1) << settings.prefilterBits) / UInt32(WEIR_FILTER_SLOT_BUCKETS)))
 
         var pinDirectory: String? = nil
         var reused = false
@@ -97,6 +104,8 @@ public final class BypassDataPlane {
         self.stats = try object.map(WEIR_MAP_STATS)
         self.control = try object.map(WEIR_MAP_CONTROL)
         self.txPeer = object.hasMap(WEIR_MAP_TX_PEER) ? try object.map(WEIR_MAP_TX_PEER) : nil
+        self.filter = try object.map(WEIR_MAP_FILTER)
+        self.filterBits = settings.prefilterBits
 
         let info: BPFMap<UInt32, weir_info> = try object.map(WEIR_MAP_INFO)
         try info.update(0, Self.expectedInfo(settings))
@@ -129,7 +138,7 @@ public final class BypassDataPlane {
 
     /// The flow table of this data plane.
     public func table() -> BypassTable {
-        BypassTable(flowsV4: self.flowsV4, flowsV6: self.flowsV6)
+        BypassTable(flowsV4: self.flowsV4, flowsV6: self.flowsV6, filter: self.filter, filterBits: self.filterBits)
     }
 
     /// Reads every counter of a stats map.
@@ -148,6 +157,7 @@ public final class BypassDataPlane {
         info.flows_v4_max = settings.flowTableSize
         info.flows_v6_max = settings.flowTableSize
         info.block_max = settings.blockListSize
+        info.filter_bits = settings.prefilterBits
         return info
     }
 
@@ -195,7 +205,9 @@ public final class BypassDataPlane {
                 .incompatiblePin, call: "check pins in \(directory)",
                 message: "pinned key/value sizes differ from this build's; \(remedy)")
         }
-        if found.flows_v4_max != expected.flows_v4_max || found.block_max != expected.block_max {
+        if found.flows_v4_max != expected.flows_v4_max || found.block_max != expected.block_max
+            || found.filter_bits != expected.filter_bits
+        {
             throw BPFError(
                 .incompatiblePin, call: "check pins in \(directory)",
                 message:

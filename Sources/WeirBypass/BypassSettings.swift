@@ -29,6 +29,26 @@ public struct BypassSettings: Sendable, Equatable {
     public var passFlowEnd: Bool = true
     /// Peer interface index for the IPS fast path (XDP_REDIRECT); nil in IDS mode.
     public var peerInterfaceIndex: UInt32? = nil
+    /// Keep a counting prefilter in front of the flow tables, so a miss costs no hash lookup.
+    public var usePrefilter: Bool = true
+
+    /// log2 of the prefilter's bucket count: about 8 buckets per flow-table entry (2^12 ... 2^26), or 0 when
+    /// the prefilter is off.
+    public var prefilterBits: UInt32 {
+        guard self.usePrefilter else { return 0 }
+        let wanted = UInt64(max(self.flowTableSize, 1)) * 8
+        let bits = UInt32(64 - (wanted - 1).leadingZeroBitCount)
+        return min(26, max(12, bits))
+    }
+
+    /// The clock the kernel stamps last-seen times with. The manager's tick costs nothing per packet; a
+    /// kernel clock is needed only when the kernel itself must judge time (idle expiry, heartbeat).
+    public func clock(features: KernelFeatures) -> UInt32 {
+        if self.heartbeatTimeoutNanoseconds == 0 && self.flowIdleTimeoutNanoseconds == 0 {
+            return UInt32(WEIR_CLOCK_MANAGER)
+        }
+        return features.uses(.coarseClock) ? UInt32(WEIR_CLOCK_COARSE) : UInt32(WEIR_CLOCK_PRECISE)
+    }
 
     /// The defaults: 65,536 flows per family, 16,384 prefixes, pinned under /sys/fs/bpf/weir, no heartbeat.
     public init() {}
@@ -46,7 +66,8 @@ public struct BypassSettings: Sendable, Equatable {
         knobs.fail_mode = self.failMode.rawValue
         knobs.pass_flow_end = self.passFlowEnd ? 1 : 0
         knobs.redirect_enabled = features.uses(.xdpRedirect) && self.peerInterfaceIndex != nil ? 1 : 0
-        knobs.coarse_clock = features.uses(.coarseClock) ? 1 : 0
+        knobs.clock = self.clock(features: features)
+        knobs.filter_bits = self.prefilterBits
         knobs.legacy_loads = features.uses(.skbLoadBytesRelative) ? 0 : 1
         knobs.blocklist_enabled = features.uses(.lpmTrie) ? 1 : 0
         return knobs

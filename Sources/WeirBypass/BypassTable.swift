@@ -46,6 +46,8 @@ public struct BypassEntry: Sendable {
 public final class BypassTable {
     let flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>
     let flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>
+    let filter: BPFMap<UInt32, weir_filter_slot>?
+    let filterBits: UInt32
 
     /// Successful inserts by this process.
     public private(set) var inserted: UInt64 = 0
@@ -56,18 +58,81 @@ public final class BypassTable {
     /// Flows this process removed (explicitly or by a sweep).
     public private(set) var removed: UInt64 = 0
 
-    /// A table over the given maps (from a ``BypassDataPlane`` or opened from pins).
-    public init(flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>, flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>) {
+    /// A table over the given maps (from a ``BypassDataPlane`` or opened from pins). `filterBits` 0 means
+    /// the kernel does not consult the prefilter.
+    public init(
+        flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>,
+        flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>,
+        filter: BPFMap<UInt32, weir_filter_slot>?,
+        filterBits: UInt32
+    ) {
         self.flowsV4 = flowsV4
         self.flowsV6 = flowsV6
+        self.filter = filterBits == 0 ? nil : filter
+        self.filterBits = filterBits
     }
 
-    /// Opens the flow tables pinned in `directory`.
+    /// Opens the flow tables pinned in `directory` (the prefilter's size comes from the pinned weir_info).
     public convenience init(pinDirectory directory: String) throws(BPFError) {
+        let info: BPFMap<UInt32, weir_info> = try .pinned(at: "\(directory)/\(WEIR_MAP_INFO)", name: WEIR_MAP_INFO)
+        guard let recorded = info.lookup(0), recorded.abi_version == UInt32(WEIR_ABI_VERSION) else {
+            throw BPFError(
+                .incompatiblePin, call: "open \(directory)",
+                message: "pins were made by another ABI version than \(WEIR_ABI_VERSION)")
+        }
         self.init(
             flowsV4: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V4)", name: WEIR_MAP_FLOWS_V4),
-            flowsV6: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V6)", name: WEIR_MAP_FLOWS_V6)
+            flowsV6: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V6)", name: WEIR_MAP_FLOWS_V6),
+            filter: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FILTER)", name: WEIR_MAP_FILTER),
+            filterBits: recorded.filter_bits
         )
+    }
+
+    /// The prefilter bucket of a key: the same C function the kernel runs (weir_abi.h).
+    func filterBucket(_ abi: ABIFlowKey) -> UInt32? {
+        guard self.filterBits > 0 else { return nil }
+        let hash: UInt32
+        switch abi {
+        case .v4(var k): hash = weir_filter_hash_v4(&k)
+        case .v6(var k): hash = weir_filter_hash_v6(&k)
+        }
+        return hash >> (32 - self.filterBits)
+    }
+
+    /// Adds `delta` (+1 or -1) to a key's prefilter bucket; 255 is sticky, 0 never goes below.
+    func adjustFilter(_ abi: ABIFlowKey, by delta: Int) throws(BPFError) {
+        guard let filter = self.filter, let bucket = self.filterBucket(abi) else { return }
+        let element = bucket / UInt32(WEIR_FILTER_SLOT_BUCKETS)
+        let index = Int(bucket % UInt32(WEIR_FILTER_SLOT_BUCKETS))
+        guard var slot = filter.lookup(element) else { return }
+        withUnsafeMutableBytes(of: &slot.counts) { counts in
+            let current = counts[index]
+            if current == 255 { return }
+            if delta > 0 { counts[index] = current + 1 } else if current > 0 { counts[index] = current - 1 }
+        }
+        try filter.update(element, slot)
+    }
+
+    /// Recomputes the prefilter from the tables' contents, dropping counts left by kernel evictions.
+    public func rebuildFilter() throws(BPFError) {
+        guard let filter = self.filter else { return }
+        let slots = Int(filter.info.max_entries)
+        var counts = [UInt8](repeating: 0, count: slots * Int(WEIR_FILTER_SLOT_BUCKETS))
+        let keys = self.flowsV4.keys().map { ABIFlowKey.v4($0) } + self.flowsV6.keys().map { ABIFlowKey.v6($0) }
+        for key in keys {
+            if let bucket = self.filterBucket(key), Int(bucket) < counts.count, counts[Int(bucket)] < 255 {
+                counts[Int(bucket)] += 1
+            }
+        }
+        for element in 0..<slots {
+            var slot = weir_filter_slot()
+            withUnsafeMutableBytes(of: &slot.counts) { buffer in
+                for i in 0..<Int(WEIR_FILTER_SLOT_BUCKETS) {
+                    buffer[i] = counts[element * Int(WEIR_FILTER_SLOT_BUCKETS) + i]
+                }
+            }
+            try filter.update(UInt32(element), slot)
+        }
     }
 
     /// Puts a flow into the kernel with zeroed counters.
@@ -84,6 +149,8 @@ public final class BypassTable {
         value.inserted_ns = now
         value.last_seen_ns = now
         do {
+            // The bucket goes up before the entry exists, so the kernel never skips a present flow.
+            if self.entry(for: abi) == nil { try self.adjustFilter(abi, by: 1) }
             switch abi {
             case .v4(let k): try self.flowsV4.update(k, value)
             case .v6(let k): try self.flowsV6.update(k, value)
@@ -105,7 +172,10 @@ public final class BypassTable {
         case .v4(let k): deleted = try self.flowsV4.delete(k)
         case .v6(let k): deleted = try self.flowsV6.delete(k)
         }
-        if deleted { self.removed += 1 }
+        if deleted {
+            self.removed += 1
+            try self.adjustFilter(abi, by: -1)
+        }
         return deleted ? entry : nil
     }
 
@@ -143,6 +213,7 @@ public final class BypassTable {
         for key in self.flowsV4.keys() where try self.flowsV4.delete(key) { count += 1 }
         for key in self.flowsV6.keys() where try self.flowsV6.delete(key) { count += 1 }
         self.removed += UInt64(count)
+        try self.rebuildFilter()
         return count
     }
 

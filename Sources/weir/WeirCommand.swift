@@ -9,7 +9,9 @@ struct WeirCommand: ParsableCommand {
         commandName: "weir",
         abstract: "An IDS/IPS capture accelerator that reads Suricata rules and writes EVE JSON.",
         subcommands: [
-            BenchCommand.self
+            BenchCommand.self,
+            FeaturesCommand.self,
+            BypassCommand.self,
         ]
     )
 

@@ -3,11 +3,12 @@
  * parsing_helpers.h: the one packet parser of weir_xdp and weir_sock.
  *
  * Before including this file a program defines `struct weir_pkt` and
- *     static __always_inline int weir_load(const struct weir_pkt *pkt, __u32 off, void *to, __u32 len);
- * which copies `len` bytes found `off` bytes after the first byte of the Ethernet header into `to` and
- * returns 0, or returns non-zero when the frame is shorter. XDP implements it with direct packet access,
- * the socket filter with bpf_skb_load_bytes_relative(BPF_HDR_START_MAC), so both see the same offsets and
- * make the same decisions for the same frame.
+ *     static __always_inline const void *weir_header(const struct weir_pkt *pkt, __u32 off, void *buf,
+ *                                                    __u32 len);
+ * which returns a pointer to the `len` bytes found `off` bytes after the first byte of the Ethernet
+ * header, or NULL when the frame is shorter. XDP returns a pointer into the packet (no copy); the socket
+ * filter copies into `buf` with bpf_skb_load_bytes_relative(BPF_HDR_START_MAC) and returns `buf`. Both see
+ * the same offsets and so make the same decisions for the same frame.
  *
  * All addresses, ports and VLAN ids stay in network byte order.
  */
@@ -110,25 +111,25 @@ static __always_inline int weir_parse_l4(const struct weir_pkt *pkt, __u32 off, 
 	if (off > WEIR_MAX_HDR_OFF)
 		return WEIR_STAT_PARSE_ERROR;
 	if (p->proto == WEIR_IPPROTO_TCP) {
-		struct weir_tcp_hdr th;
-
+		struct weir_tcp_hdr buf;
 		/* The whole fixed header, as user space's decoder requires before it trusts the ports. */
-		if (weir_load(pkt, off, &th, sizeof(th)))
+		const struct weir_tcp_hdr *th = weir_header(pkt, off, &buf, sizeof(buf));
+
+		if (!th || (th->doff_res >> 4) < 5)
 			return WEIR_STAT_PARSE_ERROR;
-		if ((th.doff_res >> 4) < 5)
-			return WEIR_STAT_PARSE_ERROR;
-		p->sport = th.sport;
-		p->dport = th.dport;
-		p->tcp_flags = th.flags;
+		p->sport = th->sport;
+		p->dport = th->dport;
+		p->tcp_flags = th->flags;
 		return WEIR_PARSE_OK;
 	}
 	if (p->proto == WEIR_IPPROTO_UDP) {
-		struct weir_udp_hdr uh;
+		struct weir_udp_hdr buf;
+		const struct weir_udp_hdr *uh = weir_header(pkt, off, &buf, sizeof(buf));
 
-		if (weir_load(pkt, off, &uh, sizeof(uh)))
+		if (!uh)
 			return WEIR_STAT_PARSE_ERROR;
-		p->sport = uh.sport;
-		p->dport = uh.dport;
+		p->sport = uh->sport;
+		p->dport = uh->dport;
 		return WEIR_PARSE_OK;
 	}
 	/* ICMP flows are keyed without ports, as FlowKey keys them. */
@@ -140,54 +141,61 @@ static __always_inline int weir_parse_l4(const struct weir_pkt *pkt, __u32 off, 
 
 static __always_inline int weir_parse_ipv4(const struct weir_pkt *pkt, __u32 off, struct weir_parsed *p)
 {
-	struct weir_ipv4_hdr ih;
+	struct weir_ipv4_hdr buf;
+	const struct weir_ipv4_hdr *ih = weir_header(pkt, off, &buf, sizeof(buf));
 	__u32 ihl;
 
-	if (weir_load(pkt, off, &ih, sizeof(ih)))
+	if (!ih)
 		return WEIR_STAT_PARSE_ERROR;
-	ihl = (ih.ver_ihl & 0x0f) * 4;
-	if ((ih.ver_ihl >> 4) != 4 || ihl < sizeof(ih) || bpf_ntohs(ih.tot_len) < ihl)
+	ihl = (ih->ver_ihl & 0x0f) * 4;
+	if ((ih->ver_ihl >> 4) != 4 || ihl < sizeof(buf) || bpf_ntohs(ih->tot_len) < ihl)
 		return WEIR_STAT_PARSE_ERROR;
 	/* MF set or a non-zero offset: first and later fragments alike go to user space (RFC 791). */
-	if (ih.frag_off & bpf_htons(0x3fff))
+	if (ih->frag_off & bpf_htons(0x3fff))
 		return WEIR_STAT_FRAGMENT;
 	p->family = 4;
-	p->proto = ih.proto;
-	p->saddr[0] = ih.saddr;
-	p->daddr[0] = ih.daddr;
-	p->ip_len = bpf_ntohs(ih.tot_len);
+	p->proto = ih->proto;
+	p->saddr[0] = ih->saddr;
+	p->daddr[0] = ih->daddr;
+	p->ip_len = bpf_ntohs(ih->tot_len);
 	/* IHL honoured: options are skipped, never read as ports. */
 	return weir_parse_l4(pkt, off + ihl, p);
 }
 
 static __always_inline int weir_parse_ipv6(const struct weir_pkt *pkt, __u32 off, struct weir_parsed *p)
 {
-	struct weir_ipv6_hdr ih;
+	struct weir_ipv6_hdr buf;
+	const struct weir_ipv6_hdr *ih = weir_header(pkt, off, &buf, sizeof(buf));
 	__u8 nexthdr;
 	int i;
 
-	if (weir_load(pkt, off, &ih, sizeof(ih)))
+	if (!ih)
 		return WEIR_STAT_PARSE_ERROR;
-	if ((bpf_ntohl(ih.ver_tc_flow) >> 28) != 6)
+	if ((bpf_ntohl(ih->ver_tc_flow) >> 28) != 6)
 		return WEIR_STAT_PARSE_ERROR;
 	p->family = 6;
-	__builtin_memcpy(p->saddr, ih.saddr, sizeof(p->saddr));
-	__builtin_memcpy(p->daddr, ih.daddr, sizeof(p->daddr));
-	p->ip_len = bpf_ntohs(ih.payload_len) + sizeof(ih);
-	nexthdr = ih.nexthdr;
-	off += sizeof(ih);
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		p->saddr[i] = ih->saddr[i];
+		p->daddr[i] = ih->daddr[i];
+	}
+	p->ip_len = bpf_ntohs(ih->payload_len) + sizeof(buf);
+	nexthdr = ih->nexthdr;
+	off += sizeof(buf);
 
 	/* Bounded walk over the extension headers RFC 8200 section 4 defines (plus AH, RFC 4302). */
 #pragma unroll
 	for (i = 0; i < WEIR_IPV6_EXT_MAX; i++) {
-		__u8 eh[2];
+		__u8 ebuf[2];
+		const __u8 *eh;
 
 		if (nexthdr == WEIR_IPPROTO_FRAGMENT)
 			return WEIR_STAT_FRAGMENT;
 		if (nexthdr != WEIR_IPPROTO_HOPOPTS && nexthdr != WEIR_IPPROTO_ROUTING &&
 		    nexthdr != WEIR_IPPROTO_DSTOPTS && nexthdr != WEIR_IPPROTO_AH)
 			break;
-		if (off > WEIR_MAX_HDR_OFF || weir_load(pkt, off, eh, sizeof(eh)))
+		eh = off > WEIR_MAX_HDR_OFF ? NULL : weir_header(pkt, off, ebuf, sizeof(ebuf));
+		if (!eh)
 			return WEIR_STAT_PARSE_ERROR;
 		/* AH counts its length in 4-octet units minus 2, the others in 8-octet units minus 1. */
 		if (nexthdr == WEIR_IPPROTO_AH)
@@ -205,38 +213,54 @@ static __always_inline int weir_parse_ipv6(const struct weir_pkt *pkt, __u32 off
 	return weir_parse_l4(pkt, off, p);
 }
 
+/* Clears what the parser may leave untouched (the rest is always written before it is read). */
+static __always_inline void weir_parsed_init(struct weir_parsed *p)
+{
+	p->sport = 0;
+	p->dport = 0;
+	p->vlan[0] = 0;
+	p->vlan[1] = 0;
+	p->tcp_flags = 0;
+	p->vlan_count = 0;
+}
+
 /*
  * Parses Ethernet, up to WEIR_VLAN_MAX_DEPTH 802.1Q/802.1ad tags (counting any tag the caller preset in
- * p->vlan_count), then IPv4 or IPv6 and the transport ports.
+ * p->vlan_count), then IPv4 or IPv6 and the transport ports. Call weir_parsed_init first.
  * Returns WEIR_PARSE_OK, or the WEIR_STAT_* index that says why the packet must go to user space.
  */
 static __always_inline int weir_parse(const struct weir_pkt *pkt, struct weir_parsed *p)
 {
+	__be16 pbuf;
+	const __be16 *type = weir_header(pkt, 12, &pbuf, sizeof(pbuf));
 	__be16 proto;
 	__u32 off = WEIR_ETH_HLEN;
 	int i;
 
-	if (weir_load(pkt, 12, &proto, sizeof(proto)))
+	if (!type)
 		return WEIR_STAT_PARSE_ERROR;
+	proto = *type;
 
 #pragma unroll
 	for (i = 0; i < WEIR_VLAN_MAX_DEPTH; i++) {
-		struct weir_vlan_hdr vh;
+		struct weir_vlan_hdr vbuf;
+		const struct weir_vlan_hdr *vh;
 
 		if (proto != bpf_htons(WEIR_ETH_P_8021Q) && proto != bpf_htons(WEIR_ETH_P_8021AD))
 			break;
 		if (p->vlan_count >= WEIR_VLAN_MAX_DEPTH)
 			return WEIR_STAT_VLAN_DEPTH;
-		if (weir_load(pkt, off, &vh, sizeof(vh)))
+		vh = weir_header(pkt, off, &vbuf, sizeof(vbuf));
+		if (!vh)
 			return WEIR_STAT_PARSE_ERROR;
 		/* The TCI is big-endian on the wire: mask in network order, no byte swap needed. */
 		if (p->vlan_count == 0)
-			p->vlan[0] = vh.tci & bpf_htons(0x0fff);
+			p->vlan[0] = vh->tci & bpf_htons(0x0fff);
 		else
-			p->vlan[1] = vh.tci & bpf_htons(0x0fff);
+			p->vlan[1] = vh->tci & bpf_htons(0x0fff);
 		p->vlan_count++;
-		proto = vh.proto;
-		off += sizeof(vh);
+		proto = vh->proto;
+		off += sizeof(vbuf);
 	}
 	if (proto == bpf_htons(WEIR_ETH_P_8021Q) || proto == bpf_htons(WEIR_ETH_P_8021AD))
 		return WEIR_STAT_VLAN_DEPTH;

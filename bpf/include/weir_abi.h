@@ -26,6 +26,7 @@
 #define WEIR_MAP_CONTROL "weir_control"
 #define WEIR_MAP_INFO "weir_info"
 #define WEIR_MAP_TX_PEER "weir_tx_peer"
+#define WEIR_MAP_FILTER "weir_filter"
 
 /* Program names. */
 #define WEIR_PROG_XDP "weir_xdp"
@@ -36,6 +37,10 @@
 /* Default sizes; user space overrides max_entries from configuration before load. */
 #define WEIR_DEFAULT_FLOWS 65536
 #define WEIR_DEFAULT_BLOCKS 16384
+
+/* Prefilter: counters per bucket of one array element (one cache line). */
+#define WEIR_FILTER_SLOT_BUCKETS 64
+#define WEIR_FILTER_DEFAULT_BITS 18
 
 /* Parser bounds: the verifier needs every loop bounded by a constant. */
 #define WEIR_VLAN_MAX_DEPTH 2
@@ -147,6 +152,46 @@ enum weir_stat {
 	WEIR_STAT_MAX = 19,
 };
 
+/*
+ * The flow prefilter, weir_filter: an ARRAY of weir_filter_slot; bucket b is counts[b % 64] of element
+ * b / 64, for b = weir_filter_hash(key) >> (32 - filter_bits). User space adds one to a bucket before it
+ * inserts a flow and subtracts one after it deletes it (255 sticks), so a zero bucket proves the flow is
+ * absent and the kernel skips the hash-table lookup. Kernel-side evictions leave counts too high, which
+ * only costs a lookup; user space rebuilds the filter from the tables when it sweeps.
+ */
+struct weir_filter_slot {
+	__u8 counts[WEIR_FILTER_SLOT_BUCKETS];
+};
+
+/* Mixes the 32-bit words of a flow key (host order as stored): the same code runs in BPF and in Swift. */
+static inline __u32 weir_filter_mix(const __u32 *words, int count)
+{
+	__u32 h = 0x2545F491u;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		h ^= words[i];
+		h *= 0x9E3779B1u;
+		h ^= h >> 15;
+	}
+	return h;
+}
+
+static inline __u32 weir_filter_hash_v4(const struct weir_flow_key_v4 *key)
+{
+	return weir_filter_mix((const __u32 *)key, sizeof(*key) / 4);
+}
+
+static inline __u32 weir_filter_hash_v6(const struct weir_flow_key_v6 *key)
+{
+	return weir_filter_mix((const __u32 *)key, sizeof(*key) / 4);
+}
+
+/* Clocks for weir_flow_value.last_seen_ns (knob `clock`). */
+#define WEIR_CLOCK_MANAGER 0 /* weir_control.heartbeat_ns: the manager's tick; no helper call per packet */
+#define WEIR_CLOCK_COARSE 1  /* bpf_ktime_get_coarse_ns (kernel >= 5.11) */
+#define WEIR_CLOCK_PRECISE 2 /* bpf_ktime_get_ns */
+
 /* Fail modes used when the manager's heartbeat is stale. */
 #define WEIR_FAIL_OPEN 0   /* forward everything to the peer (IPS) or pass everything (IDS) */
 #define WEIR_FAIL_CLOSED 1 /* drop everything */
@@ -161,14 +206,17 @@ struct weir_knobs {
 	__u32 fail_mode;            /* WEIR_FAIL_OPEN / WEIR_FAIL_CLOSED */
 	__u32 pass_flow_end;        /* non-zero: TCP FIN/RST of bypassed/blocked flows is passed up */
 	__u32 redirect_enabled;     /* non-zero: fast-forward may use weir_tx_peer (kernel >= 4.14) */
-	__u32 coarse_clock;         /* non-zero: bpf_ktime_get_coarse_ns (kernel >= 5.11) */
+	__u32 clock;                /* WEIR_CLOCK_*: what last_seen_ns and the expiry/heartbeat checks read */
 	__u32 legacy_loads;         /* socket filter: bpf_skb_load_bytes from skb->data (kernel < 4.18) */
 	__u32 blocklist_enabled;    /* non-zero: consult the LPM block lists (kernel >= 4.11) */
+	__u32 filter_bits;          /* log2 of the prefilter's buckets; 0: no prefilter */
+	__u32 pad;                  /* zero */
 };
 
 /*
  * weir_control, a one-entry ARRAY written by user space and read by the kernel on every packet.
- * heartbeat_ns uses the bpf_ktime_get_ns clock (CLOCK_MONOTONIC). The entry counts let the kernel skip
+ * heartbeat_ns is the manager's CLOCK_MONOTONIC time at its last tick (the bpf_ktime_get_ns clock); with
+ * WEIR_CLOCK_MANAGER it is also the time stamped into last_seen_ns. The entry counts let the kernel skip
  * the LPM lookups while a block list is empty.
  */
 struct weir_control {
@@ -186,7 +234,7 @@ struct weir_info {
 	__u32 flows_v4_max;
 	__u32 flows_v6_max;
 	__u32 block_max;
-	__u32 pad; /* zero */
+	__u32 filter_bits;
 };
 
 #endif /* WEIR_ABI_H */

@@ -84,11 +84,41 @@ static __always_inline void weir_count(__u32 idx)
 		*c += 1;
 }
 
-static __always_inline __u64 weir_now(void)
+/* The flow prefilter; sized by the loader (filter_bits). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, (1u << WEIR_FILTER_DEFAULT_BITS) / WEIR_FILTER_SLOT_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct weir_filter_slot);
+} weir_filter SEC(".maps");
+
+/*
+ * "Now" for last-seen stamps and idle checks. Helper calls cost 15-30 ns each here (more than a hash
+ * lookup), so by default the manager's tick in weir_control is used and no clock is read per packet.
+ */
+static __always_inline __u64 weir_now(const struct weir_control *ctl)
 {
-	if (weir_knobs.coarse_clock)
+	if (weir_knobs.clock == WEIR_CLOCK_MANAGER)
+		return ctl ? ctl->heartbeat_ns : 0;
+	if (weir_knobs.clock == WEIR_CLOCK_COARSE)
 		return bpf_ktime_get_coarse_ns();
 	return bpf_ktime_get_ns();
+}
+
+/* False when the prefilter proves the flow absent (its bucket is zero). */
+static __always_inline int weir_filter_may_contain(__u32 hash)
+{
+	struct weir_filter_slot *slot;
+	__u32 bucket, element;
+
+	if (!weir_knobs.filter_bits)
+		return 1;
+	bucket = hash >> (32 - weir_knobs.filter_bits);
+	element = bucket / WEIR_FILTER_SLOT_BUCKETS;
+	slot = bpf_map_lookup_elem(&weir_filter, &element);
+	if (!slot)
+		return 1;
+	return slot->counts[bucket & (WEIR_FILTER_SLOT_BUCKETS - 1)] != 0;
 }
 
 static __always_inline struct weir_control *weir_get_control(void)
@@ -107,7 +137,8 @@ static __always_inline int weir_heartbeat_stale(const struct weir_control *ctl)
 		return 0;
 	if (!ctl || !ctl->heartbeat_ns)
 		return 1;
-	now = weir_now();
+	/* The manager's clock cannot judge the manager: a real clock is read here (coarse where it exists). */
+	now = weir_knobs.clock == WEIR_CLOCK_COARSE ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 	/* The coarse clock may lag user space's precise one: a heartbeat "from the future" is fresh. */
 	return now > ctl->heartbeat_ns && now - ctl->heartbeat_ns > weir_knobs.heartbeat_timeout_ns;
 }
@@ -185,6 +216,8 @@ static __always_inline struct weir_flow_value *weir_lookup_flow(struct weir_pars
 		k.vlan_inner = p->vlan[1];
 		k.proto = p->proto;
 		*dir = src_first ? WEIR_DIR_A_TO_B : WEIR_DIR_B_TO_A;
+		if (!weir_filter_may_contain(weir_filter_hash_v4(&k)))
+			return 0;
 		return bpf_map_lookup_elem(&weir_flows_v4, &k);
 	} else {
 		struct weir_flow_key_v6 k = {};
@@ -204,6 +237,8 @@ static __always_inline struct weir_flow_value *weir_lookup_flow(struct weir_pars
 		k.vlan_inner = p->vlan[1];
 		k.proto = p->proto;
 		*dir = src_first ? WEIR_DIR_A_TO_B : WEIR_DIR_B_TO_A;
+		if (!weir_filter_may_contain(weir_filter_hash_v6(&k)))
+			return 0;
 		return bpf_map_lookup_elem(&weir_flows_v6, &k);
 	}
 }
@@ -270,7 +305,7 @@ static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, cons
 		weir_count(WEIR_STAT_MISS);
 		return WEIR_V_PASS;
 	}
-	now = weir_now();
+	now = weir_now(ctl);
 	if (weir_knobs.flow_idle_timeout_ns && now > v->last_seen_ns &&
 	    now - v->last_seen_ns > weir_knobs.flow_idle_timeout_ns) {
 		/* Nobody refreshed this entry: back to inspection rather than blind forever. */
