@@ -29,7 +29,9 @@ public enum LinkType: Int32, Sendable {
 public enum ChecksumState: UInt8, Sendable {
     /// Not checked (validation off, or the header has no checksum, or the packet is a fragment).
     case unchecked = 0
+    /// Checked and correct.
     case valid = 1
+    /// Checked and wrong.
     case invalid = 2
 }
 
@@ -62,7 +64,9 @@ public struct Packet: Sendable {
     public var ipVersion: UInt8 = 0
     /// Offset of the IP header.
     public var l3Offset: Int = -1
+    /// Source address from the IP header.
     public var source: IPAddress = .zeroV4
+    /// Destination address from the IP header.
     public var destination: IPAddress = .zeroV4
     /// IPv4 TTL or IPv6 hop limit.
     public var ttl: UInt8 = 0
@@ -84,6 +88,7 @@ public struct Packet: Sendable {
     public var ipv4Options: UInt32 = 0
     /// IPv6 extension headers present, one bit per ``IPv6ExtensionHeader`` raw value.
     public var ipv6ExtensionHeaders: UInt16 = 0
+    /// The IPv4 header checksum (always unchecked for IPv6, which has none).
     public var ipChecksum: ChecksumState = .unchecked
 
     // MARK: Layer 4
@@ -93,25 +98,38 @@ public struct Packet: Sendable {
     public var l4Offset: Int = -1
     /// True when the transport header was fully decoded (ports and flags below are meaningful).
     public var hasL4: Bool = false
+    /// TCP/UDP source port (0 for other protocols).
     public var sourcePort: UInt16 = 0
+    /// TCP/UDP destination port (0 for other protocols).
     public var destinationPort: UInt16 = 0
+    /// The TCP, UDP, ICMPv4 or ICMPv6 checksum (unchecked for fragments and UDP over IPv4 with checksum 0).
     public var l4Checksum: ChecksumState = .unchecked
 
     /// TCP flag bits (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80).
     public var tcpFlags: UInt8 = 0
+    /// TCP sequence number.
     public var tcpSequence: UInt32 = 0
+    /// TCP acknowledgement number.
     public var tcpAcknowledgement: UInt32 = 0
+    /// TCP window, unscaled.
     public var tcpWindow: UInt16 = 0
+    /// TCP header length in bytes (data offset × 4).
     public var tcpHeaderLength: Int = 0
+    /// The TCP options the decoder understood.
     public var tcpOptions: TCPOptions = TCPOptions()
 
+    /// ICMPv4 or ICMPv6 type.
     public var icmpType: UInt8 = 0
+    /// ICMPv4 or ICMPv6 code.
     public var icmpCode: UInt8 = 0
     /// ICMP echo/timestamp/… identifier and sequence, when the type carries them.
     public var icmpID: UInt16 = 0
     public var icmpSequence: UInt16 = 0
     /// True when the ICMP type carries an identifier and sequence number.
     public var icmpHasIDAndSequence: Bool = false
+    /// For ICMP error messages: offset of the embedded (quoted) IP header, or -1 when there is none or it was
+    /// unusable (`icmpv4.ipv4_trunc_pkt`, `icmpv6.ipv6_trunc_pkt`, …).
+    public var icmpEmbeddedOffset: Int = -1
 
     // MARK: Payload
     /// Offset of the application payload (after the transport header), or of the IP payload for fragments
@@ -126,6 +144,7 @@ public struct Packet: Sendable {
     /// True when the packet could not be decoded far enough to be usable (Suricata's `decoder.invalid`).
     public var isInvalid: Bool = false
 
+    /// An empty packet; the decoder fills it.
     public init() {}
 
     /// Clears every field so the value can be reused for the next frame.
@@ -140,12 +159,29 @@ public struct Packet: Sendable {
 
 /// TCP options the engine uses (RFC 9293, RFC 7323, RFC 2018).
 public struct TCPOptions: Sendable, Equatable {
+    /// Maximum segment size (kind 2).
     public var mss: UInt16? = nil
+    /// Window scale shift count (kind 3), as sent (not clamped to 14).
     public var windowScale: UInt8? = nil
+    /// SACK permitted (kind 4).
     public var sackPermitted: Bool = false
+    /// A SACK option (kind 5) is present.
     public var hasSACK: Bool = false
+    /// Number of SACK blocks (1 to 4) when ``hasSACK``.
+    public var sackBlockCount: UInt8 = 0
+    /// Frame offset of the first SACK block (pairs of big-endian 32-bit left/right edges), or -1.
+    public var sackOffset: Int = -1
+    /// Timestamp value (kind 8).
     public var timestampValue: UInt32? = nil
+    /// Timestamp echo reply (kind 8).
     public var timestampEcho: UInt32? = nil
+    /// TCP Fast Open cookie option (kind 34) present.
+    public var hasFastOpen: Bool = false
+    /// TCP-MD5 signature option (kind 19, RFC 2385) present.
+    public var hasMD5: Bool = false
+    /// TCP-AO option (kind 29, RFC 5925) present.
+    public var hasAO: Bool = false
+    /// No options.
     public init() {}
 }
 
@@ -153,8 +189,10 @@ public struct TCPOptions: Sendable, Equatable {
 public struct DecodeEventSet: Sendable, Equatable {
     @usableFromInline var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
+    /// The empty set.
     public init() {}
 
+    /// Adds `event`.
     @inlinable
     public mutating func insert(_ event: DecodeEvent) {
         let bit = UInt64(1) << UInt64(event.rawValue & 63)
@@ -166,6 +204,7 @@ public struct DecodeEventSet: Sendable, Equatable {
         }
     }
 
+    /// Whether `event` is in the set.
     @inlinable
     public func contains(_ event: DecodeEvent) -> Bool {
         let bit = UInt64(1) << UInt64(event.rawValue & 63)
@@ -177,6 +216,7 @@ public struct DecodeEventSet: Sendable, Equatable {
         }
     }
 
+    /// True when no event was raised.
     @inlinable
     public var isEmpty: Bool { self.words.0 | self.words.1 | self.words.2 | self.words.3 == 0 }
 
@@ -189,6 +229,7 @@ public struct DecodeEventSet: Sendable, Equatable {
         return out
     }
 
+    /// Bitwise equality.
     public static func == (a: DecodeEventSet, b: DecodeEventSet) -> Bool {
         a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
     }

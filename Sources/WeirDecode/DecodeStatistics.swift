@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+
+/// The decoder counters Suricata prints under `decoder.*` in `stats.log` and EVE `stats` records.
+///
+/// One value per ``PacketDecoder``; several decoders' statistics combine with ``merge(_:)``. The per-event table
+/// is allocated once, at ``init()``, and only incremented afterwards.
+public struct DecodeStatistics: Sendable, Equatable {
+    /// `decoder.pkts`: frames handed to the decoder.
+    public var packets: UInt64 = 0
+    /// `decoder.bytes`: captured bytes of those frames.
+    public var bytes: UInt64 = 0
+    /// `decoder.invalid`: packets that carried an event that makes them unusable.
+    public var invalid: UInt64 = 0
+    /// `decoder.ipv4`: IPv4 headers seen (valid or not).
+    public var ipv4: UInt64 = 0
+    /// `decoder.ipv6`: IPv6 headers seen.
+    public var ipv6: UInt64 = 0
+    /// `decoder.ethernet`: Ethernet frames.
+    public var ethernet: UInt64 = 0
+    /// `decoder.sll`: Linux cooked frames, v1 and v2.
+    public var sll: UInt64 = 0
+    /// `decoder.null`: BSD loopback (NULL and LOOP) frames.
+    public var null: UInt64 = 0
+    /// `decoder.raw`: raw-IP frames.
+    public var raw: UInt64 = 0
+    /// `decoder.tcp`: TCP headers seen.
+    public var tcp: UInt64 = 0
+    /// `decoder.udp`: UDP headers seen.
+    public var udp: UInt64 = 0
+    /// `decoder.icmpv4`: ICMPv4 headers seen.
+    public var icmpv4: UInt64 = 0
+    /// `decoder.icmpv6`: ICMPv6 headers seen.
+    public var icmpv6: UInt64 = 0
+    /// `decoder.vlan`: frames with at least one VLAN tag.
+    public var vlan: UInt64 = 0
+    /// `decoder.vlan_qinq`: frames with a second VLAN tag.
+    public var vlanQinQ: UInt64 = 0
+    /// `decoder.unknown_ethertype`: frames whose ethertype no decoder handles.
+    public var unknownEthertype: UInt64 = 0
+    /// `decoder.max_pkt_size`: the largest captured frame.
+    public var maxPacketSize: UInt64 = 0
+    /// `decoder.event.<name>` counters, indexed by ``DecodeEvent/rawValue``.
+    public private(set) var eventCounts: [UInt64]
+
+    /// Zeroed counters.
+    public init() {
+        self.eventCounts = [UInt64](repeating: 0, count: DecodeEvent.tableSize)
+    }
+
+    /// `decoder.avg_pkt_size`: mean captured frame size, rounded down (0 before any packet).
+    public var averagePacketSize: UInt64 { self.packets == 0 ? 0 : self.bytes / self.packets }
+
+    /// How many packets raised `event`.
+    public func count(of event: DecodeEvent) -> UInt64 { self.eventCounts[Int(event.rawValue)] }
+
+    /// Adds one packet's events to the per-event counters.
+    @inline(__always)
+    mutating func record(_ events: DecodeEventSet) {
+        if events.isEmpty { return }
+        self.recordWord(events.words.0, base: 0)
+        self.recordWord(events.words.1, base: 64)
+        self.recordWord(events.words.2, base: 128)
+        self.recordWord(events.words.3, base: 192)
+    }
+
+    @inline(__always)
+    private mutating func recordWord(_ word: UInt64, base: Int) {
+        var bits = word
+        while bits != 0 {
+            let index = base + bits.trailingZeroBitCount
+            if index < self.eventCounts.count { self.eventCounts[index] &+= 1 }
+            bits &= bits &- 1
+        }
+    }
+
+    /// Adds every counter of `other` to this one (`max_pkt_size` takes the larger).
+    public mutating func merge(_ other: DecodeStatistics) {
+        self.packets &+= other.packets
+        self.bytes &+= other.bytes
+        self.invalid &+= other.invalid
+        self.ipv4 &+= other.ipv4
+        self.ipv6 &+= other.ipv6
+        self.ethernet &+= other.ethernet
+        self.sll &+= other.sll
+        self.null &+= other.null
+        self.raw &+= other.raw
+        self.tcp &+= other.tcp
+        self.udp &+= other.udp
+        self.icmpv4 &+= other.icmpv4
+        self.icmpv6 &+= other.icmpv6
+        self.vlan &+= other.vlan
+        self.vlanQinQ &+= other.vlanQinQ
+        self.unknownEthertype &+= other.unknownEthertype
+        self.maxPacketSize = max(self.maxPacketSize, other.maxPacketSize)
+        for index in 0..<min(self.eventCounts.count, other.eventCounts.count) {
+            self.eventCounts[index] &+= other.eventCounts[index]
+        }
+    }
+
+    /// Calls `body` with every counter as Suricata names it in EVE `stats` (`decoder.pkts`,
+    /// `decoder.event.ipv4.trunc_pkt`, …), zeros included, in a stable order.
+    public func forEachCounter(_ body: (_ name: String, _ value: UInt64) -> Void) {
+        body("decoder.pkts", self.packets)
+        body("decoder.bytes", self.bytes)
+        body("decoder.invalid", self.invalid)
+        body("decoder.ipv4", self.ipv4)
+        body("decoder.ipv6", self.ipv6)
+        body("decoder.ethernet", self.ethernet)
+        body("decoder.sll", self.sll)
+        body("decoder.raw", self.raw)
+        body("decoder.null", self.null)
+        body("decoder.tcp", self.tcp)
+        body("decoder.udp", self.udp)
+        body("decoder.icmpv4", self.icmpv4)
+        body("decoder.icmpv6", self.icmpv6)
+        body("decoder.vlan", self.vlan)
+        body("decoder.vlan_qinq", self.vlanQinQ)
+        body("decoder.unknown_ethertype", self.unknownEthertype)
+        body("decoder.avg_pkt_size", self.averagePacketSize)
+        body("decoder.max_pkt_size", self.maxPacketSize)
+        for event in DecodeEvent.allCases {
+            body("decoder.event." + event.name, self.eventCounts[Int(event.rawValue)])
+        }
+    }
+
+    /// Every counter as (dotted name, value) pairs, in the order of ``forEachCounter(_:)``.
+    public var counters: [(name: String, value: UInt64)] {
+        var out: [(name: String, value: UInt64)] = []
+        self.forEachCounter { out.append(($0, $1)) }
+        return out
+    }
+
+    /// The value of a counter by its dotted name (`decoder.ipv4`, `decoder.event.udp.len_invalid`), or `nil`.
+    public func value(named name: String) -> UInt64? {
+        var found: UInt64? = nil
+        self.forEachCounter { counter, value in if counter == name { found = value } }
+        return found
+    }
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+
+extension PacketDecoder {
+    /// Decodes an ICMPv4 message (RFC 792 and successors) of `length` bytes.
+    ///
+    /// Fewer than 8 bytes is `icmpv4.pkt_too_small` (invalid). Types outside the ones Suricata knows raise
+    /// `icmpv4.unknown_type`, codes outside a type's range `icmpv4.unknown_code`. Error messages (unreachable,
+    /// redirect, time exceeded, parameter problem, source quench) quote the offending IPv4 header, which must be
+    /// there (`icmpv4.ipv4_trunc_pkt`) and be version 4 (`icmpv4.ipv4_unknown_ver`); both are invalid events.
+    mutating func decodeICMPv4(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        self.statistics.icmpv4 &+= 1
+        guard length >= 8 else {
+            self.raiseInvalid(.icmpv4PktTooSmall, &packet)
+            return
+        }
+        let type = frame.u8(offset)
+        let code = frame.u8(offset + 1)
+        packet.l4Offset = offset
+        packet.icmpType = type
+        packet.icmpCode = code
+        packet.hasL4 = true
+        packet.payloadOffset = offset + 8
+        packet.payloadLength = length - 8
+
+        switch type {
+        case 0, 8, 13, 14, 15, 16, 17, 18:
+            // Echo, timestamp, information and address-mask requests and replies carry an id and a sequence.
+            packet.icmpID = frame.be16(offset + 4)
+            packet.icmpSequence = frame.be16(offset + 6)
+            packet.icmpHasIDAndSequence = true
+            if code != 0 { self.raise(.icmpv4UnknownCode, &packet) }
+        case 3:
+            // Destination unreachable, codes 0–15 (RFC 1812 5.2.7.1).
+            if code > 15 {
+                self.raise(.icmpv4UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
+            }
+        case 4, 12:
+            // Source quench, parameter problem.
+            if code != 0 {
+                self.raise(.icmpv4UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
+            }
+        case 5:
+            // Redirect, codes 0–3.
+            if code > 3 {
+                self.raise(.icmpv4UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
+            }
+        case 11:
+            // Time exceeded: in transit (0) or during reassembly (1).
+            if code > 1 {
+                self.raise(.icmpv4UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
+            }
+        default:
+            self.raise(.icmpv4UnknownType, &packet)
+        }
+
+        if self.verifiesChecksums {
+            let sum = InternetChecksum.partialSum(frame, offset: offset, length: length)
+            packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
+        }
+    }
+
+    /// Suricata's DecodePartialIPV4: when an error message carries data, it must start with an IPv4 header.
+    private func checkQuotedIPv4(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        guard length > 8 else { return }
+        let quoted = offset + 8
+        guard length - 8 >= 20 else {
+            self.raiseInvalid(.icmpv4IPv4TruncPkt, &packet)
+            return
+        }
+        guard frame.u8(quoted) >> 4 == 4 else {
+            self.raiseInvalid(.icmpv4IPv4UnknownVersion, &packet)
+            return
+        }
+        packet.icmpEmbeddedOffset = quoted
+    }
+
+    /// Decodes an ICMPv6 message (RFC 4443 and successors) of `length` bytes.
+    ///
+    /// Fewer than 8 bytes is `icmpv6.pkt_too_small` (invalid). Error messages (types 1–4) quote an IPv6 header
+    /// (`icmpv6.ipv6_trunc_pkt`, `icmpv6.ipv6_unknown_version`, both invalid). MLD messages must arrive with hop
+    /// limit 1 (RFC 2710, RFC 3810: `icmpv6.mld_message_with_invalid_hl`). Unknown types are classified as
+    /// Suricata does: unassigned ranges, the experimentation types 100, 101, 200, 201, and the rest.
+    mutating func decodeICMPv6(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        self.statistics.icmpv6 &+= 1
+        guard length >= 8 else {
+            self.raiseInvalid(.icmpv6PktTooSmall, &packet)
+            return
+        }
+        let type = frame.u8(offset)
+        let code = frame.u8(offset + 1)
+        packet.l4Offset = offset
+        packet.icmpType = type
+        packet.icmpCode = code
+        packet.hasL4 = true
+        packet.payloadOffset = offset + 8
+        packet.payloadLength = length - 8
+
+        switch type {
+        case 1:
+            // Destination unreachable, codes 0–6 (RFC 4443 3.1).
+            if code > 6 {
+                self.raise(.icmpv6UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
+            }
+        case 2:
+            // Packet too big.
+            if code != 0 {
+                self.raise(.icmpv6UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
+            }
+        case 3:
+            // Time exceeded: hop limit (0) or reassembly (1).
+            if code > 1 {
+                self.raise(.icmpv6UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
+            }
+        case 4:
+            // Parameter problem, codes 0–2 as Suricata checks them.
+            if code > 2 {
+                self.raise(.icmpv6UnknownCode, &packet)
+            } else {
+                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
+            }
+        case 128, 129:
+            if code != 0 {
+                self.raise(.icmpv6UnknownCode, &packet)
+            } else {
+                packet.icmpID = frame.be16(offset + 4)
+                packet.icmpSequence = frame.be16(offset + 6)
+                packet.icmpHasIDAndSequence = true
+            }
+        case 130, 131, 132, 143:
+            // MLD query, report, done; MLDv2 report. Link-local only, so the hop limit must be 1.
+            if code != 0 { self.raise(.icmpv6UnknownCode, &packet) }
+            if packet.ttl != 1 { self.raise(.icmpv6MLDMessageWithInvalidHopLimit, &packet) }
+        case 133, 134, 135, 136, 137, 141, 142, 144, 145, 146, 147, 148, 149, 151, 152, 153:
+            // Neighbour discovery, inverse ND, mobile IPv6, SEND, multicast router discovery: code 0 only.
+            if code != 0 { self.raise(.icmpv6UnknownCode, &packet) }
+        case 138:
+            // Router renumbering: command (0), result (1), sequence number reset (255).
+            if code != 0 && code != 1 && code != 255 { self.raise(.icmpv6UnknownCode, &packet) }
+        case 139, 140:
+            // Node information query and reply (RFC 4620), codes 0–2.
+            if code > 2 { self.raise(.icmpv6UnknownCode, &packet) }
+        case 150, 154, 155, 156, 157, 158, 159:
+            // Seamoby, FMIPv6, RPL, ILNP, duplicate address request/confirm, MPL: known, codes not checked.
+            break
+        default:
+            if (type > 4 && type < 100) || (type > 101 && type < 127) || (type > 159 && type < 200) {
+                self.raise(.icmpv6UnassignedType, &packet)
+            } else if type == 100 || type == 101 || type == 200 || type == 201 {
+                self.raise(.icmpv6ExperimentationType, &packet)
+            } else {
+                self.raise(.icmpv6UnknownType, &packet)
+            }
+        }
+
+        if self.verifiesChecksums {
+            let sum =
+                self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.icmpv6, length: length)
+                &+ InternetChecksum.partialSum(frame, offset: offset, length: length)
+            packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
+        }
+    }
+
+    /// Suricata's DecodePartialIPV6: the quoted packet of an ICMPv6 error must start with an IPv6 header.
+    private func checkQuotedIPv6(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        let quoted = offset + 8
+        guard length - 8 >= 40 else {
+            self.raiseInvalid(.icmpv6IPv6TruncPkt, &packet)
+            return
+        }
+        guard frame.u8(quoted) >> 4 == 6 else {
+            self.raiseInvalid(.icmpv6IPv6UnknownVersion, &packet)
+            return
+        }
+        packet.icmpEmbeddedOffset = quoted
+    }
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+
+// Design note: WeirDecode's packet decoder, Suricata's decode-*.c in one value type.
+//
+// Data flow: the capture source owns the frame bytes; the caller resets a reusable `Packet`, fills its capture
+// metadata and calls `PacketDecoder.decode(_:into:)`. The decoder walks link layer → (VLAN tags) → IPv4/IPv6
+// (options, extension headers) → TCP/UDP/ICMPv4/ICMPv6 over the frame with absolute offsets, writing header
+// fields and offsets into the `Packet` and anomalies into `Packet.events`. Nothing is copied, allocated or thrown.
+//
+// Invariants:
+// - Every read is preceded by a length check against the bytes the current layer may use (`length`), which never
+//   exceeds what was captured; lengths only shrink going inward (IP trims trailing Ethernet padding to its total
+//   length, UDP to its length field).
+// - Events are named and raised as Suricata raises them. "Invalid" events (Suricata's ENGINE_SET_INVALID_EVENT)
+//   set `Packet.isInvalid`, counted as `decoder.invalid`, and stop decoding of that layer; the others only record.
+// - Fragments (IPv4 MF/offset, IPv6 fragment header with offset or M set) are marked and never decoded as L4.
+//   Weir does not reassemble; the flow stage decides what to do with fragments.
+// - Checksums are verified only as configured (`ChecksumValidation`); `.auto` switches itself off after 1,000
+//   packets when more than 1 in 10 had a bad checksum (Suricata's ChecksumAutoModeCheck).
+// Differences from Suricata, on purpose: no tunnel decoding (GRE, IP-in-IP, Teredo, VXLAN; the outer packet is
+// decoded and the inner header only sanity-checked for IPv6's in-IPv6 events); at most 2 VLAN tags, a third
+// raises `vlan.too_many_layers` (Suricata 7 allows 3); SLL2 counts as `decoder.sll` and raises
+// `sll.pkt_too_small`; the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family.
+
+/// Decodes captured frames into ``Packet`` values and keeps the `decoder.*` counters.
+///
+/// One decoder per capture input (its link type is fixed) and per thread: `decode(_:into:)` is `mutating`
+/// because it updates ``statistics`` and the checksum auto-mode state. It never throws, never allocates and
+/// accepts any byte sequence: malformed input becomes ``DecodeEvent``s on the packet.
+public struct PacketDecoder: Sendable {
+    /// The link type of every frame this decoder sees.
+    public let linkType: LinkType
+    /// The configured checksum policy.
+    public let checksumValidation: ChecksumValidation
+    /// Counters since creation.
+    public var statistics = DecodeStatistics()
+    /// True once `.auto` mode has decided that checksums are offloaded and stopped verifying them.
+    public private(set) var checksumAutoDisabled = false
+
+    /// Whether checksums are verified for the next packet.
+    @usableFromInline var verifiesChecksums: Bool
+    /// `.auto` sampling: packets seen and packets with a bad checksum among them.
+    var autoSampledPackets: UInt64 = 0
+    var autoBadChecksumPackets: UInt64 = 0
+    /// Frame offset of the IPv6 address the pseudo header uses as destination (the header's, or the final
+    /// destination named by a routing header); set by the IPv6 decoder for the current packet.
+    var pseudoHeaderDestination: Int = 0
+
+    /// Packets `.auto` mode samples before deciding, as Suricata's `CHECKSUM_SAMPLE_COUNT`.
+    public static let checksumAutoSampleCount: UInt64 = 1000
+    /// `.auto` stops verifying when `sampled / bad` is below this ratio (`CHECKSUM_INVALID_RATIO`).
+    public static let checksumAutoInvalidRatio: UInt64 = 10
+
+    /// A decoder for frames of `linkType`, verifying checksums as `checksums` says.
+    public init(linkType: LinkType, checksums: ChecksumValidation) {
+        self.linkType = linkType
+        self.checksumValidation = checksums
+        self.verifiesChecksums = checksums != .none
+    }
+
+    /// Decodes one frame into `packet`.
+    ///
+    /// The caller has reset `packet` and set its timestamp, captureLength, wireLength and packetNumber; the
+    /// decoder sets ``Packet/linkType`` and every decoded field. `frame` holds the captured bytes and must stay
+    /// valid for the call only; offsets written into `packet` index it.
+    /// - Complexity: O(header bytes), plus O(frame length) when checksums are verified; no allocation.
+    public mutating func decode(_ frame: UnsafeRawBufferPointer, into packet: inout Packet) {
+        packet.linkType = self.linkType
+        let length = frame.count
+        self.statistics.packets &+= 1
+        self.statistics.bytes &+= UInt64(length)
+        if UInt64(length) > self.statistics.maxPacketSize { self.statistics.maxPacketSize = UInt64(length) }
+
+        switch self.linkType {
+        case .ethernet:
+            self.decodeEthernet(frame, offset: 0, length: length, into: &packet)
+        case .linuxSLL:
+            self.decodeSLL(frame, length: length, into: &packet)
+        case .linuxSLL2:
+            self.decodeSLL2(frame, length: length, into: &packet)
+        case .null:
+            self.decodeNull(frame, length: length, bigEndianFamily: false, into: &packet)
+        case .loop:
+            self.decodeNull(frame, length: length, bigEndianFamily: true, into: &packet)
+        case .raw, .rawDLT12, .rawDLT14, .ipv4, .ipv6:
+            self.decodeRaw(frame, length: length, into: &packet)
+        }
+
+        if self.checksumValidation == .auto && !self.checksumAutoDisabled {
+            self.sampleChecksums(packet)
+        }
+        if packet.isInvalid { self.statistics.invalid &+= 1 }
+        self.statistics.record(packet.events)
+    }
+
+    /// Suricata's ChecksumAutoModeCheck: at exactly the 1,000th packet, give up verifying if more than a tenth
+    /// of the sample had a bad checksum (capture on a host with checksum offloading).
+    private mutating func sampleChecksums(_ packet: Packet) {
+        self.autoSampledPackets &+= 1
+        if packet.ipChecksum == .invalid || packet.l4Checksum == .invalid {
+            self.autoBadChecksumPackets &+= 1
+        }
+        if self.autoSampledPackets == Self.checksumAutoSampleCount, self.autoBadChecksumPackets != 0,
+            self.autoSampledPackets / self.autoBadChecksumPackets < Self.checksumAutoInvalidRatio
+        {
+            self.checksumAutoDisabled = true
+            self.verifiesChecksums = false
+        }
+    }
+
+    // MARK: Events
+
+    /// Records an event that does not make the packet unusable (Suricata's ENGINE_SET_EVENT).
+    @inline(__always)
+    func raise(_ event: DecodeEvent, _ packet: inout Packet) {
+        packet.events.insert(event)
+    }
+
+    /// Records an event and marks the packet invalid (Suricata's ENGINE_SET_INVALID_EVENT).
+    @inline(__always)
+    func raiseInvalid(_ event: DecodeEvent, _ packet: inout Packet) {
+        packet.events.insert(event)
+        packet.isInvalid = true
+    }
+
+    // MARK: Link layers
+
+    /// Ethernet II (IEEE 802.3 with an ethertype); the 4-byte FCS is normally not captured and, if it is, is
+    /// trimmed with any padding by the IP total length.
+    mutating func decodeEthernet(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        self.statistics.ethernet &+= 1
+        guard length >= 14 else {
+            self.raiseInvalid(.ethernetPktTooSmall, &packet)
+            return
+        }
+        let etherType = frame.be16(offset + 12)
+        self.decodeNetworkLayer(etherType, frame, offset: offset + 14, length: length - 14, into: &packet)
+    }
+
+    /// Linux cooked capture v1: 16-byte header, protocol (an ethertype) in the last two bytes.
+    mutating func decodeSLL(_ frame: UnsafeRawBufferPointer, length: Int, into packet: inout Packet) {
+        self.statistics.sll &+= 1
+        guard length >= 16 else {
+            self.raiseInvalid(.sllPktTooSmall, &packet)
+            return
+        }
+        self.decodeNetworkLayer(frame.be16(14), frame, offset: 16, length: length - 16, into: &packet)
+    }
+
+    /// Linux cooked capture v2: 20-byte header, protocol in the first two bytes.
+    mutating func decodeSLL2(_ frame: UnsafeRawBufferPointer, length: Int, into packet: inout Packet) {
+        self.statistics.sll &+= 1
+        guard length >= 20 else {
+            self.raiseInvalid(.sllPktTooSmall, &packet)
+            return
+        }
+        self.decodeNetworkLayer(frame.be16(0), frame, offset: 20, length: length - 20, into: &packet)
+    }
+
+    /// BSD loopback: a 4-byte address family, then IP.
+    ///
+    /// For NULL the family is in the capturing host's byte order, so both orders
+    /// are accepted (a value above 0xffff must be the other order); for LOOP it is always big-endian.
+    mutating func decodeNull(
+        _ frame: UnsafeRawBufferPointer,
+        length: Int,
+        bigEndianFamily: Bool,
+        into packet: inout Packet
+    ) {
+        self.statistics.null &+= 1
+        guard length >= 4 else {
+            self.raiseInvalid(.ltnullPktTooSmall, &packet)
+            return
+        }
+        var family = frame.be32(0)
+        if !bigEndianFamily {
+            family = family.byteSwapped
+            if family > 0xffff { family = family.byteSwapped }
+        }
+        switch family {
+        case 2:
+            self.decodeIPv4(frame, offset: 4, length: length - 4, into: &packet)
+        // AF_INET6 differs by system: BSD 24, FreeBSD 28, Darwin 30, Linux 10, Solaris 26, Winsock 23.
+        case 24, 28, 30, 10, 26, 23:
+            self.decodeIPv6(frame, offset: 4, length: length - 4, into: &packet)
+        default:
+            self.raiseInvalid(.ltnullUnsupportedType, &packet)
+        }
+    }
+
+    /// Raw IP (DLT_RAW, LINKTYPE_IPV4/IPV6): the version nibble picks the decoder, as Suricata's DecodeRaw.
+    mutating func decodeRaw(_ frame: UnsafeRawBufferPointer, length: Int, into packet: inout Packet) {
+        self.statistics.raw &+= 1
+        // Suricata checks the IPv4 minimum before looking at the version, even for IPv6.
+        guard length >= 20 else {
+            self.raiseInvalid(.ipv4PktTooSmall, &packet)
+            return
+        }
+        switch frame.u8(0) >> 4 {
+        case 4:
+            self.decodeIPv4(frame, offset: 0, length: length, into: &packet)
+        case 6:
+            guard length >= 40 else {
+                self.raiseInvalid(.ipv6PktTooSmall, &packet)
+                return
+            }
+            self.decodeIPv6(frame, offset: 0, length: length, into: &packet)
+        default:
+            self.raise(.iprawInvalidIPVersion, &packet)
+        }
+    }
+
+    /// Ethertypes Suricata decodes and Weir does not (ARP, PPPoE, 802.1ah, MPLS, Cisco DCE, VN-Tag, NSH): no
+    /// `ethernet.unknown_ethertype` for them.
+    @inline(__always)
+    static func isKnownUndecodedEtherType(_ type: UInt16) -> Bool {
+        switch type {
+        case 0x0806, 0x8863, 0x8864, 0x88e7, 0x8847, 0x8848, 0x8903, 0x8926, 0x894f: return true
+        default: return false
+        }
+    }
+
+    /// Dispatches on an ethertype, peeling 802.1Q (0x8100), 802.1ad (0x88a8) and old QinQ (0x9100) tags.
+    mutating func decodeNetworkLayer(
+        _ etherType: UInt16,
+        _ frame: UnsafeRawBufferPointer,
+        offset start: Int,
+        length available: Int,
+        into packet: inout Packet
+    ) {
+        var type = etherType
+        var offset = start
+        var length = available
+        while true {
+            switch type {
+            case 0x0800:
+                self.decodeIPv4(frame, offset: offset, length: length, into: &packet)
+                return
+            case 0x86dd:
+                self.decodeIPv6(frame, offset: offset, length: length, into: &packet)
+                return
+            case 0x8100, 0x88a8, 0x9100:
+                if packet.vlanCount == 0 {
+                    self.statistics.vlan &+= 1
+                } else if packet.vlanCount == 1 {
+                    self.statistics.vlanQinQ &+= 1
+                }
+                guard length >= 4 else {
+                    self.raiseInvalid(.vlanHeaderTooSmall, &packet)
+                    return
+                }
+                guard packet.vlanCount < 2 else {
+                    self.raise(.vlanTooManyLayers, &packet)
+                    return
+                }
+                let vlanID = frame.be16(offset) & 0x0fff
+                if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
+                packet.vlanCount += 1
+                type = frame.be16(offset + 2)
+                offset += 4
+                length -= 4
+                switch type {
+                case 0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100:
+                    continue
+                default:
+                    if Self.isKnownUndecodedEtherType(type) { return }
+                    // Suricata: the network-layer dispatch flags the ethertype, then the VLAN decoder fails.
+                    self.statistics.unknownEthertype &+= 1
+                    self.raise(.ethernetUnknownEthertype, &packet)
+                    self.raiseInvalid(.vlanUnknownType, &packet)
+                    return
+                }
+            default:
+                if Self.isKnownUndecodedEtherType(type) { return }
+                self.statistics.unknownEthertype &+= 1
+                self.raise(.ethernetUnknownEthertype, &packet)
+                return
+            }
+        }
+    }
+}
+
+// MARK: Bounds-checked-by-caller reads
+
+extension UnsafeRawBufferPointer {
+    /// The byte at `offset`; the caller has checked `offset < count`.
+    @inline(__always)
+    func u8(_ offset: Int) -> UInt8 { self.load(fromByteOffset: offset, as: UInt8.self) }
+
+    /// A big-endian 16-bit value at `offset`; the caller has checked `offset + 2 <= count`.
+    @inline(__always)
+    func be16(_ offset: Int) -> UInt16 {
+        UInt16(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    /// A big-endian 32-bit value at `offset`; the caller has checked `offset + 4 <= count`.
+    @inline(__always)
+    func be32(_ offset: Int) -> UInt32 {
+        UInt32(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    /// A big-endian 64-bit value at `offset`; the caller has checked `offset + 8 <= count`.
+    @inline(__always)
+    func be64(_ offset: Int) -> UInt64 {
+        UInt64(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+}
