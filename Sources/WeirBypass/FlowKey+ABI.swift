@@ -73,23 +73,63 @@ extension FlowKey {
         }
     }
 
+    /// The IPv6 extension headers the kernel walks (hop-by-hop, routing, destination options, AH).
+    static let kernelWalkedExtensions: UInt16 =
+        IPv6ExtensionHeader.hopByHop.bit | IPv6ExtensionHeader.routing.bit
+        | IPv6ExtensionHeader.destinationOptions.bit | IPv6ExtensionHeader.authentication.bit
+
     /// The kernel key for the flow of a decoded packet, applying the kernel parser's own limits: nil for
-    /// fragments, for TCP/UDP whose header was not fully decoded, for more than two VLAN tags, and for any
-    /// packet the kernel would pass without a lookup. User space must not insert a key the kernel cannot
-    /// hit (Suricata's weakness #9: such entries never match and leak).
+    /// fragments (atomic ones included), invalid packets, TCP/UDP whose header was not fully decoded, more
+    /// than two VLAN tags, IPv6 extension headers the kernel does not walk or more of them than it walks,
+    /// and any packet the kernel would pass without a lookup. User space must not insert a key the kernel
+    /// cannot hit (Suricata's weakness #9: such entries never match and leak).
     ///
+    /// - Parameter frame: the frame the packet was decoded from; needed only to count a long IPv6
+    ///   extension chain. Without it such packets are refused.
     /// - Returns: the key, and the direction (`WEIR_DIR_A_TO_B` or `WEIR_DIR_B_TO_A`) of this packet.
-    public static func abiKey(for packet: Packet) -> (key: ABIFlowKey, direction: Int)? {
-        guard packet.ipVersion == 4 || packet.ipVersion == 6, !packet.isFragment, packet.vlanCount <= 2 else {
+    public static func abiKey(
+        for packet: Packet,
+        frame: UnsafeRawBufferPointer? = nil
+    ) -> (key: ABIFlowKey, direction: Int)? {
+        guard packet.ipVersion == 4 || packet.ipVersion == 6, !packet.isFragment, !packet.isInvalid,
+            packet.vlanCount <= 2
+        else {
             return nil
         }
         guard kernelKeysProtocol(packet.l4Protocol) else { return nil }
+        if packet.ipVersion == 6 && packet.ipv6ExtensionHeaders != 0 {
+            guard packet.ipv6ExtensionHeaders & ~kernelWalkedExtensions == 0 else { return nil }
+            // Every extension header is at least 8 octets: a short chain cannot exceed the kernel's bound.
+            if packet.ipHeaderLength - 40 > 8 * Int(WEIR_IPV6_EXT_MAX) {
+                guard let frame, let count = ipv6ExtensionCount(frame, l3Offset: packet.l3Offset),
+                    count <= Int(WEIR_IPV6_EXT_MAX)
+                else { return nil }
+            }
+        }
         if packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp {
             guard packet.hasL4 else { return nil }
         }
         let (flow, sourceIsFirst) = FlowKey.make(for: packet)
         guard let key = flow.abiKey else { return nil }
         return (key, sourceIsFirst ? Int(WEIR_DIR_A_TO_B) : Int(WEIR_DIR_B_TO_A))
+    }
+
+    /// Counts the extension headers after the IPv6 header at `l3Offset`, as the kernel walks them.
+    static func ipv6ExtensionCount(_ frame: UnsafeRawBufferPointer, l3Offset: Int) -> Int? {
+        guard l3Offset >= 0, l3Offset + 40 <= frame.count else { return nil }
+        var next = frame[l3Offset + 6]
+        var offset = l3Offset + 40
+        var count = 0
+        while next == 0 || next == 43 || next == 60 || next == 51 {
+            guard offset + 2 <= frame.count else { return nil }
+            let current = next
+            let length = Int(frame[offset + 1])
+            next = frame[offset]
+            offset += current == 51 ? (length + 2) * 4 : (length + 1) * 8
+            count += 1
+            if count > Int(WEIR_IPV6_EXT_MAX) { return count }
+        }
+        return count
     }
 
     /// The flow a kernel IPv4 key stands for.

@@ -257,9 +257,18 @@ let fixtures: [Fixture] = [
         Array(F.ethernet(tags: [.dot1q(7)], etherType: 0x0800, payload: []).prefix(16)),
         .parseError),
     Fixture(
-        "untagged key does not match a tagged flow",
+        "untagged frame does not hit the tagged flow",
         F.ethernet(etherType: 0x0800, payload: F.ipv4("10.6.0.1", "10.6.0.2", proto: 6, payload: F.tcp(33000, 80))),
-        .miss, decoy: tuple("10.6.0.1", 33000, "10.6.0.2", 80, tcpProto, vlan: (100, 0)).0),
+        .hitV4, flow: tuple("10.6.0.1", 33000, "10.6.0.2", 80, tcpProto),
+        decoy: tuple("10.6.0.1", 33000, "10.6.0.2", 80, tcpProto, vlan: (100, 0)).0),
+    Fixture(
+        "v6 atomic fragment (offset 0, M clear)",
+        F.ethernet(etherType: 0x86dd, payload: F.ipv6("2001:db8::80", "2001:db8::81", proto: 6, payload: F.tcp(1, 2), extensions: [.fragment(offset: 0, more: false)])),
+        .fragment, decoy: tuple("2001:db8::80", 1, "2001:db8::81", 2, tcpProto).0),
+    Fixture(
+        "v6 mobility header is not walked",
+        F.ethernet(etherType: 0x86dd, payload: F.ipv6("2001:db8::82", "2001:db8::83", proto: 6, payload: F.tcp(1, 2), extensions: [FrameBuilder.Extension(type: 135, body: [UInt8](repeating: 0, count: 6))])),
+        .otherTransport, decoy: tuple("2001:db8::82", 1, "2001:db8::83", 2, tcpProto).0),
     // --- not IP, short
     Fixture(
         "ARP request",
