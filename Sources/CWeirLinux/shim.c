@@ -1,12 +1,58 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <errno.h>
 #include <sched.h>
+#include <unistd.h>
 #include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
 #include "CWeirLinux.h"
 
 int cweir_unshare_netns(void)
 {
 	return unshare(CLONE_NEWNET);
+}
+
+int cweir_setns_net(int fd)
+{
+	return setns(fd, CLONE_NEWNET);
+}
+
+int cweir_packet_socket(int ifindex)
+{
+	struct sockaddr_ll sll;
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return -1;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+long cweir_packet_send(int fd, int ifindex, const void *frame, unsigned long length)
+{
+	struct sockaddr_ll sll;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = ifindex;
+	sll.sll_halen = 6;
+	if (length >= 6)
+		memcpy(sll.sll_addr, frame, 6);
+	return sendto(fd, frame, length, 0, (struct sockaddr *)&sll, sizeof(sll));
 }
 
 /*

@@ -16,4 +16,13 @@ static inline uint32_t cweir_xdp_flags_modes(void) { return (1U << 1) | (1U << 2
 /* unshare(CLONE_NEWNET) for the calling thread only; needs _GNU_SOURCE, which Swift's Glibc lacks. */
 int cweir_unshare_netns(void);
 
+/* setns(fd, CLONE_NEWNET) for the calling thread. */
+int cweir_setns_net(int fd);
+
+/* An AF_PACKET SOCK_RAW socket for every protocol, bound to ifindex; -1 and errno on failure. */
+int cweir_packet_socket(int ifindex);
+
+/* sendto() of one complete frame on a packet socket, to ifindex. */
+long cweir_packet_send(int fd, int ifindex, const void *frame, unsigned long length);
+
 #endif
