@@ -335,3 +335,76 @@ struct NetnsIntegrationTests {
         }
     }
 }
+
+@Suite("XDP attach policy", .serialized)
+struct XDPAttachPolicyTests {
+    /// This kernel's probe answers, gated as if it were `version`.
+    func acting(as version: KernelVersion) -> KernelFeatures {
+        var probes: [KernelFeatures.Feature: (method: String, passed: Bool?)] = [:]
+        for result in probedFeatures.results { probes[result.feature] = (result.method, result.probed) }
+        return KernelFeatures(running: probedFeatures.runningVersion, override: version, probes: probes)
+    }
+
+    @Test("netlink fallback below 5.9; a foreign program is never replaced without the flag")
+    func foreign() throws {
+        BPFLogging.silence()
+        let pair = try VethPair()
+        defer { pair.cleanUp() }
+        let old = self.acting(as: KernelVersion(5, 4))
+        #expect(!old.uses(.bpfLinkXDP) && old.usesXDP)
+        var settings = BypassSettings()
+        settings.pinRoot = nil
+        settings.flowTableSize = 256
+
+        final class Outcome: @unchecked Sendable {
+            var method: XDPAttachment.Method?
+            var mode: XDPAttachment.AttachedMode?
+            var secondError: BPFError.Code?
+            var linkError: BPFError.Code?
+            var replacedID: UInt32 = 0
+            var firstID: UInt32 = 0
+            var afterDetach: UInt32 = 99
+            var error: Error?
+        }
+        let outcome = Outcome()
+        let entered = inNamespace(pair.receiver) {
+            do {
+                let index = Int32(if_nametoindex(pair.receiverLink))
+                let first = try BypassDataPlane(kind: .xdp, settings: settings, features: old)
+                let second = try BypassDataPlane(kind: .xdp, settings: settings, features: probedFeatures)
+                let attachment = try XDPAttachment(program: first.program, interfaceIndex: index, mode: .generic, features: old)
+                outcome.method = attachment.method
+                outcome.mode = attachment.attachedMode
+                outcome.firstID = attachment.programID
+                do {
+                    _ = try XDPAttachment(program: second.program, interfaceIndex: index, mode: .generic, features: old)
+                } catch {
+                    outcome.secondError = (error as? BPFError)?.code
+                }
+                do {
+                    _ = try XDPAttachment(program: second.program, interfaceIndex: index, mode: .generic, features: probedFeatures)
+                } catch {
+                    outcome.linkError = (error as? BPFError)?.code
+                }
+                let replacement = try XDPAttachment(
+                    program: second.program, interfaceIndex: index, mode: .generic, features: probedFeatures,
+                    replaceForeign: true)
+                outcome.replacedID = replacement.programID
+                replacement.detach()
+                attachment.detach()  // no longer ours: must not remove anything
+                outcome.afterDetach = try XDPAttachment.query(index).prog_id
+            } catch {
+                outcome.error = error
+            }
+        }
+        #expect(entered)
+        if let error = outcome.error { throw error }
+        #expect(outcome.method == .netlink)
+        #expect(outcome.mode == .generic)
+        #expect(outcome.firstID != 0)
+        #expect(outcome.secondError == .foreignProgram)
+        #expect(outcome.linkError == .foreignProgram)
+        #expect(outcome.replacedID != 0 && outcome.replacedID != outcome.firstID)
+        #expect(outcome.afterDetach == 0)
+    }
+}
