@@ -243,46 +243,41 @@ static __always_inline struct weir_flow_value *weir_lookup_flow(struct weir_pars
 	}
 }
 
-static __always_inline void weir_delete_flow(const struct weir_parsed *p, struct weir_flow_value *v)
+static __always_inline void weir_delete_flow(const struct weir_parsed *p)
 {
 	/* Re-derive the key rather than keeping it live across the lookup; expiry is the rare path. */
-	struct weir_parsed q = *p;
-	__u32 dir;
-
-	(void)v;
 	if (p->family == 4) {
 		struct weir_flow_key_v4 k = {};
-		__u32 s = bpf_ntohl(q.saddr[0]), d = bpf_ntohl(q.daddr[0]);
-		int src_first = s < d || (s == d && bpf_ntohs(q.sport) <= bpf_ntohs(q.dport));
+		__u32 s = bpf_ntohl(p->saddr[0]), d = bpf_ntohl(p->daddr[0]);
+		int src_first = s < d || (s == d && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
 
-		k.addr_a = src_first ? q.saddr[0] : q.daddr[0];
-		k.addr_b = src_first ? q.daddr[0] : q.saddr[0];
-		k.port_a = src_first ? q.sport : q.dport;
-		k.port_b = src_first ? q.dport : q.sport;
-		k.vlan_outer = q.vlan[0];
-		k.vlan_inner = q.vlan[1];
-		k.proto = q.proto;
+		k.addr_a = src_first ? p->saddr[0] : p->daddr[0];
+		k.addr_b = src_first ? p->daddr[0] : p->saddr[0];
+		k.port_a = src_first ? p->sport : p->dport;
+		k.port_b = src_first ? p->dport : p->sport;
+		k.vlan_outer = p->vlan[0];
+		k.vlan_inner = p->vlan[1];
+		k.proto = p->proto;
 		bpf_map_delete_elem(&weir_flows_v4, &k);
 	} else {
 		struct weir_flow_key_v6 k = {};
-		int c = weir_addr6_cmp(q.saddr, q.daddr);
-		int src_first = c < 0 || (c == 0 && bpf_ntohs(q.sport) <= bpf_ntohs(q.dport));
+		int c = weir_addr6_cmp(p->saddr, p->daddr);
+		int src_first = c < 0 || (c == 0 && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
 
 		if (src_first) {
-			__builtin_memcpy(k.addr_a, q.saddr, 16);
-			__builtin_memcpy(k.addr_b, q.daddr, 16);
+			__builtin_memcpy(k.addr_a, p->saddr, 16);
+			__builtin_memcpy(k.addr_b, p->daddr, 16);
 		} else {
-			__builtin_memcpy(k.addr_a, q.daddr, 16);
-			__builtin_memcpy(k.addr_b, q.saddr, 16);
+			__builtin_memcpy(k.addr_a, p->daddr, 16);
+			__builtin_memcpy(k.addr_b, p->saddr, 16);
 		}
-		k.port_a = src_first ? q.sport : q.dport;
-		k.port_b = src_first ? q.dport : q.sport;
-		k.vlan_outer = q.vlan[0];
-		k.vlan_inner = q.vlan[1];
-		k.proto = q.proto;
+		k.port_a = src_first ? p->sport : p->dport;
+		k.port_b = src_first ? p->dport : p->sport;
+		k.vlan_outer = p->vlan[0];
+		k.vlan_inner = p->vlan[1];
+		k.proto = p->proto;
 		bpf_map_delete_elem(&weir_flows_v6, &k);
 	}
-	(void)dir;
 }
 
 /*
@@ -309,7 +304,7 @@ static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, cons
 	if (weir_knobs.flow_idle_timeout_ns && now > v->last_seen_ns &&
 	    now - v->last_seen_ns > weir_knobs.flow_idle_timeout_ns) {
 		/* Nobody refreshed this entry: back to inspection rather than blind forever. */
-		weir_delete_flow(p, v);
+		weir_delete_flow(p);
 		weir_count(WEIR_STAT_EXPIRED);
 		weir_count(WEIR_STAT_MISS);
 		return WEIR_V_PASS;
