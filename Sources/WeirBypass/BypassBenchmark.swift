@@ -18,6 +18,9 @@ public enum BypassBenchmark {
         public var hitRatio: Double
         /// Verdicts seen, to prove the paths taken: baseline, miss, hit.
         public var verdicts: (UInt32, UInt32, UInt32)
+        /// XDP only: median ns and ratio of a program doing nothing but one hash-map hit (the floor).
+        public var floorNanoseconds: Double? = nil
+        public var floorRatio: Double? = nil
     }
 
     /// Everything one benchmark run produced.
@@ -56,9 +59,18 @@ public enum BypassBenchmark {
 
         let xdpPlane = try BypassDataPlane(kind: .xdp, settings: settings, features: features)
         try Self.fill(xdpPlane.table(), count: mapEntries, hit: hitKey)
-        let xdp = try Self.measure(
+        var xdp = try Self.measure(
             baseline: try baseline.program(WEIR_PROG_XDP_PASS), program: xdpPlane.program,
             miss: missFrame, hit: hitFrame, repeatCount: repeatCount, rounds: rounds)
+        let floorMap: BPFMap<weir_flow_key_v4, weir_flow_value> = try baseline.map(WEIR_MAP_FLOOR)
+        var floorKey = weir_flow_key_v4()
+        floorKey.addr_a = UInt32(hitFrame.count)
+        try floorMap.update(floorKey, weir_flow_value())
+        let floor = try Self.measure(
+            baseline: try baseline.program(WEIR_PROG_XDP_PASS), program: try baseline.program(WEIR_PROG_XDP_FLOOR),
+            miss: hitFrame, hit: hitFrame, repeatCount: repeatCount, rounds: rounds)
+        xdp.floorNanoseconds = floor.hitNanoseconds
+        xdp.floorRatio = floor.hitRatio
 
         var sock: Figures? = nil
         if includeSocketFilter && features.uses(.socketFilter) {

@@ -33,6 +33,8 @@
 #define WEIR_PROG_SOCK "weir_sock"
 #define WEIR_PROG_XDP_PASS "weir_xdp_pass"
 #define WEIR_PROG_SOCK_ACCEPT "weir_sock_all"
+#define WEIR_PROG_XDP_FLOOR "weir_xdp_floor"
+#define WEIR_MAP_FLOOR "weir_floor"
 
 /* Default sizes; user space overrides max_entries from configuration before load. */
 #define WEIR_DEFAULT_FLOWS 65536
@@ -163,17 +165,27 @@ struct weir_filter_slot {
 	__u8 counts[WEIR_FILTER_SLOT_BUCKETS];
 };
 
-/* Mixes the 32-bit words of a flow key (host order as stored): the same code runs in BPF and in Swift. */
+/*
+ * Hashes the 32-bit words of a flow key (host order as stored); the same code runs in BPF and, imported
+ * from this header, in Swift. Words are folded with distinct rotations (independent operations, so the
+ * CPU overlaps them), then mixed once: cheap enough for every packet, and a collision only costs a lookup.
+ */
 static inline __u32 weir_filter_mix(const __u32 *words, int count)
 {
 	__u32 h = 0x2545F491u;
 	int i;
 
 	for (i = 0; i < count; i++) {
-		h ^= words[i];
-		h *= 0x9E3779B1u;
-		h ^= h >> 15;
+		__u32 r = (__u32)(i * 7) & 31;
+		__u32 w = words[i];
+
+		h ^= r ? (w << r) | (w >> (32 - r)) : w;
 	}
+	h ^= h >> 16;
+	h *= 0x85EBCA6Bu;
+	h ^= h >> 13;
+	h *= 0xC2B2AE35u;
+	h ^= h >> 16;
 	return h;
 }
 

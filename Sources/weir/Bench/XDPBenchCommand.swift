@@ -49,6 +49,9 @@ struct XDPBenchCommand: ParsableCommand {
         text += " (target <= \(fixed(targets.0))x) \(f.missRatio <= targets.0 ? "ok" : "OVER") (verdict \(f.verdicts.1))\n"
         text += "  \(name) hit:  \(fixed(f.hitNanoseconds)) ns/pkt, ratio \(fixed(f.hitRatio))x"
         text += " (target <= \(fixed(targets.1))x) \(f.hitRatio <= targets.1 ? "ok" : "OVER") (verdict \(f.verdicts.2))\n"
+        if let floorNs = f.floorNanoseconds, let floorRatio = f.floorRatio {
+            text += "  floor (a program doing only one hash-map hit): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
+        }
         return text
     }
 }
