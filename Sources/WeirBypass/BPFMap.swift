@@ -22,15 +22,19 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable> {
         if rc != 0 { throw .system("bpf_obj_get_info_by_fd(\(name))", rc) }
         guard info.key_size == MemoryLayout<Key>.size else {
             throw BPFError(
-                .incompatiblePin, call: "open map \(name)",
-                message: "key is \(info.key_size) bytes in the kernel, \(MemoryLayout<Key>.size) in this build")
+                .incompatiblePin,
+                call: "open map \(name)",
+                message: "key is \(info.key_size) bytes in the kernel, \(MemoryLayout<Key>.size) in this build"
+            )
         }
         let perCPU = [BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH]
             .contains { $0.rawValue == info.type }
         if !perCPU && info.value_size != MemoryLayout<Value>.size {
             throw BPFError(
-                .incompatiblePin, call: "open map \(name)",
-                message: "value is \(info.value_size) bytes in the kernel, \(MemoryLayout<Value>.size) in this build")
+                .incompatiblePin,
+                call: "open map \(name)",
+                message: "value is \(info.value_size) bytes in the kernel, \(MemoryLayout<Value>.size) in this build"
+            )
         }
         self.fd = fd
         self.name = name

@@ -149,8 +149,10 @@ public final class BPFObject {
                 _ = bpf_map__initial_value(current, &size)
                 guard size == MemoryLayout<T>.size else {
                     throw BPFError(
-                        .missingSymbol, call: "bpf_map__initial_value(\(name))",
-                        message: ".rodata is \(size) bytes, expected \(MemoryLayout<T>.size)")
+                        .missingSymbol,
+                        call: "bpf_map__initial_value(\(name))",
+                        message: ".rodata is \(size) bytes, expected \(MemoryLayout<T>.size)"
+                    )
                 }
                 var copy = value
                 let rc = withUnsafeBytes(of: &copy) {

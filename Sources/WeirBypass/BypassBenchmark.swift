@@ -52,23 +52,42 @@ public enum BypassBenchmark {
         try baseline.load()
 
         let hitFrame = Self.frame(source: 0x0a00_0001, destination: 0x0a00_0002, sourcePort: 40000, destinationPort: 80)
-        let missFrame = Self.frame(source: 0x0a63_0001, destination: 0x0a63_0002, sourcePort: 40001, destinationPort: 81)
+        let missFrame = Self.frame(
+            source: 0x0a63_0001,
+            destination: 0x0a63_0002,
+            sourcePort: 40001,
+            destinationPort: 81
+        )
         let hitKey = FlowKey(
-            firstAddress: IPAddress(v4: 0x0a00_0001), secondAddress: IPAddress(v4: 0x0a00_0002),
-            firstPort: 40000, secondPort: 80, proto: IPProtocol.tcp)
+            firstAddress: IPAddress(v4: 0x0a00_0001),
+            secondAddress: IPAddress(v4: 0x0a00_0002),
+            firstPort: 40000,
+            secondPort: 80,
+            proto: IPProtocol.tcp
+        )
 
         let xdpPlane = try BypassDataPlane(kind: .xdp, settings: settings, features: features)
         try Self.fill(xdpPlane.table(), count: mapEntries, hit: hitKey)
         var xdp = try Self.measure(
-            baseline: try baseline.program(WEIR_PROG_XDP_PASS), program: xdpPlane.program,
-            miss: missFrame, hit: hitFrame, repeatCount: repeatCount, rounds: rounds)
+            baseline: try baseline.program(WEIR_PROG_XDP_PASS),
+            program: xdpPlane.program,
+            miss: missFrame,
+            hit: hitFrame,
+            repeatCount: repeatCount,
+            rounds: rounds
+        )
         let floorMap: BPFMap<weir_flow_key_v4, weir_flow_value> = try baseline.map(WEIR_MAP_FLOOR)
         var floorKey = weir_flow_key_v4()
         floorKey.addr_a = UInt32(hitFrame.count)
         try floorMap.update(floorKey, weir_flow_value())
         let floor = try Self.measure(
-            baseline: try baseline.program(WEIR_PROG_XDP_PASS), program: try baseline.program(WEIR_PROG_XDP_FLOOR),
-            miss: hitFrame, hit: hitFrame, repeatCount: repeatCount, rounds: rounds)
+            baseline: try baseline.program(WEIR_PROG_XDP_PASS),
+            program: try baseline.program(WEIR_PROG_XDP_FLOOR),
+            miss: hitFrame,
+            hit: hitFrame,
+            repeatCount: repeatCount,
+            rounds: rounds
+        )
         xdp.floorNanoseconds = floor.hitNanoseconds
         xdp.floorRatio = floor.hitRatio
 
@@ -77,8 +96,13 @@ public enum BypassBenchmark {
             let sockPlane = try BypassDataPlane(kind: .socketFilter, settings: settings, features: features)
             try Self.fill(sockPlane.table(), count: mapEntries, hit: hitKey)
             sock = try Self.measure(
-                baseline: try baseline.program(WEIR_PROG_SOCK_ACCEPT), program: sockPlane.program,
-                miss: missFrame, hit: hitFrame, repeatCount: repeatCount, rounds: rounds)
+                baseline: try baseline.program(WEIR_PROG_SOCK_ACCEPT),
+                program: sockPlane.program,
+                miss: missFrame,
+                hit: hitFrame,
+                repeatCount: repeatCount,
+                rounds: rounds
+            )
         }
         return Report(repeatCount: repeatCount, rounds: rounds, mapEntries: mapEntries, xdp: xdp, socketFilter: sock)
     }
@@ -89,14 +113,23 @@ public enum BypassBenchmark {
         for index in 1..<max(count, 1) {
             let a = 0xac10_0000 | UInt32(index >> 4)
             let key = FlowKey(
-                firstAddress: IPAddress(v4: a), secondAddress: IPAddress(v4: a &+ 0x0010_0000),
-                firstPort: UInt16(1024 + index & 0xf), secondPort: 443, proto: IPProtocol.tcp)
+                firstAddress: IPAddress(v4: a),
+                secondAddress: IPAddress(v4: a &+ 0x0010_0000),
+                firstPort: UInt16(1024 + index & 0xf),
+                secondPort: 443,
+                proto: IPProtocol.tcp
+            )
             try table.insert(key, action: .bypass)
         }
     }
 
     static func measure(
-        baseline: BPFProgram, program: BPFProgram, miss: [UInt8], hit: [UInt8], repeatCount: UInt32, rounds: Int
+        baseline: BPFProgram,
+        program: BPFProgram,
+        miss: [UInt8],
+        hit: [UInt8],
+        repeatCount: UInt32,
+        rounds: Int
     ) throws(BPFError) -> Figures {
         var base: [Double] = []
         var missTimes: [Double] = []
@@ -117,8 +150,13 @@ public enum BypassBenchmark {
             hitRatios.append(Double(h.durationNanoseconds) / baseNs)
         }
         return Figures(
-            baselineNanoseconds: median(base), missNanoseconds: median(missTimes), hitNanoseconds: median(hitTimes),
-            missRatio: median(missRatios), hitRatio: median(hitRatios), verdicts: verdicts)
+            baselineNanoseconds: median(base),
+            missNanoseconds: median(missTimes),
+            hitNanoseconds: median(hitTimes),
+            missRatio: median(missRatios),
+            hitRatio: median(hitRatios),
+            verdicts: verdicts
+        )
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -140,7 +178,8 @@ public enum BypassBenchmark {
         ip[10] = UInt8(~sum >> 8 & 0xff)
         ip[11] = UInt8(~sum & 0xff)
         let tcp: [UInt8] = [
-            UInt8(sourcePort >> 8), UInt8(sourcePort & 0xff), UInt8(destinationPort >> 8), UInt8(destinationPort & 0xff),
+            UInt8(sourcePort >> 8), UInt8(sourcePort & 0xff), UInt8(destinationPort >> 8),
+            UInt8(destinationPort & 0xff),
             0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
         ]
         let ethernet: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]

@@ -79,7 +79,9 @@ public final class BypassDataPlane {
         }
         // One slot even when the prefilter is off, as an ARRAY cannot be empty.
         try object.setMaxEntries(
-            WEIR_MAP_FILTER, max(1, (UInt32(1) << settings.prefilterBits) / UInt32(WEIR_FILTER_SLOT_BUCKETS)))
+            WEIR_MAP_FILTER,
+            max(1, (UInt32(1) << settings.prefilterBits) / UInt32(WEIR_FILTER_SLOT_BUCKETS))
+        )
 
         var pinDirectory: String? = nil
         var reused = false
@@ -178,16 +180,21 @@ public final class BypassDataPlane {
         guard entries.contains(WEIR_MAP_INFO) else {
             if entries.isEmpty { return false }
             throw BPFError(
-                .incompatiblePin, call: "check pins in \(directory)",
-                message: "maps pinned without \(WEIR_MAP_INFO): not made by this version of Weir; \(remedy)")
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message: "maps pinned without \(WEIR_MAP_INFO): not made by this version of Weir; \(remedy)"
+            )
         }
         let infoMap: BPFMap<UInt32, weir_info>
         do {
             infoMap = try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_INFO)", name: WEIR_MAP_INFO)
         } catch {
             throw BPFError(
-                .incompatiblePin, call: "check pins in \(directory)", errno: error.errno,
-                message: "\(WEIR_MAP_INFO) unreadable or of another layout (\(error.message)); \(remedy)")
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                errno: error.errno,
+                message: "\(WEIR_MAP_INFO) unreadable or of another layout (\(error.message)); \(remedy)"
+            )
         }
         guard let found = infoMap.lookup(0) else {
             throw BPFError(.incompatiblePin, call: "check pins in \(directory)", message: "empty \(WEIR_MAP_INFO)")
@@ -195,21 +202,27 @@ public final class BypassDataPlane {
         let expected = Self.expectedInfo(settings)
         if found.abi_version != expected.abi_version {
             throw BPFError(
-                .incompatiblePin, call: "check pins in \(directory)",
-                message: "pinned maps have ABI version \(found.abi_version), this Weir has \(expected.abi_version); \(remedy)")
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message:
+                    "pinned maps have ABI version \(found.abi_version), this Weir has \(expected.abi_version); \(remedy)"
+            )
         }
         if found.key_v4_size != expected.key_v4_size || found.key_v6_size != expected.key_v6_size
             || found.value_size != expected.value_size
         {
             throw BPFError(
-                .incompatiblePin, call: "check pins in \(directory)",
-                message: "pinned key/value sizes differ from this build's; \(remedy)")
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message: "pinned key/value sizes differ from this build's; \(remedy)"
+            )
         }
         if found.flows_v4_max != expected.flows_v4_max || found.block_max != expected.block_max
             || found.filter_bits != expected.filter_bits
         {
             throw BPFError(
-                .incompatiblePin, call: "check pins in \(directory)",
+                .incompatiblePin,
+                call: "check pins in \(directory)",
                 message:
                     "pinned maps hold \(found.flows_v4_max) flows / \(found.block_max) prefixes, the configuration asks for \(expected.flows_v4_max) / \(expected.block_max); \(remedy)"
             )

@@ -77,8 +77,10 @@ public final class BypassTable {
         let info: BPFMap<UInt32, weir_info> = try .pinned(at: "\(directory)/\(WEIR_MAP_INFO)", name: WEIR_MAP_INFO)
         guard let recorded = info.lookup(0), recorded.abi_version == UInt32(WEIR_ABI_VERSION) else {
             throw BPFError(
-                .incompatiblePin, call: "open \(directory)",
-                message: "pins were made by another ABI version than \(WEIR_ABI_VERSION)")
+                .incompatiblePin,
+                call: "open \(directory)",
+                message: "pins were made by another ABI version than \(WEIR_ABI_VERSION)"
+            )
         }
         self.init(
             flowsV4: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V4)", name: WEIR_MAP_FLOWS_V4),
@@ -198,7 +200,9 @@ public final class BypassTable {
     }
 
     /// Removes every flow idle for longer than `idle` nanoseconds and returns their final counters.
-    public func sweep(idleLongerThan idle: UInt64, now: UInt64 = monotonicNanoseconds()) throws(BPFError) -> [BypassEntry] {
+    public func sweep(idleLongerThan idle: UInt64, now: UInt64 = monotonicNanoseconds()) throws(BPFError)
+        -> [BypassEntry]
+    {
         var expired: [BypassEntry] = []
         for entry in self.entries() where now > entry.lastSeenNanoseconds && now - entry.lastSeenNanoseconds > idle {
             if let last = try self.remove(entry.key) { expired.append(last) }

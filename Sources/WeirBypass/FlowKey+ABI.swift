@@ -42,8 +42,9 @@ extension FlowKey {
         let hasPorts = self.proto == IPProtocol.tcp || self.proto == IPProtocol.udp
         if !hasPorts && (self.firstPort != 0 || self.secondPort != 0) { return nil }
         // A FlowKey from outside FlowKey.make might not be normalised; the kernel would never build it.
-        guard self.firstAddress < self.secondAddress
-            || (self.firstAddress == self.secondAddress && self.firstPort <= self.secondPort)
+        guard
+            self.firstAddress < self.secondAddress
+                || (self.firstAddress == self.secondAddress && self.firstPort <= self.secondPort)
         else { return nil }
         let vlanOuter = (self.vlan0 & 0x0fff).bigEndian
         let vlanInner = (self.vlan1 & 0x0fff).bigEndian

@@ -261,7 +261,8 @@ enum XDPAttachProbe {
         let pointer = Unmanaged.passRetained(context).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { argument in
                 guard let argument else { return nil }
                 let context = Unmanaged<Context>.fromOpaque(argument).takeUnretainedValue()
@@ -280,7 +281,9 @@ enum XDPAttachProbe {
                 context.netlink = rc == 0
                 if rc == 0 { _ = bpf_xdp_detach(loopback, UInt32(XDP_FLAGS_SKB_MODE), nil) }
                 return nil
-            }, pointer)
+            },
+            pointer
+        )
         if created == 0 { pthread_join(thread, nil) }
         Unmanaged<Context>.fromOpaque(pointer).release()
         return (context.link, context.netlink)

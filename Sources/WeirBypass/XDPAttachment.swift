@@ -67,8 +67,11 @@ public final class XDPAttachment {
         if existing.prog_id != 0 {
             guard replaceForeign else {
                 throw BPFError(
-                    .foreignProgram, call: "attach XDP to ifindex \(interfaceIndex)",
-                    message: "XDP program id \(existing.prog_id) is already attached; pass the replace flag to take over")
+                    .foreignProgram,
+                    call: "attach XDP to ifindex \(interfaceIndex)",
+                    message:
+                        "XDP program id \(existing.prog_id) is already attached; pass the replace flag to take over"
+                )
             }
             let rc = bpf_xdp_detach(interfaceIndex, xdpModeFlags(existing.attach_mode), nil)
             if rc != 0 { throw .system("bpf_xdp_detach(ifindex \(interfaceIndex))", rc) }

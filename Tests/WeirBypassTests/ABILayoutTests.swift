@@ -40,20 +40,39 @@ struct ABILayoutTests {
     @Test("IPv4 key bytes are in network order, VLAN masked to 12 bits")
     func keyBytes() throws {
         let key = FlowKey(
-            firstAddress: try #require(IPAddress("10.0.0.1")), secondAddress: try #require(IPAddress("10.0.0.2")),
-            firstPort: 0x1234, secondPort: 80, proto: 6, vlan0: 0xf123, vlan1: 2)
+            firstAddress: try #require(IPAddress("10.0.0.1")),
+            secondAddress: try #require(IPAddress("10.0.0.2")),
+            firstPort: 0x1234,
+            secondPort: 80,
+            proto: 6,
+            vlan0: 0xf123,
+            vlan1: 2
+        )
         let abi = try #require(key.abiKey)
         #expect(abi.bytes == [10, 0, 0, 1, 10, 0, 0, 2, 0x12, 0x34, 0, 80, 0x01, 0x23, 0, 2, 6, 0, 0, 0])
-        #expect(FlowKey(abi: abi) == FlowKey(
-            firstAddress: key.firstAddress, secondAddress: key.secondAddress, firstPort: 0x1234, secondPort: 80,
-            proto: 6, vlan0: 0x123, vlan1: 2))
+        #expect(
+            FlowKey(abi: abi)
+                == FlowKey(
+                    firstAddress: key.firstAddress,
+                    secondAddress: key.secondAddress,
+                    firstPort: 0x1234,
+                    secondPort: 80,
+                    proto: 6,
+                    vlan0: 0x123,
+                    vlan1: 2
+                )
+        )
     }
 
     @Test("IPv6 key round-trips")
     func v6RoundTrip() throws {
         let key = FlowKey(
-            firstAddress: try #require(IPAddress("2001:db8::1")), secondAddress: try #require(IPAddress("2001:db8::2:0")),
-            firstPort: 1, secondPort: 2, proto: 17)
+            firstAddress: try #require(IPAddress("2001:db8::1")),
+            secondAddress: try #require(IPAddress("2001:db8::2:0")),
+            firstPort: 1,
+            secondPort: 2,
+            proto: 17
+        )
         let abi = try #require(key.abiKey)
         #expect(Array(abi.bytes.prefix(4)) == [0x20, 0x01, 0x0d, 0xb8])
         #expect(abi.bytes[15] == 1 && abi.bytes[29] == 2)

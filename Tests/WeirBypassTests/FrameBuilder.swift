@@ -16,7 +16,9 @@ enum FrameBuilder {
     }
 
     static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+    static func be32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+    }
 
     static func ethernet(tags: [Tag] = [], etherType: UInt16, payload: [UInt8]) -> [UInt8] {
         var out = dstMAC + srcMAC
@@ -38,8 +40,14 @@ enum FrameBuilder {
 
     /// An IPv4 packet. `flagsAndOffset` is the raw 16-bit field (0x2000 = MF, low 13 bits = offset / 8).
     static func ipv4(
-        _ src: String, _ dst: String, proto: UInt8, payload: [UInt8], options: [UInt8] = [],
-        flagsAndOffset: UInt16 = 0x4000, ihlOverride: UInt8? = nil, version: UInt8 = 4
+        _ src: String,
+        _ dst: String,
+        proto: UInt8,
+        payload: [UInt8],
+        options: [UInt8] = [],
+        flagsAndOffset: UInt16 = 0x4000,
+        ihlOverride: UInt8? = nil,
+        version: UInt8 = 4
     ) -> [UInt8] {
         precondition(options.count % 4 == 0)
         let ihl = ihlOverride ?? UInt8(5 + options.count / 4)
@@ -79,7 +87,9 @@ enum FrameBuilder {
         }
     }
 
-    static func ipv6(_ src: String, _ dst: String, proto: UInt8, payload: [UInt8], extensions: [Extension] = []) -> [UInt8] {
+    static func ipv6(_ src: String, _ dst: String, proto: UInt8, payload: [UInt8], extensions: [Extension] = [])
+        -> [UInt8]
+    {
         var chain: [UInt8] = []
         for (index, ext) in extensions.enumerated() {
             let next = index + 1 < extensions.count ? extensions[index + 1].type : proto
@@ -94,7 +104,9 @@ enum FrameBuilder {
         return header + chain + payload
     }
 
-    static func tcp(_ sport: UInt16, _ dport: UInt16, flags: UInt8 = 0x02, payload: [UInt8] = [], dataOffset: UInt8 = 5) -> [UInt8] {
+    static func tcp(_ sport: UInt16, _ dport: UInt16, flags: UInt8 = 0x02, payload: [UInt8] = [], dataOffset: UInt8 = 5)
+        -> [UInt8]
+    {
         var out = be16(sport) + be16(dport) + be32(1000) + be32(0)
         out += [dataOffset << 4, flags] + be16(65535) + be16(0) + be16(0)
         return out + payload

@@ -38,7 +38,8 @@ func inNamespace(_ name: String, _ body: @escaping () -> Void) -> Bool {
     let pointer = Unmanaged.passRetained(job).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(
-        &thread, nil,
+        &thread,
+        nil,
         { argument in
             guard let argument else { return nil }
             let job = Unmanaged<NamespaceJob>.fromOpaque(argument).takeUnretainedValue()
@@ -49,7 +50,9 @@ func inNamespace(_ name: String, _ body: @escaping () -> Void) -> Bool {
             job.entered = true
             job.body()
             return nil
-        }, pointer)
+        },
+        pointer
+    )
     if created == 0 { pthread_join(thread, nil) }
     Unmanaged<NamespaceJob>.fromOpaque(pointer).release()
     return job.entered
@@ -61,7 +64,11 @@ final class VethPair {
     final class Counter: @unchecked Sendable {
         private var value = 0
         private let lock = NSLockLike()
-        func next() -> Int { self.lock.withLock { self.value += 1; return self.value } }
+        func next() -> Int {
+            self.lock.withLock {
+                self.value += 1; return self.value
+            }
+        }
     }
 
     let sender: String
@@ -138,42 +145,101 @@ struct ReplayFlow {
 
 func replayFlows() -> [ReplayFlow] {
     func flow(
-        _ name: String, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ proto: UInt8,
-        tags: [FrameBuilder.Tag] = [], vlan: (UInt16, UInt16) = (0, 0), forward: Int, reverse: Int, mapped: Bool
+        _ name: String,
+        _ src: String,
+        _ sport: UInt16,
+        _ dst: String,
+        _ dport: UInt16,
+        _ proto: UInt8,
+        tags: [FrameBuilder.Tag] = [],
+        vlan: (UInt16, UInt16) = (0, 0),
+        forward: Int,
+        reverse: Int,
+        mapped: Bool
     ) -> ReplayFlow {
         let isV6 = src.contains(":")
         func frame(_ s: String, _ sp: UInt16, _ d: String, _ dp: UInt16, ack: Bool) -> [UInt8] {
             let l4: [UInt8]
             switch proto {
-            case 6: l4 = FrameBuilder.tcp(sp, dp, flags: ack ? 0x10 : 0x18, payload: [UInt8](repeating: 0x42, count: 32))
+            case 6:
+                l4 = FrameBuilder.tcp(sp, dp, flags: ack ? 0x10 : 0x18, payload: [UInt8](repeating: 0x42, count: 32))
             case 17: l4 = FrameBuilder.udp(sp, dp, payload: [UInt8](repeating: 0x43, count: 40))
             default: l4 = FrameBuilder.icmpEcho(type: ack ? 0 : 8)
             }
-            let ip = isV6 ? FrameBuilder.ipv6(s, d, proto: proto, payload: l4) : FrameBuilder.ipv4(s, d, proto: proto, payload: l4)
+            let ip =
+                isV6
+                ? FrameBuilder.ipv6(s, d, proto: proto, payload: l4)
+                : FrameBuilder.ipv4(s, d, proto: proto, payload: l4)
             return FrameBuilder.ethernet(tags: tags, etherType: isV6 ? 0x86dd : 0x0800, payload: ip)
         }
         let (key, direction) = tuple(src, sport, dst, dport, proto, vlan: vlan)
         let marker = (IPAddress(src)?.bytes ?? []) + (IPAddress(dst)?.bytes ?? [])
         return ReplayFlow(
-            name: name, forward: frame(src, sport, dst, dport, ack: false),
+            name: name,
+            forward: frame(src, sport, dst, dport, ack: false),
             reverse: reverse > 0 ? frame(dst, dport, src, sport, ack: true) : nil,
-            forwardCount: forward, reverseCount: reverse, mapped: mapped, key: key, forwardIsFirst: direction == 0,
-            marker: marker)
+            forwardCount: forward,
+            reverseCount: reverse,
+            mapped: mapped,
+            key: key,
+            forwardIsFirst: direction == 0,
+            marker: marker
+        )
     }
     return [
         flow("tcp v4 mapped", "10.10.0.1", 40000, "10.10.0.2", 80, 6, forward: 40, reverse: 25, mapped: true),
         flow("udp v4 unmapped", "10.10.1.1", 5000, "10.10.1.2", 53, 17, forward: 30, reverse: 10, mapped: false),
-        flow("tcp v6 mapped", "2001:db8:10::9", 443, "2001:db8:10::1", 50000, 6, forward: 20, reverse: 15, mapped: true),
         flow(
-            "udp v4 802.1Q 100 mapped", "10.10.2.1", 7000, "10.10.2.2", 7001, 17, tags: [.dot1q(100)], vlan: (100, 0),
-            forward: 18, reverse: 0, mapped: true),
+            "tcp v6 mapped",
+            "2001:db8:10::9",
+            443,
+            "2001:db8:10::1",
+            50000,
+            6,
+            forward: 20,
+            reverse: 15,
+            mapped: true
+        ),
+        flow(
+            "udp v4 802.1Q 100 mapped",
+            "10.10.2.1",
+            7000,
+            "10.10.2.2",
+            7001,
+            17,
+            tags: [.dot1q(100)],
+            vlan: (100, 0),
+            forward: 18,
+            reverse: 0,
+            mapped: true
+        ),
         flow("icmp v4 unmapped", "10.10.3.1", 0, "10.10.3.2", 0, 1, forward: 12, reverse: 12, mapped: false),
         flow(
-            "tcp v4 QinQ 30/40 mapped", "10.10.4.2", 8080, "10.10.4.1", 33333, 6, tags: [.dot1ad(30), .dot1q(40)],
-            vlan: (30, 40), forward: 16, reverse: 9, mapped: true),
+            "tcp v4 QinQ 30/40 mapped",
+            "10.10.4.2",
+            8080,
+            "10.10.4.1",
+            33333,
+            6,
+            tags: [.dot1ad(30), .dot1q(40)],
+            vlan: (30, 40),
+            forward: 16,
+            reverse: 9,
+            mapped: true
+        ),
         flow(
-            "tcp v4 same tuple as mapped, other VLAN", "10.10.0.1", 40000, "10.10.0.2", 80, 6, tags: [.dot1q(7)],
-            vlan: (7, 0), forward: 11, reverse: 0, mapped: false),
+            "tcp v4 same tuple as mapped, other VLAN",
+            "10.10.0.1",
+            40000,
+            "10.10.0.2",
+            80,
+            6,
+            tags: [.dot1q(7)],
+            vlan: (7, 0),
+            forward: 11,
+            reverse: 0,
+            mapped: false
+        ),
     ]
 }
 
@@ -204,7 +270,10 @@ func classify(_ frame: [UInt8], _ flows: [ReplayFlow]) -> Int? {
 
 @Suite("veth/netns integration", .serialized)
 struct NetnsIntegrationTests {
-    @Test("mapped flows never reach the capture socket; all others do; kernel counters equal the replay", arguments: AttachMode.allCases)
+    @Test(
+        "mapped flows never reach the capture socket; all others do; kernel counters equal the replay",
+        arguments: AttachMode.allCases
+    )
     func replay(mode: AttachMode) throws {
         BPFLogging.silence()
         let pair = try VethPair()
@@ -234,13 +303,17 @@ struct NetnsIntegrationTests {
                 box.socket = cweir_packet_socket(box.receiverIndex)
                 if mode == .socketFilter {
                     var fd = plane.program.fd
-                    if setsockopt(box.socket, SOL_SOCKET, SO_ATTACH_BPF, &fd, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                    if setsockopt(box.socket, SOL_SOCKET, SO_ATTACH_BPF, &fd, socklen_t(MemoryLayout<Int32>.size)) != 0
+                    {
                         throw BPFError(.systemCall, call: "setsockopt(SO_ATTACH_BPF)", errno: errno)
                     }
                 } else {
                     box.attachment = try XDPAttachment(
-                        program: plane.program, interfaceIndex: box.receiverIndex,
-                        mode: mode == .xdpNative ? .native : .generic, features: probedFeatures)
+                        program: plane.program,
+                        interfaceIndex: box.receiverIndex,
+                        mode: mode == .xdpNative ? .native : .generic,
+                        features: probedFeatures
+                    )
                 }
             } catch {
                 box.error = error
@@ -291,7 +364,9 @@ struct NetnsIntegrationTests {
         var unknown = 0
         var pollDescriptor = pollfd(fd: box.socket, events: Int16(POLLIN), revents: 0)
         while poll(&pollDescriptor, 1, 300) > 0 {
-            let count = scratch.withUnsafeMutableBytes { recv(box.socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            let count = scratch.withUnsafeMutableBytes {
+                recv(box.socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+            }
             if count <= 0 { continue }
             let frame = Array(scratch[0..<count])
             if let index = classify(frame, flows) {
@@ -313,7 +388,9 @@ struct NetnsIntegrationTests {
                 let reverse = flow.forwardIsFirst ? entry.packetsSecondToFirst : entry.packetsFirstToSecond
                 #expect(forward == UInt64(flow.forwardCount), "\(mode) \(flow.name): forward counter")
                 #expect(reverse == UInt64(flow.reverseCount), "\(mode) \(flow.name): reverse counter")
-                let bytes = UInt64(flow.forwardCount * flow.forward.count + flow.reverseCount * (flow.reverse?.count ?? 0))
+                let bytes = UInt64(
+                    flow.forwardCount * flow.forward.count + flow.reverseCount * (flow.reverse?.count ?? 0)
+                )
                 #expect(entry.bytesFirstToSecond + entry.bytesSecondToFirst == bytes, "\(mode) \(flow.name): bytes")
             } else {
                 #expect(received[index] == sent, "\(mode) \(flow.name): passed packets")
@@ -372,7 +449,12 @@ struct XDPAttachPolicyTests {
                 let index = Int32(if_nametoindex(pair.receiverLink))
                 let first = try BypassDataPlane(kind: .xdp, settings: settings, features: old)
                 let second = try BypassDataPlane(kind: .xdp, settings: settings, features: probedFeatures)
-                let attachment = try XDPAttachment(program: first.program, interfaceIndex: index, mode: .generic, features: old)
+                let attachment = try XDPAttachment(
+                    program: first.program,
+                    interfaceIndex: index,
+                    mode: .generic,
+                    features: old
+                )
                 outcome.method = attachment.method
                 outcome.mode = attachment.attachedMode
                 outcome.firstID = attachment.programID
@@ -382,13 +464,22 @@ struct XDPAttachPolicyTests {
                     outcome.secondError = (error as? BPFError)?.code
                 }
                 do {
-                    _ = try XDPAttachment(program: second.program, interfaceIndex: index, mode: .generic, features: probedFeatures)
+                    _ = try XDPAttachment(
+                        program: second.program,
+                        interfaceIndex: index,
+                        mode: .generic,
+                        features: probedFeatures
+                    )
                 } catch {
                     outcome.linkError = (error as? BPFError)?.code
                 }
                 let replacement = try XDPAttachment(
-                    program: second.program, interfaceIndex: index, mode: .generic, features: probedFeatures,
-                    replaceForeign: true)
+                    program: second.program,
+                    interfaceIndex: index,
+                    mode: .generic,
+                    features: probedFeatures,
+                    replaceForeign: true
+                )
                 outcome.replacedID = replacement.programID
                 replacement.detach()
                 attachment.detach()  // no longer ours: must not remove anything

@@ -49,7 +49,12 @@ struct PinningTests {
         let root = TemporaryPinRoot("reuse")
         let flow = try #require(fixtures[0].flow)
         do {
-            let first = try BypassDataPlane(kind: .xdp, settings: settings(root), features: probedFeatures, interface: "veth-x")
+            let first = try BypassDataPlane(
+                kind: .xdp,
+                settings: settings(root),
+                features: probedFeatures,
+                interface: "veth-x"
+            )
             #expect(!first.reusedPins)
             try first.table().insert(flow, action: .bypass)
         }
@@ -58,7 +63,12 @@ struct PinningTests {
             #expect(names.contains(map), "\(map) pinned")
         }
         // The socket filter shares the same pins: it sees the flow the XDP side inserted.
-        let second = try BypassDataPlane(kind: .socketFilter, settings: settings(root), features: probedFeatures, interface: "veth-x")
+        let second = try BypassDataPlane(
+            kind: .socketFilter,
+            settings: settings(root),
+            features: probedFeatures,
+            interface: "veth-x"
+        )
         #expect(second.reusedPins)
         #expect(second.table().entry(for: flow) != nil)
         #expect(try run(second, fixtures[0].frame) == .dropped)
@@ -73,9 +83,19 @@ struct PinningTests {
     func refuseSizes() throws {
         BPFLogging.silence()
         let root = TemporaryPinRoot("sizes")
-        _ = try BypassDataPlane(kind: .xdp, settings: settings(root, flows: 512), features: probedFeatures, interface: "if0")
+        _ = try BypassDataPlane(
+            kind: .xdp,
+            settings: settings(root, flows: 512),
+            features: probedFeatures,
+            interface: "if0"
+        )
         let error = #expect(throws: BPFError.self) {
-            _ = try BypassDataPlane(kind: .xdp, settings: settings(root, flows: 1024), features: probedFeatures, interface: "if0")
+            _ = try BypassDataPlane(
+                kind: .xdp,
+                settings: settings(root, flows: 1024),
+                features: probedFeatures,
+                interface: "if0"
+            )
         }
         #expect(error?.code == .incompatiblePin)
         #expect(error?.message.contains("512") == true)
@@ -160,8 +180,12 @@ struct PrefilterTests {
         let table = plane.table()
         for index in 0..<1000 {
             let key = FlowKey(
-                firstAddress: IPAddress(v4: 0x0a00_0000 | UInt32(index)), secondAddress: IPAddress(v4: 0x0b00_0000),
-                firstPort: 1, secondPort: 2, proto: IPProtocol.udp)
+                firstAddress: IPAddress(v4: 0x0a00_0000 | UInt32(index)),
+                secondAddress: IPAddress(v4: 0x0b00_0000),
+                firstPort: 1,
+                secondPort: 2,
+                proto: IPProtocol.udp
+            )
             try table.insert(key, action: .bypass)
         }
         let present = table.entries().count

@@ -9,7 +9,9 @@ import WeirFlow
 let probedFeatures = KernelFeatures.probe()
 
 /// A fresh, unpinned data plane with small tables, so every test row starts from empty maps and counters.
-func freshPlane(_ kind: BypassDataPlane.Kind, _ configure: (inout BypassSettings) -> Void = { _ in }) throws -> BypassDataPlane {
+func freshPlane(_ kind: BypassDataPlane.Kind, _ configure: (inout BypassSettings) -> Void = { _ in }) throws
+    -> BypassDataPlane
+{
     BPFLogging.silence()
     var settings = BypassSettings()
     settings.pinRoot = nil
@@ -86,7 +88,11 @@ struct ProgramFixtureTests {
         }
     }
 
-    @Test("hit: bypass drops or hides, counts the direction and bytes", arguments: kinds, fixtures.filter { $0.flow != nil })
+    @Test(
+        "hit: bypass drops or hides, counts the direction and bytes",
+        arguments: kinds,
+        fixtures.filter { $0.flow != nil }
+    )
     func hit(kind: BypassDataPlane.Kind, fixture: Fixture) throws {
         let plane = try freshPlane(kind)
         let flow = try #require(fixture.flow)
@@ -150,8 +156,14 @@ struct ProgramFixtureTests {
     @Test("TCP FIN and RST of a bypassed flow reach user space when asked", arguments: kinds)
     func flowEnd(kind: BypassDataPlane.Kind) throws {
         let (flow, _) = tuple("10.9.0.1", 1000, "10.9.0.2", 80, tcpProto)
-        let fin = F.ethernet(etherType: 0x0800, payload: F.ipv4("10.9.0.2", "10.9.0.1", proto: 6, payload: F.tcp(80, 1000, flags: 0x11)))
-        let rst = F.ethernet(etherType: 0x0800, payload: F.ipv4("10.9.0.1", "10.9.0.2", proto: 6, payload: F.tcp(1000, 80, flags: 0x04)))
+        let fin = F.ethernet(
+            etherType: 0x0800,
+            payload: F.ipv4("10.9.0.2", "10.9.0.1", proto: 6, payload: F.tcp(80, 1000, flags: 0x11))
+        )
+        let rst = F.ethernet(
+            etherType: 0x0800,
+            payload: F.ipv4("10.9.0.1", "10.9.0.2", proto: 6, payload: F.tcp(1000, 80, flags: 0x04))
+        )
         let passing = try freshPlane(kind) { $0.passFlowEnd = true }
         try passing.table().insert(flow, action: .bypass)
         #expect(try run(passing, fin) == .passed)
@@ -177,16 +189,27 @@ struct ProgramFixtureTests {
         try plane.blockV4.update(v4, weir_block_value())
         var v6 = weir_lpm_key_v6()
         v6.prefixlen = 32
-        withUnsafeMutableBytes(of: &v6.addr) { $0.copyBytes(from: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 12)) }
+        withUnsafeMutableBytes(of: &v6.addr) {
+            $0.copyBytes(from: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 12))
+        }
         try plane.blockV6.update(v6, weir_block_value())
         var control = try #require(plane.control.lookup(0))
         control.block_v4_entries = 1
         control.block_v6_entries = 1
         try plane.control.update(0, control)
 
-        let inside = F.ethernet(etherType: 0x0800, payload: F.ipv4("192.0.2.1", "10.1.200.3", proto: 17, payload: F.udp(1, 2)))
-        let outside = F.ethernet(etherType: 0x0800, payload: F.ipv4("192.0.2.1", "10.2.0.3", proto: 17, payload: F.udp(1, 2)))
-        let inside6 = F.ethernet(etherType: 0x86dd, payload: F.ipv6("2001:db8::1", "2001:db9::1", proto: 6, payload: F.tcp(1, 2)))
+        let inside = F.ethernet(
+            etherType: 0x0800,
+            payload: F.ipv4("192.0.2.1", "10.1.200.3", proto: 17, payload: F.udp(1, 2))
+        )
+        let outside = F.ethernet(
+            etherType: 0x0800,
+            payload: F.ipv4("192.0.2.1", "10.2.0.3", proto: 17, payload: F.udp(1, 2))
+        )
+        let inside6 = F.ethernet(
+            etherType: 0x86dd,
+            payload: F.ipv6("2001:db8::1", "2001:db9::1", proto: 6, payload: F.tcp(1, 2))
+        )
         #expect(try run(plane, inside) == .dropped)
         #expect(try run(plane, outside) == .passed)
         #expect(try run(plane, inside6) == .dropped)

@@ -25,8 +25,12 @@ struct XDPBenchCommand: ParsableCommand {
         BPFLogging.install()
         let features = KernelFeatures.probe(environment: currentEnvironment())
         let report = try BypassBenchmark.run(
-            repeatCount: self.repeatCount, rounds: self.rounds, mapEntries: self.entries,
-            includeSocketFilter: !self.xdpOnly, features: features)
+            repeatCount: self.repeatCount,
+            rounds: self.rounds,
+            mapEntries: self.entries,
+            includeSocketFilter: !self.xdpOnly,
+            features: features
+        )
         var out = "weir bench xdp: repeat \(report.repeatCount), \(report.rounds) rounds (median), "
         out += "\(report.mapEntries) flows in the IPv4 table\n"
         out += Self.describe("weir_xdp", "XDP_PASS program", report.xdp, targets: (1.9, 2.4))
@@ -37,7 +41,10 @@ struct XDPBenchCommand: ParsableCommand {
     }
 
     static func describe(
-        _ name: String, _ baseline: String, _ f: BypassBenchmark.Figures, targets: (Double, Double)
+        _ name: String,
+        _ baseline: String,
+        _ f: BypassBenchmark.Figures,
+        targets: (Double, Double)
     ) -> String {
         func fixed(_ value: Double) -> String {
             let scaled = Int((value * 100).rounded())
@@ -46,11 +53,14 @@ struct XDPBenchCommand: ParsableCommand {
         }
         var text = "  \(baseline): \(fixed(f.baselineNanoseconds)) ns/pkt (verdict \(f.verdicts.0))\n"
         text += "  \(name) miss: \(fixed(f.missNanoseconds)) ns/pkt, ratio \(fixed(f.missRatio))x"
-        text += " (target <= \(fixed(targets.0))x) \(f.missRatio <= targets.0 ? "ok" : "OVER") (verdict \(f.verdicts.1))\n"
+        text +=
+            " (target <= \(fixed(targets.0))x) \(f.missRatio <= targets.0 ? "ok" : "OVER") (verdict \(f.verdicts.1))\n"
         text += "  \(name) hit:  \(fixed(f.hitNanoseconds)) ns/pkt, ratio \(fixed(f.hitRatio))x"
-        text += " (target <= \(fixed(targets.1))x) \(f.hitRatio <= targets.1 ? "ok" : "OVER") (verdict \(f.verdicts.2))\n"
+        text +=
+            " (target <= \(fixed(targets.1))x) \(f.hitRatio <= targets.1 ? "ok" : "OVER") (verdict \(f.verdicts.2))\n"
         if let floorNs = f.floorNanoseconds, let floorRatio = f.floorRatio {
-            text += "  floor (a program doing only one hash-map hit): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
+            text +=
+                "  floor (a program doing only one hash-map hit): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
         }
         return text
     }

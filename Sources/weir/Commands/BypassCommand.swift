@@ -50,9 +50,14 @@ struct TupleOptions: ParsableArguments {
         guard self.vlan < 4096, self.innerVlan < 4096 else { throw ValidationError("VLAN ids are 0...4095") }
         let sourceFirst = s < d || (s == d && sp <= dp)
         return FlowKey(
-            firstAddress: sourceFirst ? s : d, secondAddress: sourceFirst ? d : s,
-            firstPort: sourceFirst ? sp : dp, secondPort: sourceFirst ? dp : sp,
-            proto: number, vlan0: self.vlan, vlan1: self.innerVlan)
+            firstAddress: sourceFirst ? s : d,
+            secondAddress: sourceFirst ? d : s,
+            firstPort: sourceFirst ? sp : dp,
+            secondPort: sourceFirst ? dp : sp,
+            proto: number,
+            vlan0: self.vlan,
+            vlan1: self.innerVlan
+        )
     }
 
     static func endpoint(_ text: String) throws -> (IPAddress, UInt16) {
@@ -67,7 +72,9 @@ struct TupleOptions: ParsableArguments {
                 port = value
             }
         } else if host.filter({ $0 == ":" }).count == 1, let colon = host.firstIndex(of: ":") {
-            guard let value = UInt16(host[host.index(after: colon)...]) else { throw ValidationError("bad port in \(text)") }
+            guard let value = UInt16(host[host.index(after: colon)...]) else {
+                throw ValidationError("bad port in \(text)")
+            }
             port = value
             host = host[..<colon]
         }
@@ -143,7 +150,8 @@ struct BypassCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             writeStandardOutput(
-                "removed; last counters fwd \(last.packetsFirstToSecond) pkts, rev \(last.packetsSecondToFirst) pkts\n")
+                "removed; last counters fwd \(last.packetsFirstToSecond) pkts, rev \(last.packetsSecondToFirst) pkts\n"
+            )
         }
     }
 
@@ -158,12 +166,16 @@ struct BypassCommand: ParsableCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the kernel's per-reason counters and occupancy.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the kernel's per-reason counters and occupancy."
+        )
         @OptionGroup var pins: PinOptions
 
         func run() throws {
             let stats: BPFMap<UInt32, UInt64> = try .pinned(
-                at: "\(self.pins.directory)/\(WEIR_MAP_STATS)", name: WEIR_MAP_STATS)
+                at: "\(self.pins.directory)/\(WEIR_MAP_STATS)",
+                name: WEIR_MAP_STATS
+            )
             let values = try BypassDataPlane.readStatistics(stats)
             let table = try BypassTable(pinDirectory: self.pins.directory)
             var out = ""
@@ -177,7 +189,8 @@ struct BypassCommand: ParsableCommand {
 
     struct Load: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create (or check and reuse) the pinned maps of an interface without attaching anything.")
+            abstract: "Create (or check and reuse) the pinned maps of an interface without attaching anything."
+        )
         @OptionGroup var pins: PinOptions
         @Option(help: "Flow table size per address family.")
         var flows: UInt32 = BypassSettings().flowTableSize
@@ -189,9 +202,15 @@ struct BypassCommand: ParsableCommand {
             settings.flowTableSize = self.flows
             let features = KernelFeatures.probe(environment: currentEnvironment())
             let kind: BypassDataPlane.Kind = features.usesXDP ? .xdp : .socketFilter
-            let plane = try BypassDataPlane(kind: kind, settings: settings, features: features, interface: self.pins.iface)
+            let plane = try BypassDataPlane(
+                kind: kind,
+                settings: settings,
+                features: features,
+                interface: self.pins.iface
+            )
             writeStandardOutput(
-                "\(plane.reusedPins ? "reused" : "created") pinned maps in \(plane.pinDirectory ?? "?") (ABI \(WEIR_ABI_VERSION))\n")
+                "\(plane.reusedPins ? "reused" : "created") pinned maps in \(plane.pinDirectory ?? "?") (ABI \(WEIR_ABI_VERSION))\n"
+            )
         }
     }
 

@@ -40,7 +40,9 @@ struct FeaturesCommand: ParsableCommand {
         }
         let path: String
         if features.usesXDP {
-            path = features.uses(.xdpRedirect) ? "XDP bypass with IPS fast path" : "XDP bypass, no redirect (IPS forwards in user space)"
+            path =
+                features.uses(.xdpRedirect)
+                ? "XDP bypass with IPS fast path" : "XDP bypass, no redirect (IPS forwards in user space)"
         } else if features.uses(.socketFilter) {
             path = "socket filter only"
         } else {
