@@ -28,7 +28,10 @@ static __always_inline const void *weir_header(const struct weir_pkt *pkt, __u32
 
 #include "weir_common.h"
 
-/* The peer interface of an IPS pair (key 0 → ifindex); empty in IDS mode. */
+/*
+ * The peer interface of an IPS pair (key 0 → ifindex); empty in IDS mode. Never pinned: the loader sets it
+ * on every load, and libbpf 1.1 cannot reuse a pinned devmap (the kernel adds BPF_F_RDONLY_PROG to it).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
 	__uint(max_entries, 1);

@@ -89,7 +89,10 @@ public final class BypassDataPlane {
             try Self.validateInterfaceName(interface)
             reused = try Self.checkPins(directory: directory, settings: settings)
             if !reused { try Self.makeDirectory(directory) }
-            for map in object.mapNames { try object.setPinPath(map, "\(directory)/\(map)") }
+            // The devmap is configuration, set on every load (and libbpf 1.1 cannot reuse a pinned one).
+            for map in object.mapNames where map != WEIR_MAP_TX_PEER {
+                try object.setPinPath(map, "\(directory)/\(map)")
+            }
             pinDirectory = directory
         }
         try object.load()

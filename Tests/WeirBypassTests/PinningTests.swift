@@ -72,6 +72,11 @@ struct PinningTests {
         #expect(second.reusedPins)
         #expect(second.table().entry(for: flow) != nil)
         #expect(try run(second, fixtures[0].frame) == .dropped)
+        // A second XDP load (a restart) reuses every pin, the devmap included.
+        let third = try BypassDataPlane(
+            kind: .xdp, settings: settings(root), features: probedFeatures, interface: "veth-x")
+        #expect(third.reusedPins)
+        #expect(third.table().entry(for: flow) != nil)
         // The operator's view through the pins alone.
         let pinned = try BypassTable(pinDirectory: "\(root.path)/veth-x")
         #expect(pinned.entries().count == 1)
