@@ -119,6 +119,13 @@ public final class BPFObject {
         if rc != 0 { throw .system("bpf_map__set_type(\(name))", rc) }
     }
 
+    /// Tells libbpf not to create a map the kernel lacks; code using it must be switched off by a knob so the
+    /// verifier never reaches it.
+    public func setAutocreate(_ name: String, _ create: Bool) throws(BPFError) {
+        let rc = bpf_map__set_autocreate(try self.rawMap(name), create)
+        if rc != 0 { throw .system("bpf_map__set_autocreate(\(name))", rc) }
+    }
+
     /// Sets where libbpf pins a map, or finds and reuses an existing pin of it.
     public func setPinPath(_ name: String, _ path: String) throws(BPFError) {
         let rc = bpf_map__set_pin_path(try self.rawMap(name), path)

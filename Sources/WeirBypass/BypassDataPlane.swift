@@ -35,9 +35,9 @@ public final class BypassDataPlane {
     /// The flow tables.
     public let flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>
     public let flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>
-    /// The block lists.
-    public let blockV4: BPFMap<weir_lpm_key_v4, weir_block_value>
-    public let blockV6: BPFMap<weir_lpm_key_v6, weir_block_value>
+    /// The block lists; nil on kernels without LPM tries.
+    public let blockV4: BPFMap<weir_lpm_key_v4, weir_block_value>?
+    public let blockV6: BPFMap<weir_lpm_key_v6, weir_block_value>?
     /// The per-CPU statistics array, indexed by ``BypassStatistic``.
     public let stats: BPFMap<UInt32, UInt64>
     /// The control entry (heartbeat, block-list sizes).
@@ -77,6 +77,14 @@ public final class BypassDataPlane {
         for map in [WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6] {
             try object.setMaxEntries(map, settings.blockListSize)
         }
+        // Maps of features this kernel lacks are not created; their knobs keep the code that uses them dead.
+        if !features.uses(.lpmTrie) {
+            try object.setAutocreate(WEIR_MAP_BLOCK_V4, false)
+            try object.setAutocreate(WEIR_MAP_BLOCK_V6, false)
+        }
+        if kind == .xdp && !(features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil) {
+            try object.setAutocreate(WEIR_MAP_TX_PEER, false)
+        }
         // One slot even when the prefilter is off, as an ARRAY cannot be empty.
         try object.setMaxEntries(
             WEIR_MAP_FILTER,
@@ -90,7 +98,8 @@ public final class BypassDataPlane {
             reused = try Self.checkPins(directory: directory, settings: settings)
             if !reused { try Self.makeDirectory(directory) }
             // The devmap is configuration, set on every load (and libbpf 1.1 cannot reuse a pinned one).
-            for map in object.mapNames where map != WEIR_MAP_TX_PEER {
+            let skipped = features.uses(.lpmTrie) ? [WEIR_MAP_TX_PEER] : [WEIR_MAP_TX_PEER, WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6]
+            for map in object.mapNames where !skipped.contains(map) {
                 try object.setPinPath(map, "\(directory)/\(map)")
             }
             pinDirectory = directory
@@ -104,11 +113,13 @@ public final class BypassDataPlane {
         self.reusedPins = reused
         self.flowsV4 = try object.map(WEIR_MAP_FLOWS_V4)
         self.flowsV6 = try object.map(WEIR_MAP_FLOWS_V6)
-        self.blockV4 = try object.map(WEIR_MAP_BLOCK_V4)
-        self.blockV6 = try object.map(WEIR_MAP_BLOCK_V6)
+        self.blockV4 = features.uses(.lpmTrie) ? try object.map(WEIR_MAP_BLOCK_V4) : nil
+        self.blockV6 = features.uses(.lpmTrie) ? try object.map(WEIR_MAP_BLOCK_V6) : nil
         self.stats = try object.map(WEIR_MAP_STATS)
         self.control = try object.map(WEIR_MAP_CONTROL)
-        self.txPeer = object.hasMap(WEIR_MAP_TX_PEER) ? try object.map(WEIR_MAP_TX_PEER) : nil
+        self.txPeer =
+            kind == .xdp && features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil
+            ? try object.map(WEIR_MAP_TX_PEER) : nil
         self.filter = try object.map(WEIR_MAP_FILTER)
         self.filterBits = settings.prefilterBits
 

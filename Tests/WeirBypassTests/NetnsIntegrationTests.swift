@@ -61,6 +61,9 @@ func inNamespace(_ name: String, _ body: @escaping () -> Void) -> Bool {
 /// A veth pair between two fresh namespaces, deleted by name when the value goes away.
 final class VethPair {
     static let counter = Counter()
+    /// `ip netns add` races with itself while /run/netns is first made a shared mount: set up and tear
+    /// down one pair at a time.
+    static let setupLock = NSLockLike()
     final class Counter: @unchecked Sendable {
         private var value = 0
         private let lock = NSLockLike()
@@ -83,6 +86,14 @@ final class VethPair {
         self.receiver = "weir-t-\(tag)-b"
         self.senderLink = "wta\(getpid() % 100000)\(n)"
         self.receiverLink = "wtb\(getpid() % 100000)\(n)"
+        let created = Self.setupLock.withLock { self.create() }
+        guard created else {
+            self.cleanUp()
+            throw BPFError(.invalidArgument, call: "set up namespaces \(self.sender)/\(self.receiver)")
+        }
+    }
+
+    private func create() -> Bool {
         guard runCommand(["ip", "netns", "add", self.sender]) == 0,
             runCommand(["ip", "netns", "add", self.receiver]) == 0,
             // Created directly inside the namespaces: nothing appears in the root namespace.
@@ -91,8 +102,7 @@ final class VethPair {
                 self.receiverLink, "netns", self.receiver,
             ]) == 0
         else {
-            self.cleanUp()
-            throw BPFError(.invalidArgument, call: "set up namespaces \(self.sender)/\(self.receiver)")
+            return false
         }
         for (namespace, link) in [(self.sender, self.senderLink), (self.receiver, self.receiverLink)] {
             // No IPv6 (no ND/MLD noise), no addresses and no routes: only the test's own frames cross.
@@ -100,11 +110,16 @@ final class VethPair {
             runCommand(["ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"])
             runCommand(["ip", "-n", namespace, "link", "set", link, "up"])
         }
+        return true
     }
 
+    /// Deletes both namespaces by name (idempotent; the veth pair goes with them).
     func cleanUp() {
-        runCommand(["ip", "netns", "del", self.sender])
-        runCommand(["ip", "netns", "del", self.receiver])
+        Self.setupLock.withLock {
+            for namespace in [self.sender, self.receiver] where access("/run/netns/\(namespace)", F_OK) == 0 {
+                runCommand(["ip", "netns", "del", namespace])
+            }
+        }
     }
 
     deinit {
@@ -248,6 +263,8 @@ enum AttachMode: String, CaseIterable, Sendable {
     case xdpNative
     case xdpGeneric
     case socketFilter
+    /// The socket filter as on a 4.9 kernel: absolute loads, plain hash tables, no block lists.
+    case socketFilterLegacy
 }
 
 /// Counts received frames per replay flow (by address marker, VLAN tags stripped or not).
@@ -297,11 +314,13 @@ struct NetnsIntegrationTests {
         let entered = inNamespace(pair.receiver) {
             do {
                 box.receiverIndex = Int32(if_nametoindex(pair.receiverLink))
-                let kind: BypassDataPlane.Kind = mode == .socketFilter ? .socketFilter : .xdp
-                let plane = try BypassDataPlane(kind: kind, settings: settings, features: probedFeatures)
+                let isFilter = mode == .socketFilter || mode == .socketFilterLegacy
+                let features = mode == .socketFilterLegacy ? OlderKernelTests.acting(as: KernelVersion(4, 9)) : probedFeatures
+                let plane = try BypassDataPlane(
+                    kind: isFilter ? .socketFilter : .xdp, settings: settings, features: features)
                 box.plane = plane
                 box.socket = cweir_packet_socket(box.receiverIndex)
-                if mode == .socketFilter {
+                if isFilter {
                     var fd = plane.program.fd
                     if setsockopt(box.socket, SOL_SOCKET, SO_ATTACH_BPF, &fd, socklen_t(MemoryLayout<Int32>.size)) != 0
                     {
@@ -399,7 +418,7 @@ struct NetnsIntegrationTests {
         let stats = try plane.statistics()
         let mappedPackets = flows.filter(\.mapped).map { $0.forwardCount + $0.reverseCount }.reduce(0, +)
         #expect(stats[.bypass] == UInt64(mappedPackets), "\(mode): bypass counter")
-        if mode != .socketFilter {
+        if mode == .xdpNative || mode == .xdpGeneric {
             final class Result: @unchecked Sendable { var attachedBefore: UInt32 = 0; var attachedAfter: UInt32 = 99 }
             let result = Result()
             _ = inNamespace(pair.receiver) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import CLibBPF
 import CWeirLinux
 import Testing
 import WeirBPFObjects
@@ -186,13 +187,13 @@ struct ProgramFixtureTests {
         var v4 = weir_lpm_key_v4()
         v4.prefixlen = 16
         v4.addr = (10, 1, 0, 0)
-        try plane.blockV4.update(v4, weir_block_value())
+        try #require(plane.blockV4).update(v4, weir_block_value())
         var v6 = weir_lpm_key_v6()
         v6.prefixlen = 32
         withUnsafeMutableBytes(of: &v6.addr) {
             $0.copyBytes(from: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 12))
         }
-        try plane.blockV6.update(v6, weir_block_value())
+        try #require(plane.blockV6).update(v6, weir_block_value())
         var control = try #require(plane.control.lookup(0))
         control.block_v4_entries = 1
         control.block_v6_entries = 1
@@ -214,7 +215,7 @@ struct ProgramFixtureTests {
         #expect(try run(plane, outside) == .passed)
         #expect(try run(plane, inside6) == .dropped)
         try expectStatistics(plane, [.blockList: 2, .miss: 1], "block list")
-        #expect(plane.blockV4.lookup(v4)?.packets == 1)
+        #expect(plane.blockV4?.lookup(v4)?.packets == 1)
     }
 
     @Test("stale heartbeat: fail-closed drops everything, fail-open passes")
@@ -255,5 +256,50 @@ struct ProgramFixtureTests {
         #expect(table.entry(for: flow) == nil)
         try table.insert(flow, action: .bypass)
         #expect(try run(plane, fixture.frame) == .dropped)
+    }
+}
+
+@Suite("Acting as older kernels (WEIR_KERNEL_VERSION)")
+struct OlderKernelTests {
+    static func acting(as version: KernelVersion) -> KernelFeatures {
+        var probes: [KernelFeatures.Feature: (method: String, passed: Bool?)] = [:]
+        for result in probedFeatures.results { probes[result.feature] = (result.method, result.probed) }
+        return KernelFeatures(running: probedFeatures.runningVersion, override: version, probes: probes)
+    }
+
+    @Test("4.13: XDP without redirect; fast-forward is handed to user space, no devmap is created")
+    func noRedirect() throws {
+        BPFLogging.silence()
+        let features = Self.acting(as: KernelVersion(4, 13))
+        #expect(features.usesXDP && !features.uses(.xdpRedirect) && !features.uses(.bpfLinkXDP))
+        var settings = BypassSettings()
+        settings.pinRoot = nil
+        settings.flowTableSize = 256
+        settings.peerInterfaceIndex = 1
+        let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features)
+        #expect(plane.txPeer == nil)
+        #expect(plane.flowsV4.info.type == BPF_MAP_TYPE_LRU_HASH.rawValue)
+        let fixture = fixtures[0]
+        try plane.table().insert(try #require(fixture.flow), action: .fastForward)
+        #expect(try run(plane, fixture.frame) == .passed)
+        try expectStatistics(plane, [.hitV4: 1, .redirectError: 1], "4.13 fast-forward")
+    }
+
+    @Test("4.9: no XDP; the socket filter loads with plain hash tables and without block lists")
+    func socketFilterOnly() throws {
+        BPFLogging.silence()
+        let features = Self.acting(as: KernelVersion(4, 9))
+        #expect(!features.usesXDP && features.uses(.socketFilter) && !features.uses(.lruHash))
+        var settings = BypassSettings()
+        settings.pinRoot = nil
+        settings.flowTableSize = 256
+        let error = #expect(throws: BPFError.self) {
+            _ = try BypassDataPlane(kind: .xdp, settings: settings, features: features)
+        }
+        #expect(error?.code == .unsupported)
+        let plane = try BypassDataPlane(kind: .socketFilter, settings: settings, features: features)
+        #expect(plane.flowsV4.info.type == BPF_MAP_TYPE_HASH.rawValue)
+        #expect(plane.blockV4 == nil && plane.blockV6 == nil)
+        #expect(settings.knobs(features: features).legacy_loads == 1)
     }
 }
