@@ -167,26 +167,34 @@ struct weir_filter_slot {
 
 /*
  * Hashes the 32-bit words of a flow key (host order as stored); the same code runs in BPF and, imported
- * from this header, in Swift. Words are folded with distinct rotations (independent operations, so the
- * CPU overlaps them), then mixed once: cheap enough for every packet, and a collision only costs a lookup.
+ * from this header, in Swift. Each word is multiplied by its own odd constant and the products folded:
+ * the multiplications are independent, so the CPU overlaps them; a collision only costs a lookup.
  */
+static inline __u32 weir_filter_prime(int i)
+{
+	/* No constant table: a BPF program would have to carry it in .rodata. */
+	switch (i % 5) {
+	case 0:
+		return 0x9E3779B1u;
+	case 1:
+		return 0x85EBCA77u;
+	case 2:
+		return 0xC2B2AE3Du;
+	case 3:
+		return 0x27D4EB2Fu;
+	default:
+		return 0x165667B1u;
+	}
+}
+
 static inline __u32 weir_filter_mix(const __u32 *words, int count)
 {
-	__u32 h = 0x2545F491u;
+	__u32 h = 0;
 	int i;
 
-	for (i = 0; i < count; i++) {
-		__u32 r = (__u32)(i * 7) & 31;
-		__u32 w = words[i];
-
-		h ^= r ? (w << r) | (w >> (32 - r)) : w;
-	}
-	h ^= h >> 16;
-	h *= 0x85EBCA6Bu;
-	h ^= h >> 13;
-	h *= 0xC2B2AE35u;
-	h ^= h >> 16;
-	return h;
+	for (i = 0; i < count; i++)
+		h ^= (words[i] + (__u32)i) * weir_filter_prime(i);
+	return h ^ (h >> 15);
 }
 
 static inline __u32 weir_filter_hash_v4(const struct weir_flow_key_v4 *key)
