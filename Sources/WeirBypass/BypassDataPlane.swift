@@ -98,7 +98,8 @@ public final class BypassDataPlane {
             reused = try Self.checkPins(directory: directory, settings: settings)
             if !reused { try Self.makeDirectory(directory) }
             // The devmap is configuration, set on every load (and libbpf 1.1 cannot reuse a pinned one).
-            let skipped = features.uses(.lpmTrie) ? [WEIR_MAP_TX_PEER] : [WEIR_MAP_TX_PEER, WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6]
+            let skipped =
+                features.uses(.lpmTrie) ? [WEIR_MAP_TX_PEER] : [WEIR_MAP_TX_PEER, WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6]
             for map in object.mapNames where !skipped.contains(map) {
                 try object.setPinPath(map, "\(directory)/\(map)")
             }

@@ -200,13 +200,21 @@ public final class BypassTable {
     }
 
     /// Removes every flow idle for longer than `idle` nanoseconds and returns their final counters.
-    public func sweep(idleLongerThan idle: UInt64, now: UInt64 = monotonicNanoseconds()) throws(BPFError)
-        -> [BypassEntry]
-    {
+    ///
+    /// The prefilter is rebuilt afterwards when `rebuildFilter` is set, which also clears the counts that
+    /// kernel-side evictions left behind. With several writers (a daemon and `weir bypass add`) a rebuild
+    /// racing an insert can under-count one bucket; the kernel then skips that flow and user space keeps
+    /// inspecting it (never the reverse: no flow becomes blind by mistake).
+    public func sweep(
+        idleLongerThan idle: UInt64,
+        now: UInt64 = monotonicNanoseconds(),
+        rebuildFilter: Bool = true
+    ) throws(BPFError) -> [BypassEntry] {
         var expired: [BypassEntry] = []
         for entry in self.entries() where now > entry.lastSeenNanoseconds && now - entry.lastSeenNanoseconds > idle {
             if let last = try self.remove(entry.key) { expired.append(last) }
         }
+        if rebuildFilter { try self.rebuildFilter() }
         return expired
     }
 

@@ -315,9 +315,13 @@ struct NetnsIntegrationTests {
             do {
                 box.receiverIndex = Int32(if_nametoindex(pair.receiverLink))
                 let isFilter = mode == .socketFilter || mode == .socketFilterLegacy
-                let features = mode == .socketFilterLegacy ? OlderKernelTests.acting(as: KernelVersion(4, 9)) : probedFeatures
+                let features =
+                    mode == .socketFilterLegacy ? OlderKernelTests.acting(as: KernelVersion(4, 9)) : probedFeatures
                 let plane = try BypassDataPlane(
-                    kind: isFilter ? .socketFilter : .xdp, settings: settings, features: features)
+                    kind: isFilter ? .socketFilter : .xdp,
+                    settings: settings,
+                    features: features
+                )
                 box.plane = plane
                 box.socket = cweir_packet_socket(box.receiverIndex)
                 if isFilter {

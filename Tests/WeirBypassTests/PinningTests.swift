@@ -74,7 +74,11 @@ struct PinningTests {
         #expect(try run(second, fixtures[0].frame) == .dropped)
         // A second XDP load (a restart) reuses every pin, the devmap included.
         let third = try BypassDataPlane(
-            kind: .xdp, settings: settings(root), features: probedFeatures, interface: "veth-x")
+            kind: .xdp,
+            settings: settings(root),
+            features: probedFeatures,
+            interface: "veth-x"
+        )
         #expect(third.reusedPins)
         #expect(third.table().entry(for: flow) != nil)
         // The operator's view through the pins alone.
@@ -168,6 +172,28 @@ struct PrefilterTests {
             nonZero += withUnsafeBytes(of: &slot.counts) { $0.filter { $0 != 0 }.count }
         }
         #expect(nonZero == 0)
+    }
+
+    @Test("the sweep removes idle flows with their final counters and keeps active ones")
+    func sweep() throws {
+        let plane = try freshPlane(.xdp)
+        let table = plane.table()
+        let active = fixtures[0]
+        let idle = fixtures[2]
+        try table.insert(try #require(active.flow), action: .bypass, now: 1_000)
+        try table.insert(try #require(idle.flow), action: .bypass, now: 1_000)
+        try plane.heartbeat(now: 5_000)  // the manager's tick, stamped by the kernel on hits
+        #expect(try run(plane, idle.frame) == .dropped)
+        #expect(try run(plane, active.frame) == .dropped)
+        try plane.heartbeat(now: 9_000)
+        #expect(try run(plane, active.frame) == .dropped)
+        let expired = try table.sweep(idleLongerThan: 3_000, now: 10_000)
+        #expect(expired.count == 1)
+        #expect(expired.first?.key == idle.flow)
+        #expect((expired.first?.packetsFirstToSecond ?? 0) + (expired.first?.packetsSecondToFirst ?? 0) == 1)
+        #expect(table.entry(for: try #require(active.flow))?.lastSeenNanoseconds == 9_000)
+        #expect(try run(plane, idle.frame) == .passed)
+        #expect(try run(plane, active.frame) == .dropped)
     }
 
     @Test("with the prefilter off the kernel still finds flows")
