@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
-            dependencies: ["WeirBypass", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux"]
+            dependencies: ["WeirBypass", "WeirBPFObjects", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux"]
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
     ],

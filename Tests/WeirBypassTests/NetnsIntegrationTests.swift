@@ -2,6 +2,7 @@
 import CWeirLinux
 import Glibc
 import Testing
+import WeirBPFObjects
 import WeirBypass
 import WeirCore
 import WeirFlow
@@ -520,5 +521,189 @@ struct XDPAttachPolicyTests {
         #expect(outcome.linkError == .foreignProgram)
         #expect(outcome.replacedID != 0 && outcome.replacedID != outcome.firstID)
         #expect(outcome.afterDetach == 0)
+    }
+}
+
+/// Three namespaces in a row, sender ⇄ weir ⇄ peer, for the IPS fast path; deleted by name at the end.
+final class IPSChain {
+    let sender: String
+    let weir: String
+    let peer: String
+    let senderLink: String
+    let weirIn: String
+    let weirOut: String
+    let peerLink: String
+
+    init() throws {
+        let n = VethPair.counter.next()
+        let tag = "\(getpid())-\(n)"
+        let short = "\(getpid() % 100000)\(n)"
+        (self.sender, self.weir, self.peer) = ("weir-t-\(tag)-s", "weir-t-\(tag)-w", "weir-t-\(tag)-p")
+        (self.senderLink, self.weirIn, self.weirOut, self.peerLink) = (
+            "wts\(short)", "wti\(short)", "wto\(short)", "wtp\(short)"
+        )
+        let ok = VethPair.setupLock.withLock { () -> Bool in
+            for namespace in [self.sender, self.weir, self.peer]
+            where runCommand(["ip", "netns", "add", namespace]) != 0 {
+                return false
+            }
+            guard
+                runCommand([
+                    "ip", "link", "add", self.senderLink, "netns", self.sender, "type", "veth", "peer", "name",
+                    self.weirIn,
+                    "netns", self.weir,
+                ]) == 0,
+                runCommand([
+                    "ip", "link", "add", self.weirOut, "netns", self.weir, "type", "veth", "peer", "name",
+                    self.peerLink,
+                    "netns", self.peer,
+                ]) == 0
+            else { return false }
+            for (namespace, links) in [
+                (self.sender, [self.senderLink]), (self.weir, [self.weirIn, self.weirOut]),
+                (self.peer, [self.peerLink]),
+            ] {
+                runCommand(["ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
+                runCommand(["ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"])
+                for link in links { runCommand(["ip", "-n", namespace, "link", "set", link, "up"]) }
+            }
+            return true
+        }
+        guard ok else {
+            self.cleanUp()
+            throw BPFError(.invalidArgument, call: "set up namespaces \(self.sender)/\(self.weir)/\(self.peer)")
+        }
+    }
+
+    func cleanUp() {
+        VethPair.setupLock.withLock {
+            for namespace in [self.sender, self.weir, self.peer] where access("/run/netns/\(namespace)", F_OK) == 0 {
+                runCommand(["ip", "netns", "del", namespace])
+            }
+        }
+    }
+
+    deinit { self.cleanUp() }
+}
+
+@Suite("IPS fast path on veth", .serialized)
+struct IPSFastPathTests {
+    @Test(
+        "fast-forwarded flows leave through the peer interface, untouched; others reach the capture socket",
+        arguments: ["generic", "native"]
+    )
+    func fastForward(mode: String) throws {
+        BPFLogging.silence()
+        let chain = try IPSChain()
+        defer { chain.cleanUp() }
+        let forwarded = FrameBuilder.ethernet(
+            etherType: 0x0800,
+            payload: FrameBuilder.ipv4(
+                "10.20.0.1",
+                "10.20.0.2",
+                proto: 6,
+                payload: FrameBuilder.tcp(41000, 443, flags: 0x18)
+            )
+        )
+        let inspected = FrameBuilder.ethernet(
+            etherType: 0x0800,
+            payload: FrameBuilder.ipv4("10.20.1.1", "10.20.1.2", proto: 17, payload: FrameBuilder.udp(9, 9))
+        )
+        let (key, _) = tuple("10.20.0.1", 41000, "10.20.0.2", 443, tcpProto)
+
+        final class Box: @unchecked Sendable {
+            var plane: BypassDataPlane?
+            var attachment: XDPAttachment?
+            var peerPass: BypassDataPlaneBaseline?
+            var capture: Int32 = -1
+            var peerCapture: Int32 = -1
+            var error: Error?
+        }
+        let box = Box()
+        _ = inNamespace(chain.peer) {
+            do {
+                let index = Int32(if_nametoindex(chain.peerLink))
+                box.peerCapture = cweir_packet_socket(index)
+                // veth delivers natively redirected frames only to a peer that runs XDP itself.
+                if mode == "native" { box.peerPass = try BypassDataPlaneBaseline(interfaceIndex: index) }
+            } catch {
+                box.error = error
+            }
+        }
+        _ = inNamespace(chain.weir) {
+            do {
+                let inIndex = Int32(if_nametoindex(chain.weirIn))
+                var settings = BypassSettings()
+                settings.pinRoot = nil
+                settings.flowTableSize = 256
+                settings.peerInterfaceIndex = UInt32(if_nametoindex(chain.weirOut))
+                let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: probedFeatures)
+                box.plane = plane
+                box.capture = cweir_packet_socket(inIndex)
+                box.attachment = try XDPAttachment(
+                    program: plane.program,
+                    interfaceIndex: inIndex,
+                    mode: mode == "native" ? .native : .generic,
+                    features: probedFeatures
+                )
+            } catch {
+                box.error = error
+            }
+        }
+        if let error = box.error { throw error }
+        defer {
+            close(box.capture)
+            close(box.peerCapture)
+        }
+        let plane = try #require(box.plane)
+        try plane.table().insert(key, action: .fastForward)
+        _ = inNamespace(chain.sender) {
+            let index = Int32(if_nametoindex(chain.senderLink))
+            let fd = cweir_packet_socket(index)
+            for _ in 0..<20 {
+                for frame in [forwarded, inspected] {
+                    _ = frame.withUnsafeBytes { cweir_packet_send(fd, index, $0.baseAddress, UInt($0.count)) }
+                }
+            }
+            close(fd)
+        }
+        func drain(_ fd: Int32) -> [[UInt8]] {
+            var frames: [[UInt8]] = []
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&descriptor, 1, 300) > 0 {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n > 0 { frames.append(Array(buffer[0..<n])) }
+            }
+            return frames
+        }
+        let atPeer = drain(box.peerCapture)
+        let atWeir = drain(box.capture)
+        #expect(atPeer.count == 20, "\(mode): forwarded frames at the peer")
+        #expect(atPeer.allSatisfy { $0 == forwarded }, "\(mode): forwarded frames unchanged")
+        #expect(atWeir.count == 20, "\(mode): inspected frames at the capture socket")
+        #expect(atWeir.allSatisfy { $0 == inspected }, "\(mode): only the inspected flow is captured")
+        let stats = try plane.statistics()
+        #expect(stats[.redirect] == 20 && stats[.redirectError] == 0 && stats[.miss] == 20, "\(mode): \(stats)")
+        #expect(plane.table().entry(for: key)?.packetsFirstToSecond == 20)
+        _ = inNamespace(chain.weir) { box.attachment = nil }
+        _ = inNamespace(chain.peer) { box.peerPass = nil }
+    }
+}
+
+/// The bare XDP_PASS program attached to an interface (a veth peer must run XDP to take native redirects).
+final class BypassDataPlaneBaseline {
+    let object: BPFObject
+    let attachment: XDPAttachment
+
+    init(interfaceIndex: Int32) throws {
+        self.object = try BPFObject(bytes: BPFObjectBytes.weirBaseline, name: "weir_baseline")
+        try self.object.load()
+        self.attachment = try XDPAttachment(
+            program: try self.object.program(WEIR_PROG_XDP_PASS),
+            interfaceIndex: interfaceIndex,
+            mode: .native,
+            features: probedFeatures
+        )
     }
 }
