@@ -1,19 +1,51 @@
 // SPDX-License-Identifier: MIT
 import ArgumentParser
 import CWeirLinux
+import Glibc
 import WeirBypass
 import WeirCore
 import WeirFlow
 
 /// Options shared by the `weir bypass` subcommands.
 struct PinOptions: ParsableArguments {
-    @Option(help: "Interface whose pinned maps to use.")
-    var iface: String
+    @Option(help: "Interface whose pinned maps to use; optional when exactly one interface is pinned.")
+    var iface: String?
 
     @Option(help: "Root of the pin directories.")
     var pinRoot: String = "/sys/fs/bpf/weir"
 
-    var directory: String { "\(self.pinRoot)/\(self.iface)" }
+    /// Every interface with a pin directory under the root.
+    func pinnedInterfaces() -> [String] {
+        guard let handle = opendir(self.pinRoot) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." && entry.pointee.d_type == UInt8(DT_DIR) { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// The interfaces a command acts on: the one named, else every pinned one (`all` true) or the only one.
+    func interfaces(all: Bool) throws -> [String] {
+        if let iface = self.iface { return [iface] }
+        let pinned = self.pinnedInterfaces()
+        if pinned.isEmpty { throw ValidationError("no pinned interfaces under \(self.pinRoot)") }
+        if !all && pinned.count > 1 {
+            throw ValidationError("several interfaces are pinned (\(pinned.joined(separator: ", "))): pass --iface")
+        }
+        return pinned
+    }
+
+    /// The one interface a command needs.
+    func interface() throws -> String {
+        guard let name = try self.interfaces(all: false).first else { throw ValidationError("pass --iface") }
+        return name
+    }
+
+    func directory(_ interface: String) -> String { "\(self.pinRoot)/\(interface)" }
 }
 
 /// A 5-tuple given on the command line.
@@ -96,28 +128,34 @@ struct BypassCommand: ParsableCommand {
         @OptionGroup var pins: PinOptions
 
         func run() throws {
-            let table = try BypassTable(pinDirectory: self.pins.directory)
+            let interfaces = try self.pins.interfaces(all: true)
             let now = monotonicNanoseconds()
             var out = ""
-            for entry in table.entries() {
-                let k = entry.key
-                let age = now > entry.lastSeenNanoseconds ? (now - entry.lastSeenNanoseconds) / 1_000_000 : 0
-                out += "\(IPProtocol.eveName(k.proto)) \(Self.endpoint(k.firstAddress, k.firstPort))"
-                out += " <-> \(Self.endpoint(k.secondAddress, k.secondPort))"
-                if k.vlan0 != 0 || k.vlan1 != 0 { out += " vlan \(k.vlan0)/\(k.vlan1)" }
-                out += " action \(entry.action)"
-                out += " fwd \(entry.packetsFirstToSecond) pkts \(entry.bytesFirstToSecond) B"
-                out += " rev \(entry.packetsSecondToFirst) pkts \(entry.bytesSecondToFirst) B"
-                out += " idle \(age) ms"
-                if entry.finSeen { out += " fin" }
-                if entry.rstSeen { out += " rst" }
-                out += "\n"
+            for interface in interfaces {
+                let table = try BypassTable(pinDirectory: self.pins.directory(interface))
+                for entry in table.entries() {
+                    let k = entry.key
+                    let idle = now > entry.lastSeenNanoseconds ? (now - entry.lastSeenNanoseconds) / 1_000_000 : 0
+                    let age = now > entry.insertedNanoseconds ? (now - entry.insertedNanoseconds) / 1_000_000 : 0
+                    if interfaces.count > 1 { out += "\(interface): " }
+                    out += "\(IPProtocol.eveName(k.proto)) \(Self.endpoint(k.firstAddress, k.firstPort, k.proto))"
+                    out += " <-> \(Self.endpoint(k.secondAddress, k.secondPort, k.proto))"
+                    if k.vlan0 != 0 || k.vlan1 != 0 { out += " vlan \(k.vlan0)/\(k.vlan1)" }
+                    out += " action \(entry.action)"
+                    out += " fwd \(entry.packetsFirstToSecond) pkts \(entry.bytesFirstToSecond) B"
+                    out += " rev \(entry.packetsSecondToFirst) pkts \(entry.bytesSecondToFirst) B"
+                    out += " age \(age) ms idle \(idle) ms"
+                    if entry.finSeen { out += " fin" }
+                    if entry.rstSeen { out += " rst" }
+                    out += "\n"
+                }
             }
             writeStandardOutput(out.isEmpty ? "no bypassed flows\n" : out)
         }
 
-        static func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
-            address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
+        static func endpoint(_ address: IPAddress, _ port: UInt16, _ proto: UInt8) -> String {
+            guard proto == IPProtocol.tcp || proto == IPProtocol.udp else { return "\(address)" }
+            return address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
         }
     }
 
@@ -132,7 +170,7 @@ struct BypassCommand: ParsableCommand {
             guard let action = BypassAction.allCases.first(where: { $0.description == self.action }) else {
                 throw ValidationError("unknown action \(self.action)")
             }
-            let table = try BypassTable(pinDirectory: self.pins.directory)
+            let table = try BypassTable(pinDirectory: self.pins.directory(try self.pins.interface()))
             try table.insert(try self.tuple.flowKey(), action: action)
             writeStandardOutput("added\n")
         }
@@ -144,7 +182,7 @@ struct BypassCommand: ParsableCommand {
         @OptionGroup var tuple: TupleOptions
 
         func run() throws {
-            let table = try BypassTable(pinDirectory: self.pins.directory)
+            let table = try BypassTable(pinDirectory: self.pins.directory(try self.pins.interface()))
             guard let last = try table.remove(try self.tuple.flowKey()) else {
                 writeStandardOutput("not present\n")
                 throw ExitCode(1)
@@ -160,8 +198,10 @@ struct BypassCommand: ParsableCommand {
         @OptionGroup var pins: PinOptions
 
         func run() throws {
-            let count = try BypassTable(pinDirectory: self.pins.directory).flush()
-            writeStandardOutput("removed \(count) flows\n")
+            for interface in try self.pins.interfaces(all: true) {
+                let count = try BypassTable(pinDirectory: self.pins.directory(interface)).flush()
+                writeStandardOutput("\(interface): removed \(count) flows\n")
+            }
         }
     }
 
@@ -172,17 +212,20 @@ struct BypassCommand: ParsableCommand {
         @OptionGroup var pins: PinOptions
 
         func run() throws {
-            let stats: BPFMap<UInt32, UInt64> = try .pinned(
-                at: "\(self.pins.directory)/\(WEIR_MAP_STATS)",
-                name: WEIR_MAP_STATS
-            )
-            let values = try BypassDataPlane.readStatistics(stats)
-            let table = try BypassTable(pinDirectory: self.pins.directory)
             var out = ""
-            for stat in BypassStatistic.allCases { out += "\(stat): \(values[stat, default: 0])\n" }
-            let flows = table.entries()
-            out += "flows_v4: \(flows.filter { $0.key.firstAddress.isIPv4 }.count)\n"
-            out += "flows_v6: \(flows.filter { !$0.key.firstAddress.isIPv4 }.count)\n"
+            for interface in try self.pins.interfaces(all: true) {
+                let directory = self.pins.directory(interface)
+                let stats: BPFMap<UInt32, UInt64> = try .pinned(
+                    at: "\(directory)/\(WEIR_MAP_STATS)",
+                    name: WEIR_MAP_STATS
+                )
+                let values = try BypassDataPlane.readStatistics(stats)
+                let flows = try BypassTable(pinDirectory: directory).entries()
+                out += "\(interface):\n"
+                for stat in BypassStatistic.allCases { out += "  \(stat): \(values[stat, default: 0])\n" }
+                out += "  flows_v4: \(flows.filter { $0.key.firstAddress.isIPv4 }.count)\n"
+                out += "  flows_v6: \(flows.filter { !$0.key.firstAddress.isIPv4 }.count)\n"
+            }
             writeStandardOutput(out)
         }
     }
@@ -202,11 +245,12 @@ struct BypassCommand: ParsableCommand {
             settings.flowTableSize = self.flows
             let features = KernelFeatures.probe(environment: currentEnvironment())
             let kind: BypassDataPlane.Kind = features.usesXDP ? .xdp : .socketFilter
+            guard let interface = self.pins.iface else { throw ValidationError("pass --iface") }
             let plane = try BypassDataPlane(
                 kind: kind,
                 settings: settings,
                 features: features,
-                interface: self.pins.iface
+                interface: interface
             )
             writeStandardOutput(
                 "\(plane.reusedPins ? "reused" : "created") pinned maps in \(plane.pinDirectory ?? "?") (ABI \(WEIR_ABI_VERSION))\n"
@@ -219,8 +263,9 @@ struct BypassCommand: ParsableCommand {
         @OptionGroup var pins: PinOptions
 
         func run() throws {
-            try BypassDataPlane.unpin(directory: self.pins.directory)
-            writeStandardOutput("removed \(self.pins.directory)\n")
+            let directory = self.pins.directory(try self.pins.interface())
+            try BypassDataPlane.unpin(directory: directory)
+            writeStandardOutput("removed \(directory)\n")
         }
     }
 }
