@@ -67,6 +67,21 @@ public final class BypassDataPlane {
         if kind == .socketFilter && !features.uses(.socketFilter) {
             throw BPFError(.unsupported, call: "load weir_sock", message: "eBPF socket filters are not available")
         }
+        // Suricata's weakness #8: in IPS mode a hidden packet is a dropped packet.
+        if settings.isIPS && kind == .socketFilter {
+            throw BPFError(
+                .invalidArgument,
+                call: "load weir_sock",
+                message: "socket-filter bypass hides packets from the forwarding socket: not allowed in IPS mode"
+            )
+        }
+        if settings.isIPS && (settings.peerInterfaceIndex == nil || !features.uses(.xdpRedirect)) {
+            throw BPFError(
+                .invalidArgument,
+                call: "load weir_xdp",
+                message: "IPS bypass needs a peer interface and XDP_REDIRECT; forward in user space instead"
+            )
+        }
         let (bytes, name) = kind == .xdp ? (BPFObjectBytes.weirXDP, "weir_xdp") : (BPFObjectBytes.weirSock, "weir_sock")
         let object = try BPFObject(bytes: bytes, name: name)
         try object.setReadOnlyData(settings.knobs(features: features))

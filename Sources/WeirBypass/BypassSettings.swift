@@ -29,6 +29,8 @@ public struct BypassSettings: Sendable, Equatable {
     public var passFlowEnd: Bool = true
     /// Peer interface index for the IPS fast path (XDP_REDIRECT); nil in IDS mode.
     public var peerInterfaceIndex: UInt32? = nil
+    /// IPS (inline) operation: bypassed traffic must still be forwarded, never dropped.
+    public var isIPS: Bool = false
     /// Keep a counting prefilter in front of the flow tables, so a miss costs no hash lookup.
     public var usePrefilter: Bool = true
 
