@@ -141,6 +141,8 @@ int weir_sock(struct __sk_buff *skb)
 	struct weir_pkt pkt;
 	struct weir_parsed p = {};
 	struct weir_control *ctl = weir_get_control();
+	struct weir_flow_value *hit = 0;
+	__u32 hit_dir = 0;
 	__u32 stripped = 0;
 	int rc;
 
@@ -178,7 +180,7 @@ int weir_sock(struct __sk_buff *skb)
 		weir_count(rc);
 		return skb->len;
 	}
-	if (weir_decide(&p, ctl, stripped + p.l2_len + p.ip_len, 0) == WEIR_V_DROP)
+	if (weir_decide(&p, ctl, stripped + p.l2_len + p.ip_len, 0, &hit, &hit_dir) == WEIR_V_DROP)
 		return 0;
 	return skb->len;
 }

@@ -39,12 +39,21 @@ struct {
 	__type(value, __u32);
 } weir_tx_peer SEC(".maps");
 
-static __always_inline int weir_redirect(void)
+static __always_inline int weir_redirect(struct weir_flow_value *v, __u32 dir, __u32 bytes)
 {
-	/* The flags' low bits are the action when key 0 holds no device (kernel >= 5.6): pass, never abort. */
+	/*
+	 * The flags' low bits are the action when key 0 holds no device: pass to user space, never abort
+	 * (Suricata's weakness #7). Transmit errors after XDP_REDIRECT are the kernel's (xdp_redirect_err
+	 * tracepoint), not seen here.
+	 */
 	int rc = bpf_redirect_map(&weir_tx_peer, 0, XDP_PASS);
 
-	weir_count(rc == XDP_REDIRECT ? WEIR_STAT_REDIRECT : WEIR_STAT_REDIRECT_ERROR);
+	if (rc == XDP_REDIRECT) {
+		weir_account(v, dir, bytes);
+		weir_count(WEIR_STAT_REDIRECT);
+	} else {
+		weir_count(WEIR_STAT_REDIRECT_ERROR);
+	}
 	return rc;
 }
 
@@ -57,6 +66,8 @@ int weir_xdp(struct xdp_md *ctx)
 	};
 	struct weir_parsed p;
 	struct weir_control *ctl = weir_get_control();
+	struct weir_flow_value *hit = 0;
+	__u32 hit_dir = 0;
 	int rc;
 
 	weir_parsed_init(&p);
@@ -76,11 +87,11 @@ int weir_xdp(struct xdp_md *ctx)
 		weir_count(rc);
 		return XDP_PASS;
 	}
-	switch (weir_decide(&p, ctl, p.l2_len + p.ip_len, 1)) {
+	switch (weir_decide(&p, ctl, p.l2_len + p.ip_len, 1, &hit, &hit_dir)) {
 	case WEIR_V_DROP:
 		return XDP_DROP;
 	case WEIR_V_REDIRECT:
-		return weir_redirect();
+		return hit ? weir_redirect(hit, hit_dir, p.l2_len + p.ip_len) : XDP_PASS;
 	default:
 		return XDP_PASS;
 	}

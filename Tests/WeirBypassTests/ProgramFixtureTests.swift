@@ -152,6 +152,11 @@ struct ProgramFixtureTests {
         #expect(try run(plane, fixture.frame) == .redirected)
         try expectStatistics(plane, [.hitV4: 1, .redirect: 1], "redirect")
         #expect(plane.table().entry(for: flow)?.packetsFirstToSecond == 1)
+        // The peer went away: the packet falls back to user space and is not counted as forwarded.
+        try #require(plane.txPeer).delete(0)
+        #expect(try run(plane, fixture.frame) == .passed)
+        try expectStatistics(plane, [.hitV4: 2, .redirect: 1, .redirectError: 1], "redirect without peer")
+        #expect(plane.table().entry(for: flow)?.packetsFirstToSecond == 1)
     }
 
     @Test("TCP FIN and RST of a bypassed flow reach user space when asked", arguments: kinds)

@@ -280,12 +280,27 @@ static __always_inline void weir_delete_flow(const struct weir_parsed *p)
 	}
 }
 
+/* Adds one packet of `bytes` to a flow's counters in direction `dir` (atomic: flows span CPUs). */
+static __always_inline void weir_account(struct weir_flow_value *v, __u32 dir, __u32 bytes)
+{
+	if (dir == WEIR_DIR_A_TO_B) {
+		__sync_fetch_and_add(&v->packets[0], 1);
+		__sync_fetch_and_add(&v->bytes[0], bytes);
+	} else {
+		__sync_fetch_and_add(&v->packets[1], 1);
+		__sync_fetch_and_add(&v->bytes[1], bytes);
+	}
+}
+
 /*
  * The whole per-packet decision after parsing: block list, flow lookup, counters, action.
  * `frame_bytes` is what the flow's byte counter grows by. `can_redirect` is 0 for the socket filter.
+ * For WEIR_V_REDIRECT the flow is returned in *hit / *hit_dir and is not yet counted: the caller counts
+ * it once the redirect was accepted, so a packet that falls back to user space is not counted twice.
  */
 static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, const struct weir_control *ctl,
-						     __u32 frame_bytes, int can_redirect)
+						     __u32 frame_bytes, int can_redirect,
+						     struct weir_flow_value **hit, __u32 *hit_dir)
 {
 	struct weir_flow_value *v;
 	__u32 dir = 0;
@@ -321,25 +336,13 @@ static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, cons
 				return WEIR_V_PASS;
 			}
 		}
-		if (dir == WEIR_DIR_A_TO_B) {
-			__sync_fetch_and_add(&v->packets[0], 1);
-			__sync_fetch_and_add(&v->bytes[0], frame_bytes);
-		} else {
-			__sync_fetch_and_add(&v->packets[1], 1);
-			__sync_fetch_and_add(&v->bytes[1], frame_bytes);
-		}
+		weir_account(v, dir, frame_bytes);
 		weir_count(v->action == WEIR_ACTION_BYPASS ? WEIR_STAT_BYPASS : WEIR_STAT_BLOCK);
 		return WEIR_V_DROP;
 	}
 	if (v->action == WEIR_ACTION_FAST_FORWARD && can_redirect && weir_knobs.redirect_enabled) {
-		if (dir == WEIR_DIR_A_TO_B) {
-			__sync_fetch_and_add(&v->packets[0], 1);
-			__sync_fetch_and_add(&v->bytes[0], frame_bytes);
-		} else {
-			__sync_fetch_and_add(&v->packets[1], 1);
-			__sync_fetch_and_add(&v->bytes[1], frame_bytes);
-		}
-		/* The caller counts REDIRECT or REDIRECT_ERROR once it knows the helper's answer. */
+		*hit = v;
+		*hit_dir = dir;
 		return WEIR_V_REDIRECT;
 	}
 	/* Fast-forward without a usable redirect, or an inert entry: user space handles the packet. */
