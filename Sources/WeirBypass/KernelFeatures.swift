@@ -98,7 +98,7 @@ public struct KernelFeatures: Sendable {
             case .socketFilter: return "no kernel bypass: local bypass in the worker"
             case .skbLoadBytesRelative: return "absolute loads (live sockets only)"
             case .perCPUArray: return "no kernel statistics"
-            case .perCPUHash: return "not used (flow tables are shared LRU hashes)"
+            case .perCPUHash: return "not needed: one shared value per flow, counted atomically"
             case .lruHash: return "plain HASH with user-space expiry"
             case .lpmTrie: return "no block list"
             case .xdpGeneric: return "socket filter"
@@ -158,6 +158,10 @@ public struct KernelFeatures: Sendable {
                 used = versionAllows && (probes[.xdpGeneric]?.passed ?? false)
             }
             return Result(feature: feature, method: probe.method, probed: probe.passed, used: used)
+        }
+        // Probed for the record, but Weir's flow values are shared (kernel-side expiry needs one last-seen).
+        if let index = self.results.firstIndex(where: { $0.feature == .perCPUHash }) {
+            self.results[index].used = false
         }
         // Dependencies: nothing XDP-related without generic XDP; redirect needs XDP.
         if !self.uses(.xdpGeneric) {

@@ -25,7 +25,7 @@ struct KernelFeaturesTests {
     func gating() {
         let old = Self.allPassing(as: KernelVersion(4, 9))
         let used = Set(KernelFeatures.Feature.allCases.filter { old.uses($0) })
-        #expect(used == [.socketFilter, .perCPUArray, .perCPUHash])
+        #expect(used == [.socketFilter, .perCPUArray])
         #expect(!old.usesXDP)
 
         let mid = Self.allPassing(as: KernelVersion(4, 13))
@@ -33,7 +33,7 @@ struct KernelFeaturesTests {
         #expect(!mid.uses(.xdpRedirect) && !mid.uses(.bpfLinkXDP) && !mid.uses(.skbLoadBytesRelative))
 
         let now = Self.allPassing(as: nil)
-        #expect(KernelFeatures.Feature.allCases.allSatisfy { now.uses($0) })
+        #expect(KernelFeatures.Feature.allCases.filter { !now.uses($0) } == [.perCPUHash])
     }
 
     @Test("a failed probe wins over the version; XDP features follow generic XDP")
