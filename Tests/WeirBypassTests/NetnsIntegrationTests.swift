@@ -140,6 +140,17 @@ final class NSLockLike: @unchecked Sendable {
     }
 }
 
+/// A packet socket bound to `index` with a receive buffer large enough that no test frame is dropped.
+func captureSocket(_ index: Int32) -> Int32 {
+    let fd = cweir_packet_socket(index)
+    if fd >= 0 {
+        var size: Int32 = 8 << 20
+        // SO_RCVBUFFORCE (root) ignores rmem_max.
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    return fd
+}
+
 // MARK: - The replay
 
 /// One flow of the replay: its frames, whether it is put into the flow table, and how many packets each
@@ -324,7 +335,7 @@ struct NetnsIntegrationTests {
                     features: features
                 )
                 box.plane = plane
-                box.socket = cweir_packet_socket(box.receiverIndex)
+                box.socket = captureSocket(box.receiverIndex)
                 if isFilter {
                     var fd = plane.program.fd
                     if setsockopt(box.socket, SOL_SOCKET, SO_ATTACH_BPF, &fd, socklen_t(MemoryLayout<Int32>.size)) != 0
@@ -623,7 +634,7 @@ struct IPSFastPathTests {
         _ = inNamespace(chain.peer) {
             do {
                 let index = Int32(if_nametoindex(chain.peerLink))
-                box.peerCapture = cweir_packet_socket(index)
+                box.peerCapture = captureSocket(index)
                 // veth delivers natively redirected frames only to a peer that runs XDP itself.
                 if mode == "native" { box.peerPass = try BypassDataPlaneBaseline(interfaceIndex: index) }
             } catch {
@@ -639,7 +650,7 @@ struct IPSFastPathTests {
                 settings.peerInterfaceIndex = UInt32(if_nametoindex(chain.weirOut))
                 let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: probedFeatures)
                 box.plane = plane
-                box.capture = cweir_packet_socket(inIndex)
+                box.capture = captureSocket(inIndex)
                 box.attachment = try XDPAttachment(
                     program: plane.program,
                     interfaceIndex: inIndex,
