@@ -49,6 +49,8 @@ public enum BypassBenchmark {
         settings.pinRoot = nil
         settings.flowTableSize = UInt32(max(mapEntries * 5 / 4, 1024))
         let baseline = try BPFObject(bytes: BPFObjectBytes.weirBaseline, name: "weir_baseline")
+        // The floor's table has the flow table's size and fill, so only the program around it differs.
+        try baseline.setMaxEntries(WEIR_MAP_FLOOR, settings.flowTableSize)
         try baseline.load()
 
         let hitFrame = Self.frame(source: 0x0a00_0001, destination: 0x0a00_0002, sourcePort: 40000, destinationPort: 80)
@@ -80,6 +82,13 @@ public enum BypassBenchmark {
         var floorKey = weir_flow_key_v4()
         floorKey.addr_a = UInt32(hitFrame.count)
         try floorMap.update(floorKey, weir_flow_value())
+        for index in 1..<max(mapEntries, 1) {
+            var key = weir_flow_key_v4()
+            key.addr_a = (0xac10_0000 | UInt32(index)).bigEndian
+            key.addr_b = UInt32(index).bigEndian
+            key.proto = IPProtocol.tcp
+            try floorMap.update(key, weir_flow_value())
+        }
         let floor = try Self.measure(
             baseline: try baseline.program(WEIR_PROG_XDP_PASS),
             program: try baseline.program(WEIR_PROG_XDP_FLOOR),
