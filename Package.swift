@@ -27,6 +27,10 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
         .target(name: "CWeirLinux"),
+        // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
+        .executableTarget(name: "bpfembed"),
+        .plugin(name: "BPFPlugin", capability: .buildTool(), dependencies: ["bpfembed"]),
+        .target(name: "WeirBPFObjects", plugins: ["BPFPlugin"]),
 
         // Pipeline stages. WeirCore, WeirDecode, WeirFlow, WeirDetect, WeirOutput and WeirConfig make no syscalls.
         .target(name: "WeirCore"),
@@ -39,7 +43,9 @@ let package = Package(
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),
         .target(
             name: "WeirBypass",
-            dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "CLibBPF", "CWeirLinux", systemPackage]
+            dependencies: [
+                "WeirCore", "WeirDecode", "WeirFlow", "CLibBPF", "CWeirLinux", "WeirBPFObjects", systemPackage,
+            ]
         ),
         // Wires the stages together for replay, live capture and `weir test`.
         .target(
@@ -49,7 +55,9 @@ let package = Package(
                 "WeirBypass", logging,
             ]
         ),
-        .executableTarget(name: "weir", dependencies: ["WeirRuntime", argumentParser, logging]),
+        .executableTarget(
+            name: "weir", dependencies: ["WeirRuntime", "WeirBypass", "WeirFlow", "WeirCore", argumentParser, logging]
+        ),
 
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
@@ -58,7 +66,10 @@ let package = Package(
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
-        .testTarget(name: "WeirBypassTests", dependencies: ["WeirBypass", "WeirDecode", "WeirFlow"]),
+        .testTarget(
+            name: "WeirBypassTests",
+            dependencies: ["WeirBypass", "WeirBPFObjects", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux"]
+        ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,2 +1,89 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
 #include "CWeirLinux.h"
+
+int cweir_unshare_netns(void)
+{
+	return unshare(CLONE_NEWNET);
+}
+
+int cweir_setns_net(int fd)
+{
+	return setns(fd, CLONE_NEWNET);
+}
+
+int cweir_packet_socket(int ifindex)
+{
+	struct sockaddr_ll sll;
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return -1;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+long cweir_packet_send(int fd, int ifindex, const void *frame, unsigned long length)
+{
+	struct sockaddr_ll sll;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = ifindex;
+	sll.sll_halen = 6;
+	if (length >= 6)
+		memcpy(sll.sll_addr, frame, 6);
+	return sendto(fd, frame, length, 0, (struct sockaddr *)&sll, sizeof(sll));
+}
+
+/*
+ * Layout pins: the BPF programs and Swift both compile weir_abi.h; these asserts (and the MemoryLayout test
+ * in WeirBypassTests) fail the build if the layout drifts from what WEIR_ABI_VERSION promises.
+ */
+_Static_assert(sizeof(struct weir_flow_key_v4) == 20, "weir_flow_key_v4 size");
+_Static_assert(offsetof(struct weir_flow_key_v4, addr_b) == 4, "weir_flow_key_v4.addr_b");
+_Static_assert(offsetof(struct weir_flow_key_v4, port_a) == 8, "weir_flow_key_v4.port_a");
+_Static_assert(offsetof(struct weir_flow_key_v4, vlan_outer) == 12, "weir_flow_key_v4.vlan_outer");
+_Static_assert(offsetof(struct weir_flow_key_v4, proto) == 16, "weir_flow_key_v4.proto");
+_Static_assert(offsetof(struct weir_flow_key_v4, pad) == 17, "weir_flow_key_v4.pad");
+_Static_assert(sizeof(struct weir_flow_key_v6) == 44, "weir_flow_key_v6 size");
+_Static_assert(offsetof(struct weir_flow_key_v6, addr_b) == 16, "weir_flow_key_v6.addr_b");
+_Static_assert(offsetof(struct weir_flow_key_v6, port_a) == 32, "weir_flow_key_v6.port_a");
+_Static_assert(offsetof(struct weir_flow_key_v6, vlan_outer) == 36, "weir_flow_key_v6.vlan_outer");
+_Static_assert(offsetof(struct weir_flow_key_v6, proto) == 40, "weir_flow_key_v6.proto");
+_Static_assert(sizeof(struct weir_flow_value) == 56, "weir_flow_value size");
+_Static_assert(offsetof(struct weir_flow_value, bytes) == 16, "weir_flow_value.bytes");
+_Static_assert(offsetof(struct weir_flow_value, last_seen_ns) == 32, "weir_flow_value.last_seen_ns");
+_Static_assert(offsetof(struct weir_flow_value, inserted_ns) == 40, "weir_flow_value.inserted_ns");
+_Static_assert(offsetof(struct weir_flow_value, action) == 48, "weir_flow_value.action");
+_Static_assert(offsetof(struct weir_flow_value, flags) == 52, "weir_flow_value.flags");
+_Static_assert(sizeof(struct weir_lpm_key_v4) == 8, "weir_lpm_key_v4 size");
+_Static_assert(sizeof(struct weir_lpm_key_v6) == 20, "weir_lpm_key_v6 size");
+_Static_assert(sizeof(struct weir_block_value) == 8, "weir_block_value size");
+_Static_assert(sizeof(struct weir_knobs) == 48, "weir_knobs size");
+_Static_assert(offsetof(struct weir_knobs, filter_bits) == 40, "weir_knobs.filter_bits");
+_Static_assert(sizeof(struct weir_filter_slot) == WEIR_FILTER_SLOT_BUCKETS, "weir_filter_slot size");
+_Static_assert(offsetof(struct weir_knobs, fail_mode) == 16, "weir_knobs.fail_mode");
+_Static_assert(offsetof(struct weir_knobs, legacy_loads) == 32, "weir_knobs.legacy_loads");
+_Static_assert(sizeof(struct weir_control) == 16, "weir_control size");
+_Static_assert(sizeof(struct weir_info) == 32, "weir_info size");
+_Static_assert(WEIR_STAT_MAX == 19, "weir_stat count");

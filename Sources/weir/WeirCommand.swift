@@ -19,6 +19,8 @@ struct WeirCommand: ParsableCommand {
             BenchCommand.self,
             RulesCommand.self,
             ListKeywordsCommand.self,
+            FeaturesCommand.self,
+            BypassCommand.self,
         ]
     )
 

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+import CLibBPF
+import CWeirLinux
+import Glibc
+import WeirBPFObjects
+
+/// The monotonic clock the kernel programs use (`bpf_ktime_get_ns` is CLOCK_MONOTONIC), in nanoseconds.
+public func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
+/// One loaded kernel program (XDP or socket filter) with its maps, configured from ``BypassSettings`` and
+/// gated by ``KernelFeatures``, optionally pinned per interface with its ABI checked.
+public final class BypassDataPlane {
+    /// Which program.
+    public enum Kind: Sendable {
+        /// `weir_xdp`, attached to an interface.
+        case xdp
+        /// `weir_sock`, attached to AF_PACKET capture sockets.
+        case socketFilter
+    }
+
+    /// The object holding the program and maps; closed when the data plane goes away.
+    public let object: BPFObject
+    /// The loaded program.
+    public let program: BPFProgram
+    /// Which program this is.
+    public let kind: Kind
+    /// Where the maps are pinned, when pinning is on.
+    public let pinDirectory: String?
+    /// True when the maps were found pinned (and checked) rather than created.
+    public let reusedPins: Bool
+    /// The flow tables.
+    public let flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>
+    public let flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>
+    /// The block lists; nil on kernels without LPM tries.
+    public let blockV4: BPFMap<weir_lpm_key_v4, weir_block_value>?
+    public let blockV6: BPFMap<weir_lpm_key_v6, weir_block_value>?
+    /// The per-CPU statistics array, indexed by ``BypassStatistic``.
+    public let stats: BPFMap<UInt32, UInt64>
+    /// The control entry (heartbeat, block-list sizes).
+    public let control: BPFMap<UInt32, weir_control>
+    /// The IPS peer devmap (XDP only).
+    public let txPeer: BPFMap<UInt32, UInt32>?
+    /// The flow prefilter.
+    public let filter: BPFMap<UInt32, weir_filter_slot>
+    /// log2 of the prefilter's buckets (0: off).
+    public let filterBits: UInt32
+
+    /// Opens the embedded object, applies settings and knobs, checks or creates the pins, and loads.
+    ///
+    /// - Parameter interface: names the pin directory (`<pinRoot>/<interface>/`); nil or a nil
+    ///   `settings.pinRoot` means no pinning.
+    /// - Throws: ``BPFError`` with `.incompatiblePin` when existing pins were made by another ABI or with
+    ///   other sizes; they are never reused silently.
+    public init(
+        kind: Kind,
+        settings: BypassSettings,
+        features: KernelFeatures,
+        interface: String? = nil
+    ) throws(BPFError) {
+        if kind == .xdp && !features.usesXDP {
+            throw BPFError(.unsupported, call: "load weir_xdp", message: "XDP is not available on this kernel")
+        }
+        if kind == .socketFilter && !features.uses(.socketFilter) {
+            throw BPFError(.unsupported, call: "load weir_sock", message: "eBPF socket filters are not available")
+        }
+        // Suricata's weakness #8: in IPS mode a hidden packet is a dropped packet.
+        if settings.isIPS && kind == .socketFilter {
+            throw BPFError(
+                .invalidArgument,
+                call: "load weir_sock",
+                message: "socket-filter bypass hides packets from the forwarding socket: not allowed in IPS mode"
+            )
+        }
+        if settings.isIPS && (settings.peerInterfaceIndex == nil || !features.uses(.xdpRedirect)) {
+            throw BPFError(
+                .invalidArgument,
+                call: "load weir_xdp",
+                message: "IPS bypass needs a peer interface and XDP_REDIRECT; forward in user space instead"
+            )
+        }
+        let (bytes, name) = kind == .xdp ? (BPFObjectBytes.weirXDP, "weir_xdp") : (BPFObjectBytes.weirSock, "weir_sock")
+        let object = try BPFObject(bytes: bytes, name: name)
+        try object.setReadOnlyData(settings.knobs(features: features))
+        for map in [WEIR_MAP_FLOWS_V4, WEIR_MAP_FLOWS_V6] {
+            try object.setMaxEntries(map, settings.flowTableSize)
+            if !features.uses(.lruHash) { try object.setMapType(map, BPF_MAP_TYPE_HASH) }
+        }
+        for map in [WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6] {
+            try object.setMaxEntries(map, settings.blockListSize)
+        }
+        // Maps of features this kernel lacks are not created; their knobs keep the code that uses them dead.
+        if !features.uses(.lpmTrie) {
+            try object.setAutocreate(WEIR_MAP_BLOCK_V4, false)
+            try object.setAutocreate(WEIR_MAP_BLOCK_V6, false)
+        }
+        if kind == .xdp && !(features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil) {
+            try object.setAutocreate(WEIR_MAP_TX_PEER, false)
+        }
+        // One slot even when the prefilter is off, as an ARRAY cannot be empty.
+        try object.setMaxEntries(
+            WEIR_MAP_FILTER,
+            max(1, (UInt32(1) << settings.prefilterBits) / UInt32(WEIR_FILTER_SLOT_BUCKETS))
+        )
+
+        var pinDirectory: String? = nil
+        var reused = false
+        if let interface, let directory = settings.pinDirectory(interface: interface) {
+            try Self.validateInterfaceName(interface)
+            reused = try Self.checkPins(directory: directory, settings: settings)
+            if !reused { try Self.makeDirectory(directory) }
+            // The devmap is configuration, set on every load (and libbpf 1.1 cannot reuse a pinned one).
+            let skipped =
+                features.uses(.lpmTrie) ? [WEIR_MAP_TX_PEER] : [WEIR_MAP_TX_PEER, WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6]
+            for map in object.mapNames where !skipped.contains(map) {
+                try object.setPinPath(map, "\(directory)/\(map)")
+            }
+            pinDirectory = directory
+        }
+        try object.load()
+
+        self.object = object
+        self.kind = kind
+        self.program = try object.program(kind == .xdp ? WEIR_PROG_XDP : WEIR_PROG_SOCK)
+        self.pinDirectory = pinDirectory
+        self.reusedPins = reused
+        self.flowsV4 = try object.map(WEIR_MAP_FLOWS_V4)
+        self.flowsV6 = try object.map(WEIR_MAP_FLOWS_V6)
+        self.blockV4 = features.uses(.lpmTrie) ? try object.map(WEIR_MAP_BLOCK_V4) : nil
+        self.blockV6 = features.uses(.lpmTrie) ? try object.map(WEIR_MAP_BLOCK_V6) : nil
+        self.stats = try object.map(WEIR_MAP_STATS)
+        self.control = try object.map(WEIR_MAP_CONTROL)
+        self.txPeer =
+            kind == .xdp && features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil
+            ? try object.map(WEIR_MAP_TX_PEER) : nil
+        self.filter = try object.map(WEIR_MAP_FILTER)
+        self.filterBits = settings.prefilterBits
+
+        let info: BPFMap<UInt32, weir_info> = try object.map(WEIR_MAP_INFO)
+        try info.update(0, Self.expectedInfo(settings))
+        if !reused {
+            var control = weir_control()
+            control.heartbeat_ns = monotonicNanoseconds()
+            try self.control.update(0, control)
+        }
+        if let peer = settings.peerInterfaceIndex, let txPeer = self.txPeer {
+            try txPeer.update(0, peer)
+        }
+    }
+
+    /// Records "the manager is alive now" for the kernel's fail-open / fail-closed check.
+    public func heartbeat(now: UInt64 = monotonicNanoseconds()) throws(BPFError) {
+        var control = self.control.lookup(0) ?? weir_control()
+        control.heartbeat_ns = now
+        try self.control.update(0, control)
+    }
+
+    /// The kernel counters summed over CPUs.
+    public func statistics() throws(BPFError) -> [BypassStatistic: UInt64] {
+        try Self.readStatistics(self.stats)
+    }
+
+    /// Zeroes every kernel counter.
+    public func resetStatistics() throws(BPFError) {
+        for stat in BypassStatistic.allCases { try self.stats.perCPUReset(stat.rawValue) }
+    }
+
+    /// The flow table of this data plane.
+    public func table() -> BypassTable {
+        BypassTable(flowsV4: self.flowsV4, flowsV6: self.flowsV6, filter: self.filter, filterBits: self.filterBits)
+    }
+
+    /// Reads every counter of a stats map.
+    public static func readStatistics(_ map: BPFMap<UInt32, UInt64>) throws(BPFError) -> [BypassStatistic: UInt64] {
+        var out: [BypassStatistic: UInt64] = [:]
+        for stat in BypassStatistic.allCases { out[stat] = try map.perCPUSum(stat.rawValue) }
+        return out
+    }
+
+    static func expectedInfo(_ settings: BypassSettings) -> weir_info {
+        var info = weir_info()
+        info.abi_version = UInt32(WEIR_ABI_VERSION)
+        info.key_v4_size = UInt32(MemoryLayout<weir_flow_key_v4>.size)
+        info.key_v6_size = UInt32(MemoryLayout<weir_flow_key_v6>.size)
+        info.value_size = UInt32(MemoryLayout<weir_flow_value>.size)
+        info.flows_v4_max = settings.flowTableSize
+        info.flows_v6_max = settings.flowTableSize
+        info.block_max = settings.blockListSize
+        info.filter_bits = settings.prefilterBits
+        return info
+    }
+
+    static func validateInterfaceName(_ name: String) throws(BPFError) {
+        let bytes = Array(name.utf8)
+        guard !bytes.isEmpty, bytes.count < Int(IFNAMSIZ), !bytes.contains(UInt8(ascii: "/")), name != ".",
+            name != ".."
+        else {
+            throw BPFError(.invalidArgument, call: "pin directory", message: "invalid interface name \"\(name)\"")
+        }
+    }
+
+    /// Checks an existing pin directory; returns true when it may be reused, false when it does not exist.
+    static func checkPins(directory: String, settings: BypassSettings) throws(BPFError) -> Bool {
+        let entries = Self.listDirectory(directory)
+        guard let entries else { return false }
+        let remedy = "remove it with `weir bypass unpin --iface …` (or rm -r \(directory)) to start afresh"
+        guard entries.contains(WEIR_MAP_INFO) else {
+            if entries.isEmpty { return false }
+            throw BPFError(
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message: "maps pinned without \(WEIR_MAP_INFO): not made by this version of Weir; \(remedy)"
+            )
+        }
+        let infoMap: BPFMap<UInt32, weir_info>
+        do {
+            infoMap = try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_INFO)", name: WEIR_MAP_INFO)
+        } catch {
+            throw BPFError(
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                errno: error.errno,
+                message: "\(WEIR_MAP_INFO) unreadable or of another layout (\(error.message)); \(remedy)"
+            )
+        }
+        guard let found = infoMap.lookup(0) else {
+            throw BPFError(.incompatiblePin, call: "check pins in \(directory)", message: "empty \(WEIR_MAP_INFO)")
+        }
+        let expected = Self.expectedInfo(settings)
+        if found.abi_version != expected.abi_version {
+            throw BPFError(
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message:
+                    "pinned maps have ABI version \(found.abi_version), this Weir has \(expected.abi_version); \(remedy)"
+            )
+        }
+        if found.key_v4_size != expected.key_v4_size || found.key_v6_size != expected.key_v6_size
+            || found.value_size != expected.value_size
+        {
+            throw BPFError(
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message: "pinned key/value sizes differ from this build's; \(remedy)"
+            )
+        }
+        if found.flows_v4_max != expected.flows_v4_max || found.block_max != expected.block_max
+            || found.filter_bits != expected.filter_bits
+        {
+            throw BPFError(
+                .incompatiblePin,
+                call: "check pins in \(directory)",
+                message:
+                    "pinned maps hold \(found.flows_v4_max) flows / \(found.block_max) prefixes, the configuration asks for \(expected.flows_v4_max) / \(expected.block_max); \(remedy)"
+            )
+        }
+        return true
+    }
+
+    /// Removes a pin directory and every pin in it. Programs and maps stay alive while something uses them.
+    public static func unpin(directory: String) throws(BPFError) {
+        guard let entries = Self.listDirectory(directory) else { return }
+        for entry in entries where unlink("\(directory)/\(entry)") != 0 {
+            throw .system("unlink(\(directory)/\(entry))", errno)
+        }
+        if rmdir(directory) != 0 { throw .system("rmdir(\(directory))", errno) }
+    }
+
+    static func listDirectory(_ path: String) -> [String]? {
+        guard let handle = opendir(path) else { return nil }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func makeDirectory(_ path: String) throws(BPFError) {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw .system("mkdir(\(prefix))", errno) }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+import CLibBPF
+import Glibc
+
+/// An XDP program attached to an interface; detached when this object goes away (and, with a bpf_link,
+/// also when the process dies).
+public final class XDPAttachment {
+    /// The attach mode asked for.
+    public enum RequestedMode: String, Sendable, CaseIterable {
+        /// Driver (native) mode; fails when the driver has no XDP support.
+        case native
+        /// Generic (SKB) mode; works on every interface, slower.
+        case generic
+        /// Let the kernel choose (native where the driver supports it).
+        case auto
+    }
+
+    /// The mode the kernel reports after attaching (`bpf_xdp_query`).
+    public enum AttachedMode: String, Sendable {
+        case native
+        case generic
+        case offload
+        case multiple
+        case unknown
+    }
+
+    /// How the program was attached.
+    public enum Method: String, Sendable {
+        /// A bpf_link (kernel 5.9+): detaches when the link's last descriptor closes.
+        case link
+        /// Netlink with XDP_FLAGS_UPDATE_IF_NOEXIST: survives the process; detached explicitly.
+        case netlink
+    }
+
+    /// The interface index.
+    public let interfaceIndex: Int32
+    /// How it was attached.
+    public let method: Method
+    /// The mode actually in effect.
+    public let attachedMode: AttachedMode
+    /// The kernel's id of the attached program.
+    public let programID: UInt32
+    private let modeFlags: UInt32
+    private var linkFD: Int32
+    private var attached = true
+
+    /// Attaches `program` to the interface.
+    ///
+    /// - Parameters:
+    ///   - replaceForeign: detach another XDP program first. Without it, a foreign program makes this throw
+    ///     `.foreignProgram` and is left in place.
+    /// - Throws: ``BPFError``; on failure nothing stays attached.
+    public init(
+        program: BPFProgram,
+        interfaceIndex: Int32,
+        mode: RequestedMode,
+        features: KernelFeatures,
+        replaceForeign: Bool = false
+    ) throws(BPFError) {
+        let flags: UInt32
+        switch mode {
+        case .native: flags = UInt32(XDP_FLAGS_DRV_MODE)
+        case .generic: flags = UInt32(XDP_FLAGS_SKB_MODE)
+        case .auto: flags = 0
+        }
+        let existing = try Self.query(interfaceIndex)
+        if existing.prog_id != 0 {
+            guard replaceForeign else {
+                throw BPFError(
+                    .foreignProgram,
+                    call: "attach XDP to ifindex \(interfaceIndex)",
+                    message:
+                        "XDP program id \(existing.prog_id) is already attached; pass the replace flag to take over"
+                )
+            }
+            let rc = bpf_xdp_detach(interfaceIndex, xdpModeFlags(existing.attach_mode), nil)
+            if rc != 0 { throw .system("bpf_xdp_detach(ifindex \(interfaceIndex))", rc) }
+        }
+        var method = Method.netlink
+        var linkFD: Int32 = -1
+        if features.uses(.bpfLinkXDP) {
+            var options = bpf_link_create_opts()
+            options.sz = MemoryLayout<bpf_link_create_opts>.size
+            options.flags = flags
+            linkFD = bpf_link_create(program.fd, interfaceIndex, BPF_XDP, &options)
+            if linkFD < 0 { throw .system("bpf_link_create(BPF_XDP, ifindex \(interfaceIndex))", linkFD) }
+            method = .link
+        } else {
+            let rc = bpf_xdp_attach(interfaceIndex, program.fd, flags | UInt32(XDP_FLAGS_UPDATE_IF_NOEXIST), nil)
+            if rc != 0 { throw .system("bpf_xdp_attach(ifindex \(interfaceIndex))", rc) }
+        }
+        let now = try Self.query(interfaceIndex)
+        self.interfaceIndex = interfaceIndex
+        self.method = method
+        self.linkFD = linkFD
+        self.programID = now.prog_id
+        switch Int(now.attach_mode) {
+        case XDP_ATTACHED_DRV: self.attachedMode = .native
+        case XDP_ATTACHED_SKB: self.attachedMode = .generic
+        case XDP_ATTACHED_HW: self.attachedMode = .offload
+        case XDP_ATTACHED_MULTI: self.attachedMode = .multiple
+        default: self.attachedMode = .unknown
+        }
+        self.modeFlags = xdpModeFlags(now.attach_mode)
+    }
+
+    deinit {
+        self.detach()
+    }
+
+    /// Detaches the program (idempotent).
+    public func detach() {
+        guard self.attached else { return }
+        self.attached = false
+        if self.method == .link {
+            close(self.linkFD)
+            self.linkFD = -1
+            return
+        }
+        // Only remove the program if it is still ours.
+        if let current = try? Self.query(self.interfaceIndex), current.prog_id == self.programID {
+            _ = bpf_xdp_detach(self.interfaceIndex, self.modeFlags, nil)
+        }
+    }
+
+    /// What is attached to an interface now.
+    public static func query(_ interfaceIndex: Int32) throws(BPFError) -> bpf_xdp_query_opts {
+        var options = bpf_xdp_query_opts()
+        options.sz = MemoryLayout<bpf_xdp_query_opts>.size
+        let rc = bpf_xdp_query(interfaceIndex, 0, &options)
+        if rc != 0 { throw .system("bpf_xdp_query(ifindex \(interfaceIndex))", rc) }
+        return options
+    }
+}
+
+/// The attach flag matching a `bpf_xdp_query` attach mode.
+private func xdpModeFlags(_ attachMode: UInt8) -> UInt32 {
+    switch Int(attachMode) {
+    case XDP_ATTACHED_DRV: return UInt32(XDP_FLAGS_DRV_MODE)
+    case XDP_ATTACHED_SKB: return UInt32(XDP_FLAGS_SKB_MODE)
+    case XDP_ATTACHED_HW: return UInt32(XDP_FLAGS_HW_MODE)
+    default: return 0
+    }
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+import ArgumentParser
+import WeirBypass
+
+/// `weir bench xdp`: weir_xdp (and weir_sock) against bare programs through BPF_PROG_TEST_RUN.
+struct XDPBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xdp",
+        abstract: "Time weir_xdp and weir_sock on a miss and a hit against bare XDP_PASS / accept-all programs."
+    )
+
+    @Option(name: .customLong("repeat"), help: "BPF_PROG_TEST_RUN repetitions per measurement.")
+    var repeatCount: UInt32 = 1_000_000
+
+    @Option(help: "Rounds; the median is reported.")
+    var rounds: Int = 5
+
+    @Option(help: "Flows in the IPv4 table while measuring.")
+    var entries: Int = 100_000
+
+    @Flag(help: "Skip the socket-filter measurement.")
+    var xdpOnly = false
+
+    func run() throws {
+        BPFLogging.install()
+        let features = KernelFeatures.probe(environment: currentEnvironment())
+        let report = try BypassBenchmark.run(
+            repeatCount: self.repeatCount,
+            rounds: self.rounds,
+            mapEntries: self.entries,
+            includeSocketFilter: !self.xdpOnly,
+            features: features
+        )
+        var out = "weir bench xdp: repeat \(report.repeatCount), \(report.rounds) rounds (median), "
+        out += "\(report.mapEntries) flows in the IPv4 table\n"
+        out += Self.describe("weir_xdp", "XDP_PASS program", report.xdp, targets: (1.9, 2.4))
+        if let sock = report.socketFilter {
+            out += Self.describe("weir_sock", "accept-all filter", sock, targets: (2.2, 2.2))
+        }
+        writeStandardOutput(out)
+    }
+
+    static func describe(
+        _ name: String,
+        _ baseline: String,
+        _ f: BypassBenchmark.Figures,
+        targets: (Double, Double)
+    ) -> String {
+        func fixed(_ value: Double) -> String {
+            let scaled = Int((value * 100).rounded())
+            let fraction = scaled % 100
+            return "\(scaled / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+        }
+        var text = "  \(baseline): \(fixed(f.baselineNanoseconds)) ns/pkt (verdict \(f.verdicts.0))\n"
+        text += "  \(name) miss: \(fixed(f.missNanoseconds)) ns/pkt, ratio \(fixed(f.missRatio))x"
+        text +=
+            " (target <= \(fixed(targets.0))x) \(f.missRatio <= targets.0 ? "ok" : "OVER") (verdict \(f.verdicts.1))\n"
+        text += "  \(name) hit:  \(fixed(f.hitNanoseconds)) ns/pkt, ratio \(fixed(f.hitRatio))x"
+        text +=
+            " (target <= \(fixed(targets.1))x) \(f.hitRatio <= targets.1 ? "ok" : "OVER") (verdict \(f.verdicts.2))\n"
+        if let floorNs = f.floorNanoseconds, let floorRatio = f.floorRatio {
+            text +=
+                "  floor (a program doing only one hash-map hit): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
+        }
+        return text
+    }
+}

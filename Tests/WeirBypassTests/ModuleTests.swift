@@ -1,7 +1,0 @@
-// SPDX-License-Identifier: MIT
-import Testing
-import WeirBypass
-
-@Test func moduleIsNamed() {
-    #expect(WeirBypassModule.name == "WeirBypass")
-}
