@@ -100,6 +100,11 @@ public struct Flow: Sendable {
     public var isMidstream: Bool = false
     /// True when at least one alert was raised on this flow.
     public var alerted: Bool = false
+    /// True once an IPS verdict dropped the flow (`drop`/`reject` in inline mode): later packets are dropped too.
+    public var isDropped: Bool = false
+    /// True once a `drop` EVE record was written for the client→server / server→client direction.
+    public var dropLoggedToServer: Bool = false
+    public var dropLoggedToClient: Bool = false
     /// TCP FINs seen from client and server.
     public var finFromClient: Bool = false
     public var finFromServer: Bool = false

@@ -15,6 +15,7 @@ final class ReplayOutputs {
     /// Records written per type, for the summary.
     var flowRecords: UInt64 = 0
     var alertRecords: UInt64 = 0
+    var droppedPackets: UInt64 = 0
 
     init(directory: String, settings: OutputSettings) throws(RuntimeError) {
         if let eve = settings.eveLog {
@@ -57,6 +58,7 @@ final class ReplayOutputs {
         record.bytesToServer = flow.bytesToServer
         record.bytesToClient = flow.bytesToClient
         record.alerted = flow.alerted
+        if flow.isDropped { record.action = .drop }
         if flow.key.proto == 6 {
             record.tcp = EVETCPInfo(
                 flags: flow.tcpFlagsToServer | flow.tcpFlagsToClient, flagsToServer: flow.tcpFlagsToServer,
@@ -66,15 +68,13 @@ final class ReplayOutputs {
         self.flowRecords += 1
     }
 
-    /// Scratch for fast.log lines.
-    private var fastLine: [UInt8] = []
+    static func hasPorts(_ packet: Packet) -> Bool {
+        packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+    }
 
-    /// Writes one alert to EVE (`alert` record) and fast.log.
-    func writeAlert(
-        _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
-        dropped: Bool, inline: Bool
-    ) {
-        let ports = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+    /// The EVE header of a packet-level record (alert, drop): the packet's own addresses and ports.
+    static func header(for packet: Packet, flow: Flow?) -> EVEHeader {
+        let ports = Self.hasPorts(packet)
         var header = EVEHeader(
             timestamp: packet.timestamp, flowID: flow?.flowID, sourceIP: packet.source,
             sourcePort: ports ? packet.sourcePort : nil, destinationIP: packet.destination,
@@ -87,6 +87,46 @@ final class ReplayOutputs {
             header.icmpType = packet.icmpType
             header.icmpCode = packet.icmpCode
         }
+        return header
+    }
+
+    /// Writes an EVE `drop` record for a packet an IPS verdict dropped, as Suricata's `drop` output:
+    /// with `flows: start` only the first dropped packet of each flow direction, with `flows: all` every one.
+    func writeDrop(packet: Packet, flow: inout Flow?, toServer: Bool) {
+        self.droppedPackets += 1
+        guard let options = self.eveSettings?.drop else { return }
+        if options.flows == .start, var f = flow {
+            if toServer ? f.dropLoggedToServer : f.dropLoggedToClient { return }
+            if toServer { f.dropLoggedToServer = true } else { f.dropLoggedToClient = true }
+            flow = f
+        }
+        var record = EVEDropRecord(
+            header: Self.header(for: packet, flow: flow), length: UInt32(clamping: packet.ipTotalLength),
+            tos: packet.tos, ttl: packet.ttl, ipID: UInt16(truncatingIfNeeded: packet.ipID))
+        if packet.isTCP {
+            record.tcp = EVEDropRecord.TCPFields(
+                sequence: packet.tcpSequence, acknowledgement: packet.tcpAcknowledgement, window: packet.tcpWindow,
+                flags: packet.tcpFlags, reserved: 0, urgentPointer: 0)
+        } else if packet.isUDP {
+            record.udpLength = UInt16(clamping: packet.payloadLength + 8)
+        } else if packet.hasL4 && packet.icmpHasIDAndSequence {
+            record.icmpID = packet.icmpID
+            record.icmpSequence = packet.icmpSequence
+        }
+        record.reason = "rules"
+        self.eveWriter?.write(record)
+    }
+
+    /// Scratch for fast.log lines.
+    private var fastLine: [UInt8] = []
+
+    /// Writes one alert to EVE (`alert` record) and fast.log.
+    func writeAlert(
+        _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
+        dropped: Bool, inline: Bool
+    ) {
+        let ports = Self.hasPorts(packet)
+        let header = Self.header(for: packet, flow: flow)
         let blocked = alert.isBlocking && inline
         let eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,

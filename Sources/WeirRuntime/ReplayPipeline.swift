@@ -104,10 +104,19 @@ struct ReplayPipeline {
 
     /// Runs detection on the current packet and writes its alerts.
     private mutating func inspect(_ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?) {
-        let flow = handle.map { self.flows[$0.slot] }
+        var flow = handle.map { self.flows[$0.slot] }
         let verdict = detect.inspect(
             packet: self.packet, frame: frame, flow: flow, handle: handle, alerts: &self.alerts)
-        if verdict.drop && self.inline { self.packetsDropped += 1 }
+        if (verdict.drop || verdict.reject) && self.inline {
+            self.packetsDropped += 1
+            flow?.isDropped = true
+            self.outputs.writeDrop(packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true)
+            if let handle, let flow {
+                self.flows[handle.slot].isDropped = true
+                self.flows[handle.slot].dropLoggedToServer = flow.dropLoggedToServer
+                self.flows[handle.slot].dropLoggedToClient = flow.dropLoggedToClient
+            }
+        }
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
         for alert in self.alerts {
@@ -182,7 +191,9 @@ struct ReplayPipeline {
             s += events.count > 5 ? ", …)" : ")"
         }
         s += "\n"
-        s += "  alerts:   \(Format.count(self.outputs.alertRecords))\n"
+        s += "  alerts:   \(Format.count(self.outputs.alertRecords))"
+        if self.inline { s += "; IPS: \(Format.count(self.packetsDropped)) packets dropped" }
+        s += "\n"
         for damage in self.damaged {
             s += "  damaged:  \(damage.path): after \(Format.count(damage.packetsBefore)) packets: \(damage.message)\n"
         }
