@@ -49,7 +49,9 @@ let package = Package(
                 "WeirBypass", logging,
             ]
         ),
-        .executableTarget(name: "weir", dependencies: ["WeirRuntime", argumentParser, logging]),
+        // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
+        .target(name: "WeirVerify", dependencies: ["WeirRuntime", yams]),
+        .executableTarget(name: "weir", dependencies: ["WeirRuntime", "WeirVerify", argumentParser, logging]),
 
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(name: "WeirBypassTests", dependencies: ["WeirBypass", "WeirDecode", "WeirFlow"]),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
+        .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

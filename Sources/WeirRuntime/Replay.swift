@@ -12,7 +12,7 @@ public enum Replay {
     /// Runs the command line's replay and returns the process exit status (0 done, 2 usage or configuration
     /// error). Messages go to stderr.
     public static func run(_ options: RunOptions) -> Int32 {
-        let err = FileDescriptorOutput.standardError
+        let err = options.messageOutput
         var overrides = options.overrides
         if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
         let loaded: LoadedConfiguration
@@ -52,8 +52,8 @@ public enum Replay {
 
         var pipeline = ReplayPipeline(
             configuration: config, outputs: outputs, engine: loadedRules > 0 ? detection.engine : nil,
-            inline: options.simulateIPS)
-        var progress = ProgressLine(enabled: options.showProgress, totalBytes: files.reduce(0) { $0 + fileSize($1) })
+            inline: options.simulateIPS, messages: err)
+        var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
         for path in files {
             pipeline.replay(path: path, progress: &progress)
@@ -61,7 +61,7 @@ public enum Replay {
         progress.clear()
         pipeline.finish()
         let elapsed = monotonicSeconds() - started
-        err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: logDirectory))
+        if !options.quiet { err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: logDirectory)) }
         if let failure = outputs.writeError {
             err.write("weir: output error: \(failure)\n")
             return 2

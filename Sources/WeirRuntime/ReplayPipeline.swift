@@ -35,8 +35,14 @@ struct ReplayPipeline {
     let inline: Bool
     var alerts: [Alert] = []
     var packetsDropped: UInt64 = 0
+    /// Where skipped and damaged inputs are reported.
+    let messages: MessageOutput
 
-    init(configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool) {
+    init(
+        configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool,
+        messages: MessageOutput
+    ) {
+        self.messages = messages
         self.configuration = configuration
         self.outputs = outputs
         self.flows = FlowTable(settings: configuration.flowTableSettings)
@@ -52,12 +58,12 @@ struct ReplayPipeline {
             file = try PcapFile(path: path)
         } catch {
             self.unreadable.append((path, error.message))
-            FileDescriptorOutput.standardError.write("weir: skipping \(error)\n")
+            self.messages.write("weir: skipping \(error)\n")
             return
         }
         guard let linkType = LinkType(rawValue: file.linkType) else {
             self.unreadable.append((path, "unsupported link type \(file.linkType)"))
-            FileDescriptorOutput.standardError.write("weir: skipping \(path): unsupported link type \(file.linkType)\n")
+            self.messages.write("weir: skipping \(path): unsupported link type \(file.linkType)\n")
             return
         }
         self.filesRead += 1
@@ -89,7 +95,7 @@ struct ReplayPipeline {
             case .damaged(let message):
                 self.damaged.append(InputDamage(path: path, packetsBefore: packetsInFile, message: message))
                 progress.clear()
-                FileDescriptorOutput.standardError.write(
+                self.messages.write(
                     "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
                 break loop
             }

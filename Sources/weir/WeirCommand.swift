@@ -19,6 +19,7 @@ struct WeirCommand: ParsableCommand {
             BenchCommand.self,
             RulesCommand.self,
             ListKeywordsCommand.self,
+            TestCommand.self,
         ]
     )
 
