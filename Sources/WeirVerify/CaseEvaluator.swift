@@ -131,7 +131,9 @@ struct CaseEvaluator {
         if candidates.isEmpty {
             let types = Dictionary(grouping: log.records, by: { $0["event_type"]?.scalarText ?? "?" })
                 .map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", ")
-            lines.append("no \(sameType)records to compare with (records by event_type: \(types.isEmpty ? "none" : types))")
+            lines.append(
+                "no \(sameType)records to compare with (records by event_type: \(types.isEmpty ? "none" : types))"
+            )
             return .failed(CheckFailure(title: check.title, lines: lines))
         }
         candidates.sort { $0.misses.count != $1.misses.count ? $0.misses.count < $1.misses.count : $0.index < $1.index }
@@ -160,7 +162,9 @@ struct CaseEvaluator {
                 for i in others.prefix(self.nearestLimit) {
                     lines.append(self.recordLine(self.log, i))
                     let actual = sidOf(i).map { Value.int($0) }
-                    lines.append("    differs: " + Mismatch(path: "alert.signature_id", expected: .int(sid), actual: actual).text)
+                    lines.append(
+                        "    differs: " + Mismatch(path: "alert.signature_id", expected: .int(sid), actual: actual).text
+                    )
                 }
             }
         }

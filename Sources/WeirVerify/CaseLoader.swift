@@ -57,7 +57,10 @@ public struct CaseLoader: Sendable {
         let expectedPath = directory + "/expected.json"
         let hasCaseFile = fileExists(caseFilePath)
         var c = VerifyCase(
-            name: name, directory: directory, caseFile: hasCaseFile ? self.caseFileName : "expected.json")
+            name: name,
+            directory: directory,
+            caseFile: hasCaseFile ? self.caseFileName : "expected.json"
+        )
         c.options.showProgress = false
         c.options.quiet = true
 
@@ -155,7 +158,9 @@ public struct CaseLoader: Sendable {
 
     func applyCaseFile(_ spec: Value, expected: Value?, to c: inout VerifyCase) {
         let file = self.caseFileName
-        if let requires = spec["requires"], let why = self.capabilities.unmetRequirement(requires, directory: c.directory) {
+        if let requires = spec["requires"],
+            let why = self.capabilities.unmetRequirement(requires, directory: c.directory)
+        {
             c.skipReason = why
         }
         if let skip = spec["skip"], c.skipReason == nil {
@@ -167,12 +172,20 @@ public struct CaseLoader: Sendable {
         if let code = spec["exit-code"]?.intValue { c.expectedExitCode = Int32(truncatingIfNeeded: code) }
         if spec["retry"] != nil { c.notes.append("retry: ignored, a replay is deterministic") }
         if let count = spec["count"]?.intValue, count > 1 { c.notes.append("count: \(count) ignored, runs once") }
-        if spec["env"] != nil { c.notes.append("env: ignored, nothing in an in-process replay reads it") }
+        // run.py expands $NAME and ${NAME} in args from its environment: TEST_DIR, SRCDIR, TZ, OUTPUT_DIR, the
+        // case's env: entries and the process environment. OUTPUT_DIR is only known when the case runs.
+        var variables = ProcessInfo.processInfo.environment
+        variables["TEST_DIR"] = c.directory
+        variables["SRCDIR"] = FileManager.default.currentDirectoryPath
+        variables["TZ"] = "UTC"
+        variables["OUTPUT_DIR"] = VerifyCase.outputDirectoryMarker
+        for (name, value) in spec["env"]?.members ?? [] { variables[name] = value.scalarText }
         // run.py turns IPS mode on for every test whose folder name contains "ips".
         if lastComponent(c.directory).contains("ips") { c.options.simulateIPS = true }
         if c.skipReason == nil, let args = spec["args"] {
             do {
-                try ArgumentTranslator.apply(args.listItems.map(\.scalarText), directory: c.directory, to: &c.options)
+                let expanded = args.listItems.map { Self.expand($0.scalarText, variables) }
+                try ArgumentTranslator.apply(expanded, directory: c.directory, to: &c.options)
             } catch {
                 c.skipReason = error.description
             }
@@ -200,6 +213,47 @@ public struct CaseLoader: Sendable {
             checks.append(Check(index: 1, origin: "alert-total", kind: .alertTotal(total)))
         }
         c.checks = checks
+    }
+
+    /// Python's `string.Template.substitute`: `$NAME`, `${NAME}` and `$$`; unknown names are left as written.
+    static func expand(_ text: String, _ variables: [String: String]) -> String {
+        var out = ""
+        var i = text.startIndex
+        let isName = { (c: Character) in c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
+        while i < text.endIndex {
+            let ch = text[i]
+            guard ch == "$", text.index(after: i) < text.endIndex else {
+                out.append(ch)
+                i = text.index(after: i)
+                continue
+            }
+            var j = text.index(after: i)
+            if text[j] == "$" {
+                out.append("$")
+                i = text.index(after: j)
+                continue
+            }
+            let braced = text[j] == "{"
+            if braced { j = text.index(after: j) }
+            var end = j
+            while end < text.endIndex && isName(text[end]) { end = text.index(after: end) }
+            let name = String(text[j..<end])
+            if braced {
+                guard end < text.endIndex, text[end] == "}" else {
+                    out.append(ch)
+                    i = text.index(after: i)
+                    continue
+                }
+                end = text.index(after: end)
+            }
+            if !name.isEmpty, let value = variables[name] {
+                out += value
+            } else {
+                out += text[i..<end]
+            }
+            i = end
+        }
+        return out
     }
 
     /// The reason a `skip:` entry applies, or `nil`.
@@ -231,12 +285,17 @@ public struct CaseLoader: Sendable {
             if let feature = body["feature"] { requires.append(("features", .array([feature]))) }
             guard let count = body["count"]?.intValue else {
                 return Check(
-                    index: index, origin: "checks",
-                    kind: .unsupported(type: "filter", reason: "filter without an integer count"))
+                    index: index,
+                    origin: "checks",
+                    kind: .unsupported(type: "filter", reason: "filter without an integer count")
+                )
             }
             let filter = FilterCheck(
-                count: count, match: body["match"]?.members ?? [], filename: body["filename"]?.stringValue,
-                comment: body["comment"]?.scalarText)
+                count: count,
+                match: body["match"]?.members ?? [],
+                filename: body["filename"]?.stringValue,
+                comment: body["comment"]?.scalarText
+            )
             check = Check(index: index, origin: "checks", kind: .filter(filter))
             if !requires.isEmpty {
                 check.skipReason = self.capabilities.unmetRequirement(.object(requires), directory: directory)
@@ -245,15 +304,22 @@ public struct CaseLoader: Sendable {
             check = Check(index: index, origin: "checks", kind: .stats(body.members))
         case "shell":
             check = Check(
-                index: index, origin: "checks",
-                kind: .unsupported(type: "shell", reason: "shell checks are not run by weir test"))
+                index: index,
+                origin: "checks",
+                kind: .unsupported(type: "shell", reason: "shell checks are not run by weir test")
+            )
         case "file-compare":
             check = Check(
-                index: index, origin: "checks",
-                kind: .unsupported(type: "file-compare", reason: "file-compare checks are not run by weir test"))
+                index: index,
+                origin: "checks",
+                kind: .unsupported(type: "file-compare", reason: "file-compare checks are not run by weir test")
+            )
         default:
             check = Check(
-                index: index, origin: "checks", kind: .unsupported(type: type, reason: "unknown check type '\(type)'"))
+                index: index,
+                origin: "checks",
+                kind: .unsupported(type: type, reason: "unknown check type '\(type)'")
+            )
         }
         if case .unsupported(_, let reason) = check.kind { check.skipReason = reason }
         return check

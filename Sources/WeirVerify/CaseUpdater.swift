@@ -82,7 +82,8 @@ public enum CaseUpdater {
         var checks = verifyCase.checks.filter { $0.origin != "expect" }
         for (i, entry) in entries.enumerated() {
             checks.append(
-                Check(index: i + 1, origin: "expect", kind: .alertCount(sid: entry.sid, count: Int64(entry.count))))
+                Check(index: i + 1, origin: "expect", kind: .alertCount(sid: entry.sid, count: Int64(entry.count)))
+            )
         }
         return ("updated expect: (\(entries.count) sid(s))", checks)
     }
@@ -137,7 +138,9 @@ public enum CaseUpdater {
         let status = Replay.run(options)
         guard status == 0 else {
             throw ScaffoldError(
-                message: "weir could not replay the case (status \(status)):\n" + collector.lines.joined(separator: "\n"))
+                message: "weir could not replay the case (status \(status)):\n"
+                    + collector.lines.joined(separator: "\n")
+            )
         }
         let counts = (EVELog.read(out + "/eve.json") ?? EVELog()).alertCounts.bySID
         let entries = self.expectations(ruleFiles: [directory + "/" + rulesName], counts: counts)
@@ -163,7 +166,11 @@ public enum CaseUpdater {
 
             """
         do {
-            try (yaml.joined(separator: "\n") + "\n").write(toFile: directory + "/test.yaml", atomically: true, encoding: .utf8)
+            try (yaml.joined(separator: "\n") + "\n").write(
+                toFile: directory + "/test.yaml",
+                atomically: true,
+                encoding: .utf8
+            )
             try readme.write(toFile: directory + "/README.md", atomically: true, encoding: .utf8)
         } catch {
             throw ScaffoldError(message: "cannot write the case files: \(error.localizedDescription)")

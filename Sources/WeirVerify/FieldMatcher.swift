@@ -5,7 +5,9 @@
 /// `not-has-key`, and Python equality (so a YAML int never equals a JSON string).
 public enum FieldMatcher {
     static let orderings: Set<String> = ["__gt", "__gte", "__lt", "__lte"]
-    static let specials: Set<String> = ["__contains", "__find", "__startswith", "__endswith", "__gt", "__gte", "__lt", "__lte"]
+    static let specials: Set<String> = [
+        "__contains", "__find", "__startswith", "__endswith", "__gt", "__gte", "__lt", "__lte",
+    ]
 
     /// The value at a dotted `path` of `object`, or `nil` when a step is missing (a JSON null also reads as
     /// missing, as Python's `None` does). `__len` yields the length of what precedes it (-1 for numbers); a

@@ -21,7 +21,8 @@ public enum JUnitReport {
             case .skip:
                 out += ">\n      <skipped message=\"\(self.escape(result.reason ?? "skipped"))\"/>\n    </testcase>\n"
             case .fail:
-                let message = result.reason ?? result.failures.first.map { "\($0.title): \($0.lines.first ?? "")" } ?? "failed"
+                let message =
+                    result.reason ?? result.failures.first.map { "\($0.title): \($0.lines.first ?? "")" } ?? "failed"
                 out += ">\n      <failure message=\"\(self.escape(message))\" type=\"check\">"
                 out += self.escape(result.report)
                 out += "</failure>\n    </testcase>\n"

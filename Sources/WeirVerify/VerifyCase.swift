@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import Foundation
 import WeirRuntime
 
 /// A problem with a case's own files (unreadable or malformed `test.yaml`/`expected.json`), with the file.
@@ -90,6 +91,21 @@ public struct VerifyCase: Sendable {
     public var notes: [String] = []
     /// The rule files given to the replay, for `--update`.
     public var ruleFiles: [String] = []
+
+    /// Stands for the run's output directory in options until the runner knows it (`$OUTPUT_DIR` in `args:`).
+    static let outputDirectoryMarker = "\u{1}OUTPUT_DIR\u{1}"
+
+    /// The options with `$OUTPUT_DIR` replaced by `directory`.
+    func options(outputDirectory directory: String) -> RunOptions {
+        var o = self.options
+        let fix = { (s: String) in s.replacingOccurrences(of: Self.outputDirectoryMarker, with: directory) }
+        o.overrides = o.overrides.map(fix)
+        o.readPaths = o.readPaths.map(fix)
+        o.exclusiveRuleFiles = o.exclusiveRuleFiles.map(fix)
+        o.extraRuleFiles = o.extraRuleFiles.map(fix)
+        o.configPath = o.configPath.map(fix)
+        return o
+    }
 
     public init(name: String, directory: String, caseFile: String) {
         self.name = name

@@ -35,7 +35,9 @@ public struct CaseResult: Sendable {
     public var line: String {
         var s = "\(self.status.rawValue)  \(self.name)  (\(Self.fixed(self.seconds)) s)"
         if self.status == .skip, let reason = self.reason { s += ": " + reason }
-        if self.status == .pass && !self.skippedChecks.isEmpty { s += " [\(self.skippedChecks.count) check(s) skipped]" }
+        if self.status == .pass && !self.skippedChecks.isEmpty {
+            s += " [\(self.skippedChecks.count) check(s) skipped]"
+        }
         if let update = self.updateNote { s += " — " + update }
         return s
     }
@@ -85,7 +87,9 @@ public struct VerifyRunner: Sendable {
     public init(settings: RunnerSettings) { self.settings = settings }
 
     /// Runs every case; `onResult` is called as each one finishes (serialised). Results come back in input order.
-    public func run(_ cases: [VerifyCase], onResult: @escaping @Sendable (CaseResult) -> Void = { _ in }) -> [CaseResult] {
+    public func run(_ cases: [VerifyCase], onResult: @escaping @Sendable (CaseResult) -> Void = { _ in })
+        -> [CaseResult]
+    {
         let workRoot = makeTemporaryDirectory(prefix: "weir-test")
         defer { removeTree(workRoot) }
         let state = RunState(count: cases.count)
@@ -105,7 +109,14 @@ public struct VerifyRunner: Sendable {
         }
         group.wait()
         return state.results.enumerated().map { i, r in
-            r ?? CaseResult(name: cases[i].name, directory: cases[i].directory, status: .fail, seconds: 0, reason: "not run")
+            r
+                ?? CaseResult(
+                    name: cases[i].name,
+                    directory: cases[i].directory,
+                    status: .fail,
+                    seconds: 0,
+                    reason: "not run"
+                )
         }
     }
 
@@ -113,7 +124,11 @@ public struct VerifyRunner: Sendable {
     public func runOne(_ verifyCase: VerifyCase, outputDirectory: String) -> CaseResult {
         let started = monotonicNow()
         var result = CaseResult(
-            name: verifyCase.name, directory: verifyCase.directory, status: .fail, seconds: 0)
+            name: verifyCase.name,
+            directory: verifyCase.directory,
+            status: .fail,
+            seconds: 0
+        )
         result.notes = verifyCase.notes
         if let error = verifyCase.loadError {
             result.reason = error
@@ -128,7 +143,7 @@ public struct VerifyRunner: Sendable {
         }
         removeTree(outputDirectory)
         try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        var options = verifyCase.options
+        var options = verifyCase.options(outputDirectory: outputDirectory)
         options.logDirectory = outputDirectory
         options.quiet = true
         options.showProgress = false
@@ -176,7 +191,8 @@ public struct VerifyRunner: Sendable {
             result.status = .fail
         } else if result.passedChecks == 0 && !result.skippedChecks.isEmpty {
             result.status = .skip
-            result.reason = "every check skipped (\(result.skippedChecks[0])" + (result.skippedChecks.count > 1 ? ", …)" : ")")
+            result.reason =
+                "every check skipped (\(result.skippedChecks[0])" + (result.skippedChecks.count > 1 ? ", …)" : ")")
         } else {
             result.status = .pass
         }

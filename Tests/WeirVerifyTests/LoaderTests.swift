@@ -8,7 +8,10 @@ import WeirRuntime
     @Test func suricataFlagsBecomeRunOptions() throws {
         var o = RunOptions()
         try ArgumentTranslator.apply(
-            ["-k none", "--set stream.midstream=true", "--simulate-ips", "-S custom.rules", "--set=a.b=c", "--runmode single"],
+            [
+                "-k none", "--set stream.midstream=true", "--simulate-ips", "-S custom.rules", "--set=a.b=c",
+                "--runmode single",
+            ],
             directory: "/case", to: &o)
         #expect(o.checksumChecks == "none")
         #expect(o.overrides == ["stream.midstream=true", "a.b=c"])
@@ -84,7 +87,8 @@ import WeirRuntime
         scratch.write("nopcap/test.yaml", "pcap: nowhere.pcap\n")
         #expect(CaseLoader().load(name: "nopcap", directory: scratch.path + "/nopcap").loadError != nil)
         scratch.write("nofile/test.yaml", "checks: []\n")
-        #expect(CaseLoader().load(name: "nofile", directory: scratch.path + "/nofile").skipReason == "no pcap file found")
+        #expect(
+            CaseLoader().load(name: "nofile", directory: scratch.path + "/nofile").skipReason == "no pcap file found")
     }
 
     @Test func expectedJSONGivesEnvironmentAndScorerChecks() throws {
@@ -107,7 +111,11 @@ import WeirRuntime
         #expect(c.options.overrides.contains("stream.midstream=true"))
         #expect(c.options.overrides.contains("action-order=[pass, drop]"))
         #expect(c.options.overrides.contains("threshold-file=\(scratch.path)/conf/threshold.config"))
-        #expect(c.checks.map(\.title) == ["expected.json 1 (sid 1: count 2)", "expected.json 2 (sid 3: at least 1)", "expected.json 3 (alert total 4)"])
+        #expect(
+            c.checks.map(\.title) == [
+                "expected.json 1 (sid 1: count 2)", "expected.json 2 (sid 3: at least 1)",
+                "expected.json 3 (alert total 4)",
+            ])
     }
 
     @Test func discoveryFindsNestedCasesInOrder() {
@@ -122,5 +130,25 @@ import WeirRuntime
         var upstream = CaseLoader()
         upstream.upstream = true
         #expect(upstream.discover([scratch.path]).map(\.name) == ["a/y"])
+    }
+}
+
+@Suite struct ExpansionTests {
+    @Test func templateSubstitutionAsPython() {
+        let vars = ["TEST_DIR": "/t", "X": "1"]
+        #expect(
+            CaseLoader.expand("--set threshold-file=${TEST_DIR}/threshold.config", vars)
+                == "--set threshold-file=/t/threshold.config")
+        #expect(CaseLoader.expand("$TEST_DIR/a $X$$ ${UNKNOWN} $", vars) == "/t/a 1$ ${UNKNOWN} $")
+    }
+
+    @Test func argsUseTestDirEnvAndOutputDir() {
+        let scratch = ScratchDirectory()
+        let dir = makeCase(
+            in: scratch, name: "vars", pcap: "icmp.pcap", rules: icmpRules,
+            yaml: "env:\n  NAME: v\nargs:\n  - --set a=${TEST_DIR}/x\n  - --set b=$NAME\n  - --set c=$OUTPUT_DIR/y\n")
+        let c = CaseLoader().load(name: "vars", directory: dir)
+        let o = c.options(outputDirectory: "/out")
+        #expect(o.overrides == ["a=\(dir)/x", "b=v", "c=/out/y"])
     }
 }

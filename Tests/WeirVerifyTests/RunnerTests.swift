@@ -51,7 +51,10 @@ import Testing
         #expect(r.failures.count == 1)
         let report = r.report
         // The check, by number and filter.
-        #expect(report.contains("check 2 (filter {event_type: \"alert\", alert.signature_id: 1, icmp_type: \"8\", pcap_cnt: 195}, count 1) failed"))
+        #expect(
+            report.contains(
+                "check 2 (filter {event_type: \"alert\", alert.signature_id: 1, icmp_type: \"8\", pcap_cnt: 195}, count 1) failed"
+            ))
         // Expected against actual count.
         #expect(report.contains("count: expected 1, got 0"))
         // The nearest alert records, and the field that differs with both values and types.
@@ -90,9 +93,14 @@ import Testing
         let scratch = ScratchDirectory()
         makeCase(
             in: scratch, name: "a-partly", pcap: "icmp.pcap", rules: icmpRules,
-            yaml: "checks:\n  - shell:\n      args: true\n  - filter:\n      count: 3\n      match: {alert.signature_id: 1}\n")
-        makeCase(in: scratch, name: "b-allskipped", pcap: "icmp.pcap", rules: icmpRules, yaml: "checks:\n  - file-compare: {}\n")
-        makeCase(in: scratch, name: "c-version", pcap: "icmp.pcap", rules: icmpRules, yaml: "requires:\n  min-version: 99\n")
+            yaml:
+                "checks:\n  - shell:\n      args: true\n  - filter:\n      count: 3\n      match: {alert.signature_id: 1}\n"
+        )
+        makeCase(
+            in: scratch, name: "b-allskipped", pcap: "icmp.pcap", rules: icmpRules,
+            yaml: "checks:\n  - file-compare: {}\n")
+        makeCase(
+            in: scratch, name: "c-version", pcap: "icmp.pcap", rules: icmpRules, yaml: "requires:\n  min-version: 99\n")
         let results = runCases([scratch.path])
         #expect(results.map(\.status) == [.pass, .skip, .skip])
         #expect(results[0].skippedChecks == ["check 1 (shell): shell checks are not run by weir test"])
@@ -103,7 +111,9 @@ import Testing
 
     @Test func replayErrorsFailTheCaseWithWeirsMessages() throws {
         let scratch = ScratchDirectory()
-        makeCase(in: scratch, name: "badconf", pcap: "icmp.pcap", rules: icmpRules, yaml: "args: [--set no-such-key-at-all]\n")
+        makeCase(
+            in: scratch, name: "badconf", pcap: "icmp.pcap", rules: icmpRules,
+            yaml: "args: [--set no-such-key-at-all]\n")
         makeCase(in: scratch, name: "badcfg", pcap: "icmp.pcap", rules: icmpRules, yaml: "args: [-c missing.yaml]\n")
         let results = runCases([scratch.path])
         #expect(results.map(\.name) == ["badcfg", "badconf"])
@@ -132,7 +142,9 @@ import Testing
     @Test func junitReportIsWellFormedXML() throws {
         let pass = CaseResult(name: "group/ok", directory: "/x", status: .pass, seconds: 0.5)
         var fail = CaseResult(name: "bad<&>\"'", directory: "/y", status: .fail, seconds: 1.25)
-        fail.failures = [CheckFailure(title: "check 1 (filter {a: \"<x>\"})", lines: ["count: expected 1, got 0 & \u{1} ]]>"])]
+        fail.failures = [
+            CheckFailure(title: "check 1 (filter {a: \"<x>\"})", lines: ["count: expected 1, got 0 & \u{1} ]]>"])
+        ]
         var skip = CaseResult(name: "s", directory: "/z", status: .skip, seconds: 0)
         skip.reason = "requires feature <LUA> & more"
         let xml = JUnitReport.xml([pass, fail, skip], totalSeconds: 1.75)
@@ -154,7 +166,8 @@ import Testing
         let collector = Collector()
         parser.delegate = collector
         #expect(parser.parse(), "XML parse error: \(String(describing: parser.parserError))")
-        #expect(collector.elements == ["testsuites", "testsuite", "testcase", "testcase", "failure", "testcase", "skipped"])
+        #expect(
+            collector.elements == ["testsuites", "testsuite", "testcase", "testcase", "failure", "testcase", "skipped"])
         #expect(collector.attributes[1]["tests"] == "3")
         #expect(collector.attributes[1]["failures"] == "1")
         #expect(collector.attributes[1]["skipped"] == "1")
@@ -174,7 +187,10 @@ import Testing
         #expect(updated.status == .pass)
         #expect(updated.updateNote == "updated expect: (2 sid(s))")
         let text = try String(contentsOfFile: dir + "/test.yaml", encoding: .utf8)
-        #expect(text == "pcap: \(Repo.pcaps)/sample.pcap\n# keep this comment\nargs: [-k none]\nexpect:\n  - {sid: 1, count: 4}\n  - {sid: 2, count: 0}\n\nchecks: []\n")
+        #expect(
+            text
+                == "pcap: \(Repo.pcaps)/sample.pcap\n# keep this comment\nargs: [-k none]\nexpect:\n  - {sid: 1, count: 4}\n  - {sid: 2, count: 0}\n\nchecks: []\n"
+        )
         #expect(runCases([scratch.path]).first?.status == .pass)
         #expect(runCases([scratch.path], update: true).first?.updateNote == "expect: unchanged")
     }
@@ -182,7 +198,8 @@ import Testing
     @Test func newScaffoldsACaseThatPasses() throws {
         let scratch = ScratchDirectory()
         let rules = scratch.write("my.rules", icmpRules)
-        let made = try CaseUpdater.scaffold(name: "fresh", pcap: Repo.pcaps + "/sample.pcap", rules: rules, parent: scratch.path)
+        let made = try CaseUpdater.scaffold(
+            name: "fresh", pcap: Repo.pcaps + "/sample.pcap", rules: rules, parent: scratch.path)
         #expect(made.counts == [1: 4])
         let names = try FileManager.default.contentsOfDirectory(atPath: made.directory).sorted()
         #expect(names == ["README.md", "my.rules", "sample.pcap", "test.yaml"])
@@ -192,7 +209,8 @@ import Testing
         #expect(readme.contains("sample.pcap") && readme.contains("my.rules"))
         #expect(runCases([made.directory]).first?.status == .pass)
         #expect(throws: CaseUpdater.ScaffoldError.self) {
-            try CaseUpdater.scaffold(name: "fresh", pcap: Repo.pcaps + "/sample.pcap", rules: rules, parent: scratch.path)
+            try CaseUpdater.scaffold(
+                name: "fresh", pcap: Repo.pcaps + "/sample.pcap", rules: rules, parent: scratch.path)
         }
     }
 }

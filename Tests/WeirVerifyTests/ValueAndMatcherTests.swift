@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct ValueTests {
     @Test func jsonKeepsIntegersFloatsAndStringsApart() throws {
-        let v = try JSONReader.parse(#"{"a": 1, "b": 1.5, "c": "1", "d": true, "e": null, "f": [1, {"g": "x\u00e9\n"}]}"#)
+        let v = try JSONReader.parse(
+            #"{"a": 1, "b": 1.5, "c": "1", "d": true, "e": null, "f": [1, {"g": "x\u00e9\n"}]}"#)
         #expect(v["a"] == .int(1))
         #expect(v["b"] == .double(1.5))
         #expect(v["c"] == .string("1"))
@@ -43,8 +44,9 @@ import Testing
 
 @Suite struct FieldMatcherTests {
     let record = try! JSONReader.parse(
-        #"{"event_type":"alert","pcap_cnt":7,"vlan":[200,300],"src_ip":"2001:db8::1","alert":{"signature_id":5,"# +
-        #""signature":"GPL ATTACK_RESPONSE id check","metadata":{"tag":["a","b"]}},"flow":{"bytes":1.5},"nothing":null}"#)
+        #"{"event_type":"alert","pcap_cnt":7,"vlan":[200,300],"src_ip":"2001:db8::1","alert":{"signature_id":5,"#
+            + #""signature":"GPL ATTACK_RESPONSE id check","metadata":{"tag":["a","b"]}},"flow":{"bytes":1.5},"nothing":null}"#
+    )
 
     func matches(_ key: String, _ expected: Value) -> Bool {
         FieldMatcher.entryMatches(key: key, expected: expected, self.record)

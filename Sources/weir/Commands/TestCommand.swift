@@ -22,7 +22,10 @@ struct TestCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Case folders, or folders holding case folders.", valueName: "dir"))
     var directories: [String] = []
 
-    @Option(name: .customShort("j"), help: ArgumentHelp("Cases run at once (default: the number of cores).", valueName: "n"))
+    @Option(
+        name: .customShort("j"),
+        help: ArgumentHelp("Cases run at once (default: the number of cores).", valueName: "n")
+    )
     var jobs: Int?
 
     @Flag(help: "Read upstream-test.yaml as the case file instead of test.yaml (conformance folders).")
@@ -34,10 +37,15 @@ struct TestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a JUnit XML report to this file.", valueName: "file"))
     var junit: String?
 
+    @Option(help: ArgumentHelp("Write the results as JSON to this file, for scripts.", valueName: "file"))
+    var json: String?
+
     @Option(help: ArgumentHelp("Keep each case's output directory below this directory.", valueName: "dir"))
     var keepOutput: String?
 
-    @Option(help: ArgumentHelp("Answer requires: min-version and friends as this Suricata version.", valueName: "version"))
+    @Option(
+        help: ArgumentHelp("Answer requires: min-version and friends as this Suricata version.", valueName: "version")
+    )
     var suricataVersion: String?
 
     @Flag(name: .shortAndLong, help: "Only print failing cases and the summary.")
@@ -46,7 +54,12 @@ struct TestCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Also print skipped checks and loader notes of each case.")
     var verbose = false
 
-    @Option(help: ArgumentHelp("Make a new case folder with this name (with --pcap and --rules) in DIR or here.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Make a new case folder with this name (with --pcap and --rules) in DIR or here.",
+            valueName: "name"
+        )
+    )
     var new: String?
 
     @Option(help: ArgumentHelp("The capture for --new.", valueName: "file"))
@@ -72,8 +85,15 @@ struct TestCommand: ParsableCommand {
         let out = FileDescriptorOutput.standardOutput
         if let name = self.new, let pcap = self.pcap, let rules = self.rules {
             do {
-                let made = try CaseUpdater.scaffold(name: name, pcap: pcap, rules: rules, parent: self.directories.first ?? ".")
-                out.write("created \(made.directory): \(made.counts.values.reduce(0, +)) alert(s) recorded in test.yaml\n")
+                let made = try CaseUpdater.scaffold(
+                    name: name,
+                    pcap: pcap,
+                    rules: rules,
+                    parent: self.directories.first ?? "."
+                )
+                out.write(
+                    "created \(made.directory): \(made.counts.values.reduce(0, +)) alert(s) recorded in test.yaml\n"
+                )
                 return
             } catch {
                 FileDescriptorOutput.standardError.write("weir test: \(error)\n")
@@ -95,7 +115,9 @@ struct TestCommand: ParsableCommand {
         }
         let cases = suite.cases(in: roots)
         if cases.isEmpty {
-            throw ValidationError("no cases (folders with \(self.upstream ? "upstream-test.yaml" : "test.yaml") or expected.json) below \(roots.joined(separator: ", ")).")
+            throw ValidationError(
+                "no cases (folders with \(self.upstream ? "upstream-test.yaml" : "test.yaml") or expected.json) below \(roots.joined(separator: ", "))."
+            )
         }
         let quiet = self.quiet
         let verbose = self.verbose
@@ -111,9 +133,25 @@ struct TestCommand: ParsableCommand {
         out.write(VerifySuite.summary(results, seconds: seconds) + " (\(settings.jobs) job(s))\n")
         if let junit {
             do {
-                try JUnitReport.xml(results, totalSeconds: seconds).write(toFile: junit, atomically: true, encoding: .utf8)
+                try JUnitReport.xml(results, totalSeconds: seconds).write(
+                    toFile: junit,
+                    atomically: true,
+                    encoding: .utf8
+                )
             } catch {
-                FileDescriptorOutput.standardError.write("weir test: cannot write \(junit): \(error.localizedDescription)\n")
+                FileDescriptorOutput.standardError.write(
+                    "weir test: cannot write \(junit): \(error.localizedDescription)\n"
+                )
+                throw ExitCode(2)
+            }
+        }
+        if let json {
+            do {
+                try ResultsJSON.render(results, seconds: seconds).write(toFile: json, atomically: true, encoding: .utf8)
+            } catch {
+                FileDescriptorOutput.standardError.write(
+                    "weir test: cannot write \(json): \(error.localizedDescription)\n"
+                )
                 throw ExitCode(2)
             }
         }
