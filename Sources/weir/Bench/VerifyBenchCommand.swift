@@ -41,13 +41,17 @@ struct VerifyBenchCommand: ParsableCommand {
             roots = [shared + "/conformance/suricata-verify"]
         }
         for root in roots where !FileManager.default.fileExists(atPath: root) {
-            throw ValidationError("no such directory: \(root)")
+            FileDescriptorOutput.standardError.write("weir bench verify: no such directory: \(root)\n")
+            throw ExitCode(2)
         }
         var loader = CaseLoader()
         loader.upstream = self.upstream
         let suite = VerifySuite(loader: loader, settings: RunnerSettings())
         let cases = suite.cases(in: roots)
-        guard !cases.isEmpty else { throw ValidationError("no cases below \(roots.joined(separator: ", "))") }
+        guard !cases.isEmpty else {
+            FileDescriptorOutput.standardError.write("weir bench verify: no cases below \(roots.joined(separator: ", "))\n")
+            throw ExitCode(2)
+        }
         let jobs = self.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

@@ -111,13 +111,15 @@ struct TestCommand: ParsableCommand {
         let suite = VerifySuite(loader: loader, settings: settings)
         let roots = self.directories.isEmpty ? ["."] : self.directories
         for root in roots where !FileManager.default.fileExists(atPath: root) {
-            throw ValidationError("no such directory: \(root)")
+            FileDescriptorOutput.standardError.write("weir test: no such directory: \(root)\n")
+            throw ExitCode(2)
         }
         let cases = suite.cases(in: roots)
         if cases.isEmpty {
-            throw ValidationError(
-                "no cases (folders with \(self.upstream ? "upstream-test.yaml" : "test.yaml") or expected.json) below \(roots.joined(separator: ", "))."
-            )
+            let file = self.upstream ? "upstream-test.yaml" : "test.yaml"
+            FileDescriptorOutput.standardError.write(
+                "weir test: no cases (folders with \(file) or expected.json) below \(roots.joined(separator: ", "))\n")
+            throw ExitCode(2)
         }
         let quiet = self.quiet
         let verbose = self.verbose
