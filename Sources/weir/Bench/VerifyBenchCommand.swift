@@ -49,7 +49,9 @@ struct VerifyBenchCommand: ParsableCommand {
         let suite = VerifySuite(loader: loader, settings: RunnerSettings())
         let cases = suite.cases(in: roots)
         guard !cases.isEmpty else {
-            FileDescriptorOutput.standardError.write("weir bench verify: no cases below \(roots.joined(separator: ", "))\n")
+            FileDescriptorOutput.standardError.write(
+                "weir bench verify: no cases below \(roots.joined(separator: ", "))\n"
+            )
             throw ExitCode(2)
         }
         let jobs = self.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)

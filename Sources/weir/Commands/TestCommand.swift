@@ -118,7 +118,8 @@ struct TestCommand: ParsableCommand {
         if cases.isEmpty {
             let file = self.upstream ? "upstream-test.yaml" : "test.yaml"
             FileDescriptorOutput.standardError.write(
-                "weir test: no cases (folders with \(file) or expected.json) below \(roots.joined(separator: ", "))\n")
+                "weir test: no cases (folders with \(file) or expected.json) below \(roots.joined(separator: ", "))\n"
+            )
             throw ExitCode(2)
         }
         let quiet = self.quiet
