@@ -214,3 +214,21 @@ import Testing
         }
     }
 }
+
+@Suite struct ResultsJSONTests {
+    @Test func resultsDocumentReadsBack() throws {
+        var fail = CaseResult(name: "a \"quoted\" name", directory: "/d", status: .fail, seconds: 0.25)
+        fail.failures = [CheckFailure(title: "check 1", lines: ["count: expected 1, got 0"])]
+        fail.alertCounts = [7: 2]
+        let skip = CaseResult(name: "s", directory: "/e", status: .skip, seconds: 0, reason: "why")
+        let doc = try JSONReader.parse(ResultsJSON.render([fail, skip], seconds: 1))
+        #expect(doc["failed"] == .int(1))
+        #expect(doc["skipped"] == .int(1))
+        let cases = doc["cases"]?.listItems ?? []
+        #expect(cases.count == 2)
+        #expect(cases.first?["name"] == .string("a \"quoted\" name"))
+        #expect(cases.first?["failures"]?.listItems.first?["lines"] == .array([.string("count: expected 1, got 0")]))
+        #expect(cases.first?["alerts"]?["7"] == .int(2))
+        #expect(cases.last?["reason"] == .string("why"))
+    }
+}

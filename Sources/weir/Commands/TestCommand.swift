@@ -48,6 +48,9 @@ struct TestCommand: ParsableCommand {
     )
     var suricataVersion: String?
 
+    @Flag(help: "Run each case as its own weir process instead of in this one (isolates a crashing case; slower).")
+    var processPerCase = false
+
     @Flag(name: .shortAndLong, help: "Only print failing cases and the summary.")
     var quiet = false
 
@@ -107,6 +110,11 @@ struct TestCommand: ParsableCommand {
         var settings = RunnerSettings()
         if let jobs { settings.jobs = jobs }
         settings.update = self.update
+        if self.processPerCase {
+            settings.spawnExecutable =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+        }
         settings.keepOutput = self.keepOutput.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let suite = VerifySuite(loader: loader, settings: settings)
         let roots = self.directories.isEmpty ? ["."] : self.directories
