@@ -5,7 +5,8 @@
 usage: scripts/compare_runner_scorer.py [debug|release] [--suricata-version V] [--out DIR]
 
 Runs, on the public conformance folders (<repo>/../shared/conformance/suricata-verify, or $WEIR_SHARED):
-  1. score.py with weir-case (alert counts only: expect / expect_min / alert_total from expected.json);
+  1. score.py with weir-case (alert counts only: expect / expect_min / alert_total from expected.json), and
+     score.py --strict (also the upstream filter/stats checks kept in expected.json's "extra");
   2. weir test with expected.json as the case file (the same checks as score.py: must agree on every case);
   3. weir test --upstream (upstream-test.yaml as the case file: every filter/stats check upstream has), answered as
      Suricata V (default 9.0.0, the version expected.json was derived for), and once more as Weir's default 8.0.0
@@ -32,13 +33,13 @@ SHARED = os.environ.get("WEIR_SHARED") or os.path.join(ROOT, "..", "shared")
 CORPUS = os.path.join(SHARED, "conformance", "suricata-verify")
 
 
-def run_scorer(weir, out):
-    path = os.path.join(out, "scorer.json")
+def run_scorer(weir, out, strict=False):
+    path = os.path.join(out, "scorer-strict.json" if strict else "scorer.json")
     env = dict(os.environ, WEIR=weir)
     subprocess.run(
         [sys.executable, os.path.join(SHARED, "conformance", "score.py"), CORPUS,
-         "--cmd", os.path.join(SHARED, "conformance", "weir-case") + " {casedir} {outdir}",
-         "-j", str(os.cpu_count() or 1), "--json-out", path, "-q"],
+         "--cmd", os.path.abspath(os.path.join(SHARED, "conformance", "weir-case")) + " {casedir} {outdir}",
+         "-j", str(os.cpu_count() or 1), "--json-out", path, "-q"] + (["--strict"] if strict else []),
         env=env, check=True, stdout=subprocess.DEVNULL)
     with open(path) as fh:
         data = json.load(fh)
@@ -134,11 +135,14 @@ def main():
     os.makedirs(out, exist_ok=True)
 
     scorer, scorer_data = run_scorer(weir, out)
+    strict, strict_data = run_scorer(weir, out, strict=True)
     same, _, same_line = run_runner(weir, out, "expected", [])
     upstream, _, up_line = run_runner(weir, out, "upstream", ["--upstream", "--suricata-version", version])
-    _, _, up8_line = run_runner(weir, out, "upstream-8", ["--upstream"])
+    upstream8, _, up8_line = run_runner(weir, out, "upstream-8", ["--upstream"])
 
     print("score.py (alert counts from expected.json): %d passed, %d failed" % (scorer_data["passed"], scorer_data["failed"]))
+    print("score.py --strict (+ upstream filter/stats extras): %d passed, %d failed"
+          % (strict_data["passed"], strict_data["failed"]))
     print("weir test, expected.json checks:            " + same_line)
     print("weir test --upstream --suricata-version %s: %s" % (version, up_line))
     print("weir test --upstream (as 8.0.0):             " + up8_line)
@@ -149,6 +153,13 @@ def main():
     for n in mismatch_same:
         problems += 1
         print("  %s: scorer %s, runner %s" % (n, scorer[n]["status"], same.get(n, {}).get("status")))
+
+    # score.py --strict evaluates the upstream filter and stats checks too (from expected.json's "extra", with
+    # version-specific checks resolved for 9.0.0-dev): the same checks weir test --upstream runs at that version.
+    mismatch_strict = [n for n in strict if (strict[n]["status"] == "PASS") != (upstream.get(n, {}).get("status") == "PASS")]
+    print("--upstream (as %s) vs score.py --strict: %d of %d cases differ" % (version, len(mismatch_strict), len(strict)))
+    for n in mismatch_strict:
+        print("  %s: score.py --strict %s, weir test --upstream %s" % (n, strict[n]["status"], upstream[n]["status"]))
 
     groups = collections.defaultdict(list)
     comparable = agree_comparable = 0
@@ -186,8 +197,18 @@ def main():
         for name, s, r, detail in items:
             print("  %-55s scorer %-5s runner %-4s %s" % (name, s, r, (detail or "")[:150]))
 
+    changed = [n for n in sorted(upstream) if upstream8.get(n, {}).get("status") != upstream[n]["status"]]
+    print("\ncases whose --upstream verdict changes between Suricata %s and Weir's default 8.0.0: %d"
+          % (version, len(changed)))
+    for n in changed:
+        r8 = upstream8[n]
+        why = r8.get("reason") or "; ".join(r8.get("skipped_checks") or []) or ""
+        print("  %-55s %s: %-4s 8.0.0: %-4s %s" % (n, version, upstream[n]["status"], r8["status"], why[:110]))
+
     with open(os.path.join(out, "compare.json"), "w") as fh:
         json.dump({"scorer": {"passed": scorer_data["passed"], "failed": scorer_data["failed"]},
+               "scorer_strict": {"passed": strict_data["passed"], "failed": strict_data["failed"]},
+               "upstream_vs_strict_differ": mismatch_strict,
                    "runner_expected": same_line, "runner_upstream": up_line, "runner_upstream_8": up8_line,
                    "suricata_version": version, "comparable": comparable, "comparable_agree": agree_comparable,
                    "cases": rows}, fh, indent=1)
