@@ -8,6 +8,7 @@ public struct UnsupportedArgument: Error, Sendable, CustomStringConvertible {
     /// Why it cannot be honoured.
     public let reason: String
 
+    /// "args: FLAG: reason".
     public var description: String { "args: \(self.flag): \(self.reason)" }
 }
 

@@ -13,6 +13,7 @@ public struct CaseLoader: Sendable {
     /// What `requires:` is answered with.
     public var capabilities = Capabilities()
 
+    /// A loader for `test.yaml` cases answering as ``SuricataVersion/weirDefault``.
     public init() {}
 
     /// The case file name this loader looks for.

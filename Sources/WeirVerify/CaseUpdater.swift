@@ -100,7 +100,9 @@ public enum CaseUpdater {
 
     /// A scaffolding failure, with the path involved.
     public struct ScaffoldError: Error, Sendable, CustomStringConvertible {
+        /// What went wrong, with the path involved.
         public let message: String
+        /// The message.
         public var description: String { self.message }
     }
 

@@ -4,8 +4,11 @@ import Glibc
 /// A Suricata version as suricata-verify's `requires` compares them: missing parts count as 0 for ordering and
 /// as "any" for `version:` equality.
 public struct SuricataVersion: Sendable, Equatable, CustomStringConvertible {
+    /// The major number.
     public var major: Int
+    /// The minor number, `nil` when not written.
     public var minor: Int?
+    /// The patch number, `nil` when not written.
     public var patch: Int?
 
     /// The version `weir test` answers `min-version`/`lt-version` with unless `--suricata-version` says otherwise.
@@ -15,6 +18,7 @@ public struct SuricataVersion: Sendable, Equatable, CustomStringConvertible {
     /// skipped as they would be on a Suricata 8 build.
     public static let weirDefault = SuricataVersion(major: 8, minor: 0, patch: 0)
 
+    /// A version from its parts.
     public init(major: Int, minor: Int?, patch: Int?) {
         self.major = major
         self.minor = minor
@@ -40,6 +44,7 @@ public struct SuricataVersion: Sendable, Equatable, CustomStringConvertible {
         self.init(major: major, minor: parts.count > 1 ? parts[1] : nil, patch: parts.count > 2 ? parts[2] : nil)
     }
 
+    /// "8", "7.0" or "7.0.12", as written.
     public var description: String {
         var s = String(self.major)
         if let minor = self.minor { s += ".\(minor)" }
@@ -71,6 +76,7 @@ public struct Capabilities: Sendable {
     /// Build features (`requires: features:`); Weir has none of Suricata's optional ones (Lua, JA3, …).
     public var features: Set<String> = []
 
+    /// Weir's answers: version 8.0.0, no optional features.
     public init() {}
 
     /// Returns why `requires` is not met, or `nil` when it is. `directory` anchors relative `files:` paths.

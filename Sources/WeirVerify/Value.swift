@@ -157,6 +157,7 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     /// What was wrong.
     public let reason: String
 
+    /// "JSON error at byte N: reason".
     public var description: String { "JSON error at byte \(self.offset): \(self.reason)" }
 }
 

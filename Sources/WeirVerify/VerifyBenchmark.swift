@@ -2,13 +2,15 @@
 
 /// In-process runs against one `weir` process per case, on the same cases with the same parallelism.
 public struct VerifyBenchmark: Sendable {
-    /// Wall-clock seconds of each round.
+    /// Wall-clock seconds of each in-process round.
     public var inProcessSeconds: [Double] = []
+    /// Wall-clock seconds of each process-per-case round.
     public var spawnedSeconds: [Double] = []
     /// Cases whose status differed between the two ways (should be none).
     public var disagreements: [String] = []
-    /// Cases run per round, and how many were skipped before replaying.
+    /// Cases run per round.
     public var cases = 0
+    /// Cases skipped before replaying (the same both ways).
     public var skipped = 0
 
     /// Runs `rounds` rounds, alternating the two ways so that cache warmth favours neither.

@@ -9,6 +9,7 @@ public struct CaseError: Error, Sendable, CustomStringConvertible {
     /// What is wrong with it.
     public let message: String
 
+    /// "file: message".
     public var description: String { "\(self.file): \(self.message)" }
 }
 
@@ -46,6 +47,7 @@ public struct Check: Sendable {
     public var index: Int
     /// Where it came from: "checks", "expect", "expected.json".
     public var origin: String
+    /// What the check asks for.
     public var kind: CheckKind
     /// Why the check is skipped (its own `requires:` not met, or an unsupported type); `nil` runs it.
     public var skipReason: String?
@@ -80,6 +82,7 @@ public struct VerifyCase: Sendable {
     public var caseFile: String
     /// The replay, without its log directory (the runner gives each run a fresh one).
     public var options: RunOptions
+    /// The checks, in file order (`checks:` first, then `expect:`).
     public var checks: [Check] = []
     /// Why the whole case is skipped; `nil` runs it.
     public var skipReason: String?
@@ -107,6 +110,7 @@ public struct VerifyCase: Sendable {
         return o
     }
 
+    /// An empty case; ``CaseLoader`` fills it.
     public init(name: String, directory: String, caseFile: String) {
         self.name = name
         self.directory = directory

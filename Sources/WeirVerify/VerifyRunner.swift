@@ -11,16 +11,21 @@ public enum CaseStatus: String, Sendable {
 
 /// What happened to one case.
 public struct CaseResult: Sendable {
+    /// The case's display name.
     public var name: String
+    /// The case folder.
     public var directory: String
+    /// PASS, FAIL or SKIP.
     public var status: CaseStatus
     /// Wall-clock seconds for the replay and the checks.
     public var seconds: Double
     /// Why the case was skipped, or why it failed before any check ran.
     public var reason: String?
+    /// The checks that did not hold, with their explanations.
     public var failures: [CheckFailure] = []
     /// "check 3 (shell): shell checks are not run by weir test".
     public var skippedChecks: [String] = []
+    /// How many checks held.
     public var passedChecks = 0
     /// Alert records per sid in this run.
     public var alertCounts: [Int64: Int] = [:]
@@ -77,13 +82,16 @@ public struct RunnerSettings: Sendable {
     /// Instead of calling the replay in-process, run this `weir` executable once per case (for comparison).
     public var spawnExecutable: String?
 
+    /// Defaults: one job per core, in-process, no update, no kept output.
     public init() {}
 }
 
 /// Runs cases in parallel inside this process and evaluates their checks.
 public struct VerifyRunner: Sendable {
+    /// How it runs.
     public var settings: RunnerSettings
 
+    /// A runner with these settings.
     public init(settings: RunnerSettings) { self.settings = settings }
 
     /// Runs every case; `onResult` is called as each one finishes (serialised). Results come back in input order.

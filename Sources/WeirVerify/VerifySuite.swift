@@ -2,9 +2,12 @@
 
 /// One `weir test` run over folders: discovery, loading, running, and the totals.
 public struct VerifySuite: Sendable {
+    /// Finds and reads the cases.
     public var loader: CaseLoader
+    /// Runs them.
     public var runner: VerifyRunner
 
+    /// A suite from a loader and runner settings.
     public init(loader: CaseLoader, settings: RunnerSettings) {
         self.loader = loader
         self.runner = VerifyRunner(settings: settings)
