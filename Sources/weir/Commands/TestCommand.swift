@@ -28,6 +28,14 @@ struct TestCommand: ParsableCommand {
     )
     var jobs: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Only run cases whose name contains this text (as run.py's patterns); repeat for more.",
+            valueName: "text"
+        )
+    )
+    var only: [String] = []
+
     @Flag(help: "Read upstream-test.yaml as the case file instead of test.yaml (conformance folders).")
     var upstream = false
 
@@ -122,7 +130,8 @@ struct TestCommand: ParsableCommand {
             FileDescriptorOutput.standardError.write("weir test: no such directory: \(root)\n")
             throw ExitCode(2)
         }
-        let cases = suite.cases(in: roots)
+        let only = self.only
+        let cases = suite.cases(in: roots).filter { c in only.isEmpty || only.contains { c.name.contains($0) } }
         if cases.isEmpty {
             let file = self.upstream ? "upstream-test.yaml" : "test.yaml"
             FileDescriptorOutput.standardError.write(
