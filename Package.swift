@@ -55,8 +55,11 @@ let package = Package(
                 "WeirBypass", logging,
             ]
         ),
+        // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
+        .target(name: "WeirVerify", dependencies: ["WeirRuntime", yams]),
         .executableTarget(
-            name: "weir", dependencies: ["WeirRuntime", "WeirBypass", "WeirFlow", "WeirCore", argumentParser, logging]
+            name: "weir",
+            dependencies: ["WeirRuntime", "WeirVerify", "WeirBypass", "WeirFlow", "WeirCore", argumentParser, logging]
         ),
 
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
@@ -71,6 +74,7 @@ let package = Package(
             dependencies: ["WeirBypass", "WeirBPFObjects", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux"]
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
+        .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

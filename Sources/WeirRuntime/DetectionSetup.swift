@@ -23,7 +23,7 @@ struct DetectionSetup {
     /// Loads and compiles. Returns `nil` after printing why when start-up must stop (`--strict-rules` with an
     /// error, or a file that cannot be read or parsed at all).
     static func make(options: RunOptions, configuration: WeirConfiguration) -> DetectionSetup? {
-        let err = FileDescriptorOutput.standardError
+        let err = options.messageOutput
         var classifications = ClassificationTable.suricataDefault
         if let path = configuration.classificationFile {
             do {

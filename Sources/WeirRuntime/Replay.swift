@@ -12,7 +12,7 @@ public enum Replay {
     /// Runs the command line's replay and returns the process exit status (0 done, 2 usage or configuration
     /// error). Messages go to stderr.
     public static func run(_ options: RunOptions) -> Int32 {
-        let err = FileDescriptorOutput.standardError
+        let err = options.messageOutput
         var overrides = options.overrides
         if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
         let loaded: LoadedConfiguration
@@ -54,9 +54,10 @@ public enum Replay {
 
         var pipeline = ReplayPipeline(
             configuration: config, outputs: outputs, engine: loadedRules > 0 ? detection.engine : nil,
-            inline: options.simulateIPS)
-        pipeline.reportsInputProblems = !options.quiet
-        var progress = ProgressLine(enabled: options.showProgress, totalBytes: files.reduce(0) { $0 + fileSize($1) })
+            inline: options.simulateIPS, messages: err)
+        // In-process callers that collect messages still get input damage; quiet runs to stderr do not.
+        pipeline.reportsInputProblems = !options.quiet || options.messages != nil
+        var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
         for path in files {
             pipeline.replay(path: path, progress: &progress)

@@ -37,8 +37,14 @@ struct ReplayPipeline {
     var reportsInputProblems = true
     var alerts: [Alert] = []
     var packetsDropped: UInt64 = 0
+    /// Where skipped and damaged inputs are reported.
+    let messages: MessageOutput
 
-    init(configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool) {
+    init(
+        configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool,
+        messages: MessageOutput
+    ) {
+        self.messages = messages
         self.configuration = configuration
         self.outputs = outputs
         self.flows = FlowTable(settings: configuration.flowTableSettings)
@@ -54,12 +60,16 @@ struct ReplayPipeline {
             file = try PcapFile(path: path)
         } catch {
             self.unreadable.append((path, error.message))
-            if self.reportsInputProblems { FileDescriptorOutput.standardError.write("weir: skipping \(error)\n") }
+            if self.reportsInputProblems {
+                self.messages.write("weir: skipping \(error)\n")
+            }
             return
         }
         guard let linkType = LinkType(rawValue: file.linkType) else {
             self.unreadable.append((path, "unsupported link type \(file.linkType)"))
-            if self.reportsInputProblems { FileDescriptorOutput.standardError.write("weir: skipping \(path): unsupported link type \(file.linkType)\n") }
+            if self.reportsInputProblems {
+                self.messages.write("weir: skipping \(path): unsupported link type \(file.linkType)\n")
+            }
             return
         }
         self.filesRead += 1
@@ -92,7 +102,7 @@ struct ReplayPipeline {
                 self.damaged.append(InputDamage(path: path, packetsBefore: packetsInFile, message: message))
                 progress.clear()
                 if self.reportsInputProblems {
-                    FileDescriptorOutput.standardError.write(
+                    self.messages.write(
                         "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
                 }
                 break loop

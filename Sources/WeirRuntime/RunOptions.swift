@@ -26,8 +26,24 @@ public struct RunOptions: Sendable {
     public var verbosity = 0
     /// Whether to draw the progress line (only when stderr is a terminal).
     public var showProgress = true
-    /// Print nothing on stderr but errors (no summary, no warnings): for in-process runs such as `weir test`.
+    /// Leaves out the end-of-run summary (and the progress line), for callers that run many replays in one
+    /// process, such as `weir test`.
     public var quiet = false
+    /// Receives the run's warnings and errors, each a complete line; `nil` writes them to standard error.
+    public var messages: (@Sendable (String) -> Void)?
+
+    /// Where this run's messages go.
+    var messageOutput: MessageOutput {
+        if let messages = self.messages { return MessageOutput(sink: messages) }
+        return MessageOutput(sink: { FileDescriptorOutput.standardError.write($0) })
+    }
 
     public init() {}
+}
+
+/// A destination for a run's messages: standard error, or a caller's collector.
+struct MessageOutput: Sendable {
+    let sink: @Sendable (String) -> Void
+
+    func write(_ text: String) { self.sink(text) }
 }

@@ -21,6 +21,7 @@ struct WeirCommand: ParsableCommand {
             ListKeywordsCommand.self,
             FeaturesCommand.self,
             BypassCommand.self,
+            TestCommand.self,
         ]
     )
 
