@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Baselines for `weir bench`: the cheapest XDP program, the cheapest accepting socket filter, and the
- * floor of any flow-table design here: an XDP program that does nothing but one hash-map hit.
+ * floors of any flow-table design here: an XDP program that does nothing but one hash-map hit, and a socket
+ * filter that does nothing but read the frame's headers once (a socket filter has no direct packet
+ * access) and one hash-map hit.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -29,6 +31,22 @@ int weir_xdp_floor(struct xdp_md *ctx)
 
 	k.addr_a = ctx->data_end - ctx->data;
 	return bpf_map_lookup_elem(&weir_floor, &k) ? XDP_DROP : XDP_PASS;
+}
+
+/*
+ * One load of the 54 header bytes weir_sock reads for an IPv4/TCP frame, then the lookup of the key whose
+ * addr_a is the frame length, taken from the loaded IPv4 total length (Ethernet header + tot_len).
+ */
+SEC("socket")
+int weir_sock_floor(struct __sk_buff *skb)
+{
+	struct weir_flow_key_v4 k = {};
+	__u8 window[56] __attribute__((aligned(8)));
+
+	if (bpf_skb_load_bytes_relative(skb, 0, window, 54, BPF_HDR_START_MAC))
+		return skb->len;
+	k.addr_a = 14 + (window[16] << 8 | window[17]);
+	return bpf_map_lookup_elem(&weir_floor, &k) ? 0 : skb->len;
 }
 
 SEC("socket")

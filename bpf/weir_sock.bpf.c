@@ -80,71 +80,112 @@ static __always_inline int weir_sock_fast_l4(const struct weir_window *w, __u32 
 	return -1;
 }
 
-/* IP at constant offset `l3` of the window (14 untagged, 18 with one tag). */
-static __always_inline int weir_sock_fast_ip(const struct weir_window *w, __u32 have, __u32 l3, __be16 type,
-					     struct weir_parsed *p)
+/*
+ * IPv4 at constant offset `l3` of the window (14 untagged, 18 with one tag): the decision, straight from
+ * the window's fields into weir_decide_v4, or -1 when the shared parser must look at the frame.
+ */
+static __always_inline int weir_sock_fast_v4(const struct weir_window *w, __u32 have, __u32 l3, __be16 vlan,
+					     __u32 stripped, const struct weir_control *ctl)
 {
-	p->l2_len = l3;
-	if (type == bpf_htons(WEIR_ETH_P_IP)) {
-		const struct weir_ipv4_hdr *ih = (const void *)(w->bytes + l3);
+	const struct weir_ipv4_hdr *ih = (const void *)(w->bytes + l3);
+	const struct weir_tcp_hdr *th = (const void *)(w->bytes + l3 + sizeof(*ih));
+	struct weir_flow_value *hit = 0;
+	__u32 hit_dir = 0;
+	__be16 sport = 0, dport = 0;
+	__u8 flags = 0;
 
-		if (have < l3 + sizeof(*ih) || ih->ver_ihl != 0x45 || bpf_ntohs(ih->tot_len) < sizeof(*ih) ||
-		    (ih->frag_off & bpf_htons(0x3fff)))
+	if (have < l3 + sizeof(*ih) || ih->ver_ihl != 0x45 || bpf_ntohs(ih->tot_len) < sizeof(*ih) ||
+	    (ih->frag_off & bpf_htons(0x3fff)))
+		return -1;
+	if (ih->proto == WEIR_IPPROTO_TCP) {
+		if (have < l3 + sizeof(*ih) + sizeof(*th) || (th->doff_res >> 4) < 5)
 			return -1;
-		p->family = 4;
-		p->proto = ih->proto;
-		p->saddr[0] = ih->saddr;
-		p->daddr[0] = ih->daddr;
-		p->ip_len = bpf_ntohs(ih->tot_len);
-		return weir_sock_fast_l4(w, have, l3 + sizeof(*ih), p);
-	}
-	if (type == bpf_htons(WEIR_ETH_P_IPV6)) {
-		const struct weir_ipv6_hdr *ih = (const void *)(w->bytes + l3);
-		int i;
-
-		if (have < l3 + sizeof(*ih) || (bpf_ntohl(ih->ver_tc_flow) >> 28) != 6)
+		sport = th->sport;
+		dport = th->dport;
+		flags = th->flags;
+	} else if (ih->proto == WEIR_IPPROTO_UDP) {
+		if (have < l3 + sizeof(*ih) + sizeof(struct weir_udp_hdr))
 			return -1;
-		p->family = 6;
-		p->proto = ih->nexthdr;
-#pragma unroll
-		for (i = 0; i < 4; i++) {
-			p->saddr[i] = ih->saddr[i];
-			p->daddr[i] = ih->daddr[i];
-		}
-		p->ip_len = bpf_ntohs(ih->payload_len) + sizeof(*ih);
-		return weir_sock_fast_l4(w, have, l3 + sizeof(*ih), p);
+		sport = th->sport;
+		dport = th->dport;
+	} else if (ih->proto != WEIR_IPPROTO_ICMP) {
+		return -1;
 	}
-	return -1;
+	return weir_decide_v4(ctl, ih->saddr, ih->daddr, sport, dport, vlan, 0, ih->proto, flags,
+			      stripped + l3 + bpf_ntohs(ih->tot_len), 0, &hit, &hit_dir);
 }
 
-/* The fast path over the window; -1 sends the frame to the shared parser. */
-static __always_inline int weir_sock_fast_parse(const struct weir_window *w, __u32 have, struct weir_parsed *p)
+/* IPv6 without extension headers at constant offset `l3`: the decision, or -1. */
+static __always_inline int weir_sock_fast_v6(const struct weir_window *w, __u32 have, __u32 l3, __u32 stripped,
+					     const struct weir_control *ctl, struct weir_parsed *p)
+{
+	const struct weir_ipv6_hdr *ih = (const void *)(w->bytes + l3);
+	struct weir_flow_value *hit = 0;
+	__u32 hit_dir = 0;
+	int i;
+
+	if (have < l3 + sizeof(*ih) || (bpf_ntohl(ih->ver_tc_flow) >> 28) != 6)
+		return -1;
+	p->family = 6;
+	p->proto = ih->nexthdr;
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		p->saddr[i] = ih->saddr[i];
+		p->daddr[i] = ih->daddr[i];
+	}
+	p->ip_len = bpf_ntohs(ih->payload_len) + sizeof(*ih);
+	p->l2_len = l3;
+	if (weir_sock_fast_l4(w, have, l3 + sizeof(*ih), p) != WEIR_PARSE_OK)
+		return -1;
+	return weir_decide(p, ctl, stripped + l3 + p->ip_len, 0, &hit, &hit_dir);
+}
+
+/*
+ * The fast path over the window: untagged or one tag (in the frame, or stripped by the NIC), then IPv4
+ * or IPv6 as above. Returns the decision, or -1 to send the frame to the shared parser.
+ * `p` holds the stripped tag, if any, on entry.
+ */
+static __always_inline int weir_sock_fast(const struct weir_window *w, __u32 have, __u32 stripped,
+					  const struct weir_control *ctl, struct weir_parsed *p)
 {
 	__be16 type = *(const __be16 *)(w->bytes + 12);
+	__u32 l3 = WEIR_ETH_HLEN;
 
 	if (type == bpf_htons(WEIR_ETH_P_8021Q) || type == bpf_htons(WEIR_ETH_P_8021AD)) {
-		const struct weir_vlan_hdr *vh = (const void *)(w->bytes + 14);
+		const struct weir_vlan_hdr *vh = (const void *)(w->bytes + WEIR_ETH_HLEN);
 
 		/* One in-frame tag only, and only while no stripped tag already took the outer slot. */
 		if (p->vlan_count != 0)
 			return -1;
 		p->vlan[0] = vh->tci & bpf_htons(0x0fff);
 		p->vlan_count = 1;
-		return weir_sock_fast_ip(w, have, 18, vh->proto, p);
+		type = vh->proto;
+		l3 = WEIR_ETH_HLEN + sizeof(*vh);
 	}
-	return weir_sock_fast_ip(w, have, 14, type, p);
+	if (type == bpf_htons(WEIR_ETH_P_IP)) {
+		/* Two constant offsets, so every window read below stays at a constant stack offset. */
+		if (l3 == WEIR_ETH_HLEN)
+			return weir_sock_fast_v4(w, have, WEIR_ETH_HLEN, p->vlan[0], stripped, ctl);
+		return weir_sock_fast_v4(w, have, WEIR_ETH_HLEN + 4, p->vlan[0], stripped, ctl);
+	}
+	if (type == bpf_htons(WEIR_ETH_P_IPV6)) {
+		if (l3 == WEIR_ETH_HLEN)
+			return weir_sock_fast_v6(w, have, WEIR_ETH_HLEN, stripped, ctl, p);
+		return weir_sock_fast_v6(w, have, WEIR_ETH_HLEN + 4, stripped, ctl, p);
+	}
+	return -1;
 }
 
 SEC("socket")
 int weir_sock(struct __sk_buff *skb)
 {
 	struct weir_pkt pkt;
-	struct weir_parsed p = {};
+	struct weir_parsed p;
 	struct weir_control *ctl = weir_get_control();
 	struct weir_flow_value *hit = 0;
 	__u32 hit_dir = 0;
 	__u32 stripped = 0;
-	int rc;
+	int rc = -1;
 
 	struct weir_window w;
 	__u32 have = 0;
@@ -166,16 +207,18 @@ int weir_sock(struct __sk_buff *skb)
 		p.vlan_count = 1;
 		stripped = 4;
 	}
-	rc = have ? weir_sock_fast_parse(&w, have, &p) : -1;
-	if (rc != WEIR_PARSE_OK) {
-		/* Start again with the shared parser, from a clean slate. */
-		weir_parsed_init(&p);
-		if (stripped) {
-			p.vlan[0] = bpf_htons(skb->vlan_tci & 0x0fff);
-			p.vlan_count = 1;
-		}
-		rc = weir_parse(&pkt, &p);
+	if (have)
+		rc = weir_sock_fast(&w, have, stripped, ctl, &p);
+	if (rc >= 0)
+		return rc == WEIR_V_DROP ? 0 : skb->len;
+
+	/* Start again with the shared parser, from a clean slate. */
+	weir_parsed_init(&p);
+	if (stripped) {
+		p.vlan[0] = bpf_htons(skb->vlan_tci & 0x0fff);
+		p.vlan_count = 1;
 	}
+	rc = weir_parse(&pkt, &p);
 	if (rc != WEIR_PARSE_OK) {
 		weir_count(rc);
 		return skb->len;

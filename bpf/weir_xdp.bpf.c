@@ -57,20 +57,60 @@ static __always_inline int weir_redirect(struct weir_flow_value *v, __u32 dir, _
 	return rc;
 }
 
+/*
+ * The common frames go straight from the packet to weir_decide_v4 behind one bounds check: untagged or
+ * one 802.1Q/802.1ad tag (`l2` = 14 or 18), IPv4 without options and not a fragment, then TCP with its
+ * whole fixed header, UDP or ICMP. These are exactly the frames on which the shared parser succeeds
+ * without a choice, and the fields passed on are the ones it would extract, so the decision is the same;
+ * every other frame (or a frame too short for the check) returns -1 and takes the shared parser.
+ */
+static __always_inline int weir_xdp_fast(void *data, void *data_end, __u32 l2, __be16 vlan,
+					 const struct weir_control *ctl, struct weir_flow_value **hit,
+					 __u32 *hit_dir, __u32 *frame_bytes)
+{
+	const struct weir_ipv4_hdr *ih = data + l2;
+	const struct weir_tcp_hdr *th = data + l2 + sizeof(*ih);
+	__be16 sport = 0, dport = 0;
+	__u8 flags = 0;
+
+	if (data + l2 + sizeof(*ih) + sizeof(*th) > data_end)
+		return -1;
+	if (ih->ver_ihl != 0x45 || bpf_ntohs(ih->tot_len) < sizeof(*ih) || (ih->frag_off & bpf_htons(0x3fff)))
+		return -1;
+	if (ih->proto == WEIR_IPPROTO_TCP) {
+		if ((th->doff_res >> 4) < 5)
+			return -1;
+		sport = th->sport;
+		dport = th->dport;
+		flags = th->flags;
+	} else if (ih->proto == WEIR_IPPROTO_UDP) {
+		/* The UDP ports sit where TCP's do. */
+		sport = th->sport;
+		dport = th->dport;
+	} else if (ih->proto != WEIR_IPPROTO_ICMP) {
+		return -1;
+	}
+	*frame_bytes = l2 + bpf_ntohs(ih->tot_len);
+	return weir_decide_v4(ctl, ih->saddr, ih->daddr, sport, dport, vlan, 0, ih->proto, flags, *frame_bytes, 1,
+			      hit, hit_dir);
+}
+
 SEC("xdp")
 int weir_xdp(struct xdp_md *ctx)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	struct weir_pkt pkt = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
+		.data = data,
+		.data_end = data_end,
 	};
 	struct weir_parsed p;
 	struct weir_control *ctl = weir_get_control();
 	struct weir_flow_value *hit = 0;
 	__u32 hit_dir = 0;
-	int rc;
+	__u32 frame_bytes = 0;
+	int rc = -1;
 
-	weir_parsed_init(&p);
 	if (weir_heartbeat_stale(ctl)) {
 		if (weir_knobs.fail_mode == WEIR_FAIL_CLOSED) {
 			weir_count(WEIR_STAT_FAIL_CLOSED);
@@ -82,16 +122,34 @@ int weir_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	rc = weir_parse(&pkt, &p);
-	if (rc != WEIR_PARSE_OK) {
-		weir_count(rc);
-		return XDP_PASS;
+	if (data + WEIR_ETH_HLEN + sizeof(struct weir_vlan_hdr) <= data_end) {
+		__be16 type = *(const __be16 *)(data + 12);
+
+		if (type == bpf_htons(WEIR_ETH_P_IP)) {
+			rc = weir_xdp_fast(data, data_end, WEIR_ETH_HLEN, 0, ctl, &hit, &hit_dir, &frame_bytes);
+		} else if (type == bpf_htons(WEIR_ETH_P_8021Q) || type == bpf_htons(WEIR_ETH_P_8021AD)) {
+			const struct weir_vlan_hdr *vh = data + WEIR_ETH_HLEN;
+
+			if (vh->proto == bpf_htons(WEIR_ETH_P_IP))
+				rc = weir_xdp_fast(data, data_end, WEIR_ETH_HLEN + sizeof(*vh),
+						   vh->tci & bpf_htons(0x0fff), ctl, &hit, &hit_dir, &frame_bytes);
+		}
 	}
-	switch (weir_decide(&p, ctl, p.l2_len + p.ip_len, 1, &hit, &hit_dir)) {
+	if (rc < 0) {
+		weir_parsed_init(&p);
+		rc = weir_parse(&pkt, &p);
+		if (rc != WEIR_PARSE_OK) {
+			weir_count(rc);
+			return XDP_PASS;
+		}
+		frame_bytes = p.l2_len + p.ip_len;
+		rc = weir_decide(&p, ctl, frame_bytes, 1, &hit, &hit_dir);
+	}
+	switch (rc) {
 	case WEIR_V_DROP:
 		return XDP_DROP;
 	case WEIR_V_REDIRECT:
-		return hit ? weir_redirect(hit, hit_dir, p.l2_len + p.ip_len) : XDP_PASS;
+		return hit ? weir_redirect(hit, hit_dir, frame_bytes) : XDP_PASS;
 	default:
 		return XDP_PASS;
 	}

@@ -18,7 +18,8 @@ public enum BypassBenchmark {
         public var hitRatio: Double
         /// Verdicts seen, to prove the paths taken: baseline, miss, hit.
         public var verdicts: (UInt32, UInt32, UInt32)
-        /// XDP only: median ns and ratio of a program doing nothing but one hash-map hit (the floor).
+        /// Median ns and ratio of the floor: a program doing nothing but one hash-map hit in a table of the
+        /// flow table's size and fill (XDP), or one header load and that hit (socket filter).
         public var floorNanoseconds: Double? = nil
         public var floorRatio: Double? = nil
     }
@@ -112,6 +113,16 @@ public enum BypassBenchmark {
                 repeatCount: repeatCount,
                 rounds: rounds
             )
+            let sockFloor = try Self.measure(
+                baseline: try baseline.program(WEIR_PROG_SOCK_ACCEPT),
+                program: try baseline.program(WEIR_PROG_SOCK_FLOOR),
+                miss: hitFrame,
+                hit: hitFrame,
+                repeatCount: repeatCount,
+                rounds: rounds
+            )
+            sock?.floorNanoseconds = sockFloor.hitNanoseconds
+            sock?.floorRatio = sockFloor.hitRatio
         }
         return Report(repeatCount: repeatCount, rounds: rounds, mapEntries: mapEntries, xdp: xdp, socketFilter: sock)
     }

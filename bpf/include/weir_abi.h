@@ -34,6 +34,7 @@
 #define WEIR_PROG_XDP_PASS "weir_xdp_pass"
 #define WEIR_PROG_SOCK_ACCEPT "weir_sock_all"
 #define WEIR_PROG_XDP_FLOOR "weir_xdp_floor"
+#define WEIR_PROG_SOCK_FLOOR "weir_sock_floor"
 #define WEIR_MAP_FLOOR "weir_floor"
 
 /* Default sizes; user space overrides max_entries from configuration before load. */

@@ -143,40 +143,47 @@ static __always_inline int weir_heartbeat_stale(const struct weir_control *ctl)
 	return now > ctl->heartbeat_ns && now - ctl->heartbeat_ns > weir_knobs.heartbeat_timeout_ns;
 }
 
-/* Looks both addresses up in the block list of their family; counts and returns 1 on a match. */
-static __always_inline int weir_blocked(const struct weir_control *ctl, const struct weir_parsed *p)
+/* Counts a block-list match; returns 1 when `bv` is one. */
+static __always_inline int weir_block_hit(struct weir_block_value *bv)
 {
-	struct weir_block_value *bv;
-
-	if (!weir_knobs.blocklist_enabled || !ctl)
-		return 0;
-	if (p->family == 4) {
-		struct weir_lpm_key_v4 k = { .prefixlen = 32 };
-
-		if (!ctl->block_v4_entries)
-			return 0;
-		__builtin_memcpy(k.addr, &p->saddr[0], 4);
-		bv = bpf_map_lookup_elem(&weir_block_v4, &k);
-		if (!bv) {
-			__builtin_memcpy(k.addr, &p->daddr[0], 4);
-			bv = bpf_map_lookup_elem(&weir_block_v4, &k);
-		}
-	} else {
-		struct weir_lpm_key_v6 k = { .prefixlen = 128 };
-
-		if (!ctl->block_v6_entries)
-			return 0;
-		__builtin_memcpy(k.addr, p->saddr, 16);
-		bv = bpf_map_lookup_elem(&weir_block_v6, &k);
-		if (!bv) {
-			__builtin_memcpy(k.addr, p->daddr, 16);
-			bv = bpf_map_lookup_elem(&weir_block_v6, &k);
-		}
-	}
 	if (!bv)
 		return 0;
-	__sync_fetch_and_add(&bv->packets, 1);
+	__atomic_fetch_add(&bv->packets, 1, __ATOMIC_RELAXED);
 	return 1;
+}
+
+/* Looks both IPv4 addresses up in the IPv4 block list; counts and returns 1 on a match. */
+static __always_inline int weir_blocked_v4(const struct weir_control *ctl, __be32 saddr, __be32 daddr)
+{
+	struct weir_lpm_key_v4 k = { .prefixlen = 32 };
+	struct weir_block_value *bv;
+
+	if (!weir_knobs.blocklist_enabled || !ctl || !ctl->block_v4_entries)
+		return 0;
+	__builtin_memcpy(k.addr, &saddr, 4);
+	bv = bpf_map_lookup_elem(&weir_block_v4, &k);
+	if (!bv) {
+		__builtin_memcpy(k.addr, &daddr, 4);
+		bv = bpf_map_lookup_elem(&weir_block_v4, &k);
+	}
+	return weir_block_hit(bv);
+}
+
+/* Looks both IPv6 addresses up in the IPv6 block list; counts and returns 1 on a match. */
+static __always_inline int weir_blocked_v6(const struct weir_control *ctl, const struct weir_parsed *p)
+{
+	struct weir_lpm_key_v6 k = { .prefixlen = 128 };
+	struct weir_block_value *bv;
+
+	if (!weir_knobs.blocklist_enabled || !ctl || !ctl->block_v6_entries)
+		return 0;
+	__builtin_memcpy(k.addr, p->saddr, 16);
+	bv = bpf_map_lookup_elem(&weir_block_v6, &k);
+	if (!bv) {
+		__builtin_memcpy(k.addr, p->daddr, 16);
+		bv = bpf_map_lookup_elem(&weir_block_v6, &k);
+	}
+	return weir_block_hit(bv);
 }
 
 /* Compares two IPv6 addresses as 128-bit big-endian numbers: <0, 0, >0. */
@@ -195,122 +202,91 @@ static __always_inline int weir_addr6_cmp(const __be32 *a, const __be32 *b)
 }
 
 /*
- * Finds the flow entry of a parsed packet. The key is normalised exactly as FlowKey.make normalises it
- * (source first when its address is lower, or equal with a port that is lower or equal), so one entry
- * serves both directions; *dir says which direction this packet travels.
+ * Builds the IPv4 key of a packet and returns its direction. The key is normalised exactly as FlowKey.make
+ * normalises it (source first when its address is lower, or equal with a port that is lower or equal), so
+ * one entry serves both directions.
+ *
+ * The key is written as whole 64-bit words composed in registers: the kernel's jhash and memcmp read it
+ * as words right after, and a load that spans several narrower stores cannot be forwarded from the store
+ * buffer.
  */
-static __always_inline struct weir_flow_value *weir_lookup_flow(struct weir_parsed *p, __u32 *dir)
+static __always_inline __u32 weir_key_v4(struct weir_flow_key_v4 *k, __be32 saddr, __be32 daddr, __be16 sport,
+					  __be16 dport, __be16 vlan_outer, __be16 vlan_inner, __u8 proto)
 {
-	int src_first;
+	__u32 s = bpf_ntohl(saddr), d = bpf_ntohl(daddr);
+	int src_first = s < d || (s == d && bpf_ntohs(sport) <= bpf_ntohs(dport));
+	__u64 addrs, rest;
 
-	if (p->family == 4) {
-		struct weir_flow_key_v4 k = {};
-		__u32 s = bpf_ntohl(p->saddr[0]), d = bpf_ntohl(p->daddr[0]);
-
-		src_first = s < d || (s == d && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
-		k.addr_a = src_first ? p->saddr[0] : p->daddr[0];
-		k.addr_b = src_first ? p->daddr[0] : p->saddr[0];
-		k.port_a = src_first ? p->sport : p->dport;
-		k.port_b = src_first ? p->dport : p->sport;
-		k.vlan_outer = p->vlan[0];
-		k.vlan_inner = p->vlan[1];
-		k.proto = p->proto;
-		*dir = src_first ? WEIR_DIR_A_TO_B : WEIR_DIR_B_TO_A;
-		if (!weir_filter_may_contain(weir_filter_hash_v4(&k)))
-			return 0;
-		return bpf_map_lookup_elem(&weir_flows_v4, &k);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "weir_key_v4 composes the key's words for a little-endian target"
+#endif
+	/* Little-endian words: addr_a | addr_b, then port_a | port_b | vlan_outer | vlan_inner. */
+	if (src_first) {
+		addrs = (__u64)saddr | (__u64)daddr << 32;
+		rest = (__u64)sport | (__u64)dport << 16;
 	} else {
-		struct weir_flow_key_v6 k = {};
-		int c = weir_addr6_cmp(p->saddr, p->daddr);
-
-		src_first = c < 0 || (c == 0 && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
-		if (src_first) {
-			__builtin_memcpy(k.addr_a, p->saddr, 16);
-			__builtin_memcpy(k.addr_b, p->daddr, 16);
-		} else {
-			__builtin_memcpy(k.addr_a, p->daddr, 16);
-			__builtin_memcpy(k.addr_b, p->saddr, 16);
-		}
-		k.port_a = src_first ? p->sport : p->dport;
-		k.port_b = src_first ? p->dport : p->sport;
-		k.vlan_outer = p->vlan[0];
-		k.vlan_inner = p->vlan[1];
-		k.proto = p->proto;
-		*dir = src_first ? WEIR_DIR_A_TO_B : WEIR_DIR_B_TO_A;
-		if (!weir_filter_may_contain(weir_filter_hash_v6(&k)))
-			return 0;
-		return bpf_map_lookup_elem(&weir_flows_v6, &k);
+		addrs = (__u64)daddr | (__u64)saddr << 32;
+		rest = (__u64)dport | (__u64)sport << 16;
 	}
+	rest |= (__u64)vlan_outer << 32 | (__u64)vlan_inner << 48;
+	*(__u64 *)&k->addr_a = addrs;
+	*(__u64 *)&k->port_a = rest;
+	*(__u32 *)&k->proto = proto; /* proto and the zero padding */
+	return src_first ? WEIR_DIR_A_TO_B : WEIR_DIR_B_TO_A;
 }
 
-static __always_inline void weir_delete_flow(const struct weir_parsed *p)
+/* Builds the IPv6 key of a parsed packet (same rules as weir_key_v4) and returns its direction. */
+static __always_inline __u32 weir_key_v6(struct weir_flow_key_v6 *k, const struct weir_parsed *p)
 {
-	/* Re-derive the key rather than keeping it live across the lookup; expiry is the rare path. */
-	if (p->family == 4) {
-		struct weir_flow_key_v4 k = {};
-		__u32 s = bpf_ntohl(p->saddr[0]), d = bpf_ntohl(p->daddr[0]);
-		int src_first = s < d || (s == d && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
+	int c = weir_addr6_cmp(p->saddr, p->daddr);
+	int src_first = c < 0 || (c == 0 && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
 
-		k.addr_a = src_first ? p->saddr[0] : p->daddr[0];
-		k.addr_b = src_first ? p->daddr[0] : p->saddr[0];
-		k.port_a = src_first ? p->sport : p->dport;
-		k.port_b = src_first ? p->dport : p->sport;
-		k.vlan_outer = p->vlan[0];
-		k.vlan_inner = p->vlan[1];
-		k.proto = p->proto;
-		bpf_map_delete_elem(&weir_flows_v4, &k);
+	__builtin_memset(k, 0, sizeof(*k));
+	if (src_first) {
+		__builtin_memcpy(k->addr_a, p->saddr, 16);
+		__builtin_memcpy(k->addr_b, p->daddr, 16);
 	} else {
-		struct weir_flow_key_v6 k = {};
-		int c = weir_addr6_cmp(p->saddr, p->daddr);
-		int src_first = c < 0 || (c == 0 && bpf_ntohs(p->sport) <= bpf_ntohs(p->dport));
-
-		if (src_first) {
-			__builtin_memcpy(k.addr_a, p->saddr, 16);
-			__builtin_memcpy(k.addr_b, p->daddr, 16);
-		} else {
-			__builtin_memcpy(k.addr_a, p->daddr, 16);
-			__builtin_memcpy(k.addr_b, p->saddr, 16);
-		}
-		k.port_a = src_first ? p->sport : p->dport;
-		k.port_b = src_first ? p->dport : p->sport;
-		k.vlan_outer = p->vlan[0];
-		k.vlan_inner = p->vlan[1];
-		k.proto = p->proto;
-		bpf_map_delete_elem(&weir_flows_v6, &k);
+		__builtin_memcpy(k->addr_a, p->daddr, 16);
+		__builtin_memcpy(k->addr_b, p->saddr, 16);
 	}
+	k->port_a = src_first ? p->sport : p->dport;
+	k->port_b = src_first ? p->dport : p->sport;
+	k->vlan_outer = p->vlan[0];
+	k->vlan_inner = p->vlan[1];
+	k->proto = p->proto;
+	return src_first ? WEIR_DIR_A_TO_B : WEIR_DIR_B_TO_A;
 }
 
-/* Adds one packet of `bytes` to a flow's counters in direction `dir` (atomic: flows span CPUs). */
+/*
+ * Adds one packet of `bytes` to a flow's counters in direction `dir`. Atomic, as a flow's two directions
+ * may be handled on two CPUs; the result is unused, so this is a plain locked add (BPF_ADD without
+ * BPF_FETCH), which kernels before 5.12 accept too.
+ */
 static __always_inline void weir_account(struct weir_flow_value *v, __u32 dir, __u32 bytes)
 {
 	if (dir == WEIR_DIR_A_TO_B) {
-		__sync_fetch_and_add(&v->packets[0], 1);
-		__sync_fetch_and_add(&v->bytes[0], bytes);
+		__atomic_fetch_add(&v->packets[0], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&v->bytes[0], bytes, __ATOMIC_RELAXED);
 	} else {
-		__sync_fetch_and_add(&v->packets[1], 1);
-		__sync_fetch_and_add(&v->bytes[1], bytes);
+		__atomic_fetch_add(&v->packets[1], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&v->bytes[1], bytes, __ATOMIC_RELAXED);
 	}
 }
 
 /*
- * The whole per-packet decision after parsing: block list, flow lookup, counters, action.
+ * What happens once a flow table answered: expiry, counters, action. `v` is the entry or NULL, `key` the
+ * key it was found under (deleted from the table of `family` when the entry expired).
  * `frame_bytes` is what the flow's byte counter grows by. `can_redirect` is 0 for the socket filter.
  * For WEIR_V_REDIRECT the flow is returned in *hit / *hit_dir and is not yet counted: the caller counts
  * it once the redirect was accepted, so a packet that falls back to user space is not counted twice.
  */
-static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, const struct weir_control *ctl,
-						     __u32 frame_bytes, int can_redirect,
-						     struct weir_flow_value **hit, __u32 *hit_dir)
+static __always_inline enum weir_verdict weir_found(struct weir_flow_value *v, __u32 dir, int family, void *key,
+						    __u8 proto, __u8 tcp_flags, const struct weir_control *ctl,
+						    __u32 frame_bytes, int can_redirect,
+						    struct weir_flow_value **hit, __u32 *hit_dir)
 {
-	struct weir_flow_value *v;
-	__u32 dir = 0;
 	__u64 now;
 
-	if (weir_blocked(ctl, p)) {
-		weir_count(WEIR_STAT_BLOCKLIST);
-		return WEIR_V_DROP;
-	}
-	v = weir_lookup_flow(p, &dir);
 	if (!v) {
 		weir_count(WEIR_STAT_MISS);
 		return WEIR_V_PASS;
@@ -319,17 +295,20 @@ static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, cons
 	if (weir_knobs.flow_idle_timeout_ns && now > v->last_seen_ns &&
 	    now - v->last_seen_ns > weir_knobs.flow_idle_timeout_ns) {
 		/* Nobody refreshed this entry: back to inspection rather than blind forever. */
-		weir_delete_flow(p);
+		if (family == 4)
+			bpf_map_delete_elem(&weir_flows_v4, key);
+		else
+			bpf_map_delete_elem(&weir_flows_v6, key);
 		weir_count(WEIR_STAT_EXPIRED);
 		weir_count(WEIR_STAT_MISS);
 		return WEIR_V_PASS;
 	}
-	weir_count(p->family == 4 ? WEIR_STAT_HIT_V4 : WEIR_STAT_HIT_V6);
+	weir_count(family == 4 ? WEIR_STAT_HIT_V4 : WEIR_STAT_HIT_V6);
 	v->last_seen_ns = now;
 
 	if (v->action == WEIR_ACTION_BYPASS || v->action == WEIR_ACTION_BLOCK) {
-		if (p->proto == WEIR_IPPROTO_TCP && (p->tcp_flags & (WEIR_TCP_FIN | WEIR_TCP_RST))) {
-			v->flags |= (p->tcp_flags & WEIR_TCP_FIN) ? WEIR_FLOW_F_FIN_SEEN : WEIR_FLOW_F_RST_SEEN;
+		if (proto == WEIR_IPPROTO_TCP && (tcp_flags & (WEIR_TCP_FIN | WEIR_TCP_RST))) {
+			v->flags |= (tcp_flags & WEIR_TCP_FIN) ? WEIR_FLOW_F_FIN_SEEN : WEIR_FLOW_F_RST_SEEN;
 			if (weir_knobs.pass_flow_end) {
 				/* User space sees this packet itself, so it is not added to the kernel counters. */
 				weir_count(WEIR_STAT_FLOW_END);
@@ -348,6 +327,62 @@ static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, cons
 	/* Fast-forward without a usable redirect, or an inert entry: user space handles the packet. */
 	weir_count(v->action == WEIR_ACTION_FAST_FORWARD ? WEIR_STAT_REDIRECT_ERROR : WEIR_STAT_INERT);
 	return WEIR_V_PASS;
+}
+
+/*
+ * The whole per-packet decision for an IPv4 packet, from its header fields (network order): block list,
+ * prefilter, flow lookup, counters, action. The programs' fast paths call it straight from the frame; the
+ * shared parser's results reach it through weir_decide, so both make the same decision.
+ */
+static __always_inline enum weir_verdict weir_decide_v4(const struct weir_control *ctl, __be32 saddr,
+							__be32 daddr, __be16 sport, __be16 dport,
+							__be16 vlan_outer, __be16 vlan_inner, __u8 proto,
+							__u8 tcp_flags, __u32 frame_bytes, int can_redirect,
+							struct weir_flow_value **hit, __u32 *hit_dir)
+{
+	/* 8-aligned: weir_key_v4 stores whole words and the verifier checks stack alignment strictly. */
+	struct weir_flow_key_v4 k __attribute__((aligned(8)));
+	struct weir_flow_value *v = 0;
+	__u32 dir;
+
+	if (weir_blocked_v4(ctl, saddr, daddr)) {
+		weir_count(WEIR_STAT_BLOCKLIST);
+		return WEIR_V_DROP;
+	}
+	dir = weir_key_v4(&k, saddr, daddr, sport, dport, vlan_outer, vlan_inner, proto);
+	if (weir_filter_may_contain(weir_filter_hash_v4(&k)))
+		v = bpf_map_lookup_elem(&weir_flows_v4, &k);
+	return weir_found(v, dir, 4, &k, proto, tcp_flags, ctl, frame_bytes, can_redirect, hit, hit_dir);
+}
+
+/* weir_decide_v4 for IPv6. */
+static __always_inline enum weir_verdict weir_decide_v6(struct weir_parsed *p, const struct weir_control *ctl,
+							__u32 frame_bytes, int can_redirect,
+							struct weir_flow_value **hit, __u32 *hit_dir)
+{
+	struct weir_flow_key_v6 k;
+	struct weir_flow_value *v = 0;
+	__u32 dir;
+
+	if (weir_blocked_v6(ctl, p)) {
+		weir_count(WEIR_STAT_BLOCKLIST);
+		return WEIR_V_DROP;
+	}
+	dir = weir_key_v6(&k, p);
+	if (weir_filter_may_contain(weir_filter_hash_v6(&k)))
+		v = bpf_map_lookup_elem(&weir_flows_v6, &k);
+	return weir_found(v, dir, 6, &k, p->proto, p->tcp_flags, ctl, frame_bytes, can_redirect, hit, hit_dir);
+}
+
+/* The decision for a packet the shared parser read; see weir_decide_v4. */
+static __always_inline enum weir_verdict weir_decide(struct weir_parsed *p, const struct weir_control *ctl,
+						     __u32 frame_bytes, int can_redirect,
+						     struct weir_flow_value **hit, __u32 *hit_dir)
+{
+	if (p->family == 4)
+		return weir_decide_v4(ctl, p->saddr[0], p->daddr[0], p->sport, p->dport, p->vlan[0], p->vlan[1],
+				      p->proto, p->tcp_flags, frame_bytes, can_redirect, hit, hit_dir);
+	return weir_decide_v6(p, ctl, frame_bytes, can_redirect, hit, hit_dir);
 }
 
 #endif /* WEIR_COMMON_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import ArgumentParser
+import Glibc
 import WeirBypass
 
 /// `weir bench xdp`: weir_xdp (and weir_sock) against bare programs through BPF_PROG_TEST_RUN.
@@ -32,19 +33,45 @@ struct XDPBenchCommand: ParsableCommand {
             features: features
         )
         var out = "weir bench xdp: repeat \(report.repeatCount), \(report.rounds) rounds (median), "
-        out += "\(report.mapEntries) flows in the IPv4 table\n"
-        out += Self.describe("weir_xdp", "XDP_PASS program", report.xdp, targets: (1.9, 2.4))
+        out += "\(report.mapEntries) flows in the IPv4 table, load average \(Self.loadAverage())\n"
+        out += Self.describe(
+            "weir_xdp",
+            "XDP_PASS program",
+            report.xdp,
+            targets: (1.9, 2.4),
+            floor: "a program doing only one hash-map hit"
+        )
         if let sock = report.socketFilter {
-            out += Self.describe("weir_sock", "accept-all filter", sock, targets: (2.2, 2.2))
+            out += Self.describe(
+                "weir_sock",
+                "accept-all filter",
+                sock,
+                targets: (2.2, 2.2),
+                floor: "one 54-byte header load + one hash-map hit"
+            )
         }
         writeStandardOutput(out)
+    }
+
+    /// The 1-, 5- and 15-minute load averages from /proc/loadavg, or "unknown": the figures are only
+    /// comparable between runs made under similar load.
+    static func loadAverage() -> String {
+        let fd = open("/proc/loadavg", O_RDONLY)
+        guard fd >= 0 else { return "unknown" }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return "unknown" }
+        let fields = buffer[0..<count].split(separator: UInt8(ascii: " "))
+        return fields.prefix(3).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
     }
 
     static func describe(
         _ name: String,
         _ baseline: String,
         _ f: BypassBenchmark.Figures,
-        targets: (Double, Double)
+        targets: (Double, Double),
+        floor: String
     ) -> String {
         func fixed(_ value: Double) -> String {
             let scaled = Int((value * 100).rounded())
@@ -60,7 +87,7 @@ struct XDPBenchCommand: ParsableCommand {
             " (target <= \(fixed(targets.1))x) \(f.hitRatio <= targets.1 ? "ok" : "OVER") (verdict \(f.verdicts.2))\n"
         if let floorNs = f.floorNanoseconds, let floorRatio = f.floorRatio {
             text +=
-                "  floor (a program doing only one hash-map hit): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
+                "  floor (\(floor)): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
         }
         return text
     }
