@@ -38,9 +38,7 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``RuleParseError`` naming the bad element.
     public static func parse(_ text: Substring, offset: Int) throws(RuleParseError) -> AddressSpec {
         var parser = HeaderListParser(text: Array(text.utf8), base: offset, what: "address")
-        let spec = try parser.parseElement(leaf: AddressSpec.parseLeaf, list: AddressSpec.list, negate: AddressSpec.negated)
-        try parser.expectEnd()
-        return spec
+        return try parser.parseField(leaf: AddressSpec.parseLeaf, list: AddressSpec.list, negate: AddressSpec.negated)
     }
 
     static func parseLeaf(_ text: String, _ offset: Int) throws(RuleParseError) -> AddressSpec {

@@ -22,6 +22,21 @@ struct HeaderListParser {
         }
     }
 
+    /// Parses a whole header field: one element, or a comma list without brackets (Suricata accepts both).
+    mutating func parseField<T>(
+        leaf: (String, Int) throws(RuleParseError) -> T, list: ([T]) -> T, negate: (T) -> T
+    ) throws(RuleParseError) -> T {
+        var items = [try self.parseElement(leaf: leaf, list: list, negate: negate)]
+        self.skipSpaces()
+        while self.position < self.text.count, self.text[self.position] == UInt8(ascii: ",") {
+            self.position += 1
+            items.append(try self.parseElement(leaf: leaf, list: list, negate: negate))
+            self.skipSpaces()
+        }
+        try self.expectEnd()
+        return items.count == 1 ? items[0] : list(items)
+    }
+
     mutating func expectEnd() throws(RuleParseError) {
         self.skipSpaces()
         guard self.position == self.text.count else {

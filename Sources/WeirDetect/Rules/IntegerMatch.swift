@@ -11,6 +11,10 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
         case range
         /// `!N-M`: outside the range (the ends match).
         case notRange
+        /// `&M=V` (Suricata 8): `x & M == V`; `value` is the mask, `high` the compared value.
+        case maskEqual
+        /// `&M!=V`: `x & M != V`.
+        case maskNotEqual
     }
 
     /// The comparison.
@@ -39,6 +43,8 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
         case .greaterOrEqual: x >= self.value
         case .range: x > self.value && x < self.high
         case .notRange: x <= self.value || x >= self.high
+        case .maskEqual: x & self.value == self.high
+        case .maskNotEqual: x & self.value != self.high
         }
     }
 
@@ -53,6 +59,8 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
         case .greaterOrEqual: ">=\(self.value)"
         case .range: "\(self.value)-\(self.high)"
         case .notRange: "!\(self.value)-\(self.high)"
+        case .maskEqual: "&\(self.value)=\(self.high)"
+        case .maskNotEqual: "&\(self.value)!=\(self.high)"
         }
     }
 
@@ -62,6 +70,20 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: Substring, maximum: UInt64 = UInt64.max) -> Result<IntegerMatch, IntegerMatchError> {
         var s = text.trimmingSpaces()
         guard !s.isEmpty else { return .failure(IntegerMatchError(reason: "empty value")) }
+        if s.hasPrefix("&") {
+            // Suricata 8 bitmask form: &mask=value or &mask!=value.
+            let body = s.dropFirst()
+            let notEqual = body.firstRange(of: "!=")
+            let equal = body.firstIndex(of: "=")
+            guard let split = notEqual?.lowerBound ?? equal else {
+                return .failure(IntegerMatchError(reason: "expected '&mask=value' or '&mask!=value'"))
+            }
+            let after = notEqual?.upperBound ?? body.index(after: split)
+            guard let mask = parseUnsigned(body[..<split].trimmingSpaces()),
+                let value = parseUnsigned(body[after...].trimmingSpaces()), mask <= maximum, value <= maximum
+            else { return .failure(IntegerMatchError(reason: "invalid bitmask comparison '\(text)'")) }
+            return .success(IntegerMatch(notEqual == nil ? .maskEqual : .maskNotEqual, mask, value))
+        }
         var op: Operator = .equal
         var negated = false
         if s.hasPrefix("!=") {

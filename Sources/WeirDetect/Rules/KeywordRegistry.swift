@@ -135,7 +135,7 @@ public enum KeywordRegistry {
         add("flags", .option, true, "TCP flags", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("tcp.flags", .option, true, "TCP flags (Suricata 8 name)", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("fragbits", .option, true, "IP fragmentation bits", "[!+*]<MDR>")
-        add("ipopts", .option, true, "IP option present", "rr|eol|nop|ts|sec|esec|lsrr|lsrre|ssrr|satid|any")
+        add("ipopts", .option, true, "IP option present", "rr|eol|nop|ts|sec|esec|lsrr|lsrre|ssrr|satid|rtralt|any")
         add("ip_proto", .option, true, "IP protocol number or name", "[!<>]<n>|<name>")
         add("sameip", .option, true, "source equals destination address")
         add("noalert", .option, true, "match without alerting")
@@ -154,9 +154,11 @@ public enum KeywordRegistry {
         add("tls.version", .option, true, "TLS version", "<version>")
         add("ftpbounce", .option, true, "FTP PORT bounce")
         add("prefilter", .option, true, "use the previous keyword as prefilter")
+        add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
+        add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
             "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize",
-            "file.size", "geoip", "iprep", "hostbits", "requires", "config", "frame", "tls.store", "tls_cert_notafter",
+            "file.size", "geoip", "iprep", "hostbits", "requires", "config", "tls.store", "tls_cert_notafter",
             "tls_cert_notbefore", "tls_cert_expired", "tls_cert_valid", "tls.cert_chain_len", "tls.fingerprint",
             "tls.subject", "tls.issuerdn", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
@@ -174,7 +176,7 @@ public enum KeywordRegistry {
             "snmp.version", "snmp.trap_type", "dhcp.leasetime", "dhcp.rebinding_time", "dhcp.renewal_time",
             "tcp.session", "tcp.wscale", "vlan.id", "vlan.layers", "vxlan_vni", "websocket.flags", "websocket.mask",
             "websocket.opcode", "app-layer-state", "fragoffset", "icode_range", "rpc", "pktvar", "flowvar",
-            "stream_depth", "transform_check", "quic.cyu.count", "tls.cert_expired",
+            "stream_depth", "transform_check", "quic.cyu.count", "tls.cert_expired", "flow.elephant",
         ] {
             add(name, .option, false, "recognised, not typed yet", "…")
         }

@@ -32,9 +32,7 @@ public indirect enum PortSpec: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter offset: The byte offset of `text` in the rule, for error positions.
     public static func parse(_ text: Substring, offset: Int) throws(RuleParseError) -> PortSpec {
         var parser = HeaderListParser(text: Array(text.utf8), base: offset, what: "port")
-        let spec = try parser.parseElement(leaf: PortSpec.parseLeaf, list: PortSpec.list, negate: PortSpec.negated)
-        try parser.expectEnd()
-        return spec
+        return try parser.parseField(leaf: PortSpec.parseLeaf, list: PortSpec.list, negate: PortSpec.negated)
     }
 
     static func parseLeaf(_ text: String, _ offset: Int) throws(RuleParseError) -> PortSpec {

@@ -11,6 +11,7 @@ public enum RuleCheckReport {
         lines.append("not loaded (unsupported keyword): \(set.unsupported.count)")
         lines.append("rejected (errors): \(set.errors.count)")
         lines.append("duplicates (gid:sid): \(set.duplicates.count)")
+        lines.append("before dropping duplicates: \(set.parsedTyped) typed, \(set.parsedUnsupported) unsupported, \(set.errors.count) rejected")
         if set.stoppedEarly { lines.append("stopped at the first error (--strict-rules)") }
         for path in set.unreadableFiles { lines.append("error: cannot read \(path)") }
         if !set.unsupported.isEmpty {
@@ -29,6 +30,7 @@ public enum RuleCheckReport {
         var out = "{"
         out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count),"
         out += "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count),\"duplicates\":\(set.duplicates.count),"
+        out += "\"parsed_typed\":\(set.parsedTyped),\"parsed_unsupported\":\(set.parsedUnsupported),"
         out += "\"stopped_early\":\(set.stoppedEarly),"
         out += "\"unreadable_files\":[" + set.unreadableFiles.map { quote($0) }.joined(separator: ",") + "],"
         out += "\"unsupported_by_keyword\":{" + set.unsupportedByKeyword.map { "\(quote($0.keyword)):\($0.count)" }.joined(separator: ",") + "},"

@@ -162,6 +162,10 @@ public struct RuleSet: Sendable {
     public var rulesSeen = 0
     /// Whether loading stopped at the first error (strict mode).
     public var stoppedEarly = false
+    /// Rules that parsed with only typed keywords, counted before duplicates are dropped.
+    public var parsedTyped = 0
+    /// Rules that parsed but use an unsupported keyword, counted before duplicates are dropped.
+    public var parsedUnsupported = 0
 
     var removedRules: Set<Int> = []
     var removedUnsupported: Set<Int> = []
@@ -258,6 +262,7 @@ public struct RuleFileLoader: Sendable {
             }
             let key = UInt64(resolved.rule.gid) << 32 | UInt64(resolved.rule.sid)
             let keywords = resolved.rule.unsupportedKeywords
+            if keywords.isEmpty { set.parsedTyped += 1 } else { set.parsedUnsupported += 1 }
             if let previous = seen[key] {
                 // Suricata keeps the higher revision; on a tie the first one stays.
                 let (keptFile, keptLine, keptRev) = previous.isLoaded

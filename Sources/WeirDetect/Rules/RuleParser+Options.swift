@@ -3,6 +3,24 @@
 extension RuleBuilder {
     /// Parses a typed option that is not bound to a buffer.
     func parseOption(_ name: String, option: RuleScanner.Option) throws(RuleParseError) -> RuleOption {
+        if name == "flow.pkts" || name == "flow.bytes", let value = option.value, let comma = value.firstIndex(of: ",") {
+            // Suricata 8: `flow.pkts:toserver,>3`; `either` has no per-direction keyword here.
+            let direction = value[..<comma].trimmingSpaces()
+            let rest = value[value.index(after: comma)...]
+            let keyword: IntegerKeyword
+            switch (name, direction) {
+            case ("flow.pkts", "toserver"): keyword = .flowPktsToServer
+            case ("flow.pkts", "toclient"): keyword = .flowPktsToClient
+            case ("flow.bytes", "toserver"): keyword = .flowBytesToServer
+            case ("flow.bytes", "toclient"): keyword = .flowBytesToClient
+            case (_, "either"): return .unsupported(name: name + " either", value: String(value))
+            default: throw self.error(option, "direction must be toserver, toclient or either")
+            }
+            switch IntegerMatch.parse(rest, maximum: keyword.maximum) {
+            case .success(let match): return .integer(keyword, match)
+            case .failure(let failure): throw self.error(option, failure.reason)
+            }
+        }
         if let keyword = IntegerKeyword(rawValue: name) {
             return .integer(keyword, try self.parseInteger(option, maximum: keyword.maximum))
         }
@@ -88,7 +106,7 @@ extension RuleBuilder {
             return .fragbits(bits: bits, modifier: modifier)
         case "ipopts":
             let value = String(try self.requireValue(option))
-            guard ["rr", "eol", "nop", "ts", "sec", "esec", "lsrr", "lsrre", "ssrr", "satid", "any"].contains(value) else {
+            guard ["rr", "eol", "nop", "ts", "sec", "esec", "lsrr", "lsrre", "ssrr", "satid", "rtralt", "any"].contains(value) else {
                 throw self.error(option, "unknown ip option '\(value)'")
             }
             return .ipopts(value)
@@ -126,6 +144,9 @@ extension RuleBuilder {
         case "prefilter":
             try self.requireNoValue(option)
             return .prefilter
+        case "alert":
+            try self.requireNoValue(option)
+            return .alert
         case "app-layer-protocol":
             let args = try self.arguments(option)
             var protoName = args[0]
@@ -134,7 +155,7 @@ extension RuleBuilder {
                 negated = true
                 protoName = protoName.dropFirst().trimmingSpaces()
             }
-            guard !protoName.isEmpty, protoName.utf8.allSatisfy(isVariableByte) else {
+            guard !protoName.isEmpty, protoName.utf8.allSatisfy({ isVariableByte($0) || $0 == UInt8(ascii: "|") }) else {
                 throw self.error(option, "invalid protocol name '\(protoName)'")
             }
             guard args.count <= 2 else { throw self.error(option, "too many arguments") }
@@ -292,7 +313,8 @@ extension RuleBuilder {
         var value: IntegerOrVariable?
         switch op {
         case .isset, .notset, .isnotset:
-            guard args.count == 2 else { throw self.error(option, "\(op.rawValue) takes no value") }
+            // Suricata's grammar allows (and ignores) a value here.
+            guard args.count <= 3 else { throw self.error(option, "too many arguments") }
         default:
             guard args.count == 3, !args[2].isEmpty else { throw self.error(option, "\(op.rawValue) needs a value") }
             if let n = RuleBuilder.parseSigned(args[2]) {
@@ -312,6 +334,7 @@ extension RuleBuilder {
         var count: UInt32?
         var seconds: UInt32?
         var multiplier: UInt32?
+        var uniqueOn: String?
         for word in args {
             let pieces = word.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard pieces.count == 2 else { throw self.error(option, "expected 'key value', found '\(word)'") }
@@ -329,6 +352,11 @@ extension RuleBuilder {
             case "seconds":
                 guard let n = UInt32(value) else { throw self.error(option, "invalid seconds '\(value)'") }
                 seconds = n
+            case "unique_on" where isDetectionFilter:
+                guard value == "src_port" || value == "dst_port" else {
+                    throw self.error(option, "unique_on must be src_port or dst_port")
+                }
+                uniqueOn = String(value)
             case "multiplier" where !isDetectionFilter:
                 guard let n = UInt32(value), n > 1 else { throw self.error(option, "invalid multiplier '\(value)'") }
                 multiplier = n
@@ -342,7 +370,7 @@ extension RuleBuilder {
             guard seconds != nil else { throw self.error(option, "needs seconds") }
             guard multiplier == nil else { throw self.error(option, "multiplier is only for type backoff") }
         }
-        return Threshold(kind: kind, track: track, count: count, seconds: seconds ?? 0, multiplier: multiplier)
+        return Threshold(kind: kind, track: track, count: count, seconds: seconds ?? 0, multiplier: multiplier, uniqueOn: uniqueOn)
     }
 
     func parseTCPFlags(_ option: RuleScanner.Option) throws(RuleParseError) -> TCPFlagsMatch {

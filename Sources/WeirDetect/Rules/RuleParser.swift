@@ -39,6 +39,8 @@ struct RuleBuilder {
     var stickyActive = false
     /// Transforms given after the current sticky buffer.
     var currentTransforms: [Transform] = []
+    /// The current sticky buffer's argument (direction or frame name).
+    var currentArgument: String?
     /// Position of the last `content`, for modifiers.
     var lastContent: (section: Int, match: Int)?
     /// `byte_extract`/`byte_math` variables defined so far.
@@ -119,17 +121,21 @@ struct RuleBuilder {
     ///
     /// Suricata keeps one match list per buffer and transform chain, so a buffer named twice continues its
     /// earlier section and relative matches stay relative to the earlier matches of that list.
-    mutating func sectionIndex(_ buffer: BufferID, _ transforms: [Transform]) -> Int {
-        if let index = self.rule.sections.lastIndex(where: { $0.buffer == buffer && $0.transforms == transforms }) {
+    mutating func sectionIndex(_ buffer: BufferID, _ transforms: [Transform], argument: String? = nil) -> Int {
+        if let index = self.rule.sections.lastIndex(where: {
+            $0.buffer == buffer && $0.transforms == transforms && $0.argument == argument
+        }) {
             return index
         }
-        self.rule.sections.append(BufferSection(buffer: buffer, transforms: transforms))
+        self.rule.sections.append(BufferSection(buffer: buffer, argument: argument, transforms: transforms))
         return self.rule.sections.count - 1
     }
 
     /// Appends a match to the current sticky buffer's section.
     mutating func appendToCurrent(_ match: PayloadMatch) -> (Int, Int) {
-        self.appendTo(self.currentBuffer, match, transforms: self.currentTransforms)
+        let s = self.sectionIndex(self.currentBuffer, self.currentTransforms, argument: self.currentArgument)
+        self.rule.sections[s].matches.append(match)
+        return (s, self.rule.sections[s].matches.count - 1)
     }
 
     /// Appends a match to a buffer's section.
@@ -140,8 +146,9 @@ struct RuleBuilder {
     }
 
     /// Starts a sticky buffer (`pkt_data` resets to the payload).
-    mutating func startBuffer(_ buffer: BufferID) {
+    mutating func startBuffer(_ buffer: BufferID, argument: String? = nil) {
         self.currentBuffer = buffer
+        self.currentArgument = argument
         self.currentTransforms = []
         self.stickyActive = buffer != .payload
     }
@@ -183,8 +190,23 @@ struct RuleBuilder {
         }
         switch descriptor.kind {
         case .stickyBuffer(let canonical):
-            try self.requireNoValue(option)
-            self.startBuffer(BufferID(canonical))
+            var argument: String?
+            if let value = option.value {
+                if canonical == "frame" {
+                    guard !value.isEmpty, value.utf8.allSatisfy(isVariableByte) else {
+                        throw self.error(option, "invalid frame name '\(value)'")
+                    }
+                } else {
+                    // Suricata 8: a buffer that exists in both directions may name one.
+                    guard value == "to_client" || value == "to_server" else {
+                        throw self.error(option, "takes no value, or to_client / to_server")
+                    }
+                }
+                argument = String(value)
+            } else if canonical == "frame" {
+                throw self.error(option, "needs a frame name", atValue: false)
+            }
+            self.startBuffer(BufferID(canonical), argument: argument)
             return
         case .legacyModifier(let canonical):
             try self.requireNoValue(option)
@@ -226,6 +248,9 @@ struct RuleBuilder {
         case "strip_pseudo_headers": transform = .stripPseudoHeaders
         case "domain": transform = .domain
         case "tld": transform = .tld
+        case "xor" where option.value?.first != "\"":
+            // Suricata 8's variable-key form (`xor:offset 1,extract 1 0`) is recognised but not typed.
+            transform = .other(name: "xor", arguments: String(try self.requireValue(option)))
         case "xor":
             let value = try self.requireValue(option)
             let key = try self.unquote(value, option: option)
@@ -519,7 +544,8 @@ struct RuleBuilder {
             negated = true
             value = value.dropFirst().trimmingSpaces()
         }
-        let inner = try self.unquote(value, option: option)
+        // Suricata also accepts an unquoted /regex/flags.
+        let inner = value.first == "/" ? value : try self.unquote(value, option: option)
         guard inner.first == "/", let close = inner.lastIndex(of: "/"), close > inner.startIndex else {
             throw self.error(option, "pcre must be written /regex/flags")
         }
@@ -635,11 +661,14 @@ struct RuleBuilder {
         return IntegerMatch.parseUnsigned(text).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
     }
 
-    func parseCount(_ text: Substring, option: RuleScanner.Option, maximum: Int, allowZero: Bool = false) throws(RuleParseError) -> Int {
-        guard let n = Int(text), n >= (allowZero ? 0 : 1), n <= maximum else {
-            throw self.error(option, "byte count '\(text)' must be \(allowZero ? 0 : 1)-\(maximum)")
+    func parseCount(_ text: Substring, option: RuleScanner.Option, maximum: Int, allowZero: Bool = false) throws(RuleParseError) -> IntegerOrVariable {
+        if let first = text.utf8.first, !(first >= 48 && first <= 57), self.variables.contains(String(text)) {
+            return .variable(String(text))
         }
-        return n
+        guard let n = Int(text), n >= (allowZero ? 0 : 1), n <= maximum else {
+            throw self.error(option, "byte count '\(text)' must be \(allowZero ? 0 : 1)-\(maximum) or a byte_extract/byte_math variable")
+        }
+        return .literal(Int64(n))
     }
 
     /// Applies a shared `byte_*` flag; returns false if `word` is not one.
@@ -700,7 +729,7 @@ struct RuleBuilder {
         let args = try self.arguments(option)
         guard args.count >= 2 else { throw self.error(option, "expected count, offset") }
         var jump = ByteJump(
-            count: 0, offset: try self.parseIntegerOrVariable(args[1], option: option, allowNegative: true),
+            count: .literal(0), offset: try self.parseIntegerOrVariable(args[1], option: option, allowNegative: true),
             relative: false, multiplier: nil, format: ByteFormat(), align: false, fromBeginning: false, fromEnd: false,
             postOffset: nil, bitmask: nil)
         for word in args.dropFirst(2) {
@@ -760,13 +789,16 @@ struct RuleBuilder {
                 throw self.error(option, "unknown byte_extract option '\(word)'")
             }
         }
-        extract.count = try self.parseCount(args[0], option: option, maximum: extract.format.stringBase == nil ? 8 : 23)
+        guard let n = Int(args[0]), n >= 1, n <= (extract.format.stringBase == nil ? 8 : 23) else {
+            throw self.error(option, "byte count '\(args[0])' must be 1-\(extract.format.stringBase == nil ? 8 : 23)")
+        }
+        extract.count = n
         return extract
     }
 
     func parseByteMath(_ option: RuleScanner.Option) throws(RuleParseError) -> ByteMath {
         let args = try self.arguments(option)
-        var count: Int?
+        var count: IntegerOrVariable?
         var offset: Int?
         var op: ByteMath.Operator?
         var rvalue: IntegerOrVariable?

@@ -12,7 +12,9 @@ public enum RulePrinter {
         parts.append("msg:\"\(escapeText(rule.message))\"")
         for option in rule.options { parts.append(optionText(option)) }
         for (index, section) in rule.sections.enumerated() {
-            if section.buffer != .payload || index > 0 { parts.append(section.buffer.name) }
+            if section.buffer != .payload || index > 0 {
+                parts.append(section.buffer.name + (section.argument.map { ":" + $0 } ?? ""))
+            }
             for transform in section.transforms { parts.append(transformText(transform)) }
             for match in section.matches { parts.append(contentsOf: matchText(match)) }
         }
@@ -173,7 +175,9 @@ public enum RulePrinter {
             if t.kind != .backoff { text += ",seconds \(t.seconds)" }
             if let m = t.multiplier { text += ",multiplier \(m)" }
             return text
-        case .detectionFilter(let t): return "detection_filter:track \(t.track.rawValue),count \(t.count),seconds \(t.seconds)"
+        case .detectionFilter(let t):
+            return "detection_filter:track \(t.track.rawValue),count \(t.count),seconds \(t.seconds)"
+                + (t.uniqueOn.map { ",unique_on \($0)" } ?? "")
         case .integer(let keyword, let match): return "\(keyword.rawValue):\(match)"
         case .urilen(let match, let raw): return "urilen:\(match)" + (raw ? ",raw" : "")
         case .tos(let value, let negated): return "tos:\(negated ? "!" : "")\(value)"
@@ -199,6 +203,7 @@ public enum RulePrinter {
         case .bypass: return "bypass"
         case .ftpbounce: return "ftpbounce"
         case .prefilter: return "prefilter"
+        case .alert: return "alert"
         case .appLayerProtocol(let name, let negated, let mode):
             return "app-layer-protocol:\(negated ? "!" : "")\(name)" + (mode.map { ",\($0)" } ?? "")
         case .event(let kind, let name): return "\(kind.rawValue):\(name)"
