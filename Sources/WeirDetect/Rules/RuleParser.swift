@@ -386,7 +386,7 @@ struct RuleBuilder {
             negated = true
             value = value.dropFirst().trimmingSpaces()
         }
-        let inner = try self.unquote(value, option: option)
+        let inner = try self.unquote(value, option: option, strict: true)
         let bytes = try self.decodeContent(inner, option: option)
         guard !bytes.isEmpty else { throw self.error(option, "content is empty") }
         let match = PayloadMatch.content(ContentMatch(pattern: bytes, isNegated: negated))
@@ -402,18 +402,26 @@ struct RuleBuilder {
 
     /// Decodes content text: `|hex|` runs and the escapes `\;` `\"` `\\` `\:`.
     func decodeContent(_ text: Substring, option: RuleScanner.Option) throws(RuleParseError) -> [UInt8] {
+        // Errors point at the offending byte: the offset of `text` inside the value, plus the byte's index.
+        let base = option.valueOffset + (option.value.map { $0.utf8.distance(from: $0.startIndex, to: text.startIndex) } ?? 0)
+        func fail(_ index: Int, _ reason: String) -> RuleParseError {
+            RuleParseError(offset: base + index, keyword: String(option.name), reason: reason)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var inHex = false
+        var hexStart = 0
         var escaped = false
         var nibble: UInt8?
+        var index = -1
         for byte in text.utf8 {
+            index += 1
             if inHex {
                 if byte == UInt8(ascii: "|") {
-                    if nibble != nil { throw self.error(option, "odd number of hex digits in content") }
+                    if nibble != nil { throw fail(index, "odd number of hex digits in content") }
                     inHex = false
                 } else if byte == 32 || byte == 9 {
-                    if nibble != nil { throw self.error(option, "hex digits must come in pairs in content") }
+                    if nibble != nil { throw fail(index, "hex digits must come in pairs in content") }
                 } else if let digit = RuleBuilder.hexValue(byte) {
                     if let high = nibble {
                         out.append(high << 4 | digit)
@@ -422,28 +430,29 @@ struct RuleBuilder {
                         nibble = digit
                     }
                 } else {
-                    throw self.error(option, "invalid hex character '\(Character(Unicode.Scalar(byte)))' in content")
+                    throw fail(index, "invalid hex character '\(Character(Unicode.Scalar(byte)))' in content")
                 }
                 continue
             }
             if escaped {
                 guard byte == UInt8(ascii: ";") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
                     || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "|")
-                else { throw self.error(option, "invalid escape '\\\(Character(Unicode.Scalar(byte)))' in content") }
+                else { throw fail(index - 1, "invalid escape '\\\(Character(Unicode.Scalar(byte)))' in content") }
                 out.append(byte)
                 escaped = false
             } else if byte == UInt8(ascii: "\\") {
                 escaped = true
             } else if byte == UInt8(ascii: "|") {
                 inHex = true
+                hexStart = index
             } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ";") {
-                throw self.error(option, "unescaped '\(Character(Unicode.Scalar(byte)))' in content")
+                throw fail(index, "unescaped '\(Character(Unicode.Scalar(byte)))' in content")
             } else {
                 out.append(byte)
             }
         }
-        if inHex { throw self.error(option, "unterminated hex run (missing '|') in content") }
-        if escaped { throw self.error(option, "content ends with a lone backslash") }
+        if inHex { throw fail(hexStart, "unterminated hex run (missing '|') in content") }
+        if escaped { throw fail(index, "content ends with a lone backslash") }
         return out
     }
 
@@ -905,7 +914,32 @@ struct RuleBuilder {
     }
 
     /// Strips surrounding double quotes (required).
-    func unquote(_ value: Substring, option: RuleScanner.Option) throws(RuleParseError) -> Substring {
+    ///
+    /// With `strict`, a quote before the end is reported as a missing `;` (content); pcre values may hold
+    /// bare quotes, as Suricata takes everything between the first and the last quote.
+    func unquote(_ value: Substring, option: RuleScanner.Option, strict: Bool = false) throws(RuleParseError) -> Substring {
+        if strict, value.first == "\"" {
+            // A closing quote before the end means a missing ';' (or a stray quote).
+            var escaped = false
+            var index = value.index(after: value.startIndex)
+            while index < value.endIndex {
+                let ch = value[index]
+                if escaped {
+                    escaped = false
+                } else if ch == "\\" {
+                    escaped = true
+                } else if ch == "\"" {
+                    let rest = value[value.index(after: index)...]
+                    let garbage = rest.trimmingSpaces()
+                    if !garbage.isEmpty {
+                        let offset = option.valueOffset + value.utf8.distance(from: value.startIndex, to: garbage.startIndex)
+                        throw RuleParseError(offset: offset, keyword: String(option.name), reason: "unexpected '\(garbage.prefix(40))' after the closing quote (missing ';'?)")
+                    }
+                    break
+                }
+                index = value.index(after: index)
+            }
+        }
         guard value.count >= 2, value.first == "\"", value.last == "\"" else {
             throw self.error(option, "value must be enclosed in double quotes")
         }
