@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+
 @testable import WeirDetect
 
 @Suite struct RuleFileLoaderTests {
@@ -62,18 +63,29 @@ import Testing
     }
 
     @Test func classificationConfigParsing() throws {
-        let table = try ClassificationTable.parse("""
+        let table = try ClassificationTable.parse(
+            """
             # comment
             config classification: a-b,Some Thing,2
             config classification: c, Other ,4\r
-            """)
+            """
+        )
         #expect(table["a-b"] == Classification(name: "a-b", description: "Some Thing", priority: 2))
         #expect(table["c"]?.description == "Other")
         #expect(table.order == ["a-b", "c"])
         #expect(throws: ConfigFileError(file: "x.config", line: 2, reason: "priority 'high' is not 1-255")) {
-            try ClassificationTable.parse("config classification: a,b,1\nconfig classification: a,b,high\n", file: "x.config")
+            try ClassificationTable.parse(
+                "config classification: a,b,1\nconfig classification: a,b,high\n",
+                file: "x.config"
+            )
         }
-        #expect(throws: ConfigFileError(file: "classification.config", line: 1, reason: "expected three comma-separated fields")) {
+        #expect(
+            throws: ConfigFileError(
+                file: "classification.config",
+                line: 1,
+                reason: "expected three comma-separated fields"
+            )
+        ) {
             try ClassificationTable.parse("config classification: a,b\n")
         }
     }
@@ -88,13 +100,19 @@ import Testing
     }
 
     @Test func referenceConfig() throws {
-        var table = try ReferenceTable.parse("config reference: CVE http://cve.example/?n=\n# x\nconfig reference: url http://\n")
+        var table = try ReferenceTable.parse(
+            "config reference: CVE http://cve.example/?n=\n# x\nconfig reference: url http://\n"
+        )
         #expect(table.url(for: RuleReference(system: "cve", id: "2020-1")) == "http://cve.example/?n=2020-1")
         table.set(system: "url", prefix: "https://")
         #expect(table.url(for: RuleReference(system: "url", id: "a.b/c")) == "https://a.b/c")
         #expect(table.url(for: RuleReference(system: "nope", id: "1")) == nil)
-        #expect(ReferenceTable.suricataDefault.url(for: RuleReference(system: "cve", id: "1")) == "http://cve.mitre.org/cgi-bin/cvename.cgi?name=1")
-        #expect(throws: ConfigFileError(file: "reference.config", line: 1, reason: "expected a system name and a URL")) {
+        #expect(
+            ReferenceTable.suricataDefault.url(for: RuleReference(system: "cve", id: "1"))
+                == "http://cve.mitre.org/cgi-bin/cvename.cgi?name=1"
+        )
+        #expect(throws: ConfigFileError(file: "reference.config", line: 1, reason: "expected a system name and a URL"))
+        {
             try ReferenceTable.parse("config reference: cve\n")
         }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Testing
 import WeirCore
+
 @testable import WeirDetect
 
 @Suite struct RuleHeaderTests {
@@ -54,18 +55,28 @@ import WeirCore
 
     @Test func addressForms() throws {
         let rule = try self.parse(
-            "alert ip [10.0.0.0/8,!10.1.0.0/16,[192.168.1.1,$HOME_NET]] any -> 2001:db8::/32 any")
+            "alert ip [10.0.0.0/8,!10.1.0.0/16,[192.168.1.1,$HOME_NET]] any -> 2001:db8::/32 any"
+        )
         let v4 = { (text: String) in IPAddress(text)! }
-        #expect(rule.source == .list([
-            .cidr(v4("10.0.0.0"), prefixLength: 8), .negated(.cidr(v4("10.1.0.0"), prefixLength: 16)),
-            .list([.cidr(v4("192.168.1.1"), prefixLength: 32), .variable("HOME_NET")]),
-        ]))
+        #expect(
+            rule.source
+                == .list([
+                    .cidr(v4("10.0.0.0"), prefixLength: 8), .negated(.cidr(v4("10.1.0.0"), prefixLength: 16)),
+                    .list([.cidr(v4("192.168.1.1"), prefixLength: 32), .variable("HOME_NET")]),
+                ])
+        )
         #expect(rule.destination == .cidr(IPAddress("2001:db8::")!, prefixLength: 32))
     }
 
     @Test func addressRangeAndUnbracketedList() throws {
         let rule = try self.parse("alert ip 1.2.3.4-1.2.3.9,5.6.7.8 any -> any any")
-        #expect(rule.source == .list([.range(IPAddress("1.2.3.4")!, IPAddress("1.2.3.9")!), .cidr(IPAddress("5.6.7.8")!, prefixLength: 32)]))
+        #expect(
+            rule.source
+                == .list([
+                    .range(IPAddress("1.2.3.4")!, IPAddress("1.2.3.9")!),
+                    .cidr(IPAddress("5.6.7.8")!, prefixLength: 32),
+                ])
+        )
     }
 
     @Test(arguments: [
@@ -83,10 +94,14 @@ import WeirCore
 
     @Test func portForms() throws {
         let rule = try self.parse("alert tcp any [80,1024:,:100,8000:8080,!8081,$HTTP_PORTS] -> any !22")
-        #expect(rule.sourcePorts == .list([
-            .range(80, 80), .range(1024, 65535), .range(0, 100), .range(8000, 8080), .negated(.range(8081, 8081)),
-            .variable("HTTP_PORTS"),
-        ]))
+        #expect(
+            rule.sourcePorts
+                == .list([
+                    .range(80, 80), .range(1024, 65535), .range(0, 100), .range(8000, 8080),
+                    .negated(.range(8081, 8081)),
+                    .variable("HTTP_PORTS"),
+                ])
+        )
         #expect(rule.destinationPorts == .negated(.range(22, 22)))
     }
 

@@ -22,7 +22,9 @@ enum SharedData {
 }
 
 @Suite struct RuleRoundTripTests {
-    /// Every ET Open rule: parse → print → parse gives an equal model. Fails (not skips) without the data.
+    /// Every ET Open rule: parse → print → parse gives an equal model.
+    ///
+    /// Fails (not skips) without the data.
     @Test func everyETOpenRuleRoundTrips() throws {
         let files = SharedData.etOpen
         #expect(files.count >= 50, "ET Open rule files not found under \(SharedData.root)")
@@ -39,7 +41,9 @@ enum SharedData {
                 let printed = RulePrinter.print(rule)
                 do {
                     let again = try parser.parse(printed)
-                    if again != rule { failures.append("\(file):\(logical.line): model differs after print: \(printed)") }
+                    if again != rule {
+                        failures.append("\(file):\(logical.line): model differs after print: \(printed)")
+                    }
                 } catch {
                     failures.append("\(file):\(logical.line): printed form rejected: \(error) :: \(printed)")
                 }

@@ -282,7 +282,9 @@ public struct ByteFormat: Sendable, Equatable {
 /// `byte_test:count, [!]op, value, offset [, relative] [, endian] [, string, base] [, dce] [, bitmask m]`.
 public struct ByteTest: Sendable, Equatable {
     /// Comparison operators.
-    public enum Operator: String, Sendable { case lt = "<", gt = ">", eq = "=", le = "<=", ge = ">=", and = "&", xor = "^" }
+    public enum Operator: String, Sendable {
+        case lt = "<", gt = ">", eq = "=", le = "<=", ge = ">=", and = "&", xor = "^"
+    }
 
     /// Bytes to read (1–8, up to 23 for strings, 0 with `string` for "the whole number"), or a variable.
     public var count: IntegerOrVariable

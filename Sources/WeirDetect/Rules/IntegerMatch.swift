@@ -67,7 +67,8 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
     /// Parses the text of an integer keyword's value, checking that numbers fit `maximum`.
     ///
     /// - Returns: The match, or a reason string for the error.
-    public static func parse(_ text: Substring, maximum: UInt64 = UInt64.max) -> Result<IntegerMatch, IntegerMatchError> {
+    public static func parse(_ text: Substring, maximum: UInt64 = UInt64.max) -> Result<IntegerMatch, IntegerMatchError>
+    {
         var s = text.trimmingSpaces()
         guard !s.isEmpty else { return .failure(IntegerMatchError(reason: "empty value")) }
         if s.hasPrefix("&") {
@@ -164,17 +165,24 @@ public struct IntegerMatchError: Error, Sendable, Equatable {
 }
 
 extension Substring {
-    /// The substring without leading and trailing spaces and tabs.
+    /// The substring without leading and trailing spaces and tabs (byte-wise: no grapheme breaking).
     func trimmingSpaces() -> Substring {
-        var start = self.startIndex
-        var end = self.endIndex
-        while start < end, self[start] == " " || self[start] == "\t" { start = self.index(after: start) }
+        let view = self.utf8
+        var start = view.startIndex
+        var end = view.endIndex
+        while start < end, view[start] == 32 || view[start] == 9 { start = view.index(after: start) }
         while end > start {
-            let before = self.index(before: end)
-            guard self[before] == " " || self[before] == "\t" else { break }
+            let before = view.index(before: end)
+            guard view[before] == 32 || view[before] == 9 else { break }
             end = before
         }
-        return self[start..<end]
+        if start == view.startIndex && end == view.endIndex { return self }
+        return Substring(view[start..<end])
+    }
+
+    /// Splits on an ASCII byte without grapheme breaking, keeping empty pieces, each piece trimmed.
+    func splitTrimmed(_ separator: UInt8) -> [Substring] {
+        self.utf8.split(separator: separator, omittingEmptySubsequences: false).map { Substring($0).trimmingSpaces() }
     }
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads rule and config files with plain `fopen`/`fread` (the only I/O WeirDetect does).
@@ -88,7 +88,13 @@ public struct LogicalRuleLine: Sendable {
             var first = 0
             while first < pending.count, pending[first] == 32 || pending[first] == 9 { first += 1 }
             if first < pending.count, pending[first] != UInt8(ascii: "#") {
-                out.append(LogicalRuleLine(text: String(decoding: pending, as: UTF8.self), line: segments[0].1, segments: segments))
+                out.append(
+                    LogicalRuleLine(
+                        text: String(decoding: pending, as: UTF8.self),
+                        line: segments[0].1,
+                        segments: segments
+                    )
+                )
             }
             pending.removeAll(keepingCapacity: true)
             segments.removeAll(keepingCapacity: true)
@@ -179,7 +185,8 @@ public struct RuleSet: Sendable {
             self.rules = self.rules.enumerated().filter { !self.removedRules.contains($0.offset) }.map(\.element)
         }
         if !self.removedUnsupported.isEmpty {
-            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }.map(\.element)
+            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }
+                .map(\.element)
         }
         self.removedRules = []
         self.removedUnsupported = []
@@ -203,7 +210,11 @@ public struct RuleFileLoader: Sendable {
     public var strict: Bool
 
     /// Makes a loader.
-    public init(variables: RuleVariables = .suricataDefaults, classifications: ClassificationTable = .suricataDefault, strict: Bool = false) {
+    public init(
+        variables: RuleVariables = .suricataDefaults,
+        classifications: ClassificationTable = .suricataDefault,
+        strict: Bool = false
+    ) {
         self.variables = variables
         self.classifications = classifications
         self.strict = strict
@@ -242,7 +253,13 @@ public struct RuleFileLoader: Sendable {
         var ports: [PortSpec: Result<PortSet, RuleParseError>] = [:]
     }
 
-    func load(bytes: [UInt8], file: String, into set: inout RuleSet, seen: inout [UInt64: SeenRule], cache: inout ResolveCache) {
+    func load(
+        bytes: [UInt8],
+        file: String,
+        into set: inout RuleSet,
+        seen: inout [UInt64: SeenRule],
+        cache: inout ResolveCache
+    ) {
         let parser = RuleParser(classifications: self.classifications)
         for logical in LogicalRuleLine.split(bytes) {
             set.rulesSeen += 1
@@ -265,22 +282,56 @@ public struct RuleFileLoader: Sendable {
             if keywords.isEmpty { set.parsedTyped += 1 } else { set.parsedUnsupported += 1 }
             if let previous = seen[key] {
                 // Suricata keeps the higher revision; on a tie the first one stays.
-                let (keptFile, keptLine, keptRev) = previous.isLoaded
-                    ? (set.rules[previous.index].file, set.rules[previous.index].line, set.rules[previous.index].rule.rev)
+                let (keptFile, keptLine, keptRev) =
+                    previous.isLoaded
+                    ? (
+                        set.rules[previous.index].file, set.rules[previous.index].line,
+                        set.rules[previous.index].rule.rev
+                    )
                     : (set.unsupported[previous.index].file, set.unsupported[previous.index].line, previous.rev)
                 if resolved.rule.rev <= keptRev {
-                    set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: file, line: logical.line, keptFile: keptFile, keptLine: keptLine))
+                    set.duplicates.append(
+                        DuplicateRule(
+                            gid: resolved.rule.gid,
+                            sid: resolved.rule.sid,
+                            file: file,
+                            line: logical.line,
+                            keptFile: keptFile,
+                            keptLine: keptLine
+                        )
+                    )
                     continue
                 }
-                set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: keptFile, line: keptLine, keptFile: file, keptLine: logical.line))
-                if previous.isLoaded { set.removedRules.insert(previous.index) } else { set.removedUnsupported.insert(previous.index) }
+                set.duplicates.append(
+                    DuplicateRule(
+                        gid: resolved.rule.gid,
+                        sid: resolved.rule.sid,
+                        file: keptFile,
+                        line: keptLine,
+                        keptFile: file,
+                        keptLine: logical.line
+                    )
+                )
+                if previous.isLoaded {
+                    set.removedRules.insert(previous.index)
+                } else {
+                    set.removedUnsupported.insert(previous.index)
+                }
             }
             if keywords.isEmpty {
                 seen[key] = SeenRule(isLoaded: true, index: set.rules.count, rev: resolved.rule.rev)
                 set.rules.append(resolved)
             } else {
                 seen[key] = SeenRule(isLoaded: false, index: set.unsupported.count, rev: resolved.rule.rev)
-                set.unsupported.append(UnsupportedRule(file: file, line: logical.line, gid: resolved.rule.gid, sid: resolved.rule.sid, keywords: keywords))
+                set.unsupported.append(
+                    UnsupportedRule(
+                        file: file,
+                        line: logical.line,
+                        gid: resolved.rule.gid,
+                        sid: resolved.rule.sid,
+                        keywords: keywords
+                    )
+                )
             }
         }
     }
@@ -291,7 +342,9 @@ public struct RuleFileLoader: Sendable {
         var rev: UInt32
     }
 
-    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError) -> LoadedRule {
+    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError)
+        -> LoadedRule
+    {
         func headerOffset(_ index: Int) -> Int {
             (try? RuleScanner.scan(Substring(logical.text)).header[index].offset) ?? 0
         }
@@ -300,7 +353,9 @@ public struct RuleFileLoader: Sendable {
             if let cached = cache.addresses[spec] {
                 result = cached
             } else {
-                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch {
+                    result = .failure(error)
+                }
                 cache.addresses[spec] = result
             }
             switch result {
@@ -315,7 +370,9 @@ public struct RuleFileLoader: Sendable {
             if let cached = cache.ports[spec] {
                 result = cached
             } else {
-                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch {
+                    result = .failure(error)
+                }
                 cache.ports[spec] = result
             }
             switch result {
@@ -326,8 +383,13 @@ public struct RuleFileLoader: Sendable {
             }
         }
         return LoadedRule(
-            rule: rule, file: file, line: logical.line, sourceSet: try address(rule.source, 2),
-            destinationSet: try address(rule.destination, 5), sourcePortSet: try port(rule.sourcePorts, 3),
-            destinationPortSet: try port(rule.destinationPorts, 6))
+            rule: rule,
+            file: file,
+            line: logical.line,
+            sourceSet: try address(rule.source, 2),
+            destinationSet: try address(rule.destination, 5),
+            sourcePortSet: try port(rule.sourcePorts, 3),
+            destinationPortSet: try port(rule.destinationPorts, 6)
+        )
     }
 }

@@ -55,13 +55,22 @@ struct RuleBuilder {
         let source = try AddressSpec.parse(header[2].text, offset: header[2].offset)
         let sourcePorts = try PortSpec.parse(header[3].text, offset: header[3].offset)
         guard let direction = RuleDirection(rawValue: String(header[4].text)) else {
-            throw RuleParseError(offset: header[4].offset, reason: "invalid direction '\(header[4].text)', expected '->' or '<>'")
+            throw RuleParseError(
+                offset: header[4].offset,
+                reason: "invalid direction '\(header[4].text)', expected '->' or '<>'"
+            )
         }
         let destination = try AddressSpec.parse(header[5].text, offset: header[5].offset)
         let destinationPorts = try PortSpec.parse(header[6].text, offset: header[6].offset)
         self.rule = Rule(
-            action: action, proto: proto, source: source, sourcePorts: sourcePorts, direction: direction,
-            destination: destination, destinationPorts: destinationPorts)
+            action: action,
+            proto: proto,
+            source: source,
+            sourcePorts: sourcePorts,
+            direction: direction,
+            destination: destination,
+            destinationPorts: destinationPorts
+        )
     }
 
     static func parseAction(_ field: RuleScanner.Field) throws(RuleParseError) -> RuleAction {
@@ -103,11 +112,17 @@ struct RuleBuilder {
     }
 
     func error(_ option: RuleScanner.Option, _ reason: String, atValue: Bool = true) -> RuleParseError {
-        RuleParseError(offset: atValue ? option.valueOffset : option.nameOffset, keyword: String(option.name), reason: reason)
+        RuleParseError(
+            offset: atValue ? option.valueOffset : option.nameOffset,
+            keyword: String(option.name),
+            reason: reason
+        )
     }
 
     func requireValue(_ option: RuleScanner.Option) throws(RuleParseError) -> Substring {
-        guard let value = option.value, !value.isEmpty else { throw self.error(option, "needs a value", atValue: false) }
+        guard let value = option.value, !value.isEmpty else {
+            throw self.error(option, "needs a value", atValue: false)
+        }
         return value
     }
 
@@ -169,7 +184,11 @@ struct RuleBuilder {
     mutating func moveLastContent(to buffer: BufferID, option: RuleScanner.Option) throws(RuleParseError) {
         let content = try self.lastContentValue(option)
         if self.stickyActive {
-            throw self.error(option, "content modifier used while sticky buffer \(self.currentBuffer) is set; reset it with pkt_data first", atValue: false)
+            throw self.error(
+                option,
+                "content modifier used while sticky buffer \(self.currentBuffer) is set; reset it with pkt_data first",
+                atValue: false
+            )
         }
         guard let (s, m) = self.lastContent else { return }
         if self.rule.sections[s].buffer != .payload {
@@ -183,9 +202,11 @@ struct RuleBuilder {
     // MARK: - Options
 
     mutating func apply(_ option: RuleScanner.Option, classifications: ClassificationTable?) throws(RuleParseError) {
-        let name = option.name.lowercased()
+        // Keywords are ASCII and almost always lowercase already.
+        let name =
+            option.name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? option.name.lowercased() : String(option.name)
         defer { self.lastKeyword = name }
-        guard let descriptor = KeywordRegistry.descriptor(named: name) else {
+        guard let descriptor = KeywordRegistry.lookup(name) else {
             throw self.error(option, "unknown rule keyword '\(option.name)'", atValue: false)
         }
         switch descriptor.kind {
@@ -275,7 +296,9 @@ struct RuleBuilder {
         self.currentTransforms.append(transform)
     }
 
-    mutating func applyTyped(_ name: String, option: RuleScanner.Option, classifications: ClassificationTable?) throws(RuleParseError) {
+    mutating func applyTyped(_ name: String, option: RuleScanner.Option, classifications: ClassificationTable?)
+        throws(RuleParseError)
+    {
         switch name {
         case "msg":
             let value = try self.requireValue(option)
@@ -306,12 +329,15 @@ struct RuleBuilder {
             self.rule.references.append(RuleReference(system: String(system), id: String(id)))
         case "metadata":
             let value = try self.requireValue(option)
-            for entry in value.split(separator: ",") {
-                let trimmed = entry.trimmingSpaces()
+            for trimmed in value.splitTrimmed(UInt8(ascii: ",")) {
                 guard !trimmed.isEmpty else { continue }
                 if let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) {
-                    self.rule.metadata.append(RuleMetadataEntry(
-                        key: String(trimmed[..<space]), value: String(trimmed[space...].trimmingSpaces())))
+                    self.rule.metadata.append(
+                        RuleMetadataEntry(
+                            key: String(trimmed[..<space]),
+                            value: String(trimmed[space...].trimmingSpaces())
+                        )
+                    )
                 } else {
                     self.rule.metadata.append(RuleMetadataEntry(key: String(trimmed), value: ""))
                 }
@@ -334,7 +360,11 @@ struct RuleBuilder {
             case "rawbytes": content.rawbytes = true
             case "startswith":
                 if content.offset != nil || content.depth != nil || content.distance != nil || content.within != nil {
-                    throw self.error(option, "startswith cannot be combined with depth, offset, distance or within", atValue: false)
+                    throw self.error(
+                        option,
+                        "startswith cannot be combined with depth, offset, distance or within",
+                        atValue: false
+                    )
                 }
                 content.startsWith = true
             default:
@@ -392,7 +422,11 @@ struct RuleBuilder {
         let match = PayloadMatch.content(ContentMatch(pattern: bytes, isNegated: negated))
         if uri {
             if self.stickyActive {
-                throw self.error(option, "uricontent used while sticky buffer \(self.currentBuffer) is set", atValue: false)
+                throw self.error(
+                    option,
+                    "uricontent used while sticky buffer \(self.currentBuffer) is set",
+                    atValue: false
+                )
             }
             self.lastContent = self.appendTo(.httpURI, match)
         } else {
@@ -403,7 +437,8 @@ struct RuleBuilder {
     /// Decodes content text: `|hex|` runs and the escapes `\;` `\"` `\\` `\:`.
     func decodeContent(_ text: Substring, option: RuleScanner.Option) throws(RuleParseError) -> [UInt8] {
         // Errors point at the offending byte: the offset of `text` inside the value, plus the byte's index.
-        let base = option.valueOffset + (option.value.map { $0.utf8.distance(from: $0.startIndex, to: text.startIndex) } ?? 0)
+        let base =
+            option.valueOffset + (option.value.map { $0.utf8.distance(from: $0.startIndex, to: text.startIndex) } ?? 0)
         func fail(_ index: Int, _ reason: String) -> RuleParseError {
             RuleParseError(offset: base + index, keyword: String(option.name), reason: reason)
         }
@@ -435,8 +470,9 @@ struct RuleBuilder {
                 continue
             }
             if escaped {
-                guard byte == UInt8(ascii: ";") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                    || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "|")
+                guard
+                    byte == UInt8(ascii: ";") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                        || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "|")
                 else { throw fail(index - 1, "invalid escape '\\\(Character(Unicode.Scalar(byte)))' in content") }
                 out.append(byte)
                 escaped = false
@@ -488,11 +524,19 @@ struct RuleBuilder {
         switch name {
         case "depth", "offset":
             if content.distance != nil || content.within != nil {
-                throw self.error(option, "\(name) (absolute) cannot be combined with distance/within (relative)", atValue: false)
+                throw self.error(
+                    option,
+                    "\(name) (absolute) cannot be combined with distance/within (relative)",
+                    atValue: false
+                )
             }
         default:
             if content.depth != nil || content.offset != nil {
-                throw self.error(option, "\(name) (relative) cannot be combined with depth/offset (absolute)", atValue: false)
+                throw self.error(
+                    option,
+                    "\(name) (relative) cannot be combined with depth/offset (absolute)",
+                    atValue: false
+                )
             }
         }
         switch name {
@@ -523,7 +567,9 @@ struct RuleBuilder {
 
     mutating func applyFastPattern(_ option: RuleScanner.Option) throws(RuleParseError) {
         var content = try self.lastContentValue(option)
-        if self.fastPatternSeen { throw self.error(option, "only one content per rule can be fast_pattern", atValue: false) }
+        if self.fastPatternSeen {
+            throw self.error(option, "only one content per rule can be fast_pattern", atValue: false)
+        }
         if let value = option.value {
             if value == "only" {
                 content.fastPattern = .only
@@ -533,7 +579,10 @@ struct RuleBuilder {
                     let length = Int(parts[1].trimmingSpaces()), offset >= 0, length > 0
                 else { throw self.error(option, "expected 'only' or 'offset,length'") }
                 guard offset + length <= content.pattern.count else {
-                    throw self.error(option, "fast_pattern slice \(offset),\(length) is outside the content (\(content.pattern.count) bytes)")
+                    throw self.error(
+                        option,
+                        "fast_pattern slice \(offset),\(length) is outside the content (\(content.pattern.count) bytes)"
+                    )
                 }
                 content.fastPattern = .chop(offset: offset, length: length)
             }
@@ -555,7 +604,9 @@ struct RuleBuilder {
         }
         // Suricata also accepts an unquoted /regex/flags.
         let inner = value.first == "/" ? value : try self.unquote(value, option: option)
-        guard inner.first == "/", let close = inner.lastIndex(of: "/"), close > inner.startIndex else {
+        guard inner.utf8.first == UInt8(ascii: "/"), let close = inner.utf8.lastIndex(of: UInt8(ascii: "/")),
+            close > inner.startIndex
+        else {
             throw self.error(option, "pcre must be written /regex/flags")
         }
         var match = PCREMatch(pattern: String(inner[inner.index(after: inner.startIndex)..<close]))
@@ -595,13 +646,19 @@ struct RuleBuilder {
         }
         if match.bufferFlag == "W", !match.flags.contains(.caseless), RuleBuilder.hasUnescapedUppercase(match.pattern) {
             // Suricata: the host buffer is lowercase, so an uppercase host pcre can never match.
-            throw self.error(option, "pcre with 'W' (http.host) has an uppercase character; the host buffer is lowercase")
+            throw self.error(
+                option,
+                "pcre with 'W' (http.host) has an uppercase character; the host buffer is lowercase"
+            )
         }
         if let flag = match.bufferFlag, let buffer = PCREMatch.buffer(forFlag: flag) {
             if self.stickyActive {
                 // Suricata accepts a letter that names the active sticky buffer, and rejects any other.
                 guard buffer == self.currentBuffer else {
-                    throw self.error(option, "pcre buffer modifier '\(flag)' used while sticky buffer \(self.currentBuffer) is set")
+                    throw self.error(
+                        option,
+                        "pcre buffer modifier '\(flag)' used while sticky buffer \(self.currentBuffer) is set"
+                    )
                 }
                 _ = self.appendToCurrent(.pcre(match))
                 return
@@ -633,7 +690,8 @@ struct RuleBuilder {
     }
 
     func hasPreviousMatch(in buffer: BufferID, transforms: [Transform] = []) -> Bool {
-        guard let section = self.rule.sections.last(where: { $0.buffer == buffer && $0.transforms == transforms }) else {
+        guard let section = self.rule.sections.last(where: { $0.buffer == buffer && $0.transforms == transforms })
+        else {
             return false
         }
         return section.matches.contains { match in
@@ -648,10 +706,12 @@ struct RuleBuilder {
 
     func arguments(_ option: RuleScanner.Option) throws(RuleParseError) -> [Substring] {
         let value = try self.requireValue(option)
-        return value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+        return value.splitTrimmed(UInt8(ascii: ","))
     }
 
-    func parseIntegerOrVariable(_ text: Substring, option: RuleScanner.Option, allowNegative: Bool = false) throws(RuleParseError) -> IntegerOrVariable {
+    func parseIntegerOrVariable(_ text: Substring, option: RuleScanner.Option, allowNegative: Bool = false)
+        throws(RuleParseError) -> IntegerOrVariable
+    {
         let trimmed = text.trimmingSpaces()
         if let number = RuleBuilder.parseSigned(trimmed) {
             guard allowNegative || number >= 0 else { throw self.error(option, "value must not be negative") }
@@ -665,23 +725,38 @@ struct RuleBuilder {
     }
 
     static func parseSigned(_ text: Substring) -> Int64? {
-        if text.hasPrefix("-") { return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? -Int64($0) : nil } }
-        if text.hasPrefix("+") { return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil } }
+        if text.hasPrefix("-") {
+            return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? -Int64($0) : nil }
+        }
+        if text.hasPrefix("+") {
+            return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
+        }
         return IntegerMatch.parseUnsigned(text).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
     }
 
-    func parseCount(_ text: Substring, option: RuleScanner.Option, maximum: Int, allowZero: Bool = false) throws(RuleParseError) -> IntegerOrVariable {
+    func parseCount(_ text: Substring, option: RuleScanner.Option, maximum: Int, allowZero: Bool = false)
+        throws(RuleParseError) -> IntegerOrVariable
+    {
         if let first = text.utf8.first, !(first >= 48 && first <= 57), self.variables.contains(String(text)) {
             return .variable(String(text))
         }
         guard let n = Int(text), n >= (allowZero ? 0 : 1), n <= maximum else {
-            throw self.error(option, "byte count '\(text)' must be \(allowZero ? 0 : 1)-\(maximum) or a byte_extract/byte_math variable")
+            throw self.error(
+                option,
+                "byte count '\(text)' must be \(allowZero ? 0 : 1)-\(maximum) or a byte_extract/byte_math variable"
+            )
         }
         return .literal(Int64(n))
     }
 
     /// Applies a shared `byte_*` flag; returns false if `word` is not one.
-    func applyFormatWord(_ word: Substring, _ format: inout ByteFormat, _ relative: inout Bool, _ bitmask: inout UInt64?, option: RuleScanner.Option) throws(RuleParseError) -> Bool {
+    func applyFormatWord(
+        _ word: Substring,
+        _ format: inout ByteFormat,
+        _ relative: inout Bool,
+        _ bitmask: inout UInt64?,
+        option: RuleScanner.Option
+    ) throws(RuleParseError) -> Bool {
         switch word {
         case "relative": relative = true
         case "big": format.endian = .big
@@ -727,20 +802,39 @@ struct RuleBuilder {
             }
         }
         // Suricata accepts 0 with `string`: the whole remaining number is read.
-        let count = try self.parseCount(args[0], option: option, maximum: format.stringBase == nil ? 8 : 23, allowZero: format.stringBase != nil)
+        let count = try self.parseCount(
+            args[0],
+            option: option,
+            maximum: format.stringBase == nil ? 8 : 23,
+            allowZero: format.stringBase != nil
+        )
         return ByteTest(
-            count: count, isNegated: negated, op: op, value: try self.parseIntegerOrVariable(args[2], option: option),
-            offset: try self.parseIntegerOrVariable(args[3], option: option, allowNegative: true), relative: relative,
-            format: format, bitmask: bitmask)
+            count: count,
+            isNegated: negated,
+            op: op,
+            value: try self.parseIntegerOrVariable(args[2], option: option),
+            offset: try self.parseIntegerOrVariable(args[3], option: option, allowNegative: true),
+            relative: relative,
+            format: format,
+            bitmask: bitmask
+        )
     }
 
     func parseByteJump(_ option: RuleScanner.Option) throws(RuleParseError) -> ByteJump {
         let args = try self.arguments(option)
         guard args.count >= 2 else { throw self.error(option, "expected count, offset") }
         var jump = ByteJump(
-            count: .literal(0), offset: try self.parseIntegerOrVariable(args[1], option: option, allowNegative: true),
-            relative: false, multiplier: nil, format: ByteFormat(), align: false, fromBeginning: false, fromEnd: false,
-            postOffset: nil, bitmask: nil)
+            count: .literal(0),
+            offset: try self.parseIntegerOrVariable(args[1], option: option, allowNegative: true),
+            relative: false,
+            multiplier: nil,
+            format: ByteFormat(),
+            align: false,
+            fromBeginning: false,
+            fromEnd: false,
+            postOffset: nil,
+            bitmask: nil
+        )
         for word in args.dropFirst(2) {
             if try self.applyFormatWord(word, &jump.format, &jump.relative, &jump.bitmask, option: option) { continue }
             switch word {
@@ -765,7 +859,12 @@ struct RuleBuilder {
         }
         if jump.fromBeginning && jump.fromEnd { throw self.error(option, "from_beginning and from_end are exclusive") }
         // A zero count reads nothing and only applies post_offset (used by ET rules).
-        jump.count = try self.parseCount(args[0], option: option, maximum: jump.format.stringBase == nil ? 8 : 23, allowZero: true)
+        jump.count = try self.parseCount(
+            args[0],
+            option: option,
+            maximum: jump.format.stringBase == nil ? 8 : 23,
+            allowZero: true
+        )
         return jump
     }
 
@@ -778,8 +877,15 @@ struct RuleBuilder {
             throw self.error(option, "invalid variable name '\(name)'")
         }
         var extract = ByteExtract(
-            count: 0, offset: offset, name: name, relative: false, multiplier: nil, format: ByteFormat(), align: nil,
-            bitmask: nil)
+            count: 0,
+            offset: offset,
+            name: name,
+            relative: false,
+            multiplier: nil,
+            format: ByteFormat(),
+            align: nil,
+            bitmask: nil
+        )
         for word in args.dropFirst(3) {
             if try self.applyFormatWord(word, &extract.format, &extract.relative, &extract.bitmask, option: option) {
                 continue
@@ -854,7 +960,16 @@ struct RuleBuilder {
         guard let count, let offset, let op, let rvalue, let result else {
             throw self.error(option, "byte_math needs bytes, offset, oper, rvalue and result")
         }
-        return ByteMath(count: count, offset: offset, op: op, rvalue: rvalue, result: result, relative: relative, format: format, bitmask: bitmask)
+        return ByteMath(
+            count: count,
+            offset: offset,
+            op: op,
+            rvalue: rvalue,
+            result: result,
+            relative: relative,
+            format: format,
+            bitmask: bitmask
+        )
     }
 
     func parseIsDataAt(_ option: RuleScanner.Option) throws(RuleParseError) -> IsDataAt {
@@ -865,7 +980,12 @@ struct RuleBuilder {
             negated = true
             first = first.dropFirst().trimmingSpaces()
         }
-        var result = IsDataAt(position: try self.parseIntegerOrVariable(first, option: option), isNegated: negated, relative: false, rawbytes: false)
+        var result = IsDataAt(
+            position: try self.parseIntegerOrVariable(first, option: option),
+            isNegated: negated,
+            relative: false,
+            rawbytes: false
+        )
         for word in args.dropFirst() {
             switch word {
             case "relative": result.relative = true
@@ -917,58 +1037,68 @@ struct RuleBuilder {
     ///
     /// With `strict`, a quote before the end is reported as a missing `;` (content); pcre values may hold
     /// bare quotes, as Suricata takes everything between the first and the last quote.
-    func unquote(_ value: Substring, option: RuleScanner.Option, strict: Bool = false) throws(RuleParseError) -> Substring {
-        if strict, value.first == "\"" {
-            // A closing quote before the end means a missing ';' (or a stray quote).
-            var escaped = false
-            var index = value.index(after: value.startIndex)
-            while index < value.endIndex {
-                let ch = value[index]
-                if escaped {
-                    escaped = false
-                } else if ch == "\\" {
-                    escaped = true
-                } else if ch == "\"" {
-                    let rest = value[value.index(after: index)...]
-                    let garbage = rest.trimmingSpaces()
-                    if !garbage.isEmpty {
-                        let offset = option.valueOffset + value.utf8.distance(from: value.startIndex, to: garbage.startIndex)
-                        throw RuleParseError(offset: offset, keyword: String(option.name), reason: "unexpected '\(garbage.prefix(40))' after the closing quote (missing ';'?)")
-                    }
-                    break
-                }
-                index = value.index(after: index)
-            }
-        }
-        guard value.count >= 2, value.first == "\"", value.last == "\"" else {
+    func unquote(_ value: Substring, option: RuleScanner.Option, strict: Bool = false) throws(RuleParseError)
+        -> Substring
+    {
+        let view = value.utf8
+        let quote = UInt8(ascii: "\"")
+        guard view.count >= 2, view.first == quote else {
             throw self.error(option, "value must be enclosed in double quotes")
         }
-        return value.dropFirst().dropLast()
+        let innerStart = view.index(after: view.startIndex)
+        let last = view.index(before: view.endIndex)
+        if strict {
+            // A closing quote before the end means a missing ';' (or a stray quote).
+            var escaped = false
+            var index = innerStart
+            while index < last {
+                let byte = view[index]
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == quote {
+                    let garbage = Substring(view[view.index(after: index)...]).trimmingSpaces()
+                    let offset = option.valueOffset + view.distance(from: view.startIndex, to: garbage.startIndex)
+                    throw RuleParseError(
+                        offset: offset,
+                        keyword: String(option.name),
+                        reason: "unexpected '\(garbage.prefix(40))' after the closing quote (missing ';'?)"
+                    )
+                }
+                index = view.index(after: index)
+            }
+        }
+        guard view[last] == quote else { throw self.error(option, "value must be enclosed in double quotes") }
+        return Substring(view[innerStart..<last])
     }
 
     /// Unescapes a quoted or bare text value (`msg`): `\;` `\"` `\\` and other backslashes kept.
     func unescapeText(_ value: Substring, option: RuleScanner.Option) throws(RuleParseError) -> String {
-        var text = value
-        if text.first == "\"" {
-            guard text.count >= 2, text.last == "\"" else { throw self.error(option, "unterminated quoted value") }
+        var text = value.utf8[...]
+        if text.first == UInt8(ascii: "\"") {
+            guard text.count >= 2, text.last == UInt8(ascii: "\"") else {
+                throw self.error(option, "unterminated quoted value")
+            }
             text = text.dropFirst().dropLast()
         }
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
         var escaped = false
-        for ch in text {
+        for byte in text {
             if escaped {
-                out.append(ch)
+                out.append(byte)
                 escaped = false
-            } else if ch == "\\" {
+            } else if byte == UInt8(ascii: "\\") {
                 escaped = true
-            } else if ch == "\"" {
+            } else if byte == UInt8(ascii: "\"") {
                 throw self.error(option, "unescaped '\"' inside quoted value")
             } else {
-                out.append(ch)
+                out.append(byte)
             }
         }
-        if escaped { out.append("\\") }
-        return out
+        if escaped { out.append(UInt8(ascii: "\\")) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     // MARK: - Finish

@@ -51,13 +51,15 @@ struct RulesBenchCommand: ParsableCommand {
         }
         let b = seconds(baselineBest)
         let p = seconds(parseBest)
-        RulesConsole.out("""
+        RulesConsole.out(
+            """
             files: \(paths.count), rule lines: \(lines) (loaded \(loaded), unsupported \(unsupported), errors \(errors))
             baseline (read + split lines): \(fmt(b * 1000)) ms
             parse (read + split + parse + resolve): \(fmt(p * 1000)) ms, \(Int(Double(lines) / p)) rules/s
             ratio parse/baseline: \(fmt(p / b))x
 
-            """)
+            """
+        )
     }
 
     func fmt(_ x: Double) -> String {
