@@ -128,10 +128,24 @@ import Testing
         let printed = RulePrinter.print(r)
         #expect(
             printed.contains(
-                #"http.method; content:"GET"; http.uri; content:"/x"; nocase; content:"/y"; distance:0; pkt_data; content:"payload""#
+                #"http.method; content:"GET"; http.uri; content:"/x"; nocase; pkt_data; content:"payload"; http.uri; content:"/y"; distance:0;"#
             )
         )
+        #expect(r.sections[1].order == [1, 3])
         #expect(try self.parser.parse(printed) == r)
+    }
+
+    @Test func relativeByteKeywordsFollowTheLastContentsBuffer() throws {
+        // Suricata puts a relative byte_extract after a uricontent into the URI list, so `one` is defined
+        // before the second uricontent uses it.
+        let r = try self.rule(
+            #"uricontent:"this"; byte_extract:1,2,one,string,dec,relative; uricontent:"ring"; distance:one; byte_test:1,=,1,0;"#
+        )
+        #expect(r.sections.map(\.buffer) == [.httpURI, .payload])
+        #expect(r.sections[0].matches.count == 3)
+        #expect(r.sections[0].order == [0, 1, 2])
+        #expect(r.sections[1].order == [3])
+        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
     }
 
     @Test func stickyBuffersAndTransforms() throws {

@@ -54,6 +54,27 @@ enum SharedData {
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
     }
 
+    /// Every rule of suricata-verify and tgreen-hunting that parses also round-trips (Suricata 8 forms included).
+    @Test(arguments: ["suricata-verify", "tgreen-hunting"])
+    func otherRulesetsRoundTrip(_ directory: String) throws {
+        let files = SharedData.rules(in: directory)
+        #expect(!files.isEmpty)
+        let parser = RuleParser()
+        var checked = 0
+        var failures: [String] = []
+        for file in files {
+            let bytes = try #require(RuleFileReader.readFile(file))
+            for logical in LogicalRuleLine.split(bytes) {
+                guard let rule = try? parser.parse(logical.text) else { continue }
+                let printed = RulePrinter.print(rule)
+                if (try? parser.parse(printed)) != rule { failures.append("\(file):\(logical.line): \(printed)") }
+                checked += 1
+            }
+        }
+        #expect(checked > 600)
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
     /// ET Open, its supplement and Suricata's bundled rules load with zero syntax errors.
     @Test func sharedRulesetsHaveNoErrors() {
         let files = SharedData.etOpen + SharedData.rules(in: "suricata-bundled")

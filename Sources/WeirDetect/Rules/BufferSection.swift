@@ -58,11 +58,21 @@ public struct BufferSection: Sendable, Equatable {
     public var transforms: [Transform]
     /// The matches on the (transformed) buffer, in order.
     public var matches: [PayloadMatch]
+    /// For each match, its rank among all payload matches of the rule in rule order (same count as
+    /// ``matches``): tells which `byte_extract` runs before a match in another section that uses its variable.
+    public var order: [Int]
 
     /// Makes a section.
-    public init(buffer: BufferID, argument: String? = nil, transforms: [Transform] = [], matches: [PayloadMatch] = []) {
+    public init(
+        buffer: BufferID,
+        argument: String? = nil,
+        transforms: [Transform] = [],
+        matches: [PayloadMatch] = [],
+        order: [Int]? = nil
+    ) {
         self.buffer = buffer
         self.argument = argument
+        self.order = order ?? Array(matches.indices)
         self.transforms = transforms
         self.matches = matches
     }

@@ -14,7 +14,7 @@ extension RuleBuilder {
             case ("flow.pkts", "toclient"): keyword = .flowPktsToClient
             case ("flow.bytes", "toserver"): keyword = .flowBytesToServer
             case ("flow.bytes", "toclient"): keyword = .flowBytesToClient
-            case (_, "either"): return .unsupported(name: name + " either", value: String(value))
+            case (_, "either"): return .unsupported(name: name, value: String(value))
             default: throw self.error(option, "direction must be toserver, toclient or either")
             }
             switch IntegerMatch.parse(rest, maximum: keyword.maximum) {

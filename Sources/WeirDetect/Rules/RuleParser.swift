@@ -41,6 +41,10 @@ struct RuleBuilder {
     var currentTransforms: [Transform] = []
     /// The current sticky buffer's argument (direction or frame name).
     var currentArgument: String?
+    /// The next rule-wide match rank.
+    var nextOrder = 0
+    /// The section of the most recent content or pcre.
+    var lastPatternSection: Int?
     /// Position of the last `content`, for modifiers.
     var lastContent: (section: Int, match: Int)?
     /// `byte_extract`/`byte_math` variables defined so far.
@@ -146,18 +150,38 @@ struct RuleBuilder {
         return self.rule.sections.count - 1
     }
 
+    /// Appends a match to section `s` with the next rule-wide order.
+    mutating func append(_ match: PayloadMatch, toSection s: Int) -> (Int, Int) {
+        self.rule.sections[s].matches.append(match)
+        self.rule.sections[s].order.append(self.nextOrder)
+        self.nextOrder += 1
+        if case .content = match {
+            self.lastPatternSection = s
+        } else if case .pcre = match {
+            self.lastPatternSection = s
+        }
+        return (s, self.rule.sections[s].matches.count - 1)
+    }
+
     /// Appends a match to the current sticky buffer's section.
     mutating func appendToCurrent(_ match: PayloadMatch) -> (Int, Int) {
         let s = self.sectionIndex(self.currentBuffer, self.currentTransforms, argument: self.currentArgument)
-        self.rule.sections[s].matches.append(match)
-        return (s, self.rule.sections[s].matches.count - 1)
+        return self.append(match, toSection: s)
     }
 
     /// Appends a match to a buffer's section.
     mutating func appendTo(_ buffer: BufferID, _ match: PayloadMatch, transforms: [Transform] = []) -> (Int, Int) {
-        let s = self.sectionIndex(buffer, transforms)
-        self.rule.sections[s].matches.append(match)
-        return (s, self.rule.sections[s].matches.count - 1)
+        self.append(match, toSection: self.sectionIndex(buffer, transforms))
+    }
+
+    /// Appends a `byte_*`/`isdataat` match. Without a sticky buffer, Suricata puts a `relative` one in the list
+    /// of the last content or pcre (which a legacy modifier may have moved), else in the current buffer.
+    mutating func appendPositional(_ match: PayloadMatch, relative: Bool) {
+        if relative, !self.stickyActive, let s = self.lastPatternSection {
+            _ = self.append(match, toSection: s)
+        } else {
+            _ = self.appendToCurrent(match)
+        }
     }
 
     /// Starts a sticky buffer (`pkt_data` resets to the payload).
@@ -195,8 +219,38 @@ struct RuleBuilder {
             throw self.error(option, "content already has buffer \(self.rule.sections[s].buffer)", atValue: false)
         }
         self.rule.sections[s].matches.remove(at: m)
+        let rank = self.rule.sections[s].order.remove(at: m)
         if self.rule.sections[s].matches.isEmpty { self.rule.sections.remove(at: s) }
-        self.lastContent = self.appendTo(buffer, .content(content))
+        // The content keeps its rank; it is inserted in rank order and sections stay ordered by first rank.
+        let target = self.sectionIndex(buffer, [])
+        let at =
+            self.rule.sections[target].order.firstIndex(where: { $0 > rank }) ?? self.rule.sections[target].order.count
+        self.rule.sections[target].matches.insert(.content(content), at: at)
+        self.rule.sections[target].order.insert(rank, at: at)
+        let moved = self.rule.sections[target]
+        self.rule.sections.sort { ($0.order.first ?? Int.max) < ($1.order.first ?? Int.max) }
+        guard
+            let newIndex = self.rule.sections.firstIndex(where: {
+                $0.buffer == moved.buffer && $0.transforms == moved.transforms && $0.argument == moved.argument
+            })
+        else { return }
+        self.lastContent = (newIndex, at)
+        self.lastPatternSection = self.sectionOfLatestPattern()
+    }
+
+    /// The section holding the content or pcre with the highest rank.
+    func sectionOfLatestPattern() -> Int? {
+        var best: (section: Int, rank: Int)?
+        for (s, section) in self.rule.sections.enumerated() {
+            for (m, match) in section.matches.enumerated() {
+                switch match {
+                case .content, .pcre:
+                    if section.order[m] > (best?.rank ?? -1) { best = (s, section.order[m]) }
+                default: break
+                }
+            }
+        }
+        return best?.section
     }
 
     // MARK: - Options
@@ -378,19 +432,22 @@ struct RuleBuilder {
         case "pcre":
             try self.applyPCRE(option)
         case "byte_test":
-            _ = self.appendToCurrent(.byteTest(try self.parseByteTest(option)))
+            let test = try self.parseByteTest(option)
+            self.appendPositional(.byteTest(test), relative: test.relative)
         case "byte_jump":
-            _ = self.appendToCurrent(.byteJump(try self.parseByteJump(option)))
+            let jump = try self.parseByteJump(option)
+            self.appendPositional(.byteJump(jump), relative: jump.relative)
         case "byte_extract":
             let extract = try self.parseByteExtract(option)
             self.variables.insert(extract.name)
-            _ = self.appendToCurrent(.byteExtract(extract))
+            self.appendPositional(.byteExtract(extract), relative: extract.relative)
         case "byte_math":
             let math = try self.parseByteMath(option)
             self.variables.insert(math.result)
-            _ = self.appendToCurrent(.byteMath(math))
+            self.appendPositional(.byteMath(math), relative: math.relative)
         case "isdataat":
-            _ = self.appendToCurrent(.isdataat(try self.parseIsDataAt(option)))
+            let isdataat = try self.parseIsDataAt(option)
+            self.appendPositional(.isdataat(isdataat), relative: isdataat.relative)
         case "bsize":
             _ = self.appendToCurrent(.bsize(try self.parseInteger(option, maximum: UInt64(UInt32.max))))
         case "absent":

@@ -14,12 +14,24 @@ public enum RulePrinter {
         var parts: [String] = []
         parts.append("msg:\"\(escapeText(rule.message))\"")
         for option in rule.options { parts.append(optionText(option)) }
-        for (index, section) in rule.sections.enumerated() {
-            if section.buffer != .payload || index > 0 {
-                parts.append(section.buffer.name + (section.argument.map { ":" + $0 } ?? ""))
+        // Matches are written in rule order, switching buffers as needed, so that variables are defined before
+        // use and relative keywords follow the match they are relative to.
+        var ranked: [(rank: Int, section: Int, match: Int)] = []
+        for (s, section) in rule.sections.enumerated() {
+            for (m, rank) in section.order.enumerated() where m < section.matches.count { ranked.append((rank, s, m)) }
+        }
+        ranked.sort { $0.rank < $1.rank }
+        var current: Int?
+        for item in ranked {
+            let section = rule.sections[item.section]
+            if current != item.section {
+                if section.buffer != .payload || current != nil {
+                    parts.append(section.buffer.name + (section.argument.map { ":" + $0 } ?? ""))
+                }
+                for transform in section.transforms { parts.append(transformText(transform)) }
+                current = item.section
             }
-            for transform in section.transforms { parts.append(transformText(transform)) }
-            for match in section.matches { parts.append(contentsOf: matchText(match)) }
+            parts.append(contentsOf: matchText(section.matches[item.match]))
         }
         if let classtype = rule.classtype { parts.append("classtype:\(classtype)") }
         for reference in rule.references { parts.append("reference:\(reference.system),\(reference.id)") }
