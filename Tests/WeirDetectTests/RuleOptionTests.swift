@@ -224,6 +224,23 @@ import Testing
         #expect(self.error(#"pcre:"a";"#)?.reason == "pcre must be written /regex/flags")
     }
 
+    @Test func pcreCompileErrorsPointIntoTheRegex() {
+        var parser = RuleParser()
+        parser.validatesRegexes = true
+        let text = #"alert tcp any any -> any any (pcre:"/ab[c/i"; sid:1;)"#
+        #expect(
+            throws: RuleParseError(
+                offset: 41,
+                keyword: "pcre",
+                reason: "PCRE2 compile error: missing terminating ] for character class"
+            )
+        ) {
+            try parser.parse(text)
+        }
+        #expect((try? parser.parse(#"alert tcp any any -> any any (pcre:"/a\;b[\x22]/i"; sid:1;)"#)) != nil)
+        #expect((try? RuleParser().parse(text)) != nil)  // without validation the rule parses
+    }
+
     @Test func byteKeywordsAndVariables() throws {
         let r = try self.rule(
             #"content:"x"; byte_extract:2,0,len,relative,little,multiplier 2,align 4,bitmask 0xff00; byte_test:4,!&,0x10,len,relative,big,string,hex; byte_jump:len,2,relative,multiplier 2,little,align,from_beginning,post_offset -3,bitmask 0x0f; byte_math:bytes 2,offset 0,oper <<,rvalue len,result out,relative,endian big,string dec; isdataat:!out,relative,rawbytes; content:"y"; distance:len; within:out;"#

@@ -208,16 +208,20 @@ public struct RuleFileLoader: Sendable {
     public var classifications: ClassificationTable
     /// Stop at the first error (Suricata's `--strict-rules`).
     public var strict: Bool
+    /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
+    public var validatesRegexes: Bool
 
     /// Makes a loader.
     public init(
         variables: RuleVariables = .suricataDefaults,
         classifications: ClassificationTable = .suricataDefault,
-        strict: Bool = false
+        strict: Bool = false,
+        validatesRegexes: Bool = false
     ) {
         self.variables = variables
         self.classifications = classifications
         self.strict = strict
+        self.validatesRegexes = validatesRegexes
     }
 
     /// Loads files in order.
@@ -260,7 +264,8 @@ public struct RuleFileLoader: Sendable {
         seen: inout [UInt64: SeenRule],
         cache: inout ResolveCache
     ) {
-        let parser = RuleParser(classifications: self.classifications)
+        var parser = RuleParser(classifications: self.classifications)
+        parser.validatesRegexes = self.validatesRegexes
         for logical in LogicalRuleLine.split(bytes) {
             set.rulesSeen += 1
             let resolved: LoadedRule

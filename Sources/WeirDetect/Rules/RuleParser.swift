@@ -8,6 +8,8 @@
 public struct RuleParser: Sendable {
     /// Classification names accepted by `classtype`; `nil` accepts any name.
     public var classifications: ClassificationTable?
+    /// Whether to compile every pcre with PCRE2 and reject the rule on a compile error, as Suricata does at load.
+    public var validatesRegexes = false
 
     /// Makes a parser that checks `classtype` against `classifications` (the bundled table by default).
     public init(classifications: ClassificationTable? = .suricataDefault) {
@@ -20,6 +22,7 @@ public struct RuleParser: Sendable {
     public func parse(_ text: Substring) throws(RuleParseError) -> Rule {
         let scanned = try RuleScanner.scan(text)
         var builder = try RuleBuilder(header: scanned.header)
+        builder.validatesRegexes = self.validatesRegexes
         for option in scanned.options {
             try builder.apply(option, classifications: self.classifications)
         }
@@ -50,6 +53,7 @@ struct RuleBuilder {
     /// `byte_extract`/`byte_math` variables defined so far.
     var variables: Set<String> = []
     var hasSid = false
+    var validatesRegexes = false
     var fastPatternSeen = false
     var lastKeyword = ""
 
@@ -174,7 +178,9 @@ struct RuleBuilder {
         self.append(match, toSection: self.sectionIndex(buffer, transforms))
     }
 
-    /// Appends a `byte_*`/`isdataat` match. Without a sticky buffer, Suricata puts a `relative` one in the list
+    /// Appends a `byte_*`/`isdataat` match, in the list Suricata would choose.
+    ///
+    /// Without a sticky buffer, Suricata puts a `relative` one in the list
     /// of the last content or pcre (which a legacy modifier may have moved), else in the current buffer.
     mutating func appendPositional(_ match: PayloadMatch, relative: Bool) {
         if relative, !self.stickyActive, let s = self.lastPatternSection {
@@ -706,6 +712,18 @@ struct RuleBuilder {
             throw self.error(
                 option,
                 "pcre with 'W' (http.host) has an uppercase character; the host buffer is lowercase"
+            )
+        }
+        if self.validatesRegexes, let failure = PCRECompileCheck.error(pattern: match.pattern, flags: match.flags) {
+            // Point at the byte PCRE2 stopped at: value start + quote/negation + slash + PCRE2's offset.
+            let patternStart =
+                option.value.map { value in
+                    value.utf8.distance(from: value.startIndex, to: inner.startIndex) + 1
+                } ?? 0
+            throw RuleParseError(
+                offset: option.valueOffset + patternStart + min(failure.offset, match.pattern.utf8.count),
+                keyword: "pcre",
+                reason: "PCRE2 compile error: \(failure.message)"
             )
         }
         if let flag = match.bufferFlag, let buffer = PCREMatch.buffer(forFlag: flag) {

@@ -39,7 +39,8 @@ struct RulesCheckCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules)
+        // A linter compiles every regex, as Suricata does when it loads rules.
+        let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules, validatesRegexes: true)
         let set = loader.load(paths: self.files)
         let report =
             self.json
