@@ -51,6 +51,10 @@ public struct KeywordDescriptor: Sendable {
 
 /// The table of every keyword Weir recognises, driving the parser's dispatch and `weir list-keywords`.
 public enum KeywordRegistry {
+    /// Keywords the detection engine evaluates; the engine adds a name here when it implements the keyword,
+    /// which sets ``KeywordDescriptor/isMatched`` (and `weir list-keywords` shows it).
+    static let engineMatched: Set<String> = []
+
     /// All keywords, in listing order.
     public static let all: [KeywordDescriptor] = buildTable()
 
@@ -98,7 +102,7 @@ public enum KeywordRegistry {
                     name: name,
                     kind: kind,
                     isParsed: parsed,
-                    isMatched: false,
+                    isMatched: engineMatched.contains(name),
                     summary: summary,
                     syntax: syntax
                 )
