@@ -148,6 +148,28 @@ import Testing
         #expect(try self.parser.parse(RulePrinter.print(r)) == r)
     }
 
+    @Test func transformsMustBeConsumedBeforeTheNextBuffer() {
+        let e = self.error(#"http.uri; to_lowercase; pkt_data; content:"a";"#)
+        #expect(e?.reason == "previous transforms not consumed by a match before this buffer")
+        #expect(e?.offset == 24)
+    }
+
+    @Test func escapedTrailingSpaceStaysInTheValue() throws {
+        let r = try self.rule(#"http.uri; from_base64: offset 10\ ; content:"a";"#)
+        #expect(r.sections[0].transforms == [.fromBase64(arguments: #"offset 10\ "#)])
+        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+    }
+
+    @Test func relativeAfterExplicitPktDataStaysInThePayload() throws {
+        let r = try self.rule(#"content:"a"; http_uri; pkt_data; isdataat:1,relative; content:"b"; pcre:"/c/R";"#)
+        #expect(r.sections.map(\.buffer) == [.httpURI, .payload])
+        #expect(r.sections[1].matches.count == 3)
+        // Without pkt_data, Suricata follows the last match into the URI list.
+        let s = try self.rule(#"content:"a"; http_uri; isdataat:1,relative;"#)
+        #expect(s.sections.map(\.buffer) == [.httpURI])
+        #expect(s.sections[0].matches.count == 2)
+    }
+
     @Test func stickyBuffersAndTransforms() throws {
         let r = try self.rule(
             #"dns_query; dotprefix; to_lowercase; content:".evil.com"; endswith; tls.sni; content:"x"; file_data; content:"y"; http.response_body; content:"z";"#
