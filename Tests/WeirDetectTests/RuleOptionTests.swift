@@ -125,7 +125,7 @@ import Testing
         #expect(self.contents(r, section: 1)[1].distance == .literal(0))
         #expect(self.contents(r, section: 2)[0].pattern == Array("payload".utf8))
         // The canonical printer uses sticky buffers and the result parses to the same model.
-        let printed = RulePrinter.print(r)
+        let printed = RulePrinter.canonicalText(r)
         #expect(
             printed.contains(
                 #"http.method; content:"GET"; http.uri; content:"/x"; nocase; pkt_data; content:"payload"; http.uri; content:"/y"; distance:0;"#
@@ -145,7 +145,7 @@ import Testing
         #expect(r.sections[0].matches.count == 3)
         #expect(r.sections[0].order == [0, 1, 2])
         #expect(r.sections[1].order == [3])
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
     }
 
     @Test func transformsMustBeConsumedBeforeTheNextBuffer() {
@@ -157,7 +157,7 @@ import Testing
     @Test func escapedTrailingSpaceStaysInTheValue() throws {
         let r = try self.rule(#"http.uri; from_base64: offset 10\ ; content:"a";"#)
         #expect(r.sections[0].transforms == [.fromBase64(arguments: #"offset 10\ "#)])
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
     }
 
     @Test func relativeAfterExplicitPktDataStaysInThePayload() throws {
@@ -412,7 +412,7 @@ import Testing
         ]
         #expect(r.options == expected)
         #expect(r.unsupportedKeywords.isEmpty)
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
         #expect(self.error("flags:SX;")?.reason == "invalid TCP flag 'X'")
         #expect(self.error("ipopts:bogus;")?.reason == "unknown ip option 'bogus'")
         #expect(self.error("ip_proto:300;")?.reason == "unknown IP protocol '300'")
@@ -423,7 +423,7 @@ import Testing
             #"content:"a"; dataset:isset,bad,type string; lua:script.lua; filestore; http.uri; gunzip; content:"b"; frame:http1.request; content:"c";"#
         )
         #expect(r.unsupportedKeywords == ["filestore", "dataset", "lua", "gunzip", "frame"])
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
     }
 
     @Test func classtypeIsCheckedAgainstTheTable() {

@@ -6,7 +6,7 @@
 /// Parsing the output gives a rule equal to the input.
 public enum RulePrinter {
     /// The canonical text of `rule`.
-    public static func print(_ rule: Rule) -> String {
+    public static func canonicalText(_ rule: Rule) -> String {
         var out = "\(rule.action.name) \(rule.proto.name)"
         if let hook = rule.proto.hook { out += ":" + hook }
         out +=
