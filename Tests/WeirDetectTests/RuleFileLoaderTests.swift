@@ -43,6 +43,14 @@ import Testing
         #expect(hex.line == 11 && hex.column == 53 && hex.reason == "odd number of hex digits in content")
     }
 
+    @Test func keepingDuplicatesChecksEveryCopy() {
+        var loader = RuleFileLoader()
+        loader.dropsDuplicates = false
+        let set = loader.load(text: Self.file, file: "test.rules")
+        #expect(set.rules.count == 4)
+        #expect(set.duplicates.count == 2)
+    }
+
     @Test func strictModeStopsAtTheFirstError() {
         let set = RuleFileLoader(strict: true).load(text: Self.file, file: "test.rules")
         #expect(set.stoppedEarly)

@@ -210,6 +210,9 @@ public struct RuleFileLoader: Sendable {
     public var strict: Bool
     /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
     public var validatesRegexes: Bool
+    /// Drop all but one copy of a duplicate `gid:sid` (Suricata's behaviour). A linter may keep every copy to
+    /// check each rule; duplicates are reported either way.
+    public var dropsDuplicates = true
 
     /// Makes a loader.
     public init(
@@ -305,22 +308,25 @@ public struct RuleFileLoader: Sendable {
                             keptLine: keptLine
                         )
                     )
-                    continue
-                }
-                set.duplicates.append(
-                    DuplicateRule(
-                        gid: resolved.rule.gid,
-                        sid: resolved.rule.sid,
-                        file: keptFile,
-                        line: keptLine,
-                        keptFile: file,
-                        keptLine: logical.line
-                    )
-                )
-                if previous.isLoaded {
-                    set.removedRules.insert(previous.index)
+                    if self.dropsDuplicates { continue }
                 } else {
-                    set.removedUnsupported.insert(previous.index)
+                    set.duplicates.append(
+                        DuplicateRule(
+                            gid: resolved.rule.gid,
+                            sid: resolved.rule.sid,
+                            file: keptFile,
+                            line: keptLine,
+                            keptFile: file,
+                            keptLine: logical.line
+                        )
+                    )
+                    if self.dropsDuplicates {
+                        if previous.isLoaded {
+                            set.removedRules.insert(previous.index)
+                        } else {
+                            set.removedUnsupported.insert(previous.index)
+                        }
+                    }
                 }
             }
             if keywords.isEmpty {

@@ -28,6 +28,9 @@ struct RulesCheckCommand: ParsableCommand {
     @Flag(name: .customLong("strict-rules"), help: "Stop at the first error, and also fail on unsupported rules.")
     var strictRules = false
 
+    @Flag(name: .long, help: "Check every copy of a duplicated gid:sid instead of keeping only one (still reported).")
+    var keepDuplicates = false
+
     @Option(name: .long, help: "A classification.config to check classtypes against (default: the bundled one).")
     var classificationFile: String?
 
@@ -41,7 +44,9 @@ struct RulesCheckCommand: ParsableCommand {
         }
         // A linter compiles every regex, as Suricata does when it loads rules.
         let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules, validatesRegexes: true)
-        let set = loader.load(paths: self.files)
+        var configured = loader
+        configured.dropsDuplicates = !self.keepDuplicates
+        let set = configured.load(paths: self.files)
         let report =
             self.json
             ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
