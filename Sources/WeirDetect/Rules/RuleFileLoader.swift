@@ -210,8 +210,9 @@ public struct RuleFileLoader: Sendable {
     public var strict: Bool
     /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
     public var validatesRegexes: Bool
-    /// Drop all but one copy of a duplicate `gid:sid` (Suricata's behaviour). A linter may keep every copy to
-    /// check each rule; duplicates are reported either way.
+    /// Drop all but one copy of a duplicate `gid:sid`, as Suricata does.
+    ///
+    /// A linter may keep every copy to check each rule; duplicates are reported either way.
     public var dropsDuplicates = true
 
     /// Makes a loader.
