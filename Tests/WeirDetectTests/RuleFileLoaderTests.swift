@@ -65,6 +65,14 @@ import Testing
         #expect(lines[0].position(ofOffset: 2) == (2, 1))
     }
 
+    @Test func invalidUTF8IsRejectedNotRewritten() {
+        var bytes = Array(#"alert tcp any any -> any any (content:"a"#.utf8)
+        bytes.append(0xE9)
+        bytes += Array(#"b"; sid:1;)"#.utf8)
+        let lines = LogicalRuleLine.split(bytes)
+        #expect(lines.first?.invalidUTF8Offset == 40)
+    }
+
     @Test func unreadableFileIsReported() {
         let set = RuleFileLoader().load(paths: ["/nonexistent/x.rules"])
         #expect(set.unreadableFiles == ["/nonexistent/x.rules"])
