@@ -418,6 +418,23 @@ import Testing
         #expect(self.error("ip_proto:300;")?.reason == "unknown IP protocol '300'")
     }
 
+    @Test func asn1() throws {
+        let r = try self.rule(
+            "content:\"x\"; asn1:double_overflow, bitstring_overflow, relative_offset -27, oversize_length 2048;"
+        )
+        var expected = ASN1Check()
+        expected.doubleOverflow = true
+        expected.bitstringOverflow = true
+        expected.relativeOffset = -27
+        expected.oversizeLength = 2048
+        #expect(r.sections[0].matches[1] == .asn1(expected))
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
+        #expect(
+            self.error("asn1:relative_offset 1;")?.reason
+                == "asn1 needs bitstring_overflow, double_overflow or oversize_length"
+        )
+    }
+
     @Test func unsupportedKeywordsAreNamedNotErrors() throws {
         let r = try self.rule(
             #"content:"a"; dataset:isset,bad,type string; lua:script.lua; filestore; http.uri; gunzip; content:"b"; frame:http1.request; content:"c";"#

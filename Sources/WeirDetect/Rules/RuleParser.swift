@@ -494,6 +494,8 @@ struct RuleBuilder {
             } else {
                 _ = self.appendToCurrent(.absent(orElse: false))
             }
+        case "asn1":
+            self.appendPositional(.asn1(try self.parseASN1(option)), relative: false)
         case "base64_decode":
             _ = self.appendToCurrent(try self.parseBase64Decode(option))
         default:
@@ -1104,6 +1106,35 @@ struct RuleBuilder {
             }
         }
         return result
+    }
+
+    func parseASN1(_ option: RuleScanner.Option) throws(RuleParseError) -> ASN1Check {
+        var check = ASN1Check()
+        for word in try self.arguments(option) {
+            let pieces = word.split(separator: " ", maxSplits: 1)
+            let rest = pieces.count > 1 ? pieces[1].trimmingSpaces() : ""
+            switch pieces.first ?? "" {
+            case "bitstring_overflow": check.bitstringOverflow = true
+            case "double_overflow": check.doubleOverflow = true
+            case "oversize_length":
+                guard let n = UInt32(rest) else { throw self.error(option, "invalid oversize_length '\(rest)'") }
+                check.oversizeLength = n
+            case "absolute_offset":
+                guard let n = UInt32(rest) else { throw self.error(option, "invalid absolute_offset '\(rest)'") }
+                check.absoluteOffset = n
+            case "relative_offset":
+                guard let n = Int32(rest) else { throw self.error(option, "invalid relative_offset '\(rest)'") }
+                check.relativeOffset = n
+            default: throw self.error(option, "unknown asn1 option '\(word)'")
+            }
+        }
+        if check.absoluteOffset != nil && check.relativeOffset != nil {
+            throw self.error(option, "absolute_offset and relative_offset are exclusive")
+        }
+        if !check.bitstringOverflow && !check.doubleOverflow && check.oversizeLength == nil {
+            throw self.error(option, "asn1 needs bitstring_overflow, double_overflow or oversize_length")
+        }
+        return check
     }
 
     func parseBase64Decode(_ option: RuleScanner.Option) throws(RuleParseError) -> PayloadMatch {
