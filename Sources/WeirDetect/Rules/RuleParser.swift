@@ -411,28 +411,16 @@ struct RuleBuilder {
             self.rule.classtype = value
         case "reference":
             let value = try self.requireValue(option)
-            guard let comma = value.firstIndex(of: ",") else {
+            guard let comma = value.utf8.firstIndex(of: UInt8(ascii: ",")) else {
                 throw self.error(option, "expected 'system,id'")
             }
-            let system = value[..<comma].trimmingSpaces()
-            let id = value[value.index(after: comma)...].trimmingSpaces()
+            let system = Substring(value.utf8[..<comma]).trimmingSpaces()
+            let id = Substring(value.utf8[value.utf8.index(after: comma)...]).trimmingSpaces()
             guard !system.isEmpty, !id.isEmpty else { throw self.error(option, "expected 'system,id'") }
             self.rule.references.append(RuleReference(system: String(system), id: String(id)))
         case "metadata":
             let value = try self.requireValue(option)
-            for trimmed in value.splitTrimmed(UInt8(ascii: ",")) {
-                guard !trimmed.isEmpty else { continue }
-                if let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) {
-                    self.rule.metadata.append(
-                        RuleMetadataEntry(
-                            key: String(trimmed[..<space]),
-                            value: String(trimmed[space...].trimmingSpaces())
-                        )
-                    )
-                } else {
-                    self.rule.metadata.append(RuleMetadataEntry(key: String(trimmed), value: ""))
-                }
-            }
+            RuleBuilder.parseMetadata(value, into: &self.rule.metadata)
         case "target":
             let value = try self.requireValue(option)
             guard let target = RuleTarget(rawValue: String(value)) else {
@@ -501,6 +489,45 @@ struct RuleBuilder {
         default:
             self.rule.options.append(try self.parseOption(name, option: option))
         }
+    }
+
+    /// Splits `key value, key value, lone` into entries, byte-wise (metadata is the longest option of ET rules).
+    static func parseMetadata(_ value: Substring, into entries: inout [RuleMetadataEntry]) {
+        value.utf8.withContiguousStorageIfAvailable { buffer in
+            var start = 0
+            let count = buffer.count
+            func isBlank(_ b: UInt8) -> Bool { b == 32 || b == 9 }
+            while start <= count {
+                var end = start
+                while end < count, buffer[end] != UInt8(ascii: ",") { end += 1 }
+                var a = start
+                var b = end
+                while a < b, isBlank(buffer[a]) { a += 1 }
+                while b > a, isBlank(buffer[b - 1]) { b -= 1 }
+                if a < b {
+                    var space = a
+                    while space < b, !isBlank(buffer[space]) { space += 1 }
+                    var valueStart = space
+                    while valueStart < b, isBlank(buffer[valueStart]) { valueStart += 1 }
+                    entries.append(
+                        RuleMetadataEntry(
+                            key: String(decoding: UnsafeBufferPointer(rebasing: buffer[a..<space]), as: UTF8.self),
+                            value: String(
+                                decoding: UnsafeBufferPointer(rebasing: buffer[valueStart..<b]),
+                                as: UTF8.self
+                            )
+                        )
+                    )
+                }
+                start = end + 1
+            }
+        }
+            ?? {
+                // Substrings of native strings are contiguous; this path keeps the function total.
+                var copy = String(value)
+                copy.makeContiguousUTF8()
+                RuleBuilder.parseMetadata(Substring(copy), into: &entries)
+            }()
     }
 
     // MARK: - Content
