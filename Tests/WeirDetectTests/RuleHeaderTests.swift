@@ -92,6 +92,17 @@ import WeirCore
         }
     }
 
+    @Test(arguments: [
+        ("1.2.3.4", UInt32(0x0102_0304) as UInt32?), ("255.255.255.255", 0xFFFF_FFFF), ("0.0.0.0", 0),
+        ("256.1.1.1", nil), ("1.2.3", nil), ("1..2.3", nil), ("1.2.3.4.5", nil), ("1.2.3.", nil), ("1.2.3.1234", nil),
+        ("a.b.c.d", nil), ("::1", nil),
+    ])
+    func dottedQuadFastPath(_ text: String, _ expected: UInt32?) {
+        #expect(AddressSpec.dottedQuad(text.utf8) == expected)
+        // The fast path agrees with the general parser.
+        #expect(expected == IPAddress(text).flatMap { $0.isIPv4 ? $0.v4Value : nil })
+    }
+
     @Test func portForms() throws {
         let rule = try self.parse("alert tcp any [80,1024:,:100,8000:8080,!8081,$HTTP_PORTS] -> any !22")
         #expect(

@@ -50,7 +50,7 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func parseLeaf(_ text: String, _ offset: Int) throws(RuleParseError) -> AddressSpec {
-        if text.lowercased() == "any" { return .any }
+        if text.utf8.count == 3, text.lowercased() == "any" { return .any }
         if text.hasPrefix("$") {
             let name = String(text.dropFirst())
             guard !name.isEmpty, name.utf8.allSatisfy(isVariableByte) else {
@@ -59,7 +59,10 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
             return .variable(name)
         }
         if let slash = text.firstIndex(of: "/") {
-            guard let address = IPAddress(text[..<slash]) else {
+            guard
+                let address = AddressSpec.dottedQuad(text[..<slash].utf8).map({ IPAddress(v4: $0) })
+                    ?? IPAddress(text[..<slash])
+            else {
                 throw RuleParseError(offset: offset, reason: "invalid address '\(text)'")
             }
             let prefixText = text[text.index(after: slash)...]
@@ -88,10 +91,37 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
             }
             return .range(low, high)
         }
+        if let value = AddressSpec.dottedQuad(text.utf8) { return .cidr(IPAddress(v4: value), prefixLength: 32) }
         guard let address = IPAddress(text) else {
             throw RuleParseError(offset: offset, reason: "invalid address '\(text)'")
         }
         return .cidr(address, prefixLength: address.isIPv4 ? 32 : 128)
+    }
+
+    /// A byte-wise dotted-quad IPv4 parser (the common case in IP-list rules); `nil` for anything else, which
+    /// then goes to ``IPAddress/init(_:)``.
+    static func dottedQuad(_ bytes: some Sequence<UInt8>) -> UInt32? {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | part
+                part = 0
+                digits = 0
+                dots += 1
+            } else if byte >= 48 && byte <= 57 {
+                digits += 1
+                part = part * 10 + UInt32(byte - 48)
+                guard digits <= 3, part <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | part
     }
 
     /// Resolves variables and negation into a set of address ranges.
