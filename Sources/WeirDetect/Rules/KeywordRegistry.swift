@@ -395,7 +395,14 @@ public enum KeywordRegistry {
             ("http.response_body", "file.data"),
         ]
         for (name, canonical) in stickyAliases {
-            add(name, .stickyBuffer(canonical), true, "legacy spelling of sticky buffer \(canonical)")
+            add(
+                name,
+                .stickyBuffer(canonical),
+                true,
+                name.contains(".")
+                    ? "HTTP response body (Suricata inspects it as the \(canonical) list)"
+                    : "legacy spelling of sticky buffer \(canonical)"
+            )
         }
         // Legacy content modifiers (move the previous content into a buffer).
         let legacyModifiers: [(String, String)] = [
