@@ -340,6 +340,19 @@ import Testing
         #expect(self.error("xbits:set,a;")?.reason == "xbits needs 'track ip_src|ip_dst|ip_pair'")
     }
 
+    @Test func accessors() throws {
+        let r = try self.rule(
+            #"flow:established,to_server; ttl:<5; ttl:>1; flowbits:noalert; detection_filter:track by_src,count 2,seconds 5; http.uri; content:"a"; http.uri; to_lowercase; content:"b";"#
+        )
+        #expect(r.flow == [.established, .toServer])
+        #expect(r.integerMatches(.ttl) == [IntegerMatch(.less, 5), IntegerMatch(.greater, 1)])
+        #expect(r.integerMatches(.dsize).isEmpty)
+        #expect(r.isNoAlert)
+        #expect(r.threshold?.count == 2)
+        #expect(r.sections(for: .httpURI).count == 2)
+        #expect(try self.rule("sid:2;").flow == nil)
+    }
+
     @Test func thresholds() throws {
         let r = try self.rule(
             "threshold: type limit, track by_src, seconds 60, count 1; detection_filter:track by_dst,count 3,seconds 10,unique_on dst_port; threshold:type backoff,track by_flow,count 1,multiplier 10;"
