@@ -160,6 +160,16 @@ import Testing
         #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
     }
 
+    /// Found by libFuzzer: trimming an escaped trailing blank left a lone backslash that escaped the printed ';'.
+    @Test(arguments: [
+        #"metadata:a b\ , key\ ;"#, #"reference:url,abc\ ;"#, #"metadata:x y\,;"#,
+        #"metadata:created_at 2010, sev (msg:\ ;"#,
+    ])
+    func escapedBlanksAndSeparatorsRoundTrip(_ options: String) throws {
+        let r = try self.rule(options)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
+    }
+
     @Test func relativeAfterExplicitPktDataStaysInThePayload() throws {
         let r = try self.rule(#"content:"a"; http_uri; pkt_data; isdataat:1,relative; content:"b"; pcre:"/c/R";"#)
         #expect(r.sections.map(\.buffer) == [.httpURI, .payload])

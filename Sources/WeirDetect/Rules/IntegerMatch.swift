@@ -174,6 +174,15 @@ extension Substring {
         while end > start {
             let before = view.index(before: end)
             guard view[before] == 32 || view[before] == 9 else { break }
+            // A backslash-escaped blank is part of the value (an odd run of backslashes escapes it).
+            var backslashes = 0
+            var probe = before
+            while probe > start {
+                probe = view.index(before: probe)
+                guard view[probe] == UInt8(ascii: "\\") else { break }
+                backslashes += 1
+            }
+            if backslashes % 2 == 1 { break }
             end = before
         }
         if start == view.startIndex && end == view.endIndex { return self }

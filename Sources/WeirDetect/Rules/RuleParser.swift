@@ -497,16 +497,27 @@ struct RuleBuilder {
             var start = 0
             let count = buffer.count
             func isBlank(_ b: UInt8) -> Bool { b == 32 || b == 9 }
+            // Separators and blanks escaped by an odd run of backslashes stay in the text, so that the printed
+            // value never ends in a lone backslash that would escape the closing ';'.
+            func isEscaped(_ index: Int) -> Bool {
+                var backslashes = 0
+                var probe = index - 1
+                while probe >= 0, buffer[probe] == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    probe -= 1
+                }
+                return backslashes % 2 == 1
+            }
             while start <= count {
                 var end = start
-                while end < count, buffer[end] != UInt8(ascii: ",") { end += 1 }
+                while end < count, buffer[end] != UInt8(ascii: ",") || isEscaped(end) { end += 1 }
                 var a = start
                 var b = end
                 while a < b, isBlank(buffer[a]) { a += 1 }
-                while b > a, isBlank(buffer[b - 1]) { b -= 1 }
+                while b > a, isBlank(buffer[b - 1]), !isEscaped(b - 1) { b -= 1 }
                 if a < b {
                     var space = a
-                    while space < b, !isBlank(buffer[space]) { space += 1 }
+                    while space < b, !isBlank(buffer[space]) || isEscaped(space) { space += 1 }
                     var valueStart = space
                     while valueStart < b, isBlank(buffer[valueStart]) { valueStart += 1 }
                     entries.append(
