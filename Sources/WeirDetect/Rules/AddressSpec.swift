@@ -34,17 +34,23 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an address expression.
     ///
-    /// - Parameter offset: The byte offset of `text` in the rule, for error positions.
+    /// - Parameters:
+    ///   - text: The header field.
+    ///   - offset: The byte offset of `text` in the rule, for error positions.
+    /// - Returns: The expression as written.
     /// - Throws: ``RuleParseError`` naming the bad element.
     public static func parse(_ text: Substring, offset: Int) throws(RuleParseError) -> AddressSpec {
+        // Fast paths for the common single-token forms (`any`, `$HOME_NET`).
+        if text == "any" { return .any }
+        if text.utf8.first == UInt8(ascii: "$"), text.utf8.dropFirst().allSatisfy(isVariableByte), text.utf8.count > 1 {
+            return .variable(String(text.dropFirst()))
+        }
         var parser = HeaderListParser(text: Array(text.utf8), base: offset, what: "address")
-        let spec = try parser.parseElement(leaf: AddressSpec.parseLeaf, list: AddressSpec.list, negate: AddressSpec.negated)
-        try parser.expectEnd()
-        return spec
+        return try parser.parseField(leaf: AddressSpec.parseLeaf, list: AddressSpec.list, negate: AddressSpec.negated)
     }
 
     static func parseLeaf(_ text: String, _ offset: Int) throws(RuleParseError) -> AddressSpec {
-        if text.lowercased() == "any" { return .any }
+        if text.utf8.count == 3, text.lowercased() == "any" { return .any }
         if text.hasPrefix("$") {
             let name = String(text.dropFirst())
             guard !name.isEmpty, name.utf8.allSatisfy(isVariableByte) else {
@@ -53,7 +59,10 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
             return .variable(name)
         }
         if let slash = text.firstIndex(of: "/") {
-            guard let address = IPAddress(text[..<slash]) else {
+            guard
+                let address = AddressSpec.dottedQuad(text[..<slash].utf8).map({ IPAddress(v4: $0) })
+                    ?? IPAddress(text[..<slash])
+            else {
                 throw RuleParseError(offset: offset, reason: "invalid address '\(text)'")
             }
             let prefixText = text[text.index(after: slash)...]
@@ -77,13 +86,42 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
             guard let low = IPAddress(text[..<dash]), let high = IPAddress(text[text.index(after: dash)...]),
                 low.family == high.family
             else { throw RuleParseError(offset: offset, reason: "invalid address range '\(text)'") }
-            guard low <= high else { throw RuleParseError(offset: offset, reason: "address range '\(text)' is reversed") }
+            guard low <= high else {
+                throw RuleParseError(offset: offset, reason: "address range '\(text)' is reversed")
+            }
             return .range(low, high)
         }
+        if let value = AddressSpec.dottedQuad(text.utf8) { return .cidr(IPAddress(v4: value), prefixLength: 32) }
         guard let address = IPAddress(text) else {
             throw RuleParseError(offset: offset, reason: "invalid address '\(text)'")
         }
         return .cidr(address, prefixLength: address.isIPv4 ? 32 : 128)
+    }
+
+    /// A byte-wise dotted-quad IPv4 parser (the common case in IP-list rules); `nil` for anything else, which
+    /// then goes to ``IPAddress/init(_:)``.
+    static func dottedQuad(_ bytes: some Sequence<UInt8>) -> UInt32? {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | part
+                part = 0
+                digits = 0
+                dots += 1
+            } else if byte >= 48 && byte <= 57 {
+                digits += 1
+                part = part * 10 + UInt32(byte - 48)
+                guard digits <= 3, part <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | part
     }
 
     /// Resolves variables and negation into a set of address ranges.
