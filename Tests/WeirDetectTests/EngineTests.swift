@@ -444,3 +444,39 @@ final class EngineHarness {
         #expect(engine.rejected.contains { $0.sid == 2 && $0.keyword == "pcre" })
     }
 }
+
+@Suite struct StickyBufferTests {
+    @Test func appLayerRuleNeedsItsProtocolAndBuffer() throws {
+        let loaded = RuleFileLoader().load(
+            text: "alert http any any -> any any (http.uri; content:\"/admin\"; startswith; sid:1;)")
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty)
+        let uriID = try #require(engine.stickyBufferID(named: "http.uri"))
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        let frame = FrameBuilder().tcp(sport: 4000, dport: 80, flags: 0x18, payload: Array("GET /admin HTTP/1.1".utf8))
+        var alerts: [Alert] = []
+        func run(_ uri: String, proto: String?) -> [UInt32] {
+            Array(uri.utf8).withUnsafeBytes { uriBytes in
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    let buffers = [InspectionBuffer(bytes: uriBytes, kind: .sticky(id: uriID))]
+                    _ = context.inspect(
+                        packet: packet, frame: bytes, flow: nil, handle: nil, buffers: buffers, appProtocol: proto,
+                        alerts: &alerts)
+                    return alerts.map(\.sid)
+                }
+            }
+        }
+        #expect(run("/admin/x", proto: "http") == [1])
+        #expect(run("/user/admin", proto: "http") == [])
+        #expect(run("/admin/x", proto: nil) == [])
+        // The payload alone (no uri buffer) never makes the rule a candidate.
+        frame.withUnsafeBytes { bytes in
+            decoder.decode(bytes, into: &packet)
+            _ = context.inspect(packet: packet, frame: bytes, flow: nil, handle: nil, appProtocol: "http", alerts: &alerts)
+        }
+        #expect(alerts.isEmpty)
+    }
+}

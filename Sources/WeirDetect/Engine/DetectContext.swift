@@ -32,7 +32,7 @@ public final class DetectContext {
                 matchLimit: engine.settings.pcreMatchLimit, depthLimit: engine.settings.pcreRecursionLimit))
         scratch.recursionLimit = engine.settings.inspectionRecursionLimit
         self.payloadScratch = scratch
-        self.patternScratch = PatternScratch(databases: engine.groups.compactMap(\.database))
+        self.patternScratch = PatternScratch(databases: engine.groups.flatMap { $0.prefilters.map(\.database) })
         self.hits = PatternHits(capacity: engine.maxPatternsPerGroup)
         self.seen = [UInt32](repeating: 0, count: engine.signatures.count)
         self.candidates.reserveCapacity(engine.signatures.count)
@@ -47,12 +47,14 @@ public final class DetectContext {
     ///   - flow: The packet's flow after ``WeirFlow/FlowTable/process(_:emit:)``, if any.
     ///   - handle: The flow's slot and the packet's direction.
     ///   - buffers: Extra inspection buffers (reassembled stream chunks, app-layer sticky buffers).
+    ///   - appProtocol: The flow's application protocol as the app-layer stage detected it (`http`, `dns`,
+    ///     `tls` …); rules written for an application protocol only match when it is equal. `nil`: unknown.
     ///   - alerts: Receives the alerts, at most `packet-alert-max`, in Suricata's order.
     /// - Returns: The verdict (drop/reject/pass) for IPS handling and counters.
     /// - Complexity: Prefilter scans plus full evaluation of candidates only; no allocation once warmed up.
     public func inspect(
         packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, handle: FlowHandle?,
-        buffers: [InspectionBuffer] = [], alerts: inout [Alert]
+        buffers: [InspectionBuffer] = [], appProtocol: String? = nil, alerts: inout [Alert]
     ) -> PacketVerdict {
         alerts.removeAll(keepingCapacity: true)
         var verdict = PacketVerdict()
@@ -133,7 +135,7 @@ public final class DetectContext {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
                 Int(i), packet: packet, payload: payload, flow: flow, slot: slot, toServer: toServer,
-                established: established, buffers: buffers)
+                established: established, buffers: buffers, appProtocol: appProtocol)
             {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
@@ -156,23 +158,38 @@ public final class DetectContext {
     func collect(group index: Int, payload: UnsafeRawBufferPointer, buffers: [InspectionBuffer]) {
         let group = self.engine.groups[index]
         for i in group.alwaysEvaluated { self.addCandidate(i) }
-        guard let database = group.database else { return }
-        self.hits.removeAll()
-        if payload.count > 0 { database.scan(payload, scratch: self.patternScratch, into: &self.hits) }
-        for buffer in buffers where buffer.bytes.count > 0 {
-            database.scan(buffer.bytes, scratch: self.patternScratch, into: &self.hits)
+        for prefilter in group.prefilters {
+            if let sticky = prefilter.stickyBuffer {
+                for buffer in buffers where buffer.kind == .sticky(id: sticky) {
+                    self.scan(buffer.bytes, prefilter)
+                }
+            } else {
+                self.scan(payload, prefilter)
+                for buffer in buffers {
+                    if case .streamChunk = buffer.kind { self.scan(buffer.bytes, prefilter) }
+                }
+            }
         }
+    }
+
+    /// One prefilter scan; every pattern found makes its signatures candidates.
+    @inline(__always)
+    func scan(_ bytes: UnsafeRawBufferPointer, _ prefilter: GroupPrefilter) {
+        guard bytes.count > 0 else { return }
+        self.hits.removeAll()
+        prefilter.database.scan(bytes, scratch: self.patternScratch, into: &self.hits)
         for k in 0..<self.hits.count {
-            for i in group.patternSignatures[Int(self.hits.ids[k])] { self.addCandidate(i) }
+            for i in prefilter.patternSignatures[Int(self.hits.ids[k])] { self.addCandidate(i) }
         }
     }
 
     /// Full evaluation of one signature against the packet (header, flow, flowbits, payload programs).
     func evaluate(
         _ index: Int, packet: Packet, payload: UnsafeRawBufferPointer, flow: Flow?, slot: Int, toServer: Bool,
-        established: Bool, buffers: [InspectionBuffer]
+        established: Bool, buffers: [InspectionBuffer], appProtocol: String?
     ) -> Bool {
         let s = self.engine.signatures[index]
+        if case .application(let name, _) = s.proto, name != appProtocol { return false }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
         let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp

@@ -9,12 +9,19 @@ import WeirCore
 package struct SignatureGroup: Sendable {
     /// Signatures without a usable fast pattern: evaluated for every packet that reaches the group.
     package var alwaysEvaluated: [Int32] = []
-    /// Pattern id → signatures whose fast pattern it is.
-    package var patternSignatures: [[Int32]] = []
-    /// Vectorscan database over the group's patterns; `nil` when no signature has one.
-    package var database: MultiPatternDatabase?
+    /// One prefilter per inspected buffer: the packet payload (and stream chunks) or one sticky buffer, so a
+    /// pattern is only looked for where its content can match.
+    package var prefilters: [GroupPrefilter] = []
     /// Signatures in the group, all kinds.
     package var count = 0
+}
+
+/// A Vectorscan database over the fast patterns that live in one buffer, with pattern id → signatures.
+package struct GroupPrefilter: Sendable {
+    /// `nil`: packet payload and stream chunks; otherwise the sticky buffer id.
+    package var stickyBuffer: Int?
+    package var database: MultiPatternDatabase
+    package var patternSignatures: [[Int32]]
 }
 
 /// Transport buckets the groups are split by.
@@ -201,29 +208,35 @@ public final class DetectEngine: Sendable {
         for members in groupMembers {
             var group = SignatureGroup()
             group.count = members.count
-            var patternIDs: [PrefilterPattern: Int] = [:]
-            var patterns: [PrefilterPattern] = []
+            // Per buffer: pattern → id, patterns, id → signatures.
+            var byBuffer: [Int: ([PrefilterPattern: Int], [PrefilterPattern], [[Int32]])] = [:]
             for i in members {
-                guard let pattern = ordered[Int(i)].fastPattern else {
+                let signature = ordered[Int(i)]
+                guard let pattern = signature.fastPattern else {
                     group.alwaysEvaluated.append(i)
                     continue
                 }
-                if let id = patternIDs[pattern] {
-                    group.patternSignatures[id].append(i)
+                let key = signature.fastPatternBuffer ?? -1
+                var entry = byBuffer[key] ?? ([:], [], [])
+                if let id = entry.0[pattern] {
+                    entry.2[id].append(i)
                 } else {
-                    patternIDs[pattern] = patterns.count
-                    patterns.append(pattern)
-                    group.patternSignatures.append([i])
+                    entry.0[pattern] = entry.1.count
+                    entry.1.append(pattern)
+                    entry.2.append([i])
                 }
+                byBuffer[key] = entry
             }
-            if !patterns.isEmpty {
-                let database = try MultiPatternDatabase(patterns: patterns)
+            for key in byBuffer.keys.sorted() {
+                guard let entry = byBuffer[key] else { continue }
+                let database = try MultiPatternDatabase(patterns: entry.1)
                 statistics.databaseBytes += database.byteSize
-                group.database = database
+                statistics.patterns += entry.1.count
+                maxPatterns = max(maxPatterns, entry.1.count)
+                group.prefilters.append(
+                    GroupPrefilter(stickyBuffer: key < 0 ? nil : key, database: database, patternSignatures: entry.2))
             }
-            statistics.patterns += patterns.count
             statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
-            maxPatterns = max(maxPatterns, patterns.count)
             groups.append(group)
         }
         self.groups = groups

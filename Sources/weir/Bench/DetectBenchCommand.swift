@@ -78,6 +78,7 @@ struct DetectBenchCommand: ParsableCommand {
               read only:               \(Self.ms(readOnly.time)) ms
               decode+flow+detect, no rules: \(Self.ms(noRules.time)) ms (\(Self.ratio(Self.seconds(noRules.time), base))x read)
               decode+flow+detect, ET Open:  \(Self.ms(full.time)) ms (\(Self.ratio(Self.seconds(full.time), base))x read, \(Self.ratio(Self.seconds(full.time), Self.seconds(noRules.time)))x no-rules), \(full.alerts) alerts
+              per packet: \(Self.ratio(Double(full.counters.prefilterCandidates), Double(full.packets))) candidates, \(Self.ratio(Double(full.counters.signaturesEvaluated), Double(full.packets))) evaluated in full
               throughput with ET Open: \(Int(Double(full.bytes) * 8 / Self.seconds(full.time) / 1e6)) Mbit/s
               peak RSS: \(Self.peakRSSKilobytes() / 1024) MiB
 
@@ -89,6 +90,7 @@ struct DetectBenchCommand: ParsableCommand {
         var packets = 0
         var bytes = 0
         var alerts = 0
+        var counters = DetectCounters()
     }
 
     /// One pass over the pcap: read only when `engine` is nil, else decode, flow and detect.
@@ -123,6 +125,7 @@ struct DetectBenchCommand: ParsableCommand {
                 }
             }
         }
+        if let context { result.counters = context.counters }
         return result
     }
 
