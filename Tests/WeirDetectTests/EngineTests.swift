@@ -480,3 +480,19 @@ final class EngineHarness {
         #expect(alerts.isEmpty)
     }
 }
+
+@Suite struct AddressMatcherTests {
+    @Test func sortedMergedBisection() throws {
+        func a(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
+        let ranges = [
+            try a("10.0.0.5")...a("10.0.0.9"), try a("10.0.0.1")...a("10.0.0.6"), try a("192.168.1.1")...a("192.168.1.1"),
+            try a("2001:db8::1")...a("2001:db8::ff"),
+        ]
+        let m = AddressMatcher(ranges: ranges)
+        #expect(m.ranges.count == 3)
+        for hit in ["10.0.0.1", "10.0.0.7", "10.0.0.9", "192.168.1.1", "2001:db8::80"] { #expect(m.contains(try a(hit)), "\(hit)") }
+        for miss in ["10.0.0.0", "10.0.0.10", "192.168.1.2", "2001:db8::100", "0.0.0.0"] { #expect(!m.contains(try a(miss)), "\(miss)") }
+        // An IPv4 range never contains an IPv6 address with the same low bits.
+        #expect(!m.contains(IPAddress(v6High: 0, low: UInt64(try a("10.0.0.7").v4Value))))
+    }
+}

@@ -117,10 +117,11 @@ package struct FlowCondition: Sendable, Equatable {
     package init() {}
 }
 
-/// An address set as closed ranges, IPv4 and IPv6 kept apart by ``IPAddress`` ordering.
+/// An address set as sorted, merged closed ranges (IPv4 before IPv6 by ``IPAddress`` ordering), searched by
+/// bisection: block-list rules with hundreds of entries cost a few comparisons per packet.
 package struct AddressMatcher: Sendable, Equatable {
-    /// Inclusive ranges.
-    package var ranges: [ClosedRange<IPAddress>]
+    /// Inclusive ranges, sorted by lower bound, non-overlapping and non-adjacent.
+    package private(set) var ranges: [ClosedRange<IPAddress>]
     /// True when the set is every address (no check needed).
     package var isAny: Bool
 
@@ -128,15 +129,31 @@ package struct AddressMatcher: Sendable, Equatable {
     package static let any = AddressMatcher(ranges: [], isAny: true)
 
     package init(ranges: [ClosedRange<IPAddress>], isAny: Bool = false) {
-        self.ranges = ranges
         self.isAny = isAny
+        var merged: [ClosedRange<IPAddress>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, last.upperBound.family == range.lowerBound.family,
+                range.lowerBound <= last.upperBound
+            {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        self.ranges = merged
     }
 
     @inline(__always)
     package func contains(_ address: IPAddress) -> Bool {
         if self.isAny { return true }
-        for range in self.ranges where range.contains(address) { return true }
-        return false
+        // The last range whose lower bound is ≤ address is the only candidate.
+        var low = 0
+        var high = self.ranges.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if self.ranges[mid].lowerBound <= address { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 && address <= self.ranges[low - 1].upperBound
     }
 }
 
