@@ -24,6 +24,23 @@ package struct GroupPrefilter: Sendable {
     package var patternSignatures: [[Int32]]
 }
 
+/// A prefilter being collected at build time.
+struct PendingPrefilter {
+    var ids: [PrefilterPattern: Int] = [:]
+    var patterns: [PrefilterPattern] = []
+    var signatures: [[Int32]] = []
+
+    mutating func add(_ pattern: PrefilterPattern, signature: Int32) {
+        if let id = self.ids[pattern] {
+            self.signatures[id].append(signature)
+        } else {
+            self.ids[pattern] = self.patterns.count
+            self.patterns.append(pattern)
+            self.signatures.append([signature])
+        }
+    }
+}
+
 /// Transport buckets the groups are split by.
 package enum ProtocolBucket: Int, CaseIterable, Sendable {
     case tcp, udp, icmp, other
@@ -208,33 +225,25 @@ public final class DetectEngine: Sendable {
         for members in groupMembers {
             var group = SignatureGroup()
             group.count = members.count
-            // Per buffer: pattern → id, patterns, id → signatures.
-            var byBuffer: [Int: ([PrefilterPattern: Int], [PrefilterPattern], [[Int32]])] = [:]
+            // Per buffer: pattern → id, patterns, id → signatures (mutated in place: no copy-on-write).
+            var byBuffer: [Int: PendingPrefilter] = [:]
             for i in members {
                 let signature = ordered[Int(i)]
                 guard let pattern = signature.fastPattern else {
                     group.alwaysEvaluated.append(i)
                     continue
                 }
-                let key = signature.fastPatternBuffer ?? -1
-                var entry = byBuffer[key] ?? ([:], [], [])
-                if let id = entry.0[pattern] {
-                    entry.2[id].append(i)
-                } else {
-                    entry.0[pattern] = entry.1.count
-                    entry.1.append(pattern)
-                    entry.2.append([i])
-                }
-                byBuffer[key] = entry
+                byBuffer[signature.fastPatternBuffer ?? -1, default: PendingPrefilter()].add(pattern, signature: i)
             }
             for key in byBuffer.keys.sorted() {
                 guard let entry = byBuffer[key] else { continue }
-                let database = try MultiPatternDatabase(patterns: entry.1)
+                let database = try MultiPatternDatabase(patterns: entry.patterns)
                 statistics.databaseBytes += database.byteSize
-                statistics.patterns += entry.1.count
-                maxPatterns = max(maxPatterns, entry.1.count)
+                statistics.patterns += entry.patterns.count
+                maxPatterns = max(maxPatterns, entry.patterns.count)
                 group.prefilters.append(
-                    GroupPrefilter(stickyBuffer: key < 0 ? nil : key, database: database, patternSignatures: entry.2))
+                    GroupPrefilter(
+                        stickyBuffer: key < 0 ? nil : key, database: database, patternSignatures: entry.signatures))
             }
             statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
             groups.append(group)

@@ -152,7 +152,10 @@ package struct BufferProgram: Sendable {
 }
 
 /// A rule compiled for the engine: every name resolved, every keyword in its matching form.
-package struct Signature: Sendable {
+///
+/// A class so the hot path reads fields through one reference instead of copying (and retaining) every array
+/// of the signature per evaluation; it is never mutated once the engine is built.
+package final class Signature: @unchecked Sendable {
     // Identity and presentation.
     package var sid: UInt32
     package var gid: UInt32 = 1

@@ -44,7 +44,7 @@ package struct SignatureCompiler {
         let unsupported = rule.unsupportedKeywords
         if let first = unsupported.first { return fail(first, "keyword not supported") }
 
-        var s = Signature(sid: rule.sid)
+        let s = Signature(sid: rule.sid)
         s.gid = rule.gid
         s.rev = rule.rev
         s.message = rule.message
