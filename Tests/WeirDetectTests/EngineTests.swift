@@ -496,3 +496,22 @@ final class EngineHarness {
         #expect(!m.contains(IPAddress(v6High: 0, low: UInt64(try a("10.0.0.7").v4Value))))
     }
 }
+
+@Suite struct AddressIntervalIndexTests {
+    @Test func overlappingSetsStab() throws {
+        func a(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
+        let index = AddressIntervalIndex([
+            (1, [try a("10.0.0.0")...a("10.0.0.255")]),
+            (2, [try a("10.0.0.128")...a("10.0.1.0"), try a("192.0.2.1")...a("192.0.2.1")]),
+            (3, [try a("::1")...a("::1")]),
+        ])
+        #expect(index.signatures(containing: try a("10.0.0.1")) == [1])
+        #expect(index.signatures(containing: try a("10.0.0.200")) == [1, 2])
+        #expect(index.signatures(containing: try a("10.0.1.0")) == [2])
+        #expect(index.signatures(containing: try a("10.0.1.1")) == nil)
+        #expect(index.signatures(containing: try a("192.0.2.1")) == [2])
+        #expect(index.signatures(containing: try a("::1")) == [3])
+        #expect(index.signatures(containing: try a("::2")) == nil)
+        #expect(index.signatures(containing: try a("9.255.255.255")) == nil)
+    }
+}

@@ -5,24 +5,27 @@ import WeirFlow
 
 /// Per-worker detection state (Suricata's `DetectEngineThreadCtx`): scratch space, the candidate queue, flow
 /// detection state by flow-table slot, thresholds and xbits. Not thread-safe: one per worker.
+///
+/// The stored state is marked `@exclusivity(unchecked)`: a context is confined to one worker thread and the
+/// engine never hands out overlapping accesses, while the runtime checks cost more than the work they guard.
 public final class DetectContext {
     let engine: DetectEngine
-    var payloadScratch: PayloadScratch
+    @exclusivity(unchecked) var payloadScratch: PayloadScratch
     let patternScratch: PatternScratch
-    var hits: PatternHits
+    @exclusivity(unchecked) var hits: PatternHits
     /// Candidate signatures of the current packet, deduplicated through `seen`.
-    var candidates: [Int32] = []
-    var seen: [UInt32]
-    var stamp: UInt32 = 0
-    var matched: [Int32] = []
+    @exclusivity(unchecked) var candidates: [Int32] = []
+    @exclusivity(unchecked) var seen: [UInt32]
+    @exclusivity(unchecked) var stamp: UInt32 = 0
+    @exclusivity(unchecked) var matched: [Int32] = []
     /// Flow detection state by flow-table slot.
-    package var flowStates: [FlowDetectState] = []
+    @exclusivity(unchecked) package var flowStates: [FlowDetectState] = []
     /// State for packets without a flow (reset each packet).
-    var scratchFlowState = FlowDetectState()
-    var thresholdEntries: [ThresholdKey: ThresholdEntry] = [:]
-    var xbitExpiry: [XbitKey: Int64] = [:]
+    @exclusivity(unchecked) var scratchFlowState = FlowDetectState()
+    @exclusivity(unchecked) var thresholdEntries: [ThresholdKey: ThresholdEntry] = [:]
+    @exclusivity(unchecked) var xbitExpiry: [XbitKey: Int64] = [:]
     /// Counters since the context was made.
-    public private(set) var counters = DetectCounters()
+    @exclusivity(unchecked) public private(set) var counters = DetectCounters()
 
     init(engine: DetectEngine) {
         self.engine = engine
@@ -114,7 +117,15 @@ public final class DetectContext {
             ipOnlyDue = toServer ? !self.flowStates[slot].ipOnlyDoneToServer : !self.flowStates[slot].ipOnlyDoneToClient
             if toServer { self.flowStates[slot].ipOnlyDoneToServer = true } else { self.flowStates[slot].ipOnlyDoneToClient = true }
         }
-        if ipOnlyDue { for i in bucket.ipOnly { self.addCandidate(i) } }
+        if ipOnlyDue {
+            for i in bucket.ipOnlyOther { self.addCandidate(i) }
+            if let list = bucket.ipOnlyBySource.signatures(containing: packet.source) {
+                for i in list { self.addCandidate(i) }
+            }
+            if let list = bucket.ipOnlyByDestination.signatures(containing: packet.destination) {
+                for i in list { self.addCandidate(i) }
+            }
+        }
         let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
         if hasPorts && !bucket.destinationPortGroup.isEmpty {
             let g = bucket.destinationPortGroup[Int(packet.destinationPort)]

@@ -60,7 +60,11 @@ package struct BucketIndex: Sendable {
     package var destinationPortGroup: [Int32] = []
     package var sourcePortGroup: [Int32] = []
     package var anyPortGroup: Int32 = -1
-    package var ipOnly: [Int32] = []
+    /// IP-only signatures indexed by their source set, by their destination set (when the source is any), and
+    /// the rest (any/any, `<>`), all evaluated on the first packet of each flow direction.
+    package var ipOnlyBySource = AddressIntervalIndex([])
+    package var ipOnlyByDestination = AddressIntervalIndex([])
+    package var ipOnlyOther: [Int32] = []
 }
 
 /// How long loading took and what it built.
@@ -162,6 +166,8 @@ public final class DetectEngine: Sendable {
         statistics.signatures = ordered.count
         var groupMembers: [[Int32]] = []
         var buckets = [BucketIndex](repeating: BucketIndex(), count: ProtocolBucket.allCases.count)
+        var ipOnlySource: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(repeating: [], count: buckets.count)
+        var ipOnlyDestination: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(repeating: [], count: buckets.count)
         var destinationKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
         var sourceKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
         func newGroup() -> Int32 {
@@ -178,7 +184,15 @@ public final class DetectEngine: Sendable {
             case .application(_, let transports): targets = transports.map { ProtocolBucket.of($0) }
             }
             if s.isIPOnly {
-                for b in targets { buckets[b.rawValue].ipOnly.append(i) }
+                for b in targets {
+                    if !s.bidirectional && !s.source.isAny {
+                        ipOnlySource[b.rawValue].append((i, s.source.ranges))
+                    } else if !s.bidirectional && !s.destination.isAny {
+                        ipOnlyDestination[b.rawValue].append((i, s.destination.ranges))
+                    } else {
+                        buckets[b.rawValue].ipOnlyOther.append(i)
+                    }
+                }
                 statistics.ipOnlySignatures += 1
                 continue
             }
@@ -207,6 +221,8 @@ public final class DetectEngine: Sendable {
             }
         }
         for b in ProtocolBucket.allCases {
+            buckets[b.rawValue].ipOnlyBySource = AddressIntervalIndex(ipOnlySource[b.rawValue])
+            buckets[b.rawValue].ipOnlyByDestination = AddressIntervalIndex(ipOnlyDestination[b.rawValue])
             if !destinationKey[b.rawValue].isEmpty {
                 var table = [Int32](repeating: -1, count: 65536)
                 for (port, g) in destinationKey[b.rawValue] { table[Int(port)] = g }
