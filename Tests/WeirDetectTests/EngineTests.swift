@@ -353,7 +353,7 @@ final class EngineHarness {
 @Suite struct VerdictTests {
     let f = FrameBuilder()
 
-    @Test func ipsDropBlocksTheRestOfTheFlow() throws {
+    @Test func ipsDropOfAPayloadMatchDropsThePacketOnly() throws {
         var settings = DetectSettings()
         settings.isIPS = true
         let h = try EngineHarness(
@@ -364,7 +364,24 @@ final class EngineHarness {
         h.handshake(f)
         #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, payload: Array("attack".utf8))) == [1])
         #expect(h.lastVerdict.drop)
-        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 107, payload: Array("more".utf8))) == [])
+        // Suricata applies a packet-payload drop to that packet only.
+        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 107, payload: Array("more".utf8))) == [2])
+        #expect(!h.lastVerdict.drop)
+        #expect(h.context.counters.droppedFlows == 0)
+    }
+
+    @Test func ipsDropOfAnIPOnlyLikeRuleDropsTheRestOfTheFlow() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        let h = try EngineHarness(
+            """
+            drop tcp 10.0.0.1 any -> any any (flow:established; sid:1;)
+            alert tcp any any -> any any (content:"more"; sid:2;)
+            """, settings: settings)
+        h.handshake(f)
+        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, payload: Array("x".utf8))) == [1])
+        #expect(h.lastVerdict.drop)
+        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 102, payload: Array("more".utf8))) == [])
         #expect(h.lastVerdict.drop && h.lastVerdict.skipped)
         #expect(h.context.counters.droppedFlows == 1)
         #expect(h.context.counters.dropped == 2)
@@ -393,12 +410,19 @@ final class EngineHarness {
             """
             alert udp any any -> any any (content:"x"; sid:1;)
             pass udp any any -> any 53 (content:"x"; sid:2;)
+            pass ip 10.0.0.1 any -> 10.0.0.3 any (sid:3;)
             """)
+        // A payload pass covers this packet only.
         #expect(h.feed(f.udp(sport: 1, dport: 53, payload: Array("x".utf8))) == [])
-        #expect(h.lastVerdict.pass)
-        #expect(h.feed(f.udp(sport: 1, dport: 53, payload: Array("x".utf8))) == [])
-        #expect(h.lastVerdict.skipped)
+        #expect(h.lastVerdict.pass && !h.lastVerdict.skipped)
         #expect(h.feed(f.udp(sport: 1, dport: 54, payload: Array("x".utf8))) == [1])
+        // An IP-only pass passes the whole flow.
+        var other = f
+        other.destination = [10, 0, 0, 3]
+        #expect(h.feed(other.udp(sport: 1, dport: 54, payload: Array("x".utf8))) == [])
+        #expect(h.feed(other.udp(sport: 1, dport: 54, payload: Array("x".utf8))) == [])
+        #expect(h.lastVerdict.skipped)
+        #expect(h.context.counters.passedFlows == 1)
     }
 
     @Test func actionOrderIsConfigurable() throws {

@@ -18,6 +18,10 @@ public final class DetectContext {
     @exclusivity(unchecked) var seen: [UInt32]
     @exclusivity(unchecked) var stamp: UInt32 = 0
     @exclusivity(unchecked) var matched: [Int32] = []
+    /// Per matched signature: its match used stream or app-layer data (the action then applies to the flow).
+    @exclusivity(unchecked) var matchedOnFlowData: [Bool] = []
+    /// Set by `evaluate` when a program matched a stream chunk or sticky buffer.
+    @exclusivity(unchecked) var matchUsedFlowData = false
     /// Flow detection state by flow-table slot.
     @exclusivity(unchecked) package var flowStates: [FlowDetectState] = []
     /// State for packets without a flow (reset each packet).
@@ -142,6 +146,7 @@ public final class DetectContext {
         self.candidates.sort()
 
         self.matched.removeAll(keepingCapacity: true)
+        self.matchedOnFlowData.removeAll(keepingCapacity: true)
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
@@ -150,6 +155,7 @@ public final class DetectContext {
             {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
+                self.matchedOnFlowData.append(self.matchUsedFlowData)
             }
         }
         if self.matched.isEmpty { return verdict }
@@ -200,6 +206,7 @@ public final class DetectContext {
         established: Bool, buffers: [InspectionBuffer], appProtocol: String?
     ) -> Bool {
         let s = self.engine.signatures[index]
+        self.matchUsedFlowData = false
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
@@ -258,13 +265,14 @@ public final class DetectContext {
                 for buffer in buffers where buffer.kind == .sticky(id: sticky) {
                     if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
                         found = true
+                        self.matchUsedFlowData = true
                         break
                     }
                 }
                 if !found { return false }
             } else {
-                let onlyStream = s.flow?.onlyStream ?? false
-                let noStream = s.flow?.noStream ?? false
+                let onlyStream = s.payloadScope == .streamOnly
+                let noStream = s.payloadScope == .packetOnly
                 var found = false
                 if !onlyStream && payload.count > 0 {
                     found = program.program.matches(payload, scratch: &self.payloadScratch)
@@ -274,6 +282,7 @@ public final class DetectContext {
                         guard case .streamChunk = buffer.kind, buffer.bytes.count > 0 else { continue }
                         if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
                             found = true
+                            self.matchUsedFlowData = true
                             break
                         }
                     }
@@ -410,9 +419,10 @@ public final class DetectContext {
         let engine = self.engine
         let cap = engine.settings.alertCap
         let isIPS = engine.settings.isIPS
-        for i in self.matched {
+        for (k, i) in self.matched.enumerated() {
             let index = Int(i)
             let s = engine.signatures[index]
+            let onFlow = slot >= 0 && (s.actionAppliesToFlow || self.matchedOnFlowData[k])
             var action = s.action
             if let spec = engine.thresholds[index] {
                 if !self.thresholdAllows(spec, signature: index, packet: packet, flow: flow) { continue }
@@ -438,7 +448,8 @@ public final class DetectContext {
             case .pass:
                 verdict.pass = true
                 self.counters.passedPackets += 1
-                if slot >= 0 && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
+                // First flow decision wins (Suricata's RuleActionToFlow).
+                if onFlow && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
                     self.flowStates[slot].isPassed = true
                     self.counters.passedFlows += 1
                 }
@@ -451,7 +462,7 @@ public final class DetectContext {
                     blocking = true
                     if !verdict.drop { self.counters.dropped += 1 }
                     verdict.drop = true
-                    if slot >= 0 && !self.flowStates[slot].isDropped && !self.flowStates[slot].isPassed {
+                    if onFlow && !self.flowStates[slot].isDropped && !self.flowStates[slot].isPassed {
                         self.flowStates[slot].isDropped = true
                         self.counters.droppedFlows += 1
                     }

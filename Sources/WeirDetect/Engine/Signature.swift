@@ -43,6 +43,15 @@ package enum SignatureProtocol: Sendable, Equatable {
     }
 }
 
+/// Which data a signature's `pkt_data` programs inspect.
+package enum PayloadScope: Sendable, Equatable {
+    case packetAndStream
+    /// `tcp-pkt`, `flow:no_stream`.
+    case packetOnly
+    /// `tcp-stream`, `flow:only_stream`.
+    case streamOnly
+}
+
 /// A flowbit, xbit or flowint name interned to a small integer at load.
 package typealias VariableID = Int
 
@@ -184,6 +193,8 @@ package final class Signature: @unchecked Sendable {
     // Matching.
     package var headerChecks: [HeaderCheck] = []
     package var flow: FlowCondition?
+    /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
+    package var payloadScope: PayloadScope = .packetAndStream
     package var buffers: [BufferProgram] = []
     package var flowbits: [FlowbitOperation] = []
     package var xbits: [XbitOperation] = []
@@ -226,6 +237,24 @@ package final class Signature: @unchecked Sendable {
         if sets && reads { return 1 }
         if reads { return 2 }
         return 3
+    }
+
+    /// Suricata's "like IP-only": no ports, payload or app-layer, and no direction in `flow`; its drop and pass
+    /// actions apply to the whole flow like an IP-only rule's.
+    var isLikeIPOnly: Bool {
+        if case .application = self.proto { return false }
+        guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty else {
+            return false
+        }
+        if let flow = self.flow, flow.toServer != flow.toClient { return false }
+        return true
+    }
+
+    /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
+    /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.
+    var actionAppliesToFlow: Bool {
+        if case .application = self.proto { return true }
+        return self.isIPOnly || self.isLikeIPOnly
     }
 
     /// Whether a flowbit is set or toggled by this rule (for Suricata's ordering: setters before readers).

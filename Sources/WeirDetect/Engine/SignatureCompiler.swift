@@ -70,7 +70,14 @@ package struct SignatureCompiler {
         case "ipv6", "ip6":
             s.proto = .ip
             s.ipVersion = 6
-        case "tcp", "tcp-pkt", "tcp-stream": s.proto = .transport(IPProtocol.tcp)
+        case "tcp": s.proto = .transport(IPProtocol.tcp)
+        case "tcp-pkt":
+            // Packets only, never reassembled data (Suricata 7's tcp-pkt).
+            s.proto = .transport(IPProtocol.tcp)
+            s.payloadScope = .packetOnly
+        case "tcp-stream":
+            s.proto = .transport(IPProtocol.tcp)
+            s.payloadScope = .streamOnly
         case "udp", "udp-pkt": s.proto = .transport(IPProtocol.udp)
         case "icmp": s.proto = .icmpAny
         case "icmpv4": s.proto = .transport(IPProtocol.icmp)
@@ -102,6 +109,8 @@ package struct SignatureCompiler {
                 c.stateless = c.stateless || f.contains(.stateless)
                 c.onlyStream = c.onlyStream || f.contains(.onlyStream)
                 c.noStream = c.noStream || f.contains(.noStream)
+                if f.contains(.onlyStream) { s.payloadScope = .streamOnly }
+                if f.contains(.noStream) { s.payloadScope = .packetOnly }
                 c.onlyFragment = c.onlyFragment || f.contains(.onlyFrag)
                 c.noFragment = c.noFragment || f.contains(.noFrag)
                 s.flow = c
