@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads rule and config files with plain `fopen`/`fread` (the only I/O WeirDetect does).
@@ -88,7 +88,13 @@ public struct LogicalRuleLine: Sendable {
             var first = 0
             while first < pending.count, pending[first] == 32 || pending[first] == 9 { first += 1 }
             if first < pending.count, pending[first] != UInt8(ascii: "#") {
-                out.append(LogicalRuleLine(text: String(decoding: pending, as: UTF8.self), line: segments[0].1, segments: segments))
+                out.append(
+                    LogicalRuleLine(
+                        text: String(decoding: pending, as: UTF8.self),
+                        line: segments[0].1,
+                        segments: segments
+                    )
+                )
             }
             pending.removeAll(keepingCapacity: true)
             segments.removeAll(keepingCapacity: true)
@@ -162,6 +168,10 @@ public struct RuleSet: Sendable {
     public var rulesSeen = 0
     /// Whether loading stopped at the first error (strict mode).
     public var stoppedEarly = false
+    /// Rules that parsed with only typed keywords, counted before duplicates are dropped.
+    public var parsedTyped = 0
+    /// Rules that parsed but use an unsupported keyword, counted before duplicates are dropped.
+    public var parsedUnsupported = 0
 
     var removedRules: Set<Int> = []
     var removedUnsupported: Set<Int> = []
@@ -175,7 +185,8 @@ public struct RuleSet: Sendable {
             self.rules = self.rules.enumerated().filter { !self.removedRules.contains($0.offset) }.map(\.element)
         }
         if !self.removedUnsupported.isEmpty {
-            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }.map(\.element)
+            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }
+                .map(\.element)
         }
         self.removedRules = []
         self.removedUnsupported = []
@@ -197,12 +208,20 @@ public struct RuleFileLoader: Sendable {
     public var classifications: ClassificationTable
     /// Stop at the first error (Suricata's `--strict-rules`).
     public var strict: Bool
+    /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
+    public var validatesRegexes: Bool
 
     /// Makes a loader.
-    public init(variables: RuleVariables = .suricataDefaults, classifications: ClassificationTable = .suricataDefault, strict: Bool = false) {
+    public init(
+        variables: RuleVariables = .suricataDefaults,
+        classifications: ClassificationTable = .suricataDefault,
+        strict: Bool = false,
+        validatesRegexes: Bool = false
+    ) {
         self.variables = variables
         self.classifications = classifications
         self.strict = strict
+        self.validatesRegexes = validatesRegexes
     }
 
     /// Loads files in order.
@@ -238,8 +257,15 @@ public struct RuleFileLoader: Sendable {
         var ports: [PortSpec: Result<PortSet, RuleParseError>] = [:]
     }
 
-    func load(bytes: [UInt8], file: String, into set: inout RuleSet, seen: inout [UInt64: SeenRule], cache: inout ResolveCache) {
-        let parser = RuleParser(classifications: self.classifications)
+    func load(
+        bytes: [UInt8],
+        file: String,
+        into set: inout RuleSet,
+        seen: inout [UInt64: SeenRule],
+        cache: inout ResolveCache
+    ) {
+        var parser = RuleParser(classifications: self.classifications)
+        parser.validatesRegexes = self.validatesRegexes
         for logical in LogicalRuleLine.split(bytes) {
             set.rulesSeen += 1
             let resolved: LoadedRule
@@ -258,24 +284,59 @@ public struct RuleFileLoader: Sendable {
             }
             let key = UInt64(resolved.rule.gid) << 32 | UInt64(resolved.rule.sid)
             let keywords = resolved.rule.unsupportedKeywords
+            if keywords.isEmpty { set.parsedTyped += 1 } else { set.parsedUnsupported += 1 }
             if let previous = seen[key] {
                 // Suricata keeps the higher revision; on a tie the first one stays.
-                let (keptFile, keptLine, keptRev) = previous.isLoaded
-                    ? (set.rules[previous.index].file, set.rules[previous.index].line, set.rules[previous.index].rule.rev)
+                let (keptFile, keptLine, keptRev) =
+                    previous.isLoaded
+                    ? (
+                        set.rules[previous.index].file, set.rules[previous.index].line,
+                        set.rules[previous.index].rule.rev
+                    )
                     : (set.unsupported[previous.index].file, set.unsupported[previous.index].line, previous.rev)
                 if resolved.rule.rev <= keptRev {
-                    set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: file, line: logical.line, keptFile: keptFile, keptLine: keptLine))
+                    set.duplicates.append(
+                        DuplicateRule(
+                            gid: resolved.rule.gid,
+                            sid: resolved.rule.sid,
+                            file: file,
+                            line: logical.line,
+                            keptFile: keptFile,
+                            keptLine: keptLine
+                        )
+                    )
                     continue
                 }
-                set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: keptFile, line: keptLine, keptFile: file, keptLine: logical.line))
-                if previous.isLoaded { set.removedRules.insert(previous.index) } else { set.removedUnsupported.insert(previous.index) }
+                set.duplicates.append(
+                    DuplicateRule(
+                        gid: resolved.rule.gid,
+                        sid: resolved.rule.sid,
+                        file: keptFile,
+                        line: keptLine,
+                        keptFile: file,
+                        keptLine: logical.line
+                    )
+                )
+                if previous.isLoaded {
+                    set.removedRules.insert(previous.index)
+                } else {
+                    set.removedUnsupported.insert(previous.index)
+                }
             }
             if keywords.isEmpty {
                 seen[key] = SeenRule(isLoaded: true, index: set.rules.count, rev: resolved.rule.rev)
                 set.rules.append(resolved)
             } else {
                 seen[key] = SeenRule(isLoaded: false, index: set.unsupported.count, rev: resolved.rule.rev)
-                set.unsupported.append(UnsupportedRule(file: file, line: logical.line, gid: resolved.rule.gid, sid: resolved.rule.sid, keywords: keywords))
+                set.unsupported.append(
+                    UnsupportedRule(
+                        file: file,
+                        line: logical.line,
+                        gid: resolved.rule.gid,
+                        sid: resolved.rule.sid,
+                        keywords: keywords
+                    )
+                )
             }
         }
     }
@@ -286,7 +347,9 @@ public struct RuleFileLoader: Sendable {
         var rev: UInt32
     }
 
-    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError) -> LoadedRule {
+    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError)
+        -> LoadedRule
+    {
         func headerOffset(_ index: Int) -> Int {
             (try? RuleScanner.scan(Substring(logical.text)).header[index].offset) ?? 0
         }
@@ -295,7 +358,9 @@ public struct RuleFileLoader: Sendable {
             if let cached = cache.addresses[spec] {
                 result = cached
             } else {
-                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch {
+                    result = .failure(error)
+                }
                 cache.addresses[spec] = result
             }
             switch result {
@@ -310,7 +375,9 @@ public struct RuleFileLoader: Sendable {
             if let cached = cache.ports[spec] {
                 result = cached
             } else {
-                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch {
+                    result = .failure(error)
+                }
                 cache.ports[spec] = result
             }
             switch result {
@@ -321,8 +388,13 @@ public struct RuleFileLoader: Sendable {
             }
         }
         return LoadedRule(
-            rule: rule, file: file, line: logical.line, sourceSet: try address(rule.source, 2),
-            destinationSet: try address(rule.destination, 5), sourcePortSet: try port(rule.sourcePorts, 3),
-            destinationPortSet: try port(rule.destinationPorts, 6))
+            rule: rule,
+            file: file,
+            line: logical.line,
+            sourceSet: try address(rule.source, 2),
+            destinationSet: try address(rule.destination, 5),
+            sourcePortSet: try port(rule.sourcePorts, 3),
+            destinationPortSet: try port(rule.destinationPorts, 6)
+        )
     }
 }

@@ -15,7 +15,8 @@ struct RulesCommand: ParsableCommand {
 struct RulesCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Parse rule files; list unsupported keywords, duplicates and errors (file:line:column). Exit 1 on any error."
+        abstract:
+            "Parse rule files; list unsupported keywords, duplicates and errors (file:line:column). Exit 1 on any error."
     )
 
     @Argument(help: "Rule files to check.")
@@ -38,11 +39,15 @@ struct RulesCheckCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules)
+        // A linter compiles every regex, as Suricata does when it loads rules.
+        let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules, validatesRegexes: true)
         let set = loader.load(paths: self.files)
-        let report = self.json ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
+        let report =
+            self.json
+            ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
         RulesConsole.out(report + "\n")
-        let failed = !set.errors.isEmpty || !set.unreadableFiles.isEmpty || (self.strictRules && !set.unsupported.isEmpty)
+        let failed =
+            !set.errors.isEmpty || !set.unreadableFiles.isEmpty || (self.strictRules && !set.unsupported.isEmpty)
         if failed { throw ExitCode(1) }
     }
 }
