@@ -10,8 +10,8 @@ import struct
 
 from scapy.all import (ICMP, IP, IPv6, TCP, UDP, Ether, Dot1Q, Dot1AD, Raw, DNS, DNSQR, ICMPv6EchoRequest,
                        ICMPv6DestUnreach, ICMPv6MLReport, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,
-                       IPv6ExtHdrRouting, IPv6ExtHdrFragment, IPOption_RR, IPOption_NOP, IPOption_EOL, PadN,
-                       RouterAlert, AH, Pad1, CookedLinux, IPOption_Timestamp)
+                       IPv6ExtHdrRouting, IPv6ExtHdrFragment, IPOption_RR, IPOption_NOP, IPOption_EOL,
+                       RouterAlert, Pad1, CookedLinux)
 
 C = "02:00:00:00:00:01"
 S = "02:00:00:00:00:02"
@@ -92,11 +92,11 @@ RAW = {
 
 def swift_array(name: str, data: bytes) -> str:
     lines = [f"    /// {len(data)} bytes.", f"    static let {name}: [UInt8] = ["]
-    for off in range(0, len(data), 16):
-        chunk = data[off:off + 16]
+    for off in range(0, len(data), 12):
+        chunk = data[off:off + 12]
         hexes = ", ".join(f"0x{b:02x}" for b in chunk)
         ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"        {hexes},{' ' * (6 * (16 - len(chunk)))}  // {off:04x}  {ascii_}")
+        lines.append(f"        {hexes},  // {off:04x}  {ascii_}")
     lines.append("    ]")
     return "\n".join(lines)
 

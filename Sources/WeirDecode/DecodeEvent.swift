@@ -178,8 +178,10 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
         }
     }
 
-    /// Looks an event up by its Suricata name (`ipv4.trunc_pkt`); the `decoder.` and `decoder.event.` prefixes
-    /// used in stats are accepted too. Returns `nil` for names Weir does not know.
+    /// Looks an event up by its Suricata name (`ipv4.trunc_pkt`).
+    ///
+    /// The `decoder.` and `decoder.event.` prefixes used in stats are accepted too. Returns `nil` for names Weir
+    /// does not know.
     public init?(name: some StringProtocol) {
         var text = Substring(name)
         if text.hasPrefix("decoder.event.") {

@@ -8,8 +8,9 @@
 /// 32-bit halves are accumulated into 64-bit sums, which cannot overflow for any frame under 2^32 bytes; the
 /// carries are folded back once at the end.
 package enum InternetChecksum {
-    /// Sums `length` bytes starting at `offset` of `buffer`, in memory order. The caller guarantees the range is
-    /// inside the buffer.
+    /// Sums `length` bytes starting at `offset` of `buffer`, in memory order.
+    ///
+    /// The caller guarantees the range is inside the buffer.
     @inline(__always)
     package static func partialSum(_ buffer: UnsafeRawBufferPointer, offset: Int, length: Int) -> UInt64 {
         guard length > 0, let base = buffer.baseAddress else { return 0 }
@@ -48,9 +49,9 @@ package enum InternetChecksum {
             // An odd last byte is the first byte of a 16-bit word whose second byte is zero (RFC 1071).
             let byte = pointer.load(as: UInt8.self)
             #if _endian(big)
-            low &+= UInt64(byte) << 8
+                low &+= UInt64(byte) << 8
             #else
-            low &+= UInt64(byte)
+                low &+= UInt64(byte)
             #endif
         }
         return low &+ high

@@ -79,10 +79,14 @@ public struct Packet: Sendable {
     /// IPv4 total length / IPv6 payload length + 40, as the header states it.
     public var ipTotalLength: Int = 0
     /// IPv4 flag bits as in the header's top three bits: 0x4 reserved, 0x2 DF, 0x1 MF.
+    ///
+    /// For IPv6, 0x1 when a fragment header has its M flag set.
     public var ipFlags: UInt8 = 0
-    /// Fragment offset in bytes.
+    /// Fragment offset in bytes (IPv4 header, or IPv6 fragment header).
     public var fragmentOffset: Int = 0
-    /// True for any fragment (MF set or non-zero offset, or an IPv6 fragment header): no L4 is decoded.
+    /// True for any fragment (MF set or non-zero offset; an IPv6 fragment header with either): no L4 is decoded.
+    ///
+    /// An IPv6 "atomic" fragment header (offset 0, M clear) is not a fragment (`ipv6.exthdr_useless_fh`).
     public var isFragment: Bool = false
     /// IPv4 options present, one bit per ``IPv4Option`` raw value.
     public var ipv4Options: UInt32 = 0
@@ -93,6 +97,9 @@ public struct Packet: Sendable {
 
     // MARK: Layer 4
     /// The transport protocol number (after IPv6 extension headers); 0 when there is no IP layer.
+    ///
+    /// As in Suricata, an IPv4 fragment keeps its header's protocol while an IPv6 fragment reports 44 (Fragment),
+    /// and an IPv6 chain ending in ESP or No Next Header reports 50 or 59.
     public var l4Protocol: UInt8 = 0
     /// Offset of the transport header.
     public var l4Offset: Int = -1
@@ -220,12 +227,32 @@ public struct DecodeEventSet: Sendable, Equatable {
     @inlinable
     public var isEmpty: Bool { self.words.0 | self.words.1 | self.words.2 | self.words.3 == 0 }
 
-    /// The events in raw-value order.
+    /// Calls `body` with each event in raw-value order, without allocating.
+    public func forEach(_ body: (DecodeEvent) -> Void) {
+        Self.forEachBit(self.words.0, base: 0, body)
+        Self.forEachBit(self.words.1, base: 64, body)
+        Self.forEachBit(self.words.2, base: 128, body)
+        Self.forEachBit(self.words.3, base: 192, body)
+    }
+
+    private static func forEachBit(_ word: UInt64, base: Int, _ body: (DecodeEvent) -> Void) {
+        var bits = word
+        while bits != 0 {
+            if let event = DecodeEvent(rawValue: UInt8(base + bits.trailingZeroBitCount)) { body(event) }
+            bits &= bits &- 1
+        }
+    }
+
+    /// Number of events in the set.
+    public var count: Int {
+        self.words.0.nonzeroBitCount + self.words.1.nonzeroBitCount + self.words.2.nonzeroBitCount
+            + self.words.3.nonzeroBitCount
+    }
+
+    /// The events in raw-value order (allocates; for output and tests).
     public var elements: [DecodeEvent] {
         var out: [DecodeEvent] = []
-        for raw in 0..<256 {
-            if let e = DecodeEvent(rawValue: UInt8(raw)), self.contains(e) { out.append(e) }
-        }
+        self.forEach { out.append($0) }
         return out
     }
 

@@ -168,7 +168,8 @@ extension PacketDecoder {
         }
 
         if self.verifiesChecksums {
-            let sum = self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.icmpv6, length: length)
+            let sum =
+                self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.icmpv6, length: length)
                 &+ InternetChecksum.partialSum(frame, offset: offset, length: length)
             packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
         }

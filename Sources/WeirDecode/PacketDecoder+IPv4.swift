@@ -164,7 +164,9 @@ extension PacketDecoder {
         return true
     }
 
-    /// Suricata's per-option validation. `offset` is the option's type byte; `length` its length byte, already
+    /// Suricata's per-option validation.
+    ///
+    /// `offset` is the option's type byte; `length` its length byte, already
     /// known to be at least 2 and to fit in the header. Raises an invalid event and returns false on failure.
     private func validateIPv4Option(
         _ option: IPv4Option,

@@ -257,6 +257,7 @@ extension PacketDecoder {
     }
 
     /// Checks the TLV options of a hop-by-hop or destination-options header (RFC 8200 4.2), as Suricata.
+    ///
     /// `offset`/`length` cover the option area (after the next-header and length bytes), inside the packet.
     private func checkIPv6Options(
         _ frame: UnsafeRawBufferPointer,

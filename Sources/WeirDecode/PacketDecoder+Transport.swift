@@ -37,7 +37,8 @@ extension PacketDecoder {
         packet.payloadOffset = offset + headerLength
         packet.payloadLength = length - headerLength
         if self.verifiesChecksums {
-            let sum = self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.tcp, length: length)
+            let sum =
+                self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.tcp, length: length)
                 &+ InternetChecksum.partialSum(frame, offset: offset, length: length)
             packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
         }
@@ -178,7 +179,8 @@ extension PacketDecoder {
             // RFC 768: over IPv4 a zero checksum means the sender computed none. RFC 8200 makes it mandatory on
             // IPv6, so there a zero is simply wrong.
             if field == 0 && packet.ipVersion == 4 { return }
-            let sum = self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.udp, length: udpLength)
+            let sum =
+                self.pseudoHeaderSum(frame, packet, protocol: IPProtocol.udp, length: udpLength)
                 &+ InternetChecksum.partialSum(frame, offset: offset, length: udpLength)
             packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
         }
@@ -186,7 +188,9 @@ extension PacketDecoder {
 
     /// The pseudo-header part of a TCP/UDP/ICMPv6 checksum (RFC 9293 3.1, RFC 8200 8.1), in memory order.
     @inline(__always)
-    func pseudoHeaderSum(_ frame: UnsafeRawBufferPointer, _ packet: Packet, protocol proto: UInt8, length: Int) -> UInt64 {
+    func pseudoHeaderSum(_ frame: UnsafeRawBufferPointer, _ packet: Packet, protocol proto: UInt8, length: Int)
+        -> UInt64
+    {
         let l3 = packet.l3Offset
         if packet.ipVersion == 4 {
             return InternetChecksum.partialSum(frame, offset: l3 + 12, length: 8)

@@ -1,32 +1,35 @@
 // SPDX-License-Identifier: MIT
 
-// Design note: WeirDecode's packet decoder, Suricata's decode-*.c in one value type.
-//
-// Data flow: the capture source owns the frame bytes; the caller resets a reusable `Packet`, fills its capture
-// metadata and calls `PacketDecoder.decode(_:into:)`. The decoder walks link layer → (VLAN tags) → IPv4/IPv6
-// (options, extension headers) → TCP/UDP/ICMPv4/ICMPv6 over the frame with absolute offsets, writing header
-// fields and offsets into the `Packet` and anomalies into `Packet.events`. Nothing is copied, allocated or thrown.
-//
-// Invariants:
-// - Every read is preceded by a length check against the bytes the current layer may use (`length`), which never
-//   exceeds what was captured; lengths only shrink going inward (IP trims trailing Ethernet padding to its total
-//   length, UDP to its length field).
-// - Events are named and raised as Suricata raises them. "Invalid" events (Suricata's ENGINE_SET_INVALID_EVENT)
-//   set `Packet.isInvalid`, counted as `decoder.invalid`, and stop decoding of that layer; the others only record.
-// - Fragments (IPv4 MF/offset, IPv6 fragment header with offset or M set) are marked and never decoded as L4.
-//   Weir does not reassemble; the flow stage decides what to do with fragments.
-// - Checksums are verified only as configured (`ChecksumValidation`); `.auto` switches itself off after 1,000
-//   packets when more than 1 in 10 had a bad checksum (Suricata's ChecksumAutoModeCheck).
-// Differences from Suricata, on purpose: no tunnel decoding (GRE, IP-in-IP, Teredo, VXLAN; the outer packet is
-// decoded and the inner header only sanity-checked for IPv6's in-IPv6 events); at most 2 VLAN tags, a third
-// raises `vlan.too_many_layers` (Suricata 7 allows 3); SLL2 counts as `decoder.sll` and raises
-// `sll.pkt_too_small`; the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family.
-
 /// Decodes captured frames into ``Packet`` values and keeps the `decoder.*` counters.
 ///
 /// One decoder per capture input (its link type is fixed) and per thread: `decode(_:into:)` is `mutating`
 /// because it updates ``statistics`` and the checksum auto-mode state. It never throws, never allocates and
 /// accepts any byte sequence: malformed input becomes ``DecodeEvent``s on the packet.
+///
+/// ## Design
+///
+/// WeirDecode is Suricata's `decode-*.c` in one value type. The capture source owns the frame bytes; the caller
+/// resets a reusable ``Packet``, fills its capture metadata and calls ``decode(_:into:)``, which walks link
+/// layer → VLAN tags → IPv4/IPv6 (options, extension headers) → TCP/UDP/ICMPv4/ICMPv6 with absolute offsets into
+/// the frame (`PacketDecoder+IPv4.swift`, `+IPv6`, `+Transport`, `+ICMP`). Nothing is copied, allocated or thrown.
+///
+/// Invariants:
+/// - Every read is preceded by a length check against the bytes the current layer may use, which never exceed
+///   what was captured; lengths only shrink going inward (IP trims trailing Ethernet padding to its total length,
+///   UDP to its length field).
+/// - Events are named and raised as Suricata raises them. "Invalid" events (Suricata's ENGINE_SET_INVALID_EVENT)
+///   set ``Packet/isInvalid`` (counted as `decoder.invalid`) and stop decoding of that layer; others only record.
+/// - Fragments (IPv4 MF or offset, IPv6 fragment header with offset or M set) are marked and never decoded as L4;
+///   Weir does not reassemble.
+/// - Checksums are verified as configured (``ChecksumValidation``); `.auto` switches itself off after 1,000
+///   packets when more than 1 in 10 had a bad checksum (Suricata's ChecksumAutoModeCheck). A bad checksum is not
+///   a decoder event: it is reported in ``Packet/ipChecksum`` and ``Packet/l4Checksum``.
+///
+/// Deliberate differences from Suricata: no tunnel decoding (GRE, IP-in-IP, Teredo, VXLAN; the outer packet is
+/// decoded and, for IPv6, the inner header only sanity-checked for the `ipv6.*_in_ipv6_*` events); at most two
+/// VLAN tags, a third raises `vlan.too_many_layers` (Suricata 7 accepts three); SLL2 counts as `decoder.sll` and
+/// raises `sll.pkt_too_small`; the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family;
+/// transport checksums over IPv6 use the final destination of a routing header (RFC 8200 8.1).
 public struct PacketDecoder: Sendable {
     /// The link type of every frame this decoder sees.
     public let linkType: LinkType
@@ -157,7 +160,9 @@ public struct PacketDecoder: Sendable {
         self.decodeNetworkLayer(frame.be16(0), frame, offset: 20, length: length - 20, into: &packet)
     }
 
-    /// BSD loopback: a 4-byte address family. For NULL it is in the capturing host's byte order, so both orders
+    /// BSD loopback: a 4-byte address family, then IP.
+    ///
+    /// For NULL the family is in the capturing host's byte order, so both orders
     /// are accepted (a value above 0xffff must be the other order); for LOOP it is always big-endian.
     mutating func decodeNull(
         _ frame: UnsafeRawBufferPointer,
@@ -182,7 +187,7 @@ public struct PacketDecoder: Sendable {
         case 24, 28, 30, 10, 26, 23:
             self.decodeIPv6(frame, offset: 4, length: length - 4, into: &packet)
         default:
-            self.raiseInvalid(.ltnullUnsupportedType, &packet)
+            self.raise(.ltnullUnsupportedType, &packet)
         }
     }
 
@@ -238,17 +243,18 @@ public struct PacketDecoder: Sendable {
                 self.decodeIPv6(frame, offset: offset, length: length, into: &packet)
                 return
             case 0x8100, 0x88a8, 0x9100:
+                // Suricata's network-layer dispatch refuses a third tag before looking at it.
+                guard packet.vlanCount < 2 else {
+                    self.raise(.vlanTooManyLayers, &packet)
+                    return
+                }
                 if packet.vlanCount == 0 {
                     self.statistics.vlan &+= 1
-                } else if packet.vlanCount == 1 {
+                } else {
                     self.statistics.vlanQinQ &+= 1
                 }
                 guard length >= 4 else {
                     self.raiseInvalid(.vlanHeaderTooSmall, &packet)
-                    return
-                }
-                guard packet.vlanCount < 2 else {
-                    self.raise(.vlanTooManyLayers, &packet)
                     return
                 }
                 let vlanID = frame.be16(offset) & 0x0fff
@@ -287,13 +293,19 @@ extension UnsafeRawBufferPointer {
 
     /// A big-endian 16-bit value at `offset`; the caller has checked `offset + 2 <= count`.
     @inline(__always)
-    func be16(_ offset: Int) -> UInt16 { UInt16(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    func be16(_ offset: Int) -> UInt16 {
+        UInt16(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
 
     /// A big-endian 32-bit value at `offset`; the caller has checked `offset + 4 <= count`.
     @inline(__always)
-    func be32(_ offset: Int) -> UInt32 { UInt32(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    func be32(_ offset: Int) -> UInt32 {
+        UInt32(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
 
     /// A big-endian 64-bit value at `offset`; the caller has checked `offset + 8 <= count`.
     @inline(__always)
-    func be64(_ offset: Int) -> UInt64 { UInt64(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    func be64(_ offset: Int) -> UInt64 {
+        UInt64(bigEndian: self.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+
 @testable import WeirDecode
 
 /// A plain byte-at-a-time RFC 1071 sum, to check the fast one against.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Testing
 import WeirCore
+
 @testable import WeirDecode
 
 // Field-level checks of every decoder branch on well-formed frames.
@@ -229,7 +230,10 @@ func eachIPv4OptionSetsItsBit(options: [UInt8], option: IPv4Option) {
 }
 
 @Test func ipv6AuthenticationHeaderIsSkippedAndESPStops() {
-    let ah = ipv6Frame(next: 51, payload: [6, 4, 0, 0] + [UInt8](repeating: 1, count: 20) + Array(Fixtures.ethIPv6TCP[54...]))
+    let ah = ipv6Frame(
+        next: 51,
+        payload: [6, 4, 0, 0] + [UInt8](repeating: 1, count: 20) + Array(Fixtures.ethIPv6TCP[54...])
+    )
     let (p, _) = decoded(ah)
     #expect(p.isTCP)
     #expect(p.ipv6ExtensionHeaders & IPv6ExtensionHeader.authentication.bit != 0)
@@ -318,7 +322,8 @@ func icmpv6KnownTypes(type: UInt8, code: UInt8) {
     #expect(v2.l4Checksum == .valid)
     #expect(d2.statistics.sll == 1)
     // A VLAN tag behind SLL is peeled too.
-    let tagged = Array(Fixtures.sllIPv4UDP[0..<14]) + [0x81, 0x00, 0x00, 0x07, 0x08, 0x00] + Array(Fixtures.sllIPv4UDP[16...])
+    let tagged =
+        Array(Fixtures.sllIPv4UDP[0..<14]) + [0x81, 0x00, 0x00, 0x07, 0x08, 0x00] + Array(Fixtures.sllIPv4UDP[16...])
     let (t, _) = decoded(tagged, link: .linuxSLL)
     #expect(t.vlanIDs.0 == 7)
     #expect(t.isUDP)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+
 @testable import WeirDecode
 
 /// The committed captures in `<repo>/pcaps`, read by a minimal reader (classic pcap and pcapng enhanced packet
@@ -15,7 +16,11 @@ enum PcapCorpus {
     }
 
     static func read(_ name: String) throws -> Capture {
-        let bytes = [UInt8](try Data(contentsOf: self.directory.appendingPathComponent(name)))
+        try self.read(url: self.directory.appendingPathComponent(name))
+    }
+
+    static func read(url: URL) throws -> Capture {
+        let bytes = [UInt8](try Data(contentsOf: url))
         func u32(_ offset: Int) -> UInt32 {
             UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
                 | UInt32(bytes[offset + 3]) << 24
@@ -47,7 +52,11 @@ enum PcapCorpus {
 
     /// Decodes every frame of `name` with checksum validation on.
     static func decodeAll(_ name: String) throws -> ([Packet], DecodeStatistics) {
-        let capture = try self.read(name)
+        try self.decodeAll(url: self.directory.appendingPathComponent(name))
+    }
+
+    static func decodeAll(url: URL) throws -> ([Packet], DecodeStatistics) {
+        let capture = try self.read(url: url)
         let link = try #require(LinkType(rawValue: capture.linkType))
         var decoder = PacketDecoder(linkType: link, checksums: .all)
         var packets: [Packet] = []

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+
 @testable import WeirDecode
 
 /// Every well-formed fixture with the link type it is decoded as.

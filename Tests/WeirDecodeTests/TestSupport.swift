@@ -59,7 +59,8 @@ func ipv6Frame(next: UInt8, payload: [UInt8], hopLimit: UInt8 = 64) -> [UInt8] {
 /// A UDP header (ports 1000 → 2000) with `payload` bytes of payload and checksum 0.
 func udpHeader(payload: Int = 0) -> [UInt8] {
     let length = UInt16(8 + payload)
-    return [0x03, 0xe8, 0x07, 0xd0, UInt8(length >> 8), UInt8(length & 0xff), 0, 0] + [UInt8](repeating: 0x61, count: payload)
+    return [0x03, 0xe8, 0x07, 0xd0, UInt8(length >> 8), UInt8(length & 0xff), 0, 0]
+        + [UInt8](repeating: 0x61, count: payload)
 }
 
 /// The Ethernet IPv4/TCP data fixture with `options` inserted after the fixed IPv4 header (IHL and total
