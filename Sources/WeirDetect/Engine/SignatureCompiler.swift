@@ -203,6 +203,7 @@ package struct SignatureCompiler {
             case .sameIP: s.headerChecks.append(.sameIP)
             case .noalert: s.noalert = true
             case .bypass, .tag, .prefilter: break
+            case .alert: return fail("alert", "firewall-mode alert option is not supported")
             case .event(let kind, let name):
                 guard kind == .decode, let event = DecodeEvent(name: name) else {
                     return fail(kind.rawValue, "event \(name) is not raised by Weir")
@@ -219,7 +220,19 @@ package struct SignatureCompiler {
         }
 
         // Payload programs.
+        // Variables get slots in rule order across sections (a byte_extract may feed a later section).
         var variables: [String: Int] = [:]
+        var definitions: [(rank: Int, name: String)] = []
+        for section in rule.sections {
+            for (k, match) in section.matches.enumerated() {
+                let rank = k < section.order.count ? section.order[k] : k
+                if case .byteExtract(let b) = match { definitions.append((rank, b.name)) }
+                if case .byteMath(let b) = match { definitions.append((rank, b.result)) }
+            }
+        }
+        for definition in definitions.sorted(by: { $0.rank < $1.rank }) where variables[definition.name] == nil {
+            variables[definition.name] = variables.count
+        }
         for section in rule.sections {
             if !section.transforms.isEmpty {
                 return fail(section.transforms[0].keyword, "transforms are not implemented by the engine")
@@ -336,7 +349,11 @@ package struct SignatureCompiler {
             guard case .success(let value?) = operand(b.value), case .success(let offset?) = operand(b.offset) else {
                 return .failure(StepError(keyword: "byte_test", reason: "unknown variable"))
             }
-            var step = ByteTestStep(count: b.count, op: op, value: value, offset: offset)
+            guard case .success(let count?) = operand(b.count) else {
+                return .failure(StepError(keyword: "byte_test", reason: "unknown variable"))
+            }
+            var step = ByteTestStep(count: 0, op: op, value: value, offset: offset)
+            step.count = count
             step.negated = b.isNegated
             step.relative = b.relative
             step.format = format(b.format)
@@ -346,7 +363,11 @@ package struct SignatureCompiler {
             guard case .success(let offset?) = operand(b.offset) else {
                 return .failure(StepError(keyword: "byte_jump", reason: "unknown variable"))
             }
-            var step = ByteJumpStep(count: b.count, offset: offset)
+            guard case .success(let count?) = operand(b.count) else {
+                return .failure(StepError(keyword: "byte_jump", reason: "unknown variable"))
+            }
+            var step = ByteJumpStep(count: 0, offset: offset)
+            step.count = count
             step.relative = b.relative
             step.multiplier = UInt64(max(b.multiplier ?? 1, 0))
             step.format = format(b.format)
@@ -381,7 +402,11 @@ package struct SignatureCompiler {
             case .shl: op = .shiftLeft
             case .shr: op = .shiftRight
             }
-            var step = ByteMathStep(count: b.count, offset: Int64(b.offset), op: op, rvalue: rvalue, slot: slot)
+            guard case .success(let count?) = operand(b.count) else {
+                return .failure(StepError(keyword: "byte_math", reason: "unknown variable"))
+            }
+            var step = ByteMathStep(count: 0, offset: Int64(b.offset), op: op, rvalue: rvalue, slot: slot)
+            step.count = count
             step.relative = b.relative
             step.format = format(b.format)
             step.bitmask = b.bitmask
@@ -415,6 +440,8 @@ package struct SignatureCompiler {
         case .greaterOrEqual: return UIntCondition(.greaterOrEqual, m.value)
         case .range: return UIntCondition(.range, m.value, m.high)
         case .notRange: return UIntCondition(.notRange, m.value, m.high)
+        case .maskEqual: return UIntCondition(.maskEqual, m.value, m.high)
+        case .maskNotEqual: return UIntCondition(.maskNotEqual, m.value, m.high)
         }
     }
 
@@ -447,7 +474,14 @@ package struct SignatureCompiler {
             case .backoff: return nil
             }
         }
-        return ThresholdSpec(kind: kind, track: track, count: Int(t.count), seconds: Int64(t.seconds))
+        var unique: ThresholdSpec.UniquePort?
+        switch t.uniqueOn {
+        case "src_port": unique = .sourcePort
+        case "dst_port": unique = .destinationPort
+        case nil: break
+        default: return nil
+        }
+        return ThresholdSpec(kind: kind, track: track, count: Int(t.count), seconds: Int64(t.seconds), uniqueOn: unique)
     }
 
     /// `ipopts` names (Suricata's `detect-ipopts.c`) as bits of ``WeirDecode/Packet/ipv4Options``.

@@ -9,6 +9,10 @@ package struct UIntCondition: Sendable, Equatable {
         case range
         /// Outside the open range (the ends match).
         case notRange
+        /// `&mask=value`: the masked bits equal `high`; `value` is the mask.
+        case maskEqual
+        /// `&mask!=value`.
+        case maskNotEqual
     }
 
     package var op: Operator
@@ -34,6 +38,8 @@ package struct UIntCondition: Sendable, Equatable {
         case .greaterOrEqual: return x >= self.value
         case .range: return x > self.value && x < self.high
         case .notRange: return x <= self.value || x >= self.high
+        case .maskEqual: return x & self.value == self.high
+        case .maskNotEqual: return x & self.value != self.high
         }
     }
 }
