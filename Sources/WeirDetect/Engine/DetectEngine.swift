@@ -20,7 +20,9 @@ package struct SignatureGroup: Sendable {
 package struct GroupPrefilter: Sendable {
     /// `nil`: packet payload and stream chunks; otherwise the sticky buffer id.
     package var stickyBuffer: Int?
+    /// The compiled database; scanned with the worker's ``PatternScratch``.
     package var database: MultiPatternDatabase
+    /// Pattern id → the signatures whose fast pattern it is.
     package var patternSignatures: [[Int32]]
 }
 
@@ -57,23 +59,34 @@ package enum ProtocolBucket: Int, CaseIterable, Sendable {
 
 /// Per-bucket lookup: a group per destination port, per source port, and one for any port; IP-only rules apart.
 package struct BucketIndex: Sendable {
+    /// Destination port → group index, or -1; empty when no rule is indexed by destination port.
     package var destinationPortGroup: [Int32] = []
+    /// Source port → group index, or -1; empty when no rule is indexed by source port.
     package var sourcePortGroup: [Int32] = []
+    /// The any-port group's index, or -1.
     package var anyPortGroup: Int32 = -1
     /// IP-only signatures indexed by their source set, by their destination set (when the source is any), and
     /// the rest (any/any, `<>`), all evaluated on the first packet of each flow direction.
     package var ipOnlyBySource = AddressIntervalIndex([])
+    /// IP-only signatures whose source is any, by destination set.
     package var ipOnlyByDestination = AddressIntervalIndex([])
+    /// IP-only signatures indexed by neither (any/any, `<>`).
     package var ipOnlyOther: [Int32] = []
 }
 
 /// How long loading took and what it built.
 public struct DetectLoadStatistics: Sendable {
+    /// Signatures built.
     public var signatures = 0
+    /// Signature groups.
     public var groups = 0
+    /// Distinct prefilter patterns over all groups.
     public var patterns = 0
+    /// Bytes of all Vectorscan databases.
     public var databaseBytes = 0
+    /// IP-only signatures (evaluated once per flow direction).
     public var ipOnlySignatures = 0
+    /// Signatures without a usable fast pattern, counted per group membership.
     public var alwaysEvaluatedSignatures = 0
     /// Seconds spent building groups and compiling Vectorscan databases.
     public var buildSeconds = 0.0
@@ -83,9 +96,13 @@ public struct DetectLoadStatistics: Sendable {
 ///
 /// Build once from rules; each worker makes its own ``DetectContext`` with ``makeContext()``.
 public final class DetectEngine: Sendable {
+    /// Signatures in evaluation order (Suricata's internal `num` is the index).
     package let signatures: [Signature]
+    /// The settings the engine was built with.
     package let settings: DetectSettings
+    /// Signature groups; buckets index into this array.
     package let groups: [SignatureGroup]
+    /// One lookup table per ``ProtocolBucket``.
     package let buckets: [BucketIndex]
     /// Per signature: suppress entries from threshold.config.
     package let suppressions: [[ThresholdConfig.Suppression]]
@@ -97,10 +114,15 @@ public final class DetectEngine: Sendable {
     package let stickyBufferIDs: [String: Int]
     /// Counts of interned variable names.
     package let flowbitCount: Int
+    /// Number of interned flowint names.
     package let flowintCount: Int
+    /// Number of interned xbit names.
     package let xbitCount: Int
+    /// Most byte variables any signature uses (scratch size).
     package let maxVariableSlots: Int
+    /// Most patterns in one prefilter database (hit buffer size).
     package let maxPatternsPerGroup: Int
+    /// What loading built and how long it took.
     public let loadStatistics: DetectLoadStatistics
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]

@@ -14,10 +14,12 @@ public struct DetectSettings: Sendable {
     public var inspectionRecursionLimit = 3000
     /// `pcre.match-limit` and `pcre.match-limit-recursion`.
     public var pcreMatchLimit: UInt32 = 3500
+    /// `pcre.match-limit-recursion`.
     public var pcreRecursionLimit: UInt32 = 1500
     /// Destination/source port sets at most this large are indexed per port; larger ones share the any-port group.
     public var portGroupLimit = 64
 
+    /// Suricata's defaults.
     public init() {}
 
     /// The effective alert cap.

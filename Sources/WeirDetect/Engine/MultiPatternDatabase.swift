@@ -120,7 +120,9 @@ package final class MultiPatternDatabase: @unchecked Sendable {
 
 /// Pattern ids found by one scan, in a preallocated buffer owned by the worker.
 package struct PatternHits {
+    /// Storage; the first ``count`` entries are valid.
     package private(set) var ids: [UInt32]
+    /// Ids found so far.
     package private(set) var count = 0
 
     /// Makes a sink for up to `capacity` distinct ids.

@@ -14,6 +14,7 @@ package struct PayloadScratch {
     var recursionLimit = 3000
     /// `byte_extract`/`byte_math` variables by slot.
     package var values: [UInt64]
+    /// PCRE2 match data and JIT stack of this worker.
     package let regexScratch: RegexMatchScratch
 
     /// Makes scratch for rules using at most `variableSlots` byte variables.

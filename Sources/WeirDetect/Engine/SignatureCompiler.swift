@@ -4,30 +4,40 @@ import WeirDecode
 
 /// Why a parsed rule could not be turned into a signature (the rule is skipped and reported).
 public struct SignatureCompileError: Error, Sendable, CustomStringConvertible {
+    /// The rule's gid.
     public var gid: UInt32
+    /// The rule's sid.
     public var sid: UInt32
     /// Rule file and line, when known.
     public var file: String
+    /// The line the rule starts on.
     public var line: Int
     /// The keyword at fault.
     public var keyword: String
     /// One line.
     public var reason: String
 
+    /// `file:line: sid gid:sid: keyword: reason`.
     public var description: String { "\(self.file):\(self.line): sid \(self.gid):\(self.sid): \(self.keyword): \(self.reason)" }
 }
 
 /// Turns typed rules (``Rule``) into engine ``Signature``s: interns flowbit/flowint/xbit names and sticky
 /// buffers, compiles pcre, picks the fast pattern, and checks what the engine cannot run.
 package struct SignatureCompiler {
+    /// Gives signatures their category and severity.
     package var classifications: ClassificationTable
+    /// Interned flowbit names.
     package var flowbitIDs: [String: Int] = [:]
+    /// Interned flowint names.
     package var flowintIDs: [String: Int] = [:]
+    /// Interned xbit names.
     package var xbitIDs: [String: Int] = [:]
+    /// Sticky buffer name → id.
     package var stickyIDs: [String: Int] = [:]
     /// Compiled regexes by (pattern, options), shared between rules.
     var regexCache: [String: CompiledRegex] = [:]
 
+    /// Makes a compiler.
     package init(classifications: ClassificationTable) { self.classifications = classifications }
 
     /// Application protocols that also run over UDP.
@@ -36,6 +46,7 @@ package struct SignatureCompiler {
         "bittorrent-dht", "dcerpc-udp", "enip",
     ]
 
+    /// Compiles one rule, or says why the engine cannot run it.
     package mutating func compile(_ loaded: LoadedRule) -> Result<Signature, SignatureCompileError> {
         let rule = loaded.rule
         func fail(_ keyword: String, _ reason: String) -> Result<Signature, SignatureCompileError> {

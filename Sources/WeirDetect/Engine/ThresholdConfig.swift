@@ -10,43 +10,63 @@ import WeirCore
 public struct ThresholdConfig: Sendable {
     /// One `threshold`/`event_filter` line.
     package struct EventFilter: Sendable {
+        /// Generator id (0: any).
         package var gid: UInt32
+        /// Signature id (0: every rule).
         package var sid: UInt32
+        /// The counting rule.
         package var spec: ThresholdSpec
     }
 
     /// One `suppress` line.
     package struct Suppression: Sendable {
+        /// Generator id (0: any).
         package var gid: UInt32
+        /// Signature id (0: every rule).
         package var sid: UInt32
         /// `nil`: suppress every alert of the rule.
         package var track: ThresholdTrack?
         /// The `ip` value as written (address, CIDR, list, or `$VAR`).
         package var addressText: String?
+        /// The resolved `ip` value.
         package var addresses: AddressMatcher = .any
     }
 
     /// One `rate_filter` line.
     package struct RateFilter: Sendable {
+        /// Generator id (0: any).
         package var gid: UInt32
+        /// Signature id (0: every rule).
         package var sid: UInt32
+        /// What the rate is counted per.
         package var track: ThresholdTrack
+        /// Matches allowed per window before the new action applies.
         package var count: Int
+        /// The window length.
         package var seconds: Int64
+        /// `new_action`.
         package var newAction: RuleVerdictAction
+        /// `timeout`: how long the new action lasts, seconds.
         package var timeout: Int64
     }
 
+    /// `threshold`/`event_filter` lines.
     package var eventFilters: [EventFilter] = []
+    /// `suppress` lines.
     package var suppressions: [Suppression] = []
+    /// `rate_filter` lines.
     package var rateFilters: [RateFilter] = []
 
+    /// An empty configuration.
     public init() {}
 
     /// A line that could not be parsed.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
+        /// 1-based line number.
         public var line: Int
+        /// One-line reason.
         public var reason: String
+        /// `threshold.config line N: reason`.
         public var description: String { "threshold.config line \(self.line): \(self.reason)" }
     }
 

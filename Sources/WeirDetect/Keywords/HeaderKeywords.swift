@@ -16,11 +16,14 @@ package enum BitsModifier: Sendable, Equatable {
 
 /// `flags` / `fragbits`: a bit set with a modifier and, for `flags`, a mask of bits to ignore.
 package struct BitsCondition: Sendable, Equatable {
+    /// The bits the rule names.
     package var bits: UInt8
+    /// The comparison.
     package var modifier: BitsModifier
     /// Bits cleared from the packet's value before comparing (`flags:SA,CE` ignores CWR and ECE).
     package var ignore: UInt8 = 0
 
+    /// Makes a condition.
     package init(bits: UInt8, modifier: BitsModifier = .exact, ignore: UInt8 = 0) {
         self.bits = bits
         self.modifier = modifier
@@ -102,7 +105,9 @@ package struct FlowCondition: Sendable, Equatable {
     package var toServer = false
     /// `to_client`/`from_server`.
     package var toClient = false
+    /// `established`.
     package var established = false
+    /// `not_established`.
     package var notEstablished = false
     /// `stateless`: matches whatever the state.
     package var stateless = false
@@ -112,8 +117,10 @@ package struct FlowCondition: Sendable, Equatable {
     package var noStream = false
     /// `only_frag` / `no_frag`.
     package var onlyFragment = false
+    /// `no_frag`.
     package var noFragment = false
 
+    /// No option set.
     package init() {}
 }
 
@@ -128,6 +135,7 @@ package struct AddressMatcher: Sendable, Equatable {
     /// Every address.
     package static let any = AddressMatcher(ranges: [], isAny: true)
 
+    /// Makes a matcher; ranges are sorted and merged.
     package init(ranges: [ClosedRange<IPAddress>], isAny: Bool = false) {
         self.isAny = isAny
         var merged: [ClosedRange<IPAddress>] = []
@@ -143,6 +151,7 @@ package struct AddressMatcher: Sendable, Equatable {
         self.ranges = merged
     }
 
+    /// Whether `address` is in the set: one bisection.
     @inline(__always)
     package func contains(_ address: IPAddress) -> Bool {
         if self.isAny { return true }
@@ -159,17 +168,21 @@ package struct AddressMatcher: Sendable, Equatable {
 
 /// A port set as closed ranges.
 package struct PortMatcher: Sendable, Equatable {
+    /// Inclusive port ranges.
     package var ranges: [ClosedRange<UInt16>]
+    /// True when every port matches.
     package var isAny: Bool
 
     /// Every port.
     package static let any = PortMatcher(ranges: [], isAny: true)
 
+    /// Makes a matcher.
     package init(ranges: [ClosedRange<UInt16>], isAny: Bool = false) {
         self.ranges = ranges
         self.isAny = isAny
     }
 
+    /// Whether `port` is in the set.
     @inline(__always)
     package func contains(_ port: UInt16) -> Bool {
         if self.isAny { return true }

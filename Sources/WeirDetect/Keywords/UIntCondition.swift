@@ -15,8 +15,11 @@ package struct UIntCondition: Sendable, Equatable {
         case maskNotEqual
     }
 
+    /// The comparison.
     package var op: Operator
+    /// The value, the low end of a range, or the mask.
     package var value: UInt64
+    /// The high end of a range, or the masked value to compare.
     package var high: UInt64
 
     /// Makes a condition.
