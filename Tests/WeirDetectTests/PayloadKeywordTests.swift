@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+
 @testable import WeirDetect
 
 /// Runs `steps` over `text` (or raw `bytes`) with fresh scratch.
@@ -14,8 +15,14 @@ func payloadMatches(_ steps: [PayloadStep], bytes: [UInt8]) -> Bool {
 }
 
 func content(
-    _ text: String, nocase: Bool = false, negated: Bool = false, offset: Int? = nil, depth: Int? = nil,
-    distance: Int? = nil, within: Int? = nil, endsWith: Bool = false
+    _ text: String,
+    nocase: Bool = false,
+    negated: Bool = false,
+    offset: Int? = nil,
+    depth: Int? = nil,
+    distance: Int? = nil,
+    within: Int? = nil,
+    endsWith: Bool = false
 ) -> PayloadStep {
     var c = ContentStep(pattern: Array(text.utf8), nocase: nocase, negated: negated)
     c.offset = offset.map { .literal(Int64($0)) }

@@ -37,7 +37,8 @@ package struct AddressIntervalIndex: Sendable {
             for s in starts[point] ?? [] { active[s, default: 0] += 1 }
             guard !active.isEmpty else { continue }
             var upper = Self.familyMaximum(point)
-            if k + 1 < sorted.count, sorted[k + 1].family == point.family, let before = Self.predecessor(sorted[k + 1]) {
+            if k + 1 < sorted.count, sorted[k + 1].family == point.family, let before = Self.predecessor(sorted[k + 1])
+            {
                 upper = before
             }
             self.lowers.append(point)

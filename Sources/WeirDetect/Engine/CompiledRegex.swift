@@ -75,8 +75,14 @@ package final class CompiledRegex: @unchecked Sendable {
         // PCRE2 wants a non-null pointer even for an empty subject.
         let base = subject.baseAddress ?? UnsafeRawPointer(scratch.emptySubject)
         let result = pcre2_match_8(
-            self.code, base.assumingMemoryBound(to: UInt8.self), subject.count, startOffset, 0, scratch.matchData,
-            scratch.matchContext)
+            self.code,
+            base.assumingMemoryBound(to: UInt8.self),
+            subject.count,
+            startOffset,
+            0,
+            scratch.matchData,
+            scratch.matchContext
+        )
         guard result >= 0, let vector = pcre2_get_ovector_pointer_8(scratch.matchData) else { return nil }
         return (Int(vector[0]), Int(vector[1]))
     }

@@ -36,7 +36,10 @@ public final class DetectContext {
         var scratch = PayloadScratch(
             variableSlots: engine.maxVariableSlots,
             regexScratch: RegexMatchScratch(
-                matchLimit: engine.settings.pcreMatchLimit, depthLimit: engine.settings.pcreRecursionLimit))
+                matchLimit: engine.settings.pcreMatchLimit,
+                depthLimit: engine.settings.pcreRecursionLimit
+            )
+        )
         scratch.recursionLimit = engine.settings.inspectionRecursionLimit
         self.payloadScratch = scratch
         self.patternScratch = PatternScratch(databases: engine.groups.flatMap { $0.prefilters.map(\.database) })
@@ -60,8 +63,13 @@ public final class DetectContext {
     /// - Returns: The verdict (drop/reject/pass) for IPS handling and counters.
     /// - Complexity: Prefilter scans plus full evaluation of candidates only; no allocation once warmed up.
     public func inspect(
-        packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, handle: FlowHandle?,
-        buffers: [InspectionBuffer] = [], appProtocol: String? = nil, alerts: inout [Alert]
+        packet: Packet,
+        frame: UnsafeRawBufferPointer,
+        flow: Flow?,
+        handle: FlowHandle?,
+        buffers: [InspectionBuffer] = [],
+        appProtocol: String? = nil,
+        alerts: inout [Alert]
     ) -> PacketVerdict {
         alerts.removeAll(keepingCapacity: true)
         var verdict = PacketVerdict()
@@ -74,10 +82,16 @@ public final class DetectContext {
         if let flow, let handle {
             slot = Int(handle.slot)
             if slot >= self.flowStates.count {
-                self.flowStates.append(contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count))
+                self.flowStates.append(
+                    contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count)
+                )
             }
             if self.flowStates[slot].flowID != flow.flowID {
-                self.flowStates[slot].reset(flowID: flow.flowID, flowbits: engine.flowbitCount, flowints: engine.flowintCount)
+                self.flowStates[slot].reset(
+                    flowID: flow.flowID,
+                    flowbits: engine.flowbitCount,
+                    flowints: engine.flowintCount
+                )
             }
             if self.flowStates[slot].isDropped && engine.settings.isIPS {
                 verdict.drop = true
@@ -119,7 +133,11 @@ public final class DetectContext {
         var ipOnlyDue = true
         if slot >= 0 {
             ipOnlyDue = toServer ? !self.flowStates[slot].ipOnlyDoneToServer : !self.flowStates[slot].ipOnlyDoneToClient
-            if toServer { self.flowStates[slot].ipOnlyDoneToServer = true } else { self.flowStates[slot].ipOnlyDoneToClient = true }
+            if toServer {
+                self.flowStates[slot].ipOnlyDoneToServer = true
+            } else {
+                self.flowStates[slot].ipOnlyDoneToClient = true
+            }
         }
         if ipOnlyDue {
             for i in bucket.ipOnlyOther { self.addCandidate(i) }
@@ -139,7 +157,9 @@ public final class DetectContext {
             let g = bucket.sourcePortGroup[Int(packet.sourcePort)]
             if g >= 0 { self.collect(group: Int(g), payload: payload, buffers: buffers) }
         }
-        if bucket.anyPortGroup >= 0 { self.collect(group: Int(bucket.anyPortGroup), payload: payload, buffers: buffers) }
+        if bucket.anyPortGroup >= 0 {
+            self.collect(group: Int(bucket.anyPortGroup), payload: payload, buffers: buffers)
+        }
         self.counters.prefilterCandidates += UInt64(self.candidates.count)
         if self.candidates.isEmpty { return verdict }
         // Suricata evaluates in signature order: that is what makes flowbit setters run before readers.
@@ -150,9 +170,16 @@ public final class DetectContext {
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
-                Int(i), packet: packet, payload: payload, flow: flow, slot: slot, toServer: toServer,
-                established: established, buffers: buffers, appProtocol: appProtocol)
-            {
+                Int(i),
+                packet: packet,
+                payload: payload,
+                flow: flow,
+                slot: slot,
+                toServer: toServer,
+                established: established,
+                buffers: buffers,
+                appProtocol: appProtocol
+            ) {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
                 self.matchedOnFlowData.append(self.matchUsedFlowData)
@@ -202,16 +229,25 @@ public final class DetectContext {
 
     /// Full evaluation of one signature against the packet (header, flow, flowbits, payload programs).
     func evaluate(
-        _ index: Int, packet: Packet, payload: UnsafeRawBufferPointer, flow: Flow?, slot: Int, toServer: Bool,
-        established: Bool, buffers: [InspectionBuffer], appProtocol: String?
+        _ index: Int,
+        packet: Packet,
+        payload: UnsafeRawBufferPointer,
+        flow: Flow?,
+        slot: Int,
+        toServer: Bool,
+        established: Bool,
+        buffers: [InspectionBuffer],
+        appProtocol: String?
     ) -> Bool {
         let s = self.engine.signatures[index]
         self.matchUsedFlowData = false
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
-        let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp
-            || packet.l4Protocol == IPProtocol.sctp)
+        let hasPorts =
+            packet.hasL4
+            && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp
+                || packet.l4Protocol == IPProtocol.sctp)
         if !hasPorts && !(s.sourcePorts.isAny && s.destinationPorts.isAny) { return false }
         var forward = s.source.contains(packet.source) && s.destination.contains(packet.destination)
         if forward && hasPorts {
@@ -221,7 +257,8 @@ public final class DetectContext {
             guard s.bidirectional else { return false }
             var reverse = s.source.contains(packet.destination) && s.destination.contains(packet.source)
             if reverse && hasPorts {
-                reverse = s.sourcePorts.contains(packet.destinationPort) && s.destinationPorts.contains(packet.sourcePort)
+                reverse =
+                    s.sourcePorts.contains(packet.destinationPort) && s.destinationPorts.contains(packet.sourcePort)
             }
             if !reverse { return false }
         }
@@ -403,7 +440,8 @@ public final class DetectContext {
         case .sourceIP: return XbitKey(bit: op.bit, first: packet.source, second: .zeroV4)
         case .destinationIP: return XbitKey(bit: op.bit, first: packet.destination, second: .zeroV4)
         case .ipPair:
-            let (a, b) = packet.source < packet.destination
+            let (a, b) =
+                packet.source < packet.destination
                 ? (packet.source, packet.destination) : (packet.destination, packet.source)
             return XbitKey(bit: op.bit, first: a, second: b)
         }
@@ -427,7 +465,9 @@ public final class DetectContext {
             if let spec = engine.thresholds[index] {
                 if !self.thresholdAllows(spec, signature: index, packet: packet, flow: flow) { continue }
             }
-            if let rate = engine.rateFilters[index], self.rateFilterTriggered(rate, signature: index, packet: packet, flow: flow) {
+            if let rate = engine.rateFilters[index],
+                self.rateFilterTriggered(rate, signature: index, packet: packet, flow: flow)
+            {
                 action = rate.newAction
             }
             var suppressed = s.noalert
@@ -478,10 +518,21 @@ public final class DetectContext {
             } else if alerts.count < cap {
                 alerts.append(
                     Alert(
-                        signatureIndex: index, sid: s.sid, gid: s.gid, rev: s.rev, message: s.message,
-                        category: s.category, classtype: s.classtype, severity: s.severity, action: action,
-                        isBlocking: blocking, packetNumber: packet.packetNumber, flowSlot: Int32(slot),
-                        flowID: flow?.flowID ?? 0))
+                        signatureIndex: index,
+                        sid: s.sid,
+                        gid: s.gid,
+                        rev: s.rev,
+                        message: s.message,
+                        category: s.category,
+                        classtype: s.classtype,
+                        severity: s.severity,
+                        action: action,
+                        isBlocking: blocking,
+                        packetNumber: packet.packetNumber,
+                        flowSlot: Int32(slot),
+                        flowID: flow?.flowID ?? 0
+                    )
+                )
                 self.counters.alerts += 1
             } else {
                 self.counters.alertsDiscarded += 1

@@ -1,8 +1,9 @@
+import WeirCore
+
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import WeirCore
 
 /// A set of signatures sharing a protocol bucket and port key, with one Vectorscan database over their fast
 /// patterns (Suricata's signature group head, `detect-engine-siggroup.c`).
@@ -131,8 +132,13 @@ public final class DetectEngine: Sendable {
     ///
     /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group's patterns.
     package init(
-        signatures input: [Signature], settings: DetectSettings, stickyBufferIDs: [String: Int] = [:],
-        flowbitCount: Int = 0, flowintCount: Int = 0, xbitCount: Int = 0, rejected: [SignatureCompileError] = []
+        signatures input: [Signature],
+        settings: DetectSettings,
+        stickyBufferIDs: [String: Int] = [:],
+        flowbitCount: Int = 0,
+        flowintCount: Int = 0,
+        xbitCount: Int = 0,
+        rejected: [SignatureCompileError] = []
     ) throws(PatternCompileError) {
         self.rejected = rejected
         let started = monotonicSeconds()
@@ -188,8 +194,14 @@ public final class DetectEngine: Sendable {
         statistics.signatures = ordered.count
         var groupMembers: [[Int32]] = []
         var buckets = [BucketIndex](repeating: BucketIndex(), count: ProtocolBucket.allCases.count)
-        var ipOnlySource: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(repeating: [], count: buckets.count)
-        var ipOnlyDestination: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(repeating: [], count: buckets.count)
+        var ipOnlySource: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(
+            repeating: [],
+            count: buckets.count
+        )
+        var ipOnlyDestination: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(
+            repeating: [],
+            count: buckets.count
+        )
         var destinationKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
         var sourceKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
         func newGroup() -> Int32 {
@@ -281,7 +293,11 @@ public final class DetectEngine: Sendable {
                 maxPatterns = max(maxPatterns, entry.patterns.count)
                 group.prefilters.append(
                     GroupPrefilter(
-                        stickyBuffer: key < 0 ? nil : key, database: database, patternSignatures: entry.signatures))
+                        stickyBuffer: key < 0 ? nil : key,
+                        database: database,
+                        patternSignatures: entry.signatures
+                    )
+                )
             }
             statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
             groups.append(group)
@@ -297,7 +313,8 @@ public final class DetectEngine: Sendable {
     /// Makes the per-worker context (scratch space, flow detection state, thresholds).
     public func makeContext() -> DetectContext { DetectContext(engine: self) }
 
-    /// The id payload buffers of this sticky-buffer name are registered under, for ``InspectionBufferKind/sticky(id:)``.
+    /// The id under which buffers of this sticky-buffer name are passed, as ``InspectionBufferKind/sticky(id:)``;
+    /// `nil` when no loaded rule inspects that buffer.
     public func stickyBufferID(named name: String) -> Int? { self.stickyBufferIDs[name] }
 
     /// Number of signatures loaded.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Per-worker state of one payload inspection: the relative-match cursor, byte variables and pcre scratch.
@@ -92,8 +92,12 @@ extension PayloadProgram {
             let count = Int(self.value(step.count, &scratch))
             guard
                 let start = Self.readPosition(
-                    relative: step.relative, offset: self.value(step.offset, &scratch), count: count,
-                    length: buffer.count, cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: self.value(step.offset, &scratch),
+                    count: count,
+                    length: buffer.count,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, _) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
             let value = NumberReader.mask(raw, step.bitmask)
@@ -115,8 +119,12 @@ extension PayloadProgram {
             let length = buffer.count
             guard length > 0,
                 let start = Self.readPosition(
-                    relative: step.relative, offset: self.value(step.offset, &scratch), count: count,
-                    length: length, cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: self.value(step.offset, &scratch),
+                    count: count,
+                    length: length,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, consumed) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
             var jump = NumberReader.mask(raw, step.bitmask) &* step.multiplier
@@ -140,8 +148,12 @@ extension PayloadProgram {
         case .byteExtract(let step):
             guard
                 let start = Self.readPosition(
-                    relative: step.relative, offset: step.offset, count: step.count, length: buffer.count,
-                    cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: step.offset,
+                    count: step.count,
+                    length: buffer.count,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, consumed) = NumberReader.read(buffer, at: start, count: step.count, format: step.format)
             else { return .noMatch }
             var value = NumberReader.mask(raw, step.bitmask) &* step.multiplier
@@ -153,8 +165,12 @@ extension PayloadProgram {
             let count = Int(self.value(step.count, &scratch))
             guard
                 let start = Self.readPosition(
-                    relative: step.relative, offset: step.offset, count: count, length: buffer.count,
-                    cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: step.offset,
+                    count: count,
+                    length: buffer.count,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, _) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
             let left = NumberReader.mask(raw, step.bitmask)
@@ -193,7 +209,10 @@ extension PayloadProgram {
     }
 
     func inspectContent(
-        _ content: ContentStep, _ index: Int, _ buffer: UnsafeRawBufferPointer, _ scratch: inout PayloadScratch
+        _ content: ContentStep,
+        _ index: Int,
+        _ buffer: UnsafeRawBufferPointer,
+        _ scratch: inout PayloadScratch
     ) -> InspectOutcome {
         let length = buffer.count
         let patternLength = content.pattern.count
@@ -294,7 +313,8 @@ extension PayloadProgram {
 
     /// Finds `pattern` in `buffer[from..<to]`; `pattern` is already lowercased when `nocase`.
     @inline(__always)
-    static func search(_ pattern: [UInt8], nocase: Bool, in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+    static func search(_ pattern: [UInt8], nocase: Bool, in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int?
+    {
         let n = pattern.count
         guard n > 0, to - from >= n, let base = buffer.baseAddress else { return n == 0 ? from : nil }
         return pattern.withUnsafeBufferPointer { p -> Int? in
@@ -305,7 +325,9 @@ extension PayloadProgram {
                 let end = base + (to - n + 1)
                 while cursor < end {
                     guard let hit = memchr(cursor, first, end - cursor) else { return nil }
-                    if n == 1 || memcmp(hit + 1, pat + 1, n - 1) == 0 { return base.distance(to: UnsafeRawPointer(hit)) }
+                    if n == 1 || memcmp(hit + 1, pat + 1, n - 1) == 0 {
+                        return base.distance(to: UnsafeRawPointer(hit))
+                    }
                     cursor = UnsafeRawPointer(hit) + 1
                 }
                 return nil

@@ -282,7 +282,8 @@ package final class Signature: @unchecked Sendable {
     /// actions apply to the whole flow like an IP-only rule's.
     var isLikeIPOnly: Bool {
         if case .application = self.proto { return false }
-        guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty else {
+        guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty
+        else {
             return false
         }
         if let flow = self.flow, flow.toServer != flow.toClient { return false }

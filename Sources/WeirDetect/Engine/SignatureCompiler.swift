@@ -18,7 +18,9 @@ public struct SignatureCompileError: Error, Sendable, CustomStringConvertible {
     public var reason: String
 
     /// `file:line: sid gid:sid: keyword: reason`.
-    public var description: String { "\(self.file):\(self.line): sid \(self.gid):\(self.sid): \(self.keyword): \(self.reason)" }
+    public var description: String {
+        "\(self.file):\(self.line): sid \(self.gid):\(self.sid): \(self.keyword): \(self.reason)"
+    }
 }
 
 /// Turns typed rules (``Rule``) into engine ``Signature``s: interns flowbit/flowint/xbit names and sticky
@@ -50,7 +52,16 @@ package struct SignatureCompiler {
     package mutating func compile(_ loaded: LoadedRule) -> Result<Signature, SignatureCompileError> {
         let rule = loaded.rule
         func fail(_ keyword: String, _ reason: String) -> Result<Signature, SignatureCompileError> {
-            .failure(SignatureCompileError(gid: rule.gid, sid: rule.sid, file: loaded.file, line: loaded.line, keyword: keyword, reason: reason))
+            .failure(
+                SignatureCompileError(
+                    gid: rule.gid,
+                    sid: rule.sid,
+                    file: loaded.file,
+                    line: loaded.line,
+                    keyword: keyword,
+                    reason: reason
+                )
+            )
         }
         let unsupported = rule.unsupportedKeywords
         if let first = unsupported.first { return fail(first, "keyword not supported") }
@@ -204,7 +215,9 @@ package struct SignatureCompiler {
                 }
             case .tos(let value, let negated): s.headerChecks.append(.tos(value, negated: negated))
             case .tcpFlags(let f):
-                s.headerChecks.append(.tcpFlags(BitsCondition(bits: f.flags, modifier: Self.modifier(f.modifier), ignore: f.ignored)))
+                s.headerChecks.append(
+                    .tcpFlags(BitsCondition(bits: f.flags, modifier: Self.modifier(f.modifier), ignore: f.ignored))
+                )
             case .fragbits(let bits, let modifier):
                 s.headerChecks.append(.fragbits(BitsCondition(bits: bits, modifier: Self.modifier(modifier))))
             case .ipopts(let name):
@@ -266,11 +279,14 @@ package struct SignatureCompiler {
             !c.pattern.isEmpty
         {
             var bytes = c.pattern
-            if case .chop(let offset, let length) = c.fastPattern, offset >= 0, length > 0, offset + length <= bytes.count {
+            if case .chop(let offset, let length) = c.fastPattern, offset >= 0, length > 0,
+                offset + length <= bytes.count
+            {
                 bytes = Array(bytes[offset..<offset + length])
             }
             s.fastPattern = PrefilterPattern(bytes: bytes, nocase: c.nocase)
-            s.fastPatternBuffer = rule.sections[si].buffer == .payload ? nil : self.stickyIDs[rule.sections[si].buffer.name]
+            s.fastPatternBuffer =
+                rule.sections[si].buffer == .payload ? nil : self.stickyIDs[rule.sections[si].buffer.name]
         }
         return .success(s)
     }
@@ -287,7 +303,9 @@ package struct SignatureCompiler {
             case .literal(let v): return .success(.literal(v))
             case .variable(let name):
                 guard let slot = variables[name] else {
-                    return .failure(StepError(keyword: name, reason: "variable used before byte_extract/byte_math sets it"))
+                    return .failure(
+                        StepError(keyword: name, reason: "variable used before byte_extract/byte_math sets it")
+                    )
                 }
                 return .success(.variable(slot))
             }
@@ -313,10 +331,20 @@ package struct SignatureCompiler {
                 step.within = try operand(c.within).get()
             } catch { return .failure(error) }
             if case .literal(let w) = c.within, w < c.pattern.count {
-                return .failure(StepError(keyword: "within", reason: "within (\(w)) is less than the content length (\(c.pattern.count))"))
+                return .failure(
+                    StepError(
+                        keyword: "within",
+                        reason: "within (\(w)) is less than the content length (\(c.pattern.count))"
+                    )
+                )
             }
             if case .literal(let d) = c.depth, d < c.pattern.count {
-                return .failure(StepError(keyword: "depth", reason: "depth (\(d)) is less than the content length (\(c.pattern.count))"))
+                return .failure(
+                    StepError(
+                        keyword: "depth",
+                        reason: "depth (\(d)) is less than the content length (\(c.pattern.count))"
+                    )
+                )
             }
             if c.startsWith {
                 step.depth = .literal(Int64(c.pattern.count))
@@ -429,7 +457,8 @@ package struct SignatureCompiler {
             return .success(.isDataAt(IsDataAtStep(position: position, negated: i.isNegated, relative: i.relative)))
         case .bsize(let m): return .success(.bufferSize(Self.condition(m)))
         case .absent: return .failure(StepError(keyword: "absent", reason: "not implemented by the engine"))
-        case .base64Decode: return .failure(StepError(keyword: "base64_decode", reason: "not implemented by the engine"))
+        case .base64Decode:
+            return .failure(StepError(keyword: "base64_decode", reason: "not implemented by the engine"))
         case .unsupported(let name, _): return .failure(StepError(keyword: name, reason: "keyword not supported"))
         }
     }
@@ -533,7 +562,9 @@ extension DetectEngine {
     ///   - classifications: Gives alerts their category and severity.
     /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group (not expected for literals).
     public convenience init(
-        rules: [LoadedRule], settings: DetectSettings, classifications: ClassificationTable = .suricataDefault
+        rules: [LoadedRule],
+        settings: DetectSettings,
+        classifications: ClassificationTable = .suricataDefault
     ) throws(PatternCompileError) {
         var compiler = SignatureCompiler(classifications: classifications)
         var signatures: [Signature] = []
@@ -546,8 +577,13 @@ extension DetectEngine {
             }
         }
         try self.init(
-            signatures: signatures, settings: settings, stickyBufferIDs: compiler.stickyIDs,
-            flowbitCount: compiler.flowbitIDs.count, flowintCount: compiler.flowintIDs.count,
-            xbitCount: compiler.xbitIDs.count, rejected: rejected)
+            signatures: signatures,
+            settings: settings,
+            stickyBufferIDs: compiler.stickyIDs,
+            flowbitCount: compiler.flowbitIDs.count,
+            flowintCount: compiler.flowintIDs.count,
+            xbitCount: compiler.xbitIDs.count,
+            rejected: rejected
+        )
     }
 }

@@ -104,7 +104,9 @@ public struct ThresholdConfig: Sendable {
                 guard let sep = trimmed.firstIndex(of: " ") else {
                     throw ParseError(line: lineNumber, reason: "'\(trimmed)' has no value")
                 }
-                fields[trimmed[..<sep].lowercased()] = String(trimmed[trimmed.index(after: sep)...].trimmingCharacters())
+                fields[trimmed[..<sep].lowercased()] = String(
+                    trimmed[trimmed.index(after: sep)...].trimmingCharacters()
+                )
             }
             guard let gid = fields["gen_id"].flatMap({ UInt32($0) }), let sid = fields["sig_id"].flatMap({ UInt32($0) })
             else { throw ParseError(line: lineNumber, reason: "gen_id and sig_id are required") }
@@ -131,7 +133,11 @@ public struct ThresholdConfig: Sendable {
                 default: throw ParseError(line: lineNumber, reason: "bad type '\(kindText)'")
                 }
                 let spec = ThresholdSpec(
-                    kind: type, track: try track(), count: Int(try number("count")), seconds: try number("seconds"))
+                    kind: type,
+                    track: try track(),
+                    count: Int(try number("count")),
+                    seconds: try number("seconds")
+                )
                 self.eventFilters.append(EventFilter(gid: gid, sid: sid, spec: spec))
             case "suppress":
                 var s = Suppression(gid: gid, sid: sid, track: nil, addressText: nil)
@@ -157,8 +163,15 @@ public struct ThresholdConfig: Sendable {
                 }
                 self.rateFilters.append(
                     RateFilter(
-                        gid: gid, sid: sid, track: try track(), count: Int(try number("count")),
-                        seconds: try number("seconds"), newAction: action, timeout: try number("timeout")))
+                        gid: gid,
+                        sid: sid,
+                        track: try track(),
+                        count: Int(try number("count")),
+                        seconds: try number("seconds"),
+                        newAction: action,
+                        timeout: try number("timeout")
+                    )
+                )
             default:
                 throw ParseError(line: lineNumber, reason: "unknown directive '\(kind)'")
             }
@@ -190,7 +203,9 @@ public struct ThresholdConfig: Sendable {
         for item in t.split(separator: ",") {
             let entry = item.trimmingCharacters()
             if entry.hasPrefix("$") {
-                guard let inner = parseAddresses(String(entry), variables: variables, depth: depth + 1) else { return nil }
+                guard let inner = parseAddresses(String(entry), variables: variables, depth: depth + 1) else {
+                    return nil
+                }
                 if inner.isAny { return .any }
                 ranges += inner.ranges
                 continue
@@ -217,8 +232,10 @@ public struct ThresholdConfig: Sendable {
         }
         let highMask: UInt64 = prefix >= 64 ? .max : (prefix == 0 ? 0 : UInt64.max << UInt64(64 - prefix))
         let lowMask: UInt64 = prefix <= 64 ? 0 : (prefix == 128 ? .max : UInt64.max << UInt64(128 - prefix))
-        return IPAddress(v6High: address.high & highMask, low: address.low & lowMask)
-            ... IPAddress(v6High: address.high | ~highMask, low: address.low | ~lowMask)
+        return IPAddress(
+            v6High: address.high & highMask,
+            low: address.low & lowMask
+        )...IPAddress(v6High: address.high | ~highMask, low: address.low | ~lowMask)
     }
 }
 

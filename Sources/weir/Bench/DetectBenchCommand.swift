@@ -65,7 +65,8 @@ struct DetectBenchCommand: ParsableCommand {
             load total: \(Self.ms(parse + build)) ms
             peak RSS: \(rssAfter / 1024) MiB (before loading: \(rssBefore / 1024) MiB)
 
-            """)
+            """
+        )
         guard let pcapPath = self.pcap else { return }
         let empty = try DetectEngine(rules: [], settings: DetectSettings())
         let readOnly = try Self.replay(path: pcapPath, engine: nil, clock: clock)
@@ -82,7 +83,8 @@ struct DetectBenchCommand: ParsableCommand {
               throughput with ET Open: \(Int(Double(full.bytes) * 8 / Self.seconds(full.time) / 1e6)) Mbit/s
               peak RSS: \(Self.peakRSSKilobytes() / 1024) MiB
 
-            """)
+            """
+        )
     }
 
     struct ReplayResult {
@@ -118,7 +120,13 @@ struct DetectBenchCommand: ParsableCommand {
                     decoder.decode(record.bytes, into: &packet)
                     let handle = table.process(packet) { _, _ in }
                     let flow = handle.map { table[$0.slot] }
-                    _ = context.inspect(packet: packet, frame: record.bytes, flow: flow, handle: handle, alerts: &alerts)
+                    _ = context.inspect(
+                        packet: packet,
+                        frame: record.bytes,
+                        flow: flow,
+                        handle: handle,
+                        alerts: &alerts
+                    )
                     result.alerts += alerts.count
                     if result.packets & 0x3FFF == 0 { table.expire(now: packet.timestamp) { _, _ in } }
                 case .end, .damaged: break loop
