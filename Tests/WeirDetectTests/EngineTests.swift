@@ -637,3 +637,64 @@ final class EngineHarness {
         #expect(index.signatures(containing: try a("9.255.255.255")) == nil)
     }
 }
+
+@Suite struct StreamChunkTests {
+    /// Runs one packet with `chunks` as reassembled stream data.
+    func run(_ rules: String, payload: String, chunks: [String]) throws -> [UInt32] {
+        let loaded = RuleFileLoader().load(text: rules)
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 4000, dport: 80, flags: 0x18, payload: Array(payload.utf8))
+        let storage = chunks.map { Array($0.utf8) }
+        func withBuffers(_ index: Int, _ built: [InspectionBuffer]) {
+            if index == storage.count {
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    _ = context.inspect(
+                        packet: packet, frame: bytes, flow: nil, handle: nil, buffers: built, alerts: &alerts)
+                }
+                return
+            }
+            storage[index].withUnsafeBytes { chunk in
+                withBuffers(index + 1, built + [InspectionBuffer(bytes: chunk, kind: .streamChunk(streamOffset: 0))])
+            }
+        }
+        withBuffers(0, [])
+        return alerts.map(\.sid).sorted()
+    }
+
+    @Test func streamScopes() throws {
+        let rules = """
+            alert tcp any any -> any any (content:"split-token"; sid:1;)
+            alert tcp any any -> any any (flow:only_stream; content:"split-token"; sid:2;)
+            alert tcp-pkt any any -> any any (content:"split-token"; sid:3;)
+            alert tcp-stream any any -> any any (content:"token"; sid:4;)
+            """
+        // The packet holds only the tail; the reassembled chunk holds the whole token.
+        #expect(try run(rules, payload: "token", chunks: ["a split-token"]) == [1, 2, 4])
+        // Without stream data only packet-scope rules can match.
+        #expect(try run(rules, payload: "split-token", chunks: []) == [1, 3])
+    }
+}
+
+@Suite struct FlowDecisionTests {
+    @Test func decisionsAreReadableAndForgotten() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        let h = try EngineHarness("drop udp 10.0.0.1 any -> any any (sid:1;)", settings: settings)
+        let f = FrameBuilder()
+        #expect(h.feed(f.udp(sport: 1, dport: 2, payload: [0])) == [1])
+        var packet = Packet()
+        let frame = f.udp(sport: 1, dport: 2, payload: [0])
+        frame.withUnsafeBytes { h.decoder.decode($0, into: &packet) }
+        let handle = try #require(h.table.process(packet) { _, _ in })
+        let flowID = h.table[handle.slot].flowID
+        #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID) == (false, true))
+        #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID &+ 1) == (false, false))
+        h.context.flowEnded(slot: handle.slot)
+        #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID) == (false, false))
+    }
+}

@@ -547,3 +547,23 @@ struct XbitKey: Hashable {
     var first: IPAddress
     var second: IPAddress
 }
+
+extension DetectContext {
+    /// The engine's decisions on a flow: `passed` (a pass rule matched at flow scope: no more inspection) and
+    /// `dropped` (IPS: every later packet is dropped). Both false for a flow the context has not seen.
+    ///
+    /// The runtime can use them for bypass (a passed flow may be offloaded) and for the flow's EVE record.
+    public func flowDecision(slot: Int32, flowID: UInt64) -> (passed: Bool, dropped: Bool) {
+        let i = Int(slot)
+        guard i >= 0, i < self.flowStates.count, self.flowStates[i].flowID == flowID else { return (false, false) }
+        return (self.flowStates[i].isPassed, self.flowStates[i].isDropped)
+    }
+
+    /// Forgets a flow's detection state when the flow table ends it (optional: a reused slot is also detected by
+    /// its flow id). Call from the flow table's `emit` callback.
+    public func flowEnded(slot: Int32) {
+        let i = Int(slot)
+        guard i >= 0, i < self.flowStates.count else { return }
+        self.flowStates[i].flowID = 0
+    }
+}
