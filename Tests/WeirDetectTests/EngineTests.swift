@@ -698,3 +698,17 @@ final class EngineHarness {
         #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID) == (false, false))
     }
 }
+
+@Suite struct DecodeEventTests {
+    @Test func decoderEventRulesSeeBrokenPackets() throws {
+        let h = try EngineHarness(
+            """
+            alert pkthdr any any -> any any (decode-event:ipv4.pkt_too_small; sid:1;)
+            alert ip any any -> any any (sid:2;)
+            """)
+        // Ethernet header announcing IPv4, then only 10 bytes of it.
+        let frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]
+        #expect(h.feed(frame) == [1])
+        #expect(h.feed(FrameBuilder().udp(sport: 1, dport: 2, payload: [0])) == [2])
+    }
+}

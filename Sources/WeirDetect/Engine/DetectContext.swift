@@ -73,7 +73,8 @@ public final class DetectContext {
     ) -> PacketVerdict {
         alerts.removeAll(keepingCapacity: true)
         var verdict = PacketVerdict()
-        guard packet.ipVersion != 0 else { return verdict }
+        // Packets without an IP layer only reach rules on decoder events (`decode-event:…`), as in Suricata.
+        guard packet.ipVersion != 0 || !packet.events.isEmpty else { return verdict }
         self.counters.packets += 1
         let engine = self.engine
 
@@ -241,6 +242,7 @@ public final class DetectContext {
     ) -> Bool {
         let s = self.engine.signatures[index]
         self.matchUsedFlowData = false
+        if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }

@@ -290,6 +290,9 @@ package final class Signature: @unchecked Sendable {
         return true
     }
 
+    /// Whether a `decode-event` condition is present (such rules also see packets without an IP layer).
+    package var checksDecodeEvents = false
+
     /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
     /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.
     var actionAppliesToFlow: Bool {

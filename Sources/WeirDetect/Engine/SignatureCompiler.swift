@@ -233,6 +233,7 @@ package struct SignatureCompiler {
                     return fail(kind.rawValue, "event \(name) is not raised by Weir")
                 }
                 s.headerChecks.append(.decodeEvent(event))
+                s.checksDecodeEvents = true
             case .appLayerProtocol: return fail("app-layer-protocol", "needs the app-layer stage")
             case .urilen: return fail("urilen", "needs the app-layer stage")
             case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
