@@ -712,3 +712,53 @@ final class EngineHarness {
         #expect(h.feed(FrameBuilder().udp(sport: 1, dport: 2, payload: [0])) == [2])
     }
 }
+
+@Suite struct TransformTests {
+    @Test func transformsApply() {
+        func run(_ t: BufferTransform, _ text: String) -> String {
+            let input = Array(text.utf8)
+            var output = [UInt8](repeating: 0, count: t.maximumOutput(input.count))
+            let n = input.withUnsafeBytes { i in output.withUnsafeMutableBytes { t.apply(i, into: $0) } }
+            return String(decoding: output.prefix(n), as: UTF8.self)
+        }
+        #expect(run(.dotprefix, "example.com") == ".example.com")
+        #expect(run(.stripWhitespace, " a b\t\r\nc ") == "abc")
+        #expect(run(.compressWhitespace, "a  \t b") == "a b")
+        #expect(run(.toLowercase, "AbC") == "abc")
+        #expect(run(.toUppercase, "AbC") == "ABC")
+        #expect(run(.urlDecode, "%41+b%2") == "A b%2")
+        #expect(run(.xor([0x01]), "ab") == "`c")
+    }
+
+    @Test func transformedStickyBufferHasItsOwnPrefilter() throws {
+        let loaded = RuleFileLoader().load(
+            text: """
+                alert dns any any -> any any (dns.query; dotprefix; content:".evil.com"; endswith; sid:1;)
+                alert dns any any -> any any (dns.query; content:"EVIL"; nocase; sid:2;)
+                """)
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty, "\(engine.rejected)")
+        let query = try #require(engine.stickyBufferID(named: "dns.query"))
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        let frame = FrameBuilder().udp(sport: 5353, dport: 53, payload: [0])
+        var alerts: [Alert] = []
+        func run(_ name: String) -> [UInt32] {
+            Array(name.utf8).withUnsafeBytes { q in
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    _ = context.inspect(
+                        packet: packet, frame: bytes, flow: nil, handle: nil,
+                        buffers: [InspectionBuffer(bytes: q, kind: .sticky(id: query))], appProtocol: "dns",
+                        alerts: &alerts)
+                    return alerts.map(\.sid).sorted()
+                }
+            }
+        }
+        #expect(run("evil.com") == [1, 2])
+        #expect(run("www.evil.com") == [1, 2])
+        #expect(run("notevil.com") == [2])
+        #expect(run("good.org") == [])
+    }
+}

@@ -30,6 +30,17 @@ public final class DetectContext {
     @exclusivity(unchecked) var xbitExpiry: [XbitKey: Int64] = [:]
     /// Counters since the context was made.
     @exclusivity(unchecked) public private(set) var counters = DetectCounters()
+    /// Caller buffers plus transformed views, rebuilt per packet when rules use transforms.
+    @exclusivity(unchecked) var effectiveBuffers: [InspectionBuffer] = []
+    /// Arena holding the transformed bytes of the current packet.
+    @exclusivity(unchecked) var transformArena = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    /// Second arena for chained transforms.
+    @exclusivity(unchecked) var transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+
+    deinit {
+        self.transformArena.deallocate()
+        self.transformScratch.deallocate()
+    }
 
     init(engine: DetectEngine) {
         self.engine = engine
@@ -119,6 +130,7 @@ public final class DetectContext {
             }
         }
 
+        let buffers = self.withDerivedBuffers(buffers)
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
         let payloadEnd = min(frame.count, payloadStart + max(0, packet.payloadLength))
         let payload = UnsafeRawBufferPointer(rebasing: frame[payloadStart..<payloadEnd])
@@ -551,6 +563,54 @@ struct XbitKey: Hashable {
 }
 
 extension DetectContext {
+    /// `buffers` plus the transformed views rules ask for (`dotprefix`, `to_lowercase` …), computed into the
+    /// context's arena; `buffers` itself when no rule uses a transform or no sticky buffer is present.
+    func withDerivedBuffers(_ buffers: [InspectionBuffer]) -> [InspectionBuffer] {
+        let derived = self.engine.derivedBuffers
+        guard !derived.isEmpty, !buffers.isEmpty else { return buffers }
+        // Size the arena first: views point into it, so it must not move while they are built.
+        var needed = 0
+        var longest = 0
+        for view in derived {
+            for buffer in buffers where buffer.kind == .sticky(id: view.base) {
+                var size = buffer.bytes.count
+                for t in view.transforms { size = t.maximumOutput(size) }
+                needed += size
+                longest = max(longest, size)
+            }
+        }
+        guard needed > 0 else { return buffers }
+        if self.transformArena.count < needed {
+            self.transformArena.deallocate()
+            self.transformArena = UnsafeMutableRawBufferPointer.allocate(byteCount: needed * 2, alignment: 8)
+        }
+        if self.transformScratch.count < longest {
+            self.transformScratch.deallocate()
+            self.transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: longest * 2, alignment: 8)
+        }
+        self.effectiveBuffers.removeAll(keepingCapacity: true)
+        self.effectiveBuffers.append(contentsOf: buffers)
+        var used = 0
+        for view in derived {
+            for buffer in buffers where buffer.kind == .sticky(id: view.base) {
+                var size = buffer.bytes.count
+                for t in view.transforms { size = t.maximumOutput(size) }
+                let out = UnsafeMutableRawBufferPointer(rebasing: self.transformArena[used..<used + size])
+                // Chain: each step reads the previous output (copied to scratch) and writes the arena slot.
+                var length = view.transforms[0].apply(buffer.bytes, into: out)
+                for t in view.transforms.dropFirst() {
+                    let input = UnsafeMutableRawBufferPointer(rebasing: self.transformScratch[0..<length])
+                    input.copyMemory(from: UnsafeRawBufferPointer(rebasing: out[0..<length]))
+                    length = t.apply(UnsafeRawBufferPointer(input), into: out)
+                }
+                self.effectiveBuffers.append(
+                    InspectionBuffer(bytes: UnsafeRawBufferPointer(rebasing: out[0..<length]), kind: .sticky(id: view.id)))
+                used += size
+            }
+        }
+        return self.effectiveBuffers
+    }
+
     /// The engine's decisions on a flow: `passed` (a pass rule matched at flow scope: no more inspection) and
     /// `dropped` (IPS: every later packet is dropped). Both false for a flow the context has not seen.
     ///

@@ -125,6 +125,8 @@ public final class DetectEngine: Sendable {
     package let maxPatternsPerGroup: Int
     /// What loading built and how long it took.
     public let loadStatistics: DetectLoadStatistics
+    /// Transformed views of sticky buffers that rules inspect.
+    package let derivedBuffers: [DerivedBuffer]
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
 
@@ -138,9 +140,11 @@ public final class DetectEngine: Sendable {
         flowbitCount: Int = 0,
         flowintCount: Int = 0,
         xbitCount: Int = 0,
-        rejected: [SignatureCompileError] = []
+        rejected: [SignatureCompileError] = [],
+        derivedBuffers: [DerivedBuffer] = []
     ) throws(PatternCompileError) {
         self.rejected = rejected
+        self.derivedBuffers = derivedBuffers
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
         // order breaks ties.

@@ -36,6 +36,8 @@ package struct SignatureCompiler {
     package var xbitIDs: [String: Int] = [:]
     /// Sticky buffer name → id.
     package var stickyIDs: [String: Int] = [:]
+    /// Transformed views of sticky buffers, each with its own id.
+    package var derivedBuffers: [DerivedBuffer] = []
     /// Compiled regexes by (pattern, options), shared between rules.
     var regexCache: [String: CompiledRegex] = [:]
 
@@ -258,9 +260,23 @@ package struct SignatureCompiler {
         for definition in definitions.sorted(by: { $0.rank < $1.rank }) where variables[definition.name] == nil {
             variables[definition.name] = variables.count
         }
+        var sectionBufferIDs: [Int?] = []
         for section in rule.sections {
-            if !section.transforms.isEmpty {
-                return fail(section.transforms[0].keyword, "transforms are not implemented by the engine")
+            var transforms: [BufferTransform] = []
+            for transform in section.transforms {
+                switch transform {
+                case .dotprefix: transforms.append(.dotprefix)
+                case .stripWhitespace: transforms.append(.stripWhitespace)
+                case .compressWhitespace: transforms.append(.compressWhitespace)
+                case .toLowercase: transforms.append(.toLowercase)
+                case .toUppercase: transforms.append(.toUppercase)
+                case .urlDecode: transforms.append(.urlDecode)
+                case .xor(let key): transforms.append(.xor(key))
+                default: return fail(transform.keyword, "transform not implemented by the engine")
+                }
+            }
+            if !transforms.isEmpty && section.buffer == .payload {
+                return fail(section.transforms[0].keyword, "transforms on the packet payload are not implemented")
             }
             var steps: [PayloadStep] = []
             for match in section.matches {
@@ -269,8 +285,20 @@ package struct SignatureCompiler {
                 case .failure(let error): return fail(error.keyword, error.reason)
                 }
             }
-            let sticky: Int? =
+            var sticky: Int? =
                 section.buffer == .payload ? nil : Self.intern(section.buffer.name, in: &self.stickyIDs)
+            if let base = sticky, !transforms.isEmpty {
+                // The transformed view is a buffer of its own: own id, own prefilter database.
+                let name = section.buffer.name + "|" + section.transforms.map(\.keyword).joined(separator: "|")
+                    + "|\(transforms)"
+                let known = self.stickyIDs[name] != nil
+                let id = Self.intern(name, in: &self.stickyIDs)
+                if !known { self.derivedBuffers.append(DerivedBuffer(id: id, base: base, transforms: transforms)) }
+                sticky = id
+                sectionBufferIDs.append(id)
+            } else {
+                sectionBufferIDs.append(sticky)
+            }
             s.buffers.append(BufferProgram(stickyBuffer: sticky, program: PayloadProgram(steps: steps)))
         }
         s.variableSlots = variables.count
@@ -286,8 +314,7 @@ package struct SignatureCompiler {
                 bytes = Array(bytes[offset..<offset + length])
             }
             s.fastPattern = PrefilterPattern(bytes: bytes, nocase: c.nocase)
-            s.fastPatternBuffer =
-                rule.sections[si].buffer == .payload ? nil : self.stickyIDs[rule.sections[si].buffer.name]
+            s.fastPatternBuffer = sectionBufferIDs[si]
         }
         return .success(s)
     }
@@ -584,7 +611,8 @@ extension DetectEngine {
             flowbitCount: compiler.flowbitIDs.count,
             flowintCount: compiler.flowintIDs.count,
             xbitCount: compiler.xbitIDs.count,
-            rejected: rejected
+            rejected: rejected,
+            derivedBuffers: compiler.derivedBuffers
         )
     }
 }
