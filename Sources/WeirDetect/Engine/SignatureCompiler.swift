@@ -237,7 +237,12 @@ package struct SignatureCompiler {
                 s.headerChecks.append(.decodeEvent(event))
                 s.checksDecodeEvents = true
             case .appLayerProtocol: return fail("app-layer-protocol", "needs the app-layer stage")
-            case .urilen: return fail("urilen", "needs the app-layer stage")
+            case .urilen(let match, let raw):
+                // A length check on the (raw) URI buffer, evaluated when the app-layer stage supplies it.
+                let name = raw ? BufferID.httpRawURI.name : BufferID.httpURI.name
+                let id = Self.intern(name, in: &self.stickyIDs)
+                s.buffers.append(
+                    BufferProgram(stickyBuffer: id, program: PayloadProgram(steps: [.bufferSize(Self.condition(match))])))
             case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
             case .streamSize: return fail("stream_size", "needs the stream stage")
             case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
