@@ -537,9 +537,14 @@ final class EngineHarness {
                 frame.withUnsafeBytes { bytes in
                     decoder.decode(bytes, into: &packet)
                     _ = context.inspect(
-                        packet: packet, frame: bytes, flow: nil, handle: nil,
-                        buffers: [InspectionBuffer(bytes: u, kind: .sticky(id: uri))], appProtocol: "http",
-                        alerts: &alerts)
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: [InspectionBuffer(bytes: u, kind: .sticky(id: uri))],
+                        appProtocol: "http",
+                        alerts: &alerts
+                    )
                 }
             }
             #expect(alerts.count == expected, "\(text)")
@@ -679,7 +684,13 @@ final class EngineHarness {
                 frame.withUnsafeBytes { bytes in
                     decoder.decode(bytes, into: &packet)
                     _ = context.inspect(
-                        packet: packet, frame: bytes, flow: nil, handle: nil, buffers: built, alerts: &alerts)
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: built,
+                        alerts: &alerts
+                    )
                 }
                 return
             }
@@ -730,7 +741,8 @@ final class EngineHarness {
             """
             alert pkthdr any any -> any any (decode-event:ipv4.pkt_too_small; sid:1;)
             alert ip any any -> any any (sid:2;)
-            """)
+            """
+        )
         // Ethernet header announcing IPv4, then only 10 bytes of it.
         let frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]
         #expect(h.feed(frame) == [1])
@@ -760,7 +772,8 @@ final class EngineHarness {
             text: """
                 alert dns any any -> any any (dns.query; dotprefix; content:".evil.com"; endswith; sid:1;)
                 alert dns any any -> any any (dns.query; content:"EVIL"; nocase; sid:2;)
-                """)
+                """
+        )
         let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
         #expect(engine.rejected.isEmpty, "\(engine.rejected)")
         let query = try #require(engine.stickyBufferID(named: "dns.query"))
@@ -774,9 +787,14 @@ final class EngineHarness {
                 frame.withUnsafeBytes { bytes in
                     decoder.decode(bytes, into: &packet)
                     _ = context.inspect(
-                        packet: packet, frame: bytes, flow: nil, handle: nil,
-                        buffers: [InspectionBuffer(bytes: q, kind: .sticky(id: query))], appProtocol: "dns",
-                        alerts: &alerts)
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: [InspectionBuffer(bytes: q, kind: .sticky(id: query))],
+                        appProtocol: "dns",
+                        alerts: &alerts
+                    )
                     return alerts.map(\.sid).sorted()
                 }
             }

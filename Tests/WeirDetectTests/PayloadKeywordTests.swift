@@ -304,3 +304,24 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         #expect(hits.count == 0)
     }
 }
+
+@Suite struct StreamOffsetTests {
+    func run(_ steps: [PayloadStep], _ text: String, streamStart: UInt64) -> Bool {
+        var scratch = PayloadScratch()
+        let program = PayloadProgram(steps: steps)
+        return Array(text.utf8).withUnsafeBytes { program.matches($0, streamStart: streamStart, scratch: &scratch) }
+    }
+
+    @Test func depthCountsFromTheStreamStart() {
+        // depth 12 from the stream start; the chunk starts at stream offset 8, so only its first 4 bytes count.
+        #expect(run([content("abcd", depth: 12)], "abcdefgh", streamStart: 8))
+        #expect(!run([content("efgh", depth: 12)], "abcdefgh", streamStart: 8))
+        // A chunk that starts past the depth cannot match at all.
+        #expect(!run([content("abcd", depth: 8)], "abcdefgh", streamStart: 8))
+        #expect(run([content("efgh", depth: 8)], "abcdefgh", streamStart: 0))
+    }
+
+    @Test func bsizeCountsTheWholeStream() {
+        #expect(run([.bufferSize(UIntCondition(.equal, 12))], "abcd", streamStart: 8))
+    }
+}

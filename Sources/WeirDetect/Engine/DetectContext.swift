@@ -330,8 +330,8 @@ public final class DetectContext {
                 }
                 if !found && !noStream {
                     for buffer in buffers {
-                        guard case .streamChunk = buffer.kind, buffer.bytes.count > 0 else { continue }
-                        if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
+                        guard case .streamChunk(let start) = buffer.kind, buffer.bytes.count > 0 else { continue }
+                        if program.program.matches(buffer.bytes, streamStart: start, scratch: &self.payloadScratch) {
                             found = true
                             self.matchUsedFlowData = true
                             break
@@ -604,7 +604,11 @@ extension DetectContext {
                     length = t.apply(UnsafeRawBufferPointer(input), into: out)
                 }
                 self.effectiveBuffers.append(
-                    InspectionBuffer(bytes: UnsafeRawBufferPointer(rebasing: out[0..<length]), kind: .sticky(id: view.id)))
+                    InspectionBuffer(
+                        bytes: UnsafeRawBufferPointer(rebasing: out[0..<length]),
+                        kind: .sticky(id: view.id)
+                    )
+                )
                 used += size
             }
         }

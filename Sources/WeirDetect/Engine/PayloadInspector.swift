@@ -12,6 +12,8 @@ package struct PayloadScratch {
     var recursion = 0
     /// Suricata's `detect.inspection-recursion-limit` default.
     var recursionLimit = 3000
+    /// Offset of the inspected chunk in its stream (0 for packets and sticky buffers).
+    var streamStart = 0
     /// `byte_extract`/`byte_math` variables by slot.
     package var values: [UInt64]
     /// PCRE2 match data and JIT stack of this worker.
@@ -37,6 +39,13 @@ extension PayloadProgram {
     ///
     /// - Complexity: Bounded by the recursion limit; no allocation.
     package func matches(_ buffer: UnsafeRawBufferPointer, scratch: inout PayloadScratch) -> Bool {
+        self.matches(buffer, streamStart: 0, scratch: &scratch)
+    }
+
+    /// Runs the program over a chunk of reassembled stream that starts `streamStart` bytes into the stream:
+    /// absolute `depth` and a first `within` count from the stream start, as Suricata's `stream_start_offset`.
+    package func matches(_ buffer: UnsafeRawBufferPointer, streamStart: UInt64, scratch: inout PayloadScratch) -> Bool {
+        scratch.streamStart = Int(clamping: streamStart)
         scratch.bufferOffset = 0
         scratch.pcreStart = 0
         scratch.recursion = 0
@@ -191,7 +200,8 @@ extension PayloadProgram {
             scratch.values[step.slot] = result
             return self.proceed(index, buffer, &scratch)
         case .bufferSize(let condition):
-            return condition.matches(UInt64(buffer.count)) ? self.proceed(index, buffer, &scratch) : .discontinue
+            let size = UInt64(buffer.count) + UInt64(scratch.streamStart)
+            return condition.matches(size) ? self.proceed(index, buffer, &scratch) : .discontinue
         }
     }
 
@@ -232,6 +242,10 @@ extension PayloadProgram {
                     let end = previousBufferOffset + Int(self.value(w, &scratch)) + distance
                     // Suricata compares as int32 and stores as uint32: a negative end means "no limit".
                     if depth > end { depth = end < 0 ? length : end }
+                    if scratch.streamStart != 0 && previousBufferOffset == 0 {
+                        if depth <= scratch.streamStart { return .noMatch }
+                        if depth < scratch.streamStart + length { depth -= scratch.streamStart }
+                    }
                 }
                 if let d = content.depth {
                     let end = previousBufferOffset + Int(self.value(d, &scratch))
@@ -243,7 +257,15 @@ extension PayloadProgram {
                 }
             } else {
                 if let o = content.offset { offset = Int(self.value(o, &scratch)) }
-                if let d = content.depth { depth = Int(self.value(d, &scratch)) + offset }
+                if let d = content.depth {
+                    depth = Int(self.value(d, &scratch)) + offset
+                    if scratch.streamStart != 0 {
+                        if depth <= scratch.streamStart {
+                            return content.negated ? self.proceed(index, buffer, &scratch) : .noMatch
+                        }
+                        if depth < scratch.streamStart + length { depth -= scratch.streamStart }
+                    }
+                }
             }
             if previousOffset != 0 { offset = previousOffset }
             if depth > length { depth = length }

@@ -242,7 +242,11 @@ package struct SignatureCompiler {
                 let name = raw ? BufferID.httpRawURI.name : BufferID.httpURI.name
                 let id = Self.intern(name, in: &self.stickyIDs)
                 s.buffers.append(
-                    BufferProgram(stickyBuffer: id, program: PayloadProgram(steps: [.bufferSize(Self.condition(match))])))
+                    BufferProgram(
+                        stickyBuffer: id,
+                        program: PayloadProgram(steps: [.bufferSize(Self.condition(match))])
+                    )
+                )
             case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
             case .streamSize: return fail("stream_size", "needs the stream stage")
             case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
@@ -294,7 +298,8 @@ package struct SignatureCompiler {
                 section.buffer == .payload ? nil : Self.intern(section.buffer.name, in: &self.stickyIDs)
             if let base = sticky, !transforms.isEmpty {
                 // The transformed view is a buffer of its own: own id, own prefilter database.
-                let name = section.buffer.name + "|" + section.transforms.map(\.keyword).joined(separator: "|")
+                let name =
+                    section.buffer.name + "|" + section.transforms.map(\.keyword).joined(separator: "|")
                     + "|\(transforms)"
                 let known = self.stickyIDs[name] != nil
                 let id = Self.intern(name, in: &self.stickyIDs)
