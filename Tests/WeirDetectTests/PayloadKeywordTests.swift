@@ -261,6 +261,14 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         #expect(!payloadMatches([.byteMath(m), .byteTest(t)], bytes: [3, 3]))
         let d = ByteMathStep(count: 1, offset: 0, op: .divide, rvalue: .literal(0), slot: 0)
         #expect(!payloadMatches([.byteMath(d)], bytes: [3]))
+        // The cursor moves past the bytes read; the bitmask applies to the result (0x0F & (0x13 + 1) = 4).
+        var masked = ByteMathStep(count: 1, offset: 0, op: .add, rvalue: .literal(1), slot: 0)
+        masked.bitmask = 0x0F
+        let check = ByteTestStep(count: 1, op: .equal, value: .variable(0), offset: .literal(0))
+        var relativeCheck = check
+        relativeCheck.relative = true
+        #expect(payloadMatches([.byteMath(masked), .byteTest(relativeCheck)], bytes: [0x13, 4]))
+        #expect(!payloadMatches([.byteMath(masked), .byteTest(relativeCheck)], bytes: [0x13, 0x14]))
     }
 
     @Test func isDataAt() {

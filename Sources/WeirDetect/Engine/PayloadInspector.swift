@@ -180,9 +180,9 @@ extension PayloadProgram {
                     length: buffer.count,
                     cursor: scratch.bufferOffset
                 ),
-                let (raw, _) = NumberReader.read(buffer, at: start, count: count, format: step.format)
+                let (raw, consumed) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
-            let left = NumberReader.mask(raw, step.bitmask)
+            let left = raw
             let right = UInt64(bitPattern: self.value(step.rvalue, &scratch))
             let result: UInt64
             switch step.op {
@@ -197,7 +197,9 @@ extension PayloadProgram {
             case .bitAnd: result = left & right
             case .bitOr: result = left | right
             }
-            scratch.values[step.slot] = result
+            // Suricata moves the cursor past the bytes read and applies the bitmask to the result.
+            scratch.bufferOffset = start + consumed
+            scratch.values[step.slot] = NumberReader.mask(result, step.bitmask)
             return self.proceed(index, buffer, &scratch)
         case .bufferSize(let condition):
             let size = UInt64(buffer.count) + UInt64(scratch.streamStart)
