@@ -7,7 +7,10 @@ import WeirCore
 
 /// A set of signatures sharing a protocol bucket and port key, with one Vectorscan database over their fast
 /// patterns (Suricata's signature group head, `detect-engine-siggroup.c`).
-package struct SignatureGroup: Sendable {
+///
+/// A class: the hot path reads it through one reference instead of copying its arrays; never mutated after the
+/// engine is built.
+package final class SignatureGroup: @unchecked Sendable {
     /// Signatures without a usable fast pattern: evaluated for every packet that reaches the group.
     package var alwaysEvaluated: [Int32] = []
     /// One prefilter per inspected buffer: the packet payload (and stream chunks) or one sticky buffer, so a
@@ -59,7 +62,9 @@ package enum ProtocolBucket: Int, CaseIterable, Sendable {
 }
 
 /// Per-bucket lookup: a group per destination port, per source port, and one for any port; IP-only rules apart.
-package struct BucketIndex: Sendable {
+///
+/// A class for the same reason as ``SignatureGroup``; one instance per bucket, immutable after the build.
+package final class BucketIndex: @unchecked Sendable {
     /// Destination port → group index, or -1; empty when no rule is indexed by destination port.
     package var destinationPortGroup: [Int32] = []
     /// Source port → group index, or -1; empty when no rule is indexed by source port.
@@ -197,7 +202,7 @@ public final class DetectEngine: Sendable {
         var statistics = DetectLoadStatistics()
         statistics.signatures = ordered.count
         var groupMembers: [[Int32]] = []
-        var buckets = [BucketIndex](repeating: BucketIndex(), count: ProtocolBucket.allCases.count)
+        let buckets = ProtocolBucket.allCases.map { _ in BucketIndex() }
         var ipOnlySource: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(
             repeating: [],
             count: buckets.count
@@ -277,7 +282,7 @@ public final class DetectEngine: Sendable {
         var groups: [SignatureGroup] = []
         var maxPatterns = 1
         for members in groupMembers {
-            var group = SignatureGroup()
+            let group = SignatureGroup()
             group.count = members.count
             // Per buffer: pattern → id, patterns, id → signatures (mutated in place: no copy-on-write).
             var byBuffer: [Int: PendingPrefilter] = [:]
