@@ -20,7 +20,9 @@ enum ConformanceReplay {
 
     /// Categories that need the stream or app-layer stages.
     static var excluded: Set<String> {
-        // WEIR_CONFORMANCE_SCOPE=nonapp also runs the stream cases (packet payloads only, no reassembly yet).
+        // WEIR_CONFORMANCE_SCOPE=nonapp also runs the stream cases (packet payloads only, no reassembly yet);
+        // `all` runs every case (robustness: app-layer rules load but cannot match without the app-layer stage).
+        if ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_SCOPE"] == "all" { return [] }
         if ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_SCOPE"] == "nonapp" {
             return ["http", "dns", "tls", "ssh", "http-evader"]
         }

@@ -551,6 +551,33 @@ final class EngineHarness {
         }
     }
 
+    @Test func appLayerProtocolKeyword() throws {
+        let loaded = RuleFileLoader().load(
+            text: """
+                alert tcp any any -> any any (app-layer-protocol:http; content:"x"; sid:1;)
+                alert tcp any any -> any any (app-layer-protocol:!http; content:"x"; sid:2;)
+                """)
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty)
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 1, dport: 80, flags: 0x18, payload: Array("x".utf8))
+        func run(_ proto: String?) -> [UInt32] {
+            frame.withUnsafeBytes { bytes in
+                decoder.decode(bytes, into: &packet)
+                _ = context.inspect(
+                    packet: packet, frame: bytes, flow: nil, handle: nil, appProtocol: proto, alerts: &alerts)
+            }
+            return alerts.map(\.sid)
+        }
+        #expect(run("http") == [1])
+        #expect(run("tls") == [2])
+        // Unknown protocol: neither form matches yet.
+        #expect(run(nil) == [])
+    }
+
     @Test func alertCarriesClassification() throws {
         let loaded = RuleFileLoader().load(
             text: "alert udp any any -> any any (msg:\"m\"; classtype:trojan-activity; content:\"x\"; rev:3; sid:5;)"

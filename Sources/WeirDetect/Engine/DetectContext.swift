@@ -256,6 +256,10 @@ public final class DetectContext {
         self.matchUsedFlowData = false
         if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
+        if let required = s.appLayerProtocol {
+            guard let appProtocol else { return false }
+            if (appProtocol == required.name) == required.negated { return false }
+        }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
         let hasPorts =

@@ -225,6 +225,9 @@ package final class Signature: @unchecked Sendable {
     package var headerChecks: [HeaderCheck] = []
     /// The `flow` keyword, if any.
     package var flow: FlowCondition?
+    /// `app-layer-protocol:[!]name`: the flow's detected protocol must (not) be `name`; never matches while
+    /// the protocol is unknown.
+    package var appLayerProtocol: (name: String, negated: Bool)?
     /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
     package var payloadScope: PayloadScope = .packetAndStream
     /// Payload programs, one per buffer section.
@@ -260,7 +263,7 @@ package final class Signature: @unchecked Sendable {
     }
 
     private var isAddressOnly: Bool {
-        self.sourcePorts.isAny && self.destinationPorts.isAny && self.headerChecks.isEmpty && self.flow == nil
+        self.appLayerProtocol == nil && self.sourcePorts.isAny && self.destinationPorts.isAny && self.headerChecks.isEmpty && self.flow == nil
             && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
             && self.flowints.isEmpty
     }
@@ -282,6 +285,7 @@ package final class Signature: @unchecked Sendable {
     /// actions apply to the whole flow like an IP-only rule's.
     var isLikeIPOnly: Bool {
         if case .application = self.proto { return false }
+        if self.appLayerProtocol != nil { return false }
         guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty
         else {
             return false

@@ -236,7 +236,9 @@ package struct SignatureCompiler {
                 }
                 s.headerChecks.append(.decodeEvent(event))
                 s.checksDecodeEvents = true
-            case .appLayerProtocol: return fail("app-layer-protocol", "needs the app-layer stage")
+            case .appLayerProtocol(let name, let negated, _):
+                // Matched against the protocol the app-layer stage reports for the flow (`inspect(appProtocol:)`).
+                s.appLayerProtocol = (name == "http1" ? "http" : name, negated)
             case .urilen(let match, let raw):
                 // A length check on the (raw) URI buffer, evaluated when the app-layer stage supplies it.
                 let name = raw ? BufferID.httpRawURI.name : BufferID.httpURI.name
