@@ -495,6 +495,13 @@ final class EngineHarness {
         #expect(h.context.counters.passedFlows == 1)
     }
 
+    @Test func actionOrderParsing() throws {
+        #expect(try DetectSettings.actionOrder(from: ["drop", "pass", "reject", "alert"]) == [.drop, .pass, .reject, .alert])
+        #expect(try DetectSettings.actionOrder(from: ["alert"]) == [.alert, .pass, .drop, .reject])
+        #expect(throws: ActionOrderError.self) { try DetectSettings.actionOrder(from: ["drop", "sdrop"]) }
+        #expect(throws: ActionOrderError.self) { try DetectSettings.actionOrder(from: ["drop", "drop"]) }
+    }
+
     @Test func actionOrderIsConfigurable() throws {
         var settings = DetectSettings()
         settings.actionOrder = [.alert, .drop, .reject, .pass]
