@@ -496,7 +496,11 @@ final class EngineHarness {
     }
 
     @Test func actionOrderParsing() throws {
-        #expect(try DetectSettings.actionOrder(from: ["drop", "pass", "reject", "alert"]) == [.drop, .pass, .reject, .alert])
+        #expect(
+            try DetectSettings.actionOrder(from: ["drop", "pass", "reject", "alert"]) == [
+                .drop, .pass, .reject, .alert,
+            ]
+        )
         #expect(try DetectSettings.actionOrder(from: ["alert"]) == [.alert, .pass, .drop, .reject])
         #expect(throws: ActionOrderError.self) { try DetectSettings.actionOrder(from: ["drop", "sdrop"]) }
         #expect(throws: ActionOrderError.self) { try DetectSettings.actionOrder(from: ["drop", "drop"]) }
@@ -563,7 +567,8 @@ final class EngineHarness {
             text: """
                 alert tcp any any -> any any (app-layer-protocol:http; content:"x"; sid:1;)
                 alert tcp any any -> any any (app-layer-protocol:!http; content:"x"; sid:2;)
-                """)
+                """
+        )
         let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
         #expect(engine.rejected.isEmpty)
         let context = engine.makeContext()
@@ -575,7 +580,13 @@ final class EngineHarness {
             frame.withUnsafeBytes { bytes in
                 decoder.decode(bytes, into: &packet)
                 _ = context.inspect(
-                    packet: packet, frame: bytes, flow: nil, handle: nil, appProtocol: proto, alerts: &alerts)
+                    packet: packet,
+                    frame: bytes,
+                    flow: nil,
+                    handle: nil,
+                    appProtocol: proto,
+                    alerts: &alerts
+                )
             }
             return alerts.map(\.sid)
         }

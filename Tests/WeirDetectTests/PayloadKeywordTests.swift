@@ -333,3 +333,30 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         #expect(run([.bufferSize(UIntCondition(.equal, 12))], "abcd", streamStart: 8))
     }
 }
+
+@Suite struct Base64Tests {
+    func decode(_ text: String) -> [UInt8] {
+        let input = Array(text.utf8)
+        var output = [UInt8](repeating: 0, count: input.count * 3 / 4 + 3)
+        let n = input.withUnsafeBytes { i in output.withUnsafeMutableBytes { Base64Decoder.decode(i, into: $0) } }
+        return Array(output.prefix(n))
+    }
+
+    @Test func decoderStopsAtPaddingAndInvalidBytes() {
+        #expect(decode("aGVsbG8=") == Array("hello".utf8))
+        #expect(decode("aGVsbA") == Array("hell".utf8))
+        #expect(decode("aGVs bG8=") == Array("hel".utf8))
+    }
+
+    @Test func base64DataIsTerminal() throws {
+        let rules = """
+            alert tcp any any -> any any (content:"b64="; base64_decode:relative; base64_data; content:"secret"; sid:1;)
+            alert tcp any any -> any any (content:"b64="; base64_decode:bytes 4, relative; base64_data; content:"secret"; sid:2;)
+            """
+        let h = try EngineHarness(rules)
+        let f = FrameBuilder()
+        // "c2VjcmV0IGRhdGE=" is "secret data".
+        #expect(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("x b64=c2VjcmV0IGRhdGE= y".utf8))) == [1])
+        #expect(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("x b64=bm90aGluZw== y".utf8))) == [])
+    }
+}

@@ -18,6 +18,8 @@ package struct PayloadScratch {
     package var values: [UInt64]
     /// PCRE2 match data and JIT stack of this worker.
     package let regexScratch: RegexMatchScratch
+    /// Where `base64_decode` writes the decoded bytes.
+    let base64Arena = DecodeArena()
 
     /// Makes scratch for rules using at most `variableSlots` byte variables.
     package init(variableSlots: Int = 16, regexScratch: RegexMatchScratch = RegexMatchScratch()) {
@@ -201,6 +203,30 @@ extension PayloadProgram {
             scratch.bufferOffset = start + consumed
             scratch.values[step.slot] = NumberReader.mask(result, step.bitmask)
             return self.proceed(index, buffer, &scratch)
+        case .base64Decode(let step):
+            // Suricata's DetectBase64DecodeDoMatch: decode, then run the base64_data keywords as a terminal list.
+            var start = step.relative ? scratch.bufferOffset : 0
+            var length = buffer.count - start
+            if step.offset > 0 {
+                if step.offset >= length { return .noMatch }
+                start += step.offset
+                length -= step.offset
+            }
+            if step.bytes > 0 && step.bytes < length { length = step.bytes }
+            guard length > 0, let data = step.data else { return .noMatch }
+            let arena = scratch.base64Arena
+            arena.reserve(length * 3 / 4 + 3)
+            let decodedLength = Base64Decoder.decode(
+                UnsafeRawBufferPointer(rebasing: buffer[start..<start + length]),
+                into: arena.storage
+            )
+            guard decodedLength > 0 else { return .noMatch }
+            let decoded = UnsafeRawBufferPointer(rebasing: arena.storage[0..<decodedLength])
+            let saved = scratch.bufferOffset
+            scratch.bufferOffset = 0
+            let outcome = data.steps.isEmpty ? InspectOutcome.match : data.inspect(0, decoded, &scratch)
+            scratch.bufferOffset = saved
+            return outcome == .match ? .match : .noMatch
         case .bufferSize(let condition):
             let size = UInt64(buffer.count) + UInt64(scratch.streamStart)
             return condition.matches(size) ? self.proceed(index, buffer, &scratch) : .discontinue

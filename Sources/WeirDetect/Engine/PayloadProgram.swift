@@ -212,6 +212,26 @@ package struct IsDataAtStep: Sendable {
     }
 }
 
+/// `base64_decode` with its `base64_data` keywords: decodes part of the buffer and inspects the result.
+package struct Base64DecodeStep: Sendable {
+    /// `bytes`: how many input bytes to decode, 0 for all that remain.
+    package var bytes: Int
+    /// `offset` from the buffer start, or from the cursor when `relative`.
+    package var offset: Int
+    /// `relative`.
+    package var relative: Bool
+    /// The keywords after `base64_data`, run over the decoded bytes.
+    package var data: PayloadProgram?
+
+    /// Makes a decode step.
+    package init(bytes: Int, offset: Int, relative: Bool, data: PayloadProgram?) {
+        self.bytes = bytes
+        self.offset = offset
+        self.relative = relative
+        self.data = data
+    }
+}
+
 /// One compiled payload keyword.
 package enum PayloadStep: Sendable {
     case content(ContentStep)
@@ -223,6 +243,8 @@ package enum PayloadStep: Sendable {
     case isDataAt(IsDataAtStep)
     /// `bsize` on the whole buffer.
     case bufferSize(UIntCondition)
+    /// `base64_decode` + `base64_data`: a terminal step (its data keywords decide the match).
+    case base64Decode(Base64DecodeStep)
 
     /// Whether the step is positioned from the previous match.
     var isRelative: Bool {
@@ -235,6 +257,7 @@ package enum PayloadStep: Sendable {
         case .byteMath(let b): return b.relative
         case .isDataAt(let i): return i.relative
         case .bufferSize: return false
+        case .base64Decode(let b): return b.relative
         }
     }
 }

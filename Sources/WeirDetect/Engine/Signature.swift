@@ -263,7 +263,8 @@ package final class Signature: @unchecked Sendable {
     }
 
     private var isAddressOnly: Bool {
-        self.appLayerProtocol == nil && self.sourcePorts.isAny && self.destinationPorts.isAny && self.headerChecks.isEmpty && self.flow == nil
+        self.appLayerProtocol == nil && self.sourcePorts.isAny && self.destinationPorts.isAny
+            && self.headerChecks.isEmpty && self.flow == nil
             && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
             && self.flowints.isEmpty
     }

@@ -272,6 +272,7 @@ package struct SignatureCompiler {
             variables[definition.name] = variables.count
         }
         var sectionBufferIDs: [Int?] = []
+        var compiledSections: [(name: String, sticky: Int?, steps: [PayloadStep])] = []
         for section in rule.sections {
             var transforms: [BufferTransform] = []
             for transform in section.transforms {
@@ -311,12 +312,29 @@ package struct SignatureCompiler {
             } else {
                 sectionBufferIDs.append(sticky)
             }
+            compiledSections.append((section.buffer.name, sticky, steps))
+        }
+        // base64_data is the terminal list of the base64_decode before it (Suricata's DETECT_SM_LIST_BASE64_DATA).
+        var index = 0
+        while index < compiledSections.count {
+            var (name, sticky, steps) = compiledSections[index]
+            if name == "base64_data" { return fail("base64_data", "base64_data without a base64_decode before it") }
+            if let k = steps.lastIndex(where: { if case .base64Decode = $0 { return true } else { return false } }) {
+                guard index + 1 < compiledSections.count, compiledSections[index + 1].name == "base64_data",
+                    case .base64Decode(var decode) = steps[k]
+                else { return fail("base64_decode", "base64_decode needs base64_data and content after it") }
+                decode.data = PayloadProgram(steps: compiledSections[index + 1].steps)
+                steps[k] = .base64Decode(decode)
+                index += 1
+            }
             s.buffers.append(BufferProgram(stickyBuffer: sticky, program: PayloadProgram(steps: steps)))
+            index += 1
         }
         s.variableSlots = variables.count
 
         // Fast pattern: the explicit or longest positive content; chop honoured.
-        if let (si, mi) = rule.fastPatternContent, case .content(let c) = rule.sections[si].matches[mi], !c.isNegated,
+        if let (si, mi) = rule.fastPatternContent, rule.sections[si].buffer.name != "base64_data",
+            case .content(let c) = rule.sections[si].matches[mi], !c.isNegated,
             !c.pattern.isEmpty
         {
             var bytes = c.pattern
@@ -497,8 +515,11 @@ package struct SignatureCompiler {
             return .success(.isDataAt(IsDataAtStep(position: position, negated: i.isNegated, relative: i.relative)))
         case .bsize(let m): return .success(.bufferSize(Self.condition(m)))
         case .absent: return .failure(StepError(keyword: "absent", reason: "not implemented by the engine"))
-        case .base64Decode:
-            return .failure(StepError(keyword: "base64_decode", reason: "not implemented by the engine"))
+        case .base64Decode(let bytes, let offset, let relative):
+            // The base64_data program is attached by `compile` once the following section is compiled.
+            return .success(
+                .base64Decode(Base64DecodeStep(bytes: bytes ?? 0, offset: offset ?? 0, relative: relative, data: nil))
+            )
         case .unsupported(let name, _): return .failure(StepError(keyword: name, reason: "keyword not supported"))
         }
     }

@@ -58,7 +58,7 @@ public enum KeywordRegistry {
         "fast_pattern", "pcre", "byte_test", "byte_jump", "byte_extract", "byte_math", "isdataat", "bsize",
         "dsize", "ttl", "tos", "flags", "tcp.flags", "fragbits", "ipopts", "itype", "icode", "icmp_id", "icmp_seq",
         "ip_proto", "sameip", "flow", "flowbits", "xbits", "flowint", "threshold", "detection_filter", "noalert",
-        "decode-event", "pkt_data", "app-layer-protocol", "urilen",
+        "decode-event", "pkt_data", "app-layer-protocol", "urilen", "base64_decode", "base64_data",
     ]
 
     /// All keywords, in listing order.
