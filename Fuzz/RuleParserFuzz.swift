@@ -14,7 +14,7 @@ public func ruleParserFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = rule.fastPatternContent
         _ = try? rule.source.resolve(in: .suricataDefaults)
         _ = try? rule.destinationPorts.resolve(in: .suricataDefaults)
-        let printed = RulePrinter.print(rule)
+        let printed = RulePrinter.canonicalText(rule)
         guard let again = try? parser.parse(printed) else {
             fatalError("printed rule does not parse: \(printed)")
         }

@@ -43,6 +43,14 @@ import Testing
         #expect(hex.line == 11 && hex.column == 53 && hex.reason == "odd number of hex digits in content")
     }
 
+    @Test func keepingDuplicatesChecksEveryCopy() {
+        var loader = RuleFileLoader()
+        loader.dropsDuplicates = false
+        let set = loader.load(text: Self.file, file: "test.rules")
+        #expect(set.rules.count == 4)
+        #expect(set.duplicates.count == 2)
+    }
+
     @Test func strictModeStopsAtTheFirstError() {
         let set = RuleFileLoader(strict: true).load(text: Self.file, file: "test.rules")
         #expect(set.stoppedEarly)
@@ -55,6 +63,14 @@ import Testing
         #expect(lines.map(\.text) == ["a b", "e"])
         #expect(lines.map(\.line) == [1, 6])
         #expect(lines[0].position(ofOffset: 2) == (2, 1))
+    }
+
+    @Test func invalidUTF8IsRejectedNotRewritten() {
+        var bytes = Array(#"alert tcp any any -> any any (content:"a"#.utf8)
+        bytes.append(0xE9)
+        bytes += Array(#"b"; sid:1;)"#.utf8)
+        let lines = LogicalRuleLine.split(bytes)
+        #expect(lines.first?.invalidUTF8Offset == 40)
     }
 
     @Test func unreadableFileIsReported() {

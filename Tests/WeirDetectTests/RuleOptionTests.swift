@@ -125,7 +125,7 @@ import Testing
         #expect(self.contents(r, section: 1)[1].distance == .literal(0))
         #expect(self.contents(r, section: 2)[0].pattern == Array("payload".utf8))
         // The canonical printer uses sticky buffers and the result parses to the same model.
-        let printed = RulePrinter.print(r)
+        let printed = RulePrinter.canonicalText(r)
         #expect(
             printed.contains(
                 #"http.method; content:"GET"; http.uri; content:"/x"; nocase; pkt_data; content:"payload"; http.uri; content:"/y"; distance:0;"#
@@ -145,7 +145,29 @@ import Testing
         #expect(r.sections[0].matches.count == 3)
         #expect(r.sections[0].order == [0, 1, 2])
         #expect(r.sections[1].order == [3])
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
+    }
+
+    @Test func transformsMustBeConsumedBeforeTheNextBuffer() {
+        let e = self.error(#"http.uri; to_lowercase; pkt_data; content:"a";"#)
+        #expect(e?.reason == "previous transforms not consumed by a match before this buffer")
+        #expect(e?.offset == 24)
+    }
+
+    @Test func escapedTrailingSpaceStaysInTheValue() throws {
+        let r = try self.rule(#"http.uri; from_base64: offset 10\ ; content:"a";"#)
+        #expect(r.sections[0].transforms == [.fromBase64(arguments: #"offset 10\ "#)])
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
+    }
+
+    @Test func relativeAfterExplicitPktDataStaysInThePayload() throws {
+        let r = try self.rule(#"content:"a"; http_uri; pkt_data; isdataat:1,relative; content:"b"; pcre:"/c/R";"#)
+        #expect(r.sections.map(\.buffer) == [.httpURI, .payload])
+        #expect(r.sections[1].matches.count == 3)
+        // Without pkt_data, Suricata follows the last match into the URI list.
+        let s = try self.rule(#"content:"a"; http_uri; isdataat:1,relative;"#)
+        #expect(s.sections.map(\.buffer) == [.httpURI])
+        #expect(s.sections[0].matches.count == 2)
     }
 
     @Test func stickyBuffersAndTransforms() throws {
@@ -390,10 +412,27 @@ import Testing
         ]
         #expect(r.options == expected)
         #expect(r.unsupportedKeywords.isEmpty)
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
         #expect(self.error("flags:SX;")?.reason == "invalid TCP flag 'X'")
         #expect(self.error("ipopts:bogus;")?.reason == "unknown ip option 'bogus'")
         #expect(self.error("ip_proto:300;")?.reason == "unknown IP protocol '300'")
+    }
+
+    @Test func asn1() throws {
+        let r = try self.rule(
+            "content:\"x\"; asn1:double_overflow, bitstring_overflow, relative_offset -27, oversize_length 2048;"
+        )
+        var expected = ASN1Check()
+        expected.doubleOverflow = true
+        expected.bitstringOverflow = true
+        expected.relativeOffset = -27
+        expected.oversizeLength = 2048
+        #expect(r.sections[0].matches[1] == .asn1(expected))
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
+        #expect(
+            self.error("asn1:relative_offset 1;")?.reason
+                == "asn1 needs bitstring_overflow, double_overflow or oversize_length"
+        )
     }
 
     @Test func unsupportedKeywordsAreNamedNotErrors() throws {
@@ -401,7 +440,7 @@ import Testing
             #"content:"a"; dataset:isset,bad,type string; lua:script.lua; filestore; http.uri; gunzip; content:"b"; frame:http1.request; content:"c";"#
         )
         #expect(r.unsupportedKeywords == ["filestore", "dataset", "lua", "gunzip", "frame"])
-        #expect(try self.parser.parse(RulePrinter.print(r)) == r)
+        #expect(try self.parser.parse(RulePrinter.canonicalText(r)) == r)
     }
 
     @Test func classtypeIsCheckedAgainstTheTable() {

@@ -38,7 +38,7 @@ enum SharedData {
                     failures.append("\(file):\(logical.line): does not parse")
                     continue
                 }
-                let printed = RulePrinter.print(rule)
+                let printed = RulePrinter.canonicalText(rule)
                 do {
                     let again = try parser.parse(printed)
                     if again != rule {
@@ -66,7 +66,7 @@ enum SharedData {
             let bytes = try #require(RuleFileReader.readFile(file))
             for logical in LogicalRuleLine.split(bytes) {
                 guard let rule = try? parser.parse(logical.text) else { continue }
-                let printed = RulePrinter.print(rule)
+                let printed = RulePrinter.canonicalText(rule)
                 if (try? parser.parse(printed)) != rule { failures.append("\(file):\(logical.line): \(printed)") }
                 checked += 1
             }

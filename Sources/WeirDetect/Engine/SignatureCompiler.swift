@@ -515,6 +515,7 @@ package struct SignatureCompiler {
             return .success(.isDataAt(IsDataAtStep(position: position, negated: i.isNegated, relative: i.relative)))
         case .bsize(let m): return .success(.bufferSize(Self.condition(m)))
         case .absent: return .failure(StepError(keyword: "absent", reason: "not implemented by the engine"))
+        case .asn1: return .failure(StepError(keyword: "asn1", reason: "not implemented by the engine"))
         case .base64Decode(let bytes, let offset, let relative):
             // The base64_data program is attached by `compile` once the following section is compiled.
             return .success(

@@ -157,6 +157,8 @@ public enum PayloadMatch: Sendable, Equatable {
     case absent(orElse: Bool)
     /// `base64_decode` arguments (`bytes`, `offset`, `relative`); decoded data is read by `base64_data`.
     case base64Decode(bytes: Int?, offset: Int?, relative: Bool)
+    /// `asn1` checks on BER-encoded data.
+    case asn1(ASN1Check)
     /// A buffer-bound keyword recognised by name only (`dataset`, `entropy` …); the rule is unsupported.
     case unsupported(name: String, value: String?)
 }
@@ -382,6 +384,23 @@ public struct ByteMath: Sendable, Equatable {
     public var format: ByteFormat
     /// `bitmask`.
     public var bitmask: UInt64?
+}
+
+/// `asn1:[bitstring_overflow][, double_overflow][, oversize_length n][, absolute_offset n | relative_offset n]`.
+public struct ASN1Check: Sendable, Equatable {
+    /// `bitstring_overflow`: a BIT STRING whose unused-bits count is too large.
+    public var bitstringOverflow = false
+    /// `double_overflow`: a REAL with an overlong encoding.
+    public var doubleOverflow = false
+    /// `oversize_length n`: a length field larger than `n`.
+    public var oversizeLength: UInt32?
+    /// `absolute_offset n`: decode from this buffer offset.
+    public var absoluteOffset: UInt32?
+    /// `relative_offset n` (may be negative): decode relative to the previous match.
+    public var relativeOffset: Int32?
+
+    /// No checks.
+    public init() {}
 }
 
 /// `isdataat:[!]n [, relative] [, rawbytes]`.

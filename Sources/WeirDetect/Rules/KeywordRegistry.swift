@@ -172,7 +172,14 @@ public enum KeywordRegistry {
             "decode base64 for base64_data",
             "[bytes <n>][,offset <n>][,relative]"
         )
-        for name in ["dataset", "datarep", "entropy", "lua", "luajit", "asn1", "replace", "pcrexform_match"] {
+        add(
+            "asn1",
+            .payloadMatch,
+            true,
+            "check BER-encoded data for overflows",
+            "[bitstring_overflow][,double_overflow][,oversize_length <n>][,absolute_offset <n>|relative_offset <n>]"
+        )
+        for name in ["dataset", "datarep", "entropy", "lua", "luajit", "replace"] {
             add(name, .payloadMatch, false, "buffer keyword not typed yet", "…")
         }
         // Content modifiers.
@@ -267,8 +274,8 @@ public enum KeywordRegistry {
         add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
         add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
-            "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize",
-            "file.size", "geoip", "iprep", "hostbits", "requires", "config", "tls.store", "tls_cert_notafter",
+            "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
+            "iprep", "hostbits", "requires", "config", "tls.store", "tls_cert_notafter",
             "tls_cert_notbefore", "tls_cert_expired", "tls_cert_valid", "tls.cert_chain_len", "tls.fingerprint",
             "tls.subject", "tls.issuerdn", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
@@ -285,8 +292,7 @@ public enum KeywordRegistry {
             "rfb.sectype", "sctp.chunk_cnt", "sctp.chunk_type", "sctp.vtag", "smb.version", "snmp.pdu_type",
             "snmp.version", "snmp.trap_type", "dhcp.leasetime", "dhcp.rebinding_time", "dhcp.renewal_time",
             "tcp.session", "tcp.wscale", "vlan.id", "vlan.layers", "vxlan_vni", "websocket.flags", "websocket.mask",
-            "websocket.opcode", "app-layer-state", "fragoffset", "icode_range", "rpc", "pktvar", "flowvar",
-            "stream_depth", "transform_check", "quic.cyu.count", "tls.cert_expired", "flow.elephant",
+            "websocket.opcode", "app-layer-state", "fragoffset", "rpc", "pktvar", "flowvar", "flow.elephant",
         ] {
             add(name, .option, false, "recognised, not typed yet", "…")
         }

@@ -54,6 +54,23 @@ public struct LogicalRuleLine: Sendable {
     public var line: Int
     /// Start offset in ``text`` of each physical line and its line number.
     var segments: [(offset: Int, line: Int)]
+    /// Offset of the first byte that is not UTF-8, if any; such a rule is rejected rather than having content
+    /// bytes silently replaced.
+    public var invalidUTF8Offset: Int?
+
+    /// The offset of the first byte that does not start or continue a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
 
     /// The physical line and 1-based column of a byte offset in ``text``.
     public func position(ofOffset offset: Int) -> (line: Int, column: Int) {
@@ -88,12 +105,11 @@ public struct LogicalRuleLine: Sendable {
             var first = 0
             while first < pending.count, pending[first] == 32 || pending[first] == 9 { first += 1 }
             if first < pending.count, pending[first] != UInt8(ascii: "#") {
+                let text = String(decoding: pending, as: UTF8.self)
+                // Decoding replaced invalid bytes with U+FFFD (3 bytes each) when the lengths differ.
+                let invalid = text.utf8.count != pending.count ? LogicalRuleLine.firstInvalidUTF8(pending) : nil
                 out.append(
-                    LogicalRuleLine(
-                        text: String(decoding: pending, as: UTF8.self),
-                        line: segments[0].1,
-                        segments: segments
-                    )
+                    LogicalRuleLine(text: text, line: segments[0].1, segments: segments, invalidUTF8Offset: invalid)
                 )
             }
             pending.removeAll(keepingCapacity: true)
@@ -210,6 +226,10 @@ public struct RuleFileLoader: Sendable {
     public var strict: Bool
     /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
     public var validatesRegexes: Bool
+    /// Drop all but one copy of a duplicate `gid:sid`, as Suricata does.
+    ///
+    /// A linter may keep every copy to check each rule; duplicates are reported either way.
+    public var dropsDuplicates = true
 
     /// Makes a loader.
     public init(
@@ -270,6 +290,12 @@ public struct RuleFileLoader: Sendable {
             set.rulesSeen += 1
             let resolved: LoadedRule
             do throws(RuleParseError) {
+                if let bad = logical.invalidUTF8Offset {
+                    throw RuleParseError(
+                        offset: bad,
+                        reason: "rule text is not valid UTF-8 (write such bytes as |hex|)"
+                    )
+                }
                 let rule = try parser.parse(logical.text)
                 resolved = try self.resolve(rule, logical: logical, file: file, cache: &cache)
             } catch {
@@ -305,22 +331,25 @@ public struct RuleFileLoader: Sendable {
                             keptLine: keptLine
                         )
                     )
-                    continue
-                }
-                set.duplicates.append(
-                    DuplicateRule(
-                        gid: resolved.rule.gid,
-                        sid: resolved.rule.sid,
-                        file: keptFile,
-                        line: keptLine,
-                        keptFile: file,
-                        keptLine: logical.line
-                    )
-                )
-                if previous.isLoaded {
-                    set.removedRules.insert(previous.index)
+                    if self.dropsDuplicates { continue }
                 } else {
-                    set.removedUnsupported.insert(previous.index)
+                    set.duplicates.append(
+                        DuplicateRule(
+                            gid: resolved.rule.gid,
+                            sid: resolved.rule.sid,
+                            file: keptFile,
+                            line: keptLine,
+                            keptFile: file,
+                            keptLine: logical.line
+                        )
+                    )
+                    if self.dropsDuplicates {
+                        if previous.isLoaded {
+                            set.removedRules.insert(previous.index)
+                        } else {
+                            set.removedUnsupported.insert(previous.index)
+                        }
+                    }
                 }
             }
             if keywords.isEmpty {

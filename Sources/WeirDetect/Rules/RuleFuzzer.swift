@@ -108,7 +108,7 @@ public struct RuleFuzzer {
         let text = String(decoding: input, as: UTF8.self)
         for logical in LogicalRuleLine.split(Array(text.utf8)) {
             guard let rule = try? self.parser.parse(logical.text) else { return (false, true) }
-            let printed = RulePrinter.print(rule)
+            let printed = RulePrinter.canonicalText(rule)
             guard let again = try? self.parser.parse(printed) else { return (true, false) }
             return (true, again == rule)
         }

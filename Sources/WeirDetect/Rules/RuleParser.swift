@@ -44,6 +44,12 @@ struct RuleBuilder {
     var currentTransforms: [Transform] = []
     /// The current sticky buffer's argument (direction or frame name).
     var currentArgument: String?
+    /// Whether transforms were given that no match has used yet (Suricata rejects switching buffers then).
+    var transformsPending = false
+    /// Whether `pkt_data` was the last buffer keyword.
+    var explicitPayload = false
+    /// Offset of the option being applied, for errors raised by helpers.
+    var currentOptionOffset = 0
     /// The next rule-wide match rank.
     var nextOrder = 0
     /// The section of the most recent content or pcre.
@@ -159,12 +165,25 @@ struct RuleBuilder {
         self.rule.sections[s].matches.append(match)
         self.rule.sections[s].order.append(self.nextOrder)
         self.nextOrder += 1
-        if case .content = match {
-            self.lastPatternSection = s
-        } else if case .pcre = match {
-            self.lastPatternSection = s
-        }
+        if RuleBuilder.isPositional(match) { self.lastPatternSection = s }
+        if s == self.currentSectionIfExists() { self.transformsPending = false }
         return (s, self.rule.sections[s].matches.count - 1)
+    }
+
+    /// Keywords Suricata's relative lookup considers (content, pcre, byte_*, isdataat).
+    static func isPositional(_ match: PayloadMatch) -> Bool {
+        switch match {
+        case .content, .pcre, .byteTest, .byteJump, .byteExtract, .byteMath, .isdataat: true
+        default: false
+        }
+    }
+
+    /// The current buffer's section, if it has one yet.
+    func currentSectionIfExists() -> Int? {
+        self.rule.sections.lastIndex(where: {
+            $0.buffer == self.currentBuffer && $0.transforms == self.currentTransforms
+                && $0.argument == self.currentArgument
+        })
     }
 
     /// Appends a match to the current sticky buffer's section.
@@ -180,10 +199,12 @@ struct RuleBuilder {
 
     /// Appends a `byte_*`/`isdataat` match, in the list Suricata would choose.
     ///
-    /// Without a sticky buffer, Suricata puts a `relative` one in the list
-    /// of the last content or pcre (which a legacy modifier may have moved), else in the current buffer.
+    /// Without a sticky buffer, Suricata puts a `relative` one in the list of the last content, pcre, `byte_*`
+    /// or `isdataat` (which a legacy modifier may have moved), else in the current buffer. After an explicit
+    /// `pkt_data` Weir keeps it in the payload (Suricata would follow the last match into another buffer, which
+    /// cannot be what the author of `pkt_data` meant, and no sticky-buffer spelling could say it).
     mutating func appendPositional(_ match: PayloadMatch, relative: Bool) {
-        if relative, !self.stickyActive, let s = self.lastPatternSection {
+        if relative, !self.stickyActive, !self.explicitPayload, let s = self.lastPatternSection {
             _ = self.append(match, toSection: s)
         } else {
             _ = self.appendToCurrent(match)
@@ -191,7 +212,15 @@ struct RuleBuilder {
     }
 
     /// Starts a sticky buffer (`pkt_data` resets to the payload).
-    mutating func startBuffer(_ buffer: BufferID, argument: String? = nil) {
+    mutating func startBuffer(_ buffer: BufferID, argument: String? = nil) throws(RuleParseError) {
+        if self.transformsPending {
+            throw RuleParseError(
+                offset: self.currentOptionOffset,
+                keyword: buffer.name,
+                reason: "previous transforms not consumed by a match before this buffer"
+            )
+        }
+        self.explicitPayload = buffer == .payload
         self.currentBuffer = buffer
         self.currentArgument = argument
         self.currentTransforms = []
@@ -244,13 +273,13 @@ struct RuleBuilder {
         self.lastPatternSection = self.sectionOfLatestPattern()
     }
 
-    /// The section holding the content or pcre with the highest rank.
+    /// The section holding the content, pcre, `byte_*` or `isdataat` with the highest rank.
     func sectionOfLatestPattern() -> Int? {
         var best: (section: Int, rank: Int)?
         for (s, section) in self.rule.sections.enumerated() {
             for (m, match) in section.matches.enumerated() {
                 switch match {
-                case .content, .pcre:
+                case _ where RuleBuilder.isPositional(match):
                     if section.order[m] > (best?.rank ?? -1) { best = (s, section.order[m]) }
                 default: break
                 }
@@ -262,6 +291,7 @@ struct RuleBuilder {
     // MARK: - Options
 
     mutating func apply(_ option: RuleScanner.Option, classifications: ClassificationTable?) throws(RuleParseError) {
+        self.currentOptionOffset = option.nameOffset
         // Keywords are ASCII and almost always lowercase already.
         let name =
             option.name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? option.name.lowercased() : String(option.name)
@@ -287,7 +317,7 @@ struct RuleBuilder {
             } else if canonical == "frame" {
                 throw self.error(option, "needs a frame name", atValue: false)
             }
-            self.startBuffer(BufferID(canonical), argument: argument)
+            try self.startBuffer(BufferID(canonical), argument: argument)
             return
         case .legacyModifier(let canonical):
             try self.requireNoValue(option)
@@ -354,6 +384,7 @@ struct RuleBuilder {
         default: break
         }
         self.currentTransforms.append(transform)
+        self.transformsPending = true
     }
 
     mutating func applyTyped(_ name: String, option: RuleScanner.Option, classifications: ClassificationTable?)
@@ -463,6 +494,8 @@ struct RuleBuilder {
             } else {
                 _ = self.appendToCurrent(.absent(orElse: false))
             }
+        case "asn1":
+            self.appendPositional(.asn1(try self.parseASN1(option)), relative: false)
         case "base64_decode":
             _ = self.appendToCurrent(try self.parseBase64Decode(option))
         default:
@@ -743,7 +776,9 @@ struct RuleBuilder {
             }
             _ = self.appendTo(buffer, .pcre(match))
         } else {
-            if match.flags.contains(.relative), !self.stickyActive, !self.hasPreviousMatch(in: self.currentBuffer) {
+            if match.flags.contains(.relative), !self.stickyActive, !self.explicitPayload,
+                !self.hasPreviousMatch(in: self.currentBuffer)
+            {
                 throw self.error(option, "pcre /R needs a preceding content or pcre in the same buffer")
             }
             _ = self.appendToCurrent(.pcre(match))
@@ -764,6 +799,8 @@ struct RuleBuilder {
         return false
     }
 
+    // After an explicit `pkt_data`, a pcre /R with no earlier payload match is accepted (relative to the
+    // buffer start): the printer needs that spelling for a rule whose anchor content a legacy modifier moved.
     func hasPreviousMatch(in buffer: BufferID, transforms: [Transform] = []) -> Bool {
         guard let section = self.rule.sections.last(where: { $0.buffer == buffer && $0.transforms == transforms })
         else {
@@ -1069,6 +1106,35 @@ struct RuleBuilder {
             }
         }
         return result
+    }
+
+    func parseASN1(_ option: RuleScanner.Option) throws(RuleParseError) -> ASN1Check {
+        var check = ASN1Check()
+        for word in try self.arguments(option) {
+            let pieces = word.split(separator: " ", maxSplits: 1)
+            let rest = pieces.count > 1 ? pieces[1].trimmingSpaces() : ""
+            switch pieces.first ?? "" {
+            case "bitstring_overflow": check.bitstringOverflow = true
+            case "double_overflow": check.doubleOverflow = true
+            case "oversize_length":
+                guard let n = UInt32(rest) else { throw self.error(option, "invalid oversize_length '\(rest)'") }
+                check.oversizeLength = n
+            case "absolute_offset":
+                guard let n = UInt32(rest) else { throw self.error(option, "invalid absolute_offset '\(rest)'") }
+                check.absoluteOffset = n
+            case "relative_offset":
+                guard let n = Int32(rest) else { throw self.error(option, "invalid relative_offset '\(rest)'") }
+                check.relativeOffset = n
+            default: throw self.error(option, "unknown asn1 option '\(word)'")
+            }
+        }
+        if check.absoluteOffset != nil && check.relativeOffset != nil {
+            throw self.error(option, "absolute_offset and relative_offset are exclusive")
+        }
+        if !check.bitstringOverflow && !check.doubleOverflow && check.oversizeLength == nil {
+            throw self.error(option, "asn1 needs bitstring_overflow, double_overflow or oversize_length")
+        }
+        return check
     }
 
     func parseBase64Decode(_ option: RuleScanner.Option) throws(RuleParseError) -> PayloadMatch {

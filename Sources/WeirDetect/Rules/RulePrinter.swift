@@ -6,7 +6,7 @@
 /// Parsing the output gives a rule equal to the input.
 public enum RulePrinter {
     /// The canonical text of `rule`.
-    public static func print(_ rule: Rule) -> String {
+    public static func canonicalText(_ rule: Rule) -> String {
         var out = "\(rule.action.name) \(rule.proto.name)"
         if let hook = rule.proto.hook { out += ":" + hook }
         out +=
@@ -166,6 +166,14 @@ public enum RulePrinter {
             if let o = offset { words.append("offset \(o)") }
             if relative { words.append("relative") }
             return [words.isEmpty ? "base64_decode" : "base64_decode:" + words.joined(separator: ",")]
+        case .asn1(let a):
+            var words: [String] = []
+            if a.bitstringOverflow { words.append("bitstring_overflow") }
+            if a.doubleOverflow { words.append("double_overflow") }
+            if let n = a.oversizeLength { words.append("oversize_length \(n)") }
+            if let n = a.absoluteOffset { words.append("absolute_offset \(n)") }
+            if let n = a.relativeOffset { words.append("relative_offset \(n)") }
+            return ["asn1:" + words.joined(separator: ",")]
         case .unsupported(let name, let value): return [value.map { "\(name):\($0)" } ?? name]
         }
     }

@@ -135,7 +135,16 @@ public struct RuleScanner {
                 )
             }
             var valueEnd = i
-            while valueEnd > valueStart, isSpace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+            while valueEnd > valueStart, isSpace(bytes[valueEnd - 1]) {
+                // A backslash-escaped space belongs to the value (an odd run of backslashes escapes it).
+                var backslashes = 0
+                while valueEnd - 2 - backslashes >= valueStart, bytes[valueEnd - 2 - backslashes] == UInt8(ascii: "\\")
+                {
+                    backslashes += 1
+                }
+                if backslashes % 2 == 1 { break }
+                valueEnd -= 1
+            }
             options.append(
                 Option(
                     name: sub(nameStart, nameEnd),

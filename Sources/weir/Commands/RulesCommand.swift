@@ -28,6 +28,15 @@ struct RulesCheckCommand: ParsableCommand {
     @Flag(name: .customLong("strict-rules"), help: "Stop at the first error, and also fail on unsupported rules.")
     var strictRules = false
 
+    @Flag(name: .long, help: "Check every copy of a duplicated gid:sid instead of keeping only one (still reported).")
+    var keepDuplicates = false
+
+    @Option(name: .long, help: "Override or add an address group, as NAME=EXPRESSION (e.g. HOME_NET=[10.0.0.0/8]).")
+    var addressGroup: [String] = []
+
+    @Option(name: .long, help: "Override or add a port group, as NAME=EXPRESSION (e.g. HTTP_PORTS=[80,8080]).")
+    var portGroup: [String] = []
+
     @Option(name: .long, help: "A classification.config to check classtypes against (default: the bundled one).")
     var classificationFile: String?
 
@@ -41,7 +50,25 @@ struct RulesCheckCommand: ParsableCommand {
         }
         // A linter compiles every regex, as Suricata does when it loads rules.
         let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules, validatesRegexes: true)
-        let set = loader.load(paths: self.files)
+        var configured = loader
+        for (options, isAddress) in [(self.addressGroup, true), (self.portGroup, false)] {
+            for item in options {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                    RulesConsole.error("expected NAME=EXPRESSION, got '\(item)'\n")
+                    throw ExitCode(2)
+                }
+                var name = String(item[..<equals])
+                if name.hasPrefix("$") { name.removeFirst() }
+                let value = String(item[item.index(after: equals)...])
+                if isAddress {
+                    configured.variables.addresses[name] = value
+                } else {
+                    configured.variables.ports[name] = value
+                }
+            }
+        }
+        configured.dropsDuplicates = !self.keepDuplicates
+        let set = configured.load(paths: self.files)
         let report =
             self.json
             ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
