@@ -495,6 +495,26 @@ final class EngineHarness {
         #expect(h.context.counters.passedFlows == 1)
     }
 
+    @Test func rejectInIPSDropsAndIsCounted() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        let loaded = RuleFileLoader().load(text: "rejectboth tcp any any -> any any (content:\"bad\"; sid:4;)")
+        let engine = try DetectEngine(rules: loaded.rules, settings: settings)
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("bad".utf8))
+        let verdict = frame.withUnsafeBytes { bytes in
+            decoder.decode(bytes, into: &packet)
+            return context.inspect(packet: packet, frame: bytes, flow: nil, handle: nil, alerts: &alerts)
+        }
+        #expect(verdict.drop && verdict.reject)
+        #expect(alerts.count == 1 && alerts[0].isBlocking && alerts[0].eveAction == "blocked")
+        #expect(alerts[0].action == .reject)
+        #expect(context.counters.rejected == 1 && context.counters.dropped == 1)
+    }
+
     @Test func actionOrderParsing() throws {
         #expect(
             try DetectSettings.actionOrder(from: ["drop", "pass", "reject", "alert"]) == [
