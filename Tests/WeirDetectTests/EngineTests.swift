@@ -183,6 +183,27 @@ final class EngineHarness {
         #expect(Set(h.feed(f.icmpEcho(type: 0, id: 78, seq: 4))) == [4])
     }
 
+    @Test func tcpNumbersAndFlowCounters() throws {
+        let h = try EngineHarness(
+            """
+            alert tcp any any -> any any (tcp.seq:100; sid:1;)
+            alert tcp any any -> any any (ack:501; sid:2;)
+            alert tcp any any -> any any (window:65535; flow.pkts_toserver:>=2; sid:3;)
+            alert tcp any any -> any any (flow.pkts:3; sid:4;)
+            """
+        )
+        h.handshake(f)
+        // The 4th packet: 3 packets to the server, 4 in all; seq 101, ack 501.
+        let sids = h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, ack: 501, payload: [1]))
+        #expect(Set(sids) == [2, 3])
+        let h2 = try EngineHarness(
+            "alert tcp any any -> any any (tcp.seq:100; sid:1;)\nalert tcp any any -> any any (flow.pkts:3; sid:4;)"
+        )
+        #expect(h2.feed(f.tcp(sport: 40000, dport: 80, flags: 0x02, seq: 100)) == [1])
+        h2.feed(f.reversed.tcp(sport: 80, dport: 40000, flags: 0x12, seq: 500, ack: 101))
+        #expect(h2.feed(f.tcp(sport: 40000, dport: 80, flags: 0x10, seq: 101, ack: 501)) == [4])
+    }
+
     @Test func addressesPortsAndBidirectional() throws {
         let h = try EngineHarness(
             """

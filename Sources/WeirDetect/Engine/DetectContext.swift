@@ -292,6 +292,10 @@ public final class DetectContext {
             }
         }
         for check in s.headerChecks where !check.matches(packet) { return false }
+        if !s.flowValueChecks.isEmpty {
+            guard let flow else { return false }
+            for check in s.flowValueChecks where !check.matches(flow, now: packet.timestamp) { return false }
+        }
         if !s.flowbits.isEmpty {
             let state = slot >= 0 ? self.flowStates[slot] : self.scratchFlowState
             for op in s.flowbits {

@@ -223,6 +223,8 @@ package final class Signature: @unchecked Sendable {
     // Matching.
     /// Decoded-header conditions, in rule order.
     package var headerChecks: [HeaderCheck] = []
+    /// `flow.age` / `flow.pkts*` / `flow.bytes*` conditions.
+    package var flowValueChecks: [FlowValueCheck] = []
     /// The `flow` keyword, if any.
     package var flow: FlowCondition?
     /// `app-layer-protocol:[!]name`: the flow's detected protocol must (not) be `name`; never matches while
@@ -264,7 +266,7 @@ package final class Signature: @unchecked Sendable {
 
     private var isAddressOnly: Bool {
         self.appLayerProtocol == nil && self.sourcePorts.isAny && self.destinationPorts.isAny
-            && self.headerChecks.isEmpty && self.flow == nil
+            && self.headerChecks.isEmpty && self.flow == nil && self.flowValueChecks.isEmpty
             && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
             && self.flowints.isEmpty
     }
@@ -286,7 +288,7 @@ package final class Signature: @unchecked Sendable {
     /// actions apply to the whole flow like an IP-only rule's.
     var isLikeIPOnly: Bool {
         if case .application = self.proto { return false }
-        if self.appLayerProtocol != nil { return false }
+        if self.appLayerProtocol != nil || !self.flowValueChecks.isEmpty { return false }
         guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty
         else {
             return false

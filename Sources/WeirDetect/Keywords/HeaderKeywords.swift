@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import WeirCore
 import WeirDecode
+import WeirFlow
 
 /// How `flags` and `fragbits` compare the packet's bits with the rule's (Suricata's modifiers).
 package enum BitsModifier: Sendable, Equatable {
@@ -65,8 +66,16 @@ package enum HeaderCheck: Sendable, Equatable {
     case ipProto(UIntCondition)
     /// `sameip`.
     case sameIP
-    /// `tcp.mss`, `tcp.window` style conditions could follow; `window` today.
+    /// `window` as `[!]n` (legacy form).
     case tcpWindow(UInt16, negated: Bool)
+    /// `window` / `tcp.window` through the integer comparison.
+    case tcpWindowSize(UIntCondition)
+    /// `ack` / `tcp.ack`.
+    case tcpAck(UIntCondition)
+    /// `seq` / `tcp.seq`.
+    case tcpSeq(UIntCondition)
+    /// `tcp.mss`: the SYN's MSS option (no match without the option).
+    case tcpMSS(UIntCondition)
 
     /// Whether `packet` satisfies the check.
     @inline(__always)
@@ -90,12 +99,53 @@ package enum HeaderCheck: Sendable, Equatable {
         case .ipProto(let c): return packet.ipVersion != 0 && c.matches(UInt64(packet.l4Protocol))
         case .sameIP: return packet.ipVersion != 0 && packet.source == packet.destination
         case .tcpWindow(let value, let negated): return packet.isTCP && (packet.tcpWindow == value) != negated
+        case .tcpWindowSize(let c): return packet.isTCP && c.matches(UInt64(packet.tcpWindow))
+        case .tcpAck(let c): return packet.isTCP && c.matches(UInt64(packet.tcpAcknowledgement))
+        case .tcpSeq(let c): return packet.isTCP && c.matches(UInt64(packet.tcpSequence))
+        case .tcpMSS(let c):
+            guard packet.isTCP, let mss = packet.tcpOptions.mss else { return false }
+            return c.matches(UInt64(mss))
         }
     }
 
     @inline(__always)
     static func isICMP(_ packet: Packet) -> Bool {
         packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6)
+    }
+}
+
+/// `flow.age`, `flow.pkts*`, `flow.bytes*`: a comparison on the flow's counters (this packet included).
+package struct FlowValueCheck: Sendable, Equatable {
+    /// The counter compared.
+    package enum Field: Sendable, Equatable {
+        /// Seconds since the flow's first packet.
+        case age
+        case packets, bytes, packetsToServer, packetsToClient, bytesToServer, bytesToClient
+    }
+    /// The counter compared.
+    package var field: Field
+    /// The comparison.
+    package var condition: UIntCondition
+
+    /// Makes a check.
+    package init(field: Field, condition: UIntCondition) {
+        self.field = field
+        self.condition = condition
+    }
+
+    /// Whether `flow` satisfies the check at packet time `now`.
+    package func matches(_ flow: Flow, now: Timestamp) -> Bool {
+        let value: UInt64
+        switch self.field {
+        case .age: value = UInt64(max(0, now.seconds - flow.start.seconds))
+        case .packets: value = flow.packetsToServer + flow.packetsToClient
+        case .bytes: value = flow.bytesToServer + flow.bytesToClient
+        case .packetsToServer: value = flow.packetsToServer
+        case .packetsToClient: value = flow.packetsToClient
+        case .bytesToServer: value = flow.bytesToServer
+        case .bytesToClient: value = flow.bytesToClient
+        }
+        return self.condition.matches(value)
     }
 }
 
