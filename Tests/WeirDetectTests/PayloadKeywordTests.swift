@@ -360,3 +360,38 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         #expect(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("x b64=bm90aGluZw== y".utf8))) == [])
     }
 }
+
+@Suite struct HostileVariableTests {
+    @Test func hugeExtractedValuesNeverOverflow() {
+        // 8 bytes of 0xFF: the largest value a variable can hold, used as distance, within, depth, isdataat and
+        // byte counts. Nothing may trap; nothing can match past the buffer.
+        let e = ByteExtractStep(count: 8, offset: 0, slot: 0)
+        let bytes = [UInt8](repeating: 0xFF, count: 8) + Array("tail".utf8)
+        var c = ContentStep(pattern: Array("tail".utf8))
+        c.distance = .variable(0)
+        c.within = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .content(c)], bytes: bytes))
+        var d = ContentStep(pattern: Array("tail".utf8))
+        d.depth = .variable(0)
+        d.offset = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .content(d)], bytes: bytes))
+        #expect(
+            !payloadMatches(
+                [.byteExtract(e), .isDataAt(IsDataAtStep(position: .variable(0), relative: true))],
+                bytes: bytes
+            )
+        )
+        var t = ByteTestStep(count: 1, op: .equal, value: .literal(0), offset: .variable(0))
+        t.count = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .byteTest(t)], bytes: bytes))
+        var j = ByteJumpStep(count: 1, offset: .variable(0))
+        j.count = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .byteJump(j)], bytes: bytes))
+        // A huge multiplied jump wraps in 64-bit arithmetic as Suricata's does; it must not trap, and a jump that
+        // lands before the start clamps to it, so a following relative content still searches from 0.
+        var big = ByteJumpStep(count: 8, offset: .literal(0))
+        big.multiplier = 2
+        big.postOffset = -20
+        #expect(payloadMatches([.byteJump(big), content("tail", distance: 0)], bytes: bytes))
+    }
+}

@@ -63,6 +63,18 @@ extension PayloadProgram {
         }
     }
 
+    /// A position, length or count: variables extracted from traffic are clamped to ±2^31 (Suricata casts
+    /// them to 32 bits), so no offset arithmetic can overflow whatever the packet says.
+    @inline(__always)
+    func position(_ operand: ValueOperand, _ scratch: inout PayloadScratch) -> Int64 {
+        switch operand {
+        case .literal(let v): return max(min(v, Int64(Int32.max)), -Int64(Int32.max))
+        case .variable(let slot):
+            let v = scratch.values[slot]
+            return v > UInt64(Int32.max) ? Int64(Int32.max) : Int64(v)
+        }
+    }
+
     /// "This keyword matched": go on with the next one, or report the whole chain matched.
     @inline(__always)
     func proceed(_ index: Int, _ buffer: UnsafeRawBufferPointer, _ scratch: inout PayloadScratch) -> InspectOutcome {
@@ -79,7 +91,7 @@ extension PayloadProgram {
             return self.inspectPCRE(pcre, index, buffer, &scratch)
         case .isDataAt(let step):
             let length = buffer.count
-            var position = self.value(step.position, &scratch)
+            var position = self.position(step.position, &scratch)
             var isVariable = false
             if case .variable = step.position {
                 isVariable = true
@@ -100,11 +112,11 @@ extension PayloadProgram {
             if step.relative && hasData { return .noMatch }
             return isVariable ? .noMatch : .discontinue
         case .byteTest(let step):
-            let count = Int(self.value(step.count, &scratch))
+            let count = Int(self.position(step.count, &scratch))
             guard
                 let start = Self.readPosition(
                     relative: step.relative,
-                    offset: self.value(step.offset, &scratch),
+                    offset: self.position(step.offset, &scratch),
                     count: count,
                     length: buffer.count,
                     cursor: scratch.bufferOffset
@@ -126,12 +138,12 @@ extension PayloadProgram {
             if step.negated { result.toggle() }
             return result ? self.proceed(index, buffer, &scratch) : .noMatch
         case .byteJump(let step):
-            let count = Int(self.value(step.count, &scratch))
+            let count = Int(self.position(step.count, &scratch))
             let length = buffer.count
             guard length > 0,
                 let start = Self.readPosition(
                     relative: step.relative,
-                    offset: self.value(step.offset, &scratch),
+                    offset: self.position(step.offset, &scratch),
                     count: count,
                     length: length,
                     cursor: scratch.bufferOffset
@@ -173,7 +185,7 @@ extension PayloadProgram {
             scratch.bufferOffset = start + consumed
             return self.proceed(index, buffer, &scratch)
         case .byteMath(let step):
-            let count = Int(self.value(step.count, &scratch))
+            let count = Int(self.position(step.count, &scratch))
             guard
                 let start = Self.readPosition(
                     relative: step.relative,
@@ -263,11 +275,11 @@ extension PayloadProgram {
                 offset = previousBufferOffset
                 var distance = 0
                 if let d = content.distance {
-                    distance = Int(self.value(d, &scratch))
+                    distance = Int(self.position(d, &scratch))
                     if distance < 0 && -distance > offset { offset = 0 } else { offset += distance }
                 }
                 if let w = content.within {
-                    let end = previousBufferOffset + Int(self.value(w, &scratch)) + distance
+                    let end = previousBufferOffset + Int(self.position(w, &scratch)) + distance
                     // Suricata compares as int32 and stores as uint32: a negative end means "no limit".
                     if depth > end { depth = end < 0 ? length : end }
                     if scratch.streamStart != 0 && previousBufferOffset == 0 {
@@ -276,17 +288,17 @@ extension PayloadProgram {
                     }
                 }
                 if let d = content.depth {
-                    let end = previousBufferOffset + Int(self.value(d, &scratch))
+                    let end = previousBufferOffset + Int(self.position(d, &scratch))
                     if end < depth { depth = end }
                 }
                 if let o = content.offset {
-                    let start = Int(self.value(o, &scratch))
+                    let start = Int(self.position(o, &scratch))
                     if start > offset { offset = start }
                 }
             } else {
-                if let o = content.offset { offset = Int(self.value(o, &scratch)) }
+                if let o = content.offset { offset = Int(self.position(o, &scratch)) }
                 if let d = content.depth {
-                    depth = Int(self.value(d, &scratch)) + offset
+                    depth = Int(self.position(d, &scratch)) + offset
                     if scratch.streamStart != 0 {
                         if depth <= scratch.streamStart {
                             return content.negated ? self.proceed(index, buffer, &scratch) : .noMatch
