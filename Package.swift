@@ -49,7 +49,10 @@ let package = Package(
                 "WeirBypass", logging,
             ]
         ),
-        .executableTarget(name: "weir", dependencies: ["WeirRuntime", argumentParser, logging]),
+        .executableTarget(
+            name: "weir",
+            dependencies: ["WeirRuntime", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow", argumentParser, logging]
+        ),
 
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
