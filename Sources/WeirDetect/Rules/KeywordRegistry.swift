@@ -53,7 +53,14 @@ public struct KeywordDescriptor: Sendable {
 public enum KeywordRegistry {
     /// Keywords the detection engine evaluates; the engine adds a name here when it implements the keyword,
     /// which sets ``KeywordDescriptor/isMatched`` (and `weir list-keywords` shows it).
-    static let engineMatched: Set<String> = []
+    static let engineMatched: Set<String> = [
+        "content", "nocase", "depth", "offset", "distance", "within", "startswith", "endswith", "rawbytes",
+        "fast_pattern", "pcre", "byte_test", "byte_jump", "byte_extract", "byte_math", "isdataat", "bsize",
+        "dsize", "ttl", "tos", "flags", "tcp.flags", "fragbits", "ipopts", "itype", "icode", "icmp_id", "icmp_seq",
+        "ip_proto", "sameip", "flow", "flowbits", "xbits", "flowint", "threshold", "detection_filter", "noalert",
+        "decode-event", "pkt_data", "app-layer-protocol", "urilen", "base64_decode", "base64_data", "ack", "seq",
+        "window", "tcp.ack", "tcp.seq", "tcp.window", "tcp.mss", "flow.age", "flow.pkts", "flow.bytes",
+    ]
 
     /// All keywords, in listing order.
     public static let all: [KeywordDescriptor] = buildTable()
