@@ -61,7 +61,7 @@ m = {k: statistics.median(v) for k, v in t.items()}
 print(f"pcap: {pcap} ({os.path.getsize(pcap)/1e6:.0f} MB), {rounds} rounds, medians")
 print(f"tcpdump -r -w /dev/null : {m['tcpdump']:.3f} s")
 print(f"weir, no rules          : {m['bare']:.3f} s  peak RSS {rss['bare']:.0f} MiB  ratio to tcpdump {m['bare']/m['tcpdump']:.2f}x")
-print(f"weir, ET Open           : {m['full']:.3f} s  peak RSS {rss['full']:.0f} MiB  ratio to tcpdump {m["full"]/m["tcpdump"]:.2f}x (whole process, load included); to no rules {m['full']/m['bare']:.2f}x")
+print(f"weir, ET Open           : {m['full']:.3f} s  peak RSS {rss['full']:.0f} MiB  ratio to tcpdump {m['full']/m['tcpdump']:.2f}x (whole process, load included); to no rules {m['full']/m['bare']:.2f}x")
 rb, rf = statistics.median(replay_only["bare"]), statistics.median(replay_only["full"])
 print(f"replay alone (weir's own timer, after loading): no rules {rb:.3f} s = {rb/m['tcpdump']:.2f}x tcpdump; "
       f"ET Open {rf:.3f} s = {rf/m['tcpdump']:.2f}x tcpdump (target <= 8x)")
