@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "WeirCore"),
         .target(name: "WeirDecode", dependencies: ["WeirCore"]),
         .target(name: "WeirFlow", dependencies: ["WeirCore", "WeirDecode"]),
+        .target(name: "WeirStream", dependencies: ["WeirCore", "WeirDecode", "WeirFlow"]),
         .target(name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "CHyperscan", "CPCRE2"]),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
@@ -45,8 +46,8 @@ let package = Package(
         .target(
             name: "WeirRuntime",
             dependencies: [
-                "WeirCore", "WeirDecode", "WeirFlow", "WeirDetect", "WeirOutput", "WeirConfig", "WeirCapture",
-                "WeirBypass", logging,
+                "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
+                "WeirCapture", "WeirBypass", logging,
             ]
         ),
         .executableTarget(name: "weir", dependencies: ["WeirRuntime", argumentParser, logging]),
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore"]),
         .testTarget(name: "WeirDetectTests", dependencies: ["WeirDetect"]),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+import WeirDecode
+import WeirFlow
+
+/// The stream engine of one packet-processing thread: a ``TCPSession`` per TCP flow, indexed by the flow
+/// table's slot, sharing one ``StreamContext`` (settings, counters, memcaps).
+///
+/// Call ``handle(_:flow:flowID:frame:)`` for every TCP packet after the flow lookup, and ``endFlow(slot:_:)``
+/// from the flow table's `emit` callback so the session's remaining data is flushed and its memory freed.
+public final class StreamEngine {
+    /// Settings, counters and memcaps shared by the sessions.
+    public let context: StreamContext
+    private var sessions: [TCPSession?] = []
+    private var owners: [UInt64] = []
+
+    public init(settings: StreamSettings = StreamSettings()) {
+        self.context = StreamContext(settings: settings)
+    }
+
+    /// The engine's counters.
+    public var statistics: StreamStatistics { self.context.statistics }
+
+    /// The session in `slot`, if the flow `flowID` has one.
+    public func session(slot: Int32, flowID: UInt64) -> TCPSession? {
+        let s = Int(slot)
+        guard s < self.sessions.count, self.owners[s] == flowID else { return nil }
+        return self.sessions[s]
+    }
+
+    /// Processes one TCP packet of the flow in `flow.slot` (identified by `flowID`, so a reused slot starts a
+    /// new session).
+    ///
+    /// - Returns: The packet's result and the session, whose ``TCPSession/rawChunks`` and
+    ///   ``TCPSession/appLayerChunks`` hold the data to inspect until the next call for this flow.
+    public func handle(_ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer)
+        -> (result: StreamResult, session: TCPSession)
+    {
+        let s = Int(flow.slot)
+        if s >= self.sessions.count {
+            let grow = max(s + 1, self.sessions.count * 2, 1024)
+            self.sessions.append(contentsOf: [TCPSession?](repeating: nil, count: grow - self.sessions.count))
+            self.owners.append(contentsOf: [UInt64](repeating: 0, count: grow - self.owners.count))
+        }
+        let session: TCPSession
+        if let existing = self.sessions[s], self.owners[s] == flowID {
+            session = existing
+        } else {
+            self.sessions[s]?.release()
+            session = TCPSession(context: self.context)
+            self.sessions[s] = session
+            self.owners[s] = flowID
+        }
+        return (session.handle(packet, toServer: flow.toServer, frame: frame), session)
+    }
+
+    /// Ends the session of the flow in `slot`: flushes its remaining data (``TCPSession/finish()``), lets `body`
+    /// inspect the final chunks, then frees it.
+    public func endFlow(slot: Int32, _ body: (TCPSession) -> Void = { _ in }) {
+        let s = Int(slot)
+        guard s < self.sessions.count, let session = self.sessions[s] else { return }
+        session.finish()
+        body(session)
+        session.release()
+        self.sessions[s] = nil
+        self.owners[s] = 0
+    }
+}
