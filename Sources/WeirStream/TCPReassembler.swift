@@ -62,7 +62,7 @@ public enum ReassemblyInsertOutcome: Sendable, Equatable {
 /// skipped as gaps. Overlaps are resolved per ``OverlapPolicy`` exactly where Suricata does: per stored segment
 /// overlapped, by the overlap's shape, on the bytes that differ.
 public final class TCPReassembler {
-    @usableFromInline unowned let context: StreamContext
+    @usableFromInline let context: StreamContext
     /// Reassembly buffer: `storage[i]` holds stream offset `bufferBase + i`.
     @usableFromInline var storage: UnsafeMutableRawPointer? = nil
     @usableFromInline var capacity: Int = 0

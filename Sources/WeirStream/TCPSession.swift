@@ -11,7 +11,7 @@ import WeirFlow
 /// ``appLayerChunks`` after each call (their bytes are views into the session's buffers, valid until the next
 /// call). At flow end call ``finish()`` for the final flush. Not thread-safe; one thread owns a session.
 public final class TCPSession {
-    @usableFromInline unowned let context: StreamContext
+    @usableFromInline let context: StreamContext
     /// The client → server direction.
     public internal(set) var client: TCPStreamDirection
     /// The server → client direction.
