@@ -128,13 +128,24 @@ public final class TCPSession {
 
     private func prepareForPacket() {
         // Chunks handed out last time are consumed now: drop what every consumer is past.
-        if !self.rawChunks.isEmpty || !self.appLayerChunks.isEmpty || true {
-            self.client.reassembler.prune(upTo: min(self.client.rawProgress, self.client.appProgress))
-            self.server.reassembler.prune(upTo: min(self.server.rawProgress, self.server.appProgress))
-        }
+        self.client.reassembler.prune(upTo: self.pruneOffset(self.client, toServer: true))
+        self.server.reassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
         self.rawChunks.removeAll(keepingCapacity: true)
         self.appLayerChunks.removeAll(keepingCapacity: true)
         self.normalisedPayload = nil
+    }
+
+    /// Where a direction's data may be dropped (Suricata's `GetLeftEdge`): behind both raw inspection and the
+    /// app layer; inline mode also keeps a chunk-size window before the raw progress (re-inspected with the next
+    /// packet) and everything not yet ACKed (to compare retransmissions with the data already forwarded).
+    private func pruneOffset(_ d: TCPStreamDirection, toServer: Bool) -> UInt64 {
+        var edge = min(d.rawProgress, d.appProgress)
+        let settings = self.context.settings
+        if settings.inline && self.state != .closed {
+            let chunk = UInt64(toServer ? settings.toServerChunkSize : settings.toClientChunkSize)
+            edge = min(edge, d.rawProgress > chunk ? d.rawProgress - chunk : 0, d.lastAckOffset)
+        }
+        return edge
     }
 
     private func count(_ events: StreamEventSet) {
