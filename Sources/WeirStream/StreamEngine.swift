@@ -53,6 +53,15 @@ public final class StreamEngine {
         return (session.handle(packet, toServer: flow.toServer, frame: frame), session)
     }
 
+    /// Number of slots the engine has room for (sessions live in slots below this).
+    public var slotCount: Int32 { Int32(self.sessions.count) }
+
+    /// True when `slot` holds a session.
+    public func hasSession(slot: Int32) -> Bool {
+        let s = Int(slot)
+        return s >= 0 && s < self.sessions.count && self.sessions[s] != nil
+    }
+
     /// Ends the session of the flow in `slot`: flushes its remaining data (``TCPSession/finish()``), lets `body`
     /// inspect the final chunks, then frees it.
     public func endFlow(slot: Int32, _ body: (TCPSession) -> Void = { _ in }) {

@@ -16,6 +16,17 @@ public final class TCPSession {
     public internal(set) var client: TCPStreamDirection
     /// The server → client direction.
     public internal(set) var server: TCPStreamDirection
+    /// Reassembled data of the client → server direction.
+    public let clientReassembler: TCPReassembler
+    /// Reassembled data of the server → client direction.
+    public let serverReassembler: TCPReassembler
+
+    /// The reassembler of one direction.
+    @inline(__always)
+    public func reassembler(_ toServer: Bool) -> TCPReassembler {
+        toServer ? self.clientReassembler : self.serverReassembler
+    }
+
     /// The session's state (RFC 9293 names, Suricata's EVE spelling).
     public internal(set) var state: TCPState = .none
     /// Picked up without a handshake (`stream.midstream`).
@@ -45,8 +56,10 @@ public final class TCPSession {
     /// Creates an empty session (state `.none`); the first packet decides whether it starts.
     public init(context: StreamContext) {
         self.context = context
-        self.client = TCPStreamDirection(context: context)
-        self.server = TCPStreamDirection(context: context)
+        self.client = TCPStreamDirection()
+        self.server = TCPStreamDirection()
+        self.clientReassembler = TCPReassembler(context: context)
+        self.serverReassembler = TCPReassembler(context: context)
         self.blockScratch.reserveCapacity(8)
         self.rawChunks.reserveCapacity(4)
         self.appLayerChunks.reserveCapacity(4)
@@ -54,7 +67,7 @@ public final class TCPSession {
 
     /// True when both directions reached the reassembly depth (nothing more to inspect in the stream).
     public var bothDirectionsAtDepth: Bool {
-        self.client.reassembler.depthReached && self.server.reassembler.depthReached
+        self.clientReassembler.depthReached && self.serverReassembler.depthReached
     }
 
     /// True for the states in which Suricata's `flow:established` holds.
@@ -120,16 +133,16 @@ public final class TCPSession {
 
     /// Frees the reassembly buffers (the session may be dropped after this).
     public func release() {
-        self.client.reassembler.releaseAll()
-        self.server.reassembler.releaseAll()
+        self.clientReassembler.releaseAll()
+        self.serverReassembler.releaseAll()
     }
 
     // MARK: State machine
 
     private func prepareForPacket() {
         // Chunks handed out last time are consumed now: drop what every consumer is past.
-        self.client.reassembler.prune(upTo: self.pruneOffset(self.client, toServer: true))
-        self.server.reassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
+        self.clientReassembler.prune(upTo: self.pruneOffset(self.client, toServer: true))
+        self.serverReassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
         self.rawChunks.removeAll(keepingCapacity: true)
         self.appLayerChunks.removeAll(keepingCapacity: true)
         self.normalisedPayload = nil
@@ -247,7 +260,7 @@ public final class TCPSession {
         // Midstream pickup from a data/ACK packet: its sender is taken as the client by the flow table.
         self.isMidstream = true
         self.context.statistics.midstreamPickups += 1
-        var sender = TCPStreamDirection(context: self.context)
+        var sender = TCPStreamDirection()
         sender.start(isn: p.tcpSequence &- 1)
         self.client = sender
         if ack {
@@ -539,7 +552,7 @@ public final class TCPSession {
                 result.events.insert(.pktSpuriousRetransmission)
                 result.events.insert(.pktRetransmission)
                 self.context.statistics.retransmissions += 1
-            } else if Seq.leq(end, sender.nextSeq) || Seq.lt(seq, sender.lastAck) {
+            } else if sender.offset(of: seq) < self.reassembler(toServer).contiguousEnd || Seq.lt(seq, sender.lastAck) {
                 result.events.insert(.pktRetransmission)
                 self.context.statistics.retransmissions += 1
             }
@@ -644,13 +657,13 @@ public final class TCPSession {
         let dataOffset: UInt64
         if toServer {
             dataOffset = self.client.offset(of: seq)
-            outcome = self.client.reassembler.insert(
+            outcome = self.clientReassembler.insert(
                 offset: dataOffset, data: payload, policy: settings.overlapPolicy, inline: settings.inline,
                 events: &result.events)
             self.client.advanceNext(to: seq &+ UInt32(payload.count))
         } else {
             dataOffset = self.server.offset(of: seq)
-            outcome = self.server.reassembler.insert(
+            outcome = self.serverReassembler.insert(
                 offset: dataOffset, data: payload, policy: settings.overlapPolicy, inline: settings.inline,
                 events: &result.events)
             self.server.advanceNext(to: seq &+ UInt32(payload.count))
@@ -661,7 +674,7 @@ public final class TCPSession {
         case .overlapped(let different):
             result.addedToStream = true
             if different && settings.inline {
-                let reassembler = toServer ? self.client.reassembler : self.server.reassembler
+                let reassembler = self.reassembler(toServer)
                 if let normalised = reassembler.lastNormalised, normalised.payloadOffset == 0,
                     normalised.bytes.count == payload.count
                 {
@@ -675,7 +688,7 @@ public final class TCPSession {
         self.lastDataOffset = dataOffset
         self.lastDataLength = payload.count
         let direction = toServer ? self.client : self.server
-        if direction.reassembler.depthReached && !direction.depthNotified {
+        if self.reassembler(toServer).depthReached && !direction.depthNotified {
             if toServer { self.client.depthNotified = true } else { self.server.depthNotified = true }
             self.onDepthReached?(self, toServer)
         }
@@ -687,7 +700,7 @@ public final class TCPSession {
     /// The end of a direction's data: everything stored (and not past a FIN).
     private func dataEnd(toServer: Bool) -> UInt64 {
         let d = toServer ? self.client : self.server
-        var end = d.reassembler.rightEdge
+        var end = self.reassembler(toServer).rightEdge
         if d.finSeen && d.finOffset < end { end = d.finOffset }
         return end
     }
@@ -737,7 +750,7 @@ public final class TCPSession {
             let acked = self.ackedEnd(toServer: toServer)
             let chunkSize = UInt64(toServer ? settings.toServerChunkSize : settings.toClientChunkSize)
             let pending = acked > d.rawProgress ? acked - d.rawProgress : 0
-            if pending > 0 && (pending >= chunkSize || d.triggerRaw || d.reassembler.depthReached) {
+            if pending > 0 && (pending >= chunkSize || d.triggerRaw || self.reassembler(toServer).depthReached) {
                 let packetStart: UInt64? = payloadLength > 0 && result.addedToStream ? self.lastDataOffset : nil
                 self.flushRaw(toServer: toServer, to: acked, packetDataStart: packetStart)
             }
@@ -752,7 +765,7 @@ public final class TCPSession {
 
     private func contiguousEnd(toServer: Bool) -> UInt64 {
         let d = toServer ? self.client : self.server
-        let end = d.reassembler.contiguousEnd
+        let end = self.reassembler(toServer).contiguousEnd
         return d.finSeen ? min(end, d.finOffset) : end
     }
 
@@ -761,7 +774,7 @@ public final class TCPSession {
         let from = d.rawProgress
         guard end > from else { return }
         self.blockScratch.removeAll(keepingCapacity: true)
-        d.reassembler.blocks(from: from, to: end, into: &self.blockScratch)
+        self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
         for block in self.blockScratch {
             if block.isGap {
                 self.context.statistics.reassemblyGaps += 1
@@ -791,11 +804,11 @@ public final class TCPSession {
         guard rightEdge > packetStart else { return }
         // The window of at most chunk-size bytes that ends at the packet's right edge, within contiguous data.
         var left = rightEdge > chunkSize ? rightEdge - chunkSize : 0
-        left = max(left, d.reassembler.baseOffset)
-        guard let bytes = d.reassembler.contiguousBytes(from: left, to: rightEdge) else {
+        left = max(left, self.reassembler(toServer).baseOffset)
+        guard let bytes = self.reassembler(toServer).contiguousBytes(from: left, to: rightEdge) else {
             // Out of order: inspect just the packet's own span of the stream.
-            if let own = d.reassembler.contiguousBytes(from: max(packetStart, d.reassembler.baseOffset), to: rightEdge) {
-                let block = StreamBlock(offset: max(packetStart, d.reassembler.baseOffset), length: own.count, isGap: false, bytes: own)
+            if let own = self.reassembler(toServer).contiguousBytes(from: max(packetStart, self.reassembler(toServer).baseOffset), to: rightEdge) {
+                let block = StreamBlock(offset: max(packetStart, self.reassembler(toServer).baseOffset), length: own.count, isGap: false, bytes: own)
                 self.rawChunks.append(
                     RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: false, alreadyInspectedUpTo: d.rawProgress))
             }
@@ -815,7 +828,7 @@ public final class TCPSession {
         guard end > from || endOfStream else { return }
         if end > from {
             self.blockScratch.removeAll(keepingCapacity: true)
-            d.reassembler.blocks(from: from, to: end, into: &self.blockScratch)
+            self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
             for block in self.blockScratch {
                 if block.isGap {
                     self.context.statistics.reassemblyGaps += 1

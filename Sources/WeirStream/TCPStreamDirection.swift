@@ -11,7 +11,8 @@ enum Seq {
 }
 
 /// One direction of a TCP session (Suricata's `TcpStream`): the sender's sequence space, what the receiver has
-/// acknowledged and allows, and the reassembled data.
+/// acknowledged and allows, and the inspection progress. A plain value (its data lives in the session's
+/// ``TCPReassembler`` for the direction), so reading it costs no reference counting.
 ///
 /// Stream offsets are 64-bit and start at 0 with the byte after the sender's ISN, so streams longer than 4 GiB
 /// and sequence wrap-around need no special cases past ``offset(of:)``.
@@ -49,10 +50,7 @@ public struct TCPStreamDirection {
     var depthNotified = false
     /// SYN or SYN/ACK retransmissions with a different sequence/acknowledgement seen (flood counters).
     var differentSynCount = 0
-    /// The reassembled data.
-    public let reassembler: TCPReassembler
-
-    init(context: StreamContext) { self.reassembler = TCPReassembler(context: context) }
+    init() {}
 
     /// Converts a sequence number of this direction to a stream offset (0 = the byte after the ISN). Sequence
     /// numbers before the stream start map to 0.

@@ -77,7 +77,7 @@ func sessionDeliversAnyConsistentDeliveryInOrder(seed: UInt64) {
         h.send(toServer: true, flags: F.ack, seq: isn &+ 1 &+ UInt32(seg.lowerBound), ack: 78, payload: Array(data[seg]))
         if UInt64.random(in: 0..<10, using: &rng) < 3 {
             // The receiver ACKs what it has in order, as a real stack would.
-            let have = UInt32(h.session.client.reassembler.contiguousEnd)
+            let have = UInt32(h.session.clientReassembler.contiguousEnd)
             h.send(toServer: false, flags: F.ack, seq: 78, ack: isn &+ 1 &+ have)
         }
     }

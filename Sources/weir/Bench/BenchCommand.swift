@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures as ratios to a baseline measured in the same run.",
-        subcommands: []
+        subcommands: [StreamBench.self]
     )
 }
