@@ -10,8 +10,8 @@ import WeirFlow
 public final class StreamEngine {
     /// Settings, counters and memcaps shared by the sessions.
     public let context: StreamContext
-    private var sessions: [TCPSession?] = []
-    private var owners: [UInt64] = []
+    @exclusivity(unchecked) private var sessions: [TCPSession?] = []
+    @exclusivity(unchecked) private var owners: [UInt64] = []
 
     public init(settings: StreamSettings = StreamSettings()) {
         self.context = StreamContext(settings: settings)

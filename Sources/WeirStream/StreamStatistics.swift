@@ -60,9 +60,9 @@ public final class StreamContext {
     /// The settings every session of this engine uses.
     public let settings: StreamSettings
     /// Counters.
-    public var statistics = StreamStatistics()
+    @exclusivity(unchecked) public var statistics = StreamStatistics()
     /// Scratch space for overlap resolution: one segment's worth of bytes, reused.
-    @usableFromInline var scratch: UnsafeMutableRawBufferPointer
+    @exclusivity(unchecked) @usableFromInline var scratch: UnsafeMutableRawBufferPointer
 
     public init(settings: StreamSettings = StreamSettings()) {
         self.settings = settings

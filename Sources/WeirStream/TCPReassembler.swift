@@ -64,20 +64,20 @@ public enum ReassemblyInsertOutcome: Sendable, Equatable {
 public final class TCPReassembler {
     @usableFromInline let context: StreamContext
     /// Reassembly buffer: `storage[i]` holds stream offset `bufferBase + i`.
-    @usableFromInline var storage: UnsafeMutableRawPointer? = nil
-    @usableFromInline var capacity: Int = 0
-    @usableFromInline var bufferBase: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var storage: UnsafeMutableRawPointer? = nil
+    @exclusivity(unchecked) @usableFromInline var capacity: Int = 0
+    @exclusivity(unchecked) @usableFromInline var bufferBase: UInt64 = 0
     /// Data before this offset has been dropped.
-    public private(set) var baseOffset: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var baseOffset: UInt64 = 0
     /// Sorted by start, then length; entries before `head` are dead.
-    @usableFromInline var segments: [StoredSegment] = []
-    @usableFromInline var head: Int = 0
+    @exclusivity(unchecked) @usableFromInline var segments: [StoredSegment] = []
+    @exclusivity(unchecked) @usableFromInline var head: Int = 0
     /// The highest segment end stored.
-    public private(set) var rightEdge: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var rightEdge: UInt64 = 0
     /// Data is present without holes in `[baseOffset, contiguousEnd)`.
-    public private(set) var contiguousEnd: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var contiguousEnd: UInt64 = 0
     /// True once `stream.reassembly.depth` was reached in this direction.
-    public private(set) var depthReached = false
+    @exclusivity(unchecked) public private(set) var depthReached = false
 
     public init(context: StreamContext) { self.context = context }
 
@@ -235,7 +235,7 @@ public final class TCPReassembler {
 
     /// After an inline `.overlapped(different: true)`: the packet payload as it must be forwarded (the bytes
     /// already accepted), from payload byte `payloadOffset` on. Valid until the next insert on this engine.
-    public private(set) var lastNormalised: (payloadOffset: Int, bytes: UnsafeRawBufferPointer)? = nil
+    @exclusivity(unchecked) public private(set) var lastNormalised: (payloadOffset: Int, bytes: UnsafeRawBufferPointer)? = nil
 
     /// Compares the overlap of the new data with stored segment `s`, and keeps the stored bytes in `scratch`
     /// unless the policy prefers the new ones. Returns true when the bytes differ.

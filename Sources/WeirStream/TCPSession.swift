@@ -13,9 +13,9 @@ import WeirFlow
 public final class TCPSession {
     @usableFromInline let context: StreamContext
     /// The client → server direction.
-    public internal(set) var client: TCPStreamDirection
+    @exclusivity(unchecked) public internal(set) var client: TCPStreamDirection
     /// The server → client direction.
-    public internal(set) var server: TCPStreamDirection
+    @exclusivity(unchecked) public internal(set) var server: TCPStreamDirection
     /// Reassembled data of the client → server direction.
     public let clientReassembler: TCPReassembler
     /// Reassembled data of the server → client direction.
@@ -28,30 +28,30 @@ public final class TCPSession {
     }
 
     /// The session's state (RFC 9293 names, Suricata's EVE spelling).
-    public internal(set) var state: TCPState = .none
+    @exclusivity(unchecked) public internal(set) var state: TCPState = .none
     /// Picked up without a handshake (`stream.midstream`).
-    public internal(set) var isMidstream = false
+    @exclusivity(unchecked) public internal(set) var isMidstream = false
     /// Only one direction is seen (`stream.async-oneside`).
-    public internal(set) var isAsync = false
+    @exclusivity(unchecked) public internal(set) var isAsync = false
     /// Simultaneous open / four-way handshake in progress or done.
-    public internal(set) var isFourWayHandshake = false
+    @exclusivity(unchecked) public internal(set) var isFourWayHandshake = false
     /// Closed by an accepted RST.
-    public internal(set) var closedByReset = false
+    @exclusivity(unchecked) public internal(set) var closedByReset = false
     /// Set when ``finish()`` ran.
-    public internal(set) var isFinished = false
+    @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
-    public private(set) var rawChunks: [RawStreamChunk] = []
+    @exclusivity(unchecked) public private(set) var rawChunks: [RawStreamChunk] = []
     /// App-layer chunks produced by the last packet, in order per direction.
-    public private(set) var appLayerChunks: [AppLayerChunk] = []
+    @exclusivity(unchecked) public private(set) var appLayerChunks: [AppLayerChunk] = []
     /// Inline mode: the packet payload as it must be forwarded when ``StreamResult/payloadNormalised`` is set.
-    public private(set) var normalisedPayload: UnsafeRawBufferPointer? = nil
+    @exclusivity(unchecked) public private(set) var normalisedPayload: UnsafeRawBufferPointer? = nil
     /// Called once per direction when it reaches `stream.reassembly.depth` (`toServer` tells which); the hook
     /// for `stream.bypass`.
-    public var onDepthReached: ((_ session: TCPSession, _ toServer: Bool) -> Void)? = nil
+    @exclusivity(unchecked) public var onDepthReached: ((_ session: TCPSession, _ toServer: Bool) -> Void)? = nil
     /// The SYN/ACK seen during the handshake (to compare resends).
-    private var synAckSeq: UInt32 = 0
-    private var synAckAck: UInt32 = 0
-    private var blockScratch: [StreamBlock] = []
+    @exclusivity(unchecked) private var synAckSeq: UInt32 = 0
+    @exclusivity(unchecked) private var synAckAck: UInt32 = 0
+    @exclusivity(unchecked) private var blockScratch: [StreamBlock] = []
 
     /// Creates an empty session (state `.none`); the first packet decides whether it starts.
     public init(context: StreamContext) {
@@ -282,7 +282,7 @@ public final class TCPSession {
         return true
     }
 
-    private var holdsSessionMemory = false
+    @exclusivity(unchecked) private var holdsSessionMemory = false
 
     deinit {
         if self.holdsSessionMemory { self.context.releaseSession(StreamSettings.bytesPerSession) }
@@ -694,8 +694,8 @@ public final class TCPSession {
         }
     }
 
-    private var lastDataOffset: UInt64 = 0
-    private var lastDataLength = 0
+    @exclusivity(unchecked) private var lastDataOffset: UInt64 = 0
+    @exclusivity(unchecked) private var lastDataLength = 0
 
     /// The end of a direction's data: everything stored (and not past a FIN).
     private func dataEnd(toServer: Bool) -> UInt64 {
