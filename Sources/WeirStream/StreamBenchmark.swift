@@ -225,38 +225,47 @@ public struct StreamBenchPass: Sendable {
     /// Raw-stream bytes handed to inspection (0 with the stream engine off).
     public var inspectedBytes: Int
     public var sessions: UInt64
+    /// The stream engine's counters after the pass.
+    public var statistics: StreamStatistics
 }
 
 /// The per-packet pipeline the stream benchmark times: decode → flow lookup → (optionally) stream engine, with
 /// the raw-stream chunks touched as detection would read them.
 public enum StreamBenchmark {
-    /// Runs every frame through the pipeline once; `clock` returns monotonic seconds.
+    /// Runs every frame `source` yields through the pipeline once; `clock` returns monotonic seconds.
+    ///
+    /// - Parameters:
+    ///   - source: Calls its argument with each frame and its capture time (µs), in capture order.
+    ///   - withStream: Run the stream engine (on) or stop after the flow lookup (off).
+    ///   - scanPayload: In both modes, read every packet payload once, word by word, standing in for the
+    ///     packet-payload pass detection makes whether or not streams are reassembled.
     public static func run(
-        _ frames: BenchFrames, withStream: Bool, settings: StreamSettings, clock: () -> Double
+        source: ((UnsafeRawBufferPointer, Int64) -> Void) -> Void, withStream: Bool, scanPayload: Bool,
+        settings: StreamSettings, clock: () -> Double
     ) -> StreamBenchPass {
         var table = FlowTable(settings: FlowSettings(maxFlows: 1 << 20, hashSize: 1 << 16, midstream: settings.midstream))
         let engine = StreamEngine(settings: settings)
         var packet = Packet()
         var inspected = 0
         var checksum: UInt64 = 0
+        var packets = 0
         let start = clock()
-        frames.bytes.withUnsafeBytes { all in
-            for entry in frames.index {
-                let frame = UnsafeRawBufferPointer(rebasing: all[entry.offset..<(entry.offset + entry.length)])
-                guard BenchDecoder.decode(frame, into: &packet) else { continue }
-                packet.timestamp = Timestamp(microseconds: entry.time)
-                guard let handle = table.process(packet, emit: { _, _ in }) else { continue }
-                if withStream && packet.isTCP {
-                    let flowID = table[handle.slot].flowID
-                    let (result, session) = engine.handle(packet, flow: handle, flowID: flowID, frame: frame)
-                    if result.rawChunkCount > 0 {
-                        for chunk in session.rawChunks {
-                            inspected += chunk.block.length
-                            if let first = chunk.block.bytes.first { checksum &+= UInt64(first) }
-                        }
+        source { frame, time in
+            packets += 1
+            guard BenchDecoder.decode(frame, into: &packet) else { return }
+            packet.timestamp = Timestamp(microseconds: time)
+            guard let handle = table.process(packet, emit: { _, _ in }) else { return }
+            if scanPayload && packet.payloadLength > 0 {
+                checksum &+= Self.scan(UnsafeRawBufferPointer(rebasing: frame[packet.payloadOffset..<(packet.payloadOffset + packet.payloadLength)]))
+            }
+            if withStream && packet.isTCP {
+                let flowID = table[handle.slot].flowID
+                let (result, session) = engine.handle(packet, flow: handle, flowID: flowID, frame: frame)
+                if result.rawChunkCount > 0 {
+                    for chunk in session.rawChunks {
+                        inspected += chunk.block.length
+                        if let first = chunk.block.bytes.first { checksum &+= UInt64(first) }
                     }
-                } else {
-                    checksum &+= UInt64(packet.payloadLength)
                 }
             }
         }
@@ -272,6 +281,37 @@ public enum StreamBenchmark {
         let elapsed = clock() - start
         if checksum == 0x5EED_5EED { inspected += 1 }  // keeps the touched bytes observable
         return StreamBenchPass(
-            seconds: elapsed, packets: frames.index.count, inspectedBytes: inspected, sessions: engine.statistics.sessions)
+            seconds: elapsed, packets: packets, inspectedBytes: inspected, sessions: engine.statistics.sessions,
+            statistics: engine.statistics)
+    }
+
+    /// Reads every byte of `bytes` (8 at a time).
+    @inline(never)
+    static func scan(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var sum: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            sum = sum &+ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            sum = sum &+ UInt64(bytes[i])
+            i += 1
+        }
+        return sum
+    }
+
+    /// Runs every frame of `frames` through the pipeline (see ``run(source:withStream:scanPayload:settings:clock:)``).
+    public static func run(
+        _ frames: BenchFrames, withStream: Bool, scanPayload: Bool, settings: StreamSettings, clock: () -> Double
+    ) -> StreamBenchPass {
+        frames.bytes.withUnsafeBytes { all in
+            Self.run(
+                source: { body in
+                    for entry in frames.index {
+                        body(UnsafeRawBufferPointer(rebasing: all[entry.offset..<(entry.offset + entry.length)]), entry.time)
+                    }
+                }, withStream: withStream, scanPayload: scanPayload, settings: settings, clock: clock)
+        }
     }
 }

@@ -302,7 +302,7 @@ public final class TCPReassembler {
         }
         if self.storage == nil { self.bufferBase = self.baseOffset }
         let needed = Int(end - self.bufferBase)
-        var newCapacity = max(self.capacity * 2, 16_384)
+        var newCapacity = max(self.capacity * 2, 4096)
         while newCapacity < needed { newCapacity *= 2 }
         guard self.context.reserveReassembly(newCapacity - self.capacity) else { return false }
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)

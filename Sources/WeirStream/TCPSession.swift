@@ -143,8 +143,14 @@ public final class TCPSession {
         // Chunks handed out last time are consumed now: drop what every consumer is past.
         self.clientReassembler.prune(upTo: self.pruneOffset(self.client, toServer: true))
         self.serverReassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
-        self.rawChunks.removeAll(keepingCapacity: true)
-        self.appLayerChunks.removeAll(keepingCapacity: true)
+        if self.state == .closed && !self.buffersReleased {
+            // Closed and flushed: nothing will be reassembled any more; give the memory back now rather than at
+            // flow timeout.
+            self.buffersReleased = true
+            self.release()
+        }
+        if !self.rawChunks.isEmpty { self.rawChunks.removeAll(keepingCapacity: true) }
+        if !self.appLayerChunks.isEmpty { self.appLayerChunks.removeAll(keepingCapacity: true) }
         self.normalisedPayload = nil
     }
 
@@ -283,6 +289,7 @@ public final class TCPSession {
     }
 
     @exclusivity(unchecked) private var holdsSessionMemory = false
+    @exclusivity(unchecked) private var buffersReleased = false
 
     deinit {
         if self.holdsSessionMemory { self.context.releaseSession(StreamSettings.bytesPerSession) }
@@ -773,6 +780,22 @@ public final class TCPSession {
         let d = toServer ? self.client : self.server
         let from = d.rawProgress
         guard end > from else { return }
+        let reassembler = self.reassembler(toServer)
+        if let bytes = reassembler.contiguousBytes(from: from, to: end) {
+            // Common case: no hole, one chunk straight from the buffer.
+            let block = StreamBlock(offset: from, length: bytes.count, isGap: false, bytes: bytes)
+            let before = packetDataStart.map { from < $0 } ?? true
+            self.rawChunks.append(
+                RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
+            if toServer {
+                self.client.rawProgress = end
+                self.client.triggerRaw = false
+            } else {
+                self.server.rawProgress = end
+                self.server.triggerRaw = false
+            }
+            return
+        }
         self.blockScratch.removeAll(keepingCapacity: true)
         self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
         for block in self.blockScratch {
@@ -826,7 +849,11 @@ public final class TCPSession {
         let d = toServer ? self.client : self.server
         let from = d.appProgress
         guard end > from || endOfStream else { return }
-        if end > from {
+        if end > from, let bytes = self.reassembler(toServer).contiguousBytes(from: from, to: end) {
+            let block = StreamBlock(offset: from, length: bytes.count, isGap: false, bytes: bytes)
+            self.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
+            if toServer { self.client.appProgress = end } else { self.server.appProgress = end }
+        } else if end > from {
             self.blockScratch.removeAll(keepingCapacity: true)
             self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
             for block in self.blockScratch {

@@ -10,9 +10,11 @@ struct StreamBench: ParsableCommand {
         commandName: "stream",
         abstract: "Time decode + flow lookup with and without the TCP stream engine (reassembly, raw-stream hand-off).",
         discussion: """
-            With a pcap path, its frames are loaded into memory and replayed; otherwise TCP-heavy traffic is \
-            generated in memory (interleaved sessions, 1460-byte segments, some reordering). Each mode runs \
-            --runs times, alternating; the medians, their ratio and the peak RSS are printed.
+            With a pcap path, the file is replayed through libpcap inside each timed pass; otherwise TCP-heavy \
+            traffic is generated in memory (interleaved sessions, 1460-byte segments, some reordering) and \
+            replayed from memory. Two pipelines are timed, each with the stream engine off and on, alternating \
+            passes: "bare" (decode + flow lookup) and "scan" (the same plus one read of each packet payload, \
+            which detection does in both modes). Medians of --runs passes, their ratios and peak RSS are printed.
             """
     )
 
@@ -22,7 +24,7 @@ struct StreamBench: ParsableCommand {
     @Option(help: "Megabytes of TCP payload to generate when no pcap is given.")
     var sizeMB: Int = 200
 
-    @Option(help: "Timed runs per mode; the median is reported.")
+    @Option(help: "Timed passes per configuration; the median is reported.")
     var runs: Int = 5
 
     @Option(help: "stream.reassembly.depth in bytes (0 = unlimited).")
@@ -32,48 +34,69 @@ struct StreamBench: ParsableCommand {
     var inline = false
 
     func run() throws {
-        let frames: BenchFrames
-        if let pcap {
-            frames = BenchFrames()
-            let file = try PcapFile(path: pcap)
-            loop: while true {
-                switch file.next() {
-                case .record(let record): frames.append(record.bytes, time: record.timestamp.microseconds)
-                case .end: break loop
-                case .damaged(let why): throw ValidationError("\(pcap): \(why)")
-                }
-            }
-        } else {
-            frames = BenchFrames.generate(totalPayload: self.sizeMB << 20)
-        }
+        var frames: BenchFrames? = nil
+        if self.pcap == nil { frames = BenchFrames.generate(totalPayload: self.sizeMB << 20) }
         let rssLoaded = Self.peakRSSKiB()
-        Self.say(
-            "input: \(self.pcap ?? "generated") frames=\(frames.index.count) bytes=\(frames.totalBytes) "
-                + "payload=\(frames.payloadBytes) peak_rss_after_load_kib=\(rssLoaded)")
-        let settings = StreamSettings(reassemblyDepth: self.depth, midstream: true, inline: self.inline)
-        var off: [Double] = []
-        var on: [Double] = []
-        var rssOff = 0
-        var inspected = 0
-        var sessions: UInt64 = 0
-        for _ in 0..<max(1, self.runs) {
-            let a = StreamBenchmark.run(frames, withStream: false, settings: settings, clock: Self.now)
-            off.append(a.seconds)
-            rssOff = Self.peakRSSKiB()
-            let b = StreamBenchmark.run(frames, withStream: true, settings: settings, clock: Self.now)
-            on.append(b.seconds)
-            inspected = b.inspectedBytes
-            sessions = b.sessions
+        if let frames {
+            Self.say(
+                "input: generated frames=\(frames.index.count) bytes=\(frames.totalBytes) tcp_payload=\(frames.payloadBytes)")
+        } else {
+            Self.say("input: \(self.pcap ?? "") (replayed from the file in every pass)")
         }
+        let settings = StreamSettings(reassemblyDepth: self.depth, midstream: true, inline: self.inline)
+        var failure: String? = nil
+        let pass = { (withStream: Bool, scan: Bool) -> StreamBenchPass in
+            if let frames {
+                return StreamBenchmark.run(frames, withStream: withStream, scanPayload: scan, settings: settings, clock: Self.now)
+            }
+            return StreamBenchmark.run(
+                source: { body in
+                    guard let path = self.pcap else { return }
+                    do {
+                        let file = try PcapFile(path: path)
+                        while true {
+                            switch file.next() {
+                            case .record(let record): body(record.bytes, record.timestamp.microseconds)
+                            case .end: return
+                            case .damaged(let why):
+                                failure = why
+                                return
+                            }
+                        }
+                    } catch {
+                        failure = "\(error)"
+                    }
+                }, withStream: withStream, scanPayload: scan, settings: settings, clock: Self.now)
+        }
+        var times: [String: [Double]] = [:]
+        var last: StreamBenchPass? = nil
+        // One untimed pass with the engine off first: the peak RSS of the baseline alone.
+        _ = pass(false, false)
+        let rssOff = Self.peakRSSKiB()
+        for _ in 0..<max(1, self.runs) {
+            for scan in [false, true] {
+                let off = pass(false, scan)
+                times["off-\(scan)", default: []].append(off.seconds)
+                let on = pass(true, scan)
+                times["on-\(scan)", default: []].append(on.seconds)
+                last = on
+            }
+        }
+        if let failure { throw ValidationError("\(self.pcap ?? ""): \(failure)") }
         let rssOn = Self.peakRSSKiB()
-        let medOff = Self.median(off)
-        let medOn = Self.median(on)
-        let packets = Double(frames.index.count)
-        Self.say("stream off: median \(Self.fmt(medOff)) s  \(Self.fmt(packets / medOff / 1e6)) Mpps  runs \(off.map(Self.fmt))")
-        Self.say("stream on:  median \(Self.fmt(medOn)) s  \(Self.fmt(packets / medOn / 1e6)) Mpps  runs \(on.map(Self.fmt))")
-        Self.say("ratio on/off: \(Self.fmt(medOn / medOff))  (target <= 1.5)")
-        Self.say("sessions=\(sessions) raw_inspected_bytes=\(inspected)")
-        Self.say("peak_rss_kib: after_load=\(rssLoaded) after_off_runs=\(rssOff) after_on_runs=\(rssOn)")
+        let packets = Double(last?.packets ?? 0)
+        for scan in [false, true] {
+            let name = scan ? "scan" : "bare"
+            let off = Self.median(times["off-\(scan)"] ?? [])
+            let on = Self.median(times["on-\(scan)"] ?? [])
+            Self.say("\(name) stream off: median \(Self.fmt(off)) s  \(Self.fmt(packets / off / 1e6)) Mpps  passes \((times["off-\(scan)"] ?? []).map(Self.fmt))")
+            Self.say("\(name) stream on:  median \(Self.fmt(on)) s  \(Self.fmt(packets / on / 1e6)) Mpps  passes \((times["on-\(scan)"] ?? []).map(Self.fmt))")
+            Self.say("\(name) ratio on/off: \(Self.fmt(on / off))  (target <= 1.5)")
+        }
+        Self.say("packets=\(Int(packets)) sessions=\(last?.sessions ?? 0) raw_inspected_bytes=\(last?.inspectedBytes ?? 0)")
+        Self.say("peak_rss_kib: after_input=\(rssLoaded) stream_off=\(rssOff) stream_on=\(rssOn)")
+        let counters = (last?.statistics.namedValues ?? []).filter { $0.1 != 0 }
+        Self.say("stream counters: " + counters.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
     }
 
     static func now() -> Double {
