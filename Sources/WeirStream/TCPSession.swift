@@ -111,7 +111,9 @@ public final class TCPSession {
             payload = UnsafeRawBufferPointer(rebasing: frame[packet.payloadOffset..<(packet.payloadOffset + packet.payloadLength)])
         }
         result.status = self.track(packet, toServer: toServer, payload: payload, result: &result)
+        self.handOffEvents = StreamEventSet()
         self.emitChunks(toServer: toServer, payloadLength: payload.count, result: &result)
+        result.events.formUnion(self.handOffEvents)
         result.state = self.state
         result.isEstablished = self.isEstablished
         self.count(result.events)
@@ -290,6 +292,8 @@ public final class TCPSession {
 
     @exclusivity(unchecked) private var holdsSessionMemory = false
     @exclusivity(unchecked) private var buffersReleased = false
+    /// Events raised while handing data off (gaps), merged into the packet's result.
+    @exclusivity(unchecked) private var handOffEvents = StreamEventSet()
 
     deinit {
         if self.holdsSessionMemory { self.context.releaseSession(StreamSettings.bytesPerSession) }
@@ -799,10 +803,7 @@ public final class TCPSession {
         self.blockScratch.removeAll(keepingCapacity: true)
         self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
         for block in self.blockScratch {
-            if block.isGap {
-                self.context.statistics.reassemblyGaps += 1
-                continue
-            }
+            if block.isGap { continue }
             let before = packetDataStart.map { block.offset < $0 } ?? true
             self.rawChunks.append(
                 RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
@@ -858,7 +859,9 @@ public final class TCPSession {
             self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
             for block in self.blockScratch {
                 if block.isGap {
+                    // Counted once, here: the app-layer hand-off is where Suricata reports the gap.
                     self.context.statistics.reassemblyGaps += 1
+                    self.handOffEvents.insert(.reassemblySeqGap)
                 }
                 self.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
             }

@@ -69,12 +69,14 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(chunks[1].2 == 5)
     #expect(h.appBytes(toServer: true).text == "first.....third")
     #expect(h.context.statistics.reassemblyGaps == 1)
+    #expect(h.lastResult.events.contains(.reassemblySeqGap))
     // Data after the gap keeps flowing.
     h.send(toServer: true, flags: F.ack, seq: 1016, ack: 5001, payload: "fourth".bytes)
     h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1022)
     #expect(h.appBytes(toServer: true).text == "first.....thirdfourth")
     h.finish()
     #expect(h.rawBytes(toServer: true).text == "firstthirdfourth")
+    #expect(h.context.statistics.reassemblyGaps == 1)
 }
 
 @Test func asyncOnesideSessionIsTrackedWithoutTheServerSide() {
