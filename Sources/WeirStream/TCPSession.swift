@@ -539,8 +539,16 @@ public final class TCPSession {
         let seq = p.tcpSequence
         let length = UInt32(payload.count)
         let end = seq &+ length
-        // Receive-window check (RFC 9293 §3.10.7.4): data must fit in lastAck + window of the receiver.
         var sender = toServer ? self.client : self.server
+        // A side that already sent its FIN has nothing beyond it (RFC 9293 §3.6): a sequence number past
+        // FIN + 1 is wrong for the closing states, as Suricata's per-state handlers report.
+        if sender.finSeen && self.state != .established && Seq.gt(seq, sender.nextSeq) {
+            if let event = self.closingWrongSeqEvent(fin: fin) {
+                result.events.insert(event)
+                return .rejected
+            }
+        }
+        // Receive-window check (RFC 9293 §3.10.7.4): data must fit in lastAck + window of the receiver.
         if !lenient && sender.windowKnown && length > 0 && Seq.gt(end, sender.nextWindowEdge) && sender.window > 0 {
             result.events.insert(self.outOfWindowEvent(fin: fin))
             return .rejected
@@ -616,6 +624,18 @@ public final class TCPSession {
         switch self.state {
         case .closeWait: return fin ? .closewaitFinOutOfWindow : .closewaitAckOutOfWindow
         default: return fin ? .finOutOfWindow : .estPacketOutOfWindow
+        }
+    }
+
+    private func closingWrongSeqEvent(fin: Bool) -> StreamEvent? {
+        switch self.state {
+        case .finWait1: return fin ? .fin1FinWrongSeq : .fin1AckWrongSeq
+        case .finWait2: return fin ? .fin2FinWrongSeq : .fin2AckWrongSeq
+        case .closing: return .closingAckWrongSeq
+        case .lastAck: return .lastackAckWrongSeq
+        case .timeWait: return .timewaitAckWrongSeq
+        case .closeWait: return fin ? .closewaitFinOutOfWindow : .closewaitAckOutOfWindow
+        default: return nil
         }
     }
 

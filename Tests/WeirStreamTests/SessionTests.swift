@@ -250,3 +250,21 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.appBytes(toServer: false).text == "ok")
     #expect(h.endOfStream[true] == true && h.endOfStream[false] == true)
 }
+
+@Test func dataPastTheFinIsAWrongSequenceInClosingStates() {
+    let h = Harness()
+    h.handshake()
+    h.send(toServer: true, flags: F.ack | F.fin, seq: 1001, ack: 5001, payload: "bye".bytes)
+    #expect(h.session.state == .finWait1)
+    // The client's FIN took sequence 1004; anything past 1005 from the client is bogus.
+    let r = h.send(toServer: true, flags: F.ack, seq: 1010, ack: 5001, payload: "more".bytes)
+    #expect(r.events.contains(.fin1AckWrongSeq))
+    #expect(r.status == .rejected)
+    // The in-sequence ACK after the FIN is fine.
+    let ok = h.send(toServer: true, flags: F.ack, seq: 1005, ack: 5001)
+    #expect(ok.events.isEmpty)
+    h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1005)
+    #expect(h.session.state == .finWait2)
+    let r2 = h.send(toServer: true, flags: F.ack | F.fin, seq: 1020, ack: 5001)
+    #expect(r2.events.contains(.fin2FinWrongSeq))
+}
