@@ -369,6 +369,42 @@ public final class TCPReassembler {
         return StreamBlock(offset: from, length: Int(to - from), isGap: false, bytes: bytes)
     }
 
+    /// The maximal hole-free run of stored data that contains `[from, to)`, or `nil` when part of that range is
+    /// missing.
+    public func contiguousRun(containing from: UInt64, to: UInt64) -> (start: UInt64, end: UInt64)? {
+        if from >= self.baseOffset && to <= self.contiguousEnd { return (self.baseOffset, self.contiguousEnd) }
+        var runStart: UInt64 = 0
+        var runEnd: UInt64 = 0
+        var open = false
+        var i = self.head
+        while i < self.segments.count {
+            let s = self.segments[i]
+            i += 1
+            let start = max(s.start, self.baseOffset)
+            if s.end <= start { continue }
+            if open && start <= runEnd {
+                runEnd = max(runEnd, s.end)
+                continue
+            }
+            if open && runStart <= from && to <= runEnd { return (runStart, runEnd) }
+            if start > to { return nil }
+            runStart = start
+            runEnd = s.end
+            open = true
+        }
+        if open && runStart <= from && to <= runEnd { return (runStart, runEnd) }
+        return nil
+    }
+
+    /// A view of the buffer for `[from, to)`, which the caller knows to be stored (for example a range inside a
+    /// ``contiguousRun(containing:to:)``); `nil` outside the kept range.
+    public func storedBytes(from: UInt64, to: UInt64) -> UnsafeRawBufferPointer? {
+        guard let storage = self.storage, from >= self.baseOffset, from >= self.bufferBase, to <= self.rightEdge,
+            from <= to
+        else { return nil }
+        return UnsafeRawBufferPointer(start: storage + Int(from - self.bufferBase), count: Int(to - from))
+    }
+
     /// The stored bytes for `[from, to)` when they are all present, else `nil`.
     public func contiguousBytes(from: UInt64, to: UInt64) -> UnsafeRawBufferPointer? {
         guard let storage = self.storage, from >= self.baseOffset, to <= self.contiguousEnd, from <= to else {

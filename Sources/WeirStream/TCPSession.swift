@@ -112,7 +112,7 @@ public final class TCPSession {
         }
         result.status = self.track(packet, toServer: toServer, payload: payload, result: &result)
         self.handOffEvents = StreamEventSet()
-        self.emitChunks(toServer: toServer, payloadLength: payload.count, result: &result)
+        self.emitChunks(toServer: toServer, payload: payload, result: &result)
         result.events.formUnion(self.handOffEvents)
         result.state = self.state
         result.isEstablished = self.isEstablished
@@ -757,12 +757,13 @@ public final class TCPSession {
     ///
     /// Inline mode (`StreamReassembleRawInline`): the window of up to `chunk-size` bytes ending at this packet's
     /// data is inspected right away; the app layer gets the packet direction's data once in order.
-    private func emitChunks(toServer: Bool, payloadLength: Int, result: inout StreamResult) {
+    private func emitChunks(toServer: Bool, payload: UnsafeRawBufferPointer, result: inout StreamResult) {
+        let payloadLength = payload.count
         guard self.state != .none else { return }
         let settings = self.context.settings
         let closed = self.state == .closed
         if settings.inline {
-            if result.addedToStream { self.inlineRaw(toServer: toServer) }
+            if result.addedToStream { self.inlineRaw(toServer: toServer, payload: self.normalisedPayload ?? payload) }
             self.flushApp(toServer: toServer, to: self.contiguousEnd(toServer: toServer), endOfStream: false)
             if closed {
                 for dir in [true, false] {
@@ -837,32 +838,69 @@ public final class TCPSession {
         }
     }
 
-    private func inlineRaw(toServer: Bool) {
+    /// Inline raw inspection of the packet just added (Suricata's `StreamReassembleRawInline`): the run of
+    /// contiguous stream data holding the packet, cut to the chunk size around it (cut at the front when the
+    /// packet ends the run, at the back when it starts it, else centred); the packet's own bytes when the stream
+    /// does not hold them whole. No dedupe: windows overlap, and a retransmission re-inspects its data.
+    private func inlineRaw(toServer: Bool, payload: UnsafeRawBufferPointer) {
         let d = toServer ? self.client : self.server
+        let reassembler = self.reassembler(toServer)
         let settings = self.context.settings
-        let chunkSize = UInt64(toServer ? settings.toServerChunkSize : settings.toClientChunkSize)
+        let packetLength = UInt64(payload.count)
+        guard packetLength > 0 else { return }
+        var chunkSize = UInt64(toServer ? settings.toServerChunkSize : settings.toClientChunkSize)
+        if chunkSize <= packetLength { chunkSize = packetLength + chunkSize / 10 }
         let packetStart = self.lastDataOffset
-        let packetEnd = packetStart + UInt64(self.lastDataLength)
-        let limit = self.context.settings.reassemblyDepth
-        let rightEdge = limit > 0 ? min(packetEnd, limit) : packetEnd
-        guard rightEdge > packetStart else { return }
-        // The window of at most chunk-size bytes that ends at the packet's right edge, within contiguous data.
-        var left = rightEdge > chunkSize ? rightEdge - chunkSize : 0
-        left = max(left, self.reassembler(toServer).baseOffset)
-        guard let bytes = self.reassembler(toServer).contiguousBytes(from: left, to: rightEdge) else {
-            // Out of order: inspect just the packet's own span of the stream.
-            if let own = self.reassembler(toServer).contiguousBytes(from: max(packetStart, self.reassembler(toServer).baseOffset), to: rightEdge) {
-                let block = StreamBlock(offset: max(packetStart, self.reassembler(toServer).baseOffset), length: own.count, isGap: false, bytes: own)
-                self.rawChunks.append(
-                    RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: false, alreadyInspectedUpTo: d.rawProgress))
+        let packetEnd = packetStart + packetLength
+        let previous = d.rawProgress
+        var block: StreamBlock
+        var returnsProgress = false
+        if let run = reassembler.contiguousRun(containing: packetStart, to: packetEnd) {
+            returnsProgress = run.start == reassembler.baseOffset
+            var start = run.start
+            var end = run.end
+            if end - start > chunkSize {
+                if end == packetEnd {
+                    start = end - chunkSize
+                } else if start == packetStart {
+                    end = start + chunkSize
+                } else {
+                    let room = chunkSize - packetLength
+                    var before = packetStart - start
+                    var after = end - packetEnd
+                    if after >= room / 2 {
+                        if before >= room / 2 {
+                            before = room / 2
+                            after = room / 2
+                        } else {
+                            after = room - before
+                        }
+                    } else if before >= room / 2 {
+                        before = room - after
+                    }
+                    start = packetStart - before
+                    end = packetEnd + after
+                }
             }
-            return
+            let bytes = reassembler.storedBytes(from: start, to: end) ?? payload
+            block = StreamBlock(offset: start, length: bytes.count, isGap: false, bytes: bytes)
+        } else {
+            // The stream does not hold the packet whole (insert failed or was cut): inspect the packet itself.
+            block = StreamBlock(offset: packetStart, length: payload.count, isGap: false, bytes: payload)
         }
-        let block = StreamBlock(offset: left, length: bytes.count, isGap: false, bytes: bytes)
         self.rawChunks.append(
-            RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: left < packetStart, alreadyInspectedUpTo: d.rawProgress))
-        if rightEdge > d.rawProgress {
-            if toServer { self.client.rawProgress = rightEdge } else { self.server.rawProgress = rightEdge }
+            RawStreamChunk(
+                toServer: toServer, block: block, includesDataBeforePacket: block.offset < packetStart,
+                alreadyInspectedUpTo: previous))
+        var progress = previous
+        if returnsProgress {
+            progress = block.end
+        } else {
+            let acked = d.lastAckOffset
+            if previous < acked { progress = block.offset > acked ? acked : block.end }
+        }
+        if progress > previous {
+            if toServer { self.client.rawProgress = progress } else { self.server.rawProgress = progress }
         }
     }
 

@@ -65,6 +65,27 @@ import WeirDecode
     #expect(h.appBytes(toServer: true).text == "aaaaaaEVILPATTERN")
 }
 
+@Test func inlineRetransmissionIsInspectedAgainAsSuricataDoes() {
+    // suricata-verify eve-payload-03-tcp-exact-overlap-ips: the overlapping packet is rewritten to the accepted
+    // data and its window inspected again, so a stream match on it alerts a second time.
+    let h = Harness(StreamSettings(inline: true))
+    h.handshake()
+    h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "GOOD".bytes)
+    #expect(h.session.rawChunks.map { Array($0.block.bytes).text } == ["GOOD"])
+    let r = h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "EVIL".bytes)
+    #expect(r.payloadNormalised)
+    #expect(h.session.rawChunks.map { Array($0.block.bytes).text } == ["GOOD"])
+}
+
+@Test func inlineWindowIsCentredOnARetransmissionInsideTheData() {
+    let h = Harness(StreamSettings(toServerChunkSize: 8, inline: true))
+    h.handshake()
+    h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "0123456789abcdef".bytes)
+    // Bytes 6..<8 again: chunk size 8 → room 6, 3 bytes either side.
+    h.send(toServer: true, flags: F.ack, seq: 1007, ack: 5001, payload: "67".bytes)
+    #expect(h.session.rawChunks.map { Array($0.block.bytes).text } == ["3456789a"])
+}
+
 @Test func inlineOverlapKeepsAcceptedDataAndNormalisesThePacket() {
     let h = Harness(StreamSettings(inline: true, overlapPolicy: .last))
     h.handshake()
