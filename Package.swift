@@ -55,7 +55,9 @@ let package = Package(
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore"]),
+        .testTarget(
+            name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
+        ),
         .testTarget(name: "WeirDetectTests", dependencies: ["WeirDetect"]),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),

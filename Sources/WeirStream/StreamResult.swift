@@ -25,9 +25,9 @@ public struct RawStreamChunk: Sendable {
     /// earlier packets), so a pattern split across segments is visible in it.
     public var includesDataBeforePacket: Bool
     /// Stream offset up to which this direction's raw stream had already been inspected before this chunk. In IDS
-    /// mode chunks start there; in inline mode a chunk may start earlier (Suricata re-inspects a window of up to
-    /// `chunk-size` bytes ending at the packet): a match that ends at or before this offset was already seen
-    /// and must not alert again.
+    /// mode chunks start there, and no byte is handed out twice. In inline mode a chunk may start earlier
+    /// (Suricata re-inspects a window around the packet) and Suricata does not suppress repeated matches, so
+    /// this is informational there.
     public var alreadyInspectedUpTo: UInt64
 
     public init(toServer: Bool, block: StreamBlock, includesDataBeforePacket: Bool, alreadyInspectedUpTo: UInt64) {

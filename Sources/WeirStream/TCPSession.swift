@@ -236,6 +236,7 @@ public final class TCPSession {
             self.state = .synSent
             if payload.count > 0 {
                 // TCP Fast Open: data in the SYN belongs at the start of the client stream.
+                self.synDataLength = UInt32(payload.count)
                 self.accept(payload, seq: p.tcpSequence &+ 1, toServer: true, result: &result)
             }
             return .accepted
@@ -292,6 +293,8 @@ public final class TCPSession {
 
     @exclusivity(unchecked) private var holdsSessionMemory = false
     @exclusivity(unchecked) private var buffersReleased = false
+    /// Bytes of data carried by the client's SYN (TCP Fast Open).
+    @exclusivity(unchecked) private var synDataLength: UInt32 = 0
     /// Events raised while handing data off (gaps), merged into the packet's result.
     @exclusivity(unchecked) private var handOffEvents = StreamEventSet()
 
@@ -324,10 +327,15 @@ public final class TCPSession {
                 result.events.insert(.threeWaySynackInWrongDirection)
                 return .rejected
             }
-            if p.tcpAcknowledgement != self.client.isn &+ 1 {
+            // With TCP Fast Open (RFC 7413) the SYN/ACK acknowledges the SYN's data too, or only the SYN when the
+            // server ignored the data (which the client then sends again).
+            let acksSynOnly = p.tcpAcknowledgement == self.client.isn &+ 1
+            let acksSynData = self.synDataLength > 0 && p.tcpAcknowledgement == self.client.isn &+ 1 &+ self.synDataLength
+            if !acksSynOnly && !acksSynData {
                 result.events.insert(.threeWaySynackWithWrongAck)
                 return .rejected
             }
+            if acksSynOnly && self.synDataLength > 0 { result.events.insert(.threeWaySynackTfoDataIgnored) }
             self.server.start(isn: p.tcpSequence)
             self.server.offeredWindowScale = p.tcpOptions.windowScale
             self.server.lastTimestamp = p.tcpOptions.timestampValue
@@ -529,7 +537,8 @@ public final class TCPSession {
         let lenient = self.isMidstream || self.isAsync
         if rst {
             if self.validReset(p, toServer: toServer) {
-                if payload.count > 0 { self.accept(payload, seq: p.tcpSequence, toServer: toServer, result: &result) }
+                // RST payload (RFC 9293 §3.5.3 "diagnostic" data) is not stream data: Suricata does not add it
+                // (suricata-verify bug-6244-tcp-rst-with-data: `flow:only_stream` must not match it).
                 self.closeByReset()
                 return .accepted
             }

@@ -268,3 +268,18 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     let r2 = h.send(toServer: true, flags: F.ack | F.fin, seq: 1020, ack: 5001)
     #expect(r2.events.contains(.fin2FinWrongSeq))
 }
+
+@Test func fastOpenDataInTheSynIsStreamData() {
+    let h = Harness()
+    h.send(toServer: true, flags: F.syn, seq: 1000, payload: "GET /tfo".bytes)
+    // The SYN/ACK acknowledges the SYN and its 8 bytes.
+    let r = h.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1009)
+    #expect(r.status == .accepted)
+    h.send(toServer: true, flags: F.ack, seq: 1009, ack: 5001)
+    #expect(h.session.state == .established)
+    #expect(h.appBytes(toServer: true).text == "GET /tfo")
+    // A server that ignores the data acknowledges only the SYN.
+    let g = Harness()
+    g.send(toServer: true, flags: F.syn, seq: 1000, payload: "GET /tfo".bytes)
+    #expect(g.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1001).events.contains(.threeWaySynackTfoDataIgnored))
+}
