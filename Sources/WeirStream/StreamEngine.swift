@@ -12,6 +12,8 @@ public final class StreamEngine {
     public let context: StreamContext
     @exclusivity(unchecked) private var sessions: [TCPSession?] = []
     @exclusivity(unchecked) private var owners: [UInt64] = []
+    /// Slot of each flow that has a session, for ``endFlow(flowID:_:)``.
+    @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
 
     public init(settings: StreamSettings = StreamSettings()) {
         self.context = StreamContext(settings: settings)
@@ -45,10 +47,14 @@ public final class StreamEngine {
         if let existing = self.sessions[s], self.owners[s] == flowID {
             session = existing
         } else {
-            self.sessions[s]?.release()
+            if self.sessions[s] != nil {
+                self.sessions[s]?.release()
+                self.slotOfFlow[self.owners[s]] = nil
+            }
             session = TCPSession(context: self.context)
             self.sessions[s] = session
             self.owners[s] = flowID
+            self.slotOfFlow[flowID] = flow.slot
         }
         return (session.handle(packet, toServer: flow.toServer, frame: frame), session)
     }
@@ -71,6 +77,14 @@ public final class StreamEngine {
         body(session)
         session.release()
         self.sessions[s] = nil
+        self.slotOfFlow[self.owners[s]] = nil
         self.owners[s] = 0
+    }
+
+    /// Ends the session of flow `flowID` (see ``endFlow(slot:_:)``); for callers that know the flow, not its slot,
+    /// such as the flow table's `emit` callback.
+    public func endFlow(flowID: UInt64, _ body: (TCPSession) -> Void = { _ in }) {
+        guard let slot = self.slotOfFlow[flowID] else { return }
+        self.endFlow(slot: slot, body)
     }
 }

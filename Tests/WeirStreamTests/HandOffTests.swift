@@ -156,7 +156,8 @@ import WeirDecode
     let second = empty.withUnsafeBytes { engine.handle(p, flow: handle, flowID: 43, frame: $0) }
     #expect(second.session !== first.session)
     var ended = false
-    engine.endFlow(slot: 3) { session in ended = session.isFinished }
+    engine.endFlow(flowID: 42) { _ in Issue.record("flow 42's session was replaced already") }
+    engine.endFlow(flowID: 43) { session in ended = session.isFinished }
     #expect(ended)
     #expect(engine.session(slot: 3, flowID: 43) == nil)
     #expect(engine.statistics.sessions == 2)
