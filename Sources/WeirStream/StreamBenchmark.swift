@@ -12,6 +12,7 @@ public final class BenchFrames {
     /// Sum of TCP payload bytes the generator wrote (0 for frames loaded from a file).
     public private(set) var payloadBytes = 0
 
+    /// An empty set of frames.
     public init() {}
 
     /// Appends one frame.
@@ -220,10 +221,13 @@ public enum BenchDecoder {
 
 /// One timed pass of the benchmark loop.
 public struct StreamBenchPass: Sendable {
+    /// Wall time of the pass, seconds.
     public var seconds: Double
+    /// Frames fed to the pipeline.
     public var packets: Int
     /// Raw-stream bytes handed to inspection (0 with the stream engine off).
     public var inspectedBytes: Int
+    /// TCP sessions the engine created.
     public var sessions: UInt64
     /// The stream engine's counters after the pass.
     public var statistics: StreamStatistics

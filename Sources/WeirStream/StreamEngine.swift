@@ -15,6 +15,7 @@ public final class StreamEngine {
     /// Slot of each flow that has a session, for ``endFlow(flowID:_:)``.
     @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
 
+    /// An engine with its own context (settings, counters, memcaps).
     public init(settings: StreamSettings = StreamSettings()) {
         self.context = StreamContext(settings: settings)
     }

@@ -30,6 +30,7 @@ public struct RawStreamChunk: Sendable {
     /// this is informational there.
     public var alreadyInspectedUpTo: UInt64
 
+    /// A chunk as the session hands it out.
     public init(toServer: Bool, block: StreamBlock, includesDataBeforePacket: Bool, alreadyInspectedUpTo: UInt64) {
         self.toServer = toServer
         self.block = block
@@ -47,6 +48,7 @@ public struct AppLayerChunk: Sendable {
     /// True on the last chunk of a direction that ended (FIN reached, RST, or flow end).
     public var isEndOfStream: Bool
 
+    /// A chunk as the session hands it out.
     public init(toServer: Bool, block: StreamBlock, isEndOfStream: Bool) {
         self.toServer = toServer
         self.block = block
@@ -59,6 +61,7 @@ public struct AppLayerChunk: Sendable {
 public struct StreamResult: Sendable {
     /// Events raised by this packet (match with `stream-event:`).
     public var events = StreamEventSet()
+    /// What the engine did with the packet.
     public var status: StreamPacketStatus = .noSession
     /// The session's state after the packet.
     public var state: TCPState = .none
@@ -75,5 +78,6 @@ public struct StreamResult: Sendable {
     /// True when this packet's payload was added to the reassembled stream (Suricata's `PKT_STREAM_ADD`).
     public var addedToStream = false
 
+    /// An empty result (no session, no events).
     public init() {}
 }

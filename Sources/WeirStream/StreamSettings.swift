@@ -28,6 +28,7 @@ public struct StreamSettings: Sendable, Equatable {
     /// `stream.max-syn-queued`: different SYNs tolerated before `3whs_syn_flood` (default 10).
     public var maxSynQueued: Int
 
+    /// Settings with Suricata's defaults unless given.
     public init(
         memcap: Int = 64 << 20,
         reassemblyMemcap: Int = 256 << 20,

@@ -26,6 +26,7 @@ public struct StreamStatistics: Sendable, Equatable {
     public var retransmissions: UInt64 = 0
     /// Current and peak reassembly-buffer bytes (`tcp.reassembly_memuse`).
     public var reassemblyMemuse: UInt64 = 0
+    /// Highest ``reassemblyMemuse`` seen.
     public var reassemblyMemusePeak: UInt64 = 0
     /// Current session and segment-record bytes (`tcp.memuse`).
     public var memuse: UInt64 = 0
@@ -34,6 +35,7 @@ public struct StreamStatistics: Sendable, Equatable {
     /// Stream events raised, indexed by ``StreamEvent`` raw value.
     public var events: [UInt64] = [UInt64](repeating: 0, count: StreamEvent.allCases.count)
 
+    /// All counters at zero.
     public init() {}
 
     /// The counters as (dotted EVE stats name, value) pairs; events as `stream.<name>`.
@@ -64,6 +66,7 @@ public final class StreamContext {
     /// Scratch space for overlap resolution: one segment's worth of bytes, reused.
     @exclusivity(unchecked) @usableFromInline var scratch: UnsafeMutableRawBufferPointer
 
+    /// A context for `settings`, with its 64 KiB overlap scratch buffer.
     public init(settings: StreamSettings = StreamSettings()) {
         self.settings = settings
         self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)

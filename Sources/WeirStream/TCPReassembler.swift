@@ -14,6 +14,7 @@ public struct StreamBlock: Sendable {
     /// The data (empty for a gap). Not owned: copy it to keep it.
     public nonisolated(unsafe) var bytes: UnsafeRawBufferPointer
 
+    /// A block of `length` bytes at stream `offset`.
     public init(offset: UInt64, length: Int, isGap: Bool, bytes: UnsafeRawBufferPointer) {
         self.offset = offset
         self.length = length
@@ -79,6 +80,7 @@ public final class TCPReassembler {
     /// True once `stream.reassembly.depth` was reached in this direction.
     @exclusivity(unchecked) public private(set) var depthReached = false
 
+    /// An empty reassembler charging its memory to `context`.
     public init(context: StreamContext) { self.context = context }
 
     deinit { self.releaseAll() }

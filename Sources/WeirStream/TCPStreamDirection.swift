@@ -39,6 +39,7 @@ public struct TCPStreamDirection {
     var lastTimestamp: UInt32? = nil
     /// The sender sent a FIN; ``finOffset`` is where its stream ends.
     public internal(set) var finSeen = false
+    /// Stream offset of the FIN (the end of the sender's data), valid when ``finSeen``.
     public internal(set) var finOffset: UInt64 = 0
     /// Raw-stream inspection has consumed data up to this offset.
     public internal(set) var rawProgress: UInt64 = 0
