@@ -23,6 +23,10 @@ public struct StreamSettings: Sendable, Equatable {
     public var checksumValidation: Bool
     /// The overlap policy (`host-os-policy`, default BSD).
     public var overlapPolicy: OverlapPolicy
+    /// Keep a window of already consumed data in IDS mode so that later retransmissions are still compared with
+    /// it (Suricata turns this on when a loaded rule uses `stream-event:reassembly_overlap_different_data`,
+    /// `StreamTcpReassembleConfigEnableOverlapCheck`). The window is the receiver's, or 4096 bytes.
+    public var checkOverlapDifferentData: Bool
     /// `stream.max-synack-queued`: different SYN/ACKs tolerated before `3whs_synack_flood` (default 5).
     public var maxSynAckQueued: Int
     /// `stream.max-syn-queued`: different SYNs tolerated before `3whs_syn_flood` (default 10).
@@ -40,9 +44,11 @@ public struct StreamSettings: Sendable, Equatable {
         inline: Bool = false,
         checksumValidation: Bool = true,
         overlapPolicy: OverlapPolicy = .default,
+        checkOverlapDifferentData: Bool = false,
         maxSynAckQueued: Int = 5,
         maxSynQueued: Int = 10
     ) {
+        self.checkOverlapDifferentData = checkOverlapDifferentData
         self.memcap = memcap
         self.reassemblyMemcap = reassemblyMemcap
         self.reassemblyDepth = reassemblyDepth

@@ -165,6 +165,10 @@ public final class TCPSession {
         if settings.inline && self.state != .closed {
             let chunk = UInt64(toServer ? settings.toServerChunkSize : settings.toClientChunkSize)
             edge = min(edge, d.rawProgress > chunk ? d.rawProgress - chunk : 0, d.lastAckOffset)
+        } else if settings.checkOverlapDifferentData && self.state != .closed {
+            // Injected or late retransmissions may arrive after their data was ACKed and inspected.
+            let window = UInt64(d.window > 0 ? d.window : 4096)
+            edge = edge > window ? edge - window : 0
         }
         return edge
     }

@@ -195,3 +195,19 @@ import WeirDecode
     set.insert(.threeWayAckInWrongDir)
     #expect(set.elements == [.threeWayAckInWrongDir, .reassemblyInsertMemcap])
 }
+
+@Test func overlapCheckKeepsConsumedDataToCompareLateRetransmissions() {
+    for check in [false, true] {
+        let h = Harness(StreamSettings(toServerChunkSize: 4, checkOverlapDifferentData: check))
+        h.handshake(window: 1000)
+        h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "harmless".bytes)
+        h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1009, window: 1000)
+        h.send(toServer: true, flags: F.ack, seq: 1009, ack: 5001)
+        #expect(h.rawBytes(toServer: true).text == "harmless")
+        // Consumed by raw inspection and the app layer; now a different copy arrives.
+        let r = h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "HARMFUL!".bytes)
+        #expect(r.events.contains(.reassemblyOverlapDifferentData) == check)
+        #expect(r.events.contains(.reassemblySegmentBeforeBaseSeq) == !check)
+        #expect(h.rawBytes(toServer: true).text == "harmless")
+    }
+}
