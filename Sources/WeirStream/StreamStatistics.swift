@@ -66,10 +66,20 @@ public final class StreamContext {
     /// Scratch space for overlap resolution: one segment's worth of bytes, reused.
     @exclusivity(unchecked) @usableFromInline var scratch: UnsafeMutableRawBufferPointer
 
+    /// The chunk lists handed out for the last packet of any session of this engine (one thread processes one
+    /// packet at a time, so one set of lists serves every session and stays hot in cache).
+    @exclusivity(unchecked) @usableFromInline var rawChunks: [RawStreamChunk] = []
+    @exclusivity(unchecked) @usableFromInline var appLayerChunks: [AppLayerChunk] = []
+    @exclusivity(unchecked) @usableFromInline var blockScratch: [StreamBlock] = []
+    @exclusivity(unchecked) @usableFromInline var normalisedPayload: UnsafeRawBufferPointer? = nil
+
     /// A context for `settings`, with its 64 KiB overlap scratch buffer.
     public init(settings: StreamSettings = StreamSettings()) {
         self.settings = settings
         self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        self.rawChunks.reserveCapacity(16)
+        self.appLayerChunks.reserveCapacity(16)
+        self.blockScratch.reserveCapacity(16)
     }
 
     deinit { self.scratch.deallocate() }

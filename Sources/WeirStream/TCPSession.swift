@@ -8,8 +8,8 @@ import WeirFlow
 /// to detection (raw stream) and to the app layer.
 ///
 /// Feed every TCP packet of the flow to ``handle(_:toServer:frame:)`` in capture order; read ``rawChunks`` and
-/// ``appLayerChunks`` after each call (their bytes are views into the session's buffers, valid until the next
-/// call). At flow end call ``finish()`` for the final flush. Not thread-safe; one thread owns a session.
+/// ``appLayerChunks`` after each call (their bytes are views into the session's buffers; the lists are shared by
+/// the engine's sessions and valid until the next call into any of them). At flow end call ``finish()`` for the final flush. Not thread-safe; one thread owns a session.
 public final class TCPSession {
     @usableFromInline let context: StreamContext
     /// The client → server direction.
@@ -40,18 +40,17 @@ public final class TCPSession {
     /// Set when ``finish()`` ran.
     @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
-    @exclusivity(unchecked) public private(set) var rawChunks: [RawStreamChunk] = []
+    public var rawChunks: [RawStreamChunk] { self.context.rawChunks }
     /// App-layer chunks produced by the last packet, in order per direction.
-    @exclusivity(unchecked) public private(set) var appLayerChunks: [AppLayerChunk] = []
+    public var appLayerChunks: [AppLayerChunk] { self.context.appLayerChunks }
     /// Inline mode: the packet payload as it must be forwarded when ``StreamResult/payloadNormalised`` is set.
-    @exclusivity(unchecked) public private(set) var normalisedPayload: UnsafeRawBufferPointer? = nil
+    public var normalisedPayload: UnsafeRawBufferPointer? { self.context.normalisedPayload }
     /// Called once per direction when it reaches `stream.reassembly.depth` (`toServer` tells which); the hook
     /// for `stream.bypass`.
     @exclusivity(unchecked) public var onDepthReached: ((_ session: TCPSession, _ toServer: Bool) -> Void)? = nil
     /// The SYN/ACK seen during the handshake (to compare resends).
     @exclusivity(unchecked) private var synAckSeq: UInt32 = 0
     @exclusivity(unchecked) private var synAckAck: UInt32 = 0
-    @exclusivity(unchecked) private var blockScratch: [StreamBlock] = []
 
     /// Creates an empty session (state `.none`); the first packet decides whether it starts.
     public init(context: StreamContext) {
@@ -60,9 +59,6 @@ public final class TCPSession {
         self.server = TCPStreamDirection()
         self.clientReassembler = TCPReassembler(context: context)
         self.serverReassembler = TCPReassembler(context: context)
-        self.blockScratch.reserveCapacity(8)
-        self.rawChunks.reserveCapacity(4)
-        self.appLayerChunks.reserveCapacity(4)
     }
 
     /// True when both directions reached the reassembly depth (nothing more to inspect in the stream).
@@ -151,9 +147,9 @@ public final class TCPSession {
             self.buffersReleased = true
             self.release()
         }
-        if !self.rawChunks.isEmpty { self.rawChunks.removeAll(keepingCapacity: true) }
-        if !self.appLayerChunks.isEmpty { self.appLayerChunks.removeAll(keepingCapacity: true) }
-        self.normalisedPayload = nil
+        if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
+        if !self.context.appLayerChunks.isEmpty { self.context.appLayerChunks.removeAll(keepingCapacity: true) }
+        self.context.normalisedPayload = nil
     }
 
     /// Where a direction's data may be dropped (Suricata's `GetLeftEdge`): behind both raw inspection and the
@@ -722,7 +718,7 @@ public final class TCPSession {
                 if let normalised = reassembler.lastNormalised, normalised.payloadOffset == 0,
                     normalised.bytes.count == payload.count
                 {
-                    self.normalisedPayload = normalised.bytes
+                    self.context.normalisedPayload = normalised.bytes
                     result.payloadNormalised = true
                 }
             }
@@ -776,7 +772,7 @@ public final class TCPSession {
         let settings = self.context.settings
         let closed = self.state == .closed
         if settings.inline {
-            if result.addedToStream { self.inlineRaw(toServer: toServer, payload: self.normalisedPayload ?? payload) }
+            if result.addedToStream { self.inlineRaw(toServer: toServer, payload: self.context.normalisedPayload ?? payload) }
             self.flushApp(toServer: toServer, to: self.contiguousEnd(toServer: toServer), endOfStream: false)
             if closed {
                 for dir in [true, false] {
@@ -804,8 +800,8 @@ public final class TCPSession {
             self.flushApp(toServer: !toServer, to: self.ackedEnd(toServer: !toServer), endOfStream: false)
             if self.isAsync { self.flushApp(toServer: toServer, to: acked, endOfStream: false) }
         }
-        result.rawChunkCount = self.rawChunks.count
-        result.appLayerChunkCount = self.appLayerChunks.count
+        result.rawChunkCount = self.context.rawChunks.count
+        result.appLayerChunkCount = self.context.appLayerChunks.count
     }
 
     private func contiguousEnd(toServer: Bool) -> UInt64 {
@@ -823,7 +819,7 @@ public final class TCPSession {
             // Common case: no hole, one chunk straight from the buffer.
             let block = StreamBlock(offset: from, length: bytes.count, isGap: false, bytes: bytes)
             let before = packetDataStart.map { from < $0 } ?? true
-            self.rawChunks.append(
+            self.context.rawChunks.append(
                 RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
             if toServer {
                 self.client.rawProgress = end
@@ -834,12 +830,12 @@ public final class TCPSession {
             }
             return
         }
-        self.blockScratch.removeAll(keepingCapacity: true)
-        self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
-        for block in self.blockScratch {
+        self.context.blockScratch.removeAll(keepingCapacity: true)
+        self.reassembler(toServer).blocks(from: from, to: end, into: &self.context.blockScratch)
+        for block in self.context.blockScratch {
             if block.isGap { continue }
             let before = packetDataStart.map { block.offset < $0 } ?? true
-            self.rawChunks.append(
+            self.context.rawChunks.append(
                 RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
         }
         if toServer {
@@ -901,7 +897,7 @@ public final class TCPSession {
             // The stream does not hold the packet whole (insert failed or was cut): inspect the packet itself.
             block = StreamBlock(offset: packetStart, length: payload.count, isGap: false, bytes: payload)
         }
-        self.rawChunks.append(
+        self.context.rawChunks.append(
             RawStreamChunk(
                 toServer: toServer, block: block, includesDataBeforePacket: block.offset < packetStart,
                 alreadyInspectedUpTo: previous))
@@ -923,27 +919,27 @@ public final class TCPSession {
         guard end > from || endOfStream else { return }
         if end > from, let bytes = self.reassembler(toServer).contiguousBytes(from: from, to: end) {
             let block = StreamBlock(offset: from, length: bytes.count, isGap: false, bytes: bytes)
-            self.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
+            self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
             if toServer { self.client.appProgress = end } else { self.server.appProgress = end }
         } else if end > from {
-            self.blockScratch.removeAll(keepingCapacity: true)
-            self.reassembler(toServer).blocks(from: from, to: end, into: &self.blockScratch)
-            for block in self.blockScratch {
+            self.context.blockScratch.removeAll(keepingCapacity: true)
+            self.reassembler(toServer).blocks(from: from, to: end, into: &self.context.blockScratch)
+            for block in self.context.blockScratch {
                 if block.isGap {
                     // Counted once, here: the app-layer hand-off is where Suricata reports the gap.
                     self.context.statistics.reassemblyGaps += 1
                     self.handOffEvents.insert(.reassemblySeqGap)
                 }
-                self.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
+                self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
             }
             if toServer { self.client.appProgress = end } else { self.server.appProgress = end }
         }
         if endOfStream {
-            if let last = self.appLayerChunks.indices.last, self.appLayerChunks[last].toServer == toServer, end > from {
-                self.appLayerChunks[last].isEndOfStream = true
+            if let last = self.context.appLayerChunks.indices.last, self.context.appLayerChunks[last].toServer == toServer, end > from {
+                self.context.appLayerChunks[last].isEndOfStream = true
             } else {
                 let empty = StreamBlock(offset: end, length: 0, isGap: false, bytes: .init(start: nil, count: 0))
-                self.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: empty, isEndOfStream: true))
+                self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: empty, isEndOfStream: true))
             }
         }
     }
