@@ -139,8 +139,14 @@ public final class TCPSession {
 
     private func prepareForPacket() {
         // Chunks handed out last time are consumed now: drop what every consumer is past.
-        self.clientReassembler.prune(upTo: self.pruneOffset(self.client, toServer: true))
-        self.serverReassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
+        // Only directions whose consumers moved need pruning (keeps the other direction's objects out of cache).
+        if self.pendingPrune & 1 != 0 {
+            self.clientReassembler.prune(upTo: self.pruneOffset(self.client, toServer: true))
+        }
+        if self.pendingPrune & 2 != 0 {
+            self.serverReassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
+        }
+        self.pendingPrune = 0
         if self.state == .closed && !self.buffersReleased {
             // Closed and flushed: nothing will be reassembled any more; give the memory back now rather than at
             // flow timeout.
@@ -293,6 +299,8 @@ public final class TCPSession {
 
     @exclusivity(unchecked) private var holdsSessionMemory = false
     @exclusivity(unchecked) private var buffersReleased = false
+    /// Directions whose progress moved since the last prune (bit 1 client, bit 2 server).
+    @exclusivity(unchecked) private var pendingPrune: UInt8 = 0
     /// Bytes of data carried by the client's SYN (TCP Fast Open).
     @exclusivity(unchecked) private var synDataLength: UInt32 = 0
     /// Events raised while handing data off (gaps), merged into the packet's result.
@@ -823,9 +831,11 @@ public final class TCPSession {
                 RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
             if toServer {
                 self.client.rawProgress = end
+                self.pendingPrune |= 1
                 self.client.triggerRaw = false
             } else {
                 self.server.rawProgress = end
+                self.pendingPrune |= 2
                 self.server.triggerRaw = false
             }
             return
@@ -840,9 +850,11 @@ public final class TCPSession {
         }
         if toServer {
             self.client.rawProgress = end
+            self.pendingPrune |= 1
             self.client.triggerRaw = false
         } else {
             self.server.rawProgress = end
+            self.pendingPrune |= 2
             self.server.triggerRaw = false
         }
     }
@@ -909,7 +921,13 @@ public final class TCPSession {
             if previous < acked { progress = block.offset > acked ? acked : block.end }
         }
         if progress > previous {
-            if toServer { self.client.rawProgress = progress } else { self.server.rawProgress = progress }
+            if toServer {
+                self.client.rawProgress = progress
+                self.pendingPrune |= 1
+            } else {
+                self.server.rawProgress = progress
+                self.pendingPrune |= 2
+            }
         }
     }
 
@@ -920,7 +938,13 @@ public final class TCPSession {
         if end > from, let bytes = self.reassembler(toServer).contiguousBytes(from: from, to: end) {
             let block = StreamBlock(offset: from, length: bytes.count, isGap: false, bytes: bytes)
             self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
-            if toServer { self.client.appProgress = end } else { self.server.appProgress = end }
+            if toServer {
+                self.client.appProgress = end
+                self.pendingPrune |= 1
+            } else {
+                self.server.appProgress = end
+                self.pendingPrune |= 2
+            }
         } else if end > from {
             self.context.blockScratch.removeAll(keepingCapacity: true)
             self.reassembler(toServer).blocks(from: from, to: end, into: &self.context.blockScratch)
@@ -932,7 +956,13 @@ public final class TCPSession {
                 }
                 self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
             }
-            if toServer { self.client.appProgress = end } else { self.server.appProgress = end }
+            if toServer {
+                self.client.appProgress = end
+                self.pendingPrune |= 1
+            } else {
+                self.server.appProgress = end
+                self.pendingPrune |= 2
+            }
         }
         if endOfStream {
             if let last = self.context.appLayerChunks.indices.last, self.context.appLayerChunks[last].toServer == toServer, end > from {
