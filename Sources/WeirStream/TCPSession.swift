@@ -299,6 +299,8 @@ public final class TCPSession {
 
     @exclusivity(unchecked) private var holdsSessionMemory = false
     @exclusivity(unchecked) private var buffersReleased = false
+    /// Directions whose end of stream was handed to the app layer (bit 1 client, bit 2 server).
+    @exclusivity(unchecked) private var appEndSent: UInt8 = 0
     /// Directions whose progress moved since the last prune (bit 1 client, bit 2 server).
     @exclusivity(unchecked) private var pendingPrune: UInt8 = 0
     /// Bytes of data carried by the client's SYN (TCP Fast Open).
@@ -934,7 +936,8 @@ public final class TCPSession {
     private func flushApp(toServer: Bool, to end: UInt64, endOfStream: Bool) {
         let d = toServer ? self.client : self.server
         let from = d.appProgress
-        guard end > from || endOfStream else { return }
+        let endAlreadySent = self.appEndSent & (toServer ? 1 : 2) != 0
+        guard end > from || (endOfStream && !endAlreadySent) else { return }
         if end > from, let bytes = self.reassembler(toServer).contiguousBytes(from: from, to: end) {
             let block = StreamBlock(offset: from, length: bytes.count, isGap: false, bytes: bytes)
             self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
@@ -964,7 +967,8 @@ public final class TCPSession {
                 self.pendingPrune |= 2
             }
         }
-        if endOfStream {
+        if endOfStream && !endAlreadySent {
+            self.appEndSent |= toServer ? 1 : 2
             if let last = self.context.appLayerChunks.indices.last, self.context.appLayerChunks[last].toServer == toServer, end > from {
                 self.context.appLayerChunks[last].isEndOfStream = true
             } else {

@@ -137,6 +137,10 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.endOfStream[true] == true)
     let after = h.send(toServer: true, flags: F.ack, seq: 1016, ack: 5001, payload: "more".bytes)
     #expect(after.events.contains(.suspectedRstInject))
+    // The end of stream is reported once, not again for packets after the close.
+    #expect(after.appLayerChunkCount == 0)
+    h.finish()
+    #expect(h.session.appLayerChunks.isEmpty)
 }
 
 @Test func sequenceWrapAroundReassembles() {
