@@ -123,10 +123,7 @@ public final class TCPSession {
         self.prepareForPacket()
         guard self.state != .none, !self.isFinished else { return }
         self.isFinished = true
-        for toServer in [true, false] {
-            self.flushRaw(toServer: toServer, to: self.dataEnd(toServer: toServer), packetDataStart: nil)
-            self.flushApp(toServer: toServer, to: self.dataEnd(toServer: toServer), endOfStream: true)
-        }
+        self.flushEverything()
     }
 
     /// Frees the reassembly buffers (the session may be dropped after this).
@@ -784,18 +781,10 @@ public final class TCPSession {
         if settings.inline {
             if result.addedToStream { self.inlineRaw(toServer: toServer, payload: self.context.normalisedPayload ?? payload) }
             self.flushApp(toServer: toServer, to: self.contiguousEnd(toServer: toServer), endOfStream: false)
-            if closed {
-                for dir in [true, false] {
-                    self.flushRaw(toServer: dir, to: self.dataEnd(toServer: dir), packetDataStart: nil)
-                    self.flushApp(toServer: dir, to: self.dataEnd(toServer: dir), endOfStream: true)
-                }
-            }
+            if closed { self.flushEverything() }
         } else if closed {
             // The session is over: everything left is final (Suricata flushes both sides on close/RST).
-            for dir in [true, false] {
-                self.flushRaw(toServer: dir, to: self.dataEnd(toServer: dir), packetDataStart: nil)
-                self.flushApp(toServer: dir, to: self.dataEnd(toServer: dir), endOfStream: true)
-            }
+            self.flushEverything()
         } else {
             let d = toServer ? self.client : self.server
             let acked = self.ackedEnd(toServer: toServer)
@@ -812,6 +801,14 @@ public final class TCPSession {
         }
         result.rawChunkCount = self.context.rawChunks.count
         result.appLayerChunkCount = self.context.appLayerChunks.count
+    }
+
+    /// Hands out everything left in both directions, ACKed or not, and ends both app-layer streams.
+    private func flushEverything() {
+        self.flushRaw(toServer: true, to: self.dataEnd(toServer: true), packetDataStart: nil)
+        self.flushApp(toServer: true, to: self.dataEnd(toServer: true), endOfStream: true)
+        self.flushRaw(toServer: false, to: self.dataEnd(toServer: false), packetDataStart: nil)
+        self.flushApp(toServer: false, to: self.dataEnd(toServer: false), endOfStream: true)
     }
 
     private func contiguousEnd(toServer: Bool) -> UInt64 {
