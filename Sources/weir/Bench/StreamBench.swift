@@ -24,6 +24,9 @@ struct StreamBench: ParsableCommand {
     @Option(help: "Megabytes of TCP payload to generate when no pcap is given.")
     var sizeMB: Int = 200
 
+    @Option(help: "Concurrent sessions in generated traffic.")
+    var concurrent: Int = 512
+
     @Option(help: "Timed passes per configuration; the median is reported.")
     var runs: Int = 5
 
@@ -35,7 +38,7 @@ struct StreamBench: ParsableCommand {
 
     func run() throws {
         var frames: BenchFrames? = nil
-        if self.pcap == nil { frames = BenchFrames.generate(totalPayload: self.sizeMB << 20) }
+        if self.pcap == nil { frames = BenchFrames.generate(totalPayload: self.sizeMB << 20, concurrent: max(1, self.concurrent)) }
         let rssLoaded = Self.peakRSSKiB()
         if let frames {
             Self.say(
