@@ -77,6 +77,8 @@ public final class TCPReassembler {
     @exclusivity(unchecked) public private(set) var rightEdge: UInt64 = 0
     /// Data is present without holes in `[baseOffset, contiguousEnd)`.
     @exclusivity(unchecked) public private(set) var contiguousEnd: UInt64 = 0
+    /// Length of the longest segment stored so far (bounds the backward overlap walk).
+    @exclusivity(unchecked) @usableFromInline var longestSegment: UInt32 = 0
     /// True once `stream.reassembly.depth` was reached in this direction.
     @exclusivity(unchecked) public private(set) var depthReached = false
 
@@ -161,7 +163,8 @@ public final class TCPReassembler {
         let record = StoredSegment(start: start, length: UInt32(length))
 
         // Fast path: in-order (or beyond everything stored) with no overlap.
-        if self.head == self.segments.count || self.segments[self.segments.count - 1].end <= start {
+        // (`rightEdge`, not the last segment's end: a long segment sorted earlier can reach further.)
+        if self.head == self.segments.count || self.rightEdge <= start {
             (storage + Int(start - self.bufferBase)).copyMemory(from: source, byteCount: length)
             self.segments.append(record)
             self.didStore(record, at: self.segments.count - 1)
@@ -186,15 +189,17 @@ public final class TCPReassembler {
         scratch.copyMemory(from: source, byteCount: length)
         var overlapped = false
         var different = false
-        // Backwards, as Suricata does: stop at the first stored segment that ends before our start.
+        // Backwards over every stored segment that can still reach our start. Suricata stops at the first one
+        // that ends before it; a long segment sorted before a short retransmitted piece would then escape the
+        // overlap check, so the walk goes on until no longer segment could reach (bounded by the longest one).
         var i = index - 1
         while i >= self.head {
             let s = self.segments[i]
-            if s.end <= self.baseOffset {
+            if s.start + UInt64(self.longestSegment) <= start { break }
+            if s.end <= self.baseOffset || s.end <= start {
                 i -= 1
                 continue
             }
-            if s.end <= start { break }
             overlapped = true
             if self.resolve(s, start: start, end: end, originalStart: originalStart, originalEnd: originalEnd,
                 source: source, scratch: scratch, policy: policy, inline: inline)
@@ -281,6 +286,7 @@ public final class TCPReassembler {
 
     private func didStore(_ record: StoredSegment, at index: Int) {
         self.context.statistics.segmentsStored += 1
+        if record.length > self.longestSegment { self.longestSegment = record.length }
         if record.end > self.rightEdge { self.rightEdge = record.end }
         if record.start <= self.contiguousEnd && record.end > self.contiguousEnd {
             var end = record.end

@@ -113,3 +113,19 @@ func overlapShapeFollowsEachPolicy(_ shape: OverlapCase) {
     #expect(OverlapPolicy(configName: "beos") == nil)
     #expect(OverlapPolicy.default == .bsd)
 }
+
+@Test func overlapWithALongEarlierSegmentIsResolved() {
+    // [0, 30) stored, then [5, 8) (sorts last), then new data over [20, 25): it overlaps the long first segment,
+    // not the last one in sort order.
+    let context = StreamContext()
+    let r = TCPReassembler(context: context)
+    var events = StreamEventSet()
+    let long = [UInt8](repeating: 0x61, count: 30)
+    _ = long.withUnsafeBytes { r.insert(offset: 0, data: $0, policy: .bsd, inline: false, events: &events) }
+    _ = long[0..<3].withUnsafeBytes { r.insert(offset: 5, data: $0, policy: .bsd, inline: false, events: &events) }
+    let evil = [UInt8](repeating: 0x45, count: 5)
+    let outcome = evil.withUnsafeBytes { r.insert(offset: 20, data: $0, policy: .bsd, inline: false, events: &events) }
+    #expect(outcome == .overlapped(different: true))
+    #expect(events.contains(.reassemblyOverlapDifferentData))
+    #expect(r.contiguousBytes(from: 0, to: 30).map { Array($0) } == long)
+}
