@@ -37,6 +37,8 @@ public final class TCPSession {
     @exclusivity(unchecked) public internal(set) var isFourWayHandshake = false
     /// Closed by an accepted RST.
     @exclusivity(unchecked) public internal(set) var closedByReset = false
+    /// Which side sent the accepted RST (valid when ``closedByReset``).
+    public internal(set) var resetFromClient = false
     /// Set when ``finish()`` ran.
     @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
@@ -202,8 +204,9 @@ public final class TCPSession {
             return self.inSynReceived(p, toServer: toServer, payload: payload, result: &result)
         case .closed:
             if rst { return .rejected }
-            // Traffic after an accepted RST means the endpoint ignored it: the RST was likely injected.
-            if self.closedByReset { result.events.insert(.suspectedRstInject) }
+            // Traffic from the endpoint that received the RST means it ignored it: the RST was likely injected
+            // (Suricata raises this only for the receiving side, not for more packets from the RST's sender).
+            if self.closedByReset && toServer != self.resetFromClient { result.events.insert(.suspectedRstInject) }
             return .rejected
         default:
             if syn {
@@ -319,11 +322,11 @@ public final class TCPSession {
         if rst {
             // RFC 9293 §3.10.7.3: in SYN-SENT a RST is acceptable only if it acknowledges the SYN.
             if !toServer && ack && p.tcpAcknowledgement == self.client.isn &+ 1 {
-                self.closeByReset()
+                self.closeByReset(fromClient: toServer)
                 return .accepted
             }
             if toServer && p.tcpSequence == self.client.isn &+ 1 || toServer && p.tcpSequence == self.client.isn {
-                self.closeByReset()
+                self.closeByReset(fromClient: toServer)
                 return .accepted
             }
             result.events.insert(.rstInvalidAck)
@@ -401,7 +404,7 @@ public final class TCPSession {
         let rst = flags & 0x04 != 0
         if rst {
             if self.validReset(p, toServer: toServer) {
-                self.closeByReset()
+                self.closeByReset(fromClient: toServer)
                 return .accepted
             }
             result.events.insert(.rstInvalidAck)
@@ -529,9 +532,10 @@ public final class TCPSession {
         return Seq.geq(seq, sender.lastAck) && Seq.lt(seq, sender.nextWindowEdge &+ 1)
     }
 
-    private func closeByReset() {
+    private func closeByReset(fromClient: Bool) {
         self.state = .closed
         self.closedByReset = true
+        self.resetFromClient = fromClient
     }
 
     private func inEstablishedOrClosing(
@@ -546,7 +550,7 @@ public final class TCPSession {
             if self.validReset(p, toServer: toServer) {
                 // RST payload (RFC 9293 §3.5.3 "diagnostic" data) is not stream data: Suricata does not add it
                 // (suricata-verify bug-6244-tcp-rst-with-data: `flow:only_stream` must not match it).
-                self.closeByReset()
+                self.closeByReset(fromClient: toServer)
                 return .accepted
             }
             result.events.insert(.rstInvalidAck)

@@ -135,6 +135,9 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.rawBytes(toServer: true).text == "partial request")
     #expect(h.appBytes(toServer: true).text == "partial request")
     #expect(h.endOfStream[true] == true)
+    // More from the RST's sender is not suspicious; the receiver carrying on is.
+    let fromSender = h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1016, payload: "late".bytes)
+    #expect(!fromSender.events.contains(.suspectedRstInject))
     let after = h.send(toServer: true, flags: F.ack, seq: 1016, ack: 5001, payload: "more".bytes)
     #expect(after.events.contains(.suspectedRstInject))
     // The end of stream is reported once, not again for packets after the close.
