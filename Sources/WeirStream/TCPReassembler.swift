@@ -159,7 +159,10 @@ public final class TCPReassembler {
             self.context.statistics.segmentMemcapDrops += 1
             return .memcap
         }
-        guard let storage = self.storage else { return .memcap }
+        guard let storage = self.storage else {
+            self.context.releaseReassembly(StreamSettings.bytesPerSegment)
+            return .memcap
+        }
         let record = StoredSegment(start: start, length: UInt32(length))
 
         // Fast path: in-order (or beyond everything stored) with no overlap.
@@ -185,7 +188,10 @@ public final class TCPReassembler {
 
         // Build the bytes to write in scratch: the new data, with stored bytes put back where policy keeps them.
         self.context.ensureScratch(length)
-        let scratch = self.context.scratch.baseAddress.unsafelyUnwrapped
+        guard let scratch = self.context.scratch.baseAddress else {
+            self.context.releaseReassembly(StreamSettings.bytesPerSegment)
+            return .memcap
+        }
         scratch.copyMemory(from: source, byteCount: length)
         var overlapped = false
         var different = false
