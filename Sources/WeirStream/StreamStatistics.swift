@@ -38,7 +38,8 @@ public struct StreamStatistics: Sendable, Equatable {
     /// All counters at zero.
     public init() {}
 
-    /// The counters as (dotted EVE stats name, value) pairs; events as `stream.<name>`.
+    /// The counters as (dotted EVE stats name, value) pairs. Events are named as Suricata names them with
+    /// `stats.stream-events: true` (off by default there): `decoder.event.stream.<name>`.
     public var namedValues: [(String, UInt64)] {
         var out: [(String, UInt64)] = [
             ("tcp.sessions", self.sessions), ("tcp.ssn_memcap_drop", self.sessionMemcapDrops),
@@ -49,7 +50,7 @@ public struct StreamStatistics: Sendable, Equatable {
             ("tcp.pkt_retransmission", self.retransmissions),
             ("tcp.memuse", self.memuse), ("tcp.reassembly_memuse", self.reassemblyMemuse),
         ]
-        for event in StreamEvent.allCases { out.append(("stream." + event.name, self.events[Int(event.rawValue)])) }
+        for event in StreamEvent.allCases { out.append(("decoder.event.stream." + event.name, self.events[Int(event.rawValue)])) }
         return out
     }
 }
