@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 
-/// A TCP stream-engine anomaly, named as Suricata names it: `stream-event:<name>` in rules, `stream.<name>`
-/// in stats. The list is Suricata's (the names used by its bundled `stream-events.rules`).
+/// A TCP stream-engine anomaly, named as Suricata names it: `stream-event:<name>` in rules,
+/// `decoder.event.stream.<name>` in stats. The list is Suricata's (the names its bundled `stream-events.rules` uses).
 ///
 /// Raw values are stable within a build only; use ``name`` or ``init(name:)`` to cross a process boundary.
 public enum StreamEvent: UInt8, CaseIterable, Sendable {
