@@ -264,9 +264,9 @@ public enum StreamBenchmark {
             }
             if withStream && packet.isTCP {
                 let flowID = table[handle.slot].flowID
-                let (result, session) = engine.handle(packet, flow: handle, flowID: flowID, frame: frame)
+                let result = engine.handle(packet, flow: handle, flowID: flowID, frame: frame)
                 if result.rawChunkCount > 0 {
-                    for chunk in session.rawChunks {
+                    for chunk in engine.rawChunks {
                         inspected += chunk.block.length
                         if let first = chunk.block.bytes.first { checksum &+= UInt64(first) }
                     }

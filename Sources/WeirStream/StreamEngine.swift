@@ -5,7 +5,7 @@ import WeirFlow
 /// The stream engine of one packet-processing thread: a ``TCPSession`` per TCP flow, indexed by the flow
 /// table's slot, sharing one ``StreamContext`` (settings, counters, memcaps).
 ///
-/// Call ``handle(_:flow:flowID:frame:)`` for every TCP packet after the flow lookup, and ``endFlow(slot:_:)``
+/// Call ``handle(_:flow:flowID:frame:)`` for every TCP packet after the flow lookup, and ``endFlow(flowID:_:)``
 /// from the flow table's `emit` callback so the session's remaining data is flushed and its memory freed.
 public final class StreamEngine {
     /// Settings, counters and memcaps shared by the sessions.
@@ -33,31 +33,37 @@ public final class StreamEngine {
     /// Processes one TCP packet of the flow in `flow.slot` (identified by `flowID`, so a reused slot starts a
     /// new session).
     ///
-    /// - Returns: The packet's result and the session, whose ``TCPSession/rawChunks`` and
-    ///   ``TCPSession/appLayerChunks`` hold the data to inspect until the next call for this flow.
-    public func handle(_ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer)
-        -> (result: StreamResult, session: TCPSession)
-    {
+    /// - Returns: The packet's result. The data to inspect is in ``rawChunks`` and ``appLayerChunks`` (also
+    ///   reachable through the session) until the next call into the engine.
+    public func handle(_ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer) -> StreamResult {
+        self.sessionFor(flow: flow, flowID: flowID).handle(packet, toServer: flow.toServer, frame: frame)
+    }
+
+    /// Raw-stream chunks of the last call into any session of this engine.
+    public var rawChunks: [RawStreamChunk] { self.context.rawChunks }
+    /// App-layer chunks of the last call into any session of this engine.
+    public var appLayerChunks: [AppLayerChunk] { self.context.appLayerChunks }
+    /// Inline mode: the rewritten payload of the last packet, when its result says so.
+    public var normalisedPayload: UnsafeRawBufferPointer? { self.context.normalisedPayload }
+
+    /// The session of `flow`, created (or replacing a session left by a previous flow in the slot) if needed.
+    public func sessionFor(flow: FlowHandle, flowID: UInt64) -> TCPSession {
         let s = Int(flow.slot)
         if s >= self.sessions.count {
             let grow = max(s + 1, self.sessions.count * 2, 1024)
             self.sessions.append(contentsOf: [TCPSession?](repeating: nil, count: grow - self.sessions.count))
             self.owners.append(contentsOf: [UInt64](repeating: 0, count: grow - self.owners.count))
         }
-        let session: TCPSession
-        if let existing = self.sessions[s], self.owners[s] == flowID {
-            session = existing
-        } else {
-            if self.sessions[s] != nil {
-                self.sessions[s]?.release()
-                self.slotOfFlow[self.owners[s]] = nil
-            }
-            session = TCPSession(context: self.context)
-            self.sessions[s] = session
-            self.owners[s] = flowID
-            self.slotOfFlow[flowID] = flow.slot
+        if let existing = self.sessions[s], self.owners[s] == flowID { return existing }
+        if self.sessions[s] != nil {
+            self.sessions[s]?.release()
+            self.slotOfFlow[self.owners[s]] = nil
         }
-        return (session.handle(packet, toServer: flow.toServer, frame: frame), session)
+        let session = TCPSession(context: self.context)
+        self.sessions[s] = session
+        self.owners[s] = flowID
+        self.slotOfFlow[flowID] = flow.slot
+        return session
     }
 
     /// Number of slots the engine has room for (sessions live in slots below this).

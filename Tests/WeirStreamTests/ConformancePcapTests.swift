@@ -25,11 +25,11 @@ final class PcapReplay {
                 guard BenchDecoder.decode(record.bytes, into: &packet) else { continue }
                 packet.timestamp = record.timestamp
                 guard let handle = table.process(packet, emit: { _, _ in }), packet.isTCP else { continue }
-                let (result, session) = engine.handle(
-                    packet, flow: handle, flowID: table[handle.slot].flowID, frame: record.bytes)
+                let flowID = table[handle.slot].flowID
+                let result = engine.handle(packet, flow: handle, flowID: flowID, frame: record.bytes)
                 self.events.formUnion(result.events)
                 if result.addedToStream { self.packetsAddedToStream += 1 }
-                self.collect(session)
+                if let session = engine.session(slot: handle.slot, flowID: flowID) { self.collect(session) }
             case .end: break loop
             case .damaged(let why): Issue.record("\(path): \(why)")
             }
