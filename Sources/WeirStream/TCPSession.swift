@@ -176,8 +176,16 @@ public final class TCPSession {
 
     private func count(_ events: StreamEventSet) {
         guard !events.isEmpty else { return }
-        for event in StreamEvent.allCases where events.contains(event) {
-            self.context.statistics.events[Int(event.rawValue)] += 1
+        // Walk the set bits rather than `allCases` (which builds an array on every access).
+        var low = events.low
+        while low != 0 {
+            self.context.statistics.events[low.trailingZeroBitCount] += 1
+            low &= low &- 1
+        }
+        var high = events.high
+        while high != 0 {
+            self.context.statistics.events[64 + high.trailingZeroBitCount] += 1
+            high &= high &- 1
         }
     }
 
