@@ -5,18 +5,29 @@ import WeirCapture
 import WeirCore
 import WeirDecode
 import WeirFlow
+
 @testable import WeirDetect
 
 /// In-process replay of suricata-verify conformance cases: rules + pcap through decoder, flow table and engine.
 enum ConformanceReplay {
     static var corpus: String {
-        if let shared = ProcessInfo.processInfo.environment["WEIR_SHARED"] { return shared + "/conformance/suricata-verify" }
+        if let shared = ProcessInfo.processInfo.environment["WEIR_SHARED"] {
+            return shared + "/conformance/suricata-verify"
+        }
         // Tests run from the package root; the shared data sits next to it.
         return FileManager.default.currentDirectoryPath + "/../shared/conformance/suricata-verify"
     }
 
     /// Categories that need the stream or app-layer stages.
-    static let excluded: Set<String> = ["stream", "http", "dns", "tls", "ssh", "http-evader"]
+    static var excluded: Set<String> {
+        // WEIR_CONFORMANCE_SCOPE=nonapp also runs the stream cases (packet payloads only, no reassembly yet);
+        // `all` runs every case (robustness: app-layer rules load but cannot match without the app-layer stage).
+        if ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_SCOPE"] == "all" { return [] }
+        if ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_SCOPE"] == "nonapp" {
+            return ["http", "dns", "tls", "ssh", "http-evader"]
+        }
+        return ["stream", "http", "dns", "tls", "ssh", "http-evader"]
+    }
 
     struct Outcome {
         var passed: Bool
@@ -28,20 +39,26 @@ enum ConformanceReplay {
     static func packetLevelCases() -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: corpus) else { return [] }
         return names.sorted().filter { name in
-            guard let expected = self.expected(name), let categories = expected["category"] as? [String] else { return false }
+            guard let expected = self.expected(name), let categories = expected["category"] as? [String] else {
+                return false
+            }
             return Set(categories).isDisjoint(with: excluded)
         }
     }
 
     static func expected(_ name: String) -> [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: corpus + "/" + name + "/expected.json") else { return nil }
+        guard let data = FileManager.default.contents(atPath: corpus + "/" + name + "/expected.json") else {
+            return nil
+        }
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
     }
 
     /// Replays case `name` and compares alert counts with its expectations.
     static func run(_ name: String) -> Outcome {
         let dir = corpus + "/" + name
-        guard let expected = self.expected(name) else { return Outcome(passed: false, details: ["no expected.json"], counts: [:]) }
+        guard let expected = self.expected(name) else {
+            return Outcome(passed: false, details: ["no expected.json"], counts: [:])
+        }
         var variables = RuleVariables(addresses: [:], ports: [:])
         for (key, value) in (expected["vars"] as? [String: String]) ?? [:] {
             if key.hasSuffix("_PORTS") || key.hasSuffix("_PORT") {
@@ -76,7 +93,8 @@ enum ConformanceReplay {
         }
         let checksums = ChecksumValidation(configValue: (config["checksum-checks"] as? String) ?? "auto") ?? .auto
         var flowSettings = FlowSettings()
-        flowSettings.midstream = (config["stream.midstream"] as? Bool) ?? ((config["stream.midstream"] as? String) == "true")
+        flowSettings.midstream =
+            (config["stream.midstream"] as? Bool) ?? ((config["stream.midstream"] as? String) == "true")
         flowSettings.asyncOneside = (config["stream.async-oneside"] as? Bool) ?? false
         var counts: [UInt32: Int] = [:]
         var total = 0
@@ -101,7 +119,13 @@ enum ConformanceReplay {
                     decoder.decode(record.bytes, into: &packet)
                     let handle = table.process(packet) { _, _ in }
                     let flow = handle.map { table[$0.slot] }
-                    _ = context.inspect(packet: packet, frame: record.bytes, flow: flow, handle: handle, alerts: &alerts)
+                    _ = context.inspect(
+                        packet: packet,
+                        frame: record.bytes,
+                        flow: flow,
+                        handle: handle,
+                        alerts: &alerts
+                    )
                     for alert in alerts {
                         counts[alert.sid, default: 0] += 1
                         total += 1

@@ -3,6 +3,7 @@ import Testing
 import WeirCore
 import WeirDecode
 import WeirFlow
+
 @testable import WeirDetect
 
 /// Builds Ethernet/IPv4 frames for engine tests (checksums are not verified by these tests' decoder).
@@ -24,7 +25,9 @@ struct FrameBuilder {
         return frame + l4
     }
 
-    func tcp(sport: UInt16, dport: UInt16, flags: UInt8, seq: UInt32 = 1, ack: UInt32 = 0, payload: [UInt8] = []) -> [UInt8] {
+    func tcp(sport: UInt16, dport: UInt16, flags: UInt8, seq: UInt32 = 1, ack: UInt32 = 0, payload: [UInt8] = [])
+        -> [UInt8]
+    {
         var l4: [UInt8] = [UInt8(sport >> 8), UInt8(sport & 0xFF), UInt8(dport >> 8), UInt8(dport & 0xFF)]
         l4 += [UInt8(seq >> 24), UInt8(seq >> 16 & 0xFF), UInt8(seq >> 8 & 0xFF), UInt8(seq & 0xFF)]
         l4 += [UInt8(ack >> 24), UInt8(ack >> 16 & 0xFF), UInt8(ack >> 8 & 0xFF), UInt8(ack & 0xFF)]
@@ -88,7 +91,13 @@ final class EngineHarness {
             self.decoder.decode(bytes, into: &packet)
             let handle = self.table.process(packet) { _, _ in }
             let flow = handle.map { self.table[$0.slot] }
-            self.lastVerdict = self.context.inspect(packet: packet, frame: bytes, flow: flow, handle: handle, alerts: &alerts)
+            self.lastVerdict = self.context.inspect(
+                packet: packet,
+                frame: bytes,
+                flow: flow,
+                handle: handle,
+                alerts: &alerts
+            )
         }
         return alerts.map(\.sid)
     }
@@ -111,7 +120,8 @@ final class EngineHarness {
             alert ip any any -> any any (tos:16; sid:2;)
             alert udp any any -> any any (dsize:>3; sid:3;)
             alert udp any any -> any any (dsize:2<>5; sid:4;)
-            """)
+            """
+        )
         var low = f
         low.ttl = 5
         low.tos = 16
@@ -128,7 +138,8 @@ final class EngineHarness {
             alert tcp any any -> any any (flags:*SF; sid:3;)
             alert tcp any any -> any any (flags:!A; sid:4;)
             alert tcp any any -> any any (flags:S,CE; sid:5;)
-            """)
+            """
+        )
         #expect(Set(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x02))) == [1, 2, 3, 4, 5])
         #expect(Set(h.feed(f.tcp(sport: 3, dport: 4, flags: 0x12))) == [2, 3])
         // SYN with ECE+CWR: exact S fails, the CE-masked form matches.
@@ -142,7 +153,8 @@ final class EngineHarness {
             alert ip any any -> any any (fragbits:D; sid:1;)
             alert ip any any -> any any (fragbits:!D; sid:2;)
             alert ip any any -> any any (sameip; sid:3;)
-            """)
+            """
+        )
         #expect(h.feed(f.udp(sport: 1, dport: 2, payload: [0])) == [1])
         var noDF = f
         noDF.ipFlags = 0
@@ -165,9 +177,31 @@ final class EngineHarness {
             alert icmp any any -> any any (icmp_id:77; sid:2;)
             alert icmp any any -> any any (icmp_seq:3; sid:3;)
             alert ip any any -> any any (ip_proto:1; sid:4;)
-            """)
+            """
+        )
         #expect(Set(h.feed(f.icmpEcho(id: 77, seq: 3))) == [1, 2, 3, 4])
         #expect(Set(h.feed(f.icmpEcho(type: 0, id: 78, seq: 4))) == [4])
+    }
+
+    @Test func tcpNumbersAndFlowCounters() throws {
+        let h = try EngineHarness(
+            """
+            alert tcp any any -> any any (tcp.seq:100; sid:1;)
+            alert tcp any any -> any any (ack:501; sid:2;)
+            alert tcp any any -> any any (window:65535; flow.pkts_toserver:>=2; sid:3;)
+            alert tcp any any -> any any (flow.pkts:3; sid:4;)
+            """
+        )
+        h.handshake(f)
+        // The 4th packet: 3 packets to the server, 4 in all; seq 101, ack 501.
+        let sids = h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, ack: 501, payload: [1]))
+        #expect(Set(sids) == [2, 3])
+        let h2 = try EngineHarness(
+            "alert tcp any any -> any any (tcp.seq:100; sid:1;)\nalert tcp any any -> any any (flow.pkts:3; sid:4;)"
+        )
+        #expect(h2.feed(f.tcp(sport: 40000, dport: 80, flags: 0x02, seq: 100)) == [1])
+        h2.feed(f.reversed.tcp(sport: 80, dport: 40000, flags: 0x12, seq: 500, ack: 101))
+        #expect(h2.feed(f.tcp(sport: 40000, dport: 80, flags: 0x10, seq: 101, ack: 501)) == [4])
     }
 
     @Test func addressesPortsAndBidirectional() throws {
@@ -176,7 +210,8 @@ final class EngineHarness {
             alert tcp 10.0.0.0/24 any -> 10.0.0.2 80 (msg:"fwd"; content:"x"; sid:1;)
             alert tcp 10.0.0.2 80 <> 10.0.0.1 any (content:"x"; sid:2;)
             alert tcp !10.0.0.0/24 any -> any any (content:"x"; sid:3;)
-            """)
+            """
+        )
         #expect(Set(h.feed(f.tcp(sport: 1234, dport: 80, flags: 0x18, payload: [0x78]))) == [1, 2])
         #expect(Set(h.feed(f.reversed.tcp(sport: 80, dport: 1234, flags: 0x18, payload: [0x78]))) == [2])
         #expect(h.feed(f.tcp(sport: 1234, dport: 81, flags: 0x18, payload: [0x78])) == [])
@@ -192,13 +227,19 @@ final class EngineHarness {
             alert tcp any any -> any any (flow:established,to_server; content:"GET"; sid:1;)
             alert tcp any any -> any any (flow:not_established; sid:2;)
             alert tcp any any -> any any (flow:to_client; content:"200"; sid:3;)
-            """)
+            """
+        )
         // SYN, SYN/ACK and the handshake's ACK are not established.
         #expect(h.feed(f.tcp(sport: 4000, dport: 80, flags: 0x02, seq: 1)) == [2])
         #expect(h.feed(f.reversed.tcp(sport: 80, dport: 4000, flags: 0x12, seq: 9, ack: 2)) == [2])
         #expect(h.feed(f.tcp(sport: 4000, dport: 80, flags: 0x10, seq: 2, ack: 10)) == [2])
-        #expect(h.feed(f.tcp(sport: 4000, dport: 80, flags: 0x18, seq: 2, ack: 10, payload: Array("GET /".utf8))) == [1])
-        #expect(h.feed(f.reversed.tcp(sport: 80, dport: 4000, flags: 0x18, seq: 10, ack: 7, payload: Array("200".utf8))) == [3])
+        #expect(
+            h.feed(f.tcp(sport: 4000, dport: 80, flags: 0x18, seq: 2, ack: 10, payload: Array("GET /".utf8))) == [1]
+        )
+        #expect(
+            h.feed(f.reversed.tcp(sport: 80, dport: 4000, flags: 0x18, seq: 10, ack: 7, payload: Array("200".utf8)))
+                == [3]
+        )
     }
 
     @Test func flowbitsSetterRunsBeforeReaderInOnePacket() throws {
@@ -209,7 +250,8 @@ final class EngineHarness {
             alert tcp any any -> any any (msg:"reader"; flowbits:isset,seen; content:"b"; sid:2;)
             alert tcp any any -> any any (msg:"setter"; flowbits:set,seen; flowbits:noalert; content:"a"; sid:1;)
             alert tcp any any -> any any (flowbits:isnotset,seen; content:"a"; sid:3;)
-            """)
+            """
+        )
         h.handshake(f)
         #expect(Set(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, payload: Array("ab".utf8)))) == [2])
         #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 103, payload: Array("b".utf8))) == [2])
@@ -225,7 +267,8 @@ final class EngineHarness {
             alert udp any any -> any any (content:"chk"; flowbits:isset,a|b; sid:3;)
             alert udp any any -> any any (content:"chk"; flowbits:isset,a&b; sid:4;)
             alert udp any any -> any any (content:"setb"; flowbits:set,b; flowbits:noalert; sid:5;)
-            """)
+            """
+        )
         let u = { (s: String) in f.udp(sport: 5, dport: 6, payload: Array(s.utf8)) }
         #expect(h.feed(u("chk")) == [])
         h.feed(u("set"))
@@ -241,7 +284,8 @@ final class EngineHarness {
             """
             alert udp any any -> any any (content:"x"; flowint:count,isset; flowint:count,>=,3; sid:2;)
             alert udp any any -> any any (content:"x"; flowint:count,+,1; noalert; sid:1;)
-            """)
+            """
+        )
         let x = f.udp(sport: 5, dport: 6, payload: Array("x".utf8))
         #expect(h.feed(x) == [])
         #expect(h.feed(x) == [])
@@ -253,7 +297,8 @@ final class EngineHarness {
             """
             alert udp any any -> any any (content:"mark"; xbits:set,bad,track ip_src,expire 60; noalert; sid:1;)
             alert tcp any any -> any any (xbits:isset,bad,track ip_src; sid:2;)
-            """)
+            """
+        )
         #expect(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x02)) == [])
         h.feed(f.udp(sport: 5, dport: 6, payload: Array("mark".utf8)))
         #expect(h.feed(f.tcp(sport: 3, dport: 4, flags: 0x02)) == [2])
@@ -292,7 +337,8 @@ final class EngineHarness {
             """
             alert udp any any -> any any (content:"EVIL"; nocase; sid:1;)
             alert udp any any -> any any (pcre:"/^a+b$/"; sid:2;)
-            """)
+            """
+        )
         let f = FrameBuilder()
         #expect(h.feed(f.udp(sport: 1, dport: 2, payload: Array("an evil thing".utf8))) == [1])
         #expect(h.feed(f.udp(sport: 1, dport: 2, payload: Array("aaab".utf8))) == [2])
@@ -312,15 +358,41 @@ final class EngineHarness {
     }
 
     @Test func limitThresholdBoth() throws {
-        #expect(try run("alert udp any any -> any any (content:\"A\"; threshold:type limit, track by_src, count 2, seconds 60; sid:1;)", packets: 10) == 2)
-        #expect(try run("alert udp any any -> any any (content:\"A\"; threshold:type threshold, track by_src, count 3, seconds 60; sid:1;)", packets: 10) == 3)
-        #expect(try run("alert udp any any -> any any (content:\"A\"; threshold:type both, track by_dst, count 3, seconds 60; sid:1;)", packets: 10) == 1)
+        #expect(
+            try run(
+                "alert udp any any -> any any (content:\"A\"; threshold:type limit, track by_src, count 2, seconds 60; sid:1;)",
+                packets: 10
+            ) == 2
+        )
+        #expect(
+            try run(
+                "alert udp any any -> any any (content:\"A\"; threshold:type threshold, track by_src, count 3, seconds 60; sid:1;)",
+                packets: 10
+            ) == 3
+        )
+        #expect(
+            try run(
+                "alert udp any any -> any any (content:\"A\"; threshold:type both, track by_dst, count 3, seconds 60; sid:1;)",
+                packets: 10
+            ) == 1
+        )
         // Windows restart: 10 packets 20 s apart with limit 1 per 60 s → packets 1, 4, 7, 10.
-        #expect(try run("alert udp any any -> any any (content:\"A\"; threshold:type limit, track by_rule, count 1, seconds 60; sid:1;)", packets: 10, advance: 20) == 4)
+        #expect(
+            try run(
+                "alert udp any any -> any any (content:\"A\"; threshold:type limit, track by_rule, count 1, seconds 60; sid:1;)",
+                packets: 10,
+                advance: 20
+            ) == 4
+        )
     }
 
     @Test func detectionFilter() throws {
-        #expect(try run("alert udp any any -> any any (content:\"A\"; detection_filter:track by_src, count 3, seconds 60; sid:1;)", packets: 5) == 2)
+        #expect(
+            try run(
+                "alert udp any any -> any any (content:\"A\"; detection_filter:track by_src, count 3, seconds 60; sid:1;)",
+                packets: 5
+            ) == 2
+        )
     }
 
     @Test func thresholdConfig() throws {
@@ -328,10 +400,23 @@ final class EngineHarness {
         #expect(try run(rule, packets: 5, config: "suppress gen_id 1, sig_id 7") == 0)
         #expect(try run(rule, packets: 5, config: "suppress gen_id 1, sig_id 7, track by_src, ip 10.0.0.0/8") == 0)
         #expect(try run(rule, packets: 5, config: "suppress gen_id 1, sig_id 7, track by_src, ip 192.168.0.0/16") == 5)
-        #expect(try run(rule, packets: 5, config: "event_filter gen_id 1, sig_id 7, type limit, track by_src, count 1, seconds 60") == 1)
+        #expect(
+            try run(
+                rule,
+                packets: 5,
+                config: "event_filter gen_id 1, sig_id 7, type limit, track by_src, count 1, seconds 60"
+            ) == 1
+        )
         // The file overrides the rule's own threshold.
-        let limited = "alert udp any any -> any any (content:\"A\"; threshold:type limit, track by_src, count 1, seconds 60; sid:7;)"
-        #expect(try run(limited, packets: 5, config: "threshold gen_id 1, sig_id 7, type limit, track by_src, count 3, seconds 60") == 3)
+        let limited =
+            "alert udp any any -> any any (content:\"A\"; threshold:type limit, track by_src, count 1, seconds 60; sid:7;)"
+        #expect(
+            try run(
+                limited,
+                packets: 5,
+                config: "threshold gen_id 1, sig_id 7, type limit, track by_src, count 3, seconds 60"
+            ) == 3
+        )
         #expect(throws: ThresholdConfig.ParseError.self) { try ThresholdConfig(text: "suppress sig_id 1") }
     }
 
@@ -339,7 +424,8 @@ final class EngineHarness {
         var settings = DetectSettings()
         settings.isIPS = true
         settings.thresholdConfig = try ThresholdConfig(
-            text: "rate_filter gen_id 1, sig_id 9, track by_src, count 2, seconds 60, new_action drop, timeout 30")
+            text: "rate_filter gen_id 1, sig_id 9, track by_src, count 2, seconds 60, new_action drop, timeout 30"
+        )
         let h = try EngineHarness("alert udp any any -> any any (content:\"A\"; sid:9;)", settings: settings)
         var drops: [Bool] = []
         for port in 0..<4 {
@@ -353,18 +439,39 @@ final class EngineHarness {
 @Suite struct VerdictTests {
     let f = FrameBuilder()
 
-    @Test func ipsDropBlocksTheRestOfTheFlow() throws {
+    @Test func ipsDropOfAPayloadMatchDropsThePacketOnly() throws {
         var settings = DetectSettings()
         settings.isIPS = true
         let h = try EngineHarness(
             """
             drop tcp any any -> any any (content:"attack"; sid:1;)
             alert tcp any any -> any any (content:"more"; sid:2;)
-            """, settings: settings)
+            """,
+            settings: settings
+        )
         h.handshake(f)
         #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, payload: Array("attack".utf8))) == [1])
         #expect(h.lastVerdict.drop)
-        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 107, payload: Array("more".utf8))) == [])
+        // Suricata applies a packet-payload drop to that packet only.
+        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 107, payload: Array("more".utf8))) == [2])
+        #expect(!h.lastVerdict.drop)
+        #expect(h.context.counters.droppedFlows == 0)
+    }
+
+    @Test func ipsDropOfAnIPOnlyLikeRuleDropsTheRestOfTheFlow() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        let h = try EngineHarness(
+            """
+            drop tcp 10.0.0.1 any -> any any (flow:established; sid:1;)
+            alert tcp any any -> any any (content:"more"; sid:2;)
+            """,
+            settings: settings
+        )
+        h.handshake(f)
+        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, payload: Array("x".utf8))) == [1])
+        #expect(h.lastVerdict.drop)
+        #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 102, payload: Array("more".utf8))) == [])
         #expect(h.lastVerdict.drop && h.lastVerdict.skipped)
         #expect(h.context.counters.droppedFlows == 1)
         #expect(h.context.counters.dropped == 2)
@@ -393,12 +500,51 @@ final class EngineHarness {
             """
             alert udp any any -> any any (content:"x"; sid:1;)
             pass udp any any -> any 53 (content:"x"; sid:2;)
-            """)
+            pass ip 10.0.0.1 any -> 10.0.0.3 any (sid:3;)
+            """
+        )
+        // A payload pass covers this packet only.
         #expect(h.feed(f.udp(sport: 1, dport: 53, payload: Array("x".utf8))) == [])
-        #expect(h.lastVerdict.pass)
-        #expect(h.feed(f.udp(sport: 1, dport: 53, payload: Array("x".utf8))) == [])
-        #expect(h.lastVerdict.skipped)
+        #expect(h.lastVerdict.pass && !h.lastVerdict.skipped)
         #expect(h.feed(f.udp(sport: 1, dport: 54, payload: Array("x".utf8))) == [1])
+        // An IP-only pass passes the whole flow.
+        var other = f
+        other.destination = [10, 0, 0, 3]
+        #expect(h.feed(other.udp(sport: 1, dport: 54, payload: Array("x".utf8))) == [])
+        #expect(h.feed(other.udp(sport: 1, dport: 54, payload: Array("x".utf8))) == [])
+        #expect(h.lastVerdict.skipped)
+        #expect(h.context.counters.passedFlows == 1)
+    }
+
+    @Test func rejectInIPSDropsAndIsCounted() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        let loaded = RuleFileLoader().load(text: "rejectboth tcp any any -> any any (content:\"bad\"; sid:4;)")
+        let engine = try DetectEngine(rules: loaded.rules, settings: settings)
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("bad".utf8))
+        let verdict = frame.withUnsafeBytes { bytes in
+            decoder.decode(bytes, into: &packet)
+            return context.inspect(packet: packet, frame: bytes, flow: nil, handle: nil, alerts: &alerts)
+        }
+        #expect(verdict.drop && verdict.reject)
+        #expect(alerts.count == 1 && alerts[0].isBlocking && alerts[0].eveAction == "blocked")
+        #expect(alerts[0].action == .reject)
+        #expect(context.counters.rejected == 1 && context.counters.dropped == 1)
+    }
+
+    @Test func actionOrderParsing() throws {
+        #expect(
+            try DetectSettings.actionOrder(from: ["drop", "pass", "reject", "alert"]) == [
+                .drop, .pass, .reject, .alert,
+            ]
+        )
+        #expect(try DetectSettings.actionOrder(from: ["alert"]) == [.alert, .pass, .drop, .reject])
+        #expect(throws: ActionOrderError.self) { try DetectSettings.actionOrder(from: ["drop", "sdrop"]) }
+        #expect(throws: ActionOrderError.self) { try DetectSettings.actionOrder(from: ["drop", "drop"]) }
     }
 
     @Test func actionOrderIsConfigurable() throws {
@@ -408,7 +554,9 @@ final class EngineHarness {
             """
             pass udp any any -> any any (content:"x"; sid:2;)
             alert udp any any -> any any (content:"x"; sid:1;)
-            """, settings: settings)
+            """,
+            settings: settings
+        )
         #expect(h.feed(f.udp(sport: 1, dport: 53, payload: Array("x".utf8))) == [1])
     }
 
@@ -426,9 +574,73 @@ final class EngineHarness {
         #expect(capped.feed(f.udp(sport: 1, dport: 2, payload: Array("x".utf8))) == [1, 2, 3])
     }
 
+    @Test func urilenChecksTheURIBuffer() throws {
+        let loaded = RuleFileLoader().load(text: "alert http any any -> any any (urilen:>5; sid:1;)")
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty)
+        let uri = try #require(engine.stickyBufferID(named: "http.uri"))
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 1, dport: 80, flags: 0x18, payload: [0x47])
+        for (text, expected) in [("/abcdef", 1), ("/ab", 0)] {
+            Array(text.utf8).withUnsafeBytes { u in
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    _ = context.inspect(
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: [InspectionBuffer(bytes: u, kind: .sticky(id: uri))],
+                        appProtocol: "http",
+                        alerts: &alerts
+                    )
+                }
+            }
+            #expect(alerts.count == expected, "\(text)")
+        }
+    }
+
+    @Test func appLayerProtocolKeyword() throws {
+        let loaded = RuleFileLoader().load(
+            text: """
+                alert tcp any any -> any any (app-layer-protocol:http; content:"x"; sid:1;)
+                alert tcp any any -> any any (app-layer-protocol:!http; content:"x"; sid:2;)
+                """
+        )
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty)
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 1, dport: 80, flags: 0x18, payload: Array("x".utf8))
+        func run(_ proto: String?) -> [UInt32] {
+            frame.withUnsafeBytes { bytes in
+                decoder.decode(bytes, into: &packet)
+                _ = context.inspect(
+                    packet: packet,
+                    frame: bytes,
+                    flow: nil,
+                    handle: nil,
+                    appProtocol: proto,
+                    alerts: &alerts
+                )
+            }
+            return alerts.map(\.sid)
+        }
+        #expect(run("http") == [1])
+        #expect(run("tls") == [2])
+        // Unknown protocol: neither form matches yet.
+        #expect(run(nil) == [])
+    }
+
     @Test func alertCarriesClassification() throws {
         let loaded = RuleFileLoader().load(
-            text: "alert udp any any -> any any (msg:\"m\"; classtype:trojan-activity; content:\"x\"; rev:3; sid:5;)")
+            text: "alert udp any any -> any any (msg:\"m\"; classtype:trojan-activity; content:\"x\"; rev:3; sid:5;)"
+        )
         let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
         let s = engine.signatures[0]
         #expect(s.category == "A Network Trojan was detected")
@@ -437,10 +649,245 @@ final class EngineHarness {
     }
 
     @Test func rejectedRulesAreReported() throws {
-        let loaded = RuleFileLoader().load(
-            text: "alert tcp any any -> any any (content:\"abc\"; within:2; distance:0; content:\"x\"; within:1; sid:1;)")
-        let engine = try DetectEngine(rules: loaded.rules + RuleFileLoader().load(text: "alert tcp any any -> any any (pcre:\"/a(b/\"; sid:2;)").rules, settings: DetectSettings())
-        #expect(engine.signatureCount + engine.rejected.count + loaded.errors.count >= 1)
+        // within shorter than the content can never match: Suricata refuses the rule at load.
+        let text = """
+            alert tcp any any -> any any (content:"x"; content:"abc"; within:2; sid:1;)
+            alert tcp any any -> any any (pcre:"/a(b/"; sid:2;)
+            alert tcp any any -> any any (content:"ok"; sid:3;)
+            """
+        let loaded = RuleFileLoader().load(text: text)
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.signatures.map(\.sid) == [3])
+        // Rule 1 is refused by the parser or the engine, rule 2 by the engine (PCRE2 compile error).
+        #expect(loaded.errors.count + engine.rejected.count == 2)
         #expect(engine.rejected.contains { $0.sid == 2 && $0.keyword == "pcre" })
+    }
+}
+
+@Suite struct StickyBufferTests {
+    @Test func appLayerRuleNeedsItsProtocolAndBuffer() throws {
+        let loaded = RuleFileLoader().load(
+            text: "alert http any any -> any any (http.uri; content:\"/admin\"; startswith; sid:1;)"
+        )
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty)
+        let uriID = try #require(engine.stickyBufferID(named: "http.uri"))
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        let frame = FrameBuilder().tcp(sport: 4000, dport: 80, flags: 0x18, payload: Array("GET /admin HTTP/1.1".utf8))
+        var alerts: [Alert] = []
+        func run(_ uri: String, proto: String?) -> [UInt32] {
+            Array(uri.utf8).withUnsafeBytes { uriBytes in
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    let buffers = [InspectionBuffer(bytes: uriBytes, kind: .sticky(id: uriID))]
+                    _ = context.inspect(
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: buffers,
+                        appProtocol: proto,
+                        alerts: &alerts
+                    )
+                    return alerts.map(\.sid)
+                }
+            }
+        }
+        #expect(run("/admin/x", proto: "http") == [1])
+        #expect(run("/user/admin", proto: "http") == [])
+        #expect(run("/admin/x", proto: nil) == [])
+        // The payload alone (no uri buffer) never makes the rule a candidate.
+        frame.withUnsafeBytes { bytes in
+            decoder.decode(bytes, into: &packet)
+            _ = context.inspect(
+                packet: packet,
+                frame: bytes,
+                flow: nil,
+                handle: nil,
+                appProtocol: "http",
+                alerts: &alerts
+            )
+        }
+        #expect(alerts.isEmpty)
+    }
+}
+
+@Suite struct AddressMatcherTests {
+    @Test func sortedMergedBisection() throws {
+        func a(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
+        let ranges = [
+            try a("10.0.0.5")...a("10.0.0.9"), try a("10.0.0.1")...a("10.0.0.6"),
+            try a("192.168.1.1")...a("192.168.1.1"),
+            try a("2001:db8::1")...a("2001:db8::ff"),
+        ]
+        let m = AddressMatcher(ranges: ranges)
+        #expect(m.ranges.count == 3)
+        for hit in ["10.0.0.1", "10.0.0.7", "10.0.0.9", "192.168.1.1", "2001:db8::80"] {
+            #expect(m.contains(try a(hit)), "\(hit)")
+        }
+        for miss in ["10.0.0.0", "10.0.0.10", "192.168.1.2", "2001:db8::100", "0.0.0.0"] {
+            #expect(!m.contains(try a(miss)), "\(miss)")
+        }
+        // An IPv4 range never contains an IPv6 address with the same low bits.
+        #expect(!m.contains(IPAddress(v6High: 0, low: UInt64(try a("10.0.0.7").v4Value))))
+    }
+}
+
+@Suite struct AddressIntervalIndexTests {
+    @Test func overlappingSetsStab() throws {
+        func a(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
+        let index = AddressIntervalIndex([
+            (1, [try a("10.0.0.0")...a("10.0.0.255")]),
+            (2, [try a("10.0.0.128")...a("10.0.1.0"), try a("192.0.2.1")...a("192.0.2.1")]),
+            (3, [try a("::1")...a("::1")]),
+        ])
+        #expect(index.signatures(containing: try a("10.0.0.1")) == [1])
+        #expect(index.signatures(containing: try a("10.0.0.200")) == [1, 2])
+        #expect(index.signatures(containing: try a("10.0.1.0")) == [2])
+        #expect(index.signatures(containing: try a("10.0.1.1")) == nil)
+        #expect(index.signatures(containing: try a("192.0.2.1")) == [2])
+        #expect(index.signatures(containing: try a("::1")) == [3])
+        #expect(index.signatures(containing: try a("::2")) == nil)
+        #expect(index.signatures(containing: try a("9.255.255.255")) == nil)
+    }
+}
+
+@Suite struct StreamChunkTests {
+    /// Runs one packet with `chunks` as reassembled stream data.
+    func run(_ rules: String, payload: String, chunks: [String]) throws -> [UInt32] {
+        let loaded = RuleFileLoader().load(text: rules)
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        var alerts: [Alert] = []
+        let frame = FrameBuilder().tcp(sport: 4000, dport: 80, flags: 0x18, payload: Array(payload.utf8))
+        let storage = chunks.map { Array($0.utf8) }
+        func withBuffers(_ index: Int, _ built: [InspectionBuffer]) {
+            if index == storage.count {
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    _ = context.inspect(
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: built,
+                        alerts: &alerts
+                    )
+                }
+                return
+            }
+            storage[index].withUnsafeBytes { chunk in
+                withBuffers(index + 1, built + [InspectionBuffer(bytes: chunk, kind: .streamChunk(streamOffset: 0))])
+            }
+        }
+        withBuffers(0, [])
+        return alerts.map(\.sid).sorted()
+    }
+
+    @Test func streamScopes() throws {
+        let rules = """
+            alert tcp any any -> any any (content:"split-token"; sid:1;)
+            alert tcp any any -> any any (flow:only_stream; content:"split-token"; sid:2;)
+            alert tcp-pkt any any -> any any (content:"split-token"; sid:3;)
+            alert tcp-stream any any -> any any (content:"token"; sid:4;)
+            """
+        // The packet holds only the tail; the reassembled chunk holds the whole token.
+        #expect(try run(rules, payload: "token", chunks: ["a split-token"]) == [1, 2, 4])
+        // Without stream data only packet-scope rules can match.
+        #expect(try run(rules, payload: "split-token", chunks: []) == [1, 3])
+    }
+}
+
+@Suite struct FlowDecisionTests {
+    @Test func decisionsAreReadableAndForgotten() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        let h = try EngineHarness("drop udp 10.0.0.1 any -> any any (sid:1;)", settings: settings)
+        let f = FrameBuilder()
+        #expect(h.feed(f.udp(sport: 1, dport: 2, payload: [0])) == [1])
+        var packet = Packet()
+        let frame = f.udp(sport: 1, dport: 2, payload: [0])
+        frame.withUnsafeBytes { h.decoder.decode($0, into: &packet) }
+        let handle = try #require(h.table.process(packet) { _, _ in })
+        let flowID = h.table[handle.slot].flowID
+        #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID) == (false, true))
+        #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID &+ 1) == (false, false))
+        h.context.flowEnded(slot: handle.slot)
+        #expect(h.context.flowDecision(slot: handle.slot, flowID: flowID) == (false, false))
+    }
+}
+
+@Suite struct DecodeEventTests {
+    @Test func decoderEventRulesSeeBrokenPackets() throws {
+        let h = try EngineHarness(
+            """
+            alert pkthdr any any -> any any (decode-event:ipv4.pkt_too_small; sid:1;)
+            alert ip any any -> any any (sid:2;)
+            """
+        )
+        // Ethernet header announcing IPv4, then only 10 bytes of it.
+        let frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17]
+        #expect(h.feed(frame) == [1])
+        #expect(h.feed(FrameBuilder().udp(sport: 1, dport: 2, payload: [0])) == [2])
+    }
+}
+
+@Suite struct TransformTests {
+    @Test func transformsApply() {
+        func run(_ t: BufferTransform, _ text: String) -> String {
+            let input = Array(text.utf8)
+            var output = [UInt8](repeating: 0, count: t.maximumOutput(input.count))
+            let n = input.withUnsafeBytes { i in output.withUnsafeMutableBytes { t.apply(i, into: $0) } }
+            return String(decoding: output.prefix(n), as: UTF8.self)
+        }
+        #expect(run(.dotprefix, "example.com") == ".example.com")
+        #expect(run(.stripWhitespace, " a b\t\r\nc ") == "abc")
+        #expect(run(.compressWhitespace, "a  \t b") == "a b")
+        #expect(run(.toLowercase, "AbC") == "abc")
+        #expect(run(.toUppercase, "AbC") == "ABC")
+        #expect(run(.urlDecode, "%41+b%2") == "A b%2")
+        #expect(run(.xor([0x01]), "ab") == "`c")
+    }
+
+    @Test func transformedStickyBufferHasItsOwnPrefilter() throws {
+        let loaded = RuleFileLoader().load(
+            text: """
+                alert dns any any -> any any (dns.query; dotprefix; content:".evil.com"; endswith; sid:1;)
+                alert dns any any -> any any (dns.query; content:"EVIL"; nocase; sid:2;)
+                """
+        )
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty, "\(engine.rejected)")
+        let query = try #require(engine.stickyBufferID(named: "dns.query"))
+        let context = engine.makeContext()
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        let frame = FrameBuilder().udp(sport: 5353, dport: 53, payload: [0])
+        var alerts: [Alert] = []
+        func run(_ name: String) -> [UInt32] {
+            Array(name.utf8).withUnsafeBytes { q in
+                frame.withUnsafeBytes { bytes in
+                    decoder.decode(bytes, into: &packet)
+                    _ = context.inspect(
+                        packet: packet,
+                        frame: bytes,
+                        flow: nil,
+                        handle: nil,
+                        buffers: [InspectionBuffer(bytes: q, kind: .sticky(id: query))],
+                        appProtocol: "dns",
+                        alerts: &alerts
+                    )
+                    return alerts.map(\.sid).sorted()
+                }
+            }
+        }
+        #expect(run("evil.com") == [1, 2])
+        #expect(run("www.evil.com") == [1, 2])
+        #expect(run("notevil.com") == [2])
+        #expect(run("good.org") == [])
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+
 @testable import WeirDetect
 
 /// Runs `steps` over `text` (or raw `bytes`) with fresh scratch.
@@ -14,8 +15,14 @@ func payloadMatches(_ steps: [PayloadStep], bytes: [UInt8]) -> Bool {
 }
 
 func content(
-    _ text: String, nocase: Bool = false, negated: Bool = false, offset: Int? = nil, depth: Int? = nil,
-    distance: Int? = nil, within: Int? = nil, endsWith: Bool = false
+    _ text: String,
+    nocase: Bool = false,
+    negated: Bool = false,
+    offset: Int? = nil,
+    depth: Int? = nil,
+    distance: Int? = nil,
+    within: Int? = nil,
+    endsWith: Bool = false
 ) -> PayloadStep {
     var c = ContentStep(pattern: Array(text.utf8), nocase: nocase, negated: negated)
     c.offset = offset.map { .literal(Int64($0)) }
@@ -254,6 +261,14 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         #expect(!payloadMatches([.byteMath(m), .byteTest(t)], bytes: [3, 3]))
         let d = ByteMathStep(count: 1, offset: 0, op: .divide, rvalue: .literal(0), slot: 0)
         #expect(!payloadMatches([.byteMath(d)], bytes: [3]))
+        // The cursor moves past the bytes read; the bitmask applies to the result (0x0F & (0x13 + 1) = 4).
+        var masked = ByteMathStep(count: 1, offset: 0, op: .add, rvalue: .literal(1), slot: 0)
+        masked.bitmask = 0x0F
+        let check = ByteTestStep(count: 1, op: .equal, value: .variable(0), offset: .literal(0))
+        var relativeCheck = check
+        relativeCheck.relative = true
+        #expect(payloadMatches([.byteMath(masked), .byteTest(relativeCheck)], bytes: [0x13, 4]))
+        #expect(!payloadMatches([.byteMath(masked), .byteTest(relativeCheck)], bytes: [0x13, 0x14]))
     }
 
     @Test func isDataAt() {
@@ -295,5 +310,88 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         hits.removeAll()
         Array("EVIL".utf8).withUnsafeBytes { database.scan($0, scratch: scratch, into: &hits) }
         #expect(hits.count == 0)
+    }
+}
+
+@Suite struct StreamOffsetTests {
+    func run(_ steps: [PayloadStep], _ text: String, streamStart: UInt64) -> Bool {
+        var scratch = PayloadScratch()
+        let program = PayloadProgram(steps: steps)
+        return Array(text.utf8).withUnsafeBytes { program.matches($0, streamStart: streamStart, scratch: &scratch) }
+    }
+
+    @Test func depthCountsFromTheStreamStart() {
+        // depth 12 from the stream start; the chunk starts at stream offset 8, so only its first 4 bytes count.
+        #expect(run([content("abcd", depth: 12)], "abcdefgh", streamStart: 8))
+        #expect(!run([content("efgh", depth: 12)], "abcdefgh", streamStart: 8))
+        // A chunk that starts past the depth cannot match at all.
+        #expect(!run([content("abcd", depth: 8)], "abcdefgh", streamStart: 8))
+        #expect(run([content("efgh", depth: 8)], "abcdefgh", streamStart: 0))
+    }
+
+    @Test func bsizeCountsTheWholeStream() {
+        #expect(run([.bufferSize(UIntCondition(.equal, 12))], "abcd", streamStart: 8))
+    }
+}
+
+@Suite struct Base64Tests {
+    func decode(_ text: String) -> [UInt8] {
+        let input = Array(text.utf8)
+        var output = [UInt8](repeating: 0, count: input.count * 3 / 4 + 3)
+        let n = input.withUnsafeBytes { i in output.withUnsafeMutableBytes { Base64Decoder.decode(i, into: $0) } }
+        return Array(output.prefix(n))
+    }
+
+    @Test func decoderStopsAtPaddingAndInvalidBytes() {
+        #expect(decode("aGVsbG8=") == Array("hello".utf8))
+        #expect(decode("aGVsbA") == Array("hell".utf8))
+        #expect(decode("aGVs bG8=") == Array("hel".utf8))
+    }
+
+    @Test func base64DataIsTerminal() throws {
+        let rules = """
+            alert tcp any any -> any any (content:"b64="; base64_decode:relative; base64_data; content:"secret"; sid:1;)
+            alert tcp any any -> any any (content:"b64="; base64_decode:bytes 4, relative; base64_data; content:"secret"; sid:2;)
+            """
+        let h = try EngineHarness(rules)
+        let f = FrameBuilder()
+        // "c2VjcmV0IGRhdGE=" is "secret data".
+        #expect(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("x b64=c2VjcmV0IGRhdGE= y".utf8))) == [1])
+        #expect(h.feed(f.tcp(sport: 1, dport: 2, flags: 0x18, payload: Array("x b64=bm90aGluZw== y".utf8))) == [])
+    }
+}
+
+@Suite struct HostileVariableTests {
+    @Test func hugeExtractedValuesNeverOverflow() {
+        // 8 bytes of 0xFF: the largest value a variable can hold, used as distance, within, depth, isdataat and
+        // byte counts. Nothing may trap; nothing can match past the buffer.
+        let e = ByteExtractStep(count: 8, offset: 0, slot: 0)
+        let bytes = [UInt8](repeating: 0xFF, count: 8) + Array("tail".utf8)
+        var c = ContentStep(pattern: Array("tail".utf8))
+        c.distance = .variable(0)
+        c.within = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .content(c)], bytes: bytes))
+        var d = ContentStep(pattern: Array("tail".utf8))
+        d.depth = .variable(0)
+        d.offset = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .content(d)], bytes: bytes))
+        #expect(
+            !payloadMatches(
+                [.byteExtract(e), .isDataAt(IsDataAtStep(position: .variable(0), relative: true))],
+                bytes: bytes
+            )
+        )
+        var t = ByteTestStep(count: 1, op: .equal, value: .literal(0), offset: .variable(0))
+        t.count = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .byteTest(t)], bytes: bytes))
+        var j = ByteJumpStep(count: 1, offset: .variable(0))
+        j.count = .variable(0)
+        #expect(!payloadMatches([.byteExtract(e), .byteJump(j)], bytes: bytes))
+        // A huge multiplied jump wraps in 64-bit arithmetic as Suricata's does; it must not trap, and a jump that
+        // lands before the start clamps to it, so a following relative content still searches from 0.
+        var big = ByteJumpStep(count: 8, offset: .literal(0))
+        big.multiplier = 2
+        big.postOffset = -20
+        #expect(payloadMatches([.byteJump(big), content("tail", distance: 0)], bytes: bytes))
     }
 }

@@ -22,7 +22,9 @@ enum SharedData {
 }
 
 @Suite struct RuleRoundTripTests {
-    /// Every ET Open rule: parse → print → parse gives an equal model. Fails (not skips) without the data.
+    /// Every ET Open rule: parse → print → parse gives an equal model.
+    ///
+    /// Fails (not skips) without the data.
     @Test func everyETOpenRuleRoundTrips() throws {
         let files = SharedData.etOpen
         #expect(files.count >= 50, "ET Open rule files not found under \(SharedData.root)")
@@ -36,10 +38,12 @@ enum SharedData {
                     failures.append("\(file):\(logical.line): does not parse")
                     continue
                 }
-                let printed = RulePrinter.print(rule)
+                let printed = RulePrinter.canonicalText(rule)
                 do {
                     let again = try parser.parse(printed)
-                    if again != rule { failures.append("\(file):\(logical.line): model differs after print: \(printed)") }
+                    if again != rule {
+                        failures.append("\(file):\(logical.line): model differs after print: \(printed)")
+                    }
                 } catch {
                     failures.append("\(file):\(logical.line): printed form rejected: \(error) :: \(printed)")
                 }
@@ -47,6 +51,27 @@ enum SharedData {
             }
         }
         #expect(checked > 25_000)
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    /// Every rule of suricata-verify and tgreen-hunting that parses also round-trips (Suricata 8 forms included).
+    @Test(arguments: ["suricata-verify", "tgreen-hunting"])
+    func otherRulesetsRoundTrip(_ directory: String) throws {
+        let files = SharedData.rules(in: directory)
+        #expect(!files.isEmpty)
+        let parser = RuleParser()
+        var checked = 0
+        var failures: [String] = []
+        for file in files {
+            let bytes = try #require(RuleFileReader.readFile(file))
+            for logical in LogicalRuleLine.split(bytes) {
+                guard let rule = try? parser.parse(logical.text) else { continue }
+                let printed = RulePrinter.canonicalText(rule)
+                if (try? parser.parse(printed)) != rule { failures.append("\(file):\(logical.line): \(printed)") }
+                checked += 1
+            }
+        }
+        #expect(checked > 600)
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
     }
 

@@ -7,8 +7,11 @@ import WeirCore
 public struct Alert: Sendable {
     /// Position of the signature in the engine's evaluation order (Suricata's internal `num`).
     public var signatureIndex: Int
+    /// `signature_id`.
     public var sid: UInt32
+    /// `gid`.
     public var gid: UInt32
+    /// `rev`.
     public var rev: UInt32
     /// `msg`.
     public var message: String
@@ -44,6 +47,7 @@ public struct PacketVerdict: Sendable, Equatable {
     /// Detection did not run because the flow was passed or dropped before.
     public var skipped = false
 
+    /// No decision: forward, keep inspecting.
     public init() {}
 }
 
@@ -67,9 +71,12 @@ public struct DetectCounters: Sendable, Equatable {
     public var droppedFlows: UInt64 = 0
     /// Packets inspected / signatures evaluated in full / prefilter candidates.
     public var packets: UInt64 = 0
+    /// Signatures evaluated in full (prefilter candidates that passed deduplication).
     public var signaturesEvaluated: UInt64 = 0
+    /// Candidates the prefilter and IP-only lookups produced.
     public var prefilterCandidates: UInt64 = 0
 
+    /// All counters at zero.
     public init() {}
 
     /// Dotted names and values for the stats log.

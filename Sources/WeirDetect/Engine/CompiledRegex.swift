@@ -22,14 +22,23 @@ package final class CompiledRegex: @unchecked Sendable {
 
     /// Option bits for the pcre modifiers Suricata maps onto PCRE2.
     package struct Options: OptionSet, Sendable {
+        /// The PCRE2 option bits.
         package let rawValue: UInt32
+        /// Wraps PCRE2 option bits.
         package init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// `i`: PCRE2_CASELESS.
         package static let caseless = Options(rawValue: UInt32(PCRE2_CASELESS))
+        /// `s`: PCRE2_DOTALL.
         package static let dotAll = Options(rawValue: UInt32(PCRE2_DOTALL))
+        /// `m`: PCRE2_MULTILINE.
         package static let multiline = Options(rawValue: UInt32(PCRE2_MULTILINE))
+        /// `x`: PCRE2_EXTENDED.
         package static let extended = Options(rawValue: UInt32(PCRE2_EXTENDED))
+        /// `A`: PCRE2_ANCHORED.
         package static let anchored = Options(rawValue: UInt32(PCRE2_ANCHORED))
+        /// `E`: PCRE2_DOLLAR_ENDONLY.
         package static let dollarEndOnly = Options(rawValue: UInt32(PCRE2_DOLLAR_ENDONLY))
+        /// `G`: PCRE2_UNGREEDY.
         package static let ungreedy = Options(rawValue: UInt32(PCRE2_UNGREEDY))
     }
 
@@ -66,8 +75,14 @@ package final class CompiledRegex: @unchecked Sendable {
         // PCRE2 wants a non-null pointer even for an empty subject.
         let base = subject.baseAddress ?? UnsafeRawPointer(scratch.emptySubject)
         let result = pcre2_match_8(
-            self.code, base.assumingMemoryBound(to: UInt8.self), subject.count, startOffset, 0, scratch.matchData,
-            scratch.matchContext)
+            self.code,
+            base.assumingMemoryBound(to: UInt8.self),
+            subject.count,
+            startOffset,
+            0,
+            scratch.matchData,
+            scratch.matchContext
+        )
         guard result >= 0, let vector = pcre2_get_ovector_pointer_8(scratch.matchData) else { return nil }
         return (Int(vector[0]), Int(vector[1]))
     }

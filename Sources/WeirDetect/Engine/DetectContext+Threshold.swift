@@ -82,7 +82,9 @@ extension DetectContext {
         } else {
             entry.windowStart = now
             entry.count = 1
-            if let unique = spec.uniqueOn { entry.ports = [unique == .sourcePort ? packet.sourcePort : packet.destinationPort] }
+            if let unique = spec.uniqueOn {
+                entry.ports = [unique == .sourcePort ? packet.sourcePort : packet.destinationPort]
+            }
             switch spec.kind {
             case .limit: allow = spec.count >= 1
             case .threshold, .both: allow = spec.count <= 1

@@ -5,34 +5,55 @@ import WeirFlow
 
 /// Per-worker detection state (Suricata's `DetectEngineThreadCtx`): scratch space, the candidate queue, flow
 /// detection state by flow-table slot, thresholds and xbits. Not thread-safe: one per worker.
+///
+/// The stored state is marked `@exclusivity(unchecked)`: a context is confined to one worker thread and the
+/// engine never hands out overlapping accesses, while the runtime checks cost more than the work they guard.
 public final class DetectContext {
     let engine: DetectEngine
-    var payloadScratch: PayloadScratch
+    @exclusivity(unchecked) var payloadScratch: PayloadScratch
     let patternScratch: PatternScratch
-    var hits: PatternHits
+    @exclusivity(unchecked) var hits: PatternHits
     /// Candidate signatures of the current packet, deduplicated through `seen`.
-    var candidates: [Int32] = []
-    var seen: [UInt32]
-    var stamp: UInt32 = 0
-    var matched: [Int32] = []
+    @exclusivity(unchecked) var candidates: [Int32] = []
+    @exclusivity(unchecked) var seen: [UInt32]
+    @exclusivity(unchecked) var stamp: UInt32 = 0
+    @exclusivity(unchecked) var matched: [Int32] = []
+    /// Per matched signature: its match used stream or app-layer data (the action then applies to the flow).
+    @exclusivity(unchecked) var matchedOnFlowData: [Bool] = []
+    /// Set by `evaluate` when a program matched a stream chunk or sticky buffer.
+    @exclusivity(unchecked) var matchUsedFlowData = false
     /// Flow detection state by flow-table slot.
-    package var flowStates: [FlowDetectState] = []
+    @exclusivity(unchecked) package var flowStates: [FlowDetectState] = []
     /// State for packets without a flow (reset each packet).
-    var scratchFlowState = FlowDetectState()
-    var thresholdEntries: [ThresholdKey: ThresholdEntry] = [:]
-    var xbitExpiry: [XbitKey: Int64] = [:]
+    @exclusivity(unchecked) var scratchFlowState = FlowDetectState()
+    @exclusivity(unchecked) var thresholdEntries: [ThresholdKey: ThresholdEntry] = [:]
+    @exclusivity(unchecked) var xbitExpiry: [XbitKey: Int64] = [:]
     /// Counters since the context was made.
-    public private(set) var counters = DetectCounters()
+    @exclusivity(unchecked) public private(set) var counters = DetectCounters()
+    /// Caller buffers plus transformed views, rebuilt per packet when rules use transforms.
+    @exclusivity(unchecked) var effectiveBuffers: [InspectionBuffer] = []
+    /// Arena holding the transformed bytes of the current packet.
+    @exclusivity(unchecked) var transformArena = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    /// Second arena for chained transforms.
+    @exclusivity(unchecked) var transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+
+    deinit {
+        self.transformArena.deallocate()
+        self.transformScratch.deallocate()
+    }
 
     init(engine: DetectEngine) {
         self.engine = engine
         var scratch = PayloadScratch(
             variableSlots: engine.maxVariableSlots,
             regexScratch: RegexMatchScratch(
-                matchLimit: engine.settings.pcreMatchLimit, depthLimit: engine.settings.pcreRecursionLimit))
+                matchLimit: engine.settings.pcreMatchLimit,
+                depthLimit: engine.settings.pcreRecursionLimit
+            )
+        )
         scratch.recursionLimit = engine.settings.inspectionRecursionLimit
         self.payloadScratch = scratch
-        self.patternScratch = PatternScratch(databases: engine.groups.compactMap(\.database))
+        self.patternScratch = PatternScratch(databases: engine.groups.flatMap { $0.prefilters.map(\.database) })
         self.hits = PatternHits(capacity: engine.maxPatternsPerGroup)
         self.seen = [UInt32](repeating: 0, count: engine.signatures.count)
         self.candidates.reserveCapacity(engine.signatures.count)
@@ -47,16 +68,24 @@ public final class DetectContext {
     ///   - flow: The packet's flow after ``WeirFlow/FlowTable/process(_:emit:)``, if any.
     ///   - handle: The flow's slot and the packet's direction.
     ///   - buffers: Extra inspection buffers (reassembled stream chunks, app-layer sticky buffers).
+    ///   - appProtocol: The flow's application protocol as the app-layer stage detected it (`http`, `dns`,
+    ///     `tls` …); rules written for an application protocol only match when it is equal. `nil`: unknown.
     ///   - alerts: Receives the alerts, at most `packet-alert-max`, in Suricata's order.
     /// - Returns: The verdict (drop/reject/pass) for IPS handling and counters.
     /// - Complexity: Prefilter scans plus full evaluation of candidates only; no allocation once warmed up.
     public func inspect(
-        packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, handle: FlowHandle?,
-        buffers: [InspectionBuffer] = [], alerts: inout [Alert]
+        packet: Packet,
+        frame: UnsafeRawBufferPointer,
+        flow: Flow?,
+        handle: FlowHandle?,
+        buffers: [InspectionBuffer] = [],
+        appProtocol: String? = nil,
+        alerts: inout [Alert]
     ) -> PacketVerdict {
         alerts.removeAll(keepingCapacity: true)
         var verdict = PacketVerdict()
-        guard packet.ipVersion != 0 else { return verdict }
+        // Packets without an IP layer only reach rules on decoder events (`decode-event:…`), as in Suricata.
+        guard packet.ipVersion != 0 || !packet.events.isEmpty else { return verdict }
         self.counters.packets += 1
         let engine = self.engine
 
@@ -65,10 +94,16 @@ public final class DetectContext {
         if let flow, let handle {
             slot = Int(handle.slot)
             if slot >= self.flowStates.count {
-                self.flowStates.append(contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count))
+                self.flowStates.append(
+                    contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count)
+                )
             }
             if self.flowStates[slot].flowID != flow.flowID {
-                self.flowStates[slot].reset(flowID: flow.flowID, flowbits: engine.flowbitCount, flowints: engine.flowintCount)
+                self.flowStates[slot].reset(
+                    flowID: flow.flowID,
+                    flowbits: engine.flowbitCount,
+                    flowints: engine.flowintCount
+                )
             }
             if self.flowStates[slot].isDropped && engine.settings.isIPS {
                 verdict.drop = true
@@ -95,6 +130,7 @@ public final class DetectContext {
             }
         }
 
+        let buffers = self.withDerivedBuffers(buffers)
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
         let payloadEnd = min(frame.count, payloadStart + max(0, packet.payloadLength))
         let payload = UnsafeRawBufferPointer(rebasing: frame[payloadStart..<payloadEnd])
@@ -110,9 +146,21 @@ public final class DetectContext {
         var ipOnlyDue = true
         if slot >= 0 {
             ipOnlyDue = toServer ? !self.flowStates[slot].ipOnlyDoneToServer : !self.flowStates[slot].ipOnlyDoneToClient
-            if toServer { self.flowStates[slot].ipOnlyDoneToServer = true } else { self.flowStates[slot].ipOnlyDoneToClient = true }
+            if toServer {
+                self.flowStates[slot].ipOnlyDoneToServer = true
+            } else {
+                self.flowStates[slot].ipOnlyDoneToClient = true
+            }
         }
-        if ipOnlyDue { for i in bucket.ipOnly { self.addCandidate(i) } }
+        if ipOnlyDue {
+            for i in bucket.ipOnlyOther { self.addCandidate(i) }
+            if let list = bucket.ipOnlyBySource.signatures(containing: packet.source) {
+                for i in list { self.addCandidate(i) }
+            }
+            if let list = bucket.ipOnlyByDestination.signatures(containing: packet.destination) {
+                for i in list { self.addCandidate(i) }
+            }
+        }
         let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
         if hasPorts && !bucket.destinationPortGroup.isEmpty {
             let g = bucket.destinationPortGroup[Int(packet.destinationPort)]
@@ -122,21 +170,32 @@ public final class DetectContext {
             let g = bucket.sourcePortGroup[Int(packet.sourcePort)]
             if g >= 0 { self.collect(group: Int(g), payload: payload, buffers: buffers) }
         }
-        if bucket.anyPortGroup >= 0 { self.collect(group: Int(bucket.anyPortGroup), payload: payload, buffers: buffers) }
+        if bucket.anyPortGroup >= 0 {
+            self.collect(group: Int(bucket.anyPortGroup), payload: payload, buffers: buffers)
+        }
         self.counters.prefilterCandidates += UInt64(self.candidates.count)
         if self.candidates.isEmpty { return verdict }
         // Suricata evaluates in signature order: that is what makes flowbit setters run before readers.
         self.candidates.sort()
 
         self.matched.removeAll(keepingCapacity: true)
+        self.matchedOnFlowData.removeAll(keepingCapacity: true)
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
-                Int(i), packet: packet, payload: payload, flow: flow, slot: slot, toServer: toServer,
-                established: established, buffers: buffers)
-            {
+                Int(i),
+                packet: packet,
+                payload: payload,
+                flow: flow,
+                slot: slot,
+                toServer: toServer,
+                established: established,
+                buffers: buffers,
+                appProtocol: appProtocol
+            ) {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
+                self.matchedOnFlowData.append(self.matchUsedFlowData)
             }
         }
         if self.matched.isEmpty { return verdict }
@@ -156,27 +215,57 @@ public final class DetectContext {
     func collect(group index: Int, payload: UnsafeRawBufferPointer, buffers: [InspectionBuffer]) {
         let group = self.engine.groups[index]
         for i in group.alwaysEvaluated { self.addCandidate(i) }
-        guard let database = group.database else { return }
-        self.hits.removeAll()
-        if payload.count > 0 { database.scan(payload, scratch: self.patternScratch, into: &self.hits) }
-        for buffer in buffers where buffer.bytes.count > 0 {
-            database.scan(buffer.bytes, scratch: self.patternScratch, into: &self.hits)
+        for prefilter in group.prefilters {
+            if let sticky = prefilter.stickyBuffer {
+                for buffer in buffers where buffer.kind == .sticky(id: sticky) {
+                    self.scan(buffer.bytes, prefilter)
+                }
+            } else {
+                self.scan(payload, prefilter)
+                for buffer in buffers {
+                    if case .streamChunk = buffer.kind { self.scan(buffer.bytes, prefilter) }
+                }
+            }
         }
+    }
+
+    /// One prefilter scan; every pattern found makes its signatures candidates.
+    @inline(__always)
+    func scan(_ bytes: UnsafeRawBufferPointer, _ prefilter: GroupPrefilter) {
+        guard bytes.count > 0 else { return }
+        self.hits.removeAll()
+        prefilter.database.scan(bytes, scratch: self.patternScratch, into: &self.hits)
         for k in 0..<self.hits.count {
-            for i in group.patternSignatures[Int(self.hits.ids[k])] { self.addCandidate(i) }
+            for i in prefilter.patternSignatures[Int(self.hits.ids[k])] { self.addCandidate(i) }
         }
     }
 
     /// Full evaluation of one signature against the packet (header, flow, flowbits, payload programs).
     func evaluate(
-        _ index: Int, packet: Packet, payload: UnsafeRawBufferPointer, flow: Flow?, slot: Int, toServer: Bool,
-        established: Bool, buffers: [InspectionBuffer]
+        _ index: Int,
+        packet: Packet,
+        payload: UnsafeRawBufferPointer,
+        flow: Flow?,
+        slot: Int,
+        toServer: Bool,
+        established: Bool,
+        buffers: [InspectionBuffer],
+        appProtocol: String?
     ) -> Bool {
         let s = self.engine.signatures[index]
+        self.matchUsedFlowData = false
+        if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
+        if case .application(let name, _) = s.proto, name != appProtocol { return false }
+        if let required = s.appLayerProtocol {
+            guard let appProtocol else { return false }
+            if (appProtocol == required.name) == required.negated { return false }
+        }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
-        let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp
-            || packet.l4Protocol == IPProtocol.sctp)
+        let hasPorts =
+            packet.hasL4
+            && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp
+                || packet.l4Protocol == IPProtocol.sctp)
         if !hasPorts && !(s.sourcePorts.isAny && s.destinationPorts.isAny) { return false }
         var forward = s.source.contains(packet.source) && s.destination.contains(packet.destination)
         if forward && hasPorts {
@@ -186,7 +275,8 @@ public final class DetectContext {
             guard s.bidirectional else { return false }
             var reverse = s.source.contains(packet.destination) && s.destination.contains(packet.source)
             if reverse && hasPorts {
-                reverse = s.sourcePorts.contains(packet.destinationPort) && s.destinationPorts.contains(packet.sourcePort)
+                reverse =
+                    s.sourcePorts.contains(packet.destinationPort) && s.destinationPorts.contains(packet.sourcePort)
             }
             if !reverse { return false }
         }
@@ -202,6 +292,10 @@ public final class DetectContext {
             }
         }
         for check in s.headerChecks where !check.matches(packet) { return false }
+        if !s.flowValueChecks.isEmpty {
+            guard let flow else { return false }
+            for check in s.flowValueChecks where !check.matches(flow, now: packet.timestamp) { return false }
+        }
         if !s.flowbits.isEmpty {
             let state = slot >= 0 ? self.flowStates[slot] : self.scratchFlowState
             for op in s.flowbits {
@@ -230,22 +324,24 @@ public final class DetectContext {
                 for buffer in buffers where buffer.kind == .sticky(id: sticky) {
                     if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
                         found = true
+                        self.matchUsedFlowData = true
                         break
                     }
                 }
                 if !found { return false }
             } else {
-                let onlyStream = s.flow?.onlyStream ?? false
-                let noStream = s.flow?.noStream ?? false
+                let onlyStream = s.payloadScope == .streamOnly
+                let noStream = s.payloadScope == .packetOnly
                 var found = false
                 if !onlyStream && payload.count > 0 {
                     found = program.program.matches(payload, scratch: &self.payloadScratch)
                 }
                 if !found && !noStream {
                     for buffer in buffers {
-                        guard case .streamChunk = buffer.kind, buffer.bytes.count > 0 else { continue }
-                        if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
+                        guard case .streamChunk(let start) = buffer.kind, buffer.bytes.count > 0 else { continue }
+                        if program.program.matches(buffer.bytes, streamStart: start, scratch: &self.payloadScratch) {
                             found = true
+                            self.matchUsedFlowData = true
                             break
                         }
                     }
@@ -366,7 +462,8 @@ public final class DetectContext {
         case .sourceIP: return XbitKey(bit: op.bit, first: packet.source, second: .zeroV4)
         case .destinationIP: return XbitKey(bit: op.bit, first: packet.destination, second: .zeroV4)
         case .ipPair:
-            let (a, b) = packet.source < packet.destination
+            let (a, b) =
+                packet.source < packet.destination
                 ? (packet.source, packet.destination) : (packet.destination, packet.source)
             return XbitKey(bit: op.bit, first: a, second: b)
         }
@@ -382,14 +479,17 @@ public final class DetectContext {
         let engine = self.engine
         let cap = engine.settings.alertCap
         let isIPS = engine.settings.isIPS
-        for i in self.matched {
+        for (k, i) in self.matched.enumerated() {
             let index = Int(i)
             let s = engine.signatures[index]
+            let onFlow = slot >= 0 && (s.actionAppliesToFlow || self.matchedOnFlowData[k])
             var action = s.action
             if let spec = engine.thresholds[index] {
                 if !self.thresholdAllows(spec, signature: index, packet: packet, flow: flow) { continue }
             }
-            if let rate = engine.rateFilters[index], self.rateFilterTriggered(rate, signature: index, packet: packet, flow: flow) {
+            if let rate = engine.rateFilters[index],
+                self.rateFilterTriggered(rate, signature: index, packet: packet, flow: flow)
+            {
                 action = rate.newAction
             }
             var suppressed = s.noalert
@@ -410,7 +510,8 @@ public final class DetectContext {
             case .pass:
                 verdict.pass = true
                 self.counters.passedPackets += 1
-                if slot >= 0 && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
+                // First flow decision wins (Suricata's RuleActionToFlow).
+                if onFlow && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
                     self.flowStates[slot].isPassed = true
                     self.counters.passedFlows += 1
                 }
@@ -423,7 +524,7 @@ public final class DetectContext {
                     blocking = true
                     if !verdict.drop { self.counters.dropped += 1 }
                     verdict.drop = true
-                    if slot >= 0 && !self.flowStates[slot].isDropped && !self.flowStates[slot].isPassed {
+                    if onFlow && !self.flowStates[slot].isDropped && !self.flowStates[slot].isPassed {
                         self.flowStates[slot].isDropped = true
                         self.counters.droppedFlows += 1
                     }
@@ -439,10 +540,21 @@ public final class DetectContext {
             } else if alerts.count < cap {
                 alerts.append(
                     Alert(
-                        signatureIndex: index, sid: s.sid, gid: s.gid, rev: s.rev, message: s.message,
-                        category: s.category, classtype: s.classtype, severity: s.severity, action: action,
-                        isBlocking: blocking, packetNumber: packet.packetNumber, flowSlot: Int32(slot),
-                        flowID: flow?.flowID ?? 0))
+                        signatureIndex: index,
+                        sid: s.sid,
+                        gid: s.gid,
+                        rev: s.rev,
+                        message: s.message,
+                        category: s.category,
+                        classtype: s.classtype,
+                        severity: s.severity,
+                        action: action,
+                        isBlocking: blocking,
+                        packetNumber: packet.packetNumber,
+                        flowSlot: Int32(slot),
+                        flowID: flow?.flowID ?? 0
+                    )
+                )
                 self.counters.alerts += 1
             } else {
                 self.counters.alertsDiscarded += 1
@@ -456,4 +568,76 @@ struct XbitKey: Hashable {
     var bit: Int
     var first: IPAddress
     var second: IPAddress
+}
+
+extension DetectContext {
+    /// `buffers` plus the transformed views rules ask for (`dotprefix`, `to_lowercase` …), computed into the
+    /// context's arena; `buffers` itself when no rule uses a transform or no sticky buffer is present.
+    func withDerivedBuffers(_ buffers: [InspectionBuffer]) -> [InspectionBuffer] {
+        let derived = self.engine.derivedBuffers
+        guard !derived.isEmpty, !buffers.isEmpty else { return buffers }
+        // Size the arena first: views point into it, so it must not move while they are built.
+        var needed = 0
+        var longest = 0
+        for view in derived {
+            for buffer in buffers where buffer.kind == .sticky(id: view.base) {
+                var size = buffer.bytes.count
+                for t in view.transforms { size = t.maximumOutput(size) }
+                needed += size
+                longest = max(longest, size)
+            }
+        }
+        guard needed > 0 else { return buffers }
+        if self.transformArena.count < needed {
+            self.transformArena.deallocate()
+            self.transformArena = UnsafeMutableRawBufferPointer.allocate(byteCount: needed * 2, alignment: 8)
+        }
+        if self.transformScratch.count < longest {
+            self.transformScratch.deallocate()
+            self.transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: longest * 2, alignment: 8)
+        }
+        self.effectiveBuffers.removeAll(keepingCapacity: true)
+        self.effectiveBuffers.append(contentsOf: buffers)
+        var used = 0
+        for view in derived {
+            for buffer in buffers where buffer.kind == .sticky(id: view.base) {
+                var size = buffer.bytes.count
+                for t in view.transforms { size = t.maximumOutput(size) }
+                let out = UnsafeMutableRawBufferPointer(rebasing: self.transformArena[used..<used + size])
+                // Chain: each step reads the previous output (copied to scratch) and writes the arena slot.
+                var length = view.transforms[0].apply(buffer.bytes, into: out)
+                for t in view.transforms.dropFirst() {
+                    let input = UnsafeMutableRawBufferPointer(rebasing: self.transformScratch[0..<length])
+                    input.copyMemory(from: UnsafeRawBufferPointer(rebasing: out[0..<length]))
+                    length = t.apply(UnsafeRawBufferPointer(input), into: out)
+                }
+                self.effectiveBuffers.append(
+                    InspectionBuffer(
+                        bytes: UnsafeRawBufferPointer(rebasing: out[0..<length]),
+                        kind: .sticky(id: view.id)
+                    )
+                )
+                used += size
+            }
+        }
+        return self.effectiveBuffers
+    }
+
+    /// The engine's decisions on a flow: `passed` (a pass rule matched at flow scope: no more inspection) and
+    /// `dropped` (IPS: every later packet is dropped). Both false for a flow the context has not seen.
+    ///
+    /// The runtime can use them for bypass (a passed flow may be offloaded) and for the flow's EVE record.
+    public func flowDecision(slot: Int32, flowID: UInt64) -> (passed: Bool, dropped: Bool) {
+        let i = Int(slot)
+        guard i >= 0, i < self.flowStates.count, self.flowStates[i].flowID == flowID else { return (false, false) }
+        return (self.flowStates[i].isPassed, self.flowStates[i].isDropped)
+    }
+
+    /// Forgets a flow's detection state when the flow table ends it (optional: a reused slot is also detected by
+    /// its flow id). Call from the flow table's `emit` callback.
+    public func flowEnded(slot: Int32) {
+        let i = Int(slot)
+        guard i >= 0, i < self.flowStates.count else { return }
+        self.flowStates[i].flowID = 0
+    }
 }

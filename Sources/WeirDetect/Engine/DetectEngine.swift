@@ -1,20 +1,50 @@
+import WeirCore
+
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import WeirCore
 
 /// A set of signatures sharing a protocol bucket and port key, with one Vectorscan database over their fast
 /// patterns (Suricata's signature group head, `detect-engine-siggroup.c`).
-package struct SignatureGroup: Sendable {
+///
+/// A class: the hot path reads it through one reference instead of copying its arrays; never mutated after the
+/// engine is built.
+package final class SignatureGroup: @unchecked Sendable {
     /// Signatures without a usable fast pattern: evaluated for every packet that reaches the group.
     package var alwaysEvaluated: [Int32] = []
-    /// Pattern id → signatures whose fast pattern it is.
-    package var patternSignatures: [[Int32]] = []
-    /// Vectorscan database over the group's patterns; `nil` when no signature has one.
-    package var database: MultiPatternDatabase?
+    /// One prefilter per inspected buffer: the packet payload (and stream chunks) or one sticky buffer, so a
+    /// pattern is only looked for where its content can match.
+    package var prefilters: [GroupPrefilter] = []
     /// Signatures in the group, all kinds.
     package var count = 0
+}
+
+/// A Vectorscan database over the fast patterns that live in one buffer, with pattern id → signatures.
+package struct GroupPrefilter: Sendable {
+    /// `nil`: packet payload and stream chunks; otherwise the sticky buffer id.
+    package var stickyBuffer: Int?
+    /// The compiled database; scanned with the worker's ``PatternScratch``.
+    package var database: MultiPatternDatabase
+    /// Pattern id → the signatures whose fast pattern it is.
+    package var patternSignatures: [[Int32]]
+}
+
+/// A prefilter being collected at build time.
+struct PendingPrefilter {
+    var ids: [PrefilterPattern: Int] = [:]
+    var patterns: [PrefilterPattern] = []
+    var signatures: [[Int32]] = []
+
+    mutating func add(_ pattern: PrefilterPattern, signature: Int32) {
+        if let id = self.ids[pattern] {
+            self.signatures[id].append(signature)
+        } else {
+            self.ids[pattern] = self.patterns.count
+            self.patterns.append(pattern)
+            self.signatures.append([signature])
+        }
+    }
 }
 
 /// Transport buckets the groups are split by.
@@ -32,20 +62,37 @@ package enum ProtocolBucket: Int, CaseIterable, Sendable {
 }
 
 /// Per-bucket lookup: a group per destination port, per source port, and one for any port; IP-only rules apart.
-package struct BucketIndex: Sendable {
+///
+/// A class for the same reason as ``SignatureGroup``; one instance per bucket, immutable after the build.
+package final class BucketIndex: @unchecked Sendable {
+    /// Destination port → group index, or -1; empty when no rule is indexed by destination port.
     package var destinationPortGroup: [Int32] = []
+    /// Source port → group index, or -1; empty when no rule is indexed by source port.
     package var sourcePortGroup: [Int32] = []
+    /// The any-port group's index, or -1.
     package var anyPortGroup: Int32 = -1
-    package var ipOnly: [Int32] = []
+    /// IP-only signatures indexed by their source set, by their destination set (when the source is any), and
+    /// the rest (any/any, `<>`), all evaluated on the first packet of each flow direction.
+    package var ipOnlyBySource = AddressIntervalIndex([])
+    /// IP-only signatures whose source is any, by destination set.
+    package var ipOnlyByDestination = AddressIntervalIndex([])
+    /// IP-only signatures indexed by neither (any/any, `<>`).
+    package var ipOnlyOther: [Int32] = []
 }
 
 /// How long loading took and what it built.
 public struct DetectLoadStatistics: Sendable {
+    /// Signatures built.
     public var signatures = 0
+    /// Signature groups.
     public var groups = 0
+    /// Distinct prefilter patterns over all groups.
     public var patterns = 0
+    /// Bytes of all Vectorscan databases.
     public var databaseBytes = 0
+    /// IP-only signatures (evaluated once per flow direction).
     public var ipOnlySignatures = 0
+    /// Signatures without a usable fast pattern, counted per group membership.
     public var alwaysEvaluatedSignatures = 0
     /// Seconds spent building groups and compiling Vectorscan databases.
     public var buildSeconds = 0.0
@@ -55,9 +102,13 @@ public struct DetectLoadStatistics: Sendable {
 ///
 /// Build once from rules; each worker makes its own ``DetectContext`` with ``makeContext()``.
 public final class DetectEngine: Sendable {
+    /// Signatures in evaluation order (Suricata's internal `num` is the index).
     package let signatures: [Signature]
+    /// The settings the engine was built with.
     package let settings: DetectSettings
+    /// Signature groups; buckets index into this array.
     package let groups: [SignatureGroup]
+    /// One lookup table per ``ProtocolBucket``.
     package let buckets: [BucketIndex]
     /// Per signature: suppress entries from threshold.config.
     package let suppressions: [[ThresholdConfig.Suppression]]
@@ -69,11 +120,18 @@ public final class DetectEngine: Sendable {
     package let stickyBufferIDs: [String: Int]
     /// Counts of interned variable names.
     package let flowbitCount: Int
+    /// Number of interned flowint names.
     package let flowintCount: Int
+    /// Number of interned xbit names.
     package let xbitCount: Int
+    /// Most byte variables any signature uses (scratch size).
     package let maxVariableSlots: Int
+    /// Most patterns in one prefilter database (hit buffer size).
     package let maxPatternsPerGroup: Int
+    /// What loading built and how long it took.
     public let loadStatistics: DetectLoadStatistics
+    /// Transformed views of sticky buffers that rules inspect.
+    package let derivedBuffers: [DerivedBuffer]
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
 
@@ -81,10 +139,17 @@ public final class DetectEngine: Sendable {
     ///
     /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group's patterns.
     package init(
-        signatures input: [Signature], settings: DetectSettings, stickyBufferIDs: [String: Int] = [:],
-        flowbitCount: Int = 0, flowintCount: Int = 0, xbitCount: Int = 0, rejected: [SignatureCompileError] = []
+        signatures input: [Signature],
+        settings: DetectSettings,
+        stickyBufferIDs: [String: Int] = [:],
+        flowbitCount: Int = 0,
+        flowintCount: Int = 0,
+        xbitCount: Int = 0,
+        rejected: [SignatureCompileError] = [],
+        derivedBuffers: [DerivedBuffer] = []
     ) throws(PatternCompileError) {
         self.rejected = rejected
+        self.derivedBuffers = derivedBuffers
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
         // order breaks ties.
@@ -137,7 +202,15 @@ public final class DetectEngine: Sendable {
         var statistics = DetectLoadStatistics()
         statistics.signatures = ordered.count
         var groupMembers: [[Int32]] = []
-        var buckets = [BucketIndex](repeating: BucketIndex(), count: ProtocolBucket.allCases.count)
+        let buckets = ProtocolBucket.allCases.map { _ in BucketIndex() }
+        var ipOnlySource: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(
+            repeating: [],
+            count: buckets.count
+        )
+        var ipOnlyDestination: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(
+            repeating: [],
+            count: buckets.count
+        )
         var destinationKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
         var sourceKey: [[UInt16: Int32]] = Array(repeating: [:], count: buckets.count)
         func newGroup() -> Int32 {
@@ -154,7 +227,15 @@ public final class DetectEngine: Sendable {
             case .application(_, let transports): targets = transports.map { ProtocolBucket.of($0) }
             }
             if s.isIPOnly {
-                for b in targets { buckets[b.rawValue].ipOnly.append(i) }
+                for b in targets {
+                    if !s.bidirectional && !s.source.isAny {
+                        ipOnlySource[b.rawValue].append((i, s.source.ranges))
+                    } else if !s.bidirectional && !s.destination.isAny {
+                        ipOnlyDestination[b.rawValue].append((i, s.destination.ranges))
+                    } else {
+                        buckets[b.rawValue].ipOnlyOther.append(i)
+                    }
+                }
                 statistics.ipOnlySignatures += 1
                 continue
             }
@@ -183,6 +264,8 @@ public final class DetectEngine: Sendable {
             }
         }
         for b in ProtocolBucket.allCases {
+            buckets[b.rawValue].ipOnlyBySource = AddressIntervalIndex(ipOnlySource[b.rawValue])
+            buckets[b.rawValue].ipOnlyByDestination = AddressIntervalIndex(ipOnlyDestination[b.rawValue])
             if !destinationKey[b.rawValue].isEmpty {
                 var table = [Int32](repeating: -1, count: 65536)
                 for (port, g) in destinationKey[b.rawValue] { table[Int(port)] = g }
@@ -199,31 +282,33 @@ public final class DetectEngine: Sendable {
         var groups: [SignatureGroup] = []
         var maxPatterns = 1
         for members in groupMembers {
-            var group = SignatureGroup()
+            let group = SignatureGroup()
             group.count = members.count
-            var patternIDs: [PrefilterPattern: Int] = [:]
-            var patterns: [PrefilterPattern] = []
+            // Per buffer: pattern → id, patterns, id → signatures (mutated in place: no copy-on-write).
+            var byBuffer: [Int: PendingPrefilter] = [:]
             for i in members {
-                guard let pattern = ordered[Int(i)].fastPattern else {
+                let signature = ordered[Int(i)]
+                guard let pattern = signature.fastPattern else {
                     group.alwaysEvaluated.append(i)
                     continue
                 }
-                if let id = patternIDs[pattern] {
-                    group.patternSignatures[id].append(i)
-                } else {
-                    patternIDs[pattern] = patterns.count
-                    patterns.append(pattern)
-                    group.patternSignatures.append([i])
-                }
+                byBuffer[signature.fastPatternBuffer ?? -1, default: PendingPrefilter()].add(pattern, signature: i)
             }
-            if !patterns.isEmpty {
-                let database = try MultiPatternDatabase(patterns: patterns)
+            for key in byBuffer.keys.sorted() {
+                guard let entry = byBuffer[key] else { continue }
+                let database = try MultiPatternDatabase(patterns: entry.patterns)
                 statistics.databaseBytes += database.byteSize
-                group.database = database
+                statistics.patterns += entry.patterns.count
+                maxPatterns = max(maxPatterns, entry.patterns.count)
+                group.prefilters.append(
+                    GroupPrefilter(
+                        stickyBuffer: key < 0 ? nil : key,
+                        database: database,
+                        patternSignatures: entry.signatures
+                    )
+                )
             }
-            statistics.patterns += patterns.count
             statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
-            maxPatterns = max(maxPatterns, patterns.count)
             groups.append(group)
         }
         self.groups = groups
@@ -237,7 +322,8 @@ public final class DetectEngine: Sendable {
     /// Makes the per-worker context (scratch space, flow detection state, thresholds).
     public func makeContext() -> DetectContext { DetectContext(engine: self) }
 
-    /// The id payload buffers of this sticky-buffer name are registered under, for ``InspectionBufferKind/sticky(id:)``.
+    /// The id under which buffers of this sticky-buffer name are passed, as ``InspectionBufferKind/sticky(id:)``;
+    /// `nil` when no loaded rule inspects that buffer.
     public func stickyBufferID(named name: String) -> Int? { self.stickyBufferIDs[name] }
 
     /// Number of signatures loaded.

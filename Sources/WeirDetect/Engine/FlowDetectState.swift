@@ -12,9 +12,11 @@ package struct FlowDetectState: Sendable {
     package var bits: [UInt64] = []
     /// Flowint values and whether each is set.
     package var ints: [Int64] = []
+    /// Whether each flowint is set.
     package var intIsSet: [Bool] = []
     /// IP-only signatures already evaluated in this direction.
     package var ipOnlyDoneToServer = false
+    /// IP-only signatures already evaluated server → client.
     package var ipOnlyDoneToClient = false
     /// TCP: the session was established before the current packet (Suricata sets `FLOW_PKT_ESTABLISHED` from
     /// the state the packet finds, so the handshake's final ACK is not yet "established").
@@ -24,6 +26,7 @@ package struct FlowDetectState: Sendable {
     /// A drop/reject rule matched in IPS mode: every later packet is dropped.
     package var isDropped = false
 
+    /// An unused slot.
     package init() {}
 
     /// Prepares the state for a new flow, keeping storage.
@@ -48,6 +51,7 @@ package struct FlowDetectState: Sendable {
         self.isDropped = false
     }
 
+    /// Whether flowbit `bit` is set.
     @inline(__always)
     package func isSet(_ bit: VariableID) -> Bool {
         let w = bit >> 6

@@ -29,9 +29,9 @@ public struct PatternCompileError: Error, Sendable, CustomStringConvertible {
 
 /// A compiled Vectorscan block-mode database over literals (Suricata's `util-mpm-hs.c` role).
 ///
-/// Built once at engine load with `hs_compile_multi` over escaped literals; patterns are reported by their index, at most once
-/// per scan (`HS_FLAG_SINGLEMATCH`), which is all a prefilter needs. The database is immutable and shared by
-/// every worker; each worker scans with its own ``PatternScratch``.
+/// Built once at engine load with `hs_compile_multi` over escaped literals; patterns are reported by their
+/// index, at most once per scan (`HS_FLAG_SINGLEMATCH`), which is all a prefilter needs. The database is
+/// immutable and shared by every worker; each worker scans with its own ``PatternScratch``.
 package final class MultiPatternDatabase: @unchecked Sendable {
     let database: OpaquePointer
     /// Number of patterns compiled.
@@ -77,7 +77,15 @@ package final class MultiPatternDatabase: @unchecked Sendable {
         var error: UnsafeMutablePointer<hs_compile_error_t>?
         let expressions: [UnsafePointer<CChar>?] = storage.map { UnsafePointer($0) }
         let status = hs_compile_multi(
-            expressions, flags, ids, UInt32(patterns.count), UInt32(HS_MODE_BLOCK), nil, &database, &error)
+            expressions,
+            flags,
+            ids,
+            UInt32(patterns.count),
+            UInt32(HS_MODE_BLOCK),
+            nil,
+            &database,
+            &error
+        )
         guard status == HS_SUCCESS, let database else {
             var failure = PatternCompileError(message: "status \(status)", patternIndex: nil)
             if let error {
@@ -107,20 +115,27 @@ package final class MultiPatternDatabase: @unchecked Sendable {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         withUnsafeMutablePointer(to: &sink) { sinkPointer in
             _ = hs_scan(
-                self.database, base.assumingMemoryBound(to: CChar.self), UInt32(truncatingIfNeeded: bytes.count), 0,
+                self.database,
+                base.assumingMemoryBound(to: CChar.self),
+                UInt32(truncatingIfNeeded: bytes.count),
+                0,
                 scratch.scratch,
                 { id, _, _, _, context in
                     guard let context else { return 1 }
                     context.assumingMemoryBound(to: PatternHits.self).pointee.append(id)
                     return 0
-                }, sinkPointer)
+                },
+                sinkPointer
+            )
         }
     }
 }
 
 /// Pattern ids found by one scan, in a preallocated buffer owned by the worker.
 package struct PatternHits {
+    /// Storage; the first ``count`` entries are valid.
     package private(set) var ids: [UInt32]
+    /// Ids found so far.
     package private(set) var count = 0
 
     /// Makes a sink for up to `capacity` distinct ids.

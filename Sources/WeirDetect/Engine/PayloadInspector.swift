@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Per-worker state of one payload inspection: the relative-match cursor, byte variables and pcre scratch.
@@ -12,9 +12,14 @@ package struct PayloadScratch {
     var recursion = 0
     /// Suricata's `detect.inspection-recursion-limit` default.
     var recursionLimit = 3000
+    /// Offset of the inspected chunk in its stream (0 for packets and sticky buffers).
+    var streamStart = 0
     /// `byte_extract`/`byte_math` variables by slot.
     package var values: [UInt64]
+    /// PCRE2 match data and JIT stack of this worker.
     package let regexScratch: RegexMatchScratch
+    /// Where `base64_decode` writes the decoded bytes.
+    let base64Arena = DecodeArena()
 
     /// Makes scratch for rules using at most `variableSlots` byte variables.
     package init(variableSlots: Int = 16, regexScratch: RegexMatchScratch = RegexMatchScratch()) {
@@ -36,6 +41,13 @@ extension PayloadProgram {
     ///
     /// - Complexity: Bounded by the recursion limit; no allocation.
     package func matches(_ buffer: UnsafeRawBufferPointer, scratch: inout PayloadScratch) -> Bool {
+        self.matches(buffer, streamStart: 0, scratch: &scratch)
+    }
+
+    /// Runs the program over a chunk of reassembled stream that starts `streamStart` bytes into the stream:
+    /// absolute `depth` and a first `within` count from the stream start, as Suricata's `stream_start_offset`.
+    package func matches(_ buffer: UnsafeRawBufferPointer, streamStart: UInt64, scratch: inout PayloadScratch) -> Bool {
+        scratch.streamStart = Int(clamping: streamStart)
         scratch.bufferOffset = 0
         scratch.pcreStart = 0
         scratch.recursion = 0
@@ -48,6 +60,18 @@ extension PayloadProgram {
         switch operand {
         case .literal(let v): return v
         case .variable(let slot): return Int64(bitPattern: scratch.values[slot])
+        }
+    }
+
+    /// A position, length or count: variables extracted from traffic are clamped to ±2^31 (Suricata casts
+    /// them to 32 bits), so no offset arithmetic can overflow whatever the packet says.
+    @inline(__always)
+    func position(_ operand: ValueOperand, _ scratch: inout PayloadScratch) -> Int64 {
+        switch operand {
+        case .literal(let v): return max(min(v, Int64(Int32.max)), -Int64(Int32.max))
+        case .variable(let slot):
+            let v = scratch.values[slot]
+            return v > UInt64(Int32.max) ? Int64(Int32.max) : Int64(v)
         }
     }
 
@@ -67,7 +91,7 @@ extension PayloadProgram {
             return self.inspectPCRE(pcre, index, buffer, &scratch)
         case .isDataAt(let step):
             let length = buffer.count
-            var position = self.value(step.position, &scratch)
+            var position = self.position(step.position, &scratch)
             var isVariable = false
             if case .variable = step.position {
                 isVariable = true
@@ -88,11 +112,15 @@ extension PayloadProgram {
             if step.relative && hasData { return .noMatch }
             return isVariable ? .noMatch : .discontinue
         case .byteTest(let step):
-            let count = Int(self.value(step.count, &scratch))
+            let count = Int(self.position(step.count, &scratch))
             guard
                 let start = Self.readPosition(
-                    relative: step.relative, offset: self.value(step.offset, &scratch), count: count,
-                    length: buffer.count, cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: self.position(step.offset, &scratch),
+                    count: count,
+                    length: buffer.count,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, _) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
             let value = NumberReader.mask(raw, step.bitmask)
@@ -110,12 +138,16 @@ extension PayloadProgram {
             if step.negated { result.toggle() }
             return result ? self.proceed(index, buffer, &scratch) : .noMatch
         case .byteJump(let step):
-            let count = Int(self.value(step.count, &scratch))
+            let count = Int(self.position(step.count, &scratch))
             let length = buffer.count
             guard length > 0,
                 let start = Self.readPosition(
-                    relative: step.relative, offset: self.value(step.offset, &scratch), count: count,
-                    length: length, cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: self.position(step.offset, &scratch),
+                    count: count,
+                    length: length,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, consumed) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
             var jump = NumberReader.mask(raw, step.bitmask) &* step.multiplier
@@ -139,8 +171,12 @@ extension PayloadProgram {
         case .byteExtract(let step):
             guard
                 let start = Self.readPosition(
-                    relative: step.relative, offset: step.offset, count: step.count, length: buffer.count,
-                    cursor: scratch.bufferOffset),
+                    relative: step.relative,
+                    offset: step.offset,
+                    count: step.count,
+                    length: buffer.count,
+                    cursor: scratch.bufferOffset
+                ),
                 let (raw, consumed) = NumberReader.read(buffer, at: start, count: step.count, format: step.format)
             else { return .noMatch }
             var value = NumberReader.mask(raw, step.bitmask) &* step.multiplier
@@ -149,14 +185,18 @@ extension PayloadProgram {
             scratch.bufferOffset = start + consumed
             return self.proceed(index, buffer, &scratch)
         case .byteMath(let step):
-            let count = Int(self.value(step.count, &scratch))
+            let count = Int(self.position(step.count, &scratch))
             guard
                 let start = Self.readPosition(
-                    relative: step.relative, offset: step.offset, count: count, length: buffer.count,
-                    cursor: scratch.bufferOffset),
-                let (raw, _) = NumberReader.read(buffer, at: start, count: count, format: step.format)
+                    relative: step.relative,
+                    offset: step.offset,
+                    count: count,
+                    length: buffer.count,
+                    cursor: scratch.bufferOffset
+                ),
+                let (raw, consumed) = NumberReader.read(buffer, at: start, count: count, format: step.format)
             else { return .noMatch }
-            let left = NumberReader.mask(raw, step.bitmask)
+            let left = raw
             let right = UInt64(bitPattern: self.value(step.rvalue, &scratch))
             let result: UInt64
             switch step.op {
@@ -171,10 +211,37 @@ extension PayloadProgram {
             case .bitAnd: result = left & right
             case .bitOr: result = left | right
             }
-            scratch.values[step.slot] = result
+            // Suricata moves the cursor past the bytes read and applies the bitmask to the result.
+            scratch.bufferOffset = start + consumed
+            scratch.values[step.slot] = NumberReader.mask(result, step.bitmask)
             return self.proceed(index, buffer, &scratch)
+        case .base64Decode(let step):
+            // Suricata's DetectBase64DecodeDoMatch: decode, then run the base64_data keywords as a terminal list.
+            var start = step.relative ? scratch.bufferOffset : 0
+            var length = buffer.count - start
+            if step.offset > 0 {
+                if step.offset >= length { return .noMatch }
+                start += step.offset
+                length -= step.offset
+            }
+            if step.bytes > 0 && step.bytes < length { length = step.bytes }
+            guard length > 0, let data = step.data else { return .noMatch }
+            let arena = scratch.base64Arena
+            arena.reserve(length * 3 / 4 + 3)
+            let decodedLength = Base64Decoder.decode(
+                UnsafeRawBufferPointer(rebasing: buffer[start..<start + length]),
+                into: arena.storage
+            )
+            guard decodedLength > 0 else { return .noMatch }
+            let decoded = UnsafeRawBufferPointer(rebasing: arena.storage[0..<decodedLength])
+            let saved = scratch.bufferOffset
+            scratch.bufferOffset = 0
+            let outcome = data.steps.isEmpty ? InspectOutcome.match : data.inspect(0, decoded, &scratch)
+            scratch.bufferOffset = saved
+            return outcome == .match ? .match : .noMatch
         case .bufferSize(let condition):
-            return condition.matches(UInt64(buffer.count)) ? self.proceed(index, buffer, &scratch) : .discontinue
+            let size = UInt64(buffer.count) + UInt64(scratch.streamStart)
+            return condition.matches(size) ? self.proceed(index, buffer, &scratch) : .discontinue
         }
     }
 
@@ -192,7 +259,10 @@ extension PayloadProgram {
     }
 
     func inspectContent(
-        _ content: ContentStep, _ index: Int, _ buffer: UnsafeRawBufferPointer, _ scratch: inout PayloadScratch
+        _ content: ContentStep,
+        _ index: Int,
+        _ buffer: UnsafeRawBufferPointer,
+        _ scratch: inout PayloadScratch
     ) -> InspectOutcome {
         let length = buffer.count
         let patternLength = content.pattern.count
@@ -205,25 +275,37 @@ extension PayloadProgram {
                 offset = previousBufferOffset
                 var distance = 0
                 if let d = content.distance {
-                    distance = Int(self.value(d, &scratch))
+                    distance = Int(self.position(d, &scratch))
                     if distance < 0 && -distance > offset { offset = 0 } else { offset += distance }
                 }
                 if let w = content.within {
-                    let end = previousBufferOffset + Int(self.value(w, &scratch)) + distance
+                    let end = previousBufferOffset + Int(self.position(w, &scratch)) + distance
                     // Suricata compares as int32 and stores as uint32: a negative end means "no limit".
                     if depth > end { depth = end < 0 ? length : end }
+                    if scratch.streamStart != 0 && previousBufferOffset == 0 {
+                        if depth <= scratch.streamStart { return .noMatch }
+                        if depth < scratch.streamStart + length { depth -= scratch.streamStart }
+                    }
                 }
                 if let d = content.depth {
-                    let end = previousBufferOffset + Int(self.value(d, &scratch))
+                    let end = previousBufferOffset + Int(self.position(d, &scratch))
                     if end < depth { depth = end }
                 }
                 if let o = content.offset {
-                    let start = Int(self.value(o, &scratch))
+                    let start = Int(self.position(o, &scratch))
                     if start > offset { offset = start }
                 }
             } else {
-                if let o = content.offset { offset = Int(self.value(o, &scratch)) }
-                if let d = content.depth { depth = Int(self.value(d, &scratch)) + offset }
+                if let o = content.offset { offset = Int(self.position(o, &scratch)) }
+                if let d = content.depth {
+                    depth = Int(self.position(d, &scratch)) + offset
+                    if scratch.streamStart != 0 {
+                        if depth <= scratch.streamStart {
+                            return content.negated ? self.proceed(index, buffer, &scratch) : .noMatch
+                        }
+                        if depth < scratch.streamStart + length { depth -= scratch.streamStart }
+                    }
+                }
             }
             if previousOffset != 0 { offset = previousOffset }
             if depth > length { depth = length }
@@ -293,7 +375,8 @@ extension PayloadProgram {
 
     /// Finds `pattern` in `buffer[from..<to]`; `pattern` is already lowercased when `nocase`.
     @inline(__always)
-    static func search(_ pattern: [UInt8], nocase: Bool, in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+    static func search(_ pattern: [UInt8], nocase: Bool, in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int?
+    {
         let n = pattern.count
         guard n > 0, to - from >= n, let base = buffer.baseAddress else { return n == 0 ? from : nil }
         return pattern.withUnsafeBufferPointer { p -> Int? in
@@ -304,7 +387,9 @@ extension PayloadProgram {
                 let end = base + (to - n + 1)
                 while cursor < end {
                     guard let hit = memchr(cursor, first, end - cursor) else { return nil }
-                    if n == 1 || memcmp(hit + 1, pat + 1, n - 1) == 0 { return base.distance(to: UnsafeRawPointer(hit)) }
+                    if n == 1 || memcmp(hit + 1, pat + 1, n - 1) == 0 {
+                        return base.distance(to: UnsafeRawPointer(hit))
+                    }
                     cursor = UnsafeRawPointer(hit) + 1
                 }
                 return nil

@@ -18,6 +18,7 @@ public enum RuleVerdictAction: UInt8, Sendable, Comparable, CaseIterable {
         }
     }
 
+    /// Orders by the default precedence (pass first).
     public static func < (a: RuleVerdictAction, b: RuleVerdictAction) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -41,6 +42,15 @@ package enum SignatureProtocol: Sendable, Equatable {
         case .application(_, let transports): return transports.contains(l4)
         }
     }
+}
+
+/// Which data a signature's `pkt_data` programs inspect.
+package enum PayloadScope: Sendable, Equatable {
+    case packetAndStream
+    /// `tcp-pkt`, `flow:no_stream`.
+    case packetOnly
+    /// `tcp-stream`, `flow:only_stream`.
+    case streamOnly
 }
 
 /// A flowbit, xbit or flowint name interned to a small integer at load.
@@ -69,13 +79,18 @@ package enum XbitTrack: Sendable, Equatable {
 
 /// `xbits:<cmd>,<name>,track <t>[,expire <s>]`.
 package struct XbitOperation: Sendable, Equatable {
+    /// The xbits operations.
     package enum Command: Sendable, Equatable { case set, unset, toggle, isSet, isNotSet }
+    /// The operation.
     package var command: Command
+    /// The interned bit.
     package var bit: VariableID
+    /// Where the bit is kept.
     package var track: XbitTrack
     /// Expiry in seconds (Suricata's default 30).
     package var expire: Int64 = 30
 
+    /// Makes an xbits operation.
     package init(command: Command, bit: VariableID, track: XbitTrack, expire: Int64 = 30) {
         self.command = command
         self.bit = bit
@@ -86,16 +101,20 @@ package struct XbitOperation: Sendable, Equatable {
 
 /// `flowint:<name>,<op>[,<value>]`.
 package struct FlowintOperation: Sendable, Equatable {
+    /// The flowint operators.
     package enum Operator: Sendable, Equatable {
         case assign, add, subtract
         case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
         case isSet, isNotSet
     }
+    /// The interned variable.
     package var variable: VariableID
+    /// The operation.
     package var op: Operator
     /// A literal, or another flowint by id.
     package var value: FlowintValue
 
+    /// Makes a flowint operation.
     package init(variable: VariableID, op: Operator, value: FlowintValue) {
         self.variable = variable
         self.op = op
@@ -120,16 +139,23 @@ public enum ThresholdTrack: Sendable, Equatable {
 
 /// `threshold` / `detection_filter` / `threshold.config` event filters.
 package struct ThresholdSpec: Sendable, Equatable {
+    /// The counting rule.
     package enum Kind: Sendable, Equatable { case threshold, limit, both, detectionFilter }
+    /// The counting rule.
     package var kind: Kind
+    /// What the counter is kept per.
     package var track: ThresholdTrack
+    /// `count`.
     package var count: Int
+    /// `seconds`: the window length.
     package var seconds: Int64
     /// `unique_on src_port|dst_port` for detection_filter (Suricata 8): count distinct ports only.
     package var uniqueOn: UniquePort?
 
+    /// Which port `unique_on` counts.
     package enum UniquePort: Sendable, Equatable { case sourcePort, destinationPort }
 
+    /// Makes a threshold.
     package init(kind: Kind, track: ThresholdTrack, count: Int, seconds: Int64, uniqueOn: UniquePort? = nil) {
         self.kind = kind
         self.track = track
@@ -143,8 +169,10 @@ package struct ThresholdSpec: Sendable, Equatable {
 package struct BufferProgram: Sendable {
     /// `nil`: packet payload / stream; otherwise the sticky buffer id.
     package var stickyBuffer: Int?
+    /// The keywords on that buffer.
     package var program: PayloadProgram
 
+    /// Makes a buffer program.
     package init(stickyBuffer: Int?, program: PayloadProgram) {
         self.stickyBuffer = stickyBuffer
         self.program = program
@@ -152,43 +180,73 @@ package struct BufferProgram: Sendable {
 }
 
 /// A rule compiled for the engine: every name resolved, every keyword in its matching form.
-package struct Signature: Sendable {
+///
+/// A class so the hot path reads fields through one reference instead of copying (and retaining) every array
+/// of the signature per evaluation; it is never mutated once the engine is built.
+package final class Signature: @unchecked Sendable {
     // Identity and presentation.
+    /// `sid`.
     package var sid: UInt32
+    /// `gid`.
     package var gid: UInt32 = 1
+    /// `rev`.
     package var rev: UInt32 = 0
+    /// `msg`.
     package var message: String = ""
+    /// `classtype` short name.
     package var classtype: String?
     /// Human-readable category from classification.config.
     package var category: String = ""
     /// Severity (priority): rule `priority`, else the classtype's, else 3.
     package var severity: Int = 3
+    /// The action (after `reject*` folding).
     package var action: RuleVerdictAction = .alert
     /// For `reject*`: which side gets the reset/unreachable.
     package var rejectKind: String?
 
     // Header.
+    /// The header protocol.
     package var proto: SignatureProtocol = .ip
     /// 0 any, 4 or 6 (`ipv4`/`ipv6` protocols).
     package var ipVersion: UInt8 = 0
+    /// Source addresses.
     package var source: AddressMatcher = .any
+    /// Source ports.
     package var sourcePorts: PortMatcher = .any
+    /// Destination addresses.
     package var destination: AddressMatcher = .any
+    /// Destination ports.
     package var destinationPorts: PortMatcher = .any
     /// `<>`.
     package var bidirectional = false
 
     // Matching.
+    /// Decoded-header conditions, in rule order.
     package var headerChecks: [HeaderCheck] = []
+    /// `flow.age` / `flow.pkts*` / `flow.bytes*` conditions.
+    package var flowValueChecks: [FlowValueCheck] = []
+    /// The `flow` keyword, if any.
     package var flow: FlowCondition?
+    /// `app-layer-protocol:[!]name`: the flow's detected protocol must (not) be `name`; never matches while
+    /// the protocol is unknown.
+    package var appLayerProtocol: (name: String, negated: Bool)?
+    /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
+    package var payloadScope: PayloadScope = .packetAndStream
+    /// Payload programs, one per buffer section.
     package var buffers: [BufferProgram] = []
+    /// Flowbit conditions and commands, in rule order.
     package var flowbits: [FlowbitOperation] = []
+    /// Xbit conditions and commands.
     package var xbits: [XbitOperation] = []
+    /// Flowint conditions and modifiers.
     package var flowints: [FlowintOperation] = []
+    /// `threshold` or `detection_filter` from the rule.
     package var threshold: ThresholdSpec?
+    /// `noalert` (also `flowbits:noalert`).
     package var noalert = false
     /// The prefilter literal (`fast_pattern` or the longest content) and the buffer it belongs to.
     package var fastPattern: PrefilterPattern?
+    /// The sticky buffer id of the fast pattern's section, `nil` for the payload.
     package var fastPatternBuffer: Int?
     /// Number of byte variables the payload programs use.
     package var variableSlots = 0
@@ -207,7 +265,8 @@ package struct Signature: Sendable {
     }
 
     private var isAddressOnly: Bool {
-        self.sourcePorts.isAny && self.destinationPorts.isAny && self.headerChecks.isEmpty && self.flow == nil
+        self.appLayerProtocol == nil && self.sourcePorts.isAny && self.destinationPorts.isAny
+            && self.headerChecks.isEmpty && self.flow == nil && self.flowValueChecks.isEmpty
             && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
             && self.flowints.isEmpty
     }
@@ -223,6 +282,29 @@ package struct Signature: Sendable {
         if sets && reads { return 1 }
         if reads { return 2 }
         return 3
+    }
+
+    /// Suricata's "like IP-only": no ports, payload or app-layer, and no direction in `flow`; its drop and pass
+    /// actions apply to the whole flow like an IP-only rule's.
+    var isLikeIPOnly: Bool {
+        if case .application = self.proto { return false }
+        if self.appLayerProtocol != nil || !self.flowValueChecks.isEmpty { return false }
+        guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty
+        else {
+            return false
+        }
+        if let flow = self.flow, flow.toServer != flow.toClient { return false }
+        return true
+    }
+
+    /// Whether a `decode-event` condition is present (such rules also see packets without an IP layer).
+    package var checksDecodeEvents = false
+
+    /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
+    /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.
+    var actionAppliesToFlow: Bool {
+        if case .application = self.proto { return true }
+        return self.isIPOnly || self.isLikeIPOnly
     }
 
     /// Whether a flowbit is set or toggled by this rule (for Suricata's ordering: setters before readers).

@@ -4,30 +4,44 @@ import WeirDecode
 
 /// Why a parsed rule could not be turned into a signature (the rule is skipped and reported).
 public struct SignatureCompileError: Error, Sendable, CustomStringConvertible {
+    /// The rule's gid.
     public var gid: UInt32
+    /// The rule's sid.
     public var sid: UInt32
     /// Rule file and line, when known.
     public var file: String
+    /// The line the rule starts on.
     public var line: Int
     /// The keyword at fault.
     public var keyword: String
     /// One line.
     public var reason: String
 
-    public var description: String { "\(self.file):\(self.line): sid \(self.gid):\(self.sid): \(self.keyword): \(self.reason)" }
+    /// `file:line: sid gid:sid: keyword: reason`.
+    public var description: String {
+        "\(self.file):\(self.line): sid \(self.gid):\(self.sid): \(self.keyword): \(self.reason)"
+    }
 }
 
 /// Turns typed rules (``Rule``) into engine ``Signature``s: interns flowbit/flowint/xbit names and sticky
 /// buffers, compiles pcre, picks the fast pattern, and checks what the engine cannot run.
 package struct SignatureCompiler {
+    /// Gives signatures their category and severity.
     package var classifications: ClassificationTable
+    /// Interned flowbit names.
     package var flowbitIDs: [String: Int] = [:]
+    /// Interned flowint names.
     package var flowintIDs: [String: Int] = [:]
+    /// Interned xbit names.
     package var xbitIDs: [String: Int] = [:]
+    /// Sticky buffer name → id.
     package var stickyIDs: [String: Int] = [:]
+    /// Transformed views of sticky buffers, each with its own id.
+    package var derivedBuffers: [DerivedBuffer] = []
     /// Compiled regexes by (pattern, options), shared between rules.
     var regexCache: [String: CompiledRegex] = [:]
 
+    /// Makes a compiler.
     package init(classifications: ClassificationTable) { self.classifications = classifications }
 
     /// Application protocols that also run over UDP.
@@ -36,15 +50,25 @@ package struct SignatureCompiler {
         "bittorrent-dht", "dcerpc-udp", "enip",
     ]
 
+    /// Compiles one rule, or says why the engine cannot run it.
     package mutating func compile(_ loaded: LoadedRule) -> Result<Signature, SignatureCompileError> {
         let rule = loaded.rule
         func fail(_ keyword: String, _ reason: String) -> Result<Signature, SignatureCompileError> {
-            .failure(SignatureCompileError(gid: rule.gid, sid: rule.sid, file: loaded.file, line: loaded.line, keyword: keyword, reason: reason))
+            .failure(
+                SignatureCompileError(
+                    gid: rule.gid,
+                    sid: rule.sid,
+                    file: loaded.file,
+                    line: loaded.line,
+                    keyword: keyword,
+                    reason: reason
+                )
+            )
         }
         let unsupported = rule.unsupportedKeywords
         if let first = unsupported.first { return fail(first, "keyword not supported") }
 
-        var s = Signature(sid: rule.sid)
+        let s = Signature(sid: rule.sid)
         s.gid = rule.gid
         s.rev = rule.rev
         s.message = rule.message
@@ -70,7 +94,14 @@ package struct SignatureCompiler {
         case "ipv6", "ip6":
             s.proto = .ip
             s.ipVersion = 6
-        case "tcp", "tcp-pkt", "tcp-stream": s.proto = .transport(IPProtocol.tcp)
+        case "tcp": s.proto = .transport(IPProtocol.tcp)
+        case "tcp-pkt":
+            // Packets only, never reassembled data (Suricata 7's tcp-pkt).
+            s.proto = .transport(IPProtocol.tcp)
+            s.payloadScope = .packetOnly
+        case "tcp-stream":
+            s.proto = .transport(IPProtocol.tcp)
+            s.payloadScope = .streamOnly
         case "udp", "udp-pkt": s.proto = .transport(IPProtocol.udp)
         case "icmp": s.proto = .icmpAny
         case "icmpv4": s.proto = .transport(IPProtocol.icmp)
@@ -102,6 +133,8 @@ package struct SignatureCompiler {
                 c.stateless = c.stateless || f.contains(.stateless)
                 c.onlyStream = c.onlyStream || f.contains(.onlyStream)
                 c.noStream = c.noStream || f.contains(.noStream)
+                if f.contains(.onlyStream) { s.payloadScope = .streamOnly }
+                if f.contains(.noStream) { s.payloadScope = .packetOnly }
                 c.onlyFragment = c.onlyFragment || f.contains(.onlyFrag)
                 c.noFragment = c.noFragment || f.contains(.noFrag)
                 s.flow = c
@@ -180,11 +213,24 @@ package struct SignatureCompiler {
                 case .icode: s.headerChecks.append(.icode(c))
                 case .icmpID: s.headerChecks.append(.icmpID(c))
                 case .icmpSeq: s.headerChecks.append(.icmpSequence(c))
+                case .ack, .tcpAck: s.headerChecks.append(.tcpAck(c))
+                case .seq, .tcpSeq: s.headerChecks.append(.tcpSeq(c))
+                case .window, .tcpWindow: s.headerChecks.append(.tcpWindowSize(c))
+                case .tcpMSS: s.headerChecks.append(.tcpMSS(c))
+                case .flowAge: s.flowValueChecks.append(FlowValueCheck(field: .age, condition: c))
+                case .flowPkts: s.flowValueChecks.append(FlowValueCheck(field: .packets, condition: c))
+                case .flowBytes: s.flowValueChecks.append(FlowValueCheck(field: .bytes, condition: c))
+                case .flowPktsToServer: s.flowValueChecks.append(FlowValueCheck(field: .packetsToServer, condition: c))
+                case .flowPktsToClient: s.flowValueChecks.append(FlowValueCheck(field: .packetsToClient, condition: c))
+                case .flowBytesToServer: s.flowValueChecks.append(FlowValueCheck(field: .bytesToServer, condition: c))
+                case .flowBytesToClient: s.flowValueChecks.append(FlowValueCheck(field: .bytesToClient, condition: c))
                 default: return fail(keyword.rawValue, "keyword not implemented by the engine")
                 }
             case .tos(let value, let negated): s.headerChecks.append(.tos(value, negated: negated))
             case .tcpFlags(let f):
-                s.headerChecks.append(.tcpFlags(BitsCondition(bits: f.flags, modifier: Self.modifier(f.modifier), ignore: f.ignored)))
+                s.headerChecks.append(
+                    .tcpFlags(BitsCondition(bits: f.flags, modifier: Self.modifier(f.modifier), ignore: f.ignored))
+                )
             case .fragbits(let bits, let modifier):
                 s.headerChecks.append(.fragbits(BitsCondition(bits: bits, modifier: Self.modifier(modifier))))
             case .ipopts(let name):
@@ -194,13 +240,26 @@ package struct SignatureCompiler {
             case .sameIP: s.headerChecks.append(.sameIP)
             case .noalert: s.noalert = true
             case .bypass, .tag, .prefilter: break
+            case .alert: return fail("alert", "firewall-mode alert option is not supported")
             case .event(let kind, let name):
                 guard kind == .decode, let event = DecodeEvent(name: name) else {
                     return fail(kind.rawValue, "event \(name) is not raised by Weir")
                 }
                 s.headerChecks.append(.decodeEvent(event))
-            case .appLayerProtocol: return fail("app-layer-protocol", "needs the app-layer stage")
-            case .urilen: return fail("urilen", "needs the app-layer stage")
+                s.checksDecodeEvents = true
+            case .appLayerProtocol(let name, let negated, _):
+                // Matched against the protocol the app-layer stage reports for the flow (`inspect(appProtocol:)`).
+                s.appLayerProtocol = (name == "http1" ? "http" : name, negated)
+            case .urilen(let match, let raw):
+                // A length check on the (raw) URI buffer, evaluated when the app-layer stage supplies it.
+                let name = raw ? BufferID.httpRawURI.name : BufferID.httpURI.name
+                let id = Self.intern(name, in: &self.stickyIDs)
+                s.buffers.append(
+                    BufferProgram(
+                        stickyBuffer: id,
+                        program: PayloadProgram(steps: [.bufferSize(Self.condition(match))])
+                    )
+                )
             case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
             case .streamSize: return fail("stream_size", "needs the stream stage")
             case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
@@ -210,10 +269,37 @@ package struct SignatureCompiler {
         }
 
         // Payload programs.
+        // Variables get slots in rule order across sections (a byte_extract may feed a later section).
         var variables: [String: Int] = [:]
+        var definitions: [(rank: Int, name: String)] = []
         for section in rule.sections {
-            if !section.transforms.isEmpty {
-                return fail(section.transforms[0].keyword, "transforms are not implemented by the engine")
+            for (k, match) in section.matches.enumerated() {
+                let rank = k < section.order.count ? section.order[k] : k
+                if case .byteExtract(let b) = match { definitions.append((rank, b.name)) }
+                if case .byteMath(let b) = match { definitions.append((rank, b.result)) }
+            }
+        }
+        for definition in definitions.sorted(by: { $0.rank < $1.rank }) where variables[definition.name] == nil {
+            variables[definition.name] = variables.count
+        }
+        var sectionBufferIDs: [Int?] = []
+        var compiledSections: [(name: String, sticky: Int?, steps: [PayloadStep])] = []
+        for section in rule.sections {
+            var transforms: [BufferTransform] = []
+            for transform in section.transforms {
+                switch transform {
+                case .dotprefix: transforms.append(.dotprefix)
+                case .stripWhitespace: transforms.append(.stripWhitespace)
+                case .compressWhitespace: transforms.append(.compressWhitespace)
+                case .toLowercase: transforms.append(.toLowercase)
+                case .toUppercase: transforms.append(.toUppercase)
+                case .urlDecode: transforms.append(.urlDecode)
+                case .xor(let key): transforms.append(.xor(key))
+                default: return fail(transform.keyword, "transform not implemented by the engine")
+                }
+            }
+            if !transforms.isEmpty && section.buffer == .payload {
+                return fail(section.transforms[0].keyword, "transforms on the packet payload are not implemented")
             }
             var steps: [PayloadStep] = []
             for match in section.matches {
@@ -222,22 +308,54 @@ package struct SignatureCompiler {
                 case .failure(let error): return fail(error.keyword, error.reason)
                 }
             }
-            let sticky: Int? =
+            var sticky: Int? =
                 section.buffer == .payload ? nil : Self.intern(section.buffer.name, in: &self.stickyIDs)
+            if let base = sticky, !transforms.isEmpty {
+                // The transformed view is a buffer of its own: own id, own prefilter database.
+                let name =
+                    section.buffer.name + "|" + section.transforms.map(\.keyword).joined(separator: "|")
+                    + "|\(transforms)"
+                let known = self.stickyIDs[name] != nil
+                let id = Self.intern(name, in: &self.stickyIDs)
+                if !known { self.derivedBuffers.append(DerivedBuffer(id: id, base: base, transforms: transforms)) }
+                sticky = id
+                sectionBufferIDs.append(id)
+            } else {
+                sectionBufferIDs.append(sticky)
+            }
+            compiledSections.append((section.buffer.name, sticky, steps))
+        }
+        // base64_data is the terminal list of the base64_decode before it (Suricata's DETECT_SM_LIST_BASE64_DATA).
+        var index = 0
+        while index < compiledSections.count {
+            var (name, sticky, steps) = compiledSections[index]
+            if name == "base64_data" { return fail("base64_data", "base64_data without a base64_decode before it") }
+            if let k = steps.lastIndex(where: { if case .base64Decode = $0 { return true } else { return false } }) {
+                guard index + 1 < compiledSections.count, compiledSections[index + 1].name == "base64_data",
+                    case .base64Decode(var decode) = steps[k]
+                else { return fail("base64_decode", "base64_decode needs base64_data and content after it") }
+                decode.data = PayloadProgram(steps: compiledSections[index + 1].steps)
+                steps[k] = .base64Decode(decode)
+                index += 1
+            }
             s.buffers.append(BufferProgram(stickyBuffer: sticky, program: PayloadProgram(steps: steps)))
+            index += 1
         }
         s.variableSlots = variables.count
 
         // Fast pattern: the explicit or longest positive content; chop honoured.
-        if let (si, mi) = rule.fastPatternContent, case .content(let c) = rule.sections[si].matches[mi], !c.isNegated,
+        if let (si, mi) = rule.fastPatternContent, rule.sections[si].buffer.name != "base64_data",
+            case .content(let c) = rule.sections[si].matches[mi], !c.isNegated,
             !c.pattern.isEmpty
         {
             var bytes = c.pattern
-            if case .chop(let offset, let length) = c.fastPattern, offset >= 0, length > 0, offset + length <= bytes.count {
+            if case .chop(let offset, let length) = c.fastPattern, offset >= 0, length > 0,
+                offset + length <= bytes.count
+            {
                 bytes = Array(bytes[offset..<offset + length])
             }
             s.fastPattern = PrefilterPattern(bytes: bytes, nocase: c.nocase)
-            s.fastPatternBuffer = rule.sections[si].buffer == .payload ? nil : self.stickyIDs[rule.sections[si].buffer.name]
+            s.fastPatternBuffer = sectionBufferIDs[si]
         }
         return .success(s)
     }
@@ -254,7 +372,9 @@ package struct SignatureCompiler {
             case .literal(let v): return .success(.literal(v))
             case .variable(let name):
                 guard let slot = variables[name] else {
-                    return .failure(StepError(keyword: name, reason: "variable used before byte_extract/byte_math sets it"))
+                    return .failure(
+                        StepError(keyword: name, reason: "variable used before byte_extract/byte_math sets it")
+                    )
                 }
                 return .success(.variable(slot))
             }
@@ -280,10 +400,20 @@ package struct SignatureCompiler {
                 step.within = try operand(c.within).get()
             } catch { return .failure(error) }
             if case .literal(let w) = c.within, w < c.pattern.count {
-                return .failure(StepError(keyword: "within", reason: "within (\(w)) is less than the content length (\(c.pattern.count))"))
+                return .failure(
+                    StepError(
+                        keyword: "within",
+                        reason: "within (\(w)) is less than the content length (\(c.pattern.count))"
+                    )
+                )
             }
             if case .literal(let d) = c.depth, d < c.pattern.count {
-                return .failure(StepError(keyword: "depth", reason: "depth (\(d)) is less than the content length (\(c.pattern.count))"))
+                return .failure(
+                    StepError(
+                        keyword: "depth",
+                        reason: "depth (\(d)) is less than the content length (\(c.pattern.count))"
+                    )
+                )
             }
             if c.startsWith {
                 step.depth = .literal(Int64(c.pattern.count))
@@ -327,7 +457,11 @@ package struct SignatureCompiler {
             guard case .success(let value?) = operand(b.value), case .success(let offset?) = operand(b.offset) else {
                 return .failure(StepError(keyword: "byte_test", reason: "unknown variable"))
             }
-            var step = ByteTestStep(count: b.count, op: op, value: value, offset: offset)
+            guard case .success(let count?) = operand(b.count) else {
+                return .failure(StepError(keyword: "byte_test", reason: "unknown variable"))
+            }
+            var step = ByteTestStep(count: 0, op: op, value: value, offset: offset)
+            step.count = count
             step.negated = b.isNegated
             step.relative = b.relative
             step.format = format(b.format)
@@ -337,7 +471,11 @@ package struct SignatureCompiler {
             guard case .success(let offset?) = operand(b.offset) else {
                 return .failure(StepError(keyword: "byte_jump", reason: "unknown variable"))
             }
-            var step = ByteJumpStep(count: b.count, offset: offset)
+            guard case .success(let count?) = operand(b.count) else {
+                return .failure(StepError(keyword: "byte_jump", reason: "unknown variable"))
+            }
+            var step = ByteJumpStep(count: 0, offset: offset)
+            step.count = count
             step.relative = b.relative
             step.multiplier = UInt64(max(b.multiplier ?? 1, 0))
             step.format = format(b.format)
@@ -372,7 +510,11 @@ package struct SignatureCompiler {
             case .shl: op = .shiftLeft
             case .shr: op = .shiftRight
             }
-            var step = ByteMathStep(count: b.count, offset: Int64(b.offset), op: op, rvalue: rvalue, slot: slot)
+            guard case .success(let count?) = operand(b.count) else {
+                return .failure(StepError(keyword: "byte_math", reason: "unknown variable"))
+            }
+            var step = ByteMathStep(count: 0, offset: Int64(b.offset), op: op, rvalue: rvalue, slot: slot)
+            step.count = count
             step.relative = b.relative
             step.format = format(b.format)
             step.bitmask = b.bitmask
@@ -384,7 +526,12 @@ package struct SignatureCompiler {
             return .success(.isDataAt(IsDataAtStep(position: position, negated: i.isNegated, relative: i.relative)))
         case .bsize(let m): return .success(.bufferSize(Self.condition(m)))
         case .absent: return .failure(StepError(keyword: "absent", reason: "not implemented by the engine"))
-        case .base64Decode: return .failure(StepError(keyword: "base64_decode", reason: "not implemented by the engine"))
+        case .asn1: return .failure(StepError(keyword: "asn1", reason: "not implemented by the engine"))
+        case .base64Decode(let bytes, let offset, let relative):
+            // The base64_data program is attached by `compile` once the following section is compiled.
+            return .success(
+                .base64Decode(Base64DecodeStep(bytes: bytes ?? 0, offset: offset ?? 0, relative: relative, data: nil))
+            )
         case .unsupported(let name, _): return .failure(StepError(keyword: name, reason: "keyword not supported"))
         }
     }
@@ -406,6 +553,8 @@ package struct SignatureCompiler {
         case .greaterOrEqual: return UIntCondition(.greaterOrEqual, m.value)
         case .range: return UIntCondition(.range, m.value, m.high)
         case .notRange: return UIntCondition(.notRange, m.value, m.high)
+        case .maskEqual: return UIntCondition(.maskEqual, m.value, m.high)
+        case .maskNotEqual: return UIntCondition(.maskNotEqual, m.value, m.high)
         }
     }
 
@@ -438,7 +587,14 @@ package struct SignatureCompiler {
             case .backoff: return nil
             }
         }
-        return ThresholdSpec(kind: kind, track: track, count: Int(t.count), seconds: Int64(t.seconds))
+        var unique: ThresholdSpec.UniquePort?
+        switch t.uniqueOn {
+        case "src_port": unique = .sourcePort
+        case "dst_port": unique = .destinationPort
+        case nil: break
+        default: return nil
+        }
+        return ThresholdSpec(kind: kind, track: track, count: Int(t.count), seconds: Int64(t.seconds), uniqueOn: unique)
     }
 
     /// `ipopts` names (Suricata's `detect-ipopts.c`) as bits of ``WeirDecode/Packet/ipv4Options``.
@@ -479,7 +635,9 @@ extension DetectEngine {
     ///   - classifications: Gives alerts their category and severity.
     /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group (not expected for literals).
     public convenience init(
-        rules: [LoadedRule], settings: DetectSettings, classifications: ClassificationTable = .suricataDefault
+        rules: [LoadedRule],
+        settings: DetectSettings,
+        classifications: ClassificationTable = .suricataDefault
     ) throws(PatternCompileError) {
         var compiler = SignatureCompiler(classifications: classifications)
         var signatures: [Signature] = []
@@ -492,8 +650,14 @@ extension DetectEngine {
             }
         }
         try self.init(
-            signatures: signatures, settings: settings, stickyBufferIDs: compiler.stickyIDs,
-            flowbitCount: compiler.flowbitIDs.count, flowintCount: compiler.flowintIDs.count,
-            xbitCount: compiler.xbitIDs.count, rejected: rejected)
+            signatures: signatures,
+            settings: settings,
+            stickyBufferIDs: compiler.stickyIDs,
+            flowbitCount: compiler.flowbitIDs.count,
+            flowintCount: compiler.flowintIDs.count,
+            xbitCount: compiler.xbitIDs.count,
+            rejected: rejected,
+            derivedBuffers: compiler.derivedBuffers
+        )
     }
 }

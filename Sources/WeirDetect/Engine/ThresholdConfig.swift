@@ -10,43 +10,63 @@ import WeirCore
 public struct ThresholdConfig: Sendable {
     /// One `threshold`/`event_filter` line.
     package struct EventFilter: Sendable {
+        /// Generator id (0: any).
         package var gid: UInt32
+        /// Signature id (0: every rule).
         package var sid: UInt32
+        /// The counting rule.
         package var spec: ThresholdSpec
     }
 
     /// One `suppress` line.
     package struct Suppression: Sendable {
+        /// Generator id (0: any).
         package var gid: UInt32
+        /// Signature id (0: every rule).
         package var sid: UInt32
         /// `nil`: suppress every alert of the rule.
         package var track: ThresholdTrack?
         /// The `ip` value as written (address, CIDR, list, or `$VAR`).
         package var addressText: String?
+        /// The resolved `ip` value.
         package var addresses: AddressMatcher = .any
     }
 
     /// One `rate_filter` line.
     package struct RateFilter: Sendable {
+        /// Generator id (0: any).
         package var gid: UInt32
+        /// Signature id (0: every rule).
         package var sid: UInt32
+        /// What the rate is counted per.
         package var track: ThresholdTrack
+        /// Matches allowed per window before the new action applies.
         package var count: Int
+        /// The window length.
         package var seconds: Int64
+        /// `new_action`.
         package var newAction: RuleVerdictAction
+        /// `timeout`: how long the new action lasts, seconds.
         package var timeout: Int64
     }
 
+    /// `threshold`/`event_filter` lines.
     package var eventFilters: [EventFilter] = []
+    /// `suppress` lines.
     package var suppressions: [Suppression] = []
+    /// `rate_filter` lines.
     package var rateFilters: [RateFilter] = []
 
+    /// An empty configuration.
     public init() {}
 
     /// A line that could not be parsed.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
+        /// 1-based line number.
         public var line: Int
+        /// One-line reason.
         public var reason: String
+        /// `threshold.config line N: reason`.
         public var description: String { "threshold.config line \(self.line): \(self.reason)" }
     }
 
@@ -84,7 +104,9 @@ public struct ThresholdConfig: Sendable {
                 guard let sep = trimmed.firstIndex(of: " ") else {
                     throw ParseError(line: lineNumber, reason: "'\(trimmed)' has no value")
                 }
-                fields[trimmed[..<sep].lowercased()] = String(trimmed[trimmed.index(after: sep)...].trimmingCharacters())
+                fields[trimmed[..<sep].lowercased()] = String(
+                    trimmed[trimmed.index(after: sep)...].trimmingCharacters()
+                )
             }
             guard let gid = fields["gen_id"].flatMap({ UInt32($0) }), let sid = fields["sig_id"].flatMap({ UInt32($0) })
             else { throw ParseError(line: lineNumber, reason: "gen_id and sig_id are required") }
@@ -111,7 +133,11 @@ public struct ThresholdConfig: Sendable {
                 default: throw ParseError(line: lineNumber, reason: "bad type '\(kindText)'")
                 }
                 let spec = ThresholdSpec(
-                    kind: type, track: try track(), count: Int(try number("count")), seconds: try number("seconds"))
+                    kind: type,
+                    track: try track(),
+                    count: Int(try number("count")),
+                    seconds: try number("seconds")
+                )
                 self.eventFilters.append(EventFilter(gid: gid, sid: sid, spec: spec))
             case "suppress":
                 var s = Suppression(gid: gid, sid: sid, track: nil, addressText: nil)
@@ -137,8 +163,15 @@ public struct ThresholdConfig: Sendable {
                 }
                 self.rateFilters.append(
                     RateFilter(
-                        gid: gid, sid: sid, track: try track(), count: Int(try number("count")),
-                        seconds: try number("seconds"), newAction: action, timeout: try number("timeout")))
+                        gid: gid,
+                        sid: sid,
+                        track: try track(),
+                        count: Int(try number("count")),
+                        seconds: try number("seconds"),
+                        newAction: action,
+                        timeout: try number("timeout")
+                    )
+                )
             default:
                 throw ParseError(line: lineNumber, reason: "unknown directive '\(kind)'")
             }
@@ -170,7 +203,9 @@ public struct ThresholdConfig: Sendable {
         for item in t.split(separator: ",") {
             let entry = item.trimmingCharacters()
             if entry.hasPrefix("$") {
-                guard let inner = parseAddresses(String(entry), variables: variables, depth: depth + 1) else { return nil }
+                guard let inner = parseAddresses(String(entry), variables: variables, depth: depth + 1) else {
+                    return nil
+                }
                 if inner.isAny { return .any }
                 ranges += inner.ranges
                 continue
@@ -197,8 +232,10 @@ public struct ThresholdConfig: Sendable {
         }
         let highMask: UInt64 = prefix >= 64 ? .max : (prefix == 0 ? 0 : UInt64.max << UInt64(64 - prefix))
         let lowMask: UInt64 = prefix <= 64 ? 0 : (prefix == 128 ? .max : UInt64.max << UInt64(128 - prefix))
-        return IPAddress(v6High: address.high & highMask, low: address.low & lowMask)
-            ... IPAddress(v6High: address.high | ~highMask, low: address.low | ~lowMask)
+        return IPAddress(
+            v6High: address.high & highMask,
+            low: address.low & lowMask
+        )...IPAddress(v6High: address.high | ~highMask, low: address.low | ~lowMask)
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import WeirCore
 import WeirDecode
+import WeirFlow
 
 /// How `flags` and `fragbits` compare the packet's bits with the rule's (Suricata's modifiers).
 package enum BitsModifier: Sendable, Equatable {
@@ -16,11 +17,14 @@ package enum BitsModifier: Sendable, Equatable {
 
 /// `flags` / `fragbits`: a bit set with a modifier and, for `flags`, a mask of bits to ignore.
 package struct BitsCondition: Sendable, Equatable {
+    /// The bits the rule names.
     package var bits: UInt8
+    /// The comparison.
     package var modifier: BitsModifier
     /// Bits cleared from the packet's value before comparing (`flags:SA,CE` ignores CWR and ECE).
     package var ignore: UInt8 = 0
 
+    /// Makes a condition.
     package init(bits: UInt8, modifier: BitsModifier = .exact, ignore: UInt8 = 0) {
         self.bits = bits
         self.modifier = modifier
@@ -62,8 +66,16 @@ package enum HeaderCheck: Sendable, Equatable {
     case ipProto(UIntCondition)
     /// `sameip`.
     case sameIP
-    /// `tcp.mss`, `tcp.window` style conditions could follow; `window` today.
+    /// `window` as `[!]n` (legacy form).
     case tcpWindow(UInt16, negated: Bool)
+    /// `window` / `tcp.window` through the integer comparison.
+    case tcpWindowSize(UIntCondition)
+    /// `ack` / `tcp.ack`.
+    case tcpAck(UIntCondition)
+    /// `seq` / `tcp.seq`.
+    case tcpSeq(UIntCondition)
+    /// `tcp.mss`: the SYN's MSS option (no match without the option).
+    case tcpMSS(UIntCondition)
 
     /// Whether `packet` satisfies the check.
     @inline(__always)
@@ -87,6 +99,12 @@ package enum HeaderCheck: Sendable, Equatable {
         case .ipProto(let c): return packet.ipVersion != 0 && c.matches(UInt64(packet.l4Protocol))
         case .sameIP: return packet.ipVersion != 0 && packet.source == packet.destination
         case .tcpWindow(let value, let negated): return packet.isTCP && (packet.tcpWindow == value) != negated
+        case .tcpWindowSize(let c): return packet.isTCP && c.matches(UInt64(packet.tcpWindow))
+        case .tcpAck(let c): return packet.isTCP && c.matches(UInt64(packet.tcpAcknowledgement))
+        case .tcpSeq(let c): return packet.isTCP && c.matches(UInt64(packet.tcpSequence))
+        case .tcpMSS(let c):
+            guard packet.isTCP, let mss = packet.tcpOptions.mss else { return false }
+            return c.matches(UInt64(mss))
         }
     }
 
@@ -96,13 +114,50 @@ package enum HeaderCheck: Sendable, Equatable {
     }
 }
 
+/// `flow.age`, `flow.pkts*`, `flow.bytes*`: a comparison on the flow's counters (this packet included).
+package struct FlowValueCheck: Sendable, Equatable {
+    /// The counter compared.
+    package enum Field: Sendable, Equatable {
+        /// Seconds since the flow's first packet.
+        case age
+        case packets, bytes, packetsToServer, packetsToClient, bytesToServer, bytesToClient
+    }
+    /// The counter compared.
+    package var field: Field
+    /// The comparison.
+    package var condition: UIntCondition
+
+    /// Makes a check.
+    package init(field: Field, condition: UIntCondition) {
+        self.field = field
+        self.condition = condition
+    }
+
+    /// Whether `flow` satisfies the check at packet time `now`.
+    package func matches(_ flow: Flow, now: Timestamp) -> Bool {
+        let value: UInt64
+        switch self.field {
+        case .age: value = UInt64(max(0, now.seconds - flow.start.seconds))
+        case .packets: value = flow.packetsToServer + flow.packetsToClient
+        case .bytes: value = flow.bytesToServer + flow.bytesToClient
+        case .packetsToServer: value = flow.packetsToServer
+        case .packetsToClient: value = flow.packetsToClient
+        case .bytesToServer: value = flow.bytesToServer
+        case .bytesToClient: value = flow.bytesToClient
+        }
+        return self.condition.matches(value)
+    }
+}
+
 /// The `flow` keyword's options.
 package struct FlowCondition: Sendable, Equatable {
     /// `to_server`/`from_client`.
     package var toServer = false
     /// `to_client`/`from_server`.
     package var toClient = false
+    /// `established`.
     package var established = false
+    /// `not_established`.
     package var notEstablished = false
     /// `stateless`: matches whatever the state.
     package var stateless = false
@@ -112,47 +167,72 @@ package struct FlowCondition: Sendable, Equatable {
     package var noStream = false
     /// `only_frag` / `no_frag`.
     package var onlyFragment = false
+    /// `no_frag`.
     package var noFragment = false
 
+    /// No option set.
     package init() {}
 }
 
-/// An address set as closed ranges, IPv4 and IPv6 kept apart by ``IPAddress`` ordering.
+/// An address set as sorted, merged closed ranges (IPv4 before IPv6 by ``IPAddress`` ordering), searched by
+/// bisection: block-list rules with hundreds of entries cost a few comparisons per packet.
 package struct AddressMatcher: Sendable, Equatable {
-    /// Inclusive ranges.
-    package var ranges: [ClosedRange<IPAddress>]
+    /// Inclusive ranges, sorted by lower bound, non-overlapping and non-adjacent.
+    package private(set) var ranges: [ClosedRange<IPAddress>]
     /// True when the set is every address (no check needed).
     package var isAny: Bool
 
     /// Every address.
     package static let any = AddressMatcher(ranges: [], isAny: true)
 
+    /// Makes a matcher; ranges are sorted and merged.
     package init(ranges: [ClosedRange<IPAddress>], isAny: Bool = false) {
-        self.ranges = ranges
         self.isAny = isAny
+        var merged: [ClosedRange<IPAddress>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, last.upperBound.family == range.lowerBound.family,
+                range.lowerBound <= last.upperBound
+            {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        self.ranges = merged
     }
 
+    /// Whether `address` is in the set: one bisection.
     @inline(__always)
     package func contains(_ address: IPAddress) -> Bool {
         if self.isAny { return true }
-        for range in self.ranges where range.contains(address) { return true }
-        return false
+        // The last range whose lower bound is ≤ address is the only candidate.
+        var low = 0
+        var high = self.ranges.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if self.ranges[mid].lowerBound <= address { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 && address <= self.ranges[low - 1].upperBound
     }
 }
 
 /// A port set as closed ranges.
 package struct PortMatcher: Sendable, Equatable {
+    /// Inclusive port ranges.
     package var ranges: [ClosedRange<UInt16>]
+    /// True when every port matches.
     package var isAny: Bool
 
     /// Every port.
     package static let any = PortMatcher(ranges: [], isAny: true)
 
+    /// Makes a matcher.
     package init(ranges: [ClosedRange<UInt16>], isAny: Bool = false) {
         self.ranges = ranges
         self.isAny = isAny
     }
 
+    /// Whether `port` is in the set.
     @inline(__always)
     package func contains(_ port: UInt16) -> Bool {
         if self.isAny { return true }

@@ -11,7 +11,9 @@ enum NumberReader {
     static func read(_ buffer: UnsafeRawBufferPointer, at position: Int, count: Int, format: NumberFormat)
         -> (value: UInt64, consumed: Int)?
     {
-        guard count > 0, position >= 0, position + count <= buffer.count else { return nil }
+        guard count >= 0, position >= 0, position + count <= buffer.count else { return nil }
+        // Suricata accepts `byte_jump:0,…`: nothing is read and the value is 0.
+        if count == 0 { return format.stringBase == nil ? (0, 0) : nil }
         if let base = format.stringBase {
             // strtoull semantics on a copy of exactly `count` bytes: optional leading blanks, then digits.
             var index = position

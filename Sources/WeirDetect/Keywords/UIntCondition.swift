@@ -9,10 +9,17 @@ package struct UIntCondition: Sendable, Equatable {
         case range
         /// Outside the open range (the ends match).
         case notRange
+        /// `&mask=value`: the masked bits equal `high`; `value` is the mask.
+        case maskEqual
+        /// `&mask!=value`.
+        case maskNotEqual
     }
 
+    /// The comparison.
     package var op: Operator
+    /// The value, the low end of a range, or the mask.
     package var value: UInt64
+    /// The high end of a range, or the masked value to compare.
     package var high: UInt64
 
     /// Makes a condition.
@@ -34,6 +41,8 @@ package struct UIntCondition: Sendable, Equatable {
         case .greaterOrEqual: return x >= self.value
         case .range: return x > self.value && x < self.high
         case .notRange: return x <= self.value || x >= self.high
+        case .maskEqual: return x & self.value == self.high
+        case .maskNotEqual: return x & self.value != self.high
         }
     }
 }

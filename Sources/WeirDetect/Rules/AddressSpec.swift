@@ -34,13 +34,19 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an address expression.
     ///
-    /// - Parameter offset: The byte offset of `text` in the rule, for error positions.
+    /// - Parameters:
+    ///   - text: The header field.
+    ///   - offset: The byte offset of `text` in the rule, for error positions.
+    /// - Returns: The expression as written.
     /// - Throws: ``RuleParseError`` naming the bad element.
     public static func parse(_ text: Substring, offset: Int) throws(RuleParseError) -> AddressSpec {
+        // Fast paths for the common single-token forms (`any`, `$HOME_NET`).
+        if text == "any" { return .any }
+        if text.utf8.first == UInt8(ascii: "$"), text.utf8.dropFirst().allSatisfy(isVariableByte), text.utf8.count > 1 {
+            return .variable(String(text.dropFirst()))
+        }
         var parser = HeaderListParser(text: Array(text.utf8), base: offset, what: "address")
-        let spec = try parser.parseElement(leaf: AddressSpec.parseLeaf, list: AddressSpec.list, negate: AddressSpec.negated)
-        try parser.expectEnd()
-        return spec
+        return try parser.parseField(leaf: AddressSpec.parseLeaf, list: AddressSpec.list, negate: AddressSpec.negated)
     }
 
     static func parseLeaf(_ text: String, _ offset: Int) throws(RuleParseError) -> AddressSpec {
@@ -77,7 +83,9 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
             guard let low = IPAddress(text[..<dash]), let high = IPAddress(text[text.index(after: dash)...]),
                 low.family == high.family
             else { throw RuleParseError(offset: offset, reason: "invalid address range '\(text)'") }
-            guard low <= high else { throw RuleParseError(offset: offset, reason: "address range '\(text)' is reversed") }
+            guard low <= high else {
+                throw RuleParseError(offset: offset, reason: "address range '\(text)' is reversed")
+            }
             return .range(low, high)
         }
         guard let address = IPAddress(text) else {

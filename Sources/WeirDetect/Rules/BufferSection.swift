@@ -51,14 +51,28 @@ public struct BufferID: Sendable, Hashable, CustomStringConvertible {
 public struct BufferSection: Sendable, Equatable {
     /// The inspected buffer.
     public var buffer: BufferID
+    /// The buffer keyword's argument, if any: Suricata 8's direction (`file.data:to_client`) or a frame name
+    /// (`frame:request`).
+    public var argument: String?
     /// Transforms applied to the buffer before matching, in order.
     public var transforms: [Transform]
     /// The matches on the (transformed) buffer, in order.
     public var matches: [PayloadMatch]
+    /// For each match, its rank among all payload matches of the rule in rule order (same count as
+    /// ``matches``): tells which `byte_extract` runs before a match in another section that uses its variable.
+    public var order: [Int]
 
     /// Makes a section.
-    public init(buffer: BufferID, transforms: [Transform] = [], matches: [PayloadMatch] = []) {
+    public init(
+        buffer: BufferID,
+        argument: String? = nil,
+        transforms: [Transform] = [],
+        matches: [PayloadMatch] = [],
+        order: [Int]? = nil
+    ) {
         self.buffer = buffer
+        self.argument = argument
+        self.order = order ?? Array(matches.indices)
         self.transforms = transforms
         self.matches = matches
     }
@@ -143,6 +157,8 @@ public enum PayloadMatch: Sendable, Equatable {
     case absent(orElse: Bool)
     /// `base64_decode` arguments (`bytes`, `offset`, `relative`); decoded data is read by `base64_data`.
     case base64Decode(bytes: Int?, offset: Int?, relative: Bool)
+    /// `asn1` checks on BER-encoded data.
+    case asn1(ASN1Check)
     /// A buffer-bound keyword recognised by name only (`dataset`, `entropy` …); the rule is unsupported.
     case unsupported(name: String, value: String?)
 }
@@ -278,10 +294,12 @@ public struct ByteFormat: Sendable, Equatable {
 /// `byte_test:count, [!]op, value, offset [, relative] [, endian] [, string, base] [, dce] [, bitmask m]`.
 public struct ByteTest: Sendable, Equatable {
     /// Comparison operators.
-    public enum Operator: String, Sendable { case lt = "<", gt = ">", eq = "=", le = "<=", ge = ">=", and = "&", xor = "^" }
+    public enum Operator: String, Sendable {
+        case lt = "<", gt = ">", eq = "=", le = "<=", ge = ">=", and = "&", xor = "^"
+    }
 
-    /// Bytes to read (1–10, or up to 23 for strings).
-    public var count: Int
+    /// Bytes to read (1–8, up to 23 for strings, 0 with `string` for "the whole number"), or a variable.
+    public var count: IntegerOrVariable
     /// `!` before the operator.
     public var isNegated: Bool
     /// The operator.
@@ -301,8 +319,8 @@ public struct ByteTest: Sendable, Equatable {
 /// `byte_jump:count, offset [, relative] [, multiplier n] [, endian] [, string, base] [, align]
 /// [, from_beginning | from_end] [, post_offset n] [, dce] [, bitmask m]`.
 public struct ByteJump: Sendable, Equatable {
-    /// Bytes to read.
-    public var count: Int
+    /// Bytes to read, or a variable.
+    public var count: IntegerOrVariable
     /// Where to read.
     public var offset: IntegerOrVariable
     /// `relative`.
@@ -350,8 +368,8 @@ public struct ByteMath: Sendable, Equatable {
     /// Arithmetic operators.
     public enum Operator: String, Sendable { case add = "+", sub = "-", mul = "*", div = "/", shl = "<<", shr = ">>" }
 
-    /// Bytes to read.
-    public var count: Int
+    /// Bytes to read, or a variable.
+    public var count: IntegerOrVariable
     /// Where to read.
     public var offset: Int
     /// The operation.
@@ -366,6 +384,23 @@ public struct ByteMath: Sendable, Equatable {
     public var format: ByteFormat
     /// `bitmask`.
     public var bitmask: UInt64?
+}
+
+/// `asn1:[bitstring_overflow][, double_overflow][, oversize_length n][, absolute_offset n | relative_offset n]`.
+public struct ASN1Check: Sendable, Equatable {
+    /// `bitstring_overflow`: a BIT STRING whose unused-bits count is too large.
+    public var bitstringOverflow = false
+    /// `double_overflow`: a REAL with an overlong encoding.
+    public var doubleOverflow = false
+    /// `oversize_length n`: a length field larger than `n`.
+    public var oversizeLength: UInt32?
+    /// `absolute_offset n`: decode from this buffer offset.
+    public var absoluteOffset: UInt32?
+    /// `relative_offset n` (may be negative): decode relative to the previous match.
+    public var relativeOffset: Int32?
+
+    /// No checks.
+    public init() {}
 }
 
 /// `isdataat:[!]n [, relative] [, rawbytes]`.

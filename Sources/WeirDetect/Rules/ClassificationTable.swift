@@ -50,7 +50,9 @@ public struct ClassificationTable: Sendable, Equatable {
     /// Parses `classification.config` text.
     ///
     /// - Throws: ``ConfigFileError`` at the first bad line (`file:line: reason`).
-    public static func parse(_ text: String, file: String = "classification.config") throws(ConfigFileError) -> ClassificationTable {
+    public static func parse(_ text: String, file: String = "classification.config") throws(ConfigFileError)
+        -> ClassificationTable
+    {
         var table = ClassificationTable()
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -58,7 +60,11 @@ public struct ClassificationTable: Sendable, Equatable {
             let line = rawLine.trimmingSpaces().trimmingCarriageReturn()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard line.hasPrefix("config classification:") else {
-                throw ConfigFileError(file: file, line: lineNumber, reason: "expected 'config classification: name,description,priority'")
+                throw ConfigFileError(
+                    file: file,
+                    line: lineNumber,
+                    reason: "expected 'config classification: name,description,priority'"
+                )
             }
             let body = line.dropFirst("config classification:".count)
             let fields = body.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
@@ -83,43 +89,48 @@ public struct ClassificationTable: Sendable, Equatable {
 
     /// Suricata's standard classifications (the `classification.config` shipped with Suricata and ET Open),
     /// so that EVE `alert.category` texts match Suricata's.
-    public static let suricataDefault = ClassificationTable([
-        ("not-suspicious", "Not Suspicious Traffic", 3), ("unknown", "Unknown Traffic", 3),
-        ("bad-unknown", "Potentially Bad Traffic", 2), ("attempted-recon", "Attempted Information Leak", 2),
-        ("successful-recon-limited", "Information Leak", 2),
-        ("successful-recon-largescale", "Large Scale Information Leak", 2),
-        ("attempted-dos", "Attempted Denial of Service", 2), ("successful-dos", "Denial of Service", 2),
-        ("attempted-user", "Attempted User Privilege Gain", 1),
-        ("unsuccessful-user", "Unsuccessful User Privilege Gain", 1),
-        ("successful-user", "Successful User Privilege Gain", 1),
-        ("attempted-admin", "Attempted Administrator Privilege Gain", 1),
-        ("successful-admin", "Successful Administrator Privilege Gain", 1),
-        ("rpc-portmap-decode", "Decode of an RPC Query", 2), ("shellcode-detect", "Executable code was detected", 1),
-        ("string-detect", "A suspicious string was detected", 3),
-        ("suspicious-filename-detect", "A suspicious filename was detected", 2),
-        ("suspicious-login", "An attempted login using a suspicious username was detected", 2),
-        ("system-call-detect", "A system call was detected", 2), ("tcp-connection", "A TCP connection was detected", 4),
-        ("trojan-activity", "A Network Trojan was detected", 1),
-        ("unusual-client-port-connection", "A client was using an unusual port", 2),
-        ("network-scan", "Detection of a Network Scan", 3),
-        ("denial-of-service", "Detection of a Denial of Service Attack", 2),
-        ("non-standard-protocol", "Detection of a non-standard protocol or event", 2),
-        ("protocol-command-decode", "Generic Protocol Command Decode", 3),
-        ("web-application-activity", "access to a potentially vulnerable web application", 2),
-        ("web-application-attack", "Web Application Attack", 1), ("misc-activity", "Misc activity", 3),
-        ("misc-attack", "Misc Attack", 2), ("icmp-event", "Generic ICMP event", 3),
-        ("inappropriate-content", "Inappropriate Content was Detected", 1),
-        ("policy-violation", "Potential Corporate Privacy Violation", 1),
-        ("default-login-attempt", "Attempt to login by a default username and password", 2),
-        ("targeted-activity", "Targeted Malicious Activity was Detected", 1),
-        ("exploit-kit", "Exploit Kit Activity Detected", 1),
-        ("external-ip-check", "Device Retrieving External IP Address Detected", 2),
-        ("domain-c2", "Domain Observed Used for C2 Detected", 1), ("pup-activity", "Possibly Unwanted Program Detected", 2),
-        ("credential-theft", "Successful Credential Theft Detected", 1),
-        ("social-engineering", "Possible Social Engineering Attempted", 2),
-        ("coin-mining", "Crypto Currency Mining Activity Detected", 2),
-        ("command-and-control", "Malware Command and Control Activity Detected", 1),
-    ].map { Classification(name: $0.0, description: $0.1, priority: $0.2) })
+    public static let suricataDefault = ClassificationTable(
+        [
+            ("not-suspicious", "Not Suspicious Traffic", 3), ("unknown", "Unknown Traffic", 3),
+            ("bad-unknown", "Potentially Bad Traffic", 2), ("attempted-recon", "Attempted Information Leak", 2),
+            ("successful-recon-limited", "Information Leak", 2),
+            ("successful-recon-largescale", "Large Scale Information Leak", 2),
+            ("attempted-dos", "Attempted Denial of Service", 2), ("successful-dos", "Denial of Service", 2),
+            ("attempted-user", "Attempted User Privilege Gain", 1),
+            ("unsuccessful-user", "Unsuccessful User Privilege Gain", 1),
+            ("successful-user", "Successful User Privilege Gain", 1),
+            ("attempted-admin", "Attempted Administrator Privilege Gain", 1),
+            ("successful-admin", "Successful Administrator Privilege Gain", 1),
+            ("rpc-portmap-decode", "Decode of an RPC Query", 2),
+            ("shellcode-detect", "Executable code was detected", 1),
+            ("string-detect", "A suspicious string was detected", 3),
+            ("suspicious-filename-detect", "A suspicious filename was detected", 2),
+            ("suspicious-login", "An attempted login using a suspicious username was detected", 2),
+            ("system-call-detect", "A system call was detected", 2),
+            ("tcp-connection", "A TCP connection was detected", 4),
+            ("trojan-activity", "A Network Trojan was detected", 1),
+            ("unusual-client-port-connection", "A client was using an unusual port", 2),
+            ("network-scan", "Detection of a Network Scan", 3),
+            ("denial-of-service", "Detection of a Denial of Service Attack", 2),
+            ("non-standard-protocol", "Detection of a non-standard protocol or event", 2),
+            ("protocol-command-decode", "Generic Protocol Command Decode", 3),
+            ("web-application-activity", "access to a potentially vulnerable web application", 2),
+            ("web-application-attack", "Web Application Attack", 1), ("misc-activity", "Misc activity", 3),
+            ("misc-attack", "Misc Attack", 2), ("icmp-event", "Generic ICMP event", 3),
+            ("inappropriate-content", "Inappropriate Content was Detected", 1),
+            ("policy-violation", "Potential Corporate Privacy Violation", 1),
+            ("default-login-attempt", "Attempt to login by a default username and password", 2),
+            ("targeted-activity", "Targeted Malicious Activity was Detected", 1),
+            ("exploit-kit", "Exploit Kit Activity Detected", 1),
+            ("external-ip-check", "Device Retrieving External IP Address Detected", 2),
+            ("domain-c2", "Domain Observed Used for C2 Detected", 1),
+            ("pup-activity", "Possibly Unwanted Program Detected", 2),
+            ("credential-theft", "Successful Credential Theft Detected", 1),
+            ("social-engineering", "Possible Social Engineering Attempted", 2),
+            ("coin-mining", "Crypto Currency Mining Activity Detected", 2),
+            ("command-and-control", "Malware Command and Control Activity Detected", 1),
+        ].map { Classification(name: $0.0, description: $0.1, priority: $0.2) }
+    )
 }
 
 /// An error in `classification.config` or `reference.config`, at `file:line`.
@@ -155,7 +166,9 @@ public struct ReferenceTable: Sendable, Equatable {
     }
 
     /// Parses `reference.config` text (`config reference: system url`).
-    public static func parse(_ text: String, file: String = "reference.config") throws(ConfigFileError) -> ReferenceTable {
+    public static func parse(_ text: String, file: String = "reference.config") throws(ConfigFileError)
+        -> ReferenceTable
+    {
         var table = ReferenceTable()
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -187,7 +200,8 @@ public struct ReferenceTable: Sendable, Equatable {
         "bugtraq": "http://www.securityfocus.com/bid/", "bid": "http://www.securityfocus.com/bid/",
         "cve": "http://cve.mitre.org/cgi-bin/cvename.cgi?name=", "secunia": "http://www.secunia.com/advisories/",
         "arachnids": "http://www.whitehats.com/info/IDS", "mcafee": "http://vil.nai.com/vil/content/v_",
-        "nessus": "http://cgi.nessus.org/plugins/dump.php3?id=", "url": "http://", "et": "http://doc.emergingthreats.net/",
+        "nessus": "http://cgi.nessus.org/plugins/dump.php3?id=", "url": "http://",
+        "et": "http://doc.emergingthreats.net/",
         "etpro": "http://doc.emergingthreatspro.com/", "telus": "http://", "osvdb": "http://osvdb.org/show/osvdb/",
         "threatexpert": "http://www.threatexpert.com/report.aspx?md5=",
         "md5": "http://www.threatexpert.com/report.aspx?md5=", "exploitdb": "http://www.exploit-db.com/exploits/",

@@ -22,6 +22,23 @@ struct HeaderListParser {
         }
     }
 
+    /// Parses a whole header field: one element, or a comma list without brackets (Suricata accepts both).
+    mutating func parseField<T>(
+        leaf: (String, Int) throws(RuleParseError) -> T,
+        list: ([T]) -> T,
+        negate: (T) -> T
+    ) throws(RuleParseError) -> T {
+        var items = [try self.parseElement(leaf: leaf, list: list, negate: negate)]
+        self.skipSpaces()
+        while self.position < self.text.count, self.text[self.position] == UInt8(ascii: ",") {
+            self.position += 1
+            items.append(try self.parseElement(leaf: leaf, list: list, negate: negate))
+            self.skipSpaces()
+        }
+        try self.expectEnd()
+        return items.count == 1 ? items[0] : list(items)
+    }
+
     mutating func expectEnd() throws(RuleParseError) {
         self.skipSpaces()
         guard self.position == self.text.count else {
@@ -32,7 +49,10 @@ struct HeaderListParser {
     var rest: String { String(decoding: self.text[self.position...], as: UTF8.self) }
 
     mutating func parseElement<T>(
-        leaf: (String, Int) throws(RuleParseError) -> T, list: ([T]) -> T, negate: (T) -> T, depth: Int = 0
+        leaf: (String, Int) throws(RuleParseError) -> T,
+        list: ([T]) -> T,
+        negate: (T) -> T,
+        depth: Int = 0
     ) throws(RuleParseError) -> T {
         guard depth < 32 else {
             throw RuleParseError(offset: self.base + self.position, reason: "\(self.what) lists nest too deeply")
@@ -63,7 +83,8 @@ struct HeaderListParser {
                 guard next == UInt8(ascii: ",") else {
                     throw RuleParseError(
                         offset: self.base + self.position - 1,
-                        reason: "expected ',' or ']' in \(self.what), found '\(Character(Unicode.Scalar(next)))'")
+                        reason: "expected ',' or ']' in \(self.what), found '\(Character(Unicode.Scalar(next)))'"
+                    )
                 }
             }
             return list(items)

@@ -11,6 +11,10 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
         case range
         /// `!N-M`: outside the range (the ends match).
         case notRange
+        /// `&M=V` (Suricata 8): `x & M == V`; `value` is the mask, `high` the compared value.
+        case maskEqual
+        /// `&M!=V`: `x & M != V`.
+        case maskNotEqual
     }
 
     /// The comparison.
@@ -39,6 +43,8 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
         case .greaterOrEqual: x >= self.value
         case .range: x > self.value && x < self.high
         case .notRange: x <= self.value || x >= self.high
+        case .maskEqual: x & self.value == self.high
+        case .maskNotEqual: x & self.value != self.high
         }
     }
 
@@ -53,15 +59,32 @@ public struct IntegerMatch: Sendable, Equatable, CustomStringConvertible {
         case .greaterOrEqual: ">=\(self.value)"
         case .range: "\(self.value)-\(self.high)"
         case .notRange: "!\(self.value)-\(self.high)"
+        case .maskEqual: "&\(self.value)=\(self.high)"
+        case .maskNotEqual: "&\(self.value)!=\(self.high)"
         }
     }
 
     /// Parses the text of an integer keyword's value, checking that numbers fit `maximum`.
     ///
     /// - Returns: The match, or a reason string for the error.
-    public static func parse(_ text: Substring, maximum: UInt64 = UInt64.max) -> Result<IntegerMatch, IntegerMatchError> {
+    public static func parse(_ text: Substring, maximum: UInt64 = UInt64.max) -> Result<IntegerMatch, IntegerMatchError>
+    {
         var s = text.trimmingSpaces()
         guard !s.isEmpty else { return .failure(IntegerMatchError(reason: "empty value")) }
+        if s.hasPrefix("&") {
+            // Suricata 8 bitmask form: &mask=value or &mask!=value.
+            let body = s.dropFirst()
+            let notEqual = body.firstRange(of: "!=")
+            let equal = body.firstIndex(of: "=")
+            guard let split = notEqual?.lowerBound ?? equal else {
+                return .failure(IntegerMatchError(reason: "expected '&mask=value' or '&mask!=value'"))
+            }
+            let after = notEqual?.upperBound ?? body.index(after: split)
+            guard let mask = parseUnsigned(body[..<split].trimmingSpaces()),
+                let value = parseUnsigned(body[after...].trimmingSpaces()), mask <= maximum, value <= maximum
+            else { return .failure(IntegerMatchError(reason: "invalid bitmask comparison '\(text)'")) }
+            return .success(IntegerMatch(notEqual == nil ? .maskEqual : .maskNotEqual, mask, value))
+        }
         var op: Operator = .equal
         var negated = false
         if s.hasPrefix("!=") {
@@ -142,17 +165,24 @@ public struct IntegerMatchError: Error, Sendable, Equatable {
 }
 
 extension Substring {
-    /// The substring without leading and trailing spaces and tabs.
+    /// The substring without leading and trailing spaces and tabs (byte-wise: no grapheme breaking).
     func trimmingSpaces() -> Substring {
-        var start = self.startIndex
-        var end = self.endIndex
-        while start < end, self[start] == " " || self[start] == "\t" { start = self.index(after: start) }
+        let view = self.utf8
+        var start = view.startIndex
+        var end = view.endIndex
+        while start < end, view[start] == 32 || view[start] == 9 { start = view.index(after: start) }
         while end > start {
-            let before = self.index(before: end)
-            guard self[before] == " " || self[before] == "\t" else { break }
+            let before = view.index(before: end)
+            guard view[before] == 32 || view[before] == 9 else { break }
             end = before
         }
-        return self[start..<end]
+        if start == view.startIndex && end == view.endIndex { return self }
+        return Substring(view[start..<end])
+    }
+
+    /// Splits on an ASCII byte without grapheme breaking, keeping empty pieces, each piece trimmed.
+    func splitTrimmed(_ separator: UInt8) -> [Substring] {
+        self.utf8.split(separator: separator, omittingEmptySubsequences: false).map { Substring($0).trimmingSpaces() }
     }
 }
 

@@ -39,7 +39,9 @@ public struct KeywordDescriptor: Sendable {
     public var kind: KeywordKind
     /// Whether the parser turns it into a typed model (otherwise the rule is reported unsupported).
     public var isParsed: Bool
-    /// Whether the detection engine matches it. Nothing sets this yet: the engine will, keyword by keyword.
+    /// Whether the detection engine matches it.
+    ///
+    /// Nothing sets this yet: the engine will, keyword by keyword.
     public var isMatched: Bool
     /// One-line description.
     public var summary: String
@@ -49,6 +51,17 @@ public struct KeywordDescriptor: Sendable {
 
 /// The table of every keyword Weir recognises, driving the parser's dispatch and `weir list-keywords`.
 public enum KeywordRegistry {
+    /// Keywords the detection engine evaluates; the engine adds a name here when it implements the keyword,
+    /// which sets ``KeywordDescriptor/isMatched`` (and `weir list-keywords` shows it).
+    static let engineMatched: Set<String> = [
+        "content", "nocase", "depth", "offset", "distance", "within", "startswith", "endswith", "rawbytes",
+        "fast_pattern", "pcre", "byte_test", "byte_jump", "byte_extract", "byte_math", "isdataat", "bsize",
+        "dsize", "ttl", "tos", "flags", "tcp.flags", "fragbits", "ipopts", "itype", "icode", "icmp_id", "icmp_seq",
+        "ip_proto", "sameip", "flow", "flowbits", "xbits", "flowint", "threshold", "detection_filter", "noalert",
+        "decode-event", "pkt_data", "app-layer-protocol", "urilen", "base64_decode", "base64_data", "ack", "seq",
+        "window", "tcp.ack", "tcp.seq", "tcp.window", "tcp.mss", "flow.age", "flow.pkts", "flow.bytes",
+    ]
+
     /// All keywords, in listing order.
     public static let all: [KeywordDescriptor] = buildTable()
 
@@ -57,6 +70,15 @@ public enum KeywordRegistry {
         for (i, descriptor) in all.enumerated() where map[descriptor.name] == nil { map[descriptor.name] = i }
         return map
     }()
+
+    /// The kind and parsed flag of a keyword, without copying its strings (the parser's hot path).
+    static func lookup(_ name: String) -> (kind: KeywordKind, isParsed: Bool, name: String)? {
+        guard let i = index[name] else { return nil }
+        return (kinds[i], parsedFlags[i], all[i].name)
+    }
+
+    static let kinds: [KeywordKind] = all.map(\.kind)
+    static let parsedFlags: [Bool] = all.map(\.isParsed)
 
     /// The descriptor for a keyword (lowercase), or `nil` for an unknown keyword.
     public static func descriptor(named name: String) -> KeywordDescriptor? {
@@ -79,11 +101,19 @@ public enum KeywordRegistry {
         }
     }
 
-    // swiftlint-style data table: (name, summary, syntax)
     private static func buildTable() -> [KeywordDescriptor] {
         var table: [KeywordDescriptor] = []
         func add(_ name: String, _ kind: KeywordKind, _ parsed: Bool, _ summary: String, _ syntax: String = "") {
-            table.append(KeywordDescriptor(name: name, kind: kind, isParsed: parsed, isMatched: false, summary: summary, syntax: syntax))
+            table.append(
+                KeywordDescriptor(
+                    name: name,
+                    kind: kind,
+                    isParsed: parsed,
+                    isMatched: engineMatched.contains(name),
+                    summary: summary,
+                    syntax: syntax
+                )
+            )
         }
         // Metadata.
         add("msg", .meta, true, "alert message", "\"text\"")
@@ -98,16 +128,59 @@ public enum KeywordRegistry {
         // Payload.
         add("content", .payloadMatch, true, "match a byte string in the current buffer", "[!]\"text|hex|\"")
         add("uricontent", .payloadMatch, true, "legacy: content in http.uri", "[!]\"text\"")
-        add("pcre", .payloadMatch, true, "match a Perl-compatible regular expression", "[!]\"/regex/[ismxAEGROB][UIPQHDMCSYVWZ]\"")
-        add("byte_test", .payloadMatch, true, "compare bytes read from the buffer", "<count>,[!]<op>,<value>,<offset>[,relative][,big|little|dce][,string,hex|dec|oct][,bitmask <m>]")
-        add("byte_jump", .payloadMatch, true, "move the detection pointer by a value read from the buffer", "<count>,<offset>[,relative][,multiplier <n>][,big|little|dce][,string,<base>][,align][,from_beginning|from_end][,post_offset <n>][,bitmask <m>]")
-        add("byte_extract", .payloadMatch, true, "read a value into a variable for later keywords", "<count>,<offset>,<name>[,relative][,multiplier <n>][,endian][,string,<base>][,align 2|4][,bitmask <m>]")
-        add("byte_math", .payloadMatch, true, "compute a value from the buffer into a variable", "bytes <n>,offset <n>,oper <op>,rvalue <v>,result <name>[,relative][,endian <e>][,string <b>][,bitmask <m>]")
+        add(
+            "pcre",
+            .payloadMatch,
+            true,
+            "match a Perl-compatible regular expression",
+            "[!]\"/regex/[ismxAEGROB][UIPQHDMCSYVWZ]\""
+        )
+        add(
+            "byte_test",
+            .payloadMatch,
+            true,
+            "compare bytes read from the buffer",
+            "<count>,[!]<op>,<value>,<offset>[,relative][,big|little|dce][,string,hex|dec|oct][,bitmask <m>]"
+        )
+        add(
+            "byte_jump",
+            .payloadMatch,
+            true,
+            "move the detection pointer by a value read from the buffer",
+            "<count>,<offset>[,relative][,multiplier <n>][,big|little|dce][,string,<base>][,align][,from_beginning|from_end][,post_offset <n>][,bitmask <m>]"
+        )
+        add(
+            "byte_extract",
+            .payloadMatch,
+            true,
+            "read a value into a variable for later keywords",
+            "<count>,<offset>,<name>[,relative][,multiplier <n>][,endian][,string,<base>][,align 2|4][,bitmask <m>]"
+        )
+        add(
+            "byte_math",
+            .payloadMatch,
+            true,
+            "compute a value from the buffer into a variable",
+            "bytes <n>,offset <n>,oper <op>,rvalue <v>,result <name>[,relative][,endian <e>][,string <b>][,bitmask <m>]"
+        )
         add("isdataat", .payloadMatch, true, "check that data exists at a position", "[!]<n>[,relative][,rawbytes]")
         add("bsize", .payloadMatch, true, "size of the current buffer", "<int-cmp>")
         add("absent", .payloadMatch, true, "the buffer is absent", "[or_else]")
-        add("base64_decode", .payloadMatch, true, "decode base64 for base64_data", "[bytes <n>][,offset <n>][,relative]")
-        for name in ["dataset", "datarep", "entropy", "lua", "luajit", "asn1", "replace", "pcrexform_match"] {
+        add(
+            "base64_decode",
+            .payloadMatch,
+            true,
+            "decode base64 for base64_data",
+            "[bytes <n>][,offset <n>][,relative]"
+        )
+        add(
+            "asn1",
+            .payloadMatch,
+            true,
+            "check BER-encoded data for overflows",
+            "[bitstring_overflow][,double_overflow][,oversize_length <n>][,absolute_offset <n>|relative_offset <n>]"
+        )
+        for name in ["dataset", "datarep", "entropy", "lua", "luajit", "replace"] {
             add(name, .payloadMatch, false, "buffer keyword not typed yet", "…")
         }
         // Content modifiers.
@@ -118,14 +191,44 @@ public enum KeywordRegistry {
         add("within", .contentModifier, true, "content ends within n bytes after the previous match", "<n>|<var>")
         add("startswith", .contentModifier, true, "content is at the buffer start")
         add("endswith", .contentModifier, true, "content is at the buffer end")
-        add("fast_pattern", .contentModifier, true, "use this content for the multi-pattern prefilter", "[only|<offset>,<length>]")
+        add(
+            "fast_pattern",
+            .contentModifier,
+            true,
+            "use this content for the multi-pattern prefilter",
+            "[only|<offset>,<length>]"
+        )
         add("rawbytes", .contentModifier, true, "match raw bytes (no-op in Suricata)")
         // Non-buffer options.
-        add("flow", .option, true, "flow direction and state", "to_server|to_client|established|not_established|stateless|only_stream|no_stream|only_frag|no_frag[,…]")
-        add("flowbits", .option, true, "per-flow boolean variables", "set|unset|toggle|isset|isnotset,<name>[|<name>…] | noalert")
-        add("xbits", .option, true, "per-host or per-pair bits with expiry", "<op>,<name>,track ip_src|ip_dst|ip_pair[,expire <s>]")
+        add(
+            "flow",
+            .option,
+            true,
+            "flow direction and state",
+            "to_server|to_client|established|not_established|stateless|only_stream|no_stream|only_frag|no_frag[,…]"
+        )
+        add(
+            "flowbits",
+            .option,
+            true,
+            "per-flow boolean variables",
+            "set|unset|toggle|isset|isnotset,<name>[|<name>…] | noalert"
+        )
+        add(
+            "xbits",
+            .option,
+            true,
+            "per-host or per-pair bits with expiry",
+            "<op>,<name>,track ip_src|ip_dst|ip_pair[,expire <s>]"
+        )
         add("flowint", .option, true, "per-flow integer variables", "<name>,<op>[,<value>]")
-        add("threshold", .option, true, "alert rate limiting", "type limit|threshold|both|backoff,track by_src|by_dst|by_rule|by_both|by_flow,count <n>,seconds <s>")
+        add(
+            "threshold",
+            .option,
+            true,
+            "alert rate limiting",
+            "type limit|threshold|both|backoff,track by_src|by_dst|by_rule|by_both|by_flow,count <n>,seconds <s>"
+        )
         add("detection_filter", .option, true, "alert only after a rate is reached", "track <t>,count <n>,seconds <s>")
         for keyword in IntegerKeyword.allCases {
             add(keyword.rawValue, .option, true, "integer field comparison", "<int-cmp> (max \(keyword.maximum))")
@@ -135,28 +238,45 @@ public enum KeywordRegistry {
         add("flags", .option, true, "TCP flags", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("tcp.flags", .option, true, "TCP flags (Suricata 8 name)", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("fragbits", .option, true, "IP fragmentation bits", "[!+*]<MDR>")
-        add("ipopts", .option, true, "IP option present", "rr|eol|nop|ts|sec|esec|lsrr|lsrre|ssrr|satid|any")
+        add("ipopts", .option, true, "IP option present", "rr|eol|nop|ts|sec|esec|lsrr|lsrre|ssrr|satid|rtralt|any")
         add("ip_proto", .option, true, "IP protocol number or name", "[!<>]<n>|<name>")
         add("sameip", .option, true, "source equals destination address")
         add("noalert", .option, true, "match without alerting")
         add("bypass", .option, true, "bypass the flow after a match")
-        add("app-layer-protocol", .option, true, "detected application protocol", "[!]<proto>[,final|original|either|to_server|to_client|direction]")
+        add(
+            "app-layer-protocol",
+            .option,
+            true,
+            "detected application protocol",
+            "[!]<proto>[,final|original|either|to_server|to_client|direction]"
+        )
         add("decode-event", .option, true, "decoder anomaly event", "<event>")
         add("stream-event", .option, true, "TCP stream anomaly event", "<event>")
         add("app-layer-event", .option, true, "app-layer anomaly event", "<proto>.<event>")
-        for name in ["ipv4-csum", "tcpv4-csum", "tcpv6-csum", "udpv4-csum", "udpv6-csum", "icmpv4-csum", "icmpv6-csum", "igmp-csum"] {
+        for name in [
+            "ipv4-csum", "tcpv4-csum", "tcpv6-csum", "udpv4-csum", "udpv6-csum", "icmpv4-csum", "icmpv6-csum",
+            "igmp-csum",
+        ] {
             add(name, .option, true, "checksum validity", "valid|invalid")
         }
         add("stream_size", .option, true, "bytes seen in the stream", "server|client|both|either,<op>,<n>")
-        add("tag", .option, true, "log more packets after a match", "session|host[,<count>,packets|seconds|bytes[,src|dst]]")
+        add(
+            "tag",
+            .option,
+            true,
+            "log more packets after a match",
+            "session|host[,<count>,packets|seconds|bytes[,src|dst]]"
+        )
         add("ssl_state", .option, true, "TLS handshake state", "[!]<state>[|…]")
         add("ssl_version", .option, true, "TLS/SSL version", "<version>[,…]")
         add("tls.version", .option, true, "TLS version", "<version>")
         add("ftpbounce", .option, true, "FTP PORT bounce")
         add("prefilter", .option, true, "use the previous keyword as prefilter")
+        add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
+        add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
-            "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize",
-            "file.size", "geoip", "iprep", "hostbits", "requires", "config", "frame", "tls.store", "tls_cert_notafter",
+            "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
+            "iprep", "hostbits", "requires", "config", "tls.store", "tls_cert_notafter",
             "tls_cert_notbefore", "tls_cert_expired", "tls_cert_valid", "tls.cert_chain_len", "tls.fingerprint",
             "tls.subject", "tls.issuerdn", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
@@ -173,29 +293,31 @@ public enum KeywordRegistry {
             "rfb.sectype", "sctp.chunk_cnt", "sctp.chunk_type", "sctp.vtag", "smb.version", "snmp.pdu_type",
             "snmp.version", "snmp.trap_type", "dhcp.leasetime", "dhcp.rebinding_time", "dhcp.renewal_time",
             "tcp.session", "tcp.wscale", "vlan.id", "vlan.layers", "vxlan_vni", "websocket.flags", "websocket.mask",
-            "websocket.opcode", "app-layer-state", "fragoffset", "icode_range", "rpc", "pktvar", "flowvar",
-            "stream_depth", "transform_check", "quic.cyu.count", "tls.cert_expired",
+            "websocket.opcode", "app-layer-state", "fragoffset", "rpc", "pktvar", "flowvar", "flow.elephant",
         ] {
             add(name, .option, false, "recognised, not typed yet", "…")
         }
         // Sticky buffers: canonical names.
         let buffers: [(String, String)] = [
             ("pkt_data", "packet payload or reassembled stream (resets the sticky buffer)"),
-            ("file.data", "file data (HTTP bodies, SMTP attachments …)"), ("base64_data", "data decoded by base64_decode"),
+            ("file.data", "file data (HTTP bodies, SMTP attachments …)"),
+            ("base64_data", "data decoded by base64_decode"),
             ("http.uri", "normalised HTTP request URI"), ("http.uri.raw", "raw HTTP request URI"),
             ("http.method", "HTTP request method"), ("http.header", "normalised HTTP headers"),
             ("http.header.raw", "raw HTTP headers"), ("http.cookie", "HTTP Cookie / Set-Cookie"),
             ("http.request_body", "HTTP request body"),
             ("http.stat_code", "HTTP status code"), ("http.stat_msg", "HTTP status message"),
             ("http.user_agent", "HTTP User-Agent"), ("http.host", "normalised HTTP Host"),
-            ("http.host.raw", "raw HTTP Host"), ("http.accept", "HTTP Accept"), ("http.accept_enc", "HTTP Accept-Encoding"),
+            ("http.host.raw", "raw HTTP Host"), ("http.accept", "HTTP Accept"),
+            ("http.accept_enc", "HTTP Accept-Encoding"),
             ("http.accept_lang", "HTTP Accept-Language"), ("http.connection", "HTTP Connection"),
             ("http.content_len", "HTTP Content-Length"), ("http.content_type", "HTTP Content-Type"),
             ("http.header_names", "HTTP header names in order"), ("http.location", "HTTP Location"),
             ("http.protocol", "HTTP protocol version"), ("http.referer", "HTTP Referer"),
             ("http.request_line", "HTTP request line"), ("http.response_line", "HTTP response line"),
             ("http.server", "HTTP Server"), ("http.start", "HTTP start line and headers"),
-            ("http.request_header", "one HTTP/2 request header"), ("http.response_header", "one HTTP/2 response header"),
+            ("http.request_header", "one HTTP/2 request header"),
+            ("http.response_header", "one HTTP/2 response header"),
             ("http2.header_name", "HTTP/2 header name"), ("dns.query", "DNS query name"),
             ("dns.queries.rrname", "DNS query names"), ("dns.answers.rrname", "DNS answer names"),
             ("dns.authorities.rrname", "DNS authority names"), ("dns.additionals.rrname", "DNS additional names"),
@@ -203,7 +325,8 @@ public enum KeywordRegistry {
             ("mdns.answers.rrname", "mDNS answer names"), ("mdns.authorities.rrname", "mDNS authority names"),
             ("mdns.additionals.rrname", "mDNS additional names"), ("mdns.response.rrname", "mDNS response names"),
             ("llmnr.queries.rrname", "LLMNR query names"), ("llmnr.answers.rrname", "LLMNR answer names"),
-            ("llmnr.authorities.rrname", "LLMNR authority names"), ("llmnr.additionals.rrname", "LLMNR additional names"),
+            ("llmnr.authorities.rrname", "LLMNR authority names"),
+            ("llmnr.additionals.rrname", "LLMNR additional names"),
             ("llmnr.response.rrname", "LLMNR response names"), ("tls.sni", "TLS server name"),
             ("tls.cert_subject", "TLS certificate subject"), ("tls.cert_issuer", "TLS certificate issuer"),
             ("tls.cert_serial", "TLS certificate serial"), ("tls.cert_fingerprint", "TLS certificate fingerprint"),
@@ -213,7 +336,8 @@ public enum KeywordRegistry {
             ("ja3s.hash", "JA3S hash"), ("ja3s.string", "JA3S string"), ("ja4.hash", "JA4 hash"),
             ("ssh.proto", "SSH protocol version"), ("ssh.software", "SSH software version"),
             ("ssh.hassh", "HASSH"), ("ssh.hassh.string", "HASSH string"), ("ssh.hassh.server", "HASSH server"),
-            ("ssh.hassh.server.string", "HASSH server string"), ("file.name", "file name"), ("file.magic", "file magic"),
+            ("ssh.hassh.server.string", "HASSH server string"), ("file.name", "file name"),
+            ("file.magic", "file magic"),
             ("dce_stub_data", "DCERPC stub data"), ("dcerpc.stub_data", "DCERPC stub data"), ("dnp3_data", "DNP3 data"),
             ("smb.named_pipe", "SMB named pipe"), ("smb.share", "SMB share"), ("smb.ntlmssp_user", "NTLMSSP user"),
             ("smb.ntlmssp_domain", "NTLMSSP domain"), ("krb5.cname", "Kerberos client name"),
@@ -244,7 +368,8 @@ public enum KeywordRegistry {
             ("email.message_id", "email Message-Id"), ("email.x_mailer", "email X-Mailer"),
             ("email.url", "email URLs"), ("email.received", "email Received"), ("email.body_md5", "email body MD5"),
             ("enip.product_name", "ENIP product name"), ("ntp.reference_id", "NTP reference id"),
-            ("tcp.hdr", "TCP header"), ("udp.hdr", "UDP header"), ("ipv4.hdr", "IPv4 header"), ("ipv6.hdr", "IPv6 header"),
+            ("tcp.hdr", "TCP header"), ("udp.hdr", "UDP header"), ("ipv4.hdr", "IPv4 header"),
+            ("ipv6.hdr", "IPv6 header"),
             ("icmpv4.hdr", "ICMPv4 header"), ("icmpv6.hdr", "ICMPv6 header"), ("igmp.hdr", "IGMP header"),
             ("sctp.hdr", "SCTP header"), ("sctp.chunk_data", "SCTP chunk data"), ("ether.hdr", "Ethernet header"),
             ("ip.src", "source address bytes"), ("ip.dst", "destination address bytes"),
@@ -288,7 +413,12 @@ public enum KeywordRegistry {
             ("http_user_agent", "http.user_agent"), ("http_host", "http.host"), ("http_raw_host", "http.host.raw"),
         ]
         for (name, canonical) in legacyModifiers {
-            add(name, .legacyModifier(canonical), true, "legacy content modifier: previous content goes to \(canonical)")
+            add(
+                name,
+                .legacyModifier(canonical),
+                true,
+                "legacy content modifier: previous content goes to \(canonical)"
+            )
         }
         // Transforms.
         let transforms: [(String, Bool, String, String)] = [
@@ -296,12 +426,14 @@ public enum KeywordRegistry {
             ("strip_whitespace", true, "remove all whitespace", ""),
             ("compress_whitespace", true, "collapse whitespace runs to one space", ""),
             ("to_lowercase", true, "lowercase the buffer", ""), ("to_uppercase", true, "uppercase the buffer", ""),
-            ("to_md5", true, "replace the buffer by its MD5", ""), ("to_sha1", true, "replace the buffer by its SHA-1", ""),
+            ("to_md5", true, "replace the buffer by its MD5", ""),
+            ("to_sha1", true, "replace the buffer by its SHA-1", ""),
             ("to_sha256", true, "replace the buffer by its SHA-256", ""),
             ("url_decode", true, "decode %xx and +", ""), ("header_lowercase", true, "lowercase header names", ""),
             ("strip_pseudo_headers", true, "remove HTTP/2 pseudo headers", ""),
             ("domain", true, "registered domain of a host name", ""), ("tld", true, "top-level domain", ""),
-            ("xor", true, "XOR with a key", "\"<hex key>\""), ("pcrexform", true, "replace the buffer by a regex capture", "\"<regex>\""),
+            ("xor", true, "XOR with a key", "\"<hex key>\""),
+            ("pcrexform", true, "replace the buffer by a regex capture", "\"<regex>\""),
             ("from_base64", true, "decode base64", "[bytes <n>][,offset <n>][,mode strict|rfc2045|rfc4648]"),
             ("subslice", false, "a slice of the buffer", "<offset>[,<length>]"),
             ("gunzip", false, "gzip-decompress the buffer", "[max-size <n>]"),

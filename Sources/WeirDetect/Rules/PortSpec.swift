@@ -29,12 +29,22 @@ public indirect enum PortSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a port expression.
     ///
-    /// - Parameter offset: The byte offset of `text` in the rule, for error positions.
+    /// - Parameters:
+    ///   - text: The header field.
+    ///   - offset: The byte offset of `text` in the rule, for error positions.
+    /// - Returns: The expression as written.
+    /// - Throws: ``RuleParseError`` naming the bad element.
     public static func parse(_ text: Substring, offset: Int) throws(RuleParseError) -> PortSpec {
+        // Fast paths for `any`, `$VAR` and a single port.
+        if text == "any" { return .any }
+        if text.utf8.first == UInt8(ascii: "$"), text.utf8.dropFirst().allSatisfy(isVariableByte), text.utf8.count > 1 {
+            return .variable(String(text.dropFirst()))
+        }
+        if text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let port = UInt16(text) {
+            return .range(port, port)
+        }
         var parser = HeaderListParser(text: Array(text.utf8), base: offset, what: "port")
-        let spec = try parser.parseElement(leaf: PortSpec.parseLeaf, list: PortSpec.list, negate: PortSpec.negated)
-        try parser.expectEnd()
-        return spec
+        return try parser.parseField(leaf: PortSpec.parseLeaf, list: PortSpec.list, negate: PortSpec.negated)
     }
 
     static func parseLeaf(_ text: String, _ offset: Int) throws(RuleParseError) -> PortSpec {
@@ -189,5 +199,6 @@ public struct RuleVariables: Sendable, Equatable {
             "DNP3_PORTS": "20000", "MODBUS_PORTS": "502", "FILE_DATA_PORTS": "[$HTTP_PORTS,110,143]",
             "FTP_PORTS": "21", "GENEVE_PORTS": "6081", "VXLAN_PORTS": "4789", "TEREDO_PORTS": "3544",
             "SIP_PORTS": "[5060,5061]",
-        ])
+        ]
+    )
 }

@@ -47,8 +47,13 @@ public struct Rule: Sendable, Equatable {
 
     /// Makes a rule with a header and no options.
     public init(
-        action: RuleAction, proto: RuleProtocol, source: AddressSpec, sourcePorts: PortSpec,
-        direction: RuleDirection, destination: AddressSpec, destinationPorts: PortSpec
+        action: RuleAction,
+        proto: RuleProtocol,
+        source: AddressSpec,
+        sourcePorts: PortSpec,
+        direction: RuleDirection,
+        destination: AddressSpec,
+        destinationPorts: PortSpec
     ) {
         self.action = action
         self.proto = proto
@@ -136,7 +141,7 @@ public struct RuleAction: Sendable, Equatable {
     public var kind: Kind
     /// Suricata 8 scope after `:` (`packet`, `flow`, `hook`, `tx`), if written.
     public var scope: String?
-    /// Further comma-separated actions (Suricata 8 firewall rules, e.g. `accept:flow,alert`).
+    /// Further comma-separated actions of Suricata 8 firewall rules (`accept:flow,alert`).
     public var extra: [String]
 
     /// Makes an action.

@@ -5,12 +5,17 @@ public enum RuleCheckReport {
     /// The human summary: counts, unsupported rules by keyword, then every error as `file:line:column: reason`.
     public static func text(_ set: RuleSet, files: Int) -> String {
         var lines: [String] = []
-        lines.append("files: \(files)\(set.unreadableFiles.isEmpty ? "" : " (\(set.unreadableFiles.count) unreadable)")")
+        lines.append(
+            "files: \(files)\(set.unreadableFiles.isEmpty ? "" : " (\(set.unreadableFiles.count) unreadable)")"
+        )
         lines.append("rules seen: \(set.rulesSeen)")
         lines.append("loaded: \(set.rules.count)")
         lines.append("not loaded (unsupported keyword): \(set.unsupported.count)")
         lines.append("rejected (errors): \(set.errors.count)")
         lines.append("duplicates (gid:sid): \(set.duplicates.count)")
+        lines.append(
+            "before dropping duplicates: \(set.parsedTyped) typed, \(set.parsedUnsupported) unsupported, \(set.errors.count) rejected"
+        )
         if set.stoppedEarly { lines.append("stopped at the first error (--strict-rules)") }
         for path in set.unreadableFiles { lines.append("error: cannot read \(path)") }
         if !set.unsupported.isEmpty {
@@ -18,7 +23,9 @@ public enum RuleCheckReport {
             for (keyword, count) in set.unsupportedByKeyword { lines.append("  \(keyword): \(count)") }
         }
         for duplicate in set.duplicates {
-            lines.append("\(duplicate.file):\(duplicate.line): warning: duplicate \(duplicate.gid):\(duplicate.sid), kept \(duplicate.keptFile):\(duplicate.keptLine)")
+            lines.append(
+                "\(duplicate.file):\(duplicate.line): warning: duplicate \(duplicate.gid):\(duplicate.sid), kept \(duplicate.keptFile):\(duplicate.keptLine)"
+            )
         }
         for error in set.errors { lines.append("\(error)") }
         return lines.joined(separator: "\n")
@@ -28,19 +35,30 @@ public enum RuleCheckReport {
     public static func json(_ set: RuleSet, files: Int) -> String {
         var out = "{"
         out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count),"
-        out += "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count),\"duplicates\":\(set.duplicates.count),"
+        out +=
+            "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count),\"duplicates\":\(set.duplicates.count),"
+        out += "\"parsed_typed\":\(set.parsedTyped),\"parsed_unsupported\":\(set.parsedUnsupported),"
         out += "\"stopped_early\":\(set.stoppedEarly),"
         out += "\"unreadable_files\":[" + set.unreadableFiles.map { quote($0) }.joined(separator: ",") + "],"
-        out += "\"unsupported_by_keyword\":{" + set.unsupportedByKeyword.map { "\(quote($0.keyword)):\($0.count)" }.joined(separator: ",") + "},"
-        out += "\"unsupported_rules\":[" + set.unsupported.map {
-            "{\"file\":\(quote($0.file)),\"line\":\($0.line),\"gid\":\($0.gid),\"sid\":\($0.sid),\"keywords\":[" + $0.keywords.map { quote($0) }.joined(separator: ",") + "]}"
-        }.joined(separator: ",") + "],"
-        out += "\"duplicate_rules\":[" + set.duplicates.map {
-            "{\"gid\":\($0.gid),\"sid\":\($0.sid),\"file\":\(quote($0.file)),\"line\":\($0.line),\"kept_file\":\(quote($0.keptFile)),\"kept_line\":\($0.keptLine)}"
-        }.joined(separator: ",") + "],"
-        out += "\"errors\":[" + set.errors.map {
-            "{\"file\":\(quote($0.file ?? "")),\"line\":\($0.line),\"column\":\($0.column),\"keyword\":\($0.keyword.map { quote($0) } ?? "null"),\"reason\":\(quote($0.reason))}"
-        }.joined(separator: ",") + "]"
+        out +=
+            "\"unsupported_by_keyword\":{"
+            + set.unsupportedByKeyword.map { "\(quote($0.keyword)):\($0.count)" }.joined(separator: ",") + "},"
+        out +=
+            "\"unsupported_rules\":["
+            + set.unsupported.map {
+                "{\"file\":\(quote($0.file)),\"line\":\($0.line),\"gid\":\($0.gid),\"sid\":\($0.sid),\"keywords\":["
+                    + $0.keywords.map { quote($0) }.joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "],"
+        out +=
+            "\"duplicate_rules\":["
+            + set.duplicates.map {
+                "{\"gid\":\($0.gid),\"sid\":\($0.sid),\"file\":\(quote($0.file)),\"line\":\($0.line),\"kept_file\":\(quote($0.keptFile)),\"kept_line\":\($0.keptLine)}"
+            }.joined(separator: ",") + "],"
+        out +=
+            "\"errors\":["
+            + set.errors.map {
+                "{\"file\":\(quote($0.file ?? "")),\"line\":\($0.line),\"column\":\($0.column),\"keyword\":\($0.keyword.map { quote($0) } ?? "null"),\"reason\":\(quote($0.reason))}"
+            }.joined(separator: ",") + "]"
         return out + "}"
     }
 

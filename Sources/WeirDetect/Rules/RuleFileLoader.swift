@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads rule and config files with plain `fopen`/`fread` (the only I/O WeirDetect does).
@@ -54,6 +54,23 @@ public struct LogicalRuleLine: Sendable {
     public var line: Int
     /// Start offset in ``text`` of each physical line and its line number.
     var segments: [(offset: Int, line: Int)]
+    /// Offset of the first byte that is not UTF-8, if any; such a rule is rejected rather than having content
+    /// bytes silently replaced.
+    public var invalidUTF8Offset: Int?
+
+    /// The offset of the first byte that does not start or continue a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
 
     /// The physical line and 1-based column of a byte offset in ``text``.
     public func position(ofOffset offset: Int) -> (line: Int, column: Int) {
@@ -88,7 +105,12 @@ public struct LogicalRuleLine: Sendable {
             var first = 0
             while first < pending.count, pending[first] == 32 || pending[first] == 9 { first += 1 }
             if first < pending.count, pending[first] != UInt8(ascii: "#") {
-                out.append(LogicalRuleLine(text: String(decoding: pending, as: UTF8.self), line: segments[0].1, segments: segments))
+                let text = String(decoding: pending, as: UTF8.self)
+                // Decoding replaced invalid bytes with U+FFFD (3 bytes each) when the lengths differ.
+                let invalid = text.utf8.count != pending.count ? LogicalRuleLine.firstInvalidUTF8(pending) : nil
+                out.append(
+                    LogicalRuleLine(text: text, line: segments[0].1, segments: segments, invalidUTF8Offset: invalid)
+                )
             }
             pending.removeAll(keepingCapacity: true)
             segments.removeAll(keepingCapacity: true)
@@ -162,6 +184,10 @@ public struct RuleSet: Sendable {
     public var rulesSeen = 0
     /// Whether loading stopped at the first error (strict mode).
     public var stoppedEarly = false
+    /// Rules that parsed with only typed keywords, counted before duplicates are dropped.
+    public var parsedTyped = 0
+    /// Rules that parsed but use an unsupported keyword, counted before duplicates are dropped.
+    public var parsedUnsupported = 0
 
     var removedRules: Set<Int> = []
     var removedUnsupported: Set<Int> = []
@@ -175,7 +201,8 @@ public struct RuleSet: Sendable {
             self.rules = self.rules.enumerated().filter { !self.removedRules.contains($0.offset) }.map(\.element)
         }
         if !self.removedUnsupported.isEmpty {
-            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }.map(\.element)
+            self.unsupported = self.unsupported.enumerated().filter { !self.removedUnsupported.contains($0.offset) }
+                .map(\.element)
         }
         self.removedRules = []
         self.removedUnsupported = []
@@ -197,12 +224,24 @@ public struct RuleFileLoader: Sendable {
     public var classifications: ClassificationTable
     /// Stop at the first error (Suricata's `--strict-rules`).
     public var strict: Bool
+    /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
+    public var validatesRegexes: Bool
+    /// Drop all but one copy of a duplicate `gid:sid`, as Suricata does.
+    ///
+    /// A linter may keep every copy to check each rule; duplicates are reported either way.
+    public var dropsDuplicates = true
 
     /// Makes a loader.
-    public init(variables: RuleVariables = .suricataDefaults, classifications: ClassificationTable = .suricataDefault, strict: Bool = false) {
+    public init(
+        variables: RuleVariables = .suricataDefaults,
+        classifications: ClassificationTable = .suricataDefault,
+        strict: Bool = false,
+        validatesRegexes: Bool = false
+    ) {
         self.variables = variables
         self.classifications = classifications
         self.strict = strict
+        self.validatesRegexes = validatesRegexes
     }
 
     /// Loads files in order.
@@ -238,12 +277,25 @@ public struct RuleFileLoader: Sendable {
         var ports: [PortSpec: Result<PortSet, RuleParseError>] = [:]
     }
 
-    func load(bytes: [UInt8], file: String, into set: inout RuleSet, seen: inout [UInt64: SeenRule], cache: inout ResolveCache) {
-        let parser = RuleParser(classifications: self.classifications)
+    func load(
+        bytes: [UInt8],
+        file: String,
+        into set: inout RuleSet,
+        seen: inout [UInt64: SeenRule],
+        cache: inout ResolveCache
+    ) {
+        var parser = RuleParser(classifications: self.classifications)
+        parser.validatesRegexes = self.validatesRegexes
         for logical in LogicalRuleLine.split(bytes) {
             set.rulesSeen += 1
             let resolved: LoadedRule
             do throws(RuleParseError) {
+                if let bad = logical.invalidUTF8Offset {
+                    throw RuleParseError(
+                        offset: bad,
+                        reason: "rule text is not valid UTF-8 (write such bytes as |hex|)"
+                    )
+                }
                 let rule = try parser.parse(logical.text)
                 resolved = try self.resolve(rule, logical: logical, file: file, cache: &cache)
             } catch {
@@ -258,24 +310,62 @@ public struct RuleFileLoader: Sendable {
             }
             let key = UInt64(resolved.rule.gid) << 32 | UInt64(resolved.rule.sid)
             let keywords = resolved.rule.unsupportedKeywords
+            if keywords.isEmpty { set.parsedTyped += 1 } else { set.parsedUnsupported += 1 }
             if let previous = seen[key] {
                 // Suricata keeps the higher revision; on a tie the first one stays.
-                let (keptFile, keptLine, keptRev) = previous.isLoaded
-                    ? (set.rules[previous.index].file, set.rules[previous.index].line, set.rules[previous.index].rule.rev)
+                let (keptFile, keptLine, keptRev) =
+                    previous.isLoaded
+                    ? (
+                        set.rules[previous.index].file, set.rules[previous.index].line,
+                        set.rules[previous.index].rule.rev
+                    )
                     : (set.unsupported[previous.index].file, set.unsupported[previous.index].line, previous.rev)
                 if resolved.rule.rev <= keptRev {
-                    set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: file, line: logical.line, keptFile: keptFile, keptLine: keptLine))
-                    continue
+                    set.duplicates.append(
+                        DuplicateRule(
+                            gid: resolved.rule.gid,
+                            sid: resolved.rule.sid,
+                            file: file,
+                            line: logical.line,
+                            keptFile: keptFile,
+                            keptLine: keptLine
+                        )
+                    )
+                    if self.dropsDuplicates { continue }
+                } else {
+                    set.duplicates.append(
+                        DuplicateRule(
+                            gid: resolved.rule.gid,
+                            sid: resolved.rule.sid,
+                            file: keptFile,
+                            line: keptLine,
+                            keptFile: file,
+                            keptLine: logical.line
+                        )
+                    )
+                    if self.dropsDuplicates {
+                        if previous.isLoaded {
+                            set.removedRules.insert(previous.index)
+                        } else {
+                            set.removedUnsupported.insert(previous.index)
+                        }
+                    }
                 }
-                set.duplicates.append(DuplicateRule(gid: resolved.rule.gid, sid: resolved.rule.sid, file: keptFile, line: keptLine, keptFile: file, keptLine: logical.line))
-                if previous.isLoaded { set.removedRules.insert(previous.index) } else { set.removedUnsupported.insert(previous.index) }
             }
             if keywords.isEmpty {
                 seen[key] = SeenRule(isLoaded: true, index: set.rules.count, rev: resolved.rule.rev)
                 set.rules.append(resolved)
             } else {
                 seen[key] = SeenRule(isLoaded: false, index: set.unsupported.count, rev: resolved.rule.rev)
-                set.unsupported.append(UnsupportedRule(file: file, line: logical.line, gid: resolved.rule.gid, sid: resolved.rule.sid, keywords: keywords))
+                set.unsupported.append(
+                    UnsupportedRule(
+                        file: file,
+                        line: logical.line,
+                        gid: resolved.rule.gid,
+                        sid: resolved.rule.sid,
+                        keywords: keywords
+                    )
+                )
             }
         }
     }
@@ -286,7 +376,9 @@ public struct RuleFileLoader: Sendable {
         var rev: UInt32
     }
 
-    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError) -> LoadedRule {
+    func resolve(_ rule: Rule, logical: LogicalRuleLine, file: String, cache: inout ResolveCache) throws(RuleParseError)
+        -> LoadedRule
+    {
         func headerOffset(_ index: Int) -> Int {
             (try? RuleScanner.scan(Substring(logical.text)).header[index].offset) ?? 0
         }
@@ -295,7 +387,9 @@ public struct RuleFileLoader: Sendable {
             if let cached = cache.addresses[spec] {
                 result = cached
             } else {
-                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch {
+                    result = .failure(error)
+                }
                 cache.addresses[spec] = result
             }
             switch result {
@@ -310,7 +404,9 @@ public struct RuleFileLoader: Sendable {
             if let cached = cache.ports[spec] {
                 result = cached
             } else {
-                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch { result = .failure(error) }
+                do throws(RuleParseError) { result = .success(try spec.resolve(in: self.variables)) } catch {
+                    result = .failure(error)
+                }
                 cache.ports[spec] = result
             }
             switch result {
@@ -321,8 +417,13 @@ public struct RuleFileLoader: Sendable {
             }
         }
         return LoadedRule(
-            rule: rule, file: file, line: logical.line, sourceSet: try address(rule.source, 2),
-            destinationSet: try address(rule.destination, 5), sourcePortSet: try port(rule.sourcePorts, 3),
-            destinationPortSet: try port(rule.destinationPorts, 6))
+            rule: rule,
+            file: file,
+            line: logical.line,
+            sourceSet: try address(rule.source, 2),
+            destinationSet: try address(rule.destination, 5),
+            sourcePortSet: try port(rule.sourcePorts, 3),
+            destinationPortSet: try port(rule.destinationPorts, 6)
+        )
     }
 }

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A seeded mutation fuzzer for the rule parser: mutates real rules byte- and token-wise, parses them,
 /// and checks that every parsed rule prints and re-parses to the same model and that no input is slow.
@@ -15,8 +18,12 @@ public struct RuleFuzzer {
         public var roundTripFailures = 0
         /// Inputs slower than the hang limit.
         public var hangs = 0
-        /// The slowest input, in milliseconds.
+        /// The slowest input, in milliseconds of this thread's CPU time (immune to other load on the machine).
         public var slowestMilliseconds = 0.0
+        /// The slowest input in wall-clock milliseconds (inflated when the machine is busy).
+        public var slowestWallMilliseconds = 0.0
+        /// The input that took the most CPU time.
+        public var slowestInput: String?
         /// Wall time spent.
         public var elapsedSeconds = 0.0
         /// The first input that failed a check.
@@ -81,10 +88,17 @@ public struct RuleFuzzer {
                 let special: [UInt8] = [0x3b, 0x22, 0x5c, 0x7c, 0x2c, 0x3a, 0x21, 0x20, 0x00, 0xff, 0x28, 0x29]
                 input[i] = special[self.below(special.count)]
             default:
-                if !input.isEmpty { input.removeLast(self.below(min(input.count, 8)) ) }
+                if !input.isEmpty { input.removeLast(self.below(min(input.count, 8))) }
             }
         }
         return input
+    }
+
+    /// CPU time consumed by the calling thread, in milliseconds.
+    static func threadCPUMilliseconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) * 1000 + Double(spec.tv_nsec) / 1e6
     }
 
     /// Checks one input: parse, and for a parsed rule, print and re-parse.
@@ -94,7 +108,7 @@ public struct RuleFuzzer {
         let text = String(decoding: input, as: UTF8.self)
         for logical in LogicalRuleLine.split(Array(text.utf8)) {
             guard let rule = try? self.parser.parse(logical.text) else { return (false, true) }
-            let printed = RulePrinter.print(rule)
+            let printed = RulePrinter.canonicalText(rule)
             guard let again = try? self.parser.parse(printed) else { return (true, false) }
             return (true, again == rule)
         }
@@ -112,12 +126,18 @@ public struct RuleFuzzer {
             for _ in 0..<256 {
                 let input = self.mutate()
                 let began = clock.now
+                let cpuBefore = RuleFuzzer.threadCPUMilliseconds()
                 let (parsed, roundTrip) = self.check(input)
+                let ms = RuleFuzzer.threadCPUMilliseconds() - cpuBefore
                 let took = clock.now - began
-                let ms = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15
+                let wall = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15
+                if wall > result.slowestWallMilliseconds { result.slowestWallMilliseconds = wall }
                 result.executions += 1
                 if parsed { result.parsed += 1 } else { result.rejected += 1 }
-                if ms > result.slowestMilliseconds { result.slowestMilliseconds = ms }
+                if ms > result.slowestMilliseconds {
+                    result.slowestMilliseconds = ms
+                    result.slowestInput = String(decoding: input, as: UTF8.self)
+                }
                 if ms > hangMilliseconds {
                     result.hangs += 1
                     if result.firstProblem == nil { result.firstProblem = String(decoding: input, as: UTF8.self) }

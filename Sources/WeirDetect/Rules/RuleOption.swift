@@ -50,6 +50,8 @@ public enum RuleOption: Sendable, Equatable {
     case ftpbounce
     /// `prefilter`: use the previous keyword as the prefilter.
     case prefilter
+    /// `alert` (Suricata 8 firewall rules): also raise an alert.
+    case alert
     /// A keyword recognised by name only; the rule is reported unsupported with this name.
     case unsupported(name: String, value: String?)
 }
@@ -194,6 +196,8 @@ public struct Threshold: Sendable, Equatable {
     public var seconds: UInt32
     /// `multiplier` (`backoff` only).
     public var multiplier: UInt32?
+    /// `unique_on src_port|dst_port` (Suricata 8 `detection_filter`): count distinct values only.
+    public var uniqueOn: String?
 }
 
 /// How a set of flag bits is compared.

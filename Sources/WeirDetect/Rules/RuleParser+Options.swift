@@ -3,6 +3,25 @@
 extension RuleBuilder {
     /// Parses a typed option that is not bound to a buffer.
     func parseOption(_ name: String, option: RuleScanner.Option) throws(RuleParseError) -> RuleOption {
+        if name == "flow.pkts" || name == "flow.bytes", let value = option.value, let comma = value.firstIndex(of: ",")
+        {
+            // Suricata 8: `flow.pkts:toserver,>3`; `either` has no per-direction keyword here.
+            let direction = value[..<comma].trimmingSpaces()
+            let rest = value[value.index(after: comma)...]
+            let keyword: IntegerKeyword
+            switch (name, direction) {
+            case ("flow.pkts", "toserver"): keyword = .flowPktsToServer
+            case ("flow.pkts", "toclient"): keyword = .flowPktsToClient
+            case ("flow.bytes", "toserver"): keyword = .flowBytesToServer
+            case ("flow.bytes", "toclient"): keyword = .flowBytesToClient
+            case (_, "either"): return .unsupported(name: name, value: String(value))
+            default: throw self.error(option, "direction must be toserver, toclient or either")
+            }
+            switch IntegerMatch.parse(rest, maximum: keyword.maximum) {
+            case .success(let match): return .integer(keyword, match)
+            case .failure(let failure): throw self.error(option, failure.reason)
+            }
+        }
         if let keyword = IntegerKeyword(rawValue: name) {
             return .integer(keyword, try self.parseInteger(option, maximum: keyword.maximum))
         }
@@ -88,7 +107,11 @@ extension RuleBuilder {
             return .fragbits(bits: bits, modifier: modifier)
         case "ipopts":
             let value = String(try self.requireValue(option))
-            guard ["rr", "eol", "nop", "ts", "sec", "esec", "lsrr", "lsrre", "ssrr", "satid", "any"].contains(value) else {
+            guard
+                ["rr", "eol", "nop", "ts", "sec", "esec", "lsrr", "lsrre", "ssrr", "satid", "rtralt", "any"].contains(
+                    value
+                )
+            else {
                 throw self.error(option, "unknown ip option '\(value)'")
             }
             return .ipopts(value)
@@ -126,6 +149,9 @@ extension RuleBuilder {
         case "prefilter":
             try self.requireNoValue(option)
             return .prefilter
+        case "alert":
+            try self.requireNoValue(option)
+            return .alert
         case "app-layer-protocol":
             let args = try self.arguments(option)
             var protoName = args[0]
@@ -134,11 +160,16 @@ extension RuleBuilder {
                 negated = true
                 protoName = protoName.dropFirst().trimmingSpaces()
             }
-            guard !protoName.isEmpty, protoName.utf8.allSatisfy(isVariableByte) else {
+            guard !protoName.isEmpty, protoName.utf8.allSatisfy({ isVariableByte($0) || $0 == UInt8(ascii: "|") })
+            else {
                 throw self.error(option, "invalid protocol name '\(protoName)'")
             }
             guard args.count <= 2 else { throw self.error(option, "too many arguments") }
-            return .appLayerProtocol(name: String(protoName), isNegated: negated, mode: args.count == 2 ? String(args[1]) : nil)
+            return .appLayerProtocol(
+                name: String(protoName),
+                isNegated: negated,
+                mode: args.count == 2 ? String(args[1]) : nil
+            )
         case "decode-event", "stream-event", "app-layer-event":
             let value = try self.requireValue(option)
             var eventName = value
@@ -148,7 +179,8 @@ extension RuleBuilder {
             }
             guard let kind = EventKind(rawValue: name) else { throw self.error(option, "unknown event keyword") }
             return .event(kind, name: String(value))
-        case "ipv4-csum", "tcpv4-csum", "tcpv6-csum", "udpv4-csum", "udpv6-csum", "icmpv4-csum", "icmpv6-csum", "igmp-csum":
+        case "ipv4-csum", "tcpv4-csum", "tcpv6-csum", "udpv4-csum", "udpv6-csum", "icmpv4-csum", "icmpv6-csum",
+            "igmp-csum":
             let value = try self.requireValue(option)
             switch value {
             case "valid": return .checksum(layer: name, valid: true)
@@ -171,7 +203,9 @@ extension RuleBuilder {
             }
         case "tag":
             let args = try self.arguments(option)
-            guard ["session", "host"].contains(args[0]) else { throw self.error(option, "tag type must be session or host") }
+            guard ["session", "host"].contains(args[0]) else {
+                throw self.error(option, "tag type must be session or host")
+            }
             var count: Int?
             var metric: String?
             var direction: String?
@@ -186,7 +220,9 @@ extension RuleBuilder {
                 throw self.error(option, "tag needs type, count, metric")
             }
             if args.count >= 4 {
-                guard ["src", "dst"].contains(args[3]) else { throw self.error(option, "invalid tag direction '\(args[3])'") }
+                guard ["src", "dst"].contains(args[3]) else {
+                    throw self.error(option, "invalid tag direction '\(args[3])'")
+                }
                 direction = String(args[3])
             }
             guard args.count <= 4 else { throw self.error(option, "too many tag arguments") }
@@ -250,37 +286,53 @@ extension RuleBuilder {
             if flow.contains(item) { throw self.error(option, "flow option '\(word)' given twice") }
             flow.insert(item)
         }
-        if flow.isSuperset(of: [.toServer, .toClient]) { throw self.error(option, "to_server and to_client are exclusive") }
+        if flow.isSuperset(of: [.toServer, .toClient]) {
+            throw self.error(option, "to_server and to_client are exclusive")
+        }
         if flow.isSuperset(of: [.established, .notEstablished]) || flow.isSuperset(of: [.established, .stateless]) {
             throw self.error(option, "established, not_established and stateless are exclusive")
         }
-        if flow.isSuperset(of: [.onlyStream, .noStream]) { throw self.error(option, "only_stream and no_stream are exclusive") }
-        if flow.isSuperset(of: [.onlyFrag, .noFrag]) { throw self.error(option, "only_frag and no_frag are exclusive") }
+        if flow.isSuperset(of: [.onlyStream, .noStream]) {
+            throw self.error(option, "only_stream and no_stream are exclusive")
+        }
+        if flow.isSuperset(of: [.onlyFrag, .noFrag]) {
+            throw self.error(option, "only_frag and no_frag are exclusive")
+        }
         return flow
     }
 
-    func parseBits(_ option: RuleScanner.Option, allowNoName: Bool) throws(RuleParseError) -> (BitsCommand, [Substring]) {
+    func parseBits(_ option: RuleScanner.Option, allowNoName: Bool) throws(RuleParseError) -> (BitsCommand, [Substring])
+    {
         let args = try self.arguments(option)
         guard let operation = BitsCommand.Operation(rawValue: String(args[0]).lowercased()) else {
             throw self.error(option, "unknown operation '\(args[0])'")
         }
         if operation == .noalert {
-            guard args.count == 1 || String(option.name) == "xbits" else { throw self.error(option, "noalert takes no name") }
+            guard args.count == 1 || String(option.name) == "xbits" else {
+                throw self.error(option, "noalert takes no name")
+            }
             return (BitsCommand(operation: .noalert, names: []), Array(args.dropFirst()))
         }
         guard args.count >= 2, !args[1].isEmpty else { throw self.error(option, "\(operation.rawValue) needs a name") }
         let nameText = args[1]
         let requiresAll = nameText.contains("&")
         if requiresAll && nameText.contains("|") { throw self.error(option, "cannot mix '&' and '|' in names") }
-        let names = nameText.split(separator: requiresAll ? "&" : "|", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+        let names = nameText.split(separator: requiresAll ? "&" : "|", omittingEmptySubsequences: false).map {
+            $0.trimmingSpaces()
+        }
         for bit in names where bit.isEmpty || bit.contains(where: { $0 == " " || $0 == "\t" }) {
             throw self.error(option, "invalid bit name '\(bit)'")
         }
-        if names.count > 1, operation != .isset, operation != .isnotset, operation != .set, operation != .unset, operation != .toggle {
+        if names.count > 1, operation != .isset, operation != .isnotset, operation != .set, operation != .unset,
+            operation != .toggle
+        {
             throw self.error(option, "several names only with isset/isnotset")
         }
         if String(option.name) == "flowbits", args.count > 2 { throw self.error(option, "too many arguments") }
-        return (BitsCommand(operation: operation, names: names.map(String.init), requiresAll: requiresAll), Array(args.dropFirst(2)))
+        return (
+            BitsCommand(operation: operation, names: names.map(String.init), requiresAll: requiresAll),
+            Array(args.dropFirst(2))
+        )
     }
 
     func parseFlowint(_ option: RuleScanner.Option) throws(RuleParseError) -> FlowintCommand {
@@ -292,13 +344,16 @@ extension RuleBuilder {
         var value: IntegerOrVariable?
         switch op {
         case .isset, .notset, .isnotset:
-            guard args.count == 2 else { throw self.error(option, "\(op.rawValue) takes no value") }
+            // Suricata's grammar allows (and ignores) a value here.
+            guard args.count <= 3 else { throw self.error(option, "too many arguments") }
         default:
             guard args.count == 3, !args[2].isEmpty else { throw self.error(option, "\(op.rawValue) needs a value") }
             if let n = RuleBuilder.parseSigned(args[2]) {
                 value = .literal(n)
             } else {
-                guard args[2].utf8.allSatisfy(isVariableByte) else { throw self.error(option, "invalid value '\(args[2])'") }
+                guard args[2].utf8.allSatisfy(isVariableByte) else {
+                    throw self.error(option, "invalid value '\(args[2])'")
+                }
                 value = .variable(String(args[2]))
             }
         }
@@ -312,16 +367,21 @@ extension RuleBuilder {
         var count: UInt32?
         var seconds: UInt32?
         var multiplier: UInt32?
+        var uniqueOn: String?
         for word in args {
             let pieces = word.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard pieces.count == 2 else { throw self.error(option, "expected 'key value', found '\(word)'") }
             let value = pieces[1]
             switch pieces[0] {
             case "type" where !isDetectionFilter:
-                guard let k = Threshold.Kind(rawValue: String(value)) else { throw self.error(option, "invalid type '\(value)'") }
+                guard let k = Threshold.Kind(rawValue: String(value)) else {
+                    throw self.error(option, "invalid type '\(value)'")
+                }
                 kind = k
             case "track":
-                guard let t = Threshold.Track(rawValue: String(value)) else { throw self.error(option, "invalid track '\(value)'") }
+                guard let t = Threshold.Track(rawValue: String(value)) else {
+                    throw self.error(option, "invalid track '\(value)'")
+                }
                 track = t
             case "count":
                 guard let n = UInt32(value), n > 0 else { throw self.error(option, "invalid count '\(value)'") }
@@ -329,6 +389,11 @@ extension RuleBuilder {
             case "seconds":
                 guard let n = UInt32(value) else { throw self.error(option, "invalid seconds '\(value)'") }
                 seconds = n
+            case "unique_on" where isDetectionFilter:
+                guard value == "src_port" || value == "dst_port" else {
+                    throw self.error(option, "unique_on must be src_port or dst_port")
+                }
+                uniqueOn = String(value)
             case "multiplier" where !isDetectionFilter:
                 guard let n = UInt32(value), n > 1 else { throw self.error(option, "invalid multiplier '\(value)'") }
                 multiplier = n
@@ -342,7 +407,14 @@ extension RuleBuilder {
             guard seconds != nil else { throw self.error(option, "needs seconds") }
             guard multiplier == nil else { throw self.error(option, "multiplier is only for type backoff") }
         }
-        return Threshold(kind: kind, track: track, count: count, seconds: seconds ?? 0, multiplier: multiplier)
+        return Threshold(
+            kind: kind,
+            track: track,
+            count: count,
+            seconds: seconds ?? 0,
+            multiplier: multiplier,
+            uniqueOn: uniqueOn
+        )
     }
 
     func parseTCPFlags(_ option: RuleScanner.Option) throws(RuleParseError) -> TCPFlagsMatch {

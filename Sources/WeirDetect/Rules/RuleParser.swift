@@ -8,6 +8,8 @@
 public struct RuleParser: Sendable {
     /// Classification names accepted by `classtype`; `nil` accepts any name.
     public var classifications: ClassificationTable?
+    /// Whether to compile every pcre with PCRE2 and reject the rule on a compile error, as Suricata does at load.
+    public var validatesRegexes = false
 
     /// Makes a parser that checks `classtype` against `classifications` (the bundled table by default).
     public init(classifications: ClassificationTable? = .suricataDefault) {
@@ -20,6 +22,7 @@ public struct RuleParser: Sendable {
     public func parse(_ text: Substring) throws(RuleParseError) -> Rule {
         let scanned = try RuleScanner.scan(text)
         var builder = try RuleBuilder(header: scanned.header)
+        builder.validatesRegexes = self.validatesRegexes
         for option in scanned.options {
             try builder.apply(option, classifications: self.classifications)
         }
@@ -39,11 +42,24 @@ struct RuleBuilder {
     var stickyActive = false
     /// Transforms given after the current sticky buffer.
     var currentTransforms: [Transform] = []
+    /// The current sticky buffer's argument (direction or frame name).
+    var currentArgument: String?
+    /// Whether transforms were given that no match has used yet (Suricata rejects switching buffers then).
+    var transformsPending = false
+    /// Whether `pkt_data` was the last buffer keyword.
+    var explicitPayload = false
+    /// Offset of the option being applied, for errors raised by helpers.
+    var currentOptionOffset = 0
+    /// The next rule-wide match rank.
+    var nextOrder = 0
+    /// The section of the most recent content or pcre.
+    var lastPatternSection: Int?
     /// Position of the last `content`, for modifiers.
     var lastContent: (section: Int, match: Int)?
     /// `byte_extract`/`byte_math` variables defined so far.
     var variables: Set<String> = []
     var hasSid = false
+    var validatesRegexes = false
     var fastPatternSeen = false
     var lastKeyword = ""
 
@@ -53,13 +69,22 @@ struct RuleBuilder {
         let source = try AddressSpec.parse(header[2].text, offset: header[2].offset)
         let sourcePorts = try PortSpec.parse(header[3].text, offset: header[3].offset)
         guard let direction = RuleDirection(rawValue: String(header[4].text)) else {
-            throw RuleParseError(offset: header[4].offset, reason: "invalid direction '\(header[4].text)', expected '->' or '<>'")
+            throw RuleParseError(
+                offset: header[4].offset,
+                reason: "invalid direction '\(header[4].text)', expected '->' or '<>'"
+            )
         }
         let destination = try AddressSpec.parse(header[5].text, offset: header[5].offset)
         let destinationPorts = try PortSpec.parse(header[6].text, offset: header[6].offset)
         self.rule = Rule(
-            action: action, proto: proto, source: source, sourcePorts: sourcePorts, direction: direction,
-            destination: destination, destinationPorts: destinationPorts)
+            action: action,
+            proto: proto,
+            source: source,
+            sourcePorts: sourcePorts,
+            direction: direction,
+            destination: destination,
+            destinationPorts: destinationPorts
+        )
     }
 
     static func parseAction(_ field: RuleScanner.Field) throws(RuleParseError) -> RuleAction {
@@ -101,11 +126,17 @@ struct RuleBuilder {
     }
 
     func error(_ option: RuleScanner.Option, _ reason: String, atValue: Bool = true) -> RuleParseError {
-        RuleParseError(offset: atValue ? option.valueOffset : option.nameOffset, keyword: String(option.name), reason: reason)
+        RuleParseError(
+            offset: atValue ? option.valueOffset : option.nameOffset,
+            keyword: String(option.name),
+            reason: reason
+        )
     }
 
     func requireValue(_ option: RuleScanner.Option) throws(RuleParseError) -> Substring {
-        guard let value = option.value, !value.isEmpty else { throw self.error(option, "needs a value", atValue: false) }
+        guard let value = option.value, !value.isEmpty else {
+            throw self.error(option, "needs a value", atValue: false)
+        }
         return value
     }
 
@@ -119,29 +150,79 @@ struct RuleBuilder {
     ///
     /// Suricata keeps one match list per buffer and transform chain, so a buffer named twice continues its
     /// earlier section and relative matches stay relative to the earlier matches of that list.
-    mutating func sectionIndex(_ buffer: BufferID, _ transforms: [Transform]) -> Int {
-        if let index = self.rule.sections.lastIndex(where: { $0.buffer == buffer && $0.transforms == transforms }) {
+    mutating func sectionIndex(_ buffer: BufferID, _ transforms: [Transform], argument: String? = nil) -> Int {
+        if let index = self.rule.sections.lastIndex(where: {
+            $0.buffer == buffer && $0.transforms == transforms && $0.argument == argument
+        }) {
             return index
         }
-        self.rule.sections.append(BufferSection(buffer: buffer, transforms: transforms))
+        self.rule.sections.append(BufferSection(buffer: buffer, argument: argument, transforms: transforms))
         return self.rule.sections.count - 1
+    }
+
+    /// Appends a match to section `s` with the next rule-wide order.
+    mutating func append(_ match: PayloadMatch, toSection s: Int) -> (Int, Int) {
+        self.rule.sections[s].matches.append(match)
+        self.rule.sections[s].order.append(self.nextOrder)
+        self.nextOrder += 1
+        if RuleBuilder.isPositional(match) { self.lastPatternSection = s }
+        if s == self.currentSectionIfExists() { self.transformsPending = false }
+        return (s, self.rule.sections[s].matches.count - 1)
+    }
+
+    /// Keywords Suricata's relative lookup considers (content, pcre, byte_*, isdataat).
+    static func isPositional(_ match: PayloadMatch) -> Bool {
+        switch match {
+        case .content, .pcre, .byteTest, .byteJump, .byteExtract, .byteMath, .isdataat: true
+        default: false
+        }
+    }
+
+    /// The current buffer's section, if it has one yet.
+    func currentSectionIfExists() -> Int? {
+        self.rule.sections.lastIndex(where: {
+            $0.buffer == self.currentBuffer && $0.transforms == self.currentTransforms
+                && $0.argument == self.currentArgument
+        })
     }
 
     /// Appends a match to the current sticky buffer's section.
     mutating func appendToCurrent(_ match: PayloadMatch) -> (Int, Int) {
-        self.appendTo(self.currentBuffer, match, transforms: self.currentTransforms)
+        let s = self.sectionIndex(self.currentBuffer, self.currentTransforms, argument: self.currentArgument)
+        return self.append(match, toSection: s)
     }
 
     /// Appends a match to a buffer's section.
     mutating func appendTo(_ buffer: BufferID, _ match: PayloadMatch, transforms: [Transform] = []) -> (Int, Int) {
-        let s = self.sectionIndex(buffer, transforms)
-        self.rule.sections[s].matches.append(match)
-        return (s, self.rule.sections[s].matches.count - 1)
+        self.append(match, toSection: self.sectionIndex(buffer, transforms))
+    }
+
+    /// Appends a `byte_*`/`isdataat` match, in the list Suricata would choose.
+    ///
+    /// Without a sticky buffer, Suricata puts a `relative` one in the list of the last content, pcre, `byte_*`
+    /// or `isdataat` (which a legacy modifier may have moved), else in the current buffer. After an explicit
+    /// `pkt_data` Weir keeps it in the payload (Suricata would follow the last match into another buffer, which
+    /// cannot be what the author of `pkt_data` meant, and no sticky-buffer spelling could say it).
+    mutating func appendPositional(_ match: PayloadMatch, relative: Bool) {
+        if relative, !self.stickyActive, !self.explicitPayload, let s = self.lastPatternSection {
+            _ = self.append(match, toSection: s)
+        } else {
+            _ = self.appendToCurrent(match)
+        }
     }
 
     /// Starts a sticky buffer (`pkt_data` resets to the payload).
-    mutating func startBuffer(_ buffer: BufferID) {
+    mutating func startBuffer(_ buffer: BufferID, argument: String? = nil) throws(RuleParseError) {
+        if self.transformsPending {
+            throw RuleParseError(
+                offset: self.currentOptionOffset,
+                keyword: buffer.name,
+                reason: "previous transforms not consumed by a match before this buffer"
+            )
+        }
+        self.explicitPayload = buffer == .payload
         self.currentBuffer = buffer
+        self.currentArgument = argument
         self.currentTransforms = []
         self.stickyActive = buffer != .payload
     }
@@ -162,29 +243,81 @@ struct RuleBuilder {
     mutating func moveLastContent(to buffer: BufferID, option: RuleScanner.Option) throws(RuleParseError) {
         let content = try self.lastContentValue(option)
         if self.stickyActive {
-            throw self.error(option, "content modifier used while sticky buffer \(self.currentBuffer) is set; reset it with pkt_data first", atValue: false)
+            throw self.error(
+                option,
+                "content modifier used while sticky buffer \(self.currentBuffer) is set; reset it with pkt_data first",
+                atValue: false
+            )
         }
         guard let (s, m) = self.lastContent else { return }
         if self.rule.sections[s].buffer != .payload {
             throw self.error(option, "content already has buffer \(self.rule.sections[s].buffer)", atValue: false)
         }
         self.rule.sections[s].matches.remove(at: m)
+        let rank = self.rule.sections[s].order.remove(at: m)
         if self.rule.sections[s].matches.isEmpty { self.rule.sections.remove(at: s) }
-        self.lastContent = self.appendTo(buffer, .content(content))
+        // The content keeps its rank; it is inserted in rank order and sections stay ordered by first rank.
+        let target = self.sectionIndex(buffer, [])
+        let at =
+            self.rule.sections[target].order.firstIndex(where: { $0 > rank }) ?? self.rule.sections[target].order.count
+        self.rule.sections[target].matches.insert(.content(content), at: at)
+        self.rule.sections[target].order.insert(rank, at: at)
+        let moved = self.rule.sections[target]
+        self.rule.sections.sort { ($0.order.first ?? Int.max) < ($1.order.first ?? Int.max) }
+        guard
+            let newIndex = self.rule.sections.firstIndex(where: {
+                $0.buffer == moved.buffer && $0.transforms == moved.transforms && $0.argument == moved.argument
+            })
+        else { return }
+        self.lastContent = (newIndex, at)
+        self.lastPatternSection = self.sectionOfLatestPattern()
+    }
+
+    /// The section holding the content, pcre, `byte_*` or `isdataat` with the highest rank.
+    func sectionOfLatestPattern() -> Int? {
+        var best: (section: Int, rank: Int)?
+        for (s, section) in self.rule.sections.enumerated() {
+            for (m, match) in section.matches.enumerated() {
+                switch match {
+                case _ where RuleBuilder.isPositional(match):
+                    if section.order[m] > (best?.rank ?? -1) { best = (s, section.order[m]) }
+                default: break
+                }
+            }
+        }
+        return best?.section
     }
 
     // MARK: - Options
 
     mutating func apply(_ option: RuleScanner.Option, classifications: ClassificationTable?) throws(RuleParseError) {
-        let name = option.name.lowercased()
+        self.currentOptionOffset = option.nameOffset
+        // Keywords are ASCII and almost always lowercase already.
+        let name =
+            option.name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? option.name.lowercased() : String(option.name)
         defer { self.lastKeyword = name }
-        guard let descriptor = KeywordRegistry.descriptor(named: name) else {
+        guard let descriptor = KeywordRegistry.lookup(name) else {
             throw self.error(option, "unknown rule keyword '\(option.name)'", atValue: false)
         }
         switch descriptor.kind {
         case .stickyBuffer(let canonical):
-            try self.requireNoValue(option)
-            self.startBuffer(BufferID(canonical))
+            var argument: String?
+            if let value = option.value {
+                if canonical == "frame" {
+                    guard !value.isEmpty, value.utf8.allSatisfy(isVariableByte) else {
+                        throw self.error(option, "invalid frame name '\(value)'")
+                    }
+                } else {
+                    // Suricata 8: a buffer that exists in both directions may name one.
+                    guard value == "to_client" || value == "to_server" else {
+                        throw self.error(option, "takes no value, or to_client / to_server")
+                    }
+                }
+                argument = String(value)
+            } else if canonical == "frame" {
+                throw self.error(option, "needs a frame name", atValue: false)
+            }
+            try self.startBuffer(BufferID(canonical), argument: argument)
             return
         case .legacyModifier(let canonical):
             try self.requireNoValue(option)
@@ -226,6 +359,9 @@ struct RuleBuilder {
         case "strip_pseudo_headers": transform = .stripPseudoHeaders
         case "domain": transform = .domain
         case "tld": transform = .tld
+        case "xor" where option.value?.first != "\"":
+            // Suricata 8's variable-key form (`xor:offset 1,extract 1 0`) is recognised but not typed.
+            transform = .other(name: "xor", arguments: String(try self.requireValue(option)))
         case "xor":
             let value = try self.requireValue(option)
             let key = try self.unquote(value, option: option)
@@ -248,9 +384,12 @@ struct RuleBuilder {
         default: break
         }
         self.currentTransforms.append(transform)
+        self.transformsPending = true
     }
 
-    mutating func applyTyped(_ name: String, option: RuleScanner.Option, classifications: ClassificationTable?) throws(RuleParseError) {
+    mutating func applyTyped(_ name: String, option: RuleScanner.Option, classifications: ClassificationTable?)
+        throws(RuleParseError)
+    {
         switch name {
         case "msg":
             let value = try self.requireValue(option)
@@ -281,12 +420,15 @@ struct RuleBuilder {
             self.rule.references.append(RuleReference(system: String(system), id: String(id)))
         case "metadata":
             let value = try self.requireValue(option)
-            for entry in value.split(separator: ",") {
-                let trimmed = entry.trimmingSpaces()
+            for trimmed in value.splitTrimmed(UInt8(ascii: ",")) {
                 guard !trimmed.isEmpty else { continue }
                 if let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) {
-                    self.rule.metadata.append(RuleMetadataEntry(
-                        key: String(trimmed[..<space]), value: String(trimmed[space...].trimmingSpaces())))
+                    self.rule.metadata.append(
+                        RuleMetadataEntry(
+                            key: String(trimmed[..<space]),
+                            value: String(trimmed[space...].trimmingSpaces())
+                        )
+                    )
                 } else {
                     self.rule.metadata.append(RuleMetadataEntry(key: String(trimmed), value: ""))
                 }
@@ -309,7 +451,11 @@ struct RuleBuilder {
             case "rawbytes": content.rawbytes = true
             case "startswith":
                 if content.offset != nil || content.depth != nil || content.distance != nil || content.within != nil {
-                    throw self.error(option, "startswith cannot be combined with depth, offset, distance or within", atValue: false)
+                    throw self.error(
+                        option,
+                        "startswith cannot be combined with depth, offset, distance or within",
+                        atValue: false
+                    )
                 }
                 content.startsWith = true
             default:
@@ -323,19 +469,22 @@ struct RuleBuilder {
         case "pcre":
             try self.applyPCRE(option)
         case "byte_test":
-            _ = self.appendToCurrent(.byteTest(try self.parseByteTest(option)))
+            let test = try self.parseByteTest(option)
+            self.appendPositional(.byteTest(test), relative: test.relative)
         case "byte_jump":
-            _ = self.appendToCurrent(.byteJump(try self.parseByteJump(option)))
+            let jump = try self.parseByteJump(option)
+            self.appendPositional(.byteJump(jump), relative: jump.relative)
         case "byte_extract":
             let extract = try self.parseByteExtract(option)
             self.variables.insert(extract.name)
-            _ = self.appendToCurrent(.byteExtract(extract))
+            self.appendPositional(.byteExtract(extract), relative: extract.relative)
         case "byte_math":
             let math = try self.parseByteMath(option)
             self.variables.insert(math.result)
-            _ = self.appendToCurrent(.byteMath(math))
+            self.appendPositional(.byteMath(math), relative: math.relative)
         case "isdataat":
-            _ = self.appendToCurrent(.isdataat(try self.parseIsDataAt(option)))
+            let isdataat = try self.parseIsDataAt(option)
+            self.appendPositional(.isdataat(isdataat), relative: isdataat.relative)
         case "bsize":
             _ = self.appendToCurrent(.bsize(try self.parseInteger(option, maximum: UInt64(UInt32.max))))
         case "absent":
@@ -345,6 +494,8 @@ struct RuleBuilder {
             } else {
                 _ = self.appendToCurrent(.absent(orElse: false))
             }
+        case "asn1":
+            self.appendPositional(.asn1(try self.parseASN1(option)), relative: false)
         case "base64_decode":
             _ = self.appendToCurrent(try self.parseBase64Decode(option))
         default:
@@ -361,13 +512,17 @@ struct RuleBuilder {
             negated = true
             value = value.dropFirst().trimmingSpaces()
         }
-        let inner = try self.unquote(value, option: option)
+        let inner = try self.unquote(value, option: option, strict: true)
         let bytes = try self.decodeContent(inner, option: option)
         guard !bytes.isEmpty else { throw self.error(option, "content is empty") }
         let match = PayloadMatch.content(ContentMatch(pattern: bytes, isNegated: negated))
         if uri {
             if self.stickyActive {
-                throw self.error(option, "uricontent used while sticky buffer \(self.currentBuffer) is set", atValue: false)
+                throw self.error(
+                    option,
+                    "uricontent used while sticky buffer \(self.currentBuffer) is set",
+                    atValue: false
+                )
             }
             self.lastContent = self.appendTo(.httpURI, match)
         } else {
@@ -377,18 +532,27 @@ struct RuleBuilder {
 
     /// Decodes content text: `|hex|` runs and the escapes `\;` `\"` `\\` `\:`.
     func decodeContent(_ text: Substring, option: RuleScanner.Option) throws(RuleParseError) -> [UInt8] {
+        // Errors point at the offending byte: the offset of `text` inside the value, plus the byte's index.
+        let base =
+            option.valueOffset + (option.value.map { $0.utf8.distance(from: $0.startIndex, to: text.startIndex) } ?? 0)
+        func fail(_ index: Int, _ reason: String) -> RuleParseError {
+            RuleParseError(offset: base + index, keyword: String(option.name), reason: reason)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var inHex = false
+        var hexStart = 0
         var escaped = false
         var nibble: UInt8?
+        var index = -1
         for byte in text.utf8 {
+            index += 1
             if inHex {
                 if byte == UInt8(ascii: "|") {
-                    if nibble != nil { throw self.error(option, "odd number of hex digits in content") }
+                    if nibble != nil { throw fail(index, "odd number of hex digits in content") }
                     inHex = false
                 } else if byte == 32 || byte == 9 {
-                    if nibble != nil { throw self.error(option, "hex digits must come in pairs in content") }
+                    if nibble != nil { throw fail(index, "hex digits must come in pairs in content") }
                 } else if let digit = RuleBuilder.hexValue(byte) {
                     if let high = nibble {
                         out.append(high << 4 | digit)
@@ -397,28 +561,30 @@ struct RuleBuilder {
                         nibble = digit
                     }
                 } else {
-                    throw self.error(option, "invalid hex character '\(Character(Unicode.Scalar(byte)))' in content")
+                    throw fail(index, "invalid hex character '\(Character(Unicode.Scalar(byte)))' in content")
                 }
                 continue
             }
             if escaped {
-                guard byte == UInt8(ascii: ";") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                    || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "|")
-                else { throw self.error(option, "invalid escape '\\\(Character(Unicode.Scalar(byte)))' in content") }
+                guard
+                    byte == UInt8(ascii: ";") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                        || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "|")
+                else { throw fail(index - 1, "invalid escape '\\\(Character(Unicode.Scalar(byte)))' in content") }
                 out.append(byte)
                 escaped = false
             } else if byte == UInt8(ascii: "\\") {
                 escaped = true
             } else if byte == UInt8(ascii: "|") {
                 inHex = true
+                hexStart = index
             } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ";") {
-                throw self.error(option, "unescaped '\(Character(Unicode.Scalar(byte)))' in content")
+                throw fail(index, "unescaped '\(Character(Unicode.Scalar(byte)))' in content")
             } else {
                 out.append(byte)
             }
         }
-        if inHex { throw self.error(option, "unterminated hex run (missing '|') in content") }
-        if escaped { throw self.error(option, "content ends with a lone backslash") }
+        if inHex { throw fail(hexStart, "unterminated hex run (missing '|') in content") }
+        if escaped { throw fail(index, "content ends with a lone backslash") }
         return out
     }
 
@@ -454,11 +620,19 @@ struct RuleBuilder {
         switch name {
         case "depth", "offset":
             if content.distance != nil || content.within != nil {
-                throw self.error(option, "\(name) (absolute) cannot be combined with distance/within (relative)", atValue: false)
+                throw self.error(
+                    option,
+                    "\(name) (absolute) cannot be combined with distance/within (relative)",
+                    atValue: false
+                )
             }
         default:
             if content.depth != nil || content.offset != nil {
-                throw self.error(option, "\(name) (relative) cannot be combined with depth/offset (absolute)", atValue: false)
+                throw self.error(
+                    option,
+                    "\(name) (relative) cannot be combined with depth/offset (absolute)",
+                    atValue: false
+                )
             }
         }
         switch name {
@@ -489,7 +663,9 @@ struct RuleBuilder {
 
     mutating func applyFastPattern(_ option: RuleScanner.Option) throws(RuleParseError) {
         var content = try self.lastContentValue(option)
-        if self.fastPatternSeen { throw self.error(option, "only one content per rule can be fast_pattern", atValue: false) }
+        if self.fastPatternSeen {
+            throw self.error(option, "only one content per rule can be fast_pattern", atValue: false)
+        }
         if let value = option.value {
             if value == "only" {
                 content.fastPattern = .only
@@ -499,7 +675,10 @@ struct RuleBuilder {
                     let length = Int(parts[1].trimmingSpaces()), offset >= 0, length > 0
                 else { throw self.error(option, "expected 'only' or 'offset,length'") }
                 guard offset + length <= content.pattern.count else {
-                    throw self.error(option, "fast_pattern slice \(offset),\(length) is outside the content (\(content.pattern.count) bytes)")
+                    throw self.error(
+                        option,
+                        "fast_pattern slice \(offset),\(length) is outside the content (\(content.pattern.count) bytes)"
+                    )
                 }
                 content.fastPattern = .chop(offset: offset, length: length)
             }
@@ -519,8 +698,11 @@ struct RuleBuilder {
             negated = true
             value = value.dropFirst().trimmingSpaces()
         }
-        let inner = try self.unquote(value, option: option)
-        guard inner.first == "/", let close = inner.lastIndex(of: "/"), close > inner.startIndex else {
+        // Suricata also accepts an unquoted /regex/flags.
+        let inner = value.first == "/" ? value : try self.unquote(value, option: option)
+        guard inner.utf8.first == UInt8(ascii: "/"), let close = inner.utf8.lastIndex(of: UInt8(ascii: "/")),
+            close > inner.startIndex
+        else {
             throw self.error(option, "pcre must be written /regex/flags")
         }
         var match = PCREMatch(pattern: String(inner[inner.index(after: inner.startIndex)..<close]))
@@ -560,13 +742,31 @@ struct RuleBuilder {
         }
         if match.bufferFlag == "W", !match.flags.contains(.caseless), RuleBuilder.hasUnescapedUppercase(match.pattern) {
             // Suricata: the host buffer is lowercase, so an uppercase host pcre can never match.
-            throw self.error(option, "pcre with 'W' (http.host) has an uppercase character; the host buffer is lowercase")
+            throw self.error(
+                option,
+                "pcre with 'W' (http.host) has an uppercase character; the host buffer is lowercase"
+            )
+        }
+        if self.validatesRegexes, let failure = PCRECompileCheck.error(pattern: match.pattern, flags: match.flags) {
+            // Point at the byte PCRE2 stopped at: value start + quote/negation + slash + PCRE2's offset.
+            let patternStart =
+                option.value.map { value in
+                    value.utf8.distance(from: value.startIndex, to: inner.startIndex) + 1
+                } ?? 0
+            throw RuleParseError(
+                offset: option.valueOffset + patternStart + min(failure.offset, match.pattern.utf8.count),
+                keyword: "pcre",
+                reason: "PCRE2 compile error: \(failure.message)"
+            )
         }
         if let flag = match.bufferFlag, let buffer = PCREMatch.buffer(forFlag: flag) {
             if self.stickyActive {
                 // Suricata accepts a letter that names the active sticky buffer, and rejects any other.
                 guard buffer == self.currentBuffer else {
-                    throw self.error(option, "pcre buffer modifier '\(flag)' used while sticky buffer \(self.currentBuffer) is set")
+                    throw self.error(
+                        option,
+                        "pcre buffer modifier '\(flag)' used while sticky buffer \(self.currentBuffer) is set"
+                    )
                 }
                 _ = self.appendToCurrent(.pcre(match))
                 return
@@ -576,7 +776,9 @@ struct RuleBuilder {
             }
             _ = self.appendTo(buffer, .pcre(match))
         } else {
-            if match.flags.contains(.relative), !self.stickyActive, !self.hasPreviousMatch(in: self.currentBuffer) {
+            if match.flags.contains(.relative), !self.stickyActive, !self.explicitPayload,
+                !self.hasPreviousMatch(in: self.currentBuffer)
+            {
                 throw self.error(option, "pcre /R needs a preceding content or pcre in the same buffer")
             }
             _ = self.appendToCurrent(.pcre(match))
@@ -597,8 +799,11 @@ struct RuleBuilder {
         return false
     }
 
+    // After an explicit `pkt_data`, a pcre /R with no earlier payload match is accepted (relative to the
+    // buffer start): the printer needs that spelling for a rule whose anchor content a legacy modifier moved.
     func hasPreviousMatch(in buffer: BufferID, transforms: [Transform] = []) -> Bool {
-        guard let section = self.rule.sections.last(where: { $0.buffer == buffer && $0.transforms == transforms }) else {
+        guard let section = self.rule.sections.last(where: { $0.buffer == buffer && $0.transforms == transforms })
+        else {
             return false
         }
         return section.matches.contains { match in
@@ -613,10 +818,12 @@ struct RuleBuilder {
 
     func arguments(_ option: RuleScanner.Option) throws(RuleParseError) -> [Substring] {
         let value = try self.requireValue(option)
-        return value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+        return value.splitTrimmed(UInt8(ascii: ","))
     }
 
-    func parseIntegerOrVariable(_ text: Substring, option: RuleScanner.Option, allowNegative: Bool = false) throws(RuleParseError) -> IntegerOrVariable {
+    func parseIntegerOrVariable(_ text: Substring, option: RuleScanner.Option, allowNegative: Bool = false)
+        throws(RuleParseError) -> IntegerOrVariable
+    {
         let trimmed = text.trimmingSpaces()
         if let number = RuleBuilder.parseSigned(trimmed) {
             guard allowNegative || number >= 0 else { throw self.error(option, "value must not be negative") }
@@ -630,20 +837,38 @@ struct RuleBuilder {
     }
 
     static func parseSigned(_ text: Substring) -> Int64? {
-        if text.hasPrefix("-") { return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? -Int64($0) : nil } }
-        if text.hasPrefix("+") { return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil } }
+        if text.hasPrefix("-") {
+            return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? -Int64($0) : nil }
+        }
+        if text.hasPrefix("+") {
+            return IntegerMatch.parseUnsigned(text.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
+        }
         return IntegerMatch.parseUnsigned(text).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
     }
 
-    func parseCount(_ text: Substring, option: RuleScanner.Option, maximum: Int, allowZero: Bool = false) throws(RuleParseError) -> Int {
-        guard let n = Int(text), n >= (allowZero ? 0 : 1), n <= maximum else {
-            throw self.error(option, "byte count '\(text)' must be \(allowZero ? 0 : 1)-\(maximum)")
+    func parseCount(_ text: Substring, option: RuleScanner.Option, maximum: Int, allowZero: Bool = false)
+        throws(RuleParseError) -> IntegerOrVariable
+    {
+        if let first = text.utf8.first, !(first >= 48 && first <= 57), self.variables.contains(String(text)) {
+            return .variable(String(text))
         }
-        return n
+        guard let n = Int(text), n >= (allowZero ? 0 : 1), n <= maximum else {
+            throw self.error(
+                option,
+                "byte count '\(text)' must be \(allowZero ? 0 : 1)-\(maximum) or a byte_extract/byte_math variable"
+            )
+        }
+        return .literal(Int64(n))
     }
 
     /// Applies a shared `byte_*` flag; returns false if `word` is not one.
-    func applyFormatWord(_ word: Substring, _ format: inout ByteFormat, _ relative: inout Bool, _ bitmask: inout UInt64?, option: RuleScanner.Option) throws(RuleParseError) -> Bool {
+    func applyFormatWord(
+        _ word: Substring,
+        _ format: inout ByteFormat,
+        _ relative: inout Bool,
+        _ bitmask: inout UInt64?,
+        option: RuleScanner.Option
+    ) throws(RuleParseError) -> Bool {
         switch word {
         case "relative": relative = true
         case "big": format.endian = .big
@@ -689,20 +914,39 @@ struct RuleBuilder {
             }
         }
         // Suricata accepts 0 with `string`: the whole remaining number is read.
-        let count = try self.parseCount(args[0], option: option, maximum: format.stringBase == nil ? 8 : 23, allowZero: format.stringBase != nil)
+        let count = try self.parseCount(
+            args[0],
+            option: option,
+            maximum: format.stringBase == nil ? 8 : 23,
+            allowZero: format.stringBase != nil
+        )
         return ByteTest(
-            count: count, isNegated: negated, op: op, value: try self.parseIntegerOrVariable(args[2], option: option),
-            offset: try self.parseIntegerOrVariable(args[3], option: option, allowNegative: true), relative: relative,
-            format: format, bitmask: bitmask)
+            count: count,
+            isNegated: negated,
+            op: op,
+            value: try self.parseIntegerOrVariable(args[2], option: option),
+            offset: try self.parseIntegerOrVariable(args[3], option: option, allowNegative: true),
+            relative: relative,
+            format: format,
+            bitmask: bitmask
+        )
     }
 
     func parseByteJump(_ option: RuleScanner.Option) throws(RuleParseError) -> ByteJump {
         let args = try self.arguments(option)
         guard args.count >= 2 else { throw self.error(option, "expected count, offset") }
         var jump = ByteJump(
-            count: 0, offset: try self.parseIntegerOrVariable(args[1], option: option, allowNegative: true),
-            relative: false, multiplier: nil, format: ByteFormat(), align: false, fromBeginning: false, fromEnd: false,
-            postOffset: nil, bitmask: nil)
+            count: .literal(0),
+            offset: try self.parseIntegerOrVariable(args[1], option: option, allowNegative: true),
+            relative: false,
+            multiplier: nil,
+            format: ByteFormat(),
+            align: false,
+            fromBeginning: false,
+            fromEnd: false,
+            postOffset: nil,
+            bitmask: nil
+        )
         for word in args.dropFirst(2) {
             if try self.applyFormatWord(word, &jump.format, &jump.relative, &jump.bitmask, option: option) { continue }
             switch word {
@@ -727,7 +971,12 @@ struct RuleBuilder {
         }
         if jump.fromBeginning && jump.fromEnd { throw self.error(option, "from_beginning and from_end are exclusive") }
         // A zero count reads nothing and only applies post_offset (used by ET rules).
-        jump.count = try self.parseCount(args[0], option: option, maximum: jump.format.stringBase == nil ? 8 : 23, allowZero: true)
+        jump.count = try self.parseCount(
+            args[0],
+            option: option,
+            maximum: jump.format.stringBase == nil ? 8 : 23,
+            allowZero: true
+        )
         return jump
     }
 
@@ -740,8 +989,15 @@ struct RuleBuilder {
             throw self.error(option, "invalid variable name '\(name)'")
         }
         var extract = ByteExtract(
-            count: 0, offset: offset, name: name, relative: false, multiplier: nil, format: ByteFormat(), align: nil,
-            bitmask: nil)
+            count: 0,
+            offset: offset,
+            name: name,
+            relative: false,
+            multiplier: nil,
+            format: ByteFormat(),
+            align: nil,
+            bitmask: nil
+        )
         for word in args.dropFirst(3) {
             if try self.applyFormatWord(word, &extract.format, &extract.relative, &extract.bitmask, option: option) {
                 continue
@@ -760,13 +1016,16 @@ struct RuleBuilder {
                 throw self.error(option, "unknown byte_extract option '\(word)'")
             }
         }
-        extract.count = try self.parseCount(args[0], option: option, maximum: extract.format.stringBase == nil ? 8 : 23)
+        guard let n = Int(args[0]), n >= 1, n <= (extract.format.stringBase == nil ? 8 : 23) else {
+            throw self.error(option, "byte count '\(args[0])' must be 1-\(extract.format.stringBase == nil ? 8 : 23)")
+        }
+        extract.count = n
         return extract
     }
 
     func parseByteMath(_ option: RuleScanner.Option) throws(RuleParseError) -> ByteMath {
         let args = try self.arguments(option)
-        var count: Int?
+        var count: IntegerOrVariable?
         var offset: Int?
         var op: ByteMath.Operator?
         var rvalue: IntegerOrVariable?
@@ -813,7 +1072,16 @@ struct RuleBuilder {
         guard let count, let offset, let op, let rvalue, let result else {
             throw self.error(option, "byte_math needs bytes, offset, oper, rvalue and result")
         }
-        return ByteMath(count: count, offset: offset, op: op, rvalue: rvalue, result: result, relative: relative, format: format, bitmask: bitmask)
+        return ByteMath(
+            count: count,
+            offset: offset,
+            op: op,
+            rvalue: rvalue,
+            result: result,
+            relative: relative,
+            format: format,
+            bitmask: bitmask
+        )
     }
 
     func parseIsDataAt(_ option: RuleScanner.Option) throws(RuleParseError) -> IsDataAt {
@@ -824,7 +1092,12 @@ struct RuleBuilder {
             negated = true
             first = first.dropFirst().trimmingSpaces()
         }
-        var result = IsDataAt(position: try self.parseIntegerOrVariable(first, option: option), isNegated: negated, relative: false, rawbytes: false)
+        var result = IsDataAt(
+            position: try self.parseIntegerOrVariable(first, option: option),
+            isNegated: negated,
+            relative: false,
+            rawbytes: false
+        )
         for word in args.dropFirst() {
             switch word {
             case "relative": result.relative = true
@@ -833,6 +1106,35 @@ struct RuleBuilder {
             }
         }
         return result
+    }
+
+    func parseASN1(_ option: RuleScanner.Option) throws(RuleParseError) -> ASN1Check {
+        var check = ASN1Check()
+        for word in try self.arguments(option) {
+            let pieces = word.split(separator: " ", maxSplits: 1)
+            let rest = pieces.count > 1 ? pieces[1].trimmingSpaces() : ""
+            switch pieces.first ?? "" {
+            case "bitstring_overflow": check.bitstringOverflow = true
+            case "double_overflow": check.doubleOverflow = true
+            case "oversize_length":
+                guard let n = UInt32(rest) else { throw self.error(option, "invalid oversize_length '\(rest)'") }
+                check.oversizeLength = n
+            case "absolute_offset":
+                guard let n = UInt32(rest) else { throw self.error(option, "invalid absolute_offset '\(rest)'") }
+                check.absoluteOffset = n
+            case "relative_offset":
+                guard let n = Int32(rest) else { throw self.error(option, "invalid relative_offset '\(rest)'") }
+                check.relativeOffset = n
+            default: throw self.error(option, "unknown asn1 option '\(word)'")
+            }
+        }
+        if check.absoluteOffset != nil && check.relativeOffset != nil {
+            throw self.error(option, "absolute_offset and relative_offset are exclusive")
+        }
+        if !check.bitstringOverflow && !check.doubleOverflow && check.oversizeLength == nil {
+            throw self.error(option, "asn1 needs bitstring_overflow, double_overflow or oversize_length")
+        }
+        return check
     }
 
     func parseBase64Decode(_ option: RuleScanner.Option) throws(RuleParseError) -> PayloadMatch {
@@ -873,36 +1175,71 @@ struct RuleBuilder {
     }
 
     /// Strips surrounding double quotes (required).
-    func unquote(_ value: Substring, option: RuleScanner.Option) throws(RuleParseError) -> Substring {
-        guard value.count >= 2, value.first == "\"", value.last == "\"" else {
+    ///
+    /// With `strict`, a quote before the end is reported as a missing `;` (content); pcre values may hold
+    /// bare quotes, as Suricata takes everything between the first and the last quote.
+    func unquote(_ value: Substring, option: RuleScanner.Option, strict: Bool = false) throws(RuleParseError)
+        -> Substring
+    {
+        let view = value.utf8
+        let quote = UInt8(ascii: "\"")
+        guard view.count >= 2, view.first == quote else {
             throw self.error(option, "value must be enclosed in double quotes")
         }
-        return value.dropFirst().dropLast()
+        let innerStart = view.index(after: view.startIndex)
+        let last = view.index(before: view.endIndex)
+        if strict {
+            // A closing quote before the end means a missing ';' (or a stray quote).
+            var escaped = false
+            var index = innerStart
+            while index < last {
+                let byte = view[index]
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == quote {
+                    let garbage = Substring(view[view.index(after: index)...]).trimmingSpaces()
+                    let offset = option.valueOffset + view.distance(from: view.startIndex, to: garbage.startIndex)
+                    throw RuleParseError(
+                        offset: offset,
+                        keyword: String(option.name),
+                        reason: "unexpected '\(garbage.prefix(40))' after the closing quote (missing ';'?)"
+                    )
+                }
+                index = view.index(after: index)
+            }
+        }
+        guard view[last] == quote else { throw self.error(option, "value must be enclosed in double quotes") }
+        return Substring(view[innerStart..<last])
     }
 
     /// Unescapes a quoted or bare text value (`msg`): `\;` `\"` `\\` and other backslashes kept.
     func unescapeText(_ value: Substring, option: RuleScanner.Option) throws(RuleParseError) -> String {
-        var text = value
-        if text.first == "\"" {
-            guard text.count >= 2, text.last == "\"" else { throw self.error(option, "unterminated quoted value") }
+        var text = value.utf8[...]
+        if text.first == UInt8(ascii: "\"") {
+            guard text.count >= 2, text.last == UInt8(ascii: "\"") else {
+                throw self.error(option, "unterminated quoted value")
+            }
             text = text.dropFirst().dropLast()
         }
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
         var escaped = false
-        for ch in text {
+        for byte in text {
             if escaped {
-                out.append(ch)
+                out.append(byte)
                 escaped = false
-            } else if ch == "\\" {
+            } else if byte == UInt8(ascii: "\\") {
                 escaped = true
-            } else if ch == "\"" {
+            } else if byte == UInt8(ascii: "\"") {
                 throw self.error(option, "unescaped '\"' inside quoted value")
             } else {
-                out.append(ch)
+                out.append(byte)
             }
         }
-        if escaped { out.append("\\") }
-        return out
+        if escaped { out.append(UInt8(ascii: "\\")) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     // MARK: - Finish

@@ -1,25 +1,45 @@
 // SPDX-License-Identifier: MIT
 
-/// Writes a ``Rule`` in canonical Suricata syntax: dotted sticky buffers instead of legacy modifiers, one
-/// spelling per keyword, metadata last. Parsing the output gives a rule equal to the input.
+/// Writes a ``Rule`` in canonical Suricata syntax.
+///
+/// Dotted sticky buffers replace legacy modifiers, each keyword has one spelling, and metadata comes last.
+/// Parsing the output gives a rule equal to the input.
 public enum RulePrinter {
     /// The canonical text of `rule`.
-    public static func print(_ rule: Rule) -> String {
+    public static func canonicalText(_ rule: Rule) -> String {
         var out = "\(rule.action.name) \(rule.proto.name)"
         if let hook = rule.proto.hook { out += ":" + hook }
-        out += " \(rule.source) \(rule.sourcePorts) \(rule.direction.rawValue) \(rule.destination) \(rule.destinationPorts) ("
+        out +=
+            " \(rule.source) \(rule.sourcePorts) \(rule.direction.rawValue) \(rule.destination) \(rule.destinationPorts) ("
         var parts: [String] = []
         parts.append("msg:\"\(escapeText(rule.message))\"")
         for option in rule.options { parts.append(optionText(option)) }
-        for (index, section) in rule.sections.enumerated() {
-            if section.buffer != .payload || index > 0 { parts.append(section.buffer.name) }
-            for transform in section.transforms { parts.append(transformText(transform)) }
-            for match in section.matches { parts.append(contentsOf: matchText(match)) }
+        // Matches are written in rule order, switching buffers as needed, so that variables are defined before
+        // use and relative keywords follow the match they are relative to.
+        var ranked: [(rank: Int, section: Int, match: Int)] = []
+        for (s, section) in rule.sections.enumerated() {
+            for (m, rank) in section.order.enumerated() where m < section.matches.count { ranked.append((rank, s, m)) }
+        }
+        ranked.sort { $0.rank < $1.rank }
+        var current: Int?
+        for item in ranked {
+            let section = rule.sections[item.section]
+            if current != item.section {
+                if section.buffer != .payload || current != nil {
+                    parts.append(section.buffer.name + (section.argument.map { ":" + $0 } ?? ""))
+                }
+                for transform in section.transforms { parts.append(transformText(transform)) }
+                current = item.section
+            }
+            parts.append(contentsOf: matchText(section.matches[item.match]))
         }
         if let classtype = rule.classtype { parts.append("classtype:\(classtype)") }
         for reference in rule.references { parts.append("reference:\(reference.system),\(reference.id)") }
         if !rule.metadata.isEmpty {
-            parts.append("metadata:" + rule.metadata.map { $0.value.isEmpty ? $0.key : "\($0.key) \($0.value)" }.joined(separator: ", "))
+            parts.append(
+                "metadata:"
+                    + rule.metadata.map { $0.value.isEmpty ? $0.key : "\($0.key) \($0.value)" }.joined(separator: ", ")
+            )
         }
         if let target = rule.target { parts.append("target:\(target.rawValue)") }
         if let priority = rule.priority { parts.append("priority:\(priority)") }
@@ -45,7 +65,9 @@ public enum RulePrinter {
         var inHex = false
         let hex = Array("0123456789ABCDEF")
         for byte in bytes {
-            let plain = byte >= 0x20 && byte < 0x7f && byte != 0x22 && byte != 0x3b && byte != 0x5c && byte != 0x7c && byte != 0x3a
+            let plain =
+                byte >= 0x20 && byte < 0x7f && byte != 0x22 && byte != 0x3b && byte != 0x5c && byte != 0x7c
+                && byte != 0x3a
             if plain {
                 if inHex { out.append("|"); inHex = false }
                 out.append(Character(Unicode.Scalar(byte)))
@@ -122,7 +144,10 @@ public enum RulePrinter {
             if let mask = e.bitmask { words.append("bitmask 0x" + String(mask, radix: 16)) }
             return ["byte_extract:" + words.joined(separator: ",")]
         case .byteMath(let m):
-            var words = ["bytes \(m.count)", "offset \(m.offset)", "oper \(m.op.rawValue)", "rvalue \(m.rvalue)", "result \(m.result)"]
+            var words = [
+                "bytes \(m.count)", "offset \(m.offset)", "oper \(m.op.rawValue)", "rvalue \(m.rvalue)",
+                "result \(m.result)",
+            ]
             if m.relative { words.append("relative") }
             if let e = m.format.endian { words.append("endian \(e.rawValue)") }
             if let b = m.format.stringBase { words.append("string \(b.rawValue)") }
@@ -141,13 +166,24 @@ public enum RulePrinter {
             if let o = offset { words.append("offset \(o)") }
             if relative { words.append("relative") }
             return [words.isEmpty ? "base64_decode" : "base64_decode:" + words.joined(separator: ",")]
+        case .asn1(let a):
+            var words: [String] = []
+            if a.bitstringOverflow { words.append("bitstring_overflow") }
+            if a.doubleOverflow { words.append("double_overflow") }
+            if let n = a.oversizeLength { words.append("oversize_length \(n)") }
+            if let n = a.absoluteOffset { words.append("absolute_offset \(n)") }
+            if let n = a.relativeOffset { words.append("relative_offset \(n)") }
+            return ["asn1:" + words.joined(separator: ",")]
         case .unsupported(let name, let value): return [value.map { "\(name):\($0)" } ?? name]
         }
     }
 
     static func transformText(_ transform: Transform) -> String {
         switch transform {
-        case .xor(let key): return "xor:\"" + key.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() + "\""
+        case .xor(let key):
+            return "xor:\""
+                + key.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+                .joined() + "\""
         case .pcrexform(let pattern): return "pcrexform:\"\(pattern)\""
         case .fromBase64(let args): return args.map { "from_base64:\($0)" } ?? "from_base64"
         case .other(let name, let args): return args.map { "\(name):\($0)" } ?? name
@@ -173,7 +209,9 @@ public enum RulePrinter {
             if t.kind != .backoff { text += ",seconds \(t.seconds)" }
             if let m = t.multiplier { text += ",multiplier \(m)" }
             return text
-        case .detectionFilter(let t): return "detection_filter:track \(t.track.rawValue),count \(t.count),seconds \(t.seconds)"
+        case .detectionFilter(let t):
+            return "detection_filter:track \(t.track.rawValue),count \(t.count),seconds \(t.seconds)"
+                + (t.uniqueOn.map { ",unique_on \($0)" } ?? "")
         case .integer(let keyword, let match): return "\(keyword.rawValue):\(match)"
         case .urilen(let match, let raw): return "urilen:\(match)" + (raw ? ",raw" : "")
         case .tos(let value, let negated): return "tos:\(negated ? "!" : "")\(value)"
@@ -199,6 +237,7 @@ public enum RulePrinter {
         case .bypass: return "bypass"
         case .ftpbounce: return "ftpbounce"
         case .prefilter: return "prefilter"
+        case .alert: return "alert"
         case .appLayerProtocol(let name, let negated, let mode):
             return "app-layer-protocol:\(negated ? "!" : "")\(name)" + (mode.map { ",\($0)" } ?? "")
         case .event(let kind, let name): return "\(kind.rawValue):\(name)"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 
-/// Stage one of rule parsing: splits a logical rule into header fields and `name:value;` options without
-/// interpreting any value (the suricatax-rule-parser design). Stage two is ``RuleParser``.
+/// Stage one of rule parsing: splits a rule into header fields and options, interpreting no value.
+///
+/// This is the suricatax-rule-parser design; stage two is ``RuleParser``.
 ///
 /// Options end at the first `;` not escaped by a backslash, exactly as Suricata splits them, so `msg:"a;b"`
 /// is an error here as it is in Suricata. Offsets are byte offsets into the logical rule.
@@ -46,7 +47,7 @@ public struct RuleScanner {
         func sub(_ from: Int, _ to: Int) -> Substring {
             let start = utf8.index(utf8.startIndex, offsetBy: from)
             let end = utf8.index(start, offsetBy: to - from)
-            return Substring(text[start..<end])
+            return Substring(utf8[start..<end])
         }
         // Header: seven whitespace-separated fields; brackets may contain spaces.
         while header.count < 7 {
@@ -92,13 +93,22 @@ public struct RuleScanner {
             while nameEnd > nameStart, isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
             guard nameEnd > nameStart else { throw RuleParseError(offset: nameStart, reason: "empty option name") }
             for k in nameStart..<nameEnd where isSpace(bytes[k]) {
-                throw RuleParseError(offset: nameStart, reason: "missing ';' before '\(String(decoding: bytes[k + 1..<nameEnd], as: UTF8.self))'")
+                throw RuleParseError(
+                    offset: nameStart,
+                    reason: "missing ';' before '\(String(decoding: bytes[k + 1..<nameEnd], as: UTF8.self))'"
+                )
             }
             guard i < end else {
-                throw RuleParseError(offset: nameStart, keyword: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self), reason: "option is not terminated by ';'")
+                throw RuleParseError(
+                    offset: nameStart,
+                    keyword: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self),
+                    reason: "option is not terminated by ';'"
+                )
             }
             if bytes[i] == UInt8(ascii: ";") {
-                options.append(Option(name: sub(nameStart, nameEnd), value: nil, nameOffset: nameStart, valueOffset: nameStart))
+                options.append(
+                    Option(name: sub(nameStart, nameEnd), value: nil, nameOffset: nameStart, valueOffset: nameStart)
+                )
                 i += 1
                 continue
             }
@@ -118,19 +128,41 @@ public struct RuleScanner {
                 i += 1
             }
             guard i < end else {
-                throw RuleParseError(offset: nameStart, keyword: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self), reason: "option is not terminated by ';'")
+                throw RuleParseError(
+                    offset: nameStart,
+                    keyword: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self),
+                    reason: "option is not terminated by ';'"
+                )
             }
             var valueEnd = i
-            while valueEnd > valueStart, isSpace(bytes[valueEnd - 1]) { valueEnd -= 1 }
-            options.append(Option(name: sub(nameStart, nameEnd), value: sub(valueStart, valueEnd), nameOffset: nameStart, valueOffset: valueStart))
+            while valueEnd > valueStart, isSpace(bytes[valueEnd - 1]) {
+                // A backslash-escaped space belongs to the value (an odd run of backslashes escapes it).
+                var backslashes = 0
+                while valueEnd - 2 - backslashes >= valueStart, bytes[valueEnd - 2 - backslashes] == UInt8(ascii: "\\")
+                {
+                    backslashes += 1
+                }
+                if backslashes % 2 == 1 { break }
+                valueEnd -= 1
+            }
+            options.append(
+                Option(
+                    name: sub(nameStart, nameEnd),
+                    value: sub(valueStart, valueEnd),
+                    nameOffset: nameStart,
+                    valueOffset: valueStart
+                )
+            )
             i += 1
         }
         return Scanned(header: header, options: options)
     }
 
     static func missingFieldReason(_ index: Int) -> String {
-        let names = ["action", "protocol", "source address", "source port", "direction", "destination address",
-                     "destination port"]
+        let names = [
+            "action", "protocol", "source address", "source port", "direction", "destination address",
+            "destination port",
+        ]
         return "rule header is missing the \(names[index])"
     }
 }

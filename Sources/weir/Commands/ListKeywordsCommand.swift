@@ -20,7 +20,9 @@ struct ListKeywordsCommand: ParsableCommand {
             if case .stickyBuffer(let canonical) = keyword.kind, canonical != keyword.name { kind += "(=\(canonical))" }
             if case .legacyModifier(let canonical) = keyword.kind { kind += "(→\(canonical))" }
             let syntax = keyword.syntax.isEmpty ? "-" : "\(keyword.name):\(keyword.syntax)"
-            lines.append("\(keyword.name)\t\(kind)\t\(keyword.isParsed ? "yes" : "no")\t\(keyword.isMatched ? "yes" : "no")\t\(syntax)\t\(keyword.summary)")
+            lines.append(
+                "\(keyword.name)\t\(kind)\t\(keyword.isParsed ? "yes" : "no")\t\(keyword.isMatched ? "yes" : "no")\t\(syntax)\t\(keyword.summary)"
+            )
         }
         RulesConsole.out(lines.joined(separator: "\n") + "\n")
     }

@@ -15,7 +15,8 @@ struct RulesCommand: ParsableCommand {
 struct RulesCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Parse rule files; list unsupported keywords, duplicates and errors (file:line:column). Exit 1 on any error."
+        abstract:
+            "Parse rule files; list unsupported keywords, duplicates and errors (file:line:column). Exit 1 on any error."
     )
 
     @Argument(help: "Rule files to check.")
@@ -26,6 +27,15 @@ struct RulesCheckCommand: ParsableCommand {
 
     @Flag(name: .customLong("strict-rules"), help: "Stop at the first error, and also fail on unsupported rules.")
     var strictRules = false
+
+    @Flag(name: .long, help: "Check every copy of a duplicated gid:sid instead of keeping only one (still reported).")
+    var keepDuplicates = false
+
+    @Option(name: .long, help: "Override or add an address group, as NAME=EXPRESSION (e.g. HOME_NET=[10.0.0.0/8]).")
+    var addressGroup: [String] = []
+
+    @Option(name: .long, help: "Override or add a port group, as NAME=EXPRESSION (e.g. HTTP_PORTS=[80,8080]).")
+    var portGroup: [String] = []
 
     @Option(name: .long, help: "A classification.config to check classtypes against (default: the bundled one).")
     var classificationFile: String?
@@ -38,11 +48,33 @@ struct RulesCheckCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules)
-        let set = loader.load(paths: self.files)
-        let report = self.json ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
+        // A linter compiles every regex, as Suricata does when it loads rules.
+        let loader = RuleFileLoader(classifications: classifications, strict: self.strictRules, validatesRegexes: true)
+        var configured = loader
+        for (options, isAddress) in [(self.addressGroup, true), (self.portGroup, false)] {
+            for item in options {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                    RulesConsole.error("expected NAME=EXPRESSION, got '\(item)'\n")
+                    throw ExitCode(2)
+                }
+                var name = String(item[..<equals])
+                if name.hasPrefix("$") { name.removeFirst() }
+                let value = String(item[item.index(after: equals)...])
+                if isAddress {
+                    configured.variables.addresses[name] = value
+                } else {
+                    configured.variables.ports[name] = value
+                }
+            }
+        }
+        configured.dropsDuplicates = !self.keepDuplicates
+        let set = configured.load(paths: self.files)
+        let report =
+            self.json
+            ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
         RulesConsole.out(report + "\n")
-        let failed = !set.errors.isEmpty || !set.unreadableFiles.isEmpty || (self.strictRules && !set.unsupported.isEmpty)
+        let failed =
+            !set.errors.isEmpty || !set.unreadableFiles.isEmpty || (self.strictRules && !set.unsupported.isEmpty)
         if failed { throw ExitCode(1) }
     }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes command output to stdout/stderr without `print` (house style).

@@ -6,7 +6,8 @@ import WeirDetect
 struct RulesFuzzCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",
-        abstract: "Mutate rules from seed files and parse them until the time is up; report executions and the slowest input.",
+        abstract:
+            "Mutate rules from seed files and parse them until the time is up; report executions and the slowest input.",
         shouldDisplay: false
     )
 
@@ -19,7 +20,7 @@ struct RulesFuzzCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 0x5EED
 
-    @Option(name: .long, help: "An input slower than this many milliseconds counts as a hang.")
+    @Option(name: .long, help: "An input taking more than this many milliseconds of CPU time counts as a hang.")
     var hangMilliseconds: Double = 1000
 
     func run() throws {
@@ -34,9 +35,14 @@ struct RulesFuzzCommand: ParsableCommand {
         }
         var fuzzer = RuleFuzzer(seeds: seeds, seed: self.seed)
         let result = fuzzer.run(seconds: self.seconds, hangMilliseconds: self.hangMilliseconds) { progress in
-            RulesConsole.out("execs \(progress.executions) parsed \(progress.parsed) rejected \(progress.rejected) slowest \(progress.slowestMilliseconds) ms\n")
+            RulesConsole.out(
+                "execs \(progress.executions) parsed \(progress.parsed) rejected \(progress.rejected) slowest \(progress.slowestMilliseconds) ms CPU (\(progress.slowestWallMilliseconds) ms wall)\n"
+            )
         }
-        RulesConsole.out("done: \(result.executions) executions in \(Int(result.elapsedSeconds)) s, \(result.parsed) parsed, \(result.rejected) rejected, \(result.roundTripFailures) round-trip mismatches, slowest input \(result.slowestMilliseconds) ms, hangs \(result.hangs)\n")
+        RulesConsole.out(
+            "done: \(result.executions) executions in \(Int(result.elapsedSeconds)) s, \(result.parsed) parsed, \(result.rejected) rejected, \(result.roundTripFailures) round-trip mismatches, slowest input \(result.slowestMilliseconds) ms CPU (\(result.slowestWallMilliseconds) ms wall), hangs (CPU > limit) \(result.hangs)\n"
+        )
+        RulesConsole.out("slowest input: \(result.slowestInput ?? "")\n")
         if result.hangs > 0 || result.roundTripFailures > 0 {
             RulesConsole.out("first problem input: \(result.firstProblem ?? "")\n")
             throw ExitCode(1)
