@@ -19,7 +19,7 @@ extension StreamSettings {
         "stream.memcap", "stream.reassembly.memcap", "stream.reassembly.depth",
         "stream.reassembly.toserver-chunk-size", "stream.reassembly.toclient-chunk-size", "stream.midstream",
         "stream.async-oneside", "stream.inline", "stream.checksum-validation", "stream.max-synack-queued",
-        "stream.max-syn-queued", "host-os-policy.default",
+        "stream.max-syn-queued", "host-os-policy.default", "host-os-policy.<policy>",
     ]
 
     /// Applies one suricata.yaml setting given as a dotted key and its scalar value, with Suricata's spellings:
@@ -66,6 +66,22 @@ extension StreamSettings {
             }
             self.overlapPolicy = policy
         default:
+            // `host-os-policy.<policy>: [cidr, …]` assigns networks to a policy.
+            if key.hasPrefix("host-os-policy."), let policy = OverlapPolicy(configName: String(key.dropFirst(15))) {
+                var entries: [HostOSPolicy] = []
+                let list = v.filter { $0 != "[" && $0 != "]" && $0 != "\"" && $0 != "'" }
+                for item in list.split(separator: ",") {
+                    let cidr = item.trimmingSpaces
+                    if cidr.isEmpty { continue }
+                    guard let entry = HostOSPolicy(cidr: cidr, policy: policy) else {
+                        throw StreamSettingError(key: key, value: value, reason: "not an address or network: \(cidr)")
+                    }
+                    entries.append(entry)
+                }
+                self.hostPolicies.removeAll { $0.policy == policy }
+                self.hostPolicies += entries
+                return
+            }
             throw StreamSettingError(key: key, value: value, reason: "unknown stream setting")
         }
     }

@@ -21,8 +21,10 @@ public struct StreamSettings: Sendable, Equatable {
     public var inline: Bool
     /// `stream.checksum-validation`: skip TCP packets whose checksum was found invalid.
     public var checksumValidation: Bool
-    /// The overlap policy (`host-os-policy`, default BSD).
+    /// The overlap policy for hosts no `host-os-policy` entry names (default BSD).
     public var overlapPolicy: OverlapPolicy
+    /// `host-os-policy` entries: networks whose hosts reassemble with another policy (longest prefix wins).
+    public var hostPolicies: [HostOSPolicy] = []
     /// Keep a window of already consumed data in IDS mode so that later retransmissions are still compared with
     /// it (Suricata turns this on when a loaded rule uses `stream-event:reassembly_overlap_different_data`,
     /// `StreamTcpReassembleConfigEnableOverlapCheck`). The window is the receiver's, or 4096 bytes.

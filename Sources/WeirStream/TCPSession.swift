@@ -37,6 +37,10 @@ public final class TCPSession {
     @exclusivity(unchecked) public internal(set) var isFourWayHandshake = false
     /// Closed by an accepted RST.
     @exclusivity(unchecked) public internal(set) var closedByReset = false
+    /// Overlap policy of the client → server stream (the server's, per `host-os-policy`).
+    public internal(set) var clientStreamPolicy: OverlapPolicy
+    /// Overlap policy of the server → client stream (the client's).
+    public internal(set) var serverStreamPolicy: OverlapPolicy
     /// Which side sent the accepted RST (valid when ``closedByReset``).
     public internal(set) var resetFromClient = false
     /// Set when ``finish()`` ran.
@@ -61,6 +65,8 @@ public final class TCPSession {
         self.server = TCPStreamDirection()
         self.clientReassembler = TCPReassembler(context: context)
         self.serverReassembler = TCPReassembler(context: context)
+        self.clientStreamPolicy = context.settings.overlapPolicy
+        self.serverStreamPolicy = context.settings.overlapPolicy
     }
 
     /// True when both directions reached the reassembly depth (nothing more to inspect in the stream).
@@ -205,6 +211,14 @@ public final class TCPSession {
 
         switch self.state {
         case .none:
+            let settings = self.context.settings
+            if !settings.hostPolicies.isEmpty {
+                // Each stream is reassembled as its receiver would (Suricata's StreamTcpSetOSPolicy).
+                let server = toServer ? p.destination : p.source
+                let client = toServer ? p.source : p.destination
+                self.clientStreamPolicy = settings.overlapPolicy(forReceiver: server)
+                self.serverStreamPolicy = settings.overlapPolicy(forReceiver: client)
+            }
             return self.startSession(p, toServer: toServer, payload: payload, result: &result)
         case .synSent:
             return self.inSynSent(p, toServer: toServer, payload: payload, result: &result)
@@ -717,13 +731,13 @@ public final class TCPSession {
         if toServer {
             dataOffset = self.client.offset(of: seq)
             outcome = self.clientReassembler.insert(
-                offset: dataOffset, data: payload, policy: settings.overlapPolicy, inline: settings.inline,
+                offset: dataOffset, data: payload, policy: self.clientStreamPolicy, inline: settings.inline,
                 events: &result.events)
             self.client.advanceNext(to: seq &+ UInt32(payload.count))
         } else {
             dataOffset = self.server.offset(of: seq)
             outcome = self.serverReassembler.insert(
-                offset: dataOffset, data: payload, policy: settings.overlapPolicy, inline: settings.inline,
+                offset: dataOffset, data: payload, policy: self.serverStreamPolicy, inline: settings.inline,
                 events: &result.events)
             self.server.advanceNext(to: seq &+ UInt32(payload.count))
         }

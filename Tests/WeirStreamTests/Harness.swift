@@ -23,6 +23,9 @@ final class Harness {
     var app: [Bool: [(UInt64, [UInt8]?, Int)]] = [true: [], false: []]
     var endOfStream: [Bool: Bool] = [true: false, false: false]
     var lastResult = StreamResult()
+    /// Client and server addresses (packets are built from the direction).
+    var source = IPAddress(v4: 0x0A00_0001)
+    var destination = IPAddress(v4: 0x0A00_0002)
 
     init(_ settings: StreamSettings = StreamSettings()) {
         self.context = StreamContext(settings: settings)
@@ -36,6 +39,8 @@ final class Harness {
     ) -> StreamResult {
         var p = Packet()
         p.ipVersion = 4
+        p.source = toServer ? self.source : self.destination
+        p.destination = toServer ? self.destination : self.source
         p.hasL4 = true
         p.l4Protocol = 6
         p.tcpFlags = flags

@@ -111,7 +111,9 @@ struct StreamBench: ParsableCommand {
                 "\(name) ratio on/off: \(Self.fmt(on / off)) (of medians), \(Self.fmt(Self.median(pairedRatios[scan] ?? [])))"
                     + " (median of paired passes)  target <= 1.5")
         }
-        Self.say("packets=\(Int(packets)) sessions=\(last?.sessions ?? 0) raw_inspected_bytes=\(last?.inspectedBytes ?? 0)")
+        Self.say(
+            "packets=\(Int(packets)) sessions=\(last?.sessions ?? 0) raw_inspected_bytes=\(last?.inspectedBytes ?? 0)"
+                + " reassembly_memuse_peak=\(last?.statistics.reassemblyMemusePeak ?? 0)")
         Self.say("peak_rss_kib: after_input=\(rssLoaded) stream_off=\(rssOff) stream_on=\(rssOn)")
         let counters = (last?.statistics.namedValues ?? []).filter { $0.1 != 0 }
         Self.say("stream counters: " + counters.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
