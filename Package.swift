@@ -37,7 +37,9 @@ let package = Package(
         .target(name: "WeirDecode", dependencies: ["WeirCore"]),
         .target(name: "WeirFlow", dependencies: ["WeirCore", "WeirDecode"]),
         .target(name: "WeirStream", dependencies: ["WeirCore", "WeirDecode", "WeirFlow"]),
-        .target(name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "CHyperscan", "CPCRE2"]),
+        .target(
+            name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
+        ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
@@ -69,7 +71,9 @@ let package = Package(
         .testTarget(
             name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
         ),
-        .testTarget(name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirCapture"]),
+        .testTarget(
+            name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
+        ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),

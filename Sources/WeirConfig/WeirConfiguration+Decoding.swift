@@ -214,6 +214,7 @@ extension WeirConfiguration {
 
     private static func decodeStream(_ stream: MappingReader) throws(ConfigError) -> StreamSettings {
         var result = StreamSettings()
+        result.enabled = try stream.bool("enabled", result.enabled)
         result.memcap = try stream.size("memcap", result.memcap)
         result.checksumValidation = try stream.bool("checksum-validation", result.checksumValidation)
         result.inline = try stream.enumeration("inline", result.inline)

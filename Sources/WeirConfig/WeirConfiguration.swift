@@ -181,6 +181,9 @@ public struct PcapFileSettings: Sendable, Equatable {
 
 /// `stream`: TCP session tracking and reassembly.
 public struct StreamSettings: Sendable, Equatable {
+    /// `enabled` (Weir's own key, not Suricata's): `false` turns TCP session tracking and reassembly off, so
+    /// rules see packets only (for measurements and troubleshooting).
+    public var enabled: Bool = true
     /// `memcap`, bytes (64 MiB).
     public var memcap: UInt64 = 64 << 20
     /// `checksum-validation`: skip TCP packets with bad checksums in the stream engine.

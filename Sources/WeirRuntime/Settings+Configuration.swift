@@ -2,6 +2,7 @@
 import WeirConfig
 import WeirDecode
 import WeirFlow
+import WeirStream
 
 /// Turns the loaded configuration into each stage's own settings (no stage imports WeirConfig).
 extension WeirConfiguration {
@@ -24,6 +25,30 @@ extension WeirConfiguration {
             other: timeouts(self.flowTimeouts.default),
             midstream: self.stream.midstream,
             asyncOneside: self.stream.asyncOneside
+        )
+    }
+
+    /// Stream-engine settings from `stream.*`; `ips` resolves `stream.inline: auto` (inline when Weir runs as an
+    /// IPS, `--simulate-ips`). Checksum validation follows the decoder: packets it found invalid are skipped
+    /// while `stream.checksum-validation` is on, and with `-k none` none is found invalid.
+    func streamEngineSettings(ips: Bool) -> WeirStream.StreamSettings {
+        let inline: Bool
+        switch self.stream.inline {
+        case .auto: inline = ips
+        case .yes: inline = true
+        case .no: inline = false
+        }
+        return WeirStream.StreamSettings(
+            memcap: Int(clamping: self.stream.memcap),
+            reassemblyMemcap: Int(clamping: self.stream.reassembly.memcap),
+            reassemblyDepth: self.stream.reassembly.depth,
+            toServerChunkSize: max(1, Int(clamping: self.stream.reassembly.toServerChunkSize)),
+            toClientChunkSize: max(1, Int(clamping: self.stream.reassembly.toClientChunkSize)),
+            midstream: self.stream.midstream,
+            asyncOneside: self.stream.asyncOneside,
+            inline: inline,
+            checksumValidation: self.stream.checksumValidation && self.effectivePcapChecksumMode != .none,
+            maxSynAckQueued: self.stream.maxSynAckQueued
         )
     }
 

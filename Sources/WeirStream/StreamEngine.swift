@@ -66,6 +66,9 @@ public final class StreamEngine {
         return session
     }
 
+    /// The flow-table slot of flow `flowID`'s session, if it has one.
+    public func slot(ofFlow flowID: UInt64) -> Int32? { self.slotOfFlow[flowID] }
+
     /// Number of slots the engine has room for (sessions live in slots below this).
     public var slotCount: Int32 { Int32(self.sessions.count) }
 
