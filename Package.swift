@@ -62,7 +62,10 @@ let package = Package(
         .target(name: "WeirVerify", dependencies: ["WeirRuntime", yams]),
         .executableTarget(
             name: "weir",
-            dependencies: ["WeirRuntime", "WeirVerify", "WeirBypass", "WeirFlow", "WeirCore", argumentParser, logging]
+            dependencies: [
+                "WeirRuntime", "WeirVerify", "WeirBypass", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow",
+                "WeirCore", argumentParser, logging,
+            ]
         ),
 
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),

@@ -174,7 +174,7 @@ enum ConformanceReplay {
             report += "\(outcome.passed ? "PASS" : "FAIL") \(name) \(outcome.details.joined(separator: "; "))\n"
         }
         let rate = cases.isEmpty ? 0 : Double(passed) * 100 / Double(cases.count)
-        report += "packet-level: \(passed)/\(cases.count) passed (\(Int(rate))%)\n"
+        report += "cases in scope: \(passed)/\(cases.count) passed (\(Int(rate))%)\n"
         FileHandle.standardError.write(Data(report.utf8))
         if ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_STRICT"] == "1" {
             #expect(rate >= 90, "packet-level pass rate \(rate)%")
