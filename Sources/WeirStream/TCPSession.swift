@@ -262,8 +262,9 @@ public final class TCPSession {
             self.server.window = UInt32(p.tcpWindow)
             self.server.windowKnown = true
             self.state = .synSent
-            if payload.count > 0 {
-                // TCP Fast Open: data in the SYN belongs at the start of the client stream.
+            if payload.count > 0 && p.tcpOptions.hasFastOpen {
+                // TCP Fast Open: data in the SYN belongs at the start of the client stream. Without the TFO
+                // option Suricata leaves SYN data out of the stream (it is inspected as a packet only).
                 self.synDataLength = UInt32(payload.count)
                 self.accept(payload, seq: p.tcpSequence &+ 1, toServer: true, result: &result)
             }

@@ -35,7 +35,7 @@ final class Harness {
     @discardableResult
     func send(
         toServer: Bool, flags: UInt8, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], window: UInt16 = 65535,
-        wscale: UInt8? = nil, checksum: ChecksumState = .valid
+        wscale: UInt8? = nil, checksum: ChecksumState = .valid, fastOpen: Bool = false
     ) -> StreamResult {
         var p = Packet()
         p.ipVersion = 4
@@ -48,6 +48,7 @@ final class Harness {
         p.tcpAcknowledgement = ack
         p.tcpWindow = window
         p.tcpOptions.windowScale = wscale
+        p.tcpOptions.hasFastOpen = fastOpen
         p.l4Checksum = checksum
         p.payloadOffset = 0
         p.payloadLength = payload.count

@@ -278,7 +278,7 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
 
 @Test func fastOpenDataInTheSynIsStreamData() {
     let h = Harness()
-    h.send(toServer: true, flags: F.syn, seq: 1000, payload: "GET /tfo".bytes)
+    h.send(toServer: true, flags: F.syn, seq: 1000, payload: "GET /tfo".bytes, fastOpen: true)
     // The SYN/ACK acknowledges the SYN and its 8 bytes.
     let r = h.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1009)
     #expect(r.status == .accepted)
@@ -287,6 +287,20 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.appBytes(toServer: true).text == "GET /tfo")
     // A server that ignores the data acknowledges only the SYN.
     let g = Harness()
-    g.send(toServer: true, flags: F.syn, seq: 1000, payload: "GET /tfo".bytes)
+    g.send(toServer: true, flags: F.syn, seq: 1000, payload: "GET /tfo".bytes, fastOpen: true)
     #expect(g.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1001).events.contains(.threeWaySynackTfoDataIgnored))
+}
+
+@Test func synDataWithoutTheFastOpenOptionIsNotStreamData() {
+    // Suricata adds SYN data to the stream only with the TFO option; otherwise it is inspected as a packet only.
+    let h = Harness()
+    let syn = h.send(toServer: true, flags: F.syn, seq: 1000, payload: "Hi all!".bytes)
+    #expect(!syn.addedToStream)
+    h.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1001)
+    h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001)
+    #expect(h.session.state == .established)
+    h.send(toServer: true, flags: F.ack | F.psh, seq: 1001, ack: 5001, payload: "GET /".bytes)
+    h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1006)
+    h.finish()
+    #expect(h.appBytes(toServer: true).text == "GET /")
 }
