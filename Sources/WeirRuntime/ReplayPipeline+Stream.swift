@@ -19,6 +19,7 @@ extension ReplayPipeline {
         let flowID = self.flows[handle.slot].flowID
         let wasEstablished = stream.session(slot: handle.slot, flowID: flowID)?.isEstablished ?? false
         let result = stream.handle(self.packet, flow: handle, flowID: flowID, frame: frame)
+        self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {
             for chunk in stream.rawChunks where !chunk.block.isGap && chunk.block.bytes.count > 0 {
                 if chunk.toServer == handle.toServer {
@@ -109,5 +110,31 @@ extension ReplayPipeline {
         case .none, .synSent, .synReceived: return false
         default: return true
         }
+    }
+}
+
+/// A growable frame buffer for rewritten packets; the bytes stay valid until the next ``copy(_:replacing:with:)``.
+final class FrameScratch {
+    private var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+
+    deinit { self.storage.deallocate() }
+
+    /// `frame` with the bytes from `offset` on replaced by `replacement` (clipped to the frame).
+    func copy(_ frame: UnsafeRawBufferPointer, replacing offset: Int, with replacement: UnsafeRawBufferPointer)
+        -> UnsafeRawBufferPointer
+    {
+        if self.storage.count < frame.count {
+            self.storage.deallocate()
+            self.storage = UnsafeMutableRawBufferPointer.allocate(byteCount: frame.count * 2, alignment: 8)
+        }
+        let out = UnsafeMutableRawBufferPointer(rebasing: self.storage[0..<frame.count])
+        out.copyMemory(from: frame)
+        let start = max(0, min(offset, frame.count))
+        let length = min(replacement.count, frame.count - start)
+        if length > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: out[start..<start + length])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: replacement[0..<length]))
+        }
+        return UnsafeRawBufferPointer(out)
     }
 }

@@ -46,6 +46,10 @@ struct ReplayPipeline {
     var streamBuffers: [InspectionBuffer] = []
     /// The stream engine handed out chunks of the direction opposite to the current packet.
     var otherDirectionHasChunks = false
+    /// Inline mode: the stream engine rewrote the current packet's payload to the data it had already accepted.
+    var payloadNormalised = false
+    /// Holds the current frame with its payload rewritten (inline overlap normalisation).
+    let rewrittenFrame = FrameScratch()
 
     init(
         configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool,
@@ -112,11 +116,18 @@ struct ReplayPipeline {
                 var streamInfo: StreamPacketInfo?
                 self.streamBuffers.removeAll(keepingCapacity: true)
                 self.otherDirectionHasChunks = false
+                self.payloadNormalised = false
                 if let stream = self.stream, let handle, self.packet.isTCP {
                     streamInfo = self.track(stream, frame: record.bytes, handle: handle)
                 }
                 if let detect = self.detect {
-                    self.inspect(detect, frame: record.bytes, handle: handle, stream: streamInfo)
+                    var frame = record.bytes
+                    if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
+                        // As Suricata inline: detection and logging see the data the stream kept, not the
+                        // overlapping bytes the packet carried.
+                        frame = self.rewrittenFrame.copy(frame, replacing: self.packet.payloadOffset, with: normalised)
+                    }
+                    self.inspect(detect, frame: frame, handle: handle, stream: streamInfo)
                     if self.otherDirectionHasChunks, let stream = self.stream, let handle {
                         // Chunks of the other direction (a closing session flushes both) are inspected with a
                         // pseudo packet of that direction, as Suricata's stream-end pseudo packets are.

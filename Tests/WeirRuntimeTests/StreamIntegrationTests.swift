@@ -70,8 +70,9 @@ struct TCPConversation {
 }
 
 /// Replays `conversation` with `rules` (-k none) and returns the alert count per sid and the stats counters.
-func replay(_ conversation: TCPConversation, rules: String, overrides: [String] = [], ruleFiles: [String] = [])
-    throws -> (alerts: [Int: Int], stats: [String: UInt64])
+func replay(
+    _ conversation: TCPConversation, rules: String, overrides: [String] = [], ruleFiles: [String] = [], ips: Bool = false
+) throws -> (alerts: [Int: Int], stats: [String: UInt64])
 {
     let dir = try makeTemporaryDirectory("weir-stream")
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -83,6 +84,7 @@ func replay(_ conversation: TCPConversation, rules: String, overrides: [String] 
     options.logDirectory = dir
     options.checksumChecks = "none"
     options.overrides = overrides
+    options.simulateIPS = ips
     options.showProgress = false
     options.quiet = true
     #expect(Replay.run(options) == 0)
@@ -151,5 +153,25 @@ func replay(_ conversation: TCPConversation, rules: String, overrides: [String] 
         #expect(alerts[10] == 1, "\(alerts)")
         #expect(alerts[2210007] == 1, "\(alerts)")
         #expect(stats["decoder.event.stream.3whs_synack_with_wrong_ack"] == 1)
+    }
+
+    @Test func inlineOverlapWithDifferentDataIsInspectedAsTheAcceptedData() throws {
+        var c = TCPConversation()
+        c.handshake()
+        let first = c.clientSeq
+        c.send(toServer: true, "GOOD")
+        c.send(toServer: true, "EVIL", retransmitOf: first)
+        let rules = """
+            alert tcp-pkt any any -> any any (content:"EVIL"; sid:3;)
+            alert tcp-pkt any any -> any any (content:"GOOD"; sid:4;)
+            """
+        // Inline (IPS): the overlapping segment is rewritten to the data already accepted.
+        let inline = try replay(c, rules: rules, ips: true)
+        #expect(inline.alerts[3] == nil, "\(inline.alerts)")
+        #expect(inline.alerts[4] == 2, "\(inline.alerts)")
+        // IDS: packets are inspected as captured.
+        let ids = try replay(c, rules: rules)
+        #expect(ids.alerts[3] == 1, "\(ids.alerts)")
+        #expect(ids.alerts[4] == 1, "\(ids.alerts)")
     }
 }
