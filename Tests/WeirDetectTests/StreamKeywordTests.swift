@@ -96,4 +96,23 @@ import WeirStream
         #expect(try inspect(rules, payload: "x", chunk: nil, stream: fresh) == [3])
         #expect(try inspect(rules, payload: "x", chunk: nil, stream: nil) == [3])
     }
+
+    @Test func passAfterAHigherPriorityDropDoesNotPassTheFlow() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        settings.actionOrder = [.drop, .pass, .reject, .alert]
+        let h = try EngineHarness(
+            """
+            pass tcp any any -> any any (msg:"ip-only pass"; sid:1;)
+            drop tcp any any -> any any (content:"Hi all"; sid:2;)
+            """, settings: settings)
+        // The first packet matches both: the drop comes first in the action order, so the pass does not act on
+        // the flow and later packets are still inspected (suricata-verify util-action-13).
+        var drops = 0
+        for i in 0..<3 {
+            let sids = h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101 + UInt32(i * 6), ack: 501, payload: Array("Hi all".utf8)))
+            if sids == [2] { drops += 1 }
+        }
+        #expect(drops == 3)
+    }
 }

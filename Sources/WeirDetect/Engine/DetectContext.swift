@@ -537,8 +537,9 @@ public final class DetectContext {
             case .pass:
                 verdict.pass = true
                 self.counters.passedPackets += 1
-                // First flow decision wins (Suricata's RuleActionToFlow).
-                if onFlow && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
+                // First flow decision wins (Suricata's RuleActionToFlow); a packet a higher-priority drop already
+                // blocked does not pass its flow (suricata-verify util-action-13: the flow stays inspected).
+                if onFlow && !verdict.drop && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
                     self.flowStates[slot].isPassed = true
                     self.counters.passedFlows += 1
                 }
