@@ -30,8 +30,13 @@ extension ReplayPipeline {
                 }
             }
         }
-        return StreamPacketInfo(
+        var info = StreamPacketInfo(
             events: result.events, wasEstablished: wasEstablished, addedToStream: result.addedToStream)
+        if result.status != .noSession, let session = stream.session(slot: handle.slot, flowID: flowID) {
+            info.clientSize = session.client.nextSeq &- session.client.isn
+            info.serverSize = session.server.nextSeq &- session.server.isn
+        }
+        return info
     }
 
     /// The flow table's `emit` callback: ends the flow's stream session, inspects the data it still held (in

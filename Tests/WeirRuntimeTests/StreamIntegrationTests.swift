@@ -174,4 +174,19 @@ func replay(
         #expect(ids.alerts[3] == 1, "\(ids.alerts)")
         #expect(ids.alerts[4] == 1, "\(ids.alerts)")
     }
+
+    @Test func streamSizeComparesTheSequenceSpaceEachSideUsed() throws {
+        // Client: SYN (1) + 9 + 20 bytes; server: SYN/ACK (1) + 19 bytes. Sizes as Suricata's next_seq - isn.
+        let rules = """
+            alert tcp any any -> any any (flow:to_server; stream_size:client,=,10; sid:7;)
+            alert tcp any any -> any any (flow:to_server; stream_size:server,=,1; sid:8;)
+            alert tcp any any -> any any (flow:to_server; stream_size:both,>,1; sid:9;)
+            alert tcp any any -> any any (flow:to_client; stream_size:either,>,1000; sid:10;)
+            """
+        let (alerts, _) = try replay(Self.splitRequest, rules: rules)
+        #expect(alerts[7] == 1, "\(alerts)")
+        #expect(alerts[8] == 4, "\(alerts)")
+        #expect(alerts[9] == 3, "\(alerts)")
+        #expect(alerts[10] == nil, "\(alerts)")
+    }
 }

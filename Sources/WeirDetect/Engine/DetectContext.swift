@@ -333,6 +333,7 @@ public final class DetectContext {
             guard let events = self.streamInfo?.events else { return false }
             for event in s.streamEvents where !events.contains(event) { return false }
         }
+        for check in s.streamSizes where !check.matches(self.streamInfo) { return false }
         for program in s.buffers {
             if let sticky = program.stickyBuffer {
                 var found = false

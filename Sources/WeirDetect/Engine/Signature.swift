@@ -304,6 +304,8 @@ package final class Signature: @unchecked Sendable {
     package var checksDecodeEvents = false
     /// `stream-event:` conditions: every one must be among the packet's stream events.
     package var streamEvents: [StreamEvent] = []
+    /// `stream_size` conditions.
+    package var streamSizes: [StreamSizeCheck] = []
 
     /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
     /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.

@@ -272,7 +272,11 @@ package struct SignatureCompiler {
                     )
                 )
             case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
-            case .streamSize: return fail("stream_size", "needs the stream stage")
+            case .streamSize(let side, let match):
+                guard let which = StreamSizeCheck.Side(rawValue: side) else {
+                    return fail("stream_size", "unknown side \(side)")
+                }
+                s.streamSizes.append(StreamSizeCheck(side: which, condition: Self.condition(match)))
             case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
             case .ftpbounce: return fail("ftpbounce", "needs the app-layer stage")
             case .unsupported(let name, _): return fail(name, "keyword not supported")

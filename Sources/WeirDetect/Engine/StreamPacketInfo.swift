@@ -18,6 +18,11 @@ public struct StreamPacketInfo: Sendable {
     /// A pseudo packet that only carries stream data left at the end of a direction (Suricata's
     /// `PKT_PSEUDO_STREAM_END`): only rules that inspect the stream can match it.
     public var isPseudo: Bool
+    /// Sequence space the client has used so far (Suricata's `next_seq - isn`, the SYN included), for
+    /// `stream_size`; `nil` without a session.
+    public var clientSize: UInt32?
+    /// The same for the server.
+    public var serverSize: UInt32?
 
     /// Stream facts of one packet.
     public init(
@@ -27,6 +32,32 @@ public struct StreamPacketInfo: Sendable {
         self.wasEstablished = wasEstablished
         self.addedToStream = addedToStream
         self.isPseudo = isPseudo
+    }
+}
+
+/// `stream_size:<side>,<op>,<n>`: compares the sequence space used by one or both sides of the session.
+package struct StreamSizeCheck: Sendable, Equatable {
+    /// Which side's size is compared.
+    package enum Side: String, Sendable {
+        case server, client, both, either
+    }
+
+    /// The side.
+    package var side: Side
+    /// The comparison.
+    package var condition: UIntCondition
+
+    /// Whether the session's sizes satisfy the check (never without a session, as in Suricata).
+    func matches(_ stream: StreamPacketInfo?) -> Bool {
+        guard let stream, let client = stream.clientSize, let server = stream.serverSize else { return false }
+        let c = self.condition.matches(UInt64(client))
+        let s = self.condition.matches(UInt64(server))
+        switch self.side {
+        case .client: return c
+        case .server: return s
+        case .both: return c && s
+        case .either: return c || s
+        }
     }
 }
 
