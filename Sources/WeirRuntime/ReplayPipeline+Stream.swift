@@ -17,8 +17,9 @@ extension ReplayPipeline {
     ///   the payload went into the stream.
     mutating func track(_ stream: StreamEngine, frame: UnsafeRawBufferPointer, handle: FlowHandle) -> StreamPacketInfo {
         let flowID = self.flows[handle.slot].flowID
-        let wasEstablished = stream.session(slot: handle.slot, flowID: flowID)?.isEstablished ?? false
-        let result = stream.handle(self.packet, flow: handle, flowID: flowID, frame: frame)
+        let session = stream.sessionFor(flow: handle, flowID: flowID)
+        let wasEstablished = session.isEstablished
+        let result = session.handle(self.packet, toServer: handle.toServer, frame: frame)
         self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {
             for chunk in stream.rawChunks where !chunk.block.isGap && chunk.block.bytes.count > 0 {
@@ -32,7 +33,7 @@ extension ReplayPipeline {
         }
         var info = StreamPacketInfo(
             events: result.events, wasEstablished: wasEstablished, addedToStream: result.addedToStream)
-        if result.status != .noSession, let session = stream.session(slot: handle.slot, flowID: flowID) {
+        if result.status != .noSession {
             info.clientSize = session.client.nextSeq &- session.client.isn
             info.serverSize = session.server.nextSeq &- session.server.isn
         }
