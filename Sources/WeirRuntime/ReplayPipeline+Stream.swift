@@ -89,9 +89,31 @@ extension ReplayPipeline {
         for alert in alerts {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
-                inline: inline)
+                inline: inline, streamPayload: alert.streamMatch ? Self.streamPayload(chunks, toServer: toServer) : nil,
+                source: .streamFlowTimeout)
         }
         return !alerts.isEmpty
+    }
+
+    /// The stream data of one direction's chunks as EVE logs it for a stream match: the bytes, with a gap shown
+    /// as `[N bytes missing]` (Suricata's notation).
+    static func streamPayload(_ chunks: [RawStreamChunk], toServer: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        var end: UInt64?
+        for chunk in chunks where chunk.toServer == toServer {
+            // A hole: between two chunks, or before the first one when it starts past what was inspected.
+            let expected = end ?? chunk.alreadyInspectedUpTo
+            if chunk.block.offset > expected {
+                out.append(contentsOf: "[\(chunk.block.offset - expected) bytes missing]".utf8)
+            }
+            if chunk.block.isGap {
+                out.append(contentsOf: "[\(chunk.block.length) bytes missing]".utf8)
+            } else {
+                out.append(contentsOf: chunk.block.bytes)
+            }
+            end = chunk.block.end
+        }
+        return out
     }
 
     /// A TCP packet without payload between the flow's endpoints in the given direction.
@@ -119,14 +141,15 @@ extension ReplayPipeline {
     }
 }
 
-/// A growable frame buffer for rewritten packets; the bytes stay valid until the next ``copy(_:replacing:with:)``.
+/// A growable frame buffer for rewritten packets; the bytes stay valid until the next ``copy(_:packet:with:)``.
 final class FrameScratch {
     private var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
     deinit { self.storage.deallocate() }
 
-    /// `frame` with the bytes from `offset` on replaced by `replacement` (clipped to the frame).
-    func copy(_ frame: UnsafeRawBufferPointer, replacing offset: Int, with replacement: UnsafeRawBufferPointer)
+    /// `frame` with the payload of `packet` replaced by `replacement` (clipped to the frame) and, for TCP, the
+    /// checksum updated to match (RFC 1624), as Suricata's inline normalisation leaves a valid packet.
+    func copy(_ frame: UnsafeRawBufferPointer, packet: Packet, with replacement: UnsafeRawBufferPointer)
         -> UnsafeRawBufferPointer
     {
         if self.storage.count < frame.count {
@@ -135,11 +158,19 @@ final class FrameScratch {
         }
         let out = UnsafeMutableRawBufferPointer(rebasing: self.storage[0..<frame.count])
         out.copyMemory(from: frame)
-        let start = max(0, min(offset, frame.count))
+        let start = max(0, min(packet.payloadOffset, frame.count))
         let length = min(replacement.count, frame.count - start)
-        if length > 0 {
-            UnsafeMutableRawBufferPointer(rebasing: out[start..<start + length])
-                .copyMemory(from: UnsafeRawBufferPointer(rebasing: replacement[0..<length]))
+        guard length > 0 else { return UnsafeRawBufferPointer(out) }
+        let oldSum = InternetChecksum.partialSum(frame, offset: start, length: length)
+        UnsafeMutableRawBufferPointer(rebasing: out[start..<start + length])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: replacement[0..<length]))
+        let field = packet.l4Offset + 16
+        if packet.isTCP, packet.l4Offset >= 0, field + 2 <= frame.count, (start - packet.l4Offset) & 1 == 0 {
+            // One's complement update in memory order: C' = ~(~C + ~old + new).
+            let newSum = InternetChecksum.partialSum(UnsafeRawBufferPointer(out), offset: start, length: length)
+            let checksum = out.loadUnaligned(fromByteOffset: field, as: UInt16.self)
+            let sum = UInt64(~checksum) &+ UInt64(~InternetChecksum.fold(oldSum)) &+ newSum
+            out.storeBytes(of: ~InternetChecksum.fold(sum), toByteOffset: field, as: UInt16.self)
         }
         return UnsafeRawBufferPointer(out)
     }

@@ -125,7 +125,7 @@ struct ReplayPipeline {
                     if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
                         // As Suricata inline: detection and logging see the data the stream kept, not the
                         // overlapping bytes the packet carried.
-                        frame = self.rewrittenFrame.copy(frame, replacing: self.packet.payloadOffset, with: normalised)
+                        frame = self.rewrittenFrame.copy(frame, packet: self.packet, with: normalised)
                     }
                     self.inspect(detect, frame: frame, handle: handle, stream: streamInfo)
                     if self.otherDirectionHasChunks, let stream = self.stream, let handle {
@@ -180,9 +180,13 @@ struct ReplayPipeline {
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
         for alert in self.alerts {
+            var streamPayload: [UInt8]?
+            if alert.streamMatch, let stream = self.stream, let handle {
+                streamPayload = Self.streamPayload(stream.rawChunks, toServer: handle.toServer)
+            }
             self.outputs.writeAlert(
                 alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
-                dropped: verdict.drop, inline: self.inline)
+                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload)
         }
     }
 

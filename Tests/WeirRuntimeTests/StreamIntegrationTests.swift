@@ -189,4 +189,46 @@ func replay(
         #expect(alerts[9] == 3, "\(alerts)")
         #expect(alerts[10] == nil, "\(alerts)")
     }
+
+    @Test func streamMatchesLogTheStreamDataAsPayload() throws {
+        let dir = try makeTemporaryDirectory("weir-stream-payload")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.splitRequest.write(to: dir + "/in.pcap")
+        try """
+            alert tcp any any -> any any (msg:"split"; content:"EVILPATTERN"; sid:1;)
+            alert tcp-pkt any any -> any any (msg:"packet"; content:"GET /EVIL"; sid:2;)
+            """.write(toFile: dir + "/test.rules", atomically: true, encoding: .utf8)
+        try """
+            %YAML 1.1
+            ---
+            outputs:
+              - eve-log:
+                  enabled: yes
+                  filename: eve.json
+                  types:
+                    - alert:
+                        payload: yes
+                        payload-printable: yes
+            """.write(toFile: dir + "/weir.yaml", atomically: true, encoding: .utf8)
+        var options = RunOptions()
+        options.configPath = dir + "/weir.yaml"
+        options.readPaths = [dir + "/in.pcap"]
+        options.exclusiveRuleFiles = [dir + "/test.rules"]
+        options.logDirectory = dir
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        var seen: [Int: (String, Int)] = [:]
+        for line in try String(contentsOfFile: dir + "/eve.json", encoding: .utf8).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            guard let alert = object?["alert"] as? [String: Any], let sid = alert["signature_id"] as? Int else { continue }
+            seen[sid] = (object?["payload_printable"] as? String ?? "", object?["stream"] as? Int ?? -1)
+        }
+        // The stream match logs the reassembled data it matched in, the packet match the packet's payload.
+        #expect(seen[1]?.0.contains("GET /EVILPATTERN HTTP/1.0") == true, "\(seen)")
+        #expect(seen[1]?.1 == 1)
+        #expect(seen[2]?.0 == "GET /EVIL")
+        #expect(seen[2]?.1 == 0)
+    }
 }

@@ -23,6 +23,10 @@ public final class DetectContext {
     @exclusivity(unchecked) var matchedOnFlowData: [Bool] = []
     /// Set by `evaluate` when a program matched a stream chunk or sticky buffer.
     @exclusivity(unchecked) var matchUsedFlowData = false
+    /// Per matched signature: its match used a stream chunk.
+    @exclusivity(unchecked) var matchedOnStream: [Bool] = []
+    /// Set by `evaluate` when a program matched a stream chunk.
+    @exclusivity(unchecked) var matchUsedStream = false
     /// The stream engine's facts on the current packet (`nil`: no stream engine, or not a TCP packet).
     @exclusivity(unchecked) var streamInfo: StreamPacketInfo?
     /// Flow detection state by flow-table slot.
@@ -190,6 +194,7 @@ public final class DetectContext {
 
         self.matched.removeAll(keepingCapacity: true)
         self.matchedOnFlowData.removeAll(keepingCapacity: true)
+        self.matchedOnStream.removeAll(keepingCapacity: true)
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
@@ -206,6 +211,7 @@ public final class DetectContext {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
                 self.matchedOnFlowData.append(self.matchUsedFlowData)
+                self.matchedOnStream.append(self.matchUsedStream)
             }
         }
         if self.matched.isEmpty { return verdict }
@@ -264,6 +270,7 @@ public final class DetectContext {
     ) -> Bool {
         let s = self.engine.signatures[index]
         self.matchUsedFlowData = false
+        self.matchUsedStream = false
         if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
         if let stream = self.streamInfo, stream.isPseudo && !s.inspectsStream { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
@@ -374,6 +381,7 @@ public final class DetectContext {
             guard case .streamChunk(let start) = buffer.kind, buffer.bytes.count > 0 else { continue }
             if program.program.matches(buffer.bytes, streamStart: start, scratch: &self.payloadScratch) {
                 self.matchUsedFlowData = true
+                self.matchUsedStream = true
                 return true
             }
         }
@@ -581,7 +589,8 @@ public final class DetectContext {
                         isBlocking: blocking,
                         packetNumber: packet.packetNumber,
                         flowSlot: Int32(slot),
-                        flowID: flow?.flowID ?? 0
+                        flowID: flow?.flowID ?? 0,
+                        streamMatch: self.matchedOnStream[k]
                     )
                 )
                 self.counters.alerts += 1
