@@ -58,7 +58,11 @@ final class ReplayOutputs {
         record.bytesToServer = flow.bytesToServer
         record.bytesToClient = flow.bytesToClient
         record.alerted = flow.alerted
-        if flow.isDropped { record.action = .drop }
+        if flow.isDropped {
+            record.action = .drop
+        } else if flow.isPassed {
+            record.action = .pass
+        }
         if flow.key.proto == 6 {
             record.tcp = EVETCPInfo(
                 flags: flow.tcpFlagsToServer | flow.tcpFlagsToClient, flagsToServer: flow.tcpFlagsToServer,

@@ -177,6 +177,9 @@ struct ReplayPipeline {
                 self.flows[handle.slot].dropLoggedToClient = flow.dropLoggedToClient
             }
         }
+        if verdict.pass, let handle, let flow, detect.flowDecision(slot: handle.slot, flowID: flow.flowID).passed {
+            self.flows[handle.slot].isPassed = true
+        }
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
         for alert in self.alerts {

@@ -231,4 +231,26 @@ func replay(
         #expect(seen[2]?.0 == "GET /EVIL")
         #expect(seen[2]?.1 == 0)
     }
+
+    @Test func aPassedFlowIsLoggedWithActionPass() throws {
+        let dir = try makeTemporaryDirectory("weir-flow-pass")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.splitRequest.write(to: dir + "/in.pcap")
+        try "pass tcp any any -> any any (sid:1;)\n".write(toFile: dir + "/test.rules", atomically: true, encoding: .utf8)
+        var options = RunOptions()
+        options.readPaths = [dir + "/in.pcap"]
+        options.exclusiveRuleFiles = [dir + "/test.rules"]
+        options.logDirectory = dir
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        var actions: [String] = []
+        for line in try String(contentsOfFile: dir + "/eve.json", encoding: .utf8).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            guard object?["event_type"] as? String == "flow", let flow = object?["flow"] as? [String: Any] else { continue }
+            actions.append(flow["action"] as? String ?? "none")
+        }
+        #expect(actions == ["pass"])
+    }
 }
