@@ -51,9 +51,10 @@ struct ReplayPipeline {
     /// Holds the current frame with its payload rewritten (inline overlap normalisation).
     let rewrittenFrame = FrameScratch()
 
+    /// A pipeline; `streamSettings` `nil` runs without the stream engine (`stream.enabled: false`).
     init(
         configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool,
-        messages: MessageOutput
+        streamSettings: WeirStream.StreamSettings?, messages: MessageOutput
     ) {
         self.messages = messages
         self.configuration = configuration
@@ -61,8 +62,7 @@ struct ReplayPipeline {
         self.flows = FlowTable(settings: configuration.flowTableSettings)
         self.detect = engine.map { $0.makeContext() }
         self.inline = inline
-        if configuration.stream.enabled {
-            var settings = configuration.streamEngineSettings(ips: inline)
+        if var settings = streamSettings {
             // As Suricata: compare retransmitted data with what was inspected only when a rule asks for the event.
             if let engine, engine.usesStreamEvent(.reassemblyOverlapDifferentData) {
                 settings.checkOverlapDifferentData = true

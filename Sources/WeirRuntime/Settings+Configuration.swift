@@ -28,17 +28,19 @@ extension WeirConfiguration {
         )
     }
 
-    /// Stream-engine settings from `stream.*`; `ips` resolves `stream.inline: auto` (inline when Weir runs as an
-    /// IPS, `--simulate-ips`). Checksum validation follows the decoder: packets it found invalid are skipped
-    /// while `stream.checksum-validation` is on, and with `-k none` none is found invalid.
-    func streamEngineSettings(ips: Bool) -> WeirStream.StreamSettings {
+    /// Stream-engine settings from `stream.*` and `host-os-policy`; `ips` resolves `stream.inline: auto` (inline
+    /// when Weir runs as an IPS, `--simulate-ips`). Checksum validation follows the decoder: packets it found
+    /// invalid are skipped while `stream.checksum-validation` is on, and with `-k none` none is found invalid.
+    ///
+    /// - Throws: ``StreamSettingError`` for a `host-os-policy` network that is not an address or CIDR.
+    func streamEngineSettings(ips: Bool) throws(StreamSettingError) -> WeirStream.StreamSettings {
         let inline: Bool
         switch self.stream.inline {
         case .auto: inline = ips
         case .yes: inline = true
         case .no: inline = false
         }
-        return WeirStream.StreamSettings(
+        var settings = WeirStream.StreamSettings(
             memcap: Int(clamping: self.stream.memcap),
             reassemblyMemcap: Int(clamping: self.stream.reassembly.memcap),
             reassemblyDepth: self.stream.reassembly.depth,
@@ -48,8 +50,15 @@ extension WeirConfiguration {
             asyncOneside: self.stream.asyncOneside,
             inline: inline,
             checksumValidation: self.stream.checksumValidation && self.effectivePcapChecksumMode != .none,
-            maxSynAckQueued: self.stream.maxSynAckQueued
+            checkOverlapDifferentData: self.stream.reassembly.checkOverlapDifferentData,
+            maxSynAckQueued: self.stream.maxSynAckQueued,
+            maxSynQueued: self.stream.maxSynQueued
         )
+        for entry in self.hostOSPolicy {
+            try settings.set(
+                "host-os-policy.\(entry.policy)", "[" + entry.networks.joined(separator: ",") + "]", ipsMode: ips)
+        }
+        return settings
     }
 
     /// The checksum policy for capture files.
