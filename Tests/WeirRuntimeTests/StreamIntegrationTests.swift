@@ -253,4 +253,25 @@ func replay(
         }
         #expect(actions == ["pass"])
     }
+
+    @Test func hostOSPolicyDecidesWhichOverlappingBytesTheStreamKeeps() throws {
+        var c = TCPConversation()
+        c.handshake()
+        // Two segments at the same sequence number with different bytes, acknowledged together.
+        c.frames.append(TCPConversation.frame(toServer: true, flags: 0x18, seq: c.clientSeq, ack: c.serverSeq, payload: Array("GOOD".utf8)))
+        c.frames.append(TCPConversation.frame(toServer: true, flags: 0x18, seq: c.clientSeq, ack: c.serverSeq, payload: Array("EVIL".utf8)))
+        c.clientSeq &+= 4
+        c.frames.append(TCPConversation.frame(toServer: false, flags: 0x10, seq: c.serverSeq, ack: c.clientSeq, payload: []))
+        c.close()
+        let rules = """
+            alert tcp-stream any any -> any any (content:"EVIL"; sid:1;)
+            alert tcp-stream any any -> any any (content:"GOOD"; sid:2;)
+            """
+        // Default (BSD): the data first received stays.
+        let bsd = try replay(c, rules: rules)
+        #expect(bsd.alerts[1] == nil && bsd.alerts[2] == 1, "\(bsd.alerts)")
+        // The receiver 10.0.0.2 reassembles with the `last` policy: the retransmitted bytes win.
+        let last = try replay(c, rules: rules, overrides: ["host-os-policy.last=[10.0.0.2]"])
+        #expect(last.alerts[1] == 1 && last.alerts[2] == nil, "\(last.alerts)")
+    }
 }
