@@ -36,7 +36,10 @@ let package = Package(
         .target(name: "WeirCore"),
         .target(name: "WeirDecode", dependencies: ["WeirCore"]),
         .target(name: "WeirFlow", dependencies: ["WeirCore", "WeirDecode"]),
-        .target(name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "CHyperscan", "CPCRE2"]),
+        .target(name: "WeirStream", dependencies: ["WeirCore", "WeirDecode", "WeirFlow"]),
+        .target(
+            name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
+        ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
@@ -51,8 +54,8 @@ let package = Package(
         .target(
             name: "WeirRuntime",
             dependencies: [
-                "WeirCore", "WeirDecode", "WeirFlow", "WeirDetect", "WeirOutput", "WeirConfig", "WeirCapture",
-                "WeirBypass", logging,
+                "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
+                "WeirCapture", "WeirBypass", logging,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
@@ -68,7 +71,12 @@ let package = Package(
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
-        .testTarget(name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirCapture"]),
+        .testTarget(
+            name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
+        ),
+        .testTarget(
+            name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
+        ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),

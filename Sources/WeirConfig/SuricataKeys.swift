@@ -10,7 +10,7 @@ enum SuricataKeys {
     /// The patterns, grouped by section. Sources: Suricata's `suricata.yaml.in` (7.x to 9.0-dev) and user guide.
     static let ignoredPatterns: [String] = [
         // Whole top-level sections about engine parts Weir does not have (or configures elsewhere).
-        "logging", "unix-command", "legacy", "engine-analysis", "pcre", "host", "defrag", "host-os-policy",
+        "logging", "unix-command", "legacy", "engine-analysis", "pcre", "host", "defrag",
         "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
         "umask", "asn1-max-frames", "datasets", "decoder", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
@@ -66,9 +66,9 @@ enum SuricataKeys {
         "pcap-file.buffer-size", "pcap-file.tenant-id", "pcap-file.delete-when-done", "pcap-file.recursive",
         "pcap-file.continuous", "pcap-file.bpf-filter",
         // engine tuning without a Weir counterpart
-        "stream.memcap-policy", "stream.midstream-policy", "stream.max-syn-queued", "stream.liberal-timestamps",
+        "stream.memcap-policy", "stream.midstream-policy", "stream.liberal-timestamps",
         "stream.reassembly.memcap-policy", "stream.reassembly.raw", "stream.reassembly.chunk-prealloc",
-        "stream.reassembly.zero-copy-size", "stream.reassembly.check-overlap-different-data",
+        "stream.reassembly.zero-copy-size",
         "stream.reassembly.randomize-chunk-range", "stream.reassembly.urgent", "stream.reassembly.max-regions",
         "flow.memcap-policy", "flow.managers", "flow.recyclers", "flow.rate-tracking", "flow-timeouts.sctp",
         "detect.custom-values", "detect.prefilter", "detect.grouping", "detect.profiling", "detect.thresholds",

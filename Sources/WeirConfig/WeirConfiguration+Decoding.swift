@@ -6,7 +6,7 @@ extension WeirConfiguration {
         "vars", "default-rule-path", "rule-files", "classification-file", "reference-config-file", "threshold-file",
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
-        "max-pending-packets", "runmode", "host-mode",
+        "max-pending-packets", "runmode", "host-mode", "host-os-policy",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -27,6 +27,7 @@ extension WeirConfiguration {
         }
         config.checksumChecks = try top.optionalEnumeration("checksum-checks", ChecksumMode.self)
         if let stream = try top.mapping("stream") { config.stream = try Self.decodeStream(stream) }
+        if let policies = try top.mapping("host-os-policy") { config.hostOSPolicy = try Self.decodeHostOSPolicy(policies) }
         if let flow = try top.mapping("flow") {
             config.flow.memcap = try flow.size("memcap", config.flow.memcap)
             config.flow.hashSize = try flow.int("hash-size", config.flow.hashSize, in: 1...(1 << 30))
@@ -212,8 +213,25 @@ extension WeirConfiguration {
         return result
     }
 
+    private static func decodeHostOSPolicy(_ reader: MappingReader) throws(ConfigError) -> [HostOSPolicyEntry] {
+        guard case .mapping(let entries) = reader.node.value else { return [] }
+        var out: [HostOSPolicyEntry] = []
+        for entry in entries {
+            let name = entry.key.lowercased()
+            guard HostOSPolicyEntry.policyNames.contains(name) else {
+                throw ConfigError(
+                    .badValue, at: entry.keyLocation, key: reader.dotted(entry.key),
+                    "unknown OS policy (one of \(HostOSPolicyEntry.policyNames.sorted().joined(separator: ", ")))")
+            }
+            out.append(HostOSPolicyEntry(policy: name, networks: try reader.stringList(entry.key) ?? []))
+        }
+        try reader.finish()
+        return out
+    }
+
     private static func decodeStream(_ stream: MappingReader) throws(ConfigError) -> StreamSettings {
         var result = StreamSettings()
+        result.enabled = try stream.bool("enabled", result.enabled)
         result.memcap = try stream.size("memcap", result.memcap)
         result.checksumValidation = try stream.bool("checksum-validation", result.checksumValidation)
         result.inline = try stream.enumeration("inline", result.inline)
@@ -223,6 +241,7 @@ extension WeirConfiguration {
         result.bypass = try stream.bool("bypass", result.bypass)
         result.preallocSessions = try stream.int("prealloc-sessions", result.preallocSessions, in: 0...(1 << 26))
         result.maxSynAckQueued = try stream.int("max-synack-queued", result.maxSynAckQueued, in: 0...255)
+        result.maxSynQueued = try stream.int("max-syn-queued", result.maxSynQueued, in: 0...255)
         if let reassembly = try stream.mapping("reassembly") {
             var r = result.reassembly
             r.memcap = try reassembly.size("memcap", r.memcap)
@@ -231,6 +250,8 @@ extension WeirConfiguration {
             r.toClientChunkSize = try reassembly.size("toclient-chunk-size", r.toClientChunkSize)
             r.randomizeChunkSize = try reassembly.bool("randomize-chunk-size", r.randomizeChunkSize)
             r.segmentPrealloc = try reassembly.int("segment-prealloc", r.segmentPrealloc, in: 0...(1 << 26))
+            r.checkOverlapDifferentData = try reassembly.bool(
+                "check-overlap-different-data", r.checkOverlapDifferentData)
             try reassembly.finish()
             result.reassembly = r
         }

@@ -31,6 +31,8 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var checksumChecks: ChecksumMode? = nil
     /// `stream`.
     public var stream = StreamSettings()
+    /// `host-os-policy`: networks whose hosts reassemble TCP with another OS's overlap policy, in file order.
+    public var hostOSPolicy: [HostOSPolicyEntry] = []
     /// `flow`.
     public var flow = FlowSettings()
     /// `flow-timeouts`.
@@ -179,8 +181,31 @@ public struct PcapFileSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// One `host-os-policy` entry: a policy name (`linux`, `windows`, `bsd` …) and the networks it covers.
+public struct HostOSPolicyEntry: Sendable, Equatable {
+    /// The policy, as written (lower case).
+    public var policy: String
+    /// Addresses or CIDR networks, as written.
+    public var networks: [String]
+
+    /// An entry.
+    public init(policy: String, networks: [String]) {
+        self.policy = policy
+        self.networks = networks
+    }
+
+    /// Suricata's policy names.
+    public static let policyNames: Set<String> = [
+        "bsd", "bsd-right", "old-linux", "linux", "old-solaris", "solaris", "hpux10", "hpux11", "irix", "macos",
+        "windows", "vista", "windows2k3", "first", "last",
+    ]
+}
+
 /// `stream`: TCP session tracking and reassembly.
 public struct StreamSettings: Sendable, Equatable {
+    /// `enabled` (Weir's own key, not Suricata's): `false` turns TCP session tracking and reassembly off, so
+    /// rules see packets only (for measurements and troubleshooting).
+    public var enabled: Bool = true
     /// `memcap`, bytes (64 MiB).
     public var memcap: UInt64 = 64 << 20
     /// `checksum-validation`: skip TCP packets with bad checksums in the stream engine.
@@ -199,6 +224,8 @@ public struct StreamSettings: Sendable, Equatable {
     public var preallocSessions: Int = 2048
     /// `max-synack-queued`.
     public var maxSynAckQueued: Int = 5
+    /// `max-syn-queued`.
+    public var maxSynQueued: Int = 10
     /// `reassembly`.
     public var reassembly = ReassemblySettings()
     /// Defaults.
@@ -219,6 +246,8 @@ public struct ReassemblySettings: Sendable, Equatable {
     public var randomizeChunkSize: Bool = true
     /// `segment-prealloc`.
     public var segmentPrealloc: Int = 2048
+    /// `check-overlap-different-data`: compare retransmitted data with what was already inspected.
+    public var checkOverlapDifferentData: Bool = false
     /// Defaults.
     public init() {}
 }

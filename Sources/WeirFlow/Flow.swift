@@ -102,6 +102,8 @@ public struct Flow: Sendable {
     public var alerted: Bool = false
     /// True once an IPS verdict dropped the flow (`drop`/`reject` in inline mode): later packets are dropped too.
     public var isDropped: Bool = false
+    /// True once a `pass` rule acting on the flow matched: detection no longer inspects it (EVE `action: pass`).
+    public var isPassed: Bool = false
     /// True once a `drop` EVE record was written for the client→server / server→client direction.
     public var dropLoggedToServer: Bool = false
     public var dropLoggedToClient: Bool = false

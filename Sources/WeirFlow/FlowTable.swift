@@ -53,6 +53,12 @@ public struct FlowHandle: Sendable, Equatable {
     public var slot: Int32
     /// True when the packet travels client → server.
     public var toServer: Bool
+
+    /// A handle to the flow in `slot`, for a packet in the given direction (pseudo packets of later stages).
+    public init(slot: Int32, toServer: Bool) {
+        self.slot = slot
+        self.toServer = toServer
+    }
 }
 
 /// Bidirectional flows keyed by ``FlowKey``: an open-addressed hash index over preallocated slots.

@@ -6,6 +6,7 @@ import WeirCore
 import WeirDecode
 import WeirFlow
 import WeirOutput
+import WeirStream
 
 /// Offline replay: capture files → decode → flows → detection → EVE, with progress and a summary.
 public enum Replay {
@@ -52,9 +53,18 @@ public enum Replay {
             return 2
         }
 
+        var streamSettings: WeirStream.StreamSettings?
+        if config.stream.enabled {
+            do {
+                streamSettings = try config.streamEngineSettings(ips: options.simulateIPS)
+            } catch {
+                err.write("weir: configuration error: \(error)\n")
+                return 2
+            }
+        }
         var pipeline = ReplayPipeline(
             configuration: config, outputs: outputs, engine: loadedRules > 0 ? detection.engine : nil,
-            inline: options.simulateIPS, messages: err)
+            inline: options.simulateIPS, streamSettings: streamSettings, messages: err)
         // In-process callers that collect messages still get input damage; quiet runs to stderr do not.
         pipeline.reportsInputProblems = !options.quiet || options.messages != nil
         var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })

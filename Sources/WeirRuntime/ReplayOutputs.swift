@@ -58,7 +58,11 @@ final class ReplayOutputs {
         record.bytesToServer = flow.bytesToServer
         record.bytesToClient = flow.bytesToClient
         record.alerted = flow.alerted
-        if flow.isDropped { record.action = .drop }
+        if flow.isDropped {
+            record.action = .drop
+        } else if flow.isPassed {
+            record.action = .pass
+        }
         if flow.key.proto == 6 {
             record.tcp = EVETCPInfo(
                 flags: flow.tcpFlagsToServer | flow.tcpFlagsToClient, flagsToServer: flow.tcpFlagsToServer,
@@ -120,13 +124,15 @@ final class ReplayOutputs {
     /// Scratch for fast.log lines.
     private var fastLine: [UInt8] = []
 
-    /// Writes one alert to EVE (`alert` record) and fast.log.
+    /// Writes one alert to EVE (`alert` record) and fast.log. `streamPayload` is the stream data logged as the
+    /// payload of an alert that matched the stream (`stream: 1`); `source` is the packet's `pkt_src`.
     func writeAlert(
         _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
-        dropped: Bool, inline: Bool
+        dropped: Bool, inline: Bool, streamPayload: [UInt8]? = nil, source: EVEPacketSource = .wire
     ) {
         let ports = Self.hasPorts(packet)
-        let header = Self.header(for: packet, flow: flow)
+        var header = Self.header(for: packet, flow: flow)
+        header.packetSource = source
         let blocked = alert.isBlocking && inline
         let eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
@@ -143,12 +149,17 @@ final class ReplayOutputs {
                     sourcePort: ports ? flow.clientPort : nil, destinationPort: ports ? flow.serverPort : nil)
             }
             if alertOptions.payload {
-                let start = max(0, min(packet.payloadOffset, frame.count))
-                let end = min(frame.count, start + max(0, packet.payloadLength))
-                record.payload = Array(frame[start..<end])
+                if alert.streamMatch, let streamPayload {
+                    record.payload = streamPayload
+                    record.payloadIsStream = true
+                } else {
+                    let start = max(0, min(packet.payloadOffset, frame.count))
+                    let end = min(frame.count, start + max(0, packet.payloadLength))
+                    record.payload = Array(frame[start..<end])
+                }
                 record.payloadPrintable = alertOptions.payloadPrintable
             }
-            if alertOptions.packet {
+            if alertOptions.packet && frame.count > 0 {
                 record.packet = Array(frame)
                 record.linkType = Int(packet.linkType.rawValue)
             }

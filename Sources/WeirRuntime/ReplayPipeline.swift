@@ -6,6 +6,7 @@ import WeirDecode
 import WeirDetect
 import WeirFlow
 import WeirOutput
+import WeirStream
 
 /// A damaged input, as reported in the summary and the stats record.
 struct InputDamage {
@@ -39,10 +40,21 @@ struct ReplayPipeline {
     var packetsDropped: UInt64 = 0
     /// Where skipped and damaged inputs are reported.
     let messages: MessageOutput
+    /// The TCP stream engine; `nil` with `stream.enabled: false`.
+    let stream: StreamEngine?
+    /// The stream chunks handed to detection with the current packet (storage reused).
+    var streamBuffers: [InspectionBuffer] = []
+    /// The stream engine handed out chunks of the direction opposite to the current packet.
+    var otherDirectionHasChunks = false
+    /// Inline mode: the stream engine rewrote the current packet's payload to the data it had already accepted.
+    var payloadNormalised = false
+    /// Holds the current frame with its payload rewritten (inline overlap normalisation).
+    let rewrittenFrame = FrameScratch()
 
+    /// A pipeline; `streamSettings` `nil` runs without the stream engine (`stream.enabled: false`).
     init(
         configuration: WeirConfiguration, outputs: ReplayOutputs, engine: DetectEngine?, inline: Bool,
-        messages: MessageOutput
+        streamSettings: WeirStream.StreamSettings?, messages: MessageOutput
     ) {
         self.messages = messages
         self.configuration = configuration
@@ -50,6 +62,16 @@ struct ReplayPipeline {
         self.flows = FlowTable(settings: configuration.flowTableSettings)
         self.detect = engine.map { $0.makeContext() }
         self.inline = inline
+        if var settings = streamSettings {
+            // As Suricata: compare retransmitted data with what was inspected only when a rule asks for the event.
+            if let engine, engine.usesStreamEvent(.reassemblyOverlapDifferentData) {
+                settings.checkOverlapDifferentData = true
+            }
+            self.stream = StreamEngine(settings: settings)
+        } else {
+            self.stream = nil
+        }
+        self.streamBuffers.reserveCapacity(8)
         self.alerts.reserveCapacity(16)
     }
 
@@ -75,8 +97,7 @@ struct ReplayPipeline {
         self.filesRead += 1
         var decoder = self.decoders[file.linkType]
             ?? PacketDecoder(linkType: linkType, checksums: self.configuration.fileChecksumValidation)
-        let outputs = self.outputs
-        let emit: (inout Flow, FlowEndReason) -> Void = { flow, reason in outputs.writeFlow(flow, reason: reason) }
+        let emit = self.flowEndHandler()
         var packetsInFile: UInt64 = 0
         loop: while true {
             switch file.next() {
@@ -92,8 +113,33 @@ struct ReplayPipeline {
                 decoder.decode(record.bytes, into: &self.packet)
                 self.account(timestamp: record.timestamp, emit: emit)
                 let handle = self.flows.process(self.packet, emit: emit)
+                var streamInfo: StreamPacketInfo?
+                self.streamBuffers.removeAll(keepingCapacity: true)
+                self.otherDirectionHasChunks = false
+                self.payloadNormalised = false
+                if let stream = self.stream, let handle, self.packet.isTCP {
+                    streamInfo = self.track(stream, frame: record.bytes, handle: handle)
+                }
                 if let detect = self.detect {
-                    self.inspect(detect, frame: record.bytes, handle: handle)
+                    var frame = record.bytes
+                    if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
+                        // As Suricata inline: detection and logging see the data the stream kept, not the
+                        // overlapping bytes the packet carried.
+                        frame = self.rewrittenFrame.copy(frame, packet: self.packet, with: normalised)
+                    }
+                    self.inspect(detect, frame: frame, handle: handle, stream: streamInfo)
+                    if self.otherDirectionHasChunks, let stream = self.stream, let handle {
+                        // Chunks of the other direction (a closing session flushes both) are inspected with a
+                        // pseudo packet of that direction, as Suricata's stream-end pseudo packets are.
+                        let flow = self.flows[handle.slot]
+                        if Self.inspectChunks(
+                            stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
+                            timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
+                            inline: self.inline)
+                        {
+                            self.flows[handle.slot].alerted = true
+                        }
+                    }
                 }
                 if packetsInFile & 0xffff == 0 { progress.update(fileBytesDone: file.position, packets: self.packetNumber) }
             case .end:
@@ -113,10 +159,14 @@ struct ReplayPipeline {
     }
 
     /// Runs detection on the current packet and writes its alerts.
-    private mutating func inspect(_ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?) {
+    private mutating func inspect(
+        _ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?
+    ) {
         var flow = handle.map { self.flows[$0.slot] }
         let verdict = detect.inspect(
-            packet: self.packet, frame: frame, flow: flow, handle: handle, alerts: &self.alerts)
+            packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
+            stream: stream, alerts: &self.alerts)
+
         if (verdict.drop || verdict.reject) && self.inline {
             self.packetsDropped += 1
             flow?.isDropped = true
@@ -127,12 +177,19 @@ struct ReplayPipeline {
                 self.flows[handle.slot].dropLoggedToClient = flow.dropLoggedToClient
             }
         }
+        if verdict.pass, let handle, let flow, detect.flowDecision(slot: handle.slot, flowID: flow.flowID).passed {
+            self.flows[handle.slot].isPassed = true
+        }
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
         for alert in self.alerts {
+            var streamPayload: [UInt8]?
+            if alert.streamMatch, let stream = self.stream, let handle {
+                streamPayload = Self.streamPayload(stream.rawChunks, toServer: handle.toServer)
+            }
             self.outputs.writeAlert(
                 alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
-                dropped: verdict.drop, inline: self.inline)
+                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload)
         }
     }
 
@@ -149,8 +206,7 @@ struct ReplayPipeline {
 
     /// Ends every flow, writes the stats record and flushes the outputs.
     mutating func finish() {
-        let outputs = self.outputs
-        self.flows.flush(emit: { flow, reason in outputs.writeFlow(flow, reason: reason) })
+        self.flows.flush(emit: self.flowEndHandler())
         let uptime = UInt64(max(0, self.lastTimestamp.seconds - (self.firstTimestamp?.seconds ?? self.lastTimestamp.seconds)))
         outputs.writeStats(timestamp: self.lastTimestamp, uptime: uptime, counters: self.counters)
         outputs.flush()
@@ -167,7 +223,13 @@ struct ReplayPipeline {
     var counters: [EVEStatsCounter] {
         var out: [EVEStatsCounter] = []
         self.decodeStatistics.forEachCounter { out.append(EVEStatsCounter($0, $1)) }
-        for (name, value) in self.flows.statistics.namedValues { out.append(EVEStatsCounter(name, value)) }
+        // With the stream engine on, its `tcp.*` counters (sessions, midstream pickups …) replace the flow
+        // table's estimates of the same name.
+        let streamCounters = self.stream?.statistics.namedValues ?? []
+        for (name, value) in self.flows.statistics.namedValues where !streamCounters.contains(where: { $0.0 == name }) {
+            out.append(EVEStatsCounter(name, value))
+        }
+        for (name, value) in streamCounters { out.append(EVEStatsCounter(name, value)) }
         out.append(EVEStatsCounter("pcap.files", self.filesRead))
         out.append(EVEStatsCounter("pcap.files_damaged", UInt64(self.damaged.count)))
         out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))

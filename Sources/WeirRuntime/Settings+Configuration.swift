@@ -2,6 +2,7 @@
 import WeirConfig
 import WeirDecode
 import WeirFlow
+import WeirStream
 
 /// Turns the loaded configuration into each stage's own settings (no stage imports WeirConfig).
 extension WeirConfiguration {
@@ -25,6 +26,39 @@ extension WeirConfiguration {
             midstream: self.stream.midstream,
             asyncOneside: self.stream.asyncOneside
         )
+    }
+
+    /// Stream-engine settings from `stream.*` and `host-os-policy`; `ips` resolves `stream.inline: auto` (inline
+    /// when Weir runs as an IPS, `--simulate-ips`). Checksum validation follows the decoder: packets it found
+    /// invalid are skipped while `stream.checksum-validation` is on, and with `-k none` none is found invalid.
+    ///
+    /// - Throws: ``StreamSettingError`` for a `host-os-policy` network that is not an address or CIDR.
+    func streamEngineSettings(ips: Bool) throws(StreamSettingError) -> WeirStream.StreamSettings {
+        let inline: Bool
+        switch self.stream.inline {
+        case .auto: inline = ips
+        case .yes: inline = true
+        case .no: inline = false
+        }
+        var settings = WeirStream.StreamSettings(
+            memcap: Int(clamping: self.stream.memcap),
+            reassemblyMemcap: Int(clamping: self.stream.reassembly.memcap),
+            reassemblyDepth: self.stream.reassembly.depth,
+            toServerChunkSize: max(1, Int(clamping: self.stream.reassembly.toServerChunkSize)),
+            toClientChunkSize: max(1, Int(clamping: self.stream.reassembly.toClientChunkSize)),
+            midstream: self.stream.midstream,
+            asyncOneside: self.stream.asyncOneside,
+            inline: inline,
+            checksumValidation: self.stream.checksumValidation && self.effectivePcapChecksumMode != .none,
+            checkOverlapDifferentData: self.stream.reassembly.checkOverlapDifferentData,
+            maxSynAckQueued: self.stream.maxSynAckQueued,
+            maxSynQueued: self.stream.maxSynQueued
+        )
+        for entry in self.hostOSPolicy {
+            try settings.set(
+                "host-os-policy.\(entry.policy)", "[" + entry.networks.joined(separator: ",") + "]", ipsMode: ips)
+        }
+        return settings
     }
 
     /// The checksum policy for capture files.

@@ -127,9 +127,12 @@ import WeirConfig
                 "outputs.1.eve-log.community-id", "outputs.1.eve-log.types.0.alert.tagged-packets",
                 "outputs.1.eve-log.types.2.http", "outputs.3.unified2-alert", "logging",
                 "af-packet.2.mmap-locked", "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.smb",
-                "stream.reassembly.raw", "flow.managers", "detect.prefilter", "unix-command", "host-os-policy",
+                "stream.reassembly.raw", "flow.managers", "detect.prefilter", "unix-command",
             ]
         )
+        // host-os-policy is read (the stream engine's overlap policies), not ignored.
+        #expect(
+            self.config.hostOSPolicy == [HostOSPolicyEntry(policy: "linux", networks: ["0.0.0.0/0"])])
         #expect(self.loaded.warnings.count == 1)
         let warning = self.loaded.warnings.first ?? ""
         #expect(warning.hasPrefix("ignored Suricata keys: outputs.1.eve-log.community-id (full.yaml:34:7), "))

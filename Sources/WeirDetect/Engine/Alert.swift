@@ -31,6 +31,9 @@ public struct Alert: Sendable {
     public var flowSlot: Int32
     /// The flow's id (EVE `flow_id`), 0 without a flow.
     public var flowID: UInt64
+    /// The match was on reassembled stream data (Suricata's `PACKET_ALERT_FLAG_STREAM_MATCH`): EVE logs the
+    /// stream data as the payload, with `stream: 1`.
+    public var streamMatch = false
 
     /// EVE's `alert.action`.
     public var eveAction: String { self.isBlocking ? "blocked" : "allowed" }

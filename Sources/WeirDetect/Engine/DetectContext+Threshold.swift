@@ -45,6 +45,20 @@ extension DetectContext {
         let key = self.thresholdKey(signature: signature, kind: 0, track: spec.track, packet: packet, flow: flow)
         let now = packet.timestamp.microseconds
         let window = spec.seconds * 1_000_000
+        if spec.kind == .backoff {
+            // Suricata's TYPE_BACKOFF: alert on match number count, count×m, count×m², … (`count` holds the
+            // matches so far, `windowStart` the next match number that alerts).
+            var entry = self.thresholdEntries[key] ?? ThresholdEntry(windowStart: Int64(spec.count), count: 0)
+            entry.count += 1
+            var allow = false
+            if entry.count >= entry.windowStart {
+                allow = true
+                let (next, overflow) = entry.windowStart.multipliedReportingOverflow(by: Int64(spec.multiplier))
+                entry.windowStart = overflow ? Int64.max : next
+            }
+            self.thresholdEntries[key] = entry
+            return allow
+        }
         guard var entry = self.thresholdEntries[key] else {
             var fresh = ThresholdEntry(windowStart: now, count: 1)
             if let unique = spec.uniqueOn {
@@ -53,7 +67,7 @@ extension DetectContext {
             self.thresholdEntries[key] = fresh
             switch spec.kind {
             case .limit: return spec.count >= 1
-            case .threshold, .both: return spec.count <= 1
+            case .threshold, .both, .backoff: return spec.count <= 1
             case .detectionFilter: return spec.count < 1
             }
         }
@@ -76,7 +90,7 @@ extension DetectContext {
                     allow = true
                     entry.count = 0
                 }
-            case .both: allow = entry.count == spec.count
+            case .both, .backoff: allow = entry.count == spec.count
             case .detectionFilter: allow = entry.count > spec.count
             }
         } else {
@@ -87,7 +101,7 @@ extension DetectContext {
             }
             switch spec.kind {
             case .limit: allow = spec.count >= 1
-            case .threshold, .both: allow = spec.count <= 1
+            case .threshold, .both, .backoff: allow = spec.count <= 1
             case .detectionFilter: allow = spec.count < 1
             }
         }

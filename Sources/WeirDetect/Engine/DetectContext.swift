@@ -2,6 +2,7 @@
 import WeirCore
 import WeirDecode
 import WeirFlow
+import WeirStream
 
 /// Per-worker detection state (Suricata's `DetectEngineThreadCtx`): scratch space, the candidate queue, flow
 /// detection state by flow-table slot, thresholds and xbits. Not thread-safe: one per worker.
@@ -22,6 +23,12 @@ public final class DetectContext {
     @exclusivity(unchecked) var matchedOnFlowData: [Bool] = []
     /// Set by `evaluate` when a program matched a stream chunk or sticky buffer.
     @exclusivity(unchecked) var matchUsedFlowData = false
+    /// Per matched signature: its match used a stream chunk.
+    @exclusivity(unchecked) var matchedOnStream: [Bool] = []
+    /// Set by `evaluate` when a program matched a stream chunk.
+    @exclusivity(unchecked) var matchUsedStream = false
+    /// The stream engine's facts on the current packet (`nil`: no stream engine, or not a TCP packet).
+    @exclusivity(unchecked) var streamInfo: StreamPacketInfo?
     /// Flow detection state by flow-table slot.
     @exclusivity(unchecked) package var flowStates: [FlowDetectState] = []
     /// State for packets without a flow (reset each packet).
@@ -70,6 +77,9 @@ public final class DetectContext {
     ///   - buffers: Extra inspection buffers (reassembled stream chunks, app-layer sticky buffers).
     ///   - appProtocol: The flow's application protocol as the app-layer stage detected it (`http`, `dns`,
     ///     `tls` …); rules written for an application protocol only match when it is equal. `nil`: unknown.
+    ///   - stream: The stream engine's result for a TCP packet (events, established state, whether the payload
+    ///     was added to the stream); `nil` without a stream engine, and then the flow table's TCP state decides
+    ///     `flow:established` and payload rules inspect the packet and any stream chunk given.
     ///   - alerts: Receives the alerts, at most `packet-alert-max`, in Suricata's order.
     /// - Returns: The verdict (drop/reject/pass) for IPS handling and counters.
     /// - Complexity: Prefilter scans plus full evaluation of candidates only; no allocation once warmed up.
@@ -80,10 +90,12 @@ public final class DetectContext {
         handle: FlowHandle?,
         buffers: [InspectionBuffer] = [],
         appProtocol: String? = nil,
+        stream: StreamPacketInfo? = nil,
         alerts: inout [Alert]
     ) -> PacketVerdict {
         alerts.removeAll(keepingCapacity: true)
         var verdict = PacketVerdict()
+        self.streamInfo = stream
         // Packets without an IP layer only reach rules on decoder events (`decode-event:…`), as in Suricata.
         guard packet.ipVersion != 0 || !packet.events.isEmpty else { return verdict }
         self.counters.packets += 1
@@ -122,7 +134,9 @@ public final class DetectContext {
         let toServer = handle?.toServer ?? true
         var established = false
         if let flow {
-            if flow.key.proto == IPProtocol.tcp {
+            if flow.key.proto == IPProtocol.tcp, let stream {
+                established = stream.wasEstablished
+            } else if flow.key.proto == IPProtocol.tcp {
                 established = self.flowStates[slot].tcpWasEstablished
                 self.flowStates[slot].tcpWasEstablished = Self.isEstablished(flow)
             } else {
@@ -180,6 +194,7 @@ public final class DetectContext {
 
         self.matched.removeAll(keepingCapacity: true)
         self.matchedOnFlowData.removeAll(keepingCapacity: true)
+        self.matchedOnStream.removeAll(keepingCapacity: true)
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
@@ -196,6 +211,7 @@ public final class DetectContext {
                 self.postMatch(Int(i), packet: packet, slot: slot)
                 self.matched.append(i)
                 self.matchedOnFlowData.append(self.matchUsedFlowData)
+                self.matchedOnStream.append(self.matchUsedStream)
             }
         }
         if self.matched.isEmpty { return verdict }
@@ -254,7 +270,9 @@ public final class DetectContext {
     ) -> Bool {
         let s = self.engine.signatures[index]
         self.matchUsedFlowData = false
+        self.matchUsedStream = false
         if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
+        if let stream = self.streamInfo, stream.isPseudo && !s.inspectsStream { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
         if let required = s.appLayerProtocol {
             guard let appProtocol else { return false }
@@ -318,6 +336,11 @@ public final class DetectContext {
             }
         }
         if !s.flowints.isEmpty && !self.flowintConditionsHold(s.flowints, slot: slot) { return false }
+        if !s.streamEvents.isEmpty {
+            guard let events = self.streamInfo?.events else { return false }
+            for event in s.streamEvents where !events.contains(event) { return false }
+        }
+        for check in s.streamSizes where !check.matches(self.streamInfo) { return false }
         for program in s.buffers {
             if let sticky = program.stickyBuffer {
                 var found = false
@@ -333,23 +356,36 @@ public final class DetectContext {
                 let onlyStream = s.payloadScope == .streamOnly
                 let noStream = s.payloadScope == .packetOnly
                 var found = false
-                if !onlyStream && payload.count > 0 {
-                    found = program.program.matches(payload, scratch: &self.payloadScratch)
-                }
-                if !found && !noStream {
-                    for buffer in buffers {
-                        guard case .streamChunk(let start) = buffer.kind, buffer.bytes.count > 0 else { continue }
-                        if program.program.matches(buffer.bytes, streamStart: start, scratch: &self.payloadScratch) {
-                            found = true
-                            self.matchUsedFlowData = true
-                            break
-                        }
+                if let stream = self.streamInfo, !noStream {
+                    // Suricata's order for stream-capable rules: the stream chunks first, then the packet's
+                    // payload only when it did not go into the stream (else its bytes are in the chunks).
+                    found = self.matchStreamChunks(program, buffers: buffers)
+                    if !found && !onlyStream && !stream.addedToStream && payload.count > 0 {
+                        found = program.program.matches(payload, scratch: &self.payloadScratch)
                     }
+                } else {
+                    if !onlyStream && payload.count > 0 {
+                        found = program.program.matches(payload, scratch: &self.payloadScratch)
+                    }
+                    if !found && !noStream { found = self.matchStreamChunks(program, buffers: buffers) }
                 }
                 if !found { return false }
             }
         }
         return true
+    }
+
+    /// Runs a `pkt_data` program over the stream chunks among `buffers`; true at the first match.
+    func matchStreamChunks(_ program: BufferProgram, buffers: [InspectionBuffer]) -> Bool {
+        for buffer in buffers {
+            guard case .streamChunk(let start) = buffer.kind, buffer.bytes.count > 0 else { continue }
+            if program.program.matches(buffer.bytes, streamStart: start, scratch: &self.payloadScratch) {
+                self.matchUsedFlowData = true
+                self.matchUsedStream = true
+                return true
+            }
+        }
+        return false
     }
 
     /// Suricata's `FLOW_PKT_ESTABLISHED`: TCP after the handshake completed, other protocols once both
@@ -510,8 +546,9 @@ public final class DetectContext {
             case .pass:
                 verdict.pass = true
                 self.counters.passedPackets += 1
-                // First flow decision wins (Suricata's RuleActionToFlow).
-                if onFlow && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
+                // First flow decision wins (Suricata's RuleActionToFlow); a packet a higher-priority drop already
+                // blocked does not pass its flow (suricata-verify util-action-13: the flow stays inspected).
+                if onFlow && !verdict.drop && !self.flowStates[slot].isPassed && !self.flowStates[slot].isDropped {
                     self.flowStates[slot].isPassed = true
                     self.counters.passedFlows += 1
                 }
@@ -552,7 +589,8 @@ public final class DetectContext {
                         isBlocking: blocking,
                         packetNumber: packet.packetNumber,
                         flowSlot: Int32(slot),
-                        flowID: flow?.flowID ?? 0
+                        flowID: flow?.flowID ?? 0,
+                        streamMatch: self.matchedOnStream[k]
                     )
                 )
                 self.counters.alerts += 1

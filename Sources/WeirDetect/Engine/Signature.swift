@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import WeirCore
+import WeirStream
 
 /// What a matching rule asks for.
 public enum RuleVerdictAction: UInt8, Sendable, Comparable, CaseIterable {
@@ -140,7 +141,7 @@ public enum ThresholdTrack: Sendable, Equatable {
 /// `threshold` / `detection_filter` / `threshold.config` event filters.
 package struct ThresholdSpec: Sendable, Equatable {
     /// The counting rule.
-    package enum Kind: Sendable, Equatable { case threshold, limit, both, detectionFilter }
+    package enum Kind: Sendable, Equatable { case threshold, limit, both, detectionFilter, backoff }
     /// The counting rule.
     package var kind: Kind
     /// What the counter is kept per.
@@ -151,6 +152,8 @@ package struct ThresholdSpec: Sendable, Equatable {
     package var seconds: Int64
     /// `unique_on src_port|dst_port` for detection_filter (Suricata 8): count distinct ports only.
     package var uniqueOn: UniquePort?
+    /// `multiplier` of `type backoff`: alerts on the `count`th match, then `count × multiplier`th, and so on.
+    package var multiplier: Int = 1
 
     /// Which port `unique_on` counts.
     package enum UniquePort: Sendable, Equatable { case sourcePort, destinationPort }
@@ -299,6 +302,10 @@ package final class Signature: @unchecked Sendable {
 
     /// Whether a `decode-event` condition is present (such rules also see packets without an IP layer).
     package var checksDecodeEvents = false
+    /// `stream-event:` conditions: every one must be among the packet's stream events.
+    package var streamEvents: [StreamEvent] = []
+    /// `stream_size` conditions.
+    package var streamSizes: [StreamSizeCheck] = []
 
     /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
     /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import WeirCore
 import WeirDecode
+import WeirStream
 
 /// Why a parsed rule could not be turned into a signature (the rule is skipped and reported).
 public struct SignatureCompileError: Error, Sendable, CustomStringConvertible {
@@ -208,7 +209,10 @@ package struct SignatureCompiler {
                 let c = Self.condition(match)
                 switch keyword {
                 case .ttl: s.headerChecks.append(.ttl(c))
-                case .dsize: s.headerChecks.append(.dsize(c))
+                case .dsize:
+                    s.headerChecks.append(.dsize(c))
+                    // Suricata: dsize makes a rule inspect packets (SIG_FLAG_REQUIRE_PACKET), not the stream.
+                    if s.payloadScope == .packetAndStream { s.payloadScope = .packetOnly }
                 case .itype: s.headerChecks.append(.itype(c))
                 case .icode: s.headerChecks.append(.icode(c))
                 case .icmpID: s.headerChecks.append(.icmpID(c))
@@ -241,6 +245,13 @@ package struct SignatureCompiler {
             case .noalert: s.noalert = true
             case .bypass, .tag, .prefilter: break
             case .alert: return fail("alert", "firewall-mode alert option is not supported")
+            case .event(.stream, let name):
+                // Names as in Suricata's stream-events.rules, with or without the `stream.` prefix.
+                let bare = name.hasPrefix("stream.") ? String(name.dropFirst(7)) : name
+                guard let event = StreamEvent(name: bare) else {
+                    return fail("stream-event", "event \(name) is not raised by Weir")
+                }
+                s.streamEvents.append(event)
             case .event(let kind, let name):
                 guard kind == .decode, let event = DecodeEvent(name: name) else {
                     return fail(kind.rawValue, "event \(name) is not raised by Weir")
@@ -261,7 +272,11 @@ package struct SignatureCompiler {
                     )
                 )
             case .checksum(let layer, _): return fail(layer, "checksum keywords are not implemented")
-            case .streamSize: return fail("stream_size", "needs the stream stage")
+            case .streamSize(let side, let match):
+                guard let which = StreamSizeCheck.Side(rawValue: side) else {
+                    return fail("stream_size", "unknown side \(side)")
+                }
+                s.streamSizes.append(StreamSizeCheck(side: which, condition: Self.condition(match)))
             case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
             case .ftpbounce: return fail("ftpbounce", "needs the app-layer stage")
             case .unsupported(let name, _): return fail(name, "keyword not supported")
@@ -584,7 +599,14 @@ package struct SignatureCompiler {
             case .limit: kind = .limit
             case .threshold: kind = .threshold
             case .both: kind = .both
-            case .backoff: return nil
+            case .backoff:
+                // Suricata supports backoff by flow only; no time window.
+                guard t.track == .byFlow, let multiplier = t.multiplier, multiplier >= 1, t.count >= 1 else {
+                    return nil
+                }
+                var spec = ThresholdSpec(kind: .backoff, track: .byFlow, count: Int(t.count), seconds: 0)
+                spec.multiplier = Int(multiplier)
+                return spec
             }
         }
         var unique: ThresholdSpec.UniquePort?

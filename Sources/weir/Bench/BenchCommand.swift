@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Run a benchmark and print its figures as ratios to a baseline measured in the same run.",
         subcommands: [
             RulesBenchCommand.self, DetectBenchCommand.self, EVEBenchCommand.self, XDPBenchCommand.self,
-            VerifyBenchCommand.self,
+            VerifyBenchCommand.self, StreamBench.self,
         ]
     )
 }

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+import WeirDecode
+import WeirFlow
+
+/// The stream engine of one packet-processing thread: a ``TCPSession`` per TCP flow, indexed by the flow
+/// table's slot, sharing one ``StreamContext`` (settings, counters, memcaps).
+///
+/// Call ``handle(_:flow:flowID:frame:)`` for every TCP packet after the flow lookup, and ``endFlow(flowID:_:)``
+/// from the flow table's `emit` callback so the session's remaining data is flushed and its memory freed.
+public final class StreamEngine {
+    /// Settings, counters and memcaps shared by the sessions.
+    public let context: StreamContext
+    @exclusivity(unchecked) private var sessions: [TCPSession?] = []
+    @exclusivity(unchecked) private var owners: [UInt64] = []
+    /// Slot of each flow that has a session, for ``endFlow(flowID:_:)``.
+    @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
+
+    /// An engine with its own context (settings, counters, memcaps).
+    public init(settings: StreamSettings = StreamSettings()) {
+        self.context = StreamContext(settings: settings)
+    }
+
+    /// The engine's counters.
+    public var statistics: StreamStatistics { self.context.statistics }
+
+    /// The session in `slot`, if the flow `flowID` has one.
+    public func session(slot: Int32, flowID: UInt64) -> TCPSession? {
+        let s = Int(slot)
+        guard s < self.sessions.count, self.owners[s] == flowID else { return nil }
+        return self.sessions[s]
+    }
+
+    /// Processes one TCP packet of the flow in `flow.slot` (identified by `flowID`, so a reused slot starts a
+    /// new session).
+    ///
+    /// - Returns: The packet's result. The data to inspect is in ``rawChunks`` and ``appLayerChunks`` (also
+    ///   reachable through the session) until the next call into the engine.
+    public func handle(_ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer) -> StreamResult {
+        self.sessionFor(flow: flow, flowID: flowID).handle(packet, toServer: flow.toServer, frame: frame)
+    }
+
+    /// Raw-stream chunks of the last call into any session of this engine.
+    public var rawChunks: [RawStreamChunk] { self.context.rawChunks }
+    /// App-layer chunks of the last call into any session of this engine.
+    public var appLayerChunks: [AppLayerChunk] { self.context.appLayerChunks }
+    /// Inline mode: the rewritten payload of the last packet, when its result says so.
+    public var normalisedPayload: UnsafeRawBufferPointer? { self.context.normalisedPayload }
+
+    /// The session of `flow`, created (or replacing a session left by a previous flow in the slot) if needed.
+    public func sessionFor(flow: FlowHandle, flowID: UInt64) -> TCPSession {
+        let s = Int(flow.slot)
+        if s >= self.sessions.count {
+            let grow = max(s + 1, self.sessions.count * 2, 1024)
+            self.sessions.append(contentsOf: [TCPSession?](repeating: nil, count: grow - self.sessions.count))
+            self.owners.append(contentsOf: [UInt64](repeating: 0, count: grow - self.owners.count))
+        }
+        if let existing = self.sessions[s], self.owners[s] == flowID { return existing }
+        if self.sessions[s] != nil {
+            self.sessions[s]?.release()
+            self.slotOfFlow[self.owners[s]] = nil
+        }
+        let session = TCPSession(context: self.context)
+        self.sessions[s] = session
+        self.owners[s] = flowID
+        self.slotOfFlow[flowID] = flow.slot
+        return session
+    }
+
+    /// The flow-table slot of flow `flowID`'s session, if it has one.
+    public func slot(ofFlow flowID: UInt64) -> Int32? { self.slotOfFlow[flowID] }
+
+    /// Number of slots the engine has room for (sessions live in slots below this).
+    public var slotCount: Int32 { Int32(self.sessions.count) }
+
+    /// True when `slot` holds a session.
+    public func hasSession(slot: Int32) -> Bool {
+        let s = Int(slot)
+        return s >= 0 && s < self.sessions.count && self.sessions[s] != nil
+    }
+
+    /// Ends the session of the flow in `slot`: flushes its remaining data (``TCPSession/finish()``), lets `body`
+    /// inspect the final chunks, then frees it.
+    public func endFlow(slot: Int32, _ body: (TCPSession) -> Void = { _ in }) {
+        let s = Int(slot)
+        guard s < self.sessions.count, let session = self.sessions[s] else { return }
+        session.finish()
+        body(session)
+        session.release()
+        self.sessions[s] = nil
+        self.slotOfFlow[self.owners[s]] = nil
+        self.owners[s] = 0
+    }
+
+    /// Ends the session of flow `flowID` (see ``endFlow(slot:_:)``); for callers that know the flow, not its slot,
+    /// such as the flow table's `emit` callback.
+    public func endFlow(flowID: UInt64, _ body: (TCPSession) -> Void = { _ in }) {
+        guard let slot = self.slotOfFlow[flowID] else { return }
+        self.endFlow(slot: slot, body)
+    }
+}
