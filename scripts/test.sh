@@ -17,7 +17,7 @@ rm -f "$log"
 
 # Conformance: the suricata-verify cases scored by the shared scorer. Only its summary is shown here (the full
 # per-case list is in out/conformance.txt); a drop below the floor fails the run.
-conformance_floor=${WEIR_CONFORMANCE_FLOOR:-40}
+conformance_floor=${WEIR_CONFORMANCE_FLOOR:-45}
 scripts/conformance.sh debug --fail-under "$conformance_floor" > out/conformance.txt 2>&1 || {
     grep -E "^(ERROR|FAIL)" out/conformance.txt | head -20
     echo "test.sh: conformance below ${conformance_floor}% (see out/conformance.txt)" >&2
