@@ -30,30 +30,9 @@ extension PacketDecoder {
             packet.icmpSequence = frame.be16(offset + 6)
             packet.icmpHasIDAndSequence = true
             if code != 0 { self.raise(.icmpv4UnknownCode, &packet) }
-        case 3:
-            // Destination unreachable, codes 0–15 (RFC 1812 5.2.7.1).
-            if code > 15 {
-                self.raise(.icmpv4UnknownCode, &packet)
-            } else {
-                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
-            }
-        case 4, 12:
-            // Source quench, parameter problem.
-            if code != 0 {
-                self.raise(.icmpv4UnknownCode, &packet)
-            } else {
-                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
-            }
-        case 5:
-            // Redirect, codes 0–3.
-            if code > 3 {
-                self.raise(.icmpv4UnknownCode, &packet)
-            } else {
-                self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
-            }
-        case 11:
-            // Time exceeded: in transit (0) or during reassembly (1).
-            if code > 1 {
+        case 3, 4, 5, 11, 12:
+            // Error messages quote the offending IPv4 header when their code is known.
+            if code > Self.highestICMPv4ErrorCode(type) {
                 self.raise(.icmpv4UnknownCode, &packet)
             } else {
                 self.checkQuotedIPv4(frame, offset: offset, length: length, into: &packet)
@@ -65,6 +44,28 @@ extension PacketDecoder {
         if self.verifiesChecksums {
             let sum = InternetChecksum.partialSum(frame, offset: offset, length: length)
             packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
+        }
+    }
+
+    /// The highest known code of an ICMPv4 error type: destination unreachable 0–15 (RFC 1812 5.2.7.1), source
+    /// quench and parameter problem 0, redirect 0–3, time exceeded in transit (0) or during reassembly (1).
+    static func highestICMPv4ErrorCode(_ type: UInt8) -> UInt8 {
+        switch type {
+        case 3: return 15
+        case 5: return 3
+        case 11: return 1
+        default: return 0  // 4, 12
+        }
+    }
+
+    /// The highest known code of an ICMPv6 error type (RFC 4443): destination unreachable 0–6, packet too big 0,
+    /// time exceeded 0–1, parameter problem 0–2 as Suricata checks them.
+    static func highestICMPv6ErrorCode(_ type: UInt8) -> UInt8 {
+        switch type {
+        case 1: return 6
+        case 3: return 1
+        case 4: return 2
+        default: return 0  // 2
         }
     }
 
@@ -105,30 +106,9 @@ extension PacketDecoder {
         packet.payloadLength = length - 8
 
         switch type {
-        case 1:
-            // Destination unreachable, codes 0–6 (RFC 4443 3.1).
-            if code > 6 {
-                self.raise(.icmpv6UnknownCode, &packet)
-            } else {
-                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
-            }
-        case 2:
-            // Packet too big.
-            if code != 0 {
-                self.raise(.icmpv6UnknownCode, &packet)
-            } else {
-                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
-            }
-        case 3:
-            // Time exceeded: hop limit (0) or reassembly (1).
-            if code > 1 {
-                self.raise(.icmpv6UnknownCode, &packet)
-            } else {
-                self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
-            }
-        case 4:
-            // Parameter problem, codes 0–2 as Suricata checks them.
-            if code > 2 {
+        case 1, 2, 3, 4:
+            // Error messages quote the offending IPv6 packet when their code is known.
+            if code > Self.highestICMPv6ErrorCode(type) {
                 self.raise(.icmpv6UnknownCode, &packet)
             } else {
                 self.checkQuotedIPv6(frame, offset: offset, length: length, into: &packet)
