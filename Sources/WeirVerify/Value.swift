@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import WeirCore
 
 /// A JSON or YAML value with its type kept, so checks compare the way suricata-verify's run.py does (Python
 /// equality: `1 == 1.0` and `True == 1`, but never `1 == "1"`).
@@ -128,26 +129,7 @@ public enum Value: Sendable, Equatable {
         }
     }
 
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
+    static func quote(_ s: String, into out: inout String) { JSONText.quote(s, into: &out) }
 }
 
 /// A JSON syntax error with its byte offset.
