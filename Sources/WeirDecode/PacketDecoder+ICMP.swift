@@ -10,18 +10,10 @@ extension PacketDecoder {
     /// there (`icmpv4.ipv4_trunc_pkt`) and be version 4 (`icmpv4.ipv4_unknown_ver`); both are invalid events.
     mutating func decodeICMPv4(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
         self.statistics.icmpv4 &+= 1
-        guard length >= 8 else {
-            self.raiseInvalid(.icmpv4PktTooSmall, &packet)
-            return
-        }
-        let type = frame.u8(offset)
-        let code = frame.u8(offset + 1)
-        packet.l4Offset = offset
-        packet.icmpType = type
-        packet.icmpCode = code
-        packet.hasL4 = true
-        packet.payloadOffset = offset + 8
-        packet.payloadLength = length - 8
+        guard self.decodeICMPHeader(frame, offset: offset, length: length, tooSmall: .icmpv4PktTooSmall, into: &packet)
+        else { return }
+        let type = packet.icmpType
+        let code = packet.icmpCode
 
         switch type {
         case 0, 8, 13, 14, 15, 16, 17, 18:
@@ -45,6 +37,24 @@ extension PacketDecoder {
             let sum = InternetChecksum.partialSum(frame, offset: offset, length: length)
             packet.l4Checksum = InternetChecksum.isValid(sum) ? .valid : .invalid
         }
+    }
+
+    /// The 8-byte header both ICMP versions share: type, code, and the payload after it. Shorter messages raise
+    /// `tooSmall` (an invalid event) and return false.
+    private mutating func decodeICMPHeader(
+        _ frame: UnsafeRawBufferPointer, offset: Int, length: Int, tooSmall: DecodeEvent, into packet: inout Packet
+    ) -> Bool {
+        guard length >= 8 else {
+            self.raiseInvalid(tooSmall, &packet)
+            return false
+        }
+        packet.l4Offset = offset
+        packet.icmpType = frame.u8(offset)
+        packet.icmpCode = frame.u8(offset + 1)
+        packet.hasL4 = true
+        packet.payloadOffset = offset + 8
+        packet.payloadLength = length - 8
+        return true
     }
 
     /// The highest known code of an ICMPv4 error type: destination unreachable 0–15 (RFC 1812 5.2.7.1), source
@@ -92,18 +102,10 @@ extension PacketDecoder {
     /// Suricata does: unassigned ranges, the experimentation types 100, 101, 200, 201, and the rest.
     mutating func decodeICMPv6(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
         self.statistics.icmpv6 &+= 1
-        guard length >= 8 else {
-            self.raiseInvalid(.icmpv6PktTooSmall, &packet)
-            return
-        }
-        let type = frame.u8(offset)
-        let code = frame.u8(offset + 1)
-        packet.l4Offset = offset
-        packet.icmpType = type
-        packet.icmpCode = code
-        packet.hasL4 = true
-        packet.payloadOffset = offset + 8
-        packet.payloadLength = length - 8
+        guard self.decodeICMPHeader(frame, offset: offset, length: length, tooSmall: .icmpv6PktTooSmall, into: &packet)
+        else { return }
+        let type = packet.icmpType
+        let code = packet.icmpCode
 
         switch type {
         case 1, 2, 3, 4:
