@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Baselines for `weir bench`: the cheapest XDP program, the cheapest accepting socket filter, and the
- * floors of any flow-table design here: an XDP program that does nothing but one hash-map hit, and a socket
- * filter that does nothing but read the frame's headers once (a socket filter has no direct packet
- * access) and one hash-map hit.
+ * Baselines for `weir bench`: the cheapest XDP program, the cheapest accepting socket filter, and two
+ * references for what a kernel hash table alone costs: an XDP program that does nothing but one LRU_HASH
+ * hit, and a socket filter that does nothing but read the frame's headers once (a socket filter has no
+ * direct packet access) and one LRU_HASH hit. The flow tables are slot arrays because of these figures.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>

@@ -113,12 +113,6 @@ public final class BPFObject {
         if rc != 0 { throw .system("bpf_map__set_max_entries(\(name))", rc) }
     }
 
-    /// Changes a map's type before load (LRU_HASH → HASH on kernels without LRU maps).
-    public func setMapType(_ name: String, _ type: bpf_map_type) throws(BPFError) {
-        let rc = bpf_map__set_type(try self.rawMap(name), type)
-        if rc != 0 { throw .system("bpf_map__set_type(\(name))", rc) }
-    }
-
     /// Tells libbpf not to create a map the kernel lacks; code using it must be switched off by a knob so the
     /// verifier never reaches it.
     public func setAutocreate(_ name: String, _ create: Bool) throws(BPFError) {

@@ -32,9 +32,12 @@ public final class BypassDataPlane {
     public let pinDirectory: String?
     /// True when the maps were found pinned (and checked) rather than created.
     public let reusedPins: Bool
-    /// The flow tables.
-    public let flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>
-    public let flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>
+    /// The flow tables: arrays of slots (see ``BypassTable``).
+    public let flowsV4: BPFMap<UInt32, weir_flow_slot_v4>
+    public let flowsV6: BPFMap<UInt32, weir_flow_slot_v6>
+    /// log2 of each flow table's slot count.
+    public let slotBits: UInt32
+    let batchLookups: Bool
     /// The block lists; nil on kernels without LPM tries.
     public let blockV4: BPFMap<weir_lpm_key_v4, weir_block_value>?
     public let blockV6: BPFMap<weir_lpm_key_v6, weir_block_value>?
@@ -44,10 +47,6 @@ public final class BypassDataPlane {
     public let control: BPFMap<UInt32, weir_control>
     /// The IPS peer devmap (XDP only).
     public let txPeer: BPFMap<UInt32, UInt32>?
-    /// The flow prefilter.
-    public let filter: BPFMap<UInt32, weir_filter_slot>
-    /// log2 of the prefilter's buckets (0: off).
-    public let filterBits: UInt32
 
     /// Opens the embedded object, applies settings and knobs, checks or creates the pins, and loads.
     ///
@@ -86,8 +85,7 @@ public final class BypassDataPlane {
         let object = try BPFObject(bytes: bytes, name: name)
         try object.setReadOnlyData(settings.knobs(features: features))
         for map in [WEIR_MAP_FLOWS_V4, WEIR_MAP_FLOWS_V6] {
-            try object.setMaxEntries(map, settings.flowTableSize)
-            if !features.uses(.lruHash) { try object.setMapType(map, BPF_MAP_TYPE_HASH) }
+            try object.setMaxEntries(map, settings.slotCount)
         }
         for map in [WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6] {
             try object.setMaxEntries(map, settings.blockListSize)
@@ -100,11 +98,6 @@ public final class BypassDataPlane {
         if kind == .xdp && !(features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil) {
             try object.setAutocreate(WEIR_MAP_TX_PEER, false)
         }
-        // One slot even when the prefilter is off, as an ARRAY cannot be empty.
-        try object.setMaxEntries(
-            WEIR_MAP_FILTER,
-            max(1, (UInt32(1) << settings.prefilterBits) / UInt32(WEIR_FILTER_SLOT_BUCKETS))
-        )
 
         var pinDirectory: String? = nil
         var reused = false
@@ -136,8 +129,8 @@ public final class BypassDataPlane {
         self.txPeer =
             kind == .xdp && features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil
             ? try object.map(WEIR_MAP_TX_PEER) : nil
-        self.filter = try object.map(WEIR_MAP_FILTER)
-        self.filterBits = settings.prefilterBits
+        self.slotBits = settings.slotBits
+        self.batchLookups = features.uses(.batchOps)
 
         let info: BPFMap<UInt32, weir_info> = try object.map(WEIR_MAP_INFO)
         try info.update(0, Self.expectedInfo(settings))
@@ -170,7 +163,13 @@ public final class BypassDataPlane {
 
     /// The flow table of this data plane.
     public func table() -> BypassTable {
-        BypassTable(flowsV4: self.flowsV4, flowsV6: self.flowsV6, filter: self.filter, filterBits: self.filterBits)
+        BypassTable(
+            flowsV4: self.flowsV4,
+            flowsV6: self.flowsV6,
+            slotBits: self.slotBits,
+            lockDirectory: self.pinDirectory,
+            batchLookups: self.batchLookups
+        )
     }
 
     /// Reads every counter of a stats map.
@@ -186,10 +185,10 @@ public final class BypassDataPlane {
         info.key_v4_size = UInt32(MemoryLayout<weir_flow_key_v4>.size)
         info.key_v6_size = UInt32(MemoryLayout<weir_flow_key_v6>.size)
         info.value_size = UInt32(MemoryLayout<weir_flow_value>.size)
-        info.flows_v4_max = settings.flowTableSize
-        info.flows_v6_max = settings.flowTableSize
+        info.flows_v4_max = settings.slotCount
+        info.flows_v6_max = settings.slotCount
         info.block_max = settings.blockListSize
-        info.filter_bits = settings.prefilterBits
+        info.slot_bits = settings.slotBits
         return info
     }
 
@@ -247,14 +246,14 @@ public final class BypassDataPlane {
                 message: "pinned key/value sizes differ from this build's; \(remedy)"
             )
         }
-        if found.flows_v4_max != expected.flows_v4_max || found.block_max != expected.block_max
-            || found.filter_bits != expected.filter_bits
+        if found.flows_v4_max != expected.flows_v4_max || found.flows_v6_max != expected.flows_v6_max
+            || found.block_max != expected.block_max || found.slot_bits != expected.slot_bits
         {
             throw BPFError(
                 .incompatiblePin,
                 call: "check pins in \(directory)",
                 message:
-                    "pinned maps hold \(found.flows_v4_max) flows / \(found.block_max) prefixes, the configuration asks for \(expected.flows_v4_max) / \(expected.block_max); \(remedy)"
+                    "pinned maps hold \(found.flows_v4_max) flow slots / \(found.block_max) prefixes, the configuration asks for \(expected.flows_v4_max) / \(expected.block_max); \(remedy)"
             )
         }
         return true

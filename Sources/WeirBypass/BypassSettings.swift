@@ -13,7 +13,8 @@ public struct BypassSettings: Sendable, Equatable {
         case closed = 1
     }
 
-    /// Capacity of each flow table (IPv4 and IPv6 separately); one entry per bidirectional flow.
+    /// Capacity of each flow table (IPv4 and IPv6 separately); one entry per bidirectional flow. The table
+    /// gets ``slotBits`` worth of slots, so it is at most 80 % full at this many flows.
     public var flowTableSize: UInt32 = UInt32(WEIR_DEFAULT_FLOWS)
     /// Capacity of each block list (IPv4 and IPv6 prefixes separately).
     public var blockListSize: UInt32 = UInt32(WEIR_DEFAULT_BLOCKS)
@@ -31,17 +32,16 @@ public struct BypassSettings: Sendable, Equatable {
     public var peerInterfaceIndex: UInt32? = nil
     /// IPS (inline) operation: bypassed traffic must still be forwarded, never dropped.
     public var isIPS: Bool = false
-    /// Keep a counting prefilter in front of the flow tables, so a miss costs no hash lookup.
-    public var usePrefilter: Bool = true
-
-    /// log2 of the prefilter's bucket count: about 8 buckets per flow-table entry (2^12 ... 2^26), or 0 when
-    /// the prefilter is off.
-    public var prefilterBits: UInt32 {
-        guard self.usePrefilter else { return 0 }
-        let wanted = UInt64(max(self.flowTableSize, 1)) * 8
+    /// log2 of each flow table's slot count: the smallest power of two that holds ``flowTableSize`` flows
+    /// at 80 % occupancy, within 2^`WEIR_FLOW_SLOT_BITS_MIN` ... 2^`WEIR_FLOW_SLOT_BITS_MAX`.
+    public var slotBits: UInt32 {
+        let wanted = max(UInt64(self.flowTableSize) * 5 / 4, 1)
         let bits = UInt32(64 - (wanted - 1).leadingZeroBitCount)
-        return min(26, max(12, bits))
+        return min(UInt32(WEIR_FLOW_SLOT_BITS_MAX), max(UInt32(WEIR_FLOW_SLOT_BITS_MIN), bits))
     }
+
+    /// Slots per flow table (2^``slotBits``).
+    public var slotCount: UInt32 { UInt32(1) << self.slotBits }
 
     /// The clock the kernel stamps last-seen times with. The manager's tick costs nothing per packet; a
     /// kernel clock is needed only when the kernel itself must judge time (idle expiry, heartbeat).
@@ -52,7 +52,7 @@ public struct BypassSettings: Sendable, Equatable {
         return features.uses(.coarseClock) ? UInt32(WEIR_CLOCK_COARSE) : UInt32(WEIR_CLOCK_PRECISE)
     }
 
-    /// The defaults: 65,536 flows per family, 16,384 prefixes, pinned under /sys/fs/bpf/weir, no heartbeat.
+    /// The defaults: 65,536 flows per family (131,072 slots), 16,384 prefixes, pinned under /sys/fs/bpf/weir, no heartbeat.
     public init() {}
 
     /// The pin directory of `interface`, or nil when pinning is off.
@@ -69,7 +69,7 @@ public struct BypassSettings: Sendable, Equatable {
         knobs.pass_flow_end = self.passFlowEnd ? 1 : 0
         knobs.redirect_enabled = features.uses(.xdpRedirect) && self.peerInterfaceIndex != nil ? 1 : 0
         knobs.clock = self.clock(features: features)
-        knobs.filter_bits = self.prefilterBits
+        knobs.slot_bits = self.slotBits
         knobs.legacy_loads = features.uses(.skbLoadBytesRelative) ? 0 : 1
         knobs.blocklist_enabled = features.uses(.lpmTrie) ? 1 : 0
         return knobs

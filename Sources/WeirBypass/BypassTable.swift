@@ -40,39 +40,50 @@ public struct BypassEntry: Sendable {
 /// The user-space side of the kernel flow tables: insert and remove flows by ``FlowKey``, read their
 /// counters, and expire idle ones.
 ///
-/// LRU evictions happen inside the kernel and are not reported to user space; what can be measured is
-/// counted here (inserts, failed inserts, removals, expiries) and ``estimatedEvictions(present:)`` derives
-/// the evictions from them and the current occupancy, valid for one process's own inserts.
+/// Each table is an ARRAY of 2^`slotBits` slots that only user space writes (the kernel adds to counters
+/// and stamps last-seen times). A flow lives in one of the `WEIR_FLOW_PROBE` slots after its home slot.
+/// Inserting into a full window evicts its least recently seen flow: the table keeps the flows that are
+/// active, like an LRU hash, but every eviction is seen and counted here. Writers in several processes
+/// (a daemon and `weir bypass add`) take an exclusive `flock` on the pin directory around each change;
+/// one ``BypassTable`` must not be used from two threads at once.
 public final class BypassTable {
-    let flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>
-    let flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>
-    let filter: BPFMap<UInt32, weir_filter_slot>?
-    let filterBits: UInt32
+    let flowsV4: BPFMap<UInt32, weir_flow_slot_v4>
+    let flowsV6: BPFMap<UInt32, weir_flow_slot_v6>
+    /// log2 of each table's slot count.
+    public let slotBits: UInt32
+    let lockDirectory: String?
+    let batchLookups: Bool
 
     /// Successful inserts by this process.
     public private(set) var inserted: UInt64 = 0
-    /// Inserts the kernel refused (E2BIG on a full non-LRU table, ENOMEM, …).
+    /// Inserts that found no slot (every slot of the flow's window was being rewritten, or a map update
+    /// failed).
     public private(set) var insertFailures: UInt64 = 0
     /// Inserts refused because the kernel parser could never match the key.
     public private(set) var unbypassable: UInt64 = 0
-    /// Flows this process removed (explicitly or by a sweep).
+    /// Flows this process removed (explicitly, by a sweep or by a flush).
     public private(set) var removed: UInt64 = 0
+    /// Flows this process pushed out to make room for a new one (the least recently seen of a full window).
+    public private(set) var evicted: UInt64 = 0
 
-    /// A table over the given maps (from a ``BypassDataPlane`` or opened from pins). `filterBits` 0 means
-    /// the kernel does not consult the prefilter.
+    /// A table over the given maps (from a ``BypassDataPlane`` or opened from pins). `lockDirectory` is
+    /// the pin directory to lock around changes, nil for unpinned maps. `batchLookups` false reads the
+    /// tables one slot at a time (kernels before 5.6).
     public init(
-        flowsV4: BPFMap<weir_flow_key_v4, weir_flow_value>,
-        flowsV6: BPFMap<weir_flow_key_v6, weir_flow_value>,
-        filter: BPFMap<UInt32, weir_filter_slot>?,
-        filterBits: UInt32
+        flowsV4: BPFMap<UInt32, weir_flow_slot_v4>,
+        flowsV6: BPFMap<UInt32, weir_flow_slot_v6>,
+        slotBits: UInt32,
+        lockDirectory: String? = nil,
+        batchLookups: Bool = true
     ) {
         self.flowsV4 = flowsV4
         self.flowsV6 = flowsV6
-        self.filter = filterBits == 0 ? nil : filter
-        self.filterBits = filterBits
+        self.slotBits = slotBits
+        self.lockDirectory = lockDirectory
+        self.batchLookups = batchLookups
     }
 
-    /// Opens the flow tables pinned in `directory` (the prefilter's size comes from the pinned weir_info).
+    /// Opens the flow tables pinned in `directory` (their geometry comes from the pinned weir_info).
     public convenience init(pinDirectory directory: String) throws(BPFError) {
         let info: BPFMap<UInt32, weir_info> = try .pinned(at: "\(directory)/\(WEIR_MAP_INFO)", name: WEIR_MAP_INFO)
         guard let recorded = info.lookup(0), recorded.abi_version == UInt32(WEIR_ABI_VERSION) else {
@@ -82,62 +93,31 @@ public final class BypassTable {
                 message: "pins were made by another ABI version than \(WEIR_ABI_VERSION)"
             )
         }
-        self.init(
-            flowsV4: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V4)", name: WEIR_MAP_FLOWS_V4),
-            flowsV6: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FLOWS_V6)", name: WEIR_MAP_FLOWS_V6),
-            filter: try BPFMap.pinned(at: "\(directory)/\(WEIR_MAP_FILTER)", name: WEIR_MAP_FILTER),
-            filterBits: recorded.filter_bits
+        let v4: BPFMap<UInt32, weir_flow_slot_v4> = try .pinned(
+            at: "\(directory)/\(WEIR_MAP_FLOWS_V4)",
+            name: WEIR_MAP_FLOWS_V4
         )
+        let v6: BPFMap<UInt32, weir_flow_slot_v6> = try .pinned(
+            at: "\(directory)/\(WEIR_MAP_FLOWS_V6)",
+            name: WEIR_MAP_FLOWS_V6
+        )
+        let slots = UInt64(1) << UInt64(recorded.slot_bits)
+        guard recorded.slot_bits >= UInt32(WEIR_FLOW_SLOT_BITS_MIN), recorded.slot_bits <= UInt32(WEIR_FLOW_SLOT_BITS_MAX),
+            UInt64(v4.info.max_entries) == slots, UInt64(v6.info.max_entries) == slots
+        else {
+            throw BPFError(
+                .incompatiblePin,
+                call: "open \(directory)",
+                message: "flow tables hold \(v4.info.max_entries)/\(v6.info.max_entries) slots, weir_info says 2^\(recorded.slot_bits)"
+            )
+        }
+        self.init(flowsV4: v4, flowsV6: v6, slotBits: recorded.slot_bits, lockDirectory: directory)
     }
 
-    /// The prefilter bucket of a key: the same C function the kernel runs (weir_abi.h).
-    func filterBucket(_ abi: ABIFlowKey) -> UInt32? {
-        guard self.filterBits > 0 else { return nil }
-        let hash: UInt32
-        switch abi {
-        case .v4(var k): hash = weir_filter_hash_v4(&k)
-        case .v6(var k): hash = weir_filter_hash_v6(&k)
-        }
-        return hash >> (32 - self.filterBits)
-    }
+    /// Slots per table.
+    public var slotCount: Int { 1 << Int(self.slotBits) }
 
-    /// Adds `delta` (+1 or -1) to a key's prefilter bucket; 255 is sticky, 0 never goes below.
-    func adjustFilter(_ abi: ABIFlowKey, by delta: Int) throws(BPFError) {
-        guard let filter = self.filter, let bucket = self.filterBucket(abi) else { return }
-        let element = bucket / UInt32(WEIR_FILTER_SLOT_BUCKETS)
-        let index = Int(bucket % UInt32(WEIR_FILTER_SLOT_BUCKETS))
-        guard var slot = filter.lookup(element) else { return }
-        withUnsafeMutableBytes(of: &slot.counts) { counts in
-            let current = counts[index]
-            if current == 255 { return }
-            if delta > 0 { counts[index] = current + 1 } else if current > 0 { counts[index] = current - 1 }
-        }
-        try filter.update(element, slot)
-    }
-
-    /// Recomputes the prefilter from the tables' contents, dropping counts left by kernel evictions.
-    public func rebuildFilter() throws(BPFError) {
-        guard let filter = self.filter else { return }
-        let slots = Int(filter.info.max_entries)
-        var counts = [UInt8](repeating: 0, count: slots * Int(WEIR_FILTER_SLOT_BUCKETS))
-        let keys = self.flowsV4.keys().map { ABIFlowKey.v4($0) } + self.flowsV6.keys().map { ABIFlowKey.v6($0) }
-        for key in keys {
-            if let bucket = self.filterBucket(key), Int(bucket) < counts.count, counts[Int(bucket)] < 255 {
-                counts[Int(bucket)] += 1
-            }
-        }
-        for element in 0..<slots {
-            var slot = weir_filter_slot()
-            withUnsafeMutableBytes(of: &slot.counts) { buffer in
-                for i in 0..<Int(WEIR_FILTER_SLOT_BUCKETS) {
-                    buffer[i] = counts[element * Int(WEIR_FILTER_SLOT_BUCKETS) + i]
-                }
-            }
-            try filter.update(UInt32(element), slot)
-        }
-    }
-
-    /// Puts a flow into the kernel with zeroed counters.
+    /// Puts a flow into the kernel with zeroed counters (a flow already present gets its counters reset).
     ///
     /// - Throws: `.unsupported` when the kernel could never match the key (see `FlowKey.abiKey`), or the
     ///   map update's error; both are counted.
@@ -151,11 +131,11 @@ public final class BypassTable {
         value.inserted_ns = now
         value.last_seen_ns = now
         do {
-            // The bucket goes up before the entry exists, so the kernel never skips a present flow.
-            if self.entry(for: abi) == nil { try self.adjustFilter(abi, by: 1) }
-            switch abi {
-            case .v4(let k): try self.flowsV4.update(k, value)
-            case .v6(let k): try self.flowsV6.update(k, value)
+            try self.locked { () throws(BPFError) in
+                switch abi {
+                case .v4(let k): try self.insert(k, value, into: self.flowsV4)
+                case .v6(let k): try self.insert(k, value, into: self.flowsV6)
+                }
             }
         } catch {
             self.insertFailures += 1
@@ -168,71 +148,170 @@ public final class BypassTable {
     @discardableResult
     public func remove(_ key: FlowKey) throws(BPFError) -> BypassEntry? {
         guard let abi = key.abiKey else { return nil }
-        let entry = self.entry(for: abi)
-        let deleted: Bool
-        switch abi {
-        case .v4(let k): deleted = try self.flowsV4.delete(k)
-        case .v6(let k): deleted = try self.flowsV6.delete(k)
+        let entry = try self.locked { () throws(BPFError) -> BypassEntry? in
+            switch abi {
+            case .v4(let k): return try self.remove(k, from: self.flowsV4).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+            case .v6(let k): return try self.remove(k, from: self.flowsV6).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+            }
         }
-        if deleted {
-            self.removed += 1
-            try self.adjustFilter(abi, by: -1)
-        }
-        return deleted ? entry : nil
+        if entry != nil { self.removed += 1 }
+        return entry
     }
 
     /// The flow's entry, or nil when absent (or evicted).
     public func entry(for key: FlowKey) -> BypassEntry? {
-        key.abiKey.flatMap { self.entry(for: $0) }
-    }
-
-    func entry(for abi: ABIFlowKey) -> BypassEntry? {
-        switch abi {
-        case .v4(let k): return self.flowsV4.lookup(k).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
-        case .v6(let k): return self.flowsV6.lookup(k).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+        switch key.abiKey {
+        case .v4(let k): return self.find(k, in: self.flowsV4).map { BypassEntry(key: key, value: $0.slot.value) }
+        case .v6(let k): return self.find(k, in: self.flowsV6).map { BypassEntry(key: key, value: $0.slot.value) }
+        case nil: return nil
         }
     }
 
     /// Every flow in both tables (a snapshot).
     public func entries() -> [BypassEntry] {
-        self.flowsV4.entries().map { BypassEntry(key: FlowKey(abi: $0.key), value: $0.value) }
-            + self.flowsV6.entries().map { BypassEntry(key: FlowKey(abi: $0.key), value: $0.value) }
+        let v4 = self.flowsV4.allElements(batched: self.batchLookups).filter { $0.state == .live }
+        let v6 = self.flowsV6.allElements(batched: self.batchLookups).filter { $0.state == .live }
+        return v4.map { BypassEntry(key: FlowKey(abi: $0.key), value: $0.value) }
+            + v6.map { BypassEntry(key: FlowKey(abi: $0.key), value: $0.value) }
     }
 
     /// Removes every flow idle for longer than `idle` nanoseconds and returns their final counters.
-    ///
-    /// The prefilter is rebuilt afterwards when `rebuildFilter` is set, which also clears the counts that
-    /// kernel-side evictions left behind. With several writers (a daemon and `weir bypass add`) a rebuild
-    /// racing an insert can under-count one bucket; the kernel then skips that flow and user space keeps
-    /// inspecting it (never the reverse: no flow becomes blind by mistake).
-    public func sweep(
-        idleLongerThan idle: UInt64,
-        now: UInt64 = monotonicNanoseconds(),
-        rebuildFilter: Bool = true
-    ) throws(BPFError) -> [BypassEntry] {
+    public func sweep(idleLongerThan idle: UInt64, now: UInt64 = monotonicNanoseconds()) throws(BPFError)
+        -> [BypassEntry]
+    {
         var expired: [BypassEntry] = []
         for entry in self.entries() where now > entry.lastSeenNanoseconds && now - entry.lastSeenNanoseconds > idle {
             if let last = try self.remove(entry.key) { expired.append(last) }
         }
-        if rebuildFilter { try self.rebuildFilter() }
         return expired
     }
 
-    /// Removes every flow; returns how many were removed.
+    /// Removes every flow and empties every slot; returns how many flows were removed.
     @discardableResult
     public func flush() throws(BPFError) -> Int {
-        var count = 0
-        for key in self.flowsV4.keys() where try self.flowsV4.delete(key) { count += 1 }
-        for key in self.flowsV6.keys() where try self.flowsV6.delete(key) { count += 1 }
+        let count = try self.locked { () throws(BPFError) -> Int in
+            try self.empty(self.flowsV4) + self.empty(self.flowsV6)
+        }
         self.removed += UInt64(count)
-        try self.rebuildFilter()
         return count
     }
 
-    /// Inserts this process made that are neither present nor removed: evicted by the kernel's LRU (or
-    /// expired in the kernel by `flow_idle_timeout_ns`). Only meaningful when this process is the only writer.
-    public func estimatedEvictions(present: Int) -> UInt64 {
-        let accounted = self.removed + UInt64(present)
-        return self.inserted > accounted ? self.inserted - accounted : 0
+    // MARK: - Slots
+
+    /// Where `key` is (index and slot), probing as the kernel does.
+    func find<Slot: FlowSlot & BitwiseCopyable>(_ key: Slot.Key, in map: BPFMap<UInt32, Slot>) -> (index: UInt32, slot: Slot)? {
+        let home = weir_flow_home(Slot.hash(key), self.slotBits)
+        for step in 0..<UInt32(WEIR_FLOW_PROBE) {
+            let index = self.slotIndex(home, step)
+            guard let slot = map.lookup(index) else { return nil }
+            switch slot.state {
+            case .empty: return nil
+            case .live where slot.holds(key): return (index, slot)
+            case .live, .deleted: continue
+            }
+        }
+        return nil
+    }
+
+    func slotIndex(_ home: UInt32, _ step: UInt32) -> UInt32 {
+        (home &+ step) & (UInt32(truncatingIfNeeded: self.slotCount) &- 1)
+    }
+
+    /// Inserts or resets `key`: its own slot if present, else the first free slot of its window (DELETED,
+    /// or the EMPTY one that ends it), else the window's least recently seen flow, which is evicted.
+    func insert<Slot: FlowSlot & BitwiseCopyable>(_ key: Slot.Key, _ value: weir_flow_value, into map: BPFMap<UInt32, Slot>) throws(BPFError) {
+        let home = weir_flow_home(Slot.hash(key), self.slotBits)
+        var free: (UInt32, Slot)? = nil
+        var oldest: (UInt32, Slot)? = nil
+        for step in 0..<UInt32(WEIR_FLOW_PROBE) {
+            let index = self.slotIndex(home, step)
+            guard let slot = map.lookup(index) else {
+                throw BPFError(.systemCall, call: "bpf_map_lookup_elem(\(map.name))", message: "slot \(index) unreadable")
+            }
+            if slot.state == .live && slot.holds(key) {
+                var next = slot
+                next.value = value
+                try Self.rewrite(map, index, from: slot, to: next)
+                return
+            }
+            switch slot.state {
+            case .empty:
+                if free == nil { free = (index, slot) }
+            case .deleted:
+                if free == nil { free = (index, slot) }
+                continue
+            case .live:
+                if oldest.map({ slot.value.last_seen_ns < $0.1.value.last_seen_ns }) ?? true { oldest = (index, slot) }
+                continue
+            }
+            break  // nothing lives past an EMPTY slot
+        }
+        var next = Slot()
+        next.key = key
+        next.value = value
+        next.tag = SlotState.live.rawValue
+        if let (index, slot) = free {
+            try Self.rewrite(map, index, from: slot, to: next)
+        } else if let (index, slot) = oldest {
+            try Self.rewrite(map, index, from: slot, to: next)
+            self.evicted += 1
+        } else {
+            throw BPFError(.systemCall, call: "bypass insert", message: "no slot in the flow's window")
+        }
+    }
+
+    /// Marks `key`'s slot DELETED (key kept, so a lookup that is comparing it fails only on the tag) and
+    /// returns its last value.
+    func remove<Slot: FlowSlot & BitwiseCopyable>(_ key: Slot.Key, from map: BPFMap<UInt32, Slot>) throws(BPFError) -> weir_flow_value? {
+        guard let (index, slot) = self.find(key, in: map) else { return nil }
+        var next = slot
+        next.tag = SlotState.deleted.rawValue
+        try Self.rewrite(map, index, from: slot, to: next)
+        return slot.value
+    }
+
+    /// Empties every slot that is not EMPTY; returns how many were LIVE.
+    func empty<Slot: FlowSlot & BitwiseCopyable>(_ map: BPFMap<UInt32, Slot>) throws(BPFError) -> Int {
+        var live = 0
+        for (offset, slot) in map.allElements(batched: self.batchLookups).enumerated() where slot.state != .empty {
+            if slot.state == .live { live += 1 }
+            try Self.rewrite(map, UInt32(offset), from: slot, to: Slot())
+        }
+        return live
+    }
+
+    /// Replaces slot `index` (now holding `old`) by `new` (whose tag gives only the state) so that the
+    /// kernel never matches a half-written key: every write carries a new generation; a LIVE slot whose
+    /// key changes is first marked DELETED with its old key, and a new key is written DELETED before it
+    /// becomes LIVE with the same bytes (weir_abi.h, weir_flow_slot_v4).
+    static func rewrite<Slot: FlowSlot & BitwiseCopyable>(_ map: BPFMap<UInt32, Slot>, _ index: UInt32, from old: Slot, to new: Slot)
+        throws(BPFError)
+    {
+        let shift = UInt32(WEIR_SLOT_GENERATION_SHIFT)
+        let generations = UInt32(1) << (32 - shift)
+        var generation = old.generation
+        func write(_ slot: Slot, _ state: SlotState) throws(BPFError) {
+            generation = (generation &+ 1) % generations
+            var slot = slot
+            slot.tag = state.rawValue | generation << shift
+            try map.update(index, slot)
+        }
+        let keyChanges = !old.holds(new.key)
+        if old.state == .live && keyChanges { try write(old, .deleted) }
+        let state = SlotState(tag: new.tag)
+        if state == .live && keyChanges { try write(new, .deleted) }
+        try write(new, state)
+    }
+
+    /// Runs `body` holding the pin directory's exclusive lock (nothing to lock without pins).
+    func locked<T>(_ body: () throws(BPFError) -> T) throws(BPFError) -> T {
+        guard let directory = self.lockDirectory else { return try body() }
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .system("open(\(directory))", errno) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw .system("flock(\(directory))", errno) }
+        }
+        return try body()
     }
 }

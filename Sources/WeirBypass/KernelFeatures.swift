@@ -63,7 +63,6 @@ public struct KernelFeatures: Sendable {
         case skbLoadBytesRelative = "skb_load_bytes_relative"
         case perCPUArray = "per-CPU array (stats)"
         case perCPUHash = "PERCPU_HASH"
-        case lruHash = "LRU_HASH flow tables"
         case lpmTrie = "LPM_TRIE block lists"
         case xdpGeneric = "XDP generic"
         case xdpNative = "XDP native"
@@ -80,7 +79,6 @@ public struct KernelFeatures: Sendable {
             case .socketFilter: return KernelVersion(3, 19)
             case .skbLoadBytesRelative: return KernelVersion(4, 18)
             case .perCPUArray, .perCPUHash: return KernelVersion(4, 6)
-            case .lruHash: return KernelVersion(4, 10)
             case .lpmTrie: return KernelVersion(4, 11)
             case .xdpGeneric, .progTestRun: return KernelVersion(4, 12)
             case .xdpNative: return KernelVersion(4, 8)
@@ -99,7 +97,6 @@ public struct KernelFeatures: Sendable {
             case .skbLoadBytesRelative: return "absolute loads (live sockets only)"
             case .perCPUArray: return "no kernel statistics"
             case .perCPUHash: return "not needed: one shared value per flow, counted atomically"
-            case .lruHash: return "plain HASH with user-space expiry"
             case .lpmTrie: return "no block list"
             case .xdpGeneric: return "socket filter"
             case .xdpNative: return "XDP generic"
@@ -107,7 +104,7 @@ public struct KernelFeatures: Sendable {
             case .cpumap: return "fanout hash only"
             case .progTestRun: return "kernel tests skipped"
             case .bpfLinkXDP: return "netlink attach (UPDATE_IF_NOEXIST), detached on exit"
-            case .batchOps: return "per-key lookups in the expiry sweep"
+            case .batchOps: return "one lookup per slot when reading a flow table"
             case .coarseClock: return "bpf_ktime_get_ns"
             }
         }
@@ -195,7 +192,6 @@ public struct KernelFeatures: Sendable {
         )
         probes[.perCPUArray] = ("map type", mapType(BPF_MAP_TYPE_PERCPU_ARRAY))
         probes[.perCPUHash] = ("map type", mapType(BPF_MAP_TYPE_PERCPU_HASH))
-        probes[.lruHash] = ("map type", mapType(BPF_MAP_TYPE_LRU_HASH))
         probes[.lpmTrie] = ("map type", mapType(BPF_MAP_TYPE_LPM_TRIE))
         probes[.xdpRedirect] = (
             "map type + helper",

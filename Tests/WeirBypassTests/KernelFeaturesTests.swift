@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import CWeirLinux
 import Testing
 import WeirBypass
 
@@ -29,7 +30,7 @@ struct KernelFeaturesTests {
         #expect(!old.usesXDP)
 
         let mid = Self.allPassing(as: KernelVersion(4, 13))
-        #expect(mid.usesXDP && mid.uses(.xdpNative) && mid.uses(.lruHash) && mid.uses(.lpmTrie))
+        #expect(mid.usesXDP && mid.uses(.xdpNative) && mid.uses(.lpmTrie))
         #expect(!mid.uses(.xdpRedirect) && !mid.uses(.bpfLinkXDP) && !mid.uses(.skbLoadBytesRelative))
 
         let now = Self.allPassing(as: nil)
@@ -59,10 +60,17 @@ struct KernelFeaturesTests {
         settings.heartbeatTimeoutNanoseconds = 1
         #expect(settings.knobs(features: Self.allPassing(as: nil)).clock == 1)
         #expect(settings.knobs(features: Self.allPassing(as: KernelVersion(5, 4))).clock == 2)
+        // Slots: the next power of two above 1.25 × the flows, within the ABI's bounds.
         settings.flowTableSize = 100_000
-        #expect(settings.prefilterBits == 20)
-        settings.usePrefilter = false
-        #expect(settings.prefilterBits == 0)
+        #expect(settings.slotBits == 17 && settings.knobs(features: Self.allPassing(as: nil)).slot_bits == 17)
+        settings.flowTableSize = 65_536
+        #expect(settings.slotCount == 131_072)
+        settings.flowTableSize = 104_860  // 1.25 × this is just above 2^17
+        #expect(settings.slotBits == 18)
+        settings.flowTableSize = 1
+        #expect(settings.slotBits == UInt32(WEIR_FLOW_SLOT_BITS_MIN))
+        settings.flowTableSize = UInt32.max
+        #expect(settings.slotBits == UInt32(WEIR_FLOW_SLOT_BITS_MAX))
     }
 
     @Test("IPS mode refuses the socket filter and a missing peer")

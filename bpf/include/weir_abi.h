@@ -15,7 +15,7 @@
 #include <linux/types.h>
 
 /* Bumped on every incompatible change to a struct, map or meaning below. */
-#define WEIR_ABI_VERSION 1
+#define WEIR_ABI_VERSION 2
 
 /* Map names (the kernel keeps at most 15 characters). Also the file names under the pin directory. */
 #define WEIR_MAP_FLOWS_V4 "weir_flows_v4"
@@ -26,7 +26,6 @@
 #define WEIR_MAP_CONTROL "weir_control"
 #define WEIR_MAP_INFO "weir_info"
 #define WEIR_MAP_TX_PEER "weir_tx_peer"
-#define WEIR_MAP_FILTER "weir_filter"
 
 /* Program names. */
 #define WEIR_PROG_XDP "weir_xdp"
@@ -41,9 +40,14 @@
 #define WEIR_DEFAULT_FLOWS 65536
 #define WEIR_DEFAULT_BLOCKS 16384
 
-/* Prefilter: counters per bucket of one array element (one cache line). */
-#define WEIR_FILTER_SLOT_BUCKETS 64
-#define WEIR_FILTER_DEFAULT_BITS 18
+/*
+ * Flow-table geometry. A flow table is an ARRAY of 2^slot_bits slots (the default: 2^17 for 65,536 flows,
+ * at most 0.8 full). A flow lives in one of the WEIR_FLOW_PROBE slots that follow its home slot
+ * (weir_flow_hash_* >> (32 - slot_bits)), wrapping at the end; a lookup stops at the first EMPTY slot.
+ */
+#define WEIR_FLOW_PROBE 8
+#define WEIR_FLOW_SLOT_BITS_MIN 4
+#define WEIR_FLOW_SLOT_BITS_MAX 24
 
 /* Parser bounds: the verifier needs every loop bounded by a constant. */
 #define WEIR_VLAN_MAX_DEPTH 2
@@ -111,6 +115,37 @@ struct weir_flow_value {
 	__u32 flags;  /* WEIR_FLOW_F_* */
 };
 
+/*
+ * A flow-table slot's `tag`: its state in the low 8 bits, a generation in the high 24 bits. Only user space
+ * writes a slot's tag and key; the kernel reads them and adds to the value of a LIVE slot.
+ */
+enum weir_slot_state {
+	WEIR_SLOT_EMPTY = 0,   /* unused since the table was created or flushed: ends a lookup */
+	WEIR_SLOT_LIVE = 1,    /* key and value valid */
+	WEIR_SLOT_DELETED = 2, /* removed, or being rewritten: a lookup goes on past it and never matches it */
+};
+#define WEIR_SLOT_STATE_MASK 0xffu
+#define WEIR_SLOT_GENERATION_SHIFT 8
+
+/*
+ * The slots of weir_flows_v4 and weir_flows_v6 (ARRAY maps, key = slot index). User space rewrites a whole
+ * slot per update and changes the generation on every write. A new key goes in while the state says
+ * DELETED (and a LIVE slot is first marked DELETED with its old key), then becomes LIVE with the key bytes
+ * unchanged. The kernel reads the tag, compares the key, and accepts the match only if the tag is still the
+ * one it read first; so a key being rewritten, half old and half new, is never taken for a flow.
+ */
+struct weir_flow_slot_v4 {
+	struct weir_flow_key_v4 key;
+	__u32 tag; /* enum weir_slot_state | generation << WEIR_SLOT_GENERATION_SHIFT */
+	struct weir_flow_value value;
+};
+
+struct weir_flow_slot_v6 {
+	struct weir_flow_key_v6 key;
+	__u32 tag; /* enum weir_slot_state | generation << WEIR_SLOT_GENERATION_SHIFT */
+	struct weir_flow_value value;
+};
+
 /* LPM-trie keys of the block lists: prefixlen in bits, then the address in network order. */
 struct weir_lpm_key_v4 {
 	__u32 prefixlen;
@@ -151,61 +186,70 @@ enum weir_stat {
 	WEIR_STAT_REDIRECT_ERROR = 15, /* H: fast-forward wanted but no peer / redirect off: passed */
 	WEIR_STAT_FLOW_END = 16,       /* H: TCP FIN/RST of a dropped flow passed up so its end is seen */
 	WEIR_STAT_INERT = 17,          /* H: entry with WEIR_ACTION_NONE (or unknown): passed */
-	WEIR_STAT_EXPIRED = 18,        /* entry idle longer than flow_idle_timeout_ns: deleted, then MISS */
+	WEIR_STAT_EXPIRED = 18,        /* entry idle longer than flow_idle_timeout_ns: ignored (user space removes it), then MISS */
 	WEIR_STAT_MAX = 19,
 };
 
 /*
- * The flow prefilter, weir_filter: an ARRAY of weir_filter_slot; bucket b is counts[b % 64] of element
- * b / 64, for b = weir_filter_hash(key) >> (32 - filter_bits). User space adds one to a bucket before it
- * inserts a flow and subtracts one after it deletes it (255 sticks), so a zero bucket proves the flow is
- * absent and the kernel skips the hash-table lookup. Kernel-side evictions leave counts too high, which
- * only costs a lookup; user space rebuilds the filter from the tables when it sweeps.
- */
-struct weir_filter_slot {
-	__u8 counts[WEIR_FILTER_SLOT_BUCKETS];
-};
-
-/*
  * Hashes the 32-bit words of a flow key (host order as stored); the same code runs in BPF and, imported
- * from this header, in Swift. Each word is multiplied by its own odd constant and the products folded:
- * the multiplications are independent, so the CPU overlaps them; a collision only costs a lookup.
+ * from this header, in Swift, so both find a flow in the same slots. Multilinear hashing: a constant plus
+ * each word times its own random 64-bit multiplier, summed modulo 2^64; the high 32 bits are the hash.
+ * The multiplications are independent, so the CPU overlaps them, and the high bits (from which the slot
+ * index is taken) spread structured keys (one server, consecutive ports) evenly.
  */
-static inline __u32 weir_filter_prime(int i)
+static inline __u64 weir_hash_multiplier(int i)
 {
 	/* No constant table: a BPF program would have to carry it in .rodata. */
-	switch (i % 5) {
+	switch (i) {
 	case 0:
-		return 0x9E3779B1u;
+		return 0x50a74cff026f4c85ull;
 	case 1:
-		return 0x85EBCA77u;
+		return 0x8f8de0e973e1d037ull;
 	case 2:
-		return 0xC2B2AE3Du;
+		return 0xf11fc8de3eb459c9ull;
 	case 3:
-		return 0x27D4EB2Fu;
+		return 0x856980bb0977e471ull;
+	case 4:
+		return 0x2e7abed5658ef30dull;
+	case 5:
+		return 0x7ad367d4ab3e1d35ull;
+	case 6:
+		return 0xf99e6ae5c3c79559ull;
+	case 7:
+		return 0x4c1d5c6a1f99f50dull;
+	case 8:
+		return 0x9fddb5fef1217709ull;
+	case 9:
+		return 0xd7bfc82d73d9c869ull;
 	default:
-		return 0x165667B1u;
+		return 0x0dd6a32cc059f535ull;
 	}
 }
 
-static inline __u32 weir_filter_mix(const __u32 *words, int count)
+static inline __u32 weir_hash_mix(const __u32 *words, int count)
 {
-	__u32 h = 0;
+	__u64 h = 0xea8ff5f8d837115full;
 	int i;
 
 	for (i = 0; i < count; i++)
-		h ^= (words[i] + (__u32)i) * weir_filter_prime(i);
-	return h ^ (h >> 15);
+		h += (__u64)words[i] * weir_hash_multiplier(i);
+	return (__u32)(h >> 32);
 }
 
-static inline __u32 weir_filter_hash_v4(const struct weir_flow_key_v4 *key)
+static inline __u32 weir_flow_hash_v4(const struct weir_flow_key_v4 *key)
 {
-	return weir_filter_mix((const __u32 *)key, sizeof(*key) / 4);
+	return weir_hash_mix((const __u32 *)key, sizeof(*key) / 4);
 }
 
-static inline __u32 weir_filter_hash_v6(const struct weir_flow_key_v6 *key)
+static inline __u32 weir_flow_hash_v6(const struct weir_flow_key_v6 *key)
 {
-	return weir_filter_mix((const __u32 *)key, sizeof(*key) / 4);
+	return weir_hash_mix((const __u32 *)key, sizeof(*key) / 4);
+}
+
+/* The home slot of a flow whose hash is `hash` in a table of 2^bits slots. */
+static inline __u32 weir_flow_home(__u32 hash, __u32 bits)
+{
+	return hash >> (32 - bits);
 }
 
 /* Clocks for weir_flow_value.last_seen_ns (knob `clock`). */
@@ -230,7 +274,7 @@ struct weir_knobs {
 	__u32 clock;                /* WEIR_CLOCK_*: what last_seen_ns and the expiry/heartbeat checks read */
 	__u32 legacy_loads;         /* socket filter: bpf_skb_load_bytes from skb->data (kernel < 4.18) */
 	__u32 blocklist_enabled;    /* non-zero: consult the LPM block lists (kernel >= 4.11) */
-	__u32 filter_bits;          /* log2 of the prefilter's buckets; 0: no prefilter */
+	__u32 slot_bits;            /* log2 of the flow tables' slot count (both tables) */
 	__u32 pad;                  /* zero */
 };
 
@@ -252,10 +296,10 @@ struct weir_info {
 	__u32 key_v4_size;
 	__u32 key_v6_size;
 	__u32 value_size;
-	__u32 flows_v4_max;
-	__u32 flows_v6_max;
+	__u32 flows_v4_max; /* slots */
+	__u32 flows_v6_max; /* slots */
 	__u32 block_max;
-	__u32 filter_bits;
+	__u32 slot_bits;
 };
 
 #endif /* WEIR_ABI_H */

@@ -17,18 +17,23 @@
 /* Read-only after load; see struct weir_knobs. Defaults are the safe ones: nothing optional is on. */
 const volatile struct weir_knobs weir_knobs = {};
 
+/*
+ * The flow tables: arrays of slots that user space fills (see weir_flow_slot_v4 in weir_abi.h). A lookup is
+ * a few inlined array reads; a hash map's lookup is a chain of kernel function calls, which cost more than
+ * the whole rest of the program on kernels with return-thunk mitigations. Sized by the loader (slot_bits).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, WEIR_DEFAULT_FLOWS);
-	__type(key, struct weir_flow_key_v4);
-	__type(value, struct weir_flow_value);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1u << 17);
+	__type(key, __u32);
+	__type(value, struct weir_flow_slot_v4);
 } weir_flows_v4 SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, WEIR_DEFAULT_FLOWS);
-	__type(key, struct weir_flow_key_v6);
-	__type(value, struct weir_flow_value);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1u << 17);
+	__type(key, __u32);
+	__type(value, struct weir_flow_slot_v6);
 } weir_flows_v6 SEC(".maps");
 
 struct {
@@ -84,14 +89,6 @@ static __always_inline void weir_count(__u32 idx)
 		*c += 1;
 }
 
-/* The flow prefilter; sized by the loader (filter_bits). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, (1u << WEIR_FILTER_DEFAULT_BITS) / WEIR_FILTER_SLOT_BUCKETS);
-	__type(key, __u32);
-	__type(value, struct weir_filter_slot);
-} weir_filter SEC(".maps");
-
 /*
  * "Now" for last-seen stamps and idle checks. Helper calls cost 15-30 ns each here (more than a hash
  * lookup), so by default the manager's tick in weir_control is used and no clock is read per packet.
@@ -105,20 +102,90 @@ static __always_inline __u64 weir_now(const struct weir_control *ctl)
 	return bpf_ktime_get_ns();
 }
 
-/* False when the prefilter proves the flow absent (its bucket is zero). */
-static __always_inline int weir_filter_may_contain(__u32 hash)
+/* The slot index `i` steps after `home` in a table of 2^slot_bits slots. */
+static __always_inline __u32 weir_slot_index(__u32 home, __u32 i)
 {
-	struct weir_filter_slot *slot;
-	__u32 bucket, element;
+	return (home + i) & ((1u << weir_knobs.slot_bits) - 1);
+}
 
-	if (!weir_knobs.filter_bits)
-		return 1;
-	bucket = hash >> (32 - weir_knobs.filter_bits);
-	element = bucket / WEIR_FILTER_SLOT_BUCKETS;
-	slot = bpf_map_lookup_elem(&weir_filter, &element);
-	if (!slot)
-		return 1;
-	return slot->counts[bucket & (WEIR_FILTER_SLOT_BUCKETS - 1)] != 0;
+/* A slot's tag, read once from memory (user space may be rewriting it). */
+static __always_inline __u32 weir_slot_tag(const __u32 *tag)
+{
+	return *(const volatile __u32 *)tag;
+}
+
+/*
+ * The IPv4 flow's value, or NULL: probes the WEIR_FLOW_PROBE slots after the key's home slot, stopping at
+ * an EMPTY one. `k` must be 8-aligned (it is compared as two words and a half). A match counts only if the
+ * slot's tag is the same before and after the key comparison (see weir_flow_slot_v4).
+ */
+static __always_inline struct weir_flow_value *weir_lookup_v4(const struct weir_flow_key_v4 *k)
+{
+	__u32 home = weir_flow_home(weir_flow_hash_v4(k), weir_knobs.slot_bits);
+	__u64 w0 = *(const __u64 *)&k->addr_a, w1 = *(const __u64 *)&k->port_a;
+	__u32 w2 = *(const __u32 *)&k->proto;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < WEIR_FLOW_PROBE; i++) {
+		__u32 idx = weir_slot_index(home, i);
+		struct weir_flow_slot_v4 *slot = bpf_map_lookup_elem(&weir_flows_v4, &idx);
+		__u32 tag;
+
+		if (!slot)
+			return 0;
+		tag = weir_slot_tag(&slot->tag);
+		if ((tag & WEIR_SLOT_STATE_MASK) == WEIR_SLOT_EMPTY)
+			return 0;
+		if ((tag & WEIR_SLOT_STATE_MASK) != WEIR_SLOT_LIVE)
+			continue;
+		/* The compiler must not move the key's loads across the tag's. */
+		asm volatile("" ::: "memory");
+		if (*(__u64 *)&slot->key.addr_a == w0 && *(__u64 *)&slot->key.port_a == w1 &&
+		    *(__u32 *)&slot->key.proto == w2) {
+			asm volatile("" ::: "memory");
+			if (weir_slot_tag(&slot->tag) == tag)
+				return &slot->value;
+			return 0; /* rewritten under us: user space handles this packet */
+		}
+	}
+	return 0;
+}
+
+/* weir_lookup_v4 for IPv6 keys. */
+static __always_inline struct weir_flow_value *weir_lookup_v6(const struct weir_flow_key_v6 *k)
+{
+	__u32 home = weir_flow_home(weir_flow_hash_v6(k), weir_knobs.slot_bits);
+	const __u32 *want = (const __u32 *)k;
+	int i, j;
+
+#pragma unroll
+	for (i = 0; i < WEIR_FLOW_PROBE; i++) {
+		__u32 idx = weir_slot_index(home, i);
+		struct weir_flow_slot_v6 *slot = bpf_map_lookup_elem(&weir_flows_v6, &idx);
+		const __u32 *have;
+		__u32 tag, diff = 0;
+
+		if (!slot)
+			return 0;
+		tag = weir_slot_tag(&slot->tag);
+		if ((tag & WEIR_SLOT_STATE_MASK) == WEIR_SLOT_EMPTY)
+			return 0;
+		if ((tag & WEIR_SLOT_STATE_MASK) != WEIR_SLOT_LIVE)
+			continue;
+		asm volatile("" ::: "memory");
+		have = (const __u32 *)&slot->key;
+#pragma unroll
+		for (j = 0; j < (int)(sizeof(*k) / 4); j++)
+			diff |= have[j] ^ want[j];
+		if (!diff) {
+			asm volatile("" ::: "memory");
+			if (weir_slot_tag(&slot->tag) == tag)
+				return &slot->value;
+			return 0;
+		}
+	}
+	return 0;
 }
 
 static __always_inline struct weir_control *weir_get_control(void)
@@ -274,14 +341,13 @@ static __always_inline void weir_account(struct weir_flow_value *v, __u32 dir, _
 }
 
 /*
- * What happens once a flow table answered: expiry, counters, action. `v` is the entry or NULL, `key` the
- * key it was found under (deleted from the table of `family` when the entry expired).
+ * What happens once a flow table answered: expiry, counters, action. `v` is the entry or NULL.
  * `frame_bytes` is what the flow's byte counter grows by. `can_redirect` is 0 for the socket filter.
  * For WEIR_V_REDIRECT the flow is returned in *hit / *hit_dir and is not yet counted: the caller counts
  * it once the redirect was accepted, so a packet that falls back to user space is not counted twice.
  */
-static __always_inline enum weir_verdict weir_found(struct weir_flow_value *v, __u32 dir, int family, void *key,
-						    __u8 proto, __u8 tcp_flags, const struct weir_control *ctl,
+static __always_inline enum weir_verdict weir_found(struct weir_flow_value *v, __u32 dir, int family, __u8 proto,
+						    __u8 tcp_flags, const struct weir_control *ctl,
 						    __u32 frame_bytes, int can_redirect,
 						    struct weir_flow_value **hit, __u32 *hit_dir)
 {
@@ -294,11 +360,10 @@ static __always_inline enum weir_verdict weir_found(struct weir_flow_value *v, _
 	now = weir_now(ctl);
 	if (weir_knobs.flow_idle_timeout_ns && now > v->last_seen_ns &&
 	    now - v->last_seen_ns > weir_knobs.flow_idle_timeout_ns) {
-		/* Nobody refreshed this entry: back to inspection rather than blind forever. */
-		if (family == 4)
-			bpf_map_delete_elem(&weir_flows_v4, key);
-		else
-			bpf_map_delete_elem(&weir_flows_v6, key);
+		/*
+		 * Nobody refreshed this entry: back to inspection rather than blind forever. Only user space
+		 * writes slots, so the entry stays until its sweep removes it.
+		 */
 		weir_count(WEIR_STAT_EXPIRED);
 		weir_count(WEIR_STAT_MISS);
 		return WEIR_V_PASS;
@@ -331,7 +396,7 @@ static __always_inline enum weir_verdict weir_found(struct weir_flow_value *v, _
 
 /*
  * The whole per-packet decision for an IPv4 packet, from its header fields (network order): block list,
- * prefilter, flow lookup, counters, action. The programs' fast paths call it straight from the frame; the
+ * flow lookup, counters, action. The programs' fast paths call it straight from the frame; the
  * shared parser's results reach it through weir_decide, so both make the same decision.
  */
 static __always_inline enum weir_verdict weir_decide_v4(const struct weir_control *ctl, __be32 saddr,
@@ -350,9 +415,8 @@ static __always_inline enum weir_verdict weir_decide_v4(const struct weir_contro
 		return WEIR_V_DROP;
 	}
 	dir = weir_key_v4(&k, saddr, daddr, sport, dport, vlan_outer, vlan_inner, proto);
-	if (weir_filter_may_contain(weir_filter_hash_v4(&k)))
-		v = bpf_map_lookup_elem(&weir_flows_v4, &k);
-	return weir_found(v, dir, 4, &k, proto, tcp_flags, ctl, frame_bytes, can_redirect, hit, hit_dir);
+	v = weir_lookup_v4(&k);
+	return weir_found(v, dir, 4, proto, tcp_flags, ctl, frame_bytes, can_redirect, hit, hit_dir);
 }
 
 /* weir_decide_v4 for IPv6. */
@@ -360,7 +424,7 @@ static __always_inline enum weir_verdict weir_decide_v6(struct weir_parsed *p, c
 							__u32 frame_bytes, int can_redirect,
 							struct weir_flow_value **hit, __u32 *hit_dir)
 {
-	struct weir_flow_key_v6 k;
+	struct weir_flow_key_v6 k __attribute__((aligned(8)));
 	struct weir_flow_value *v = 0;
 	__u32 dir;
 
@@ -369,9 +433,8 @@ static __always_inline enum weir_verdict weir_decide_v6(struct weir_parsed *p, c
 		return WEIR_V_DROP;
 	}
 	dir = weir_key_v6(&k, p);
-	if (weir_filter_may_contain(weir_filter_hash_v6(&k)))
-		v = bpf_map_lookup_elem(&weir_flows_v6, &k);
-	return weir_found(v, dir, 6, &k, p->proto, p->tcp_flags, ctl, frame_bytes, can_redirect, hit, hit_dir);
+	v = weir_lookup_v6(&k);
+	return weir_found(v, dir, 6, p->proto, p->tcp_flags, ctl, frame_bytes, can_redirect, hit, hit_dir);
 }
 
 /* The decision for a packet the shared parser read; see weir_decide_v4. */

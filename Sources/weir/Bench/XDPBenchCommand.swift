@@ -39,7 +39,7 @@ struct XDPBenchCommand: ParsableCommand {
             "XDP_PASS program",
             report.xdp,
             targets: (1.9, 2.4),
-            floor: "a program doing only one hash-map hit"
+            floor: "reference: a program doing only one LRU_HASH hit"
         )
         if let sock = report.socketFilter {
             out += Self.describe(
@@ -47,7 +47,7 @@ struct XDPBenchCommand: ParsableCommand {
                 "accept-all filter",
                 sock,
                 targets: (2.2, 2.2),
-                floor: "one 54-byte header load + one hash-map hit"
+                floor: "reference: one 54-byte header load + one LRU_HASH hit"
             )
         }
         writeStandardOutput(out)
@@ -87,7 +87,7 @@ struct XDPBenchCommand: ParsableCommand {
             " (target <= \(fixed(targets.1))x) \(f.hitRatio <= targets.1 ? "ok" : "OVER") (verdict \(f.verdicts.2))\n"
         if let floorNs = f.floorNanoseconds, let floorRatio = f.floorRatio {
             text +=
-                "  floor (\(floor)): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
+                "  \(floor): \(fixed(floorNs)) ns/pkt, ratio \(fixed(floorRatio))x\n"
         }
         return text
     }

@@ -172,7 +172,8 @@ struct BypassCommand: ParsableCommand {
             }
             let table = try BypassTable(pinDirectory: self.pins.directory(try self.pins.interface()))
             try table.insert(try self.tuple.flowKey(), action: action)
-            writeStandardOutput("added\n")
+            // A full window makes room by evicting its least recently seen flow: say so, it goes back to inspection.
+            writeStandardOutput(table.evicted > 0 ? "added (evicted the least recently seen flow of its window)\n" : "added\n")
         }
     }
 
