@@ -82,6 +82,7 @@ _Static_assert(sizeof(struct weir_block_value) == 8, "weir_block_value size");
 _Static_assert(sizeof(struct weir_knobs) == 48, "weir_knobs size");
 _Static_assert(offsetof(struct weir_knobs, slot_bits) == 40, "weir_knobs.slot_bits");
 _Static_assert(sizeof(struct weir_flow_slot_v4) == 80, "weir_flow_slot_v4 size");
+_Static_assert(sizeof(struct weir_table_stats) == 40, "weir_table_stats size");
 _Static_assert(offsetof(struct weir_flow_slot_v4, tag) == 20, "weir_flow_slot_v4.tag");
 _Static_assert(offsetof(struct weir_flow_slot_v4, value) == 24, "weir_flow_slot_v4.value");
 _Static_assert(sizeof(struct weir_flow_slot_v6) == 104, "weir_flow_slot_v6 size");

@@ -38,6 +38,8 @@ public final class BypassDataPlane {
     /// log2 of each flow table's slot count.
     public let slotBits: UInt32
     let batchLookups: Bool
+    /// Flow-table bookkeeping shared by every writer (inserts, evictions, failures, removals).
+    public let tableStatistics: BPFMap<UInt32, weir_table_stats>
     /// The block lists; nil on kernels without LPM tries.
     public let blockV4: BPFMap<weir_lpm_key_v4, weir_block_value>?
     public let blockV6: BPFMap<weir_lpm_key_v6, weir_block_value>?
@@ -131,6 +133,7 @@ public final class BypassDataPlane {
             ? try object.map(WEIR_MAP_TX_PEER) : nil
         self.slotBits = settings.slotBits
         self.batchLookups = features.uses(.batchOps)
+        self.tableStatistics = try object.map(WEIR_MAP_TABLE_STATS)
 
         let info: BPFMap<UInt32, weir_info> = try object.map(WEIR_MAP_INFO)
         try info.update(0, Self.expectedInfo(settings))
@@ -168,7 +171,8 @@ public final class BypassDataPlane {
             flowsV6: self.flowsV6,
             slotBits: self.slotBits,
             lockDirectory: self.pinDirectory,
-            batchLookups: self.batchLookups
+            batchLookups: self.batchLookups,
+            shared: self.tableStatistics
         )
     }
 

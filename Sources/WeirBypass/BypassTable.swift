@@ -53,6 +53,8 @@ public final class BypassTable {
     public let slotBits: UInt32
     let lockDirectory: String?
     let batchLookups: Bool
+    /// The bookkeeping all writers share (weir_tbl_stats); nil when the maps came without it.
+    let shared: BPFMap<UInt32, weir_table_stats>?
 
     /// Successful inserts by this process.
     public private(set) var inserted: UInt64 = 0
@@ -68,19 +70,22 @@ public final class BypassTable {
 
     /// A table over the given maps (from a ``BypassDataPlane`` or opened from pins). `lockDirectory` is
     /// the pin directory to lock around changes, nil for unpinned maps. `batchLookups` false reads the
-    /// tables one slot at a time (kernels before 5.6).
+    /// tables one slot at a time (kernels before 5.6). `shared` is the `weir_tbl_stats` map every writer
+    /// adds its bookkeeping to.
     public init(
         flowsV4: BPFMap<UInt32, weir_flow_slot_v4>,
         flowsV6: BPFMap<UInt32, weir_flow_slot_v6>,
         slotBits: UInt32,
         lockDirectory: String? = nil,
-        batchLookups: Bool = true
+        batchLookups: Bool = true,
+        shared: BPFMap<UInt32, weir_table_stats>? = nil
     ) {
         self.flowsV4 = flowsV4
         self.flowsV6 = flowsV6
         self.slotBits = slotBits
         self.lockDirectory = lockDirectory
         self.batchLookups = batchLookups
+        self.shared = shared
     }
 
     /// Opens the flow tables pinned in `directory` (their geometry comes from the pinned weir_info).
@@ -111,7 +116,17 @@ public final class BypassTable {
                 message: "flow tables hold \(v4.info.max_entries)/\(v6.info.max_entries) slots, weir_info says 2^\(recorded.slot_bits)"
             )
         }
-        self.init(flowsV4: v4, flowsV6: v6, slotBits: recorded.slot_bits, lockDirectory: directory)
+        let shared: BPFMap<UInt32, weir_table_stats> = try .pinned(
+            at: "\(directory)/\(WEIR_MAP_TABLE_STATS)",
+            name: WEIR_MAP_TABLE_STATS
+        )
+        self.init(flowsV4: v4, flowsV6: v6, slotBits: recorded.slot_bits, lockDirectory: directory, shared: shared)
+    }
+
+    /// The bookkeeping of every process that wrote these tables (inserts, evictions, failures, removals),
+    /// or nil when the maps came without it.
+    public func sharedStatistics() -> weir_table_stats? {
+        self.shared?.lookup(0)
     }
 
     /// Slots per table.
@@ -124,17 +139,28 @@ public final class BypassTable {
     public func insert(_ key: FlowKey, action: BypassAction, now: UInt64 = monotonicNanoseconds()) throws(BPFError) {
         guard let abi = key.abiKey else {
             self.unbypassable += 1
+            try? self.locked { () throws(BPFError) in self.note { $0.refused += 1 } }
             throw BPFError(.unsupported, call: "bypass insert", message: "the kernel cannot match this flow")
         }
         var value = weir_flow_value()
         value.action = action.rawValue
         value.inserted_ns = now
         value.last_seen_ns = now
-        do {
+        do throws(BPFError) {
             try self.locked { () throws(BPFError) in
-                switch abi {
-                case .v4(let k): try self.insert(k, value, into: self.flowsV4)
-                case .v6(let k): try self.insert(k, value, into: self.flowsV6)
+                let evictedBefore = self.evicted
+                do throws(BPFError) {
+                    switch abi {
+                    case .v4(let k): try self.insert(k, value, into: self.flowsV4)
+                    case .v6(let k): try self.insert(k, value, into: self.flowsV6)
+                    }
+                } catch {
+                    self.note { $0.insert_failures += 1 }
+                    throw error
+                }
+                self.note {
+                    $0.inserts += 1
+                    $0.evictions += self.evicted - evictedBefore
                 }
             }
         } catch {
@@ -149,10 +175,13 @@ public final class BypassTable {
     public func remove(_ key: FlowKey) throws(BPFError) -> BypassEntry? {
         guard let abi = key.abiKey else { return nil }
         let entry = try self.locked { () throws(BPFError) -> BypassEntry? in
+            let removed: BypassEntry?
             switch abi {
-            case .v4(let k): return try self.remove(k, from: self.flowsV4).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
-            case .v6(let k): return try self.remove(k, from: self.flowsV6).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+            case .v4(let k): removed = try self.remove(k, from: self.flowsV4).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
+            case .v6(let k): removed = try self.remove(k, from: self.flowsV6).map { BypassEntry(key: FlowKey(abi: k), value: $0) }
             }
+            if removed != nil { self.note { $0.removals += 1 } }
+            return removed
         }
         if entry != nil { self.removed += 1 }
         return entry
@@ -190,7 +219,9 @@ public final class BypassTable {
     @discardableResult
     public func flush() throws(BPFError) -> Int {
         let count = try self.locked { () throws(BPFError) -> Int in
-            try self.empty(self.flowsV4) + self.empty(self.flowsV6)
+            let count = try self.empty(self.flowsV4) + self.empty(self.flowsV6)
+            self.note { $0.removals += UInt64(count) }
+            return count
         }
         self.removed += UInt64(count)
         return count
@@ -301,6 +332,15 @@ public final class BypassTable {
         let state = SlotState(tag: new.tag)
         if state == .live && keyChanges { try write(new, .deleted) }
         try write(new, state)
+    }
+
+    /// Adds to the shared bookkeeping; call with the lock held. A failed update of this one-entry array
+    /// (it cannot fail short of the map being gone) loses only the counts, never a flow.
+    func note(_ change: (inout weir_table_stats) -> Void) {
+        guard let shared = self.shared else { return }
+        var stats = shared.lookup(0) ?? weir_table_stats()
+        change(&stats)
+        try? shared.update(0, stats)
     }
 
     /// Runs `body` holding the pin directory's exclusive lock (nothing to lock without pins).

@@ -39,6 +39,7 @@ struct ABILayoutTests {
         #expect(MemoryLayout<weir_flow_slot_v6>.offset(of: \.value) == 48)
         #expect(MemoryLayout<weir_control>.size == 16)
         #expect(MemoryLayout<weir_info>.size == 32)
+        #expect(MemoryLayout<weir_table_stats>.size == 40)
         #expect(Int(WEIR_STAT_MAX.rawValue) == BypassStatistic.allCases.count)
     }
 

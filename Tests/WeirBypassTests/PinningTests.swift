@@ -59,7 +59,7 @@ struct PinningTests {
             try first.table().insert(flow, action: .bypass)
         }
         let names = try listNames("\(root.path)/veth-x")
-        for map in [WEIR_MAP_FLOWS_V4, WEIR_MAP_FLOWS_V6, WEIR_MAP_STATS, WEIR_MAP_INFO] {
+        for map in [WEIR_MAP_FLOWS_V4, WEIR_MAP_FLOWS_V6, WEIR_MAP_STATS, WEIR_MAP_INFO, WEIR_MAP_TABLE_STATS] {
             #expect(names.contains(map), "\(map) pinned")
         }
         // The socket filter shares the same pins: it sees the flow the XDP side inserted.
@@ -109,6 +109,33 @@ struct PinningTests {
         #expect(error?.code == .incompatiblePin)
         // 512 flows need 1,024 slots; 1,024 flows need 2,048.
         #expect(error?.message.contains("1024") == true && error?.message.contains("2048") == true)
+    }
+
+    @Test("every writer of a pinned table adds to one shared bookkeeping: inserts, evictions, removals, refusals")
+    func sharedBookkeeping() throws {
+        BPFLogging.silence()
+        let root = TemporaryPinRoot("book")
+        let plane = try BypassDataPlane(kind: .xdp, settings: settings(root), features: probedFeatures, interface: "if9")
+        let daemon = plane.table()
+        let operatorCLI = try BypassTable(pinDirectory: "\(root.path)/if9")  // as `weir bypass add` opens it
+        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, bits: plane.slotBits)
+        for flow in flows.prefix(5) { try daemon.insert(flow.key, action: .bypass) }
+        for flow in flows.dropFirst(5) { try operatorCLI.insert(flow.key, action: .bypass) }  // the last one evicts
+        try operatorCLI.remove(flows[6].key)
+        let unmatchable = FlowKey(
+            firstAddress: IPAddress(v4: 1),
+            secondAddress: IPAddress(v4: 2),
+            firstPort: 0,
+            secondPort: 0,
+            proto: 47  // GRE: the kernel parser never keys it
+        )
+        #expect(throws: BPFError.self) { try operatorCLI.insert(unmatchable, action: .bypass) }
+        #expect(daemon.evicted == 0 && operatorCLI.evicted == 1)
+        let book = try #require(daemon.sharedStatistics())
+        #expect(book.inserts == UInt64(flows.count) && book.evictions == 1 && book.removals == 1)
+        #expect(book.insert_failures == 0 && book.refused == 1)
+        #expect(try daemon.flush() == flows.count - 2)
+        #expect(operatorCLI.sharedStatistics()?.removals == UInt64(flows.count - 1))
     }
 
     @Test("pins recording another ABI version are refused with a message")

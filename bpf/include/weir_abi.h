@@ -25,6 +25,7 @@
 #define WEIR_MAP_STATS "weir_stats"
 #define WEIR_MAP_CONTROL "weir_control"
 #define WEIR_MAP_INFO "weir_info"
+#define WEIR_MAP_TABLE_STATS "weir_tbl_stats"
 #define WEIR_MAP_TX_PEER "weir_tx_peer"
 
 /* Program names. */
@@ -288,6 +289,19 @@ struct weir_control {
 	__u64 heartbeat_ns;
 	__u32 block_v4_entries;
 	__u32 block_v6_entries;
+};
+
+/*
+ * weir_tbl_stats, a one-entry ARRAY of flow-table bookkeeping that only user space writes: every process
+ * that changes the tables (a daemon, `weir bypass add`) adds to it while holding the pin directory's lock,
+ * so `weir bypass stats` shows every writer's evictions and failed inserts. Never read by the programs.
+ */
+struct weir_table_stats {
+	__u64 inserts;         /* flows put into a table (new or reset) */
+	__u64 insert_failures; /* inserts that found no slot or whose map update failed */
+	__u64 evictions;       /* flows pushed out of a full window (least recently seen first) */
+	__u64 removals;        /* flows removed: explicitly, by a sweep or by a flush */
+	__u64 refused;         /* keys the kernel could never match (not inserted) */
 };
 
 /* weir_info, a one-entry ARRAY that records who created a pin directory; checked before any reuse. */

@@ -74,6 +74,14 @@ struct {
 	__type(value, struct weir_info);
 } weir_info SEC(".maps");
 
+/* Never read by the programs: user space keeps its flow-table bookkeeping here (see weir_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct weir_table_stats);
+} weir_tbl_stats SEC(".maps");
+
 enum weir_verdict {
 	WEIR_V_PASS = 0,     /* to user space (XDP_PASS / accept) */
 	WEIR_V_DROP = 1,     /* XDP_DROP / hidden */

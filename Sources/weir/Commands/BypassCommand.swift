@@ -221,11 +221,17 @@ struct BypassCommand: ParsableCommand {
                     name: WEIR_MAP_STATS
                 )
                 let values = try BypassDataPlane.readStatistics(stats)
-                let flows = try BypassTable(pinDirectory: directory).entries()
+                let table = try BypassTable(pinDirectory: directory)
+                let flows = table.entries()
                 out += "\(interface):\n"
                 for stat in BypassStatistic.allCases { out += "  \(stat): \(values[stat, default: 0])\n" }
-                out += "  flows_v4: \(flows.filter { $0.key.firstAddress.isIPv4 }.count)\n"
-                out += "  flows_v6: \(flows.filter { !$0.key.firstAddress.isIPv4 }.count)\n"
+                out += "  flows_v4: \(flows.filter { $0.key.firstAddress.isIPv4 }.count) of \(table.slotCount) slots\n"
+                out += "  flows_v6: \(flows.filter { !$0.key.firstAddress.isIPv4 }.count) of \(table.slotCount) slots\n"
+                // Every writer's flow-table bookkeeping (kept in weir_tbl_stats under the pin lock).
+                let book = table.sharedStatistics() ?? weir_table_stats()
+                out += "  table_inserts: \(book.inserts)\n  table_evictions: \(book.evictions)\n"
+                out += "  table_insert_failures: \(book.insert_failures)\n  table_removals: \(book.removals)\n"
+                out += "  table_refused: \(book.refused)\n"
             }
             writeStandardOutput(out)
         }
