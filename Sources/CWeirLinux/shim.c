@@ -79,7 +79,8 @@ _Static_assert(offsetof(struct weir_flow_value, flags) == 52, "weir_flow_value.f
 _Static_assert(sizeof(struct weir_lpm_key_v4) == 8, "weir_lpm_key_v4 size");
 _Static_assert(sizeof(struct weir_lpm_key_v6) == 20, "weir_lpm_key_v6 size");
 _Static_assert(sizeof(struct weir_block_value) == 8, "weir_block_value size");
-_Static_assert(sizeof(struct weir_knobs) == 48, "weir_knobs size");
+_Static_assert(sizeof(struct weir_knobs) == 144, "weir_knobs size");
+_Static_assert(offsetof(struct weir_knobs, hash_key) == 48, "weir_knobs.hash_key");
 _Static_assert(offsetof(struct weir_knobs, slot_bits) == 40, "weir_knobs.slot_bits");
 _Static_assert(sizeof(struct weir_flow_slot_v4) == 80, "weir_flow_slot_v4 size");
 _Static_assert(sizeof(struct weir_table_stats) == 40, "weir_table_stats size");
@@ -91,5 +92,6 @@ _Static_assert(offsetof(struct weir_flow_slot_v6, value) == 48, "weir_flow_slot_
 _Static_assert(offsetof(struct weir_knobs, fail_mode) == 16, "weir_knobs.fail_mode");
 _Static_assert(offsetof(struct weir_knobs, legacy_loads) == 32, "weir_knobs.legacy_loads");
 _Static_assert(sizeof(struct weir_control) == 16, "weir_control size");
-_Static_assert(sizeof(struct weir_info) == 32, "weir_info size");
+_Static_assert(sizeof(struct weir_info) == 128, "weir_info size");
+_Static_assert(offsetof(struct weir_info, hash_key) == 32, "weir_info.hash_key");
 _Static_assert(WEIR_STAT_MAX == 19, "weir_stat count");

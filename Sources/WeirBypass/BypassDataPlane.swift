@@ -37,6 +37,8 @@ public final class BypassDataPlane {
     public let flowsV6: BPFMap<UInt32, weir_flow_slot_v6>
     /// log2 of each flow table's slot count.
     public let slotBits: UInt32
+    /// The flow tables' hash secret (a knob of the programs, recorded in weir_info).
+    public let hashKey: weir_hash_key
     let batchLookups: Bool
     /// Flow-table bookkeeping shared by every writer (inserts, evictions, failures, removals).
     public let tableStatistics: BPFMap<UInt32, weir_table_stats>
@@ -85,7 +87,6 @@ public final class BypassDataPlane {
         }
         let (bytes, name) = kind == .xdp ? (BPFObjectBytes.weirXDP, "weir_xdp") : (BPFObjectBytes.weirSock, "weir_sock")
         let object = try BPFObject(bytes: bytes, name: name)
-        try object.setReadOnlyData(settings.knobs(features: features))
         for map in [WEIR_MAP_FLOWS_V4, WEIR_MAP_FLOWS_V6] {
             try object.setMaxEntries(map, settings.slotCount)
         }
@@ -103,10 +104,16 @@ public final class BypassDataPlane {
 
         var pinDirectory: String? = nil
         var reused = false
+        // New tables get a new hash secret; reused pins keep theirs, or their flows would sit in the wrong slots.
+        var hashKey = weir_hash_key.random()
         if let interface, let directory = settings.pinDirectory(interface: interface) {
             try Self.validateInterfaceName(interface)
-            reused = try Self.checkPins(directory: directory, settings: settings)
-            if !reused { try Self.makeDirectory(directory) }
+            if let found = try Self.checkPins(directory: directory, settings: settings) {
+                reused = true
+                hashKey = found.hash_key
+            } else {
+                try Self.makeDirectory(directory)
+            }
             // The devmap is configuration, set on every load (and libbpf 1.1 cannot reuse a pinned one).
             let skipped =
                 features.uses(.lpmTrie) ? [WEIR_MAP_TX_PEER] : [WEIR_MAP_TX_PEER, WEIR_MAP_BLOCK_V4, WEIR_MAP_BLOCK_V6]
@@ -115,6 +122,9 @@ public final class BypassDataPlane {
             }
             pinDirectory = directory
         }
+        var knobs = settings.knobs(features: features)
+        knobs.hash_key = hashKey
+        try object.setReadOnlyData(knobs)
         try object.load()
 
         self.object = object
@@ -132,11 +142,14 @@ public final class BypassDataPlane {
             kind == .xdp && features.uses(.xdpRedirect) && settings.peerInterfaceIndex != nil
             ? try object.map(WEIR_MAP_TX_PEER) : nil
         self.slotBits = settings.slotBits
+        self.hashKey = hashKey
         self.batchLookups = features.uses(.batchOps)
         self.tableStatistics = try object.map(WEIR_MAP_TABLE_STATS)
 
         let info: BPFMap<UInt32, weir_info> = try object.map(WEIR_MAP_INFO)
-        try info.update(0, Self.expectedInfo(settings))
+        var recorded = Self.expectedInfo(settings)
+        recorded.hash_key = hashKey
+        try info.update(0, recorded)
         if !reused {
             var control = weir_control()
             control.heartbeat_ns = monotonicNanoseconds()
@@ -170,6 +183,7 @@ public final class BypassDataPlane {
             flowsV4: self.flowsV4,
             flowsV6: self.flowsV6,
             slotBits: self.slotBits,
+            hashKey: self.hashKey,
             lockDirectory: self.pinDirectory,
             batchLookups: self.batchLookups,
             shared: self.tableStatistics
@@ -205,13 +219,14 @@ public final class BypassDataPlane {
         }
     }
 
-    /// Checks an existing pin directory; returns true when it may be reused, false when it does not exist.
-    static func checkPins(directory: String, settings: BypassSettings) throws(BPFError) -> Bool {
+    /// Checks an existing pin directory; returns its weir_info when it may be reused, nil when there is
+    /// nothing to reuse.
+    static func checkPins(directory: String, settings: BypassSettings) throws(BPFError) -> weir_info? {
         let entries = Self.listDirectory(directory)
-        guard let entries else { return false }
+        guard let entries else { return nil }
         let remedy = "remove it with `weir bypass unpin --iface …` (or rm -r \(directory)) to start afresh"
         guard entries.contains(WEIR_MAP_INFO) else {
-            if entries.isEmpty { return false }
+            if entries.isEmpty { return nil }
             throw BPFError(
                 .incompatiblePin,
                 call: "check pins in \(directory)",
@@ -260,7 +275,7 @@ public final class BypassDataPlane {
                     "pinned maps hold \(found.flows_v4_max) flow slots / \(found.block_max) prefixes, the configuration asks for \(expected.flows_v4_max) / \(expected.block_max); \(remedy)"
             )
         }
-        return true
+        return found
     }
 
     /// Removes a pin directory and every pin in it. Programs and maps stay alive while something uses them.

@@ -51,6 +51,8 @@ public final class BypassTable {
     let flowsV6: BPFMap<UInt32, weir_flow_slot_v6>
     /// log2 of each table's slot count.
     public let slotBits: UInt32
+    /// The hash secret the programs were loaded with (recorded in weir_info).
+    public let hashKey: weir_hash_key
     let lockDirectory: String?
     let batchLookups: Bool
     /// The bookkeeping all writers share (weir_tbl_stats); nil when the maps came without it.
@@ -76,6 +78,7 @@ public final class BypassTable {
         flowsV4: BPFMap<UInt32, weir_flow_slot_v4>,
         flowsV6: BPFMap<UInt32, weir_flow_slot_v6>,
         slotBits: UInt32,
+        hashKey: weir_hash_key,
         lockDirectory: String? = nil,
         batchLookups: Bool = true,
         shared: BPFMap<UInt32, weir_table_stats>? = nil
@@ -83,6 +86,7 @@ public final class BypassTable {
         self.flowsV4 = flowsV4
         self.flowsV6 = flowsV6
         self.slotBits = slotBits
+        self.hashKey = hashKey
         self.lockDirectory = lockDirectory
         self.batchLookups = batchLookups
         self.shared = shared
@@ -120,7 +124,14 @@ public final class BypassTable {
             at: "\(directory)/\(WEIR_MAP_TABLE_STATS)",
             name: WEIR_MAP_TABLE_STATS
         )
-        self.init(flowsV4: v4, flowsV6: v6, slotBits: recorded.slot_bits, lockDirectory: directory, shared: shared)
+        self.init(
+            flowsV4: v4,
+            flowsV6: v6,
+            slotBits: recorded.slot_bits,
+            hashKey: recorded.hash_key,
+            lockDirectory: directory,
+            shared: shared
+        )
     }
 
     /// The bookkeeping of every process that wrote these tables (inserts, evictions, failures, removals),
@@ -231,7 +242,7 @@ public final class BypassTable {
 
     /// Where `key` is (index and slot), probing as the kernel does.
     func find<Slot: FlowSlot & BitwiseCopyable>(_ key: Slot.Key, in map: BPFMap<UInt32, Slot>) -> (index: UInt32, slot: Slot)? {
-        let home = weir_flow_home(Slot.hash(key), self.slotBits)
+        let home = weir_flow_home(Slot.hash(key, self.hashKey), self.slotBits)
         for step in 0..<UInt32(WEIR_FLOW_PROBE) {
             let index = self.slotIndex(home, step)
             guard let slot = map.lookup(index) else { return nil }
@@ -251,7 +262,7 @@ public final class BypassTable {
     /// Inserts or resets `key`: its own slot if present, else the first free slot of its window (DELETED,
     /// or the EMPTY one that ends it), else the window's least recently seen flow, which is evicted.
     func insert<Slot: FlowSlot & BitwiseCopyable>(_ key: Slot.Key, _ value: weir_flow_value, into map: BPFMap<UInt32, Slot>) throws(BPFError) {
-        let home = weir_flow_home(Slot.hash(key), self.slotBits)
+        let home = weir_flow_home(Slot.hash(key, self.hashKey), self.slotBits)
         var free: (UInt32, Slot)? = nil
         var oldest: (UInt32, Slot)? = nil
         for step in 0..<UInt32(WEIR_FLOW_PROBE) {

@@ -11,21 +11,23 @@ protocol FlowSlot {
     var tag: UInt32 { get set }
     var value: weir_flow_value { get set }
     init()
-    /// The same hash the kernel computes for `key`.
-    static func hash(_ key: Key) -> UInt32
+    /// The same hash the kernel computes for `key` under the table's secret.
+    static func hash(_ key: Key, _ secret: weir_hash_key) -> UInt32
 }
 
 extension weir_flow_slot_v4: FlowSlot {
-    static func hash(_ key: weir_flow_key_v4) -> UInt32 {
+    static func hash(_ key: weir_flow_key_v4, _ secret: weir_hash_key) -> UInt32 {
         var key = key
-        return weir_flow_hash_v4(&key)
+        var secret = secret
+        return weir_flow_hash_v4(&key, &secret)
     }
 }
 
 extension weir_flow_slot_v6: FlowSlot {
-    static func hash(_ key: weir_flow_key_v6) -> UInt32 {
+    static func hash(_ key: weir_flow_key_v6, _ secret: weir_hash_key) -> UInt32 {
         var key = key
-        return weir_flow_hash_v6(&key)
+        var secret = secret
+        return weir_flow_hash_v6(&key, &secret)
     }
 }
 
@@ -49,6 +51,26 @@ extension FlowSlot {
         var mine = self.key
         var other = key
         return withUnsafeBytes(of: &mine) { a in withUnsafeBytes(of: &other) { b in a.elementsEqual(b) } }
+    }
+}
+
+extension weir_hash_key {
+    /// A fresh secret from the system's random source.
+    static func random() -> weir_hash_key {
+        var generator = SystemRandomNumberGenerator()
+        var key = weir_hash_key()
+        withUnsafeMutableBytes(of: &key.k) { bytes in
+            for index in 0..<Int(WEIR_HASH_KEY_WORDS) {
+                bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: index * 8, as: UInt64.self)
+            }
+        }
+        return key
+    }
+
+    /// The secret's words, for comparisons and messages.
+    var words: [UInt64] {
+        var key = self
+        return withUnsafeBytes(of: &key.k) { Array($0.bindMemory(to: UInt64.self)) }
     }
 }
 

@@ -30,7 +30,7 @@ struct ABILayoutTests {
         #expect(MemoryLayout<weir_lpm_key_v4>.size == 8)
         #expect(MemoryLayout<weir_lpm_key_v6>.size == 20)
         #expect(MemoryLayout<weir_block_value>.size == 8)
-        #expect(MemoryLayout<weir_knobs>.size == 48)
+        #expect(MemoryLayout<weir_knobs>.size == 144)
         #expect(MemoryLayout<weir_flow_slot_v4>.size == 80)
         #expect(MemoryLayout<weir_flow_slot_v4>.offset(of: \.tag) == 20)
         #expect(MemoryLayout<weir_flow_slot_v4>.offset(of: \.value) == 24)
@@ -38,7 +38,7 @@ struct ABILayoutTests {
         #expect(MemoryLayout<weir_flow_slot_v6>.offset(of: \.tag) == 44)
         #expect(MemoryLayout<weir_flow_slot_v6>.offset(of: \.value) == 48)
         #expect(MemoryLayout<weir_control>.size == 16)
-        #expect(MemoryLayout<weir_info>.size == 32)
+        #expect(MemoryLayout<weir_info>.size == 128)
         #expect(MemoryLayout<weir_table_stats>.size == 40)
         #expect(Int(WEIR_STAT_MAX.rawValue) == BypassStatistic.allCases.count)
     }

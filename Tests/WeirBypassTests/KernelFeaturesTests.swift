@@ -60,12 +60,12 @@ struct KernelFeaturesTests {
         settings.heartbeatTimeoutNanoseconds = 1
         #expect(settings.knobs(features: Self.allPassing(as: nil)).clock == 1)
         #expect(settings.knobs(features: Self.allPassing(as: KernelVersion(5, 4))).clock == 2)
-        // Slots: the next power of two above 1.25 × the flows, within the ABI's bounds.
+        // Slots: the smallest power of two holding twice the flows, within the ABI's bounds.
         settings.flowTableSize = 100_000
-        #expect(settings.slotBits == 17 && settings.knobs(features: Self.allPassing(as: nil)).slot_bits == 17)
+        #expect(settings.slotBits == 18 && settings.knobs(features: Self.allPassing(as: nil)).slot_bits == 18)
         settings.flowTableSize = 65_536
         #expect(settings.slotCount == 131_072)
-        settings.flowTableSize = 104_860  // 1.25 × this is just above 2^17
+        settings.flowTableSize = 65_537  // twice this is just above 2^17
         #expect(settings.slotBits == 18)
         settings.flowTableSize = 1
         #expect(settings.slotBits == UInt32(WEIR_FLOW_SLOT_BITS_MIN))

@@ -48,6 +48,7 @@ struct PinningTests {
         BPFLogging.silence()
         let root = TemporaryPinRoot("reuse")
         let flow = try #require(fixtures[0].flow)
+        var firstSecret: [UInt64] = []
         do {
             let first = try BypassDataPlane(
                 kind: .xdp,
@@ -57,6 +58,7 @@ struct PinningTests {
             )
             #expect(!first.reusedPins)
             try first.table().insert(flow, action: .bypass)
+            firstSecret = first.hashKey.words
         }
         let names = try listNames("\(root.path)/veth-x")
         for map in [WEIR_MAP_FLOWS_V4, WEIR_MAP_FLOWS_V6, WEIR_MAP_STATS, WEIR_MAP_INFO, WEIR_MAP_TABLE_STATS] {
@@ -70,6 +72,9 @@ struct PinningTests {
             interface: "veth-x"
         )
         #expect(second.reusedPins)
+        // The reused tables keep their hash secret, or the flow would be looked for in the wrong slots.
+        #expect(second.hashKey.words == firstSecret && firstSecret.count == Int(WEIR_HASH_KEY_WORDS))
+        #expect(try BypassTable(pinDirectory: "\(root.path)/veth-x").hashKey.words == firstSecret)
         #expect(second.table().entry(for: flow) != nil)
         #expect(try run(second, fixtures[0].frame) == .dropped)
         // A second XDP load (a restart) reuses every pin, the devmap included.
@@ -118,7 +123,7 @@ struct PinningTests {
         let plane = try BypassDataPlane(kind: .xdp, settings: settings(root), features: probedFeatures, interface: "if9")
         let daemon = plane.table()
         let operatorCLI = try BypassTable(pinDirectory: "\(root.path)/if9")  // as `weir bypass add` opens it
-        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, bits: plane.slotBits)
+        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, in: daemon)
         for flow in flows.prefix(5) { try daemon.insert(flow.key, action: .bypass) }
         for flow in flows.dropFirst(5) { try operatorCLI.insert(flow.key, action: .bypass) }  // the last one evicts
         try operatorCLI.remove(flows[6].key)
@@ -196,18 +201,19 @@ func numberedFlow(_ index: Int) -> (key: FlowKey, frame: [UInt8]) {
     return (key, frame)
 }
 
-/// The home slot the kernel computes for an IPv4 flow in a table of 2^bits slots.
-func homeSlot(_ key: FlowKey, bits: UInt32) -> UInt32? {
+/// The home slot the kernel computes for an IPv4 flow in `table` (its size and hash secret).
+func homeSlot(_ key: FlowKey, in table: BypassTable) -> UInt32? {
     guard case .v4(var abi) = key.abiKey else { return nil }
-    return weir_flow_home(weir_flow_hash_v4(&abi), bits)
+    var secret = table.hashKey
+    return weir_flow_home(weir_flow_hash_v4(&abi, &secret), table.slotBits)
 }
 
-/// `count` numbered flows that share one home slot.
-func collidingFlows(_ count: Int, bits: UInt32) -> [(key: FlowKey, frame: [UInt8])] {
+/// `count` numbered flows that share one home slot in `table`.
+func collidingFlows(_ count: Int, in table: BypassTable) -> [(key: FlowKey, frame: [UInt8])] {
     var byHome: [UInt32: [Int]] = [:]
     var index = 1
     while true {
-        let home = homeSlot(numberedFlow(index).key, bits: bits) ?? 0
+        let home = homeSlot(numberedFlow(index).key, in: table) ?? 0
         byHome[home, default: []].append(index)
         if let group = byHome[home], group.count == count { return group.map(numberedFlow) }
         index += 1
@@ -234,8 +240,8 @@ struct FlowTableTests {
     func collisions() throws {
         let plane = try freshPlane(.xdp)
         let table = plane.table()
-        let flows = collidingFlows(3, bits: plane.slotBits)
-        let home = try #require(homeSlot(flows[0].key, bits: plane.slotBits))
+        let flows = collidingFlows(3, in: table)
+        let home = try #require(homeSlot(flows[0].key, in: table))
         for flow in flows { try table.insert(flow.key, action: .bypass) }
         for (step, flow) in flows.enumerated() {
             let abi = try #require(abiV4(flow.key))
@@ -248,8 +254,8 @@ struct FlowTableTests {
         // The kernel goes on past the DELETED slot to the flows behind it.
         #expect(try run(plane, flows[1].frame) == .dropped)
         #expect(try run(plane, flows[2].frame) == .dropped)
-        let fourth = collidingFlows(4, bits: plane.slotBits).last
-        if let fourth, homeSlot(fourth.key, bits: plane.slotBits) == home {
+        let fourth = collidingFlows(4, in: table).last
+        if let fourth, homeSlot(fourth.key, in: table) == home {
             try table.insert(fourth.key, action: .bypass)
             let abi = try #require(abiV4(fourth.key))
             #expect(table.find(abi, in: plane.flowsV4)?.index == home)
@@ -261,7 +267,7 @@ struct FlowTableTests {
     func evictsLeastRecentlySeen() throws {
         let plane = try freshPlane(.xdp)
         let table = plane.table()
-        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, bits: plane.slotBits)
+        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, in: table)
         for (index, flow) in flows.dropLast().enumerated() {
             // Flow 3 was seen longest ago.
             try table.insert(flow.key, action: .bypass, now: index == 3 ? 10 : 1_000 + UInt64(index))
@@ -279,18 +285,20 @@ struct FlowTableTests {
     }
 
     @Test(
-        "structured flows (one server, consecutive clients) spread evenly: at half load nothing is evicted, at 80 % under 2 %",
-        arguments: [(5, 0), (8, 2)]
+        "structured flows (one server, consecutive clients) spread like random ones: at the configured capacity (half load) under 1.5 % evicted, at 80 % under 7 %",
+        arguments: [(5, 15), (8, 70)]
     )
-    func spread(tenths: Int, percentEvicted: Int) throws {
-        let plane = try freshPlane(.xdp) { $0.flowTableSize = 4096 }
+    func spread(tenths: Int, permilleEvicted: Int) throws {
+        let plane = try freshPlane(.xdp) { $0.flowTableSize = 4000 }
         let table = plane.table()
         let capacity = Int(plane.flowsV4.info.max_entries)
         #expect(capacity == 8192)
         let count = capacity * tenths / 10
         for index in 0..<count { try table.insert(numberedFlow(index).key, action: .bypass) }
-        // With a skewed hash whole runs of windows overflow long before this.
-        #expect(table.evicted * 100 <= UInt64(count * percentEvicted), "evicted \(table.evicted) of \(count)")
+        // A random hash evicts 0.5 % at half load and 5 % at 80 % (measured over 100 secrets: at most 0.8 %
+        // and 5.8 %); a hash that bunches structured keys evicts far more (without the finaliser, up to 15 %
+        // with an unlucky secret).
+        #expect(table.evicted * 1000 <= UInt64(count * permilleEvicted), "evicted \(table.evicted) of \(count)")
         #expect(table.entries().count == count - Int(table.evicted))
         for index in stride(from: 0, to: count, by: 97) where table.entry(for: numberedFlow(index).key) != nil {
             #expect(try run(plane, numberedFlow(index).frame) == .dropped)
@@ -301,7 +309,7 @@ struct FlowTableTests {
     func generations() throws {
         let plane = try freshPlane(.xdp)
         let table = plane.table()
-        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, bits: plane.slotBits)
+        let flows = collidingFlows(Int(WEIR_FLOW_PROBE) + 1, in: table)
         let first = try #require(abiV4(flows[0].key))
         try table.insert(flows[0].key, action: .bypass)
         var slot = try #require(table.find(first, in: plane.flowsV4)).slot
@@ -363,6 +371,23 @@ struct FlowTableTests {
         for flow in flows { #expect(try run(plane, flow.frame) == .passed) }
         try table.insert(flows[5].key, action: .bypass)
         #expect(try run(plane, flows[5].frame) == .dropped)
+    }
+
+    @Test("every new pair of tables gets its own hash secret, so the slot of a flow cannot be known outside")
+    func secrets() throws {
+        let one = try freshPlane(.xdp)
+        let two = try freshPlane(.xdp)
+        #expect(one.hashKey.words != two.hashKey.words)
+        #expect(Set(one.hashKey.words).count == Int(WEIR_HASH_KEY_WORDS))
+        // Same flows, different homes: in 512-slot tables nearly all of 50 flows land elsewhere.
+        let moved = (0..<50).filter {
+            homeSlot(numberedFlow($0).key, in: one.table()) != homeSlot(numberedFlow($0).key, in: two.table())
+        }
+        #expect(moved.count > 40)
+        for plane in [one, two] {
+            try plane.table().insert(numberedFlow(7).key, action: .bypass)
+            #expect(try run(plane, numberedFlow(7).frame) == .dropped)
+        }
     }
 
     @Test("many more flows than slots: every insert lands, the overflow is counted as evictions")

@@ -192,59 +192,55 @@ enum weir_stat {
 };
 
 /*
- * Hashes the 32-bit words of a flow key (host order as stored); the same code runs in BPF and, imported
- * from this header, in Swift, so both find a flow in the same slots. Multilinear hashing: a constant plus
- * each word times its own random 64-bit multiplier, summed modulo 2^64; the high 32 bits are the hash.
- * The multiplications are independent, so the CPU overlaps them, and the high bits (from which the slot
- * index is taken) spread structured keys (one server, consecutive ports) evenly.
+ * The secret of the flow-table hash: drawn at random when a pin directory (or an unpinned data plane) is
+ * created, loaded into the programs as a knob and recorded in weir_info, so every process computes the same
+ * slots while nobody outside can aim flows at one window.
  */
-static inline __u64 weir_hash_multiplier(int i)
-{
-	/* No constant table: a BPF program would have to carry it in .rodata. */
-	switch (i) {
-	case 0:
-		return 0x50a74cff026f4c85ull;
-	case 1:
-		return 0x8f8de0e973e1d037ull;
-	case 2:
-		return 0xf11fc8de3eb459c9ull;
-	case 3:
-		return 0x856980bb0977e471ull;
-	case 4:
-		return 0x2e7abed5658ef30dull;
-	case 5:
-		return 0x7ad367d4ab3e1d35ull;
-	case 6:
-		return 0xf99e6ae5c3c79559ull;
-	case 7:
-		return 0x4c1d5c6a1f99f50dull;
-	case 8:
-		return 0x9fddb5fef1217709ull;
-	case 9:
-		return 0xd7bfc82d73d9c869ull;
-	default:
-		return 0x0dd6a32cc059f535ull;
-	}
-}
+#define WEIR_HASH_KEY_WORDS 12
+struct weir_hash_key {
+	__u64 k[WEIR_HASH_KEY_WORDS];
+};
 
-static inline __u32 weir_hash_mix(const __u32 *words, int count)
+/*
+ * Hashes the 32-bit words of a flow key (host order as stored) under `key`: multilinear hashing, k[0] plus
+ * each word times its own k[i + 1], summed modulo 2^64, then finalised (weir_hash_finish) and the high 32
+ * bits taken. The multiplications are independent, so the CPU overlaps them; the finaliser makes structured
+ * keys (one server, consecutive ports) spread evenly whatever the secret. Swift calls these; the programs run the same
+ * arithmetic on the key in their read-only knobs (weir_common.h, weir_kernel_hash).
+ */
+/*
+ * The finaliser of the hash: a sum of products keeps the linear structure of structured keys, and with an
+ * unlucky multiplier (close to a fraction with a small denominator) their high bits bunch into a few
+ * windows. Two xorshift-multiply rounds (MurmurHash3's 64-bit finaliser) spread any distinct sums.
+ */
+static inline __u32 weir_hash_finish(__u64 h)
 {
-	__u64 h = 0xea8ff5f8d837115full;
-	int i;
-
-	for (i = 0; i < count; i++)
-		h += (__u64)words[i] * weir_hash_multiplier(i);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	return (__u32)(h >> 32);
 }
 
-static inline __u32 weir_flow_hash_v4(const struct weir_flow_key_v4 *key)
+static inline __u32 weir_hash_mix(const __u32 *words, int count, const struct weir_hash_key *key)
 {
-	return weir_hash_mix((const __u32 *)key, sizeof(*key) / 4);
+	__u64 h = key->k[0];
+	int i;
+
+	for (i = 0; i < count && i + 1 < WEIR_HASH_KEY_WORDS; i++)
+		h += (__u64)words[i] * key->k[i + 1];
+	return weir_hash_finish(h);
 }
 
-static inline __u32 weir_flow_hash_v6(const struct weir_flow_key_v6 *key)
+static inline __u32 weir_flow_hash_v4(const struct weir_flow_key_v4 *flow, const struct weir_hash_key *key)
 {
-	return weir_hash_mix((const __u32 *)key, sizeof(*key) / 4);
+	return weir_hash_mix((const __u32 *)flow, sizeof(*flow) / 4, key);
+}
+
+static inline __u32 weir_flow_hash_v6(const struct weir_flow_key_v6 *flow, const struct weir_hash_key *key)
+{
+	return weir_hash_mix((const __u32 *)flow, sizeof(*flow) / 4, key);
 }
 
 /* The home slot of a flow whose hash is `hash` in a table of 2^bits slots. */
@@ -277,6 +273,7 @@ struct weir_knobs {
 	__u32 blocklist_enabled;    /* non-zero: consult the LPM block lists (kernel >= 4.11) */
 	__u32 slot_bits;            /* log2 of the flow tables' slot count (both tables) */
 	__u32 pad;                  /* zero */
+	struct weir_hash_key hash_key; /* the flow tables' hash secret (weir_info records it) */
 };
 
 /*
@@ -314,6 +311,7 @@ struct weir_info {
 	__u32 flows_v6_max; /* slots */
 	__u32 block_max;
 	__u32 slot_bits;
+	struct weir_hash_key hash_key; /* the secret every writer and both programs hash flows with */
 };
 
 #endif /* WEIR_ABI_H */

@@ -116,6 +116,21 @@ static __always_inline __u32 weir_slot_index(__u32 home, __u32 i)
 	return (home + i) & ((1u << weir_knobs.slot_bits) - 1);
 }
 
+/*
+ * weir_hash_mix with the key from the knobs: read through the volatile object, as the loader writes it
+ * after compilation (a non-volatile copy would let the compiler fold in the zero initialiser).
+ */
+static __always_inline __u32 weir_kernel_hash(const __u32 *words, int count)
+{
+	__u64 h = weir_knobs.hash_key.k[0];
+	int i;
+
+#pragma unroll
+	for (i = 0; i < count && i + 1 < WEIR_HASH_KEY_WORDS; i++)
+		h += (__u64)words[i] * weir_knobs.hash_key.k[i + 1];
+	return weir_hash_finish(h);
+}
+
 /* A slot's tag, read once from memory (user space may be rewriting it). */
 static __always_inline __u32 weir_slot_tag(const __u32 *tag)
 {
@@ -129,7 +144,7 @@ static __always_inline __u32 weir_slot_tag(const __u32 *tag)
  */
 static __always_inline struct weir_flow_value *weir_lookup_v4(const struct weir_flow_key_v4 *k)
 {
-	__u32 home = weir_flow_home(weir_flow_hash_v4(k), weir_knobs.slot_bits);
+	__u32 home = weir_flow_home(weir_kernel_hash((const __u32 *)k, sizeof(*k) / 4), weir_knobs.slot_bits);
 	__u64 w0 = *(const __u64 *)&k->addr_a, w1 = *(const __u64 *)&k->port_a;
 	__u32 w2 = *(const __u32 *)&k->proto;
 	int i;
@@ -163,7 +178,7 @@ static __always_inline struct weir_flow_value *weir_lookup_v4(const struct weir_
 /* weir_lookup_v4 for IPv6 keys. */
 static __always_inline struct weir_flow_value *weir_lookup_v6(const struct weir_flow_key_v6 *k)
 {
-	__u32 home = weir_flow_home(weir_flow_hash_v6(k), weir_knobs.slot_bits);
+	__u32 home = weir_flow_home(weir_kernel_hash((const __u32 *)k, sizeof(*k) / 4), weir_knobs.slot_bits);
 	const __u32 *want = (const __u32 *)k;
 	int i, j;
 
