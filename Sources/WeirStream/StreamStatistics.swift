@@ -73,6 +73,9 @@ public final class StreamContext {
     @exclusivity(unchecked) @usableFromInline var appLayerChunks: [AppLayerChunk] = []
     @exclusivity(unchecked) @usableFromInline var blockScratch: [StreamBlock] = []
     @exclusivity(unchecked) @usableFromInline var normalisedPayload: UnsafeRawBufferPointer? = nil
+    /// A session that closed during the last call into the engine: its buffers are released at the next call into
+    /// any session (its final chunks are valid until then).
+    @exclusivity(unchecked) var closedSession: TCPSession? = nil
 
     /// A context for `settings`, with its 64 KiB overlap scratch buffer.
     public init(settings: StreamSettings = StreamSettings()) {

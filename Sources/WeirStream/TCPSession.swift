@@ -121,6 +121,7 @@ public final class TCPSession {
         result.state = self.state
         result.isEstablished = self.isEstablished
         self.count(result.events)
+        if self.state == .closed && !self.buffersReleased { self.context.closedSession = self }
         return result
     }
 
@@ -132,6 +133,13 @@ public final class TCPSession {
         guard self.state != .none, !self.isFinished else { return }
         self.isFinished = true
         self.flushEverything()
+    }
+
+    /// Frees the reassembly buffers of a closed session once (its final chunks have been consumed).
+    private func releaseClosedBuffers() {
+        guard !self.buffersReleased else { return }
+        self.buffersReleased = true
+        self.release()
     }
 
     /// Frees the reassembly buffers (the session may be dropped after this).
@@ -152,12 +160,16 @@ public final class TCPSession {
             self.serverReassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
         }
         self.pendingPrune = 0
-        if self.state == .closed && !self.buffersReleased {
-            // Closed and flushed: nothing will be reassembled any more; give the memory back now rather than at
-            // flow timeout.
-            self.buffersReleased = true
-            self.release()
+        // A session that closed during the previous call into the engine (this one or another) is flushed, and
+        // its chunks were consumed: nothing will be reassembled any more, so its buffers go back now rather than
+        // at flow timeout. Doing it on the next call into any session, not the next packet of the same session,
+        // matters: the last packet of a connection is usually the one that closes it, and a closed session's
+        // buffers otherwise stay allocated until the flow times out, so the heap grows with every connection.
+        if let closed = self.context.closedSession {
+            self.context.closedSession = nil
+            closed.releaseClosedBuffers()
         }
+        if self.state == .closed { self.releaseClosedBuffers() }
         if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
         if !self.context.appLayerChunks.isEmpty { self.context.appLayerChunks.removeAll(keepingCapacity: true) }
         self.context.normalisedPayload = nil

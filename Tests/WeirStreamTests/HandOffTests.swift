@@ -214,3 +214,36 @@ import WeirDecode
         #expect(h.rawBytes(toServer: true).text == "harmless")
     }
 }
+
+@Test func closedSessionBuffersAreFreedAtTheNextCallIntoAnySession() {
+    // The packet that closes a session is usually its last: its buffers must not wait for that session's next
+    // packet (or the flow timeout), but go back once its final chunks were consumed, at the next call into any
+    // session of the engine.
+    let h = Harness()
+    h.handshake()
+    let request = [UInt8](repeating: 0x41, count: 3000)
+    h.send(toServer: true, flags: F.ack | F.psh, seq: 1001, ack: 5001, payload: request)
+    h.send(toServer: true, flags: F.fin | F.ack, seq: 4001, ack: 5001)
+    h.send(toServer: false, flags: F.fin | F.ack, seq: 5001, ack: 4002)
+    let last = h.send(toServer: true, flags: F.ack, seq: 4002, ack: 5002)
+    #expect(last.state == .closed)
+    // The final flush handed the whole request out, and its bytes are still readable.
+    #expect(h.rawBytes(toServer: true) == request)
+    #expect(h.appBytes(toServer: true) == request)
+    #expect(h.context.statistics.reassemblyMemuse > 0)
+    // Another session of the same engine gets a packet: the closed one's memory is returned.
+    let other = TCPSession(context: h.context)
+    var p = Packet()
+    p.hasL4 = true
+    p.l4Protocol = 6
+    p.tcpFlags = F.syn
+    p.tcpSequence = 77
+    _ = other.handle(p, toServer: true, frame: UnsafeRawBufferPointer(start: nil, count: 0))
+    #expect(h.context.statistics.reassemblyMemuse == 0)
+    #expect(h.session.clientReassembler.storedSegmentCount == 0)
+    // The closed session's flow end afterwards hands out nothing more and frees nothing twice.
+    h.finish()
+    #expect(h.rawBytes(toServer: true) == request)
+    h.session.release()
+    #expect(h.context.statistics.reassemblyMemuse == 0)
+}
