@@ -34,8 +34,9 @@ extension ReplayPipeline {
         var info = StreamPacketInfo(
             events: result.events, wasEstablished: wasEstablished, addedToStream: result.addedToStream)
         if result.status != .noSession {
-            info.clientSize = session.client.nextSeq &- session.client.isn
-            info.serverSize = session.server.nextSeq &- session.server.isn
+            let sizes = session.streamSizes
+            info.clientSize = sizes.client
+            info.serverSize = sizes.server
         }
         return info
     }

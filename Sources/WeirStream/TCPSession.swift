@@ -38,11 +38,11 @@ public final class TCPSession {
     /// Closed by an accepted RST.
     @exclusivity(unchecked) public internal(set) var closedByReset = false
     /// Overlap policy of the client → server stream (the server's, per `host-os-policy`).
-    public internal(set) var clientStreamPolicy: OverlapPolicy
+    @exclusivity(unchecked) public internal(set) var clientStreamPolicy: OverlapPolicy
     /// Overlap policy of the server → client stream (the client's).
-    public internal(set) var serverStreamPolicy: OverlapPolicy
+    @exclusivity(unchecked) public internal(set) var serverStreamPolicy: OverlapPolicy
     /// Which side sent the accepted RST (valid when ``closedByReset``).
-    public internal(set) var resetFromClient = false
+    @exclusivity(unchecked) public internal(set) var resetFromClient = false
     /// Set when ``finish()`` ran.
     @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
@@ -67,6 +67,13 @@ public final class TCPSession {
         self.serverReassembler = TCPReassembler(context: context)
         self.clientStreamPolicy = context.settings.overlapPolicy
         self.serverStreamPolicy = context.settings.overlapPolicy
+    }
+
+    /// Sequence space each direction has used so far (next expected sequence number minus the ISN, wrapping),
+    /// which `stream_size` compares. One call from another module instead of two reads of ``client`` and
+    /// ``server``, which there cost a dynamic exclusivity check each.
+    public var streamSizes: (client: UInt32, server: UInt32) {
+        (self.client.nextSeq &- self.client.isn, self.server.nextSeq &- self.server.isn)
     }
 
     /// True when both directions reached the reassembly depth (nothing more to inspect in the stream).
