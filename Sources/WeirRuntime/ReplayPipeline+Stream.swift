@@ -17,9 +17,8 @@ extension ReplayPipeline {
     ///   the payload went into the stream.
     mutating func track(_ stream: StreamEngine, frame: UnsafeRawBufferPointer, handle: FlowHandle) -> StreamPacketInfo {
         let flowID = self.flows[handle.slot].flowID
-        let session = stream.sessionFor(flow: handle, flowID: flowID)
-        let wasEstablished = session.isEstablished
-        let result = session.handle(self.packet, toServer: handle.toServer, frame: frame)
+        let tracked = stream.track(self.packet, flow: handle, flowID: flowID, frame: frame)
+        let result = tracked.result
         self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {
             for chunk in stream.rawChunks where !chunk.block.isGap && chunk.block.bytes.count > 0 {
@@ -32,11 +31,10 @@ extension ReplayPipeline {
             }
         }
         var info = StreamPacketInfo(
-            events: result.events, wasEstablished: wasEstablished, addedToStream: result.addedToStream)
+            events: result.events, wasEstablished: tracked.wasEstablished, addedToStream: result.addedToStream)
         if result.status != .noSession {
-            let sizes = session.streamSizes
-            info.clientSize = sizes.client
-            info.serverSize = sizes.server
+            info.clientSize = tracked.clientSize
+            info.serverSize = tracked.serverSize
         }
         return info
     }

@@ -81,3 +81,25 @@ public struct StreamResult: Sendable {
     /// An empty result (no session, no events).
     public init() {}
 }
+
+/// ``StreamEngine/track(_:flow:flowID:frame:)``'s answer: the packet's ``StreamResult`` and the session facts
+/// detection needs around it.
+public struct StreamTrackResult: Sendable {
+    /// What the engine did with the packet.
+    public var result: StreamResult
+    /// The session was established before this packet (Suricata sets `FLOW_PKT_ESTABLISHED` before the stream
+    /// engine runs).
+    public var wasEstablished: Bool
+    /// Sequence space used by the client so far (``TCPSession/streamSizes``), after the packet.
+    public var clientSize: UInt32
+    /// Sequence space used by the server so far, after the packet.
+    public var serverSize: UInt32
+
+    /// A result as the engine reports it.
+    public init(result: StreamResult, wasEstablished: Bool, clientSize: UInt32, serverSize: UInt32) {
+        self.result = result
+        self.wasEstablished = wasEstablished
+        self.clientSize = clientSize
+        self.serverSize = serverSize
+    }
+}
