@@ -17,7 +17,8 @@ extension ReplayPipeline {
     ///   the payload went into the stream.
     mutating func track(_ stream: StreamEngine, frame: UnsafeRawBufferPointer, handle: FlowHandle) -> StreamPacketInfo {
         let flowID = self.flows[handle.slot].flowID
-        let tracked = stream.track(self.packet, flow: handle, flowID: flowID, frame: frame)
+        var tracked = StreamTrackResult()
+        stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
         let result = tracked.result
         self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {

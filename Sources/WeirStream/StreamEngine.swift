@@ -44,10 +44,13 @@ public final class StreamEngine {
 
     /// Processes one TCP packet of the flow in `flow.slot` like ``handle(_:flow:flowID:frame:)``, and also reports
     /// what the session looked like before it and its stream sizes after it (for `flow:established` and
-    /// `stream_size`). The session is borrowed, not retained: this is the replay's per-packet entry point.
+    /// `stream_size`). The replay's per-packet entry point: the session is borrowed, not retained, and the
+    /// answer is written into the caller's `tracked` (a fresh ``StreamTrackResult``) rather than copied out,
+    /// since reading back a block of just-stored one-byte fields stalls on store forwarding.
     public func track(
-        _ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer
-    ) -> StreamTrackResult {
+        _ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer,
+        into tracked: inout StreamTrackResult
+    ) {
         let s = Int(flow.slot)
         let session: Unmanaged<TCPSession>
         if s < self.borrowed.count, self.owners[s] == flowID, let existing = self.borrowed[s] {
@@ -55,12 +58,12 @@ public final class StreamEngine {
         } else {
             session = Unmanaged.passUnretained(self.sessionFor(flow: flow, flowID: flowID))
         }
-        return session._withUnsafeGuaranteedRef { session in
-            let wasEstablished = session.isEstablished
-            let result = session.handle(packet, toServer: flow.toServer, frame: frame)
+        session._withUnsafeGuaranteedRef { session in
+            tracked.wasEstablished = session.isEstablished
+            session.handle(packet, toServer: flow.toServer, frame: frame, into: &tracked.result)
             let sizes = session.streamSizes
-            return StreamTrackResult(
-                result: result, wasEstablished: wasEstablished, clientSize: sizes.client, serverSize: sizes.server)
+            tracked.clientSize = sizes.client
+            tracked.serverSize = sizes.server
         }
     }
 

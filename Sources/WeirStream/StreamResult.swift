@@ -82,7 +82,7 @@ public struct StreamResult: Sendable {
     public init() {}
 }
 
-/// ``StreamEngine/track(_:flow:flowID:frame:)``'s answer: the packet's ``StreamResult`` and the session facts
+/// ``StreamEngine/track(_:flow:flowID:frame:into:)``'s answer: the packet's ``StreamResult`` and the session facts
 /// detection needs around it.
 public struct StreamTrackResult: Sendable {
     /// What the engine did with the packet.
@@ -95,11 +95,11 @@ public struct StreamTrackResult: Sendable {
     /// Sequence space used by the server so far, after the packet.
     public var serverSize: UInt32
 
-    /// A result as the engine reports it.
-    public init(result: StreamResult, wasEstablished: Bool, clientSize: UInt32, serverSize: UInt32) {
-        self.result = result
-        self.wasEstablished = wasEstablished
-        self.clientSize = clientSize
-        self.serverSize = serverSize
+    /// A fresh result for ``StreamEngine/track(_:flow:flowID:frame:into:)`` to fill.
+    public init() {
+        self.result = StreamResult()
+        self.wasEstablished = false
+        self.clientSize = 0
+        self.serverSize = 0
     }
 }

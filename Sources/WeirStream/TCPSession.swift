@@ -107,13 +107,21 @@ public final class TCPSession {
     ///   buffers have grown.
     public func handle(_ packet: Packet, toServer: Bool, frame: UnsafeRawBufferPointer) -> StreamResult {
         var result = StreamResult()
+        self.handle(packet, toServer: toServer, frame: frame, into: &result)
+        return result
+    }
+
+    /// ``handle(_:toServer:frame:)`` writing into the caller's `result` (which must be fresh), so that the
+    /// engine's per-packet path does not copy the result from frame to frame: its one-byte fields are stored
+    /// one by one, and reading them back as a block right after stalls on store forwarding.
+    func handle(_ packet: Packet, toServer: Bool, frame: UnsafeRawBufferPointer, into result: inout StreamResult) {
         self.prepareForPacket()
         if packet.l4Checksum == .invalid && self.context.settings.checksumValidation {
             self.context.statistics.invalidChecksum += 1
             result.status = .invalidChecksum
             result.state = self.state
             result.isEstablished = self.isEstablished
-            return result
+            return
         }
         var payload = UnsafeRawBufferPointer(start: nil, count: 0)
         if packet.payloadLength > 0 && packet.payloadOffset >= 0
@@ -129,7 +137,6 @@ public final class TCPSession {
         result.isEstablished = self.isEstablished
         self.count(result.events)
         if self.state == .closed && !self.buffersReleased { self.context.closedSession = self }
-        return result
     }
 
     /// Flow end: hands every remaining byte of both directions to raw inspection and the app layer, as Suricata's

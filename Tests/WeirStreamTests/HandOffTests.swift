@@ -168,7 +168,6 @@ import WeirDecode
 
 @Test func engineTrackFollowsTheSlotOwnerAndReportsTheSessionAroundThePacket() {
     let engine = StreamEngine()
-    let empty: [UInt8] = []
     func packet(_ flags: UInt8, seq: UInt32, ack: UInt32 = 0) -> Packet {
         var p = Packet()
         p.ipVersion = 4
@@ -182,32 +181,33 @@ import WeirDecode
     }
     let toServer = FlowHandle(slot: 5, toServer: true)
     let toClient = FlowHandle(slot: 5, toServer: false)
-    let syn = empty.withUnsafeBytes { engine.track(packet(F.syn, seq: 100), flow: toServer, flowID: 7, frame: $0) }
+    func track(_ p: Packet, _ flow: FlowHandle, _ flowID: UInt64, _ bytes: [UInt8] = []) -> StreamTrackResult {
+        var tracked = StreamTrackResult()
+        bytes.withUnsafeBytes { engine.track(p, flow: flow, flowID: flowID, frame: $0, into: &tracked) }
+        return tracked
+    }
+    let syn = track(packet(F.syn, seq: 100), toServer, 7)
     #expect(syn.result.state == .synSent && !syn.wasEstablished)
-    let synAck = empty.withUnsafeBytes {
-        engine.track(packet(F.syn | F.ack, seq: 900, ack: 101), flow: toClient, flowID: 7, frame: $0)
-    }
+    let synAck = track(packet(F.syn | F.ack, seq: 900, ack: 101), toClient, 7)
     #expect(synAck.result.state == .synReceived)
-    let ack = empty.withUnsafeBytes {
-        engine.track(packet(F.ack, seq: 101, ack: 901), flow: toServer, flowID: 7, frame: $0)
-    }
+    let ack = track(packet(F.ack, seq: 101, ack: 901), toServer, 7)
     // Established by this packet, not before it.
     #expect(ack.result.state == .established && !ack.wasEstablished)
     let data: [UInt8] = Array("hello".utf8)
     var p = packet(F.ack | F.psh, seq: 101, ack: 901)
     p.payloadLength = data.count
-    let sent = data.withUnsafeBytes { engine.track(p, flow: toServer, flowID: 7, frame: $0) }
+    let sent = track(p, toServer, 7, data)
     #expect(sent.wasEstablished && sent.result.addedToStream)
     #expect(sent.clientSize == 6 && sent.serverSize == 1)
     #expect(engine.session(slot: 5, flowID: 7)?.client.nextSeq == 106)
     // Another flow reusing the slot starts over with a session of its own.
-    let reused = empty.withUnsafeBytes { engine.track(packet(F.syn, seq: 5000), flow: toServer, flowID: 8, frame: $0) }
+    let reused = track(packet(F.syn, seq: 5000), toServer, 8)
     #expect(reused.result.state == .synSent && !reused.wasEstablished && reused.clientSize == 1)
     #expect(engine.session(slot: 5, flowID: 7) == nil)
     engine.endFlow(flowID: 8)
     #expect(!engine.hasSession(slot: 5))
     // And after the flow ended, a packet for the slot gets a fresh session rather than a dangling one.
-    let again = empty.withUnsafeBytes { engine.track(packet(F.syn, seq: 1), flow: toServer, flowID: 8, frame: $0) }
+    let again = track(packet(F.syn, seq: 1), toServer, 8)
     #expect(again.result.state == .synSent)
     #expect(engine.statistics.sessions == 3)
 }
