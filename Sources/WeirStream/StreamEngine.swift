@@ -23,6 +23,12 @@ public final class StreamEngine {
         self.context = StreamContext(settings: settings)
     }
 
+    deinit {
+        // The context may still hold a session that closed on the last packet, for its deferred release; it
+        // holds the context too, so drop that reference with the engine rather than leave the pair alive.
+        self.context.closedSession = nil
+    }
+
     /// The engine's counters.
     public var statistics: StreamStatistics { self.context.statistics }
 

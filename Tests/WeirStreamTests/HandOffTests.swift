@@ -293,3 +293,36 @@ import WeirDecode
     h.session.release()
     #expect(h.context.statistics.reassemblyMemuse == 0)
 }
+
+@Test func anEngineWhoseLastPacketClosedASessionIsFreedWithItsSessionsAndContext() {
+    weak var weakContext: StreamContext?
+    weak var weakSession: TCPSession?
+    do {
+        let engine = StreamEngine()
+        weakContext = engine.context
+        func send(_ flags: UInt8, seq: UInt32, ack: UInt32, toServer: Bool) -> StreamResult {
+            var p = Packet()
+            p.ipVersion = 4
+            p.hasL4 = true
+            p.l4Protocol = 6
+            p.tcpFlags = flags
+            p.tcpSequence = seq
+            p.tcpAcknowledgement = ack
+            p.tcpWindow = 65535
+            var tracked = StreamTrackResult()
+            engine.track(p, flow: FlowHandle(slot: 0, toServer: toServer), flowID: 1,
+                frame: UnsafeRawBufferPointer(start: nil, count: 0), into: &tracked)
+            return tracked.result
+        }
+        _ = send(F.syn, seq: 1, ack: 0, toServer: true)
+        _ = send(F.syn | F.ack, seq: 50, ack: 2, toServer: false)
+        _ = send(F.ack, seq: 2, ack: 51, toServer: true)
+        weakSession = engine.session(slot: 0, flowID: 1)
+        let reset = send(F.rst | F.ack, seq: 2, ack: 51, toServer: true)
+        #expect(reset.state == .closed)
+        #expect(weakSession != nil)
+    }
+    // The closed session waited in the context for its deferred release; dropping the engine frees it all.
+    #expect(weakSession == nil)
+    #expect(weakContext == nil)
+}
