@@ -89,6 +89,7 @@ public struct FlowTable {
     }
 
     /// The flow in `slot`.
+    @inlinable
     public subscript(slot: Int32) -> Flow {
         get { self.storage[Int(slot)] }
         _modify { yield &self.storage[Int(slot)] }

@@ -17,9 +17,9 @@ extension ReplayPipeline {
     ///   the payload went into the stream.
     mutating func track(_ stream: StreamEngine, frame: UnsafeRawBufferPointer, handle: FlowHandle) -> StreamPacketInfo {
         let flowID = self.flows[handle.slot].flowID
-        let session = stream.sessionFor(flow: handle, flowID: flowID)
-        let wasEstablished = session.isEstablished
-        let result = session.handle(self.packet, toServer: handle.toServer, frame: frame)
+        var tracked = StreamTrackResult()
+        stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
+        let result = tracked.result
         self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {
             for chunk in stream.rawChunks where !chunk.block.isGap && chunk.block.bytes.count > 0 {
@@ -32,10 +32,10 @@ extension ReplayPipeline {
             }
         }
         var info = StreamPacketInfo(
-            events: result.events, wasEstablished: wasEstablished, addedToStream: result.addedToStream)
+            events: result.events, wasEstablished: tracked.wasEstablished, addedToStream: result.addedToStream)
         if result.status != .noSession {
-            info.clientSize = session.client.nextSeq &- session.client.isn
-            info.serverSize = session.server.nextSeq &- session.server.isn
+            info.clientSize = tracked.clientSize
+            info.serverSize = tracked.serverSize
         }
         return info
     }

@@ -42,6 +42,8 @@ struct ReplayPipeline {
     let messages: MessageOutput
     /// The TCP stream engine; `nil` with `stream.enabled: false`.
     let stream: StreamEngine?
+    /// ``stream``, unretained, for the per-packet path.
+    let streamEngine: Unmanaged<StreamEngine>?
     /// The stream chunks handed to detection with the current packet (storage reused).
     var streamBuffers: [InspectionBuffer] = []
     /// The stream engine handed out chunks of the direction opposite to the current packet.
@@ -67,9 +69,12 @@ struct ReplayPipeline {
             if let engine, engine.usesStreamEvent(.reassemblyOverlapDifferentData) {
                 settings.checkOverlapDifferentData = true
             }
-            self.stream = StreamEngine(settings: settings)
+            let engine = StreamEngine(settings: settings)
+            self.stream = engine
+            self.streamEngine = Unmanaged.passUnretained(engine)
         } else {
             self.stream = nil
+            self.streamEngine = nil
         }
         self.streamBuffers.reserveCapacity(8)
         self.alerts.reserveCapacity(16)
@@ -117,8 +122,11 @@ struct ReplayPipeline {
                 self.streamBuffers.removeAll(keepingCapacity: true)
                 self.otherDirectionHasChunks = false
                 self.payloadNormalised = false
-                if let stream = self.stream, let handle, self.packet.isTCP {
-                    streamInfo = self.track(stream, frame: record.bytes, handle: handle)
+                if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
+                    // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
+                    streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
+                        self.track(stream, frame: record.bytes, handle: handle)
+                    }
                 }
                 if let detect = self.detect {
                     var frame = record.bytes

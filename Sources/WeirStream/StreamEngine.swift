@@ -11,6 +11,9 @@ public final class StreamEngine {
     /// Settings, counters and memcaps shared by the sessions.
     public let context: StreamContext
     @exclusivity(unchecked) private var sessions: [TCPSession?] = []
+    /// The same sessions, unretained (the `sessions` array owns them): the per-packet path borrows a session
+    /// from here without the retain and release that reading `sessions` costs.
+    @exclusivity(unchecked) private var borrowed: [Unmanaged<TCPSession>?] = []
     @exclusivity(unchecked) private var owners: [UInt64] = []
     /// Slot of each flow that has a session, for ``endFlow(flowID:_:)``.
     @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
@@ -18,6 +21,12 @@ public final class StreamEngine {
     /// An engine with its own context (settings, counters, memcaps).
     public init(settings: StreamSettings = StreamSettings()) {
         self.context = StreamContext(settings: settings)
+    }
+
+    deinit {
+        // The context may still hold a session that closed on the last packet, for its deferred release; it
+        // holds the context too, so drop that reference with the engine rather than leave the pair alive.
+        self.context.closedSession = nil
     }
 
     /// The engine's counters.
@@ -39,6 +48,31 @@ public final class StreamEngine {
         self.sessionFor(flow: flow, flowID: flowID).handle(packet, toServer: flow.toServer, frame: frame)
     }
 
+    /// Processes one TCP packet of the flow in `flow.slot` like ``handle(_:flow:flowID:frame:)``, and also reports
+    /// what the session looked like before it and its stream sizes after it (for `flow:established` and
+    /// `stream_size`). The replay's per-packet entry point: the session is borrowed, not retained, and the
+    /// answer is written into the caller's `tracked` (a fresh ``StreamTrackResult``) rather than copied out,
+    /// since reading back a block of just-stored one-byte fields stalls on store forwarding.
+    public func track(
+        _ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer,
+        into tracked: inout StreamTrackResult
+    ) {
+        let s = Int(flow.slot)
+        let session: Unmanaged<TCPSession>
+        if s < self.borrowed.count, self.owners[s] == flowID, let existing = self.borrowed[s] {
+            session = existing
+        } else {
+            session = Unmanaged.passUnretained(self.sessionFor(flow: flow, flowID: flowID))
+        }
+        session._withUnsafeGuaranteedRef { session in
+            tracked.wasEstablished = session.isEstablished
+            session.handle(packet, toServer: flow.toServer, frame: frame, into: &tracked.result)
+            let sizes = session.streamSizes
+            tracked.clientSize = sizes.client
+            tracked.serverSize = sizes.server
+        }
+    }
+
     /// Raw-stream chunks of the last call into any session of this engine.
     public var rawChunks: [RawStreamChunk] { self.context.rawChunks }
     /// App-layer chunks of the last call into any session of this engine.
@@ -52,6 +86,7 @@ public final class StreamEngine {
         if s >= self.sessions.count {
             let grow = max(s + 1, self.sessions.count * 2, 1024)
             self.sessions.append(contentsOf: [TCPSession?](repeating: nil, count: grow - self.sessions.count))
+            self.borrowed.append(contentsOf: [Unmanaged<TCPSession>?](repeating: nil, count: grow - self.borrowed.count))
             self.owners.append(contentsOf: [UInt64](repeating: 0, count: grow - self.owners.count))
         }
         if let existing = self.sessions[s], self.owners[s] == flowID { return existing }
@@ -61,6 +96,7 @@ public final class StreamEngine {
         }
         let session = TCPSession(context: self.context)
         self.sessions[s] = session
+        self.borrowed[s] = Unmanaged.passUnretained(session)
         self.owners[s] = flowID
         self.slotOfFlow[flowID] = flow.slot
         return session
@@ -86,6 +122,7 @@ public final class StreamEngine {
         session.finish()
         body(session)
         session.release()
+        self.borrowed[s] = nil
         self.sessions[s] = nil
         self.slotOfFlow[self.owners[s]] = nil
         self.owners[s] = 0

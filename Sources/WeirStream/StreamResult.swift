@@ -81,3 +81,25 @@ public struct StreamResult: Sendable {
     /// An empty result (no session, no events).
     public init() {}
 }
+
+/// ``StreamEngine/track(_:flow:flowID:frame:into:)``'s answer: the packet's ``StreamResult`` and the session facts
+/// detection needs around it.
+public struct StreamTrackResult: Sendable {
+    /// What the engine did with the packet.
+    public var result: StreamResult
+    /// The session was established before this packet (Suricata sets `FLOW_PKT_ESTABLISHED` before the stream
+    /// engine runs).
+    public var wasEstablished: Bool
+    /// Sequence space used by the client so far (``TCPSession/streamSizes``), after the packet.
+    public var clientSize: UInt32
+    /// Sequence space used by the server so far, after the packet.
+    public var serverSize: UInt32
+
+    /// A fresh result for ``StreamEngine/track(_:flow:flowID:frame:into:)`` to fill.
+    public init() {
+        self.result = StreamResult()
+        self.wasEstablished = false
+        self.clientSize = 0
+        self.serverSize = 0
+    }
+}

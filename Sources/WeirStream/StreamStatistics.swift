@@ -73,6 +73,9 @@ public final class StreamContext {
     @exclusivity(unchecked) @usableFromInline var appLayerChunks: [AppLayerChunk] = []
     @exclusivity(unchecked) @usableFromInline var blockScratch: [StreamBlock] = []
     @exclusivity(unchecked) @usableFromInline var normalisedPayload: UnsafeRawBufferPointer? = nil
+    /// A session that closed during the last call into the engine: its buffers are released at the next call into
+    /// any session (its final chunks are valid until then).
+    @exclusivity(unchecked) var closedSession: TCPSession? = nil
 
     /// A context for `settings`, with its 64 KiB overlap scratch buffer.
     public init(settings: StreamSettings = StreamSettings()) {
@@ -83,7 +86,68 @@ public final class StreamContext {
         self.blockScratch.reserveCapacity(16)
     }
 
-    deinit { self.scratch.deallocate() }
+    deinit {
+        self.scratch.deallocate()
+        for buffers in self.bufferPool { for buffer in buffers { buffer.deallocate() } }
+    }
+
+    // MARK: Buffer reuse
+
+    /// Reassembly buffers of released streams, kept for new ones: index `k` holds buffers of `4096 << k` bytes
+    /// (the only capacities ``TCPReassembler`` asks for). Without it every connection's buffers and their growth
+    /// steps went through malloc and free. Pooled memory is not in use, so it is not charged to the memcaps.
+    @exclusivity(unchecked) var bufferPool: [[UnsafeMutableRawPointer]] = Array(repeating: [], count: 5)
+    /// Bytes held in ``bufferPool``, at most ``pooledBufferLimit``.
+    @exclusivity(unchecked) var pooledBufferBytes = 0
+    /// Upper bound of the memory kept in ``bufferPool``.
+    static let pooledBufferLimit = 4 << 20
+    /// Emptied segment lists of released streams, kept with their capacity for new ones.
+    @exclusivity(unchecked) var segmentListPool: [[StoredSegment]] = []
+
+    /// The pool index for a buffer of `capacity` bytes, or `nil` when such buffers are not pooled.
+    private static func poolIndex(_ capacity: Int) -> Int? {
+        guard capacity >= 4096, capacity <= 65_536, capacity & (capacity - 1) == 0 else { return nil }
+        return (capacity >> 12).trailingZeroBitCount
+    }
+
+    /// A reassembly buffer of `capacity` bytes: a pooled one if there is one, else a new one.
+    func takeBuffer(capacity: Int) -> UnsafeMutableRawPointer {
+        if let index = Self.poolIndex(capacity), let buffer = self.bufferPool[index].popLast() {
+            self.pooledBufferBytes -= capacity
+            return buffer
+        }
+        return UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    /// Gives back a buffer from ``takeBuffer(capacity:)``: pooled while the pool has room, else freed.
+    func recycleBuffer(_ buffer: UnsafeMutableRawPointer, capacity: Int) {
+        if let index = Self.poolIndex(capacity), self.pooledBufferBytes + capacity <= Self.pooledBufferLimit {
+            self.bufferPool[index].append(buffer)
+            self.pooledBufferBytes += capacity
+        } else {
+            buffer.deallocate()
+        }
+    }
+
+    /// Fills an empty segment list with a pooled one's storage (or room for 32 segments), so a new stream's list
+    /// does not grow one reallocation at a time.
+    func takeSegmentList(into list: inout [StoredSegment]) {
+        if let pooled = self.segmentListPool.popLast() {
+            list = pooled
+        } else {
+            list.reserveCapacity(32)
+        }
+    }
+
+    /// Empties `list` and keeps its storage for ``takeSegmentList(into:)`` (up to 256 lists of modest size).
+    func recycleSegmentList(_ list: inout [StoredSegment]) {
+        guard list.capacity > 0 else { return }
+        if self.segmentListPool.count < 256 && list.capacity <= 1024 {
+            list.removeAll(keepingCapacity: true)
+            self.segmentListPool.append(list)
+        }
+        list = []
+    }
 
     /// Reserves `bytes` of reassembly memory; false (and nothing reserved) when the memcap would be passed.
     @inlinable

@@ -93,13 +93,13 @@ public final class TCPReassembler {
     /// Frees the buffer and segment records and returns their memory to the memcaps.
     public func releaseAll() {
         if let storage = self.storage {
-            storage.deallocate()
+            self.context.recycleBuffer(storage, capacity: self.capacity)
             self.context.releaseReassembly(self.capacity)
         }
         self.context.releaseReassembly((self.segments.count - self.head) * StreamSettings.bytesPerSegment)
         self.storage = nil
         self.capacity = 0
-        self.segments.removeAll()
+        self.context.recycleSegmentList(&self.segments)
         self.head = 0
     }
 
@@ -319,11 +319,14 @@ public final class TCPReassembler {
         var newCapacity = max(self.capacity * 2, 4096)
         while newCapacity < needed { newCapacity *= 2 }
         guard self.context.reserveReassembly(newCapacity - self.capacity) else { return false }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        let fresh = self.context.takeBuffer(capacity: newCapacity)
         if let old = self.storage {
             let used = Int(self.rightEdge > self.bufferBase ? self.rightEdge - self.bufferBase : 0)
             fresh.copyMemory(from: old, byteCount: min(used, self.capacity))
-            old.deallocate()
+            self.context.recycleBuffer(old, capacity: self.capacity)
+        } else if self.segments.capacity == 0 {
+            // A stream starting (or restarting after a release) to store: reuse a pooled segment list too.
+            self.context.takeSegmentList(into: &self.segments)
         }
         self.storage = fresh
         self.capacity = newCapacity
@@ -462,7 +465,7 @@ public final class TCPReassembler {
             // Nothing kept: restart the buffer at the new base for free.
             self.bufferBase = newBase
             if self.capacity > 262_144, let storage = self.storage {
-                storage.deallocate()
+                self.context.recycleBuffer(storage, capacity: self.capacity)
                 self.context.releaseReassembly(self.capacity)
                 self.storage = nil
                 self.capacity = 0

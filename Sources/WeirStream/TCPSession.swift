@@ -38,11 +38,11 @@ public final class TCPSession {
     /// Closed by an accepted RST.
     @exclusivity(unchecked) public internal(set) var closedByReset = false
     /// Overlap policy of the client → server stream (the server's, per `host-os-policy`).
-    public internal(set) var clientStreamPolicy: OverlapPolicy
+    @exclusivity(unchecked) public internal(set) var clientStreamPolicy: OverlapPolicy
     /// Overlap policy of the server → client stream (the client's).
-    public internal(set) var serverStreamPolicy: OverlapPolicy
+    @exclusivity(unchecked) public internal(set) var serverStreamPolicy: OverlapPolicy
     /// Which side sent the accepted RST (valid when ``closedByReset``).
-    public internal(set) var resetFromClient = false
+    @exclusivity(unchecked) public internal(set) var resetFromClient = false
     /// Set when ``finish()`` ran.
     @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
@@ -67,6 +67,13 @@ public final class TCPSession {
         self.serverReassembler = TCPReassembler(context: context)
         self.clientStreamPolicy = context.settings.overlapPolicy
         self.serverStreamPolicy = context.settings.overlapPolicy
+    }
+
+    /// Sequence space each direction has used so far (next expected sequence number minus the ISN, wrapping),
+    /// which `stream_size` compares. One call from another module instead of two reads of ``client`` and
+    /// ``server``, which there cost a dynamic exclusivity check each.
+    public var streamSizes: (client: UInt32, server: UInt32) {
+        (self.client.nextSeq &- self.client.isn, self.server.nextSeq &- self.server.isn)
     }
 
     /// True when both directions reached the reassembly depth (nothing more to inspect in the stream).
@@ -100,13 +107,21 @@ public final class TCPSession {
     ///   buffers have grown.
     public func handle(_ packet: Packet, toServer: Bool, frame: UnsafeRawBufferPointer) -> StreamResult {
         var result = StreamResult()
+        self.handle(packet, toServer: toServer, frame: frame, into: &result)
+        return result
+    }
+
+    /// ``handle(_:toServer:frame:)`` writing into the caller's `result` (which must be fresh), so that the
+    /// engine's per-packet path does not copy the result from frame to frame: its one-byte fields are stored
+    /// one by one, and reading them back as a block right after stalls on store forwarding.
+    func handle(_ packet: Packet, toServer: Bool, frame: UnsafeRawBufferPointer, into result: inout StreamResult) {
         self.prepareForPacket()
         if packet.l4Checksum == .invalid && self.context.settings.checksumValidation {
             self.context.statistics.invalidChecksum += 1
             result.status = .invalidChecksum
             result.state = self.state
             result.isEstablished = self.isEstablished
-            return result
+            return
         }
         var payload = UnsafeRawBufferPointer(start: nil, count: 0)
         if packet.payloadLength > 0 && packet.payloadOffset >= 0
@@ -121,7 +136,7 @@ public final class TCPSession {
         result.state = self.state
         result.isEstablished = self.isEstablished
         self.count(result.events)
-        return result
+        if self.state == .closed && !self.buffersReleased { self.context.closedSession = self }
     }
 
     /// Flow end: hands every remaining byte of both directions to raw inspection and the app layer, as Suricata's
@@ -132,6 +147,13 @@ public final class TCPSession {
         guard self.state != .none, !self.isFinished else { return }
         self.isFinished = true
         self.flushEverything()
+    }
+
+    /// Frees the reassembly buffers of a closed session once (its final chunks have been consumed).
+    private func releaseClosedBuffers() {
+        guard !self.buffersReleased else { return }
+        self.buffersReleased = true
+        self.release()
     }
 
     /// Frees the reassembly buffers (the session may be dropped after this).
@@ -152,12 +174,16 @@ public final class TCPSession {
             self.serverReassembler.prune(upTo: self.pruneOffset(self.server, toServer: false))
         }
         self.pendingPrune = 0
-        if self.state == .closed && !self.buffersReleased {
-            // Closed and flushed: nothing will be reassembled any more; give the memory back now rather than at
-            // flow timeout.
-            self.buffersReleased = true
-            self.release()
+        // A session that closed during the previous call into the engine (this one or another) is flushed, and
+        // its chunks were consumed: nothing will be reassembled any more, so its buffers go back now rather than
+        // at flow timeout. Doing it on the next call into any session, not the next packet of the same session,
+        // matters: the last packet of a connection is usually the one that closes it, and a closed session's
+        // buffers otherwise stay allocated until the flow times out, so the heap grows with every connection.
+        if let closed = self.context.closedSession {
+            self.context.closedSession = nil
+            closed.releaseClosedBuffers()
         }
+        if self.state == .closed { self.releaseClosedBuffers() }
         if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
         if !self.context.appLayerChunks.isEmpty { self.context.appLayerChunks.removeAll(keepingCapacity: true) }
         self.context.normalisedPayload = nil

@@ -166,6 +166,52 @@ import WeirDecode
     #expect(engine.statistics.sessions == 2)
 }
 
+@Test func engineTrackFollowsTheSlotOwnerAndReportsTheSessionAroundThePacket() {
+    let engine = StreamEngine()
+    func packet(_ flags: UInt8, seq: UInt32, ack: UInt32 = 0) -> Packet {
+        var p = Packet()
+        p.ipVersion = 4
+        p.hasL4 = true
+        p.l4Protocol = 6
+        p.tcpFlags = flags
+        p.tcpSequence = seq
+        p.tcpAcknowledgement = ack
+        p.tcpWindow = 65535
+        return p
+    }
+    let toServer = FlowHandle(slot: 5, toServer: true)
+    let toClient = FlowHandle(slot: 5, toServer: false)
+    func track(_ p: Packet, _ flow: FlowHandle, _ flowID: UInt64, _ bytes: [UInt8] = []) -> StreamTrackResult {
+        var tracked = StreamTrackResult()
+        bytes.withUnsafeBytes { engine.track(p, flow: flow, flowID: flowID, frame: $0, into: &tracked) }
+        return tracked
+    }
+    let syn = track(packet(F.syn, seq: 100), toServer, 7)
+    #expect(syn.result.state == .synSent && !syn.wasEstablished)
+    let synAck = track(packet(F.syn | F.ack, seq: 900, ack: 101), toClient, 7)
+    #expect(synAck.result.state == .synReceived)
+    let ack = track(packet(F.ack, seq: 101, ack: 901), toServer, 7)
+    // Established by this packet, not before it.
+    #expect(ack.result.state == .established && !ack.wasEstablished)
+    let data: [UInt8] = Array("hello".utf8)
+    var p = packet(F.ack | F.psh, seq: 101, ack: 901)
+    p.payloadLength = data.count
+    let sent = track(p, toServer, 7, data)
+    #expect(sent.wasEstablished && sent.result.addedToStream)
+    #expect(sent.clientSize == 6 && sent.serverSize == 1)
+    #expect(engine.session(slot: 5, flowID: 7)?.client.nextSeq == 106)
+    // Another flow reusing the slot starts over with a session of its own.
+    let reused = track(packet(F.syn, seq: 5000), toServer, 8)
+    #expect(reused.result.state == .synSent && !reused.wasEstablished && reused.clientSize == 1)
+    #expect(engine.session(slot: 5, flowID: 7) == nil)
+    engine.endFlow(flowID: 8)
+    #expect(!engine.hasSession(slot: 5))
+    // And after the flow ended, a packet for the slot gets a fresh session rather than a dangling one.
+    let again = track(packet(F.syn, seq: 1), toServer, 8)
+    #expect(again.result.state == .synSent)
+    #expect(engine.statistics.sessions == 3)
+}
+
 @Test func everyBundledStreamEventNameIsKnown() throws {
     // The names used by Suricata's bundled stream-events.rules, including the commented-out rules.
     let names = [
@@ -213,4 +259,70 @@ import WeirDecode
         #expect(r.events.contains(.reassemblySegmentBeforeBaseSeq) == !check)
         #expect(h.rawBytes(toServer: true).text == "harmless")
     }
+}
+
+@Test func closedSessionBuffersAreFreedAtTheNextCallIntoAnySession() {
+    // The packet that closes a session is usually its last: its buffers must not wait for that session's next
+    // packet (or the flow timeout), but go back once its final chunks were consumed, at the next call into any
+    // session of the engine.
+    let h = Harness()
+    h.handshake()
+    let request = [UInt8](repeating: 0x41, count: 3000)
+    h.send(toServer: true, flags: F.ack | F.psh, seq: 1001, ack: 5001, payload: request)
+    h.send(toServer: true, flags: F.fin | F.ack, seq: 4001, ack: 5001)
+    h.send(toServer: false, flags: F.fin | F.ack, seq: 5001, ack: 4002)
+    let last = h.send(toServer: true, flags: F.ack, seq: 4002, ack: 5002)
+    #expect(last.state == .closed)
+    // The final flush handed the whole request out, and its bytes are still readable.
+    #expect(h.rawBytes(toServer: true) == request)
+    #expect(h.appBytes(toServer: true) == request)
+    #expect(h.context.statistics.reassemblyMemuse > 0)
+    // Another session of the same engine gets a packet: the closed one's memory is returned.
+    let other = TCPSession(context: h.context)
+    var p = Packet()
+    p.hasL4 = true
+    p.l4Protocol = 6
+    p.tcpFlags = F.syn
+    p.tcpSequence = 77
+    _ = other.handle(p, toServer: true, frame: UnsafeRawBufferPointer(start: nil, count: 0))
+    #expect(h.context.statistics.reassemblyMemuse == 0)
+    #expect(h.session.clientReassembler.storedSegmentCount == 0)
+    // The closed session's flow end afterwards hands out nothing more and frees nothing twice.
+    h.finish()
+    #expect(h.rawBytes(toServer: true) == request)
+    h.session.release()
+    #expect(h.context.statistics.reassemblyMemuse == 0)
+}
+
+@Test func anEngineWhoseLastPacketClosedASessionIsFreedWithItsSessionsAndContext() {
+    weak var weakContext: StreamContext?
+    weak var weakSession: TCPSession?
+    do {
+        let engine = StreamEngine()
+        weakContext = engine.context
+        func send(_ flags: UInt8, seq: UInt32, ack: UInt32, toServer: Bool) -> StreamResult {
+            var p = Packet()
+            p.ipVersion = 4
+            p.hasL4 = true
+            p.l4Protocol = 6
+            p.tcpFlags = flags
+            p.tcpSequence = seq
+            p.tcpAcknowledgement = ack
+            p.tcpWindow = 65535
+            var tracked = StreamTrackResult()
+            engine.track(p, flow: FlowHandle(slot: 0, toServer: toServer), flowID: 1,
+                frame: UnsafeRawBufferPointer(start: nil, count: 0), into: &tracked)
+            return tracked.result
+        }
+        _ = send(F.syn, seq: 1, ack: 0, toServer: true)
+        _ = send(F.syn | F.ack, seq: 50, ack: 2, toServer: false)
+        _ = send(F.ack, seq: 2, ack: 51, toServer: true)
+        weakSession = engine.session(slot: 0, flowID: 1)
+        let reset = send(F.rst | F.ack, seq: 2, ack: 51, toServer: true)
+        #expect(reset.state == .closed)
+        #expect(weakSession != nil)
+    }
+    // The closed session waited in the context for its deferred release; dropping the engine frees it all.
+    #expect(weakSession == nil)
+    #expect(weakContext == nil)
 }

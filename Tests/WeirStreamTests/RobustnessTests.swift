@@ -82,3 +82,37 @@ func reassemblerStaysConsistentUnderRandomInsertsAndPrunes(seed: UInt64) {
     r.releaseAll()
     #expect(context.statistics.reassemblyMemuse == 0)
 }
+
+@Test func releasedBuffersAreReusedWithTheSameAccountingAndNoStaleData() {
+    let context = StreamContext()
+    var events = StreamEventSet()
+    let first = TCPReassembler(context: context)
+    let old = [UInt8](repeating: 0xEE, count: 6000)
+    _ = old.withUnsafeBytes { first.insert(offset: 0, data: $0, policy: .bsd, inline: false, events: &events) }
+    let charged = context.statistics.reassemblyMemuse
+    #expect(charged == 8192 + UInt64(StreamSettings.bytesPerSegment))
+    first.releaseAll()
+    #expect(context.statistics.reassemblyMemuse == 0)
+    #expect(context.pooledBufferBytes == 8192)
+    #expect(context.segmentListPool.count == 1)
+
+    // A new stream grows through 4 KiB to 8 KiB as before (same charges), taking the pooled 8 KiB buffer.
+    let second = TCPReassembler(context: context)
+    let fresh = (0..<6000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+    _ = fresh.prefix(3000).withUnsafeBytes {
+        second.insert(offset: 0, data: $0, policy: .bsd, inline: false, events: &events)
+    }
+    #expect(context.segmentListPool.isEmpty)
+    #expect(context.statistics.reassemblyMemuse == 4096 + UInt64(StreamSettings.bytesPerSegment))
+    _ = fresh.suffix(3000).withUnsafeBytes {
+        second.insert(offset: 3000, data: $0, policy: .bsd, inline: false, events: &events)
+    }
+    #expect(context.statistics.reassemblyMemuse == charged + UInt64(StreamSettings.bytesPerSegment))
+    #expect(context.pooledBufferBytes == 4096)
+    // The reused buffer holds the new stream's bytes, not the released one's.
+    #expect(second.contiguousBytes(from: 0, to: 6000).map { Array($0) } == fresh)
+    #expect(events.isEmpty)
+    second.releaseAll()
+    #expect(context.statistics.reassemblyMemuse == 0)
+    #expect(context.pooledBufferBytes == 12_288)
+}
