@@ -55,7 +55,7 @@ let package = Package(
             name: "WeirRuntime",
             dependencies: [
                 "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
-                "WeirCapture", "WeirBypass", logging,
+                "WeirCapture", "WeirBypass", "CWeirLinux", logging,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
@@ -82,7 +82,10 @@ let package = Package(
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
-            dependencies: ["WeirBypass", "WeirBPFObjects", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux"]
+            dependencies: [
+                "WeirBypass", "WeirBPFObjects", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux",
+                "WeirCapture", "WeirRuntime",
+            ]
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),

@@ -14,20 +14,6 @@ public enum Replay {
     /// error). Messages go to stderr.
     public static func run(_ options: RunOptions) -> Int32 {
         let err = options.messageOutput
-        var overrides = options.overrides
-        if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
-        let loaded: LoadedConfiguration
-        do {
-            loaded = try ConfigLoader.load(path: options.configPath, overrides: overrides)
-        } catch {
-            err.write("weir: configuration error: \(error)\n")
-            return 2
-        }
-        if !options.quiet {
-            for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
-        }
-        let config = loaded.configuration
-
         let files: [String]
         do {
             files = try CaptureInputs.expand(options.readPaths)
@@ -35,38 +21,13 @@ public enum Replay {
             err.write("weir: \(error)\n")
             return 2
         }
-        let detection = DetectionSetup.make(options: options, configuration: config)
-        guard let detection else { return 2 }
-        let loadedRules = detection.engine.loadStatistics.signatures
-        if options.testOnly {
-            err.write("weir: configuration OK; \(loadedRules) rules loaded from \(detection.files.count) files\n")
-            return 0
+        let setup: RunSetup
+        switch RunSetup.prepare(options) {
+        case .ready(let ready): setup = ready
+        case .done(let status): return status
         }
-
-        let logDirectory = options.logDirectory ?? config.defaultLogDirectory
-        let outputs: ReplayOutputs
-        do {
-            try makeDirectories(logDirectory)
-            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs)
-        } catch {
-            err.write("weir: \(error)\n")
-            return 2
-        }
-
-        var streamSettings: WeirStream.StreamSettings?
-        if config.stream.enabled {
-            do {
-                streamSettings = try config.streamEngineSettings(ips: options.simulateIPS)
-            } catch {
-                err.write("weir: configuration error: \(error)\n")
-                return 2
-            }
-        }
-        var pipeline = ReplayPipeline(
-            configuration: config, outputs: outputs, engine: loadedRules > 0 ? detection.engine : nil,
-            inline: options.simulateIPS, streamSettings: streamSettings, messages: err)
-        // In-process callers that collect messages still get input damage; quiet runs to stderr do not.
-        pipeline.reportsInputProblems = !options.quiet || options.messages != nil
+        let outputs = setup.outputs
+        var pipeline = setup.pipeline(options)
         var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
         for path in files {
@@ -76,13 +37,87 @@ public enum Replay {
         pipeline.finish()
         let elapsed = monotonicSeconds() - started
         if !options.quiet {
-            err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: logDirectory))
+            err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: setup.logDirectory))
         }
         if let failure = outputs.writeError {
             err.write("weir: output error: \(failure)\n")
             return 2
         }
         return 0
+    }
+}
+
+/// What a run needs once the command line, the configuration and the rules are read; replay and live
+/// capture start the same way.
+struct RunSetup {
+    let configuration: WeirConfiguration
+    let detection: DetectionSetup
+    let outputs: ReplayOutputs
+    let logDirectory: String
+    let streamSettings: WeirStream.StreamSettings?
+
+    /// Either a run ready to start, or the exit status to return now (an error, or `-T` done).
+    enum Prepared {
+        case ready(RunSetup)
+        case done(Int32)
+    }
+
+    /// Loads the configuration (with `--set` and `-k`), the rules and the outputs, reporting problems.
+    static func prepare(_ options: RunOptions) -> Prepared {
+        let err = options.messageOutput
+        var overrides = options.overrides
+        if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try ConfigLoader.load(path: options.configPath, overrides: overrides)
+        } catch {
+            err.write("weir: configuration error: \(error)\n")
+            return .done(2)
+        }
+        if !options.quiet {
+            for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
+        }
+        let config = loaded.configuration
+        guard let detection = DetectionSetup.make(options: options, configuration: config) else { return .done(2) }
+        if options.testOnly {
+            let loadedRules = detection.engine.loadStatistics.signatures
+            err.write("weir: configuration OK; \(loadedRules) rules loaded from \(detection.files.count) files\n")
+            return .done(0)
+        }
+        let logDirectory = options.logDirectory ?? config.defaultLogDirectory
+        let outputs: ReplayOutputs
+        do {
+            try makeDirectories(logDirectory)
+            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs)
+        } catch {
+            err.write("weir: \(error)\n")
+            return .done(2)
+        }
+        var streamSettings: WeirStream.StreamSettings?
+        if config.stream.enabled {
+            do {
+                streamSettings = try config.streamEngineSettings(ips: options.simulateIPS)
+            } catch {
+                err.write("weir: configuration error: \(error)\n")
+                return .done(2)
+            }
+        }
+        return .ready(
+            RunSetup(
+                configuration: config, detection: detection, outputs: outputs, logDirectory: logDirectory,
+                streamSettings: streamSettings))
+    }
+
+    /// The packet pipeline for this run.
+    func pipeline(_ options: RunOptions) -> ReplayPipeline {
+        let loadedRules = self.detection.engine.loadStatistics.signatures
+        var pipeline = ReplayPipeline(
+            configuration: self.configuration, outputs: self.outputs,
+            engine: loadedRules > 0 ? self.detection.engine : nil,
+            inline: options.simulateIPS, streamSettings: self.streamSettings, messages: options.messageOutput)
+        // In-process callers that collect messages still get input damage; quiet runs to stderr do not.
+        pipeline.reportsInputProblems = !options.quiet || options.messages != nil
+        return pipeline
     }
 }
 

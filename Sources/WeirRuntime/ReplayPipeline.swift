@@ -30,6 +30,10 @@ struct ReplayPipeline {
     var damaged: [InputDamage] = []
     var unreadable: [(String, String)] = []
     var filesRead: UInt64 = 0
+    /// Live capture: what the summary names as the source ("eth0"); nil for files.
+    var liveSource: String? = nil
+    /// Live capture: the kernel's counters (`capture.kernel_packets` …), refreshed before the stats record.
+    var captureCounters: [(String, UInt64)] = []
     var bytesRead: UInt64 = 0
     /// Per-worker detection state; `nil` when no rules were loaded.
     let detect: DetectContext?
@@ -108,47 +112,7 @@ struct ReplayPipeline {
             switch file.next() {
             case .record(let record):
                 packetsInFile += 1
-                self.packetNumber += 1
-                self.bytesRead += UInt64(record.bytes.count)
-                self.packet.reset()
-                self.packet.timestamp = record.timestamp
-                self.packet.captureLength = record.bytes.count
-                self.packet.wireLength = record.wireLength
-                self.packet.packetNumber = self.packetNumber
-                decoder.decode(record.bytes, into: &self.packet)
-                self.account(timestamp: record.timestamp, emit: emit)
-                let handle = self.flows.process(self.packet, emit: emit)
-                var streamInfo: StreamPacketInfo?
-                self.streamBuffers.removeAll(keepingCapacity: true)
-                self.otherDirectionHasChunks = false
-                self.payloadNormalised = false
-                if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
-                    // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
-                    streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
-                        self.track(stream, frame: record.bytes, handle: handle)
-                    }
-                }
-                if let detect = self.detect {
-                    var frame = record.bytes
-                    if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
-                        // As Suricata inline: detection and logging see the data the stream kept, not the
-                        // overlapping bytes the packet carried.
-                        frame = self.rewrittenFrame.copy(frame, packet: self.packet, with: normalised)
-                    }
-                    self.inspect(detect, frame: frame, handle: handle, stream: streamInfo)
-                    if self.otherDirectionHasChunks, let stream = self.stream, let handle {
-                        // Chunks of the other direction (a closing session flushes both) are inspected with a
-                        // pseudo packet of that direction, as Suricata's stream-end pseudo packets are.
-                        let flow = self.flows[handle.slot]
-                        if Self.inspectChunks(
-                            stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
-                            timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
-                            inline: self.inline)
-                        {
-                            self.flows[handle.slot].alerted = true
-                        }
-                    }
-                }
+                self.process(record, decoder: &decoder, emit: emit)
                 if packetsInFile & 0xffff == 0 { progress.update(fileBytesDone: file.position, packets: self.packetNumber) }
             case .end:
                 break loop
@@ -201,6 +165,62 @@ struct ReplayPipeline {
         }
     }
 
+    /// One captured frame through decode, flow, stream, detection and outputs (from a file or a live ring).
+    /// Inlined into both read loops: it is the whole per-packet path.
+    @inline(__always)
+    mutating func process(
+        _ record: PcapRecord, decoder: inout PacketDecoder, emit: (inout Flow, FlowEndReason) -> Void
+    ) {
+        self.packetNumber += 1
+        self.bytesRead += UInt64(record.bytes.count)
+        self.packet.reset()
+        self.packet.timestamp = record.timestamp
+        self.packet.captureLength = record.bytes.count
+        self.packet.wireLength = record.wireLength
+        self.packet.packetNumber = self.packetNumber
+        decoder.decode(record.bytes, into: &self.packet)
+        self.account(timestamp: record.timestamp, emit: emit)
+        let handle = self.flows.process(self.packet, emit: emit)
+        var streamInfo: StreamPacketInfo?
+        self.streamBuffers.removeAll(keepingCapacity: true)
+        self.otherDirectionHasChunks = false
+        self.payloadNormalised = false
+        if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
+            // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
+            streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
+                self.track(stream, frame: record.bytes, handle: handle)
+            }
+        }
+        if let detect = self.detect {
+            var frame = record.bytes
+            if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
+                // As Suricata inline: detection and logging see the data the stream kept, not the
+                // overlapping bytes the packet carried.
+                frame = self.rewrittenFrame.copy(frame, packet: self.packet, with: normalised)
+            }
+            self.inspect(detect, frame: frame, handle: handle, stream: streamInfo)
+            if self.otherDirectionHasChunks, let stream = self.stream, let handle {
+                // Chunks of the other direction (a closing session flushes both) are inspected with a
+                // pseudo packet of that direction, as Suricata's stream-end pseudo packets are.
+                let flow = self.flows[handle.slot]
+                if Self.inspectChunks(
+                    stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
+                    timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
+                    inline: self.inline)
+                {
+                    self.flows[handle.slot].alerted = true
+                }
+            }
+        }
+    }
+
+    /// Live capture with no packet for a while: lets flow timeouts run on `now` (wall-clock time) and makes
+    /// the records written so far visible.
+    mutating func idle(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        self.account(timestamp: now, emit: emit)
+        self.outputs.flush()
+    }
+
     /// Tracks packet time and runs the flow-timeout sweep once per second of it.
     private mutating func account(timestamp: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
         if self.firstTimestamp == nil { self.firstTimestamp = timestamp }
@@ -238,10 +258,13 @@ struct ReplayPipeline {
             out.append(EVEStatsCounter(name, value))
         }
         for (name, value) in streamCounters { out.append(EVEStatsCounter(name, value)) }
-        out.append(EVEStatsCounter("pcap.files", self.filesRead))
-        out.append(EVEStatsCounter("pcap.files_damaged", UInt64(self.damaged.count)))
-        out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))
-        out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
+        if self.liveSource == nil {
+            out.append(EVEStatsCounter("pcap.files", self.filesRead))
+            out.append(EVEStatsCounter("pcap.files_damaged", UInt64(self.damaged.count)))
+            out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))
+            out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
+        }
+        for (name, value) in self.captureCounters { out.append(EVEStatsCounter(name, value)) }
         if let detect = self.detect {
             for (name, value) in detect.counters.namedValues { out.append(EVEStatsCounter(name, value)) }
         } else {
@@ -260,7 +283,11 @@ struct ReplayPipeline {
         events.sort { $0.1 > $1.1 }
         let eventTotal = events.reduce(0) { $0 + $1.1 }
         var s = "weir: read \(Format.count(self.packetNumber)) packets (\(Format.bytes(self.bytesRead))) from "
-        s += "\(files) file\(files == 1 ? "" : "s") in \(Format.seconds(seconds)) (\(Format.rate(rate)))\n"
+        if let live = self.liveSource {
+            s += "\(live) in \(Format.seconds(seconds)) (\(Format.rate(rate)))\n"
+        } else {
+            s += "\(files) file\(files == 1 ? "" : "s") in \(Format.seconds(seconds)) (\(Format.rate(rate)))\n"
+        }
         s += "  flows:    \(Format.count(f.total)) (tcp \(Format.count(f.tcp)), udp \(Format.count(f.udp)), "
         s += "icmp \(Format.count(f.icmpv4 + f.icmpv6)), other \(Format.count(f.other)))"
         if f.evicted > 0 { s += "; \(Format.count(f.evicted)) evicted at the flow cap" }

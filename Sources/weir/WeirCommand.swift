@@ -35,6 +35,15 @@ struct WeirCommand: ParsableCommand {
     var read: [String] = []
 
     @Option(
+        name: .customLong("af-packet"),
+        help: ArgumentHelp(
+            "Capture live on this interface through an AF_PACKET TPACKET_V3 ring (bare --af-packet: the configuration's first af-packet interface); stop with Ctrl-C.",
+            valueName: "interface"
+        )
+    )
+    var afPacket: String?
+
+    @Option(
         name: .customShort("S"),
         help: ArgumentHelp("Load only the rules in this file, ignoring the configuration's rule-files; repeat for more.", valueName: "file")
     )
@@ -92,9 +101,13 @@ struct WeirCommand: ParsableCommand {
 
     func run() throws {
         // Checked here, not in validate(): ArgumentParser validates parent commands of subcommands too.
+        if let interface = self.afPacket {
+            guard self.read.isEmpty else { throw ValidationError("-r and --af-packet cannot be combined.") }
+            throw ExitCode(LiveCapture.run(self.runOptions, interface: interface.isEmpty ? nil : interface))
+        }
         if self.read.isEmpty && !self.testConfig {
             throw ValidationError(
-                "Nothing to read: give a capture file or directory with -r, or -T to test the configuration.")
+                "Nothing to read: give a capture file or directory with -r, --af-packet for live capture, or -T to test the configuration.")
         }
         throw ExitCode(Replay.run(self.runOptions))
     }
@@ -102,7 +115,9 @@ struct WeirCommand: ParsableCommand {
     /// ArgumentParser's own status for a usage error is 64; Weir promises 2, as documented in --help.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // Suricata's bare `--af-packet` (interface from the configuration) becomes an empty value.
+            let arguments = CommandLine.arguments.dropFirst().map { $0 == "--af-packet" ? "--af-packet=" : $0 }
+            var command = try parseAsRoot(Array(arguments))
             try command.run()
         } catch {
             let code = exitCode(for: error)

@@ -6,6 +6,8 @@
 #ifndef CWEIRLINUX_H
 #define CWEIRLINUX_H
 #include <stdint.h>
+/* The TPACKET_V3 structs. Never <netpacket/packet.h> in a module Swift also imports (sockaddr_ll clash). */
+#include <linux/if_packet.h>
 
 /* The one ABI definition; a relative include because Swift's importer ignores headerSearchPath. */
 #include "../../../bpf/include/weir_abi.h"
@@ -24,5 +26,32 @@ int cweir_packet_socket(int ifindex);
 
 /* sendto() of one complete frame on a packet socket, to ifindex. */
 long cweir_packet_send(int fd, int ifindex, const void *frame, unsigned long length);
+
+/* TPACKET_ALIGN() does not import. */
+static inline uint32_t cweir_tpacket_align(uint32_t x) { return TPACKET_ALIGN(x); }
+
+/* A TPACKET_V3 block's status, read with acquire ordering: the frames are valid once TP_STATUS_USER shows. */
+static inline uint32_t cweir_block_status(const struct tpacket_block_desc *block)
+{
+	return __atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+}
+
+/* Hands a block back to the kernel, after every read of its frames (release ordering). */
+static inline void cweir_block_release(struct tpacket_block_desc *block)
+{
+	__atomic_store_n(&block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+}
+
+/*
+ * Blocks SIGINT and SIGTERM for the calling thread (and threads it starts) and returns a signalfd that
+ * becomes readable when one arrives, so a capture loop can poll for it; -1 and errno on failure.
+ */
+int cweir_stop_signal_fd(void);
+
+/* bind() of a packet socket to ifindex for every protocol. */
+int cweir_packet_bind(int fd, int ifindex);
+
+/* PACKET_ADD_MEMBERSHIP with PACKET_MR_PROMISC on ifindex (dropped with the socket). */
+int cweir_packet_promisc(int fd, int ifindex);
 
 #endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+import CWeirLinux
+import Glibc
+import WeirCapture
+import WeirConfig
+import WeirCore
+import WeirDecode
+import WeirFlow
+
+/// Live capture (`--af-packet[=IF]`): one TPACKET_V3 ring on an interface → the same pipeline as replay
+/// (decode, flows, stream, detection, EVE), until SIGINT or SIGTERM (or the caller's stop descriptor).
+///
+/// One worker reads one ring; `threads` above 1 is not used yet and says so.
+public enum LiveCapture {
+    /// Runs the capture and returns the process exit status (0 stopped cleanly, 1 capture failure, 2 usage,
+    /// configuration or interface error).
+    ///
+    /// - Parameters:
+    ///   - interface: the interface from the command line, or nil for the configuration's first
+    ///     `af-packet` entry.
+    ///   - stopFD: a descriptor that becomes readable when the capture must end (an eventfd, for callers in
+    ///     the same process); nil blocks SIGINT and SIGTERM and stops on either.
+    ///   - ready: called once the ring is open, before the first wait.
+    public static func run(
+        _ options: RunOptions,
+        interface: String?,
+        stopFD: Int32? = nil,
+        ready: (() -> Void)? = nil
+    ) -> Int32 {
+        let err = options.messageOutput
+        let setup: RunSetup
+        switch RunSetup.prepare(options) {
+        case .ready(let prepared): setup = prepared
+        case .done(let status): return status
+        }
+        let config = setup.configuration
+        guard let name = interface ?? config.afPacket.first?.interface, !name.isEmpty, name != "default" else {
+            err.write("weir: --af-packet needs an interface: --af-packet=IF, or an af-packet entry in the configuration\n")
+            return 2
+        }
+        let entry = config.afPacket.first { $0.interface == name } ?? AFPacketInterface(interface: name)
+        if let threads = entry.threads, threads > 1, !options.quiet {
+            err.write("weir: warning: af-packet threads: \(threads) asked, one worker reads \(name) (fanout workers are not built yet)\n")
+        }
+        let ring: AFPacketRing
+        do {
+            ring = try AFPacketRing(settings: Self.ringSettings(entry))
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
+
+        var stopDescriptor = stopFD ?? -1
+        var ownsStop = false
+        if stopFD == nil {
+            stopDescriptor = cweir_stop_signal_fd()
+            guard stopDescriptor >= 0 else {
+                err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
+                return 1
+            }
+            ownsStop = true
+        }
+        defer { if ownsStop { close(stopDescriptor) } }
+
+        var pipeline = setup.pipeline(options)
+        pipeline.liveSource = name
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: Self.checksums(entry.checksumChecks))
+        let emit = pipeline.flowEndHandler()
+        ready?()
+        if !options.quiet { err.write("weir: capturing on \(name); stop with Ctrl-C\n") }
+        let started = monotonicSeconds()
+        var status: Int32 = 0
+        capture: while true {
+            let outcome = ring.wait(timeoutMilliseconds: 250, stopFD: stopDescriptor) { record in
+                pipeline.process(record, decoder: &decoder, emit: emit)
+            }
+            switch outcome {
+            case .delivered(0):
+                pipeline.idle(now: Self.wallClock(), emit: emit)
+            case .delivered:
+                continue
+            case .stopped:
+                // Whatever arrived before the stop is still read.
+                _ = ring.wait(timeoutMilliseconds: 0) { record in
+                    pipeline.process(record, decoder: &decoder, emit: emit)
+                }
+                break capture
+            case .failed(let message):
+                err.write("weir: \(name): \(message)\n")
+                status = 1
+                break capture
+            }
+        }
+        pipeline.decoders[LinkType.ethernet.rawValue] = decoder
+        let kernel = ring.statistics()
+        pipeline.captureCounters = [
+            ("capture.kernel_packets", kernel.packets),
+            ("capture.kernel_drops", kernel.drops),
+            ("capture.kernel_freezes", kernel.freezes),
+        ]
+        pipeline.finish()
+        let elapsed = monotonicSeconds() - started
+        if !options.quiet {
+            err.write(pipeline.summary(files: 0, seconds: elapsed, logDirectory: setup.logDirectory))
+            err.write("  kernel:   \(Format.count(kernel.packets)) packets, \(Format.count(kernel.drops)) dropped (ring full)\n")
+        }
+        if let failure = setup.outputs.writeError {
+            err.write("weir: output error: \(failure)\n")
+            return 2
+        }
+        return status
+    }
+
+    /// The ring for an `af-packet` entry: Suricata's `block-size` (rounded up to a power of two of at least
+    /// a page), and enough blocks for `ring-size` frames of 2 KiB.
+    static func ringSettings(_ entry: AFPacketInterface) -> AFPacketRingSettings {
+        var settings = AFPacketRingSettings(interface: entry.interface)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var block = max(page, 1)
+        while block < entry.blockSize { block <<= 1 }
+        settings.blockSize = block
+        settings.frameSize = min(block, 2048)
+        settings.blockCount = max(4, entry.ringSize * 2048 / block)
+        settings.blockTimeoutMilliseconds = entry.blockTimeout
+        settings.promiscuous = entry.promiscuous
+        return settings
+    }
+
+    /// The decoder's checksum policy for `checksum-checks`. `kernel` (trust the offload flags) is read as
+    /// `auto`: validate, and stop validating when the sample shows offloaded (unfilled) checksums.
+    static func checksums(_ mode: AFPacketChecksumMode) -> ChecksumValidation {
+        switch mode {
+        case .yes: return .all
+        case .no: return .none
+        case .auto, .kernel: return .auto
+        }
+    }
+
+    static func wallClock() -> Timestamp {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Timestamp(seconds: Int64(now.tv_sec), microseconds: Int64(now.tv_nsec / 1000))
+    }
+}
