@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
 import WeirCore
 
+/// Where a bypassed flow is bypassed (EVE `flow.bypass`).
+public enum FlowBypass: UInt8, Sendable {
+    /// In the worker: packets still arrive and are counted, but skip the stream engine and detection.
+    case local
+    /// In the kernel (XDP or the socket filter): packets no longer reach user space.
+    case capture
+}
+
 /// The flow's life stage as EVE prints it in `flow.state`.
 public enum FlowState: UInt8, Sendable {
     /// Traffic seen in one direction only, or a TCP handshake not yet complete.
@@ -9,7 +17,7 @@ public enum FlowState: UInt8, Sendable {
     case established
     /// A TCP session that ended with FIN or RST.
     case closed
-    /// Handed to the kernel bypass: packets no longer reach user space.
+    /// Bypassed (``Flow/bypass`` says where): its packets are no longer inspected.
     case bypassed
 
     /// EVE's spelling.
@@ -104,6 +112,8 @@ public struct Flow: Sendable {
     public var isDropped: Bool = false
     /// True once a `pass` rule acting on the flow matched: detection no longer inspects it (EVE `action: pass`).
     public var isPassed: Bool = false
+    /// Set with ``FlowState/bypassed``: where the flow was bypassed.
+    public var bypass: FlowBypass? = nil
     /// True once a `drop` EVE record was written for the client→server / server→client direction.
     public var dropLoggedToServer: Bool = false
     public var dropLoggedToClient: Bool = false

@@ -58,6 +58,11 @@ final class ReplayOutputs {
         record.bytesToServer = flow.bytesToServer
         record.bytesToClient = flow.bytesToClient
         record.alerted = flow.alerted
+        switch flow.bypass {
+        case .local: record.bypass = .local
+        case .capture: record.bypass = .capture
+        case nil: break
+        }
         if flow.isDropped {
             record.action = .drop
         } else if flow.isPassed {

@@ -20,6 +20,7 @@ extension ReplayPipeline {
         var tracked = StreamTrackResult()
         stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
         let result = tracked.result
+        self.streamAtDepth = tracked.bothAtDepth
         self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {
             for chunk in stream.rawChunks where !chunk.block.isGap && chunk.block.bytes.count > 0 {
@@ -52,7 +53,8 @@ extension ReplayPipeline {
                 var alerted = false
                 let ended = flow
                 stream.endFlow(slot: slot) { session in
-                    guard let detect, !session.rawChunks.isEmpty else { return }
+                    // A bypassed flow is not inspected again, its leftover stream data included.
+                    guard let detect, ended.state != .bypassed, !session.rawChunks.isEmpty else { return }
                     for toServer in [true, false] {
                         alerted =
                             Self.inspectChunks(

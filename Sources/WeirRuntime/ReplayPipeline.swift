@@ -54,6 +54,17 @@ struct ReplayPipeline {
     var otherDirectionHasChunks = false
     /// Inline mode: the stream engine rewrote the current packet's payload to the data it had already accepted.
     var payloadNormalised = false
+    /// The current packet's TCP session has both directions at the reassembly depth.
+    var streamAtDepth = false
+    /// Detection asked to bypass the current packet's flow (a `bypass` rule matched).
+    var bypassRequested = false
+    /// `stream.bypass`: bypass a TCP flow once both directions reach the depth.
+    let streamBypass: Bool
+    /// Packets and bytes of locally bypassed flows that skipped the stream engine and detection.
+    var bypassedPackets: UInt64 = 0
+    var bypassedBytes: UInt64 = 0
+    /// Flows bypassed locally.
+    var flowsBypassed: UInt64 = 0
     /// Holds the current frame with its payload rewritten (inline overlap normalisation).
     let rewrittenFrame = FrameScratch()
 
@@ -68,6 +79,7 @@ struct ReplayPipeline {
         self.flows = FlowTable(settings: configuration.flowTableSettings)
         self.detect = engine.map { $0.makeContext() }
         self.inline = inline
+        self.streamBypass = configuration.stream.bypass && streamSettings != nil
         if var settings = streamSettings {
             // As Suricata: compare retransmitted data with what was inspected only when a rule asks for the event.
             if let engine, engine.usesStreamEvent(.reassemblyOverlapDifferentData) {
@@ -149,6 +161,7 @@ struct ReplayPipeline {
                 self.flows[handle.slot].dropLoggedToClient = flow.dropLoggedToClient
             }
         }
+        if verdict.bypass { self.bypassRequested = true }
         if verdict.pass, let handle, let flow, detect.flowDecision(slot: handle.slot, flowID: flow.flowID).passed {
             self.flows[handle.slot].isPassed = true
         }
@@ -181,10 +194,18 @@ struct ReplayPipeline {
         decoder.decode(record.bytes, into: &self.packet)
         self.account(timestamp: record.timestamp, emit: emit)
         let handle = self.flows.process(self.packet, emit: emit)
+        if let handle, self.flows[handle.slot].state == .bypassed {
+            // Counted in the flow above; no stream or detection work (Suricata's local bypass).
+            self.bypassedPackets += 1
+            self.bypassedBytes += UInt64(record.bytes.count)
+            return
+        }
         var streamInfo: StreamPacketInfo?
         self.streamBuffers.removeAll(keepingCapacity: true)
         self.otherDirectionHasChunks = false
         self.payloadNormalised = false
+        self.streamAtDepth = false
+        self.bypassRequested = false
         if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
             // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
@@ -212,6 +233,18 @@ struct ReplayPipeline {
                 }
             }
         }
+        if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
+            self.bypass(slot: handle.slot)
+        }
+    }
+
+    /// Bypasses a flow in the worker: its later packets are counted but not inspected (EVE state
+    /// `bypassed`, `bypass: local`; timeout `flow-timeouts.*.bypassed`).
+    mutating func bypass(slot: Int32) {
+        guard self.flows[slot].state != .bypassed else { return }
+        self.flows[slot].state = .bypassed
+        self.flows[slot].bypass = .local
+        self.flowsBypassed += 1
     }
 
     /// Live capture with no packet for a while: lets flow timeouts run on `now` (wall-clock time) and makes
@@ -265,6 +298,8 @@ struct ReplayPipeline {
             out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
         }
         for (name, value) in self.captureCounters { out.append(EVEStatsCounter(name, value)) }
+        out.append(EVEStatsCounter("flow_bypassed.local_pkts", self.bypassedPackets))
+        out.append(EVEStatsCounter("flow_bypassed.local_bytes", self.bypassedBytes))
         if let detect = self.detect {
             for (name, value) in detect.counters.namedValues { out.append(EVEStatsCounter(name, value)) }
         } else {

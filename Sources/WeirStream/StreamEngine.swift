@@ -70,6 +70,7 @@ public final class StreamEngine {
             let sizes = session.streamSizes
             tracked.clientSize = sizes.client
             tracked.serverSize = sizes.server
+            tracked.bothAtDepth = session.bothDirectionsAtDepth
         }
     }
 

@@ -94,6 +94,8 @@ public struct StreamTrackResult: Sendable {
     public var clientSize: UInt32
     /// Sequence space used by the server so far, after the packet.
     public var serverSize: UInt32
+    /// Both directions have reached the reassembly depth (the point `stream.bypass` acts on).
+    public var bothAtDepth: Bool
 
     /// A fresh result for ``StreamEngine/track(_:flow:flowID:frame:into:)`` to fill.
     public init() {
@@ -101,5 +103,6 @@ public struct StreamTrackResult: Sendable {
         self.wasEstablished = false
         self.clientSize = 0
         self.serverSize = 0
+        self.bothAtDepth = false
     }
 }

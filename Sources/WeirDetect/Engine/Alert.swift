@@ -49,6 +49,8 @@ public struct PacketVerdict: Sendable, Equatable {
     public var pass = false
     /// Detection did not run because the flow was passed or dropped before.
     public var skipped = false
+    /// A matching rule has the `bypass` keyword: the rest of the flow is not inspected.
+    public var bypass = false
 
     /// No decision: forward, keep inspecting.
     public init() {}

@@ -528,6 +528,8 @@ public final class DetectContext {
             {
                 action = rate.newAction
             }
+            // Post-match, like Suricata's: a match that passed thresholds bypasses, alerted or not.
+            if s.bypass { verdict.bypass = true }
             var suppressed = s.noalert
             for entry in engine.suppressions[index] where !suppressed {
                 guard let track = entry.track else {

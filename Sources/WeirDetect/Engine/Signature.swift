@@ -206,6 +206,8 @@ package final class Signature: @unchecked Sendable {
     package var action: RuleVerdictAction = .alert
     /// For `reject*`: which side gets the reset/unreachable.
     package var rejectKind: String?
+    /// `bypass`: a match bypasses the flow (post-match, as Suricata's).
+    package var bypass = false
 
     // Header.
     /// The header protocol.

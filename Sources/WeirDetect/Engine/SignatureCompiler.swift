@@ -243,7 +243,8 @@ package struct SignatureCompiler {
             case .ipProto(let match): s.headerChecks.append(.ipProto(Self.condition(match)))
             case .sameIP: s.headerChecks.append(.sameIP)
             case .noalert: s.noalert = true
-            case .bypass, .tag, .prefilter: break
+            case .bypass: s.bypass = true
+            case .tag, .prefilter: break
             case .alert: return fail("alert", "firewall-mode alert option is not supported")
             case .event(.stream, let name):
                 // Names as in Suricata's stream-events.rules, with or without the `stream.` prefix.
