@@ -114,6 +114,12 @@ public struct Flow: Sendable {
     public var isPassed: Bool = false
     /// Set with ``FlowState/bypassed``: where the flow was bypassed.
     public var bypass: FlowBypass? = nil
+    /// What the kernel counted for a capture-bypassed flow (merged when the flow ends; not included in
+    /// ``packetsToServer`` and the other counters above).
+    public var bypassedPacketsToServer: UInt64 = 0
+    public var bypassedPacketsToClient: UInt64 = 0
+    public var bypassedBytesToServer: UInt64 = 0
+    public var bypassedBytesToClient: UInt64 = 0
     /// True once a `drop` EVE record was written for the client→server / server→client direction.
     public var dropLoggedToServer: Bool = false
     public var dropLoggedToClient: Bool = false

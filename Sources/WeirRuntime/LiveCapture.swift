@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import CWeirLinux
 import Glibc
+import WeirBypass
 import WeirCapture
 import WeirConfig
 import WeirCore
@@ -20,11 +21,13 @@ public enum LiveCapture {
     ///     `af-packet` entry.
     ///   - stopFD: a descriptor that becomes readable when the capture must end (an eventfd, for callers in
     ///     the same process); nil blocks SIGINT and SIGTERM and stops on either.
+    ///   - environment: the process environment (`WEIR_KERNEL_VERSION` gates the kernel features).
     ///   - ready: called once the ring is open, before the first wait.
     public static func run(
         _ options: RunOptions,
         interface: String?,
         stopFD: Int32? = nil,
+        environment: [String: String] = [:],
         ready: (() -> Void)? = nil
     ) -> Int32 {
         let err = options.messageOutput
@@ -64,13 +67,26 @@ public enum LiveCapture {
 
         var pipeline = setup.pipeline(options)
         pipeline.liveSource = name
+        if entry.bypass {
+            switch Self.captureBypass(entry, config: config, ring: ring, environment: environment) {
+            case .success(let kernel): pipeline.captureBypass = kernel
+            case .failure(let message):
+                err.write("weir: \(name): bypass: \(message)\n")
+                return 2
+            }
+        }
         var decoder = PacketDecoder(linkType: .ethernet, checksums: Self.checksums(entry.checksumChecks))
         let emit = pipeline.flowEndHandler()
         ready?()
         if !options.quiet { err.write("weir: capturing on \(name); stop with Ctrl-C\n") }
         let started = monotonicSeconds()
+        var refreshed = started
         var status: Int32 = 0
         capture: while true {
+            if let kernel = pipeline.captureBypass, monotonicSeconds() - refreshed >= 1 {
+                kernel.refresh(&pipeline.flows, now: Self.wallClock())
+                refreshed = monotonicSeconds()
+            }
             let outcome = ring.wait(timeoutMilliseconds: 250, stopFD: stopDescriptor) { record in
                 pipeline.process(record, decoder: &decoder, emit: emit)
             }
@@ -111,6 +127,35 @@ public enum LiveCapture {
         return status
     }
 
+    /// Loads the socket-filter data plane (pinned under `bypass.pin-path/<interface>`, so `weir bypass`
+    /// sees it) and attaches it to the capture socket.
+    static func captureBypass(
+        _ entry: AFPacketInterface, config: WeirConfiguration, ring: AFPacketRing, environment: [String: String]
+    ) -> Result<CaptureBypass, BypassSetupError> {
+        var environment = environment
+        if environment["WEIR_KERNEL_VERSION"] == nil, let version = config.kernelVersionOverride {
+            environment["WEIR_KERNEL_VERSION"] = "\(version.major).\(version.minor).\(version.patch)"
+        }
+        let features = KernelFeatures.probe(environment: environment)
+        guard features.uses(.socketFilter) else {
+            return .failure(BypassSetupError("eBPF socket filters are not available on this kernel"))
+        }
+        var settings = WeirBypass.BypassSettings()
+        settings.flowTableSize = UInt32(clamping: config.bypass.flowTableSize)
+        settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
+        settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
+        do {
+            let plane = try BypassDataPlane(
+                kind: .socketFilter, settings: settings, features: features, interface: entry.interface)
+            try ring.attachFilter(programFD: plane.program.fd)
+            return .success(CaptureBypass(plane: plane))
+        } catch let error as BPFError {
+            return .failure(BypassSetupError("\(error)"))
+        } catch {
+            return .failure(BypassSetupError("\(error)"))
+        }
+    }
+
     /// The ring for an `af-packet` entry: Suricata's `block-size` (rounded up to a power of two of at least
     /// a page), and enough blocks for `ring-size` frames of 2 KiB.
     static func ringSettings(_ entry: AFPacketInterface) -> AFPacketRingSettings {
@@ -141,4 +186,10 @@ public enum LiveCapture {
         clock_gettime(CLOCK_REALTIME, &now)
         return Timestamp(seconds: Int64(now.tv_sec), microseconds: Int64(now.tv_nsec / 1000))
     }
+}
+
+/// Why capture bypass could not be set up.
+struct BypassSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

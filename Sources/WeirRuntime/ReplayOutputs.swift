@@ -60,7 +60,16 @@ final class ReplayOutputs {
         record.alerted = flow.alerted
         switch flow.bypass {
         case .local: record.bypass = .local
-        case .capture: record.bypass = .capture
+        case .capture:
+            // Suricata's shape: the totals include the kernel's share, which `bypassed` also shows alone.
+            record.bypass = .capture
+            record.bypassed = EVEFlowCounters(
+                packetsToServer: flow.bypassedPacketsToServer, packetsToClient: flow.bypassedPacketsToClient,
+                bytesToServer: flow.bypassedBytesToServer, bytesToClient: flow.bypassedBytesToClient)
+            record.packetsToServer += flow.bypassedPacketsToServer
+            record.packetsToClient += flow.bypassedPacketsToClient
+            record.bytesToServer += flow.bypassedBytesToServer
+            record.bytesToClient += flow.bypassedBytesToClient
         case nil: break
         }
         if flow.isDropped {

@@ -48,7 +48,9 @@ extension ReplayPipeline {
         let stream = self.stream
         let detect = self.detect
         let inline = self.inline
+        let kernel = self.captureBypass
         return { flow, reason in
+            if flow.bypass == .capture { kernel?.finish(&flow) }
             if let stream, flow.key.proto == IPProtocol.tcp, let slot = stream.slot(ofFlow: flow.flowID) {
                 var alerted = false
                 let ended = flow

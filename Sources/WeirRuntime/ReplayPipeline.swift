@@ -65,6 +65,8 @@ struct ReplayPipeline {
     var bypassedBytes: UInt64 = 0
     /// Flows bypassed locally.
     var flowsBypassed: UInt64 = 0
+    /// Live capture with `bypass: yes`: the kernel side of bypass decisions.
+    var captureBypass: CaptureBypass? = nil
     /// Holds the current frame with its payload rewritten (inline overlap normalisation).
     let rewrittenFrame = FrameScratch()
 
@@ -243,7 +245,11 @@ struct ReplayPipeline {
     mutating func bypass(slot: Int32) {
         guard self.flows[slot].state != .bypassed else { return }
         self.flows[slot].state = .bypassed
-        self.flows[slot].bypass = .local
+        if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot) {
+            self.flows[slot].bypass = .capture
+        } else {
+            self.flows[slot].bypass = .local
+        }
         self.flowsBypassed += 1
     }
 
@@ -300,6 +306,7 @@ struct ReplayPipeline {
         for (name, value) in self.captureCounters { out.append(EVEStatsCounter(name, value)) }
         out.append(EVEStatsCounter("flow_bypassed.local_pkts", self.bypassedPackets))
         out.append(EVEStatsCounter("flow_bypassed.local_bytes", self.bypassedBytes))
+        for (name, value) in self.captureBypass?.counters ?? [] { out.append(EVEStatsCounter(name, value)) }
         if let detect = self.detect {
             for (name, value) in detect.counters.namedValues { out.append(EVEStatsCounter(name, value)) }
         } else {

@@ -103,7 +103,9 @@ struct WeirCommand: ParsableCommand {
         // Checked here, not in validate(): ArgumentParser validates parent commands of subcommands too.
         if let interface = self.afPacket {
             guard self.read.isEmpty else { throw ValidationError("-r and --af-packet cannot be combined.") }
-            throw ExitCode(LiveCapture.run(self.runOptions, interface: interface.isEmpty ? nil : interface))
+            throw ExitCode(
+                LiveCapture.run(
+                    self.runOptions, interface: interface.isEmpty ? nil : interface, environment: currentEnvironment()))
         }
         if self.read.isEmpty && !self.testConfig {
             throw ValidationError(

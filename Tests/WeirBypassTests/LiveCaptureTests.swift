@@ -2,6 +2,7 @@
 import CWeirLinux
 import Glibc
 import Testing
+import WeirBypass
 import WeirCapture
 import WeirCore
 import WeirRuntime
@@ -127,6 +128,106 @@ struct LiveCaptureTests {
         #expect(stats.contains("\"kernel_drops\":0"))
         // The tag the receiving kernel moved into the frame's metadata is back in the frame the decoder saw.
         #expect(stats.contains("\"vlan\":\(tagged.count)"))
+    }
+
+    @Test("capture bypass: a bypass rule puts the flow in the kernel, the socket filter hides the rest, counters come back")
+    func captureBypass() throws {
+        let pair = try VethPair()
+        defer { pair.cleanUp() }
+        let directory = "/tmp/weir-live-bypass-\(getpid())"
+        let pins = "/sys/fs/bpf/weir-test-\(getpid())-live"
+        defer {
+            _ = runCommand(["rm", "-rf", directory])
+            try? BypassDataPlane.unpin(directory: "\(pins)/\(pair.receiverLink)")
+            rmdir(pins)
+        }
+        #expect(mkdir(directory, 0o700) == 0)
+        let rules = "\(directory)/live.rules"
+        let text = """
+            alert udp any any -> any any (msg:"every packet"; content:"flowpkt"; sid:9100003; rev:1;)
+            alert udp any any -> any any (msg:"bypass it"; content:"bypass-me"; bypass; sid:9100002; rev:1;)
+
+            """
+        #expect(FileDescriptorWriter.write(text, to: rules))
+        var senderIndex: Int32 = 0
+        var senderFD: Int32 = -1
+        #expect(
+            inNamespace(pair.sender) {
+                senderIndex = Int32(bitPattern: if_nametoindex(pair.senderLink))
+                senderFD = cweir_packet_socket(senderIndex)
+            })
+        #expect(senderFD >= 0)
+        defer { close(senderFD) }
+        var stop: [Int32] = [-1, -1]
+        #expect(pipe(&stop) == 0)
+        defer {
+            close(stop[0])
+            close(stop[1])
+        }
+        var options = RunOptions()
+        options.exclusiveRuleFiles = [rules]
+        options.logDirectory = "\(directory)/out"
+        options.checksumChecks = "none"
+        options.quiet = true
+        options.overrides = [
+            "af-packet.0.interface=\(pair.receiverLink)", "af-packet.0.bypass=yes", "bypass.pin-path=\(pins)",
+            "bypass.flow-table-size=1024",
+        ]
+        let receiver = pair.receiver
+        let link = pair.receiverLink
+        let stopRead = stop[0]
+        let run = LiveRun { run in
+            let entered = inNamespace(receiver) {
+                let status = LiveCapture.run(options, interface: link, stopFD: stopRead) {
+                    run.lock.withLock { run.ready = true }
+                }
+                run.lock.withLock { run.status = status }
+            }
+            run.lock.withLock { run.entered = entered }
+        }
+        let thread = try #require(startThread(run))
+        var waited = 0
+        while !run.lock.withLock({ run.ready || run.status >= 0 }) && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(run.lock.withLock { run.ready })
+        func send(_ frames: [[UInt8]]) {
+            for bytes in frames {
+                let sent = bytes.withUnsafeBytes { cweir_packet_send(senderFD, senderIndex, $0.baseAddress, UInt(bytes.count)) }
+                #expect(sent == bytes.count)
+            }
+        }
+        // Flow X: its first packet triggers the bypass; once that is in the kernel, nine more follow.
+        send([frame(port: 43000, vlan: nil, payload: "flowpkt bypass-me")])
+        usleep(300_000)
+        send((0..<9).map { frame(port: 43000, vlan: nil, payload: "flowpkt x\($0)") })
+        // Flow Y is never bypassed: all five are inspected.
+        send((0..<5).map { frame(port: 43001, vlan: nil, payload: "flowpkt y\($0)") })
+        usleep(300_000)
+        // While the capture runs, the operator's view of the pinned table shows the bypassed flow.
+        let live = try BypassTable(pinDirectory: "\(pins)/\(pair.receiverLink)").entries()
+        #expect(live.count == 1 && live.first.map { $0.packetsFirstToSecond + $0.packetsSecondToFirst } == 9)
+        var one: UInt8 = 1
+        #expect(write(stop[1], &one, 1) == 1)
+        pthread_join(thread, nil)
+        #expect(run.lock.withLock { run.entered && run.status == 0 })
+
+        let eve = try #require(FileDescriptorWriter.read("\(directory)/out/eve.json"))
+        let lines = eve.split(separator: "\n")
+        let everyPacket = lines.filter { $0.contains("\"signature_id\":9100003") }
+        #expect(everyPacket.count == 1 + 5)
+        let flowX = try #require(lines.first { $0.contains("\"event_type\":\"flow\"") && $0.contains("\"src_port\":43000") })
+        #expect(flowX.contains("\"state\":\"bypassed\"") && flowX.contains("\"bypass\":\"capture\""))
+        #expect(flowX.contains("\"pkts_toserver\":10"))
+        #expect(flowX.contains("\"bypassed\":{\"pkts_toserver\":9"))
+        let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
+        // Only flow X's first packet and flow Y reached the ring: the socket filter hid the other nine.
+        #expect(stats.contains("\"kernel_packets\":6"))
+        #expect(stats.contains("\"capture_offered\":1") && stats.contains("\"capture_removed\":1"))
+        #expect(stats.contains("\"capture_never_hit\":0"))
+        // Closed loop: the flow's end removed its entry; nothing is left in the pinned table.
+        #expect(try BypassTable(pinDirectory: "\(pins)/\(pair.receiverLink)").entries().isEmpty)
     }
 
     @Test("an interface that does not exist stops start-up with a message naming it")
