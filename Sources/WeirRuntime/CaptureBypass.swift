@@ -13,6 +13,9 @@ import WeirFlow
 final class CaptureBypass {
     let plane: BypassDataPlane
     let table: BypassTable
+    /// The XDP attachment when the plane is `weir_xdp` (kept for the capture's lifetime; a bpf_link detaches
+    /// with the process).
+    let attachment: XDPAttachment?
     /// Flows in the kernel table, by flow id: their flow-table slot and the kernel's packet total last seen.
     private var active: [UInt64: (slot: Int32, kernelPackets: UInt64)] = [:]
 
@@ -29,9 +32,10 @@ final class CaptureBypass {
     private(set) var kernelPackets: UInt64 = 0
     private(set) var kernelBytes: UInt64 = 0
 
-    init(plane: BypassDataPlane) {
+    init(plane: BypassDataPlane, attachment: XDPAttachment? = nil) {
         self.plane = plane
         self.table = plane.table()
+        self.attachment = attachment
     }
 
     /// Puts the flow in the kernel table; false when it must be bypassed locally instead.

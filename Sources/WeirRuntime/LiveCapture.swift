@@ -127,8 +127,12 @@ public enum LiveCapture {
         return status
     }
 
-    /// Loads the socket-filter data plane (pinned under `bypass.pin-path/<interface>`, so `weir bypass`
-    /// sees it) and attaches it to the capture socket.
+    /// Loads the bypass data plane (pinned under `bypass.pin-path/<interface>`, so `weir bypass` sees it):
+    /// `weir_xdp` attached to the interface when `xdp-mode` asks for XDP, else `weir_sock` attached to the
+    /// capture socket.
+    ///
+    /// XDP bypass drops packets for the whole host, so it is refused on an interface with routable
+    /// addresses unless the entry says `dedicated: yes` (a SPAN port or tap, where every packet is a copy).
     static func captureBypass(
         _ entry: AFPacketInterface, config: WeirConfiguration, ring: AFPacketRing, environment: [String: String]
     ) -> Result<CaptureBypass, BypassSetupError> {
@@ -144,6 +148,33 @@ public enum LiveCapture {
         settings.flowTableSize = UInt32(clamping: config.bypass.flowTableSize)
         settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
         settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
+        if entry.xdpMode != .none {
+            let mode: XDPAttachment.RequestedMode
+            switch entry.xdpMode {
+            case .soft: mode = .generic
+            case .driver: mode = .native
+            case .hw, .none:
+                return .failure(BypassSetupError("xdp-mode \(entry.xdpMode.rawValue) is not supported; use soft or driver"))
+            }
+            guard features.usesXDP else {
+                return .failure(BypassSetupError("XDP is not available on this kernel; set xdp-mode: none for the socket filter"))
+            }
+            let addresses = Self.routableAddresses(entry.interface)
+            if !entry.dedicated && !addresses.isEmpty {
+                return .failure(
+                    BypassSetupError(
+                        "XDP bypass would drop this host's own traffic on \(entry.interface) (it has \(addresses.joined(separator: ", "))); set dedicated: yes if it is a capture-only port, or xdp-mode: none to hide bypassed flows from the capture socket only"
+                    ))
+            }
+            do {
+                let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: entry.interface)
+                let attachment = try XDPAttachment(
+                    program: plane.program, interfaceIndex: ring.interfaceIndex, mode: mode, features: features)
+                return .success(CaptureBypass(plane: plane, attachment: attachment))
+            } catch {
+                return .failure(BypassSetupError("\(error)"))
+            }
+        }
         do {
             let plane = try BypassDataPlane(
                 kind: .socketFilter, settings: settings, features: features, interface: entry.interface)
@@ -154,6 +185,36 @@ public enum LiveCapture {
         } catch {
             return .failure(BypassSetupError("\(error)"))
         }
+    }
+
+    /// The interface's addresses other than IPv6 link-local ones, as text.
+    static func routableAddresses(_ interface: String) -> [String] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [] }
+        defer { freeifaddrs(first) }
+        var out: [String] = []
+        var cursor: UnsafeMutablePointer<ifaddrs>? = first
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard let name = entry.pointee.ifa_name, String(cString: name) == interface,
+                let address = entry.pointee.ifa_addr
+            else { continue }
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            switch Int32(address.pointee.sa_family) {
+            case AF_INET:
+                var v4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                inet_ntop(AF_INET, &v4, &text, socklen_t(text.count))
+            case AF_INET6:
+                var v6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+                if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { continue }  // fe80::/10
+                inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count))
+            default:
+                continue
+            }
+            out.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return out
     }
 
     /// The ring for an `af-packet` entry: Suricata's `block-size` (rounded up to a power of two of at least

@@ -130,12 +130,15 @@ struct LiveCaptureTests {
         #expect(stats.contains("\"vlan\":\(tagged.count)"))
     }
 
-    @Test("capture bypass: a bypass rule puts the flow in the kernel, the socket filter hides the rest, counters come back")
-    func captureBypass() throws {
+    @Test(
+        "capture bypass: a bypass rule puts the flow in the kernel, which hides the rest (socket filter, generic and native XDP); counters come back",
+        arguments: ["none", "soft", "driver"]
+    )
+    func captureBypass(xdpMode: String) throws {
         let pair = try VethPair()
         defer { pair.cleanUp() }
-        let directory = "/tmp/weir-live-bypass-\(getpid())"
-        let pins = "/sys/fs/bpf/weir-test-\(getpid())-live"
+        let directory = "/tmp/weir-live-bypass-\(getpid())-\(xdpMode)"
+        let pins = "/sys/fs/bpf/weir-test-\(getpid())-live-\(xdpMode)"
         defer {
             _ = runCommand(["rm", "-rf", directory])
             try? BypassDataPlane.unpin(directory: "\(pins)/\(pair.receiverLink)")
@@ -171,7 +174,7 @@ struct LiveCaptureTests {
         options.quiet = true
         options.overrides = [
             "af-packet.0.interface=\(pair.receiverLink)", "af-packet.0.bypass=yes", "bypass.pin-path=\(pins)",
-            "bypass.flow-table-size=1024",
+            "bypass.flow-table-size=1024", "af-packet.0.xdp-mode=\(xdpMode)",
         ]
         let receiver = pair.receiver
         let link = pair.receiverLink
@@ -222,12 +225,47 @@ struct LiveCaptureTests {
         #expect(flowX.contains("\"pkts_toserver\":10"))
         #expect(flowX.contains("\"bypassed\":{\"pkts_toserver\":9"))
         let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
-        // Only flow X's first packet and flow Y reached the ring: the socket filter hid the other nine.
+        // Only flow X's first packet and flow Y reached the ring: the kernel program hid (or dropped) the other nine.
         #expect(stats.contains("\"kernel_packets\":6"))
         #expect(stats.contains("\"capture_offered\":1") && stats.contains("\"capture_removed\":1"))
         #expect(stats.contains("\"capture_never_hit\":0"))
         // Closed loop: the flow's end removed its entry; nothing is left in the pinned table.
         #expect(try BypassTable(pinDirectory: "\(pins)/\(pair.receiverLink)").entries().isEmpty)
+    }
+
+    @Test("XDP bypass is refused on an interface with addresses unless it is declared dedicated")
+    func xdpNeedsADedicatedInterface() throws {
+        let pair = try VethPair()
+        defer { pair.cleanUp() }
+        #expect(runCommand(["ip", "-n", pair.receiver, "addr", "add", "10.99.0.2/24", "dev", pair.receiverLink]) == 0)
+        final class Collected: @unchecked Sendable {
+            let lock = NSLockLike()
+            var text = ""
+            var status: Int32 = -1
+        }
+        let collected = Collected()
+        let pins = "/sys/fs/bpf/weir-test-\(getpid())-dedicated"
+        defer {
+            try? BypassDataPlane.unpin(directory: "\(pins)/\(pair.receiverLink)")
+            rmdir(pins)
+            _ = runCommand(["rm", "-rf", "/tmp/weir-live-dedicated-\(getpid())"])
+        }
+        var options = RunOptions()
+        options.logDirectory = "/tmp/weir-live-dedicated-\(getpid())"
+        options.quiet = true
+        options.overrides = [
+            "af-packet.0.interface=\(pair.receiverLink)", "af-packet.0.bypass=yes", "af-packet.0.xdp-mode=soft",
+            "bypass.pin-path=\(pins)",
+        ]
+        options.messages = { line in collected.lock.withLock { collected.text += line } }
+        let link = pair.receiverLink
+        #expect(
+            inNamespace(pair.receiver) {
+                let status = LiveCapture.run(options, interface: link, stopFD: 0)
+                collected.lock.withLock { collected.status = status }
+            })
+        #expect(collected.lock.withLock { collected.status } == 2)
+        #expect(collected.lock.withLock { collected.text.contains("10.99.0.2") && collected.text.contains("dedicated: yes") })
     }
 
     @Test("an interface that does not exist stops start-up with a message naming it")
