@@ -48,6 +48,9 @@ public struct AFPacketStatistics: Sendable, Equatable {
     public var drops: UInt64 = 0
     /// Times the queue was frozen because the ring was full.
     public var freezes: UInt64 = 0
+
+    /// All zero.
+    public init() {}
 }
 
 /// A TPACKET_V3 receive ring on one interface: an AF_PACKET socket whose frames the kernel writes into

@@ -13,7 +13,8 @@ public final class FileSink: OutputSink {
     /// Opens `path` for writing, appending or truncating.
     /// - Throws: ``RuntimeError`` naming the path and the system's reason.
     public init(path: String, append: Bool) throws(RuntimeError) {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        // Always O_APPEND: several live-capture workers write whole records into one file, each at its end.
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (append ? 0 : O_TRUNC)
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else { throw RuntimeError("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
         self.fd = fd

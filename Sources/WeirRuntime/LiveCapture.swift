@@ -7,6 +7,7 @@ import WeirConfig
 import WeirCore
 import WeirDecode
 import WeirFlow
+import WeirOutput
 
 /// Live capture (`--af-packet[=IF]`): one TPACKET_V3 ring on an interface → the same pipeline as replay
 /// (decode, flows, stream, detection, EVE), until SIGINT or SIGTERM (or the caller's stop descriptor).
@@ -42,20 +43,19 @@ public enum LiveCapture {
             return 2
         }
         let entry = config.afPacket.first { $0.interface == name } ?? AFPacketInterface(interface: name)
-        if let threads = entry.threads, threads > 1, !options.quiet {
-            err.write("weir: warning: af-packet threads: \(threads) asked, one worker reads \(name) (fanout workers are not built yet)\n")
-        }
-        let ring: AFPacketRing
+        let count = Self.workerCount(entry)
+        // Every ring joins the fanout group before any is read, so the kernel splits traffic from the start.
+        var rings: [AFPacketRing] = []
         do {
-            ring = try AFPacketRing(settings: Self.ringSettings(entry))
+            for _ in 0..<count { rings.append(try AFPacketRing(settings: Self.ringSettings(entry, workers: count))) }
         } catch {
             err.write("weir: \(error)\n")
             return 2
         }
-
         var stopDescriptor = stopFD ?? -1
         var ownsStop = false
         if stopFD == nil {
+            // Blocked here, before the workers start, so they inherit the mask and the signalfd sees the signals.
             stopDescriptor = cweir_stop_signal_fd()
             guard stopDescriptor >= 0 else {
                 err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
@@ -65,66 +65,104 @@ public enum LiveCapture {
         }
         defer { if ownsStop { close(stopDescriptor) } }
 
-        var pipeline = setup.pipeline(options)
-        pipeline.liveSource = name
+        var kernel: KernelBypass?
         if entry.bypass {
-            switch Self.captureBypass(entry, config: config, ring: ring, environment: environment) {
-            case .success(let kernel): pipeline.captureBypass = kernel
+            switch Self.kernelBypass(entry, config: config, rings: rings, environment: environment) {
+            case .success(let loaded): kernel = loaded
             case .failure(let message):
                 err.write("weir: \(name): bypass: \(message)\n")
                 return 2
             }
         }
-        var decoder = PacketDecoder(linkType: .ethernet, checksums: Self.checksums(entry.checksumChecks))
-        let emit = pipeline.flowEndHandler()
-        ready?()
-        if !options.quiet { err.write("weir: capturing on \(name); stop with Ctrl-C\n") }
-        let started = monotonicSeconds()
-        var refreshed = started
-        var status: Int32 = 0
-        capture: while true {
-            if let kernel = pipeline.captureBypass, monotonicSeconds() - refreshed >= 1 {
-                kernel.refresh(&pipeline.flows, now: Self.wallClock())
-                refreshed = monotonicSeconds()
-            }
-            let outcome = ring.wait(timeoutMilliseconds: 250, stopFD: stopDescriptor) { record in
-                pipeline.process(record, decoder: &decoder, emit: emit)
-            }
-            switch outcome {
-            case .delivered(0):
-                pipeline.idle(now: Self.wallClock(), emit: emit)
-            case .delivered:
-                continue
-            case .stopped:
-                // Whatever arrived before the stop is still read.
-                _ = ring.wait(timeoutMilliseconds: 0) { record in
-                    pipeline.process(record, decoder: &decoder, emit: emit)
+        var workers: [LiveWorker] = []
+        for (index, ring) in rings.enumerated() {
+            var outputs = setup.outputs
+            if index > 0 {
+                // Further workers append to the files the first one created (whole records per write).
+                do {
+                    outputs = try ReplayOutputs(directory: setup.logDirectory, settings: config.outputs, append: true)
+                } catch {
+                    err.write("weir: \(error)\n")
+                    return 2
                 }
-                break capture
-            case .failed(let message):
-                err.write("weir: \(name): \(message)\n")
-                status = 1
-                break capture
+            }
+            var pipeline = setup.pipeline(options, outputs: outputs)
+            pipeline.liveSource = name
+            pipeline.captureBypass = kernel.map { CaptureBypass(kernel: $0) }
+            let decoder = PacketDecoder(linkType: .ethernet, checksums: Self.checksums(entry.checksumChecks))
+            workers.append(LiveWorker(ring: ring, pipeline: pipeline, decoder: decoder, stopFD: stopDescriptor))
+        }
+        ready?()
+        if !options.quiet {
+            let how = count == 1 ? "one worker" : "\(count) workers (fanout group \(entry.clusterID))"
+            err.write("weir: capturing on \(name) with \(how); stop with Ctrl-C\n")
+        }
+        let started = monotonicSeconds()
+        // Worker 0 runs here; the others on threads of their own.
+        let threads = workers.dropFirst().compactMap { startWorker($0) }
+        workers[0].run()
+        for thread in threads { pthread_join(thread, nil) }
+        let elapsed = monotonicSeconds() - started
+
+        var statistics = AFPacketStatistics()
+        for worker in workers {
+            let ring = worker.ring.statistics()
+            statistics.packets += ring.packets
+            statistics.drops += ring.drops
+            statistics.freezes += ring.freezes
+        }
+        // One stats record for the interface: every worker's counters summed under Suricata's names.
+        var totals: [(String, UInt64)] = []
+        var position: [String: Int] = [:]
+        for worker in workers {
+            for counter in worker.pipeline.counters {
+                if let at = position[counter.name] {
+                    totals[at].1 += counter.value
+                } else {
+                    position[counter.name] = totals.count
+                    totals.append((counter.name, counter.value))
+                }
             }
         }
-        pipeline.decoders[LinkType.ethernet.rawValue] = decoder
-        let kernel = ring.statistics()
-        pipeline.captureCounters = [
-            ("capture.kernel_packets", kernel.packets),
-            ("capture.kernel_drops", kernel.drops),
-            ("capture.kernel_freezes", kernel.freezes),
-        ]
-        pipeline.finish()
-        let elapsed = monotonicSeconds() - started
+        for (name, value) in [
+            ("capture.kernel_packets", statistics.packets), ("capture.kernel_drops", statistics.drops),
+            ("capture.kernel_freezes", statistics.freezes),
+        ] {
+            if let at = position[name] { totals[at].1 = value } else { totals.append((name, value)) }
+        }
+        let last = workers.map(\.pipeline.lastTimestamp).max() ?? Timestamp(microseconds: 0)
+        let uptime = workers.map(\.pipeline.uptimeSeconds).max() ?? 0
+        setup.outputs.writeStats(timestamp: last, uptime: uptime, counters: totals.map { EVEStatsCounter($0.0, $0.1) })
+        setup.outputs.flush()
+
         if !options.quiet {
-            err.write(pipeline.summary(files: 0, seconds: elapsed, logDirectory: setup.logDirectory))
-            err.write("  kernel:   \(Format.count(kernel.packets)) packets, \(Format.count(kernel.drops)) dropped (ring full)\n")
+            var first = workers[0].pipeline
+            first.packetNumber = workers.reduce(0) { $0 + $1.pipeline.packetNumber }
+            first.bytesRead = workers.reduce(0) { $0 + $1.pipeline.bytesRead }
+            err.write(first.summary(files: 0, seconds: elapsed, logDirectory: setup.logDirectory))
+            if count > 1 {
+                let alerts = workers.reduce(0) { $0 + $1.pipeline.outputs.alertRecords }
+                err.write("  workers:  \(count); \(Format.count(alerts)) alerts over all of them\n")
+            }
+            err.write(
+                "  kernel:   \(Format.count(statistics.packets)) packets, \(Format.count(statistics.drops)) dropped (ring full)\n")
         }
-        if let failure = setup.outputs.writeError {
-            err.write("weir: output error: \(failure)\n")
-            return 2
+        for worker in workers {
+            if let failure = worker.pipeline.outputs.writeError {
+                err.write("weir: output error: \(failure)\n")
+                return 2
+            }
         }
-        return status
+        for worker in workers where worker.failure != nil {
+            err.write("weir: \(name): \(worker.failure ?? "")\n")
+        }
+        return workers.contains { $0.failure != nil } ? 1 : 0
+    }
+
+    /// Workers for an entry: `threads`, or one per online CPU for `auto`.
+    static func workerCount(_ entry: AFPacketInterface) -> Int {
+        if let threads = entry.threads { return max(1, threads) }
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     /// Loads the bypass data plane (pinned under `bypass.pin-path/<interface>`, so `weir bypass` sees it):
@@ -133,9 +171,9 @@ public enum LiveCapture {
     ///
     /// XDP bypass drops packets for the whole host, so it is refused on an interface with routable
     /// addresses unless the entry says `dedicated: yes` (a SPAN port or tap, where every packet is a copy).
-    static func captureBypass(
-        _ entry: AFPacketInterface, config: WeirConfiguration, ring: AFPacketRing, environment: [String: String]
-    ) -> Result<CaptureBypass, BypassSetupError> {
+    static func kernelBypass(
+        _ entry: AFPacketInterface, config: WeirConfiguration, rings: [AFPacketRing], environment: [String: String]
+    ) -> Result<KernelBypass, BypassSetupError> {
         var environment = environment
         if environment["WEIR_KERNEL_VERSION"] == nil, let version = config.kernelVersionOverride {
             environment["WEIR_KERNEL_VERSION"] = "\(version.major).\(version.minor).\(version.patch)"
@@ -169,8 +207,8 @@ public enum LiveCapture {
             do {
                 let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: entry.interface)
                 let attachment = try XDPAttachment(
-                    program: plane.program, interfaceIndex: ring.interfaceIndex, mode: mode, features: features)
-                return .success(CaptureBypass(plane: plane, attachment: attachment))
+                    program: plane.program, interfaceIndex: rings[0].interfaceIndex, mode: mode, features: features)
+                return .success(KernelBypass(plane: plane, attachment: attachment))
             } catch {
                 return .failure(BypassSetupError("\(error)"))
             }
@@ -178,8 +216,9 @@ public enum LiveCapture {
         do {
             let plane = try BypassDataPlane(
                 kind: .socketFilter, settings: settings, features: features, interface: entry.interface)
-            try ring.attachFilter(programFD: plane.program.fd)
-            return .success(CaptureBypass(plane: plane))
+            // With fanout, each member socket runs its own filter.
+            for ring in rings { try ring.attachFilter(programFD: plane.program.fd) }
+            return .success(KernelBypass(plane: plane))
         } catch let error as BPFError {
             return .failure(BypassSetupError("\(error)"))
         } catch {
@@ -219,8 +258,26 @@ public enum LiveCapture {
 
     /// The ring for an `af-packet` entry: Suricata's `block-size` (rounded up to a power of two of at least
     /// a page), and enough blocks for `ring-size` frames of 2 KiB.
-    static func ringSettings(_ entry: AFPacketInterface) -> AFPacketRingSettings {
+    static func ringSettings(_ entry: AFPacketInterface, workers: Int = 1) -> AFPacketRingSettings {
         var settings = AFPacketRingSettings(interface: entry.interface)
+        if workers > 1 {
+            // Suricata's cluster types: the flow hash (symmetric, so both directions of a flow meet in one
+            // worker; with `defrag` the kernel reassembles fragments first), the CPU, the receive queue, or
+            // round robin.
+            let defrag: UInt16 = entry.defrag ? UInt16(PACKET_FANOUT_FLAG_DEFRAG) : 0
+            let mode: UInt16
+            switch entry.clusterType {
+            case .clusterFlow, .clusterHash: mode = UInt16(PACKET_FANOUT_HASH) | defrag
+            case .clusterCPU: mode = UInt16(PACKET_FANOUT_CPU)
+            case .clusterQM: mode = UInt16(PACKET_FANOUT_QM)
+            case .clusterRoundRobin: mode = UInt16(PACKET_FANOUT_LB)
+            case .clusterRandom: mode = UInt16(PACKET_FANOUT_RND)
+            case .clusterRollover: mode = UInt16(PACKET_FANOUT_ROLLOVER)
+            // No eBPF load-balancing program is shipped: the flow hash splits the same way a flow-keyed one would.
+            case .clusterEBPF: mode = UInt16(PACKET_FANOUT_HASH) | defrag
+            }
+            settings.fanout = (UInt16(truncatingIfNeeded: entry.clusterID), mode)
+        }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         var block = max(page, 1)
         while block < entry.blockSize { block <<= 1 }
@@ -253,4 +310,77 @@ public enum LiveCapture {
 struct BypassSetupError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// One live-capture worker: a ring of the fanout group and a pipeline of its own (flows, stream, detection
+/// context, outputs). A flow stays in one worker (the fanout hash is symmetric), so workers share nothing
+/// but the kernel bypass table, which has its own lock.
+final class LiveWorker: @unchecked Sendable {
+    let ring: AFPacketRing
+    var pipeline: ReplayPipeline
+    var decoder: PacketDecoder
+    let stopFD: Int32
+    /// Why the worker stopped early, if it did.
+    var failure: String?
+
+    init(ring: AFPacketRing, pipeline: ReplayPipeline, decoder: PacketDecoder, stopFD: Int32) {
+        self.ring = ring
+        self.pipeline = pipeline
+        self.decoder = decoder
+        self.stopFD = stopFD
+    }
+
+    /// Reads the ring until the stop descriptor becomes readable, then ends every flow (without a stats
+    /// record: the capture writes one for all workers).
+    func run() {
+        let emit = self.pipeline.flowEndHandler()
+        var refreshed = monotonicSeconds()
+        capture: while true {
+            if let kernel = self.pipeline.captureBypass, monotonicSeconds() - refreshed >= 1 {
+                kernel.refresh(&self.pipeline.flows, now: LiveCapture.wallClock())
+                refreshed = monotonicSeconds()
+            }
+            let outcome = self.ring.wait(timeoutMilliseconds: 250, stopFD: self.stopFD) { record in
+                self.pipeline.process(record, decoder: &self.decoder, emit: emit)
+            }
+            switch outcome {
+            case .delivered(0):
+                self.pipeline.idle(now: LiveCapture.wallClock(), emit: emit)
+            case .delivered:
+                continue
+            case .stopped:
+                // Whatever arrived before the stop is still read.
+                _ = self.ring.wait(timeoutMilliseconds: 0) { record in
+                    self.pipeline.process(record, decoder: &self.decoder, emit: emit)
+                }
+                break capture
+            case .failed(let message):
+                self.failure = message
+                break capture
+            }
+        }
+        self.pipeline.decoders[LinkType.ethernet.rawValue] = self.decoder
+        self.pipeline.finish(writeStats: false)
+    }
+}
+
+/// Runs `worker` on a new thread; nil when the thread could not be created (the worker then does not run).
+private func startWorker(_ worker: LiveWorker) -> pthread_t? {
+    let pointer = Unmanaged.passRetained(worker).toOpaque()
+    var thread = pthread_t()
+    let created = pthread_create(
+        &thread,
+        nil,
+        { argument in
+            guard let argument else { return nil }
+            Unmanaged<LiveWorker>.fromOpaque(argument).takeRetainedValue().run()
+            return nil
+        },
+        pointer
+    )
+    if created != 0 {
+        Unmanaged<LiveWorker>.fromOpaque(pointer).release()
+        return nil
+    }
+    return thread
 }

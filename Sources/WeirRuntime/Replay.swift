@@ -108,11 +108,11 @@ struct RunSetup {
                 streamSettings: streamSettings))
     }
 
-    /// The packet pipeline for this run.
-    func pipeline(_ options: RunOptions) -> ReplayPipeline {
+    /// The packet pipeline for this run, writing to `outputs` (default: the run's own).
+    func pipeline(_ options: RunOptions, outputs: ReplayOutputs? = nil) -> ReplayPipeline {
         let loadedRules = self.detection.engine.loadStatistics.signatures
         var pipeline = ReplayPipeline(
-            configuration: self.configuration, outputs: self.outputs,
+            configuration: self.configuration, outputs: outputs ?? self.outputs,
             engine: loadedRules > 0 ? self.detection.engine : nil,
             inline: options.simulateIPS, streamSettings: self.streamSettings, messages: options.messageOutput)
         // In-process callers that collect messages still get input damage; quiet runs to stderr do not.

@@ -17,9 +17,11 @@ final class ReplayOutputs {
     var alertRecords: UInt64 = 0
     var droppedPackets: UInt64 = 0
 
-    init(directory: String, settings: OutputSettings) throws(RuntimeError) {
+    /// Opens the outputs; `append` leaves existing files in place (further workers of one live capture,
+    /// whose whole-record writes interleave in the files the first worker created).
+    init(directory: String, settings: OutputSettings, append: Bool = false) throws(RuntimeError) {
         if let eve = settings.eveLog {
-            let sink = try FileSink(path: directory + "/" + eve.filename, append: false)
+            let sink = try FileSink(path: directory + "/" + eve.filename, append: append)
             self.eve = sink
             self.eveWriter = EVEWriter(sink: sink)
             self.eveSettings = eve
@@ -29,7 +31,8 @@ final class ReplayOutputs {
             self.eveSettings = nil
         }
         if settings.fast.enabled {
-            self.fast = try FileSink(path: directory + "/" + settings.fast.filename, append: settings.fast.append)
+            self.fast = try FileSink(
+                path: directory + "/" + settings.fast.filename, append: settings.fast.append || append)
         } else {
             self.fast = nil
         }

@@ -272,11 +272,17 @@ struct ReplayPipeline {
     }
 
     /// Ends every flow, writes the stats record and flushes the outputs.
-    mutating func finish() {
+    mutating func finish(writeStats: Bool = true) {
         self.flows.flush(emit: self.flowEndHandler())
-        let uptime = UInt64(max(0, self.lastTimestamp.seconds - (self.firstTimestamp?.seconds ?? self.lastTimestamp.seconds)))
-        outputs.writeStats(timestamp: self.lastTimestamp, uptime: uptime, counters: self.counters)
+        if writeStats {
+            outputs.writeStats(timestamp: self.lastTimestamp, uptime: self.uptimeSeconds, counters: self.counters)
+        }
         outputs.flush()
+    }
+
+    /// Seconds between the first and the last packet (or tick).
+    var uptimeSeconds: UInt64 {
+        UInt64(max(0, self.lastTimestamp.seconds - (self.firstTimestamp?.seconds ?? self.lastTimestamp.seconds)))
     }
 
     /// Merged decoder counters over every link type.

@@ -53,11 +53,14 @@ struct LiveCaptureTests {
         )
     }
 
-    @Test("frames sent into a veth reach the ring, the pipeline and EVE; VLAN tags the kernel took off are put back")
-    func captureThroughTheRing() throws {
+    @Test(
+        "frames sent into a veth reach the rings (one worker, or two in a fanout group), the pipelines and one EVE file; VLAN tags the kernel took off are put back",
+        arguments: [1, 2]
+    )
+    func captureThroughTheRing(workers: Int) throws {
         let pair = try VethPair()
         defer { pair.cleanUp() }
-        let directory = "/tmp/weir-live-test-\(getpid())"
+        let directory = "/tmp/weir-live-test-\(getpid())-\(workers)"
         defer { _ = runCommand(["rm", "-rf", directory]) }
         #expect(mkdir(directory, 0o700) == 0)
         let rules = "\(directory)/live.rules"
@@ -86,6 +89,7 @@ struct LiveCaptureTests {
         options.logDirectory = "\(directory)/out"
         options.checksumChecks = "none"
         options.quiet = true
+        options.overrides = ["af-packet.0.interface=\(pair.receiverLink)", "af-packet.0.threads=\(workers)"]
         let receiver = pair.receiver
         let link = pair.receiverLink
         let stopRead = stop[0]
@@ -123,8 +127,13 @@ struct LiveCaptureTests {
         let lines = eve.split(separator: "\n")
         let alerts = lines.filter { $0.contains("\"event_type\":\"alert\"") && $0.contains("\"signature_id\":9100001") }
         #expect(alerts.count == plain.count + tagged.count)
+        // One stats record for the interface, the workers' counters summed.
+        #expect(lines.filter { $0.contains("\"event_type\":\"stats\"") }.count == 1)
         let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
         #expect(stats.contains("\"kernel_packets\":\(plain.count + tagged.count + quiet.count)"))
+        #expect(stats.contains("\"pkts\":\(plain.count + tagged.count + quiet.count)"))  // decoder.pkts
+        // Every record is a whole line: the workers' appends never split one.
+        for line in lines { #expect(line.hasPrefix("{") && line.hasSuffix("}")) }
         #expect(stats.contains("\"kernel_drops\":0"))
         // The tag the receiving kernel moved into the frame's metadata is back in the frame the decoder saw.
         #expect(stats.contains("\"vlan\":\(tagged.count)"))
