@@ -11,7 +11,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <net/if.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include "CWeirLinux.h"
 
 int cweir_unshare_netns(void)
@@ -55,6 +59,41 @@ int cweir_stop_signal_fd(void)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int cweir_interface_hardware_type(const char *name)
+{
+	struct ifreq request;
+	int fd, rc;
+
+	memset(&request, 0, sizeof(request));
+	strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	rc = ioctl(fd, SIOCGIFHWADDR, &request);
+	close(fd);
+	return rc < 0 ? -1 : request.ifr_hwaddr.sa_family;
+}
+
+int cweir_tun_attach(const char *name)
+{
+	struct ifreq request;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	memset(&request, 0, sizeof(request));
+	strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+	request.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (ioctl(fd, TUNSETIFF, &request) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 int cweir_packet_bind(int fd, int ifindex)

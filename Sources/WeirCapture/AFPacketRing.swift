@@ -64,6 +64,9 @@ public final class AFPacketRing {
     public let fd: Int32
     /// The interface's index.
     public let interfaceIndex: Int32
+    /// The frames' pcap link type: 1 (Ethernet; also loopback, whose frames carry an Ethernet header) or 101
+    /// (raw IP: tun and other interfaces without a link header).
+    public let linkType: Int32
     /// What the ring was opened with.
     public let settings: AFPacketRingSettings
     private let ring: UnsafeMutableRawPointer
@@ -77,6 +80,11 @@ public final class AFPacketRing {
         let name = settings.interface
         let index = Int32(bitPattern: if_nametoindex(name))
         guard index > 0 else { throw CaptureError(path: name, message: "no such interface") }
+        let hardware = cweir_interface_hardware_type(name)
+        guard let linkType = Self.linkType(hardwareType: hardware) else {
+            throw CaptureError(
+                path: name, message: "hardware type \(hardware) is not supported (Ethernet, loopback and raw-IP interfaces are)")
+        }
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         guard settings.blockSize >= pageSize, settings.blockSize & (settings.blockSize - 1) == 0,
             settings.blockCount > 0, settings.frameSize >= 128, settings.frameSize <= settings.blockSize
@@ -127,6 +135,7 @@ public final class AFPacketRing {
         }
         self.fd = fd
         self.interfaceIndex = index
+        self.linkType = linkType
         self.settings = settings
         self.ring = mapped
         self.ringBytes = bytes
@@ -138,6 +147,15 @@ public final class AFPacketRing {
         munmap(self.ring, self.ringBytes)
         close(self.fd)
         self.scratch.deallocate()
+    }
+
+    /// The pcap link type of an ARPHRD_* hardware type, or nil when Weir cannot decode its frames.
+    public static func linkType(hardwareType: Int32) -> Int32? {
+        switch hardwareType {
+        case 1, 772: return 1  // ARPHRD_ETHER, ARPHRD_LOOPBACK
+        case 0xFFFE, 519: return 101  // ARPHRD_NONE (tun, wireguard), ARPHRD_RAWIP
+        default: return nil
+        }
     }
 
     static func failure(_ interface: String, _ call: String) -> CaptureError {
@@ -221,7 +239,7 @@ public final class AFPacketRing {
                 let bytes = UnsafeRawBufferPointer(start: base + offset + mac, count: captured)
                 var wire = Int(frame.pointee.tp_len)
                 let status = frame.pointee.tp_status
-                if status & UInt32(TP_STATUS_VLAN_VALID) != 0 && captured >= 12 {
+                if self.linkType == 1 && status & UInt32(TP_STATUS_VLAN_VALID) != 0 && captured >= 12 {
                     let tci = UInt16(truncatingIfNeeded: frame.pointee.hv1.tp_vlan_tci)
                     let tpid =
                         status & UInt32(TP_STATUS_VLAN_TPID_VALID) != 0

@@ -89,7 +89,8 @@ public enum LiveCapture {
             var pipeline = setup.pipeline(options, outputs: outputs)
             pipeline.liveSource = name
             pipeline.captureBypass = kernel.map { CaptureBypass(kernel: $0) }
-            let decoder = PacketDecoder(linkType: .ethernet, checksums: Self.checksums(entry.checksumChecks))
+            let decoder = PacketDecoder(
+                linkType: LinkType(rawValue: ring.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks))
             workers.append(LiveWorker(ring: ring, pipeline: pipeline, decoder: decoder, stopFD: stopDescriptor))
         }
         ready?()
@@ -359,7 +360,7 @@ final class LiveWorker: @unchecked Sendable {
                 break capture
             }
         }
-        self.pipeline.decoders[LinkType.ethernet.rawValue] = self.decoder
+        self.pipeline.decoders[self.ring.linkType] = self.decoder
         self.pipeline.finish(writeStats: false)
     }
 }

@@ -277,6 +277,71 @@ struct LiveCaptureTests {
         #expect(collected.lock.withLock { collected.text.contains("10.99.0.2") && collected.text.contains("dedicated: yes") })
     }
 
+    @Test("a tun interface (no link header) is read as raw IP; unsupported hardware types are named")
+    func rawIPInterface() throws {
+        #expect(AFPacketRing.linkType(hardwareType: 1) == 1 && AFPacketRing.linkType(hardwareType: 772) == 1)
+        #expect(AFPacketRing.linkType(hardwareType: 0xFFFE) == 101 && AFPacketRing.linkType(hardwareType: 519) == 101)
+        #expect(AFPacketRing.linkType(hardwareType: 32) == nil)  // ARPHRD_INFINIBAND
+        let namespace = "weir-t-\(getpid())-tun"
+        let device = "wtun\(getpid() % 100000)"
+        defer { _ = runCommand(["ip", "netns", "del", namespace]) }
+        #expect(runCommand(["ip", "netns", "add", namespace]) == 0)
+        #expect(runCommand(["ip", "-n", namespace, "tuntap", "add", "dev", device, "mode", "tun"]) == 0)
+        #expect(runCommand(["ip", "-n", namespace, "link", "set", device, "up"]) == 0)
+        let directory = "/tmp/weir-live-tun-\(getpid())"
+        defer { _ = runCommand(["rm", "-rf", directory]) }
+        #expect(mkdir(directory, 0o700) == 0)
+        let rules = "\(directory)/live.rules"
+        #expect(FileDescriptorWriter.write("alert udp any any -> any any (msg:\"tun probe\"; content:\"weir-tun\"; sid:9100004;)\n", to: rules))
+        var tun: Int32 = -1
+        #expect(inNamespace(namespace) { tun = cweir_tun_attach(device) })
+        #expect(tun >= 0)
+        defer { close(tun) }
+        var stop: [Int32] = [-1, -1]
+        #expect(pipe(&stop) == 0)
+        defer {
+            close(stop[0])
+            close(stop[1])
+        }
+        var options = RunOptions()
+        options.exclusiveRuleFiles = [rules]
+        options.logDirectory = "\(directory)/out"
+        options.checksumChecks = "none"
+        options.quiet = true
+        options.overrides = ["af-packet.0.interface=\(device)", "af-packet.0.threads=1"]
+        let stopRead = stop[0]
+        let run = LiveRun { run in
+            let entered = inNamespace(namespace) {
+                let status = LiveCapture.run(options, interface: device, stopFD: stopRead) {
+                    run.lock.withLock { run.ready = true }
+                }
+                run.lock.withLock { run.status = status }
+            }
+            run.lock.withLock { run.entered = entered }
+        }
+        let thread = try #require(startThread(run))
+        var waited = 0
+        while !run.lock.withLock({ run.ready || run.status >= 0 }) && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(run.lock.withLock { run.ready })
+        for index in 0..<4 {
+            // Raw IPv4 as the tun device receives it: no Ethernet header.
+            let packet = FrameBuilder.ipv4(
+                "10.8.0.1", "10.8.0.2", proto: 17,
+                payload: FrameBuilder.udp(44000 + UInt16(index), 53, payload: Array("weir-tun \(index)".utf8)))
+            #expect(packet.withUnsafeBytes { write(tun, $0.baseAddress, $0.count) } == packet.count)
+        }
+        usleep(300_000)
+        var one: UInt8 = 1
+        #expect(write(stop[1], &one, 1) == 1)
+        pthread_join(thread, nil)
+        #expect(run.lock.withLock { run.entered && run.status == 0 })
+        let eve = try #require(FileDescriptorWriter.read("\(directory)/out/eve.json"))
+        #expect(eve.split(separator: "\n").filter { $0.contains("\"signature_id\":9100004") }.count == 4)
+    }
+
     @Test("an interface that does not exist stops start-up with a message naming it")
     func missingInterface() {
         final class Collected: @unchecked Sendable {

@@ -48,6 +48,13 @@ static inline void cweir_block_release(struct tpacket_block_desc *block)
  */
 int cweir_stop_signal_fd(void);
 
+/* The interface's ARPHRD_* hardware type (SIOCGIFHWADDR), or -1 and errno. */
+int cweir_interface_hardware_type(const char *name);
+
+/* Opens the existing tun device `name` (IFF_TUN | IFF_NO_PI): what is written to the descriptor arrives on
+ * the interface as received raw IP packets. -1 and errno on failure. */
+int cweir_tun_attach(const char *name);
+
 /* bind() of a packet socket to ifindex for every protocol. */
 int cweir_packet_bind(int fd, int ifindex);
 
