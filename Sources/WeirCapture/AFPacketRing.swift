@@ -19,6 +19,9 @@ public struct AFPacketRingSettings: Sendable, Equatable {
     public var fanout: (id: UInt16, mode: UInt16)? = nil
     /// Put the interface in promiscuous mode while the socket lives.
     public var promiscuous: Bool = true
+    /// Leave out frames this host sends on the interface (PACKET_IGNORE_OUTGOING): an inline worker must not
+    /// read back what it forwarded.
+    public var ignoreOutgoing: Bool = false
 
     /// A ring on `interface` with the defaults.
     public init(interface: String) { self.interface = interface }
@@ -27,6 +30,7 @@ public struct AFPacketRingSettings: Sendable, Equatable {
         a.interface == b.interface && a.blockSize == b.blockSize && a.blockCount == b.blockCount
             && a.frameSize == b.frameSize && a.blockTimeoutMilliseconds == b.blockTimeoutMilliseconds
             && a.fanout?.id == b.fanout?.id && a.fanout?.mode == b.fanout?.mode && a.promiscuous == b.promiscuous
+            && a.ignoreOutgoing == b.ignoreOutgoing
     }
 }
 
@@ -74,6 +78,8 @@ public final class AFPacketRing {
     private var block = 0
     private var scratch: UnsafeMutableRawBufferPointer
     private var counted = AFPacketStatistics()
+    /// Offset of a frame's `sll_pkttype` from its tpacket3_hdr (the sockaddr_ll follows the aligned header).
+    private let packetTypeOffset: Int
 
     /// Opens the socket, sets up and maps the ring, and binds it to the interface.
     public init(settings: AFPacketRingSettings) throws(CaptureError) {
@@ -129,6 +135,13 @@ public final class AFPacketRing {
                 throw Self.failure(name, "setsockopt(PACKET_FANOUT)")
             }
         }
+        var one: Int32 = 1
+        if settings.ignoreOutgoing
+            && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, socklen_t(MemoryLayout<Int32>.size)) != 0
+        {
+            munmap(mapped, bytes)
+            throw Self.failure(name, "setsockopt(PACKET_IGNORE_OUTGOING)")
+        }
         if settings.promiscuous && cweir_packet_promisc(fd, index) != 0 {
             munmap(mapped, bytes)
             throw Self.failure(name, "setsockopt(PACKET_ADD_MEMBERSHIP, promiscuous)")
@@ -140,6 +153,9 @@ public final class AFPacketRing {
         self.ring = mapped
         self.ringBytes = bytes
         self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: frameSize + 8, alignment: 16)
+        self.packetTypeOffset =
+            Int(cweir_tpacket_align(UInt32(MemoryLayout<tpacket3_hdr>.size)))
+            + (MemoryLayout<sockaddr_ll>.offset(of: \.sll_pkttype) ?? 10)
         ok = true
     }
 
@@ -193,6 +209,33 @@ public final class AFPacketRing {
         return .delivered(delivered)
     }
 
+    /// Like ``wait(timeoutMilliseconds:stopFD:_:)`` over several rings (an inline worker reads both
+    /// interfaces of its pair); `body` gets the index of the ring each frame came from.
+    public static func wait(
+        _ rings: [AFPacketRing],
+        timeoutMilliseconds: Int32,
+        stopFD: Int32? = nil,
+        _ body: (Int, PcapRecord) -> Void
+    ) -> AFPacketWait {
+        var delivered = 0
+        for (index, ring) in rings.enumerated() { delivered += ring.drainReadyBlocks { body(index, $0) } }
+        if delivered > 0 { return .delivered(delivered) }
+        var fds = rings.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        if let stopFD { fds.append(pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)) }
+        let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+        if rc < 0 {
+            return errno == EINTR ? .delivered(0) : .failed("poll: \(String(cString: strerror(errno)))")
+        }
+        if stopFD != nil && fds[rings.count].revents != 0 { return .stopped }
+        for (index, ring) in rings.enumerated() {
+            if fds[index].revents & Int16(POLLERR | POLLNVAL) != 0 {
+                return .failed("poll: socket error on \(ring.settings.interface)")
+            }
+            delivered += ring.drainReadyBlocks { body(index, $0) }
+        }
+        return .delivered(delivered)
+    }
+
     /// The kernel's counters since the socket was opened (PACKET_STATISTICS resets on read; summed here).
     public func statistics() -> AFPacketStatistics {
         var stats = tpacket_stats_v3()
@@ -231,7 +274,11 @@ public final class AFPacketRing {
             let frame = (base + offset).assumingMemoryBound(to: tpacket3_hdr.self)
             let mac = Int(frame.pointee.tp_mac)
             let captured = Int(frame.pointee.tp_snaplen)
-            if mac > 0 && offset + mac + captured <= limit {
+            // PACKET_IGNORE_OUTGOING does not reach fanout members on every kernel: check each frame too.
+            let outgoing =
+                self.settings.ignoreOutgoing
+                && base.load(fromByteOffset: offset + self.packetTypeOffset, as: UInt8.self) == UInt8(PACKET_OUTGOING)
+            if mac > 0 && offset + mac + captured <= limit && !outgoing {
                 let stamp = Timestamp(
                     seconds: Int64(frame.pointee.tp_sec),
                     microseconds: Int64(frame.pointee.tp_nsec / 1000)
@@ -272,5 +319,34 @@ public final class AFPacketRing {
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[12..<(12 + rest)]))
         }
         return UnsafeRawBufferPointer(rebasing: out[0..<(16 + max(rest, 0))])
+    }
+}
+
+/// Sends whole frames out of interfaces: the inline worker's forwarding path. The socket (protocol 0)
+/// receives nothing.
+public final class PacketSender {
+    private let fd: Int32
+    /// Frames the kernel refused (full queue, link down), counted rather than retried.
+    public private(set) var failures: UInt64 = 0
+    /// Frames sent.
+    public private(set) var sent: UInt64 = 0
+
+    /// A sending socket.
+    public init() throws(CaptureError) {
+        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0)
+        guard fd >= 0 else {
+            throw CaptureError(path: "packet sender", message: "socket(AF_PACKET): \(String(cString: strerror(errno)))")
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        close(self.fd)
+    }
+
+    /// Sends `frame` out of the interface with index `interfaceIndex`.
+    public func send(_ frame: UnsafeRawBufferPointer, interfaceIndex: Int32) {
+        let n = cweir_packet_send(self.fd, interfaceIndex, frame.baseAddress, UInt(frame.count))
+        if n == frame.count { self.sent += 1 } else { self.failures += 1 }
     }
 }

@@ -32,6 +32,14 @@ public enum LiveCapture {
         ready: (() -> Void)? = nil
     ) -> Int32 {
         let err = options.messageOutput
+        var options = options
+        // An inline pair (`copy-mode: ips`) runs detection as IPS; the configuration decides before the rules load.
+        if let peeked = try? RunSetup.loadConfiguration(options).configuration,
+            let name = interface ?? peeked.afPacket.first?.interface,
+            peeked.afPacket.first(where: { $0.interface == name })?.copyMode == .ips
+        {
+            options.simulateIPS = true
+        }
         let setup: RunSetup
         switch RunSetup.prepare(options) {
         case .ready(let prepared): setup = prepared
@@ -43,15 +51,29 @@ public enum LiveCapture {
             return 2
         }
         let entry = config.afPacket.first { $0.interface == name } ?? AFPacketInterface(interface: name)
+        let inline = Self.inlinePeer(entry, config: config)
+        if entry.copyMode != .none && inline == nil {
+            err.write("weir: \(name): copy-mode \(entry.copyMode.rawValue) needs copy-iface\n")
+            return 2
+        }
         let count = Self.workerCount(entry)
-        // Every ring joins the fanout group before any is read, so the kernel splits traffic from the start.
-        var rings: [AFPacketRing] = []
+        // Every ring joins its fanout group before any is read, so the kernel splits traffic from the start. An
+        // inline worker reads both interfaces of the pair: with the same (symmetric) flow hash and the same
+        // number of members, both directions of a flow land in the same worker.
+        var rings: [[AFPacketRing]] = []
         do {
-            for _ in 0..<count { rings.append(try AFPacketRing(settings: Self.ringSettings(entry, workers: count))) }
+            for _ in 0..<count {
+                var own = [try AFPacketRing(settings: Self.ringSettings(entry, workers: count, inline: inline != nil))]
+                if let inline {
+                    own.append(try AFPacketRing(settings: Self.ringSettings(inline, workers: count, inline: true)))
+                }
+                rings.append(own)
+            }
         } catch {
             err.write("weir: \(error)\n")
             return 2
         }
+
         var stopDescriptor = stopFD ?? -1
         var ownsStop = false
         if stopFD == nil {
@@ -66,8 +88,11 @@ public enum LiveCapture {
         defer { if ownsStop { close(stopDescriptor) } }
 
         var kernel: KernelBypass?
-        if entry.bypass {
-            switch Self.kernelBypass(entry, config: config, rings: rings, environment: environment) {
+        if entry.bypass && inline != nil && !options.quiet {
+            err.write("weir: warning: \(name): inline bypass in the kernel (XDP_REDIRECT) is not built yet; bypassed flows are forwarded by the worker\n")
+        }
+        if entry.bypass && inline == nil {
+            switch Self.kernelBypass(entry, config: config, rings: rings.map { $0[0] }, environment: environment) {
             case .success(let loaded): kernel = loaded
             case .failure(let message):
                 err.write("weir: \(name): bypass: \(message)\n")
@@ -75,7 +100,7 @@ public enum LiveCapture {
             }
         }
         var workers: [LiveWorker] = []
-        for (index, ring) in rings.enumerated() {
+        for (index, own) in rings.enumerated() {
             var outputs = setup.outputs
             if index > 0 {
                 // Further workers append to the files the first one created (whole records per write).
@@ -89,14 +114,31 @@ public enum LiveCapture {
             var pipeline = setup.pipeline(options, outputs: outputs)
             pipeline.liveSource = name
             pipeline.captureBypass = kernel.map { CaptureBypass(kernel: $0) }
-            let decoder = PacketDecoder(
-                linkType: LinkType(rawValue: ring.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks))
-            workers.append(LiveWorker(ring: ring, pipeline: pipeline, decoder: decoder, stopFD: stopDescriptor))
+            let decoders = own.map {
+                PacketDecoder(
+                    linkType: LinkType(rawValue: $0.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks))
+            }
+            // Frames read on one interface of a pair leave through the other, by the worker's own socket.
+            var forwarding: Forwarding?
+            if inline != nil {
+                do {
+                    forwarding = Forwarding(
+                        sender: try PacketSender(), peers: [own[1].interfaceIndex, own[0].interfaceIndex],
+                        enforce: entry.copyMode == .ips)
+                } catch {
+                    err.write("weir: \(error)\n")
+                    return 2
+                }
+            }
+            workers.append(
+                LiveWorker(
+                    rings: own, pipeline: pipeline, decoders: decoders, stopFD: stopDescriptor, forwarding: forwarding))
         }
         ready?()
         if !options.quiet {
             let how = count == 1 ? "one worker" : "\(count) workers (fanout group \(entry.clusterID))"
-            err.write("weir: capturing on \(name) with \(how); stop with Ctrl-C\n")
+            let pair = inline.map { " inline (\(entry.copyMode.rawValue)) with \($0.interface)" } ?? ""
+            err.write("weir: capturing on \(name)\(pair) with \(how); stop with Ctrl-C\n")
         }
         let started = monotonicSeconds()
         // Worker 0 runs here; the others on threads of their own.
@@ -107,10 +149,12 @@ public enum LiveCapture {
 
         var statistics = AFPacketStatistics()
         for worker in workers {
-            let ring = worker.ring.statistics()
-            statistics.packets += ring.packets
-            statistics.drops += ring.drops
-            statistics.freezes += ring.freezes
+            for ring in worker.rings {
+                let counted = ring.statistics()
+                statistics.packets += counted.packets
+                statistics.drops += counted.drops
+                statistics.freezes += counted.freezes
+            }
         }
         // One stats record for the interface: every worker's counters summed under Suricata's names.
         var totals: [(String, UInt64)] = []
@@ -125,10 +169,16 @@ public enum LiveCapture {
                 }
             }
         }
-        for (name, value) in [
+        var captureCounters = [
             ("capture.kernel_packets", statistics.packets), ("capture.kernel_drops", statistics.drops),
             ("capture.kernel_freezes", statistics.freezes),
-        ] {
+        ]
+        if inline != nil {
+            let senders = workers.compactMap { $0.forwarding?.sender }
+            captureCounters.append(("capture.forwarded", senders.reduce(0) { $0 + $1.sent }))
+            captureCounters.append(("capture.forward_errors", senders.reduce(0) { $0 + $1.failures }))
+        }
+        for (name, value) in captureCounters {
             if let at = position[name] { totals[at].1 = value } else { totals.append((name, value)) }
         }
         let last = workers.map(\.pipeline.lastTimestamp).max() ?? Timestamp(microseconds: 0)
@@ -158,6 +208,18 @@ public enum LiveCapture {
             err.write("weir: \(name): \(worker.failure ?? "")\n")
         }
         return workers.contains { $0.failure != nil } ? 1 : 0
+    }
+
+    /// The other interface of an inline pair (`copy-mode: ips|tap` with `copy-iface`): its own entry, or one
+    /// mirroring this entry's settings; its fanout group id differs, as a group belongs to one interface.
+    static func inlinePeer(_ entry: AFPacketInterface, config: WeirConfiguration) -> AFPacketInterface? {
+        guard entry.copyMode != .none, let other = entry.copyInterface, !other.isEmpty else { return nil }
+        var peer = config.afPacket.first { $0.interface == other } ?? entry
+        peer.interface = other
+        peer.copyInterface = entry.interface
+        peer.threads = entry.threads
+        if peer.clusterID == entry.clusterID { peer.clusterID = entry.clusterID &+ 1 }
+        return peer
     }
 
     /// Workers for an entry: `threads`, or one per online CPU for `auto`.
@@ -259,8 +321,9 @@ public enum LiveCapture {
 
     /// The ring for an `af-packet` entry: Suricata's `block-size` (rounded up to a power of two of at least
     /// a page), and enough blocks for `ring-size` frames of 2 KiB.
-    static func ringSettings(_ entry: AFPacketInterface, workers: Int = 1) -> AFPacketRingSettings {
+    static func ringSettings(_ entry: AFPacketInterface, workers: Int = 1, inline: Bool = false) -> AFPacketRingSettings {
         var settings = AFPacketRingSettings(interface: entry.interface)
+        settings.ignoreOutgoing = inline
         if workers > 1 {
             // Suricata's cluster types: the flow hash (symmetric, so both directions of a flow meet in one
             // worker; with `defrag` the kernel reassembles fragments first), the CPU, the receive queue, or
@@ -313,25 +376,48 @@ struct BypassSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// One live-capture worker: a ring of the fanout group and a pipeline of its own (flows, stream, detection
-/// context, outputs). A flow stays in one worker (the fanout hash is symmetric), so workers share nothing
-/// but the kernel bypass table, which has its own lock.
+/// Where an inline worker sends what it read: the sending socket, the peer interface of each ring, and
+/// whether drops are enforced (`ips`) or everything is copied (`tap`).
+struct Forwarding {
+    let sender: PacketSender
+    let peers: [Int32?]
+    let enforce: Bool
+}
+
+/// One live-capture worker: a ring of the fanout group (two for an inline pair) and a pipeline of its own
+/// (flows, stream, detection context, outputs). A flow stays in one worker (the fanout hash is symmetric),
+/// so workers share nothing but the kernel bypass table, which has its own lock, and the sending socket.
 final class LiveWorker: @unchecked Sendable {
-    let ring: AFPacketRing
+    let rings: [AFPacketRing]
     var pipeline: ReplayPipeline
-    var decoder: PacketDecoder
+    var decoders: [PacketDecoder]
     let stopFD: Int32
+    let forwarding: Forwarding?
     /// Why the worker stopped early, if it did.
     var failure: String?
 
-    init(ring: AFPacketRing, pipeline: ReplayPipeline, decoder: PacketDecoder, stopFD: Int32) {
-        self.ring = ring
+    init(
+        rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
+        forwarding: Forwarding? = nil
+    ) {
+        self.rings = rings
         self.pipeline = pipeline
-        self.decoder = decoder
+        self.decoders = decoders
         self.stopFD = stopFD
+        self.forwarding = forwarding
     }
 
-    /// Reads the ring until the stop descriptor becomes readable, then ends every flow (without a stats
+    /// One frame through the pipeline, then (inline) out of the other interface unless it was dropped.
+    private func handle(_ index: Int, _ record: PcapRecord, _ emit: (inout Flow, FlowEndReason) -> Void) {
+        self.pipeline.process(record, decoder: &self.decoders[index], emit: emit)
+        if let forwarding = self.forwarding, let peer = forwarding.peers[index],
+            !(forwarding.enforce && self.pipeline.packetDropped)
+        {
+            forwarding.sender.send(record.bytes, interfaceIndex: peer)
+        }
+    }
+
+    /// Reads the rings until the stop descriptor becomes readable, then ends every flow (without a stats
     /// record: the capture writes one for all workers).
     func run() {
         let emit = self.pipeline.flowEndHandler()
@@ -341,8 +427,8 @@ final class LiveWorker: @unchecked Sendable {
                 kernel.refresh(&self.pipeline.flows, now: LiveCapture.wallClock())
                 refreshed = monotonicSeconds()
             }
-            let outcome = self.ring.wait(timeoutMilliseconds: 250, stopFD: self.stopFD) { record in
-                self.pipeline.process(record, decoder: &self.decoder, emit: emit)
+            let outcome = AFPacketRing.wait(self.rings, timeoutMilliseconds: 250, stopFD: self.stopFD) { index, record in
+                self.handle(index, record, emit)
             }
             switch outcome {
             case .delivered(0):
@@ -351,8 +437,8 @@ final class LiveWorker: @unchecked Sendable {
                 continue
             case .stopped:
                 // Whatever arrived before the stop is still read.
-                _ = self.ring.wait(timeoutMilliseconds: 0) { record in
-                    self.pipeline.process(record, decoder: &self.decoder, emit: emit)
+                _ = AFPacketRing.wait(self.rings, timeoutMilliseconds: 0) { index, record in
+                    self.handle(index, record, emit)
                 }
                 break capture
             case .failed(let message):
@@ -360,7 +446,15 @@ final class LiveWorker: @unchecked Sendable {
                 break capture
             }
         }
-        self.pipeline.decoders[self.ring.linkType] = self.decoder
+        for decoder in self.decoders {
+            let type = decoder.linkType.rawValue
+            if var existing = self.pipeline.decoders[type] {
+                existing.statistics.merge(decoder.statistics)
+                self.pipeline.decoders[type] = existing
+            } else {
+                self.pipeline.decoders[type] = decoder
+            }
+        }
         self.pipeline.finish(writeStats: false)
     }
 }

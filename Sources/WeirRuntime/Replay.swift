@@ -63,13 +63,18 @@ struct RunSetup {
     }
 
     /// Loads the configuration (with `--set` and `-k`), the rules and the outputs, reporting problems.
-    static func prepare(_ options: RunOptions) -> Prepared {
-        let err = options.messageOutput
+    /// The configuration the command line names, with its `--set` and `-k` overrides.
+    static func loadConfiguration(_ options: RunOptions) throws -> LoadedConfiguration {
         var overrides = options.overrides
         if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
+        return try ConfigLoader.load(path: options.configPath, overrides: overrides)
+    }
+
+    static func prepare(_ options: RunOptions) -> Prepared {
+        let err = options.messageOutput
         let loaded: LoadedConfiguration
         do {
-            loaded = try ConfigLoader.load(path: options.configPath, overrides: overrides)
+            loaded = try Self.loadConfiguration(options)
         } catch {
             err.write("weir: configuration error: \(error)\n")
             return .done(2)

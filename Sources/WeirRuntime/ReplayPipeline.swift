@@ -58,6 +58,8 @@ struct ReplayPipeline {
     var streamAtDepth = false
     /// Detection asked to bypass the current packet's flow (a `bypass` rule matched).
     var bypassRequested = false
+    /// Inline: the current packet was dropped (not to be forwarded).
+    var packetDropped = false
     /// `stream.bypass`: bypass a TCP flow once both directions reach the depth.
     let streamBypass: Bool
     /// Packets and bytes of locally bypassed flows that skipped the stream engine and detection.
@@ -154,6 +156,7 @@ struct ReplayPipeline {
             stream: stream, alerts: &self.alerts)
 
         if (verdict.drop || verdict.reject) && self.inline {
+            self.packetDropped = true
             self.packetsDropped += 1
             flow?.isDropped = true
             self.outputs.writeDrop(packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true)
@@ -193,6 +196,7 @@ struct ReplayPipeline {
         self.packet.captureLength = record.bytes.count
         self.packet.wireLength = record.wireLength
         self.packet.packetNumber = self.packetNumber
+        self.packetDropped = false
         decoder.decode(record.bytes, into: &self.packet)
         self.account(timestamp: record.timestamp, emit: emit)
         let handle = self.flows.process(self.packet, emit: emit)

@@ -384,3 +384,135 @@ enum FileDescriptorWriter {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+@Suite("Inline capture (copy-mode ips) between two namespaces", .serialized)
+struct InlineCaptureTests {
+    /// Every frame waiting on `fd`.
+    func drain(_ fd: Int32) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n <= 0 { break }
+            frames.append(Array(buffer[0..<n]))
+        }
+        return frames
+    }
+
+    func contains(_ frame: [UInt8], _ text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard frame.count >= needle.count else { return false }
+        return (0...(frame.count - needle.count)).contains { Array(frame[$0..<($0 + needle.count)]) == needle }
+    }
+
+    func udp(_ source: String, _ destination: String, port: UInt16, payload: String) -> [UInt8] {
+        FrameBuilder.ethernet(
+            etherType: 0x0800,
+            payload: FrameBuilder.ipv4(
+                source, destination, proto: 17, payload: FrameBuilder.udp(port, 53, payload: Array(payload.utf8))))
+    }
+
+    @Test(
+        "frames cross the worker in both directions; what a drop rule matches never reaches the other side",
+        arguments: [1, 2]
+    )
+    func forwardsAndDrops(workers: Int) throws {
+        let chain = try IPSChain()
+        defer { chain.cleanUp() }
+        let directory = "/tmp/weir-live-ips-\(getpid())-\(workers)"
+        defer { _ = runCommand(["rm", "-rf", directory]) }
+        #expect(mkdir(directory, 0o700) == 0)
+        let rules = "\(directory)/ips.rules"
+        let text = """
+            drop udp any any -> any any (msg:"drop bad"; content:"bad-payload"; sid:9100005; rev:1;)
+            alert udp any any -> any any (msg:"good"; content:"good-payload"; sid:9100006; rev:1;)
+
+            """
+        #expect(FileDescriptorWriter.write(text, to: rules))
+
+        var senderIndex: Int32 = 0
+        var senderFD: Int32 = -1
+        var peerIndex: Int32 = 0
+        var peerFD: Int32 = -1
+        #expect(
+            inNamespace(chain.sender) {
+                senderIndex = Int32(bitPattern: if_nametoindex(chain.senderLink))
+                senderFD = captureSocket(senderIndex)
+            })
+        #expect(
+            inNamespace(chain.peer) {
+                peerIndex = Int32(bitPattern: if_nametoindex(chain.peerLink))
+                peerFD = captureSocket(peerIndex)
+            })
+        #expect(senderFD >= 0 && peerFD >= 0)
+        defer {
+            close(senderFD)
+            close(peerFD)
+        }
+        var stop: [Int32] = [-1, -1]
+        #expect(pipe(&stop) == 0)
+        defer {
+            close(stop[0])
+            close(stop[1])
+        }
+        var options = RunOptions()
+        options.exclusiveRuleFiles = [rules]
+        options.logDirectory = "\(directory)/out"
+        options.checksumChecks = "none"
+        options.quiet = true
+        options.overrides = [
+            "af-packet.0.interface=\(chain.weirIn)", "af-packet.0.copy-mode=ips", "af-packet.0.copy-iface=\(chain.weirOut)",
+            "af-packet.0.threads=\(workers)",
+        ]
+        let weir = chain.weir
+        let link = chain.weirIn
+        let stopRead = stop[0]
+        let run = LiveRun { run in
+            let entered = inNamespace(weir) {
+                let status = LiveCapture.run(options, interface: link, stopFD: stopRead) {
+                    run.lock.withLock { run.ready = true }
+                }
+                run.lock.withLock { run.status = status }
+            }
+            run.lock.withLock { run.entered = entered }
+        }
+        let thread = try #require(startThread(run))
+        var waited = 0
+        while !run.lock.withLock({ run.ready || run.status >= 0 }) && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(run.lock.withLock { run.ready })
+        _ = self.drain(senderFD)
+        _ = self.drain(peerFD)
+
+        let good = (0..<5).map { udp("10.30.0.1", "10.30.0.2", port: 45000 + UInt16($0), payload: "good-payload \($0)") }
+        let bad = (0..<3).map { udp("10.30.0.1", "10.30.0.2", port: 46000 + UInt16($0), payload: "bad-payload \($0)") }
+        let replies = (0..<2).map { udp("10.30.0.2", "10.30.0.1", port: 45000 + UInt16($0), payload: "reply-payload \($0)") }
+        for frame in good + bad {
+            #expect(frame.withUnsafeBytes { cweir_packet_send(senderFD, senderIndex, $0.baseAddress, UInt($0.count)) } == frame.count)
+        }
+        for frame in replies {
+            #expect(frame.withUnsafeBytes { cweir_packet_send(peerFD, peerIndex, $0.baseAddress, UInt($0.count)) } == frame.count)
+        }
+        usleep(400_000)
+        var one: UInt8 = 1
+        #expect(write(stop[1], &one, 1) == 1)
+        pthread_join(thread, nil)
+        #expect(run.lock.withLock { run.entered && run.status == 0 })
+
+        // The peer got the five good frames and none of the dropped ones; the sender got both replies.
+        let atPeer = self.drain(peerFD)
+        #expect(atPeer.filter { self.contains($0, "good-payload") }.count == good.count)
+        #expect(atPeer.filter { self.contains($0, "bad-payload") }.isEmpty)
+        let atSender = self.drain(senderFD)
+        #expect(atSender.filter { self.contains($0, "reply-payload") }.count == replies.count)
+
+        let eve = try #require(FileDescriptorWriter.read("\(directory)/out/eve.json"))
+        let lines = eve.split(separator: "\n")
+        let blocked = lines.filter { $0.contains("\"signature_id\":9100005") && $0.contains("\"action\":\"blocked\"") }
+        #expect(blocked.count == bad.count)
+        let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
+        #expect(stats.contains("\"forwarded\":\(good.count + replies.count)") && stats.contains("\"forward_errors\":0"))
+    }
+}
