@@ -26,24 +26,28 @@ final class WorkerLock: @unchecked Sendable {
     }
 }
 
-/// The kernel side of capture bypass, shared by every worker of an interface: the loaded data plane, its
-/// flow table (written under a lock: the table's probe-then-write must not interleave between workers) and,
-/// for XDP, the attachment (kept for the capture's lifetime; a bpf_link detaches with the process).
+/// The kernel side of capture bypass, shared by every worker of an interface (or inline pair): the loaded
+/// data planes (one, or one per interface of an inline pair, each redirecting to the other), their flow
+/// tables (written under a lock: a table's probe-then-write must not interleave between workers), the XDP
+/// attachments (kept for the capture's lifetime; a bpf_link detaches with the process), and the action
+/// bypassed flows get (`bypass`, or `fastForward` inline).
 final class KernelBypass: @unchecked Sendable {
-    let plane: BypassDataPlane
-    let attachment: XDPAttachment?
-    private let table: BypassTable
+    let planes: [BypassDataPlane]
+    let attachments: [XDPAttachment]
+    let action: BypassAction
+    private let tables: [BypassTable]
     private let lock = WorkerLock()
 
-    init(plane: BypassDataPlane, attachment: XDPAttachment? = nil) {
-        self.plane = plane
-        self.table = plane.table()
-        self.attachment = attachment
+    init(planes: [BypassDataPlane], attachments: [XDPAttachment] = [], action: BypassAction = .bypass) {
+        self.planes = planes
+        self.tables = planes.map { $0.table() }
+        self.attachments = attachments
+        self.action = action
     }
 
-    /// Runs `body` with the table, one worker at a time.
-    func withTable<T>(_ body: (BypassTable) -> T) -> T {
-        self.lock.withLock { body(self.table) }
+    /// Runs `body` with the tables, one worker at a time.
+    func withTables<T>(_ body: ([BypassTable]) -> T) -> T {
+        self.lock.withLock { body(self.tables) }
     }
 }
 
@@ -77,13 +81,18 @@ final class CaptureBypass {
 
     /// Puts the flow in the kernel table; false when it must be bypassed locally instead.
     func offer(_ flow: Flow, slot: Int32) -> Bool {
-        let inserted = self.kernel.withTable { table -> Bool in
-            do {
-                try table.insert(flow.key, action: .bypass)
-                return true
-            } catch {
-                return false
+        let action = self.kernel.action
+        let inserted = self.kernel.withTables { tables -> Bool in
+            // All or nothing: an inline flow must be forwarded by both interfaces' programs.
+            for (done, table) in tables.enumerated() {
+                do {
+                    try table.insert(flow.key, action: action)
+                } catch {
+                    for earlier in tables.prefix(done) { _ = try? earlier.remove(flow.key) }
+                    return false
+                }
             }
+            return true
         }
         guard inserted else {
             self.fellBack += 1
@@ -97,13 +106,12 @@ final class CaptureBypass {
     /// Ticks the kernel's clock (it stamps last-seen times with the manager's tick) and keeps alive every
     /// capture-bypassed flow the kernel saw since the last refresh, by moving its `last` to `now`.
     func refresh(_ flows: inout FlowTable, now: Timestamp) {
-        try? self.kernel.plane.heartbeat()
+        for plane in self.kernel.planes { try? plane.heartbeat() }
         for (flowID, state) in self.active {
             let flow = flows[state.slot]
-            guard flow.flowID == flowID,
-                let entry = self.kernel.withTable({ $0.entry(for: flow.key) })
-            else { continue }
-            let total = entry.packetsFirstToSecond + entry.packetsSecondToFirst
+            guard flow.flowID == flowID else { continue }
+            let entries = self.kernel.withTables { tables in tables.compactMap { $0.entry(for: flow.key) } }
+            let total = entries.reduce(0) { $0 + $1.packetsFirstToSecond + $1.packetsSecondToFirst }
             if total > state.kernelPackets {
                 self.active[flowID] = (state.slot, total)
                 if now > flow.last { flows[state.slot].last = now }
@@ -115,20 +123,25 @@ final class CaptureBypass {
     func finish(_ flow: inout Flow) {
         self.active[flow.flowID] = nil
         let key = flow.key
-        let last = self.kernel.withTable { table -> BypassEntry? in
-            do {
-                return try table.remove(key)
-            } catch {
-                return nil
+        let entries = self.kernel.withTables { tables -> [BypassEntry] in
+            tables.compactMap { table in
+                do {
+                    return try table.remove(key)
+                } catch {
+                    return nil
+                }
             }
         }
-        guard let last else { return }
+        guard !entries.isEmpty else { return }
         self.removed += 1
+        // Inline, each interface's program counted the direction that arrived on it: the sum is the flow.
+        let firstToSecond = entries.reduce((UInt64(0), UInt64(0))) { ($0.0 + $1.packetsFirstToSecond, $0.1 + $1.bytesFirstToSecond) }
+        let secondToFirst = entries.reduce((UInt64(0), UInt64(0))) { ($0.0 + $1.packetsSecondToFirst, $0.1 + $1.bytesSecondToFirst) }
         let toServerIsFirst = flow.clientIsFirst
-        flow.bypassedPacketsToServer = toServerIsFirst ? last.packetsFirstToSecond : last.packetsSecondToFirst
-        flow.bypassedPacketsToClient = toServerIsFirst ? last.packetsSecondToFirst : last.packetsFirstToSecond
-        flow.bypassedBytesToServer = toServerIsFirst ? last.bytesFirstToSecond : last.bytesSecondToFirst
-        flow.bypassedBytesToClient = toServerIsFirst ? last.bytesSecondToFirst : last.bytesFirstToSecond
+        flow.bypassedPacketsToServer = toServerIsFirst ? firstToSecond.0 : secondToFirst.0
+        flow.bypassedPacketsToClient = toServerIsFirst ? secondToFirst.0 : firstToSecond.0
+        flow.bypassedBytesToServer = toServerIsFirst ? firstToSecond.1 : secondToFirst.1
+        flow.bypassedBytesToClient = toServerIsFirst ? secondToFirst.1 : firstToSecond.1
         let packets = flow.bypassedPacketsToServer + flow.bypassedPacketsToClient
         if packets == 0 { self.neverHit += 1 }
         self.kernelPackets += packets

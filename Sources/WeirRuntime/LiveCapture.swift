@@ -88,8 +88,16 @@ public enum LiveCapture {
         defer { if ownsStop { close(stopDescriptor) } }
 
         var kernel: KernelBypass?
-        if entry.bypass && inline != nil && !options.quiet {
-            err.write("weir: warning: \(name): inline bypass in the kernel (XDP_REDIRECT) is not built yet; bypassed flows are forwarded by the worker\n")
+        if entry.bypass, let inline {
+            switch Self.inlineKernelBypass(
+                entry, peer: inline, config: config, indices: (rings[0][0].interfaceIndex, rings[0][1].interfaceIndex),
+                environment: environment)
+            {
+            case .success(let loaded): kernel = loaded
+            case .failure(let message):
+                err.write("weir: \(name): bypass: \(message)\n")
+                return 2
+            }
         }
         if entry.bypass && inline == nil {
             switch Self.kernelBypass(entry, config: config, rings: rings.map { $0[0] }, environment: environment) {
@@ -271,7 +279,7 @@ public enum LiveCapture {
                 let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: entry.interface)
                 let attachment = try XDPAttachment(
                     program: plane.program, interfaceIndex: rings[0].interfaceIndex, mode: mode, features: features)
-                return .success(KernelBypass(plane: plane, attachment: attachment))
+                return .success(KernelBypass(planes: [plane], attachments: [attachment]))
             } catch {
                 return .failure(BypassSetupError("\(error)"))
             }
@@ -281,12 +289,57 @@ public enum LiveCapture {
                 kind: .socketFilter, settings: settings, features: features, interface: entry.interface)
             // With fanout, each member socket runs its own filter.
             for ring in rings { try ring.attachFilter(programFD: plane.program.fd) }
-            return .success(KernelBypass(plane: plane))
+            return .success(KernelBypass(planes: [plane]))
         } catch let error as BPFError {
             return .failure(BypassSetupError("\(error)"))
         } catch {
             return .failure(BypassSetupError("\(error)"))
         }
+    }
+
+    /// Inline kernel bypass: `weir_xdp` on both interfaces of the pair, each redirecting bypassed flows
+    /// (action fast-forward) to the other through its devmap, so they cross without reaching user space.
+    static func inlineKernelBypass(
+        _ entry: AFPacketInterface, peer: AFPacketInterface, config: WeirConfiguration, indices: (Int32, Int32),
+        environment: [String: String]
+    ) -> Result<KernelBypass, BypassSetupError> {
+        var environment = environment
+        if environment["WEIR_KERNEL_VERSION"] == nil, let version = config.kernelVersionOverride {
+            environment["WEIR_KERNEL_VERSION"] = "\(version.major).\(version.minor).\(version.patch)"
+        }
+        let features = KernelFeatures.probe(environment: environment)
+        guard features.usesXDP && features.uses(.xdpRedirect) else {
+            return .failure(
+                BypassSetupError("the inline fast path needs XDP_REDIRECT (kernel 4.14); set bypass: no to forward in the worker"))
+        }
+        let mode: XDPAttachment.RequestedMode
+        switch entry.xdpMode {
+        case .soft: mode = .generic
+        case .driver: mode = .native
+        case .none: mode = .auto
+        case .hw: return .failure(BypassSetupError("xdp-mode hw is not supported; use soft or driver"))
+        }
+        var planes: [BypassDataPlane] = []
+        var attachments: [XDPAttachment] = []
+        for (interface, index, other) in [
+            (entry.interface, indices.0, indices.1), (peer.interface, indices.1, indices.0),
+        ] {
+            var settings = WeirBypass.BypassSettings()
+            settings.flowTableSize = UInt32(clamping: config.bypass.flowTableSize)
+            settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
+            settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
+            settings.isIPS = true
+            settings.peerInterfaceIndex = UInt32(bitPattern: other)
+            do {
+                let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: interface)
+                attachments.append(
+                    try XDPAttachment(program: plane.program, interfaceIndex: index, mode: mode, features: features))
+                planes.append(plane)
+            } catch {
+                return .failure(BypassSetupError("\(interface): \(error)"))
+            }
+        }
+        return .success(KernelBypass(planes: planes, attachments: attachments, action: .fastForward))
     }
 
     /// The interface's addresses other than IPv6 link-local ones, as text.

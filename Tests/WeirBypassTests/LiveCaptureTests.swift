@@ -405,11 +405,14 @@ struct InlineCaptureTests {
         return (0...(frame.count - needle.count)).contains { Array(frame[$0..<($0 + needle.count)]) == needle }
     }
 
-    func udp(_ source: String, _ destination: String, port: UInt16, payload: String) -> [UInt8] {
+    func udp(_ source: String, _ destination: String, port: UInt16, to destinationPort: UInt16 = 53, payload: String)
+        -> [UInt8]
+    {
         FrameBuilder.ethernet(
             etherType: 0x0800,
             payload: FrameBuilder.ipv4(
-                source, destination, proto: 17, payload: FrameBuilder.udp(port, 53, payload: Array(payload.utf8))))
+                source, destination, proto: 17,
+                payload: FrameBuilder.udp(port, destinationPort, payload: Array(payload.utf8))))
     }
 
     @Test(
@@ -514,5 +517,108 @@ struct InlineCaptureTests {
         #expect(blocked.count == bad.count)
         let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
         #expect(stats.contains("\"forwarded\":\(good.count + replies.count)") && stats.contains("\"forward_errors\":0"))
+    }
+
+    @Test("inline fast path: a bypassed flow crosses in XDP both ways, never reaching the worker; counters come back")
+    func fastPath() throws {
+        let chain = try IPSChain()
+        defer { chain.cleanUp() }
+        let directory = "/tmp/weir-live-ipsfast-\(getpid())"
+        let pins = "/sys/fs/bpf/weir-test-\(getpid())-ipsfast"
+        defer {
+            _ = runCommand(["rm", "-rf", directory])
+            for link in [chain.weirIn, chain.weirOut] { try? BypassDataPlane.unpin(directory: "\(pins)/\(link)") }
+            rmdir(pins)
+        }
+        #expect(mkdir(directory, 0o700) == 0)
+        let rules = "\(directory)/ips.rules"
+        let text = """
+            alert udp any any -> any any (msg:"bypass it"; content:"bypass-me"; bypass; sid:9100007; rev:1;)
+            alert udp any any -> any any (msg:"seen"; content:"flowpkt"; sid:9100008; rev:1;)
+
+            """
+        #expect(FileDescriptorWriter.write(text, to: rules))
+        var senderIndex: Int32 = 0
+        var senderFD: Int32 = -1
+        var peerIndex: Int32 = 0
+        var peerFD: Int32 = -1
+        #expect(
+            inNamespace(chain.sender) {
+                senderIndex = Int32(bitPattern: if_nametoindex(chain.senderLink))
+                senderFD = captureSocket(senderIndex)
+            })
+        #expect(
+            inNamespace(chain.peer) {
+                peerIndex = Int32(bitPattern: if_nametoindex(chain.peerLink))
+                peerFD = captureSocket(peerIndex)
+            })
+        defer {
+            close(senderFD)
+            close(peerFD)
+        }
+        var stop: [Int32] = [-1, -1]
+        #expect(pipe(&stop) == 0)
+        defer {
+            close(stop[0])
+            close(stop[1])
+        }
+        var options = RunOptions()
+        options.exclusiveRuleFiles = [rules]
+        options.logDirectory = "\(directory)/out"
+        options.checksumChecks = "none"
+        options.quiet = true
+        options.overrides = [
+            "af-packet.0.interface=\(chain.weirIn)", "af-packet.0.copy-mode=ips", "af-packet.0.copy-iface=\(chain.weirOut)",
+            "af-packet.0.threads=1", "af-packet.0.bypass=yes", "af-packet.0.xdp-mode=soft", "bypass.pin-path=\(pins)",
+            "bypass.flow-table-size=1024",
+        ]
+        let weir = chain.weir
+        let link = chain.weirIn
+        let stopRead = stop[0]
+        let run = LiveRun { run in
+            let entered = inNamespace(weir) {
+                let status = LiveCapture.run(options, interface: link, stopFD: stopRead) {
+                    run.lock.withLock { run.ready = true }
+                }
+                run.lock.withLock { run.status = status }
+            }
+            run.lock.withLock { run.entered = entered }
+        }
+        let thread = try #require(startThread(run))
+        var waited = 0
+        while !run.lock.withLock({ run.ready || run.status >= 0 }) && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(run.lock.withLock { run.ready })
+        _ = self.drain(senderFD)
+        _ = self.drain(peerFD)
+        func send(_ fd: Int32, _ index: Int32, _ frames: [[UInt8]]) {
+            for frame in frames {
+                #expect(frame.withUnsafeBytes { cweir_packet_send(fd, index, $0.baseAddress, UInt($0.count)) } == frame.count)
+            }
+        }
+        // The first packet is inspected, forwarded by the worker, and bypasses the flow.
+        send(senderFD, senderIndex, [udp("10.40.0.1", "10.40.0.2", port: 47000, payload: "flowpkt bypass-me")])
+        usleep(300_000)
+        // Then both directions cross in the kernel.
+        send(senderFD, senderIndex, (0..<9).map { udp("10.40.0.1", "10.40.0.2", port: 47000, payload: "flowpkt x\($0)") })
+        send(peerFD, peerIndex, (0..<3).map { udp("10.40.0.2", "10.40.0.1", port: 53, to: 47000, payload: "flowpkt back\($0)") })
+        usleep(300_000)
+        var one: UInt8 = 1
+        #expect(write(stop[1], &one, 1) == 1)
+        pthread_join(thread, nil)
+        #expect(run.lock.withLock { run.entered && run.status == 0 })
+
+        #expect(self.drain(peerFD).filter { self.contains($0, "flowpkt") }.count == 10)
+        #expect(self.drain(senderFD).filter { self.contains($0, "flowpkt back") }.count == 3)
+        let eve = try #require(FileDescriptorWriter.read("\(directory)/out/eve.json"))
+        let lines = eve.split(separator: "\n")
+        #expect(lines.filter { $0.contains("\"signature_id\":9100008") }.count == 1)
+        let flow = try #require(lines.first { $0.contains("\"event_type\":\"flow\"") && $0.contains("10.40.0.1") })
+        #expect(flow.contains("\"bypass\":\"capture\"") && flow.contains("\"pkts_toserver\":10"))
+        #expect(flow.contains("\"pkts_toclient\":3") && flow.contains("\"bypassed\":{\"pkts_toserver\":9,\"pkts_toclient\":3"))
+        let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
+        #expect(stats.contains("\"forwarded\":1") && stats.contains("\"kernel_packets\":1"))
     }
 }
