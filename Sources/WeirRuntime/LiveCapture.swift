@@ -195,14 +195,11 @@ public enum LiveCapture {
         setup.outputs.flush()
 
         if !options.quiet {
-            var first = workers[0].pipeline
-            first.packetNumber = workers.reduce(0) { $0 + $1.pipeline.packetNumber }
-            first.bytesRead = workers.reduce(0) { $0 + $1.pipeline.bytesRead }
-            err.write(first.summary(files: 0, seconds: elapsed, logDirectory: setup.logDirectory))
-            if count > 1 {
-                let alerts = workers.reduce(0) { $0 + $1.pipeline.outputs.alertRecords }
-                err.write("  workers:  \(count); \(Format.count(alerts)) alerts over all of them\n")
-            }
+            err.write(
+                workers[0].pipeline.summary(
+                    files: 0, seconds: elapsed, logDirectory: setup.logDirectory,
+                    others: workers.dropFirst().map(\.pipeline)))
+            if count > 1 { err.write("  workers:  \(count) (figures above are their sums)\n") }
             err.write(
                 "  kernel:   \(Format.count(statistics.packets)) packets, \(Format.count(statistics.drops)) dropped (ring full)\n")
         }

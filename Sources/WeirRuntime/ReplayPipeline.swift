@@ -326,15 +326,37 @@ struct ReplayPipeline {
     }
 
     /// The one-screen summary printed at the end.
-    func summary(files: Int, seconds: Double, logDirectory: String) -> String {
-        let d = self.decodeStatistics
-        let f = self.flows.statistics
-        let rate = seconds > 0 ? Double(self.packetNumber) / seconds : 0
+    /// The one-screen summary; `others` are further live-capture workers whose figures are added in.
+    func summary(files: Int, seconds: Double, logDirectory: String, others: [ReplayPipeline] = []) -> String {
+        var d = self.decodeStatistics
+        var f = self.flows.statistics
+        var packets = self.packetNumber
+        var bytes = self.bytesRead
+        var alerts = self.outputs.alertRecords
+        var dropped = self.packetsDropped
+        var records = self.outputs.eveWriter?.recordCount ?? 0
+        for other in others {
+            d.merge(other.decodeStatistics)
+            let o = other.flows.statistics
+            f.total += o.total
+            f.tcp += o.tcp
+            f.udp += o.udp
+            f.icmpv4 += o.icmpv4
+            f.icmpv6 += o.icmpv6
+            f.other += o.other
+            f.evicted += o.evicted
+            packets += other.packetNumber
+            bytes += other.bytesRead
+            alerts += other.outputs.alertRecords
+            dropped += other.packetsDropped
+            records += other.outputs.eveWriter?.recordCount ?? 0
+        }
+        let rate = seconds > 0 ? Double(packets) / seconds : 0
         var events: [(String, UInt64)] = []
         for event in DecodeEvent.allCases where d.count(of: event) > 0 { events.append((event.name, d.count(of: event))) }
         events.sort { $0.1 > $1.1 }
         let eventTotal = events.reduce(0) { $0 + $1.1 }
-        var s = "weir: read \(Format.count(self.packetNumber)) packets (\(Format.bytes(self.bytesRead))) from "
+        var s = "weir: read \(Format.count(packets)) packets (\(Format.bytes(bytes))) from "
         if let live = self.liveSource {
             s += "\(live) in \(Format.seconds(seconds)) (\(Format.rate(rate)))\n"
         } else {
@@ -350,15 +372,15 @@ struct ReplayPipeline {
             s += events.count > 5 ? ", …)" : ")"
         }
         s += "\n"
-        s += "  alerts:   \(Format.count(self.outputs.alertRecords))"
-        if self.inline { s += "; IPS: \(Format.count(self.packetsDropped)) packets dropped" }
+        s += "  alerts:   \(Format.count(alerts))"
+        if self.inline { s += "; IPS: \(Format.count(dropped)) packets dropped" }
         s += "\n"
         for damage in self.damaged {
             s += "  damaged:  \(damage.path): after \(Format.count(damage.packetsBefore)) packets: \(damage.message)\n"
         }
         for (path, why) in self.unreadable { s += "  skipped:  \(path): \(why)\n" }
         if let eve = self.outputs.eve {
-            s += "  eve:      \(eve.path) (\(Format.count(self.outputs.eveWriter?.recordCount ?? 0)) records)\n"
+            s += "  eve:      \(eve.path) (\(Format.count(records)) records)\n"
         }
         return s
     }
