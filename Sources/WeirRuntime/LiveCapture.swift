@@ -183,8 +183,10 @@ public enum LiveCapture {
         ]
         if inline != nil {
             let senders = workers.compactMap { $0.forwarding?.sender }
-            captureCounters.append(("capture.forwarded", senders.reduce(0) { $0 + $1.sent }))
+            let rejects = workers.reduce(0) { $0 + $1.rejectsSent }
+            captureCounters.append(("capture.forwarded", senders.reduce(0) { $0 + $1.sent } - rejects))
             captureCounters.append(("capture.forward_errors", senders.reduce(0) { $0 + $1.failures }))
+            captureCounters.append(("capture.rejects_sent", rejects))
         }
         for (name, value) in captureCounters {
             if let at = position[name] { totals[at].1 = value } else { totals.append((name, value)) }
@@ -457,13 +459,25 @@ final class LiveWorker: @unchecked Sendable {
         self.forwarding = forwarding
     }
 
-    /// One frame through the pipeline, then (inline) out of the other interface unless it was dropped.
+    /// Resets and unreachables sent for reject rules.
+    private(set) var rejectsSent: UInt64 = 0
+
+    /// One frame through the pipeline, then (inline) out of the other interface unless it was dropped; a
+    /// reject also answers the source (back out of this interface) and/or the destination (out of the other).
     private func handle(_ index: Int, _ record: PcapRecord, _ emit: (inout Flow, FlowEndReason) -> Void) {
         self.pipeline.process(record, decoder: &self.decoders[index], emit: emit)
-        if let forwarding = self.forwarding, let peer = forwarding.peers[index],
-            !(forwarding.enforce && self.pipeline.packetDropped)
-        {
+        guard let forwarding = self.forwarding, let peer = forwarding.peers[index] else { return }
+        if !(forwarding.enforce && self.pipeline.packetDropped) {
             forwarding.sender.send(record.bytes, interfaceIndex: peer)
+        }
+        if forwarding.enforce, let target = self.pipeline.packetRejected {
+            for (toSource, out) in [(true, self.rings[index].interfaceIndex), (false, peer)]
+            where toSource ? target.toSource : target.toDestination {
+                guard let reply = RejectFrames.build(frame: record.bytes, packet: self.pipeline.packet, toSource: toSource)
+                else { continue }
+                reply.withUnsafeBytes { forwarding.sender.send($0, interfaceIndex: out) }
+                self.rejectsSent += 1
+            }
         }
     }
 

@@ -60,6 +60,8 @@ struct ReplayPipeline {
     var bypassRequested = false
     /// Inline: the current packet was dropped (not to be forwarded).
     var packetDropped = false
+    /// Inline: a reject rule matched the current packet; who gets the reset or unreachable.
+    var packetRejected: RejectTarget?
     /// `stream.bypass`: bypass a TCP flow once both directions reach the depth.
     let streamBypass: Bool
     /// Packets and bytes of locally bypassed flows that skipped the stream engine and detection.
@@ -157,6 +159,7 @@ struct ReplayPipeline {
 
         if (verdict.drop || verdict.reject) && self.inline {
             self.packetDropped = true
+            if verdict.reject { self.packetRejected = verdict.rejectTarget }
             self.packetsDropped += 1
             flow?.isDropped = true
             self.outputs.writeDrop(packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true)
@@ -197,6 +200,7 @@ struct ReplayPipeline {
         self.packet.wireLength = record.wireLength
         self.packet.packetNumber = self.packetNumber
         self.packetDropped = false
+        self.packetRejected = nil
         decoder.decode(record.bytes, into: &self.packet)
         self.account(timestamp: record.timestamp, emit: emit)
         let handle = self.flows.process(self.packet, emit: emit)

@@ -5,6 +5,7 @@ import Testing
 import WeirBypass
 import WeirCapture
 import WeirCore
+import WeirDecode
 import WeirRuntime
 
 /// State shared between the test and the capture thread.
@@ -620,5 +621,92 @@ struct InlineCaptureTests {
         #expect(flow.contains("\"pkts_toclient\":3") && flow.contains("\"bypassed\":{\"pkts_toserver\":9,\"pkts_toclient\":3"))
         let stats = try #require(lines.last { $0.contains("\"event_type\":\"stats\"") })
         #expect(stats.contains("\"forwarded\":1") && stats.contains("\"kernel_packets\":1"))
+    }
+
+    @Test("reject: the matching segment is dropped and its sender gets a reset, out of the interface it came in by")
+    func rejectSendsAReset() throws {
+        let chain = try IPSChain()
+        defer { chain.cleanUp() }
+        let directory = "/tmp/weir-live-reject-\(getpid())"
+        defer { _ = runCommand(["rm", "-rf", directory]) }
+        #expect(mkdir(directory, 0o700) == 0)
+        let rules = "\(directory)/ips.rules"
+        #expect(
+            FileDescriptorWriter.write(
+                "reject tcp any any -> any any (msg:\"reject evil\"; content:\"evil-segment\"; sid:9100009; rev:1;)\n", to: rules))
+        var senderIndex: Int32 = 0
+        var senderFD: Int32 = -1
+        var peerFD: Int32 = -1
+        #expect(
+            inNamespace(chain.sender) {
+                senderIndex = Int32(bitPattern: if_nametoindex(chain.senderLink))
+                senderFD = captureSocket(senderIndex)
+            })
+        #expect(inNamespace(chain.peer) { peerFD = captureSocket(Int32(bitPattern: if_nametoindex(chain.peerLink))) })
+        defer {
+            close(senderFD)
+            close(peerFD)
+        }
+        var stop: [Int32] = [-1, -1]
+        #expect(pipe(&stop) == 0)
+        defer {
+            close(stop[0])
+            close(stop[1])
+        }
+        var options = RunOptions()
+        options.exclusiveRuleFiles = [rules]
+        options.logDirectory = "\(directory)/out"
+        options.checksumChecks = "none"
+        options.quiet = true
+        options.overrides = [
+            "af-packet.0.interface=\(chain.weirIn)", "af-packet.0.copy-mode=ips", "af-packet.0.copy-iface=\(chain.weirOut)",
+            "af-packet.0.threads=1", "stream.midstream=true",
+        ]
+        let weir = chain.weir
+        let link = chain.weirIn
+        let stopRead = stop[0]
+        let run = LiveRun { run in
+            let entered = inNamespace(weir) {
+                let status = LiveCapture.run(options, interface: link, stopFD: stopRead) {
+                    run.lock.withLock { run.ready = true }
+                }
+                run.lock.withLock { run.status = status }
+            }
+            run.lock.withLock { run.entered = entered }
+        }
+        let thread = try #require(startThread(run))
+        var waited = 0
+        while !run.lock.withLock({ run.ready || run.status >= 0 }) && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(run.lock.withLock { run.ready })
+        _ = self.drain(senderFD)
+        _ = self.drain(peerFD)
+        let segment = FrameBuilder.ethernet(
+            etherType: 0x0800,
+            payload: FrameBuilder.ipv4(
+                "10.50.0.1", "10.50.0.2", proto: 6, payload: FrameBuilder.tcp(48000, 80, flags: 0x18, payload: Array("evil-segment".utf8))))
+        #expect(segment.withUnsafeBytes { cweir_packet_send(senderFD, senderIndex, $0.baseAddress, UInt($0.count)) } == segment.count)
+        usleep(300_000)
+        var one: UInt8 = 1
+        #expect(write(stop[1], &one, 1) == 1)
+        pthread_join(thread, nil)
+        #expect(run.lock.withLock { run.entered && run.status == 0 })
+
+        #expect(self.drain(peerFD).filter { self.contains($0, "evil-segment") }.isEmpty)
+        // The reset: from 10.50.0.2:80 to 10.50.0.1:48000, RST set, checksums right.
+        let resets = self.drain(senderFD).compactMap { frame -> Packet? in
+            var decoder = PacketDecoder(linkType: .ethernet, checksums: .all)
+            var packet = Packet()
+            frame.withUnsafeBytes { decoder.decode($0, into: &packet) }
+            return packet.isTCP && packet.tcpFlags & 0x04 != 0 ? packet : nil
+        }
+        #expect(resets.count == 1)
+        #expect(resets.first.map { $0.sourcePort == 80 && $0.destinationPort == 48000 } == true)
+        #expect(resets.first.map { $0.ipChecksum == .valid && $0.l4Checksum == .valid } == true)
+        let eve = try #require(FileDescriptorWriter.read("\(directory)/out/eve.json"))
+        let stats = try #require(eve.split(separator: "\n").last { $0.contains("\"event_type\":\"stats\"") })
+        #expect(stats.contains("\"rejects_sent\":1") && stats.contains("\"forwarded\":0"))
     }
 }

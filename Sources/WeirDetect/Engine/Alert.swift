@@ -39,12 +39,38 @@ public struct Alert: Sendable {
     public var eveAction: String { self.isBlocking ? "blocked" : "allowed" }
 }
 
+/// The side(s) a reject answers.
+public enum RejectTarget: Sendable, Equatable {
+    case source
+    case destination
+    case both
+
+    /// From a rule's action keyword (`reject`, `rejectsrc`, `rejectdst`, `rejectboth`).
+    init(action: String?) {
+        switch action {
+        case "rejectdst": self = .destination
+        case "rejectboth": self = .both
+        default: self = .source
+        }
+    }
+
+    /// This target and `other` together.
+    func adding(_ other: RejectTarget) -> RejectTarget { self == other ? self : .both }
+
+    /// Whether the source is answered.
+    public var toSource: Bool { self != .destination }
+    /// Whether the destination is answered.
+    public var toDestination: Bool { self != .source }
+}
+
 /// What the engine decided for one packet.
 public struct PacketVerdict: Sendable, Equatable {
     /// The packet is dropped (IPS mode: a drop/reject rule matched, or its flow was dropped earlier).
     public var drop = false
     /// A reject rule matched: Suricata sends a TCP reset or ICMP unreachable.
     public var reject = false
+    /// Where the reset or unreachable goes (`reject`/`rejectsrc`: the source, `rejectdst`, `rejectboth`).
+    public var rejectTarget: RejectTarget = .source
     /// A pass rule matched: no further alerts on this packet.
     public var pass = false
     /// Detection did not run because the flow was passed or dropped before.

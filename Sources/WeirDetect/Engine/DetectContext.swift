@@ -556,6 +556,8 @@ public final class DetectContext {
                 }
             case .drop, .reject:
                 if action == .reject {
+                    let target = RejectTarget(action: s.rejectKind)
+                    verdict.rejectTarget = verdict.reject ? verdict.rejectTarget.adding(target) : target
                     verdict.reject = true
                     self.counters.rejected += 1
                 }
