@@ -142,12 +142,70 @@ public enum LiveCapture {
                 LiveWorker(
                     rings: own, pipeline: pipeline, decoders: decoders, stopFD: stopDescriptor, forwarding: forwarding))
         }
-        ready?()
-        if !options.quiet {
-            let how = count == 1 ? "one worker" : "\(count) workers (fanout group \(entry.clusterID))"
-            let pair = inline.map { " inline (\(entry.copyMode.rawValue)) with \($0.interface)" } ?? ""
-            err.write("weir: capturing on \(name)\(pair) with \(how); stop with Ctrl-C\n")
+        let how = count == 1 ? "one worker" : "\(count) workers (fanout group \(entry.clusterID))"
+        let pair = inline.map { " inline (\(entry.copyMode.rawValue)) with \($0.interface)" } ?? ""
+        return Self.runWorkers(
+            workers, setup: setup, options: options, name: name, description: "\(name)\(pair) with \(how)",
+            inline: inline != nil, ready: ready)
+    }
+
+    /// Live capture through libpcap (`--pcap=IF`): one worker, passive (no inline mode, no kernel bypass);
+    /// otherwise the same pipeline, stop handling, stats record and summary as `--af-packet`.
+    public static func runPcap(
+        _ options: RunOptions,
+        interface: String,
+        stopFD: Int32? = nil,
+        ready: (() -> Void)? = nil
+    ) -> Int32 {
+        let err = options.messageOutput
+        let setup: RunSetup
+        switch RunSetup.prepare(options) {
+        case .ready(let prepared): setup = prepared
+        case .done(let status): return status
         }
+        let entry = setup.configuration.afPacket.first { $0.interface == interface } ?? AFPacketInterface(interface: interface)
+        let source: PcapLive
+        do {
+            source = try PcapLive(interface: interface, promiscuous: entry.promiscuous)
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
+        guard let linkType = LinkType(rawValue: source.linkType) else {
+            err.write("weir: \(interface): link type \(source.linkType) is not supported\n")
+            return 2
+        }
+        var stopDescriptor = stopFD ?? -1
+        var ownsStop = false
+        if stopFD == nil {
+            stopDescriptor = cweir_stop_signal_fd()
+            guard stopDescriptor >= 0 else {
+                err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
+                return 1
+            }
+            ownsStop = true
+        }
+        defer { if ownsStop { close(stopDescriptor) } }
+        var pipeline = setup.pipeline(options)
+        pipeline.liveSource = interface
+        let decoder = PacketDecoder(linkType: linkType, checksums: Self.checksums(entry.checksumChecks))
+        let worker = LiveWorker(
+            rings: [], pipeline: pipeline, decoders: [decoder], stopFD: stopDescriptor, pcap: source)
+        return Self.runWorkers(
+            [worker], setup: setup, options: options, name: interface, description: "\(interface) (libpcap)",
+            inline: false, ready: ready)
+    }
+
+    /// Runs the workers (the first on this thread) until they stop, then writes one stats record for all of
+    /// them and the summary; returns the exit status.
+    static func runWorkers(
+        _ workers: [LiveWorker], setup: RunSetup, options: RunOptions, name: String, description: String,
+        inline: Bool, ready: (() -> Void)?
+    ) -> Int32 {
+        let err = options.messageOutput
+        let count = workers.count
+        ready?()
+        if !options.quiet { err.write("weir: capturing on \(description); stop with Ctrl-C\n") }
         let started = monotonicSeconds()
         // Worker 0 runs here; the others on threads of their own.
         let threads = workers.dropFirst().compactMap { startWorker($0) }
@@ -157,12 +215,10 @@ public enum LiveCapture {
 
         var statistics = AFPacketStatistics()
         for worker in workers {
-            for ring in worker.rings {
-                let counted = ring.statistics()
-                statistics.packets += counted.packets
-                statistics.drops += counted.drops
-                statistics.freezes += counted.freezes
-            }
+            let counted = worker.statistics
+            statistics.packets += counted.packets
+            statistics.drops += counted.drops
+            statistics.freezes += counted.freezes
         }
         // One stats record for the interface: every worker's counters summed under Suricata's names.
         var totals: [(String, UInt64)] = []
@@ -181,7 +237,7 @@ public enum LiveCapture {
             ("capture.kernel_packets", statistics.packets), ("capture.kernel_drops", statistics.drops),
             ("capture.kernel_freezes", statistics.freezes),
         ]
-        if inline != nil {
+        if inline {
             let senders = workers.compactMap { $0.forwarding?.sender }
             let rejects = workers.reduce(0) { $0 + $1.rejectsSent }
             captureCounters.append(("capture.forwarded", senders.reduce(0) { $0 + $1.sent } - rejects))
@@ -441,6 +497,8 @@ struct Forwarding {
 /// so workers share nothing but the kernel bypass table, which has its own lock, and the sending socket.
 final class LiveWorker: @unchecked Sendable {
     let rings: [AFPacketRing]
+    /// libpcap instead of rings (`--pcap`).
+    let pcap: PcapLive?
     var pipeline: ReplayPipeline
     var decoders: [PacketDecoder]
     let stopFD: Int32
@@ -450,9 +508,10 @@ final class LiveWorker: @unchecked Sendable {
 
     init(
         rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
-        forwarding: Forwarding? = nil
+        forwarding: Forwarding? = nil, pcap: PcapLive? = nil
     ) {
         self.rings = rings
+        self.pcap = pcap
         self.pipeline = pipeline
         self.decoders = decoders
         self.stopFD = stopFD
@@ -481,6 +540,30 @@ final class LiveWorker: @unchecked Sendable {
         }
     }
 
+    private func wait(
+        timeoutMilliseconds: Int32, stopFD: Int32?, _ emit: (inout Flow, FlowEndReason) -> Void
+    ) -> AFPacketWait {
+        if let pcap = self.pcap {
+            return pcap.wait(timeoutMilliseconds: timeoutMilliseconds, stopFD: stopFD) { self.handle(0, $0, emit) }
+        }
+        return AFPacketRing.wait(self.rings, timeoutMilliseconds: timeoutMilliseconds, stopFD: stopFD) { index, record in
+            self.handle(index, record, emit)
+        }
+    }
+
+    /// The kernel's counters over this worker's sources.
+    var statistics: AFPacketStatistics {
+        if let pcap = self.pcap { return pcap.statistics() }
+        var sum = AFPacketStatistics()
+        for ring in self.rings {
+            let counted = ring.statistics()
+            sum.packets += counted.packets
+            sum.drops += counted.drops
+            sum.freezes += counted.freezes
+        }
+        return sum
+    }
+
     /// Reads the rings until the stop descriptor becomes readable, then ends every flow (without a stats
     /// record: the capture writes one for all workers).
     func run() {
@@ -491,9 +574,7 @@ final class LiveWorker: @unchecked Sendable {
                 kernel.refresh(&self.pipeline.flows, now: LiveCapture.wallClock())
                 refreshed = monotonicSeconds()
             }
-            let outcome = AFPacketRing.wait(self.rings, timeoutMilliseconds: 250, stopFD: self.stopFD) { index, record in
-                self.handle(index, record, emit)
-            }
+            let outcome = self.wait(timeoutMilliseconds: 250, stopFD: self.stopFD, emit)
             switch outcome {
             case .delivered(0):
                 self.pipeline.idle(now: LiveCapture.wallClock(), emit: emit)
@@ -501,9 +582,7 @@ final class LiveWorker: @unchecked Sendable {
                 continue
             case .stopped:
                 // Whatever arrived before the stop is still read.
-                _ = AFPacketRing.wait(self.rings, timeoutMilliseconds: 0) { index, record in
-                    self.handle(index, record, emit)
-                }
+                _ = self.wait(timeoutMilliseconds: 0, stopFD: nil, emit)
                 break capture
             case .failed(let message):
                 self.failure = message

@@ -44,6 +44,12 @@ struct WeirCommand: ParsableCommand {
     var afPacket: String?
 
     @Option(
+        name: .customLong("pcap"),
+        help: ArgumentHelp("Capture live on this interface through libpcap (one worker, passive); stop with Ctrl-C.", valueName: "interface")
+    )
+    var pcapInterface: String?
+
+    @Option(
         name: .customShort("S"),
         help: ArgumentHelp("Load only the rules in this file, ignoring the configuration's rule-files; repeat for more.", valueName: "file")
     )
@@ -101,6 +107,13 @@ struct WeirCommand: ParsableCommand {
 
     func run() throws {
         // Checked here, not in validate(): ArgumentParser validates parent commands of subcommands too.
+        if let interface = self.pcapInterface {
+            guard self.read.isEmpty && self.afPacket == nil else {
+                throw ValidationError("--pcap cannot be combined with -r or --af-packet.")
+            }
+            guard !interface.isEmpty else { throw ValidationError("--pcap needs an interface: --pcap=IF.") }
+            throw ExitCode(LiveCapture.runPcap(self.runOptions, interface: interface))
+        }
         if let interface = self.afPacket {
             guard self.read.isEmpty else { throw ValidationError("-r and --af-packet cannot be combined.") }
             throw ExitCode(
@@ -118,7 +131,9 @@ struct WeirCommand: ParsableCommand {
     static func main() {
         do {
             // Suricata's bare `--af-packet` (interface from the configuration) becomes an empty value.
-            let arguments = CommandLine.arguments.dropFirst().map { $0 == "--af-packet" ? "--af-packet=" : $0 }
+            let arguments = CommandLine.arguments.dropFirst().map {
+                $0 == "--af-packet" ? "--af-packet=" : $0 == "--pcap" ? "--pcap=" : $0
+            }
             var command = try parseAsRoot(Array(arguments))
             try command.run()
         } catch {

@@ -55,8 +55,8 @@ struct LiveCaptureTests {
     }
 
     @Test(
-        "frames sent into a veth reach the rings (one worker, or two in a fanout group), the pipelines and one EVE file; VLAN tags the kernel took off are put back",
-        arguments: [1, 2]
+        "frames sent into a veth reach the rings (one worker, or two in a fanout group) or libpcap (0), the pipelines and one EVE file; VLAN tags the kernel took off are put back",
+        arguments: [1, 2, 0]
     )
     func captureThroughTheRing(workers: Int) throws {
         let pair = try VethPair()
@@ -90,15 +90,17 @@ struct LiveCaptureTests {
         options.logDirectory = "\(directory)/out"
         options.checksumChecks = "none"
         options.quiet = true
-        options.overrides = ["af-packet.0.interface=\(pair.receiverLink)", "af-packet.0.threads=\(workers)"]
+        options.overrides = ["af-packet.0.interface=\(pair.receiverLink)", "af-packet.0.threads=\(max(workers, 1))"]
         let receiver = pair.receiver
         let link = pair.receiverLink
         let stopRead = stop[0]
         let run = LiveRun { run in
             let entered = inNamespace(receiver) {
-                let status = LiveCapture.run(options, interface: link, stopFD: stopRead) {
-                    run.lock.withLock { run.ready = true }
-                }
+                let ready = { run.lock.withLock { run.ready = true } }
+                let status =
+                    workers == 0
+                    ? LiveCapture.runPcap(options, interface: link, stopFD: stopRead, ready: ready)
+                    : LiveCapture.run(options, interface: link, stopFD: stopRead, ready: ready)
                 run.lock.withLock { run.status = status }
             }
             run.lock.withLock { run.entered = entered }
