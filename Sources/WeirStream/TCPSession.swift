@@ -881,15 +881,7 @@ public final class TCPSession {
             let before = packetDataStart.map { from < $0 } ?? true
             self.context.rawChunks.append(
                 RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
-            if toServer {
-                self.client.rawProgress = end
-                self.pendingPrune |= 1
-                self.client.triggerRaw = false
-            } else {
-                self.server.rawProgress = end
-                self.pendingPrune |= 2
-                self.server.triggerRaw = false
-            }
+            self.markRawInspected(toServer: toServer, upTo: end)
             return
         }
         self.context.blockScratch.removeAll(keepingCapacity: true)
@@ -900,6 +892,12 @@ public final class TCPSession {
             self.context.rawChunks.append(
                 RawStreamChunk(toServer: toServer, block: block, includesDataBeforePacket: before, alreadyInspectedUpTo: from))
         }
+        self.markRawInspected(toServer: toServer, upTo: end)
+    }
+
+    /// Raw inspection of one direction reached `end`: the direction's data before it may be pruned and no
+    /// inspection is due until new data triggers one.
+    private func markRawInspected(toServer: Bool, upTo end: UInt64) {
         if toServer {
             self.client.rawProgress = end
             self.pendingPrune |= 1
