@@ -22,6 +22,8 @@ public struct AFPacketRingSettings: Sendable, Equatable {
     /// Leave out frames this host sends on the interface (PACKET_IGNORE_OUTGOING): an inline worker must not
     /// read back what it forwarded.
     public var ignoreOutgoing: Bool = false
+    /// Pass the kernel's checksum flags on (``PcapRecord/checksumsVouched``); off, every frame is checked.
+    public var trustKernelChecksums: Bool = false
 
     /// A ring on `interface` with the defaults.
     public init(interface: String) { self.interface = interface }
@@ -30,7 +32,7 @@ public struct AFPacketRingSettings: Sendable, Equatable {
         a.interface == b.interface && a.blockSize == b.blockSize && a.blockCount == b.blockCount
             && a.frameSize == b.frameSize && a.blockTimeoutMilliseconds == b.blockTimeoutMilliseconds
             && a.fanout?.id == b.fanout?.id && a.fanout?.mode == b.fanout?.mode && a.promiscuous == b.promiscuous
-            && a.ignoreOutgoing == b.ignoreOutgoing
+            && a.ignoreOutgoing == b.ignoreOutgoing && a.trustKernelChecksums == b.trustKernelChecksums
     }
 }
 
@@ -291,10 +293,16 @@ public final class AFPacketRing {
                     let tpid =
                         status & UInt32(TP_STATUS_VLAN_TPID_VALID) != 0
                         ? UInt16(truncatingIfNeeded: frame.pointee.hv1.tp_vlan_tpid) : UInt16(0x8100)
-                    body(PcapRecord(timestamp: stamp, bytes: self.retagged(bytes, tpid: tpid, tci: tci), wireLength: wire + 4))
+                    body(
+                        PcapRecord(
+                            timestamp: stamp, bytes: self.retagged(bytes, tpid: tpid, tci: tci), wireLength: wire + 4,
+                            checksumsVouched: self.settings.trustKernelChecksums && Self.vouched(status)))
                 } else {
                     if wire < captured { wire = captured }
-                    body(PcapRecord(timestamp: stamp, bytes: bytes, wireLength: wire))
+                    body(
+                        PcapRecord(
+                            timestamp: stamp, bytes: bytes, wireLength: wire,
+                            checksumsVouched: self.settings.trustKernelChecksums && Self.vouched(status)))
                 }
             }
             let next = Int(frame.pointee.tp_next_offset)
@@ -302,6 +310,11 @@ public final class AFPacketRing {
             offset += next
         }
         return count
+    }
+
+    /// Whether a frame's status says its checksums need no check (see ``PcapRecord/checksumsVouched``).
+    static func vouched(_ status: UInt32) -> Bool {
+        status & UInt32(TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID) != 0
     }
 
     /// The frame with its 802.1Q/802.1ad tag put back after the MAC addresses, in the scratch buffer.

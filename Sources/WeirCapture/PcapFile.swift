@@ -10,6 +10,9 @@ public struct PcapRecord {
     public var bytes: UnsafeRawBufferPointer
     /// Length on the wire; larger than `bytes.count` when the capture was cut by its snaplen.
     public var wireLength: Int
+    /// The capturing kernel vouched for the frame's checksums: it sent the frame itself and fills them in
+    /// later (TP_STATUS_CSUMNOTREADY), or the NIC verified them (TP_STATUS_CSUM_VALID). Live rings only.
+    public var checksumsVouched: Bool = false
 }
 
 /// What ``PcapFile/next()`` found.

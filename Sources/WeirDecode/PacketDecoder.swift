@@ -68,6 +68,17 @@ public struct PacketDecoder: Sendable {
     /// valid for the call only; offsets written into `packet` index it.
     /// - Complexity: O(header bytes), plus O(frame length) when checksums are verified; no allocation.
     public mutating func decode(_ frame: UnsafeRawBufferPointer, into packet: inout Packet) {
+        self.decode(frame, into: &packet, checksumsVouched: false)
+    }
+
+    /// ``decode(_:into:)`` for a frame whose checksums the capturing kernel vouched for (it sent the frame
+    /// and fills them in later, or the NIC checked them): they are left unchecked and out of the `.auto`
+    /// sample, as Suricata's `checksum-checks: kernel` does.
+    public mutating func decode(_ frame: UnsafeRawBufferPointer, into packet: inout Packet, checksumsVouched: Bool) {
+        // Suspended for this frame only; a vouched frame is not sampled, so `.auto` cannot switch off meanwhile.
+        let suspended = checksumsVouched && self.verifiesChecksums
+        if suspended { self.verifiesChecksums = false }
+        defer { if suspended { self.verifiesChecksums = true } }
         packet.linkType = self.linkType
         let length = frame.count
         self.statistics.packets &+= 1
@@ -89,7 +100,7 @@ public struct PacketDecoder: Sendable {
             self.decodeRaw(frame, length: length, into: &packet)
         }
 
-        if self.checksumValidation == .auto && !self.checksumAutoDisabled {
+        if self.checksumValidation == .auto && !self.checksumAutoDisabled && !checksumsVouched {
             self.sampleChecksums(packet)
         }
         if packet.isInvalid { self.statistics.invalid &+= 1 }

@@ -50,8 +50,13 @@ public enum LiveCapture {
             err.write("weir: --af-packet needs an interface: --af-packet=IF, or an af-packet entry in the configuration\n")
             return 2
         }
-        let entry = config.afPacket.first { $0.interface == name } ?? AFPacketInterface(interface: name)
-        let inline = Self.inlinePeer(entry, config: config)
+        var entry = config.afPacket.first { $0.interface == name } ?? AFPacketInterface(interface: name)
+        entry.checksumChecks = Self.checksumMode(entry, options: options)
+        let inline = Self.inlinePeer(entry, config: config).map { peer -> AFPacketInterface in
+            var peer = peer
+            peer.checksumChecks = Self.checksumMode(peer, options: options)
+            return peer
+        }
         if entry.copyMode != .none && inline == nil {
             err.write("weir: \(name): copy-mode \(entry.copyMode.rawValue) needs copy-iface\n")
             return 2
@@ -163,7 +168,8 @@ public enum LiveCapture {
         case .ready(let prepared): setup = prepared
         case .done(let status): return status
         }
-        let entry = setup.configuration.afPacket.first { $0.interface == interface } ?? AFPacketInterface(interface: interface)
+        var entry = setup.configuration.afPacket.first { $0.interface == interface } ?? AFPacketInterface(interface: interface)
+        entry.checksumChecks = Self.checksumMode(entry, options: options)
         let source: PcapLive
         do {
             source = try PcapLive(interface: interface, promiscuous: entry.promiscuous)
@@ -188,7 +194,7 @@ public enum LiveCapture {
         defer { if ownsStop { close(stopDescriptor) } }
         var pipeline = setup.pipeline(options)
         pipeline.liveSource = interface
-        let decoder = PacketDecoder(linkType: linkType, checksums: Self.checksums(entry.checksumChecks))
+        let decoder = PacketDecoder(linkType: linkType, checksums: Self.checksums(entry.checksumChecks, ring: false))
         let worker = LiveWorker(
             rings: [], pipeline: pipeline, decoders: [decoder], stopFD: stopDescriptor, pcap: source)
         return Self.runWorkers(
@@ -432,6 +438,7 @@ public enum LiveCapture {
     static func ringSettings(_ entry: AFPacketInterface, workers: Int = 1, inline: Bool = false) -> AFPacketRingSettings {
         var settings = AFPacketRingSettings(interface: entry.interface)
         settings.ignoreOutgoing = inline
+        settings.trustKernelChecksums = entry.checksumChecks == .kernel
         if workers > 1 {
             // Suricata's cluster types: the flow hash (symmetric, so both directions of a flow meet in one
             // worker; with `defrag` the kernel reassembles fragments first), the CPU, the receive queue, or
@@ -461,13 +468,25 @@ public enum LiveCapture {
         return settings
     }
 
-    /// The decoder's checksum policy for `checksum-checks`. `kernel` (trust the offload flags) is read as
-    /// `auto`: validate, and stop validating when the sample shows offloaded (unfilled) checksums.
-    static func checksums(_ mode: AFPacketChecksumMode) -> ChecksumValidation {
+    /// The entry's `checksum-checks`, unless `-k` forces one for the whole run, as in Suricata.
+    static func checksumMode(_ entry: AFPacketInterface, options: RunOptions) -> AFPacketChecksumMode {
+        switch options.checksumChecks {
+        case "none": return .no
+        case "all": return .yes
+        case "auto": return .auto
+        default: return entry.checksumChecks
+        }
+    }
+
+    /// The decoder's checksum policy for `checksum-checks`. `kernel` (Suricata's default) validates every
+    /// frame except those the kernel vouches for (``PcapRecord/checksumsVouched``): on a ring that is `all`
+    /// with the per-frame flags; libpcap shows no flags, so there it is `auto`.
+    static func checksums(_ mode: AFPacketChecksumMode, ring: Bool = true) -> ChecksumValidation {
         switch mode {
         case .yes: return .all
         case .no: return .none
-        case .auto, .kernel: return .auto
+        case .auto: return .auto
+        case .kernel: return ring ? .all : .auto
         }
     }
 

@@ -201,7 +201,7 @@ struct ReplayPipeline {
         self.packet.packetNumber = self.packetNumber
         self.packetDropped = false
         self.packetRejected = nil
-        decoder.decode(record.bytes, into: &self.packet)
+        decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
         let handle = self.flows.process(self.packet, emit: emit)
         if let handle, self.flows[handle.slot].state == .bypassed {

@@ -187,3 +187,25 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Test func framesTheKernelVouchesForAreLeftUncheckedAndOutOfTheAutoSample() {
+    let good = Fixtures.ethIPv4TCPData
+    let bad = good.setting(50, good[50] ^ 0xff)
+    var strict = PacketDecoder(linkType: .ethernet, checksums: .all)
+    var packet = Packet()
+    bad.withUnsafeBytes { strict.decode($0, into: &packet, checksumsVouched: true) }
+    #expect(packet.l4Checksum == .unchecked && packet.ipChecksum == .unchecked)
+    packet = Packet()
+    bad.withUnsafeBytes { strict.decode($0, into: &packet, checksumsVouched: false) }
+    #expect(packet.l4Checksum == .invalid)  // the next frame is checked again
+    // 2,000 vouched bad frames do not make `.auto` give up: they are not sampled.
+    var auto = PacketDecoder(linkType: .ethernet, checksums: .auto)
+    for _ in 0..<2000 {
+        var vouched = Packet()
+        bad.withUnsafeBytes { auto.decode($0, into: &vouched, checksumsVouched: true) }
+    }
+    #expect(!auto.checksumAutoDisabled)
+    var checked = Packet()
+    bad.withUnsafeBytes { auto.decode($0, into: &checked) }
+    #expect(checked.l4Checksum == .invalid)
+}
