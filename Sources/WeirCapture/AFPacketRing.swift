@@ -46,6 +46,25 @@ public enum AFPacketWait: Equatable, Sendable {
     case failed(String)
 }
 
+/// What a poll over capture descriptors and a stop descriptor found: each capture descriptor's events, or
+/// the end of the wait (stopped, failed, or interrupted: nothing delivered).
+enum CapturePoll {
+    case events([Int16])
+    case ended(AFPacketWait)
+}
+
+/// Waits until one of `descriptors` (or `stopFD`) is readable or `timeoutMilliseconds` pass.
+func pollCapture(_ descriptors: [Int32], stopFD: Int32?, timeoutMilliseconds: Int32) -> CapturePoll {
+    var fds = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    if let stopFD { fds.append(pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)) }
+    let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+    if rc < 0 {
+        return .ended(errno == EINTR ? .delivered(0) : .failed("poll: \(String(cString: strerror(errno)))"))
+    }
+    if stopFD != nil && fds[descriptors.count].revents != 0 { return .ended(.stopped) }
+    return .events(fds.prefix(descriptors.count).map(\.revents))
+}
+
 /// Kernel counters of a capture socket since it was opened.
 public struct AFPacketStatistics: Sendable, Equatable {
     /// Frames the socket received (delivered to the ring or dropped for lack of room).
@@ -57,6 +76,13 @@ public struct AFPacketStatistics: Sendable, Equatable {
 
     /// All zero.
     public init() {}
+
+    /// Adds `other`'s counts (several rings, or several workers).
+    public mutating func add(_ other: AFPacketStatistics) {
+        self.packets += other.packets
+        self.drops += other.drops
+        self.freezes += other.freezes
+    }
 }
 
 /// A TPACKET_V3 receive ring on one interface: an AF_PACKET socket whose frames the kernel writes into
@@ -188,31 +214,9 @@ public final class AFPacketRing {
         }
     }
 
-    /// Delivers every frame of the blocks the kernel has handed over; when there are none, waits up to
-    /// `timeoutMilliseconds` for one (or for `stopFD`, when given, to become readable).
-    public func wait(
-        timeoutMilliseconds: Int32,
-        stopFD: Int32? = nil,
-        _ body: (PcapRecord) -> Void
-    ) -> AFPacketWait {
-        var delivered = self.drainReadyBlocks(body)
-        if delivered > 0 { return .delivered(delivered) }
-        var fds = [pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)]
-        if let stopFD { fds.append(pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)) }
-        let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
-        if rc < 0 {
-            return errno == EINTR ? .delivered(0) : .failed("poll: \(String(cString: strerror(errno)))")
-        }
-        if fds.count > 1 && fds[1].revents != 0 { return .stopped }
-        if fds[0].revents & Int16(POLLERR | POLLNVAL) != 0 {
-            return .failed("poll: socket error on \(self.settings.interface)")
-        }
-        delivered = self.drainReadyBlocks(body)
-        return .delivered(delivered)
-    }
-
-    /// Like ``wait(timeoutMilliseconds:stopFD:_:)`` over several rings (an inline worker reads both
-    /// interfaces of its pair); `body` gets the index of the ring each frame came from.
+    /// Delivers every frame of the blocks the kernel has handed over on any of `rings` (an inline worker reads
+    /// both interfaces of its pair); when there are none, waits up to `timeoutMilliseconds` for one (or for
+    /// `stopFD`, when given, to become readable). `body` gets the index of the ring each frame came from.
     public static func wait(
         _ rings: [AFPacketRing],
         timeoutMilliseconds: Int32,
@@ -222,20 +226,18 @@ public final class AFPacketRing {
         var delivered = 0
         for (index, ring) in rings.enumerated() { delivered += ring.drainReadyBlocks { body(index, $0) } }
         if delivered > 0 { return .delivered(delivered) }
-        var fds = rings.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        if let stopFD { fds.append(pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)) }
-        let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
-        if rc < 0 {
-            return errno == EINTR ? .delivered(0) : .failed("poll: \(String(cString: strerror(errno)))")
-        }
-        if stopFD != nil && fds[rings.count].revents != 0 { return .stopped }
-        for (index, ring) in rings.enumerated() {
-            if fds[index].revents & Int16(POLLERR | POLLNVAL) != 0 {
-                return .failed("poll: socket error on \(ring.settings.interface)")
+        switch pollCapture(rings.map(\.fd), stopFD: stopFD, timeoutMilliseconds: timeoutMilliseconds) {
+        case .ended(let outcome):
+            return outcome
+        case .events(let events):
+            for (index, ring) in rings.enumerated() {
+                if events[index] & Int16(POLLERR | POLLNVAL) != 0 {
+                    return .failed("poll: socket error on \(ring.settings.interface)")
+                }
+                delivered += ring.drainReadyBlocks { body(index, $0) }
             }
-            delivered += ring.drainReadyBlocks { body(index, $0) }
+            return .delivered(delivered)
         }
-        return .delivered(delivered)
     }
 
     /// The kernel's counters since the socket was opened (PACKET_STATISTICS resets on read; summed here).

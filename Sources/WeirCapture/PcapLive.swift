@@ -63,11 +63,9 @@ public final class PcapLive {
         var delivered = self.dispatch(body)
         if delivered < 0 { return .failed("pcap_dispatch: \(String(cString: pcap_geterr(self.handle)))") }
         if delivered > 0 { return .delivered(delivered) }
-        var fds = [pollfd(fd: self.selectable, events: Int16(POLLIN), revents: 0)]
-        if let stopFD { fds.append(pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)) }
-        let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
-        if rc < 0 { return errno == EINTR ? .delivered(0) : .failed("poll: \(String(cString: strerror(errno)))") }
-        if fds.count > 1 && fds[1].revents != 0 { return .stopped }
+        if case .ended(let outcome) = pollCapture([self.selectable], stopFD: stopFD, timeoutMilliseconds: timeoutMilliseconds) {
+            return outcome
+        }
         delivered = self.dispatch(body)
         if delivered < 0 { return .failed("pcap_dispatch: \(String(cString: pcap_geterr(self.handle)))") }
         return .delivered(delivered)

@@ -9,10 +9,9 @@ import WeirDecode
 import WeirFlow
 import WeirOutput
 
-/// Live capture (`--af-packet[=IF]`): one TPACKET_V3 ring on an interface → the same pipeline as replay
-/// (decode, flows, stream, detection, EVE), until SIGINT or SIGTERM (or the caller's stop descriptor).
-///
-/// One worker reads one ring; `threads` above 1 is not used yet and says so.
+/// Live capture (`--af-packet[=IF]`, `--pcap=IF`): TPACKET_V3 rings (one per worker, in a fanout group; two
+/// per worker for an inline pair) or libpcap → the same pipeline as replay (decode, flows, stream, detection,
+/// EVE), until SIGINT or SIGTERM (or the caller's stop descriptor).
 public enum LiveCapture {
     /// Runs the capture and returns the process exit status (0 stopped cleanly, 1 capture failure, 2 usage,
     /// configuration or interface error).
@@ -79,17 +78,7 @@ public enum LiveCapture {
             return 2
         }
 
-        var stopDescriptor = stopFD ?? -1
-        var ownsStop = false
-        if stopFD == nil {
-            // Blocked here, before the workers start, so they inherit the mask and the signalfd sees the signals.
-            stopDescriptor = cweir_stop_signal_fd()
-            guard stopDescriptor >= 0 else {
-                err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
-                return 1
-            }
-            ownsStop = true
-        }
+        guard let (stopDescriptor, ownsStop) = Self.stopDescriptor(stopFD, err) else { return 1 }
         defer { if ownsStop { close(stopDescriptor) } }
 
         var kernel: KernelBypass?
@@ -181,16 +170,7 @@ public enum LiveCapture {
             err.write("weir: \(interface): link type \(source.linkType) is not supported\n")
             return 2
         }
-        var stopDescriptor = stopFD ?? -1
-        var ownsStop = false
-        if stopFD == nil {
-            stopDescriptor = cweir_stop_signal_fd()
-            guard stopDescriptor >= 0 else {
-                err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
-                return 1
-            }
-            ownsStop = true
-        }
+        guard let (stopDescriptor, ownsStop) = Self.stopDescriptor(stopFD, err) else { return 1 }
         defer { if ownsStop { close(stopDescriptor) } }
         var pipeline = setup.pipeline(options)
         pipeline.liveSource = interface
@@ -220,12 +200,7 @@ public enum LiveCapture {
         let elapsed = monotonicSeconds() - started
 
         var statistics = AFPacketStatistics()
-        for worker in workers {
-            let counted = worker.statistics
-            statistics.packets += counted.packets
-            statistics.drops += counted.drops
-            statistics.freezes += counted.freezes
-        }
+        for worker in workers { statistics.add(worker.statistics) }
         // One stats record for the interface: every worker's counters summed under Suricata's names.
         var totals: [(String, UInt64)] = []
         var position: [String: Int] = [:]
@@ -279,6 +254,19 @@ public enum LiveCapture {
         return workers.contains { $0.failure != nil } ? 1 : 0
     }
 
+    /// The descriptor that ends the capture: the caller's, or (nil) a signalfd for SIGINT and SIGTERM, which
+    /// this thread blocks before the workers start so they inherit the mask; `owned` says to close it. Nil
+    /// after reporting when the signalfd cannot be made.
+    static func stopDescriptor(_ stopFD: Int32?, _ err: MessageOutput) -> (fd: Int32, owned: Bool)? {
+        if let stopFD { return (stopFD, false) }
+        let fd = cweir_stop_signal_fd()
+        guard fd >= 0 else {
+            err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
+            return nil
+        }
+        return (fd, true)
+    }
+
     /// The other interface of an inline pair (`copy-mode: ips|tap` with `copy-iface`): its own entry, or one
     /// mirroring this entry's settings; its fanout group id differs, as a group belongs to one interface.
     static func inlinePeer(_ entry: AFPacketInterface, config: WeirConfiguration) -> AFPacketInterface? {
@@ -305,34 +293,23 @@ public enum LiveCapture {
     /// addresses unless the entry says `dedicated: yes` (a SPAN port or tap, where every packet is a copy).
     static func kernelBypass(
         _ entry: AFPacketInterface, config: WeirConfiguration, rings: [AFPacketRing], environment: [String: String]
-    ) -> Result<KernelBypass, BypassSetupError> {
-        var environment = environment
-        if environment["WEIR_KERNEL_VERSION"] == nil, let version = config.kernelVersionOverride {
-            environment["WEIR_KERNEL_VERSION"] = "\(version.major).\(version.minor).\(version.patch)"
-        }
-        let features = KernelFeatures.probe(environment: environment)
+    ) -> Result<KernelBypass, RuntimeError> {
+        let features = Self.kernelFeatures(config, environment)
         guard features.uses(.socketFilter) else {
-            return .failure(BypassSetupError("eBPF socket filters are not available on this kernel"))
+            return .failure(RuntimeError("eBPF socket filters are not available on this kernel"))
         }
-        var settings = WeirBypass.BypassSettings()
-        settings.flowTableSize = UInt32(clamping: config.bypass.flowTableSize)
-        settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
-        settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
+        let settings = Self.bypassSettings(config)
         if entry.xdpMode != .none {
-            let mode: XDPAttachment.RequestedMode
-            switch entry.xdpMode {
-            case .soft: mode = .generic
-            case .driver: mode = .native
-            case .hw, .none:
-                return .failure(BypassSetupError("xdp-mode \(entry.xdpMode.rawValue) is not supported; use soft or driver"))
+            guard let mode = Self.attachMode(entry.xdpMode) else {
+                return .failure(RuntimeError("xdp-mode \(entry.xdpMode.rawValue) is not supported; use soft or driver"))
             }
             guard features.usesXDP else {
-                return .failure(BypassSetupError("XDP is not available on this kernel; set xdp-mode: none for the socket filter"))
+                return .failure(RuntimeError("XDP is not available on this kernel; set xdp-mode: none for the socket filter"))
             }
             let addresses = Self.routableAddresses(entry.interface)
             if !entry.dedicated && !addresses.isEmpty {
                 return .failure(
-                    BypassSetupError(
+                    RuntimeError(
                         "XDP bypass would drop this host's own traffic on \(entry.interface) (it has \(addresses.joined(separator: ", "))); set dedicated: yes if it is a capture-only port, or xdp-mode: none to hide bypassed flows from the capture socket only"
                     ))
             }
@@ -342,7 +319,7 @@ public enum LiveCapture {
                     program: plane.program, interfaceIndex: rings[0].interfaceIndex, mode: mode, features: features)
                 return .success(KernelBypass(planes: [plane], attachments: [attachment]))
             } catch {
-                return .failure(BypassSetupError("\(error)"))
+                return .failure(RuntimeError("\(error)"))
             }
         }
         do {
@@ -351,10 +328,8 @@ public enum LiveCapture {
             // With fanout, each member socket runs its own filter.
             for ring in rings { try ring.attachFilter(programFD: plane.program.fd) }
             return .success(KernelBypass(planes: [plane]))
-        } catch let error as BPFError {
-            return .failure(BypassSetupError("\(error)"))
         } catch {
-            return .failure(BypassSetupError("\(error)"))
+            return .failure(RuntimeError("\(error)"))
         }
     }
 
@@ -363,32 +338,22 @@ public enum LiveCapture {
     static func inlineKernelBypass(
         _ entry: AFPacketInterface, peer: AFPacketInterface, config: WeirConfiguration, indices: (Int32, Int32),
         environment: [String: String]
-    ) -> Result<KernelBypass, BypassSetupError> {
-        var environment = environment
-        if environment["WEIR_KERNEL_VERSION"] == nil, let version = config.kernelVersionOverride {
-            environment["WEIR_KERNEL_VERSION"] = "\(version.major).\(version.minor).\(version.patch)"
-        }
-        let features = KernelFeatures.probe(environment: environment)
+    ) -> Result<KernelBypass, RuntimeError> {
+        let features = Self.kernelFeatures(config, environment)
         guard features.usesXDP && features.uses(.xdpRedirect) else {
             return .failure(
-                BypassSetupError("the inline fast path needs XDP_REDIRECT (kernel 4.14); set bypass: no to forward in the worker"))
+                RuntimeError("the inline fast path needs XDP_REDIRECT (kernel 4.14); set bypass: no to forward in the worker"))
         }
-        let mode: XDPAttachment.RequestedMode
-        switch entry.xdpMode {
-        case .soft: mode = .generic
-        case .driver: mode = .native
-        case .none: mode = .auto
-        case .hw: return .failure(BypassSetupError("xdp-mode hw is not supported; use soft or driver"))
+        // XDP is not optional here: `none` lets the kernel choose the mode.
+        guard let mode = entry.xdpMode == .none ? .auto : Self.attachMode(entry.xdpMode) else {
+            return .failure(RuntimeError("xdp-mode hw is not supported; use soft or driver"))
         }
         var planes: [BypassDataPlane] = []
         var attachments: [XDPAttachment] = []
         for (interface, index, other) in [
             (entry.interface, indices.0, indices.1), (peer.interface, indices.1, indices.0),
         ] {
-            var settings = WeirBypass.BypassSettings()
-            settings.flowTableSize = UInt32(clamping: config.bypass.flowTableSize)
-            settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
-            settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
+            var settings = Self.bypassSettings(config)
             settings.isIPS = true
             settings.peerInterfaceIndex = UInt32(bitPattern: other)
             do {
@@ -397,10 +362,38 @@ public enum LiveCapture {
                     try XDPAttachment(program: plane.program, interfaceIndex: index, mode: mode, features: features))
                 planes.append(plane)
             } catch {
-                return .failure(BypassSetupError("\(interface): \(error)"))
+                return .failure(RuntimeError("\(interface): \(error)"))
             }
         }
         return .success(KernelBypass(planes: planes, attachments: attachments, action: .fastForward))
+    }
+
+    /// The kernel's features, gated by `WEIR_KERNEL_VERSION` or else the configuration's
+    /// `kernel-version-override`.
+    static func kernelFeatures(_ config: WeirConfiguration, _ environment: [String: String]) -> KernelFeatures {
+        var environment = environment
+        if environment["WEIR_KERNEL_VERSION"] == nil, let version = config.kernelVersionOverride {
+            environment["WEIR_KERNEL_VERSION"] = "\(version.major).\(version.minor).\(version.patch)"
+        }
+        return KernelFeatures.probe(environment: environment)
+    }
+
+    /// The data plane's sizes and pin root from the configuration's `bypass` section.
+    static func bypassSettings(_ config: WeirConfiguration) -> WeirBypass.BypassSettings {
+        var settings = WeirBypass.BypassSettings()
+        settings.flowTableSize = UInt32(clamping: config.bypass.flowTableSize)
+        settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
+        settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
+        return settings
+    }
+
+    /// The XDP attach mode of `xdp-mode` soft or driver; nil for the others.
+    static func attachMode(_ mode: XDPMode) -> XDPAttachment.RequestedMode? {
+        switch mode {
+        case .soft: return .generic
+        case .driver: return .native
+        case .none, .hw: return nil
+        }
     }
 
     /// The interface's addresses other than IPv6 link-local ones, as text.
@@ -490,17 +483,12 @@ public enum LiveCapture {
         }
     }
 
+    /// Wall-clock time, for flow timeouts while no packet arrives.
     static func wallClock() -> Timestamp {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Timestamp(seconds: Int64(now.tv_sec), microseconds: Int64(now.tv_nsec / 1000))
     }
-}
-
-/// Why capture bypass could not be set up.
-struct BypassSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Where an inline worker sends what it read: the sending socket, the peer interface of each ring, and
@@ -574,12 +562,7 @@ final class LiveWorker: @unchecked Sendable {
     var statistics: AFPacketStatistics {
         if let pcap = self.pcap { return pcap.statistics() }
         var sum = AFPacketStatistics()
-        for ring in self.rings {
-            let counted = ring.statistics()
-            sum.packets += counted.packets
-            sum.drops += counted.drops
-            sum.freezes += counted.freezes
-        }
+        for ring in self.rings { sum.add(ring.statistics()) }
         return sum
     }
 

@@ -90,17 +90,11 @@ enum RejectFrames {
         return from.bytes + to.bytes + Self.be32(UInt32(length)) + [0, 0, 0, proto]
     }
 
-    /// The Internet checksum of `bytes` as big-endian 16-bit words (RFC 1071), ready to store.
+    /// The Internet checksum of `bytes` (RFC 1071, the decoder's own ``InternetChecksum``), as the value whose
+    /// high byte is stored first.
     static func checksum(_ bytes: [UInt8]) -> UInt16 {
-        var sum: UInt32 = 0
-        var index = 0
-        while index + 1 < bytes.count {
-            sum += UInt32(bytes[index]) << 8 | UInt32(bytes[index + 1])
-            index += 2
-        }
-        if index < bytes.count { sum += UInt32(bytes[index]) << 8 }
-        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-        return ~UInt16(sum)
+        let sum = bytes.withUnsafeBytes { InternetChecksum.partialSum($0, offset: 0, length: $0.count) }
+        return InternetChecksum.checksum(ofSum: sum)
     }
 
     static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }

@@ -32,8 +32,6 @@ struct ReplayPipeline {
     var filesRead: UInt64 = 0
     /// Live capture: what the summary names as the source ("eth0"); nil for files.
     var liveSource: String? = nil
-    /// Live capture: the kernel's counters (`capture.kernel_packets` …), refreshed before the stats record.
-    var captureCounters: [(String, UInt64)] = []
     var bytesRead: UInt64 = 0
     /// Per-worker detection state; `nil` when no rules were loaded.
     let detect: DetectContext?
@@ -67,8 +65,6 @@ struct ReplayPipeline {
     /// Packets and bytes of locally bypassed flows that skipped the stream engine and detection.
     var bypassedPackets: UInt64 = 0
     var bypassedBytes: UInt64 = 0
-    /// Flows bypassed locally.
-    var flowsBypassed: UInt64 = 0
     /// Live capture with `bypass: yes`: the kernel side of bypass decisions.
     var captureBypass: CaptureBypass? = nil
     /// Holds the current frame with its payload rewritten (inline overlap normalisation).
@@ -258,7 +254,6 @@ struct ReplayPipeline {
         } else {
             self.flows[slot].bypass = .local
         }
-        self.flowsBypassed += 1
     }
 
     /// Live capture with no packet for a while: lets flow timeouts run on `now` (wall-clock time) and makes
@@ -317,7 +312,6 @@ struct ReplayPipeline {
             out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))
             out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
         }
-        for (name, value) in self.captureCounters { out.append(EVEStatsCounter(name, value)) }
         out.append(EVEStatsCounter("flow_bypassed.local_pkts", self.bypassedPackets))
         out.append(EVEStatsCounter("flow_bypassed.local_bytes", self.bypassedBytes))
         for (name, value) in self.captureBypass?.counters ?? [] { out.append(EVEStatsCounter(name, value)) }
