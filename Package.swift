@@ -68,17 +68,19 @@ let package = Package(
             ]
         ),
 
+        // Test helpers shared by the test targets (the shared corpus's location and the trait that skips without it).
+        .target(name: "WeirTestSupport", path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
-        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
+        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirTestSupport", "WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
         .testTarget(
-            name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
+            name: "WeirStreamTests", dependencies: ["WeirTestSupport", "WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
         ),
         .testTarget(
-            name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
+            name: "WeirDetectTests", dependencies: ["WeirTestSupport", "WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
-        .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
+        .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
@@ -87,7 +89,7 @@ let package = Package(
                 "WeirCapture", "WeirRuntime",
             ]
         ),
-        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
+        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
     ],
     swiftLanguageModes: [.v6]

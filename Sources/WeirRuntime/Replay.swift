@@ -85,8 +85,21 @@ struct RunSetup {
         let config = loaded.configuration
         guard let detection = DetectionSetup.make(options: options, configuration: config) else { return .done(2) }
         if options.testOnly {
+            // As `suricata -T`: a rule that fails to load or a rule file that cannot be read fails the test.
             let loadedRules = detection.engine.loadStatistics.signatures
-            err.write("weir: configuration OK; \(loadedRules) rules loaded from \(detection.files.count) files\n")
+            let files = "\(detection.files.count) file\(detection.files.count == 1 ? "" : "s")"
+            if detection.hasRuleFailures {
+                let errors = detection.ruleSet.errors.count
+                let unreadable = detection.ruleSet.unreadableFiles.count
+                err.write(
+                    "weir: configuration test failed: \(errors) rule error\(errors == 1 ? "" : "s"), "
+                        + "\(unreadable) unreadable rule file\(unreadable == 1 ? "" : "s") (listed above); "
+                        + "\(loadedRules) rules loaded from \(files)\n")
+                return .done(1)
+            }
+            err.write(
+                "weir: configuration OK; \(loadedRules) rules loaded from \(files) "
+                    + "(\(detection.readiness.active) active, \(detection.readiness.inert.count) inert)\n")
             return .done(0)
         }
         let logDirectory = options.logDirectory ?? config.defaultLogDirectory
