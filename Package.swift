@@ -30,6 +30,8 @@ let package = Package(
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
         .executableTarget(name: "bpfembed"),
         .plugin(name: "BPFPlugin", capability: .buildTool(), dependencies: ["bpfembed"]),
+        // Records the commit for `weir --version` (a prebuild command running git).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "WeirBPFObjects", plugins: ["BPFPlugin"]),
 
         // Pipeline stages. WeirCore, WeirDecode, WeirFlow, WeirDetect, WeirOutput and WeirConfig make no syscalls.
@@ -64,8 +66,9 @@ let package = Package(
             name: "weir",
             dependencies: [
                 "WeirRuntime", "WeirVerify", "WeirBypass", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow",
-                "WeirCore", argumentParser, logging,
-            ]
+                "WeirCore", "WeirConfig", argumentParser, logging,
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
 
         // Test helpers shared by the test targets (the shared corpus's location and the trait that skips without it).
@@ -91,6 +94,8 @@ let package = Package(
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
+        // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
+        .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
     ],
     swiftLanguageModes: [.v6]
 )

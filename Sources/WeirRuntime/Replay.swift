@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import CWeirLinux
 import Glibc
 import WeirCapture
 import WeirConfig
@@ -14,6 +15,8 @@ public enum Replay {
     /// error). Messages go to stderr.
     public static func run(_ options: RunOptions) -> Int32 {
         let err = options.messageOutput
+        // A closed pipe (`weir … | head`) is a write error to report, never the end of the run.
+        _ = cweir_ignore_sigpipe()
         let files: [String]
         do {
             files = try CaptureInputs.expand(options.readPaths)
@@ -81,6 +84,7 @@ struct RunSetup {
         }
         if !options.quiet {
             for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
+            for note in loaded.notes { err.write("weir: note: \(note)\n") }
         }
         let config = loaded.configuration
         guard let detection = DetectionSetup.make(options: options, configuration: config) else { return .done(2) }

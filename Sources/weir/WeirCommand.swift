@@ -82,6 +82,11 @@ struct WeirCommand: ParsableCommand {
     @Flag(name: .customShort("v"), help: "Log more; repeat for more detail.")
     var verbose: Int
 
+    @Flag(
+        name: [.customShort("V"), .customLong("version")],
+        help: "Print Weir's version and commit and the versions of the libraries it runs with, then exit.")
+    var showVersion = false
+
     func validate() throws {
         if let k = self.checksums, !["none", "all", "auto"].contains(k) {
             throw ValidationError("-k takes none, all or auto, not '\(k)'.")
@@ -106,6 +111,10 @@ struct WeirCommand: ParsableCommand {
     }
 
     func run() throws {
+        if self.showVersion {
+            FileDescriptorOutput.standardOutput.write(VersionReport.text())
+            return
+        }
         // Checked here, not in validate(): ArgumentParser validates parent commands of subcommands too.
         if let interface = self.pcapInterface {
             guard self.read.isEmpty && self.afPacket == nil else {
