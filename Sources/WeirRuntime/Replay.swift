@@ -70,7 +70,17 @@ struct RunSetup {
     static func loadConfiguration(_ options: RunOptions) throws -> LoadedConfiguration {
         var overrides = options.overrides
         if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
-        return try ConfigLoader.load(path: options.configPath, overrides: overrides)
+        return try ConfigLoader.load(
+            path: options.configPath ?? (options.readsInstalledConfiguration ? Self.installedConfiguration() : nil),
+            overrides: overrides)
+    }
+
+    /// Where an installed Weir keeps its configuration, read when `-c` is absent (as Suricata reads
+    /// `/etc/suricata/suricata.yaml`); `WEIR_DEFAULT_CONFIG` points elsewhere (tests), an empty value turns it off.
+    static func installedConfiguration() -> String? {
+        let path = getenv("WEIR_DEFAULT_CONFIG").map { String(cString: $0) } ?? "/etc/weir/weir.yaml"
+        guard !path.isEmpty, access(path, F_OK) == 0 else { return nil }
+        return path
     }
 
     static func prepare(_ options: RunOptions) -> Prepared {

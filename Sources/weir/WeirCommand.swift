@@ -44,6 +44,12 @@ struct WeirCommand: ParsableCommand {
     var afPacket: String?
 
     @Option(
+        name: .customShort("i"),
+        help: ArgumentHelp("Suricata's short form of --af-packet=IF: capture live on this interface.", valueName: "interface")
+    )
+    var interface: String?
+
+    @Option(
         name: .customLong("pcap"),
         help: ArgumentHelp("Capture live on this interface through libpcap (one worker, passive); stop with Ctrl-C.", valueName: "interface")
     )
@@ -96,6 +102,7 @@ struct WeirCommand: ParsableCommand {
     var runOptions: RunOptions {
         var o = RunOptions()
         o.configPath = self.config
+        o.readsInstalledConfiguration = true
         o.readPaths = self.read
         o.exclusiveRuleFiles = self.exclusiveRules
         o.extraRuleFiles = self.extraRules
@@ -123,7 +130,11 @@ struct WeirCommand: ParsableCommand {
             guard !interface.isEmpty else { throw ValidationError("--pcap needs an interface: --pcap=IF.") }
             throw ExitCode(LiveCapture.runPcap(self.runOptions, interface: interface))
         }
-        if let interface = self.afPacket {
+        if let interface = self.interface {
+            guard self.afPacket == nil else { throw ValidationError("-i and --af-packet name the same thing; give one.") }
+            guard !interface.isEmpty else { throw ValidationError("-i needs an interface: -i eth1.") }
+        }
+        if let interface = self.afPacket ?? self.interface {
             guard self.read.isEmpty else { throw ValidationError("-r and --af-packet cannot be combined.") }
             throw ExitCode(
                 LiveCapture.run(

@@ -49,6 +49,23 @@ import Testing
         #expect(result.stderr.contains("weir.yaml:2:3: key 'stream.midstreem'"))
     }
 
+    @Test func withoutDashCTheInstalledConfigurationIsRead() {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write("ok.rules", Self.goodRule + "\n")
+        let installed = dir.write("installed.yaml", "stream:\n  bogus-key: 1\n")
+        let plain = dir.write("plain.yaml", "stream:\n  midstream: yes\n")
+        let environment = ["WEIR_DEFAULT_CONFIG": installed]
+        let implicit = WeirProcess.run(["-T", "-S", rules], in: dir.path, environment: environment)
+        #expect(implicit.status == 2)
+        #expect(implicit.stderr.contains("installed.yaml:2:3: key 'stream.bogus-key'"))
+        let explicit = WeirProcess.run(["-T", "-c", plain, "-S", rules], in: dir.path, environment: environment)
+        #expect(explicit.status == 0, "-c wins over the installed file: \(explicit.stderr)")
+        let absent = WeirProcess.run(
+            ["-T", "-S", rules], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": dir.path + "/none.yaml"])
+        #expect(absent.status == 0, "no installed file: built-in defaults")
+    }
+
     @Test func rulesCheckCountsInertRulesByProtocol() {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -48,8 +48,9 @@ final class CaptureNamespace {
 
 /// SIGHUP (logrotate) and SIGUSR2 (Suricata's rule reload) must not end a live sensor; SIGTERM ends it in order.
 @Suite struct SignalTests {
-    @Test(arguments: ["--af-packet", "--pcap"])
-    func hangupAndUser2LeaveALiveCaptureRunning(source: String) throws {
+    /// The capture flags, with `-i` (Suricata's short form of `--af-packet`) among them.
+    @Test(arguments: [["--af-packet=wcli0"], ["--pcap=wcli0"], ["-i", "wcli0"]])
+    func hangupAndUser2LeaveALiveCaptureRunning(source: [String]) throws {
         let namespace = CaptureNamespace()
         try #require(namespace.ready, "could not set up namespace \(namespace.name)")
         let dir = TemporaryDirectory()
@@ -58,9 +59,8 @@ final class CaptureNamespace {
         let running = try #require(
             WeirProcess.start(
                 [
-                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "\(source)=\(namespace.link)", "-S", rules,
-                    "-l", dir.path + "/out",
-                ], in: dir.path))
+                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "-S", rules, "-l", dir.path + "/out",
+                ] + source, in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
         var waited = 0
         while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
             usleep(20_000)

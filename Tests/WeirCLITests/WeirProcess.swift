@@ -56,7 +56,7 @@ struct WeirProcess {
     }
 
     /// Starts `arguments[0]` (a path, or a name looked up on PATH) with its output going to files in `directory`.
-    static func start(_ arguments: [String], in directory: String) -> Running? {
+    static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) -> Running? {
         let out = directory + "/stdout.txt"
         let err = directory + "/stderr.txt"
         var actions = posix_spawn_file_actions_t()
@@ -80,13 +80,26 @@ struct WeirProcess {
         var pid = pid_t()
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        guard posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ) == 0 else { return nil }
+        var variables: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            let name = String(text.prefix { $0 != "=" })
+            if environment[name] == nil { variables.append(text) }
+            index += 1
+        }
+        variables += environment.map { "\($0.key)=\($0.value)" }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
+        guard posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp) == 0 else { return nil }
         return Running(pid: pid, stdoutPath: out, stderrPath: err)
     }
 
     /// Runs `weir` with `arguments` to the end.
-    static func run(_ arguments: [String], in directory: String) -> Result {
-        guard let running = Self.start([Self.binary] + arguments, in: directory) else {
+    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) -> Result {
+        // The host's /etc/weir/weir.yaml stays out of the tests unless a test names one.
+        let environment = ["WEIR_DEFAULT_CONFIG": ""].merging(environment) { $1 }
+        guard let running = Self.start([Self.binary] + arguments, in: directory, environment: environment) else {
             return Result(status: -1, stdout: "", stderr: "could not start \(Self.binary)")
         }
         return running.wait()
