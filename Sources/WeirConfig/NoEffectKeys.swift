@@ -27,7 +27,6 @@ enum NoEffectKeys {
         ("outputs.*.eve-log.types.*.stats.totals", "the stats record always carries the totals"),
         ("outputs.*.eve-log.types.*.stats.threads", "the stats record carries the totals only"),
         ("outputs.*.eve-log.types.*.stats.deltas", "the stats record carries the totals only"),
-        ("outputs.*.eve-log.types.*.alert.metadata", "rule metadata is not written into alerts yet"),
         ("outputs.*.eve-log.types.*.alert.verdict", "alerts carry no verdict object yet"),
         ("outputs.*.eve-log.types.*.alert.payload-buffer-size", "the payload is logged whole"),
         ("outputs.*.eve-log.types.*.anomaly", "anomaly records are not written yet"),

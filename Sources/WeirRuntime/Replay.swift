@@ -58,6 +58,8 @@ struct RunSetup {
     let outputs: ReplayOutputs
     let logDirectory: String
     let streamSettings: WeirStream.StreamSettings?
+    /// Every signature's `alert.metadata` object, rendered once (Suricata writes rule metadata by default).
+    let alertMetadata: [[UInt8]?]
 
     /// Either a run ready to start, or the exit status to return now (an error, or `-T` done).
     enum Prepared {
@@ -137,14 +139,19 @@ struct RunSetup {
         return .ready(
             RunSetup(
                 configuration: config, detection: detection, outputs: outputs, logDirectory: logDirectory,
-                streamSettings: streamSettings))
+                streamSettings: streamSettings,
+                alertMetadata: detection.engine.signatureMetadata.map { EVEAlert.metadataJSON(from: $0) }))
     }
 
     /// The packet pipeline for this run, writing to `outputs` (default: the run's own).
     func pipeline(_ options: RunOptions, outputs: ReplayOutputs? = nil) -> ReplayPipeline {
         let loadedRules = self.detection.engine.loadStatistics.signatures
+        let outputs = outputs ?? self.outputs
+        if outputs.eveSettings?.alert?.metadata == true {
+            outputs.alertMetadata = self.alertMetadata
+        }
         var pipeline = ReplayPipeline(
-            configuration: self.configuration, outputs: outputs ?? self.outputs,
+            configuration: self.configuration, outputs: outputs,
             engine: loadedRules > 0 ? self.detection.engine : nil,
             inline: options.simulateIPS, streamSettings: self.streamSettings, messages: options.messageOutput)
         // In-process callers that collect messages still get input damage; quiet runs to stderr do not.

@@ -66,6 +66,27 @@ import Testing
         #expect(absent.status == 0, "no installed file: built-in defaults")
     }
 
+    @Test func alertsCarryTheRuleMetadataUnlessItIsSwitchedOff() {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write(
+            "md.rules",
+            #"alert udp any any -> any 53 (msg:"md"; content:"example"; metadata: signature_severity Major, tag a, tag b; sid:5;)"#
+                + "\n")
+        let pcap = repositoryRoot + "/pcaps/sample.pcap"
+        let on = WeirProcess.run(["-r", pcap, "-S", rules, "-l", dir.path + "/on"], in: dir.path)
+        #expect(on.status == 0, "\(on.stderr)")
+        let alerts = readText(dir.path + "/on/eve.json").split(separator: "\n").filter { $0.contains(#""event_type":"alert""#) }
+        #expect(!alerts.isEmpty)
+        #expect(alerts.allSatisfy { $0.contains(#""metadata":{"signature_severity":["Major"],"tag":["a","b"]}"#) })
+        let config = dir.write(
+            "off.yaml", "outputs:\n  - eve-log:\n      enabled: yes\n      types:\n        - alert:\n            metadata: no\n")
+        let off = WeirProcess.run(["-c", config, "-r", pcap, "-S", rules, "-l", dir.path + "/off"], in: dir.path)
+        #expect(off.status == 0, "\(off.stderr)")
+        let plain = readText(dir.path + "/off/eve.json")
+        #expect(plain.contains(#""event_type":"alert""#) && !plain.contains(#""metadata":"#))
+    }
+
     @Test func rulesCheckCountsInertRulesByProtocol() {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
