@@ -6,6 +6,7 @@ let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "weir",
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config (apt packages named in `providers`).
@@ -42,7 +44,7 @@ let package = Package(
         .target(
             name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
         ),
-        .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
+        .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect", crypto]),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),

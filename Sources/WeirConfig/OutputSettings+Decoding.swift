@@ -46,6 +46,8 @@ extension WeirConfiguration {
                 "'\(text)' is not supported yet: Weir writes EVE to a regular file only (filetype: regular)")
         }
         output.filename = try eve.string("filename", output.filename)
+        output.communityID = try eve.bool("community-id", output.communityID)
+        output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
         for item in try eve.list("types") ?? [] {
             // A type is either a bare name (`- flow`) or a one-key mapping (`- alert: {payload: yes}`).
             var node = item.node

@@ -56,6 +56,11 @@ final class ReplayOutputs {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
         }
+        // ICMP flows keep no type and code, which the hash needs: their flow records go without it.
+        if flow.key.proto != IPProtocol.icmp && flow.key.proto != IPProtocol.icmpv6 {
+            header.communityID = self.communityID(
+                flow.clientAddress, flow.serverAddress, flow.key.proto, flow.clientPort, flow.serverPort)
+        }
         var record = EVEFlowRecord(
             header: header, start: flow.start, end: flow.last, state: Self.state(flow.state),
             reason: Self.reason(reason))
@@ -92,6 +97,35 @@ final class ReplayOutputs {
         self.flowRecords += 1
     }
 
+    /// `community_id` of a flow-based record when the EVE output asks for it; `nil` otherwise.
+    func communityID(_ source: IPAddress, _ destination: IPAddress, _ proto: UInt8, _ sport: UInt16, _ dport: UInt16)
+        -> String?
+    {
+        guard let settings = self.eveSettings, settings.communityID else { return nil }
+        return CommunityID.v1(
+            source: source, destination: destination, ipProtocol: proto, sourcePort: sport, destinationPort: dport,
+            seed: settings.communityIDSeed)
+    }
+
+    /// Adds `community_id` to a packet record's header: from the flow's client and server, or for ICMP from the
+    /// packet's own type and code.
+    func addCommunityID(to header: inout EVEHeader, packet: Packet, flow: Flow?) {
+        guard self.eveSettings?.communityID == true, packet.ipVersion != 0 else { return }
+        let icmp = packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6
+        if let flow, !icmp {
+            header.communityID = self.communityID(
+                flow.clientAddress, flow.serverAddress, flow.key.proto, flow.clientPort, flow.serverPort)
+        } else if icmp {
+            header.communityID = self.communityID(
+                packet.source, packet.destination, packet.l4Protocol, UInt16(packet.icmpType), UInt16(packet.icmpCode))
+        } else {
+            let ports = Self.hasPorts(packet)
+            header.communityID = self.communityID(
+                packet.source, packet.destination, packet.l4Protocol, ports ? packet.sourcePort : 0,
+                ports ? packet.destinationPort : 0)
+        }
+    }
+
     static func hasPorts(_ packet: Packet) -> Bool {
         packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
     }
@@ -124,8 +158,10 @@ final class ReplayOutputs {
             if toServer { f.dropLoggedToServer = true } else { f.dropLoggedToClient = true }
             flow = f
         }
+        var header = Self.header(for: packet, flow: flow)
+        self.addCommunityID(to: &header, packet: packet, flow: flow)
         var record = EVEDropRecord(
-            header: Self.header(for: packet, flow: flow), length: UInt32(clamping: packet.ipTotalLength),
+            header: header, length: UInt32(clamping: packet.ipTotalLength),
             tos: packet.tos, ttl: packet.ttl, ipID: UInt16(truncatingIfNeeded: packet.ipID))
         if packet.isTCP {
             record.tcp = EVEDropRecord.TCPFields(
@@ -153,6 +189,7 @@ final class ReplayOutputs {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
         header.packetSource = source
+        self.addCommunityID(to: &header, packet: packet, flow: flow)
         let blocked = alert.isBlocking && inline
         var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,

@@ -87,6 +87,47 @@ import Testing
         #expect(plain.contains(#""event_type":"alert""#) && !plain.contains(#""metadata":"#))
     }
 
+    @Test func communityIDJoinsAlertsAndFlowsWhenAskedFor() {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write("ok.rules", #"alert udp any any -> any 53 (msg:"dns"; content:"example"; sid:9;)"# + "\n")
+        let config = dir.write(
+            "cid.yaml",
+            "outputs:\n  - eve-log:\n      enabled: yes\n      community-id: yes\n      community-id-seed: 1\n"
+                + "      types:\n        - alert\n        - flow\n")
+        let pcap = repositoryRoot + "/pcaps/sample.pcap"
+        let result = WeirProcess.run(["-c", config, "-r", pcap, "-S", rules, "-l", dir.path + "/out"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        var byFlow: [String: Set<String>] = [:]
+        var records = 0
+        for line in readText(dir.path + "/out/eve.json").split(separator: "\n") {
+            // ICMP flow records go without it (the flow keeps no ICMP type and code to hash).
+            guard let flow = Self.field(line, "flow_id"), !(line.contains(#""event_type":"flow""#) && line.contains("ICMP"))
+            else { continue }
+            records += 1
+            let id = Self.field(line, "community_id")
+            #expect(id?.hasPrefix("\"1:") == true, "\(line.prefix(160))")
+            byFlow[flow, default: []].insert(id ?? "")
+        }
+        #expect(records > 10)
+        #expect(byFlow.values.allSatisfy { $0.count == 1 }, "every record of a flow has the same community_id")
+        let plain = WeirProcess.run(["-r", pcap, "-S", rules, "-l", dir.path + "/plain"], in: dir.path)
+        #expect(plain.status == 0)
+        #expect(!readText(dir.path + "/plain/eve.json").contains("community_id"), "off by default, as in Suricata")
+    }
+
+    /// The raw JSON value of a top-level field, crudely (enough for ids and quoted strings).
+    static func field(_ line: Substring, _ name: String) -> String? {
+        let key = Array("\"\(name)\":".utf8)
+        let bytes = Array(line.utf8)
+        guard bytes.count >= key.count else { return nil }
+        for start in 0...(bytes.count - key.count) where bytes[start..<start + key.count].elementsEqual(key) {
+            let rest = bytes[(start + key.count)...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "}") }
+            return String(decoding: rest, as: UTF8.self)
+        }
+        return nil
+    }
+
     @Test func rulesCheckCountsInertRulesByProtocol() {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
