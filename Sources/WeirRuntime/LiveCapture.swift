@@ -518,6 +518,9 @@ final class LiveWorker: @unchecked Sendable {
     let forwarding: Forwarding?
     /// Why the worker stopped early, if it did.
     var failure: String?
+    /// The interface of each ring (EVE `in_iface`), and which one the outputs name now.
+    let interfaces: [String]
+    private var currentInterface = -1
 
     init(
         rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
@@ -525,6 +528,7 @@ final class LiveWorker: @unchecked Sendable {
     ) {
         self.rings = rings
         self.pcap = pcap
+        self.interfaces = pcap.map { [$0.interface] } ?? rings.map(\.settings.interface)
         self.pipeline = pipeline
         self.decoders = decoders
         self.stopFD = stopFD
@@ -537,6 +541,10 @@ final class LiveWorker: @unchecked Sendable {
     /// One frame through the pipeline, then (inline) out of the other interface unless it was dropped; a
     /// reject also answers the source (back out of this interface) and/or the destination (out of the other).
     private func handle(_ index: Int, _ record: PcapRecord, _ emit: (inout Flow, FlowEndReason) -> Void) {
+        if index != self.currentInterface && index < self.interfaces.count {
+            self.currentInterface = index
+            self.pipeline.outputs.inInterface = self.interfaces[index]
+        }
         self.pipeline.process(record, decoder: &self.decoders[index], emit: emit)
         guard let forwarding = self.forwarding, let peer = forwarding.peers[index] else { return }
         if !(forwarding.enforce && self.pipeline.packetDropped) {

@@ -15,6 +15,8 @@ final class ReplayOutputs {
     /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
     /// ``Alert/signatureIndex``; empty when `metadata` is off.
     var alertMetadata: [[UInt8]?] = []
+    /// The interface the current packet came in on (EVE `in_iface`); `nil` for capture files.
+    var inInterface: String?
     /// Records written per type, for the summary.
     var flowRecords: UInt64 = 0
     var alertRecords: UInt64 = 0
@@ -107,9 +109,10 @@ final class ReplayOutputs {
             seed: settings.communityIDSeed)
     }
 
-    /// Adds `community_id` to a packet record's header: from the flow's client and server, or for ICMP from the
-    /// packet's own type and code.
-    func addCommunityID(to header: inout EVEHeader, packet: Packet, flow: Flow?) {
+    /// Adds `in_iface` (live capture) and `community_id` to a packet record's header: the hash from the flow's
+    /// client and server, or for ICMP from the packet's own type and code.
+    func addPacketFields(to header: inout EVEHeader, packet: Packet, flow: Flow?) {
+        header.inInterface = self.inInterface
         guard self.eveSettings?.communityID == true, packet.ipVersion != 0 else { return }
         let icmp = packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6
         if let flow, !icmp {
@@ -159,7 +162,7 @@ final class ReplayOutputs {
             flow = f
         }
         var header = Self.header(for: packet, flow: flow)
-        self.addCommunityID(to: &header, packet: packet, flow: flow)
+        self.addPacketFields(to: &header, packet: packet, flow: flow)
         var record = EVEDropRecord(
             header: header, length: UInt32(clamping: packet.ipTotalLength),
             tos: packet.tos, ttl: packet.ttl, ipID: UInt16(truncatingIfNeeded: packet.ipID))
@@ -189,7 +192,7 @@ final class ReplayOutputs {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
         header.packetSource = source
-        self.addCommunityID(to: &header, packet: packet, flow: flow)
+        self.addPacketFields(to: &header, packet: packet, flow: flow)
         let blocked = alert.isBlocking && inline
         var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,

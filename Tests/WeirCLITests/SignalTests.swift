@@ -81,3 +81,64 @@ final class CaptureNamespace {
         #expect(eve.contains(#""event_type":"stats""#), "the stats record is written at SIGTERM")
     }
 }
+
+/// What a live capture writes that a replay cannot: the interface each packet came in on.
+@Suite struct LiveRecordTests {
+    /// One UDP frame with `payload` sent out of `link` inside `namespace`, through a packet socket (Python's
+    /// standard library: no addresses, routes or neighbours needed).
+    static func sendUDP(in namespace: String, link: String, payload: String, directory: String) -> Bool {
+        let script = """
+            import socket, struct
+            payload = b"\(payload)"
+            udp = struct.pack("!HHHH", 40000, 5353, 8 + len(payload), 0) + payload
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                             bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2]))
+            words = struct.unpack("!10H", ip)
+            total = sum(words)
+            total = (total & 0xFFFF) + (total >> 16)
+            total = (total & 0xFFFF) + (total >> 16)
+            ip = ip[:10] + struct.pack("!H", ~total & 0xFFFF) + ip[12:]
+            frame = b"\\xff" * 6 + b"\\x02\\x00\\x00\\x00\\x00\\x01" + b"\\x08\\x00" + ip + udp
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind(("\(link)", 0))
+            for _ in range(3):
+                s.send(frame)
+            """
+        let path = directory + "/send.py"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return false }
+        let bytes = Array(script.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return WeirProcess.start(["ip", "netns", "exec", namespace, "python3", path], in: directory)?.wait().status == 0
+    }
+
+    @Test func alertsNameTheCaptureInterface() throws {
+        let namespace = CaptureNamespace()
+        try #require(namespace.ready, "could not set up namespace \(namespace.name)")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write("live.rules", #"alert udp any any -> any 5353 (msg:"live"; content:"weir-live"; sid:77;)"# + "\n")
+        let running = try #require(
+            WeirProcess.start(
+                [
+                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "--af-packet=\(namespace.link)", "-S",
+                    rules, "-l", dir.path + "/out", "-k", "none",
+                ], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
+        var waited = 0
+        while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
+            usleep(20_000)
+            waited += 1
+        }
+        #expect(Self.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
+        usleep(500_000)
+        running.signal(SIGTERM)
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        let alerts = readText(dir.path + "/out/eve.json").split(separator: "\n").filter {
+            $0.contains(#""event_type":"alert""#)
+        }
+        #expect(alerts.count == 3, "\(result.stderr)")
+        #expect(alerts.allSatisfy { $0.contains(#""in_iface":"wcli0""#) })
+    }
+}
