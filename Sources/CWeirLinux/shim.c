@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <sys/socket.h>
 #include <net/if.h>
 #include <fcntl.h>
@@ -26,6 +27,15 @@ int cweir_unshare_netns(void)
 int cweir_setns_net(int fd)
 {
 	return setns(fd, CLONE_NEWNET);
+}
+
+unsigned long cweir_filesystem_type(const char *path)
+{
+	struct statfs info;
+
+	if (statfs(path, &info) != 0)
+		return 0;
+	return (unsigned long)info.f_type;
 }
 
 int cweir_packet_socket(int ifindex)

@@ -108,6 +108,7 @@ public final class BypassDataPlane {
         var hashKey = weir_hash_key.random()
         if let interface, let directory = settings.pinDirectory(interface: interface) {
             try Self.validateInterfaceName(interface)
+            if let root = settings.pinRoot { try BPFFileSystem.prepare(root: root) }
             if let found = try Self.checkPins(directory: directory, settings: settings) {
                 reused = true
                 hashKey = found.hash_key
@@ -301,10 +302,6 @@ public final class BypassDataPlane {
     }
 
     static func makeDirectory(_ path: String) throws(BPFError) {
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw .system("mkdir(\(prefix))", errno) }
-        }
+        try BPFFileSystem.makeDirectories(path)
     }
 }
