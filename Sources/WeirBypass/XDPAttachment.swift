@@ -79,10 +79,7 @@ public final class XDPAttachment {
         var method = Method.netlink
         var linkFD: Int32 = -1
         if features.uses(.bpfLinkXDP) {
-            var options = bpf_link_create_opts()
-            options.sz = MemoryLayout<bpf_link_create_opts>.size
-            options.flags = flags
-            linkFD = bpf_link_create(program.fd, interfaceIndex, BPF_XDP, &options)
+            linkFD = weir_xdp_link_create(program.fd, interfaceIndex, flags)
             if linkFD < 0 { throw .system("bpf_link_create(BPF_XDP, ifindex \(interfaceIndex))", linkFD) }
             method = .link
         } else {
@@ -124,12 +121,11 @@ public final class XDPAttachment {
     }
 
     /// What is attached to an interface now.
-    public static func query(_ interfaceIndex: Int32) throws(BPFError) -> bpf_xdp_query_opts {
-        var options = bpf_xdp_query_opts()
-        options.sz = MemoryLayout<bpf_xdp_query_opts>.size
-        let rc = bpf_xdp_query(interfaceIndex, 0, &options)
+    public static func query(_ interfaceIndex: Int32) throws(BPFError) -> weir_xdp_query_result {
+        var result = weir_xdp_query_result()
+        let rc = weir_xdp_query(interfaceIndex, &result)
         if rc != 0 { throw .system("bpf_xdp_query(ifindex \(interfaceIndex))", rc) }
-        return options
+        return result
     }
 }
 
