@@ -27,3 +27,20 @@ sed -n '/^per-category/,/^overall/p' out/conformance.txt
 python3 scripts/conformance_subsets.py out/conformance.json
 
 swift test --skip-build
+
+# Test what is shipped (issue 12): the kernel, veth/netns and live-capture suites again against the release
+# build, where an optimised binary can differ from the debug one (uninitialised padding, inlining, timing).
+release_suites=${WEIR_RELEASE_SUITES:-WeirBypassTests}
+echo "test.sh: release build, then ${release_suites} against it"
+release_log=$(mktemp)
+# -enable-testing: the suites use @testable imports; the code is still optimised (-O) as shipped.
+if ! swift build -c release --build-tests -Xswiftc -enable-testing > "$release_log" 2>&1; then
+    grep -E "error" "$release_log" | head -20 || true
+    echo "test.sh: release build failed (full log: $release_log)" >&2
+    exit 1
+fi
+rm -f "$release_log"
+swift test -c release --skip-build --filter "$release_suites" || {
+    echo "test.sh: ${release_suites} failed against the release build" >&2
+    exit 1
+}
