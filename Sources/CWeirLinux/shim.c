@@ -38,10 +38,21 @@ unsigned long cweir_filesystem_type(const char *path)
 	return (unsigned long)info.f_type;
 }
 
+int cweir_fork_idle_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 int cweir_packet_socket(int ifindex)
 {
 	struct sockaddr_ll sll;
-	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 
 	if (fd < 0)
 		return -1;

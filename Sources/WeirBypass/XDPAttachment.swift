@@ -110,6 +110,10 @@ public final class XDPAttachment {
         guard self.attached else { return }
         self.attached = false
         if self.method == .link {
+            // Detach explicitly before closing: the link's descriptor may have copies this close does not
+            // end, for instance in a child another thread forked and that has not reached exec yet (its
+            // O_CLOEXEC copy lives until then), and the program would stay attached meanwhile.
+            _ = bpf_link_detach(self.linkFD)
             close(self.linkFD)
             self.linkFD = -1
             return

@@ -129,7 +129,7 @@ public final class AFPacketRing {
             )
         }
         // Protocol 0: nothing is queued before the ring exists and the socket is bound.
-        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0)
+        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Self.failure(name, "socket(AF_PACKET)") }
         var ok = false
         defer { if !ok { close(fd) } }
@@ -340,7 +340,8 @@ public final class AFPacketRing {
 /// Sends whole frames out of interfaces: the inline worker's forwarding path. The socket (protocol 0)
 /// receives nothing.
 public final class PacketSender {
-    private let fd: Int32
+    /// The sending socket (close-on-exec).
+    public let fd: Int32
     /// Frames the kernel refused (full queue, link down), counted rather than retried.
     public private(set) var failures: UInt64 = 0
     /// Frames sent.
@@ -348,7 +349,7 @@ public final class PacketSender {
 
     /// A sending socket.
     public init() throws(CaptureError) {
-        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0)
+        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             throw CaptureError(path: "packet sender", message: "socket(AF_PACKET): \(String(cString: strerror(errno)))")
         }
