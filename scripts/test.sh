@@ -60,3 +60,16 @@ else
 fi
 
 swift test --skip-build || fail "swift test failed (failures listed above)"
+
+# Test what is shipped (issue 12): the kernel, veth/netns, live-capture and command-line suites again against the
+# release build, where an optimised binary can differ from the debug one (uninitialised padding, inlining, timing).
+release_suites=${WEIR_RELEASE_SUITES:-WeirBypassTests|WeirCLITests}
+echo "test.sh: release build, then ${release_suites} against it"
+release_log=$(mktemp)
+# -enable-testing: the suites use @testable imports; the code is still optimised (-O) as shipped.
+if ! swift build -c release --build-tests -Xswiftc -enable-testing > "$release_log" 2>&1; then
+    grep -E "error" "$release_log" | head -20 || true
+    fail "the release build failed (full log: $release_log)"
+fi
+rm -f "$release_log"
+swift test -c release --skip-build --filter "$release_suites" || fail "${release_suites} failed against the release build"

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <sys/socket.h>
 #include <net/if.h>
 #include <fcntl.h>
@@ -28,10 +29,30 @@ int cweir_setns_net(int fd)
 	return setns(fd, CLONE_NEWNET);
 }
 
+unsigned long cweir_filesystem_type(const char *path)
+{
+	struct statfs info;
+
+	if (statfs(path, &info) != 0)
+		return 0;
+	return (unsigned long)info.f_type;
+}
+
+int cweir_fork_idle_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 int cweir_packet_socket(int ifindex)
 {
 	struct sockaddr_ll sll;
-	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 
 	if (fd < 0)
 		return -1;

@@ -21,6 +21,13 @@ int cweir_unshare_netns(void);
 /* setns(fd, CLONE_NEWNET) for the calling thread. */
 int cweir_setns_net(int fd);
 
+/* statfs(2)'s f_type of path (BPF_FS_MAGIC for a bpffs), or 0 and errno when it cannot be read. */
+unsigned long cweir_filesystem_type(const char *path);
+
+/* Tests only: forks a child that only waits (pause) until killed, holding copies of every descriptor, as a
+ * child between fork and exec does. Returns its pid, or -1. */
+int cweir_fork_idle_child(void);
+
 /* An AF_PACKET SOCK_RAW socket for every protocol, bound to ifindex; -1 and errno on failure. */
 int cweir_packet_socket(int ifindex);
 

@@ -9,7 +9,7 @@
 public enum RuleFileReader {
     /// The whole file, or `nil` if it cannot be opened or read.
     public static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
+        guard let file = fopen(path, "rbe") else { return nil }
         defer { fclose(file) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
