@@ -307,7 +307,7 @@ public struct FlowTable {
         for slot in 0..<self.storage.count where self.occupied[slot] {
             let flow = self.storage[slot]
             let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: self.emergency)
-            if now.microseconds - flow.last.microseconds > timeout * 1_000_000 {
+            if now.microseconds.saturatingSubtract(flow.last.microseconds) > .microseconds(fromSeconds: timeout) {
                 switch flow.state {
                 case .new: self.statistics.timeoutNew += 1
                 case .established, .bypassed: self.statistics.timeoutEstablished += 1

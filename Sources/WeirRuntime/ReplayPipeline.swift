@@ -140,6 +140,16 @@ struct ReplayPipeline {
                 break loop
             }
         }
+        if let first = file.firstSkippedRecord {
+            let message =
+                "\(file.skippedRecords) record\(file.skippedRecords == 1 ? "" : "s") skipped (first: record \(first.number), "
+                + "\(first.reason))"
+            self.damaged.append(InputDamage(path: path, packetsBefore: first.number - 1, message: message))
+            if self.reportsInputProblems {
+                progress.clear()
+                self.messages.write("weir: \(path): damaged after \(first.number - 1) packets: \(message); read on\n")
+            }
+        }
         progress.finishFile(size: file.fileSize)
         self.decoders[file.linkType] = decoder
     }
