@@ -25,6 +25,9 @@ public final class FileSink: OutputSink {
         close(self.fd)
     }
 
+    /// Complete lines that reached the file (all of them unless a write failed).
+    public private(set) var linesWritten: UInt64 = 0
+
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard self.writeError == nil, let base = bytes.baseAddress else { return }
         var offset = 0
@@ -32,11 +35,31 @@ public final class FileSink: OutputSink {
             let n = Glibc.write(self.fd, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                self.writeError = "\(self.path): \(String(cString: strerror(errno)))"
+                let reason = String(cString: strerror(errno))
+                self.keepWholeLines(UnsafeRawBufferPointer(rebasing: bytes[..<offset]))
+                self.writeError = "\(self.path): \(reason)"
                 return
             }
             offset += n
         }
+        self.linesWritten += Self.lineCount(bytes)
+    }
+
+    /// After a failed write: counts the complete lines of the part that was written, and cuts the file back
+    /// to the end of the last one, so a reader never sees half a record (the bytes are whole lines otherwise).
+    private func keepWholeLines(_ written: UnsafeRawBufferPointer) {
+        self.linesWritten += Self.lineCount(written)
+        var partial = 0
+        while partial < written.count && written[written.count - 1 - partial] != 0x0A { partial += 1 }
+        guard partial > 0 else { return }
+        let end = lseek(self.fd, 0, SEEK_END)
+        if end >= partial { _ = ftruncate(self.fd, end - off_t(partial)) }
+    }
+
+    private static func lineCount(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var count: UInt64 = 0
+        for byte in bytes where byte == 0x0A { count += 1 }
+        return count
     }
 
     public func flush() {}
