@@ -51,6 +51,10 @@ public enum Replay {
             err.write("weir: output error: \(failure)\n")
             return 2
         }
+        if pipeline.filesRead == 0 && pipeline.stoppedEarly == nil {
+            err.write("weir: no input could be read\n")
+            return 2
+        }
         return 0
     }
 }
