@@ -69,8 +69,13 @@ public final class FileSink: OutputSink {
     }
 
     private static func lineCount(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        guard var cursor = bytes.baseAddress else { return 0 }
+        let end = cursor + bytes.count
         var count: UInt64 = 0
-        for byte in bytes where byte == 0x0A { count += 1 }
+        while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+            count += 1
+            cursor = UnsafeRawPointer(found) + 1
+        }
         return count
     }
 
