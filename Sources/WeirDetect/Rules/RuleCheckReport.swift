@@ -3,16 +3,39 @@ import WeirCore
 
 /// Renders a ``RuleSet`` as the `weir rules check` summary, in text or JSON.
 public enum RuleCheckReport {
+    /// What the engine makes of the loaded rules: the same compile step a run takes (signatures, PCRE2, the
+    /// Vectorscan prefilter databases), so that `rules check` and the engine agree on every rule. The
+    /// rules it could not take, each with file, line and sid.
+    public static func engineRejections(
+        _ set: RuleSet, classifications: ClassificationTable = .suricataDefault
+    ) -> [SignatureCompileError] {
+        do {
+            return try DetectEngine(rules: set.rules, settings: DetectSettings(), classifications: classifications)
+                .rejected
+        } catch {
+            var failure = SignatureCompileError(
+                gid: 0, sid: 0, file: "", line: 0, keyword: "content", reason: "\(error)")
+            failure.isError = true
+            return [failure]
+        }
+    }
+
     /// The human summary: counts, unsupported rules by keyword, then every error as `file:line:column: reason`.
-    public static func text(_ set: RuleSet, files: Int) -> String {
+    /// `engine` is ``engineRejections(_:classifications:)``: those rules count as not loaded, and the ones
+    /// that are errors are listed with the parse errors.
+    public static func text(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
         var lines: [String] = []
         lines.append(
             "files: \(files)\(set.unreadableFiles.isEmpty ? "" : " (\(set.unreadableFiles.count) unreadable)")"
         )
         lines.append("rules seen: \(set.rulesSeen)")
-        lines.append("loaded: \(set.rules.count)")
+        let engineErrors = engine.filter(\.isError)
+        lines.append("loaded: \(set.rules.count - engine.count)")
         lines.append("not loaded (unsupported keyword): \(set.unsupported.count)")
-        lines.append("rejected (errors): \(set.errors.count)")
+        if engine.count > engineErrors.count {
+            lines.append("not loaded (the engine cannot run them yet): \(engine.count - engineErrors.count)")
+        }
+        lines.append("rejected (errors): \(set.errors.count + engineErrors.count)")
         lines.append("duplicates (gid:sid): \(set.duplicates.count)")
         lines.append(
             "before dropping duplicates: \(set.parsedTyped) typed, \(set.parsedUnsupported) unsupported, \(set.errors.count) rejected"
@@ -29,15 +52,18 @@ public enum RuleCheckReport {
             )
         }
         for error in set.errors { lines.append("\(error)") }
+        for error in engineErrors { lines.append("\(error)") }
         return lines.joined(separator: "\n")
     }
 
     /// The same content as JSON (one object).
-    public static func json(_ set: RuleSet, files: Int) -> String {
+    public static func json(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
+        let engineErrors = engine.filter(\.isError)
         var out = "{"
-        out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count),"
+        out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count - engine.count),"
         out +=
-            "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count),\"duplicates\":\(set.duplicates.count),"
+            "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count + engineErrors.count),\"duplicates\":\(set.duplicates.count),"
+        out += "\"engine_not_loaded\":\(engine.count - engineErrors.count),"
         out += "\"parsed_typed\":\(set.parsedTyped),\"parsed_unsupported\":\(set.parsedUnsupported),"
         out += "\"stopped_early\":\(set.stoppedEarly),"
         out += "\"unreadable_files\":[" + set.unreadableFiles.map { quote($0) }.joined(separator: ",") + "],"
@@ -59,6 +85,11 @@ public enum RuleCheckReport {
             "\"errors\":["
             + set.errors.map {
                 "{\"file\":\(quote($0.file ?? "")),\"line\":\($0.line),\"column\":\($0.column),\"keyword\":\($0.keyword.map { quote($0) } ?? "null"),\"reason\":\(quote($0.reason))}"
+            }.joined(separator: ",") + "],"
+        out +=
+            "\"engine_errors\":["
+            + engineErrors.map {
+                "{\"file\":\(quote($0.file)),\"line\":\($0.line),\"gid\":\($0.gid),\"sid\":\($0.sid),\"keyword\":\(quote($0.keyword)),\"reason\":\(quote($0.reason))}"
             }.joined(separator: ",") + "]"
         return out + "}"
     }
