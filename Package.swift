@@ -63,7 +63,7 @@ let package = Package(
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
-        .target(name: "WeirVerify", dependencies: ["WeirRuntime", yams]),
+        .target(name: "WeirVerify", dependencies: ["WeirRuntime", "WeirConfig", yams]),
         .executableTarget(
             name: "weir",
             dependencies: [

@@ -39,6 +39,14 @@ public struct PcapFile: ~Copyable {
     public let fileSize: Int64
     /// The snapshot length the file declares.
     public let snapshotLength: Int
+    /// Records skipped as damaged while reading on (a time outside ``Timestamp/representable``).
+    private let skipped = SkippedRecords()
+
+    /// Records skipped so far because their time cannot be represented (a pcapng timestamp, `if_tsoffset` or
+    /// `if_tsresol` that puts it past the year 9999 or before 1970). Reading continues after them.
+    public var skippedRecords: UInt64 { self.skipped.count }
+    /// The first skipped record: its number in the file (1-based) and why.
+    public var firstSkippedRecord: (number: UInt64, reason: String)? { self.skipped.first }
 
     /// Opens `path`.
     /// - Throws: ``CaptureError`` with libpcap's reason (not a capture file, unsupported version, …).
@@ -78,7 +86,14 @@ public struct PcapFile: ~Copyable {
             switch rc {
             case 1:
                 guard let h = header, let d = data else { return .damaged("libpcap returned a record without data") }
-                let ts = Timestamp(seconds: Int64(h.pointee.ts.tv_sec), microseconds: Int64(h.pointee.ts.tv_usec))
+                self.skipped.recordsSeen += 1
+                guard
+                    let ts = Timestamp.exactly(
+                        seconds: Int64(h.pointee.ts.tv_sec), microseconds: Int64(h.pointee.ts.tv_usec))
+                else {
+                    self.skipped.note("timestamp \(h.pointee.ts.tv_sec).\(h.pointee.ts.tv_usec) s is out of range")
+                    continue
+                }
                 let caplen = Int(h.pointee.caplen)
                 return .record(
                     PcapRecord(
@@ -95,5 +110,17 @@ public struct PcapFile: ~Copyable {
                 return .damaged(String(cString: pcap_geterr(self.handle)))
             }
         }
+    }
+}
+
+/// Count of the records ``PcapFile`` skipped (a box, so that reading stays non-mutating).
+private final class SkippedRecords {
+    var count: UInt64 = 0
+    var recordsSeen: UInt64 = 0
+    var first: (number: UInt64, reason: String)?
+
+    func note(_ reason: String) {
+        self.count += 1
+        if self.first == nil { self.first = (self.recordsSeen, reason) }
     }
 }

@@ -59,6 +59,11 @@ struct YAMLTreeLoader {
 
     /// Parses one YAML document (no include processing) into a tree whose locations name `file`.
     static func parse(text: String, file: String) throws(ConfigError) -> ConfigNode {
+        if let violation = YAMLBounds.check(text) {
+            throw ConfigError(
+                .syntax, at: ConfigLocation(file: file, line: violation.line, column: violation.column), key: nil,
+                violation.message)
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

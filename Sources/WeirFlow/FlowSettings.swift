@@ -74,6 +74,8 @@ public struct FlowSettings: Sendable, Equatable {
     public var midstream: Bool
     /// `stream.async-oneside`: treat a one-sided TCP session as established once the handshake's own side is seen.
     public var asyncOneside: Bool
+    /// `flow.emergency-recovery`: percent of the cap that must be free again to leave emergency mode.
+    public var emergencyRecovery: Int
 
     public init(
         maxFlows: Int = 131_072,
@@ -83,7 +85,8 @@ public struct FlowSettings: Sendable, Equatable {
         icmp: FlowTimeouts = .defaultICMP,
         other: FlowTimeouts = .defaultOther,
         midstream: Bool = false,
-        asyncOneside: Bool = false
+        asyncOneside: Bool = false,
+        emergencyRecovery: Int = 30
     ) {
         self.maxFlows = maxFlows
         self.hashSize = hashSize
@@ -93,10 +96,8 @@ public struct FlowSettings: Sendable, Equatable {
         self.other = other
         self.midstream = midstream
         self.asyncOneside = asyncOneside
+        self.emergencyRecovery = min(max(emergencyRecovery, 1), 100)
     }
-
-    /// Bytes Weir accounts per flow when turning `flow.memcap` into ``maxFlows``.
-    public static let bytesPerFlow = 256
 
     /// The timeouts that apply to protocol `proto`.
     @inlinable

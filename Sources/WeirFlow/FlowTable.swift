@@ -16,8 +16,14 @@ public struct FlowStatistics: Sendable, Equatable {
     public var timeoutClosed: UInt64 = 0
     /// Times the table reached its cap and entered emergency mode.
     public var emergencyModeEntered: UInt64 = 0
-    /// Flows evicted early to make room (written with reason `forced`).
+    /// Times it left emergency mode again (`flow.emergency-recovery` percent of the cap free).
+    public var emergencyModeOver: UInt64 = 0
+    /// Times a new flow found the table at its cap (Suricata's `flow.memcap` counter).
+    public var memcapReached: UInt64 = 0
+    /// Flows evicted early to make room (written with reason `forced`; Suricata's `flow.get_used`).
     public var evicted: UInt64 = 0
+    /// Bytes the table holds for its live flows, as charged against `flow.memcap`.
+    public var memoryInUse: UInt64 = 0
     /// Most flows alive at once.
     public var peakActive: UInt64 = 0
     /// TCP session counters.
@@ -36,7 +42,9 @@ public struct FlowStatistics: Sendable, Equatable {
         [
             ("flow.total", self.total), ("flow.tcp", self.tcp), ("flow.udp", self.udp),
             ("flow.icmpv4", self.icmpv4), ("flow.icmpv6", self.icmpv6), ("flow.other", self.other),
-            ("flow.emerg_mode_entered", self.emergencyModeEntered), ("flow.evicted", self.evicted),
+            ("flow.emerg_mode_entered", self.emergencyModeEntered), ("flow.emerg_mode_over", self.emergencyModeOver),
+            ("flow.memcap", self.memcapReached), ("flow.get_used", self.evicted), ("flow.memuse", self.memoryInUse),
+            ("flow.evicted", self.evicted),
             ("flow.peak_active", self.peakActive),
             ("flow.mgr.new_pruned", self.timeoutNew), ("flow.mgr.est_pruned", self.timeoutEstablished),
             ("flow.mgr.closed_pruned", self.timeoutClosed),
@@ -64,9 +72,15 @@ public struct FlowHandle: Sendable, Equatable {
 /// Bidirectional flows keyed by ``FlowKey``: an open-addressed hash index over preallocated slots.
 ///
 /// The table runs on packet time: ``expire(now:emit:)`` ends idle flows, ``flush(emit:)`` ends the rest.
-/// When ``FlowSettings/maxFlows`` flows are alive, the table first expires with emergency timeouts and then,
-/// if still full, evicts the least recently seen flow; both are counted. Lookups and updates do not allocate
-/// once the table has grown to its working size.
+///
+/// When ``FlowSettings/maxFlows`` flows are alive (the cap `flow.memcap` allows), a new flow puts the table in
+/// emergency mode, as Suricata's: one sweep ends the flows idle past their *emergency* timeouts, and from then
+/// on, while the table is still full, each new flow evicts the least recently seen one (reason `forced`, or
+/// `timeout` when it was already idle past its emergency timeout). A doubly linked list of slots in the order
+/// their flows last saw a packet makes that eviction O(1), so a SYN flood costs the same per packet as any
+/// other traffic. The table leaves emergency mode once `flow.emergency-recovery` percent of the cap is free.
+/// Everything is counted. Storage is reserved for the cap up front (untouched pages cost no memory), so the
+/// arrays never double and copy at a bad moment.
 public struct FlowTable {
     public private(set) var settings: FlowSettings
     public private(set) var statistics = FlowStatistics()
@@ -78,7 +92,19 @@ public struct FlowTable {
     @usableFromInline var buckets: [Int32]
     @usableFromInline var bucketMask: Int
     public private(set) var activeCount = 0
-    private var emergency = false
+    /// Emergency mode: the table reached its cap and has not yet recovered.
+    public private(set) var emergency = false
+    /// Recency list: `newer[slot]` and `older[slot]` link the live flows from ``oldestSlot`` (least recently
+    /// seen) to ``newestSlot``; -1 ends the list.
+    @usableFromInline var newer: [Int32] = []
+    @usableFromInline var older: [Int32] = []
+    @usableFromInline var oldestSlot: Int32 = -1
+    @usableFromInline var newestSlot: Int32 = -1
+
+    /// Bytes charged against `flow.memcap` per flow: the ``Flow`` record, its index, recency and free-list
+    /// entries, and the per-slot state the stream engine and detection keep beside each flow (their session
+    /// and flowbit storage is charged to their own memcaps).
+    public static let bytesPerFlow = MemoryLayout<Flow>.stride + 24 + 112
 
     public init(settings: FlowSettings = FlowSettings()) {
         self.settings = settings
@@ -86,6 +112,12 @@ public struct FlowTable {
         while size < max(settings.hashSize, 16) * 2 && size < (1 << 26) { size <<= 1 }
         self.buckets = [Int32](repeating: -1, count: size)
         self.bucketMask = size - 1
+        let reserve = min(settings.maxFlows, 1 << 23)
+        self.storage.reserveCapacity(reserve)
+        self.occupied.reserveCapacity(reserve)
+        self.freeSlots.reserveCapacity(reserve)
+        self.newer.reserveCapacity(reserve)
+        self.older.reserveCapacity(reserve)
     }
 
     /// The flow in `slot`.
@@ -129,12 +161,17 @@ public struct FlowTable {
         let slot: Int32
         if found {
             slot = self.buckets[bucket]
+            if slot != self.newestSlot {
+                self.unlink(slot)
+                self.linkNewest(slot)
+            }
         } else {
             if self.activeCount >= self.settings.maxFlows {
                 self.makeRoom(now: packet.timestamp, emit: emit)
                 bucket = self.findBucket(key, hash: h).bucket
             }
             slot = self.insert(key: key, packet: packet, sourceIsFirst: sourceIsFirst, hash: h, bucket: bucket)
+            self.linkNewest(slot)
         }
         let toServer = self.storage[Int(slot)].clientIsFirst == sourceIsFirst
         self.account(packet, slot: slot, toServer: toServer)
@@ -163,9 +200,12 @@ public struct FlowTable {
             slot = Int32(self.storage.count)
             self.storage.append(flow)
             self.occupied.append(true)
+            self.newer.append(-1)
+            self.older.append(-1)
         }
         self.buckets[bucket] = slot
         self.activeCount += 1
+        self.statistics.memoryInUse = UInt64(self.activeCount) * UInt64(Self.bytesPerFlow)
         if UInt64(self.activeCount) > self.statistics.peakActive { self.statistics.peakActive = UInt64(self.activeCount) }
         self.statistics.total += 1
         switch key.proto {
@@ -307,7 +347,7 @@ public struct FlowTable {
         for slot in 0..<self.storage.count where self.occupied[slot] {
             let flow = self.storage[slot]
             let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: self.emergency)
-            if now.microseconds - flow.last.microseconds > timeout * 1_000_000 {
+            if now.microseconds.saturatingSubtract(flow.last.microseconds) > .microseconds(fromSeconds: timeout) {
                 switch flow.state {
                 case .new: self.statistics.timeoutNew += 1
                 case .established, .bypassed: self.statistics.timeoutEstablished += 1
@@ -316,7 +356,17 @@ public struct FlowTable {
                 self.remove(slot: Int32(slot), reason: .timeout, emit: emit)
             }
         }
-        if self.emergency && self.activeCount * 10 < self.settings.maxFlows * 7 { self.emergency = false }
+        self.recoverIfRoom()
+    }
+
+    /// Leaves emergency mode once `flow.emergency-recovery` percent of the cap is free again.
+    private mutating func recoverIfRoom() {
+        guard self.emergency else { return }
+        let free = self.settings.maxFlows - self.activeCount
+        if free * 100 >= self.settings.maxFlows * self.settings.emergencyRecovery {
+            self.emergency = false
+            self.statistics.emergencyModeOver += 1
+        }
     }
 
     /// Ends every flow still alive (end of input or shutdown).
@@ -326,22 +376,53 @@ public struct FlowTable {
         }
     }
 
+    /// Frees one slot for a new flow at the cap. Entering emergency mode costs one sweep with the emergency
+    /// timeouts; after that, each call is O(1): the least recently seen flow makes way.
     private mutating func makeRoom(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        self.statistics.memcapReached += 1
         if !self.emergency {
             self.emergency = true
             self.statistics.emergencyModeEntered += 1
+            self.expire(now: now, emit: emit)
+            // A sweep that freed enough ends emergency mode at once; the table keeps its emergency timeouts
+            // only while it stays short of room.
+            if self.activeCount < self.settings.maxFlows { return }
         }
-        self.expire(now: now, emit: emit)
-        if self.activeCount < self.settings.maxFlows { return }
-        // Still full: evict the least recently seen flow.
-        var oldest = -1
-        for slot in 0..<self.storage.count where self.occupied[slot] {
-            if oldest < 0 || self.storage[slot].last < self.storage[oldest].last { oldest = slot }
-        }
-        if oldest >= 0 {
+        let oldest = self.oldestSlot
+        guard oldest >= 0 else { return }
+        let flow = self.storage[Int(oldest)]
+        let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: true)
+        if now.microseconds.saturatingSubtract(flow.last.microseconds) > .microseconds(fromSeconds: timeout) {
+            switch flow.state {
+            case .new: self.statistics.timeoutNew += 1
+            case .established, .bypassed: self.statistics.timeoutEstablished += 1
+            case .closed: self.statistics.timeoutClosed += 1
+            }
+            self.remove(slot: oldest, reason: .timeout, emit: emit)
+        } else {
             self.statistics.evicted += 1
-            self.remove(slot: Int32(oldest), reason: .forced, emit: emit)
+            self.remove(slot: oldest, reason: .forced, emit: emit)
         }
+    }
+
+    /// Puts `slot` at the newest end of the recency list.
+    @inline(__always)
+    private mutating func linkNewest(_ slot: Int32) {
+        self.older[Int(slot)] = self.newestSlot
+        self.newer[Int(slot)] = -1
+        if self.newestSlot >= 0 { self.newer[Int(self.newestSlot)] = slot } else { self.oldestSlot = slot }
+        self.newestSlot = slot
+    }
+
+    /// Takes `slot` out of the recency list.
+    @inline(__always)
+    private mutating func unlink(_ slot: Int32) {
+        let before = self.older[Int(slot)]
+        let after = self.newer[Int(slot)]
+        if before >= 0 { self.newer[Int(before)] = after } else { self.oldestSlot = after }
+        if after >= 0 { self.older[Int(after)] = before } else { self.newestSlot = before }
+        self.older[Int(slot)] = -1
+        self.newer[Int(slot)] = -1
     }
 
     /// Removes the flow in `slot`, handing it to `emit` first.
@@ -351,9 +432,11 @@ public struct FlowTable {
         emit(&self.storage[s], reason)
         let (bucket, found) = self.findBucket(self.storage[s].key, hash: FlowTable.hash(self.storage[s].key))
         if found { self.deleteBucket(bucket) }
+        self.unlink(slot)
         self.occupied[s] = false
         self.freeSlots.append(slot)
         self.activeCount -= 1
+        self.statistics.memoryInUse = UInt64(self.activeCount) * UInt64(Self.bytesPerFlow)
     }
 
     /// Backward-shift deletion keeps linear probing correct without tombstones.

@@ -102,14 +102,17 @@ struct DetectionSetup {
             err.write("weir: cannot build the detection engine: \(error)\n")
             return nil
         }
+        // Rules the engine refused as broken (PCRE2 or the prefilter cannot compile them): each one named.
+        for rejected in engine.rejected where rejected.isError { err.write("weir: rule error: \(rejected)\n") }
+        let notRunYet = engine.rejected.filter { !$0.isError }
         if options.verbosity > 0 {
-            for rejected in engine.rejected { err.write("weir: rule not loaded: \(rejected)\n") }
-        } else if !engine.rejected.isEmpty {
+            for rejected in notRunYet { err.write("weir: rule not loaded: \(rejected)\n") }
+        } else if !notRunYet.isEmpty {
             var byKeyword: [String: Int] = [:]
-            for rejected in engine.rejected { byKeyword[rejected.keyword, default: 0] += 1 }
+            for rejected in notRunYet { byKeyword[rejected.keyword, default: 0] += 1 }
             let top = byKeyword.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(6)
             err.write(
-                "weir: \(engine.rejected.count) rules not loaded, the engine cannot match them yet ("
+                "weir: \(notRunYet.count) rules not loaded, the engine cannot match them yet ("
                     + top.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "); -v lists them\n")
         }
         if options.strictRules && !engine.rejected.isEmpty { return nil }

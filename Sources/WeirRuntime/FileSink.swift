@@ -15,9 +15,21 @@ public final class FileSink: OutputSink {
     /// - Throws: ``RuntimeError`` naming the path and the system's reason.
     public init(path: String, append: Bool) throws(RuntimeError) {
         // Always O_APPEND: several live-capture workers write whole records into one file, each at its end.
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (append ? 0 : O_TRUNC)
-        let fd = open(path, flags, 0o644)
+        // Only regular files: a device, FIFO or socket named as a log is refused, never truncated or replaced
+        // (a FIFO without a reader would also block the open).
+        try OutputFile.requireRegularOrAbsent(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | O_NONBLOCK, 0o644)
         guard fd >= 0 else { throw RuntimeError("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw RuntimeError("cannot write \(path): not a regular file")
+        }
+        if !append && ftruncate(fd, 0) != 0 {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw RuntimeError("cannot truncate \(path): \(reason)")
+        }
         self.fd = fd
         self.path = path
     }
@@ -26,6 +38,9 @@ public final class FileSink: OutputSink {
         close(self.fd)
     }
 
+    /// Complete lines that reached the file (all of them unless a write failed).
+    public private(set) var linesWritten: UInt64 = 0
+
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard self.writeError == nil, let base = bytes.baseAddress else { return }
         var offset = 0
@@ -33,11 +48,36 @@ public final class FileSink: OutputSink {
             let n = Glibc.write(self.fd, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                self.writeError = "\(self.path): \(String(cString: strerror(errno)))"
+                let reason = String(cString: strerror(errno))
+                self.keepWholeLines(UnsafeRawBufferPointer(rebasing: bytes[..<offset]))
+                self.writeError = "\(self.path): \(reason)"
                 return
             }
             offset += n
         }
+        self.linesWritten += Self.lineCount(bytes)
+    }
+
+    /// After a failed write: counts the complete lines of the part that was written, and cuts the file back
+    /// to the end of the last one, so a reader never sees half a record (the bytes are whole lines otherwise).
+    private func keepWholeLines(_ written: UnsafeRawBufferPointer) {
+        self.linesWritten += Self.lineCount(written)
+        var partial = 0
+        while partial < written.count && written[written.count - 1 - partial] != 0x0A { partial += 1 }
+        guard partial > 0 else { return }
+        let end = lseek(self.fd, 0, SEEK_END)
+        if end >= partial { _ = ftruncate(self.fd, end - off_t(partial)) }
+    }
+
+    private static func lineCount(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        guard var cursor = bytes.baseAddress else { return 0 }
+        let end = cursor + bytes.count
+        var count: UInt64 = 0
+        while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+            count += 1
+            cursor = UnsafeRawPointer(found) + 1
+        }
+        return count
     }
 
     public func flush() {}
@@ -64,5 +104,61 @@ func makeDirectories(_ path: String) throws(RuntimeError) {
             throw RuntimeError("cannot create directory \(prefix): \(String(cString: strerror(errno)))")
         }
         prefix += "/"
+    }
+}
+
+/// Whole output files written at the end of a command (`weir test --json/--junit`): a regular file or `-`.
+public enum OutputFile {
+    /// Fails unless `path` is absent or a regular file (after symbolic links).
+    public static func requireRegularOrAbsent(_ path: String) throws(RuntimeError) {
+        var info = stat()
+        if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw RuntimeError("cannot write \(path): not a regular file")
+        }
+    }
+
+    /// Writes `text` to `path`, or to standard output for `-`. A file is written beside its final name and
+    /// renamed over it, so readers see the old or the new content; anything that is not a regular file is
+    /// refused, and every failed write, sync or rename is an error.
+    public static func write(_ text: String, to path: String) throws(RuntimeError) {
+        var bytes = Array(text.utf8)
+        if path == "-" {
+            try Self.writeAll(1, &bytes, name: "standard output")
+            return
+        }
+        try Self.requireRegularOrAbsent(path)
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RuntimeError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        do throws(RuntimeError) {
+            try Self.writeAll(fd, &bytes, name: path)
+            guard fsync(fd) == 0 else { throw RuntimeError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        let closed = close(fd)
+        guard closed == 0, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw RuntimeError("cannot write \(path): \(reason)")
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: inout [UInt8], name: String) throws(RuntimeError) {
+        let failure: String? = bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failure { throw RuntimeError("cannot write \(name): \(failure)") }
     }
 }

@@ -33,10 +33,18 @@ public enum Replay {
         var pipeline = setup.pipeline(options)
         var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
-        for path in files {
-            pipeline.replay(path: path, progress: &progress)
+        let stop = ReplayStop(options, messages: err)
+        for (index, path) in files.enumerated() {
+            if index > 0 && stop.requested(outputs) {
+                pipeline.stoppedEarly = (stop.reason ?? "a stop request", files.count - index)
+                break
+            }
+            pipeline.replay(path: path, progress: &progress, stop: stop)
         }
+        if pipeline.stoppedEarly == nil, let reason = stop.reason { pipeline.stoppedEarly = (reason, 0) }
         progress.clear()
+        // Also after a stop: the open flows end with reason `shutdown` and the stats record is written, as at
+        // the end of the input (nothing more reaches a file that failed).
         pipeline.finish()
         let elapsed = monotonicSeconds() - started
         if !options.quiet {
@@ -44,6 +52,10 @@ public enum Replay {
         }
         if let failure = outputs.writeError {
             err.write("weir: output error: \(failure)\n")
+            return 2
+        }
+        if pipeline.filesRead == 0 && pipeline.stoppedEarly == nil {
+            err.write("weir: no input could be read\n")
             return 2
         }
         return 0

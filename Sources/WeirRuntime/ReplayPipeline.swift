@@ -30,6 +30,8 @@ struct ReplayPipeline {
     var damaged: [InputDamage] = []
     var unreadable: [(String, String)] = []
     var filesRead: UInt64 = 0
+    /// Why the replay ended before its input did, and the input files it did not open.
+    var stoppedEarly: (reason: String, filesNotRead: Int)? = nil
     /// Live capture: what the summary names as the source ("eth0"); nil for files.
     var liveSource: String? = nil
     var bytesRead: UInt64 = 0
@@ -98,8 +100,8 @@ struct ReplayPipeline {
         self.alerts.reserveCapacity(16)
     }
 
-    /// Reads one capture file to its end or its damage.
-    mutating func replay(path: String, progress: inout ProgressLine) {
+    /// Reads one capture file to its end or its damage, or until `stop` asks (checked every 64 packets).
+    mutating func replay(path: String, progress: inout ProgressLine, stop: ReplayStop? = nil) {
         let file: PcapFile
         do {
             file = try PcapFile(path: path)
@@ -127,7 +129,12 @@ struct ReplayPipeline {
             case .record(let record):
                 packetsInFile += 1
                 self.process(record, decoder: &decoder, emit: emit)
-                if packetsInFile & 0xffff == 0 { progress.update(fileBytesDone: file.position, packets: self.packetNumber) }
+                if packetsInFile & 63 == 0 {
+                    if let stop, stop.requested(self.outputs) { break loop }
+                    if packetsInFile & 0xffff == 0 {
+                        progress.update(fileBytesDone: file.position, packets: self.packetNumber)
+                    }
+                }
             case .end:
                 break loop
             case .damaged(let message):
@@ -138,6 +145,16 @@ struct ReplayPipeline {
                         "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
                 }
                 break loop
+            }
+        }
+        if let first = file.firstSkippedRecord {
+            let message =
+                "\(file.skippedRecords) record\(file.skippedRecords == 1 ? "" : "s") skipped (first: record \(first.number), "
+                + "\(first.reason))"
+            self.damaged.append(InputDamage(path: path, packetsBefore: first.number - 1, message: message))
+            if self.reportsInputProblems {
+                progress.clear()
+                self.messages.write("weir: \(path): damaged after \(first.number - 1) packets: \(message); read on\n")
             }
         }
         progress.finishFile(size: file.fileSize)
@@ -383,8 +400,22 @@ struct ReplayPipeline {
             s += "  damaged:  \(damage.path): after \(Format.count(damage.packetsBefore)) packets: \(damage.message)\n"
         }
         for (path, why) in self.unreadable { s += "  skipped:  \(path): \(why)\n" }
+        if let stopped = self.stoppedEarly {
+            s += "  stopped:  by \(stopped.reason) after packet \(Format.count(self.packetNumber))"
+            if stopped.filesNotRead > 0 {
+                s += "; \(stopped.filesNotRead) input file\(stopped.filesNotRead == 1 ? "" : "s") not read"
+            }
+            s += "\n"
+        }
         if let eve = self.outputs.eve {
-            s += "  eve:      \(eve.path) (\(Format.count(records)) records)\n"
+            if eve.writeError != nil {
+                // What reached the file, not what was rendered: the rest was lost to the write error.
+                records = eve.linesWritten
+                for other in others { records += other.outputs.eve?.linesWritten ?? 0 }
+                s += "  eve:      \(eve.path) (\(Format.count(records)) complete records written before the error)\n"
+            } else {
+                s += "  eve:      \(eve.path) (\(Format.count(records)) records)\n"
+            }
         }
         return s
     }

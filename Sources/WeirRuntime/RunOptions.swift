@@ -32,6 +32,13 @@ public struct RunOptions: Sendable {
     /// Leaves out the end-of-run summary (and the progress line), for callers that run many replays in one
     /// process, such as `weir test`.
     public var quiet = false
+    /// Replay: stop in order on SIGINT or SIGTERM (finish the packet, end the open flows, write the stats
+    /// record and the summary) instead of dying. The command line sets it; in-process callers leave it off, so
+    /// their process keeps its signal dispositions.
+    public var stopOnSignals = false
+    /// Replay: a descriptor whose becoming readable stops the run as a signal would (checked between packets);
+    /// for callers that stop a run themselves.
+    public var stopDescriptor: Int32?
     /// Receives the run's warnings and errors, each a complete line; `nil` writes them to standard error.
     public var messages: (@Sendable (String) -> Void)?
 

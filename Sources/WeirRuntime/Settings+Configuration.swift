@@ -15,7 +15,7 @@ extension WeirConfiguration {
                 emergencyEstablished: Int64(t.emergencyEstablished), emergencyClosed: Int64(t.emergencyClosed),
                 emergencyBypassed: Int64(t.emergencyBypassed))
         }
-        let cap = max(1024, Int(self.flow.memcap / UInt64(WeirFlow.FlowSettings.bytesPerFlow)))
+        let cap = max(1024, Int(clamping: self.flow.memcap / UInt64(FlowTable.bytesPerFlow)))
         return WeirFlow.FlowSettings(
             maxFlows: cap,
             hashSize: self.flow.hashSize,
@@ -24,7 +24,8 @@ extension WeirConfiguration {
             icmp: timeouts(self.flowTimeouts.icmp),
             other: timeouts(self.flowTimeouts.default),
             midstream: self.stream.midstream,
-            asyncOneside: self.stream.asyncOneside
+            asyncOneside: self.stream.asyncOneside,
+            emergencyRecovery: self.flow.emergencyRecovery
         )
     }
 

@@ -45,7 +45,21 @@ public final class StreamEngine {
     /// - Returns: The packet's result. The data to inspect is in ``rawChunks`` and ``appLayerChunks`` (also
     ///   reachable through the session) until the next call into the engine.
     public func handle(_ packet: Packet, flow: FlowHandle, flowID: UInt64, frame: UnsafeRawBufferPointer) -> StreamResult {
-        self.sessionFor(flow: flow, flowID: flowID).handle(packet, toServer: flow.toServer, frame: frame)
+        let session = self.sessionFor(flow: flow, flowID: flowID)
+        let result = session.handle(packet, toServer: flow.toServer, frame: frame)
+        if !session.isCharged { self.discard(slot: Int(flow.slot)) }
+        return result
+    }
+
+    /// Frees the slot's session without finishing it: one that never started tracking (no handshake, or
+    /// `stream.memcap` refused it) holds nothing, and keeping it would let a SYN flood allocate a session per
+    /// flow past the memcap.
+    private func discard(slot s: Int) {
+        guard s < self.sessions.count, self.sessions[s] != nil else { return }
+        self.borrowed[s] = nil
+        self.sessions[s] = nil
+        self.slotOfFlow[self.owners[s]] = nil
+        self.owners[s] = 0
     }
 
     /// Processes one TCP packet of the flow in `flow.slot` like ``handle(_:flow:flowID:frame:)``, and also reports
@@ -72,6 +86,7 @@ public final class StreamEngine {
             tracked.serverSize = sizes.server
             tracked.bothAtDepth = session.bothDirectionsAtDepth
         }
+        if !session._withUnsafeGuaranteedRef({ $0.isCharged }) { self.discard(slot: s) }
     }
 
     /// Raw-stream chunks of the last call into any session of this engine.

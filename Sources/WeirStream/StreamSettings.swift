@@ -66,7 +66,9 @@ public struct StreamSettings: Sendable, Equatable {
     }
 
     /// Bytes charged to `stream.memcap` per session (Suricata charges `sizeof(TcpSession)`).
-    public static let bytesPerSession = 320
+    /// Measured, not `MemoryLayout`: a session is three objects (the session and its two reassemblers), and
+    /// the resident size of a SYN flood grows by about 580 bytes per session.
+    public static let bytesPerSession = 576
     /// Bytes charged to `stream.memcap` per stored segment record.
     public static let bytesPerSegment = 24
 }

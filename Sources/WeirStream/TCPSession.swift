@@ -347,6 +347,9 @@ public final class TCPSession {
     }
 
     @exclusivity(unchecked) private var holdsSessionMemory = false
+    /// The session was charged to `stream.memcap`, so it is tracking; one that was not is still in its first
+    /// state with nothing in it (no handshake seen, or the memcap refused it) and need not be kept.
+    var isCharged: Bool { self.holdsSessionMemory }
     @exclusivity(unchecked) private var buffersReleased = false
     /// Directions whose end of stream was handed to the app layer (bit 1 client, bit 2 server).
     @exclusivity(unchecked) private var appEndSent: UInt8 = 0

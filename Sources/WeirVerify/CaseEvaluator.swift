@@ -70,6 +70,8 @@ struct CaseEvaluator {
         switch check.kind {
         case .unsupported(_, let reason):
             return .skipped(reason)
+        case .invalid(_, let reason):
+            return .failed(CheckFailure(title: check.title, lines: [reason]))
         case .filter(let filter):
             return self.evaluateFilter(filter, check: check)
         case .stats(let values):

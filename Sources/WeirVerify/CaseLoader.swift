@@ -274,7 +274,7 @@ public struct CaseLoader: Sendable {
     /// One item of `checks:`.
     func check(_ item: Value, index: Int, directory: String) -> Check {
         guard let (type, body) = item.members.first else {
-            return Check(index: index, origin: "checks", kind: .unsupported(type: "empty", reason: "empty check"))
+            return Check(index: index, origin: "checks", kind: .invalid(type: "empty", reason: "empty check"))
         }
         var check: Check
         switch type {
@@ -288,7 +288,7 @@ public struct CaseLoader: Sendable {
                 return Check(
                     index: index,
                     origin: "checks",
-                    kind: .unsupported(type: "filter", reason: "filter without an integer count")
+                    kind: .invalid(type: "filter", reason: "filter without an integer count")
                 )
             }
             let filter = FilterCheck(
@@ -319,7 +319,7 @@ public struct CaseLoader: Sendable {
             check = Check(
                 index: index,
                 origin: "checks",
-                kind: .unsupported(type: type, reason: "unknown check type '\(type)'")
+                kind: .invalid(type: type, reason: "unknown check type '\(type)'")
             )
         }
         if case .unsupported(_, let reason) = check.kind { check.skipReason = reason }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import WeirConfig
 import Yams
 
 extension Value {
@@ -7,6 +8,9 @@ extension Value {
     ///
     /// - Throws: ``CaseError`` with the file and the parser's message when the text is not YAML.
     static func parseYAML(_ text: String, file: String) throws(CaseError) -> Value {
+        if let violation = YAMLBounds.check(text) {
+            throw CaseError(file: file, message: "line \(violation.line), column \(violation.column): \(violation.message)")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

@@ -37,8 +37,11 @@ public enum CheckKind: Sendable {
     case alertMinimum(sid: Int64, minimum: Int64)
     /// expected.json's `alert_total`: the total number of alert records.
     case alertTotal(Int64)
-    /// A check `weir test` does not run (`shell:`, `file-compare:`, unknown types), kept to be reported.
+    /// A check `weir test` does not run (`shell:`, `file-compare:`), kept to be reported as skipped.
     case unsupported(type: String, reason: String)
+    /// A check that cannot mean anything (an unknown type, an empty item, a filter without a count): it fails,
+    /// as a typo in a check must not pass a case unnoticed.
+    case invalid(type: String, reason: String)
 }
 
 /// One check of a case, numbered as in its file.
@@ -67,7 +70,7 @@ public struct Check: Sendable {
         case .alertCount(let sid, let count): return "\(prefix) (sid \(sid): count \(count))"
         case .alertMinimum(let sid, let minimum): return "\(prefix) (sid \(sid): at least \(minimum))"
         case .alertTotal(let total): return "\(prefix) (alert total \(total))"
-        case .unsupported(let type, _): return "\(prefix) (\(type))"
+        case .unsupported(let type, _), .invalid(let type, _): return "\(prefix) (\(type))"
         }
     }
 }

@@ -144,7 +144,9 @@ struct WeirCommand: ParsableCommand {
             throw ValidationError(
                 "Nothing to read: give a capture file or directory with -r, --af-packet for live capture, or -T to test the configuration.")
         }
-        throw ExitCode(Replay.run(self.runOptions))
+        var options = self.runOptions
+        options.stopOnSignals = true
+        throw ExitCode(Replay.run(options))
     }
 
     /// ArgumentParser's own status for a usage error is 64; Weir promises 2, as documented in --help.

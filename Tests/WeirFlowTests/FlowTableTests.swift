@@ -187,3 +187,74 @@ private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
         #expect(table.statistics.evicted == 0)
     }
 }
+
+/// Issue 15, point 2: a table at its cap under a flood evicts the least recently seen flow, counts
+/// emergency mode in and out, and keeps every live flow findable.
+@Suite struct FlowFloodTests {
+    /// A flood of new flows into a full table: after the one emergency sweep, each new flow evicts the flow
+    /// that saw a packet least recently, not the one created first, so a busy old flow survives the flood.
+    @Test func floodEvictsTheLeastRecentlySeenFlow() throws {
+        var table = FlowTable(settings: FlowSettings(maxFlows: 100, hashSize: 16))
+        var ended: [(UInt16, FlowEndReason)] = []
+        let e: (inout Flow, FlowEndReason) -> Void = { f, r in ended.append((f.clientPort, r)) }
+        for i in 0..<100 {
+            _ = table.process(packet("10.0.0.9", UInt16(1000 + i), "10.0.0.1", 80, flags: SYN, t: 0), emit: e)
+        }
+        // Flow 1000, the oldest, stays busy through the flood.
+        for i in 0..<5_000 {
+            _ = table.process(packet("10.0.0.9", 1000, "10.0.0.1", 80, flags: ACK, t: 1), emit: e)
+            _ = table.process(
+                packet("10.1.\(i / 250).\(i % 250)", 7, "10.0.0.1", 80, flags: SYN, t: 1), emit: e)
+            #expect(table.activeCount == 100)
+        }
+        #expect(!ended.contains { $0.0 == 1000 })
+        #expect(ended.count == 5_000)
+        // The 99 other first flows went first, oldest first, then the flood's own, in arrival order.
+        #expect(ended.prefix(99).map(\.0) == Array(1001..<1100))
+        #expect(ended.allSatisfy { $0.1 == .forced })
+        #expect(table.statistics.evicted == 5_000)
+        #expect(table.statistics.memcapReached == 5_000)
+        #expect(table.statistics.emergencyModeEntered == 1)
+        #expect(table.emergency)
+        #expect(try handle(table.process(packet("10.0.0.9", 1000, "10.0.0.1", 80, flags: ACK, t: 1), emit: e)).slot >= 0)
+        #expect(table.activeCount == 100)
+    }
+
+    /// Emergency timeouts (TCP new: 5 s) end idle flows before anything is forced; once
+    /// `flow.emergency-recovery` percent of the cap is free, emergency mode is over, and counted.
+    @Test func emergencyModeRecoversAndCounts() throws {
+        var table = FlowTable(settings: FlowSettings(maxFlows: 10, hashSize: 16, emergencyRecovery: 50))
+        var reasons: [FlowEndReason] = []
+        let e: (inout Flow, FlowEndReason) -> Void = { _, r in reasons.append(r) }
+        for i in 0..<10 {
+            _ = table.process(packet("10.0.0.9", UInt16(1000 + i), "10.0.0.1", 80, flags: SYN, t: Int64(i)), emit: e)
+        }
+        // At t = 10 the flows of t = 0…4 are idle past 5 s: the emergency sweep ends them, leaving 5 free of 10
+        // (50 %), which is recovery.
+        _ = table.process(packet("10.0.0.9", 2000, "10.0.0.1", 80, flags: SYN, t: 10), emit: e)
+        #expect(reasons == Array(repeating: .timeout, count: 5))
+        #expect(table.statistics.emergencyModeEntered == 1)
+        #expect(table.statistics.emergencyModeOver == 1)
+        #expect(!table.emergency)
+        #expect(table.activeCount == 6)
+        let named = Dictionary(uniqueKeysWithValues: table.statistics.namedValues)
+        #expect(named["flow.emerg_mode_entered"] == 1 && named["flow.emerg_mode_over"] == 1)
+        #expect(named["flow.memuse"] == UInt64(6 * FlowTable.bytesPerFlow))
+    }
+
+    /// While still in emergency mode, a new flow whose oldest neighbour is idle past its emergency timeout ends
+    /// that flow as a timeout, not a forced eviction.
+    @Test func oldestIdleFlowEndsAsTimeout() throws {
+        var table = FlowTable(settings: FlowSettings(maxFlows: 4, hashSize: 8, emergencyRecovery: 100))
+        var reasons: [FlowEndReason] = []
+        let e: (inout Flow, FlowEndReason) -> Void = { _, r in reasons.append(r) }
+        for i in 0..<4 {
+            _ = table.process(packet("10.0.0.9", UInt16(1000 + i), "10.0.0.1", 80, flags: SYN, t: 100), emit: e)
+        }
+        _ = table.process(packet("10.0.0.9", 3000, "10.0.0.1", 80, flags: SYN, t: 100), emit: e)
+        #expect(reasons == [.forced])
+        _ = table.process(packet("10.0.0.9", 3001, "10.0.0.1", 80, flags: SYN, t: 106), emit: e)
+        #expect(reasons == [.forced, .timeout])
+        #expect(table.statistics.timeoutNew == 1)
+    }
+}

@@ -326,3 +326,29 @@ import WeirDecode
     #expect(weakSession == nil)
     #expect(weakContext == nil)
 }
+
+/// Issue 15, point 2: a SYN flood past `stream.memcap` used to leave a session object in every flow slot
+/// (refused sessions were kept, uncharged), so memory grew with the flood. A refused session is freed.
+@Test func sessionsRefusedByTheMemcapAreNotKept() {
+    let engine = StreamEngine(settings: StreamSettings(memcap: 3 * StreamSettings.bytesPerSession))
+    var p = Packet()
+    p.ipVersion = 4
+    p.hasL4 = true
+    p.l4Protocol = 6
+    p.tcpFlags = F.syn
+    p.tcpSequence = 10
+    let empty: [UInt8] = []
+    for slot in Int32(0)..<1000 {
+        var tracked = StreamTrackResult()
+        empty.withUnsafeBytes {
+            engine.track(p, flow: FlowHandle(slot: slot, toServer: true), flowID: UInt64(slot) + 1, frame: $0, into: &tracked)
+        }
+        #expect(tracked.result.status == (slot < 3 ? .accepted : .noSession))
+    }
+    #expect((0..<1000).filter { engine.hasSession(slot: $0) } == [0, 1, 2])
+    #expect(engine.statistics.sessionMemcapDrops == 997)
+    // A packet without a handshake (midstream off) leaves no session behind either.
+    p.tcpFlags = F.ack
+    _ = empty.withUnsafeBytes { engine.handle(p, flow: FlowHandle(slot: 2000, toServer: true), flowID: 5000, frame: $0) }
+    #expect(!engine.hasSession(slot: 2000))
+}

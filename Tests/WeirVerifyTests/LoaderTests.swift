@@ -152,3 +152,24 @@ import WeirRuntime
         #expect(o.overrides == ["a=\(dir)/x", "b=v", "c=/out/y"])
     }
 }
+
+/// Issue 15, point 4: a test.yaml nested 5,000 deep, or an alias bomb, fails its own case with the position
+/// instead of taking the whole `weir test` run down.
+@Suite struct HostileCaseFileTests {
+    @Test func deepOrExplodingTestYAMLFailsItsCase() throws {
+        let deep = "checks: " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "\n"
+        var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        for (name, previous) in zip("bcdefghij", "abcdefghi") {
+            bomb += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        for (text, message) in [(deep, "line 1, column 72: YAML nested more than 64"), (bomb, "aliases expand")] {
+            do {
+                _ = try Value.parseYAML(text, file: "test.yaml")
+                Issue.record("no error for \(message)")
+            } catch {
+                #expect(error.description.hasPrefix("test.yaml: "), "\(error)")
+                #expect(error.description.contains(message), "\(error)")
+            }
+        }
+    }
+}

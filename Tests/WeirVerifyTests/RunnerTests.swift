@@ -109,6 +109,18 @@ import Testing
         #expect(results[2].reason == "requires at least version 99")
     }
 
+    /// Issue 15: a check of an unknown type (a typo) fails the case instead of being skipped.
+    @Test func unknownCheckTypeFails() throws {
+        let scratch = ScratchDirectory()
+        makeCase(
+            in: scratch, name: "typo", pcap: "icmp.pcap", rules: icmpRules,
+            yaml: "checks:\n  - filtre:\n      count: 3\n      match: {alert.signature_id: 1}\n  - {}\n")
+        let r = try #require(runCases([scratch.path]).first)
+        #expect(r.status == .fail)
+        #expect(r.report.contains("unknown check type 'filtre'"))
+        #expect(r.skippedChecks.isEmpty)
+    }
+
     @Test func replayErrorsFailTheCaseWithWeirsMessages() throws {
         let scratch = ScratchDirectory()
         makeCase(

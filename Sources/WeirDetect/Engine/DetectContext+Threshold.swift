@@ -44,7 +44,7 @@ extension DetectContext {
     func thresholdAllows(_ spec: ThresholdSpec, signature: Int, packet: Packet, flow: Flow?) -> Bool {
         let key = self.thresholdKey(signature: signature, kind: 0, track: spec.track, packet: packet, flow: flow)
         let now = packet.timestamp.microseconds
-        let window = spec.seconds * 1_000_000
+        let window = Int64.microseconds(fromSeconds: spec.seconds)
         if spec.kind == .backoff {
             // Suricata's TYPE_BACKOFF: alert on match number count, count×m, count×m², … (`count` holds the
             // matches so far, `windowStart` the next match number that alerts).
@@ -71,7 +71,7 @@ extension DetectContext {
             case .detectionFilter: return spec.count < 1
             }
         }
-        let within = now - entry.windowStart < window
+        let within = now.saturatingSubtract(entry.windowStart) < window
         var allow = false
         if within {
             if let unique = spec.uniqueOn {
@@ -116,16 +116,16 @@ extension DetectContext {
         guard var entry = self.thresholdEntries[key] else {
             var fresh = ThresholdEntry(windowStart: now, count: 1)
             let fires = rate.count < 1
-            if fires { fresh.rateUntil = now + rate.timeout * 1_000_000 }
+            if fires { fresh.rateUntil = now.saturatingAdd(.microseconds(fromSeconds: rate.timeout)) }
             self.thresholdEntries[key] = fresh
             return fires
         }
         defer { self.thresholdEntries[key] = entry }
         if entry.rateUntil > now { return true }
-        if now - entry.windowStart < rate.seconds * 1_000_000 {
+        if now.saturatingSubtract(entry.windowStart) < .microseconds(fromSeconds: rate.seconds) {
             entry.count += 1
             if entry.count > rate.count {
-                entry.rateUntil = now + rate.timeout * 1_000_000
+                entry.rateUntil = now.saturatingAdd(.microseconds(fromSeconds: rate.timeout))
                 return true
             }
             return false

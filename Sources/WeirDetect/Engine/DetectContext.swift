@@ -418,13 +418,13 @@ public final class DetectContext {
         for op in s.xbits {
             let key = Self.xbitKey(op, packet: packet)
             switch op.command {
-            case .set: self.xbitExpiry[key] = packet.timestamp.microseconds + op.expire * 1_000_000
+            case .set: self.xbitExpiry[key] = packet.timestamp.microseconds.saturatingAdd(.microseconds(fromSeconds: op.expire))
             case .unset: self.xbitExpiry[key] = nil
             case .toggle:
                 if self.xbitIsSet(op, packet: packet) {
                     self.xbitExpiry[key] = nil
                 } else {
-                    self.xbitExpiry[key] = packet.timestamp.microseconds + op.expire * 1_000_000
+                    self.xbitExpiry[key] = packet.timestamp.microseconds.saturatingAdd(.microseconds(fromSeconds: op.expire))
                 }
             default: break
             }

@@ -151,7 +151,6 @@ public final class DetectEngine: Sendable {
         rejected: [SignatureCompileError] = [],
         derivedBuffers: [DerivedBuffer] = []
     ) throws(PatternCompileError) {
-        self.rejected = rejected
         self.derivedBuffers = derivedBuffers
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
@@ -283,6 +282,8 @@ public final class DetectEngine: Sendable {
 
         // One database per group over the distinct fast patterns.
         var groups: [SignatureGroup] = []
+        /// Signatures whose fast pattern Vectorscan refuses, with its reason.
+        var unbuildable: [Int32: String] = [:]
         var maxPatterns = 1
         for members in groupMembers {
             let group = SignatureGroup()
@@ -299,7 +300,27 @@ public final class DetectEngine: Sendable {
             }
             for key in byBuffer.keys.sorted() {
                 guard let entry = byBuffer[key] else { continue }
-                let database = try MultiPatternDatabase(patterns: entry.patterns)
+                let database: MultiPatternDatabase
+                do {
+                    database = try MultiPatternDatabase(patterns: entry.patterns)
+                } catch {
+                    // One bad rule costs one rule: find the patterns Vectorscan refuses, take their rules
+                    // out of every group, and build this database without them.
+                    let bad = try MultiPatternDatabase.refusedPatterns(entry.patterns, failure: error)
+                    for (index, reason) in bad {
+                        for signature in entry.signatures[index] where unbuildable[signature] == nil {
+                            unbuildable[signature] = reason
+                        }
+                    }
+                    let kept = entry.patterns.indices.filter { bad[$0] == nil }
+                    guard !kept.isEmpty else { continue }
+                    database = try MultiPatternDatabase(patterns: kept.map { entry.patterns[$0] })
+                    var trimmed = entry
+                    trimmed.patterns = kept.map { entry.patterns[$0] }
+                    trimmed.signatures = kept.map { entry.signatures[$0] }
+                    byBuffer[key] = trimmed
+                }
+                guard let entry = byBuffer[key] else { continue }
                 statistics.databaseBytes += database.byteSize
                 statistics.patterns += entry.patterns.count
                 maxPatterns = max(maxPatterns, entry.patterns.count)
@@ -314,6 +335,27 @@ public final class DetectEngine: Sendable {
             statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
             groups.append(group)
         }
+        var allRejected = rejected
+        if !unbuildable.isEmpty {
+            // A pattern refused in one group is refused in all of them; its rules leave every group.
+            for group in groups {
+                for p in group.prefilters.indices {
+                    for q in group.prefilters[p].patternSignatures.indices {
+                        group.prefilters[p].patternSignatures[q].removeAll { unbuildable[$0] != nil }
+                    }
+                }
+            }
+            for (index, reason) in unbuildable.sorted(by: { $0.key < $1.key }) {
+                let s = ordered[Int(index)]
+                var error = SignatureCompileError(
+                    gid: s.gid, sid: s.sid, file: s.file, line: s.line, keyword: "content",
+                    reason: "the prefilter (Vectorscan) cannot compile its fast pattern: \(reason)")
+                error.isError = true
+                allRejected.append(error)
+            }
+            statistics.signatures -= unbuildable.count
+        }
+        self.rejected = allRejected
         self.groups = groups
         self.buckets = buckets
         self.maxPatternsPerGroup = maxPatterns

@@ -101,6 +101,39 @@ package final class MultiPatternDatabase: @unchecked Sendable {
 
     deinit { hs_free_database(self.database) }
 
+    /// After `failure` compiling `patterns`: the patterns Vectorscan refuses on their own, by index, with its
+    /// message. Vectorscan names the first bad expression; the rest are found by compiling halves, so a set
+    /// with one bad pattern costs about two more compiles.
+    /// - Throws: `failure` again when no single pattern explains it.
+    package static func refusedPatterns(
+        _ patterns: [PrefilterPattern], failure: PatternCompileError
+    ) throws(PatternCompileError) -> [Int: String] {
+        var bad: [Int: String] = [:]
+        func search(_ indices: ArraySlice<Int>) {
+            guard !indices.isEmpty else { return }
+            do {
+                _ = try MultiPatternDatabase(patterns: indices.map { patterns[$0] })
+            } catch {
+                if indices.count == 1 {
+                    bad[indices[indices.startIndex]] = error.message
+                    return
+                }
+                if let named = error.patternIndex, named < indices.count {
+                    let index = indices[indices.startIndex + named]
+                    bad[index] = error.message
+                    search(indices.filter { $0 != index }[...])
+                    return
+                }
+                let middle = indices.startIndex + indices.count / 2
+                search(indices[..<middle])
+                search(indices[middle...])
+            }
+        }
+        search(Array(patterns.indices)[...])
+        guard !bad.isEmpty else { throw failure }
+        return bad
+    }
+
     /// Bytes the compiled database occupies.
     package var byteSize: Int {
         var size = 0

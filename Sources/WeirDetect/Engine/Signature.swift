@@ -194,6 +194,9 @@ package final class Signature: @unchecked Sendable {
     package var gid: UInt32 = 1
     /// `rev`.
     package var rev: UInt32 = 0
+    /// Where the rule was read (file and line), for reports about it.
+    package var file: String = ""
+    package var line: Int = 0
     /// `msg`.
     package var message: String = ""
     /// `classtype` short name.

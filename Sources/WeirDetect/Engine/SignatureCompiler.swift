@@ -17,6 +17,9 @@ public struct SignatureCompileError: Error, Sendable, CustomStringConvertible {
     public var keyword: String
     /// One line.
     public var reason: String
+    /// The rule is wrong (a pattern PCRE2 or the prefilter cannot compile), not merely beyond what the
+    /// engine runs yet: `weir rules check` fails on it.
+    public var isError = false
 
     /// `file:line: sid gid:sid: keyword: reason`.
     public var description: String {
@@ -70,6 +73,8 @@ package struct SignatureCompiler {
         if let first = unsupported.first { return fail(first, "keyword not supported") }
 
         let s = Signature(sid: rule.sid)
+        s.file = loaded.file
+        s.line = loaded.line
         s.gid = rule.gid
         s.rev = rule.rev
         s.message = rule.message
@@ -657,7 +662,8 @@ extension DetectEngine {
     ///   - rules: Rules from ``RuleFileLoader``, in file order.
     ///   - settings: Action order, alert cap, IPS mode, thresholds.
     ///   - classifications: Gives alerts their category and severity.
-    /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group (not expected for literals).
+    /// - Throws: ``PatternCompileError`` only if Vectorscan refuses a group for a reason no single pattern
+    ///   explains; a pattern it cannot compile costs only the rules that use it (they are in ``rejected``).
     public convenience init(
         rules: [LoadedRule],
         settings: DetectSettings,
@@ -670,7 +676,10 @@ extension DetectEngine {
         for rule in rules {
             switch compiler.compile(rule) {
             case .success(let s): signatures.append(s)
-            case .failure(let e): rejected.append(e)
+            case .failure(var e):
+                // A regex PCRE2 refuses is a broken rule; the other refusals are keywords not run yet.
+                e.isError = e.keyword == "pcre"
+                rejected.append(e)
             }
         }
         try self.init(

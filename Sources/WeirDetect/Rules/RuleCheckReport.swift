@@ -3,20 +3,43 @@ import WeirCore
 
 /// Renders a ``RuleSet`` as the `weir rules check` summary, in text or JSON.
 public enum RuleCheckReport {
+    /// What the engine makes of the loaded rules: the same compile step a run takes (signatures, PCRE2, the
+    /// Vectorscan prefilter databases), so that `rules check` and the engine agree on every rule. The
+    /// rules it could not take, each with file, line and sid.
+    public static func engineRejections(
+        _ set: RuleSet, classifications: ClassificationTable = .suricataDefault
+    ) -> [SignatureCompileError] {
+        do {
+            return try DetectEngine(rules: set.rules, settings: DetectSettings(), classifications: classifications)
+                .rejected
+        } catch {
+            var failure = SignatureCompileError(
+                gid: 0, sid: 0, file: "", line: 0, keyword: "content", reason: "\(error)")
+            failure.isError = true
+            return [failure]
+        }
+    }
+
     /// The human summary: counts (loaded rules split into active and inert), inert rules by protocol and keyword,
-    /// unsupported rules by keyword, then every error as `file:line:column: reason`.
-    public static func text(_ set: RuleSet, files: Int) -> String {
-        let readiness = RuleReadiness(set)
+    /// unsupported rules by keyword, then every error as `file:line:column: reason`. `engine` is
+    /// ``engineRejections(_:classifications:)``: those rules count as not loaded, and the ones that are errors
+    /// are listed with the parse errors.
+    public static func text(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
+        let readiness = RuleReadiness(set, excluding: Self.keys(engine))
         var lines: [String] = []
         lines.append(
             "files: \(files)\(set.unreadableFiles.isEmpty ? "" : " (\(set.unreadableFiles.count) unreadable)")"
         )
         lines.append("rules seen: \(set.rulesSeen)")
-        lines.append("loaded: \(set.rules.count)")
+        let engineErrors = engine.filter(\.isError)
+        lines.append("loaded: \(set.rules.count - engine.count)")
         lines.append("  active (can alert): \(readiness.active)")
         lines.append("  inert (need a parser, buffer or keyword the engine cannot serve yet): \(readiness.inert.count)")
         lines.append("not loaded (unsupported keyword): \(set.unsupported.count)")
-        lines.append("rejected (errors): \(set.errors.count)")
+        if engine.count > engineErrors.count {
+            lines.append("not loaded (the engine cannot run them yet): \(engine.count - engineErrors.count)")
+        }
+        lines.append("rejected (errors): \(set.errors.count + engineErrors.count)")
         lines.append("duplicates (gid:sid): \(set.duplicates.count)")
         lines.append(
             "before dropping duplicates: \(set.parsedTyped) typed, \(set.parsedUnsupported) unsupported, \(set.errors.count) rejected"
@@ -40,14 +63,16 @@ public enum RuleCheckReport {
             )
         }
         for error in set.errors { lines.append("\(error)") }
+        for error in engineErrors { lines.append("\(error)") }
         return lines.joined(separator: "\n")
     }
 
     /// The same content as JSON (one object).
-    public static func json(_ set: RuleSet, files: Int) -> String {
-        let readiness = RuleReadiness(set)
+    public static func json(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
+        let engineErrors = engine.filter(\.isError)
+        let readiness = RuleReadiness(set, excluding: Self.keys(engine))
         var out = "{"
-        out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count),"
+        out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count - engine.count),"
         out += "\"active\":\(readiness.active),\"inert\":\(readiness.inert.count),"
         out += "\"inert_by_protocol\":{"
         out += readiness.inertByProtocol.map { "\(quote($0.name)):\($0.count)" }.joined(separator: ",") + "},"
@@ -60,7 +85,8 @@ public enum RuleCheckReport {
                     + "\"protocol\":\(quote($0.reason.appProtocol)),\"keyword\":\(quote($0.reason.keyword))}"
             }.joined(separator: ",") + "],"
         out +=
-            "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count),\"duplicates\":\(set.duplicates.count),"
+            "\"unsupported\":\(set.unsupported.count),\"rejected\":\(set.errors.count + engineErrors.count),\"duplicates\":\(set.duplicates.count),"
+        out += "\"engine_not_loaded\":\(engine.count - engineErrors.count),"
         out += "\"parsed_typed\":\(set.parsedTyped),\"parsed_unsupported\":\(set.parsedUnsupported),"
         out += "\"stopped_early\":\(set.stoppedEarly),"
         out += "\"unreadable_files\":[" + set.unreadableFiles.map { quote($0) }.joined(separator: ",") + "],"
@@ -82,8 +108,18 @@ public enum RuleCheckReport {
             "\"errors\":["
             + set.errors.map {
                 "{\"file\":\(quote($0.file ?? "")),\"line\":\($0.line),\"column\":\($0.column),\"keyword\":\($0.keyword.map { quote($0) } ?? "null"),\"reason\":\(quote($0.reason))}"
+            }.joined(separator: ",") + "],"
+        out +=
+            "\"engine_errors\":["
+            + engineErrors.map {
+                "{\"file\":\(quote($0.file)),\"line\":\($0.line),\"gid\":\($0.gid),\"sid\":\($0.sid),\"keyword\":\(quote($0.keyword)),\"reason\":\(quote($0.reason))}"
             }.joined(separator: ",") + "]"
         return out + "}"
+    }
+
+    /// The rules the engine refused, by gid:sid.
+    static func keys(_ engine: [SignatureCompileError]) -> Set<RuleKey> {
+        Set(engine.map { RuleKey(gid: $0.gid, sid: $0.sid) })
     }
 
     /// A JSON string literal.

@@ -69,12 +69,16 @@ struct RulesCheckCommand: ParsableCommand {
         }
         configured.dropsDuplicates = !self.keepDuplicates
         let set = configured.load(paths: self.files)
+        // The engine's own compile step, so the verdict is the engine's.
+        let engine = RuleCheckReport.engineRejections(set, classifications: classifications)
         let report =
             self.json
-            ? RuleCheckReport.json(set, files: self.files.count) : RuleCheckReport.text(set, files: self.files.count)
+            ? RuleCheckReport.json(set, files: self.files.count, engine: engine)
+            : RuleCheckReport.text(set, files: self.files.count, engine: engine)
         RulesConsole.out(report + "\n")
         let failed =
-            !set.errors.isEmpty || !set.unreadableFiles.isEmpty || (self.strictRules && !set.unsupported.isEmpty)
+            !set.errors.isEmpty || !set.unreadableFiles.isEmpty || engine.contains(where: \.isError)
+            || (self.strictRules && !set.unsupported.isEmpty)
         if failed { throw ExitCode(1) }
     }
 }

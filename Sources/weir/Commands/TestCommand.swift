@@ -153,25 +153,17 @@ struct TestCommand: ParsableCommand {
         out.write(VerifySuite.summary(results, seconds: seconds) + " (\(settings.jobs) job(s))\n")
         if let junit {
             do {
-                try JUnitReport.xml(results, totalSeconds: seconds).write(
-                    toFile: junit,
-                    atomically: true,
-                    encoding: .utf8
-                )
+                try OutputFile.write(JUnitReport.xml(results, totalSeconds: seconds), to: junit)
             } catch {
-                FileDescriptorOutput.standardError.write(
-                    "weir test: cannot write \(junit): \(error.localizedDescription)\n"
-                )
+                FileDescriptorOutput.standardError.write("weir test: \(error)\n")
                 throw ExitCode(2)
             }
         }
         if let json {
             do {
-                try ResultsJSON.render(results, seconds: seconds).write(toFile: json, atomically: true, encoding: .utf8)
+                try OutputFile.write(ResultsJSON.render(results, seconds: seconds), to: json)
             } catch {
-                FileDescriptorOutput.standardError.write(
-                    "weir test: cannot write \(json): \(error.localizedDescription)\n"
-                )
+                FileDescriptorOutput.standardError.write("weir test: \(error)\n")
                 throw ExitCode(2)
             }
         }
