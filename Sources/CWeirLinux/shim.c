@@ -83,24 +83,39 @@ int cweir_stop_signal_fd(void)
 }
 
 /*
- * SIGHUP (logrotate's `kill -HUP`) and SIGUSR2 (Suricata's rule reload) must never end a sensor. Until log
- * reopening and rule reload exist, each is noted on stderr and otherwise ignored. Only write(2) runs in the
- * handler (async-signal-safe); SA_RESTART keeps interrupted calls going (poll still returns EINTR, which the
+ * SIGHUP (logrotate's `kill -HUP`) asks for the log files to be reopened; SIGUSR2 (Suricata's rule reload) must
+ * not end a sensor either, and is noted and ignored until rule reload exists. The handler only counts the
+ * request and writes a note (both async-signal-safe); the capture workers see the count change and reopen their
+ * files at a record boundary. SA_RESTART keeps interrupted calls going (poll still returns EINTR, which the
  * capture loop treats as an empty wait).
  */
+static unsigned long cweir_reopen_requests;
+
 static void cweir_note_operator_signal(int signo)
 {
-	static const char hup[] = "weir: SIGHUP received: log reopening is not supported yet; ignored\n";
+	static const char hup[] = "weir: SIGHUP received: reopening the log files\n";
 	static const char usr2[] = "weir: SIGUSR2 received: rule reload is not supported yet; ignored\n";
 	int saved = errno;
 	ssize_t rc;
 
-	if (signo == SIGHUP)
+	if (signo == SIGHUP) {
+		__atomic_add_fetch(&cweir_reopen_requests, 1, __ATOMIC_RELEASE);
 		rc = write(STDERR_FILENO, hup, sizeof(hup) - 1);
-	else
+	} else {
 		rc = write(STDERR_FILENO, usr2, sizeof(usr2) - 1);
+	}
 	(void)rc;
 	errno = saved;
+}
+
+int cweir_replace_descriptor(int fresh, int target)
+{
+	return dup3(fresh, target, O_CLOEXEC);
+}
+
+unsigned long cweir_reopen_generation(void)
+{
+	return __atomic_load_n(&cweir_reopen_requests, __ATOMIC_ACQUIRE);
 }
 
 int cweir_ignore_operator_signals(void)

@@ -533,7 +533,14 @@ final class LiveWorker: @unchecked Sendable {
         var refreshed = monotonicSeconds()
         var beaten = 0.0
         let timeout = self.heartbeat.map { Int32(max(1, min(250, $0.period * 1000))) } ?? 250
+        var reopenGeneration = cweir_reopen_generation()
         capture: while true {
+            // SIGHUP (log rotation): reopen between packets, so every record lands whole in one file.
+            let generation = cweir_reopen_generation()
+            if generation != reopenGeneration {
+                reopenGeneration = generation
+                for problem in self.pipeline.outputs.reopen() { self.pipeline.messages.write("weir: \(problem)\n") }
+            }
             if let kernel = self.pipeline.captureBypass, monotonicSeconds() - refreshed >= 1 {
                 kernel.refresh(&self.pipeline.flows, now: LiveCapture.wallClock())
                 refreshed = monotonicSeconds()

@@ -249,6 +249,18 @@ final class ReplayOutputs {
         self.fast?.flush()
     }
 
+    /// Log rotation: whatever is buffered goes to the old files, then each file is opened again at its path.
+    /// Returns the problems (the old file stays in use for each).
+    func reopen() -> [String] {
+        self.flush()
+        var problems: [String] = []
+        for sink in [self.eve, self.fast] {
+            guard let sink else { continue }
+            do { try sink.reopen() } catch { problems.append(error.message) }
+        }
+        return problems
+    }
+
     static func state(_ s: FlowState) -> EVEFlowState {
         switch s {
         case .new: return .new

@@ -47,6 +47,7 @@ final class CaptureNamespace {
 }
 
 /// SIGHUP (logrotate) and SIGUSR2 (Suricata's rule reload) must not end a live sensor; SIGTERM ends it in order.
+/// (SIGHUP reopens the logs: `LiveRecordTests.rotationLosesAndSplitsNoRecord`.)
 @Suite struct SignalTests {
     /// The capture flags, with `-i` (Suricata's short form of `--af-packet`) among them.
     @Test(arguments: [["--af-packet=wcli0"], ["--pcap=wcli0"], ["-i", "wcli0"]])
@@ -75,7 +76,7 @@ final class CaptureNamespace {
         running.signal(SIGTERM)
         let result = running.wait()
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("SIGHUP received: log reopening is not supported yet; ignored"))
+        #expect(result.stderr.contains("SIGHUP received: reopening the log files"))
         #expect(result.stderr.contains("SIGUSR2 received: rule reload is not supported yet; ignored"))
         let eve = readText(dir.path + "/out/eve.json")
         #expect(eve.contains(#""event_type":"stats""#), "the stats record is written at SIGTERM")
@@ -140,5 +141,54 @@ final class CaptureNamespace {
         }
         #expect(alerts.count == 3, "\(result.stderr)")
         #expect(alerts.allSatisfy { $0.contains(#""in_iface":"wcli0""#) })
+    }
+}
+
+extension LiveRecordTests {
+    /// logrotate without copytruncate: rename the files, then SIGHUP. The records before the signal are in the
+    /// renamed files, the ones after it in new files at the old names, none lost, none split.
+    @Test func rotationLosesAndSplitsNoRecord() throws {
+        let namespace = CaptureNamespace()
+        try #require(namespace.ready, "could not set up namespace \(namespace.name)")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write("live.rules", #"alert udp any any -> any 5353 (msg:"live"; content:"weir-live"; sid:77;)"# + "\n")
+        let out = dir.path + "/out"
+        let running = try #require(
+            WeirProcess.start(
+                [
+                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "--af-packet=\(namespace.link)", "-S",
+                    rules, "-l", out, "-k", "none",
+                ], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
+        var waited = 0
+        while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
+            usleep(20_000)
+            waited += 1
+        }
+        #expect(Self.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
+        usleep(400_000)
+        #expect(rename(out + "/eve.json", out + "/eve.json.1") == 0)
+        #expect(rename(out + "/fast.log", out + "/fast.log.1") == 0)
+        running.signal(SIGHUP)
+        usleep(400_000)
+        #expect(Self.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
+        usleep(400_000)
+        running.signal(SIGTERM)
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        func alerts(_ path: String) -> [Substring] {
+            readText(path).split(separator: "\n").filter { $0.contains(#""event_type":"alert""#) }
+        }
+        #expect(alerts(out + "/eve.json.1").count == 3, "before the rotation")
+        #expect(alerts(out + "/eve.json").count == 3, "after it")
+        #expect(readText(out + "/eve.json").contains(#""event_type":"stats""#))
+        for path in [out + "/eve.json.1", out + "/eve.json"] {
+            #expect(readText(path).split(separator: "\n", omittingEmptySubsequences: false).dropLast().allSatisfy {
+                $0.hasPrefix("{") && $0.hasSuffix("}")
+            }, "whole records only in \(path)")
+        }
+        let fastLines = readText(out + "/fast.log.1").split(separator: "\n").count + readText(out + "/fast.log").split(separator: "\n").count
+        #expect(fastLines == 6)
+        #expect(readText(out + "/fast.log").split(separator: "\n").count == 3)
     }
 }

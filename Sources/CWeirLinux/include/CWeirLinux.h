@@ -54,8 +54,15 @@ static inline void cweir_block_release(struct tpacket_block_desc *block)
  * becomes readable when one arrives, so a capture loop can poll for it; -1 and errno on failure.
  */
 int cweir_stop_signal_fd(void);
-/* SIGHUP and SIGUSR2 are noted on stderr and ignored (a live sensor must survive them); SIGPIPE is ignored. */
+/*
+ * SIGHUP counts a log-reopen request (see cweir_reopen_generation) and SIGUSR2 is noted and ignored: a live
+ * sensor survives both. SIGPIPE is ignored.
+ */
 int cweir_ignore_operator_signals(void);
+/* Makes `target` refer to the file `fresh` refers to, close-on-exec (dup3); -1 and errno on failure. */
+int cweir_replace_descriptor(int fresh, int target);
+/* How many SIGHUPs have arrived: a worker that sees the count change reopens its log files. */
+unsigned long cweir_reopen_generation(void);
 /* SIGPIPE is ignored: a closed pipe or socket becomes an EPIPE write error, never the end of the process. */
 int cweir_ignore_sigpipe(void);
 
