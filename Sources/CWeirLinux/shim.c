@@ -14,6 +14,8 @@
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <stdlib.h>
 #include <net/if.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -255,3 +257,40 @@ _Static_assert(sizeof(struct weir_control) == 16, "weir_control size");
 _Static_assert(sizeof(struct weir_info) == 128, "weir_info size");
 _Static_assert(offsetof(struct weir_info, hash_key) == 32, "weir_info.hash_key");
 _Static_assert(WEIR_STAT_MAX == 19, "weir_stat count");
+
+/*
+ * systemd's readiness protocol (Type=notify), without libsystemd: one datagram with the state text to the socket
+ * named by $NOTIFY_SOCKET (a path, or an abstract name written with a leading '@'). Returns 0 when there is no
+ * such socket (not started by systemd), 1 when sent, -1 and errno on failure.
+ */
+int cweir_sd_notify(const char *state)
+{
+	const char *name = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un address;
+	size_t length;
+	socklen_t size;
+	ssize_t sent;
+	int fd, saved;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	length = strlen(name);
+	if ((name[0] != '/' && name[0] != '@') || length >= sizeof(address.sun_path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&address, 0, sizeof(address));
+	address.sun_family = AF_UNIX;
+	memcpy(address.sun_path, name, length);
+	if (name[0] == '@')
+		address.sun_path[0] = '\0';
+	size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	sent = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&address, size);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return sent < 0 ? -1 : 1;
+}

@@ -227,10 +227,15 @@ public enum LiveCapture {
         let count = workers.count
         ready?()
         if !options.quiet { err.write("weir: capturing on \(description); stop with Ctrl-C\n") }
+        // Started by systemd with Type=notify: the unit is up once the rings (and any kernel plane) are.
+        if cweir_sd_notify("READY=1\nSTATUS=capturing on \(description)") < 0 {
+            err.write("weir: sd_notify: \(String(cString: strerror(errno)))\n")
+        }
         let started = monotonicSeconds()
         // Worker 0 runs here; the others on threads of their own.
         let threads = workers.dropFirst().compactMap { startWorker($0) }
         workers[0].run()
+        _ = cweir_sd_notify("STOPPING=1")
         for thread in threads { pthread_join(thread, nil) }
         let elapsed = monotonicSeconds() - started
 

@@ -61,6 +61,8 @@ int cweir_stop_signal_fd(void);
 int cweir_ignore_operator_signals(void);
 /* Makes `target` refer to the file `fresh` refers to, close-on-exec (dup3); -1 and errno on failure. */
 int cweir_replace_descriptor(int fresh, int target);
+/* systemd Type=notify: sends `state` ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET; 0 when unset, 1 sent, -1 error. */
+int cweir_sd_notify(const char *state);
 /* How many SIGHUPs have arrived: a worker that sees the count change reopens its log files. */
 unsigned long cweir_reopen_generation(void);
 /* SIGPIPE is ignored: a closed pipe or socket becomes an EPIPE write error, never the end of the process. */
