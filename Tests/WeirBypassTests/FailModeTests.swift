@@ -130,6 +130,17 @@ final class InlineTCPBench {
         }
     }
 
+    /// Waits until the receiver on `port` has at least `bytes`, up to `seconds`; the bytes it has then.
+    func waitForBytes(port: Int, atLeast bytes: Int, seconds: Double) -> Int {
+        let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
+        var got = self.reads(port: port).last?.1 ?? 0
+        while got < bytes && monotonicNanoseconds() < deadline {
+            usleep(50_000)
+            got = self.reads(port: port).last?.1 ?? 0
+        }
+        return got
+    }
+
     /// Waits for a process to end, up to `seconds`; true when it ended with status 0.
     func finished(_ process: SpawnedProcess, within seconds: Double) -> Bool {
         let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
@@ -154,8 +165,9 @@ struct FailModeTests {
         // About 10 MB/s: the kill lands about a third of the way through.
         let sender = try #require(bench.sender(port: 5001, bytes: Self.transfer, rate: 10 << 20, timeout: 30))
         defer { sender.end(SIGKILL) }
-        usleep(1_000_000)
-        let beforeKill = bench.reads(port: 5001).last?.1 ?? 0
+        // Kill once the transfer is well under way (connection setup through the worker may be slow on a
+        // loaded machine).
+        let beforeKill = bench.waitForBytes(port: 5001, atLeast: 2 << 20, seconds: 30)
         #expect(beforeKill > 0 && beforeKill < Self.transfer, "the transfer is under way when weir is killed")
         let killed = monotonicNanoseconds()
         first.end(SIGKILL)
@@ -205,7 +217,7 @@ struct FailModeTests {
         defer { receiver.end(SIGKILL) }
         let sender = try #require(bench.sender(port: 5001, bytes: Self.transfer, rate: 10 << 20, timeout: 30))
         defer { sender.end(SIGKILL) }
-        usleep(1_000_000)
+        #expect(bench.waitForBytes(port: 5001, atLeast: 2 << 20, seconds: 30) >= 2 << 20, "the transfer got going")
         first.end(SIGKILL)
         usleep(700_000)  // past the heartbeat timeout and what was in flight
         let settled = bench.reads(port: 5001).last?.1 ?? 0
