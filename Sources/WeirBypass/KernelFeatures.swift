@@ -268,7 +268,12 @@ enum XDPAttachProbe {
                 guard loopback > 0 else { return nil }
                 let link = weir_xdp_link_create(context.programFD, loopback, UInt32(XDP_FLAGS_SKB_MODE))
                 context.link = link >= 0
-                if link >= 0 { close(link) }
+                // Detached explicitly: a child forked meanwhile by another thread may hold a copy of the
+                // descriptor until its exec, and the netlink attempt below would find lo still busy.
+                if link >= 0 {
+                    _ = bpf_link_detach(link)
+                    close(link)
+                }
                 let flags = UInt32(XDP_FLAGS_SKB_MODE) | UInt32(XDP_FLAGS_UPDATE_IF_NOEXIST)
                 let rc = bpf_xdp_attach(loopback, context.programFD, flags, nil)
                 context.netlink = rc == 0
@@ -290,7 +295,10 @@ enum XDPAttachProbe {
         var query = weir_xdp_query_result()
         guard weir_xdp_query(index, &query) == 0, query.prog_id == 0 else { return nil }
         let link = weir_xdp_link_create(programFD, index, UInt32(XDP_FLAGS_DRV_MODE))
-        if link >= 0 { close(link) }
+        if link >= 0 {
+            _ = bpf_link_detach(link)
+            close(link)
+        }
         return link >= 0
     }
 }

@@ -186,11 +186,11 @@ extension LiveCapture {
             }
             do {
                 let loaded = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: target.interface)
+                planes.append(loaded)
                 attachments.append(
                     try XDPAttachment(
                         program: loaded.program, interfaceIndex: target.index, mode: mode, features: features,
                         pinPath: heartbeat == nil ? nil : loaded.pinDirectory.map { "\($0)/\(Self.linkPinName)" }))
-                planes.append(loaded)
             } catch {
                 // Whatever this attempt attached or pinned goes before the next plane is tried.
                 KernelBypass(planes: planes, attachments: attachments).abandon()

@@ -490,14 +490,21 @@ struct InlineCaptureTests {
         #expect(stats.contains("\"forwarded\":\(good.count + replies.count)") && stats.contains("\"forward_errors\":0"))
     }
 
-    @Test("inline fast path: a bypassed flow crosses in XDP both ways, never reaching the worker; counters come back")
-    func fastPath() throws {
+    @Test(
+        "inline fast path: a bypassed flow crosses in XDP both ways, never reaching the worker; counters come back",
+        arguments: ["soft", "driver", "none"]  // generic, native, the kernel's choice
+    )
+    func fastPath(xdpMode: String) throws {
         let chain = try IPSChain()
         defer { chain.cleanUp() }
-        let pinRoot = TemporaryPinRoot("ipsfast")
+        // Native XDP_REDIRECT into a veth needs its peer to take frames in NAPI (GRO on, or a program).
+        for (namespace, link) in [(chain.sender, chain.senderLink), (chain.peer, chain.peerLink)] {
+            runCommand(["ip", "netns", "exec", namespace, "ethtool", "-K", link, "gro", "on"])
+        }
+        let pinRoot = TemporaryPinRoot("ipsfast-\(xdpMode)")
         let pins = pinRoot.path
         let files = LiveRunFiles(
-            "ipsfast",
+            "ipsfast-\(xdpMode)",
             rules: """
                 alert udp any any -> any any (msg:"bypass it"; content:"bypass-me"; bypass; sid:9100007; rev:1;)
                 alert udp any any -> any any (msg:"seen"; content:"flowpkt"; sid:9100008; rev:1;)
@@ -519,7 +526,7 @@ struct InlineCaptureTests {
                 self.inline(
                     chain,
                     [
-                        "af-packet.0.threads=1", "af-packet.0.bypass=yes", "af-packet.0.xdp-mode=soft",
+                        "af-packet.0.threads=1", "af-packet.0.bypass=yes", "af-packet.0.xdp-mode=\(xdpMode)",
                         "bypass.pin-path=\(pins)", "bypass.flow-table-size=1024",
                     ])))
         _ = drain(sender.fd)

@@ -105,7 +105,10 @@ struct OptionsZeroingTests {
             var query = weir_xdp_query_result()
             _ = weir_xdp_query(lo, &query)
             let cloexec = link >= 0 && fcntl(link, F_GETFD) & FD_CLOEXEC != 0
-            if link >= 0 { close(link) }
+            if link >= 0 {
+                _ = bpf_link_detach(link)  // as XDPAttachment does: a forked child may hold a copy
+                close(link)
+            }
             var after = weir_xdp_query_result()
             _ = weir_xdp_query(lo, &after)
             outcome.value = (link, cloexec, query.prog_id, after.prog_id)

@@ -236,6 +236,32 @@ struct BPFFileSystemTests {
         rmdir("\(root.path)/deeper")
     }
 
+    @Test("weir with the default pin-path on a host without bpffs mounts one on /sys/fs/bpf (of its own mount namespace) and runs")
+    func defaultPinPathWithoutHostBPFFS() throws {
+        // `ip netns exec` gives the process a private mount namespace with a fresh sysfs, where /sys/fs/bpf is
+        // the bare sysfs directory of a minimal host: whatever weir mounts there never reaches the host's.
+        let hostHadBPFFS = BPFFileSystem.isBPFFS(BPFFileSystem.systemMountPoint)
+        let pair = try VethPair()
+        defer { pair.cleanUp() }
+        let directory = "/tmp/weir-default-pins-\(getpid())"
+        _ = runCommand(["mkdir", "-p", directory])
+        defer { _ = runCommand(["rm", "-rf", directory]) }
+        #expect(FileDescriptorWriter.write("alert udp any any -> any any (msg:\"x\"; content:\"x\"; sid:1;)\n", to: "\(directory)/r.rules"))
+        let weir = try #require(
+            SpawnedProcess(
+                [
+                    "ip", "netns", "exec", pair.receiver, weirBinary(), "--af-packet=\(pair.receiverLink)", "-S",
+                    "\(directory)/r.rules", "-l", "\(directory)/out", "--set",
+                    "af-packet.0.interface=\(pair.receiverLink)", "--set", "af-packet.0.bypass=yes",
+                    "--set", "af-packet.0.threads=1",
+                ], output: "\(directory)/weir.log"))
+        #expect(weir.waitFor("capturing on"), "\(weir.text)")
+        #expect(weir.text.contains("bypass plane: xdp-native"), "\(weir.text)")
+        let status = weir.end(SIGTERM)
+        #expect(status & 0x7f == 0 && (status >> 8) & 0xff == 0, "\(weir.text)")
+        #expect(BPFFileSystem.isBPFFS(BPFFileSystem.systemMountPoint) == hostHadBPFFS, "the host's /sys/fs/bpf is untouched")
+    }
+
     @Test("where no bpffs can be mounted, start-up stops with the command to run")
     func explainsWhenItCannot() throws {
         // procfs accepts no new directory: neither creating the pin root nor mounting on it can work.

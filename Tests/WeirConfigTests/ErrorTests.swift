@@ -88,6 +88,18 @@ func loadFileError(_ path: String) -> ConfigError? {
         ),
         ("af-packet:\n  - threads: 2\n", "af-packet.0", 2, "needs an 'interface'"),
         (
+            "af-packet:\n  - interface: eth0\n    fail-mode: open\n", "af-packet.0.fail-mode", 2,
+            "fail-mode applies to copy-mode ips or tap pairs"
+        ),
+        (
+            "af-packet:\n  - interface: eth0\n    copy-mode: ips\n    copy-iface: eth1\n    fail-mode: ajar\n",
+            "af-packet.0.fail-mode", 5, "'ajar' is not open or closed"
+        ),
+        (
+            "af-packet:\n  - interface: eth0\n    copy-mode: ips\n    copy-iface: eth1\n    fail-mode: open\n    heartbeat-period: 500\n    heartbeat-timeout: 400\n",
+            "af-packet.0.heartbeat-timeout", 2, "must be longer than heartbeat-period"
+        ),
+        (
             "af-packet:\n  - interface: eth0\n    threads: many\n", "af-packet.0.threads", 3,
             "is not 'auto' or a thread count"
         ),
