@@ -6,6 +6,7 @@ let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "weir",
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config (apt packages named in `providers`).
@@ -25,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CLibHTP", pkgConfig: "htp", providers: [.apt(["libhtp-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
         .target(name: "CWeirLinux"),
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
@@ -41,6 +44,11 @@ let package = Package(
             name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
         ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
+        // The application layer: protocol detection, per-flow parser state, transactions and their buffers.
+        .target(
+            name: "WeirAppLayer",
+            dependencies: ["WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", crypto]
+        ),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),
@@ -55,7 +63,7 @@ let package = Package(
             name: "WeirRuntime",
             dependencies: [
                 "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
-                "WeirCapture", "WeirBypass", "CWeirLinux", logging,
+                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", logging,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
@@ -78,6 +86,10 @@ let package = Package(
             name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
+        .testTarget(
+            name: "WeirAppLayerTests",
+            dependencies: ["WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore"]
+        ),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
