@@ -73,10 +73,16 @@ public final class AppLayerStage {
     /// Counters (`app_layer.flow.http`, `http.memuse` …).
     public let counters = AppLayerCounters()
     private var flows: [AppLayerFlow?] = []
+    /// Flow id → slot, for the flow-end path (which knows the flow, not always its slot).
+    private var slotOfFlow: [UInt64: Int32] = [:]
     /// Parsed port lists for port-bound probes, per registry index.
     private let probePorts: [[ClosedRange<UInt16>]]
-    /// Per registry index: the protocol's buffers that detection uses, with their sticky ids.
-    private var resolvedBuffers: [[(AppLayerBufferDescriptor, Int)]]
+    /// Per registry index: the protocol's buffers that detection uses, with their sticky ids and whether the
+    /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
+    /// for rules that mix a request buffer with a response buffer).
+    private var resolvedBuffers: [[(descriptor: AppLayerBufferDescriptor, id: Int, oneWay: Bool)]]
+    /// Sticky ids by direction: bit 1 to server, bit 2 to client (for detection's rule directions).
+    public private(set) var bufferDirections: [Int: UInt8] = [:]
     /// Inspection buffers handed out for the current transaction (storage reused).
     private var txBuffers: [InspectionBuffer] = []
 
@@ -92,8 +98,14 @@ public final class AppLayerStage {
 
     /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
     public func bind(stickyID: (String) -> Int?) {
+        self.bufferDirections = [:]
         for (i, descriptor) in self.registry.enumerated() {
-            self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in stickyID(b.name).map { (b, $0) } }
+            self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in
+                guard let id = stickyID(b.name) else { return nil }
+                let oneWay = !descriptor.buffers.contains { $0.name == b.name && $0.toServer != b.toServer }
+                self.bufferDirections[id, default: 0] |= b.toServer ? 1 : 2
+                return (b, id, oneWay)
+            }
         }
     }
 
@@ -111,8 +123,10 @@ public final class AppLayerStage {
         let i = Int(slot)
         if i >= self.flows.count { self.flows.append(contentsOf: repeatElement(nil, count: i + 1 - self.flows.count)) }
         if let f = self.flows[i], f.flowID == flowID { return f }
+        if let old = self.flows[i] { self.slotOfFlow[old.flowID] = nil }
         let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
         self.flows[i] = f
+        self.slotOfFlow[flowID] = slot
         return f
     }
 
@@ -248,7 +262,14 @@ public final class AppLayerStage {
                 self.counters.add("app_layer.flow.\(d.proto.name)")
                 if self.mode(of: d.proto) == .parse {
                     let values = self.settings.parserValues[d.proto.name] ?? [:]
-                    let parser = d.makeParser(AppLayerParserSettings(values: values, counters: self.counters))
+                    let settings = AppLayerParserSettings(
+                        values: values, counters: self.counters, serverPort: f.serverPort, clientPort: f.clientPort)
+                    guard let parser = d.makeParser(settings) else {
+                        f.parserFailed = true
+                        f.probeBytesToServer = []
+                        f.probeBytesToClient = []
+                        return
+                    }
                     f.parser = parser
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
@@ -281,7 +302,8 @@ public final class AppLayerStage {
     // MARK: Detection
 
     /// Calls `body` for each live transaction of the flow with the buffers detection may inspect in a packet of
-    /// the given direction (both directions' final buffers). Only transactions with progress since their last
+    /// the given direction (that direction's final buffers; in the to-client direction also the request-only
+    /// buffers, for rules that mix both). Only transactions with progress since their last
     /// inspection in that direction are visited, unless `force` (flow end).
     ///
     /// The buffers are valid during the call only.
@@ -299,7 +321,10 @@ public final class AppLayerStage {
             let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
             guard progress > last || (force && last < tx.completeProgress(toServer: toServer)) else { continue }
             self.txBuffers.removeAll(keepingCapacity: true)
-            for (descriptor, id) in buffers where tx.progress(toServer: descriptor.toServer) >= descriptor.progress {
+            for (descriptor, id, oneWay) in buffers
+            where (descriptor.toServer == toServer || (oneWay && !toServer))
+                && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
+            {
                 descriptor.fetch(tx) { bytes in
                     self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
@@ -358,7 +383,11 @@ public final class AppLayerStage {
             }
         }
         self.flows[Int(slot)] = nil
+        self.slotOfFlow[flowID] = nil
     }
+
+    /// The slot under which the stage keeps flow `flowID`, if it has state for it.
+    public func slot(ofFlow flowID: UInt64) -> Int32? { self.slotOfFlow[flowID] }
 
     /// Transaction of a flow by id, if still live.
     public func transaction(slot: Int32, flowID: UInt64, id: UInt64) -> (any AppLayerTransaction)? {
@@ -393,5 +422,5 @@ public final class AppLayerStage {
 /// The protocols built into Weir.
 public enum AppLayerRegistry {
     /// Every protocol Weir can detect and parse.
-    public static var builtIn: [AppLayerProtocolDescriptor] { [] }
+    public static var builtIn: [AppLayerProtocolDescriptor] { [HTTPProtocol.descriptor] }
 }
