@@ -108,7 +108,8 @@ public final class HTTPTransaction: AppLayerTransaction {
 
     // MARK: Built buffers
 
-    /// A buffer built from headers once they are final, cached.
+    /// A buffer built from headers once they are final, cached (so the bytes handed to detection stay valid
+    /// until the transaction is freed).
     func built(_ key: String, _ make: () -> [UInt8]) -> [UInt8] {
         if let cached = self.cache[key] { return cached }
         let bytes = make()
@@ -165,7 +166,8 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// `http.host`: the normalised host name (lowercase; from the URI or the Host header).
     func normalizedHost() -> [UInt8]? {
         guard let host = self.hostname else { return nil }
-        return host.map { asciiLowercase($0) }
+        // Cached: detection keeps pointers into the array while it inspects.
+        return self.built("host") { host.map { asciiLowercase($0) } }
     }
 
     /// Bytes of memory this transaction's own buffers hold.
