@@ -33,6 +33,9 @@ final class AppLayerFlow {
     var parserFailed = false
     /// Flow-level events raised and not yet inspected.
     var pendingEvents: [AppLayerEvent] = []
+    /// The client's first data looked like a server's (a capture that starts mid-connection with the
+    /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
+    var reversed = false
 
     init(flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8) {
         self.flowID = flowID
@@ -160,11 +163,11 @@ public final class AppLayerStage {
         var context = AppLayerParseContext(timestamp: timestamp)
         for chunk in chunks {
             if chunk.block.isGap {
-                self.gap(f, length: chunk.block.length, toServer: chunk.toServer, context: &context)
+                self.gap(f, length: chunk.block.length, toServer: chunk.toServer != f.reversed, context: &context)
             } else if chunk.block.bytes.count > 0 {
-                self.data(f, chunk.block.bytes, toServer: chunk.toServer, context: &context)
+                self.data(f, chunk.block.bytes, toServer: chunk.toServer != f.reversed, context: &context)
             }
-            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer, context: &context) }
+            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer != f.reversed, context: &context) }
         }
         self.finishCall(f, context: context, session: session)
     }
@@ -181,7 +184,7 @@ public final class AppLayerStage {
             // Each datagram is probed on its own.
             if toServer { f.probeBytesToServer.removeAll() } else { f.probeBytesToClient.removeAll() }
         }
-        self.data(f, datagram, toServer: toServer, context: &context)
+        self.data(f, datagram, toServer: toServer != f.reversed, context: &context)
         self.finishCall(f, context: context, session: nil)
     }
 
@@ -283,6 +286,19 @@ public final class AppLayerStage {
             f.probeBytesToClient = []
             return
         }
+        // The first data of the flow may be the other side's (a capture that starts with the response): when
+        // the other direction has said nothing yet and its probes match, the flow is read reversed.
+        if !undecided && !f.reversed && f.parser == nil {
+            let otherEmpty = toServer ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
+            if otherEmpty && (toServer ? f.protoToClient : f.protoToServer) == .unknown
+                && self.matchesOtherDirection(kept, toServer: toServer, transport: f.transport)
+            {
+                f.reversed = true
+                swap(&f.probeBytesToServer, &f.probeBytesToClient)
+                self.probe(f, toServer: !toServer, context: &context)
+                return
+            }
+        }
         if !undecided || kept.count >= self.settings.detectionByteLimit {
             if toServer {
                 f.failedToServer = true
@@ -292,6 +308,20 @@ public final class AppLayerStage {
                 f.probeBytesToClient = []
             }
             if f.failedToServer && f.failedToClient { self.counters.add("app_layer.flow.failed_tcp") }
+        }
+    }
+
+    /// Whether a pattern probe of the opposite direction recognises `bytes`.
+    private func matchesOtherDirection(_ bytes: [UInt8], toServer: Bool, transport: UInt8) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            for d in self.registry where d.transports.contains(transport) && self.mode(of: d.proto) != .disabled {
+                for probe in d.probes where !probe.portBound && probe.direction.applies(toServer: !toServer)
+                    && !probe.direction.applies(toServer: toServer)
+                {
+                    if probe.probe(raw, !toServer) == .match { return true }
+                }
+            }
+            return false
         }
     }
 
@@ -313,6 +343,7 @@ public final class AppLayerStage {
     ) {
         guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }
         let buffers = self.resolvedBuffers[f.descriptor]
+        let toServer = toServer != f.reversed
         var index = 0
         while index < parser.transactionCount {
             let tx = parser.transaction(at: index)
