@@ -33,6 +33,8 @@ let package = Package(
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
         .executableTarget(name: "bpfembed"),
         .plugin(name: "BPFPlugin", capability: .buildTool(), dependencies: ["bpfembed"]),
+        // Records the commit for `weir --version` (a prebuild command running git).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "WeirBPFObjects", plugins: ["BPFPlugin"]),
 
         // Pipeline stages. WeirCore, WeirDecode, WeirFlow, WeirDetect, WeirOutput and WeirConfig make no syscalls.
@@ -72,25 +74,31 @@ let package = Package(
             name: "weir",
             dependencies: [
                 "WeirRuntime", "WeirVerify", "WeirBypass", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow",
-                "WeirCore", argumentParser, logging,
-            ]
+                "WeirCore", "WeirConfig", argumentParser, logging,
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
 
+        // Test helpers shared by the test targets (the shared corpus's location and the trait that skips without it).
+        .target(name: "WeirTestSupport", path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
-        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
+        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirTestSupport", "WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
         .testTarget(
-            name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
+            name: "WeirStreamTests", dependencies: ["WeirTestSupport", "WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
         ),
         .testTarget(
-            name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
+            name: "WeirDetectTests", dependencies: ["WeirTestSupport", "WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(
             name: "WeirAppLayerTests",
-            dependencies: ["WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore"]
+            dependencies: [
+                "WeirTestSupport", "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
+                "WeirRuntime",
+            ]
         ),
-        .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
+        .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
@@ -99,8 +107,10 @@ let package = Package(
                 "WeirCapture", "WeirRuntime",
             ]
         ),
-        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
+        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
+        // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
+        .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
     ],
     swiftLanguageModes: [.v6]
 )
