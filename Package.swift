@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "WeirFlow", dependencies: ["WeirCore", "WeirDecode"]),
         .target(name: "WeirStream", dependencies: ["WeirCore", "WeirDecode", "WeirFlow"]),
         .target(
-            name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
+            name: "WeirDetect",
+            dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2", crypto]
         ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
         // The application layer: protocol detection, per-flow parser state, transactions and their buffers.
