@@ -262,7 +262,7 @@ public final class AppLayerStage {
             if f.proto == .unknown {
                 f.proto = d.proto
                 f.descriptor = found
-                self.counters.add("app_layer.flow.\(d.proto.name)")
+                self.counters.add("app_layer.flow." + Self.counterName(d, transport: f.transport))
                 if self.mode(of: d.proto) == .parse {
                     let values = self.settings.parserValues[d.proto.name] ?? [:]
                     let settings = AppLayerParserSettings(
@@ -307,7 +307,9 @@ public final class AppLayerStage {
                 f.failedToClient = true
                 f.probeBytesToClient = []
             }
-            if f.failedToServer && f.failedToClient { self.counters.add("app_layer.flow.failed_tcp") }
+            if f.failedToServer && f.failedToClient {
+                self.counters.add(f.transport == 17 ? "app_layer.flow.failed_udp" : "app_layer.flow.failed_tcp")
+            }
         }
     }
 
@@ -430,6 +432,18 @@ public final class AppLayerStage {
     }
 
     // MARK: Helpers
+
+    /// Suricata's counter name of a protocol: `http`, or `dns_tcp` / `dns_udp` for one that runs over both.
+    static func counterName(_ d: AppLayerProtocolDescriptor, transport: UInt8) -> String {
+        guard d.transports.count > 1 else { return d.proto.name }
+        return d.proto.name + (transport == 17 ? "_udp" : "_tcp")
+    }
+
+    /// Counts a new transaction of the flow's protocol (`app_layer.tx.http`); parsers call it through their
+    /// counters when they make one.
+    public static func transactionCounter(_ proto: AppProtocol, transport: UInt8, transports: [UInt8]) -> String {
+        "app_layer.tx." + (transports.count > 1 ? proto.name + (transport == 17 ? "_udp" : "_tcp") : proto.name)
+    }
 
     /// `"80"`, `"[80, 8080:8090]"`, `"any"` → ranges (empty for none).
     static func parsePorts(_ text: String) -> [ClosedRange<UInt16>] {

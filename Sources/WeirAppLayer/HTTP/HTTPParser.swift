@@ -287,7 +287,7 @@ final class HTTPParser: AppLayerParser {
         parser.nextID += 1
         parser.live.append(made)
         htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
-        parser.counters.add("http.transactions")
+        parser.counters.add("app_layer.tx.http")
         return (parser, made)
     }
 
