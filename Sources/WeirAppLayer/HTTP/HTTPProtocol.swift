@@ -158,7 +158,7 @@ extension HTTPTransaction {
             w.key("hostname")
             w.string(bytes: host)
         }
-        if let tx = self.htp, tx.pointee.request_port_number >= 0 {
+        if let tx = self.htp, tx.pointee.request_port_number > 0 {
             w.field("http_port", UInt64(tx.pointee.request_port_number))
         }
         if let uri = self.requestURI {
