@@ -29,7 +29,8 @@ final class StageDriver {
             chunks.append(
                 AppLayerChunk(
                     toServer: toServer,
-                    block: StreamBlock(offset: self.offsets[d], length: gap, isGap: true, bytes: .init(start: nil, count: 0)),
+                    block: StreamBlock(
+                        offset: self.offsets[d], length: gap, isGap: true, bytes: .init(start: nil, count: 0)),
                     isEndOfStream: false))
             self.offsets[d] += UInt64(gap)
         }
@@ -37,7 +38,8 @@ final class StageDriver {
         let view = self.storage[self.storage.count - 1].withUnsafeBytes { UnsafeRawBufferPointer($0) }
         chunks.append(
             AppLayerChunk(
-                toServer: toServer, block: StreamBlock(offset: self.offsets[d], length: view.count, isGap: false, bytes: view),
+                toServer: toServer,
+                block: StreamBlock(offset: self.offsets[d], length: view.count, isGap: false, bytes: view),
                 isEndOfStream: end))
         self.offsets[d] += UInt64(view.count)
         self.stage.handle(
@@ -45,12 +47,15 @@ final class StageDriver {
             timestamp: Timestamp(microseconds: 1_000_000), session: nil)
     }
 
-    func send(_ text: String, toServer: Bool, end: Bool = false) { self.send(Array(text.utf8), toServer: toServer, end: end) }
+    func send(_ text: String, toServer: Bool, end: Bool = false) {
+        self.send(Array(text.utf8), toServer: toServer, end: end)
+    }
 
     /// Buffers of every transaction for one direction: tx id → [(sticky id, text)].
     func buffers(toServer: Bool) -> [UInt64: [(Int, String)]] {
         var out: [UInt64: [(Int, String)]] = [:]
-        self.stage.forEachTransaction(slot: self.slot, flowID: self.flowID, toServer: toServer, force: true) { tx, buffers in
+        self.stage.forEachTransaction(slot: self.slot, flowID: self.flowID, toServer: toServer, force: true) {
+            tx, buffers in
             out[tx.id] = buffers.map { b in
                 guard case .sticky(let id) = b.kind else { return (-1, "") }
                 return (id, String(decoding: b.bytes, as: UTF8.self))
@@ -91,7 +96,9 @@ final class StageDriver {
 
     @Test func contentDispositionFilename() {
         func name(_ text: String) -> String? {
-            Array(text.utf8).withUnsafeBytes { HTTPTransaction.dispositionFilename($0) }.map { String(decoding: $0, as: UTF8.self) }
+            Array(text.utf8).withUnsafeBytes { HTTPTransaction.dispositionFilename($0) }.map {
+                String(decoding: $0, as: UTF8.self)
+            }
         }
         #expect(name("attachment; filename=\"a b.txt\"") == "a b.txt")
         #expect(name("attachment;filename=plain.bin ") == "plain.bin")
@@ -147,7 +154,8 @@ final class StageDriver {
             ),
         ]
         var rng = SplitMix(seed: 0x5EED)
-        let ids = Dictionary(HTTPProtocol.buffers.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let ids = Dictionary(
+            HTTPProtocol.buffers.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let writer = JSONWriter(capacity: 4096)
         var inspected = 0
         var logged = 0
@@ -169,14 +177,16 @@ final class StageDriver {
             }
             var positions = [0, 0]
             while positions[0] < streams[0].count || positions[1] < streams[1].count {
-                let d = positions[0] >= streams[0].count ? 1 : (positions[1] >= streams[1].count ? 0 : Int(rng.next() % 2))
+                let d =
+                    positions[0] >= streams[0].count ? 1 : (positions[1] >= streams[1].count ? 0 : Int(rng.next() % 2))
                 let take = min(streams[d].count - positions[d], 1 + Int(rng.next() % 40))
                 let piece = Array(streams[d][positions[d]..<positions[d] + take])
                 positions[d] += take
                 let gap = rng.next() % 50 == 0 ? Int(rng.next() % 100) + 1 : 0
                 driver.send(piece, toServer: d == 0, end: positions[d] >= streams[d].count, gap: gap)
                 for toServer in [true, false] {
-                    driver.stage.forEachTransaction(slot: driver.slot, flowID: driver.flowID, toServer: toServer) { tx, buffers in
+                    driver.stage.forEachTransaction(slot: driver.slot, flowID: driver.flowID, toServer: toServer) {
+                        tx, buffers in
                         inspected += 1
                         for b in buffers { _ = b.bytes.reduce(0, &+) }
                         writer.reset()

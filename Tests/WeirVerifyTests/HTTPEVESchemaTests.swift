@@ -43,7 +43,8 @@ import WeirTestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
-            ["python3", SharedCorpus.path("eve/validate.py"), "--types", "alert,http,fileinfo,flow,drop,anomaly"] + files
+            ["python3", SharedCorpus.path("eve/validate.py"), "--types", "alert,http,fileinfo,flow,drop,anomaly"]
+            + files
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

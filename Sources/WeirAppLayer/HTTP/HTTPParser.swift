@@ -128,7 +128,8 @@ final class HTTPParser: AppLayerParser {
     func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
         var ts = timeval(
             tv_sec: Int(context.timestamp.microseconds / 1_000_000),
-            tv_usec: Int(context.timestamp.microseconds % 1_000_000))
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000)
+        )
         if toServer {
             self.feedRequest(bytes, &ts)
             if !self.pendingResponse.isEmpty { self.feedResponse(UnsafeRawBufferPointer(start: nil, count: 0), &ts) }
@@ -219,7 +220,8 @@ final class HTTPParser: AppLayerParser {
     func endOfStream(toServer: Bool, context: inout AppLayerParseContext) {
         var ts = timeval(
             tv_sec: Int(context.timestamp.microseconds / 1_000_000),
-            tv_usec: Int(context.timestamp.microseconds % 1_000_000))
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000)
+        )
         if toServer {
             htp_connp_req_close(self.connp, &ts)
         } else {
@@ -322,7 +324,9 @@ final class HTTPParser: AppLayerParser {
     static func onURINormalize(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
         guard let (parser, t) = Self.transaction(tx), let tx, let uri = tx.pointee.parsed_uri else { return HTP_OK }
         let settings = parser.config.settings
-        for (enabled, part) in [(settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query)]
+        for (enabled, part) in [
+            (settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query),
+        ]
         where enabled {
             guard let part else { continue }
             let before = part.pointee.len
@@ -430,7 +434,8 @@ final class HTTPParser: AppLayerParser {
         let name = HTTPEvents.name(forMessage: text)
         // libhtp 0.5 leaves the message's transaction unset: it belongs to the transaction being parsed in the
         // direction libhtp is working on (as Suricata attributes it), else to the newest one.
-        let current = log.pointee.tx
+        let current =
+            log.pointee.tx
             ?? (parser.parsingRequest ? htp_connp_get_in_tx(parser.connp) : htp_connp_get_out_tx(parser.connp))
         if let current, let (_, t) = Self.transaction(current) {
             t.raise(name)
