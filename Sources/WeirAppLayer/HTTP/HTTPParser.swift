@@ -222,6 +222,9 @@ final class HTTPParser: AppLayerParser {
             tv_sec: Int(context.timestamp.microseconds / 1_000_000),
             tv_usec: Int(context.timestamp.microseconds % 1_000_000)
         )
+        for tx in self.live {
+            if toServer { tx.requestStreamEnded = true } else { tx.responseStreamEnded = true }
+        }
         if toServer {
             htp_connp_req_close(self.connp, &ts)
         } else {

@@ -95,7 +95,9 @@ public enum HTTPProtocol {
                 ? settings?.requestBodyMinimalInspectSize ?? 32768 : settings?.responseBodyMinimalInspectSize ?? 40960
             let data = toServer ? t.requestBody : t.responseBody
             let done = t.progress(toServer: toServer) >= HTTPProgress.complete
-            let truncated = toServer ? t.requestBodyTruncated : t.responseBodyTruncated
+            let truncated =
+                toServer
+                ? t.requestBodyTruncated || t.requestStreamEnded : t.responseBodyTruncated || t.responseStreamEnded
             guard !data.isEmpty, done || truncated || data.count >= minimal else { return }
             data.withUnsafeBytes { body($0) }
         }

@@ -51,6 +51,9 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// The body stopped being stored at the limit.
     var requestBodyTruncated = false
     var responseBodyTruncated = false
+    /// The direction's stream ended (FIN, RST or flow end): what the body holds is all it will hold.
+    var requestStreamEnded = false
+    var responseStreamEnded = false
     /// A gap hit the body (fileinfo `gaps`).
     var responseBodyGap = false
     /// Hashes of the response body (fileinfo with `force-hash`).
