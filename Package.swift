@@ -95,8 +95,7 @@ let package = Package(
         .testTarget(
             name: "WeirAppLayerTests",
             dependencies: [
-                "WeirTestSupport", "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
-                "WeirRuntime",
+                "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
             ]
         ),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),

@@ -392,9 +392,9 @@ final class HTTPParser: AppLayerParser {
         let take = min(room, bytes.count)
         guard take > 0, parser.reserve(take) else { return HTP_OK }
         if toServer {
-            t.requestHeadersRaw.append(contentsOf: bytes.prefix(take))
+            t.requestHeadersRaw.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
         } else {
-            t.responseHeadersRaw.append(contentsOf: bytes.prefix(take))
+            t.responseHeadersRaw.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
         }
         return HTP_OK
     }
@@ -410,7 +410,7 @@ final class HTTPParser: AppLayerParser {
             let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - t.requestBody.count : bytes.count
             let take = max(0, min(room, bytes.count))
             if take < bytes.count { t.requestBodyTruncated = true }
-            if take > 0, parser.reserve(take) { t.requestBody.append(contentsOf: bytes.prefix(take)) }
+            if take > 0, parser.reserve(take) { t.requestBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
         } else {
             t.responseProgress = max(t.responseProgress, HTTPProgress.body)
             t.responseBodySeen += bytes.count
@@ -421,7 +421,7 @@ final class HTTPParser: AppLayerParser {
             let room = settings.responseBodyLimit > 0 ? settings.responseBodyLimit - t.responseBody.count : bytes.count
             let take = max(0, min(room, bytes.count))
             if take < bytes.count { t.responseBodyTruncated = true }
-            if take > 0, parser.reserve(take) { t.responseBody.append(contentsOf: bytes.prefix(take)) }
+            if take > 0, parser.reserve(take) { t.responseBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
         }
         return HTP_OK
     }
