@@ -215,10 +215,9 @@ public final class AppLayerStage {
         toServer: Bool,
         context: inout AppLayerParseContext
     ) {
-        if let parser = f.parser {
-            if !f.parserFailed { parser.parse(bytes, toServer: toServer, context: &context) }
-            return
-        }
+        if let parser = f.parser, !f.parserFailed { parser.parse(bytes, toServer: toServer, context: &context) }
+        // A direction not detected yet is still probed once the flow has a parser: its own protocol is the
+        // record's app_proto_ts/tc, and a different one raises applayer_mismatch_protocol_both_directions.
         let failed = toServer ? f.failedToServer : f.failedToClient
         let detected = toServer ? f.protoToServer : f.protoToClient
         guard !failed, detected == .unknown else { return }

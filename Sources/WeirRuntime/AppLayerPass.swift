@@ -190,8 +190,8 @@ final class AppLayerPass {
         timestamp: Timestamp,
         inspect: Bool,
         inline: Bool
-    ) -> String? {
-        guard let slot = streamSlot ?? self.stage.slot(ofFlow: flow.flowID) else { return nil }
+    ) -> (proto: String?, directions: (toServer: String, toClient: String)?) {
+        guard let slot = streamSlot ?? self.stage.slot(ofFlow: flow.flowID) else { return (nil, nil) }
         if let stream, !stream.appLayerChunks.isEmpty {
             self.stage.handle(
                 chunks: stream.appLayerChunks,
@@ -224,9 +224,16 @@ final class AppLayerPass {
             }
         }
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
+        // Each direction's protocol, when both were decided and they differ (Suricata's app_proto_ts/tc).
+        var directions: (toServer: String, toClient: String)?
+        if let p = self.stage.appProtocol(slot: slot, flowID: flow.flowID), p.toServer.isKnown, p.toClient.isKnown,
+            p.toServer != p.toClient
+        {
+            directions = (p.toServer.name, p.toClient.name)
+        }
         self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
         self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
-        return proto
+        return (proto, directions)
     }
 
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).

@@ -45,7 +45,10 @@ final class ReplayOutputs {
     var writeError: String? { self.eve?.writeError ?? self.fast?.writeError }
 
     /// Writes the EVE `flow` record of a flow that ended.
-    func writeFlow(_ flow: Flow, reason: FlowEndReason, appProto: String? = nil) {
+    func writeFlow(
+        _ flow: Flow, reason: FlowEndReason, appProto: String? = nil,
+        directions: (toServer: String, toClient: String)? = nil
+    ) {
         guard self.eveSettings?.flow == true else { return }
         var header = EVEHeader(
             timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress,
@@ -66,6 +69,10 @@ final class ReplayOutputs {
         record.bytesToClient = flow.bytesToClient
         record.alerted = flow.alerted
         record.appProto = appProto
+        if let directions {
+            record.appProtoToServer = directions.toServer
+            record.appProtoToClient = directions.toClient
+        }
         switch flow.bypass {
         case .local: record.bypass = .local
         case .capture:

@@ -56,7 +56,7 @@ extension ReplayPipeline {
         let appLayer = self.appLayer
         return { flow, reason in
             if flow.bypass == .capture { kernel?.finish(&flow) }
-            var appProto: String?
+            var appProto: (proto: String?, directions: (toServer: String, toClient: String)?) = (nil, nil)
             var appDone = false
             if let stream, flow.key.proto == IPProtocol.tcp, let slot = stream.slot(ofFlow: flow.flowID) {
                 var alerted = false
@@ -85,7 +85,7 @@ extension ReplayPipeline {
                 appProto = appLayer.flowEnded(
                     flow, stream: nil, timestamp: flow.last, inspect: flow.state != .bypassed, inline: inline)
             }
-            outputs.writeFlow(flow, reason: reason, appProto: appProto)
+            outputs.writeFlow(flow, reason: reason, appProto: appProto.proto, directions: appProto.directions)
         }
     }
 

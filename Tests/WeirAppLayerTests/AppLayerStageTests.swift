@@ -152,6 +152,23 @@ func chunk(_ text: String, toServer: Bool, offset: UInt64, end: Bool = false, st
         #expect(stage.appProtocol(slot: 0, flowID: 5)?.flow == .failed)
     }
 
+    @Test func eachDirectionKeepsItsOwnProtocol() {
+        let stage = AppLayerStage(registry: [echoDescriptor, HTTPProtocol.descriptor], settings: AppLayerStageSettings())
+        var storage: [[UInt8]] = []
+        storage.reserveCapacity(4)
+        stage.handle(
+            chunks: [
+                chunk("ECHO hi\n", toServer: true, offset: 0, storage: &storage),
+                chunk("HTTP/1.1 200 OK\r\n\r\n", toServer: false, offset: 0, storage: &storage),
+            ], slot: 2, flowID: 7, serverPort: 80, clientPort: 4000, timestamp: Timestamp(microseconds: 0),
+            session: nil)
+        let protocols = stage.appProtocol(slot: 2, flowID: 7)
+        #expect(protocols?.flow == AppProtocol("echo"))
+        #expect(protocols?.toServer == AppProtocol("echo"))
+        #expect(protocols?.toClient == .http)
+        #expect(stage.takeEvents(slot: 2, flowID: 7).map(\.name).contains("applayer_mismatch_protocol_both_directions"))
+    }
+
     @Test func parsesPortList() {
         #expect(AppLayerStage.parsePorts("[80, 8080:8090]") == [80...80, 8080...8090])
         #expect(AppLayerStage.parsePorts("53") == [53...53])
