@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CLibHTP", pkgConfig: "htp", providers: [.apt(["libhtp-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
         .target(name: "CWeirLinux"),
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
@@ -42,9 +43,15 @@ let package = Package(
         .target(name: "WeirFlow", dependencies: ["WeirCore", "WeirDecode"]),
         .target(name: "WeirStream", dependencies: ["WeirCore", "WeirDecode", "WeirFlow"]),
         .target(
-            name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
+            name: "WeirDetect",
+            dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2", crypto]
         ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect", crypto]),
+        // The application layer: protocol detection, per-flow parser state, transactions and their buffers.
+        .target(
+            name: "WeirAppLayer",
+            dependencies: ["WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", crypto]
+        ),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),
@@ -59,7 +66,7 @@ let package = Package(
             name: "WeirRuntime",
             dependencies: [
                 "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
-                "WeirCapture", "WeirBypass", "CWeirLinux", logging,
+                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", logging,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
@@ -85,6 +92,12 @@ let package = Package(
             name: "WeirDetectTests", dependencies: ["WeirTestSupport", "WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
+        .testTarget(
+            name: "WeirAppLayerTests",
+            dependencies: [
+                "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
+            ]
+        ),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
@@ -95,7 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
-        .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
+        .testTarget(name: "WeirVerifyTests", dependencies: ["WeirTestSupport", "WeirVerify", "WeirRuntime"]),
         // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
         .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
     ],

@@ -7,15 +7,16 @@ import Testing
     static let goodRule = #"alert tcp any any -> any any (msg:"raw"; content:"GET"; sid:1;)"#
     static let httpRule = #"alert http any any -> any any (msg:"uri"; http.uri; content:"/x"; sid:2;)"#
     static let badRule = #"alert tcp any any -> any any (msg:"typo"; depht:3; sid:3;)"#
+    static let smtpRule = #"alert smtp any any -> any any (msg:"mail"; sid:7;)"#
 
     @Test func testModeSucceedsOnGoodRulesAndSaysHowManyAreInert() {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let rules = dir.write("ok.rules", Self.goodRule + "\n" + Self.httpRule + "\n")
+        let rules = dir.write("ok.rules", Self.goodRule + "\n" + Self.httpRule + "\n" + Self.smtpRule + "\n")
         let result = WeirProcess.run(["-T", "-S", rules], in: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("configuration OK; 2 rules loaded from 1 file (1 active, 1 inert)"))
-        #expect(result.stderr.contains("2 rules: 1 active, 1 inert (http 1)"))
+        #expect(result.stderr.contains("configuration OK; 3 rules loaded from 1 file (2 active, 1 inert)"))
+        #expect(result.stderr.contains("3 rules: 2 active, 1 inert (smtp 1)"))
     }
 
     @Test func testModeFailsOnABadRuleAsSuricataDoes() {
@@ -141,9 +142,9 @@ import Testing
             ].joined(separator: "\n") + "\n")
         let json = WeirProcess.run(["rules", "check", "--json", rules], in: dir.path)
         #expect(json.status == 0, "\(json.stderr)")
-        #expect(json.stdout.contains(#""active":2,"inert":3,"inert_by_protocol":{"dns":1,"http":1,"tls":1}"#))
+        #expect(json.stdout.contains(#""active":3,"inert":2,"inert_by_protocol":{"dns":1,"tls":1}"#))
         let text = WeirProcess.run(["rules", "check", rules], in: dir.path)
-        #expect(text.stdout.contains("summary: 5 rules: 2 active, 3 inert (dns 1, http 1, tls 1)"))
+        #expect(text.stdout.contains("summary: 5 rules: 3 active, 2 inert (dns 1, tls 1)"))
     }
 
     @Test func anEVEFileTypeWeirCannotWriteStopsStartUpNamingTheKey() {
@@ -174,13 +175,13 @@ import Testing
         let rules = dir.write("ok.rules", Self.goodRule + "\n")
         let config = dir.write("weir.yaml", "detect:\n  profile: high\nstream:\n  midstream: yes\n")
         let result = WeirProcess.run(
-            ["-T", "-c", config, "-S", rules, "--set", "app-layer.protocols.http.enabled=yes", "--set", "runmode=workers"],
+            ["-T", "-c", config, "-S", rules, "--set", "app-layer.protocols.dns.enabled=yes", "--set", "runmode=workers"],
             in: dir.path)
         #expect(result.status == 0)
         let notes = result.stderr.split(separator: "\n").filter { $0.hasPrefix("weir: note: ") }
         #expect(notes.count == 3, "\(notes)")
         #expect(notes.contains { $0.contains("detect.profile (\(config):2:3): accepted, no effect") })
-        #expect(notes.contains { $0.contains("app-layer.protocols.http.enabled (--set") })
+        #expect(notes.contains { $0.contains("app-layer.protocols.dns.enabled (--set") })
         #expect(notes.contains { $0.contains("runmode (--set runmode): accepted, no effect") })
         #expect(!result.stderr.contains("midstream"), "a setting with an effect gets no note")
     }

@@ -313,11 +313,24 @@ package final class Signature: @unchecked Sendable {
     package var streamEvents: [StreamEvent] = []
     /// `stream_size` conditions.
     package var streamSizes: [StreamSizeCheck] = []
+    /// `app-layer-event:` names (lowercase): every one must be among the events of the inspected transaction
+    /// (parser events) or of the flow on this packet (detection events).
+    package var appLayerEvents: [String] = []
+
+    /// Inspects app-layer transactions (an app-layer sticky buffer, or a parser event such as
+    /// `http.missing_host_header`): evaluated when a transaction progresses, never per packet, and fires at most
+    /// once per transaction and direction. Set by the compiler.
+    package var isTransactional = false
 
     /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
     /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.
     var actionAppliesToFlow: Bool {
-        if case .application = self.proto { return true }
+        // A rule that only names the app-layer protocol acts on the flow (Suricata's SIG_TYPE_APPLAYER); one
+        // with packet properties (`dsize` …) or payload is a packet rule that reaches the flow only through a
+        // stream or transaction match (matchedOnFlowData), as Suricata's flow_action "flow if stateful".
+        if case .application = self.proto {
+            return self.headerChecks.isEmpty && self.buffers.isEmpty && self.flowValueChecks.isEmpty
+        }
         return self.isIPOnly || self.isLikeIPOnly
     }
 

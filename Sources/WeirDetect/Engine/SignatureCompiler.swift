@@ -259,6 +259,9 @@ package struct SignatureCompiler {
                     return fail("stream-event", "event \(name) is not raised by Weir")
                 }
                 s.streamEvents.append(event)
+            case .event(.appLayer, let name):
+                // Parser events (`http.request_header_invalid`) and the app layer's own detection events.
+                s.appLayerEvents.append(name.lowercased())
             case .event(let kind, let name):
                 guard kind == .decode, let event = DecodeEvent(name: name) else {
                     return fail(kind.rawValue, "event \(name) is not raised by Weir")
@@ -317,6 +320,28 @@ package struct SignatureCompiler {
                 case .toUppercase: transforms.append(.toUppercase)
                 case .urlDecode: transforms.append(.urlDecode)
                 case .xor(let key): transforms.append(.xor(key))
+                case .toMD5: transforms.append(.toMD5)
+                case .toSHA1: transforms.append(.toSHA1)
+                case .toSHA256: transforms.append(.toSHA256)
+                case .headerLowercase: transforms.append(.headerLowercase)
+                case .stripPseudoHeaders: transforms.append(.stripPseudoHeaders)
+                case .pcrexform(let pattern):
+                    // Suricata takes the pattern as written, without delimiters or flags.
+                    do {
+                        let regex = try CompiledRegex(pattern: pattern, options: [])
+                        transforms.append(.pcrexform(RegexTransform(pattern: pattern, regex: regex)))
+                    } catch {
+                        return fail("pcrexform", error.description)
+                    }
+                case .fromBase64(let arguments):
+                    var offset = 0
+                    var bytes = 0
+                    for part in (arguments ?? "").split(separator: ",") {
+                        let words = part.split(separator: " ")
+                        guard words.count == 2, let n = Int(words[1]) else { continue }
+                        if words[0] == "offset" { offset = n } else if words[0] == "bytes" { bytes = n }
+                    }
+                    transforms.append(.fromBase64(offset: offset, bytes: bytes))
                 default: return fail(transform.keyword, "transform not implemented by the engine")
                 }
             }
@@ -364,6 +389,8 @@ package struct SignatureCompiler {
             index += 1
         }
         s.variableSlots = variables.count
+        s.isTransactional =
+            s.buffers.contains { $0.stickyBuffer != nil } || s.appLayerEvents.contains { $0.contains(".") }
 
         // Fast pattern: the explicit or longest positive content; chop honoured.
         if let (si, mi) = rule.fastPatternContent, rule.sections[si].buffer.name != "base64_data",

@@ -12,6 +12,9 @@ public struct EVEFlowRecord: Sendable, Equatable {
     public var header: EVEHeader
     /// `app_proto`: the detected application protocol (`http`, `tls`, `failed`); `nil` when unknown.
     public var appProto: String?
+    /// `app_proto_ts` / `app_proto_tc`: each direction's protocol, written when the two differ.
+    public var appProtoToServer: String?
+    public var appProtoToClient: String?
     /// Packets from client to server, including packets counted in the kernel while bypassed.
     public var packetsToServer: UInt64 = 0
     /// Packets from server to client, including kernel-bypassed ones.
@@ -164,6 +167,8 @@ extension JSONWriter {
         self.beginObject()
         self.writeHeader(record.header, eventType: .flow, packetFields: false)
         if let appProto = record.appProto { self.field("app_proto", appProto) }
+        if let proto = record.appProtoToServer { self.field("app_proto_ts", proto) }
+        if let proto = record.appProtoToClient { self.field("app_proto_tc", proto) }
         self.beginObject("flow")
         self.field("pkts_toserver", record.packetsToServer)
         self.field("pkts_toclient", record.packetsToClient)
