@@ -362,7 +362,7 @@ func rawIPVersionNibbleDecides(link: LinkType) {
 }
 
 @Test func knownButUndecodedEthertypesAreQuiet() {
-    for type: UInt16 in [0x0806, 0x8864, 0x8847] {
+    for type: UInt16 in [0x0806] {
         let (p, d) = decoded(Fixtures.ethIPv4TCPData.setting16(12, type))
         #expect(p.events.isEmpty)
         #expect(p.ipVersion == 0)
@@ -371,7 +371,7 @@ func rawIPVersionNibbleDecides(link: LinkType) {
 }
 
 @Test func knownIPv4ProtocolsWithoutDecoderAreQuiet() {
-    for proto: UInt8 in [2, 4, 41, 47, 50, 132] {
+    for proto: UInt8 in [2, 50, 132] {
         let (p, _) = decoded(Fixtures.ethIPv4TCPData.setting(23, proto))
         #expect(p.events.isEmpty, "protocol \(proto)")
         #expect(p.l4Protocol == proto)
