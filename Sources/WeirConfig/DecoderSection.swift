@@ -10,8 +10,9 @@ public struct DecoderSection: Sendable, Equatable {
     public var vxlanEnabled: Bool = true
     /// `vxlan.ports`: destination ports, at most 4.
     public var vxlanPorts: [UInt16] = [4789]
-    /// `vxlan.reserved-bits-check`: `strict` (true, the default) or `permissive`.
-    public var vxlanStrictReservedBits: Bool = true
+    /// `vxlan.reserved-bits-check`: `strict` (true) or `permissive`; unset keeps Suricata 8.0's check (I flag and
+    /// the last reserved byte), which is what `permissive` does here too.
+    public var vxlanStrictReservedBits: Bool = false
     /// `geneve.enabled`.
     public var geneveEnabled: Bool = true
     /// `geneve.ports`: source or destination ports, at most 4.

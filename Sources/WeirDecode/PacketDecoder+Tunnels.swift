@@ -58,27 +58,35 @@ extension PacketDecoder {
         let offset = tunnel.offset
         let length = min(tunnel.length, max(0, frame.count - offset))
         packet.frameStart = offset
+        // Whether the first decoder accepted the packet (Suricata's TM_ECODE_OK): a refused inner packet is
+        // dropped with its events, as PacketTunnelPktSetup drops it.
+        let accepted: Bool
         switch tunnel.payload {
         case .none:
             return false
         case .ipv4:
-            self.decodeIPv4(frame, offset: offset, length: length, into: &packet)
+            self.decodeIPv4(frame, offset: offset, length: min(length, 65_535), into: &packet)
+            accepted = packet.ipVersion == 4
         case .ipv6, .teredo:
-            self.decodeIPv6(frame, offset: offset, length: length, into: &packet)
+            self.decodeIPv6(frame, offset: offset, length: min(length, 65_535), into: &packet)
+            accepted = packet.ipVersion == 6
         case .ethernet, .vxlan:
-            self.decodeEthernet(frame, offset: offset, length: length, into: &packet)
+            accepted = self.decodeEthernet(frame, offset: offset, length: length, into: &packet)
         case .erspanTypeI:
             self.statistics.erspan &+= 1
-            self.decodeEthernet(frame, offset: offset, length: length, into: &packet)
+            accepted = self.decodeEthernet(frame, offset: offset, length: length, into: &packet)
         case .erspanTypeII:
-            self.decodeERSPAN(frame, offset: offset, length: length, into: &packet)
+            accepted = self.decodeERSPAN(frame, offset: offset, length: length, into: &packet)
         case .ppp:
-            self.decodePPP(frame, offset: offset, length: length, into: &packet)
+            accepted = self.decodePPP(frame, offset: offset, length: length, into: &packet)
         case .vlan:
-            _ = self.decodeNetworkLayer(0x8100, frame, offset: offset, length: length, into: &packet)
+            guard packet.vlanCount < 2 else { return false }
+            accepted = self.decodeVLAN(frame, offset: offset, length: length, into: &packet)
         case .arp:
             self.statistics.arp &+= 1
+            accepted = true
         }
+        guard accepted else { return false }
         if tunnel.payload == .teredo {
             if packet.isInvalid { return false }
             self.statistics.teredo &+= 1
@@ -158,28 +166,31 @@ extension PacketDecoder {
 
     /// ERSPAN type II: [version 4 bits | VLAN 12][COS, encapsulation, truncation, session id][index], then
     /// the mirrored Ethernet frame. A non-zero VLAN becomes the inner packet's VLAN tag.
-    mutating func decodeERSPAN(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+    /// - Returns: false when Suricata's DecodeERSPAN fails (the inner packet is then dropped).
+    mutating func decodeERSPAN(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
+        -> Bool
+    {
         self.statistics.erspan &+= 1
         guard length >= 8 else {
             self.raise(.erspanHeaderTooSmall, &packet)
-            return
+            return false
         }
-        guard self.enterLayer(&packet) else { return }
+        guard self.enterLayer(&packet) else { return false }
         let versionAndVLAN = frame.be16(offset)
         guard versionAndVLAN >> 12 == 1 else {
             self.raise(.erspanUnsupportedVersion, &packet)
-            return
+            return false
         }
         let vlanID = versionAndVLAN & 0x0fff
         if vlanID > 0 {
             guard packet.vlanCount < 2 else {
                 self.raise(.erspanTooManyVlanLayers, &packet)
-                return
+                return false
             }
             if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
             packet.vlanCount += 1
         }
-        self.decodeEthernet(frame, offset: offset + 8, length: length - 8, into: &packet)
+        return self.decodeEthernet(frame, offset: offset + 8, length: length - 8, into: &packet)
     }
 
     // MARK: UDP encapsulations
@@ -260,7 +271,9 @@ extension PacketDecoder {
         guard length >= 8 + 14 else { return false }
         guard self.enterLayer(&packet) else { return false }
         let flags = frame.u8(offset)
-        guard flags & 0x08 != 0 else { return false }
+        // Suricata 8.0: the I flag set and the last reserved byte zero; `reserved-bits-check: strict` (Suricata 9)
+        // also wants every other reserved bit zero.
+        guard flags & 0x08 != 0, frame.u8(offset + 7) == 0 else { return false }
         if self.settings.vxlanStrictReservedBits {
             guard flags & 0xf7 == 0, frame.u8(offset + 1) == 0, frame.be16(offset + 2) == 0, frame.u8(offset + 7) == 0
             else { return false }
@@ -349,49 +362,78 @@ extension PacketDecoder {
     }
 
     /// PPP (RFC 1661): optional `ff 03` address and control, then a 1- or 2-byte protocol.
-    mutating func decodePPP(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+    ///
+    /// - Returns: false where Suricata's DecodePPP fails (too short, or IP that does not decode).
+    @discardableResult
+    mutating func decodePPP(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
+        -> Bool
+    {
         self.statistics.ppp &+= 1
-        guard length >= 1 else { return self.raiseInvalid(.pppPktTooSmall, &packet) }
+        guard length >= 1 else {
+            self.raiseInvalid(.pppPktTooSmall, &packet)
+            return false
+        }
         var protoOffset = 0
         if frame.u8(offset) == 0xff {
             protoOffset = 2
-            guard length >= 3 else { return self.raiseInvalid(.pppPktTooSmall, &packet) }
+            guard length >= 3 else {
+                self.raiseInvalid(.pppPktTooSmall, &packet)
+                return false
+            }
         }
         let protoSize = frame.u8(offset + protoOffset) & 0x01 != 0 ? 1 : 2
-        guard length >= protoOffset + protoSize else { return self.raiseInvalid(.pppPktTooSmall, &packet) }
-        guard self.enterLayer(&packet) else { return }
+        guard length >= protoOffset + protoSize else {
+            self.raiseInvalid(.pppPktTooSmall, &packet)
+            return false
+        }
+        guard self.enterLayer(&packet) else { return false }
         let dataOffset = protoOffset + protoSize
+        let proto: UInt16
         if protoSize == 1 {
             // Compressed: only IPv4, IPv6 and VJ-uncompressed are understood.
             switch frame.u8(offset + protoOffset) {
             case 0x21, 0x57, 0x2f:
-                self.decodePPPProtocol(UInt16(frame.u8(offset + protoOffset)), frame, offset: offset + dataOffset,
-                    length: length - dataOffset, into: &packet)
+                proto = UInt16(frame.u8(offset + protoOffset))
             default:
                 self.raise(.pppUnsupProto, &packet)
+                return true
             }
-            return
+        } else {
+            proto = frame.be16(offset + protoOffset)
         }
-        self.decodePPPProtocol(frame.be16(offset + protoOffset), frame, offset: offset + dataOffset,
-            length: length - dataOffset, into: &packet)
+        return self.decodePPPProtocol(proto, frame, offset: offset + dataOffset, length: length - dataOffset,
+            into: &packet)
     }
 
     /// Dispatches on a PPP protocol number (decode-ppp.c's uncompressed table).
+    /// - Returns: false where Suricata's decoder returns a failure.
+    @discardableResult
     mutating func decodePPPProtocol(_ proto: UInt16, _ frame: UnsafeRawBufferPointer, offset: Int, length: Int,
-        into packet: inout Packet)
+        into packet: inout Packet) -> Bool
     {
         switch proto {
         case 0x0021:
-            guard length >= 20 else { return self.raiseInvalid(.pppIP4PktTooSmall, &packet) }
-            self.decodeIPv4(frame, offset: offset, length: min(length, 65_535), into: &packet)
-        case 0x0057:
-            guard length >= 40 else { return self.raiseInvalid(.pppIP6PktTooSmall, &packet) }
-            self.decodeIPv6(frame, offset: offset, length: min(length, 65_535), into: &packet)
-        case 0x002f:
-            guard length >= 20 else { return self.raiseInvalid(.pppVjuPktTooSmall, &packet) }
-            if frame.u8(offset) >> 4 == 4 {
-                self.decodeIPv4(frame, offset: offset, length: min(length, 65_535), into: &packet)
+            guard length >= 20 else {
+                self.raiseInvalid(.pppIP4PktTooSmall, &packet)
+                return false
             }
+            self.decodeIPv4(frame, offset: offset, length: min(length, 65_535), into: &packet)
+            return packet.ipVersion == 4
+        case 0x0057:
+            guard length >= 40 else {
+                self.raiseInvalid(.pppIP6PktTooSmall, &packet)
+                return false
+            }
+            self.decodeIPv6(frame, offset: offset, length: min(length, 65_535), into: &packet)
+            return packet.ipVersion == 6
+        case 0x002f:
+            guard length >= 20 else {
+                self.raiseInvalid(.pppVjuPktTooSmall, &packet)
+                return false
+            }
+            guard frame.u8(offset) >> 4 == 4 else { return false }
+            self.decodeIPv4(frame, offset: offset, length: min(length, 65_535), into: &packet)
+            return packet.ipVersion == 4
         case 0x8021, 0x8057, 0xc021, 0xc023, 0xc223, 0x80fd, 0xc025, 0xc029, 0x00fd, 0x8207:
             // Control protocols: nothing for IP to see.
             break
@@ -401,6 +443,7 @@ extension PacketDecoder {
         default:
             self.raiseInvalid(.pppWrongType, &packet)
         }
+        return true
     }
 
     /// Network Service Header (RFC 8300): version 0, MD type 1 (fixed 24-byte header) or 2.

@@ -150,15 +150,20 @@ public struct PacketDecoder: Sendable {
 
     /// Ethernet II (IEEE 802.3 with an ethertype); the 4-byte FCS is normally not captured and, if it is, is
     /// trimmed with any padding by the IP total length.
-    mutating func decodeEthernet(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+    /// - Returns: false when the frame is too short or the layer budget is spent (Suricata's TM_ECODE_FAILED).
+    @discardableResult
+    mutating func decodeEthernet(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
+        -> Bool
+    {
         self.statistics.ethernet &+= 1
         guard length >= 14 else {
             self.raiseInvalid(.ethernetPktTooSmall, &packet)
-            return
+            return false
         }
-        guard self.enterLayer(&packet) else { return }
+        guard self.enterLayer(&packet) else { return false }
         let etherType = frame.be16(offset + 12)
         _ = self.decodeNetworkLayer(etherType, frame, offset: offset + 14, length: length - 14, into: &packet)
+        return true
     }
 
     /// Linux cooked capture v1: 16-byte header, protocol (an ethertype) in the last two bytes.
@@ -292,7 +297,11 @@ public struct PacketDecoder: Sendable {
     }
 
     /// One 802.1Q / 802.1ad tag: the VLAN id, then the ethertype it carries.
-    mutating func decodeVLAN(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+    /// - Returns: false where Suricata's DecodeVLAN fails.
+    @discardableResult
+    mutating func decodeVLAN(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
+        -> Bool
+    {
         if packet.vlanCount == 0 {
             self.statistics.vlan &+= 1
         } else {
@@ -300,16 +309,18 @@ public struct PacketDecoder: Sendable {
         }
         guard length >= 4 else {
             self.raiseInvalid(.vlanHeaderTooSmall, &packet)
-            return
+            return false
         }
-        guard self.enterLayer(&packet) else { return }
+        guard self.enterLayer(&packet) else { return false }
         let vlanID = frame.be16(offset) & 0x0fff
         if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
         packet.vlanCount += 1
         // Suricata: the network-layer dispatch flags an unknown ethertype, then the VLAN decoder fails.
         if !self.decodeNetworkLayer(frame.be16(offset + 2), frame, offset: offset + 4, length: length - 4, into: &packet) {
             self.raiseInvalid(.vlanUnknownType, &packet)
+            return false
         }
+        return true
     }
 }
 

@@ -102,8 +102,9 @@ public struct DecoderSettings: Sendable, Equatable {
     public var vxlanEnabled: Bool = true
     /// `decoder.vxlan.ports`: destination ports (at most 4).
     public var vxlanPorts: [UInt16] = [4789]
-    /// `decoder.vxlan.reserved-bits-check`: `strict` (true) refuses VXLAN headers with reserved bits set.
-    public var vxlanStrictReservedBits: Bool = true
+    /// `decoder.vxlan.reserved-bits-check: strict` (Suricata 9) refuses VXLAN headers with any reserved bit set;
+    /// unset (Suricata 8.0's behaviour, the default here) or `permissive` checks the I flag and the last byte.
+    public var vxlanStrictReservedBits: Bool = false
     /// `decoder.geneve.enabled`.
     public var geneveEnabled: Bool = true
     /// `decoder.geneve.ports`: source or destination ports (at most 4).

@@ -288,7 +288,9 @@ struct ReplayPipeline {
             // The payload is a tunnel's inner packet, inspected on its own.
             self.packet.payloadLength = 0
         }
-        let handle = flow ? self.flows.process(self.packet, emit: emit) : nil
+        // Suricata sets up no flow for GRE packets (its GRE decoder never asks for one).
+        let wantsFlow = flow && !(self.packet.l4Protocol == IPProtocol.gre && !self.packet.hasL4)
+        let handle = wantsFlow ? self.flows.process(self.packet, emit: emit) : nil
         if let handle, self.flows[handle.slot].state == .bypassed {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
             self.bypassedPackets += 1
