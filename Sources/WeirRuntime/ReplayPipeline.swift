@@ -414,6 +414,9 @@ struct ReplayPipeline {
         out.append(EVEStatsCounter("flow_bypassed.local_pkts", self.bypassedPackets))
         out.append(EVEStatsCounter("flow_bypassed.local_bytes", self.bypassedBytes))
         for (name, value) in self.captureBypass?.counters ?? [] { out.append(EVEStatsCounter(name, value)) }
+        if self.captureBypass != nil {
+            out.append(EVEStatsCounter("flow_bypassed.capture_fallback_tunnel", self.tunnelLocalBypasses))
+        }
         if let detect = self.detect {
             for (name, value) in detect.counters.namedValues { out.append(EVEStatsCounter(name, value)) }
         } else {
