@@ -233,8 +233,9 @@ struct ReplayPipeline {
         // PacketDefragPktSetup): its alerts carry that fragment in `tunnel`.
         var rebuilt = Packet()
         rebuilt.timestamp = fragment.timestamp
-        rebuilt.captureLength = datagram.count
-        rebuilt.wireLength = datagram.count
+        // Suricata's rebuilt packet keeps the first fragment's link header in front of the datagram.
+        rebuilt.captureLength = max(0, fragment.l3Offset - fragment.frameStart) + datagram.count
+        rebuilt.wireLength = rebuilt.captureLength
         rebuilt.packetNumber = fragment.packetNumber
         rebuilt.linkType = .raw
         rebuilt.vlanCount = fragment.vlanCount
@@ -260,8 +261,10 @@ struct ReplayPipeline {
         while self.packet.pendingTunnel.payload != .none {
             var inner = Packet()
             inner.timestamp = self.packet.timestamp
-            inner.captureLength = self.packet.captureLength
-            inner.wireLength = self.packet.wireLength
+            // The inner packet is the tunnel's payload: its flow counts those bytes, as Suricata's copy does.
+            let tunnelLength = max(0, min(self.packet.pendingTunnel.length, frame.count - self.packet.pendingTunnel.offset))
+            inner.captureLength = tunnelLength
+            inner.wireLength = tunnelLength
             inner.packetNumber = self.packet.packetNumber
             guard decoder.decodeTunnel(frame, parent: self.packet, into: &inner) else {
                 // Not a tunnel after all (a Teredo guess that did not decode): plain UDP.

@@ -41,6 +41,9 @@ import WeirRuntime
         let flows = records.filter { $0["event_type"] as? String == "flow" }
         #expect(flows.count == 4, "\(flows.map { "\($0["src_ip"] ?? "") \($0["src_port"] ?? "-")" })")
         #expect(flows.allSatisfy { $0["dest_port"] as? Int == 4444 })
+        // The rebuilt IPv4 datagram (20 + 8 + 40 bytes) behind the first fragment's Ethernet header.
+        let v4 = try #require(flows.first { $0["src_ip"] as? String == "10.9.0.1" })
+        #expect((v4["flow"] as? [String: Any])?["bytes_toserver"] as? Int == 14 + 68)
         let stats = flatStats(records)
         #expect(stats["defrag.ipv4.fragments"] == 2)
         #expect(stats["defrag.ipv4.reassembled"] == 1)

@@ -134,6 +134,19 @@ func flatStats(_ records: [[String: Any]]) -> [String: UInt64] {
         #expect(stats["decoder.invalid"] == 0, "\(c.name): invalid packets")
     }
 
+    @Test func innerFlowsCountTheInnerPacketsBytes() throws {
+        // VXLAN: the inner Ethernet frame (14 + 20 + 8 + 18); GRE: the inner IPv4 packet (20 + 8 + 18).
+        for (name, bytes) in [("vxlan", 60), ("gre-ipv4", 46)] {
+            let records = try replayRecords(tunnelRepositoryRoot + "/pcaps/tunnels/\(name).pcap", rules: Self.rules)
+            let inner = try #require(
+                records.first { $0["event_type"] as? String == "flow" && $0["src_ip"] as? String == "10.1.1.1" })
+            #expect((inner["flow"] as? [String: Any])?["bytes_toserver"] as? Int == bytes, "\(name)")
+            // Suricata's GRE decoder asks for no flow: only the inner flow is recorded.
+            let flows = records.filter { $0["event_type"] as? String == "flow" }
+            #expect(flows.count == (name == "gre-ipv4" ? 1 : 2), "\(name)")
+        }
+    }
+
     @Test func disabledVXLANLeavesTheOuterFlowOnly() throws {
         let pcap = tunnelRepositoryRoot + "/pcaps/tunnels/vxlan.pcap"
         let records = try replayRecords(pcap, rules: Self.rules, overrides: ["decoder.vxlan.enabled=false"])
