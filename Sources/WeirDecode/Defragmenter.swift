@@ -192,10 +192,12 @@ public struct Defragmenter: Sendable {
         let now = packet.timestamp.seconds
 
         var tracker: Tracker
-        if let existing = self.trackers[key], existing.timeout >= now {
+        // Taken out of the table while it changes, so that its fragment array is not copied on write.
+        let found = self.trackers.removeValue(forKey: key)
+        if let existing = found, existing.timeout >= now {
             tracker = existing
         } else {
-            if let stale = self.trackers.removeValue(forKey: key) { self.release(stale, timedOut: true) }
+            if let stale = found { self.release(stale, timedOut: true) }
             if self.trackers.count >= self.settings.trackers {
                 self.expire(now: packet.timestamp)
                 if self.trackers.count >= self.settings.trackers {
@@ -221,6 +223,7 @@ public struct Defragmenter: Sendable {
         var overlap = false
         var discard = false
         var fragments = tracker.fragments
+        tracker.fragments = []
         if !fragments.isEmpty {
             // Where Suricata's RB_NFIND(offset - 1) starts: the fragment before the first one at or after this
             // offset; from the beginning for offset 0 (its unsigned key wraps) or when none is at or after.
@@ -415,7 +418,7 @@ public struct Defragmenter: Sendable {
         var cursor = 40
         while cursor < header.count {
             let type = header[field]
-            guard type != 44 else { break }
+            guard type != 44, cursor + 1 < header.count else { break }
             field = cursor
             let length: Int
             switch type {
@@ -437,9 +440,10 @@ public struct Defragmenter: Sendable {
             if fragment.offset > length { return nil }
             length = max(length, fragment.offset + fragment.dataLength)
         }
-        var header: [UInt8] = []
+        // The datagram is built in place: the offset-0 fragment's header, then the payload at its offsets.
+        var out: [UInt8] = []
+        var headerLength = 0
         var fragmentNextHeader: UInt8 = 0
-        var payload: [UInt8] = []
         var fragmentableLength = 0
         var moreFragments = true
         var previousOffset = 0
@@ -448,35 +452,36 @@ public struct Defragmenter: Sendable {
             if fragment.skip { continue }
             if fragment.ltrim >= fragment.dataLength { continue }
             if fragment.offset == 0 {
-                header = fragment.header
+                headerLength = fragment.header.count
                 fragmentNextHeader = fragment.fragmentNextHeader
-                payload = fragment.data
+                out.removeAll(keepingCapacity: true)
+                out.reserveCapacity(headerLength + length)
+                out.append(contentsOf: fragment.header)
+                out.append(contentsOf: fragment.data)
                 fragmentableLength = fragment.dataLength
             } else {
-                let start = fragment.offset + fragment.ltrim
-                let end = fragment.offset + fragment.dataLength
-                if payload.count < end { payload.append(contentsOf: repeatElement(0, count: end - payload.count)) }
-                payload.replaceSubrange(start..<end, with: fragment.data[fragment.ltrim...])
-                fragmentableLength = max(fragmentableLength, end)
+                guard headerLength > 0 else { continue }
+                let start = headerLength + fragment.offset + fragment.ltrim
+                let end = headerLength + fragment.offset + fragment.dataLength
+                if out.count < end { out.append(contentsOf: repeatElement(0, count: end - out.count)) }
+                out.replaceSubrange(start..<end, with: fragment.data[fragment.ltrim...])
+                fragmentableLength = max(fragmentableLength, fragment.offset + fragment.dataLength)
             }
             moreFragments = fragment.moreFragments
             previousOffset = fragment.offset
         }
-        guard !header.isEmpty else { return [] }
-        if payload.count < fragmentableLength {
-            payload.append(contentsOf: repeatElement(0, count: fragmentableLength - payload.count))
-        }
-        var out = header
-        out.append(contentsOf: payload[0..<fragmentableLength])
+        guard headerLength > 0 else { return [] }
+        let total = headerLength + fragmentableLength
+        if out.count < total { out.append(contentsOf: repeatElement(0, count: total - out.count)) }
+        if out.count > total { out.removeLast(out.count - total) }
         if tracker.ipv6 {
-            let unfragmentable = header.count - 40
+            let unfragmentable = headerLength - 40
             let payloadLength = fragmentableLength + unfragmentable
             guard payloadLength <= 65_535 else { return [] }
             out[4] = UInt8(payloadLength >> 8)
             out[5] = UInt8(payloadLength & 0xff)
             if unfragmentable == 0 { out[6] = fragmentNextHeader }
         } else {
-            let total = header.count + fragmentableLength
             guard total <= 65_535 else { return [] }
             out[2] = UInt8(total >> 8)
             out[3] = UInt8(total & 0xff)
@@ -486,7 +491,7 @@ public struct Defragmenter: Sendable {
             out[11] = 0
             var sum: UInt32 = 0
             var i = 0
-            while i + 1 < header.count {
+            while i + 1 < headerLength {
                 sum &+= UInt32(out[i]) << 8 | UInt32(out[i + 1])
                 i += 2
             }
