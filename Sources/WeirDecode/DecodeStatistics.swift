@@ -39,6 +39,8 @@ public struct DecodeStatistics: Sendable, Equatable {
     public var unknownEthertype: UInt64 = 0
     /// `decoder.max_pkt_size`: the largest captured frame.
     public var maxPacketSize: UInt64 = 0
+    /// `decoder.sll2`: Linux cooked v2 frames.
+    public var sll2: UInt64 = 0
     /// `decoder.gre`.
     public var gre: UInt64 = 0
     /// `decoder.vxlan`.
@@ -127,6 +129,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         self.vlan &+= other.vlan
         self.vlanQinQ &+= other.vlanQinQ
         self.unknownEthertype &+= other.unknownEthertype
+        self.sll2 &+= other.sll2
         self.gre &+= other.gre
         self.vxlan &+= other.vxlan
         self.geneve &+= other.geneve
@@ -170,6 +173,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         body("decoder.vlan", self.vlan)
         body("decoder.vlan_qinq", self.vlanQinQ)
         body("decoder.unknown_ethertype", self.unknownEthertype)
+        body("decoder.sll2", self.sll2)
         body("decoder.gre", self.gre)
         body("decoder.vxlan", self.vxlan)
         body("decoder.geneve", self.geneve)

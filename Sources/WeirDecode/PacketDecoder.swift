@@ -29,8 +29,8 @@
 ///
 /// Deliberate differences from Suricata: ERSPAN type III (GRE 0x22eb) is not decoded, as Suricata does not; ARP
 /// is counted only; at most two
-/// VLAN tags, a third raises `vlan.too_many_layers` (Suricata 7 accepts three); SLL2 counts as `decoder.sll` and
-/// raises `sll.pkt_too_small`; the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family;
+/// VLAN tags, a third raises `vlan.too_many_layers` (Suricata 7 accepts three); SLL2 is counted in `decoder.sll2`
+/// (Suricata 8's counter) but a short SLL2 header raises `sll.pkt_too_small` (the event the bundled rules know); the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family;
 /// transport checksums over IPv6 use the final destination of a routing header (RFC 8200 8.1).
 public struct PacketDecoder: Sendable {
     /// The link type of every frame this decoder sees.
@@ -179,7 +179,7 @@ public struct PacketDecoder: Sendable {
 
     /// Linux cooked capture v2: 20-byte header, protocol in the first two bytes.
     mutating func decodeSLL2(_ frame: UnsafeRawBufferPointer, length: Int, into packet: inout Packet) {
-        self.statistics.sll &+= 1
+        self.statistics.sll2 &+= 1
         guard length >= 20 else {
             self.raiseInvalid(.sllPktTooSmall, &packet)
             return

@@ -320,7 +320,8 @@ func icmpv6KnownTypes(type: UInt8, code: UInt8) {
     #expect(v2.l3Offset == 20)
     #expect(v2.icmpType == 128)
     #expect(v2.l4Checksum == .valid)
-    #expect(d2.statistics.sll == 1)
+    #expect(d2.statistics.sll2 == 1)
+    #expect(d2.statistics.sll == 0)
     // A VLAN tag behind SLL is peeled too.
     let tagged =
         Array(Fixtures.sllIPv4UDP[0..<14]) + [0x81, 0x00, 0x00, 0x07, 0x08, 0x00] + Array(Fixtures.sllIPv4UDP[16...])

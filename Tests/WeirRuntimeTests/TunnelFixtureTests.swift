@@ -96,7 +96,7 @@ func flatStats(_ records: [[String: Any]]) -> [String: UInt64] {
         TunnelCase(name: "etag", depth: 0, counter: "decoder.etag"),
         TunnelCase(name: "chdlc", depth: 0, counter: "decoder.chdlc"),
         TunnelCase(name: "ppp", depth: 0, counter: "decoder.ppp"),
-        TunnelCase(name: "sll2", depth: 0, counter: "decoder.sll"),
+        TunnelCase(name: "sll2", depth: 0, counter: "decoder.sll2"),
     ]
 
     @Test(arguments: TunnelFixtureTests.cases)
