@@ -515,7 +515,7 @@ extension PacketDecoder {
         } else {
             self.decodeIPv4(datagram, offset: 0, length: datagram.count, into: &packet)
         }
-        if packet.isInvalid { self.statistics.invalid &+= 1 }
+        // As for tunnel packets, decoder.invalid is left to captured packets.
         self.statistics.record(packet.events)
     }
 

@@ -91,7 +91,8 @@ extension PacketDecoder {
             if packet.isInvalid { return false }
             self.statistics.teredo &+= 1
         }
-        if packet.isInvalid { self.statistics.invalid &+= 1 }
+        // decoder.invalid counts captured packets only, as Suricata's PacketDecodeFinalize; events are counted for
+        // every packet that goes on.
         self.statistics.record(packet.events)
         return true
     }

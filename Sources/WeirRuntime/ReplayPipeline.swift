@@ -226,6 +226,9 @@ struct ReplayPipeline {
         }
         let (datagram, events) = self.defrag!.insert(&self.packet, frame: frame)
         if !events.isEmpty { decoder.recordLateEvents(events) }
+        // The fragment that completes a datagram keeps its header checks but not its payload, which is inspected in
+        // the rebuilt packet (Suricata's PacketDefragPktSetupParent).
+        if datagram != nil { self.packet.noPayloadInspection = true }
         let fragment = self.packet
         self.processDecoded(frame, emit: emit, flow: false)
         guard let datagram, self.defragDepth < 4 else { return }

@@ -10,6 +10,7 @@ import WeirRuntime
         alert udp any any -> any 4444 (msg:"content across fragments"; content:"WEIR-FRAGMENTED-CONTENT"; sid:1;)
         alert ip any any -> any any (msg:"more fragments"; fragbits:M; sid:2;)
         alert ip any any -> any any (msg:"later fragment"; fragoffset:>0; sid:3;)
+        alert ip any any -> any any (msg:"in the completing fragment"; content:"MENTED-CONTENT0"; sid:4;)
         """
 
     static func alerts(_ records: [[String: Any]]) -> [[String: Any]] {
@@ -34,6 +35,11 @@ import WeirRuntime
             #expect(alert["pcap_cnt"] == nil)
             #expect(alert["src_port"] as? Int != nil)
         }
+        // The fragment that completes the IPv4 datagram holds these bytes, but only the rebuilt packet is
+        // inspected for them.
+        let completing = alerts.filter { Self.sid($0) == 4 }
+        #expect(completing.count == 1)
+        #expect(completing.first?["pkt_src"] as? String == "defrag")
         // fragbits:M matches the first IPv4 fragment and the IPv6 ones with M set; fragoffset the later ones.
         #expect(alerts.contains { Self.sid($0) == 2 })
         #expect(alerts.contains { Self.sid($0) == 3 })
