@@ -97,6 +97,7 @@ CASES = {
     "vxlan-in-gre": ([eth(outer4() / GRE() / IP(src="198.51.100.1", dst="198.51.100.2")
                           / UDP(sport=50001, dport=4789) / VXLAN(flags=0x08, vni=7) / eth(inner4()))], 1),
     "chdlc": ([Raw(b"\x0f\x00\x08\x00" + bytes(inner4()))], 104),
+    "gre-over-ip": ([Raw(bytes(outer4() / GRE() / inner4()))], 778),
     "ppp": ([Raw(b"\xff\x03\x00\x21" + bytes(inner4()))], 9),
     "sll2": ([Raw(sll2(0x0800, bytes(inner4())))], 276),
 }

@@ -25,6 +25,8 @@ public enum LinkType: Int32, Sendable {
     case ppp = 9
     /// Cisco HDLC (LINKTYPE_C_HDLC): address, control and an ethertype.
     case ciscoHDLC = 104
+    /// LINKTYPE_GRE_OVER_IP: raw IP carrying GRE, read as raw IP (as Suricata does).
+    case greOverIP = 778
     /// Linux "cooked" capture v2.
     case linuxSLL2 = 276
 }

@@ -101,7 +101,7 @@ public struct PacketDecoder: Sendable {
             self.decodeNull(frame, length: length, bigEndianFamily: false, into: &packet)
         case .loop:
             self.decodeNull(frame, length: length, bigEndianFamily: true, into: &packet)
-        case .raw, .rawDLT12, .rawDLT14, .ipv4, .ipv6:
+        case .raw, .rawDLT12, .rawDLT14, .ipv4, .ipv6, .greOverIP:
             self.decodeRaw(frame, length: length, into: &packet)
         case .ppp:
             self.decodePPP(frame, offset: 0, length: length, into: &packet)

@@ -68,6 +68,7 @@ func flatStats(_ records: [[String: Any]]) -> [String: UInt64] {
             name: "gre-key-seq-ipv6", depth: 1, rootProto: "GRE", packetSource: "gre tunnel",
             innerSource: "2001:db8:1::1", counter: "decoder.gre"),
         TunnelCase(name: "gre-pptp", depth: 1, rootProto: "GRE", packetSource: "gre tunnel", counter: "decoder.ppp"),
+        TunnelCase(name: "gre-over-ip", depth: 1, rootProto: "GRE", packetSource: "gre tunnel", counter: "decoder.gre"),
         TunnelCase(name: "gre-over-ipv6", depth: 1, rootProto: "GRE", packetSource: "gre tunnel", counter: "decoder.gre"),
         TunnelCase(name: "erspan-type1", depth: 1, rootProto: "GRE", packetSource: "gre tunnel", counter: "decoder.erspan"),
         TunnelCase(name: "erspan-type2", depth: 1, rootProto: "GRE", packetSource: "gre tunnel", counter: "decoder.erspan"),
