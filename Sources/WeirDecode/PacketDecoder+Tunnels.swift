@@ -50,7 +50,7 @@ extension PacketDecoder {
         -> Bool
     {
         let tunnel = parent.pendingTunnel
-        packet.linkType = .raw
+        packet.linkType = .rawDLT12  // Suricata gives tunnel packets DLT_RAW (12)
         packet.tunnelDepth = parent.tunnelDepth &+ 1
         packet.decodedLayers = parent.decodedLayers &+ 1
         packet.tunnelOrigin = parent.tunnelOrigin ?? TunnelOrigin(root: parent)

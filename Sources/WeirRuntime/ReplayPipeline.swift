@@ -240,7 +240,7 @@ struct ReplayPipeline {
         rebuilt.captureLength = max(0, fragment.l3Offset - fragment.frameStart) + datagram.count
         rebuilt.wireLength = rebuilt.captureLength
         rebuilt.packetNumber = fragment.packetNumber
-        rebuilt.linkType = .raw
+        rebuilt.linkType = .rawDLT12
         rebuilt.vlanCount = fragment.vlanCount
         rebuilt.vlanIDs = fragment.vlanIDs
         rebuilt.tunnelDepth = fragment.tunnelDepth
