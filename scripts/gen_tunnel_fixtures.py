@@ -10,7 +10,7 @@ Run from the repository root with Debian's Python (python3-scapy): /usr/bin/pyth
 import os
 import struct
 
-from scapy.all import IP, IPv6, UDP, Ether, GRE, Raw, wrpcap, Dot1Q
+from scapy.all import IP, IPv6, UDP, Ether, GRE, Raw, wrpcap, Dot1Q, fragment
 from scapy.contrib.mpls import MPLS
 from scapy.layers.vxlan import VXLAN
 from scapy.layers.ppp import PPPoE, PPPoED, PPP
@@ -67,6 +67,15 @@ def sll2(proto: int, body: bytes) -> bytes:
     return struct.pack("!HHIHBB8s", proto, 0, 2, 1, 0, 6, bytes.fromhex("020000000001") + b"\0\0") + body
 
 
+def vxlan_fragments():
+    # The inner datagram (48 bytes of UDP payload) in two IPv4 fragments, each in its own VXLAN packet; the
+    # payload marker spans the split.
+    inner = IP(src="10.1.1.1", dst="10.2.2.2", id=78) / UDP(sport=1234, dport=5678) / Raw(
+        b"0123456789abcdefghijklmnWEIR-INNER-PAYLOAD-tail")
+    return [eth(outer4() / UDP(sport=50000, dport=4789) / VXLAN(flags=0x08, vni=42) / eth(f))
+            for f in fragment(inner, fragsize=32)]
+
+
 CASES = {
     # name: (frames, link type)
     "gre-ipv4": ([eth(outer4() / GRE() / inner4())], 1),
@@ -100,6 +109,7 @@ CASES = {
     "gre-over-ip": ([Raw(bytes(outer4() / GRE() / inner4()))], 778),
     "ppp": ([Raw(b"\xff\x03\x00\x21" + bytes(inner4()))], 9),
     "sll2": ([Raw(sll2(0x0800, bytes(inner4())))], 276),
+    "vxlan-fragments": (vxlan_fragments(), 1),
 }
 
 

@@ -148,6 +148,22 @@ func flatStats(_ records: [[String: Any]]) -> [String: UInt64] {
         }
     }
 
+    @Test func fragmentsInsideATunnelAreReassembledAtTheirDepth() throws {
+        let records = try replayRecords(tunnelRepositoryRoot + "/pcaps/tunnels/vxlan-fragments.pcap", rules: Self.rules)
+        let alerts = records.filter { $0["event_type"] as? String == "alert" }
+        try #require(alerts.count == 1)
+        #expect(alerts[0]["pkt_src"] as? String == "defrag")
+        // The rebuilt packet's root is the root of the fragment that completed it: the second VXLAN packet.
+        let tunnel = try #require(alerts[0]["tunnel"] as? [String: Any])
+        #expect(tunnel["depth"] as? Int == 1)
+        #expect(tunnel["proto"] as? String == "UDP")
+        #expect(tunnel["dest_port"] as? Int == 4789)
+        #expect(tunnel["pcap_cnt"] as? Int == 2)
+        let stats = flatStats(records)
+        #expect(stats["defrag.ipv4.reassembled"] == 1)
+        #expect(stats["decoder.vxlan"] == 2)
+    }
+
     @Test func disabledVXLANLeavesTheOuterFlowOnly() throws {
         let pcap = tunnelRepositoryRoot + "/pcaps/tunnels/vxlan.pcap"
         let records = try replayRecords(pcap, rules: Self.rules, overrides: ["decoder.vxlan.enabled=false"])
