@@ -10,10 +10,10 @@ enum SuricataKeys {
     /// The patterns, grouped by section. Sources: Suricata's `suricata.yaml.in` (7.x to 9.0-dev) and user guide.
     static let ignoredPatterns: [String] = [
         // Whole top-level sections about engine parts Weir does not have (or configures elsewhere).
-        "logging", "unix-command", "legacy", "engine-analysis", "pcre", "host", "defrag",
+        "logging", "unix-command", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config", "defrag.memcap-policy",
         "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
-        "umask", "asn1-max-frames", "datasets", "decoder", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
+        "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
         "luajit", "capture", "exception-policy", "reputation-categories-file", "default-reputation-path",
         "reputation-files", "geoip-database", "sensor-name", "ippair", "vlan", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",

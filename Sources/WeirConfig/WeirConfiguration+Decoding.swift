@@ -6,7 +6,7 @@ extension WeirConfiguration {
         "vars", "default-rule-path", "rule-files", "classification-file", "reference-config-file", "threshold-file",
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
-        "max-pending-packets", "runmode", "host-mode", "host-os-policy",
+        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -27,6 +27,8 @@ extension WeirConfiguration {
         }
         config.checksumChecks = try top.optionalEnumeration("checksum-checks", ChecksumMode.self)
         if let stream = try top.mapping("stream") { config.stream = try Self.decodeStream(stream) }
+        if let decoder = try top.mapping("decoder") { config.decoder = try Self.decodeDecoder(decoder, vars: config.vars) }
+        if let defrag = try top.mapping("defrag") { config.defrag = try Self.decodeDefrag(defrag) }
         if let policies = try top.mapping("host-os-policy") { config.hostOSPolicy = try Self.decodeHostOSPolicy(policies) }
         if let flow = try top.mapping("flow") {
             config.flow.memcap = try flow.size("memcap", config.flow.memcap)

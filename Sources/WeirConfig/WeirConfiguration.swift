@@ -33,6 +33,10 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var stream = StreamSettings()
     /// `host-os-policy`: networks whose hosts reassemble TCP with another OS's overlap policy, in file order.
     public var hostOSPolicy: [HostOSPolicyEntry] = []
+    /// `decoder`: tunnel decoders and the layer limit.
+    public var decoder = DecoderSection()
+    /// `defrag`: IP fragment reassembly.
+    public var defrag = DefragSection()
     /// `flow`.
     public var flow = FlowSettings()
     /// `flow-timeouts`.

@@ -25,7 +25,7 @@ public enum IPProtocol {
         case icmpv6: return "IPv6-ICMP"
         case sctp: return "SCTP"
         case 0: return "HOPOPT"
-        case 4: return "IPv4"
+        case 4: return "IP-in-IP"
         case 41: return "IPv6"
         case 43: return "IPv6-Route"
         case 44: return "IPv6-Frag"

@@ -5,7 +5,7 @@
 ///
 /// Raw values are stable (they index ``DecodeStatistics`` counters and ``DecodeEventSet`` bits) and below 256;
 /// groups leave gaps so that new events can join their group without renumbering. Events Suricata defines for
-/// decoders Weir does not have (GRE, PPP, MPLS, …) and for fragment reassembly are not listed.
+/// decoders Weir does not have (ARP, IGMP, SCTP, ESP) are not listed.
 public enum DecodeEvent: UInt8, CaseIterable, Sendable {
     // MARK: IPv4 (decode-ipv4.c)
     case ipv4PktTooSmall = 0
@@ -94,9 +94,68 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
     case ltnullUnsupportedType = 113
     case iprawInvalidIPVersion = 116
 
+    // MARK: Tunnels and link layers (decode-gre.c, decode-ppp.c, decode-pppoe.c, decode-mpls.c, decode-vxlan.c,
+    // decode-geneve.c, decode-erspan.c, decode-chdlc.c, decode-nsh.c, decode-vntag.c, decode-etag.c)
+    case grePktTooSmall = 130
+    case greWrongVersion = 131
+    case greVersion0Recur = 132
+    case greVersion0Flags = 133
+    case greVersion0HdrTooBig = 134
+    case greVersion0MalformedSreHdr = 135
+    case greVersion1Chksum = 136
+    case greVersion1Route = 137
+    case greVersion1Ssr = 138
+    case greVersion1Recur = 139
+    case greVersion1Flags = 140
+    case greVersion1NoKey = 141
+    case greVersion1WrongProtocol = 142
+    case greVersion1MalformedSreHdr = 143
+    case greVersion1HdrTooBig = 144
+    case pppPktTooSmall = 146
+    case pppVjuPktTooSmall = 147
+    case pppIP4PktTooSmall = 148
+    case pppIP6PktTooSmall = 149
+    case pppWrongType = 150
+    case pppUnsupProto = 151
+    case pppoePktTooSmall = 152
+    case pppoeWrongCode = 153
+    case pppoeMalformedTags = 154
+    case mplsHeaderTooSmall = 156
+    case mplsPktTooSmall = 157
+    case mplsBadLabelRouterAlert = 158
+    case mplsBadLabelImplicitNull = 159
+    case mplsBadLabelReserved = 160
+    case mplsUnknownPayloadType = 161
+    case vxlanUnknownPayloadType = 163
+    case geneveUnknownPayloadType = 164
+    case erspanHeaderTooSmall = 166
+    case erspanUnsupportedVersion = 167
+    case erspanTooManyVlanLayers = 168
+    case dcePktTooSmall = 170
+    case chdlcPktTooSmall = 171
+    case nshHeaderTooSmall = 173
+    case nshUnsupportedVersion = 174
+    case nshBadHeaderLength = 175
+    case nshReservedType = 176
+    case nshUnsupportedType = 177
+    case nshUnknownPayload = 178
+    case vntagHeaderTooSmall = 180
+    case vntagUnknownType = 181
+    case etagHeaderTooSmall = 182
+    case etagUnknownType = 183
+    case ieee8021ahHeaderTooSmall = 185
+
+    // MARK: Fragment reassembly (defrag.c)
+    case ipv4FragPktTooLarge = 190
+    case ipv6FragPktTooLarge = 191
+    case ipv4FragOverlap = 192
+    case ipv6FragOverlap = 193
+    case ipv4FragIgnored = 194
+    case ipv6FragIgnored = 195
+
     // MARK: Generic
-    /// Suricata's `decoder.max-layers` guard. Weir decodes no tunnels, so a frame has at most 5 layers and this
-    /// event is listed for rule compatibility only; it is never raised.
+    /// Suricata's `decoder.max-layers` guard: a packet (with its tunnel parents) has more decoded layers than the
+    /// setting allows.
     case tooManyLayers = 120
 
     /// Suricata's dotted name, for example `ipv4.hlen_too_small`.
@@ -174,6 +233,60 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
         case .ltnullPktTooSmall: return "ltnull.pkt_too_small"
         case .ltnullUnsupportedType: return "ltnull.unsupported_type"
         case .iprawInvalidIPVersion: return "ipraw.invalid_ip_version"
+        case .grePktTooSmall: return "gre.pkt_too_small"
+        case .greWrongVersion: return "gre.wrong_version"
+        case .greVersion0Recur: return "gre.version0_recur"
+        case .greVersion0Flags: return "gre.version0_flags"
+        case .greVersion0HdrTooBig: return "gre.version0_hdr_too_big"
+        case .greVersion0MalformedSreHdr: return "gre.version0_malformed_sre_hdr"
+        case .greVersion1Chksum: return "gre.version1_chksum"
+        case .greVersion1Route: return "gre.version1_route"
+        case .greVersion1Ssr: return "gre.version1_ssr"
+        case .greVersion1Recur: return "gre.version1_recur"
+        case .greVersion1Flags: return "gre.version1_flags"
+        case .greVersion1NoKey: return "gre.version1_no_key"
+        case .greVersion1WrongProtocol: return "gre.version1_wrong_protocol"
+        case .greVersion1MalformedSreHdr: return "gre.version1_malformed_sre_hdr"
+        case .greVersion1HdrTooBig: return "gre.version1_hdr_too_big"
+        case .pppPktTooSmall: return "ppp.pkt_too_small"
+        case .pppVjuPktTooSmall: return "ppp.vju_pkt_too_small"
+        case .pppIP4PktTooSmall: return "ppp.ip4_pkt_too_small"
+        case .pppIP6PktTooSmall: return "ppp.ip6_pkt_too_small"
+        case .pppWrongType: return "ppp.wrong_type"
+        case .pppUnsupProto: return "ppp.unsup_proto"
+        case .pppoePktTooSmall: return "pppoe.pkt_too_small"
+        case .pppoeWrongCode: return "pppoe.wrong_code"
+        case .pppoeMalformedTags: return "pppoe.malformed_tags"
+        case .mplsHeaderTooSmall: return "mpls.header_too_small"
+        case .mplsPktTooSmall: return "mpls.pkt_too_small"
+        case .mplsBadLabelRouterAlert: return "mpls.bad_label_router_alert"
+        case .mplsBadLabelImplicitNull: return "mpls.bad_label_implicit_null"
+        case .mplsBadLabelReserved: return "mpls.bad_label_reserved"
+        case .mplsUnknownPayloadType: return "mpls.unknown_payload_type"
+        case .vxlanUnknownPayloadType: return "vxlan.unknown_payload_type"
+        case .geneveUnknownPayloadType: return "geneve.unknown_payload_type"
+        case .erspanHeaderTooSmall: return "erspan.header_too_small"
+        case .erspanUnsupportedVersion: return "erspan.unsupported_version"
+        case .erspanTooManyVlanLayers: return "erspan.too_many_vlan_layers"
+        case .dcePktTooSmall: return "dce.pkt_too_small"
+        case .chdlcPktTooSmall: return "chdlc.pkt_too_small"
+        case .nshHeaderTooSmall: return "nsh.header_too_small"
+        case .nshUnsupportedVersion: return "nsh.unsupported_version"
+        case .nshBadHeaderLength: return "nsh.bad_header_length"
+        case .nshReservedType: return "nsh.reserved_type"
+        case .nshUnsupportedType: return "nsh.unsupported_type"
+        case .nshUnknownPayload: return "nsh.unknown_payload"
+        case .vntagHeaderTooSmall: return "vntag.header_too_small"
+        case .vntagUnknownType: return "vntag.unknown_type"
+        case .etagHeaderTooSmall: return "etag.header_too_small"
+        case .etagUnknownType: return "etag.unknown_type"
+        case .ieee8021ahHeaderTooSmall: return "ieee8021ah.header_too_small"
+        case .ipv4FragPktTooLarge: return "ipv4.frag_pkt_too_large"
+        case .ipv6FragPktTooLarge: return "ipv6.frag_pkt_too_large"
+        case .ipv4FragOverlap: return "ipv4.frag_overlap"
+        case .ipv6FragOverlap: return "ipv6.frag_overlap"
+        case .ipv4FragIgnored: return "ipv4.frag_ignored"
+        case .ipv6FragIgnored: return "ipv6.frag_ignored"
         case .tooManyLayers: return "too_many_layers"
         }
     }

@@ -39,6 +39,44 @@ public struct DecodeStatistics: Sendable, Equatable {
     public var unknownEthertype: UInt64 = 0
     /// `decoder.max_pkt_size`: the largest captured frame.
     public var maxPacketSize: UInt64 = 0
+    /// `decoder.sll2`: Linux cooked v2 frames.
+    public var sll2: UInt64 = 0
+    /// `decoder.gre`.
+    public var gre: UInt64 = 0
+    /// `decoder.vxlan`.
+    public var vxlan: UInt64 = 0
+    /// `decoder.geneve`.
+    public var geneve: UInt64 = 0
+    /// `decoder.teredo`.
+    public var teredo: UInt64 = 0
+    /// `decoder.erspan`.
+    public var erspan: UInt64 = 0
+    /// `decoder.mpls`.
+    public var mpls: UInt64 = 0
+    /// `decoder.pppoe`.
+    public var pppoe: UInt64 = 0
+    /// `decoder.ppp`.
+    public var ppp: UInt64 = 0
+    /// `decoder.nsh`.
+    public var nsh: UInt64 = 0
+    /// `decoder.vntag`.
+    public var vntag: UInt64 = 0
+    /// `decoder.etag`.
+    public var etag: UInt64 = 0
+    /// `decoder.chdlc`.
+    public var chdlc: UInt64 = 0
+    /// `decoder.arp`.
+    public var arp: UInt64 = 0
+    /// `decoder.ieee8021ah`.
+    public var ieee8021ah: UInt64 = 0
+    /// `decoder.ipv4_in_ipv4`.
+    public var ipv4InIPv4: UInt64 = 0
+    /// `decoder.ipv6_in_ipv4`.
+    public var ipv6InIPv4: UInt64 = 0
+    /// `decoder.ipv4_in_ipv6`.
+    public var ipv4InIPv6: UInt64 = 0
+    /// `decoder.ipv6_in_ipv6`.
+    public var ipv6InIPv6: UInt64 = 0
     /// `decoder.event.<name>` counters, indexed by ``DecodeEvent/rawValue``.
     public private(set) var eventCounts: [UInt64]
 
@@ -91,6 +129,25 @@ public struct DecodeStatistics: Sendable, Equatable {
         self.vlan &+= other.vlan
         self.vlanQinQ &+= other.vlanQinQ
         self.unknownEthertype &+= other.unknownEthertype
+        self.sll2 &+= other.sll2
+        self.gre &+= other.gre
+        self.vxlan &+= other.vxlan
+        self.geneve &+= other.geneve
+        self.teredo &+= other.teredo
+        self.erspan &+= other.erspan
+        self.mpls &+= other.mpls
+        self.pppoe &+= other.pppoe
+        self.ppp &+= other.ppp
+        self.nsh &+= other.nsh
+        self.vntag &+= other.vntag
+        self.etag &+= other.etag
+        self.chdlc &+= other.chdlc
+        self.arp &+= other.arp
+        self.ieee8021ah &+= other.ieee8021ah
+        self.ipv4InIPv4 &+= other.ipv4InIPv4
+        self.ipv6InIPv4 &+= other.ipv6InIPv4
+        self.ipv4InIPv6 &+= other.ipv4InIPv6
+        self.ipv6InIPv6 &+= other.ipv6InIPv6
         self.maxPacketSize = max(self.maxPacketSize, other.maxPacketSize)
         for index in 0..<min(self.eventCounts.count, other.eventCounts.count) {
             self.eventCounts[index] &+= other.eventCounts[index]
@@ -116,6 +173,25 @@ public struct DecodeStatistics: Sendable, Equatable {
         body("decoder.vlan", self.vlan)
         body("decoder.vlan_qinq", self.vlanQinQ)
         body("decoder.unknown_ethertype", self.unknownEthertype)
+        body("decoder.sll2", self.sll2)
+        body("decoder.gre", self.gre)
+        body("decoder.vxlan", self.vxlan)
+        body("decoder.geneve", self.geneve)
+        body("decoder.teredo", self.teredo)
+        body("decoder.erspan", self.erspan)
+        body("decoder.mpls", self.mpls)
+        body("decoder.pppoe", self.pppoe)
+        body("decoder.ppp", self.ppp)
+        body("decoder.nsh", self.nsh)
+        body("decoder.vntag", self.vntag)
+        body("decoder.etag", self.etag)
+        body("decoder.chdlc", self.chdlc)
+        body("decoder.arp", self.arp)
+        body("decoder.ieee8021ah", self.ieee8021ah)
+        body("decoder.ipv4_in_ipv4", self.ipv4InIPv4)
+        body("decoder.ipv6_in_ipv4", self.ipv6InIPv4)
+        body("decoder.ipv4_in_ipv6", self.ipv4InIPv6)
+        body("decoder.ipv6_in_ipv6", self.ipv6InIPv6)
         body("decoder.avg_pkt_size", self.averagePacketSize)
         body("decoder.max_pkt_size", self.maxPacketSize)
         for event in DecodeEvent.allCases {

@@ -21,6 +21,12 @@ public enum LinkType: Int32, Sendable {
     case ipv4 = 228
     /// Raw IPv6 (LINKTYPE_IPV6).
     case ipv6 = 229
+    /// PPP (LINKTYPE_PPP): optional address/control bytes, then the PPP protocol.
+    case ppp = 9
+    /// Cisco HDLC (LINKTYPE_C_HDLC): address, control and an ethertype.
+    case ciscoHDLC = 104
+    /// LINKTYPE_GRE_OVER_IP: raw IP carrying GRE, read as raw IP (as Suricata does).
+    case greOverIP = 778
     /// Linux "cooked" capture v2.
     case linuxSLL2 = 276
 }
@@ -144,6 +150,27 @@ public struct Packet: Sendable {
     public var payloadOffset: Int = 0
     /// Payload length in captured bytes.
     public var payloadLength: Int = 0
+
+    // MARK: Tunnels
+    /// Tunnel nesting: 0 for a captured packet, 1 for the packet inside its tunnel, … (Suricata's
+    /// `recursion_level`; part of the flow key, so an inner flow never merges with an outer one).
+    public var tunnelDepth: UInt8 = 0
+    /// Layers decoded for this packet and its tunnel parents (checked against `decoder.max-layers`).
+    public var decodedLayers: UInt8 = 0
+    /// A tunnel found in this packet; the caller decodes its inner packet with
+    /// ``PacketDecoder/decodeTunnel(_:parent:into:)`` and processes it after this one.
+    public var pendingTunnel: PendingTunnel = PendingTunnel()
+    /// For a packet decoded from a tunnel: the outermost packet and the decoder that found this one.
+    public var tunnelOrigin: TunnelOrigin? = nil
+    /// Frame offset where this packet's own bytes start: 0, or where its tunnel put it.
+    public var frameStart: Int = 0
+    /// The decoder that found this packet in a tunnel (meaningful when ``tunnelOrigin`` is set).
+    public var tunnelDecoder: TunnelDecoder = .gre
+    /// The payload is a tunnel whose inner packet is inspected on its own: content rules skip this packet's
+    /// payload (Suricata's DecodeSetNoPayloadInspectionFlag on a tunnel's parent).
+    public var noPayloadInspection: Bool = false
+    /// The packet was rebuilt from fragments (EVE `pkt_src` `defrag`).
+    public var isReassembled: Bool = false
 
     // MARK: Anomalies
     /// Decode events raised for this packet.

@@ -10,6 +10,7 @@ extension PacketDecoder {
     /// events and leave ``Packet/ipVersion`` at 0. Bytes past the total length (Ethernet padding, FCS) are ignored.
     mutating func decodeIPv4(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
         self.statistics.ipv4 &+= 1
+        guard self.enterLayer(&packet) else { return }
         guard length >= 20 else {
             self.raiseInvalid(.ipv4PktTooSmall, &packet)
             return
@@ -80,8 +81,18 @@ extension PacketDecoder {
             self.decodeICMPv4(frame, offset: payloadOffset, length: payloadLength, into: &packet)
         case IPProtocol.icmpv6:
             self.raiseInvalid(.ipv4ICMPv6, &packet)
-        case IPProtocol.igmp, 4, 41, IPProtocol.gre, IPProtocol.esp, IPProtocol.sctp:
-            // Protocols Suricata has decoders for (tunnels, IGMP, SCTP, ESP): known, not decoded here.
+        case IPProtocol.gre:
+            self.decodeGRE(frame, offset: payloadOffset, length: payloadLength, into: &packet)
+        case 4:
+            if self.setTunnel(.ipv4, .ipv4, offset: payloadOffset, length: payloadLength, &packet) {
+                self.statistics.ipv4InIPv4 &+= 1
+            }
+        case 41:
+            if self.setTunnel(.ipv6, .ipv4, offset: payloadOffset, length: payloadLength, &packet) {
+                self.statistics.ipv6InIPv4 &+= 1
+            }
+        case IPProtocol.igmp, IPProtocol.esp, IPProtocol.sctp:
+            // Protocols Suricata has decoders for (IGMP, SCTP, ESP): known, not decoded here.
             break
         default:
             self.raise(.ipv4UnknownProtocol, &packet)

@@ -12,6 +12,7 @@ extension PacketDecoder {
     /// one with offset 0 and M clear is "useless" (`ipv6.exthdr_useless_fh`) and decoding continues past it.
     mutating func decodeIPv6(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
         self.statistics.ipv6 &+= 1
+        guard self.enterLayer(&packet) else { return }
         guard length >= 40 else {
             self.raiseInvalid(.ipv6PktTooSmall, &packet)
             return
@@ -81,16 +82,22 @@ extension PacketDecoder {
                 packet.l4Protocol = next
                 self.decodeICMPv6(frame, offset: cursor, length: remaining, into: &packet)
                 return
-            case IPProtocol.sctp, IPProtocol.gre:
+            case IPProtocol.sctp:
                 packet.l4Protocol = next
                 return
+            case IPProtocol.gre:
+                packet.l4Protocol = next
+                self.decodeGRE(frame, offset: cursor, length: remaining, into: &packet)
+                return
             case 4:
-                // IPv4 in IPv6 (RFC 2473): Weir does not decode the inner packet but checks it as Suricata does.
+                // IPv4 in IPv6 (RFC 2473).
                 packet.l4Protocol = next
                 if remaining < 20 {
                     self.raiseInvalid(.ipv6IPv4InIPv6TooSmall, &packet)
                 } else if frame.u8(cursor) >> 4 != 4 {
                     self.raiseInvalid(.ipv6IPv4InIPv6WrongVersion, &packet)
+                } else if self.setTunnel(.ipv4, .ipv6, offset: cursor, length: remaining, &packet) {
+                    self.statistics.ipv4InIPv6 &+= 1
                 }
                 return
             case 41:
@@ -99,6 +106,8 @@ extension PacketDecoder {
                     self.raiseInvalid(.ipv6IPv6InIPv6TooSmall, &packet)
                 } else if frame.u8(cursor) >> 4 != 6 {
                     self.raiseInvalid(.ipv6IPv6InIPv6WrongVersion, &packet)
+                } else if self.setTunnel(.ipv6, .ipv6, offset: cursor, length: remaining, &packet) {
+                    self.statistics.ipv6InIPv6 &+= 1
                 }
                 return
             case 50:

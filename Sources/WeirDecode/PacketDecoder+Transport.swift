@@ -174,6 +174,7 @@ extension PacketDecoder {
         packet.hasL4 = true
         packet.payloadOffset = offset + 8
         packet.payloadLength = udpLength - 8
+        self.decodeUDPTunnels(frame, into: &packet)
         if self.verifiesChecksums {
             let field = frame.be16(offset + 6)
             // RFC 768: over IPv4 a zero checksum means the sender computed none. RFC 8200 makes it mandatory on

@@ -20,21 +20,25 @@
 /// - Events are named and raised as Suricata raises them. "Invalid" events (Suricata's ENGINE_SET_INVALID_EVENT)
 ///   set ``Packet/isInvalid`` (counted as `decoder.invalid`) and stop decoding of that layer; others only record.
 /// - Fragments (IPv4 MF or offset, IPv6 fragment header with offset or M set) are marked and never decoded as L4;
-///   Weir does not reassemble.
+///   the runtime's ``Defragmenter`` reassembles them and decodes the result with ``decodeReassembled(_:into:)``.
+/// - Tunnels (`PacketDecoder+Tunnels.swift`) are recorded as a ``PendingTunnel`` on the outer packet; the caller
+///   decodes the inner packet into a second ``Packet`` with ``decodeTunnel(_:parent:into:)``.
 /// - Checksums are verified as configured (``ChecksumValidation``); `.auto` switches itself off after 1,000
 ///   packets when more than 1 in 10 had a bad checksum (Suricata's ChecksumAutoModeCheck). A bad checksum is not
 ///   a decoder event: it is reported in ``Packet/ipChecksum`` and ``Packet/l4Checksum``.
 ///
-/// Deliberate differences from Suricata: no tunnel decoding (GRE, IP-in-IP, Teredo, VXLAN; the outer packet is
-/// decoded and, for IPv6, the inner header only sanity-checked for the `ipv6.*_in_ipv6_*` events); at most two
-/// VLAN tags, a third raises `vlan.too_many_layers` (Suricata 7 accepts three); SLL2 counts as `decoder.sll` and
-/// raises `sll.pkt_too_small`; the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family;
+/// Deliberate differences from Suricata: ERSPAN type III (GRE 0x22eb) is not decoded, as Suricata does not; ARP
+/// is counted only; at most two
+/// VLAN tags, a third raises `vlan.too_many_layers` (Suricata 7 accepts three); SLL2 is counted in `decoder.sll2`
+/// (Suricata 8's counter) but a short SLL2 header raises `sll.pkt_too_small` (the event the bundled rules know); the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family;
 /// transport checksums over IPv6 use the final destination of a routing header (RFC 8200 8.1).
 public struct PacketDecoder: Sendable {
     /// The link type of every frame this decoder sees.
     public let linkType: LinkType
     /// The configured checksum policy.
     public let checksumValidation: ChecksumValidation
+    /// `decoder.*`: tunnel ports and switches, `max-layers`.
+    public let settings: DecoderSettings
     /// Counters since creation.
     public var statistics = DecodeStatistics()
     /// True once `.auto` mode has decided that checksums are offloaded and stopped verifying them.
@@ -55,9 +59,10 @@ public struct PacketDecoder: Sendable {
     public static let checksumAutoInvalidRatio: UInt64 = 10
 
     /// A decoder for frames of `linkType`, verifying checksums as `checksums` says.
-    public init(linkType: LinkType, checksums: ChecksumValidation) {
+    public init(linkType: LinkType, checksums: ChecksumValidation, settings: DecoderSettings = DecoderSettings()) {
         self.linkType = linkType
         self.checksumValidation = checksums
+        self.settings = settings
         self.verifiesChecksums = checksums != .none
     }
 
@@ -96,8 +101,12 @@ public struct PacketDecoder: Sendable {
             self.decodeNull(frame, length: length, bigEndianFamily: false, into: &packet)
         case .loop:
             self.decodeNull(frame, length: length, bigEndianFamily: true, into: &packet)
-        case .raw, .rawDLT12, .rawDLT14, .ipv4, .ipv6:
+        case .raw, .rawDLT12, .rawDLT14, .ipv4, .ipv6, .greOverIP:
             self.decodeRaw(frame, length: length, into: &packet)
+        case .ppp:
+            self.decodePPP(frame, offset: 0, length: length, into: &packet)
+        case .ciscoHDLC:
+            self.decodeCiscoHDLC(frame, length: length, into: &packet)
         }
 
         if self.checksumValidation == .auto && !self.checksumAutoDisabled && !checksumsVouched {
@@ -141,14 +150,20 @@ public struct PacketDecoder: Sendable {
 
     /// Ethernet II (IEEE 802.3 with an ethertype); the 4-byte FCS is normally not captured and, if it is, is
     /// trimmed with any padding by the IP total length.
-    mutating func decodeEthernet(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+    /// - Returns: false when the frame is too short or the layer budget is spent (Suricata's TM_ECODE_FAILED).
+    @discardableResult
+    mutating func decodeEthernet(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
+        -> Bool
+    {
         self.statistics.ethernet &+= 1
         guard length >= 14 else {
             self.raiseInvalid(.ethernetPktTooSmall, &packet)
-            return
+            return false
         }
+        guard self.enterLayer(&packet) else { return false }
         let etherType = frame.be16(offset + 12)
-        self.decodeNetworkLayer(etherType, frame, offset: offset + 14, length: length - 14, into: &packet)
+        _ = self.decodeNetworkLayer(etherType, frame, offset: offset + 14, length: length - 14, into: &packet)
+        return true
     }
 
     /// Linux cooked capture v1: 16-byte header, protocol (an ethertype) in the last two bytes.
@@ -158,17 +173,19 @@ public struct PacketDecoder: Sendable {
             self.raiseInvalid(.sllPktTooSmall, &packet)
             return
         }
-        self.decodeNetworkLayer(frame.be16(14), frame, offset: 16, length: length - 16, into: &packet)
+        guard self.enterLayer(&packet) else { return }
+        _ = self.decodeNetworkLayer(frame.be16(14), frame, offset: 16, length: length - 16, into: &packet)
     }
 
     /// Linux cooked capture v2: 20-byte header, protocol in the first two bytes.
     mutating func decodeSLL2(_ frame: UnsafeRawBufferPointer, length: Int, into packet: inout Packet) {
-        self.statistics.sll &+= 1
+        self.statistics.sll2 &+= 1
         guard length >= 20 else {
             self.raiseInvalid(.sllPktTooSmall, &packet)
             return
         }
-        self.decodeNetworkLayer(frame.be16(0), frame, offset: 20, length: length - 20, into: &packet)
+        guard self.enterLayer(&packet) else { return }
+        _ = self.decodeNetworkLayer(frame.be16(0), frame, offset: 20, length: length - 20, into: &packet)
     }
 
     /// BSD loopback: a 4-byte address family, then IP.
@@ -224,74 +241,86 @@ public struct PacketDecoder: Sendable {
         }
     }
 
-    /// Ethertypes Suricata decodes and Weir does not (ARP, PPPoE, 802.1ah, MPLS, Cisco DCE, VN-Tag, NSH): no
-    /// `ethernet.unknown_ethertype` for them.
-    @inline(__always)
-    static func isKnownUndecodedEtherType(_ type: UInt16) -> Bool {
-        switch type {
-        case 0x0806, 0x8863, 0x8864, 0x88e7, 0x8847, 0x8848, 0x8903, 0x8926, 0x894f: return true
-        default: return false
-        }
-    }
-
-    /// Dispatches on an ethertype, peeling 802.1Q (0x8100), 802.1ad (0x88a8) and old QinQ (0x9100) tags.
+    /// Dispatches on an ethertype, as Suricata's DecodeNetworkLayer: IPv4, IPv6, 802.1Q/802.1ad/QinQ tags,
+    /// PPPoE, MPLS, 802.1ah, Cisco DCE, E-Tag, VN-Tag and NSH; ARP is counted and not decoded further.
+    ///
+    /// - Returns: false for an unknown ethertype (`ethernet.unknown_ethertype` raised), so that a VLAN tag,
+    ///   VN-Tag or E-Tag in front of it can raise its own `unknown_type`.
     mutating func decodeNetworkLayer(
         _ etherType: UInt16,
         _ frame: UnsafeRawBufferPointer,
-        offset start: Int,
-        length available: Int,
+        offset: Int,
+        length: Int,
         into packet: inout Packet
-    ) {
-        var type = etherType
-        var offset = start
-        var length = available
-        while true {
-            switch type {
-            case 0x0800:
-                self.decodeIPv4(frame, offset: offset, length: length, into: &packet)
-                return
-            case 0x86dd:
-                self.decodeIPv6(frame, offset: offset, length: length, into: &packet)
-                return
-            case 0x8100, 0x88a8, 0x9100:
-                // Suricata's network-layer dispatch refuses a third tag before looking at it.
-                guard packet.vlanCount < 2 else {
-                    self.raise(.vlanTooManyLayers, &packet)
-                    return
-                }
-                if packet.vlanCount == 0 {
-                    self.statistics.vlan &+= 1
-                } else {
-                    self.statistics.vlanQinQ &+= 1
-                }
-                guard length >= 4 else {
-                    self.raiseInvalid(.vlanHeaderTooSmall, &packet)
-                    return
-                }
-                let vlanID = frame.be16(offset) & 0x0fff
-                if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
-                packet.vlanCount += 1
-                type = frame.be16(offset + 2)
-                offset += 4
-                length -= 4
-                switch type {
-                case 0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100:
-                    continue
-                default:
-                    if Self.isKnownUndecodedEtherType(type) { return }
-                    // Suricata: the network-layer dispatch flags the ethertype, then the VLAN decoder fails.
-                    self.statistics.unknownEthertype &+= 1
-                    self.raise(.ethernetUnknownEthertype, &packet)
-                    self.raiseInvalid(.vlanUnknownType, &packet)
-                    return
-                }
-            default:
-                if Self.isKnownUndecodedEtherType(type) { return }
-                self.statistics.unknownEthertype &+= 1
-                self.raise(.ethernetUnknownEthertype, &packet)
-                return
+    ) -> Bool {
+        switch etherType {
+        case 0x0800:
+            self.decodeIPv4(frame, offset: offset, length: min(length, 65_535), into: &packet)
+        case 0x86dd:
+            self.decodeIPv6(frame, offset: offset, length: min(length, 65_535), into: &packet)
+        case 0x8100, 0x88a8, 0x9100:
+            // Suricata's network-layer dispatch refuses a third tag before looking at it.
+            guard packet.vlanCount < 2 else {
+                self.raise(.vlanTooManyLayers, &packet)
+                return true
             }
+            self.decodeVLAN(frame, offset: offset, length: length, into: &packet)
+        case 0x8864:
+            self.decodePPPoESession(frame, offset: offset, length: length, into: &packet)
+        case 0x8863:
+            self.decodePPPoEDiscovery(frame, offset: offset, length: length, into: &packet)
+        case 0x8847, 0x8848:
+            self.decodeMPLS(frame, offset: offset, length: length, into: &packet)
+        case 0x88e7:
+            self.decodeIEEE8021ah(frame, offset: offset, length: length, into: &packet)
+        case 0x0806:
+            self.statistics.arp &+= 1
+        case 0x8903:
+            // Cisco Fabric Path / DCE: two bytes, then a whole Ethernet header.
+            guard length >= 16 else {
+                self.raiseInvalid(.dcePktTooSmall, &packet)
+                return true
+            }
+            self.decodeEthernet(frame, offset: offset + 2, length: length - 2, into: &packet)
+        case 0x893f:
+            self.decodeETag(frame, offset: offset, length: length, into: &packet)
+        case 0x8926:
+            self.decodeVNTag(frame, offset: offset, length: length, into: &packet)
+        case 0x894f:
+            self.decodeNSH(frame, offset: offset, length: length, into: &packet)
+        default:
+            self.statistics.unknownEthertype &+= 1
+            self.raise(.ethernetUnknownEthertype, &packet)
+            return false
         }
+        return true
+    }
+
+    /// One 802.1Q / 802.1ad tag: the VLAN id, then the ethertype it carries.
+    /// - Returns: false where Suricata's DecodeVLAN fails.
+    @discardableResult
+    mutating func decodeVLAN(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
+        -> Bool
+    {
+        if packet.vlanCount == 0 {
+            self.statistics.vlan &+= 1
+        } else {
+            self.statistics.vlanQinQ &+= 1
+        }
+        guard length >= 4 else {
+            self.raiseInvalid(.vlanHeaderTooSmall, &packet)
+            return false
+        }
+        guard self.enterLayer(&packet) else { return false }
+        let vlanID = frame.be16(offset) & 0x0fff
+        if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
+        packet.vlanCount += 1
+        // Suricata: the network-layer dispatch flags an unknown ethertype, then the VLAN decoder fails.
+        if !self.decodeNetworkLayer(frame.be16(offset + 2), frame, offset: offset + 4, length: length - 4, into: &packet) {
+            self.raiseInvalid(.vlanUnknownType, &packet)
+            return false
+        }
+        return true
     }
 }
 

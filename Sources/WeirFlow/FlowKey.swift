@@ -17,6 +17,9 @@ public struct FlowKey: Hashable, Sendable {
     /// Outer and inner VLAN ids (0 when absent).
     public var vlan0: UInt16
     public var vlan1: UInt16
+    /// Tunnel depth of the flow's packets (0 outside any tunnel), as Suricata's `recursion_level` in its flow
+    /// hash: an inner flow never merges with an outer one of the same addresses.
+    public var depth: UInt8
 
     /// Builds the normalised key for a decoded packet.
     ///
@@ -34,7 +37,8 @@ public struct FlowKey: Hashable, Sendable {
             secondPort: sourceFirst ? dp : sp,
             proto: packet.l4Protocol,
             vlan0: packet.vlanCount > 0 ? packet.vlanIDs.0 : 0,
-            vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0
+            vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0,
+            depth: packet.tunnelDepth
         )
         return (key, sourceFirst)
     }
@@ -47,7 +51,8 @@ public struct FlowKey: Hashable, Sendable {
         secondPort: UInt16,
         proto: UInt8,
         vlan0: UInt16 = 0,
-        vlan1: UInt16 = 0
+        vlan1: UInt16 = 0,
+        depth: UInt8 = 0
     ) {
         self.firstAddress = firstAddress
         self.secondAddress = secondAddress
@@ -56,5 +61,6 @@ public struct FlowKey: Hashable, Sendable {
         self.proto = proto
         self.vlan0 = vlan0
         self.vlan1 = vlan1
+        self.depth = depth
     }
 }

@@ -134,7 +134,7 @@ public struct FlowTable {
         h = (h ^ k.secondAddress.low) &* 0xBF58_476D_1CE4_E5B9
         h ^= k.secondAddress.high &+ (h >> 31)
         h = (h ^ (UInt64(k.firstPort) << 32 | UInt64(k.secondPort) << 16 | UInt64(k.proto))) &* 0x94D0_49BB_1331_11EB
-        h ^= UInt64(k.vlan0) << 12 | UInt64(k.vlan1) << 40
+        h ^= UInt64(k.vlan0) << 12 | UInt64(k.vlan1) << 40 | UInt64(k.depth) << 56
         return h ^ (h >> 32)
     }
 

@@ -146,7 +146,8 @@ public enum LiveCapture {
             pipeline.captureBypass = entry.bypass ? kernel.map { CaptureBypass(kernel: $0) } : nil
             let decoders = own.map {
                 PacketDecoder(
-                    linkType: LinkType(rawValue: $0.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks))
+                    linkType: LinkType(rawValue: $0.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks),
+                    settings: pipeline.configuration.decoderSettings)
             }
             // Frames read on one interface of a pair leave through the other, by the worker's own socket.
             var forwarding: Forwarding?
@@ -209,7 +210,9 @@ public enum LiveCapture {
         defer { if ownsStop { close(stopDescriptor) } }
         var pipeline = setup.pipeline(options)
         pipeline.liveSource = interface
-        let decoder = PacketDecoder(linkType: linkType, checksums: Self.checksums(entry.checksumChecks, ring: false))
+        let decoder = PacketDecoder(
+            linkType: linkType, checksums: Self.checksums(entry.checksumChecks, ring: false),
+            settings: pipeline.configuration.decoderSettings)
         let worker = LiveWorker(
             rings: [], pipeline: pipeline, decoders: [decoder], stopFD: stopDescriptor, pcap: source)
         return Self.runWorkers(

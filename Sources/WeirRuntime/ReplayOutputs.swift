@@ -143,14 +143,30 @@ final class ReplayOutputs {
     }
 
     /// The EVE header of a packet-level record (alert, drop): the packet's own addresses and ports.
+    /// The EVE `pkt_src` of a packet: the wire, a tunnel decoder, or defragmentation.
+    static func packetSource(_ packet: Packet) -> EVEPacketSource {
+        if packet.isReassembled { return .defrag }
+        guard packet.tunnelOrigin != nil else { return .wire }
+        switch packet.tunnelDecoder {
+        case .gre: return .greTunnel
+        case .ipv4: return .ipv4Tunnel
+        case .ipv6: return .ipv6Tunnel
+        case .teredo: return .teredoTunnel
+        case .vxlan: return .vxlan
+        case .geneve: return .geneve
+        }
+    }
+
     static func header(for packet: Packet, flow: Flow?) -> EVEHeader {
         let ports = Self.hasPorts(packet)
         var header = EVEHeader(
             timestamp: packet.timestamp, flowID: flow?.flowID, sourceIP: packet.source,
             sourcePort: ports ? packet.sourcePort : nil, destinationIP: packet.destination,
             destinationPort: ports ? packet.destinationPort : nil, ipProtocol: packet.l4Protocol)
-        header.pcapCount = packet.packetNumber
-        header.packetSource = .wire
+        // As Suricata: a packet decoded from a tunnel has no `pcap_cnt` of its own (its `tunnel` object carries the
+        // root's); a reassembled one keeps the number of the fragment that completed it.
+        header.pcapCount = packet.tunnelOrigin == nil ? packet.packetNumber : nil
+        header.packetSource = Self.packetSource(packet)
         if packet.vlanCount > 0 { header.vlan.append(packet.vlanIDs.0) }
         if packet.vlanCount > 1 { header.vlan.append(packet.vlanIDs.1) }
         if packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6) {
@@ -201,7 +217,7 @@ final class ReplayOutputs {
     ) {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
-        header.packetSource = source
+        if source != .wire { header.packetSource = source }
         self.addPacketFields(to: &header, packet: packet, flow: flow)
         let blocked = alert.isBlocking && inline
         var eveAlert = EVEAlert(
@@ -235,8 +251,16 @@ final class ReplayOutputs {
                 }
                 record.payloadPrintable = alertOptions.payloadPrintable
             }
+            if let origin = packet.tunnelOrigin {
+                record.tunnel = EVETunnel(
+                    sourceIP: origin.source, sourcePort: origin.sourcePort, destinationIP: origin.destination,
+                    destinationPort: origin.destinationPort, ipProtocol: origin.proto, depth: packet.tunnelDepth,
+                    pcapCount: origin.packetNumber)
+            }
             if alertOptions.packet && frame.count > 0 {
-                record.packet = Array(frame)
+                // A tunnelled packet is its own bytes, as raw IP or Ethernet from where its tunnel put it.
+                let start = min(max(0, packet.frameStart), frame.count)
+                record.packet = Array(frame[start...])
                 record.linkType = Int(packet.linkType.rawValue)
             }
             self.eveWriter?.write(record)

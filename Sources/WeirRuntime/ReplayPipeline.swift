@@ -73,6 +73,12 @@ struct ReplayPipeline {
     let rewrittenFrame = FrameScratch()
     /// The app-layer stage: protocol detection, parsers, transaction detection and records.
     let appLayer: AppLayerPass
+    /// Live capture with kernel bypass: tunnelled flows bypassed locally because the kernel cannot key them.
+    var tunnelLocalBypasses: UInt64 = 0
+    /// IP fragment reassembly; `nil` with `defrag.enabled: false`.
+    var defrag: Defragmenter?
+    /// Rebuilt datagrams being processed (a rebuilt IPv6 packet can hold another fragment header).
+    var defragDepth = 0
 
     /// A pipeline; `streamSettings` `nil` runs without the stream engine (`stream.enabled: false`).
     init(
@@ -88,6 +94,7 @@ struct ReplayPipeline {
         self.appLayer = AppLayerPass(configuration: configuration, engine: engine, detect: detect, outputs: outputs)
         self.inline = inline
         self.streamBypass = configuration.stream.bypass && streamSettings != nil
+        self.defrag = configuration.defrag.enabled ? Defragmenter(settings: configuration.defragSettings) : nil
         if var settings = streamSettings {
             // As Suricata: compare retransmitted data with what was inspected only when a rule asks for the event.
             if let engine, engine.usesStreamEvent(.reassemblyOverlapDifferentData) {
@@ -125,7 +132,9 @@ struct ReplayPipeline {
         }
         self.filesRead += 1
         var decoder = self.decoders[file.linkType]
-            ?? PacketDecoder(linkType: linkType, checksums: self.configuration.fileChecksumValidation)
+            ?? PacketDecoder(
+                linkType: linkType, checksums: self.configuration.fileChecksumValidation,
+                settings: self.configuration.decoderSettings)
         let emit = self.flowEndHandler()
         var packetsInFile: UInt64 = 0
         loop: while true {
@@ -247,7 +256,95 @@ struct ReplayPipeline {
         self.packetRejected = nil
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
-        let handle = self.flows.process(self.packet, emit: emit)
+        if self.packet.pendingTunnel.payload == .none && !self.packet.isFragment {
+            self.processDecoded(record.bytes, emit: emit)
+        } else {
+            self.processTunnel(record.bytes, decoder: &decoder, emit: emit)
+        }
+    }
+
+    /// A fragment: inspected on its own without a flow (Suricata gives fragments none), then handed to the
+    /// defragmenter; a datagram it completes is decoded and goes through the whole path like a captured packet.
+    mutating func processFragment(
+        _ frame: UnsafeRawBufferPointer, decoder: inout PacketDecoder, emit: (inout Flow, FlowEndReason) -> Void
+    ) {
+        guard self.defrag != nil else {
+            self.processDecoded(frame, emit: emit)
+            return
+        }
+        let (datagram, events) = self.defrag!.insert(&self.packet, frame: frame)
+        if !events.isEmpty { decoder.recordLateEvents(events) }
+        // The fragment that completes a datagram keeps its header checks but not its payload, which is inspected in
+        // the rebuilt packet (Suricata's PacketDefragPktSetupParent).
+        if datagram != nil { self.packet.noPayloadInspection = true }
+        let fragment = self.packet
+        self.processDecoded(frame, emit: emit, flow: false)
+        guard let datagram, self.defragDepth < 4 else { return }
+        // A rebuilt packet is a child of the fragment that completed it, at the same tunnel depth (Suricata's
+        // PacketDefragPktSetup): its alerts carry that fragment in `tunnel`.
+        var rebuilt = Packet()
+        rebuilt.timestamp = fragment.timestamp
+        // Suricata's rebuilt packet keeps the first fragment's link header in front of the datagram.
+        rebuilt.captureLength = max(0, fragment.l3Offset - fragment.frameStart) + datagram.count
+        rebuilt.wireLength = rebuilt.captureLength
+        rebuilt.packetNumber = fragment.packetNumber
+        rebuilt.linkType = .rawDLT12
+        rebuilt.vlanCount = fragment.vlanCount
+        rebuilt.vlanIDs = fragment.vlanIDs
+        rebuilt.tunnelDepth = fragment.tunnelDepth
+        rebuilt.decodedLayers = fragment.decodedLayers
+        rebuilt.tunnelOrigin = fragment.tunnelOrigin ?? TunnelOrigin(root: fragment)
+        rebuilt.tunnelDecoder = fragment.tunnelDecoder
+        self.defragDepth += 1
+        defer { self.defragDepth -= 1 }
+        datagram.withUnsafeBytes { bytes in
+            decoder.decodeReassembled(bytes, into: &rebuilt)
+            self.packet = rebuilt
+            self.processTunnel(bytes, decoder: &decoder, emit: emit)
+        }
+    }
+
+    /// A packet with a tunnel, then the packet inside it (and any tunnel in that), each with its own flow, as
+    /// Suricata's PacketTunnelPktSetup: the outer packet first, its payload left out of inspection.
+    mutating func processTunnel(
+        _ frame: UnsafeRawBufferPointer, decoder: inout PacketDecoder, emit: (inout Flow, FlowEndReason) -> Void
+    ) {
+        while self.packet.pendingTunnel.payload != .none {
+            var inner = Packet()
+            inner.timestamp = self.packet.timestamp
+            // The inner packet is the tunnel's payload: its flow counts those bytes, as Suricata's copy does.
+            let tunnelLength = max(0, min(self.packet.pendingTunnel.length, frame.count - self.packet.pendingTunnel.offset))
+            inner.captureLength = tunnelLength
+            inner.wireLength = tunnelLength
+            inner.packetNumber = self.packet.packetNumber
+            guard decoder.decodeTunnel(frame, parent: self.packet, into: &inner) else {
+                // Not a tunnel after all (a Teredo guess that did not decode): plain UDP.
+                self.packet.pendingTunnel = PendingTunnel()
+                break
+            }
+            self.packet.noPayloadInspection = true
+            self.processDecoded(frame, emit: emit)
+            self.packet = inner
+        }
+        if self.packet.isFragment {
+            self.processFragment(frame, decoder: &decoder, emit: emit)
+        } else {
+            self.processDecoded(frame, emit: emit)
+        }
+    }
+
+    /// The decoded ``packet`` through flow, stream, detection and outputs.
+    /// `flow: false` inspects the packet without a flow (a fragment).
+    mutating func processDecoded(
+        _ frame: UnsafeRawBufferPointer, emit: (inout Flow, FlowEndReason) -> Void, flow: Bool = true
+    ) {
+        if self.packet.noPayloadInspection {
+            // The payload is a tunnel's inner packet, inspected on its own.
+            self.packet.payloadLength = 0
+        }
+        // Suricata sets up no flow for GRE packets (its GRE decoder never asks for one).
+        let wantsFlow = flow && !(self.packet.l4Protocol == IPProtocol.gre && !self.packet.hasL4)
+        let handle = wantsFlow ? self.flows.process(self.packet, emit: emit) : nil
         if let handle, let kernel = self.captureBypass, self.flows[handle.slot].state != .bypassed,
             self.flows[handle.slot].packetsToServer + self.flows[handle.slot].packetsToClient == 1
         {
@@ -257,7 +354,7 @@ struct ReplayPipeline {
         if let handle, self.flows[handle.slot].state == .bypassed {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
             self.bypassedPackets += 1
-            self.bypassedBytes += UInt64(record.bytes.count)
+            self.bypassedBytes += UInt64(frame.count)
             return
         }
         var streamInfo: StreamPacketInfo?
@@ -269,18 +366,18 @@ struct ReplayPipeline {
         if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
             // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
-                self.track(stream, frame: record.bytes, handle: handle)
+                self.track(stream, frame: frame, handle: handle)
             }
         } else if let handle, self.packet.isUDP, self.packet.payloadLength > 0, self.packet.payloadOffset >= 0,
-            self.packet.payloadOffset + self.packet.payloadLength <= record.bytes.count
+            self.packet.payloadOffset + self.packet.payloadLength <= frame.count
         {
             let start = self.packet.payloadOffset
             self.appLayer.handle(
-                datagram: UnsafeRawBufferPointer(rebasing: record.bytes[start..<start + self.packet.payloadLength]),
+                datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + self.packet.payloadLength]),
                 flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
         }
         if let detect = self.detect {
-            var frame = record.bytes
+            var frame = frame
             if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
                 // As Suricata inline: detection and logging see the data the stream kept, not the
                 // overlapping bytes the packet carried.
@@ -310,7 +407,11 @@ struct ReplayPipeline {
     mutating func bypass(slot: Int32) {
         guard self.flows[slot].state != .bypassed else { return }
         self.flows[slot].state = .bypassed
-        if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot) {
+        if self.flows[slot].key.depth > 0 {
+            // The kernel keys flows by their outer headers: a tunnelled flow is bypassed here, in the worker.
+            self.flows[slot].bypass = .local
+            if self.captureBypass != nil { self.tunnelLocalBypasses += 1 }
+        } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot) {
             self.flows[slot].bypass = .capture
         } else {
             self.flows[slot].bypass = .local
@@ -330,7 +431,10 @@ struct ReplayPipeline {
         if timestamp > self.lastTimestamp { self.lastTimestamp = timestamp }
         let second = self.lastTimestamp.seconds
         if second != self.lastSweepSecond {
-            if self.lastSweepSecond != Int64.min { self.flows.expire(now: self.lastTimestamp, emit: emit) }
+            if self.lastSweepSecond != Int64.min {
+                self.flows.expire(now: self.lastTimestamp, emit: emit)
+                self.defrag?.expire(now: self.lastTimestamp)
+            }
             self.lastSweepSecond = second
         }
     }
@@ -374,9 +478,13 @@ struct ReplayPipeline {
             out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))
             out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
         }
+        for (name, value) in self.defrag?.statistics.namedValues ?? [] { out.append(EVEStatsCounter(name, value)) }
         out.append(EVEStatsCounter("flow_bypassed.local_pkts", self.bypassedPackets))
         out.append(EVEStatsCounter("flow_bypassed.local_bytes", self.bypassedBytes))
         for (name, value) in self.captureBypass?.counters ?? [] { out.append(EVEStatsCounter(name, value)) }
+        if self.captureBypass != nil {
+            out.append(EVEStatsCounter("flow_bypassed.capture_fallback_tunnel", self.tunnelLocalBypasses))
+        }
         if let detect = self.detect {
             for (name, value) in detect.counters.namedValues { out.append(EVEStatsCounter(name, value)) }
         } else {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import WeirConfig
+import WeirCore
 import WeirDecode
 import WeirFlow
 import WeirStream
@@ -60,6 +61,39 @@ extension WeirConfiguration {
                 "host-os-policy.\(entry.policy)", "[" + entry.networks.joined(separator: ",") + "]", ipsMode: ips)
         }
         return settings
+    }
+
+    /// `decoder.*` for the packet decoders.
+    var decoderSettings: DecoderSettings {
+        var out = DecoderSettings()
+        out.teredoEnabled = self.decoder.teredoEnabled
+        out.teredoPorts = self.decoder.teredoPorts
+        out.vxlanEnabled = self.decoder.vxlanEnabled
+        out.vxlanPorts = self.decoder.vxlanPorts
+        out.vxlanStrictReservedBits = self.decoder.vxlanStrictReservedBits
+        out.geneveEnabled = self.decoder.geneveEnabled
+        out.genevePorts = self.decoder.genevePorts
+        out.maxLayers = self.decoder.maxLayers
+        return out
+    }
+
+    /// `defrag.*` with the `host-os-policy` networks.
+    var defragSettings: DefragSettings {
+        var out = DefragSettings()
+        out.memcap = Int(clamping: self.defrag.memcap)
+        out.trackers = self.defrag.trackers
+        out.maxFrags = self.defrag.maxFrags
+        out.timeoutSeconds = Int64(self.defrag.timeout)
+        for entry in self.hostOSPolicy {
+            guard let policy = DefragPolicy(hostOS: entry.policy) else { continue }
+            for network in entry.networks {
+                let parts = network.split(separator: "/", maxSplits: 1)
+                guard let first = parts.first, let address = IPAddress(String(first)) else { continue }
+                let bits = parts.count == 2 ? Int(parts[1]) ?? (address.isIPv4 ? 32 : 128) : (address.isIPv4 ? 32 : 128)
+                out.hostPolicies.append((address, bits, policy))
+            }
+        }
+        return out
     }
 
     /// The checksum policy for capture files.

@@ -320,7 +320,8 @@ func icmpv6KnownTypes(type: UInt8, code: UInt8) {
     #expect(v2.l3Offset == 20)
     #expect(v2.icmpType == 128)
     #expect(v2.l4Checksum == .valid)
-    #expect(d2.statistics.sll == 1)
+    #expect(d2.statistics.sll2 == 1)
+    #expect(d2.statistics.sll == 0)
     // A VLAN tag behind SLL is peeled too.
     let tagged =
         Array(Fixtures.sllIPv4UDP[0..<14]) + [0x81, 0x00, 0x00, 0x07, 0x08, 0x00] + Array(Fixtures.sllIPv4UDP[16...])
@@ -362,7 +363,7 @@ func rawIPVersionNibbleDecides(link: LinkType) {
 }
 
 @Test func knownButUndecodedEthertypesAreQuiet() {
-    for type: UInt16 in [0x0806, 0x8864, 0x8847] {
+    for type: UInt16 in [0x0806] {
         let (p, d) = decoded(Fixtures.ethIPv4TCPData.setting16(12, type))
         #expect(p.events.isEmpty)
         #expect(p.ipVersion == 0)
@@ -371,7 +372,7 @@ func rawIPVersionNibbleDecides(link: LinkType) {
 }
 
 @Test func knownIPv4ProtocolsWithoutDecoderAreQuiet() {
-    for proto: UInt8 in [2, 4, 41, 47, 50, 132] {
+    for proto: UInt8 in [2, 50, 132] {
         let (p, _) = decoded(Fixtures.ethIPv4TCPData.setting(23, proto))
         #expect(p.events.isEmpty, "protocol \(proto)")
         #expect(p.l4Protocol == proto)

@@ -243,6 +243,8 @@ package struct SignatureCompiler {
                 )
             case .fragbits(let bits, let modifier):
                 s.headerChecks.append(.fragbits(BitsCondition(bits: bits, modifier: Self.modifier(modifier))))
+            case .fragoffset(let comparison, let value):
+                s.headerChecks.append(.fragOffset(comparison: comparison == "<" ? -1 : comparison == ">" ? 1 : 0, value))
             case .ipopts(let name):
                 guard let mask = Self.ipOptionMask(name) else { return fail("ipopts", "unknown option \(name)") }
                 s.headerChecks.append(.ipOption(mask: mask))

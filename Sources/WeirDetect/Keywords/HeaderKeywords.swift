@@ -54,6 +54,8 @@ package enum HeaderCheck: Sendable, Equatable {
     case tcpFlags(BitsCondition)
     /// `fragbits` over (reserved 0x4, DF 0x2, MF 0x1).
     case fragbits(BitsCondition)
+    /// `fragoffset`: -1 less than, 0 equal, 1 greater than the value.
+    case fragOffset(comparison: Int8, UInt16)
     /// `ipopts`: one IPv4 option by its bit in ``Packet/ipv4Options``, or any option.
     case ipOption(mask: UInt32)
     case itype(UIntCondition)
@@ -88,6 +90,21 @@ package enum HeaderCheck: Sendable, Equatable {
             return packet.ipVersion != 0 && c.matches(UInt64(packet.payloadLength))
         case .tcpFlags(let c): return packet.isTCP && c.matches(packet.tcpFlags)
         case .fragbits(let c): return packet.ipVersion == 4 && c.matches(packet.ipFlags)
+        case .fragOffset(let comparison, let value):
+            // Suricata reads IPv4's field in 8-byte units and IPv6's fragment header offset in bytes.
+            let offset: Int
+            if packet.ipVersion == 4 {
+                offset = packet.fragmentOffset >> 3
+            } else if packet.ipVersion == 6 && packet.ipv6ExtensionHeaders & IPv6ExtensionHeader.fragment.bit != 0 {
+                offset = packet.fragmentOffset
+            } else {
+                return false
+            }
+            switch comparison {
+            case -1: return offset < Int(value)
+            case 1: return offset > Int(value)
+            default: return offset == Int(value)
+            }
         case .ipOption(let mask): return packet.ipVersion == 4 && packet.ipv4Options & mask != 0
         case .itype(let c): return Self.isICMP(packet) && c.matches(UInt64(packet.icmpType))
         case .icode(let c): return Self.isICMP(packet) && c.matches(UInt64(packet.icmpCode))

@@ -54,7 +54,7 @@ public enum KeywordRegistry {
     static let engineMatched: Set<String> = [
         "content", "nocase", "depth", "offset", "distance", "within", "startswith", "endswith", "rawbytes",
         "fast_pattern", "pcre", "byte_test", "byte_jump", "byte_extract", "byte_math", "isdataat", "bsize",
-        "dsize", "ttl", "tos", "flags", "tcp.flags", "fragbits", "ipopts", "itype", "icode", "icmp_id", "icmp_seq",
+        "dsize", "ttl", "tos", "flags", "tcp.flags", "fragbits", "fragoffset", "ipopts", "itype", "icode", "icmp_id", "icmp_seq",
         "ip_proto", "sameip", "flow", "flowbits", "xbits", "flowint", "threshold", "detection_filter", "noalert",
         "decode-event", "pkt_data", "app-layer-protocol", "urilen", "base64_decode", "base64_data", "ack", "seq",
         "window", "tcp.ack", "tcp.seq", "tcp.window", "tcp.mss", "flow.age", "flow.pkts", "flow.bytes",
@@ -252,6 +252,7 @@ public enum KeywordRegistry {
         add("flags", .option, true, "TCP flags", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("tcp.flags", .option, true, "TCP flags (Suricata 8 name)", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("fragbits", .option, true, "IP fragmentation bits", "[!+*]<MDR>")
+        add("fragoffset", .option, true, "IP fragment offset", "[<|>]<number>")
         add("ipopts", .option, true, "IP option present", "rr|eol|nop|ts|sec|esec|lsrr|lsrre|ssrr|satid|rtralt|any")
         add("ip_proto", .option, true, "IP protocol number or name", "[!<>]<n>|<name>")
         add("sameip", .option, true, "source equals destination address")
@@ -307,7 +308,7 @@ public enum KeywordRegistry {
             "rfb.sectype", "sctp.chunk_cnt", "sctp.chunk_type", "sctp.vtag", "smb.version", "snmp.pdu_type",
             "snmp.version", "snmp.trap_type", "dhcp.leasetime", "dhcp.rebinding_time", "dhcp.renewal_time",
             "tcp.session", "tcp.wscale", "vlan.id", "vlan.layers", "vxlan_vni", "websocket.flags", "websocket.mask",
-            "websocket.opcode", "app-layer-state", "fragoffset", "rpc", "pktvar", "flowvar", "flow.elephant",
+            "websocket.opcode", "app-layer-state", "rpc", "pktvar", "flowvar", "flow.elephant",
         ] {
             add(name, .option, false, "recognised, not typed yet", "…")
         }

@@ -20,6 +20,9 @@ public enum RuleOption: Sendable, Equatable {
     case tcpFlags(TCPFlagsMatch)
     /// `fragbits:[+*!]MDR`.
     case fragbits(bits: UInt8, modifier: FlagModifier)
+    /// `fragoffset:[<|>]n`: the fragment offset (IPv4: 8-byte units; IPv6: the fragment header's offset field
+    /// as Suricata reads it, in bytes); `comparison` is `<`, `>` or `=`.
+    case fragoffset(comparison: Character, value: UInt16)
     /// `ipopts:name`.
     case ipopts(String)
     /// `ip_proto:[!<>]n`.

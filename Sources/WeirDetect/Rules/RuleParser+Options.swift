@@ -105,6 +105,20 @@ extension RuleBuilder {
             }
             guard bits != 0 else { throw self.error(option, "fragbits needs M, D or R") }
             return .fragbits(bits: bits, modifier: modifier)
+        case "fragoffset":
+            var value = Substring(try self.requireValue(option))
+            while value.first == " " { value = value.dropFirst() }
+            var comparison: Character = "="
+            if let first = value.first, first == "<" || first == ">" {
+                comparison = first
+                value = value.dropFirst()
+                while value.first == " " { value = value.dropFirst() }
+            }
+            let digits = value.prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, let number = UInt16(digits) else {
+                throw self.error(option, "fragoffset needs [<|>]<number> (0-65535)")
+            }
+            return .fragoffset(comparison: comparison, value: number)
         case "ipopts":
             let value = String(try self.requireValue(option))
             guard

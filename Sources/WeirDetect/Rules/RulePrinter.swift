@@ -230,6 +230,8 @@ public enum RulePrinter {
             if bits & 2 != 0 { text += "D" }
             if bits & 4 != 0 { text += "R" }
             return text
+        case .fragoffset(let comparison, let value):
+            return "fragoffset:" + (comparison == "=" ? "" : String(comparison)) + String(value)
         case .ipopts(let name): return "ipopts:\(name)"
         case .ipProto(let match): return "ip_proto:\(match)"
         case .sameIP: return "sameip"

@@ -121,11 +121,45 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var linkType: Int = 1
     /// Pre-rendered members for the transaction's app-layer object (`"http":{…}`), written after `flow`.
     public var appLayerMembers: [UInt8]?
+    /// `tunnel`: for a packet decoded from a tunnel, its outermost packet.
+    public var tunnel: EVETunnel?
 
     /// An alert record without payload, packet or flow.
     public init(header: EVEHeader, alert: EVEAlert) {
         self.header = header
         self.alert = alert
+    }
+}
+
+/// The `tunnel` object of an alert on a tunnelled packet: the outermost (root) packet's addresses, ports and
+/// protocol, the alerting packet's depth, and the root's `pcap_cnt` and `pkt_src` (Suricata's AlertJsonTunnel).
+public struct EVETunnel: Sendable, Equatable {
+    public var sourceIP: IPAddress
+    public var sourcePort: UInt16
+    public var destinationIP: IPAddress
+    public var destinationPort: UInt16
+    /// The root packet's IP protocol, printed by name.
+    public var ipProtocol: UInt8
+    /// The alerting packet's tunnel depth (1 for the first inner packet).
+    public var depth: UInt8
+    /// The root packet's number in the capture; 0 leaves `pcap_cnt` out (live capture).
+    public var pcapCount: UInt64
+    /// Where the root packet came from.
+    public var packetSource: EVEPacketSource
+
+    /// A tunnel object.
+    public init(
+        sourceIP: IPAddress, sourcePort: UInt16, destinationIP: IPAddress, destinationPort: UInt16, ipProtocol: UInt8,
+        depth: UInt8, pcapCount: UInt64, packetSource: EVEPacketSource = .wire
+    ) {
+        self.sourceIP = sourceIP
+        self.sourcePort = sourcePort
+        self.destinationIP = destinationIP
+        self.destinationPort = destinationPort
+        self.ipProtocol = ipProtocol
+        self.depth = depth
+        self.pcapCount = pcapCount
+        self.packetSource = packetSource
     }
 }
 
@@ -136,6 +170,18 @@ extension JSONWriter {
         self.writeHeader(record.header, eventType: .alert)
         if let tx = record.transactionID { self.field("tx_id", tx) }
         self.writeAlertObject(record.alert)
+        if let tunnel = record.tunnel {
+            self.beginObject("tunnel")
+            self.field("src_ip", tunnel.sourceIP)
+            self.field("src_port", UInt64(tunnel.sourcePort))
+            self.field("dest_ip", tunnel.destinationIP)
+            self.field("dest_port", UInt64(tunnel.destinationPort))
+            self.field("proto", IPProtocol.eveName(tunnel.ipProtocol))
+            self.field("depth", UInt64(tunnel.depth))
+            if tunnel.pcapCount != 0 { self.field("pcap_cnt", tunnel.pcapCount) }
+            self.field("pkt_src", tunnel.packetSource.rawValue)
+            self.endObject()
+        }
         if let appProto = record.appProto { self.field("app_proto", appProto) }
         if let direction = record.direction {
             self.key("direction")

@@ -127,6 +127,20 @@ public enum EVEPacketSource: String, Sendable {
     case stream = "stream"
     /// Decoded from a tunnel.
     case tunnel = "tunnel"
+    /// Decoded from GRE (and ERSPAN).
+    case greTunnel = "gre tunnel"
+    /// Decoded from IPv4 (IP-in-IP, 6in4).
+    case ipv4Tunnel = "ipv4 tunnel"
+    /// Decoded from IPv6 (4in6, IPv6-in-IPv6).
+    case ipv6Tunnel = "ipv6 tunnel"
+    /// Decoded from Teredo.
+    case teredoTunnel = "teredo tunnel"
+    /// Decoded from VXLAN.
+    case vxlan = "vxlan encapsulation"
+    /// Decoded from Geneve.
+    case geneve = "geneve encapsulation"
+    /// Rebuilt from fragments (Suricata 8's PKT_SRC_DEFRAG).
+    case defrag = "defrag"
 }
 
 /// EVE `event_type`.
