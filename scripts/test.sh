@@ -41,7 +41,7 @@ rm -f "$log"
 
 # Conformance: the suricata-verify cases scored by the shared scorer. Only its summary is shown here (the full
 # per-case list is in out/conformance.txt); a drop below the floor fails the run.
-conformance_floor=${WEIR_CONFORMANCE_FLOOR:-45}
+conformance_floor=${WEIR_CONFORMANCE_FLOOR:-80}
 if [ -f "$conformance/score.py" ] && [ -d "$conformance/suricata-verify" ]; then
     status=0
     WEIR_CONFORMANCE_DIR="$conformance" scripts/conformance.sh debug --fail-under "$conformance_floor" \

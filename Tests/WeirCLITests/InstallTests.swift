@@ -91,11 +91,9 @@ import Testing
         }
         let rules = dir.write("ok.rules", CommandLineTests.goodRule + "\n")
         let running = try #require(
-            WeirProcess.start(
-                [
-                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "--af-packet=\(namespace.link)", "-S",
-                    rules, "-l", dir.path + "/out",
-                ], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": "", "NOTIFY_SOCKET": socketPath]))
+            namespace.startWeir(
+                ["--af-packet=\(namespace.link)", "-S", rules, "-l", dir.path + "/out"], in: dir.path,
+                environment: ["NOTIFY_SOCKET": socketPath]))
         let ready = receive()
         #expect(ready.hasPrefix("READY=1\n"), "\(ready) \(running.stderr)")
         #expect(ready.contains("STATUS=capturing on wcli0"))

@@ -37,6 +37,23 @@ final class CaptureNamespace {
             && ip(["-n", self.name, "link", "set", self.peer, "up"])
     }
 
+    /// Starts `weir ARGUMENTS` inside the namespace (no installed configuration) and waits up to 10 s until it
+    /// says it captures; nil when it could not be started.
+    func startWeir(_ arguments: [String], in directory: String, environment: [String: String] = [:]) -> WeirProcess.Running? {
+        let environment = ["WEIR_DEFAULT_CONFIG": ""].merging(environment) { $1 }
+        guard
+            let running = WeirProcess.start(
+                ["ip", "netns", "exec", self.name, WeirProcess.binary] + arguments, in: directory,
+                environment: environment)
+        else { return nil }
+        var waited = 0
+        while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
+            usleep(20_000)
+            waited += 1
+        }
+        return running
+    }
+
     deinit {
         let scratch = TemporaryDirectory()
         if access("/run/netns/\(self.name)", F_OK) == 0 {
@@ -57,16 +74,7 @@ final class CaptureNamespace {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let rules = dir.write("ok.rules", CommandLineTests.goodRule + "\n")
-        let running = try #require(
-            WeirProcess.start(
-                [
-                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "-S", rules, "-l", dir.path + "/out",
-                ] + source, in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
-        var waited = 0
-        while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
-            usleep(20_000)
-            waited += 1
-        }
+        let running = try #require(namespace.startWeir(["-S", rules, "-l", dir.path + "/out"] + source, in: dir.path))
         #expect(running.stderr.contains("capturing on"), "\(running.stderr)")
         for signo in [SIGHUP, SIGUSR2, SIGHUP] {
             running.signal(signo)
@@ -121,16 +129,7 @@ final class CaptureNamespace {
         defer { dir.remove() }
         let rules = dir.write("live.rules", #"alert udp any any -> any 5353 (msg:"live"; content:"weir-live"; sid:77;)"# + "\n")
         let running = try #require(
-            WeirProcess.start(
-                [
-                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "--af-packet=\(namespace.link)", "-S",
-                    rules, "-l", dir.path + "/out", "-k", "none",
-                ], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
-        var waited = 0
-        while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
-            usleep(20_000)
-            waited += 1
-        }
+            namespace.startWeir(["--af-packet=\(namespace.link)", "-S", rules, "-l", dir.path + "/out", "-k", "none"], in: dir.path))
         #expect(Self.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
         usleep(500_000)
         running.signal(SIGTERM)
@@ -155,16 +154,7 @@ extension LiveRecordTests {
         let rules = dir.write("live.rules", #"alert udp any any -> any 5353 (msg:"live"; content:"weir-live"; sid:77;)"# + "\n")
         let out = dir.path + "/out"
         let running = try #require(
-            WeirProcess.start(
-                [
-                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "--af-packet=\(namespace.link)", "-S",
-                    rules, "-l", out, "-k", "none",
-                ], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
-        var waited = 0
-        while !running.stderr.contains("capturing on") && running.isAlive && waited < 500 {
-            usleep(20_000)
-            waited += 1
-        }
+            namespace.startWeir(["--af-packet=\(namespace.link)", "-S", rules, "-l", out, "-k", "none"], in: dir.path))
         #expect(Self.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
         usleep(400_000)
         #expect(rename(out + "/eve.json", out + "/eve.json.1") == 0)
