@@ -142,11 +142,10 @@ struct ReplayPipeline {
             case .record(let record):
                 packetsInFile += 1
                 self.process(record, decoder: &decoder, emit: emit)
-                if packetsInFile & 63 == 0 {
-                    if let stop, stop.requested(self.outputs) { break loop }
-                    if packetsInFile & 0xffff == 0 {
-                        progress.update(fileBytesDone: file.position, packets: self.packetNumber)
-                    }
+                if packetsInFile & 63 == 0, let stop, stop.requested(self.outputs) { break loop }
+                if self.packetNumber & 0xfff == 0 {
+                    progress.update(
+                        fileBytesDone: file.position, packets: self.packetNumber, alerts: self.outputs.alertRecords)
                 }
             case .end:
                 break loop
@@ -609,13 +608,13 @@ enum Format {
     }
 }
 
-/// The progress line on stderr: share of bytes read and packet rate, redrawn at most twice a second; drawn only
-/// when stderr is a terminal.
+/// The progress line on stderr: bytes read out of the total, packet rate and alerts so far, redrawn about four
+/// times a second; drawn only when stderr is a terminal.
 struct ProgressLine {
     let enabled: Bool
     let totalBytes: Int64
     var doneBytes: Int64 = 0
-    var lastDraw = 0.0
+    var lastDraw = -1.0
     let start = monotonicSeconds()
     var drawn = false
 
@@ -624,15 +623,18 @@ struct ProgressLine {
         self.totalBytes = max(totalBytes, 1)
     }
 
-    mutating func update(fileBytesDone: Int64, packets: UInt64) {
+    mutating func update(fileBytesDone: Int64, packets: UInt64, alerts: UInt64) {
         guard self.enabled else { return }
         let now = monotonicSeconds()
-        guard now - self.lastDraw >= 0.5 else { return }
+        guard self.lastDraw < 0 || now - self.lastDraw >= 0.25 else { return }
         self.lastDraw = now
-        let share = Double(self.doneBytes + fileBytesDone) / Double(self.totalBytes) * 100
+        let done = self.doneBytes + fileBytesDone
+        let share = Double(done) / Double(self.totalBytes) * 100
         let rate = Double(packets) / max(now - self.start, 1e-6)
         FileDescriptorOutput.standardError.write(
-            "\r\u{1B}[Kweir: \(Format.fixed(min(share, 100), 1))% read, \(Format.count(packets)) packets, \(Format.rate(rate))")
+            "\r\u{1B}[Kweir: \(Format.bytes(UInt64(max(done, 0)))) of \(Format.bytes(UInt64(self.totalBytes))) read "
+                + "(\(Format.fixed(min(share, 100), 1))%), \(Format.count(packets)) packets, \(Format.rate(rate)), "
+                + "\(Format.count(alerts)) alerts")
         self.drawn = true
     }
 

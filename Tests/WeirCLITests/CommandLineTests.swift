@@ -129,6 +129,27 @@ import Testing
         return nil
     }
 
+    /// The progress line is for people watching a terminal: drawn on a pseudo-terminal, never into a file or pipe.
+    @Test func progressLineOnlyOnATerminal() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write("ok.rules", Self.goodRule + "\n")
+        // 40 passes over the sample (214 packets each): past the first progress check at 4,096 packets.
+        let inputs = Array(repeating: ["-r", repositoryRoot + "/pcaps/sample.pcap"], count: 40).flatMap { $0 }
+        let plain = WeirProcess.run(inputs + ["-S", rules, "-l", dir.path + "/plain"], in: dir.path)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stderr.contains("read ("), "no progress line when stderr is a file")
+        // script(1) gives the run a pseudo-terminal and copies what it draws to its own output.
+        let command = ([WeirProcess.binary] + inputs + ["-S", rules, "-l", dir.path + "/tty"]).joined(separator: " ")
+        let terminal = try #require(
+            WeirProcess.start(["script", "-qec", command, "/dev/null"], in: dir.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
+            .wait(seconds: 60)
+        #expect(terminal.status == 0)
+        #expect(terminal.stdout.contains("\u{1B}[Kweir: "), "the line is drawn and cleared in place")
+        #expect(terminal.stdout.contains(" read ("), "\(terminal.stdout.prefix(400))")
+        #expect(terminal.stdout.contains(" packets, ") && terminal.stdout.contains(" alerts"))
+    }
+
     @Test func rulesCheckCountsInertRulesByProtocol() {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
