@@ -6,6 +6,9 @@ let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+let swiftASN1 = Target.Dependency.product(name: "SwiftASN1", package: "swift-asn1")
 
 let package = Package(
     name: "weir",
@@ -18,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System libraries, found through pkg-config (apt packages named in `providers`).
@@ -42,6 +48,8 @@ let package = Package(
         ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
+        // Application-layer parsers (TLS, SSH, DNS here; the framework and HTTP arrive from the http branch).
+        .target(name: "WeirAppLayer", dependencies: ["WeirCore", "WeirOutput", crypto, x509, swiftASN1]),
         // Only these two talk to the kernel.
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),
         .target(
@@ -79,6 +87,7 @@ let package = Package(
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
+        .testTarget(name: "WeirAppLayerTests", dependencies: ["WeirAppLayer", "WeirOutput", crypto, x509, swiftASN1]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
