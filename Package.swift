@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CLibHTP", pkgConfig: "htp", providers: [.apt(["libhtp-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
         .target(name: "CWeirLinux"),
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
@@ -47,9 +48,14 @@ let package = Package(
             name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
         ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
+        // The application layer: protocol detection, per-flow parser state, transactions and their buffers.
+        .target(
+            name: "WeirAppLayer",
+            dependencies: [
+                "WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", crypto, x509, swiftASN1,
+            ]
+        ),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
-        // Application-layer parsers (TLS, SSH, DNS here; the framework and HTTP arrive from the http branch).
-        .target(name: "WeirAppLayer", dependencies: ["WeirCore", "WeirOutput", crypto, x509, swiftASN1]),
         // Only these two talk to the kernel.
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),
         .target(
@@ -63,7 +69,7 @@ let package = Package(
             name: "WeirRuntime",
             dependencies: [
                 "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
-                "WeirCapture", "WeirBypass", "CWeirLinux", logging,
+                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", logging,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
@@ -86,8 +92,13 @@ let package = Package(
             name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
+        .testTarget(
+            name: "WeirAppLayerTests",
+            dependencies: [
+                "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore", crypto, x509, swiftASN1,
+            ]
+        ),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
-        .testTarget(name: "WeirAppLayerTests", dependencies: ["WeirAppLayer", "WeirOutput", crypto, x509, swiftASN1]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",

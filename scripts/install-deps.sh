@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages Weir builds and tests with. Idempotent: installs only what is missing.
 set -euo pipefail
-packages=(libbpf-dev libelf-dev libpcap-dev libvectorscan-dev libpcre2-dev zlib1g-dev bpftool tcpreplay tcpdump
+packages=(libbpf-dev libelf-dev libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev bpftool tcpreplay tcpdump
           iproute2 python3 python3-scapy pkg-config)
 missing=()
 for p in "${packages[@]}"; do

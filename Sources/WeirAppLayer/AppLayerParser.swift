@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+import WeirDetect
+import WeirOutput
+
+// How a protocol parser plugs into the app layer
+// ================================================
+//
+// The app layer (``AppLayerStage``) sits between the stream engine and detection. Per flow it runs protocol
+// detection on each direction's ordered data, then hands the data to the detected protocol's parser. A parser
+// turns bytes into transactions (a request and its response, a DNS query and its answer, a TLS handshake …);
+// detection inspects each transaction's buffers once they are final, and the EVE writer logs each transaction.
+//
+// To add a protocol `foo` (its files live in `Sources/WeirAppLayer/FOO/`):
+//
+// 1. **Parser state.** Write `final class FooParser: AppLayerParser`. The stage makes one per flow (through the
+//    descriptor's `makeParser`) once `foo` is detected, and drops it when the flow ends. Everything the
+//    protocol keeps per flow lives in this object.
+// 2. **Data.** ``AppLayerParser/parse(_:toServer:context:)`` receives the bytes of one direction in stream
+//    order, in pieces of any size (a record may be split anywhere, so buffer what you need).
+//    ``AppLayerParser/gap(_:toServer:context:)`` says `n` bytes of that direction are missing: resynchronise or
+//    give up on the direction, never crash. ``AppLayerParser/endOfStream(toServer:context:)`` says the direction
+//    ended (FIN, RST or flow end). UDP protocols get one `parse` call per datagram (`context.isDatagram`).
+//    Use `context` to raise flow-level events, to ask for raw-stream inspection at a request or response end
+//    (`context.triggerRawInspection`), and to account memory.
+// 3. **Transactions.** Each transaction is a class conforming to ``AppLayerTransaction``: a stable `id`
+//    (0, 1, 2 … per flow), a progress per direction (any increasing integers the protocol chooses; its
+//    `completeProgress` values mark done), the parser events raised in it, and the two stored properties the
+//    framework owns (`detectState`, `isLogged`): declare them, never read them. The parser lists its live
+//    transactions oldest first (`transactionCount`, `transaction(at:)`) and frees what the stage asks it to
+//    (`freeTransactions(through:)`: complete in both directions, inspected and logged).
+// 4. **Buffers.** Each sticky buffer the protocol serves (`foo.name` …) is an ``AppLayerBufferDescriptor``:
+//    canonical name (as in ``WeirDetect/KeywordRegistry``), direction, the progress at which it is final, and
+//    a `fetch` closure that casts the transaction to the protocol's class and calls its body once per instance
+//    (several for a multi-buffer such as `dns.answer.name`). The bytes must stay valid until the next call into
+//    the parser. Add the name to `KeywordRegistry.engineMatched` when it works.
+// 5. **EVE.** ``AppLayerTransaction/writeEVE(_:)`` writes the protocol's object (`"foo": {…}`) into an open
+//    JSON object: it becomes the `foo` record (`event_type: foo`) and the `foo{}` object of alerts on that
+//    transaction.
+// 6. **Registration.** Describe the protocol with an ``AppLayerProtocolDescriptor`` (name, transports, probes
+//    with their direction and depth, default `detection-ports`, parser factory, buffers, event names) and add it
+//    to ``AppLayerRegistry/builtIn``. Probes say `.match`, `.noMatch` or `.needMoreData` for a direction's first
+//    bytes; a port hint (`app-layer.protocols.foo.detection-ports`) lets a probe run first on those ports.
+//
+// Events: a parser event is an ``AppLayerEvent`` (`foo.some_anomaly`), matched by `app-layer-event:foo.some_anomaly`
+// and counted; events of a transaction are matched when that transaction is inspected.
+
+/// A parser's answer for the first bytes of a direction (Suricata's probing parsers and pattern probes).
+public enum AppLayerProbeResult: Sendable, Equatable {
+    /// The bytes are this protocol.
+    case match
+    /// The bytes are not this protocol.
+    case noMatch
+    /// Not enough bytes to decide.
+    case needMoreData
+}
+
+/// Which direction a probe looks at.
+public enum AppLayerProbeDirection: Sendable, Equatable {
+    case toServer
+    case toClient
+    case both
+
+    /// True when the probe applies to a direction.
+    public func applies(toServer: Bool) -> Bool {
+        switch self {
+        case .both: true
+        case .toServer: toServer
+        case .toClient: !toServer
+        }
+    }
+}
+
+/// One way to recognise a protocol from a direction's first bytes.
+public struct AppLayerProbe: Sendable {
+    /// The direction it applies to.
+    public var direction: AppLayerProbeDirection
+    /// Only run on the protocol's `detection-ports` (Suricata's probing parsers); `false` for pattern probes,
+    /// which run on any port.
+    public var portBound: Bool
+    /// Looks at the direction's first bytes (from stream offset 0).
+    public var probe: @Sendable (_ bytes: UnsafeRawBufferPointer, _ toServer: Bool) -> AppLayerProbeResult
+
+    /// A probe.
+    public init(
+        direction: AppLayerProbeDirection, portBound: Bool = false,
+        probe: @escaping @Sendable (_ bytes: UnsafeRawBufferPointer, _ toServer: Bool) -> AppLayerProbeResult
+    ) {
+        self.direction = direction
+        self.portBound = portBound
+        self.probe = probe
+    }
+}
+
+/// A parser event (`app-layer-event:http.request_header_invalid`): protocol-prefixed name, as Suricata's.
+public struct AppLayerEvent: Sendable, Hashable, CustomStringConvertible {
+    /// `proto.event_name`, or a framework event without prefix (`applayer_mismatch_protocol_both_directions`).
+    public var name: String
+
+    /// An event by its full name.
+    public init(_ name: String) { self.name = name }
+
+    public var description: String { self.name }
+}
+
+/// What a parser may do while handling data, besides updating its transactions.
+public struct AppLayerParseContext {
+    /// Time of the packet that delivered the data.
+    public var timestamp: Timestamp
+    /// True when the data is one UDP datagram.
+    public var isDatagram: Bool
+    /// Flow-level events raised during the call.
+    public var events: [AppLayerEvent] = []
+    /// Directions whose raw stream should be inspected at the next opportunity (a request or response ended:
+    /// Suricata's `AppLayerParserTriggerRawStreamReassembly`). Bit 1: to server, bit 2: to client.
+    public var rawInspectionTriggers: UInt8 = 0
+    /// Set when the parser gives up on the flow (it will get no more data; raw inspection goes on).
+    public var parserFailed = false
+
+    /// A context for one call.
+    public init(timestamp: Timestamp, isDatagram: Bool = false) {
+        self.timestamp = timestamp
+        self.isDatagram = isDatagram
+    }
+
+    /// Asks for the raw stream of a direction to be inspected now rather than at the next chunk-size boundary.
+    public mutating func triggerRawInspection(toServer: Bool) { self.rawInspectionTriggers |= toServer ? 1 : 2 }
+
+    /// Raises a flow-level event.
+    public mutating func raise(_ event: AppLayerEvent) { self.events.append(event) }
+}
+
+/// The per-flow state of one protocol's parser. See the comment at the top of this file.
+public protocol AppLayerParser: AnyObject {
+    /// Ordered bytes of one direction (or one datagram).
+    func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext)
+    /// `length` bytes of one direction are missing (a reassembly gap).
+    func gap(_ length: Int, toServer: Bool, context: inout AppLayerParseContext)
+    /// The direction ended: no more data will come.
+    func endOfStream(toServer: Bool, context: inout AppLayerParseContext)
+    /// Live transactions, oldest first.
+    var transactionCount: Int { get }
+    /// The live transaction at `index` (0 = oldest).
+    func transaction(at index: Int) -> any AppLayerTransaction
+    /// Frees every live transaction whose id is at most `id`.
+    func freeTransactions(through id: UInt64)
+    /// Bytes the parser's state holds, for the protocol's memcap.
+    var memoryUse: Int { get }
+}
+
+/// One transaction of a protocol. See the comment at the top of this file.
+public protocol AppLayerTransaction: AnyObject {
+    /// Per-flow id: 0, 1, 2 … in creation order (EVE `tx_id`).
+    var id: UInt64 { get }
+    /// Progress of one direction (protocol-defined, increasing).
+    func progress(toServer: Bool) -> Int
+    /// The progress value at which a direction of the transaction is done.
+    func completeProgress(toServer: Bool) -> Int
+    /// Parser events raised in this transaction.
+    var events: [AppLayerEvent] { get }
+    /// Detection state; owned by the framework.
+    var detectState: TransactionDetectState { get set }
+    /// Whether the transaction's EVE record was written; owned by the framework.
+    var isLogged: Bool { get set }
+    /// Writes `"proto": {…}` into the open JSON object (the transaction's record and the alert's object).
+    func writeEVE(_ writer: JSONWriter)
+}
+
+extension AppLayerTransaction {
+    /// True when both directions are done.
+    public var isComplete: Bool {
+        self.progress(toServer: true) >= self.completeProgress(toServer: true)
+            && self.progress(toServer: false) >= self.completeProgress(toServer: false)
+    }
+}
+
+/// A sticky buffer a protocol serves to detection.
+public struct AppLayerBufferDescriptor: Sendable {
+    /// Canonical buffer name (`http.uri`); must match the keyword registry's.
+    public var name: String
+    /// The direction whose data it holds.
+    public var toServer: Bool
+    /// The transaction progress (in `toServer`'s direction) from which the buffer is final.
+    public var progress: Int
+    /// Calls `body` with each instance of the buffer in the transaction (none when absent). The transaction
+    /// is always of the describing protocol's class.
+    public var fetch: @Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer) -> Void) -> Void
+
+    /// A buffer description.
+    public init(
+        name: String, toServer: Bool, progress: Int,
+        fetch: @escaping @Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer) -> Void) -> Void
+    ) {
+        self.name = name
+        self.toServer = toServer
+        self.progress = progress
+        self.fetch = fetch
+    }
+}
+
+/// Everything the framework needs to know about one protocol.
+public struct AppLayerProtocolDescriptor: Sendable {
+    /// The protocol.
+    public var proto: AppProtocol
+    /// IP protocols it runs over (`IPProtocol.tcp`, `IPProtocol.udp`).
+    public var transports: [UInt8]
+    /// Ways to recognise it.
+    public var probes: [AppLayerProbe]
+    /// Suricata's default `detection-ports` destination ports (rule port syntax), `nil` for none.
+    public var defaultDetectionPorts: String?
+    /// Makes the per-flow parser; `settings` are the protocol's options from the configuration.
+    public var makeParser: @Sendable (_ settings: AppLayerParserSettings) -> any AppLayerParser
+    /// The sticky buffers it serves.
+    public var buffers: [AppLayerBufferDescriptor]
+    /// The event names its parsers raise (without the protocol prefix), for rule checks.
+    public var eventNames: [String]
+
+    /// A protocol description.
+    public init(
+        proto: AppProtocol, transports: [UInt8], probes: [AppLayerProbe], defaultDetectionPorts: String?,
+        makeParser: @escaping @Sendable (_ settings: AppLayerParserSettings) -> any AppLayerParser,
+        buffers: [AppLayerBufferDescriptor], eventNames: [String]
+    ) {
+        self.proto = proto
+        self.transports = transports
+        self.probes = probes
+        self.defaultDetectionPorts = defaultDetectionPorts
+        self.makeParser = makeParser
+        self.buffers = buffers
+        self.eventNames = eventNames
+    }
+}
+
+/// A protocol's configuration as its parsers see it: the `app-layer.protocols.<name>` subtree, flattened to
+/// dotted keys below the protocol (`libhtp.default-config.personality` → `IDS`), plus shared limits.
+public struct AppLayerParserSettings: Sendable {
+    /// Scalar values by dotted key below `app-layer.protocols.<name>`.
+    public var values: [String: String]
+    /// The shared statistics object of the stage (counters by name).
+    public let counters: AppLayerCounters
+
+    /// Settings from flattened values.
+    public init(values: [String: String] = [:], counters: AppLayerCounters = AppLayerCounters()) {
+        self.values = values
+        self.counters = counters
+    }
+}
+
+/// Named counters of the app layer (for the stats record: `app_layer.flow.http`, `http.memuse` …).
+public final class AppLayerCounters: @unchecked Sendable {
+    /// Counter values in insertion order.
+    public private(set) var values: [(String, UInt64)] = []
+    private var index: [String: Int] = [:]
+
+    /// Empty counters.
+    public init() {}
+
+    /// Adds `amount` to counter `name` (made on first use).
+    public func add(_ name: String, _ amount: UInt64 = 1) {
+        if let i = self.index[name] {
+            self.values[i].1 &+= amount
+        } else {
+            self.index[name] = self.values.count
+            self.values.append((name, amount))
+        }
+    }
+
+    /// Sets counter `name` (a gauge such as memory use).
+    public func set(_ name: String, _ value: UInt64) {
+        if let i = self.index[name] {
+            self.values[i].1 = value
+        } else {
+            self.index[name] = self.values.count
+            self.values.append((name, value))
+        }
+    }
+
+    /// The value of counter `name`, 0 when never touched.
+    public func value(_ name: String) -> UInt64 { self.index[name].map { self.values[$0].1 } ?? 0 }
+}

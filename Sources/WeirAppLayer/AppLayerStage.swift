@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+import WeirCore
+import WeirDetect
+import WeirStream
+
+/// The app layer of one flow: detection progress per direction, the parser once a protocol is known, and the
+/// flow-level events not yet seen by detection.
+final class AppLayerFlow {
+    var flowID: UInt64
+    /// The flow's protocol (`unknown` until decided).
+    var proto = AppProtocol.unknown
+    /// What each direction detected, when the two differ (`app_proto_ts` / `app_proto_tc`).
+    var protoToServer = AppProtocol.unknown
+    var protoToClient = AppProtocol.unknown
+    /// Detection given up in a direction.
+    var failedToServer = false
+    var failedToClient = false
+    /// A direction's first bytes, kept while detection needs more.
+    var probeBytesToServer: [UInt8] = []
+    var probeBytesToClient: [UInt8] = []
+    /// The direction's stream ended.
+    var endedToServer = false
+    var endedToClient = false
+    /// Server port as the flow sees it (for `detection-ports`).
+    var serverPort: UInt16
+    var clientPort: UInt16
+    var transport: UInt8
+    /// The parser, once the protocol is known and enabled for parsing.
+    var parser: (any AppLayerParser)?
+    /// Index of the protocol in the registry.
+    var descriptor = -1
+    /// The parser gave up; data is no longer parsed (raw inspection goes on).
+    var parserFailed = false
+    /// Flow-level events raised and not yet inspected.
+    var pendingEvents: [AppLayerEvent] = []
+
+    init(flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8) {
+        self.flowID = flowID
+        self.serverPort = serverPort
+        self.clientPort = clientPort
+        self.transport = transport
+    }
+}
+
+/// Settings of the app layer stage, from `app-layer.protocols.*`.
+public struct AppLayerStageSettings: Sendable {
+    /// Per protocol: parse (`yes`), detect only (`detection-only`) or neither (`no`).
+    public enum Mode: Sendable { case parse, detectionOnly, disabled }
+
+    /// Mode by protocol name; a registered protocol not listed is parsed.
+    public var modes: [String: Mode] = [:]
+    /// `detection-ports` destination port strings by protocol (overrides the descriptor's default).
+    public var detectionPorts: [String: String] = [:]
+    /// Parser options by protocol.
+    public var parserValues: [String: [String: String]] = [:]
+    /// Bytes of a direction examined before detection gives up on it.
+    public var detectionByteLimit = 4096
+
+    /// Defaults: every registered protocol detected and parsed.
+    public init() {}
+}
+
+/// The app-layer pipeline stage (Suricata's `app-layer.c`): protocol detection on each direction's ordered
+/// stream, one parser per flow, transactions for detection and logging. One per worker, not thread-safe.
+///
+/// The pipeline calls ``handle(chunks:slot:flowID:…)`` after the stream engine with the packet's app-layer
+/// chunks, then asks for transactions to inspect (``forEachTransaction(slot:flowID:toServer:_:)``), and calls
+/// ``flowEnded(slot:flowID:_:)`` when the flow ends.
+public final class AppLayerStage {
+    /// The protocols known to this stage.
+    public let registry: [AppLayerProtocolDescriptor]
+    let settings: AppLayerStageSettings
+    /// Counters (`app_layer.flow.http`, `http.memuse` …).
+    public let counters = AppLayerCounters()
+    private var flows: [AppLayerFlow?] = []
+    /// Parsed port lists for port-bound probes, per registry index.
+    private let probePorts: [[ClosedRange<UInt16>]]
+    /// Per registry index: the protocol's buffers that detection uses, with their sticky ids.
+    private var resolvedBuffers: [[(AppLayerBufferDescriptor, Int)]]
+    /// Inspection buffers handed out for the current transaction (storage reused).
+    private var txBuffers: [InspectionBuffer] = []
+
+    /// A stage for the given protocols.
+    public init(registry: [AppLayerProtocolDescriptor] = AppLayerRegistry.builtIn, settings: AppLayerStageSettings) {
+        self.registry = registry
+        self.settings = settings
+        self.probePorts = registry.map { d in
+            Self.parsePorts(settings.detectionPorts[d.proto.name] ?? d.defaultDetectionPorts ?? "")
+        }
+        self.resolvedBuffers = registry.map { _ in [] }
+    }
+
+    /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
+    public func bind(stickyID: (String) -> Int?) {
+        for (i, descriptor) in self.registry.enumerated() {
+            self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in stickyID(b.name).map { (b, $0) } }
+        }
+    }
+
+    // MARK: Per-flow state
+
+    private func flow(slot: Int32, flowID: UInt64) -> AppLayerFlow? {
+        let i = Int(slot)
+        guard i >= 0, i < self.flows.count, let f = self.flows[i], f.flowID == flowID else { return nil }
+        return f
+    }
+
+    private func makeFlow(slot: Int32, flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8)
+        -> AppLayerFlow
+    {
+        let i = Int(slot)
+        if i >= self.flows.count { self.flows.append(contentsOf: repeatElement(nil, count: i + 1 - self.flows.count)) }
+        if let f = self.flows[i], f.flowID == flowID { return f }
+        let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
+        self.flows[i] = f
+        return f
+    }
+
+    /// The flow's protocol and, when the directions disagree, each direction's.
+    public func appProtocol(slot: Int32, flowID: UInt64) -> (flow: AppProtocol, toServer: AppProtocol, toClient: AppProtocol)? {
+        guard let f = self.flow(slot: slot, flowID: flowID) else { return nil }
+        var proto = f.proto
+        if proto == .unknown && f.failedToServer && (f.failedToClient || f.endedToClient) { proto = .failed }
+        if proto == .unknown && f.failedToClient && f.endedToServer && f.failedToServer { proto = .failed }
+        return (proto, f.protoToServer, f.protoToClient)
+    }
+
+    /// The flow's protocol name as detection matches it (`nil` while unknown).
+    public func detectionProtocol(slot: Int32, flowID: UInt64) -> String? {
+        guard let p = self.appProtocol(slot: slot, flowID: flowID)?.flow, p != .unknown else { return nil }
+        return p.name
+    }
+
+    // MARK: Data
+
+    /// Feeds the packet's app-layer chunks (both directions, in order) to detection and the parsers.
+    ///
+    /// - Parameters:
+    ///   - session: The TCP session, to trigger raw-stream inspection when a parser asks for it.
+    public func handle(
+        chunks: [AppLayerChunk], slot: Int32, flowID: UInt64, serverPort: UInt16, clientPort: UInt16,
+        timestamp: Timestamp, session: TCPSession?
+    ) {
+        guard !chunks.isEmpty else { return }
+        let f = self.makeFlow(slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6)
+        var context = AppLayerParseContext(timestamp: timestamp)
+        for chunk in chunks {
+            if chunk.block.isGap {
+                self.gap(f, length: chunk.block.length, toServer: chunk.toServer, context: &context)
+            } else if chunk.block.bytes.count > 0 {
+                self.data(f, chunk.block.bytes, toServer: chunk.toServer, context: &context)
+            }
+            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer, context: &context) }
+        }
+        self.finishCall(f, context: context, session: session)
+    }
+
+    /// Feeds one UDP datagram.
+    public func handle(
+        datagram: UnsafeRawBufferPointer, toServer: Bool, slot: Int32, flowID: UInt64, serverPort: UInt16,
+        clientPort: UInt16, timestamp: Timestamp
+    ) {
+        guard datagram.count > 0 else { return }
+        let f = self.makeFlow(slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 17)
+        var context = AppLayerParseContext(timestamp: timestamp, isDatagram: true)
+        if f.proto == .unknown {
+            // Each datagram is probed on its own.
+            if toServer { f.probeBytesToServer.removeAll() } else { f.probeBytesToClient.removeAll() }
+        }
+        self.data(f, datagram, toServer: toServer, context: &context)
+        self.finishCall(f, context: context, session: nil)
+    }
+
+    private func finishCall(_ f: AppLayerFlow, context: AppLayerParseContext, session: TCPSession?) {
+        f.pendingEvents.append(contentsOf: context.events)
+        if context.parserFailed { f.parserFailed = true }
+        if let session {
+            if context.rawInspectionTriggers & 1 != 0 { session.triggerRawInspection(toServer: true) }
+            if context.rawInspectionTriggers & 2 != 0 { session.triggerRawInspection(toServer: false) }
+        }
+    }
+
+    private func data(
+        _ f: AppLayerFlow, _ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext
+    ) {
+        if let parser = f.parser {
+            if !f.parserFailed { parser.parse(bytes, toServer: toServer, context: &context) }
+            return
+        }
+        let failed = toServer ? f.failedToServer : f.failedToClient
+        let detected = toServer ? f.protoToServer : f.protoToClient
+        guard !failed, detected == .unknown else { return }
+        if toServer {
+            f.probeBytesToServer.append(contentsOf: bytes)
+        } else {
+            f.probeBytesToClient.append(contentsOf: bytes)
+        }
+        self.probe(f, toServer: toServer, context: &context)
+    }
+
+    private func gap(_ f: AppLayerFlow, length: Int, toServer: Bool, context: inout AppLayerParseContext) {
+        if let parser = f.parser {
+            if !f.parserFailed { parser.gap(length, toServer: toServer, context: &context) }
+            return
+        }
+        // A gap before the protocol is known: detection of that direction is over (Suricata gives up too).
+        if (toServer ? f.protoToServer : f.protoToClient) == .unknown {
+            if toServer { f.failedToServer = true } else { f.failedToClient = true }
+        }
+    }
+
+    private func end(_ f: AppLayerFlow, toServer: Bool, context: inout AppLayerParseContext) {
+        if toServer { f.endedToServer = true } else { f.endedToClient = true }
+        if let parser = f.parser, !f.parserFailed { parser.endOfStream(toServer: toServer, context: &context) }
+    }
+
+    /// Runs the probes over a direction's first bytes; on a match, starts the parser and replays what was kept.
+    private func probe(_ f: AppLayerFlow, toServer: Bool, context: inout AppLayerParseContext) {
+        let kept = toServer ? f.probeBytesToServer : f.probeBytesToClient
+        var undecided = false
+        var found = -1
+        kept.withUnsafeBytes { bytes in
+            // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
+            let port = f.serverPort
+            outer: for pass in 0..<2 {
+                for (i, d) in self.registry.enumerated() where d.transports.contains(f.transport) {
+                    guard self.mode(of: d.proto) != .disabled else { continue }
+                    for probe in d.probes where probe.direction.applies(toServer: toServer) {
+                        if probe.portBound != (pass == 0) { continue }
+                        if probe.portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
+                        switch probe.probe(bytes, toServer) {
+                        case .match:
+                            found = i
+                            break outer
+                        case .needMoreData: undecided = true
+                        case .noMatch: break
+                        }
+                    }
+                }
+            }
+        }
+        if found >= 0 {
+            let d = self.registry[found]
+            if toServer { f.protoToServer = d.proto } else { f.protoToClient = d.proto }
+            if f.proto == .unknown {
+                f.proto = d.proto
+                f.descriptor = found
+                self.counters.add("app_layer.flow.\(d.proto.name)")
+                if self.mode(of: d.proto) == .parse {
+                    let values = self.settings.parserValues[d.proto.name] ?? [:]
+                    let parser = d.makeParser(AppLayerParserSettings(values: values, counters: self.counters))
+                    f.parser = parser
+                    // Replay what detection kept: this direction, then the other one.
+                    let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
+                    kept.withUnsafeBytes { parser.parse($0, toServer: toServer, context: &context) }
+                    if !other.isEmpty { other.withUnsafeBytes { parser.parse($0, toServer: !toServer, context: &context) } }
+                }
+            } else if f.proto != d.proto {
+                context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))
+            }
+            f.probeBytesToServer = []
+            f.probeBytesToClient = []
+            return
+        }
+        if !undecided || kept.count >= self.settings.detectionByteLimit {
+            if toServer {
+                f.failedToServer = true
+                f.probeBytesToServer = []
+            } else {
+                f.failedToClient = true
+                f.probeBytesToClient = []
+            }
+            if f.failedToServer && f.failedToClient { self.counters.add("app_layer.flow.failed_tcp") }
+        }
+    }
+
+    private func mode(of proto: AppProtocol) -> AppLayerStageSettings.Mode {
+        self.settings.modes[proto.name] ?? .parse
+    }
+
+    // MARK: Detection
+
+    /// Calls `body` for each live transaction of the flow with the buffers detection may inspect in a packet of
+    /// the given direction (both directions' final buffers). Only transactions with progress since their last
+    /// inspection in that direction are visited, unless `force` (flow end).
+    ///
+    /// The buffers are valid during the call only.
+    public func forEachTransaction(
+        slot: Int32, flowID: UInt64, toServer: Bool, force: Bool = false,
+        _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
+    ) {
+        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }
+        let buffers = self.resolvedBuffers[f.descriptor]
+        var index = 0
+        while index < parser.transactionCount {
+            let tx = parser.transaction(at: index)
+            index += 1
+            let progress = tx.progress(toServer: toServer)
+            let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
+            guard progress > last || (force && last < tx.completeProgress(toServer: toServer)) else { continue }
+            self.txBuffers.removeAll(keepingCapacity: true)
+            for (descriptor, id) in buffers where tx.progress(toServer: descriptor.toServer) >= descriptor.progress {
+                descriptor.fetch(tx) { bytes in
+                    self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
+                }
+            }
+            body(tx, self.txBuffers)
+            if toServer {
+                tx.detectState.inspectedProgressToServer = progress
+            } else {
+                tx.detectState.inspectedProgressToClient = progress
+            }
+        }
+    }
+
+    /// Takes the flow-level events raised since the last call.
+    public func takeEvents(slot: Int32, flowID: UInt64) -> [AppLayerEvent] {
+        guard let f = self.flow(slot: slot, flowID: flowID), !f.pendingEvents.isEmpty else { return [] }
+        defer { f.pendingEvents.removeAll() }
+        return f.pendingEvents
+    }
+
+    // MARK: Logging and freeing
+
+    /// Calls `body` for each complete transaction not yet logged (marking it logged), then frees transactions
+    /// that are complete, inspected in both directions and logged.
+    public func logAndFree(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
+        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser else { return }
+        var freeThrough: UInt64? = nil
+        var index = 0
+        var contiguous = true
+        while index < parser.transactionCount {
+            let tx = parser.transaction(at: index)
+            index += 1
+            if tx.isComplete && !tx.isLogged {
+                tx.isLogged = true
+                body(tx)
+            }
+            let inspected =
+                tx.detectState.inspectedProgressToServer >= tx.completeProgress(toServer: true)
+                && tx.detectState.inspectedProgressToClient >= tx.completeProgress(toServer: false)
+            if contiguous && tx.isLogged && inspected { freeThrough = tx.id } else { contiguous = false }
+        }
+        if let id = freeThrough { parser.freeTransactions(through: id) }
+    }
+
+    /// The flow ended: every transaction not yet logged is passed to `body` (incomplete ones included, as
+    /// Suricata logs them at flow end), and the flow's state is dropped.
+    public func flowEnded(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
+        guard let f = self.flow(slot: slot, flowID: flowID) else { return }
+        if let parser = f.parser {
+            for index in 0..<parser.transactionCount {
+                let tx = parser.transaction(at: index)
+                if !tx.isLogged {
+                    tx.isLogged = true
+                    body(tx)
+                }
+            }
+        }
+        self.flows[Int(slot)] = nil
+    }
+
+    /// Transaction of a flow by id, if still live.
+    public func transaction(slot: Int32, flowID: UInt64, id: UInt64) -> (any AppLayerTransaction)? {
+        guard let parser = self.flow(slot: slot, flowID: flowID)?.parser else { return nil }
+        for index in 0..<parser.transactionCount where parser.transaction(at: index).id == id {
+            return parser.transaction(at: index)
+        }
+        return nil
+    }
+
+    // MARK: Helpers
+
+    /// `"80"`, `"[80, 8080:8090]"`, `"any"` → ranges (empty for none).
+    static func parsePorts(_ text: String) -> [ClosedRange<UInt16>] {
+        var out: [ClosedRange<UInt16>] = []
+        let trimmed = text.filter { $0 != "[" && $0 != "]" && $0 != " " }
+        if trimmed == "any" { return [0...65535] }
+        for part in trimmed.split(separator: ",") {
+            let bounds = part.split(separator: ":", omittingEmptySubsequences: false)
+            if bounds.count == 2 {
+                let low = UInt16(bounds[0]) ?? 0
+                let high = UInt16(bounds[1]) ?? 65535
+                if low <= high { out.append(low...high) }
+            } else if let p = UInt16(part) {
+                out.append(p...p)
+            }
+        }
+        return out
+    }
+}
+
+/// The protocols built into Weir.
+public enum AppLayerRegistry {
+    /// Every protocol Weir can detect and parse.
+    public static var builtIn: [AppLayerProtocolDescriptor] { [] }
+}
