@@ -77,6 +77,9 @@ public final class AppLayerStage {
     private let probePorts: [[ClosedRange<UInt16>]]
     /// Per registry index: the protocol's buffers that detection uses, with their sticky ids.
     private var resolvedBuffers: [[(AppLayerBufferDescriptor, Int)]]
+    /// Per registry index: buffer names served in both directions (`ssh.software`, `tls.random` …); a packet
+    /// sees only its own direction's instance of those.
+    private var bothWayBuffers: [Set<String>]
     /// Inspection buffers handed out for the current transaction (storage reused).
     private var txBuffers: [InspectionBuffer] = []
 
@@ -88,12 +91,16 @@ public final class AppLayerStage {
             Self.parsePorts(settings.detectionPorts[d.proto.name] ?? d.defaultDetectionPorts ?? "")
         }
         self.resolvedBuffers = registry.map { _ in [] }
+        self.bothWayBuffers = registry.map { _ in [] }
     }
 
     /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
     public func bind(stickyID: (String) -> Int?) {
         for (i, descriptor) in self.registry.enumerated() {
             self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in stickyID(b.name).map { (b, $0) } }
+            let toServer = Set(descriptor.buffers.filter(\.toServer).map(\.name))
+            let toClient = Set(descriptor.buffers.filter { !$0.toServer }.map(\.name))
+            self.bothWayBuffers[i] = toServer.intersection(toClient)
         }
     }
 
@@ -299,7 +306,9 @@ public final class AppLayerStage {
             let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
             guard progress > last || (force && last < tx.completeProgress(toServer: toServer)) else { continue }
             self.txBuffers.removeAll(keepingCapacity: true)
+            let bothWays = self.bothWayBuffers[f.descriptor]
             for (descriptor, id) in buffers where tx.progress(toServer: descriptor.toServer) >= descriptor.progress {
+                if descriptor.toServer != toServer && bothWays.contains(descriptor.name) { continue }
                 descriptor.fetch(tx) { bytes in
                     self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
@@ -369,6 +378,18 @@ public final class AppLayerStage {
         return nil
     }
 
+    // MARK: Encrypted flows
+
+    /// For a TLS or SSH flow whose handshake has finished in both directions: the configured
+    /// `encryption-handling` (the pipeline bypasses the flow or stops content inspection); `nil` before that
+    /// point and for other protocols. The parser is told to stop unless the mode is `full`.
+    public func encryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptionHandling? {
+        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser as? AppLayerEncryptedParser,
+            parser.handshakeFinishedBothWays
+        else { return nil }
+        return parser.encryptionHandling
+    }
+
     // MARK: Helpers
 
     /// `"80"`, `"[80, 8080:8090]"`, `"any"` → ranges (empty for none).
@@ -393,5 +414,5 @@ public final class AppLayerStage {
 /// The protocols built into Weir.
 public enum AppLayerRegistry {
     /// Every protocol Weir can detect and parse.
-    public static var builtIn: [AppLayerProtocolDescriptor] { [] }
+    public static var builtIn: [AppLayerProtocolDescriptor] { Self.encryptedAndDNS }
 }
