@@ -383,7 +383,7 @@ public final class AppLayerStage {
     /// For a TLS or SSH flow whose handshake has finished in both directions: the configured
     /// `encryption-handling` (the pipeline bypasses the flow or stops content inspection); `nil` before that
     /// point and for other protocols. The parser is told to stop unless the mode is `full`.
-    public func encryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptionHandling? {
+    public func encryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
         guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser as? AppLayerEncryptedParser,
             parser.handshakeFinishedBothWays
         else { return nil }

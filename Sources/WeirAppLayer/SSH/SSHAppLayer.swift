@@ -51,14 +51,14 @@ public final class SSHTransaction: AppLayerTransaction {
 public final class SSHParser: AppLayerParser, AppLayerEncryptedParser {
     public let transactionState: SSHTransaction
     private var live = true
-    public let encryptionHandling: EncryptionHandling
+    public let encryptionHandling: EncryptedFlowHandling
     private let counters: AppLayerCounters
 
     /// A parser configured from `app-layer.protocols.ssh`.
     public init(settings: AppLayerParserSettings) {
         let hassh = settings.values["hassh"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
         self.transactionState = SSHTransaction(computeHASSH: hassh)
-        self.encryptionHandling = EncryptionHandling(configValue: settings.values["encryption-handling"])
+        self.encryptionHandling = EncryptedFlowHandling(configValue: settings.values["encryption-handling"])
         self.counters = settings.counters
     }
 

@@ -89,7 +89,7 @@ public final class TLSTransaction: AppLayerTransaction {
 public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
     public let transactionState: TLSTransaction
     private var live = true
-    public let encryptionHandling: EncryptionHandling
+    public let encryptionHandling: EncryptedFlowHandling
     private let counters: AppLayerCounters
 
     /// A parser configured from `app-layer.protocols.tls`.
@@ -97,7 +97,7 @@ public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
         var options = TLSSession.Options()
         options.ja3 = settings.values["ja3-fingerprints"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
         options.ja4 = settings.values["ja4-fingerprints"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
-        var mode = EncryptionHandling(configValue: settings.values["encryption-handling"])
+        var mode = EncryptedFlowHandling(configValue: settings.values["encryption-handling"])
         if settings.values["encryption-handling"] == nil,
             ["yes", "true", "1"].contains(settings.values["no-reassemble"]?.lowercased() ?? "")
         {

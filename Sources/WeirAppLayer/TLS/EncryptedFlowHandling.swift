@@ -2,7 +2,7 @@
 
 /// What to do with a TLS or SSH flow once its handshake is over and the rest is encrypted
 /// (`app-layer.protocols.{tls,ssh}.encryption-handling`).
-public enum EncryptionHandling: String, Sendable, CaseIterable {
+public enum EncryptedFlowHandling: String, Sendable, CaseIterable {
     /// `default` / `track-only` (Suricata's default): stop content inspection of the flow, keep tracking it
     /// (flow record, counters, header-only rules).
     case trackOnly = "track-only"
@@ -24,7 +24,7 @@ public enum EncryptionHandling: String, Sendable, CaseIterable {
 /// A parser whose flow turns encrypted: the stage asks it when the handshake has finished both ways.
 public protocol AppLayerEncryptedParser: AnyObject {
     /// The configured handling.
-    var encryptionHandling: EncryptionHandling { get }
+    var encryptionHandling: EncryptedFlowHandling { get }
     /// True once both directions are past their handshake.
     var handshakeFinishedBothWays: Bool { get }
 }
