@@ -84,6 +84,20 @@ public struct TLSSession: Sendable {
     public internal(set) var sawServerKeyExchange = false
     /// Alerts seen in the clear.
     public internal(set) var alerts: [TLSAlert] = []
+    /// The handshake message types of the last handshake record parsed (what `ssl_state` matches, as
+    /// Suricata's `current_flags`).
+    public internal(set) var currentMessageFlags = MessageFlags()
+
+    /// `ssl_state` values.
+    public struct MessageFlags: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let clientHello = MessageFlags(rawValue: 1)
+        public static let serverHello = MessageFlags(rawValue: 2)
+        public static let clientKeyExchange = MessageFlags(rawValue: 4)
+        public static let serverKeyExchange = MessageFlags(rawValue: 8)
+        public static let unknown = MessageFlags(rawValue: 16)
+    }
     /// Progress per side.
     public internal(set) var clientProgress = TLSClientProgress.inProgress
     public internal(set) var serverProgress = TLSServerProgress.inProgress
@@ -268,6 +282,7 @@ public struct TLSSession: Sendable {
                 return
             }
             side.handshake.append(contentsOf: body)
+            self.currentMessageFlags = []
             self.drainHandshake(&side, toServer: toServer)
         case 24:
             self.heartbeat(body, side: side, toServer: toServer)
@@ -323,6 +338,13 @@ public struct TLSSession: Sendable {
 
     /// Handles one whole handshake message; false for a message type that makes no sense.
     private mutating func handleHandshake(type: UInt8, body: [UInt8], toServer: Bool) -> Bool {
+        switch type {
+        case 1: self.currentMessageFlags.insert(.clientHello)
+        case 2: self.currentMessageFlags.insert(.serverHello)
+        case 12: self.currentMessageFlags.insert(.serverKeyExchange)
+        case 16: self.currentMessageFlags.insert(.clientKeyExchange)
+        default: self.currentMessageFlags.insert(.unknown)
+        }
         switch type {
         case 1:
             self.clientHelloMessage(body, toServer: toServer)
