@@ -208,8 +208,9 @@ public struct AppLayerProtocolDescriptor: Sendable {
     public var probes: [AppLayerProbe]
     /// Suricata's default `detection-ports` destination ports (rule port syntax), `nil` for none.
     public var defaultDetectionPorts: String?
-    /// Makes the per-flow parser; `settings` are the protocol's options from the configuration.
-    public var makeParser: @Sendable (_ settings: AppLayerParserSettings) -> any AppLayerParser
+    /// Makes the per-flow parser; `settings` are the protocol's options from the configuration. `nil` when it
+    /// cannot (the flow keeps its protocol and is inspected as a raw stream).
+    public var makeParser: @Sendable (_ settings: AppLayerParserSettings) -> (any AppLayerParser)?
     /// The sticky buffers it serves.
     public var buffers: [AppLayerBufferDescriptor]
     /// The event names its parsers raise (without the protocol prefix), for rule checks.
@@ -218,7 +219,7 @@ public struct AppLayerProtocolDescriptor: Sendable {
     /// A protocol description.
     public init(
         proto: AppProtocol, transports: [UInt8], probes: [AppLayerProbe], defaultDetectionPorts: String?,
-        makeParser: @escaping @Sendable (_ settings: AppLayerParserSettings) -> any AppLayerParser,
+        makeParser: @escaping @Sendable (_ settings: AppLayerParserSettings) -> (any AppLayerParser)?,
         buffers: [AppLayerBufferDescriptor], eventNames: [String]
     ) {
         self.proto = proto
@@ -238,11 +239,19 @@ public struct AppLayerParserSettings: Sendable {
     public var values: [String: String]
     /// The shared statistics object of the stage (counters by name).
     public let counters: AppLayerCounters
+    /// The flow's server and client ports (for protocol checks such as HTTP's port mismatch event).
+    public var serverPort: UInt16
+    public var clientPort: UInt16
 
     /// Settings from flattened values.
-    public init(values: [String: String] = [:], counters: AppLayerCounters = AppLayerCounters()) {
+    public init(
+        values: [String: String] = [:], counters: AppLayerCounters = AppLayerCounters(), serverPort: UInt16 = 0,
+        clientPort: UInt16 = 0
+    ) {
         self.values = values
         self.counters = counters
+        self.serverPort = serverPort
+        self.clientPort = clientPort
     }
 }
 
@@ -273,6 +282,12 @@ public final class AppLayerCounters: @unchecked Sendable {
             self.index[name] = self.values.count
             self.values.append((name, value))
         }
+    }
+
+    /// Takes `amount` from counter `name` (not below 0).
+    public func subtract(_ name: String, _ amount: UInt64) {
+        guard let i = self.index[name] else { return }
+        self.values[i].1 = self.values[i].1 >= amount ? self.values[i].1 - amount : 0
     }
 
     /// The value of counter `name`, 0 when never touched.

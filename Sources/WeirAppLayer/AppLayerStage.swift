@@ -73,13 +73,16 @@ public final class AppLayerStage {
     /// Counters (`app_layer.flow.http`, `http.memuse` …).
     public let counters = AppLayerCounters()
     private var flows: [AppLayerFlow?] = []
+    /// Flow id → slot, for the flow-end path (which knows the flow, not always its slot).
+    private var slotOfFlow: [UInt64: Int32] = [:]
     /// Parsed port lists for port-bound probes, per registry index.
     private let probePorts: [[ClosedRange<UInt16>]]
-    /// Per registry index: the protocol's buffers that detection uses, with their sticky ids.
-    private var resolvedBuffers: [[(AppLayerBufferDescriptor, Int)]]
-    /// Per registry index: buffer names served in both directions (`ssh.software`, `tls.random` …); a packet
-    /// sees only its own direction's instance of those.
-    private var bothWayBuffers: [Set<String>]
+    /// Per registry index: the protocol's buffers that detection uses, with their sticky ids and whether the
+    /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
+    /// for rules that mix a request buffer with a response buffer).
+    private var resolvedBuffers: [[(descriptor: AppLayerBufferDescriptor, id: Int, oneWay: Bool)]]
+    /// Sticky ids by direction: bit 1 to server, bit 2 to client (for detection's rule directions).
+    public private(set) var bufferDirections: [Int: UInt8] = [:]
     /// Inspection buffers handed out for the current transaction (storage reused).
     private var txBuffers: [InspectionBuffer] = []
 
@@ -91,16 +94,18 @@ public final class AppLayerStage {
             Self.parsePorts(settings.detectionPorts[d.proto.name] ?? d.defaultDetectionPorts ?? "")
         }
         self.resolvedBuffers = registry.map { _ in [] }
-        self.bothWayBuffers = registry.map { _ in [] }
     }
 
     /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
     public func bind(stickyID: (String) -> Int?) {
+        self.bufferDirections = [:]
         for (i, descriptor) in self.registry.enumerated() {
-            self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in stickyID(b.name).map { (b, $0) } }
-            let toServer = Set(descriptor.buffers.filter(\.toServer).map(\.name))
-            let toClient = Set(descriptor.buffers.filter { !$0.toServer }.map(\.name))
-            self.bothWayBuffers[i] = toServer.intersection(toClient)
+            self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in
+                guard let id = stickyID(b.name) else { return nil }
+                let oneWay = !descriptor.buffers.contains { $0.name == b.name && $0.toServer != b.toServer }
+                self.bufferDirections[id, default: 0] |= b.toServer ? 1 : 2
+                return (b, id, oneWay)
+            }
         }
     }
 
@@ -118,8 +123,10 @@ public final class AppLayerStage {
         let i = Int(slot)
         if i >= self.flows.count { self.flows.append(contentsOf: repeatElement(nil, count: i + 1 - self.flows.count)) }
         if let f = self.flows[i], f.flowID == flowID { return f }
+        if let old = self.flows[i] { self.slotOfFlow[old.flowID] = nil }
         let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
         self.flows[i] = f
+        self.slotOfFlow[flowID] = slot
         return f
     }
 
@@ -255,7 +262,14 @@ public final class AppLayerStage {
                 self.counters.add("app_layer.flow.\(d.proto.name)")
                 if self.mode(of: d.proto) == .parse {
                     let values = self.settings.parserValues[d.proto.name] ?? [:]
-                    let parser = d.makeParser(AppLayerParserSettings(values: values, counters: self.counters))
+                    let settings = AppLayerParserSettings(
+                        values: values, counters: self.counters, serverPort: f.serverPort, clientPort: f.clientPort)
+                    guard let parser = d.makeParser(settings) else {
+                        f.parserFailed = true
+                        f.probeBytesToServer = []
+                        f.probeBytesToClient = []
+                        return
+                    }
                     f.parser = parser
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
@@ -288,7 +302,8 @@ public final class AppLayerStage {
     // MARK: Detection
 
     /// Calls `body` for each live transaction of the flow with the buffers detection may inspect in a packet of
-    /// the given direction (both directions' final buffers). Only transactions with progress since their last
+    /// the given direction (that direction's final buffers; in the to-client direction also the request-only
+    /// buffers, for rules that mix both). Only transactions with progress since their last
     /// inspection in that direction are visited, unless `force` (flow end).
     ///
     /// The buffers are valid during the call only.
@@ -306,9 +321,10 @@ public final class AppLayerStage {
             let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
             guard progress > last || (force && last < tx.completeProgress(toServer: toServer)) else { continue }
             self.txBuffers.removeAll(keepingCapacity: true)
-            let bothWays = self.bothWayBuffers[f.descriptor]
-            for (descriptor, id) in buffers where tx.progress(toServer: descriptor.toServer) >= descriptor.progress {
-                if descriptor.toServer != toServer && bothWays.contains(descriptor.name) { continue }
+            for (descriptor, id, oneWay) in buffers
+            where (descriptor.toServer == toServer || (oneWay && !toServer))
+                && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
+            {
                 descriptor.fetch(tx) { bytes in
                     self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
@@ -367,7 +383,11 @@ public final class AppLayerStage {
             }
         }
         self.flows[Int(slot)] = nil
+        self.slotOfFlow[flowID] = nil
     }
+
+    /// The slot under which the stage keeps flow `flowID`, if it has state for it.
+    public func slot(ofFlow flowID: UInt64) -> Int32? { self.slotOfFlow[flowID] }
 
     /// Transaction of a flow by id, if still live.
     public func transaction(slot: Int32, flowID: UInt64, id: UInt64) -> (any AppLayerTransaction)? {
@@ -414,5 +434,5 @@ public final class AppLayerStage {
 /// The protocols built into Weir.
 public enum AppLayerRegistry {
     /// Every protocol Weir can detect and parse.
-    public static var builtIn: [AppLayerProtocolDescriptor] { Self.encryptedAndDNS }
+    public static var builtIn: [AppLayerProtocolDescriptor] { [HTTPProtocol.descriptor] + Self.encryptedAndDNS }
 }

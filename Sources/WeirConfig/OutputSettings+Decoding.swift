@@ -51,6 +51,7 @@ extension WeirConfiguration {
             let types = try MappingReader(node, path: item.path, context: eve.context)
             if let alert = try types.mapping("alert") {
                 var options = EVEAlertOptions()
+                options.http = try alert.bool("http", options.http)
                 options.payload = try alert.bool("payload", options.payload)
                 options.payloadPrintable = try alert.bool("payload-printable", options.payloadPrintable)
                 options.payloadBufferSize = try alert.size("payload-buffer-size", options.payloadBufferSize)
@@ -78,6 +79,20 @@ extension WeirConfiguration {
                 options.deltas = try stats.bool("deltas", options.deltas)
                 try stats.finish()
                 output.stats = options
+            }
+            if let http = try types.mapping("http") {
+                var options = EVEHTTPOptions()
+                options.extended = try http.bool("extended", options.extended)
+                for key in ["custom", "dump-all-headers"] { http.skip(key) }
+                try http.finish()
+                output.http = options
+            }
+            if let files = try types.mapping("files") {
+                var options = EVEFilesOptions()
+                options.forceMagic = try files.bool("force-magic", options.forceMagic)
+                options.forceHash = try files.stringList("force-hash") ?? options.forceHash
+                try files.finish()
+                output.files = options
             }
             if let anomaly = try types.mapping("anomaly") {
                 var options = EVEAnomalyOptions()

@@ -26,6 +26,9 @@ public struct OutputSettings: Sendable, Equatable {
         eve.drop = EVEDropOptions()
         eve.flow = true
         eve.stats = EVEStatsOptions()
+        // As Suricata's shipped suricata.yaml: HTTP transactions and files are logged.
+        eve.http = EVEHTTPOptions()
+        eve.files = EVEFilesOptions()
         outputs.eveLogs = [eve]
         outputs.fast = FastLogOutput(enabled: true)
         return outputs
@@ -50,13 +53,37 @@ public struct EVELogOutput: Sendable, Equatable {
     public var stats: EVEStatsOptions? = nil
     /// `types: - anomaly`.
     public var anomaly: EVEAnomalyOptions? = nil
+    /// `types: - http`: one record per HTTP transaction.
+    public var http: EVEHTTPOptions? = nil
+    /// `types: - files`: `fileinfo` records.
+    public var files: EVEFilesOptions? = nil
 
     /// An enabled `eve.json` output with no record types.
     public init() {}
 }
 
+/// `types: - http:` options.
+public struct EVEHTTPOptions: Sendable, Equatable {
+    /// `extended`: more fields (Weir writes the extended set either way).
+    public var extended: Bool = true
+    /// Defaults.
+    public init() {}
+}
+
+/// `types: - files:` options.
+public struct EVEFilesOptions: Sendable, Equatable {
+    /// `force-magic` (accepted; Weir has no libmagic).
+    public var forceMagic: Bool = false
+    /// `force-hash`: digests to compute for every file (`md5`, `sha1`, `sha256`).
+    public var forceHash: [String] = []
+    /// Defaults.
+    public init() {}
+}
+
 /// `types: - alert:` options.
 public struct EVEAlertOptions: Sendable, Equatable {
+    /// `http`: the transaction's `http` object in alerts on HTTP transactions.
+    public var http: Bool = true
     /// `payload`: the packet or stream payload, base64.
     public var payload: Bool = false
     /// `payload-printable`: the payload as printable text (non-printables as `.`).

@@ -344,6 +344,18 @@ extension WeirConfiguration {
         return result
     }
 
+    /// Scalars of a subtree as `prefix.key.sub` → value.
+    static func flatten(_ node: ConfigNode, prefix: String, into out: inout [String: String]) {
+        switch node.value {
+        case .scalar(let text, _): out[prefix] = text
+        case .mapping(let entries):
+            for entry in entries { Self.flatten(entry.node, prefix: prefix + "." + entry.key, into: &out) }
+        case .sequence(let items):
+            for (i, item) in items.enumerated() { Self.flatten(item, prefix: prefix + ".\(i)", into: &out) }
+        case .null: break
+        }
+    }
+
     private static func decodeProtocol(
         _ reader: MappingReader,
         base: AppLayerProtocolSettings
@@ -352,6 +364,10 @@ extension WeirConfiguration {
         result.enabled = try reader.enumeration("enabled", base.enabled)
         result.detectionEnabled = try reader.bool("detection-enabled", base.detectionEnabled)
         result.encryptionHandling = try reader.enumeration("encryption-handling", base.encryptionHandling)
+        // Parser tuning is handed to the parser as flat keys (it knows its own options).
+        for key in ["libhtp", "memcap", "byterange"] {
+            if let node = reader.node[key] { Self.flatten(node, prefix: key, into: &result.parserValues) }
+        }
         if let ports = try reader.mapping("detection-ports") {
             func portText(_ key: String) throws(ConfigError) -> String? {
                 guard let list = try ports.stringList(key) else { return nil }

@@ -417,6 +417,9 @@ public struct AppLayerProtocolSettings: Sendable, Equatable {
     public var encryptionHandling: EncryptionHandling = .default
     /// Per-transport settings Suricata uses for DNS (`dns.tcp`, `dns.udp`), keyed by `tcp`/`udp`.
     public var transports: [String: AppLayerProtocolSettings] = [:]
+    /// The parser's own options, flattened to dotted keys below the protocol (`libhtp.default-config.personality`,
+    /// `memcap`); list items are numbered (`libhtp.server-config.0.apache.address.1`).
+    public var parserValues: [String: String] = [:]
 
     /// Settings with the given ports and Suricata's other defaults.
     public init(detectionPorts: DetectionPorts = DetectionPorts()) { self.detectionPorts = detectionPorts }

@@ -16,6 +16,7 @@ final class ReplayOutputs {
     var flowRecords: UInt64 = 0
     var alertRecords: UInt64 = 0
     var droppedPackets: UInt64 = 0
+    var transactionRecords: UInt64 = 0
 
     /// Opens the outputs; `append` leaves existing files in place (further workers of one live capture,
     /// whose whole-record writes interleave in the files the first worker created).
@@ -41,7 +42,7 @@ final class ReplayOutputs {
     var writeError: String? { self.eve?.writeError ?? self.fast?.writeError }
 
     /// Writes the EVE `flow` record of a flow that ended.
-    func writeFlow(_ flow: Flow, reason: FlowEndReason) {
+    func writeFlow(_ flow: Flow, reason: FlowEndReason, appProto: String? = nil) {
         guard self.eveSettings?.flow == true else { return }
         var header = EVEHeader(
             timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress,
@@ -61,6 +62,7 @@ final class ReplayOutputs {
         record.bytesToServer = flow.bytesToServer
         record.bytesToClient = flow.bytesToClient
         record.alerted = flow.alerted
+        record.appProto = appProto
         switch flow.bypass {
         case .local: record.bypass = .local
         case .capture:
@@ -145,7 +147,8 @@ final class ReplayOutputs {
     /// payload of an alert that matched the stream (`stream: 1`); `source` is the packet's `pkt_src`.
     func writeAlert(
         _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
-        dropped: Bool, inline: Bool, streamPayload: [UInt8]? = nil, source: EVEPacketSource = .wire
+        dropped: Bool, inline: Bool, streamPayload: [UInt8]? = nil, source: EVEPacketSource = .wire,
+        appProto: String? = nil, appLayerMembers: [UInt8]? = nil
     ) {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
@@ -156,6 +159,9 @@ final class ReplayOutputs {
             signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
         if let settings = self.eveSettings, let alertOptions = settings.alert {
             var record = EVEAlertRecord(header: header, alert: eveAlert)
+            record.transactionID = alert.txID
+            record.appProto = appProto
+            record.appLayerMembers = appLayerMembers
             if let flow {
                 record.direction = toServer ? .toServer : .toClient
                 record.flow = EVEAlertFlow(

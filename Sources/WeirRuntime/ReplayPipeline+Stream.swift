@@ -20,6 +20,10 @@ extension ReplayPipeline {
         var tracked = StreamTrackResult()
         stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
         let result = tracked.result
+        if result.appLayerChunkCount > 0 {
+            self.appLayer.handle(
+                stream: stream, flow: self.flows[handle.slot], slot: handle.slot, timestamp: self.packet.timestamp)
+        }
         self.streamAtDepth = tracked.bothAtDepth
         self.payloadNormalised = result.payloadNormalised
         if result.rawChunkCount > 0 && self.detect != nil {
@@ -49,25 +53,39 @@ extension ReplayPipeline {
         let detect = self.detect
         let inline = self.inline
         let kernel = self.captureBypass
+        let appLayer = self.appLayer
         return { flow, reason in
             if flow.bypass == .capture { kernel?.finish(&flow) }
+            var appProto: String?
+            var appDone = false
             if let stream, flow.key.proto == IPProtocol.tcp, let slot = stream.slot(ofFlow: flow.flowID) {
                 var alerted = false
                 let ended = flow
                 stream.endFlow(slot: slot) { session in
                     // A bypassed flow is not inspected again, its leftover stream data included.
-                    guard let detect, ended.state != .bypassed, !session.rawChunks.isEmpty else { return }
-                    for toServer in [true, false] {
-                        alerted =
-                            Self.inspectChunks(
-                                session.rawChunks, toServer: toServer, flow: ended, slot: slot,
-                                timestamp: ended.last, detect: detect, outputs: outputs, inline: inline)
-                            || alerted
+                    let inspect = ended.state != .bypassed
+                    if let detect, inspect, !session.rawChunks.isEmpty {
+                        for toServer in [true, false] {
+                            alerted =
+                                Self.inspectChunks(
+                                    session.rawChunks, toServer: toServer, flow: ended, slot: slot,
+                                    timestamp: ended.last, detect: detect, outputs: outputs, inline: inline,
+                                    appProto: appLayer.eveProtocol(slot: slot, flowID: ended.flowID))
+                                || alerted
+                        }
                     }
+                    // The final data goes to the parsers; what it completes is inspected and logged.
+                    appProto = appLayer.flowEnded(
+                        ended, stream: session, timestamp: ended.last, inspect: inspect, inline: inline)
+                    appDone = true
                 }
                 if alerted { flow.alerted = true }
             }
-            outputs.writeFlow(flow, reason: reason)
+            if !appDone {
+                appProto = appLayer.flowEnded(
+                    flow, stream: nil, timestamp: flow.last, inspect: flow.state != .bypassed, inline: inline)
+            }
+            outputs.writeFlow(flow, reason: reason, appProto: appProto)
         }
     }
 
@@ -75,7 +93,7 @@ extension ReplayPipeline {
     /// alerts. Returns true when something alerted.
     static func inspectChunks(
         _ chunks: [RawStreamChunk], toServer: Bool, flow: Flow, slot: Int32, timestamp: Timestamp,
-        detect: DetectContext, outputs: ReplayOutputs, inline: Bool
+        detect: DetectContext, outputs: ReplayOutputs, inline: Bool, appProto: String? = nil
     ) -> Bool {
         var buffers: [InspectionBuffer] = []
         for chunk in chunks where chunk.toServer == toServer && !chunk.block.isGap && chunk.block.bytes.count > 0 {
@@ -87,14 +105,14 @@ extension ReplayPipeline {
         var alerts: [Alert] = []
         let verdict = detect.inspect(
             packet: packet, frame: frame, flow: flow, handle: FlowHandle(slot: slot, toServer: toServer),
-            buffers: buffers, stream: StreamPacketInfo(
+            buffers: buffers, appProtocol: appProto == "failed" ? nil : appProto, stream: StreamPacketInfo(
                 wasEstablished: Self.wasEstablished(flow), addedToStream: false, isPseudo: true),
             alerts: &alerts)
         for alert in alerts {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
                 inline: inline, streamPayload: alert.streamMatch ? Self.streamPayload(chunks, toServer: toServer) : nil,
-                source: .streamFlowTimeout)
+                source: .streamFlowTimeout, appProto: appProto)
         }
         return !alerts.isEmpty
     }

@@ -69,6 +69,8 @@ struct ReplayPipeline {
     var captureBypass: CaptureBypass? = nil
     /// Holds the current frame with its payload rewritten (inline overlap normalisation).
     let rewrittenFrame = FrameScratch()
+    /// The app-layer stage: protocol detection, parsers, transaction detection and records.
+    let appLayer: AppLayerPass
 
     /// A pipeline; `streamSettings` `nil` runs without the stream engine (`stream.enabled: false`).
     init(
@@ -79,7 +81,9 @@ struct ReplayPipeline {
         self.configuration = configuration
         self.outputs = outputs
         self.flows = FlowTable(settings: configuration.flowTableSettings)
-        self.detect = engine.map { $0.makeContext() }
+        let detect = engine.map { $0.makeContext() }
+        self.detect = detect
+        self.appLayer = AppLayerPass(configuration: configuration, engine: engine, detect: detect, outputs: outputs)
         self.inline = inline
         self.streamBypass = configuration.stream.bypass && streamSettings != nil
         if var settings = streamSettings {
@@ -149,9 +153,36 @@ struct ReplayPipeline {
         _ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?
     ) {
         var flow = handle.map { self.flows[$0.slot] }
-        let verdict = detect.inspect(
+        var appProto: String?
+        var appName: String?
+        var appEvents: [String] = []
+        if let handle, let flow {
+            appName = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
+            appProto = appName == nil ? nil : self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID)
+            if appName != nil { appEvents = self.appLayer.takeEvents(slot: handle.slot, flowID: flow.flowID) }
+        }
+        var verdict = detect.inspect(
             packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
-            stream: stream, alerts: &self.alerts)
+            appProtocol: appName, appLayerEvents: appEvents, stream: stream, alerts: &self.alerts)
+        // Packet and stream rules first, then the transactions this packet's direction moved on.
+        var txAlerted = false
+        if appName != nil, let handle, let current = flow {
+            let (txVerdict, alerted) = self.appLayer.inspectTransactions(
+                packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline)
+            txAlerted = alerted
+            verdict.drop = verdict.drop || txVerdict.drop
+            if txVerdict.reject {
+                verdict.rejectTarget = verdict.reject ? verdict.rejectTarget.adding(txVerdict.rejectTarget) : txVerdict.rejectTarget
+                verdict.reject = true
+            }
+            verdict.bypass = verdict.bypass || txVerdict.bypass
+            verdict.pass = verdict.pass || txVerdict.pass
+        }
+        if let handle, let current = flow { self.appLayer.log(flow: current, slot: handle.slot) }
+        if txAlerted, let handle {
+            self.flows[handle.slot].alerted = true
+            flow?.alerted = true
+        }
 
         if (verdict.drop || verdict.reject) && self.inline {
             self.packetDropped = true
@@ -178,7 +209,7 @@ struct ReplayPipeline {
             }
             self.outputs.writeAlert(
                 alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
-                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload)
+                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appProto)
         }
     }
 
@@ -217,6 +248,13 @@ struct ReplayPipeline {
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
                 self.track(stream, frame: record.bytes, handle: handle)
             }
+        } else if let handle, self.packet.isUDP, self.packet.payloadLength > 0, self.packet.payloadOffset >= 0,
+            self.packet.payloadOffset + self.packet.payloadLength <= record.bytes.count
+        {
+            let start = self.packet.payloadOffset
+            self.appLayer.handle(
+                datagram: UnsafeRawBufferPointer(rebasing: record.bytes[start..<start + self.packet.payloadLength]),
+                flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
         }
         if let detect = self.detect {
             var frame = record.bytes
@@ -233,7 +271,7 @@ struct ReplayPipeline {
                 if Self.inspectChunks(
                     stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
                     timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
-                    inline: self.inline)
+                    inline: self.inline, appProto: self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID))
                 {
                     self.flows[handle.slot].alerted = true
                 }
@@ -306,6 +344,7 @@ struct ReplayPipeline {
             out.append(EVEStatsCounter(name, value))
         }
         for (name, value) in streamCounters { out.append(EVEStatsCounter(name, value)) }
+        for (name, value) in self.appLayer.stage.counters.values { out.append(EVEStatsCounter(name, value)) }
         if self.liveSource == nil {
             out.append(EVEStatsCounter("pcap.files", self.filesRead))
             out.append(EVEStatsCounter("pcap.files_damaged", UInt64(self.damaged.count)))

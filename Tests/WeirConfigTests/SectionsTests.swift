@@ -125,7 +125,7 @@ import WeirConfig
         #expect(
             keys == [
                 "outputs.1.eve-log.community-id", "outputs.1.eve-log.types.0.alert.tagged-packets",
-                "outputs.1.eve-log.types.2.http", "outputs.3.unified2-alert", "logging",
+                "outputs.3.unified2-alert", "logging",
                 "af-packet.2.mmap-locked", "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.smb",
                 "stream.reassembly.raw", "flow.managers", "detect.prefilter", "unix-command",
             ]

@@ -588,13 +588,17 @@ final class EngineHarness {
             Array(text.utf8).withUnsafeBytes { u in
                 frame.withUnsafeBytes { bytes in
                     decoder.decode(bytes, into: &packet)
-                    _ = context.inspect(
+                    var state = TransactionDetectState()
+                    _ = context.inspectTransaction(
                         packet: packet,
-                        frame: bytes,
                         flow: nil,
                         handle: nil,
                         buffers: [InspectionBuffer(bytes: u, kind: .sticky(id: uri))],
                         appProtocol: "http",
+                        stream: nil,
+                        txID: 0,
+                        events: [],
+                        state: &state,
                         alerts: &alerts
                     )
                 }
@@ -682,13 +686,17 @@ final class EngineHarness {
                 frame.withUnsafeBytes { bytes in
                     decoder.decode(bytes, into: &packet)
                     let buffers = [InspectionBuffer(bytes: uriBytes, kind: .sticky(id: uriID))]
-                    _ = context.inspect(
+                    var state = TransactionDetectState()
+                    _ = context.inspectTransaction(
                         packet: packet,
-                        frame: bytes,
                         flow: nil,
                         handle: nil,
                         buffers: buffers,
                         appProtocol: proto,
+                        stream: nil,
+                        txID: 0,
+                        events: [],
+                        state: &state,
                         alerts: &alerts
                     )
                     return alerts.map(\.sid)
@@ -872,13 +880,17 @@ final class EngineHarness {
             Array(name.utf8).withUnsafeBytes { q in
                 frame.withUnsafeBytes { bytes in
                     decoder.decode(bytes, into: &packet)
-                    _ = context.inspect(
+                    var state = TransactionDetectState()
+                    _ = context.inspectTransaction(
                         packet: packet,
-                        frame: bytes,
                         flow: nil,
                         handle: nil,
                         buffers: [InspectionBuffer(bytes: q, kind: .sticky(id: query))],
                         appProtocol: "dns",
+                        stream: nil,
+                        txID: 0,
+                        events: [],
+                        state: &state,
                         alerts: &alerts
                     )
                     return alerts.map(\.sid).sorted()

@@ -34,6 +34,8 @@ public struct Alert: Sendable {
     /// The match was on reassembled stream data (Suricata's `PACKET_ALERT_FLAG_STREAM_MATCH`): EVE logs the
     /// stream data as the payload, with `stream: 1`.
     public var streamMatch = false
+    /// The app-layer transaction the alert matched (EVE `tx_id`), `nil` for packet and stream matches.
+    public var txID: UInt64? = nil
 
     /// EVE's `alert.action`.
     public var eveAction: String { self.isBlocking ? "blocked" : "allowed" }
@@ -55,7 +57,7 @@ public enum RejectTarget: Sendable, Equatable {
     }
 
     /// This target and `other` together.
-    func adding(_ other: RejectTarget) -> RejectTarget { self == other ? self : .both }
+    public func adding(_ other: RejectTarget) -> RejectTarget { self == other ? self : .both }
 
     /// Whether the source is answered.
     public var toSource: Bool { self != .destination }

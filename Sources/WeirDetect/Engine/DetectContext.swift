@@ -44,6 +44,20 @@ public final class DetectContext {
     /// Second arena for chained transforms.
     @exclusivity(unchecked) var transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
 
+    /// Transaction inspection in progress (``inspectTransaction``): only transactional signatures run.
+    @exclusivity(unchecked) var txMode = false
+    /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).
+    @exclusivity(unchecked) var txState = TransactionDetectState()
+    /// The inspected transaction's id and parser events.
+    @exclusivity(unchecked) var txID: UInt64 = 0
+    @exclusivity(unchecked) var txEvents: [String] = []
+    /// Flow-level app-layer events raised with the current packet.
+    @exclusivity(unchecked) var flowAppEvents: [String] = []
+    /// Sticky buffer id → directions the app layer serves it in (bit 1 to server, bit 2 to client).
+    @exclusivity(unchecked) var bufferDirections: [Int: UInt8] = [:]
+    /// Per signature: the directions its transaction inspection runs in (0 = not computed yet).
+    @exclusivity(unchecked) var txDirections: [UInt8] = []
+
     deinit {
         self.transformArena.deallocate()
         self.transformScratch.deallocate()
@@ -90,6 +104,7 @@ public final class DetectContext {
         handle: FlowHandle?,
         buffers: [InspectionBuffer] = [],
         appProtocol: String? = nil,
+        appLayerEvents: [String] = [],
         stream: StreamPacketInfo? = nil,
         alerts: inout [Alert]
     ) -> PacketVerdict {
@@ -98,7 +113,10 @@ public final class DetectContext {
         self.streamInfo = stream
         // Packets without an IP layer only reach rules on decoder events (`decode-event:…`), as in Suricata.
         guard packet.ipVersion != 0 || !packet.events.isEmpty else { return verdict }
-        self.counters.packets += 1
+        if !self.txMode {
+            self.counters.packets += 1
+            self.flowAppEvents = appLayerEvents
+        }
         let engine = self.engine
 
         // Flow detection state.
@@ -209,6 +227,7 @@ public final class DetectContext {
                 appProtocol: appProtocol
             ) {
                 self.postMatch(Int(i), packet: packet, slot: slot)
+                if self.txMode { self.txState.matched.append(i << 1 | (toServer ? 0 : 1)) }
                 self.matched.append(i)
                 self.matchedOnFlowData.append(self.matchUsedFlowData)
                 self.matchedOnStream.append(self.matchUsedStream)
@@ -271,6 +290,20 @@ public final class DetectContext {
         let s = self.engine.signatures[index]
         self.matchUsedFlowData = false
         self.matchUsedStream = false
+        if s.isTransactional != self.txMode { return false }
+        if self.txMode {
+            if self.txState.hasMatched(Int32(index) << 1 | (toServer ? 0 : 1)) { return false }
+            let directions = self.txDirection(of: index)
+            if directions & (toServer ? 1 : 2) == 0 { return false }
+        }
+        if !s.appLayerEvents.isEmpty {
+            for name in s.appLayerEvents {
+                let parserEvent = name.contains(".")
+                let events = parserEvent ? self.txEvents : self.flowAppEvents
+                if !events.contains(name) { return false }
+            }
+            if s.appLayerEvents.contains(where: { $0.contains(".") }) { self.matchUsedFlowData = true }
+        }
         if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
         if let stream = self.streamInfo, stream.isPseudo && !s.inspectsStream { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
@@ -594,7 +627,8 @@ public final class DetectContext {
                         packetNumber: packet.packetNumber,
                         flowSlot: Int32(slot),
                         flowID: flow?.flowID ?? 0,
-                        streamMatch: self.matchedOnStream[k]
+                        streamMatch: self.matchedOnStream[k],
+                        txID: self.txMode ? self.txID : nil
                     )
                 )
                 self.counters.alerts += 1
@@ -681,5 +715,70 @@ extension DetectContext {
         let i = Int(slot)
         guard i >= 0, i < self.flowStates.count else { return }
         self.flowStates[i].flowID = 0
+    }
+}
+
+extension DetectContext {
+    /// Tells the context in which directions the app layer serves each sticky buffer (bit 1: to server, bit 2:
+    /// to client), which decides the direction of transaction rules: a rule with a response-only buffer is
+    /// inspected with the response, one with only request buffers with the request, others in both.
+    public func setBufferDirections(_ directions: [Int: UInt8]) {
+        self.bufferDirections = directions
+        self.txDirections = []
+    }
+
+    /// The directions signature `index` inspects transactions in.
+    func txDirection(of index: Int) -> UInt8 {
+        if self.txDirections.isEmpty { self.txDirections = [UInt8](repeating: 0, count: self.engine.signatures.count) }
+        if self.txDirections[index] != 0 { return self.txDirections[index] }
+        var toServerOnly = false
+        var toClientOnly = false
+        for program in self.engine.signatures[index].buffers {
+            guard let id = program.stickyBuffer else { continue }
+            var base = id
+            if let view = self.engine.derivedBuffers.first(where: { $0.id == id }) { base = view.base }
+            switch self.bufferDirections[base] ?? 3 {
+            case 1: toServerOnly = true
+            case 2: toClientOnly = true
+            default: break
+            }
+        }
+        let mask: UInt8 = toClientOnly ? 2 : (toServerOnly ? 1 : 3)
+        self.txDirections[index] = mask
+        return mask
+    }
+
+    /// Inspects one app-layer transaction for a packet of the given direction: only transaction rules run, each
+    /// at most once per transaction and direction (`state` remembers), with the transaction's buffers.
+    ///
+    /// - Parameters:
+    ///   - buffers: The transaction's sticky buffers (``InspectionBufferKind/sticky(id:)``).
+    ///   - txID: The transaction's id, written into the alerts (EVE `tx_id`).
+    ///   - events: The transaction's parser events (`http.missing_host_header`).
+    ///   - state: The transaction's detect state, updated with the signatures that matched.
+    public func inspectTransaction(
+        packet: Packet,
+        flow: Flow?,
+        handle: FlowHandle?,
+        buffers: [InspectionBuffer],
+        appProtocol: String?,
+        stream: StreamPacketInfo?,
+        txID: UInt64,
+        events: [String],
+        state: inout TransactionDetectState,
+        alerts: inout [Alert]
+    ) -> PacketVerdict {
+        self.txMode = true
+        self.txState = state
+        self.txID = txID
+        self.txEvents = events
+        defer {
+            state = self.txState
+            self.txMode = false
+            self.txEvents = []
+        }
+        return self.inspect(
+            packet: packet, frame: UnsafeRawBufferPointer(start: nil, count: 0), flow: flow, handle: handle,
+            buffers: buffers, appProtocol: appProtocol, stream: stream, alerts: &alerts)
     }
 }

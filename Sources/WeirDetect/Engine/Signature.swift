@@ -308,6 +308,14 @@ package final class Signature: @unchecked Sendable {
     package var streamEvents: [StreamEvent] = []
     /// `stream_size` conditions.
     package var streamSizes: [StreamSizeCheck] = []
+    /// `app-layer-event:` names (lowercase): every one must be among the events of the inspected transaction
+    /// (parser events) or of the flow on this packet (detection events).
+    package var appLayerEvents: [String] = []
+
+    /// Inspects app-layer transactions (an app-layer sticky buffer, or a parser event such as
+    /// `http.missing_host_header`): evaluated when a transaction progresses, never per packet, and fires at most
+    /// once per transaction and direction. Set by the compiler.
+    package var isTransactional = false
 
     /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
     /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.

@@ -253,6 +253,9 @@ package struct SignatureCompiler {
                     return fail("stream-event", "event \(name) is not raised by Weir")
                 }
                 s.streamEvents.append(event)
+            case .event(.appLayer, let name):
+                // Parser events (`http.request_header_invalid`) and the app layer's own detection events.
+                s.appLayerEvents.append(name.lowercased())
             case .event(let kind, let name):
                 guard kind == .decode, let event = DecodeEvent(name: name) else {
                     return fail(kind.rawValue, "event \(name) is not raised by Weir")
@@ -358,6 +361,8 @@ package struct SignatureCompiler {
             index += 1
         }
         s.variableSlots = variables.count
+        s.isTransactional =
+            s.buffers.contains { $0.stickyBuffer != nil } || s.appLayerEvents.contains { $0.contains(".") }
 
         // Fast pattern: the explicit or longest positive content; chop honoured.
         if let (si, mi) = rule.fastPatternContent, rule.sections[si].buffer.name != "base64_data",

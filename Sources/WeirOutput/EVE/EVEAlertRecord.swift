@@ -119,6 +119,8 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var packet: [UInt8]?
     /// `packet_info.linktype`: the frame's DLT, printed with ``packet``.
     public var linkType: Int = 1
+    /// Pre-rendered members for the transaction's app-layer object (`"http":{…}`), written after `flow`.
+    public var appLayerMembers: [UInt8]?
 
     /// An alert record without payload, packet or flow.
     public init(header: EVEHeader, alert: EVEAlert) {
@@ -152,6 +154,7 @@ extension JSONWriter {
             if let port = flow.destinationPort { self.field("dest_port", UInt64(port)) }
             self.endObject()
         }
+        if let members = record.appLayerMembers, !members.isEmpty { self.raw(members) }
         if let payload = record.payload {
             self.key("payload")
             payload.withUnsafeBytes { self.base64($0) }

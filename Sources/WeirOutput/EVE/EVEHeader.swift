@@ -145,18 +145,17 @@ extension JSONWriter {
     /// Writes the header fields into the open top-level object.
     /// `packetFields: false` leaves out `pcap_cnt` and `pkt_src`, which flow records do not carry.
     func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true) {
+        self.writeHeader(header, eventName: eventType.rawValue, packetFields: packetFields)
+    }
+
+    /// Writes the header fields with any `event_type` (app-layer records: `http`, `fileinfo`, `dns` …).
+    public func writeHeader(_ header: EVEHeader, eventName: String, packetFields: Bool = true) {
         self.field("timestamp", header.timestamp)
         if let flowID = header.flowID { self.field("flow_id", flowID) }
         if let interface = header.inInterface { self.field("in_iface", interface) }
         if packetFields, let count = header.pcapCount, count != 0 { self.field("pcap_cnt", count) }
         self.key("event_type")
-        switch eventType {
-        case .alert: self.string("alert")
-        case .drop: self.string("drop")
-        case .flow: self.string("flow")
-        case .stats: self.string("stats")
-        case .anomaly: self.string("anomaly")
-        }
+        self.string(eventName)
         if header.vlan.count > 0 {
             self.beginArray("vlan")
             for index in 0..<header.vlan.count { self.unsigned(UInt64(header.vlan[index])) }

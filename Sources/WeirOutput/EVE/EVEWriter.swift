@@ -47,6 +47,14 @@ public struct EVEWriter<Sink: OutputSink> {
         self.finishLine()
     }
 
+    /// Writes one record whose body the caller renders into the open top-level object (app-layer records).
+    public mutating func write(_ body: (JSONWriter) -> Void) {
+        self.writer.beginObject()
+        body(self.writer)
+        self.writer.endObject()
+        self.finishLine()
+    }
+
     /// Appends one pre-rendered line (must be one JSON object ending in `\n`).
     public mutating func writeLine(_ line: UnsafeRawBufferPointer) {
         self.writer.appendVerbatim(line)

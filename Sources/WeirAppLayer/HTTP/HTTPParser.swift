@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: MIT
+import CLibHTP
+import Synchronization
+import WeirCore
+
+/// A libhtp configuration (`htp_cfg_t`) built from ``HTTPSettings`` with Weir's callbacks registered; shared by
+/// every connection parser with the same settings and never freed (there are few distinct settings per run).
+final class HTPConfig: @unchecked Sendable {
+    let cfg: OpaquePointer
+    let settings: HTTPSettings
+
+    private static let cache = Mutex<[HTTPSettings: HTPConfig]>([:])
+
+    /// The configuration for `settings`, made on first use.
+    static func shared(_ settings: HTTPSettings) -> HTPConfig? {
+        cache.withLock { table in
+            if let existing = table[settings] { return existing }
+            guard let made = HTPConfig(settings) else { return nil }
+            table[settings] = made
+            return made
+        }
+    }
+
+    private init?(_ s: HTTPSettings) {
+        guard let cfg = htp_config_create() else { return nil }
+        self.cfg = cfg
+        self.settings = s
+        _ = htp_config_set_server_personality(cfg, s.htpPersonality)
+        htp_config_register_log(cfg) { log in HTTPParser.onLog(log) }
+        htp_config_register_request_start(cfg) { tx in HTTPParser.onRequestStart(tx) }
+        htp_config_register_request_line(cfg) { tx in HTTPParser.onRequestLine(tx) }
+        htp_config_register_request_header_data(cfg) { d in HTTPParser.onHeaderData(d, toServer: true) }
+        htp_config_register_request_trailer_data(cfg) { d in HTTPParser.onHeaderData(d, toServer: true) }
+        htp_config_register_request_headers(cfg) { tx in HTTPParser.onRequestHeaders(tx) }
+        htp_config_register_request_body_data(cfg) { d in HTTPParser.onBodyData(d, toServer: true) }
+        htp_config_register_request_complete(cfg) { tx in HTTPParser.onRequestComplete(tx) }
+        htp_config_register_response_start(cfg) { tx in HTTPParser.onResponseStart(tx) }
+        htp_config_register_response_line(cfg) { tx in HTTPParser.onResponseLine(tx) }
+        htp_config_register_response_header_data(cfg) { d in HTTPParser.onHeaderData(d, toServer: false) }
+        htp_config_register_response_trailer_data(cfg) { d in HTTPParser.onHeaderData(d, toServer: false) }
+        htp_config_register_response_headers(cfg) { tx in HTTPParser.onResponseHeaders(tx) }
+        htp_config_register_response_body_data(cfg) { d in HTTPParser.onBodyData(d, toServer: false) }
+        htp_config_register_response_complete(cfg) { tx in HTTPParser.onResponseComplete(tx) }
+        if s.doubleDecodePath || s.doubleDecodeQuery {
+            htp_config_register_request_uri_normalize(cfg) { tx in HTTPParser.onURINormalize(tx) }
+        }
+        // As Suricata: cookies are not parsed, `+` stays a `+` in queries unless asked, requests decompress too.
+        htp_config_set_parse_request_cookies(cfg, 0)
+        htp_config_set_plusspace_decode(cfg, HTP_DECODER_URLENCODED, s.queryPlusspaceDecode ? 1 : 0)
+        htp_config_set_request_decompression(cfg, 1)
+        htp_config_set_response_decompression_layer_limit(cfg, Int32(s.responseDecompressLayerLimit))
+        htp_config_set_lzma_layers(cfg, s.lzmaEnabled ? 1 : 0)
+        htp_config_set_lzma_memlimit(cfg, s.lzmaMemlimit)
+        htp_config_set_compression_bomb_limit(cfg, s.compressionBombLimit)
+        htp_config_set_compression_time_limit(cfg, s.decompressionTimeLimit)
+        htp_config_set_number_headers_limit(cfg, UInt32(s.headersLimit))
+        htp_config_set_field_limits(cfg, 9000, s.metaFieldLimit ?? 18000)
+        htp_config_set_tx_auto_destroy(cfg, 0)
+        let path = HTP_DECODER_URL_PATH
+        if let b = s.pathConvertBackslash { htp_config_set_backslash_convert_slashes(cfg, path, b ? 1 : 0) }
+        if let b = s.pathConvertLowercase { htp_config_set_convert_lowercase(cfg, path, b ? 1 : 0) }
+        if let b = s.pathSeparatorsCompress { htp_config_set_path_separators_compress(cfg, path, b ? 1 : 0) }
+        if let b = s.pathSeparatorsDecode { htp_config_set_path_separators_decode(cfg, path, b ? 1 : 0) }
+        if let b = s.pathUEncodingDecode { htp_config_set_u_encoding_decode(cfg, path, b ? 1 : 0) }
+        if let b = s.pathNulEncodedTerminates { htp_config_set_nul_encoded_terminates(cfg, path, b ? 1 : 0) }
+        if let b = s.pathNulRawTerminates { htp_config_set_nul_raw_terminates(cfg, path, b ? 1 : 0) }
+        if let b = s.pathUTF8ConvertBestfit { htp_config_set_utf8_convert_bestfit(cfg, path, b ? 1 : 0) }
+        if let c = s.pathBestfitReplacementChar { htp_config_set_bestfit_replacement_byte(cfg, path, Int32(c)) }
+    }
+}
+
+/// The HTTP/1 parser of one flow: a libhtp connection parser, the transactions it made, and their buffers.
+///
+/// libhtp calls back into static functions with its `htp_tx_t`; the connection parser's user data leads back to
+/// this object, and each `htp_tx_t`'s user data to its ``HTTPTransaction``.
+final class HTTPParser: AppLayerParser {
+    let connp: OpaquePointer
+    let config: HTPConfig
+    let counters: AppLayerCounters
+    /// Live transactions, oldest first.
+    var live: [HTTPTransaction] = []
+    var nextID: UInt64 = 0
+    /// A direction libhtp refused (error, tunnel): its data is no longer parsed.
+    var requestStopped = false
+    var responseStopped = false
+    /// Data libhtp could not take yet (it waits for the other direction: CONNECT, 100-continue).
+    var pendingRequest: [UInt8] = []
+    var pendingResponse: [UInt8] = []
+    /// Raw-inspection triggers and flow events raised during the current call.
+    var triggers: UInt8 = 0
+    var flowEvents: [AppLayerEvent] = []
+    /// Bytes of bodies and headers this flow holds (counted in `http.memuse`).
+    var heldBytes = 0
+    /// Compute file hashes of response bodies (`force-hash`).
+    let hashing: Bool
+    /// libhtp warnings seen (Suricata stops turning them into events after a limit).
+    var messages = 0
+
+    init?(settings: AppLayerParserSettings) {
+        let http = HTTPSettings(values: settings.values)
+        guard let config = HTPConfig.shared(http), let connp = htp_connp_create(config.cfg) else { return nil }
+        self.connp = connp
+        self.config = config
+        self.counters = settings.counters
+        self.hashing = settings.values["force-hash"].flatMap(parseBool) ?? false
+        var ts = timeval()
+        htp_connp_open(connp, nil, Int32(settings.clientPort), nil, Int32(settings.serverPort), &ts)
+        htp_connp_set_user_data(connp, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        for tx in self.live { tx.htp = nil }
+        htp_connp_destroy_all(self.connp)
+        self.release(self.heldBytes)
+    }
+
+    // MARK: AppLayerParser
+
+    func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
+        var ts = timeval(
+            tv_sec: Int(context.timestamp.microseconds / 1_000_000),
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000))
+        if toServer {
+            self.feedRequest(bytes, &ts)
+            if !self.pendingResponse.isEmpty { self.feedResponse(UnsafeRawBufferPointer(start: nil, count: 0), &ts) }
+        } else {
+            self.feedResponse(bytes, &ts)
+            if !self.pendingRequest.isEmpty { self.feedRequest(UnsafeRawBufferPointer(start: nil, count: 0), &ts) }
+        }
+        self.finishCall(&context)
+    }
+
+    /// Pending data is bounded; past this a stuck direction is given up.
+    static let pendingLimit = 1 << 20
+
+    private func feedRequest(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
+        guard !self.requestStopped else { return }
+        if !self.pendingRequest.isEmpty || bytes.count == 0 {
+            self.pendingRequest.append(contentsOf: bytes)
+            let data = self.pendingRequest
+            self.pendingRequest = []
+            data.withUnsafeBytes { self.requestData($0, &ts) }
+        } else {
+            self.requestData(bytes, &ts)
+        }
+    }
+
+    private func requestData(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
+        guard bytes.count > 0 else { return }
+        let rc = htp_connp_req_data(self.connp, &ts, bytes.baseAddress, bytes.count)
+        switch rc {
+        case Int32(HTP_STREAM_DATA_OTHER.rawValue):
+            let used = min(htp_connp_req_data_consumed(self.connp), bytes.count)
+            if bytes.count - used > Self.pendingLimit {
+                self.requestStopped = true
+            } else {
+                self.pendingRequest.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[used...]))
+            }
+        case Int32(HTP_STREAM_ERROR.rawValue), Int32(HTP_STREAM_TUNNEL.rawValue):
+            self.requestStopped = true
+        default: break
+        }
+    }
+
+    private func feedResponse(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
+        guard !self.responseStopped else { return }
+        if !self.pendingResponse.isEmpty || bytes.count == 0 {
+            self.pendingResponse.append(contentsOf: bytes)
+            let data = self.pendingResponse
+            self.pendingResponse = []
+            data.withUnsafeBytes { self.responseData($0, &ts) }
+        } else {
+            self.responseData(bytes, &ts)
+        }
+    }
+
+    private func responseData(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
+        guard bytes.count > 0 else { return }
+        let rc = htp_connp_res_data(self.connp, &ts, bytes.baseAddress, bytes.count)
+        switch rc {
+        case Int32(HTP_STREAM_DATA_OTHER.rawValue):
+            let used = min(htp_connp_res_data_consumed(self.connp), bytes.count)
+            if bytes.count - used > Self.pendingLimit {
+                self.responseStopped = true
+            } else {
+                self.pendingResponse.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[used...]))
+            }
+        case Int32(HTP_STREAM_ERROR.rawValue), Int32(HTP_STREAM_TUNNEL.rawValue):
+            self.responseStopped = true
+        default: break
+        }
+    }
+
+    func gap(_ length: Int, toServer: Bool, context: inout AppLayerParseContext) {
+        // libhtp 0.5 cannot resynchronise after missing bytes: that direction is no longer parsed (as in
+        // Suricata 7, whose HTTP parser does not accept gaps). A body being received is marked as having a gap.
+        if toServer {
+            self.requestStopped = true
+        } else {
+            self.responseStopped = true
+            if let tx = self.live.last(where: { $0.responseProgress >= HTTPProgress.headers }) {
+                tx.responseBodyGap = true
+            }
+        }
+        self.finishCall(&context)
+    }
+
+    func endOfStream(toServer: Bool, context: inout AppLayerParseContext) {
+        var ts = timeval(
+            tv_sec: Int(context.timestamp.microseconds / 1_000_000),
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000))
+        if toServer {
+            htp_connp_req_close(self.connp, &ts)
+        } else {
+            // A response delimited by the connection's close completes here.
+            htp_connp_close(self.connp, &ts)
+        }
+        self.finishCall(&context)
+    }
+
+    private func finishCall(_ context: inout AppLayerParseContext) {
+        if self.triggers & 1 != 0 { context.triggerRawInspection(toServer: true) }
+        if self.triggers & 2 != 0 { context.triggerRawInspection(toServer: false) }
+        self.triggers = 0
+        for event in self.flowEvents { context.raise(event) }
+        self.flowEvents.removeAll()
+    }
+
+    var transactionCount: Int { self.live.count }
+    func transaction(at index: Int) -> any AppLayerTransaction { self.live[index] }
+
+    func freeTransactions(through id: UInt64) {
+        var freed = 0
+        while let first = self.live.first, first.id <= id {
+            self.live.removeFirst()
+            freed += first.memoryUse
+            if let htp = first.htp {
+                htp_tx_set_user_data(htp, nil)
+                first.htp = nil
+                _ = htp_tx_destroy(htp)
+            }
+        }
+        self.heldBytes -= freed
+        self.release(freed)
+    }
+
+    var memoryUse: Int { self.heldBytes }
+
+    // MARK: Memory
+
+    /// Takes `n` bytes from the HTTP memcap; false (and counted) when over it.
+    func reserve(_ n: Int) -> Bool {
+        let cap = self.config.settings.memcap
+        if cap > 0 && Int(self.counters.value("http.memuse")) + n > cap {
+            self.counters.add("http.memcap")
+            return false
+        }
+        self.counters.add("http.memuse", UInt64(n))
+        self.heldBytes += n
+        return true
+    }
+
+    func release(_ n: Int) {
+        guard n > 0 else { return }
+        self.counters.subtract("http.memuse", UInt64(n))
+    }
+
+    // MARK: libhtp callbacks
+
+    static func parser(_ connp: OpaquePointer?) -> HTTPParser? {
+        guard let connp, let user = htp_connp_get_user_data(connp) else { return nil }
+        return Unmanaged<HTTPParser>.fromOpaque(user).takeUnretainedValue()
+    }
+
+    /// The Weir transaction of a libhtp transaction, made on first sight (a response without a request gets
+    /// its transaction here too).
+    static func transaction(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> (HTTPParser, HTTPTransaction)? {
+        guard let tx, let parser = Self.parser(tx.pointee.connp) else { return nil }
+        if let user = htp_tx_get_user_data(tx) {
+            return (parser, Unmanaged<HTTPTransaction>.fromOpaque(user).takeUnretainedValue())
+        }
+        let made = HTTPTransaction(id: parser.nextID, htp: tx)
+        parser.nextID += 1
+        parser.live.append(made)
+        htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
+        parser.counters.add("http.transactions")
+        return (parser, made)
+    }
+
+    static func onRequestStart(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        _ = Self.transaction(tx)
+        return HTP_OK
+    }
+
+    static func onRequestLine(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (parser, t) = Self.transaction(tx), let tx else { return HTP_OK }
+        let uri = Self.normalizedURI(tx.pointee.parsed_uri, includeAll: parser.config.settings.uriIncludeAll)
+        if let uri, parser.reserve(uri.count) { t.normalizedURI = uri }
+        t.requestProgress = max(t.requestProgress, HTTPProgress.line)
+        Self.checkRequestFlags(tx, t)
+        return HTP_OK
+    }
+
+    static func onURINormalize(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (parser, t) = Self.transaction(tx), let tx, let uri = tx.pointee.parsed_uri else { return HTP_OK }
+        let settings = parser.config.settings
+        for (enabled, part) in [(settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query)]
+        where enabled {
+            guard let part else { continue }
+            let before = part.pointee.len
+            var flags: UInt64 = 0
+            if htp_urldecode_inplace(tx.pointee.cfg, HTP_DECODER_URLENCODED, part, &flags) == HTP_OK,
+                part.pointee.len < before
+            {
+                t.raise("double_encoded_uri")
+            }
+        }
+        return HTP_OK
+    }
+
+    static func onRequestHeaders(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (_, t) = Self.transaction(tx), let tx else { return HTP_OK }
+        t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
+        Self.checkRequestFlags(tx, t)
+        return HTP_OK
+    }
+
+    static func onRequestComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (parser, t) = Self.transaction(tx) else { return HTP_OK }
+        t.requestProgress = HTTPProgress.complete
+        parser.triggers |= 1
+        return HTP_OK
+    }
+
+    static func onResponseStart(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        _ = Self.transaction(tx)
+        return HTP_OK
+    }
+
+    static func onResponseLine(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (_, t) = Self.transaction(tx) else { return HTP_OK }
+        t.responseProgress = max(t.responseProgress, HTTPProgress.line)
+        return HTP_OK
+    }
+
+    static func onResponseHeaders(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (_, t) = Self.transaction(tx) else { return HTP_OK }
+        t.responseProgress = max(t.responseProgress, HTTPProgress.headers)
+        return HTP_OK
+    }
+
+    static func onResponseComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
+        guard let (parser, t) = Self.transaction(tx) else { return HTP_OK }
+        // A request libhtp never finished (response without request, HTTP/0.9) is complete with its response.
+        if t.requestProgress < HTTPProgress.complete { t.requestProgress = HTTPProgress.complete }
+        t.responseProgress = HTTPProgress.complete
+        parser.triggers |= 2
+        return HTP_OK
+    }
+
+    static func onHeaderData(_ d: UnsafeMutablePointer<htp_tx_data_t>?, toServer: Bool) -> Int32 {
+        guard let d, let (parser, t) = Self.transaction(d.pointee.tx), let data = d.pointee.data, d.pointee.len > 0
+        else { return HTP_OK }
+        let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
+        let held = toServer ? t.requestHeadersRaw.count : t.responseHeadersRaw.count
+        let room = max(0, 64 * 1024 - held)
+        let take = min(room, bytes.count)
+        guard take > 0, parser.reserve(take) else { return HTP_OK }
+        if toServer {
+            t.requestHeadersRaw.append(contentsOf: bytes.prefix(take))
+        } else {
+            t.responseHeadersRaw.append(contentsOf: bytes.prefix(take))
+        }
+        return HTP_OK
+    }
+
+    static func onBodyData(_ d: UnsafeMutablePointer<htp_tx_data_t>?, toServer: Bool) -> Int32 {
+        guard let d, let (parser, t) = Self.transaction(d.pointee.tx) else { return HTP_OK }
+        guard let data = d.pointee.data, d.pointee.len > 0 else { return HTP_OK }
+        let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
+        let settings = parser.config.settings
+        if toServer {
+            t.requestProgress = max(t.requestProgress, HTTPProgress.body)
+            t.requestBodySeen += bytes.count
+            let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - t.requestBody.count : bytes.count
+            let take = max(0, min(room, bytes.count))
+            if take < bytes.count { t.requestBodyTruncated = true }
+            if take > 0, parser.reserve(take) { t.requestBody.append(contentsOf: bytes.prefix(take)) }
+        } else {
+            t.responseProgress = max(t.responseProgress, HTTPProgress.body)
+            t.responseBodySeen += bytes.count
+            if parser.hashing {
+                if t.fileHashes == nil { t.fileHashes = FileHashes() }
+                t.fileHashes?.update(bytes)
+            }
+            let room = settings.responseBodyLimit > 0 ? settings.responseBodyLimit - t.responseBody.count : bytes.count
+            let take = max(0, min(room, bytes.count))
+            if take < bytes.count { t.responseBodyTruncated = true }
+            if take > 0, parser.reserve(take) { t.responseBody.append(contentsOf: bytes.prefix(take)) }
+        }
+        return HTP_OK
+    }
+
+    static func onLog(_ log: UnsafeMutablePointer<htp_log_t>?) -> Int32 {
+        guard let log, let parser = Self.parser(log.pointee.connp), let message = log.pointee.msg else { return HTP_OK }
+        parser.messages += 1
+        if parser.messages > 256 {
+            if parser.messages == 257 { parser.flowEvents.append(AppLayerEvent("http.too_many_warnings")) }
+            return HTP_OK
+        }
+        let text = String(cString: message)
+        let name = HTTPEvents.name(forMessage: text)
+        if let tx = log.pointee.tx, let (_, t) = Self.transaction(tx) {
+            t.raise(name)
+        } else {
+            parser.flowEvents.append(AppLayerEvent("http." + name))
+        }
+        return HTP_OK
+    }
+
+    /// Events from the transaction's flags (libhtp marks these instead of logging them).
+    static func checkRequestFlags(_ tx: UnsafeMutablePointer<htp_tx_t>, _ t: HTTPTransaction) {
+        let flags = tx.pointee.flags
+        if flags & UInt64(HTP_REQUEST_INVALID_T_E) != 0 { t.raise("invalid_transfer_encoding_value_in_request") }
+        if flags & UInt64(HTP_REQUEST_INVALID_C_L) != 0 { t.raise("invalid_content_length_field_in_request") }
+        if flags & UInt64(HTP_HOST_MISSING) != 0 { t.raise("missing_host_header") }
+        if flags & UInt64(HTP_HOST_AMBIGUOUS) != 0 { t.raise("host_header_ambiguous") }
+        if flags & UInt64(HTP_HOSTU_INVALID) != 0 { t.raise("request_uri_host_invalid") }
+        if flags & UInt64(HTP_HOSTH_INVALID) != 0 { t.raise("request_header_host_invalid") }
+        if tx.pointee.request_auth_type == HTP_AUTH_UNRECOGNIZED { t.raise("request_auth_unrecognized") }
+    }
+
+    /// Path, `?query` and `#fragment` of the parsed URI (with `uri-include-all`: scheme, credentials, host and
+    /// port in front), the buffer Suricata inspects as `http.uri`.
+    static func normalizedURI(_ uri: UnsafeMutablePointer<htp_uri_t>?, includeAll: Bool) -> [UInt8]? {
+        guard let uri else { return nil }
+        var out: [UInt8] = []
+        let u = uri.pointee
+        if includeAll {
+            if let scheme = bstrBytes(u.scheme) {
+                out.append(contentsOf: scheme)
+                out.append(contentsOf: Array("://".utf8))
+            }
+            if u.username != nil || u.password != nil {
+                if let user = bstrBytes(u.username) { out.append(contentsOf: user) }
+                out.append(0x3A)
+                if let password = bstrBytes(u.password) { out.append(contentsOf: password) }
+                out.append(0x40)
+            }
+            if let host = bstrBytes(u.hostname) { out.append(contentsOf: host) }
+            if let port = bstrBytes(u.port) {
+                out.append(0x3A)
+                out.append(contentsOf: port)
+            }
+        }
+        if let path = bstrBytes(u.path) { out.append(contentsOf: path) }
+        if let query = bstrBytes(u.query) {
+            out.append(0x3F)
+            out.append(contentsOf: query)
+        }
+        if let fragment = bstrBytes(u.fragment) {
+            out.append(0x23)
+            out.append(contentsOf: fragment)
+        }
+        return out
+    }
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+import CLibHTP
+import WeirCore
+import WeirOutput
+
+/// HTTP/1.x as the app layer knows it: detection patterns, the libhtp parser, the sticky buffers and EVE.
+public enum HTTPProtocol {
+    /// Request methods Suricata's HTTP detection recognises at the start of the client's stream (followed by a
+    /// space or a tab, any case).
+    static let methods: [[UInt8]] = [
+        "GET", "PUT", "POST", "HEAD", "TRACE", "OPTIONS", "CONNECT", "DELETE", "PATCH", "PROPFIND", "PROPPATCH",
+        "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "CHECKOUT", "UNCHECKOUT", "CHECKIN", "UPDATE", "LABEL", "REPORT",
+        "MKWORKSPACE", "MKACTIVITY", "MERGE", "INVALID", "VERSION-CONTROL", "BASELINE-CONTROL",
+    ].map { Array($0.utf8) }
+    /// Versions recognised at the start of the server's stream.
+    static let versions: [[UInt8]] = ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1"].map { Array($0.utf8) }
+
+    /// Case-insensitive pattern probe at offset 0: match, no match, or too short to say.
+    static func probe(_ bytes: UnsafeRawBufferPointer, patterns: [[UInt8]], separators: [UInt8]?) -> AppLayerProbeResult {
+        var undecided = false
+        for pattern in patterns {
+            let needed = pattern.count + (separators == nil ? 0 : 1)
+            var ok = true
+            for i in 0..<min(needed, bytes.count) {
+                let b = bytes[i]
+                if i < pattern.count {
+                    if asciiLowercase(b) != asciiLowercase(pattern[i]) {
+                        ok = false
+                        break
+                    }
+                } else if let separators, !separators.contains(b) {
+                    ok = false
+                    break
+                }
+            }
+            guard ok else { continue }
+            if bytes.count >= needed { return .match }
+            undecided = true
+        }
+        return undecided ? .needMoreData : .noMatch
+    }
+
+    /// The protocol's description for the registry.
+    public static let descriptor = AppLayerProtocolDescriptor(
+        proto: .http, transports: [IPProtocol.tcp],
+        probes: [
+            AppLayerProbe(direction: .toServer) { bytes, _ in probe(bytes, patterns: methods, separators: [0x20, 0x09]) },
+            AppLayerProbe(direction: .toClient) { bytes, _ in probe(bytes, patterns: versions, separators: nil) },
+        ],
+        defaultDetectionPorts: nil,
+        makeParser: { settings in HTTPParser(settings: settings) },
+        buffers: buffers,
+        eventNames: HTTPEvents.all)
+
+    // MARK: Buffers
+
+    static func tx(_ t: any AppLayerTransaction) -> HTTPTransaction? { t as? HTTPTransaction }
+
+    static func field(
+        _ name: String, toServer: Bool, progress: Int,
+        _ get: @escaping @Sendable (HTTPTransaction) -> UnsafeRawBufferPointer?
+    ) -> AppLayerBufferDescriptor {
+        AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { t, body in
+            guard let t = tx(t), let bytes = get(t), bytes.count > 0 else { return }
+            body(bytes)
+        }
+    }
+
+    static func built(
+        _ name: String, toServer: Bool, progress: Int, _ get: @escaping @Sendable (HTTPTransaction) -> [UInt8]?
+    ) -> AppLayerBufferDescriptor {
+        AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { t, body in
+            guard let t = tx(t), let bytes = get(t), !bytes.isEmpty else { return }
+            bytes.withUnsafeBytes { body($0) }
+        }
+    }
+
+    /// A body buffer: inspected once the body is complete, stopped at its limit, or past the minimal inspect size
+    /// (Suricata's `*-body-minimal-inspect-size`).
+    static func body(_ name: String, toServer: Bool) -> AppLayerBufferDescriptor {
+        AppLayerBufferDescriptor(name: name, toServer: toServer, progress: HTTPProgress.body) { t, body in
+            guard let t = tx(t) else { return }
+            let settings = (t.htp.flatMap { HTTPParser.parser($0.pointee.connp) })?.config.settings
+            let minimal =
+                toServer
+                ? settings?.requestBodyMinimalInspectSize ?? 32768 : settings?.responseBodyMinimalInspectSize ?? 40960
+            let data = toServer ? t.requestBody : t.responseBody
+            let done = t.progress(toServer: toServer) >= HTTPProgress.complete
+            let truncated = toServer ? t.requestBodyTruncated : t.responseBodyTruncated
+            guard !data.isEmpty, done || truncated || data.count >= minimal else { return }
+            data.withUnsafeBytes { body($0) }
+        }
+    }
+
+    static let line = HTTPProgress.line
+    static let headers = HTTPProgress.headers
+
+    /// Every HTTP sticky buffer, per direction.
+    static let buffers: [AppLayerBufferDescriptor] = {
+        var list: [AppLayerBufferDescriptor] = [
+            built("http.uri", toServer: true, progress: line) { $0.normalizedURI },
+            field("http.uri.raw", toServer: true, progress: line) { $0.requestURI },
+            field("http.method", toServer: true, progress: line) { $0.method },
+            field("http.protocol", toServer: true, progress: line) { $0.requestProtocol },
+            field("http.protocol", toServer: false, progress: line) { $0.responseProtocol },
+            field("http.request_line", toServer: true, progress: line) { $0.requestLine },
+            field("http.response_line", toServer: false, progress: line) { $0.responseLine },
+            field("http.stat_code", toServer: false, progress: line) { $0.statusCode },
+            field("http.stat_msg", toServer: false, progress: line) { $0.statusMessage },
+            built("http.host", toServer: true, progress: headers) { $0.normalizedHost() },
+            field("http.host.raw", toServer: true, progress: headers) { $0.header("host", toServer: true) },
+            field("http.cookie", toServer: true, progress: headers) { $0.header("cookie", toServer: true) },
+            field("http.cookie", toServer: false, progress: headers) { $0.header("set-cookie", toServer: false) },
+            field("http.user_agent", toServer: true, progress: headers) { $0.header("user-agent", toServer: true) },
+            field("http.accept", toServer: true, progress: headers) { $0.header("accept", toServer: true) },
+            field("http.accept_enc", toServer: true, progress: headers) {
+                $0.header("accept-encoding", toServer: true)
+            },
+            field("http.accept_lang", toServer: true, progress: headers) {
+                $0.header("accept-language", toServer: true)
+            },
+            field("http.referer", toServer: true, progress: headers) { $0.header("referer", toServer: true) },
+            field("http.location", toServer: false, progress: headers) { $0.header("location", toServer: false) },
+            field("http.server", toServer: false, progress: headers) { $0.header("server", toServer: false) },
+            body("http.request_body", toServer: true),
+            body("file.data", toServer: false),
+            body("file.data", toServer: true),
+        ]
+        for toServer in [true, false] {
+            list.append(built("http.header", toServer: toServer, progress: headers) { $0.headerBuffer(toServer: toServer) })
+            list.append(built("http.header.raw", toServer: toServer, progress: headers) {
+                toServer ? $0.requestHeadersRaw : $0.responseHeadersRaw
+            })
+            list.append(built("http.header_names", toServer: toServer, progress: headers) {
+                $0.headerNames(toServer: toServer)
+            })
+            list.append(built("http.start", toServer: toServer, progress: headers) { $0.startBuffer(toServer: toServer) })
+            list.append(field("http.content_type", toServer: toServer, progress: headers) {
+                $0.header("content-type", toServer: toServer)
+            })
+            list.append(field("http.content_len", toServer: toServer, progress: headers) {
+                $0.header("content-length", toServer: toServer)
+            })
+            list.append(field("http.connection", toServer: toServer, progress: headers) {
+                $0.header("connection", toServer: toServer)
+            })
+        }
+        return list
+    }()
+}
+
+extension HTTPTransaction {
+    /// Suricata's `http` object: host, URL, agent, content type, referer, method, protocol, status, redirect and
+    /// length.
+    public func writeEVE(_ w: JSONWriter) {
+        w.beginObject("http")
+        if let host = self.hostname {
+            w.key("hostname")
+            w.string(bytes: host)
+        }
+        if let tx = self.htp, tx.pointee.request_port_number >= 0 {
+            w.field("http_port", UInt64(tx.pointee.request_port_number))
+        }
+        if let uri = self.requestURI {
+            w.key("url")
+            w.string(bytes: uri)
+        }
+        if let agent = self.header("user-agent", toServer: true) {
+            w.key("http_user_agent")
+            w.string(bytes: agent)
+        }
+        if let xff = self.header("x-forwarded-for", toServer: true) {
+            w.key("xff")
+            w.string(bytes: xff)
+        }
+        if let type = self.header("content-type", toServer: false) {
+            // Without parameters (`text/html; charset=…` → `text/html`).
+            let end = type.firstIndex(of: 0x3B) ?? type.count
+            w.key("http_content_type")
+            w.string(bytes: UnsafeRawBufferPointer(rebasing: type[0..<end]))
+        }
+        if let referer = self.header("referer", toServer: true) {
+            w.key("http_refer")
+            w.string(bytes: referer)
+        }
+        if let method = self.method {
+            w.key("http_method")
+            w.string(bytes: method)
+        }
+        if let proto = self.requestProtocol ?? self.responseProtocol {
+            w.key("protocol")
+            w.string(bytes: proto)
+        }
+        if self.statusNumber > 0 {
+            w.field("status", UInt64(self.statusNumber))
+        } else if let status = self.statusCode, let n = Int(String(decoding: status, as: UTF8.self)), n > 0 {
+            w.field("status", UInt64(n))
+        }
+        if let location = self.header("location", toServer: false) {
+            w.key("redirect")
+            w.string(bytes: location)
+        }
+        w.field("length", UInt64(max(0, self.htp?.pointee.response_message_len ?? Int64(self.responseBodySeen))))
+        w.endObject()
+    }
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+import CLibHTP
+import WeirDetect
+import WeirOutput
+
+/// Progress of one direction of an HTTP transaction, as detection's buffers need it.
+enum HTTPProgress {
+    static let none = 0
+    /// Request or status line parsed.
+    static let line = 1
+    /// Headers parsed.
+    static let headers = 2
+    /// Body data arriving.
+    static let body = 3
+    /// Direction complete.
+    static let complete = 5
+}
+
+/// The bytes of a libhtp `bstr` (a view; valid while libhtp keeps the string).
+@inline(__always)
+func bstrBytes(_ b: UnsafeMutablePointer<bstr>?) -> UnsafeRawBufferPointer? {
+    guard let b else { return nil }
+    let length = b.pointee.len
+    if let real = b.pointee.realptr { return UnsafeRawBufferPointer(start: real, count: length) }
+    return UnsafeRawBufferPointer(start: UnsafeRawPointer(b).advanced(by: MemoryLayout<bstr>.size), count: length)
+}
+
+/// One HTTP request/response pair, wrapping libhtp's `htp_tx_t` with the buffers Weir builds from it.
+public final class HTTPTransaction: AppLayerTransaction {
+    public let id: UInt64
+    /// libhtp's transaction; `nil` once libhtp freed it (flow end).
+    var htp: UnsafeMutablePointer<htp_tx_t>?
+    var requestProgress = HTTPProgress.none
+    var responseProgress = HTTPProgress.none
+    public var events: [AppLayerEvent] = []
+    public var detectState = TransactionDetectState()
+    public var isLogged = false
+
+    /// Normalised URI (path, query, fragment; with `uri-include-all` also scheme and authority).
+    var normalizedURI: [UInt8]?
+    /// Header bytes as received (without the request/status line).
+    var requestHeadersRaw: [UInt8] = []
+    var responseHeadersRaw: [UInt8] = []
+    /// Request body, dechunked (and decompressed when libhtp does), up to `request-body-limit`.
+    var requestBody: [UInt8] = []
+    /// Response body, dechunked and decompressed, up to `response-body-limit`.
+    var responseBody: [UInt8] = []
+    /// Total body bytes seen (beyond the stored limit too).
+    var requestBodySeen = 0
+    var responseBodySeen = 0
+    /// The body stopped being stored at the limit.
+    var requestBodyTruncated = false
+    var responseBodyTruncated = false
+    /// A gap hit the body (fileinfo `gaps`).
+    var responseBodyGap = false
+    /// Hashes of the response body (fileinfo with `force-hash`).
+    var fileHashes: FileHashes?
+    /// Buffers built on demand, cached per direction once the headers are final.
+    private var cache: [String: [UInt8]] = [:]
+
+    init(id: UInt64, htp: UnsafeMutablePointer<htp_tx_t>) {
+        self.id = id
+        self.htp = htp
+    }
+
+    public func progress(toServer: Bool) -> Int { toServer ? self.requestProgress : self.responseProgress }
+    public func completeProgress(toServer: Bool) -> Int { HTTPProgress.complete }
+
+    func raise(_ name: String) {
+        let event = AppLayerEvent("http." + name)
+        if !self.events.contains(event) { self.events.append(event) }
+    }
+
+    // MARK: Fields
+
+    var method: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.request_method) }
+    var requestURI: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.request_uri) }
+    var requestProtocol: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.request_protocol) }
+    var requestLine: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.request_line) }
+    var responseLine: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.response_line) }
+    var responseProtocol: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.response_protocol) }
+    var statusCode: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.response_status) }
+    var statusMessage: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.response_message) }
+    var hostname: UnsafeRawBufferPointer? { bstrBytes(self.htp?.pointee.request_hostname) }
+    var statusNumber: Int { Int(self.htp?.pointee.response_status_number ?? 0) }
+
+    /// The value of the first header called `name` (case-insensitive) in one direction.
+    func header(_ name: String, toServer: Bool) -> UnsafeRawBufferPointer? {
+        guard let tx = self.htp else { return nil }
+        guard let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers else { return nil }
+        guard let raw = name.withCString({ htp_table_get_c(table, $0) }) else { return nil }
+        let header = raw.assumingMemoryBound(to: htp_header_t.self)
+        return bstrBytes(header.pointee.value)
+    }
+
+    /// Calls `body` with each header's name and value, in order.
+    func forEachHeader(toServer: Bool, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        guard let tx = self.htp else { return }
+        guard let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers else { return }
+        let count = htp_table_size(table)
+        for i in 0..<count {
+            guard let raw = htp_table_get_index(table, i, nil) else { continue }
+            let header = raw.assumingMemoryBound(to: htp_header_t.self)
+            guard let name = bstrBytes(header.pointee.name) else { continue }
+            body(name, bstrBytes(header.pointee.value) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    // MARK: Built buffers
+
+    /// A buffer built from headers once they are final, cached.
+    func built(_ key: String, _ make: () -> [UInt8]) -> [UInt8] {
+        if let cached = self.cache[key] { return cached }
+        let bytes = make()
+        self.cache[key] = bytes
+        return bytes
+    }
+
+    /// `http.header`: `Name: Value\r\n` per header, without Cookie / Set-Cookie (Suricata's normalised headers).
+    func headerBuffer(toServer: Bool) -> [UInt8] {
+        self.built(toServer ? "h>" : "h<") {
+            var out: [UInt8] = []
+            let skip = toServer ? "cookie" : "set-cookie"
+            self.forEachHeader(toServer: toServer) { name, value in
+                if asciiEqualsLowercase(name, skip) { return }
+                out.append(contentsOf: name)
+                out.append(contentsOf: [0x3A, 0x20])
+                out.append(contentsOf: value)
+                out.append(contentsOf: [0x0D, 0x0A])
+            }
+            return out
+        }
+    }
+
+    /// `http.header_names`: `\r\n`, each name followed by `\r\n`, then a final `\r\n`.
+    func headerNames(toServer: Bool) -> [UInt8] {
+        self.built(toServer ? "n>" : "n<") {
+            var out: [UInt8] = [0x0D, 0x0A]
+            self.forEachHeader(toServer: toServer) { name, _ in
+                out.append(contentsOf: name)
+                out.append(contentsOf: [0x0D, 0x0A])
+            }
+            out.append(contentsOf: [0x0D, 0x0A])
+            return out
+        }
+    }
+
+    /// `http.start`: the request or status line, `\r\n`, the headers as `Name: Value\r\n`, and `\r\n`.
+    func startBuffer(toServer: Bool) -> [UInt8] {
+        self.built(toServer ? "s>" : "s<") {
+            var out: [UInt8] = []
+            if let line = toServer ? self.requestLine : self.responseLine { out.append(contentsOf: line) }
+            out.append(contentsOf: [0x0D, 0x0A])
+            self.forEachHeader(toServer: toServer) { name, value in
+                out.append(contentsOf: name)
+                out.append(contentsOf: [0x3A, 0x20])
+                out.append(contentsOf: value)
+                out.append(contentsOf: [0x0D, 0x0A])
+            }
+            out.append(contentsOf: [0x0D, 0x0A])
+            return out
+        }
+    }
+
+    /// `http.host`: the normalised host name (lowercase; from the URI or the Host header).
+    func normalizedHost() -> [UInt8]? {
+        guard let host = self.hostname else { return nil }
+        return host.map { asciiLowercase($0) }
+    }
+
+    /// Bytes of memory this transaction's own buffers hold.
+    var memoryUse: Int {
+        self.requestBody.count + self.responseBody.count + self.requestHeadersRaw.count
+            + self.responseHeadersRaw.count + (self.normalizedURI?.count ?? 0)
+    }
+}
+
+/// True when `bytes` equals the lowercase ASCII `text` ignoring case.
+func asciiEqualsLowercase(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bool {
+    let utf8 = text.utf8
+    guard bytes.count == utf8.count else { return false }
+    for (b, c) in zip(bytes, utf8) where asciiLowercase(b) != c { return false }
+    return true
+}
+
+/// ASCII lowercase of one byte.
+@inline(__always)
+func asciiLowercase(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
+
+extension HTTPTransaction: AppLayerFileTransaction {
+    /// The response body as a file (Suricata's HTTP file tracking), named after the request's URI path.
+    public func forEachFile(_ body: (AppLayerFile) -> Void) {
+        guard self.responseBodySeen > 0 else { return }
+        var name: [UInt8] = []
+        if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) {
+            name = Array(path)
+        } else if let uri = self.normalizedURI {
+            name = Array(uri.prefix { $0 != 0x3F })
+        }
+        let complete = self.responseProgress >= HTTPProgress.complete
+        var file = AppLayerFile(
+            name: name, size: self.responseBodySeen, state: complete ? .closed : .truncated,
+            gaps: self.responseBodyGap)
+        if complete, let hashes = self.fileHashes?.finalize() {
+            file.md5 = hashes.md5
+            file.sha1 = hashes.sha1
+            file.sha256 = hashes.sha256
+        }
+        body(file)
+    }
+}

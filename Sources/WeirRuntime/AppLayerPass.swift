@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+import WeirAppLayer
+import WeirConfig
+import WeirCore
+import WeirDecode
+import WeirDetect
+import WeirFlow
+import WeirOutput
+import WeirStream
+
+/// The app-layer stage as the pipeline runs it: feeds it the stream engine's ordered chunks (and UDP
+/// datagrams), runs transaction detection for each packet, and writes the transaction records (`http`,
+/// `fileinfo`). One per worker; the pipeline holds it as one value and calls it at three points: after the
+/// stream engine, after packet detection, and when a flow ends.
+final class AppLayerPass {
+    let stage: AppLayerStage
+    let detect: DetectContext?
+    let outputs: ReplayOutputs
+    /// Write `http` records, `fileinfo` records, and the app-layer object in alerts.
+    let logTransactions: Bool
+    let logFiles: Bool
+    let alertAppLayer: Bool
+    /// `force-hash` names the `fileinfo` records carry.
+    let hashes: Set<String>
+    /// Alerts of one transaction inspection (storage reused).
+    private var txAlerts: [Alert] = []
+    /// Renders app-layer objects for alerts.
+    private let scratch = JSONWriter(capacity: 2048)
+
+    init(configuration: WeirConfiguration, engine: DetectEngine?, detect: DetectContext?, outputs: ReplayOutputs) {
+        var settings = AppLayerStageSettings()
+        let eve = configuration.outputs.eveLog
+        let forceHash = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
+        for (name, proto) in configuration.appLayer.protocols {
+            switch proto.enabled {
+            case .yes: settings.modes[name] = .parse
+            case .no: settings.modes[name] = .disabled
+            case .detectionOnly: settings.modes[name] = .detectionOnly
+            }
+            if let ports = proto.detectionPorts.destination { settings.detectionPorts[name] = ports }
+            var values = proto.parserValues
+            if !forceHash.isEmpty { values["force-hash"] = "yes" }
+            settings.parserValues[name] = values
+        }
+        self.stage = AppLayerStage(settings: settings)
+        self.detect = detect
+        self.outputs = outputs
+        self.logTransactions = eve?.http != nil
+        self.logFiles = eve?.files != nil
+        self.alertAppLayer = eve?.alert?.http ?? false
+        self.hashes = forceHash
+        if let engine {
+            self.stage.bind { engine.stickyBufferID(named: $0) }
+            detect?.setBufferDirections(self.stage.bufferDirections)
+        }
+    }
+
+    // MARK: Data
+
+    /// Feeds the app-layer chunks the stream engine produced for the current packet.
+    func handle(stream: StreamEngine, flow: Flow, slot: Int32, timestamp: Timestamp) {
+        let chunks = stream.appLayerChunks
+        guard !chunks.isEmpty else { return }
+        self.stage.handle(
+            chunks: chunks, slot: slot, flowID: flow.flowID, serverPort: flow.serverPort, clientPort: flow.clientPort,
+            timestamp: timestamp, session: stream.session(slot: slot, flowID: flow.flowID))
+    }
+
+    /// Feeds a UDP packet's payload.
+    func handle(datagram: UnsafeRawBufferPointer, flow: Flow, handle: FlowHandle, timestamp: Timestamp) {
+        self.stage.handle(
+            datagram: datagram, toServer: handle.toServer, slot: handle.slot, flowID: flow.flowID,
+            serverPort: flow.serverPort, clientPort: flow.clientPort, timestamp: timestamp)
+    }
+
+    /// The flow's protocol as rules match it.
+    func protocolName(slot: Int32, flowID: UInt64) -> String? {
+        self.stage.detectionProtocol(slot: slot, flowID: flowID)
+    }
+
+    /// The flow's protocol as EVE logs it (`http`, `failed`), `nil` while unknown.
+    func eveProtocol(slot: Int32, flowID: UInt64) -> String? {
+        guard let p = self.stage.appProtocol(slot: slot, flowID: flowID)?.flow, p != .unknown else { return nil }
+        return p.name
+    }
+
+    /// Flow-level events raised with the current packet (for `app-layer-event`).
+    func takeEvents(slot: Int32, flowID: UInt64) -> [String] {
+        self.stage.takeEvents(slot: slot, flowID: flowID).map(\.name)
+    }
+
+    // MARK: Detection
+
+    /// Inspects the flow's transactions that progressed in the packet's direction and writes their alerts.
+    ///
+    /// - Returns: The merged verdict of the transaction rules and whether any alerted.
+    func inspectTransactions(
+        packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow, handle: FlowHandle, stream: StreamPacketInfo?,
+        inline: Bool, force: Bool = false, source: EVEPacketSource = .wire
+    ) -> (verdict: PacketVerdict, alerted: Bool) {
+        var merged = PacketVerdict()
+        var alerted = false
+        let appProtocol = self.protocolName(slot: handle.slot, flowID: flow.flowID)
+        self.stage.forEachTransaction(slot: handle.slot, flowID: flow.flowID, toServer: handle.toServer, force: force) {
+            tx, buffers in
+            guard let detect = self.detect else { return }
+            var state = tx.detectState
+            let verdict = detect.inspectTransaction(
+                packet: packet, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
+                stream: stream, txID: tx.id, events: tx.events.map(\.name), state: &state, alerts: &self.txAlerts)
+            tx.detectState = state
+            merged.drop = merged.drop || verdict.drop
+            merged.reject = merged.reject || verdict.reject
+            if verdict.reject { merged.rejectTarget = verdict.rejectTarget }
+            merged.bypass = merged.bypass || verdict.bypass
+            merged.pass = merged.pass || verdict.pass
+            guard !self.txAlerts.isEmpty else { return }
+            alerted = true
+            let members = self.alertAppLayer ? self.members(of: tx) : nil
+            for alert in self.txAlerts {
+                self.outputs.writeAlert(
+                    alert, packet: packet, frame: frame, flow: flow, toServer: handle.toServer, dropped: verdict.drop,
+                    inline: inline, source: source, appProto: self.eveProtocol(slot: handle.slot, flowID: flow.flowID),
+                    appLayerMembers: members)
+            }
+        }
+        return (merged, alerted)
+    }
+
+    /// `"http":{…}` of a transaction, as members to put into another object.
+    func members(of tx: any AppLayerTransaction) -> [UInt8] {
+        self.scratch.reset()
+        self.scratch.beginObject()
+        tx.writeEVE(self.scratch)
+        self.scratch.endObject()
+        return self.scratch.withBytes { bytes in
+            bytes.count > 2 ? Array(bytes[1..<(bytes.count - 1)]) : []
+        }
+    }
+
+    // MARK: Logging
+
+    /// Logs complete transactions and frees those done with.
+    func log(flow: Flow, slot: Int32) {
+        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
+    }
+
+    /// The flow ends: inspects what the final data completed (pseudo packets in both directions), logs every
+    /// transaction left, and returns the flow's `app_proto` for its record.
+    func flowEnded(
+        _ flow: Flow, stream: TCPSession?, timestamp: Timestamp, inspect: Bool, inline: Bool
+    ) -> String? {
+        guard let slot = self.stage.slot(ofFlow: flow.flowID) else { return nil }
+        if let stream, !stream.appLayerChunks.isEmpty {
+            self.stage.handle(
+                chunks: stream.appLayerChunks, slot: slot, flowID: flow.flowID, serverPort: flow.serverPort,
+                clientPort: flow.clientPort, timestamp: timestamp, session: nil)
+        }
+        if inspect && self.detect != nil {
+            for toServer in [true, false] {
+                let packet = ReplayPipeline.pseudoPacket(flow: flow, toServer: toServer, timestamp: timestamp)
+                let info = StreamPacketInfo(
+                    wasEstablished: ReplayPipeline.wasEstablished(flow), addedToStream: false, isPseudo: false)
+                _ = self.inspectTransactions(
+                    packet: packet, frame: UnsafeRawBufferPointer(start: nil, count: 0), flow: flow,
+                    handle: FlowHandle(slot: slot, toServer: toServer), stream: flow.key.proto == 6 ? info : nil,
+                    inline: inline, force: true, source: .streamFlowTimeout)
+            }
+        }
+        let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
+        self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
+        return proto
+    }
+
+    /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).
+    private func header(_ flow: Flow) -> EVEHeader {
+        var header = EVEHeader(
+            timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress, sourcePort: flow.clientPort,
+            destinationIP: flow.serverAddress, destinationPort: flow.serverPort, ipProtocol: flow.key.proto)
+        if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
+            header.vlan.append(flow.key.vlan0)
+            if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
+        }
+        return header
+    }
+
+    /// Writes a transaction's record (`http` …) and its files' `fileinfo` records.
+    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32) {
+        let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
+        if self.logTransactions {
+            let header = self.header(flow)
+            let eventName = proto ?? "unknown"
+            self.outputs.eveWriter?.write { w in
+                w.writeHeader(header, eventName: eventName, packetFields: false)
+                w.field("tx_id", tx.id)
+                tx.writeEVE(w)
+            }
+            self.outputs.transactionRecords += 1
+        }
+        if self.logFiles, let files = tx as? any AppLayerFileTransaction {
+            let header = self.header(flow)
+            files.forEachFile { file in
+                self.outputs.eveWriter?.write { w in
+                    w.writeHeader(header, eventName: "fileinfo", packetFields: false)
+                    tx.writeEVE(w)
+                    w.field("app_proto", proto ?? "unknown")
+                    file.write(w, hashes: self.hashes, txID: tx.id)
+                }
+            }
+        }
+    }
+}
