@@ -33,6 +33,8 @@ final class AppLayerFlow {
     var parserFailed = false
     /// Flow-level events raised and not yet inspected.
     var pendingEvents: [AppLayerEvent] = []
+    /// Protocol detection of a direction finished since the last ``AppLayerStage/takeProtocolDetected(slot:flowID:)``.
+    var detectionFinished = false
 
     init(flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8) {
         self.flowID = flowID
@@ -254,6 +256,7 @@ public final class AppLayerStage {
             }
         }
         if found >= 0 {
+            f.detectionFinished = true
             let d = self.registry[found]
             if toServer { f.protoToServer = d.proto } else { f.protoToClient = d.proto }
             if f.proto == .unknown {
@@ -396,6 +399,14 @@ public final class AppLayerStage {
             return parser.transaction(at: index)
         }
         return nil
+    }
+
+    /// Whether protocol detection of a direction finished with the data handled since the last call (the
+    /// packet PD-only signatures are inspected with), and clears it.
+    public func takeProtocolDetected(slot: Int32, flowID: UInt64) -> Bool {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.detectionFinished else { return false }
+        f.detectionFinished = false
+        return true
     }
 
     // MARK: Encrypted flows

@@ -106,7 +106,7 @@ final class AppLayerPass {
             guard let detect = self.detect else { return }
             var state = tx.detectState
             let verdict = detect.inspectTransaction(
-                packet: packet, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
+                packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
                 stream: stream, txID: tx.id, events: tx.events.map(\.name), state: &state, alerts: &self.txAlerts)
             tx.detectState = state
             merged.drop = merged.drop || verdict.drop

@@ -160,7 +160,10 @@ struct ReplayPipeline {
             appName = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
             appProto = appName == nil ? nil : self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID)
             if appName != nil { appEvents = self.appLayer.takeEvents(slot: handle.slot, flowID: flow.flowID) }
+            detect.protocolDetectedWithPacket = self.appLayer.stage.takeProtocolDetected(
+                slot: handle.slot, flowID: flow.flowID)
         }
+        defer { detect.protocolDetectedWithPacket = false }
         var verdict = detect.inspect(
             packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
             appProtocol: appName, appLayerEvents: appEvents, stream: stream, alerts: &self.alerts)

@@ -44,6 +44,9 @@ public final class DetectContext {
     /// Second arena for chained transforms.
     @exclusivity(unchecked) var transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
 
+    /// Set by the pipeline for the packet with which the app layer finished protocol detection of a direction:
+    /// PD-only signatures (`app-layer-protocol` alone) are inspected only then, as Suricata's are.
+    public var protocolDetectedWithPacket = false
     /// Transaction inspection in progress (``inspectTransaction``): only transactional signatures run.
     @exclusivity(unchecked) var txMode = false
     /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).
@@ -307,9 +310,12 @@ public final class DetectContext {
         if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
         if let stream = self.streamInfo, stream.isPseudo && !s.inspectsStream { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
-        if let required = s.appLayerProtocol {
+        if !s.appLayerProtocols.isEmpty {
             guard let appProtocol else { return false }
-            if (appProtocol == required.name) == required.negated { return false }
+            if s.isProtocolDetectionOnly && !self.protocolDetectedWithPacket { return false }
+            for required in s.appLayerProtocols where (appProtocol == required.name) == required.negated {
+                return false
+            }
         }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
@@ -752,12 +758,15 @@ extension DetectContext {
     /// at most once per transaction and direction (`state` remembers), with the transaction's buffers.
     ///
     /// - Parameters:
+    ///   - frame: The packet's frame, for payload keywords a transaction rule also has (`content` before
+    ///     `dns_query`); empty for flow-end pseudo packets.
     ///   - buffers: The transaction's sticky buffers (``InspectionBufferKind/sticky(id:)``).
     ///   - txID: The transaction's id, written into the alerts (EVE `tx_id`).
     ///   - events: The transaction's parser events (`http.missing_host_header`).
     ///   - state: The transaction's detect state, updated with the signatures that matched.
     public func inspectTransaction(
         packet: Packet,
+        frame: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         flow: Flow?,
         handle: FlowHandle?,
         buffers: [InspectionBuffer],
@@ -778,7 +787,7 @@ extension DetectContext {
             self.txEvents = []
         }
         return self.inspect(
-            packet: packet, frame: UnsafeRawBufferPointer(start: nil, count: 0), flow: flow, handle: handle,
+            packet: packet, frame: frame, flow: flow, handle: handle,
             buffers: buffers, appProtocol: appProtocol, stream: stream, alerts: &alerts)
     }
 }

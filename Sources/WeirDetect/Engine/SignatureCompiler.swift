@@ -264,7 +264,7 @@ package struct SignatureCompiler {
                 s.checksDecodeEvents = true
             case .appLayerProtocol(let name, let negated, _):
                 // Matched against the protocol the app-layer stage reports for the flow (`inspect(appProtocol:)`).
-                s.appLayerProtocol = (name == "http1" ? "http" : name, negated)
+                s.appLayerProtocols.append((name == "http1" ? "http" : name, negated))
             case .urilen(let match, let raw):
                 // A length check on the (raw) URI buffer, evaluated when the app-layer stage supplies it.
                 let name = raw ? BufferID.httpRawURI.name : BufferID.httpURI.name
@@ -363,6 +363,14 @@ package struct SignatureCompiler {
         s.variableSlots = variables.count
         s.isTransactional =
             s.buffers.contains { $0.stickyBuffer != nil } || s.appLayerEvents.contains { $0.contains(".") }
+        if case .application = s.proto {
+        } else if !s.appLayerProtocols.isEmpty, s.buffers.isEmpty, s.appLayerEvents.isEmpty, s.headerChecks.isEmpty,
+            s.flowValueChecks.isEmpty, !s.flowbits.contains(where: { $0.isCondition }), s.xbits.isEmpty,
+            s.flowints.isEmpty,
+            s.flow.map({ !$0.established && !$0.notEstablished && !$0.onlyStream && !$0.noStream }) ?? true
+        {
+            s.isProtocolDetectionOnly = true
+        }
 
         // Fast pattern: the explicit or longest positive content; chop honoured.
         if let (si, mi) = rule.fastPatternContent, rule.sections[si].buffer.name != "base64_data",
