@@ -53,6 +53,10 @@ public final class TLSTransaction: AppLayerTransaction {
         writer.writeTLS(self.session, fields: self.logFields)
     }
 
+    /// Whether the session gets a `tls` record (a certificate, a resumed session when resumption is logged,
+    /// or TLS 1.3).
+    public var shouldLog: Bool { self.session.shouldLog(logResumed: self.logFields.contains(.sessionResumed)) }
+
     /// Builds the buffers that became available.
     func refreshBuffers() {
         let session = self.session
@@ -104,14 +108,14 @@ public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
             mode = .bypass
         }
         self.encryptionHandling = mode
-        var fields = TLSLogFields.extended
-        if settings.values["eve-custom"] != nil {
+        // The runtime passes the `tls` record's fields (`eve-fields`); without it: extended, resumed logged.
+        var fields = TLSLogFields.extended.union(.sessionResumed)
+        if let names = settings.values["eve-fields"] {
             fields = []
-            for name in (settings.values["eve-custom"] ?? "").split(separator: ",") {
-                if let field = TLSLogFields.names[String(name)] { fields.insert(field) }
+            for name in names.split(separator: ",") {
+                if let field = TLSLogFields.names[String(name).lowercased()] { fields.insert(field) }
             }
         }
-        fields.insert(.sessionResumed)
         self.transactionState = TLSTransaction(options: options, logFields: fields)
         self.counters = settings.counters
     }
