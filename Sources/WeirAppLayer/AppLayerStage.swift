@@ -33,6 +33,10 @@ final class AppLayerFlow {
     var parserFailed = false
     /// Flow-level events raised and not yet inspected.
     var pendingEvents: [AppLayerEvent] = []
+    /// The encrypted point's action was taken (``AppLayerStage/takeEncryptedFlowAction(slot:flowID:)``).
+    var encryptedActionTaken = false
+    /// `track-only` after the handshake: no more payload inspection or parsing.
+    var payloadInspectionOff = false
     /// Protocol detection of a direction finished since the last ``AppLayerStage/takeProtocolDetected(slot:flowID:)``.
     var detectionFinished = false
 
@@ -413,12 +417,59 @@ public final class AppLayerStage {
 
     /// For a TLS or SSH flow whose handshake has finished in both directions: the configured
     /// `encryption-handling` (the pipeline bypasses the flow or stops content inspection); `nil` before that
-    /// point and for other protocols. The parser is told to stop unless the mode is `full`.
+    /// point and for other protocols.
     public func encryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
         guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser as? AppLayerEncryptedParser,
             parser.handshakeFinishedBothWays
         else { return nil }
         return parser.encryptionHandling
+    }
+
+    /// The encrypted point's action, once per flow: the first call after the handshake finished both ways
+    /// returns the mode (and counts the flow under `<proto>.encrypted.<mode>_flows`), later calls `nil`. With
+    /// `track-only` the flow's payload inspection stays off from then on (``isPayloadInspectionOff``) and its
+    /// parser gets no more data.
+    public func takeEncryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
+        guard let f = self.flow(slot: slot, flowID: flowID), !f.encryptedActionTaken,
+            let mode = self.encryptedFlowAction(slot: slot, flowID: flowID)
+        else { return nil }
+        f.encryptedActionTaken = true
+        self.counters.add("\(f.proto.name).encrypted.\(Self.counterName(mode))_flows")
+        if mode == .trackOnly {
+            f.payloadInspectionOff = true
+            f.parserFailed = true
+        }
+        return mode
+    }
+
+    /// True once a `track-only` encrypted flow has passed its handshake: its encrypted bytes are not
+    /// inspected.
+    public func isPayloadInspectionOff(slot: Int32, flowID: UInt64) -> Bool {
+        self.flow(slot: slot, flowID: flowID)?.payloadInspectionOff ?? false
+    }
+
+    /// The stream offset of a direction of a TLS/SSH flow from which its bytes are encrypted.
+    public func encryptedFrom(slot: Int32, flowID: UInt64, toServer: Bool) -> UInt64? {
+        (self.flow(slot: slot, flowID: flowID)?.parser as? AppLayerEncryptedParser)?.encryptedFrom(toServer: toServer)
+    }
+
+    /// Counts a packet of an encrypted flow past its action (`<proto>.encrypted.<mode>_pkts` and `_bytes`);
+    /// nothing for other flows.
+    public func countEncryptedPacket(slot: Int32, flowID: UInt64, bytes: Int) {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.encryptedActionTaken,
+            let mode = (f.parser as? AppLayerEncryptedParser)?.encryptionHandling
+        else { return }
+        let prefix = "\(f.proto.name).encrypted.\(Self.counterName(mode))"
+        self.counters.add(prefix + "_pkts")
+        self.counters.add(prefix + "_bytes", UInt64(bytes))
+    }
+
+    private static func counterName(_ mode: EncryptedFlowHandling) -> String {
+        switch mode {
+        case .trackOnly: "track_only"
+        case .bypass: "bypass"
+        case .full: "full"
+        }
     }
 
     // MARK: Helpers

@@ -238,6 +238,8 @@ struct ReplayPipeline {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
             self.bypassedPackets += 1
             self.bypassedBytes += UInt64(record.bytes.count)
+            self.appLayer.stage.countEncryptedPacket(
+                slot: handle.slot, flowID: self.flows[handle.slot].flowID, bytes: record.bytes.count)
             return
         }
         var streamInfo: StreamPacketInfo?
@@ -259,7 +261,24 @@ struct ReplayPipeline {
                 datagram: UnsafeRawBufferPointer(rebasing: record.bytes[start..<start + self.packet.payloadLength]),
                 flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
         }
+        // An encrypted flow in `track-only` mode past its handshake: tracked, its content no longer inspected.
+        let payloadOff =
+            handle.map { self.appLayer.stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
+            ?? false
+        if payloadOff, let handle {
+            let flowID = self.flows[handle.slot].flowID
+            self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: record.bytes.count)
+            // Stream data from before the encryption point is still inspected (it may be handed over after
+            // the point was reached); what follows it is not.
+            let end = self.appLayer.stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
+            self.streamBuffers.removeAll { buffer in
+                guard case .streamChunk(let offset) = buffer.kind, let end else { return true }
+                return offset >= end
+            }
+        }
         if let detect = self.detect {
+            detect.payloadInspectionDisabled = payloadOff
+            defer { detect.payloadInspectionDisabled = false }
             var frame = record.bytes
             if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
                 // As Suricata inline: detection and logging see the data the stream kept, not the
@@ -281,6 +300,14 @@ struct ReplayPipeline {
             }
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
+            self.bypass(slot: handle.slot)
+        }
+        // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
+        // live capture with `bypass: yes`, else local bypass; track-only: see above).
+        if let handle,
+            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
+                == .bypass
+        {
             self.bypass(slot: handle.slot)
         }
     }

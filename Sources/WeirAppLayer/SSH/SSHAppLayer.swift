@@ -64,6 +64,10 @@ public final class SSHParser: AppLayerParser, AppLayerEncryptedParser {
 
     public var handshakeFinishedBothWays: Bool { self.transactionState.session.encryptedBothWays }
 
+    public func encryptedFrom(toServer: Bool) -> UInt64? {
+        toServer ? self.transactionState.session.client.encryptedFrom : self.transactionState.session.server.encryptedFrom
+    }
+
     public func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
         let tx = self.transactionState
         let before = (tx.session.client.progress, tx.session.server.progress)

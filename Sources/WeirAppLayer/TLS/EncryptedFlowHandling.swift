@@ -27,4 +27,6 @@ public protocol AppLayerEncryptedParser: AnyObject {
     var encryptionHandling: EncryptedFlowHandling { get }
     /// True once both directions are past their handshake.
     var handshakeFinishedBothWays: Bool { get }
+    /// The stream offset of a direction from which its bytes are encrypted, `nil` while clear.
+    func encryptedFrom(toServer: Bool) -> UInt64?
 }

@@ -122,6 +122,10 @@ public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
 
     public var handshakeFinishedBothWays: Bool { self.transactionState.session.handshakeFinishedBothWays }
 
+    public func encryptedFrom(toServer: Bool) -> UInt64? {
+        toServer ? self.transactionState.session.client.encryptedFrom : self.transactionState.session.server.encryptedFrom
+    }
+
     public func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
         let tx = self.transactionState
         let before = (tx.session.clientProgress, tx.session.serverProgress)

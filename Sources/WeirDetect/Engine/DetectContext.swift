@@ -47,6 +47,11 @@ public final class DetectContext {
     /// Set by the pipeline for the packet with which the app layer finished protocol detection of a direction:
     /// PD-only signatures (`app-layer-protocol` alone) are inspected only then, as Suricata's are.
     public var protocolDetectedWithPacket = false
+    /// Set by the pipeline for packets of a flow whose content inspection stopped (an encrypted TLS/SSH flow
+    /// with `encryption-handling: track-only`, Suricata's `PKT_NOPAYLOAD_INSPECTION`): the packet's payload is
+    /// not inspected (the pipeline also leaves out stream data past the encryption point); header and flow
+    /// rules still run.
+    public var payloadInspectionDisabled = false
     /// Transaction inspection in progress (``inspectTransaction``): only transactional signatures run.
     @exclusivity(unchecked) var txMode = false
     /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).
@@ -167,7 +172,8 @@ public final class DetectContext {
 
         let buffers = self.withDerivedBuffers(buffers)
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
-        let payloadEnd = min(frame.count, payloadStart + max(0, packet.payloadLength))
+        let payloadEnd =
+            self.payloadInspectionDisabled ? payloadStart : min(frame.count, payloadStart + max(0, packet.payloadLength))
         let payload = UnsafeRawBufferPointer(rebasing: frame[payloadStart..<payloadEnd])
 
         // Candidates: IP-only (first packet per direction), then port groups and the any-port group.
