@@ -130,7 +130,11 @@ final class AppLayerPass {
             var state = tx.detectState
             let verdict = detect.inspectTransaction(
                 packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
-                stream: stream, txID: tx.id, events: tx.events.map(\.name), state: &state, alerts: &self.txAlerts)
+                stream: stream, txID: tx.id, events: tx.events.map(\.name),
+                conditions: { keyword, value, toServer in
+                    (tx as? AppLayerConditionTransaction)?.matches(
+                        keyword: keyword, value: value, toServer: toServer, now: packet.timestamp) ?? false
+                }, state: &state, alerts: &self.txAlerts)
             tx.detectState = state
             merged.drop = merged.drop || verdict.drop
             merged.reject = merged.reject || verdict.reject

@@ -43,9 +43,11 @@ public final class DNSAppTransaction: AppLayerTransaction {
         self.responseNames = transaction.toServer ? [] : names
     }
 
-    /// A DNS message is whole when parsed: both directions are done at once.
-    public func progress(toServer: Bool) -> Int { 1 }
-    public func completeProgress(toServer: Bool) -> Int { 1 }
+    /// A DNS message is whole when parsed. It belongs to its own direction only: the other direction is
+    /// "done" before it starts (-1), so detection inspects a request with requests and a response with
+    /// responses, once.
+    public func progress(toServer: Bool) -> Int { toServer == self.transaction.toServer ? 1 : -1 }
+    public func completeProgress(toServer: Bool) -> Int { toServer == self.transaction.toServer ? 1 : -1 }
     public func writeEVE(_ writer: JSONWriter) { writer.writeDNS(self.transaction) }
 }
 

@@ -80,7 +80,7 @@ extension TLSTransaction: AppLayerConditionTransaction {
         let leaf = session.serverCertificates.first
         switch keyword {
         case "ssl_state":
-            return Self.sslState(value, flags: session.currentMessageFlags)
+            return Self.sslState(value, flags: toServer ? session.clientMessageFlags : session.serverMessageFlags)
         case "ssl_version":
             let version = toServer ? session.clientVersion : session.serverVersion
             return Self.anyOf(value) { TLSVersion.keywordName(version) == $0 }

@@ -84,9 +84,11 @@ public struct TLSSession: Sendable {
     public internal(set) var sawServerKeyExchange = false
     /// Alerts seen in the clear.
     public internal(set) var alerts: [TLSAlert] = []
-    /// The handshake message types of the last handshake record parsed (what `ssl_state` matches, as
-    /// Suricata's `current_flags`).
-    public internal(set) var currentMessageFlags = MessageFlags()
+    /// The handshake message types of the last handshake record parsed in each direction (what `ssl_state`
+    /// matches: Suricata's `current_flags`, which a packet's own record sets).
+    public internal(set) var clientMessageFlags = MessageFlags()
+    public internal(set) var serverMessageFlags = MessageFlags()
+    private var currentMessageFlags = MessageFlags()
 
     /// `ssl_state` values.
     public struct MessageFlags: OptionSet, Sendable {
@@ -284,6 +286,9 @@ public struct TLSSession: Sendable {
             side.handshake.append(contentsOf: body)
             self.currentMessageFlags = []
             self.drainHandshake(&side, toServer: toServer)
+            if toServer { self.clientMessageFlags = self.currentMessageFlags } else {
+                self.serverMessageFlags = self.currentMessageFlags
+            }
         case 24:
             self.heartbeat(body, side: side, toServer: toServer)
         default:

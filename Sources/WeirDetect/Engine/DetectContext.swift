@@ -56,6 +56,8 @@ public final class DetectContext {
     @exclusivity(unchecked) var txMode = false
     /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).
     @exclusivity(unchecked) var txState = TransactionDetectState()
+    /// Answers the inspected transaction's app-layer conditions (keyword, value, packet direction).
+    @exclusivity(unchecked) var txConditions: ((String, String, Bool) -> Bool)? = nil
     /// The inspected transaction's id and parser events.
     @exclusivity(unchecked) var txID: UInt64 = 0
     @exclusivity(unchecked) var txEvents: [String] = []
@@ -300,6 +302,12 @@ public final class DetectContext {
         self.matchUsedFlowData = false
         self.matchUsedStream = false
         if s.isTransactional != self.txMode { return false }
+        if !s.appLayerConditions.isEmpty {
+            guard let answer = self.txConditions else { return false }
+            for condition in s.appLayerConditions where !answer(condition.keyword, condition.value, toServer) {
+                return false
+            }
+        }
         if self.txMode {
             if self.txState.hasMatched(Int32(index) << 1 | (toServer ? 0 : 1)) { return false }
             let directions = self.txDirection(of: index)
@@ -755,6 +763,7 @@ extension DetectContext {
             default: break
             }
         }
+        if self.engine.signatures[index].conditionDirections == 2 { toClientOnly = true }
         let mask: UInt8 = toClientOnly ? 2 : (toServerOnly ? 1 : 3)
         self.txDirections[index] = mask
         return mask
@@ -780,6 +789,7 @@ extension DetectContext {
         stream: StreamPacketInfo?,
         txID: UInt64,
         events: [String],
+        conditions: ((_ keyword: String, _ value: String, _ toServer: Bool) -> Bool)? = nil,
         state: inout TransactionDetectState,
         alerts: inout [Alert]
     ) -> PacketVerdict {
@@ -787,10 +797,12 @@ extension DetectContext {
         self.txState = state
         self.txID = txID
         self.txEvents = events
+        self.txConditions = conditions
         defer {
             state = self.txState
             self.txMode = false
             self.txEvents = []
+            self.txConditions = nil
         }
         return self.inspect(
             packet: packet, frame: frame, flow: flow, handle: handle,

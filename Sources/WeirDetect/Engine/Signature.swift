@@ -239,6 +239,12 @@ package final class Signature: @unchecked Sendable {
     /// `flow` direction); it is inspected only on a packet with which protocol detection finished. Set by the
     /// compiler.
     package var isProtocolDetectionOnly = false
+    /// App-layer options answered by the inspected transaction (`ssl_state`, `tls.version`, `dns.opcode` …):
+    /// every one must hold. Their rule is transactional.
+    package var appLayerConditions: [(keyword: String, value: String)] = []
+    /// Directions the conditions are inspected in (bit 1 to server, bit 2 to client): certificate keywords
+    /// are the server's, the others either.
+    package var conditionDirections: UInt8 = 3
     /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
     package var payloadScope: PayloadScope = .packetAndStream
     /// Payload programs, one per buffer section.

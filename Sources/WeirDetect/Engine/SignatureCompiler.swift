@@ -281,7 +281,16 @@ package struct SignatureCompiler {
                     return fail("stream_size", "unknown side \(side)")
                 }
                 s.streamSizes.append(StreamSizeCheck(side: which, condition: Self.condition(match)))
-            case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
+            case .sslState(let states): s.appLayerConditions.append(("ssl_state", states.joined(separator: "|")))
+            case .sslVersion(let versions): s.appLayerConditions.append(("ssl_version", versions.joined(separator: ",")))
+            case .tlsVersion(let version): s.appLayerConditions.append(("tls.version", version))
+            case .appLayerCondition(let keyword, let value):
+                s.appLayerConditions.append((keyword, value))
+                if keyword.hasPrefix("tls_cert") || ["tls.fingerprint", "tls.subject", "tls.issuerdn", "tls.cert_chain_len"]
+                    .contains(keyword)
+                {
+                    s.conditionDirections = 2
+                }
             case .ftpbounce: return fail("ftpbounce", "needs the app-layer stage")
             case .unsupported(let name, _): return fail(name, "keyword not supported")
             }
@@ -363,6 +372,7 @@ package struct SignatureCompiler {
         s.variableSlots = variables.count
         s.isTransactional =
             s.buffers.contains { $0.stickyBuffer != nil } || s.appLayerEvents.contains { $0.contains(".") }
+            || !s.appLayerConditions.isEmpty
         if case .application = s.proto {
         } else if !s.appLayerProtocols.isEmpty, s.buffers.isEmpty, s.appLayerEvents.isEmpty, s.headerChecks.isEmpty,
             s.flowValueChecks.isEmpty, !s.flowbits.contains(where: { $0.isCondition }), s.xbits.isEmpty,
