@@ -37,6 +37,8 @@ let package = Package(
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
         .executableTarget(name: "bpfembed"),
         .plugin(name: "BPFPlugin", capability: .buildTool(), dependencies: ["bpfembed"]),
+        // Records the commit for `weir --version` (a prebuild command running git).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "WeirBPFObjects", plugins: ["BPFPlugin"]),
 
         // Pipeline stages. WeirCore, WeirDecode, WeirFlow, WeirDetect, WeirOutput and WeirConfig make no syscalls.
@@ -45,7 +47,8 @@ let package = Package(
         .target(name: "WeirFlow", dependencies: ["WeirCore", "WeirDecode"]),
         .target(name: "WeirStream", dependencies: ["WeirCore", "WeirDecode", "WeirFlow"]),
         .target(
-            name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
+            name: "WeirDetect",
+            dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2", crypto]
         ),
         .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
         // The application layer: protocol detection, per-flow parser state, transactions and their buffers.
@@ -78,27 +81,31 @@ let package = Package(
             name: "weir",
             dependencies: [
                 "WeirRuntime", "WeirVerify", "WeirBypass", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow",
-                "WeirCore", argumentParser, logging,
-            ]
+                "WeirCore", "WeirConfig", argumentParser, logging,
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
 
+        // Test helpers shared by the test targets (the shared corpus's location and the trait that skips without it).
+        .target(name: "WeirTestSupport", path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
-        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
+        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirTestSupport", "WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
         .testTarget(
-            name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
+            name: "WeirStreamTests", dependencies: ["WeirTestSupport", "WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
         ),
         .testTarget(
-            name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
+            name: "WeirDetectTests", dependencies: ["WeirTestSupport", "WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
         .testTarget(
             name: "WeirAppLayerTests",
             dependencies: [
-                "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore", crypto, x509, swiftASN1,
+                "WeirTestSupport", "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
+                "WeirRuntime", crypto, x509, swiftASN1,
             ]
         ),
-        .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
+        .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
@@ -107,8 +114,10 @@ let package = Package(
                 "WeirCapture", "WeirRuntime",
             ]
         ),
-        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
+        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
+        // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
+        .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
     ],
     swiftLanguageModes: [.v6]
 )

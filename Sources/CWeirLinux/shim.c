@@ -61,6 +61,55 @@ int cweir_stop_signal_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/*
+ * SIGHUP (logrotate's `kill -HUP`) and SIGUSR2 (Suricata's rule reload) must never end a sensor. Until log
+ * reopening and rule reload exist, each is noted on stderr and otherwise ignored. Only write(2) runs in the
+ * handler (async-signal-safe); SA_RESTART keeps interrupted calls going (poll still returns EINTR, which the
+ * capture loop treats as an empty wait).
+ */
+static void cweir_note_operator_signal(int signo)
+{
+	static const char hup[] = "weir: SIGHUP received: log reopening is not supported yet; ignored\n";
+	static const char usr2[] = "weir: SIGUSR2 received: rule reload is not supported yet; ignored\n";
+	int saved = errno;
+	ssize_t rc;
+
+	if (signo == SIGHUP)
+		rc = write(STDERR_FILENO, hup, sizeof(hup) - 1);
+	else
+		rc = write(STDERR_FILENO, usr2, sizeof(usr2) - 1);
+	(void)rc;
+	errno = saved;
+}
+
+int cweir_ignore_operator_signals(void)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = cweir_note_operator_signal;
+	action.sa_flags = SA_RESTART;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGHUP, &action, NULL) != 0 || sigaction(SIGUSR2, &action, NULL) != 0)
+		return -1;
+	/* A parent may have left them blocked (the mask is inherited): they would then wait forever, unseen. */
+	sigaddset(&action.sa_mask, SIGHUP);
+	sigaddset(&action.sa_mask, SIGUSR2);
+	if (pthread_sigmask(SIG_UNBLOCK, &action.sa_mask, NULL) != 0)
+		return -1;
+	return cweir_ignore_sigpipe();
+}
+
+int cweir_ignore_sigpipe(void)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = SIG_IGN;
+	sigemptyset(&action.sa_mask);
+	return sigaction(SIGPIPE, &action, NULL);
+}
+
 int cweir_interface_hardware_type(const char *name)
 {
 	struct ifreq request;

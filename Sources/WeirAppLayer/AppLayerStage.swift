@@ -39,6 +39,9 @@ final class AppLayerFlow {
     var payloadInspectionOff = false
     /// Protocol detection of a direction finished since the last ``AppLayerStage/takeProtocolDetected(slot:flowID:)``.
     var detectionFinished = false
+    /// The client's first data looked like a server's (a capture that starts mid-connection with the
+    /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
+    var reversed = false
 
     init(flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8) {
         self.flowID = flowID
@@ -166,11 +169,11 @@ public final class AppLayerStage {
         var context = AppLayerParseContext(timestamp: timestamp)
         for chunk in chunks {
             if chunk.block.isGap {
-                self.gap(f, length: chunk.block.length, toServer: chunk.toServer, context: &context)
+                self.gap(f, length: chunk.block.length, toServer: chunk.toServer != f.reversed, context: &context)
             } else if chunk.block.bytes.count > 0 {
-                self.data(f, chunk.block.bytes, toServer: chunk.toServer, context: &context)
+                self.data(f, chunk.block.bytes, toServer: chunk.toServer != f.reversed, context: &context)
             }
-            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer, context: &context) }
+            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer != f.reversed, context: &context) }
         }
         self.finishCall(f, context: context, session: session)
     }
@@ -187,7 +190,7 @@ public final class AppLayerStage {
             // Each datagram is probed on its own.
             if toServer { f.probeBytesToServer.removeAll() } else { f.probeBytesToClient.removeAll() }
         }
-        self.data(f, datagram, toServer: toServer, context: &context)
+        self.data(f, datagram, toServer: toServer != f.reversed, context: &context)
         self.finishCall(f, context: context, session: nil)
     }
 
@@ -266,7 +269,7 @@ public final class AppLayerStage {
             if f.proto == .unknown {
                 f.proto = d.proto
                 f.descriptor = found
-                self.counters.add("app_layer.flow.\(d.proto.name)")
+                self.counters.add("app_layer.flow." + Self.counterName(d, transport: f.transport))
                 if self.mode(of: d.proto) == .parse {
                     let values = self.settings.parserValues[d.proto.name] ?? [:]
                     let settings = AppLayerParserSettings(
@@ -290,6 +293,19 @@ public final class AppLayerStage {
             f.probeBytesToClient = []
             return
         }
+        // The first data of the flow may be the other side's (a capture that starts with the response): when
+        // the other direction has said nothing yet and its probes match, the flow is read reversed.
+        if !undecided && !f.reversed && f.parser == nil {
+            let otherEmpty = toServer ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
+            if otherEmpty && (toServer ? f.protoToClient : f.protoToServer) == .unknown
+                && self.matchesOtherDirection(kept, toServer: toServer, transport: f.transport)
+            {
+                f.reversed = true
+                swap(&f.probeBytesToServer, &f.probeBytesToClient)
+                self.probe(f, toServer: !toServer, context: &context)
+                return
+            }
+        }
         if !undecided || kept.count >= self.settings.detectionByteLimit {
             if toServer {
                 f.failedToServer = true
@@ -298,7 +314,23 @@ public final class AppLayerStage {
                 f.failedToClient = true
                 f.probeBytesToClient = []
             }
-            if f.failedToServer && f.failedToClient { self.counters.add("app_layer.flow.failed_tcp") }
+            if f.failedToServer && f.failedToClient {
+                self.counters.add(f.transport == 17 ? "app_layer.flow.failed_udp" : "app_layer.flow.failed_tcp")
+            }
+        }
+    }
+
+    /// Whether a pattern probe of the opposite direction recognises `bytes`.
+    private func matchesOtherDirection(_ bytes: [UInt8], toServer: Bool, transport: UInt8) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            for d in self.registry where d.transports.contains(transport) && self.mode(of: d.proto) != .disabled {
+                for probe in d.probes where !probe.portBound && probe.direction.applies(toServer: !toServer)
+                    && !probe.direction.applies(toServer: toServer)
+                {
+                    if probe.probe(raw, !toServer) == .match { return true }
+                }
+            }
+            return false
         }
     }
 
@@ -320,6 +352,7 @@ public final class AppLayerStage {
     ) {
         guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }
         let buffers = self.resolvedBuffers[f.descriptor]
+        let toServer = toServer != f.reversed
         var index = 0
         while index < parser.transactionCount {
             let tx = parser.transaction(at: index)
@@ -434,7 +467,7 @@ public final class AppLayerStage {
             let mode = self.encryptedFlowAction(slot: slot, flowID: flowID)
         else { return nil }
         f.encryptedActionTaken = true
-        self.counters.add("\(f.proto.name).encrypted.\(Self.counterName(mode))_flows")
+        self.counters.add("\(f.proto.name).encrypted.\(Self.modeName(mode))_flows")
         if mode == .trackOnly {
             f.payloadInspectionOff = true
             f.parserFailed = true
@@ -459,12 +492,12 @@ public final class AppLayerStage {
         guard let f = self.flow(slot: slot, flowID: flowID), f.encryptedActionTaken,
             let mode = (f.parser as? AppLayerEncryptedParser)?.encryptionHandling
         else { return }
-        let prefix = "\(f.proto.name).encrypted.\(Self.counterName(mode))"
+        let prefix = "\(f.proto.name).encrypted.\(Self.modeName(mode))"
         self.counters.add(prefix + "_pkts")
         self.counters.add(prefix + "_bytes", UInt64(bytes))
     }
 
-    private static func counterName(_ mode: EncryptedFlowHandling) -> String {
+    private static func modeName(_ mode: EncryptedFlowHandling) -> String {
         switch mode {
         case .trackOnly: "track_only"
         case .bypass: "bypass"
@@ -473,6 +506,18 @@ public final class AppLayerStage {
     }
 
     // MARK: Helpers
+
+    /// Suricata's counter name of a protocol: `http`, or `dns_tcp` / `dns_udp` for one that runs over both.
+    static func counterName(_ d: AppLayerProtocolDescriptor, transport: UInt8) -> String {
+        guard d.transports.count > 1 else { return d.proto.name }
+        return d.proto.name + (transport == 17 ? "_udp" : "_tcp")
+    }
+
+    /// Counts a new transaction of the flow's protocol (`app_layer.tx.http`); parsers call it through their
+    /// counters when they make one.
+    public static func transactionCounter(_ proto: AppProtocol, transport: UInt8, transports: [UInt8]) -> String {
+        "app_layer.tx." + (transports.count > 1 ? proto.name + (transport == 17 ? "_udp" : "_tcp") : proto.name)
+    }
 
     /// `"80"`, `"[80, 8080:8090]"`, `"any"` → ranges (empty for none).
     static func parsePorts(_ text: String) -> [ClosedRange<UInt16>] {

@@ -160,8 +160,8 @@ public enum HostMode: String, ConfigEnum {
     case snifferOnly = "sniffer-only"
 }
 
-/// EVE `filetype`. Weir writes regular files; the others are accepted so a Suricata file loads, and the
-/// runtime refuses them with a clear message.
+/// EVE `filetype`. Weir writes regular files; the others are parsed so the message can name them, and an
+/// enabled `eve-log` asking for one stops start-up with an error naming the key.
 public enum EVEFileType: String, ConfigEnum {
     /// A regular file.
     case regular
@@ -173,7 +173,7 @@ public enum EVEFileType: String, ConfigEnum {
     case unixStream = "unix_stream"
     /// Redis.
     case redis
-    /// Suricata's plugin file types (`filetype: <plugin-name>` is not supported).
+    /// `file`: Suricata's other spelling of `regular`.
     case file
 
     public static var aliases: [String: EVEFileType] { ["unix-dgram": .unixDgram, "unix-stream": .unixStream] }

@@ -177,9 +177,10 @@ final class AppLayerPass {
     /// The flow ends: inspects what the final data completed (pseudo packets in both directions), logs every
     /// transaction left, and returns the flow's `app_proto` for its record.
     func flowEnded(
-        _ flow: Flow, stream: TCPSession?, timestamp: Timestamp, inspect: Bool, inline: Bool
+        _ flow: Flow, slot streamSlot: Int32? = nil, stream: TCPSession?, timestamp: Timestamp, inspect: Bool,
+        inline: Bool
     ) -> String? {
-        guard let slot = self.stage.slot(ofFlow: flow.flowID) else { return nil }
+        guard let slot = streamSlot ?? self.stage.slot(ofFlow: flow.flowID) else { return nil }
         if let stream, !stream.appLayerChunks.isEmpty {
             self.stage.handle(
                 chunks: stream.appLayerChunks, slot: slot, flowID: flow.flowID, serverPort: flow.serverPort,
@@ -197,6 +198,7 @@ final class AppLayerPass {
             }
         }
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
+        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
         self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
         return proto
     }

@@ -257,8 +257,14 @@ public enum LiveCapture {
     /// The descriptor that ends the capture: the caller's, or (nil) a signalfd for SIGINT and SIGTERM, which
     /// this thread blocks before the workers start so they inherit the mask; `owned` says to close it. Nil
     /// after reporting when the signalfd cannot be made.
+    /// The process-owned path also makes SIGHUP and SIGUSR2 harmless (noted on stderr, ignored, until log
+    /// reopening and rule reload exist): a sensor must survive logrotate's `kill -HUP`.
     static func stopDescriptor(_ stopFD: Int32?, _ err: MessageOutput) -> (fd: Int32, owned: Bool)? {
         if let stopFD { return (stopFD, false) }
+        if cweir_ignore_operator_signals() != 0 {
+            err.write("weir: sigaction: \(String(cString: strerror(errno)))\n")
+            return nil
+        }
         let fd = cweir_stop_signal_fd()
         guard fd >= 0 else {
             err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")

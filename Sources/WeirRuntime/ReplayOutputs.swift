@@ -12,6 +12,9 @@ final class ReplayOutputs {
     var eveWriter: EVEWriter<FileSink>?
     let eveSettings: EVELogOutput?
     let fast: FileSink?
+    /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
+    /// ``Alert/signatureIndex``; empty when `metadata` is off.
+    var alertMetadata: [[UInt8]?] = []
     /// Records written per type, for the summary.
     var flowRecords: UInt64 = 0
     var alertRecords: UInt64 = 0
@@ -154,9 +157,12 @@ final class ReplayOutputs {
         var header = Self.header(for: packet, flow: flow)
         header.packetSource = source
         let blocked = alert.isBlocking && inline
-        let eveAlert = EVEAlert(
+        var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
             signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
+        if alert.signatureIndex >= 0 && alert.signatureIndex < self.alertMetadata.count {
+            eveAlert.metadataJSON = self.alertMetadata[alert.signatureIndex]
+        }
         if let settings = self.eveSettings, let alertOptions = settings.alert {
             var record = EVEAlertRecord(header: header, alert: eveAlert)
             record.transactionID = alert.txID

@@ -76,7 +76,7 @@ extension ReplayPipeline {
                     }
                     // The final data goes to the parsers; what it completes is inspected and logged.
                     appProto = appLayer.flowEnded(
-                        ended, stream: session, timestamp: ended.last, inspect: inspect, inline: inline)
+                        ended, slot: slot, stream: session, timestamp: ended.last, inspect: inspect, inline: inline)
                     appDone = true
                 }
                 if alerted { flow.alerted = true }

@@ -47,6 +47,10 @@ static inline void cweir_block_release(struct tpacket_block_desc *block)
  * becomes readable when one arrives, so a capture loop can poll for it; -1 and errno on failure.
  */
 int cweir_stop_signal_fd(void);
+/* SIGHUP and SIGUSR2 are noted on stderr and ignored (a live sensor must survive them); SIGPIPE is ignored. */
+int cweir_ignore_operator_signals(void);
+/* SIGPIPE is ignored: a closed pipe or socket becomes an EPIPE write error, never the end of the process. */
+int cweir_ignore_sigpipe(void);
 
 /* The interface's ARPHRD_* hardware type (SIOCGIFHWADDR), or -1 and errno. */
 int cweir_interface_hardware_type(const char *name);

@@ -26,6 +26,10 @@ final class HTPConfig: @unchecked Sendable {
         self.cfg = cfg
         self.settings = s
         _ = htp_config_set_server_personality(cfg, s.htpPersonality)
+        // The IDS personality lowercases the path; rules expect it as sent (Suricata turns it off too).
+        htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0)
+        // As Suricata 8: a space inside the URI does not end it.
+        htp_config_set_allow_space_uri(cfg, 1)
         htp_config_register_log(cfg) { log in HTTPParser.onLog(log) }
         htp_config_register_request_start(cfg) { tx in HTTPParser.onRequestStart(tx) }
         htp_config_register_request_line(cfg) { tx in HTTPParser.onRequestLine(tx) }
@@ -283,7 +287,7 @@ final class HTTPParser: AppLayerParser {
         parser.nextID += 1
         parser.live.append(made)
         htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
-        parser.counters.add("http.transactions")
+        parser.counters.add("app_layer.tx.http")
         return (parser, made)
     }
 

@@ -108,7 +108,8 @@ public final class HTTPTransaction: AppLayerTransaction {
 
     // MARK: Built buffers
 
-    /// A buffer built from headers once they are final, cached.
+    /// A buffer built from headers once they are final, cached (so the bytes handed to detection stay valid
+    /// until the transaction is freed).
     func built(_ key: String, _ make: () -> [UInt8]) -> [UInt8] {
         if let cached = self.cache[key] { return cached }
         let bytes = make()
@@ -165,7 +166,8 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// `http.host`: the normalised host name (lowercase; from the URI or the Host header).
     func normalizedHost() -> [UInt8]? {
         guard let host = self.hostname else { return nil }
-        return host.map { asciiLowercase($0) }
+        // Cached: detection keeps pointers into the array while it inspects.
+        return self.built("host") { host.map { asciiLowercase($0) } }
     }
 
     /// Bytes of memory this transaction's own buffers hold.
@@ -192,7 +194,11 @@ extension HTTPTransaction: AppLayerFileTransaction {
     public func forEachFile(_ body: (AppLayerFile) -> Void) {
         guard self.responseBodySeen > 0 else { return }
         var name: [UInt8] = []
-        if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) {
+        if let disposition = self.header("content-disposition", toServer: false),
+            let given = Self.dispositionFilename(disposition)
+        {
+            name = given
+        } else if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) {
             name = Array(path)
         } else if let uri = self.normalizedURI {
             name = Array(uri.prefix { $0 != 0x3F })
@@ -207,5 +213,39 @@ extension HTTPTransaction: AppLayerFileTransaction {
             file.sha256 = hashes.sha256
         }
         body(file)
+    }
+}
+
+extension HTTPTransaction {
+    /// The `filename=` parameter of a Content-Disposition value (quotes removed), as Suricata names a file
+    /// that a server sends as an attachment.
+    static func dispositionFilename(_ value: UnsafeRawBufferPointer) -> [UInt8]? {
+        let bytes = Array(value)
+        let key = Array("filename=".utf8)
+        var i = 0
+        while i + key.count <= bytes.count {
+            var found = true
+            for k in 0..<key.count where asciiLowercase(bytes[i + k]) != key[k] {
+                found = false
+                break
+            }
+            // Not the tail of another parameter (`xfilename=`); `filename*=` is a different parameter.
+            if found && (i == 0 || bytes[i - 1] == 0x3B || bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09) {
+                var start = i + key.count
+                var end: Int
+                if start < bytes.count && bytes[start] == 0x22 {
+                    start += 1
+                    end = start
+                    while end < bytes.count && bytes[end] != 0x22 { end += 1 }
+                } else {
+                    end = start
+                    while end < bytes.count && bytes[end] != 0x3B { end += 1 }
+                    while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+                }
+                return end > start ? Array(bytes[start..<end]) : nil
+            }
+            i += 1
+        }
+        return nil
     }
 }

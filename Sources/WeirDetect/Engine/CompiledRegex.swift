@@ -88,6 +88,22 @@ package final class CompiledRegex: @unchecked Sendable {
     }
 }
 
+extension CompiledRegex {
+    /// The first capture group of the first match in `subject` (the whole match when the pattern has no group).
+    package func firstCapture(in subject: UnsafeRawBufferPointer, scratch: RegexMatchScratch) -> Range<Int>? {
+        let base = subject.baseAddress ?? UnsafeRawPointer(scratch.emptySubject)
+        let result = pcre2_match_8(
+            self.code, base.assumingMemoryBound(to: UInt8.self), subject.count, 0, 0, scratch.matchData,
+            scratch.matchContext)
+        guard result >= 0, let vector = pcre2_get_ovector_pointer_8(scratch.matchData) else { return nil }
+        let group = result >= 2 ? 1 : 0
+        let start = Int(vector[2 * group])
+        let end = Int(vector[2 * group + 1])
+        guard start <= end, end <= subject.count else { return nil }
+        return start..<end
+    }
+}
+
 /// Per-worker PCRE2 state: match data (reused for every match), a JIT stack and a match context with limits.
 package final class RegexMatchScratch: @unchecked Sendable {
     let matchData: OpaquePointer

@@ -31,8 +31,10 @@ extension DetectContext {
         case .bySource: key.first = packet.source
         case .byDestination: key.first = packet.destination
         case .byBoth:
-            key.first = packet.source
-            key.second = packet.destination
+            // Suricata tracks an IP pair, the same whichever way the packet goes.
+            let (a, b) = packet.source < packet.destination ? (packet.source, packet.destination) : (packet.destination, packet.source)
+            key.first = a
+            key.second = b
         case .byFlow: key.flowID = flow?.flowID ?? 0
         case .byRule: break
         case .byEither: key.first = packet.source

@@ -701,11 +701,12 @@ extension DetectContext {
                 for t in view.transforms { size = t.maximumOutput(size) }
                 let out = UnsafeMutableRawBufferPointer(rebasing: self.transformArena[used..<used + size])
                 // Chain: each step reads the previous output (copied to scratch) and writes the arena slot.
-                var length = view.transforms[0].apply(buffer.bytes, into: out)
+                let regex = self.payloadScratch.regexScratch
+                var length = view.transforms[0].apply(buffer.bytes, into: out, regexScratch: regex)
                 for t in view.transforms.dropFirst() {
                     let input = UnsafeMutableRawBufferPointer(rebasing: self.transformScratch[0..<length])
                     input.copyMemory(from: UnsafeRawBufferPointer(rebasing: out[0..<length]))
-                    length = t.apply(UnsafeRawBufferPointer(input), into: out)
+                    length = t.apply(UnsafeRawBufferPointer(input), into: out, regexScratch: regex)
                 }
                 self.effectiveBuffers.append(
                     InspectionBuffer(

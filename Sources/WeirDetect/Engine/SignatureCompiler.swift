@@ -74,6 +74,7 @@ package struct SignatureCompiler {
         s.rev = rule.rev
         s.message = rule.message
         s.classtype = rule.classtype
+        s.metadata = rule.metadata.filter { !$0.value.isEmpty }.map { ($0.key, $0.value) }
         let (category, severity) = self.classifications.categoryAndSeverity(of: rule)
         s.category = category ?? ""
         s.severity = severity
@@ -323,6 +324,28 @@ package struct SignatureCompiler {
                 case .toUppercase: transforms.append(.toUppercase)
                 case .urlDecode: transforms.append(.urlDecode)
                 case .xor(let key): transforms.append(.xor(key))
+                case .toMD5: transforms.append(.toMD5)
+                case .toSHA1: transforms.append(.toSHA1)
+                case .toSHA256: transforms.append(.toSHA256)
+                case .headerLowercase: transforms.append(.headerLowercase)
+                case .stripPseudoHeaders: transforms.append(.stripPseudoHeaders)
+                case .pcrexform(let pattern):
+                    // Suricata takes the pattern as written, without delimiters or flags.
+                    do {
+                        let regex = try CompiledRegex(pattern: pattern, options: [])
+                        transforms.append(.pcrexform(RegexTransform(pattern: pattern, regex: regex)))
+                    } catch {
+                        return fail("pcrexform", error.description)
+                    }
+                case .fromBase64(let arguments):
+                    var offset = 0
+                    var bytes = 0
+                    for part in (arguments ?? "").split(separator: ",") {
+                        let words = part.split(separator: " ")
+                        guard words.count == 2, let n = Int(words[1]) else { continue }
+                        if words[0] == "offset" { offset = n } else if words[0] == "bytes" { bytes = n }
+                    }
+                    transforms.append(.fromBase64(offset: offset, bytes: bytes))
                 default: return fail(transform.keyword, "transform not implemented by the engine")
                 }
             }

@@ -39,9 +39,7 @@ public struct KeywordDescriptor: Sendable {
     public var kind: KeywordKind
     /// Whether the parser turns it into a typed model (otherwise the rule is reported unsupported).
     public var isParsed: Bool
-    /// Whether the detection engine matches it.
-    ///
-    /// Nothing sets this yet: the engine will, keyword by keyword.
+    /// Whether the detection engine matches it (for a sticky buffer: whether a parser fills the buffer).
     public var isMatched: Bool
     /// One-line description.
     public var summary: String
@@ -60,6 +58,22 @@ public enum KeywordRegistry {
         "ip_proto", "sameip", "flow", "flowbits", "xbits", "flowint", "threshold", "detection_filter", "noalert",
         "decode-event", "pkt_data", "app-layer-protocol", "urilen", "base64_decode", "base64_data", "ack", "seq",
         "window", "tcp.ack", "tcp.seq", "tcp.window", "tcp.mss", "flow.age", "flow.pkts", "flow.bytes",
+        // The HTTP parser (WeirAppLayer/HTTP): its buffers by canonical name, their legacy spellings, and
+        // app-layer events.
+        "http.uri", "http.uri.raw", "http.method", "http.protocol", "http.request_line", "http.start",
+        "http.header", "http.header.raw", "http.header_names", "http.cookie", "http.user_agent", "http.host",
+        "http.host.raw", "http.accept", "http.accept_enc", "http.accept_lang", "http.referer", "http.content_type",
+        "http.content_len", "http.connection", "http.location", "http.server", "http.request_body",
+        "http.response_line", "http.stat_code", "http.stat_msg", "http.response_body", "file.data", "file_data",
+        "uricontent", "http_uri", "http_raw_uri", "http_method", "http_header", "http_raw_header", "http_cookie",
+        "http_client_body", "http_server_body", "http_stat_code", "http_stat_msg", "http_user_agent", "http_host",
+        "http_raw_host", "http_accept", "http_accept_enc", "http_accept_lang", "http_connection",
+        "http_content_len", "http_content_type", "http_header_names", "http_location", "http_protocol",
+        "http_referer", "http_request_line", "http_response_line", "http_server", "http_start",
+        "app-layer-event",
+        // Transforms.
+        "dotprefix", "strip_whitespace", "compress_whitespace", "to_lowercase", "to_uppercase", "url_decode", "xor",
+        "to_md5", "to_sha1", "to_sha256", "header_lowercase", "strip_pseudo_headers", "pcrexform", "from_base64",
         // TLS, SSH and DNS (WeirAppLayer's TLS/, SSH/, DNS/): buffers, legacy spellings and option keywords.
         "tls.sni", "tls_sni", "tls.cert_subject", "tls_cert_subject", "tls.cert_issuer", "tls_cert_issuer",
         "tls.cert_serial", "tls_cert_serial", "tls.cert_fingerprint", "tls_cert_fingerprint", "tls.certs",
