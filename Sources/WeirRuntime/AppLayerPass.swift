@@ -96,6 +96,12 @@ final class AppLayerPass {
             serverPort: flow.serverPort, clientPort: flow.clientPort, timestamp: timestamp)
     }
 
+    /// For a track-only encrypted flow: the stream offset of a direction past which nothing is inspected.
+    func encryptedLimit(slot: Int32, flowID: UInt64, toServer: Bool) -> UInt64? {
+        guard self.stage.isPayloadInspectionOff(slot: slot, flowID: flowID) else { return nil }
+        return self.stage.encryptedFrom(slot: slot, flowID: flowID, toServer: toServer) ?? 0
+    }
+
     /// The flow's protocol as rules match it.
     func protocolName(slot: Int32, flowID: UInt64) -> String? {
         self.stage.detectionProtocol(slot: slot, flowID: flowID)

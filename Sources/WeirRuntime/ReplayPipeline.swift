@@ -269,11 +269,12 @@ struct ReplayPipeline {
             let flowID = self.flows[handle.slot].flowID
             self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: record.bytes.count)
             // Stream data from before the encryption point is still inspected (it may be handed over after
-            // the point was reached); what follows it is not.
+            // the point was reached), cut at the point; what follows it is not.
             let end = self.appLayer.stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
-            self.streamBuffers.removeAll { buffer in
-                guard case .streamChunk(let offset) = buffer.kind, let end else { return true }
-                return offset >= end
+            self.streamBuffers = self.streamBuffers.compactMap { buffer in
+                guard case .streamChunk(let offset) = buffer.kind, let end, offset < end else { return nil }
+                let keep = Int(min(UInt64(buffer.bytes.count), end - offset))
+                return InspectionBuffer(bytes: UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<keep]), kind: buffer.kind)
             }
         }
         if let detect = self.detect {
@@ -293,7 +294,8 @@ struct ReplayPipeline {
                 if Self.inspectChunks(
                     stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
                     timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
-                    inline: self.inline, appProto: self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID))
+                    inline: self.inline, appProto: self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID),
+                    inspectUpTo: self.appLayer.encryptedLimit(slot: handle.slot, flowID: flow.flowID, toServer: !handle.toServer))
                 {
                     self.flows[handle.slot].alerted = true
                 }
