@@ -115,7 +115,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
-        .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
+        .testTarget(name: "WeirVerifyTests", dependencies: ["WeirTestSupport", "WeirVerify", "WeirRuntime"]),
         // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
         .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
     ],

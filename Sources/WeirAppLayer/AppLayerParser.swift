@@ -83,7 +83,8 @@ public struct AppLayerProbe: Sendable {
 
     /// A probe.
     public init(
-        direction: AppLayerProbeDirection, portBound: Bool = false,
+        direction: AppLayerProbeDirection,
+        portBound: Bool = false,
         probe: @escaping @Sendable (_ bytes: UnsafeRawBufferPointer, _ toServer: Bool) -> AppLayerProbeResult
     ) {
         self.direction = direction
@@ -188,7 +189,9 @@ public struct AppLayerBufferDescriptor: Sendable {
 
     /// A buffer description.
     public init(
-        name: String, toServer: Bool, progress: Int,
+        name: String,
+        toServer: Bool,
+        progress: Int,
         fetch: @escaping @Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer) -> Void) -> Void
     ) {
         self.name = name
@@ -218,9 +221,13 @@ public struct AppLayerProtocolDescriptor: Sendable {
 
     /// A protocol description.
     public init(
-        proto: AppProtocol, transports: [UInt8], probes: [AppLayerProbe], defaultDetectionPorts: String?,
+        proto: AppProtocol,
+        transports: [UInt8],
+        probes: [AppLayerProbe],
+        defaultDetectionPorts: String?,
         makeParser: @escaping @Sendable (_ settings: AppLayerParserSettings) -> (any AppLayerParser)?,
-        buffers: [AppLayerBufferDescriptor], eventNames: [String]
+        buffers: [AppLayerBufferDescriptor],
+        eventNames: [String]
     ) {
         self.proto = proto
         self.transports = transports
@@ -245,7 +252,9 @@ public struct AppLayerParserSettings: Sendable {
 
     /// Settings from flattened values.
     public init(
-        values: [String: String] = [:], counters: AppLayerCounters = AppLayerCounters(), serverPort: UInt16 = 0,
+        values: [String: String] = [:],
+        counters: AppLayerCounters = AppLayerCounters(),
+        serverPort: UInt16 = 0,
         clientPort: UInt16 = 0
     ) {
         self.values = values

@@ -140,7 +140,9 @@ public final class AppLayerStage {
     }
 
     /// The flow's protocol and, when the directions disagree, each direction's.
-    public func appProtocol(slot: Int32, flowID: UInt64) -> (flow: AppProtocol, toServer: AppProtocol, toClient: AppProtocol)? {
+    public func appProtocol(slot: Int32, flowID: UInt64) -> (
+        flow: AppProtocol, toServer: AppProtocol, toClient: AppProtocol
+    )? {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return nil }
         var proto = f.proto
         if proto == .unknown && f.failedToServer && (f.failedToClient || f.endedToClient) { proto = .failed }
@@ -161,8 +163,13 @@ public final class AppLayerStage {
     /// - Parameters:
     ///   - session: The TCP session, to trigger raw-stream inspection when a parser asks for it.
     public func handle(
-        chunks: [AppLayerChunk], slot: Int32, flowID: UInt64, serverPort: UInt16, clientPort: UInt16,
-        timestamp: Timestamp, session: TCPSession?
+        chunks: [AppLayerChunk],
+        slot: Int32,
+        flowID: UInt64,
+        serverPort: UInt16,
+        clientPort: UInt16,
+        timestamp: Timestamp,
+        session: TCPSession?
     ) {
         guard !chunks.isEmpty else { return }
         let f = self.makeFlow(slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6)
@@ -180,8 +187,13 @@ public final class AppLayerStage {
 
     /// Feeds one UDP datagram.
     public func handle(
-        datagram: UnsafeRawBufferPointer, toServer: Bool, slot: Int32, flowID: UInt64, serverPort: UInt16,
-        clientPort: UInt16, timestamp: Timestamp
+        datagram: UnsafeRawBufferPointer,
+        toServer: Bool,
+        slot: Int32,
+        flowID: UInt64,
+        serverPort: UInt16,
+        clientPort: UInt16,
+        timestamp: Timestamp
     ) {
         guard datagram.count > 0 else { return }
         let f = self.makeFlow(slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 17)
@@ -204,7 +216,10 @@ public final class AppLayerStage {
     }
 
     private func data(
-        _ f: AppLayerFlow, _ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext
+        _ f: AppLayerFlow,
+        _ bytes: UnsafeRawBufferPointer,
+        toServer: Bool,
+        context: inout AppLayerParseContext
     ) {
         if let parser = f.parser {
             if !f.parserFailed { parser.parse(bytes, toServer: toServer, context: &context) }
@@ -273,7 +288,11 @@ public final class AppLayerStage {
                 if self.mode(of: d.proto) == .parse {
                     let values = self.settings.parserValues[d.proto.name] ?? [:]
                     let settings = AppLayerParserSettings(
-                        values: values, counters: self.counters, serverPort: f.serverPort, clientPort: f.clientPort)
+                        values: values,
+                        counters: self.counters,
+                        serverPort: f.serverPort,
+                        clientPort: f.clientPort
+                    )
                     guard let parser = d.makeParser(settings) else {
                         f.parserFailed = true
                         f.probeBytesToServer = []
@@ -284,7 +303,9 @@ public final class AppLayerStage {
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
                     kept.withUnsafeBytes { parser.parse($0, toServer: toServer, context: &context) }
-                    if !other.isEmpty { other.withUnsafeBytes { parser.parse($0, toServer: !toServer, context: &context) } }
+                    if !other.isEmpty {
+                        other.withUnsafeBytes { parser.parse($0, toServer: !toServer, context: &context) }
+                    }
                 }
             } else if f.proto != d.proto {
                 context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))
@@ -296,7 +317,9 @@ public final class AppLayerStage {
         // The first data of the flow may be the other side's (a capture that starts with the response): when
         // the other direction has said nothing yet and its probes match, the flow is read reversed.
         if !undecided && !f.reversed && f.parser == nil {
-            let otherEmpty = toServer ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
+            let otherEmpty =
+                toServer
+                ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
             if otherEmpty && (toServer ? f.protoToClient : f.protoToServer) == .unknown
                 && self.matchesOtherDirection(kept, toServer: toServer, transport: f.transport)
             {
@@ -324,7 +347,8 @@ public final class AppLayerStage {
     private func matchesOtherDirection(_ bytes: [UInt8], toServer: Bool, transport: UInt8) -> Bool {
         bytes.withUnsafeBytes { raw in
             for d in self.registry where d.transports.contains(transport) && self.mode(of: d.proto) != .disabled {
-                for probe in d.probes where !probe.portBound && probe.direction.applies(toServer: !toServer)
+                for probe in d.probes
+                where !probe.portBound && probe.direction.applies(toServer: !toServer)
                     && !probe.direction.applies(toServer: toServer)
                 {
                     if probe.probe(raw, !toServer) == .match { return true }
@@ -347,7 +371,10 @@ public final class AppLayerStage {
     ///
     /// The buffers are valid during the call only.
     public func forEachTransaction(
-        slot: Int32, flowID: UInt64, toServer: Bool, force: Bool = false,
+        slot: Int32,
+        flowID: UInt64,
+        toServer: Bool,
+        force: Bool = false,
         _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
     ) {
         guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }

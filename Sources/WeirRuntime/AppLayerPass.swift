@@ -85,15 +85,27 @@ final class AppLayerPass {
         let chunks = stream.appLayerChunks
         guard !chunks.isEmpty else { return }
         self.stage.handle(
-            chunks: chunks, slot: slot, flowID: flow.flowID, serverPort: flow.serverPort, clientPort: flow.clientPort,
-            timestamp: timestamp, session: stream.session(slot: slot, flowID: flow.flowID))
+            chunks: chunks,
+            slot: slot,
+            flowID: flow.flowID,
+            serverPort: flow.serverPort,
+            clientPort: flow.clientPort,
+            timestamp: timestamp,
+            session: stream.session(slot: slot, flowID: flow.flowID)
+        )
     }
 
     /// Feeds a UDP packet's payload.
     func handle(datagram: UnsafeRawBufferPointer, flow: Flow, handle: FlowHandle, timestamp: Timestamp) {
         self.stage.handle(
-            datagram: datagram, toServer: handle.toServer, slot: handle.slot, flowID: flow.flowID,
-            serverPort: flow.serverPort, clientPort: flow.clientPort, timestamp: timestamp)
+            datagram: datagram,
+            toServer: handle.toServer,
+            slot: handle.slot,
+            flowID: flow.flowID,
+            serverPort: flow.serverPort,
+            clientPort: flow.clientPort,
+            timestamp: timestamp
+        )
     }
 
     /// For a track-only encrypted flow: the stream offset of a direction past which nothing is inspected.
@@ -124,14 +136,21 @@ final class AppLayerPass {
     ///
     /// - Returns: The merged verdict of the transaction rules and whether any alerted.
     func inspectTransactions(
-        packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow, handle: FlowHandle, stream: StreamPacketInfo?,
-        inline: Bool, force: Bool = false, source: EVEPacketSource = .wire
+        packet: Packet,
+        frame: UnsafeRawBufferPointer,
+        flow: Flow,
+        handle: FlowHandle,
+        stream: StreamPacketInfo?,
+        inline: Bool,
+        force: Bool = false,
+        source: EVEPacketSource = .wire
     ) -> (verdict: PacketVerdict, alerted: Bool) {
         var merged = PacketVerdict()
         var alerted = false
         let appProtocol = self.protocolName(slot: handle.slot, flowID: flow.flowID)
         self.stage.forEachTransaction(slot: handle.slot, flowID: flow.flowID, toServer: handle.toServer, force: force) {
-            tx, buffers in
+            tx,
+            buffers in
             guard let detect = self.detect else { return }
             var state = tx.detectState
             let verdict = detect.inspectTransaction(
@@ -154,9 +173,17 @@ final class AppLayerPass {
                 ? self.members(of: tx) : nil
             for alert in self.txAlerts {
                 self.outputs.writeAlert(
-                    alert, packet: packet, frame: frame, flow: flow, toServer: handle.toServer, dropped: verdict.drop,
-                    inline: inline, source: source, appProto: self.eveProtocol(slot: handle.slot, flowID: flow.flowID),
-                    appLayerMembers: members)
+                    alert,
+                    packet: packet,
+                    frame: frame,
+                    flow: flow,
+                    toServer: handle.toServer,
+                    dropped: verdict.drop,
+                    inline: inline,
+                    source: source,
+                    appProto: self.eveProtocol(slot: handle.slot, flowID: flow.flowID),
+                    appLayerMembers: members
+                )
             }
         }
         return (merged, alerted)
@@ -183,24 +210,43 @@ final class AppLayerPass {
     /// The flow ends: inspects what the final data completed (pseudo packets in both directions), logs every
     /// transaction left, and returns the flow's `app_proto` for its record.
     func flowEnded(
-        _ flow: Flow, slot streamSlot: Int32? = nil, stream: TCPSession?, timestamp: Timestamp, inspect: Bool,
+        _ flow: Flow,
+        slot streamSlot: Int32? = nil,
+        stream: TCPSession?,
+        timestamp: Timestamp,
+        inspect: Bool,
         inline: Bool
     ) -> String? {
         guard let slot = streamSlot ?? self.stage.slot(ofFlow: flow.flowID) else { return nil }
         if let stream, !stream.appLayerChunks.isEmpty {
             self.stage.handle(
-                chunks: stream.appLayerChunks, slot: slot, flowID: flow.flowID, serverPort: flow.serverPort,
-                clientPort: flow.clientPort, timestamp: timestamp, session: nil)
+                chunks: stream.appLayerChunks,
+                slot: slot,
+                flowID: flow.flowID,
+                serverPort: flow.serverPort,
+                clientPort: flow.clientPort,
+                timestamp: timestamp,
+                session: nil
+            )
         }
         if inspect && self.detect != nil {
             for toServer in [true, false] {
                 let packet = ReplayPipeline.pseudoPacket(flow: flow, toServer: toServer, timestamp: timestamp)
                 let info = StreamPacketInfo(
-                    wasEstablished: ReplayPipeline.wasEstablished(flow), addedToStream: false, isPseudo: false)
+                    wasEstablished: ReplayPipeline.wasEstablished(flow),
+                    addedToStream: false,
+                    isPseudo: false
+                )
                 _ = self.inspectTransactions(
-                    packet: packet, frame: UnsafeRawBufferPointer(start: nil, count: 0), flow: flow,
-                    handle: FlowHandle(slot: slot, toServer: toServer), stream: flow.key.proto == 6 ? info : nil,
-                    inline: inline, force: true, source: .streamFlowTimeout)
+                    packet: packet,
+                    frame: UnsafeRawBufferPointer(start: nil, count: 0),
+                    flow: flow,
+                    handle: FlowHandle(slot: slot, toServer: toServer),
+                    stream: flow.key.proto == 6 ? info : nil,
+                    inline: inline,
+                    force: true,
+                    source: .streamFlowTimeout
+                )
             }
         }
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
@@ -212,8 +258,14 @@ final class AppLayerPass {
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).
     private func header(_ flow: Flow) -> EVEHeader {
         var header = EVEHeader(
-            timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress, sourcePort: flow.clientPort,
-            destinationIP: flow.serverAddress, destinationPort: flow.serverPort, ipProtocol: flow.key.proto)
+            timestamp: flow.last,
+            flowID: flow.flowID,
+            sourceIP: flow.clientAddress,
+            sourcePort: flow.clientPort,
+            destinationIP: flow.serverAddress,
+            destinationPort: flow.serverPort,
+            ipProtocol: flow.key.proto
+        )
         if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }

@@ -70,7 +70,9 @@ let echoDescriptor = AppLayerProtocolDescriptor(
     proto: AppProtocol("echo"), transports: [6],
     probes: [
         AppLayerProbe(direction: .toServer) { bytes, _ in
-            if bytes.count < 5 { return Array(bytes) == Array("ECHO ".utf8.prefix(bytes.count)) ? .needMoreData : .noMatch }
+            if bytes.count < 5 {
+                return Array(bytes) == Array("ECHO ".utf8.prefix(bytes.count)) ? .needMoreData : .noMatch
+            }
             return Array(bytes.prefix(5)) == Array("ECHO ".utf8) ? .match : .noMatch
         }
     ],
@@ -87,7 +89,8 @@ let echoDescriptor = AppLayerProtocolDescriptor(
     ],
     eventNames: ["mismatch"])
 
-func chunk(_ text: String, toServer: Bool, offset: UInt64, end: Bool = false, storage: inout [[UInt8]]) -> AppLayerChunk {
+func chunk(_ text: String, toServer: Bool, offset: UInt64, end: Bool = false, storage: inout [[UInt8]]) -> AppLayerChunk
+{
     storage.append(Array(text.utf8))
     let bytes = storage[storage.count - 1].withUnsafeBytes { UnsafeRawBufferPointer($0) }
     return AppLayerChunk(

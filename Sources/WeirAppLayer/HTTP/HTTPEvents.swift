@@ -58,7 +58,8 @@ enum HTTPEvents {
     static let all: [String] = {
         var names = Set(byPrefix.map(\.1))
         for extra in [
-            "unknown_error", "invalid_transfer_encoding_value_in_request", "invalid_transfer_encoding_value_in_response",
+            "unknown_error", "invalid_transfer_encoding_value_in_request",
+            "invalid_transfer_encoding_value_in_response",
             "invalid_content_length_field_in_request", "missing_host_header", "host_header_ambiguous",
             "request_uri_host_invalid", "request_header_host_invalid", "request_auth_unrecognized",
             "double_encoded_uri", "request_line_invalid", "invalid_authority_port", "file_name_too_long",

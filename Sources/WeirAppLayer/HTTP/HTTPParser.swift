@@ -83,6 +83,8 @@ final class HTTPParser: AppLayerParser {
     let counters: AppLayerCounters
     /// Live transactions, oldest first.
     var live: [HTTPTransaction] = []
+    /// Freed transactions libhtp still holds (see ``freeTransactions(through:)``).
+    var retired: [HTTPTransaction] = []
     var nextID: UInt64 = 0
     /// A direction libhtp refused (error, tunnel): its data is no longer parsed.
     var requestStopped = false
@@ -99,6 +101,8 @@ final class HTTPParser: AppLayerParser {
     let hashing: Bool
     /// libhtp warnings seen (Suricata stops turning them into events after a limit).
     var messages = 0
+    /// libhtp is parsing request data (else response data); decides which transaction a message is about.
+    var parsingRequest = true
 
     init?(settings: AppLayerParserSettings) {
         let http = HTTPSettings(values: settings.values)
@@ -114,6 +118,7 @@ final class HTTPParser: AppLayerParser {
 
     deinit {
         for tx in self.live { tx.htp = nil }
+        for tx in self.retired { tx.htp = nil }
         htp_connp_destroy_all(self.connp)
         self.release(self.heldBytes)
     }
@@ -123,7 +128,8 @@ final class HTTPParser: AppLayerParser {
     func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
         var ts = timeval(
             tv_sec: Int(context.timestamp.microseconds / 1_000_000),
-            tv_usec: Int(context.timestamp.microseconds % 1_000_000))
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000)
+        )
         if toServer {
             self.feedRequest(bytes, &ts)
             if !self.pendingResponse.isEmpty { self.feedResponse(UnsafeRawBufferPointer(start: nil, count: 0), &ts) }
@@ -151,6 +157,7 @@ final class HTTPParser: AppLayerParser {
 
     private func requestData(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
         guard bytes.count > 0 else { return }
+        self.parsingRequest = true
         let rc = htp_connp_req_data(self.connp, &ts, bytes.baseAddress, bytes.count)
         switch rc {
         case Int32(HTP_STREAM_DATA_OTHER.rawValue):
@@ -180,6 +187,7 @@ final class HTTPParser: AppLayerParser {
 
     private func responseData(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
         guard bytes.count > 0 else { return }
+        self.parsingRequest = false
         let rc = htp_connp_res_data(self.connp, &ts, bytes.baseAddress, bytes.count)
         switch rc {
         case Int32(HTP_STREAM_DATA_OTHER.rawValue):
@@ -212,7 +220,8 @@ final class HTTPParser: AppLayerParser {
     func endOfStream(toServer: Bool, context: inout AppLayerParseContext) {
         var ts = timeval(
             tv_sec: Int(context.timestamp.microseconds / 1_000_000),
-            tv_usec: Int(context.timestamp.microseconds % 1_000_000))
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000)
+        )
         if toServer {
             htp_connp_req_close(self.connp, &ts)
         } else {
@@ -239,9 +248,16 @@ final class HTTPParser: AppLayerParser {
             self.live.removeFirst()
             freed += first.memoryUse
             if let htp = first.htp {
+                // libhtp refuses to destroy a transaction it has not finished with (a response it matched to
+                // no request): that one stays with libhtp, and its object is kept so late callbacks find it
+                // (they change nothing that is logged) instead of making a second transaction.
                 htp_tx_set_user_data(htp, nil)
-                first.htp = nil
-                _ = htp_tx_destroy(htp)
+                if htp_tx_destroy(htp) == HTP_OK {
+                    first.htp = nil
+                } else {
+                    htp_tx_set_user_data(htp, Unmanaged.passUnretained(first).toOpaque())
+                    self.retired.append(first)
+                }
             }
         }
         self.heldBytes -= freed
@@ -308,7 +324,9 @@ final class HTTPParser: AppLayerParser {
     static func onURINormalize(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
         guard let (parser, t) = Self.transaction(tx), let tx, let uri = tx.pointee.parsed_uri else { return HTP_OK }
         let settings = parser.config.settings
-        for (enabled, part) in [(settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query)]
+        for (enabled, part) in [
+            (settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query),
+        ]
         where enabled {
             guard let part else { continue }
             let before = part.pointee.len
@@ -414,8 +432,15 @@ final class HTTPParser: AppLayerParser {
         }
         let text = String(cString: message)
         let name = HTTPEvents.name(forMessage: text)
-        if let tx = log.pointee.tx, let (_, t) = Self.transaction(tx) {
+        // libhtp 0.5 leaves the message's transaction unset: it belongs to the transaction being parsed in the
+        // direction libhtp is working on (as Suricata attributes it), else to the newest one.
+        let current =
+            log.pointee.tx
+            ?? (parser.parsingRequest ? htp_connp_get_in_tx(parser.connp) : htp_connp_get_out_tx(parser.connp))
+        if let current, let (_, t) = Self.transaction(current) {
             t.raise(name)
+        } else if let last = parser.live.last {
+            last.raise(name)
         } else {
             parser.flowEvents.append(AppLayerEvent("http." + name))
         }

@@ -16,7 +16,8 @@ public enum HTTPProtocol {
     static let versions: [[UInt8]] = ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1"].map { Array($0.utf8) }
 
     /// Case-insensitive pattern probe at offset 0: match, no match, or too short to say.
-    static func probe(_ bytes: UnsafeRawBufferPointer, patterns: [[UInt8]], separators: [UInt8]?) -> AppLayerProbeResult {
+    static func probe(_ bytes: UnsafeRawBufferPointer, patterns: [[UInt8]], separators: [UInt8]?) -> AppLayerProbeResult
+    {
         var undecided = false
         for pattern in patterns {
             let needed = pattern.count + (separators == nil ? 0 : 1)
@@ -42,22 +43,27 @@ public enum HTTPProtocol {
 
     /// The protocol's description for the registry.
     public static let descriptor = AppLayerProtocolDescriptor(
-        proto: .http, transports: [IPProtocol.tcp],
+        proto: .http,
+        transports: [IPProtocol.tcp],
         probes: [
-            AppLayerProbe(direction: .toServer) { bytes, _ in probe(bytes, patterns: methods, separators: [0x20, 0x09]) },
+            AppLayerProbe(direction: .toServer) { bytes, _ in probe(bytes, patterns: methods, separators: [0x20, 0x09])
+            },
             AppLayerProbe(direction: .toClient) { bytes, _ in probe(bytes, patterns: versions, separators: nil) },
         ],
         defaultDetectionPorts: nil,
         makeParser: { settings in HTTPParser(settings: settings) },
         buffers: buffers,
-        eventNames: HTTPEvents.all)
+        eventNames: HTTPEvents.all
+    )
 
     // MARK: Buffers
 
     static func tx(_ t: any AppLayerTransaction) -> HTTPTransaction? { t as? HTTPTransaction }
 
     static func field(
-        _ name: String, toServer: Bool, progress: Int,
+        _ name: String,
+        toServer: Bool,
+        progress: Int,
         _ get: @escaping @Sendable (HTTPTransaction) -> UnsafeRawBufferPointer?
     ) -> AppLayerBufferDescriptor {
         AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { t, body in
@@ -67,7 +73,10 @@ public enum HTTPProtocol {
     }
 
     static func built(
-        _ name: String, toServer: Bool, progress: Int, _ get: @escaping @Sendable (HTTPTransaction) -> [UInt8]?
+        _ name: String,
+        toServer: Bool,
+        progress: Int,
+        _ get: @escaping @Sendable (HTTPTransaction) -> [UInt8]?
     ) -> AppLayerBufferDescriptor {
         AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { t, body in
             guard let t = tx(t), let bytes = get(t), !bytes.isEmpty else { return }
@@ -127,23 +136,37 @@ public enum HTTPProtocol {
             body("file.data", toServer: true),
         ]
         for toServer in [true, false] {
-            list.append(built("http.header", toServer: toServer, progress: headers) { $0.headerBuffer(toServer: toServer) })
-            list.append(built("http.header.raw", toServer: toServer, progress: headers) {
-                toServer ? $0.requestHeadersRaw : $0.responseHeadersRaw
-            })
-            list.append(built("http.header_names", toServer: toServer, progress: headers) {
-                $0.headerNames(toServer: toServer)
-            })
-            list.append(built("http.start", toServer: toServer, progress: headers) { $0.startBuffer(toServer: toServer) })
-            list.append(field("http.content_type", toServer: toServer, progress: headers) {
-                $0.header("content-type", toServer: toServer)
-            })
-            list.append(field("http.content_len", toServer: toServer, progress: headers) {
-                $0.header("content-length", toServer: toServer)
-            })
-            list.append(field("http.connection", toServer: toServer, progress: headers) {
-                $0.header("connection", toServer: toServer)
-            })
+            list.append(
+                built("http.header", toServer: toServer, progress: headers) { $0.headerBuffer(toServer: toServer) }
+            )
+            list.append(
+                built("http.header.raw", toServer: toServer, progress: headers) {
+                    toServer ? $0.requestHeadersRaw : $0.responseHeadersRaw
+                }
+            )
+            list.append(
+                built("http.header_names", toServer: toServer, progress: headers) {
+                    $0.headerNames(toServer: toServer)
+                }
+            )
+            list.append(
+                built("http.start", toServer: toServer, progress: headers) { $0.startBuffer(toServer: toServer) }
+            )
+            list.append(
+                field("http.content_type", toServer: toServer, progress: headers) {
+                    $0.header("content-type", toServer: toServer)
+                }
+            )
+            list.append(
+                field("http.content_len", toServer: toServer, progress: headers) {
+                    $0.header("content-length", toServer: toServer)
+                }
+            )
+            list.append(
+                field("http.connection", toServer: toServer, progress: headers) {
+                    $0.header("connection", toServer: toServer)
+                }
+            )
         }
         return list
     }()
@@ -158,7 +181,7 @@ extension HTTPTransaction {
             w.key("hostname")
             w.string(bytes: host)
         }
-        if let tx = self.htp, tx.pointee.request_port_number >= 0 {
+        if let tx = self.htp, tx.pointee.request_port_number > 0 {
             w.field("http_port", UInt64(tx.pointee.request_port_number))
         }
         if let uri = self.requestURI {

@@ -57,7 +57,9 @@ struct HTTPSettings: Sendable, Equatable, Hashable {
         size("response-body-inspect-window", &self.responseBodyInspectWindow)
         size("compression-bomb-limit", &self.compressionBombLimit)
         size("lzma-memlimit", &self.lzmaMemlimit)
-        if let n = v["response-body-decompress-layer-limit"].flatMap({ Int($0) }) { self.responseDecompressLayerLimit = n }
+        if let n = v["response-body-decompress-layer-limit"].flatMap({ Int($0) }) {
+            self.responseDecompressLayerLimit = n
+        }
         if let n = v["decompression-time-limit"].flatMap({ Int($0) }) { self.decompressionTimeLimit = n }
         if let n = v["headers-limit"].flatMap({ Int($0) }) { self.headersLimit = n }
         if let b = flag("double-decode-path") { self.doubleDecodePath = b }
@@ -100,8 +102,10 @@ func parseSize(_ text: String) -> Int? {
     let t = text.lowercased().filter { $0 != " " }
     var digits = t
     var scale = 1
-    for (suffix, factor) in [("kib", 1024), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1024), ("mb", 1 << 20),
-        ("gb", 1 << 30), ("k", 1024), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+    for (suffix, factor) in [
+        ("kib", 1024), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1024), ("mb", 1 << 20),
+        ("gb", 1 << 30), ("k", 1024), ("m", 1 << 20), ("g", 1 << 30), ("b", 1),
+    ]
     where t.hasSuffix(suffix) {
         digits = String(t.dropLast(suffix.count))
         scale = factor

@@ -205,8 +205,11 @@ extension HTTPTransaction: AppLayerFileTransaction {
         }
         let complete = self.responseProgress >= HTTPProgress.complete
         var file = AppLayerFile(
-            name: name, size: self.responseBodySeen, state: complete ? .closed : .truncated,
-            gaps: self.responseBodyGap)
+            name: name,
+            size: self.responseBodySeen,
+            state: complete ? .closed : .truncated,
+            gaps: self.responseBodyGap
+        )
         if complete, let hashes = self.fileHashes?.finalize() {
             file.md5 = hashes.md5
             file.sha1 = hashes.sha1

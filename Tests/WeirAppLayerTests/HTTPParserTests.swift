@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+import CLibHTP
+import Testing
+import WeirCore
+import WeirDetect
+import WeirOutput
+import WeirStream
+
+@testable import WeirAppLayer
+
+/// Feeds text conversations to an ``AppLayerStage`` with the built-in protocols, in chosen pieces.
+final class StageDriver {
+    let stage = AppLayerStage(settings: AppLayerStageSettings())
+    var storage: [[UInt8]] = []
+    var offsets: [UInt64] = [0, 0]
+    let slot: Int32
+    let flowID: UInt64
+
+    init(slot: Int32 = 1, flowID: UInt64 = 42, ids: [String: Int] = [:]) {
+        self.slot = slot
+        self.flowID = flowID
+        self.stage.bind { ids[$0] }
+    }
+
+    func send(_ bytes: [UInt8], toServer: Bool, end: Bool = false, gap: Int = 0) {
+        var chunks: [AppLayerChunk] = []
+        let d = toServer ? 0 : 1
+        if gap > 0 {
+            chunks.append(
+                AppLayerChunk(
+                    toServer: toServer,
+                    block: StreamBlock(
+                        offset: self.offsets[d], length: gap, isGap: true, bytes: .init(start: nil, count: 0)),
+                    isEndOfStream: false))
+            self.offsets[d] += UInt64(gap)
+        }
+        self.storage.append(bytes)
+        let view = self.storage[self.storage.count - 1].withUnsafeBytes { UnsafeRawBufferPointer($0) }
+        chunks.append(
+            AppLayerChunk(
+                toServer: toServer,
+                block: StreamBlock(offset: self.offsets[d], length: view.count, isGap: false, bytes: view),
+                isEndOfStream: end))
+        self.offsets[d] += UInt64(view.count)
+        self.stage.handle(
+            chunks: chunks, slot: self.slot, flowID: self.flowID, serverPort: 80, clientPort: 40000,
+            timestamp: Timestamp(microseconds: 1_000_000), session: nil)
+    }
+
+    func send(_ text: String, toServer: Bool, end: Bool = false) {
+        self.send(Array(text.utf8), toServer: toServer, end: end)
+    }
+
+    /// Buffers of every transaction for one direction: tx id → [(sticky id, text)].
+    func buffers(toServer: Bool) -> [UInt64: [(Int, String)]] {
+        var out: [UInt64: [(Int, String)]] = [:]
+        self.stage.forEachTransaction(slot: self.slot, flowID: self.flowID, toServer: toServer, force: true) {
+            tx, buffers in
+            out[tx.id] = buffers.map { b in
+                guard case .sticky(let id) = b.kind else { return (-1, "") }
+                return (id, String(decoding: b.bytes, as: UTF8.self))
+            }
+        }
+        return out
+    }
+}
+
+@Suite struct HTTPParserTests {
+    @Test func probesRecogniseMethodsAndVersions() {
+        func probe(_ text: String, _ patterns: [[UInt8]], _ separators: [UInt8]?) -> AppLayerProbeResult {
+            Array(text.utf8).withUnsafeBytes { HTTPProtocol.probe($0, patterns: patterns, separators: separators) }
+        }
+        let m = HTTPProtocol.methods
+        #expect(probe("GET / HTTP/1.1", m, [0x20, 0x09]) == .match)
+        #expect(probe("get\t/", m, [0x20, 0x09]) == .match)
+        #expect(probe("PO", m, [0x20, 0x09]) == .needMoreData)
+        #expect(probe("GETX /", m, [0x20, 0x09]) == .noMatch)
+        #expect(probe("\u{16}\u{03}\u{01}", m, [0x20, 0x09]) == .noMatch)
+        #expect(probe("HTTP/1.1 200 OK", HTTPProtocol.versions, nil) == .match)
+        #expect(probe("HTTP/2", HTTPProtocol.versions, nil) == .noMatch)
+    }
+
+    @Test func settingsReadSuricataSpellings() {
+        let s = HTTPSettings(values: [
+            "libhtp.default-config.personality": "Apache_2", "libhtp.default-config.request-body-limit": "3kb",
+            "libhtp.default-config.response-body-limit": "0", "libhtp.default-config.double-decode-path": "yes",
+            "memcap": "64mb",
+        ])
+        #expect(s.htpPersonality.rawValue == HTP_SERVER_APACHE_2.rawValue)
+        #expect(s.requestBodyLimit == 3072)
+        #expect(s.responseBodyLimit == 0)
+        #expect(s.doubleDecodePath)
+        #expect(s.memcap == 64 << 20)
+        #expect(HTTPSettings(values: [:]).requestBodyLimit == 100 * 1024)
+    }
+
+    @Test func contentDispositionFilename() {
+        func name(_ text: String) -> String? {
+            Array(text.utf8).withUnsafeBytes { HTTPTransaction.dispositionFilename($0) }.map {
+                String(decoding: $0, as: UTF8.self)
+            }
+        }
+        #expect(name("attachment; filename=\"a b.txt\"") == "a b.txt")
+        #expect(name("attachment;filename=plain.bin ") == "plain.bin")
+        #expect(name("inline") == nil)
+        #expect(name("attachment; xfilename=no") == nil)
+    }
+
+    @Test func buffersFollowTransactionProgress() {
+        let ids = ["http.uri": 1, "http.method": 2, "http.stat_code": 3, "http.header": 4, "file.data": 5]
+        let driver = StageDriver(ids: ids)
+        driver.send("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n", toServer: true)
+        // Headers not finished: only the request line's buffers.
+        var request = driver.buffers(toServer: true)
+        #expect(Set(request[0]?.map(\.0) ?? []) == [1, 2])
+        driver.send("Cookie: c=1\r\n\r\n", toServer: true)
+        request = driver.buffers(toServer: true)
+        #expect(request[0]?.first { $0.0 == 4 }?.1 == "Host: x\r\n")
+        driver.send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody", toServer: false)
+        let response = driver.buffers(toServer: false)
+        // The response direction also offers the request-only buffers (for rules that mix both).
+        #expect(Set(response[0]?.map(\.0) ?? []) == [1, 2, 3, 4, 5])
+        #expect(response[0]?.first { $0.0 == 5 }?.1 == "body")
+        #expect(driver.stage.detectionProtocol(slot: 1, flowID: 42) == "http")
+    }
+
+    @Test func eventsFromMalformedHeaders() {
+        let driver = StageDriver()
+        driver.send("GET / HTTP/1.1\r\nNoColonHere\r\nHost: x\r\n\r\n", toServer: true)
+        var events: [String] = []
+        driver.stage.forEachTransaction(slot: 1, flowID: 42, toServer: true, force: true) { tx, _ in
+            events = tx.events.map(\.name)
+        }
+        #expect(
+            events.contains("http.request_field_missing_colon") || events.contains("http.request_header_invalid"),
+            "\(events)")
+    }
+
+    /// Mutated HTTP conversations, cut at random points, with gaps and early ends: the parser never crashes,
+    /// every transaction's buffers and EVE object can be read, and finished transactions are freed.
+    @Test func fuzzedStreamsNeverCrash() {
+        let seeds: [(String, String)] = [
+            (
+                "GET /x?y=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: u\r\nCookie: c\r\n\r\nPOST /p HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n5\r\nabcde\r\n0\r\n\r\nHTTP/1.1 404 No\r\nContent-Length: 3\r\n\r\nxyz"
+            ),
+            (
+                "CONNECT host:443 HTTP/1.1\r\nHost: host\r\n\r\n\u{16}\u{03}\u{01}",
+                "HTTP/1.1 200 Connection established\r\n\r\n\u{16}\u{03}\u{03}"
+            ),
+            (
+                "POST /u HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody",
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nContent-Encoding: deflate\r\n\r\nnot-deflate"
+            ),
+        ]
+        var rng = SplitMix(seed: 0x5EED)
+        let ids = Dictionary(
+            HTTPProtocol.buffers.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let writer = JSONWriter(capacity: 4096)
+        var inspected = 0
+        var logged = 0
+        for round in 0..<600 {
+            let driver = StageDriver(slot: Int32(round % 7), flowID: UInt64(round + 1), ids: ids)
+            let (request, response) = seeds[round % seeds.count]
+            var streams = [Array(request.utf8), Array(response.utf8)]
+            for d in 0..<2 {
+                for _ in 0..<Int(rng.next() % 6) {
+                    guard !streams[d].isEmpty else { break }
+                    let at = Int(rng.next() % UInt64(streams[d].count))
+                    switch rng.next() % 4 {
+                    case 0: streams[d][at] = UInt8(truncatingIfNeeded: rng.next())
+                    case 1: streams[d].insert(contentsOf: [0x0D, 0x0A], at: at)
+                    case 2: streams[d].removeSubrange(at..<min(streams[d].count, at + Int(rng.next() % 8)))
+                    default: streams[d].insert(contentsOf: Array("\r\n0\r\n\r\nHTTP/1.1 ".utf8), at: at)
+                    }
+                }
+            }
+            var positions = [0, 0]
+            while positions[0] < streams[0].count || positions[1] < streams[1].count {
+                let d =
+                    positions[0] >= streams[0].count ? 1 : (positions[1] >= streams[1].count ? 0 : Int(rng.next() % 2))
+                let take = min(streams[d].count - positions[d], 1 + Int(rng.next() % 40))
+                let piece = Array(streams[d][positions[d]..<positions[d] + take])
+                positions[d] += take
+                let gap = rng.next() % 50 == 0 ? Int(rng.next() % 100) + 1 : 0
+                driver.send(piece, toServer: d == 0, end: positions[d] >= streams[d].count, gap: gap)
+                for toServer in [true, false] {
+                    driver.stage.forEachTransaction(slot: driver.slot, flowID: driver.flowID, toServer: toServer) {
+                        tx, buffers in
+                        inspected += 1
+                        for b in buffers { _ = b.bytes.reduce(0, &+) }
+                        writer.reset()
+                        writer.beginObject()
+                        tx.writeEVE(writer)
+                        writer.endObject()
+                    }
+                }
+                driver.stage.logAndFree(slot: driver.slot, flowID: driver.flowID) { tx in
+                    logged += 1
+                    (tx as? HTTPTransaction)?.forEachFile { _ in }
+                }
+            }
+            driver.stage.flowEnded(slot: driver.slot, flowID: driver.flowID) { _ in logged += 1 }
+            #expect(driver.stage.slot(ofFlow: driver.flowID) == nil)
+        }
+        // The mutations leave most conversations parseable: transactions were made, inspected and logged.
+        #expect(inspected > 600)
+        #expect(logged > 600)
+    }
+}
+
+/// A small deterministic generator for the fuzz rounds.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { self.state = seed }
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
