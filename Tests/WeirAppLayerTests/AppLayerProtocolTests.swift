@@ -24,11 +24,19 @@ struct AppLayerProtocolTests {
     private func feed(_ stage: AppLayerStage, _ bytes: [UInt8], toServer: Bool, offset: UInt64, port: UInt16 = 443) {
         bytes.withUnsafeBytes { raw in
             let chunk = AppLayerChunk(
-                toServer: toServer, block: StreamBlock(offset: offset, length: raw.count, isGap: false, bytes: raw),
-                isEndOfStream: false)
+                toServer: toServer,
+                block: StreamBlock(offset: offset, length: raw.count, isGap: false, bytes: raw),
+                isEndOfStream: false
+            )
             stage.handle(
-                chunks: [chunk], slot: 1, flowID: 42, serverPort: port, clientPort: 50000,
-                timestamp: Timestamp(microseconds: 0), session: nil)
+                chunks: [chunk],
+                slot: 1,
+                flowID: 42,
+                serverPort: port,
+                clientPort: 50000,
+                timestamp: Timestamp(microseconds: 0),
+                session: nil
+            )
         }
     }
 
@@ -59,11 +67,16 @@ struct AppLayerProtocolTests {
         #expect(toServer["ja4.hash"] == [GeneratedFixtures.clientHello13JA4])
         #expect(stage.encryptedFlowAction(slot: 1, flowID: 42) == nil)
 
-        let serverFlight = tlsRecords(22, hexBytes(GeneratedFixtures.serverHello13)) + tlsRecords(20, [1])
+        let serverFlight =
+            tlsRecords(22, hexBytes(GeneratedFixtures.serverHello13)) + tlsRecords(20, [1])
             + tlsRecords(23, Array(repeating: 7, count: 300))
         self.feed(stage, serverFlight, toServer: false, offset: 0)
-        self.feed(stage, tlsRecords(20, [1]) + tlsRecords(23, Array(repeating: 8, count: 80)), toServer: true,
-            offset: UInt64(clientHello.count))
+        self.feed(
+            stage,
+            tlsRecords(20, [1]) + tlsRecords(23, Array(repeating: 8, count: 80)),
+            toServer: true,
+            offset: UInt64(clientHello.count)
+        )
         #expect(stage.encryptedFlowAction(slot: 1, flowID: 42) == .bypass)
         var logged: [String] = []
         stage.logAndFree(slot: 1, flowID: 42) { tx in
@@ -76,7 +89,10 @@ struct AppLayerProtocolTests {
     @Test func tlsCertificateBuffersAreFinalAfterTheCertificate() {
         let stage = self.stage()
         self.feed(stage, tlsRecords(22, hexBytes(GeneratedFixtures.clientHello12)), toServer: true, offset: 0)
-        let flight = tlsRecords(22, hexBytes(GeneratedFixtures.serverHello12) + hexBytes(GeneratedFixtures.certificateMessage))
+        let flight = tlsRecords(
+            22,
+            hexBytes(GeneratedFixtures.serverHello12) + hexBytes(GeneratedFixtures.certificateMessage)
+        )
         self.feed(stage, flight, toServer: false, offset: 0)
         let toClient = self.buffers(stage, toServer: false)
         #expect(toClient["tls.cert_subject"] == [GeneratedFixtures.leafSubject])
@@ -104,16 +120,30 @@ struct AppLayerProtocolTests {
         request += [3] + Array("www".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0, 0, 1, 0, 1]
         let stage = self.stage()
         request.withUnsafeBytes {
-            stage.handle(datagram: $0, toServer: true, slot: 1, flowID: 42, serverPort: 53, clientPort: 5000,
-                timestamp: Timestamp(microseconds: 0))
+            stage.handle(
+                datagram: $0,
+                toServer: true,
+                slot: 1,
+                flowID: 42,
+                serverPort: 53,
+                clientPort: 5000,
+                timestamp: Timestamp(microseconds: 0)
+            )
         }
         #expect(stage.detectionProtocol(slot: 1, flowID: 42) == "dns")
         #expect(self.buffers(stage, toServer: true)["dns.query"] == ["www.example.com"])
 
         let other = self.stage()
         request.withUnsafeBytes {
-            other.handle(datagram: $0, toServer: true, slot: 1, flowID: 42, serverPort: 5353, clientPort: 5000,
-                timestamp: Timestamp(microseconds: 0))
+            other.handle(
+                datagram: $0,
+                toServer: true,
+                slot: 1,
+                flowID: 42,
+                serverPort: 5353,
+                clientPort: 5000,
+                timestamp: Timestamp(microseconds: 0)
+            )
         }
         #expect(other.detectionProtocol(slot: 1, flowID: 42) == nil)
 
@@ -121,8 +151,15 @@ struct AppLayerProtocolTests {
         settings.detectionPorts["dns"] = "5353"
         let configured = self.stage(settings)
         request.withUnsafeBytes {
-            configured.handle(datagram: $0, toServer: true, slot: 1, flowID: 42, serverPort: 5353, clientPort: 5000,
-                timestamp: Timestamp(microseconds: 0))
+            configured.handle(
+                datagram: $0,
+                toServer: true,
+                slot: 1,
+                flowID: 42,
+                serverPort: 5353,
+                clientPort: 5000,
+                timestamp: Timestamp(microseconds: 0)
+            )
         }
         #expect(configured.detectionProtocol(slot: 1, flowID: 42) == "dns")
     }

@@ -11,7 +11,8 @@ struct ConditionTests {
         tx.session.parse(tlsRecords(22, hexBytes(GeneratedFixtures.clientHello12)), toServer: true)
         tx.session.parse(
             tlsRecords(22, hexBytes(GeneratedFixtures.serverHello12) + hexBytes(GeneratedFixtures.certificateMessage)),
-            toServer: false)
+            toServer: false
+        )
         return tx
     }
 

@@ -113,7 +113,9 @@ struct DNSTests {
     }
 
     @Test func tcpMessagesSplitAndBatched() {
-        func framed(_ message: [UInt8]) -> [UInt8] { [UInt8(message.count >> 8), UInt8(message.count & 0xff)] + message }
+        func framed(_ message: [UInt8]) -> [UInt8] {
+            [UInt8(message.count >> 8), UInt8(message.count & 0xff)] + message
+        }
         let stream = framed(self.request(id: 1)) + framed(self.request(id: 2)) + [0, 0] + framed(self.request(id: 3))
         var session = DNSSession()
         // Two whole messages and a zero length in the first segment, the third split in three.
@@ -213,9 +215,12 @@ struct DNSTests {
         #expect(response["qr"] as? Bool == true)
         let answers = response["answers"] as? [[String: Any]] ?? []
         #expect(answers.map { $0["rrtype"] as? String } == ["CNAME", "A", "AAAA", "TXT", "TXT", "MX"])
-        #expect(answers.map { $0["rdata"] as? String } == [
-            "cdn.example.com", "192.0.2.1", "2001:0db8:0000:0000:0000:0000:0000:0001", "one", "two", "www.example.com",
-        ])
+        #expect(
+            answers.map { $0["rdata"] as? String } == [
+                "cdn.example.com", "192.0.2.1", "2001:0db8:0000:0000:0000:0000:0000:0001", "one", "two",
+                "www.example.com",
+            ]
+        )
         let soa = (response["authorities"] as? [[String: Any]])?.first?["soa"] as? [String: Any]
         #expect(soa?["mname"] as? String == "ns.example.com")
         let opt = (response["additionals"] as? [[String: Any]])?.first?["opt"] as? [[String: Any]]

@@ -10,8 +10,11 @@ struct SSHTests {
 
     private func flows() -> (client: [UInt8], server: [UInt8]) {
         let kexinit = hexBytes(GeneratedFixtures.sshKexinit)
-        let client = Array("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".utf8) + kexinit + self.newKeys + Array(repeating: 0x77, count: 500)
-        let server = Array("SSH-1.99-Cisco_server\r\n".utf8) + kexinit + self.newKeys + Array(repeating: 0x66, count: 700)
+        let client =
+            Array("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".utf8) + kexinit + self.newKeys
+            + Array(repeating: 0x77, count: 500)
+        let server =
+            Array("SSH-1.99-Cisco_server\r\n".utf8) + kexinit + self.newKeys + Array(repeating: 0x66, count: 700)
         return (client, server)
     }
 
@@ -74,7 +77,9 @@ struct SSHTests {
         let flows = self.flows()
         for _ in 0..<300 {
             var bytes = flows.client
-            for _ in 0..<4 { bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+            for _ in 0..<4 {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
             var session = SSHSession()
             let cut = Int.random(in: 0..<bytes.count, using: &generator)
             session.parse(Array(bytes[..<cut]), toServer: true)

@@ -27,11 +27,16 @@ struct TLSFingerprintTests {
     }
 
     @Test func ja4OfClientHellos() throws {
-        #expect(TLSFingerprint.ja4(try self.hello(GeneratedFixtures.clientHello13)) == GeneratedFixtures.clientHello13JA4)
-        #expect(TLSFingerprint.ja4(try self.hello(GeneratedFixtures.clientHello12)) == GeneratedFixtures.clientHello12JA4)
+        #expect(
+            TLSFingerprint.ja4(try self.hello(GeneratedFixtures.clientHello13)) == GeneratedFixtures.clientHello13JA4
+        )
+        #expect(
+            TLSFingerprint.ja4(try self.hello(GeneratedFixtures.clientHello12)) == GeneratedFixtures.clientHello12JA4
+        )
         #expect(
             TLSFingerprint.ja4(try self.hello(GeneratedFixtures.clientHelloOddALPN))
-                == GeneratedFixtures.clientHelloOddALPNJA4)
+                == GeneratedFixtures.clientHelloOddALPNJA4
+        )
     }
 
     /// FoxIO's published Chrome example has part b `8daaf6152771` for these 15 ciphers.
@@ -63,7 +68,9 @@ struct TLSFingerprintTests {
 struct TLSSessionTests {
     /// A TLS 1.2 handshake: ClientHello / ServerHello + Certificate + ServerHelloDone / CKE + CCS + Finished /
     /// CCS + Finished / application data both ways.
-    private func tls12Flows(certificateRecordSize: Int = 16384, resumed: Bool = false) -> (toServer: [UInt8], toClient: [UInt8]) {
+    private func tls12Flows(certificateRecordSize: Int = 16384, resumed: Bool = false) -> (
+        toServer: [UInt8], toClient: [UInt8]
+    ) {
         let clientHello = hexBytes(GeneratedFixtures.clientHello12)
         var serverHello = hexBytes(GeneratedFixtures.serverHello12)
         if !resumed {
@@ -74,7 +81,8 @@ struct TLSSessionTests {
         let helloDone: [UInt8] = [14, 0, 0, 0]
         let keyExchange: [UInt8] = [16, 0, 0, 3, 2, 0xaa, 0xbb]
         var toServer = tlsRecords(22, clientHello)
-        toServer += tlsRecords(22, keyExchange) + tlsRecords(20, [1]) + tlsRecords(22, Array(repeating: 0x99, count: 40))
+        toServer +=
+            tlsRecords(22, keyExchange) + tlsRecords(20, [1]) + tlsRecords(22, Array(repeating: 0x99, count: 40))
         toServer += tlsRecords(23, Array(repeating: 0x42, count: 300))
         var toClient = tlsRecords(22, serverHello)
         if !resumed { toClient += tlsRecords(22, certificate + helloDone, maxRecord: certificateRecordSize) }
@@ -163,7 +171,9 @@ struct TLSSessionTests {
         #expect(session.clientProgress == .helloDone)
         session.parse(
             tlsRecords(22, hexBytes(GeneratedFixtures.serverHello13)) + tlsRecords(20, [1])
-                + tlsRecords(23, Array(repeating: 1, count: 900)), toServer: false)
+                + tlsRecords(23, Array(repeating: 1, count: 900)),
+            toServer: false
+        )
         #expect(session.serverVersion == TLSVersion.tls13)
         #expect(session.logWithoutCertificate)
         #expect(!session.handshakeFinishedBothWays)
@@ -245,8 +255,14 @@ struct TLSSessionTests {
             var toServer = valid.toServer
             var toClient = valid.toClient
             for _ in 0..<(round % 9 + 1) {
-                toServer[Int.random(in: 0..<toServer.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
-                toClient[Int.random(in: 0..<toClient.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                toServer[Int.random(in: 0..<toServer.count, using: &generator)] = UInt8.random(
+                    in: 0...255,
+                    using: &generator
+                )
+                toClient[Int.random(in: 0..<toClient.count, using: &generator)] = UInt8.random(
+                    in: 0...255,
+                    using: &generator
+                )
             }
             let cut = Int.random(in: 1..<toClient.count, using: &generator)
             session.parse(toServer, toServer: true)
@@ -265,7 +281,9 @@ struct TLSSessionTests {
         var session = TLSSession()
         session.parse(flows.toServer, toServer: true)
         session.parse(flows.toClient, toServer: false)
-        let json = renderJSON { $0.writeTLS(session, fields: TLSLogFields.extended.union([.chain, .clientHandshake, .serverHandshake])) }
+        let json = renderJSON {
+            $0.writeTLS(session, fields: TLSLogFields.extended.union([.chain, .clientHandshake, .serverHandshake]))
+        }
         let tls = json["tls"] as? [String: Any] ?? [:]
         #expect(tls["subject"] as? String == GeneratedFixtures.leafSubject)
         #expect(tls["issuerdn"] as? String == GeneratedFixtures.leafIssuer)

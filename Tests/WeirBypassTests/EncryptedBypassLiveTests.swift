@@ -35,7 +35,10 @@ private struct Spawned {
 struct EncryptedBypassLiveTests {
     static let size = 50 * 1024 * 1024
 
-    @Test("a TLS flow enters the kernel table after its handshake and the kernel carries the transfer", arguments: ["-tls1_2", "-tls1_3"])
+    @Test(
+        "a TLS flow enters the kernel table after its handshake and the kernel carries the transfer",
+        arguments: ["-tls1_2", "-tls1_3"]
+    )
     func tlsTransferIsBypassedInTheKernel(version: String) throws {
         guard runCommand(["sh", "-c", "command -v openssl >/dev/null"]) == 0 else { return }
         let pair = try VethPair()
@@ -60,19 +63,23 @@ struct EncryptedBypassLiveTests {
         #expect(runCommand(["ip", "-n", pair.receiver, "addr", "add", "10.77.0.2/24", "dev", pair.receiverLink]) == 0)
         // Segmentation offloads off: the capture sees wire-sized frames, as on a real link.
         for (namespace, link) in [(pair.sender, pair.senderLink), (pair.receiver, pair.receiverLink)] {
-            runCommand(["ip", "netns", "exec", namespace, "ethtool", "-K", link, "tso", "off", "gso", "off", "gro", "off"])
+            runCommand([
+                "ip", "netns", "exec", namespace, "ethtool", "-K", link, "tso", "off", "gso", "off", "gro", "off",
+            ])
         }
         #expect(
             runCommand([
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", "\(directory)/key.pem", "-out", "\(directory)/cert.pem", "-days", "1", "-subj",
                 "/CN=weir.test",
-            ]) == 0)
+            ]) == 0
+        )
         #expect(
             runCommand([
                 "dd", "if=/dev/urandom", "of=\(directory)/big", "bs=1048576", "count=\(Self.size / 1_048_576)",
                 "status=none",
-            ]) == 0)
+            ]) == 0
+        )
         #expect(FileDescriptorWriter.write("", to: "\(directory)/live.rules"))
 
         var options = RunOptions()
@@ -114,23 +121,30 @@ struct EncryptedBypassLiveTests {
         let lines = (FileDescriptorWriter.read("\(directory)/out/eve.json") ?? "").split(separator: "\n")
         let flow = try #require(
             lines.first { $0.contains("\"event_type\":\"flow\"") && $0.contains("\"dest_port\":4433") },
-            "no flow record for the TLS session")
+            "no flow record for the TLS session"
+        )
         #expect(flow.contains("\"state\":\"bypassed\"") && flow.contains("\"bypass\":\"capture\""))
-        let total = Self.number(flow, after: "\"flow\":{\"pkts_toserver\":") + Self.number(flow, after: "\"pkts_toclient\":")
+        let total =
+            Self.number(flow, after: "\"flow\":{\"pkts_toserver\":") + Self.number(flow, after: "\"pkts_toclient\":")
         let bypassed = flow.range(of: "\"bypassed\":{").map { flow[$0.upperBound...] } ?? ""
-        let kernel = Self.number(bypassed, after: "\"pkts_toserver\":") + Self.number(bypassed, after: "\"pkts_toclient\":")
+        let kernel =
+            Self.number(bypassed, after: "\"pkts_toserver\":") + Self.number(bypassed, after: "\"pkts_toclient\":")
         #expect(total > 30000)
         // The kernel counters carry the transfer: the target is 99% of its packets. What user space
         // still sees after the table write is the ring's backlog at that moment, which a debug build's slower
         // worker lets grow (TLS 1.2 decides only when the client's first data acknowledges the server's
         // Finished, with the server's burst already queued), so the check here is 95% and the figure is printed.
-        print("encrypted bypass \(version): kernel carried \(kernel) of \(total) packets (\(kernel * 1000 / max(total, 1)) per mille)")
+        print(
+            "encrypted bypass \(version): kernel carried \(kernel) of \(total) packets (\(kernel * 1000 / max(total, 1)) per mille)"
+        )
         #expect(kernel * 100 >= total * 95, "kernel \(kernel) of \(total) packets")
         let stats = lines.last { $0.contains("\"event_type\":\"stats\"") }.map(String.init) ?? ""
         #expect(stats.contains("\"bypass_flows\":1"))
         // Frames user space saw after the table write (already in the ring): counted, and printed when any.
         let late = Self.number(stats, after: "\"local_pkts\":")
-        if late > 0 { print("encrypted bypass \(version): \(late) frames were already in the ring after the table write") }
+        if late > 0 {
+            print("encrypted bypass \(version): \(late) frames were already in the ring after the table write")
+        }
         #expect(late + kernel <= total)
         #expect(Self.number(stats, after: "\"bypass_pkts\":") == late)
         // The flow's end removed its entry: the table is empty.

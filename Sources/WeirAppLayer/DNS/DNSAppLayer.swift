@@ -138,7 +138,8 @@ extension DNSParser {
     /// The protocol as the stage registers it (probed on its detection ports, as Suricata's DNS probing
     /// parser is).
     public static let descriptor = AppLayerProtocolDescriptor(
-        proto: .dns, transports: [17, 6],
+        proto: .dns,
+        transports: [17, 6],
         probes: [
             AppLayerProbe(direction: .both, portBound: true) { bytes, _ in
                 // Over UDP the stage hands one datagram; a TCP stream starts with the 2-byte length.
@@ -146,11 +147,16 @@ extension DNSParser {
                 return udp == .match ? .match : DNSParser.probe(bytes, tcp: true)
             }
         ],
-        defaultDetectionPorts: "53", makeParser: { DNSParser(settings: $0) },
-        buffers: DNSParser.buffers, eventNames: DNSEvent.allCases.map(\.rawValue))
+        defaultDetectionPorts: "53",
+        makeParser: { DNSParser(settings: $0) },
+        buffers: DNSParser.buffers,
+        eventNames: DNSEvent.allCases.map(\.rawValue)
+    )
 
     private static func names(
-        _ name: String, toServer: Bool, _ pick: @escaping @Sendable (DNSAppTransaction) -> [[UInt8]]
+        _ name: String,
+        toServer: Bool,
+        _ pick: @escaping @Sendable (DNSAppTransaction) -> [[UInt8]]
     ) -> AppLayerBufferDescriptor {
         AppLayerBufferDescriptor(name: name, toServer: toServer, progress: 1) { tx, body in
             guard let tx = tx as? DNSAppTransaction, tx.transaction.toServer == toServer else { return }

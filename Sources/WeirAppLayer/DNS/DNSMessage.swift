@@ -32,8 +32,15 @@ public enum DNSRData: Sendable, Equatable {
     /// TXT character strings (each is logged as its own answer).
     case text([[UInt8]])
     /// SOA.
-    case soa(mname: DNSName, rname: DNSName, serial: UInt32, refresh: UInt32, retry: UInt32, expire: UInt32,
-        minimum: UInt32)
+    case soa(
+        mname: DNSName,
+        rname: DNSName,
+        serial: UInt32,
+        refresh: UInt32,
+        retry: UInt32,
+        expire: UInt32,
+        minimum: UInt32
+    )
     /// SRV.
     case srv(priority: UInt16, weight: UInt16, port: UInt16, target: DNSName)
     /// SSHFP.
@@ -191,8 +198,15 @@ public struct DNSMessage: Sendable, Equatable {
                 let serial = data.u32(), let refresh = data.u32(), let retry = data.u32(), let expire = data.u32(),
                 let minimum = data.u32()
             else { return .other(raw) }
-            return .soa(mname: mname, rname: rname, serial: serial, refresh: refresh, retry: retry, expire: expire,
-                minimum: minimum)
+            return .soa(
+                mname: mname,
+                rname: rname,
+                serial: serial,
+                refresh: refresh,
+                retry: retry,
+                expire: expire,
+                minimum: minimum
+            )
         case 33:
             guard let priority = data.u16(), let weight = data.u16(), let port = data.u16(),
                 let target = try? self.readName(&data)
@@ -200,8 +214,11 @@ public struct DNSMessage: Sendable, Equatable {
             return .srv(priority: priority, weight: weight, port: port, target: target)
         case 44:
             guard let algorithm = data.u8(), let fingerprintType = data.u8() else { return .other(raw) }
-            return .sshfp(algorithm: algorithm, fingerprintType: fingerprintType,
-                fingerprint: data.take(data.remaining) ?? [])
+            return .sshfp(
+                algorithm: algorithm,
+                fingerprintType: fingerprintType,
+                fingerprint: data.take(data.remaining) ?? []
+            )
         case 41:
             var options: [(code: UInt16, data: [UInt8])] = []
             while let code = data.u16(), let length = data.u16(), let value = data.take(Int(length)) {

@@ -140,8 +140,13 @@ public struct DNSSession: Sendable {
         if message.nameTruncated { events.append(.nameTooLong) }
         if message.infiniteLoop { events.append(.infiniteLoop) }
         if message.labelLimit { events.append(.tooManyLabels) }
-        var transaction = DNSTransaction(txID: self.transactionCount, message: message, toServer: toServer,
-            events: events, answersRequest: nil)
+        var transaction = DNSTransaction(
+            txID: self.transactionCount,
+            message: message,
+            toServer: toServer,
+            events: events,
+            answersRequest: nil
+        )
         if toServer {
             self.remember(message.id, transaction.txID)
         } else if let request = self.outstanding.removeValue(forKey: message.id) {

@@ -65,7 +65,8 @@ public final class SSHParser: AppLayerParser, AppLayerEncryptedParser {
     public var handshakeFinishedBothWays: Bool { self.transactionState.session.encryptedBothWays }
 
     public func encryptedFrom(toServer: Bool) -> UInt64? {
-        toServer ? self.transactionState.session.client.encryptedFrom : self.transactionState.session.server.encryptedFrom
+        toServer
+            ? self.transactionState.session.client.encryptedFrom : self.transactionState.session.server.encryptedFrom
     }
 
     public func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
@@ -106,15 +107,23 @@ extension SSHParser {
 
     /// The protocol as the stage registers it.
     public static let descriptor = AppLayerProtocolDescriptor(
-        proto: .ssh, transports: [6],
+        proto: .ssh,
+        transports: [6],
         probes: [AppLayerProbe(direction: .both) { bytes, _ in SSHParser.probe(bytes) }],
-        defaultDetectionPorts: "22", makeParser: { SSHParser(settings: $0) },
-        buffers: SSHParser.buffers, eventNames: SSHEvent.allCases.map(\.rawValue))
+        defaultDetectionPorts: "22",
+        makeParser: { SSHParser(settings: $0) },
+        buffers: SSHParser.buffers,
+        eventNames: SSHEvent.allCases.map(\.rawValue)
+    )
 
     private static func buffer(
-        _ name: String, toServer: Bool, _ pick: @escaping @Sendable (SSHTransaction) -> [UInt8]?
+        _ name: String,
+        toServer: Bool,
+        _ pick: @escaping @Sendable (SSHTransaction) -> [UInt8]?
     ) -> AppLayerBufferDescriptor {
-        AppLayerBufferDescriptor(name: name, toServer: toServer, progress: SSHProgress.bannerDone.rawValue) { tx, body in
+        AppLayerBufferDescriptor(name: name, toServer: toServer, progress: SSHProgress.bannerDone.rawValue) {
+            tx,
+            body in
             guard let tx = tx as? SSHTransaction, let bytes = pick(tx), !bytes.isEmpty else { return }
             bytes.withUnsafeBytes { body($0) }
         }

@@ -46,7 +46,9 @@ struct UIntCondition {
                 return
             }
         }
-        let prefixes: [(String, Op)] = [(">=", .greaterEqual), ("<=", .lessEqual), (">", .greater), ("<", .less), ("=", .equal)]
+        let prefixes: [(String, Op)] = [
+            (">=", .greaterEqual), ("<=", .lessEqual), (">", .greater), ("<", .less), ("=", .equal),
+        ]
         var op = Op.equal
         for (prefix, candidate) in prefixes where t.hasPrefix(prefix) {
             op = candidate
@@ -93,7 +95,9 @@ extension TLSTransaction: AppLayerConditionTransaction {
             case "1.2": return version == TLSVersion.tls12
             case "1.3": return TLSVersion.keywordName(version) == "tls1.3"
             default:
-                if wanted.hasPrefix("0x"), let number = UInt16(wanted.dropFirst(2), radix: 16) { return version == number }
+                if wanted.hasPrefix("0x"), let number = UInt16(wanted.dropFirst(2), radix: 16) {
+                    return version == number
+                }
                 return false
             }
         case "tls.fingerprint":
@@ -148,7 +152,11 @@ extension TLSTransaction: AppLayerConditionTransaction {
         var positive: [Bool] = []
         var negativeOK = true
         for item in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
-            if item.hasPrefix("!") { negativeOK = negativeOK && !test(String(item.dropFirst())) } else { positive.append(test(item)) }
+            if item.hasPrefix("!") {
+                negativeOK = negativeOK && !test(String(item.dropFirst()))
+            } else {
+                positive.append(test(item))
+            }
         }
         return negativeOK && (positive.isEmpty || positive.contains(true))
     }
@@ -161,7 +169,9 @@ extension TLSTransaction: AppLayerConditionTransaction {
             negated = true
             wanted = String(wanted.dropFirst()).trimmingCharacters(in: .whitespaces)
         }
-        if wanted.hasPrefix("\""), wanted.hasSuffix("\""), wanted.count >= 2 { wanted = String(wanted.dropFirst().dropLast()) }
+        if wanted.hasPrefix("\""), wanted.hasSuffix("\""), wanted.count >= 2 {
+            wanted = String(wanted.dropFirst().dropLast())
+        }
         guard let field else { return false }
         let hit = exact ? field.lowercased() == wanted.lowercased() : field.contains(wanted)
         return hit != negated
@@ -185,9 +195,9 @@ extension TLSTransaction: AppLayerConditionTransaction {
     /// `YYYY[-MM[-DD[THH[:MM[:SS]]]]]` (UTC) or a plain epoch number, as seconds.
     static func epoch(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        let parts = t.split(whereSeparator: { "-T:".contains($0) }).map { Int64($0) }
-        guard !parts.isEmpty, !parts.contains(where: { $0 == nil }) else { return nil }
-        let values = parts.map { $0! }
+        let parts = t.split(whereSeparator: { "-T:".contains($0) })
+        let values = parts.compactMap { Int64($0) }
+        guard !values.isEmpty, values.count == parts.count else { return nil }
         if values.count == 1 && values[0] > 9999 { return values[0] }
         var fields: [Int64] = [0, 1, 1, 0, 0, 0]
         for (i, v) in values.prefix(6).enumerated() { fields[i] = v }
@@ -207,7 +217,9 @@ extension SSHTransaction: AppLayerConditionTransaction {
     public func matches(keyword: String, value: String, toServer: Bool, now: Timestamp) -> Bool? {
         let side = toServer ? self.session.client : self.session.server
         var wanted = value.trimmingCharacters(in: .whitespaces)
-        if wanted.hasPrefix("\""), wanted.hasSuffix("\""), wanted.count >= 2 { wanted = String(wanted.dropFirst().dropLast()) }
+        if wanted.hasPrefix("\""), wanted.hasSuffix("\""), wanted.count >= 2 {
+            wanted = String(wanted.dropFirst().dropLast())
+        }
         switch keyword {
         case "ssh.protoversion":
             let proto = String(decoding: side.protoVersion, as: UTF8.self)

@@ -99,8 +99,10 @@ public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
     /// A parser configured from `app-layer.protocols.tls`.
     public init(settings: AppLayerParserSettings) {
         var options = TLSSession.Options()
-        options.ja3 = settings.values["ja3-fingerprints"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
-        options.ja4 = settings.values["ja4-fingerprints"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
+        options.ja3 =
+            settings.values["ja3-fingerprints"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
+        options.ja4 =
+            settings.values["ja4-fingerprints"].map { !["no", "false", "0"].contains($0.lowercased()) } ?? true
         var mode = EncryptedFlowHandling(configValue: settings.values["encryption-handling"])
         if settings.values["encryption-handling"] == nil,
             ["yes", "true", "1"].contains(settings.values["no-reassemble"]?.lowercased() ?? "")
@@ -123,7 +125,8 @@ public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
     public var handshakeFinishedBothWays: Bool { self.transactionState.session.handshakeFinishedBothWays }
 
     public func encryptedFrom(toServer: Bool) -> UInt64? {
-        toServer ? self.transactionState.session.client.encryptedFrom : self.transactionState.session.server.encryptedFrom
+        toServer
+            ? self.transactionState.session.client.encryptedFrom : self.transactionState.session.server.encryptedFrom
     }
 
     public func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
@@ -182,13 +185,20 @@ extension TLSParser {
 
     /// The protocol as the stage registers it.
     public static let descriptor = AppLayerProtocolDescriptor(
-        proto: .tls, transports: [6],
+        proto: .tls,
+        transports: [6],
         probes: [AppLayerProbe(direction: .both) { bytes, toServer in TLSParser.probe(bytes, toServer: toServer) }],
-        defaultDetectionPorts: "443", makeParser: { TLSParser(settings: $0) },
-        buffers: TLSParser.buffers, eventNames: TLSEvent.allCases.map(\.rawValue))
+        defaultDetectionPorts: "443",
+        makeParser: { TLSParser(settings: $0) },
+        buffers: TLSParser.buffers,
+        eventNames: TLSEvent.allCases.map(\.rawValue)
+    )
 
     private static func single(
-        _ name: String, toServer: Bool, _ progress: Int, _ pick: @escaping @Sendable (TLSTransaction) -> [UInt8]?
+        _ name: String,
+        toServer: Bool,
+        _ progress: Int,
+        _ pick: @escaping @Sendable (TLSTransaction) -> [UInt8]?
     ) -> AppLayerBufferDescriptor {
         AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { tx, body in
             guard let tx = tx as? TLSTransaction, let bytes = pick(tx) else { return }
@@ -197,7 +207,10 @@ extension TLSParser {
     }
 
     private static func multi(
-        _ name: String, toServer: Bool, _ progress: Int, _ pick: @escaping @Sendable (TLSTransaction) -> [[UInt8]]
+        _ name: String,
+        toServer: Bool,
+        _ progress: Int,
+        _ pick: @escaping @Sendable (TLSTransaction) -> [[UInt8]]
     ) -> AppLayerBufferDescriptor {
         AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { tx, body in
             guard let tx = tx as? TLSTransaction else { return }

@@ -102,7 +102,9 @@ public struct TLSCertificate: Sendable, Equatable {
         if let bmp = try? ASN1BMPString(asn1Any: any) {
             // UTF-16 big-endian code units.
             let bytes = Array(bmp.bytes)
-            let units = stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+            let units = stride(from: 0, to: bytes.count - 1, by: 2).map {
+                UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1])
+            }
             return String(decoding: units, as: UTF16.self)
         }
         if let universal = try? ASN1UniversalString(asn1Any: any) {

@@ -158,9 +158,11 @@ extension TLSHello {
         return hello
     }
 
-    private static func decodeServerName(_ data: inout WireReader, into hello: inout TLSHello,
-        problems: inout [TLSHelloError])
-    {
+    private static func decodeServerName(
+        _ data: inout WireReader,
+        into hello: inout TLSHello,
+        problems: inout [TLSHelloError]
+    ) {
         guard let listLength = data.u16(), var list = data.sub(Int(listLength)) else {
             problems.append(.invalidSNILength)
             return

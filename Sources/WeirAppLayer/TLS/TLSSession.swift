@@ -286,7 +286,9 @@ public struct TLSSession: Sendable {
             side.handshake.append(contentsOf: body)
             self.currentMessageFlags = []
             self.drainHandshake(&side, toServer: toServer)
-            if toServer { self.clientMessageFlags = self.currentMessageFlags } else {
+            if toServer {
+                self.clientMessageFlags = self.currentMessageFlags
+            } else {
                 self.serverMessageFlags = self.currentMessageFlags
             }
         case 24:
@@ -420,7 +422,8 @@ public struct TLSSession: Sendable {
     private mutating func certificateMessage(_ body: [UInt8], toServer: Bool) {
         var reader = WireReader(body)
         // TLS 1.3 certificates carry a request context first; they are only seen in the clear in odd cases.
-        let isTLS13 = (toServer ? self.clientVersion : self.serverVersion) >= TLSVersion.tls13
+        let isTLS13 =
+            (toServer ? self.clientVersion : self.serverVersion) >= TLSVersion.tls13
             && self.serverVersion != 0 && self.serverVersion >= TLSVersion.tls13
         if isTLS13 {
             guard let contextLength = reader.u8(), reader.skip(Int(contextLength)) else {
