@@ -33,8 +33,13 @@ final class AppLayerFlow {
     var parserFailed = false
     /// Flow-level events raised and not yet inspected.
     var pendingEvents: [AppLayerEvent] = []
+    /// The parser, when its protocol turns encrypted (TLS, SSH); cast once when the parser is made.
+    var encryptedParser: (any AppLayerEncryptedParser)?
     /// The encrypted point's action was taken (``AppLayerStage/takeEncryptedFlowAction(slot:flowID:)``).
     var encryptedActionTaken = false
+    /// Packets and bytes past the encrypted point, added to the counters when the flow ends.
+    var encryptedPackets: UInt64 = 0
+    var encryptedBytes: UInt64 = 0
     /// `track-only` after the handshake: no more payload inspection or parsing.
     var payloadInspectionOff = false
     /// Protocol detection of a direction finished since the last ``AppLayerStage/takeProtocolDetected(slot:flowID:)``.
@@ -132,7 +137,10 @@ public final class AppLayerStage {
         let i = Int(slot)
         if i >= self.flows.count { self.flows.append(contentsOf: repeatElement(nil, count: i + 1 - self.flows.count)) }
         if let f = self.flows[i], f.flowID == flowID { return f }
-        if let old = self.flows[i] { self.slotOfFlow[old.flowID] = nil }
+        if let old = self.flows[i] {
+            self.flushEncryptedCounts(old)
+            self.slotOfFlow[old.flowID] = nil
+        }
         let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
         self.flows[i] = f
         self.slotOfFlow[flowID] = slot
@@ -300,6 +308,7 @@ public final class AppLayerStage {
                         return
                     }
                     f.parser = parser
+                    f.encryptedParser = parser as? AppLayerEncryptedParser
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
                     kept.withUnsafeBytes { parser.parse($0, toServer: toServer, context: &context) }
@@ -440,6 +449,7 @@ public final class AppLayerStage {
     /// Suricata logs them at flow end), and the flow's state is dropped.
     public func flowEnded(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return }
+        self.flushEncryptedCounts(f)
         if let parser = f.parser {
             for index in 0..<parser.transactionCount {
                 let tx = parser.transaction(at: index)
@@ -479,7 +489,7 @@ public final class AppLayerStage {
     /// `encryption-handling` (the pipeline bypasses the flow or stops content inspection); `nil` before that
     /// point and for other protocols.
     public func encryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
-        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser as? AppLayerEncryptedParser,
+        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.encryptedParser,
             parser.handshakeFinishedBothWays
         else { return nil }
         return parser.encryptionHandling
@@ -490,9 +500,10 @@ public final class AppLayerStage {
     /// `track-only` the flow's payload inspection stays off from then on (``isPayloadInspectionOff``) and its
     /// parser gets no more data.
     public func takeEncryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
-        guard let f = self.flow(slot: slot, flowID: flowID), !f.encryptedActionTaken,
-            let mode = self.encryptedFlowAction(slot: slot, flowID: flowID)
+        guard let f = self.flow(slot: slot, flowID: flowID), !f.encryptedActionTaken, let parser = f.encryptedParser,
+            parser.handshakeFinishedBothWays
         else { return nil }
+        let mode = parser.encryptionHandling
         f.encryptedActionTaken = true
         self.counters.add("\(f.proto.name).encrypted.\(Self.modeName(mode))_flows")
         if mode == .trackOnly {
@@ -510,18 +521,25 @@ public final class AppLayerStage {
 
     /// The stream offset of a direction of a TLS/SSH flow from which its bytes are encrypted.
     public func encryptedFrom(slot: Int32, flowID: UInt64, toServer: Bool) -> UInt64? {
-        (self.flow(slot: slot, flowID: flowID)?.parser as? AppLayerEncryptedParser)?.encryptedFrom(toServer: toServer)
+        self.flow(slot: slot, flowID: flowID)?.encryptedParser?.encryptedFrom(toServer: toServer)
     }
 
     /// Counts a packet of an encrypted flow past its action (`<proto>.encrypted.<mode>_pkts` and `_bytes`);
     /// nothing for other flows.
     public func countEncryptedPacket(slot: Int32, flowID: UInt64, bytes: Int) {
-        guard let f = self.flow(slot: slot, flowID: flowID), f.encryptedActionTaken,
-            let mode = (f.parser as? AppLayerEncryptedParser)?.encryptionHandling
-        else { return }
+        guard let f = self.flow(slot: slot, flowID: flowID), f.encryptedActionTaken else { return }
+        f.encryptedPackets &+= 1
+        f.encryptedBytes &+= UInt64(bytes)
+    }
+
+    /// Adds a flow's encrypted packets and bytes to `<proto>.encrypted.<mode>_pkts` / `_bytes` (once, at its end).
+    private func flushEncryptedCounts(_ f: AppLayerFlow) {
+        guard f.encryptedActionTaken, let mode = f.encryptedParser?.encryptionHandling else { return }
         let prefix = "\(f.proto.name).encrypted.\(Self.modeName(mode))"
-        self.counters.add(prefix + "_pkts")
-        self.counters.add(prefix + "_bytes", UInt64(bytes))
+        self.counters.add(prefix + "_pkts", f.encryptedPackets)
+        self.counters.add(prefix + "_bytes", f.encryptedBytes)
+        f.encryptedPackets = 0
+        f.encryptedBytes = 0
     }
 
     private static func modeName(_ mode: EncryptedFlowHandling) -> String {
