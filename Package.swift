@@ -7,6 +7,8 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+let swiftASN1 = Target.Dependency.product(name: "SwiftASN1", package: "swift-asn1")
 
 let package = Package(
     name: "weir",
@@ -20,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System libraries, found through pkg-config (apt packages named in `providers`).
@@ -50,7 +54,9 @@ let package = Package(
         // The application layer: protocol detection, per-flow parser state, transactions and their buffers.
         .target(
             name: "WeirAppLayer",
-            dependencies: ["WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", crypto]
+            dependencies: [
+                "WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", crypto, x509, swiftASN1,
+            ]
         ),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
@@ -95,7 +101,8 @@ let package = Package(
         .testTarget(
             name: "WeirAppLayerTests",
             dependencies: [
-                "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
+                "WeirTestSupport", "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
+                "WeirRuntime", crypto, x509, swiftASN1,
             ]
         ),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),

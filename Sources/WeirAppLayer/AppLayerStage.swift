@@ -33,6 +33,17 @@ final class AppLayerFlow {
     var parserFailed = false
     /// Flow-level events raised and not yet inspected.
     var pendingEvents: [AppLayerEvent] = []
+    /// The parser, when its protocol turns encrypted (TLS, SSH); cast once when the parser is made.
+    var encryptedParser: (any AppLayerEncryptedParser)?
+    /// The encrypted point's action was taken (``AppLayerStage/takeEncryptedFlowAction(slot:flowID:)``).
+    var encryptedActionTaken = false
+    /// Packets and bytes past the encrypted point, added to the counters when the flow ends.
+    var encryptedPackets: UInt64 = 0
+    var encryptedBytes: UInt64 = 0
+    /// `track-only` after the handshake: no more payload inspection or parsing.
+    var payloadInspectionOff = false
+    /// Protocol detection of a direction finished since the last ``AppLayerStage/takeProtocolDetected(slot:flowID:)``.
+    var detectionFinished = false
     /// The client's first data looked like a server's (a capture that starts mid-connection with the
     /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
     var reversed = false
@@ -126,7 +137,10 @@ public final class AppLayerStage {
         let i = Int(slot)
         if i >= self.flows.count { self.flows.append(contentsOf: repeatElement(nil, count: i + 1 - self.flows.count)) }
         if let f = self.flows[i], f.flowID == flowID { return f }
-        if let old = self.flows[i] { self.slotOfFlow[old.flowID] = nil }
+        if let old = self.flows[i] {
+            self.flushEncryptedCounts(old)
+            self.slotOfFlow[old.flowID] = nil
+        }
         let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
         self.flows[i] = f
         self.slotOfFlow[flowID] = slot
@@ -271,6 +285,7 @@ public final class AppLayerStage {
             }
         }
         if found >= 0 {
+            f.detectionFinished = true
             let d = self.registry[found]
             if toServer { f.protoToServer = d.proto } else { f.protoToClient = d.proto }
             if f.proto == .unknown {
@@ -292,6 +307,7 @@ public final class AppLayerStage {
                         return
                     }
                     f.parser = parser
+                    f.encryptedParser = parser as? AppLayerEncryptedParser
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
                     kept.withUnsafeBytes { parser.parse($0, toServer: toServer, context: &context) }
@@ -432,6 +448,7 @@ public final class AppLayerStage {
     /// Suricata logs them at flow end), and the flow's state is dropped.
     public func flowEnded(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return }
+        self.flushEncryptedCounts(f)
         if let parser = f.parser {
             for index in 0..<parser.transactionCount {
                 let tx = parser.transaction(at: index)
@@ -455,6 +472,81 @@ public final class AppLayerStage {
             return parser.transaction(at: index)
         }
         return nil
+    }
+
+    /// Whether protocol detection of a direction finished with the data handled since the last call (the
+    /// packet PD-only signatures are inspected with), and clears it.
+    public func takeProtocolDetected(slot: Int32, flowID: UInt64) -> Bool {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.detectionFinished else { return false }
+        f.detectionFinished = false
+        return true
+    }
+
+    // MARK: Encrypted flows
+
+    /// For a TLS or SSH flow whose handshake has finished in both directions: the configured
+    /// `encryption-handling` (the pipeline bypasses the flow or stops content inspection); `nil` before that
+    /// point and for other protocols.
+    public func encryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
+        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.encryptedParser,
+            parser.handshakeFinishedBothWays
+        else { return nil }
+        return parser.encryptionHandling
+    }
+
+    /// The encrypted point's action, once per flow: the first call after the handshake finished both ways
+    /// returns the mode (and counts the flow under `<proto>.encrypted.<mode>_flows`), later calls `nil`. With
+    /// `track-only` the flow's payload inspection stays off from then on (``isPayloadInspectionOff``) and its
+    /// parser gets no more data.
+    public func takeEncryptedFlowAction(slot: Int32, flowID: UInt64) -> EncryptedFlowHandling? {
+        guard let f = self.flow(slot: slot, flowID: flowID), !f.encryptedActionTaken, let parser = f.encryptedParser,
+            parser.handshakeFinishedBothWays
+        else { return nil }
+        let mode = parser.encryptionHandling
+        f.encryptedActionTaken = true
+        self.counters.add("\(f.proto.name).encrypted.\(Self.modeName(mode))_flows")
+        if mode == .trackOnly {
+            f.payloadInspectionOff = true
+            f.parserFailed = true
+        }
+        return mode
+    }
+
+    /// True once a `track-only` encrypted flow has passed its handshake: its encrypted bytes are not
+    /// inspected.
+    public func isPayloadInspectionOff(slot: Int32, flowID: UInt64) -> Bool {
+        self.flow(slot: slot, flowID: flowID)?.payloadInspectionOff ?? false
+    }
+
+    /// The stream offset of a direction of a TLS/SSH flow from which its bytes are encrypted.
+    public func encryptedFrom(slot: Int32, flowID: UInt64, toServer: Bool) -> UInt64? {
+        self.flow(slot: slot, flowID: flowID)?.encryptedParser?.encryptedFrom(toServer: toServer)
+    }
+
+    /// Counts a packet of an encrypted flow past its action (`<proto>.encrypted.<mode>_pkts` and `_bytes`);
+    /// nothing for other flows.
+    public func countEncryptedPacket(slot: Int32, flowID: UInt64, bytes: Int) {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.encryptedActionTaken else { return }
+        f.encryptedPackets &+= 1
+        f.encryptedBytes &+= UInt64(bytes)
+    }
+
+    /// Adds a flow's encrypted packets and bytes to `<proto>.encrypted.<mode>_pkts` / `_bytes` (once, at its end).
+    private func flushEncryptedCounts(_ f: AppLayerFlow) {
+        guard f.encryptedActionTaken, let mode = f.encryptedParser?.encryptionHandling else { return }
+        let prefix = "\(f.proto.name).encrypted.\(Self.modeName(mode))"
+        self.counters.add(prefix + "_pkts", f.encryptedPackets)
+        self.counters.add(prefix + "_bytes", f.encryptedBytes)
+        f.encryptedPackets = 0
+        f.encryptedBytes = 0
+    }
+
+    private static func modeName(_ mode: EncryptedFlowHandling) -> String {
+        switch mode {
+        case .trackOnly: "track_only"
+        case .bypass: "bypass"
+        case .full: "full"
+        }
     }
 
     // MARK: Helpers
@@ -493,5 +585,5 @@ public final class AppLayerStage {
 /// The protocols built into Weir.
 public enum AppLayerRegistry {
     /// Every protocol Weir can detect and parse.
-    public static var builtIn: [AppLayerProtocolDescriptor] { [HTTPProtocol.descriptor] }
+    public static var builtIn: [AppLayerProtocolDescriptor] { [HTTPProtocol.descriptor] + Self.encryptedAndDNS }
 }

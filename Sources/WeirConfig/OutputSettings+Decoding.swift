@@ -63,6 +63,9 @@ extension WeirConfiguration {
             if let alert = try types.mapping("alert") {
                 var options = EVEAlertOptions()
                 options.http = try alert.bool("http", options.http)
+                options.tls = try alert.bool("tls", options.tls)
+                options.ssh = try alert.bool("ssh", options.ssh)
+                options.dns = try alert.bool("dns", options.dns)
                 options.payload = try alert.bool("payload", options.payload)
                 options.payloadPrintable = try alert.bool("payload-printable", options.payloadPrintable)
                 options.payloadBufferSize = try alert.size("payload-buffer-size", options.payloadBufferSize)
@@ -97,6 +100,30 @@ extension WeirConfiguration {
                 for key in ["custom", "dump-all-headers"] { http.skip(key) }
                 try http.finish()
                 output.http = options
+            }
+            if let dns = try types.mapping("dns") {
+                var options = EVEDNSOptions()
+                options.enabled = try dns.bool("enabled", options.enabled)
+                options.requests = try dns.bool("requests", options.requests)
+                options.responses = try dns.bool("responses", options.responses)
+                // Weir writes Suricata 8's version 3 detailed records; the other format keys are accepted.
+                for key in ["version", "formats", "types"] { dns.skip(key) }
+                try dns.finish()
+                output.dns = options
+            }
+            if let tls = try types.mapping("tls") {
+                var options = EVETLSOptions()
+                options.extended = try tls.bool("extended", options.extended)
+                options.custom = try tls.stringList("custom")
+                options.sessionResumption = try tls.bool("session-resumption", options.sessionResumption)
+                try tls.finish()
+                output.tls = options
+            }
+            if let ssh = try types.mapping("ssh") {
+                var options = EVESSHOptions()
+                options.enabled = try ssh.bool("enabled", options.enabled)
+                try ssh.finish()
+                output.ssh = options
             }
             if let files = try types.mapping("files") {
                 var options = EVEFilesOptions()

@@ -29,6 +29,9 @@ public struct OutputSettings: Sendable, Equatable {
         // As Suricata's shipped suricata.yaml: HTTP transactions and files are logged.
         eve.http = EVEHTTPOptions()
         eve.files = EVEFilesOptions()
+        eve.dns = EVEDNSOptions()
+        eve.tls = EVETLSOptions()
+        eve.ssh = EVESSHOptions()
         outputs.eveLogs = [eve]
         outputs.fast = FastLogOutput(enabled: true)
         return outputs
@@ -61,6 +64,12 @@ public struct EVELogOutput: Sendable, Equatable {
     public var http: EVEHTTPOptions? = nil
     /// `types: - files`: `fileinfo` records.
     public var files: EVEFilesOptions? = nil
+    /// `types: - dns`: one record per DNS message (Suricata 8's version 3).
+    public var dns: EVEDNSOptions? = nil
+    /// `types: - tls`: one record per TLS session once its handshake is done.
+    public var tls: EVETLSOptions? = nil
+    /// `types: - ssh`: one record per SSH session.
+    public var ssh: EVESSHOptions? = nil
 
     /// An enabled `eve.json` output with no record types.
     public init() {}
@@ -70,6 +79,38 @@ public struct EVELogOutput: Sendable, Equatable {
 public struct EVEHTTPOptions: Sendable, Equatable {
     /// `extended`: more fields (Weir writes the extended set either way).
     public var extended: Bool = true
+    /// Defaults.
+    public init() {}
+}
+
+/// `types: - dns:` options.
+public struct EVEDNSOptions: Sendable, Equatable {
+    /// `enabled`.
+    public var enabled: Bool = true
+    /// `requests`: log requests.
+    public var requests: Bool = true
+    /// `responses`: log responses.
+    public var responses: Bool = true
+    /// Defaults.
+    public init() {}
+}
+
+/// `types: - tls:` options.
+public struct EVETLSOptions: Sendable, Equatable {
+    /// `extended`: version, serial, fingerprint, dates, JA3/JA4, SNI, ALPNs (as Suricata's shipped yaml).
+    public var extended: Bool = true
+    /// `custom`: the field names to log instead (`subject`, `ja3`, `chain` …).
+    public var custom: [String]? = nil
+    /// `session-resumption`: log resumed sessions (which have no certificate).
+    public var sessionResumption: Bool = true
+    /// Defaults.
+    public init() {}
+}
+
+/// `types: - ssh:` options.
+public struct EVESSHOptions: Sendable, Equatable {
+    /// `enabled`.
+    public var enabled: Bool = true
     /// Defaults.
     public init() {}
 }
@@ -88,6 +129,10 @@ public struct EVEFilesOptions: Sendable, Equatable {
 public struct EVEAlertOptions: Sendable, Equatable {
     /// `http`: the transaction's `http` object in alerts on HTTP transactions.
     public var http: Bool = true
+    /// `tls`, `ssh`, `dns`: the transaction's object in alerts on those protocols.
+    public var tls: Bool = true
+    public var ssh: Bool = true
+    public var dns: Bool = true
     /// `payload`: the packet or stream payload, base64.
     public var payload: Bool = false
     /// `payload-printable`: the payload as printable text (non-printables as `.`).

@@ -385,7 +385,7 @@ extension WeirConfiguration {
         result.detectionEnabled = try reader.bool("detection-enabled", base.detectionEnabled)
         result.encryptionHandling = try reader.enumeration("encryption-handling", base.encryptionHandling)
         // Parser tuning is handed to the parser as flat keys (it knows its own options).
-        for key in ["libhtp", "memcap", "byterange"] {
+        for key in ["libhtp", "memcap", "byterange", "ja3-fingerprints", "ja4-fingerprints", "hassh", "max-tx"] {
             if let node = reader.node[key] { Self.flatten(node, prefix: key, into: &result.parserValues) }
         }
         if let ports = try reader.mapping("detection-ports") {

@@ -18,6 +18,13 @@ final class AppLayerPass {
     let outputs: ReplayOutputs
     /// Write `http` records, `fileinfo` records, and the app-layer object in alerts.
     let logTransactions: Bool
+    /// Protocols whose transactions get an EVE record (`types: - http`, `- dns`, `- tls`, `- ssh`).
+    let loggedProtocols: Set<String>
+    /// DNS records for requests / responses (`types: - dns: requests/responses`).
+    let logDNSRequests: Bool
+    let logDNSResponses: Bool
+    /// Protocols whose object goes into alerts on their transactions (`alert: http/tls/ssh/dns`).
+    let alertProtocols: Set<String>
     let logFiles: Bool
     let alertAppLayer: Bool
     /// `force-hash` names the `fileinfo` records carry.
@@ -40,14 +47,30 @@ final class AppLayerPass {
             if let ports = proto.detectionPorts.destination { settings.detectionPorts[name] = ports }
             var values = proto.parserValues
             if !forceHash.isEmpty { values["force-hash"] = "yes" }
+            values["encryption-handling"] = proto.encryptionHandling.rawValue
+            if name == "tls", let tls = eve?.tls { values["eve-fields"] = Self.tlsFieldNames(tls).joined(separator: ",") }
             settings.parserValues[name] = values
         }
         self.stage = AppLayerStage(settings: settings)
         self.detect = detect
         self.outputs = outputs
-        self.logTransactions = eve?.http != nil
+        var logged: Set<String> = []
+        if eve?.http != nil { logged.insert("http") }
+        if let dns = eve?.dns, dns.enabled { logged.insert("dns") }
+        if eve?.tls != nil { logged.insert("tls") }
+        if let ssh = eve?.ssh, ssh.enabled { logged.insert("ssh") }
+        self.loggedProtocols = logged
+        self.logDNSRequests = eve?.dns?.requests ?? true
+        self.logDNSResponses = eve?.dns?.responses ?? true
+        var alerting: Set<String> = []
+        if eve?.alert?.http ?? false { alerting.insert("http") }
+        if eve?.alert?.tls ?? false { alerting.insert("tls") }
+        if eve?.alert?.ssh ?? false { alerting.insert("ssh") }
+        if eve?.alert?.dns ?? false { alerting.insert("dns") }
+        self.alertProtocols = alerting
+        self.logTransactions = !logged.isEmpty
         self.logFiles = eve?.files != nil
-        self.alertAppLayer = eve?.alert?.http ?? false
+        self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
         if let engine {
             self.stage.bind { engine.stickyBufferID(named: $0) }
@@ -83,6 +106,12 @@ final class AppLayerPass {
             clientPort: flow.clientPort,
             timestamp: timestamp
         )
+    }
+
+    /// For a track-only encrypted flow: the stream offset of a direction past which nothing is inspected.
+    func encryptedLimit(slot: Int32, flowID: UInt64, toServer: Bool) -> UInt64? {
+        guard self.stage.isPayloadInspectionOff(slot: slot, flowID: flowID) else { return nil }
+        return self.stage.encryptedFrom(slot: slot, flowID: flowID, toServer: toServer) ?? 0
     }
 
     /// The flow's protocol as rules match it.
@@ -125,17 +154,12 @@ final class AppLayerPass {
             guard let detect = self.detect else { return }
             var state = tx.detectState
             let verdict = detect.inspectTransaction(
-                packet: packet,
-                flow: flow,
-                handle: handle,
-                buffers: buffers,
-                appProtocol: appProtocol,
-                stream: stream,
-                txID: tx.id,
-                events: tx.events.map(\.name),
-                state: &state,
-                alerts: &self.txAlerts
-            )
+                packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
+                stream: stream, txID: tx.id, events: tx.events.map(\.name),
+                conditions: { keyword, value, toServer in
+                    (tx as? AppLayerConditionTransaction)?.matches(
+                        keyword: keyword, value: value, toServer: toServer, now: packet.timestamp) ?? false
+                }, state: &state, alerts: &self.txAlerts)
             tx.detectState = state
             merged.drop = merged.drop || verdict.drop
             merged.reject = merged.reject || verdict.reject
@@ -144,7 +168,9 @@ final class AppLayerPass {
             merged.pass = merged.pass || verdict.pass
             guard !self.txAlerts.isEmpty else { return }
             alerted = true
-            let members = self.alertAppLayer ? self.members(of: tx) : nil
+            let members =
+                self.alertAppLayer && appProtocol.map({ self.alertProtocols.contains($0) }) == true
+                ? self.members(of: tx) : nil
             for alert in self.txAlerts {
                 self.outputs.writeAlert(
                     alert,
@@ -257,7 +283,7 @@ final class AppLayerPass {
     /// Writes a transaction's record (`http` …) and its files' `fileinfo` records.
     private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32) {
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
-        if self.logTransactions {
+        if self.logTransactions, let name = proto, self.loggedProtocols.contains(name), self.wantsRecord(tx) {
             let header = self.header(flow)
             let eventName = proto ?? "unknown"
             self.outputs.eveWriter?.write { w in
@@ -278,5 +304,27 @@ final class AppLayerPass {
                 }
             }
         }
+    }
+
+    /// DNS requests and responses can be left out separately.
+    private func wantsRecord(_ tx: any AppLayerTransaction) -> Bool {
+        if let dns = tx as? DNSAppTransaction {
+            return dns.transaction.toServer ? self.logDNSRequests : self.logDNSResponses
+        }
+        if let tls = tx as? TLSTransaction { return tls.shouldLog }
+        if let ssh = tx as? SSHTransaction { return ssh.session.hasBanner }
+        return true
+    }
+
+    /// The `tls` record's field names from `types: - tls:` (`custom`, else `extended` or Suricata's basic set).
+    static func tlsFieldNames(_ options: EVETLSOptions) -> [String] {
+        var names =
+            options.custom
+            ?? (options.extended
+                ? ["subject", "issuer", "subjectaltname", "version", "serial", "fingerprint", "not_before",
+                    "not_after", "ja3", "ja3s", "ja4", "client", "client_alpns", "server_alpns", "sni"]
+                : ["subject", "issuer", "subjectaltname"])
+        if options.sessionResumption { names.append("session_resumed") }
+        return names
     }
 }

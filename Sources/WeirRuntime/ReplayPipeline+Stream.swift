@@ -70,7 +70,8 @@ extension ReplayPipeline {
                                 Self.inspectChunks(
                                     session.rawChunks, toServer: toServer, flow: ended, slot: slot,
                                     timestamp: ended.last, detect: detect, outputs: outputs, inline: inline,
-                                    appProto: appLayer.eveProtocol(slot: slot, flowID: ended.flowID))
+                                    appProto: appLayer.eveProtocol(slot: slot, flowID: ended.flowID),
+                                    inspectUpTo: appLayer.encryptedLimit(slot: slot, flowID: ended.flowID, toServer: toServer))
                                 || alerted
                         }
                     }
@@ -93,11 +94,19 @@ extension ReplayPipeline {
     /// alerts. Returns true when something alerted.
     static func inspectChunks(
         _ chunks: [RawStreamChunk], toServer: Bool, flow: Flow, slot: Int32, timestamp: Timestamp,
-        detect: DetectContext, outputs: ReplayOutputs, inline: Bool, appProto: String? = nil
+        detect: DetectContext, outputs: ReplayOutputs, inline: Bool, appProto: String? = nil,
+        inspectUpTo limit: UInt64? = nil
     ) -> Bool {
         var buffers: [InspectionBuffer] = []
         for chunk in chunks where chunk.toServer == toServer && !chunk.block.isGap && chunk.block.bytes.count > 0 {
-            buffers.append(InspectionBuffer(bytes: chunk.block.bytes, kind: .streamChunk(streamOffset: chunk.block.offset)))
+            var bytes = chunk.block.bytes
+            // An encrypted flow in track-only mode: nothing past its encryption point.
+            if let limit {
+                guard chunk.block.offset < limit else { continue }
+                bytes = UnsafeRawBufferPointer(
+                    rebasing: bytes[0..<Int(min(UInt64(bytes.count), limit - chunk.block.offset))])
+            }
+            buffers.append(InspectionBuffer(bytes: bytes, kind: .streamChunk(streamOffset: chunk.block.offset)))
         }
         guard !buffers.isEmpty else { return false }
         let packet = Self.pseudoPacket(flow: flow, toServer: toServer, timestamp: timestamp)

@@ -185,7 +185,10 @@ struct ReplayPipeline {
             appName = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
             appProto = appName == nil ? nil : self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID)
             if appName != nil { appEvents = self.appLayer.takeEvents(slot: handle.slot, flowID: flow.flowID) }
+            detect.protocolDetectedWithPacket = self.appLayer.stage.takeProtocolDetected(
+                slot: handle.slot, flowID: flow.flowID)
         }
+        defer { detect.protocolDetectedWithPacket = false }
         var verdict = detect.inspect(
             packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
             appProtocol: appName, appLayerEvents: appEvents, stream: stream, alerts: &self.alerts)
@@ -354,6 +357,8 @@ struct ReplayPipeline {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
             self.bypassedPackets += 1
             self.bypassedBytes += UInt64(frame.count)
+            self.appLayer.stage.countEncryptedPacket(
+                slot: handle.slot, flowID: self.flows[handle.slot].flowID, bytes: frame.count)
             return
         }
         var streamInfo: StreamPacketInfo?
@@ -375,7 +380,25 @@ struct ReplayPipeline {
                 datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + self.packet.payloadLength]),
                 flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
         }
+        // An encrypted flow in `track-only` mode past its handshake: tracked, its content no longer inspected.
+        let payloadOff =
+            handle.map { self.appLayer.stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
+            ?? false
+        if payloadOff, let handle {
+            let flowID = self.flows[handle.slot].flowID
+            self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
+            // Stream data from before the encryption point is still inspected (it may be handed over after
+            // the point was reached), cut at the point; what follows it is not.
+            let end = self.appLayer.stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
+            self.streamBuffers = self.streamBuffers.compactMap { buffer in
+                guard case .streamChunk(let offset) = buffer.kind, let end, offset < end else { return nil }
+                let keep = Int(min(UInt64(buffer.bytes.count), end - offset))
+                return InspectionBuffer(bytes: UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<keep]), kind: buffer.kind)
+            }
+        }
         if let detect = self.detect {
+            detect.payloadInspectionDisabled = payloadOff
+            defer { detect.payloadInspectionDisabled = false }
             var frame = frame
             if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
                 // As Suricata inline: detection and logging see the data the stream kept, not the
@@ -390,13 +413,22 @@ struct ReplayPipeline {
                 if Self.inspectChunks(
                     stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
                     timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
-                    inline: self.inline, appProto: self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID))
+                    inline: self.inline, appProto: self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID),
+                    inspectUpTo: self.appLayer.encryptedLimit(slot: handle.slot, flowID: flow.flowID, toServer: !handle.toServer))
                 {
                     self.flows[handle.slot].alerted = true
                 }
             }
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
+            self.bypass(slot: handle.slot)
+        }
+        // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
+        // live capture with `bypass: yes`, else local bypass; track-only: see above).
+        if let handle,
+            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
+                == .bypass
+        {
             self.bypass(slot: handle.slot)
         }
     }

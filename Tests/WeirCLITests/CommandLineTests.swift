@@ -160,12 +160,14 @@ import Testing
                 #"alert dns any any -> any any (msg:"q"; dns.query; content:"evil"; sid:4;)"#,
                 #"alert tcp any any -> any any (msg:"sni"; tls.sni; content:"x"; sid:5;)"#,
                 #"alert udp any any -> any any (msg:"big"; dsize:>1000; sid:6;)"#,
+                #"alert smb any any -> any any (msg:"pipe"; smb.named_pipe; content:"x"; sid:7;)"#,
+                #"alert tcp any any -> any any (msg:"helo"; smtp.helo; content:"x"; sid:8;)"#,
             ].joined(separator: "\n") + "\n")
         let json = WeirProcess.run(["rules", "check", "--json", rules], in: dir.path)
         #expect(json.status == 0, "\(json.stderr)")
-        #expect(json.stdout.contains(#""active":3,"inert":2,"inert_by_protocol":{"dns":1,"tls":1}"#))
+        #expect(json.stdout.contains(#""active":5,"inert":2,"inert_by_protocol":{"smb":1,"smtp":1}"#), "\(json.stdout)")
         let text = WeirProcess.run(["rules", "check", rules], in: dir.path)
-        #expect(text.stdout.contains("summary: 5 rules: 3 active, 2 inert (dns 1, tls 1)"))
+        #expect(text.stdout.contains("summary: 7 rules: 5 active, 2 inert (smb 1, smtp 1)"))
     }
 
     @Test func anEVEFileTypeWeirCannotWriteStopsStartUpNamingTheKey() {

@@ -267,12 +267,15 @@ import WeirConfig
         #expect(config.outputs.eveLog?.alert?.payloadBufferSize == 4096)
         #expect(config.outputs.eveLog?.alert?.metadata == true)
         #expect(config.outputs.eveLog?.anomaly?.enabled == true)
+        // The tls type is decoded now (it used to be ignored).
+        #expect(config.outputs.eveLog?.tls?.extended == true)
+        #expect(!loaded.ignoredKeys.map(\.key).contains("outputs.1.eve-log.types.5.tls"))
         #expect(config.afPacket.map(\.interface) == ["eth0"])
         #expect(config.appLayer["dns"].transports["udp"]?.detectionPorts.destination == "53")
         #expect(config.ruleFiles == ["suricata.rules"])
         let ignored = Set(loaded.ignoredKeys.map(\.key))
         for key in [
-            "suricata-version", "plugins", "logging", "dpdk", "outputs.2.tls-store", "outputs.1.eve-log.types.5.tls",
+            "suricata-version", "plugins", "logging", "dpdk", "outputs.2.tls-store",
             "app-layer.protocols.smb", "app-layer.protocols.http.libhtp", "stream.reassembly.urgent", "threading",
             "outputs.1.eve-log.types.14.stats.null-values", "outputs.1.eve-log.xff",
         ] {

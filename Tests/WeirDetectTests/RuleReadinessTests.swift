@@ -7,17 +7,17 @@ import Testing
 /// apart from the rules that can alert.
 @Suite struct RuleReadinessTests {
     /// Nine rules: three packet/stream rules and three HTTP rules that can alert, three that wait for a parser
-    /// (as of this engine: HTTP is parsed, DNS and TLS are not).
+    /// (as of this engine: HTTP, TLS, SSH and DNS are parsed; SMB, SMTP and FTP are not).
     static let fixture = """
         alert tcp any any -> any 80 (msg:"raw content"; content:"GET /"; sid:1;)
         alert udp any any -> any any (msg:"dsize"; dsize:>100; sid:2;)
         alert ip any any -> any any (msg:"negated app proto"; app-layer-protocol:!http; sid:3;)
         alert http any any -> any any (msg:"http header"; flow:established,to_server; http.uri; content:"/x"; sid:10;)
         alert http any any -> any any (msg:"http plain"; content:"abc"; sid:11;)
-        alert dns any any -> any any (msg:"dns"; dns.query; content:"evil"; sid:12;)
+        alert smb any any -> any any (msg:"smb"; content:"evil"; sid:12;)
         alert tcp any any -> any any (msg:"legacy uri"; content:"/etc/passwd"; http_uri; sid:13;)
-        alert tcp any any -> any any (msg:"tls sni buffer"; tls.sni; content:"x.example"; sid:14;)
-        alert tcp any any -> any any (msg:"needs tls"; app-layer-protocol:tls; sid:15;)
+        alert tcp any any -> any any (msg:"smtp subject buffer"; email.subject; content:"x.example"; sid:14;)
+        alert tcp any any -> any any (msg:"needs ftp"; app-layer-protocol:ftp; sid:15;)
         """
 
     func readiness() -> RuleReadiness {
@@ -32,10 +32,10 @@ import Testing
         #expect(r.active == 6)
         #expect(r.inert.count == 3)
         let byProtocol = Dictionary(uniqueKeysWithValues: r.inertByProtocol.map { ($0.name, $0.count) })
-        #expect(byProtocol == ["dns": 1, "tls": 2])
+        #expect(byProtocol == ["smb": 1, "smtp": 1, "ftp": 1])
         let byKeyword = Dictionary(uniqueKeysWithValues: r.inertByKeyword.map { ($0.name, $0.count) })
-        #expect(byKeyword == ["protocol dns": 1, "tls.sni": 1, "app-layer-protocol": 1])
-        #expect(r.summary() == "9 rules: 6 active, 3 inert (tls 2, dns 1)")
+        #expect(byKeyword == ["protocol smb": 1, "email.subject": 1, "app-layer-protocol": 1])
+        #expect(r.summary() == "9 rules: 6 active, 3 inert (ftp 1, smb 1, smtp 1)")
         #expect(Set(r.inert.map(\.sid)) == [12, 14, 15])
         #expect(r.inert.first { $0.sid == 14 }?.line == 8)
     }
@@ -55,7 +55,7 @@ import Testing
             for n in 0...i { text += "alert \(proto) any any -> any any (msg:\"x\"; sid:\(100 * (i + 1) + n);)\n" }
         }
         let r = RuleReadiness(RuleFileLoader().load(text: text, file: "many.rules"))
-        #expect(r.summary(limit: 2) == "28 rules: 1 active, 27 inert (ssh 7, smb 6, …)")
+        #expect(r.summary(limit: 2) == "28 rules: 13 active, 15 inert (smb 6, ftp 5, …)")
     }
 
     @Test func bufferProtocols() {
@@ -72,9 +72,9 @@ import Testing
         let set = RuleFileLoader().load(text: Self.fixture, file: "fixture.rules")
         let text = RuleCheckReport.text(set, files: 1)
         #expect(text.contains("  active (can alert): 6"))
-        #expect(text.contains("summary: 9 rules: 6 active, 3 inert (tls 2, dns 1)"))
+        #expect(text.contains("summary: 9 rules: 6 active, 3 inert (ftp 1, smb 1, smtp 1)"))
         let json = RuleCheckReport.json(set, files: 1)
-        #expect(json.contains(#""active":6,"inert":3,"inert_by_protocol":{"tls":2,"dns":1}"#))
-        #expect(json.contains(#"{"file":"fixture.rules","line":6,"gid":1,"sid":12,"protocol":"dns","keyword":"protocol dns"}"#))
+        #expect(json.contains(#""active":6,"inert":3,"inert_by_protocol":{"ftp":1,"smb":1,"smtp":1}"#))
+        #expect(json.contains(#"{"file":"fixture.rules","line":6,"gid":1,"sid":12,"protocol":"smb","keyword":"protocol smb"}"#))
     }
 }

@@ -44,10 +44,20 @@ public final class DetectContext {
     /// Second arena for chained transforms.
     @exclusivity(unchecked) var transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
 
+    /// Set by the pipeline for the packet with which the app layer finished protocol detection of a direction:
+    /// PD-only signatures (`app-layer-protocol` alone) are inspected only then, as Suricata's are.
+    public var protocolDetectedWithPacket = false
+    /// Set by the pipeline for packets of a flow whose content inspection stopped (an encrypted TLS/SSH flow
+    /// with `encryption-handling: track-only`, Suricata's `PKT_NOPAYLOAD_INSPECTION`): the packet's payload is
+    /// not inspected (the pipeline also leaves out stream data past the encryption point); header and flow
+    /// rules still run.
+    public var payloadInspectionDisabled = false
     /// Transaction inspection in progress (``inspectTransaction``): only transactional signatures run.
     @exclusivity(unchecked) var txMode = false
     /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).
     @exclusivity(unchecked) var txState = TransactionDetectState()
+    /// Answers the inspected transaction's app-layer conditions (keyword, value, packet direction).
+    @exclusivity(unchecked) var txConditions: ((String, String, Bool) -> Bool)? = nil
     /// The inspected transaction's id and parser events.
     @exclusivity(unchecked) var txID: UInt64 = 0
     @exclusivity(unchecked) var txEvents: [String] = []
@@ -164,7 +174,8 @@ public final class DetectContext {
 
         let buffers = self.withDerivedBuffers(buffers)
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
-        let payloadEnd = min(frame.count, payloadStart + max(0, packet.payloadLength))
+        let payloadEnd =
+            self.payloadInspectionDisabled ? payloadStart : min(frame.count, payloadStart + max(0, packet.payloadLength))
         let payload = UnsafeRawBufferPointer(rebasing: frame[payloadStart..<payloadEnd])
 
         // Candidates: IP-only (first packet per direction), then port groups and the any-port group.
@@ -291,6 +302,12 @@ public final class DetectContext {
         self.matchUsedFlowData = false
         self.matchUsedStream = false
         if s.isTransactional != self.txMode { return false }
+        if !s.appLayerConditions.isEmpty {
+            guard let answer = self.txConditions else { return false }
+            for condition in s.appLayerConditions where !answer(condition.keyword, condition.value, toServer) {
+                return false
+            }
+        }
         if self.txMode {
             if self.txState.hasMatched(Int32(index) << 1 | (toServer ? 0 : 1)) { return false }
             let directions = self.txDirection(of: index)
@@ -307,9 +324,12 @@ public final class DetectContext {
         if packet.ipVersion == 0 && !s.checksDecodeEvents { return false }
         if let stream = self.streamInfo, stream.isPseudo && !s.inspectsStream { return false }
         if case .application(let name, _) = s.proto, name != appProtocol { return false }
-        if let required = s.appLayerProtocol {
+        if !s.appLayerProtocols.isEmpty {
             guard let appProtocol else { return false }
-            if (appProtocol == required.name) == required.negated { return false }
+            if s.isProtocolDetectionOnly && !self.protocolDetectedWithPacket { return false }
+            for required in s.appLayerProtocols where (appProtocol == required.name) == required.negated {
+                return false
+            }
         }
         guard s.proto.matches(packet.l4Protocol) else { return false }
         if s.ipVersion != 0 && s.ipVersion != packet.ipVersion { return false }
@@ -744,6 +764,7 @@ extension DetectContext {
             default: break
             }
         }
+        if self.engine.signatures[index].conditionDirections == 2 { toClientOnly = true }
         let mask: UInt8 = toClientOnly ? 2 : (toServerOnly ? 1 : 3)
         self.txDirections[index] = mask
         return mask
@@ -753,12 +774,15 @@ extension DetectContext {
     /// at most once per transaction and direction (`state` remembers), with the transaction's buffers.
     ///
     /// - Parameters:
+    ///   - frame: The packet's frame, for payload keywords a transaction rule also has (`content` before
+    ///     `dns_query`); empty for flow-end pseudo packets.
     ///   - buffers: The transaction's sticky buffers (``InspectionBufferKind/sticky(id:)``).
     ///   - txID: The transaction's id, written into the alerts (EVE `tx_id`).
     ///   - events: The transaction's parser events (`http.missing_host_header`).
     ///   - state: The transaction's detect state, updated with the signatures that matched.
     public func inspectTransaction(
         packet: Packet,
+        frame: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         flow: Flow?,
         handle: FlowHandle?,
         buffers: [InspectionBuffer],
@@ -766,6 +790,7 @@ extension DetectContext {
         stream: StreamPacketInfo?,
         txID: UInt64,
         events: [String],
+        conditions: ((_ keyword: String, _ value: String, _ toServer: Bool) -> Bool)? = nil,
         state: inout TransactionDetectState,
         alerts: inout [Alert]
     ) -> PacketVerdict {
@@ -773,13 +798,15 @@ extension DetectContext {
         self.txState = state
         self.txID = txID
         self.txEvents = events
+        self.txConditions = conditions
         defer {
             state = self.txState
             self.txMode = false
             self.txEvents = []
+            self.txConditions = nil
         }
         return self.inspect(
-            packet: packet, frame: UnsafeRawBufferPointer(start: nil, count: 0), flow: flow, handle: handle,
+            packet: packet, frame: frame, flow: flow, handle: handle,
             buffers: buffers, appProtocol: appProtocol, stream: stream, alerts: &alerts)
     }
 }

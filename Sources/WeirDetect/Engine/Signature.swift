@@ -237,9 +237,19 @@ package final class Signature: @unchecked Sendable {
     package var flowValueChecks: [FlowValueCheck] = []
     /// The `flow` keyword, if any.
     package var flow: FlowCondition?
-    /// `app-layer-protocol:[!]name`: the flow's detected protocol must (not) be `name`; never matches while
-    /// the protocol is unknown.
-    package var appLayerProtocol: (name: String, negated: Bool)?
+    /// `app-layer-protocol:[!]name`, each one: the flow's detected protocol must (not) be `name`; never matches
+    /// while the protocol is unknown.
+    package var appLayerProtocols: [(name: String, negated: Bool)] = []
+    /// Suricata's PD-only signature: `app-layer-protocol` with nothing but IP-only-compatible keywords (and a
+    /// `flow` direction); it is inspected only on a packet with which protocol detection finished. Set by the
+    /// compiler.
+    package var isProtocolDetectionOnly = false
+    /// App-layer options answered by the inspected transaction (`ssl_state`, `tls.version`, `dns.opcode` …):
+    /// every one must hold. Their rule is transactional.
+    package var appLayerConditions: [(keyword: String, value: String)] = []
+    /// Directions the conditions are inspected in (bit 1 to server, bit 2 to client): certificate keywords
+    /// are the server's, the others either.
+    package var conditionDirections: UInt8 = 3
     /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
     package var payloadScope: PayloadScope = .packetAndStream
     /// Payload programs, one per buffer section.
@@ -275,7 +285,7 @@ package final class Signature: @unchecked Sendable {
     }
 
     private var isAddressOnly: Bool {
-        self.appLayerProtocol == nil && self.sourcePorts.isAny && self.destinationPorts.isAny
+        self.appLayerProtocols.isEmpty && self.sourcePorts.isAny && self.destinationPorts.isAny
             && self.headerChecks.isEmpty && self.flow == nil && self.flowValueChecks.isEmpty
             && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
             && self.flowints.isEmpty
@@ -294,15 +304,14 @@ package final class Signature: @unchecked Sendable {
         return 3
     }
 
-    /// Suricata's "like IP-only": no ports, payload or app-layer, and no direction in `flow`; its drop and pass
-    /// actions apply to the whole flow like an IP-only rule's.
+    /// Suricata's "like IP-only": no payload or app-layer, and no direction in `flow`; its drop and pass
+    /// actions apply to the whole flow like an IP-only rule's. Ports do not count: Suricata 8's
+    /// `SignatureIsIPOnly` ignores them, so `pass tcp any any -> any 443` passes the flow (suricata-verify
+    /// bug-5464-verdict-04).
     var isLikeIPOnly: Bool {
         if case .application = self.proto { return false }
-        if self.appLayerProtocol != nil || !self.flowValueChecks.isEmpty { return false }
-        guard self.sourcePorts.isAny, self.destinationPorts.isAny, self.buffers.isEmpty, self.headerChecks.isEmpty
-        else {
-            return false
-        }
+        if !self.appLayerProtocols.isEmpty || !self.flowValueChecks.isEmpty { return false }
+        guard self.buffers.isEmpty, self.headerChecks.isEmpty else { return false }
         if let flow = self.flow, flow.toServer != flow.toClient { return false }
         return true
     }

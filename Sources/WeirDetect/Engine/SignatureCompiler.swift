@@ -272,7 +272,7 @@ package struct SignatureCompiler {
                 s.checksDecodeEvents = true
             case .appLayerProtocol(let name, let negated, _):
                 // Matched against the protocol the app-layer stage reports for the flow (`inspect(appProtocol:)`).
-                s.appLayerProtocol = (name == "http1" ? "http" : name, negated)
+                s.appLayerProtocols.append((name == "http1" ? "http" : name, negated))
             case .urilen(let match, let raw):
                 // A length check on the (raw) URI buffer, evaluated when the app-layer stage supplies it.
                 let name = raw ? BufferID.httpRawURI.name : BufferID.httpURI.name
@@ -289,7 +289,16 @@ package struct SignatureCompiler {
                     return fail("stream_size", "unknown side \(side)")
                 }
                 s.streamSizes.append(StreamSizeCheck(side: which, condition: Self.condition(match)))
-            case .sslState, .sslVersion, .tlsVersion: return fail("ssl_state", "needs the app-layer stage")
+            case .sslState(let states): s.appLayerConditions.append(("ssl_state", states.joined(separator: "|")))
+            case .sslVersion(let versions): s.appLayerConditions.append(("ssl_version", versions.joined(separator: ",")))
+            case .tlsVersion(let version): s.appLayerConditions.append(("tls.version", version))
+            case .appLayerCondition(let keyword, let value):
+                s.appLayerConditions.append((keyword, value))
+                if keyword.hasPrefix("tls_cert") || ["tls.fingerprint", "tls.subject", "tls.issuerdn", "tls.cert_chain_len"]
+                    .contains(keyword)
+                {
+                    s.conditionDirections = 2
+                }
             case .ftpbounce: return fail("ftpbounce", "needs the app-layer stage")
             case .unsupported(let name, _): return fail(name, "keyword not supported")
             }
@@ -393,6 +402,15 @@ package struct SignatureCompiler {
         s.variableSlots = variables.count
         s.isTransactional =
             s.buffers.contains { $0.stickyBuffer != nil } || s.appLayerEvents.contains { $0.contains(".") }
+            || !s.appLayerConditions.isEmpty
+        if case .application = s.proto {
+        } else if !s.appLayerProtocols.isEmpty, s.buffers.isEmpty, s.appLayerEvents.isEmpty, s.headerChecks.isEmpty,
+            s.flowValueChecks.isEmpty, !s.flowbits.contains(where: { $0.isCondition }), s.xbits.isEmpty,
+            s.flowints.isEmpty,
+            s.flow.map({ !$0.established && !$0.notEstablished && !$0.onlyStream && !$0.noStream }) ?? true
+        {
+            s.isProtocolDetectionOnly = true
+        }
 
         // Fast pattern: the explicit or longest positive content; chop honoured.
         if let (si, mi) = rule.fastPatternContent, rule.sections[si].buffer.name != "base64_data",

@@ -74,6 +74,18 @@ public enum KeywordRegistry {
         // Transforms.
         "dotprefix", "strip_whitespace", "compress_whitespace", "to_lowercase", "to_uppercase", "url_decode", "xor",
         "to_md5", "to_sha1", "to_sha256", "header_lowercase", "strip_pseudo_headers", "pcrexform", "from_base64",
+        // TLS, SSH and DNS (WeirAppLayer's TLS/, SSH/, DNS/): buffers, legacy spellings and option keywords.
+        "tls.sni", "tls_sni", "tls.cert_subject", "tls_cert_subject", "tls.cert_issuer", "tls_cert_issuer",
+        "tls.cert_serial", "tls_cert_serial", "tls.cert_fingerprint", "tls_cert_fingerprint", "tls.certs",
+        "tls.subjectaltname", "tls.alpn", "tls.random", "tls.random_time", "tls.random_bytes", "ja3.hash",
+        "ja3_hash", "ja3.string", "ja3_string", "ja3s.hash", "ja3s_hash", "ja3s.string", "ja3s_string", "ja4.hash",
+        "ssl_state", "ssl_version", "tls.version", "tls.fingerprint", "tls.subject", "tls.issuerdn",
+        "tls.cert_chain_len", "tls_cert_notbefore", "tls_cert_notafter", "tls_cert_expired", "tls_cert_valid",
+        "ssh.proto", "ssh_proto", "ssh.software", "ssh_software", "ssh.hassh", "ssh.hassh.string",
+        "ssh.hassh.server", "ssh.hassh.server.string", "ssh.protoversion", "ssh.softwareversion", "dns.query",
+        "dns_query", "dns.queries.rrname", "dns.query.name", "dns.answers.rrname", "dns.answer.name",
+        "dns.authorities.rrname", "dns.additionals.rrname", "dns.response.rrname", "dns.opcode", "dns.rcode",
+        "dns.rrtype",
     ]
 
     /// All keywords, in listing order.
@@ -285,19 +297,32 @@ public enum KeywordRegistry {
         add("ssl_state", .option, true, "TLS handshake state", "[!]<state>[|…]")
         add("ssl_version", .option, true, "TLS/SSL version", "<version>[,…]")
         add("tls.version", .option, true, "TLS version", "<version>")
+        for (name, summary, syntax) in [
+            ("tls.fingerprint", "TLS server certificate SHA-1 fingerprint (legacy)", "[!]\"<aa:bb:…>\""),
+            ("tls.subject", "TLS server certificate subject contains (legacy)", "[!]\"<text>\""),
+            ("tls.issuerdn", "TLS server certificate issuer contains (legacy)", "[!]\"<text>\""),
+            ("tls.cert_chain_len", "TLS certificate chain length", "<uint>"),
+            ("tls_cert_notbefore", "TLS certificate not-before date", "[<|>]<date>[<><date>]"),
+            ("tls_cert_notafter", "TLS certificate not-after date", "[<|>]<date>[<><date>]"),
+            ("tls_cert_expired", "TLS certificate expired", ""), ("tls_cert_valid", "TLS certificate valid", ""),
+            ("dns.opcode", "DNS opcode", "[!]<uint>"), ("dns.rcode", "DNS rcode", "[!]<uint|name>"),
+            ("dns.rrtype", "DNS record type", "[!]<uint|name>"),
+            ("ssh.protoversion", "SSH protocol version (legacy)", "<version>|2_compat"),
+            ("ssh.softwareversion", "SSH software version prefix (legacy)", "<text>"),
+        ] {
+            add(name, .option, true, summary, syntax)
+        }
         add("ftpbounce", .option, true, "FTP PORT bounce")
         add("prefilter", .option, true, "use the previous keyword as prefilter")
         add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
         add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
             "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
-            "iprep", "hostbits", "requires", "config", "tls.store", "tls_cert_notafter",
-            "tls_cert_notbefore", "tls_cert_expired", "tls_cert_valid", "tls.cert_chain_len", "tls.fingerprint",
-            "tls.subject", "tls.issuerdn", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
+            "iprep", "hostbits", "requires", "config", "tls.store", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
             "enip.cip_class", "enip.cip_instance", "enip.cip_status", "enip.device_type", "enip.identity_status",
             "enip.product_code", "enip.protocol_version", "enip.revision", "enip.serial", "enip.state",
-            "enip.status", "enip.vendor_id", "dns.opcode", "dns.rcode", "dns.rrtype", "ftp.dynamic_port",
+            "enip.status", "enip.vendor_id", "ftp.dynamic_port",
             "ftp.mode", "ftp.reply_received", "ftpdata_command", "http2.errorcode", "http2.frametype",
             "http2.priority", "http2.settings", "http2.window", "http2.size_update", "ike.chosen_sa_attribute",
             "ike.exchtype", "ike.key_exchange_payload_length", "ike.nonce_payload_length", "krb5_err_code",
@@ -336,7 +361,8 @@ public enum KeywordRegistry {
             ("http2.header_name", "HTTP/2 header name"), ("dns.query", "DNS query name"),
             ("dns.queries.rrname", "DNS query names"), ("dns.answers.rrname", "DNS answer names"),
             ("dns.authorities.rrname", "DNS authority names"), ("dns.additionals.rrname", "DNS additional names"),
-            ("dns.response.rrname", "DNS response names"), ("mdns.queries.rrname", "mDNS query names"),
+            ("dns.response.rrname", "DNS response names"), ("dns.query.name", "DNS query names"),
+            ("dns.answer.name", "DNS answer names"), ("mdns.queries.rrname", "mDNS query names"),
             ("mdns.answers.rrname", "mDNS answer names"), ("mdns.authorities.rrname", "mDNS authority names"),
             ("mdns.additionals.rrname", "mDNS additional names"), ("mdns.response.rrname", "mDNS response names"),
             ("llmnr.queries.rrname", "LLMNR query names"), ("llmnr.answers.rrname", "LLMNR answer names"),

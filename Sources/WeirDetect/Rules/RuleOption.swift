@@ -49,6 +49,9 @@ public enum RuleOption: Sendable, Equatable {
     case sslVersion([String])
     /// `tls.version:x`.
     case tlsVersion(String)
+    /// An app-layer option with a value answered by the transaction (`tls.fingerprint:"…"`, `dns.opcode:0`,
+    /// `tls_cert_expired` …): keyword and value as written.
+    case appLayerCondition(keyword: String, value: String)
     /// `ftpbounce`.
     case ftpbounce
     /// `prefilter`: use the previous keyword as the prefilter.

@@ -264,6 +264,12 @@ extension RuleBuilder {
         case "tls.version":
             let value = try self.requireValue(option)
             return .tlsVersion(String(value))
+        case "tls.fingerprint", "tls.subject", "tls.issuerdn", "tls.cert_chain_len", "tls_cert_notbefore",
+            "tls_cert_notafter", "dns.opcode", "dns.rcode", "dns.rrtype", "ssh.protoversion", "ssh.softwareversion":
+            let value = try self.requireValue(option)
+            return .appLayerCondition(keyword: name, value: String(value))
+        case "tls_cert_expired", "tls_cert_valid":
+            return .appLayerCondition(keyword: name, value: "")
         default:
             throw self.error(option, "keyword is registered as parsed but has no parser", atValue: false)
         }

@@ -258,6 +258,7 @@ public enum RulePrinter {
         case .sslState(let states): return "ssl_state:" + states.joined(separator: "|")
         case .sslVersion(let versions): return "ssl_version:" + versions.joined(separator: ",")
         case .tlsVersion(let version): return "tls.version:\(version)"
+        case .appLayerCondition(let keyword, let value): return value.isEmpty ? keyword : "\(keyword):\(value)"
         case .unsupported(let name, let value): return value.map { "\(name):\($0)" } ?? name
         }
     }

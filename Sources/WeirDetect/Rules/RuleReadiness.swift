@@ -27,7 +27,7 @@ extension KeywordRegistry {
     /// Application-layer protocols with a parser behind them: the header protocols (`alert http …`) and
     /// `app-layer-protocol` values a rule can match. A parser adds its name here when it lands, together with
     /// the buffers it fills (in ``engineMatched``).
-    public static let appLayerParsers: Set<String> = ["http"]
+    public static let appLayerParsers: Set<String> = ["http", "tls", "ssh", "dns"]
 
     /// The protocol name a rule header or `app-layer-protocol` value stands for (`http1` and `http-any` are
     /// HTTP, `smb2` is SMB …).
