@@ -3,25 +3,8 @@ import WeirCore
 
 /// Renders a ``RuleSet`` as the `weir rules check` summary, in text or JSON.
 public enum RuleCheckReport {
-    /// What the engine makes of the loaded rules: the same compile step a run takes (signatures, PCRE2, the
-    /// Vectorscan prefilter databases), so that `rules check` and the engine agree on every rule. The
-    /// rules it could not take, each with file, line and sid.
-    public static func engineRejections(
-        _ set: RuleSet, classifications: ClassificationTable = .suricataDefault
-    ) -> [SignatureCompileError] {
-        do {
-            return try DetectEngine(rules: set.rules, settings: DetectSettings(), classifications: classifications)
-                .rejected
-        } catch {
-            var failure = SignatureCompileError(
-                gid: 0, sid: 0, file: "", line: 0, keyword: "content", reason: "\(error)")
-            failure.isError = true
-            return [failure]
-        }
-    }
-
     /// The human summary: counts, unsupported rules by keyword, then every error as `file:line:column: reason`.
-    /// `engine` is ``engineRejections(_:classifications:)``: those rules count as not loaded, and the ones
+    /// `engine` is `engineRejections(_:classifications:)`: those rules count as not loaded, and the ones
     /// that are errors are listed with the parse errors.
     public static func text(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
         var lines: [String] = []
@@ -29,7 +12,7 @@ public enum RuleCheckReport {
             "files: \(files)\(set.unreadableFiles.isEmpty ? "" : " (\(set.unreadableFiles.count) unreadable)")"
         )
         lines.append("rules seen: \(set.rulesSeen)")
-        let engineErrors = engine.filter(\.isError)
+        let engineErrors = engine.filter { $0.isError }
         lines.append("loaded: \(set.rules.count - engine.count)")
         lines.append("not loaded (unsupported keyword): \(set.unsupported.count)")
         if engine.count > engineErrors.count {
@@ -58,7 +41,7 @@ public enum RuleCheckReport {
 
     /// The same content as JSON (one object).
     public static func json(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
-        let engineErrors = engine.filter(\.isError)
+        let engineErrors = engine.filter { $0.isError }
         var out = "{"
         out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count - engine.count),"
         out +=
