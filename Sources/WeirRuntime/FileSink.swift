@@ -4,7 +4,7 @@ import WeirOutput
 
 /// An ``OutputSink`` that writes straight to a file (the EVE writer batches, so no second buffer here).
 public final class FileSink: OutputSink {
-    private let fd: Int32
+    let fd: Int32
     /// The file's path.
     public let path: String
     /// The first write error, if any: output stops being written after it, and the run reports it.
