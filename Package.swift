@@ -6,6 +6,7 @@ let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "weir",
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config (apt packages named in `providers`).
@@ -30,6 +32,8 @@ let package = Package(
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
         .executableTarget(name: "bpfembed"),
         .plugin(name: "BPFPlugin", capability: .buildTool(), dependencies: ["bpfembed"]),
+        // Records the commit for `weir --version` (a prebuild command running git).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "WeirBPFObjects", plugins: ["BPFPlugin"]),
 
         // Pipeline stages. WeirCore, WeirDecode, WeirFlow, WeirDetect, WeirOutput and WeirConfig make no syscalls.
@@ -40,7 +44,7 @@ let package = Package(
         .target(
             name: "WeirDetect", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "CHyperscan", "CPCRE2"]
         ),
-        .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect"]),
+        .target(name: "WeirOutput", dependencies: ["WeirCore", "WeirDecode", "WeirFlow", "WeirDetect", crypto]),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
         // Only these two talk to the kernel.
         .target(name: "WeirCapture", dependencies: ["WeirCore", "CPcap", "CWeirLinux", systemPackage]),
@@ -64,21 +68,24 @@ let package = Package(
             name: "weir",
             dependencies: [
                 "WeirRuntime", "WeirVerify", "WeirBypass", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow",
-                "WeirCore", argumentParser, logging,
-            ]
+                "WeirCore", "WeirConfig", argumentParser, logging,
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
 
+        // Test helpers shared by the test targets (the shared corpus's location and the trait that skips without it).
+        .target(name: "WeirTestSupport", path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
-        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirDecode"]),
+        .testTarget(name: "WeirDecodeTests", dependencies: ["WeirTestSupport", "WeirDecode"]),
         .testTarget(name: "WeirFlowTests", dependencies: ["WeirFlow", "WeirDecode"]),
         .testTarget(
-            name: "WeirStreamTests", dependencies: ["WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
+            name: "WeirStreamTests", dependencies: ["WeirTestSupport", "WeirStream", "WeirDecode", "WeirFlow", "WeirCore", "WeirCapture"]
         ),
         .testTarget(
-            name: "WeirDetectTests", dependencies: ["WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
+            name: "WeirDetectTests", dependencies: ["WeirTestSupport", "WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
         .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
-        .testTarget(name: "WeirConfigTests", dependencies: ["WeirConfig"]),
+        .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),
         .testTarget(name: "WeirCaptureTests", dependencies: ["WeirCapture"]),
         .testTarget(
             name: "WeirBypassTests",
@@ -87,8 +94,10 @@ let package = Package(
                 "WeirCapture", "WeirRuntime",
             ]
         ),
-        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirRuntime"]),
+        .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirVerify", "WeirRuntime"]),
+        // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
+        .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <sys/socket.h>
 #include <net/if.h>
 #include <fcntl.h>
@@ -28,10 +29,30 @@ int cweir_setns_net(int fd)
 	return setns(fd, CLONE_NEWNET);
 }
 
+unsigned long cweir_filesystem_type(const char *path)
+{
+	struct statfs info;
+
+	if (statfs(path, &info) != 0)
+		return 0;
+	return (unsigned long)info.f_type;
+}
+
+int cweir_fork_idle_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 int cweir_packet_socket(int ifindex)
 {
 	struct sockaddr_ll sll;
-	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 
 	if (fd < 0)
 		return -1;
@@ -59,6 +80,70 @@ int cweir_stop_signal_fd(void)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/*
+ * SIGHUP (logrotate's `kill -HUP`) asks for the log files to be reopened; SIGUSR2 (Suricata's rule reload) must
+ * not end a sensor either, and is noted and ignored until rule reload exists. The handler only counts the
+ * request and writes a note (both async-signal-safe); the capture workers see the count change and reopen their
+ * files at a record boundary. SA_RESTART keeps interrupted calls going (poll still returns EINTR, which the
+ * capture loop treats as an empty wait).
+ */
+static unsigned long cweir_reopen_requests;
+
+static void cweir_note_operator_signal(int signo)
+{
+	static const char hup[] = "weir: SIGHUP received: reopening the log files\n";
+	static const char usr2[] = "weir: SIGUSR2 received: rule reload is not supported yet; ignored\n";
+	int saved = errno;
+	ssize_t rc;
+
+	if (signo == SIGHUP) {
+		__atomic_add_fetch(&cweir_reopen_requests, 1, __ATOMIC_RELEASE);
+		rc = write(STDERR_FILENO, hup, sizeof(hup) - 1);
+	} else {
+		rc = write(STDERR_FILENO, usr2, sizeof(usr2) - 1);
+	}
+	(void)rc;
+	errno = saved;
+}
+
+int cweir_replace_descriptor(int fresh, int target)
+{
+	return dup3(fresh, target, O_CLOEXEC);
+}
+
+unsigned long cweir_reopen_generation(void)
+{
+	return __atomic_load_n(&cweir_reopen_requests, __ATOMIC_ACQUIRE);
+}
+
+int cweir_ignore_operator_signals(void)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = cweir_note_operator_signal;
+	action.sa_flags = SA_RESTART;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGHUP, &action, NULL) != 0 || sigaction(SIGUSR2, &action, NULL) != 0)
+		return -1;
+	/* A parent may have left them blocked (the mask is inherited): they would then wait forever, unseen. */
+	sigaddset(&action.sa_mask, SIGHUP);
+	sigaddset(&action.sa_mask, SIGUSR2);
+	if (pthread_sigmask(SIG_UNBLOCK, &action.sa_mask, NULL) != 0)
+		return -1;
+	return cweir_ignore_sigpipe();
+}
+
+int cweir_ignore_sigpipe(void)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = SIG_IGN;
+	sigemptyset(&action.sa_mask);
+	return sigaction(SIGPIPE, &action, NULL);
 }
 
 int cweir_interface_hardware_type(const char *name)

@@ -17,8 +17,7 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable> {
 
     init(fd: Int32, name: String, owner: AnyObject) throws(BPFError) {
         var info = bpf_map_info()
-        var length = UInt32(MemoryLayout<bpf_map_info>.size)
-        let rc = bpf_obj_get_info_by_fd(fd, &info, &length)
+        let rc = weir_map_info(fd, &info)
         if rc != 0 { throw .system("bpf_obj_get_info_by_fd(\(name))", rc) }
         guard info.key_size == MemoryLayout<Key>.size else {
             throw BPFError(

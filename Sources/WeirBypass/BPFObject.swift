@@ -47,11 +47,8 @@ public final class BPFObject {
     public init(bytes: [UInt8], name: String) throws(BPFError) {
         let image = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
         bytes.withUnsafeBytes { image.copyMemory(from: $0) }
-        var options = bpf_object_open_opts()
-        options.sz = MemoryLayout<bpf_object_open_opts>.size
         let openResult: OpaquePointer? = name.withCString { cName in
-            options.object_name = cName
-            return bpf_object__open_mem(image.baseAddress, bytes.count, &options)
+            weir_object_open_mem(image.baseAddress, bytes.count, cName)
         }
         guard let handle = openResult else {
             let code = errno
@@ -191,15 +188,14 @@ public struct BPFProgram {
     /// For XDP the frame starts at its Ethernet header. A socket filter gets an skb whose data starts at
     /// layer 3 (the kernel runs `eth_type_trans` first) with the MAC header still recorded.
     public func testRun(_ frame: [UInt8], repeat count: UInt32 = 1) throws(BPFError) -> TestRun {
-        var options = bpf_test_run_opts()
-        options.sz = MemoryLayout<bpf_test_run_opts>.size
-        options.repeat = Int32(bitPattern: count)
+        var returnValue: UInt32 = 0
+        var duration: UInt32 = 0
         let rc = frame.withUnsafeBytes { buffer in
-            options.data_in = buffer.baseAddress
-            options.data_size_in = UInt32(buffer.count)
-            return bpf_prog_test_run_opts(self.fd, &options)
+            weir_prog_test_run(
+                self.fd, buffer.baseAddress, UInt32(buffer.count), Int32(bitPattern: count), &returnValue, &duration
+            )
         }
         if rc != 0 { throw .system("bpf_prog_test_run_opts(\(self.name))", rc) }
-        return TestRun(returnValue: options.retval, durationNanoseconds: options.duration)
+        return TestRun(returnValue: returnValue, durationNanoseconds: duration)
     }
 }

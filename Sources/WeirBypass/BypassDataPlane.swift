@@ -32,6 +32,8 @@ public final class BypassDataPlane {
     public let pinDirectory: String?
     /// True when the maps were found pinned (and checked) rather than created.
     public let reusedPins: Bool
+    /// True when this load created the pin directory (a failed start removes it again).
+    public var createdPinDirectory: Bool { self.pinDirectory != nil && !self.reusedPins }
     /// The flow tables: arrays of slots (see ``BypassTable``).
     public let flowsV4: BPFMap<UInt32, weir_flow_slot_v4>
     public let flowsV6: BPFMap<UInt32, weir_flow_slot_v6>
@@ -104,14 +106,17 @@ public final class BypassDataPlane {
 
         var pinDirectory: String? = nil
         var reused = false
+        var created: String? = nil
         // New tables get a new hash secret; reused pins keep theirs, or their flows would sit in the wrong slots.
         var hashKey = weir_hash_key.random()
         if let interface, let directory = settings.pinDirectory(interface: interface) {
             try Self.validateInterfaceName(interface)
+            if let root = settings.pinRoot { try BPFFileSystem.prepare(root: root) }
             if let found = try Self.checkPins(directory: directory, settings: settings) {
                 reused = true
                 hashKey = found.hash_key
             } else {
+                if Self.listDirectory(directory) == nil { created = directory }
                 try Self.makeDirectory(directory)
             }
             // The devmap is configuration, set on every load (and libbpf 1.1 cannot reuse a pinned one).
@@ -125,7 +130,13 @@ public final class BypassDataPlane {
         var knobs = settings.knobs(features: features)
         knobs.hash_key = hashKey
         try object.setReadOnlyData(knobs)
-        try object.load()
+        do {
+            try object.load()
+        } catch {
+            // A failed load leaves nothing behind: the pins libbpf made and the directory this load created.
+            if let created { try? Self.unpin(directory: created) }
+            throw error
+        }
 
         self.object = object
         self.kind = kind
@@ -150,11 +161,11 @@ public final class BypassDataPlane {
         var recorded = Self.expectedInfo(settings)
         recorded.hash_key = hashKey
         try info.update(0, recorded)
-        if !reused {
-            var control = weir_control()
-            control.heartbeat_ns = monotonicNanoseconds()
-            try self.control.update(0, control)
-        }
+        // The heartbeat (and, with the manager's clock, the kernel's "now") restarts with every load: reused
+        // pins would otherwise show the dead manager's last tick as the time, and idle times would be wrong.
+        var control = self.control.lookup(0) ?? weir_control()
+        control.heartbeat_ns = monotonicNanoseconds()
+        try self.control.update(0, control)
         if let peer = settings.peerInterfaceIndex, let txPeer = self.txPeer {
             try txPeer.update(0, peer)
         }
@@ -301,10 +312,6 @@ public final class BypassDataPlane {
     }
 
     static func makeDirectory(_ path: String) throws(BPFError) {
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw .system("mkdir(\(prefix))", errno) }
-        }
+        try BPFFileSystem.makeDirectories(path)
     }
 }

@@ -22,6 +22,8 @@ public struct BypassEntry: Sendable {
     /// A TCP FIN / RST of the flow was seen by the kernel.
     public var finSeen: Bool
     public var rstSeen: Bool
+    /// The inserting manager recorded that `second` is the flow's client; nil when it did not say.
+    public var clientIsFirst: Bool?
 
     init(key: FlowKey, value: weir_flow_value) {
         self.key = key
@@ -34,7 +36,17 @@ public struct BypassEntry: Sendable {
         self.insertedNanoseconds = value.inserted_ns
         self.finSeen = value.flags & UInt32(WEIR_FLOW_F_FIN_SEEN) != 0
         self.rstSeen = value.flags & UInt32(WEIR_FLOW_F_RST_SEEN) != 0
+        if value.flags & UInt32(WEIR_FLOW_F_CLIENT_IS_A) != 0 {
+            self.clientIsFirst = true
+        } else if value.flags & UInt32(WEIR_FLOW_F_CLIENT_IS_B) != 0 {
+            self.clientIsFirst = false
+        } else {
+            self.clientIsFirst = nil
+        }
     }
+
+    /// When the kernel last saw a packet of the flow, or else when it was inserted (CLOCK_MONOTONIC ns).
+    public var lastActivityNanoseconds: UInt64 { max(self.lastSeenNanoseconds, self.insertedNanoseconds) }
 }
 
 /// The user-space side of the kernel flow tables: insert and remove flows by ``FlowKey``, read their
@@ -147,7 +159,9 @@ public final class BypassTable {
     ///
     /// - Throws: `.unsupported` when the kernel could never match the key (see `FlowKey.abiKey`), or the
     ///   map update's error; both are counted.
-    public func insert(_ key: FlowKey, action: BypassAction, now: UInt64 = monotonicNanoseconds()) throws(BPFError) {
+    public func insert(
+        _ key: FlowKey, action: BypassAction, clientIsFirst: Bool? = nil, now: UInt64 = monotonicNanoseconds()
+    ) throws(BPFError) {
         guard let abi = key.abiKey else {
             self.unbypassable += 1
             try? self.locked { () throws(BPFError) in self.note { $0.refused += 1 } }
@@ -155,6 +169,9 @@ public final class BypassTable {
         }
         var value = weir_flow_value()
         value.action = action.rawValue
+        if let clientIsFirst {
+            value.flags = clientIsFirst ? UInt32(WEIR_FLOW_F_CLIENT_IS_A) : UInt32(WEIR_FLOW_F_CLIENT_IS_B)
+        }
         value.inserted_ns = now
         value.last_seen_ns = now
         do throws(BPFError) {

@@ -105,18 +105,15 @@ extension BPFMap where Key == UInt32 {
         while out.count < count {
             var fetched = UInt32(chunk)
             var next: UInt32 = 0
-            var options = bpf_map_batch_opts()
-            options.sz = MemoryLayout<bpf_map_batch_opts>.size
             let rc = keys.withUnsafeMutableBytes { keyBytes in
                 withUnsafeMutablePointer(to: &position) { at in
-                    bpf_map_lookup_batch(
+                    weir_map_lookup_batch(
                         self.fd,
                         started ? UnsafeMutableRawPointer(at) : nil,
                         &next,
                         keyBytes.baseAddress,
                         buffer.baseAddress,
-                        &fetched,
-                        &options
+                        &fetched
                     )
                 }
             }

@@ -229,18 +229,14 @@ public struct KernelFeatures: Sendable {
     }
 
     private static func probeBatchOps() -> Bool {
-        var options = bpf_map_create_opts()
-        options.sz = MemoryLayout<bpf_map_create_opts>.size
-        let fd = bpf_map_create(BPF_MAP_TYPE_HASH, "weir_probe", 4, 4, 4, &options)
+        let fd = weir_map_create(BPF_MAP_TYPE_HASH, "weir_probe", 4, 4, 4, 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var batchOptions = bpf_map_batch_opts()
-        batchOptions.sz = MemoryLayout<bpf_map_batch_opts>.size
         var keys = [UInt32](repeating: 0, count: 4)
         var values = [UInt32](repeating: 0, count: 4)
         var count: UInt32 = 4
         var outBatch: UInt32 = 0
-        let rc = bpf_map_lookup_batch(fd, nil, &outBatch, &keys, &values, &count, &batchOptions)
+        let rc = weir_map_lookup_batch(fd, nil, &outBatch, &keys, &values, &count)
         // An empty map answers ENOENT when the command exists, EINVAL when it does not.
         return rc == 0 || rc == -ENOENT
     }
@@ -270,10 +266,7 @@ enum XDPAttachProbe {
                 guard cweir_unshare_netns() == 0 else { return nil }
                 let loopback = Int32(if_nametoindex("lo"))
                 guard loopback > 0 else { return nil }
-                var options = bpf_link_create_opts()
-                options.sz = MemoryLayout<bpf_link_create_opts>.size
-                options.flags = UInt32(XDP_FLAGS_SKB_MODE)
-                let link = bpf_link_create(context.programFD, loopback, BPF_XDP, &options)
+                let link = weir_xdp_link_create(context.programFD, loopback, UInt32(XDP_FLAGS_SKB_MODE))
                 context.link = link >= 0
                 if link >= 0 { close(link) }
                 let flags = UInt32(XDP_FLAGS_SKB_MODE) | UInt32(XDP_FLAGS_UPDATE_IF_NOEXIST)
@@ -294,13 +287,9 @@ enum XDPAttachProbe {
     static func tryNative(programFD: Int32, interface: String) -> Bool? {
         let index = Int32(if_nametoindex(interface))
         guard index > 0 else { return nil }
-        var query = bpf_xdp_query_opts()
-        query.sz = MemoryLayout<bpf_xdp_query_opts>.size
-        guard bpf_xdp_query(index, 0, &query) == 0, query.prog_id == 0 else { return nil }
-        var options = bpf_link_create_opts()
-        options.sz = MemoryLayout<bpf_link_create_opts>.size
-        options.flags = UInt32(XDP_FLAGS_DRV_MODE)
-        let link = bpf_link_create(programFD, index, BPF_XDP, &options)
+        var query = weir_xdp_query_result()
+        guard weir_xdp_query(index, &query) == 0, query.prog_id == 0 else { return nil }
+        let link = weir_xdp_link_create(programFD, index, UInt32(XDP_FLAGS_DRV_MODE))
         if link >= 0 { close(link) }
         return link >= 0
     }

@@ -24,6 +24,9 @@ public struct AFPacketRingSettings: Sendable, Equatable {
     public var ignoreOutgoing: Bool = false
     /// Pass the kernel's checksum flags on (``PcapRecord/checksumsVouched``); off, every frame is checked.
     public var trustKernelChecksums: Bool = false
+    /// An eBPF socket filter (SO_ATTACH_BPF) attached before the socket is bound, so no frame reaches the
+    /// ring unfiltered (capture bypass: a flow already in the kernel table never shows up, even at start).
+    public var filterProgramFD: Int32? = nil
 
     /// A ring on `interface` with the defaults.
     public init(interface: String) { self.interface = interface }
@@ -33,6 +36,7 @@ public struct AFPacketRingSettings: Sendable, Equatable {
             && a.frameSize == b.frameSize && a.blockTimeoutMilliseconds == b.blockTimeoutMilliseconds
             && a.fanout?.id == b.fanout?.id && a.fanout?.mode == b.fanout?.mode && a.promiscuous == b.promiscuous
             && a.ignoreOutgoing == b.ignoreOutgoing && a.trustKernelChecksums == b.trustKernelChecksums
+            && a.filterProgramFD == b.filterProgramFD
     }
 }
 
@@ -129,7 +133,7 @@ public final class AFPacketRing {
             )
         }
         // Protocol 0: nothing is queued before the ring exists and the socket is bound.
-        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0)
+        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Self.failure(name, "socket(AF_PACKET)") }
         var ok = false
         defer { if !ok { close(fd) } }
@@ -152,6 +156,14 @@ public final class AFPacketRing {
         guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             throw Self.failure(name, "mmap(ring)")
         }
+        if var program = settings.filterProgramFD,
+            setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &program, socklen_t(MemoryLayout<Int32>.size)) != 0
+        {
+            let failure = Self.failure(name, "setsockopt(SO_ATTACH_BPF)")
+            munmap(mapped, bytes)
+            throw failure
+        }
+        // Protocol 0 until here: binding with ETH_P_ALL is what starts delivery, after the ring and filter exist.
         guard cweir_packet_bind(fd, index) == 0 else {
             munmap(mapped, bytes)
             throw Self.failure(name, "bind")
@@ -340,7 +352,8 @@ public final class AFPacketRing {
 /// Sends whole frames out of interfaces: the inline worker's forwarding path. The socket (protocol 0)
 /// receives nothing.
 public final class PacketSender {
-    private let fd: Int32
+    /// The sending socket (close-on-exec).
+    public let fd: Int32
     /// Frames the kernel refused (full queue, link down), counted rather than retried.
     public private(set) var failures: UInt64 = 0
     /// Frames sent.
@@ -348,7 +361,7 @@ public final class PacketSender {
 
     /// A sending socket.
     public init() throws(CaptureError) {
-        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0)
+        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             throw CaptureError(path: "packet sender", message: "socket(AF_PACKET): \(String(cString: strerror(errno)))")
         }

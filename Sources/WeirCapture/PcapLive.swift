@@ -12,7 +12,8 @@ public final class PcapLive {
     public let interface: String
     /// The capture's pcap link type (`pcap_datalink`).
     public let linkType: Int32
-    private let selectable: Int32
+    /// libpcap's socket, polled for frames (made close-on-exec here).
+    public let selectable: Int32
 
     /// Opens `interface` (promiscuous unless told otherwise) with a snapshot length of 64 KiB and the given
     /// kernel buffer size in bytes.
@@ -42,6 +43,8 @@ public final class PcapLive {
         }
         let selectable = pcap_get_selectable_fd(handle)
         guard selectable >= 0 else { throw fail("pcap_get_selectable_fd") }
+        // libpcap opens its socket without O_CLOEXEC: a child started meanwhile must not keep it.
+        _ = fcntl(selectable, F_SETFD, fcntl(selectable, F_GETFD) | FD_CLOEXEC)
         self.handle = handle
         self.interface = interface
         self.linkType = pcap_datalink(handle)

@@ -8,6 +8,9 @@ public struct LoadedConfiguration: Sendable {
     public var ignoredKeys: [IgnoredKey]
     /// Start-up warnings to show once, one line each: `ignored Suricata keys: logging (FILE:LINE:COL), …`.
     public var warnings: [String]
+    /// Settings read and checked that have no effect yet, one line each (see ``NoEffectKeys``):
+    /// `detect.profile (weir.yaml:40:3): accepted, no effect: …`.
+    public var notes: [String] = []
     /// The tree after includes and `--set`, for `weir -T` style dumps and debugging.
     public var tree: ConfigNode
     /// The `-c` file, or `nil` when running on the built-in default.
@@ -83,6 +86,7 @@ public enum ConfigLoader {
             configuration: configuration,
             ignoredKeys: ignored,
             warnings: warnings,
+            notes: NoEffectKeys.notes(for: tree),
             tree: tree,
             file: file
         )

@@ -36,7 +36,18 @@ extension WeirConfiguration {
         var output = EVELogOutput()
         output.enabled = try eve.bool("enabled", output.enabled)
         output.fileType = try eve.enumeration("filetype", output.fileType)
+        // Writing regular files is all Weir does yet: a transport it cannot write stops start-up rather than
+        // quietly becoming a file nobody reads.
+        if output.enabled, output.fileType != .regular, output.fileType != .file,
+            let (text, node) = try eve.scalarText("filetype")
+        {
+            throw eve.fail(
+                node, "filetype",
+                "'\(text)' is not supported yet: Weir writes EVE to a regular file only (filetype: regular)")
+        }
         output.filename = try eve.string("filename", output.filename)
+        output.communityID = try eve.bool("community-id", output.communityID)
+        output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
         for item in try eve.list("types") ?? [] {
             // A type is either a bare name (`- flow`) or a one-key mapping (`- alert: {payload: yes}`).
             var node = item.node

@@ -50,6 +50,10 @@ public struct EVELogOutput: Sendable, Equatable {
     public var stats: EVEStatsOptions? = nil
     /// `types: - anomaly`.
     public var anomaly: EVEAnomalyOptions? = nil
+    /// `community-id`: add the Community ID v1 flow hash (`community_id`) to flow-based records.
+    public var communityID: Bool = false
+    /// `community-id-seed`: the seed of that hash (0 to 65535).
+    public var communityIDSeed: UInt16 = 0
 
     /// An enabled `eve.json` output with no record types.
     public init() {}

@@ -58,7 +58,10 @@ public enum ClusterType: String, ConfigEnum {
 
 /// AF_PACKET `xdp-mode`: how the XDP program is attached.
 public enum XDPMode: String, ConfigEnum {
-    /// Let the kernel choose (native when the driver has it, else generic). Suricata's behaviour when unset.
+    /// Weir's default: the best plane the kernel and interface allow, falling back (logged and counted)
+    /// native XDP → generic XDP → socket filter → local bypass; inline, native → generic → user-space forwarding.
+    case auto
+    /// No XDP: the socket filter (IDS); inline, XDP in the mode the kernel chooses.
     case none
     /// Generic (SKB) mode.
     case soft
@@ -66,6 +69,15 @@ public enum XDPMode: String, ConfigEnum {
     case driver
     /// Offloaded to the NIC.
     case hw
+}
+
+/// AF_PACKET `fail-mode` (Weir's, for `copy-mode` pairs): what the XDP programs on the pair do with traffic
+/// once Weir stops heartbeating (killed, hung or stopped).
+public enum AFPacketFailMode: String, ConfigEnum {
+    /// Forward every frame to the other interface in the kernel: traffic keeps flowing uninspected.
+    case open
+    /// Drop every frame: nothing crosses uninspected.
+    case closed
 }
 
 /// `stream.inline`.
@@ -160,8 +172,8 @@ public enum HostMode: String, ConfigEnum {
     case snifferOnly = "sniffer-only"
 }
 
-/// EVE `filetype`. Weir writes regular files; the others are accepted so a Suricata file loads, and the
-/// runtime refuses them with a clear message.
+/// EVE `filetype`. Weir writes regular files; the others are parsed so the message can name them, and an
+/// enabled `eve-log` asking for one stops start-up with an error naming the key.
 public enum EVEFileType: String, ConfigEnum {
     /// A regular file.
     case regular
@@ -173,7 +185,7 @@ public enum EVEFileType: String, ConfigEnum {
     case unixStream = "unix_stream"
     /// Redis.
     case redis
-    /// Suricata's plugin file types (`filetype: <plugin-name>` is not supported).
+    /// `file`: Suricata's other spelling of `regular`.
     case file
 
     public static var aliases: [String: EVEFileType] { ["unix-dgram": .unixDgram, "unix-stream": .unixStream] }

@@ -29,7 +29,7 @@ enum SuricataKeys {
         // eve-log settings for transports and enrichments Weir does not offer
         "outputs.*.eve-log.prefix", "outputs.*.eve-log.identity", "outputs.*.eve-log.facility",
         "outputs.*.eve-log.level", "outputs.*.eve-log.redis", "outputs.*.eve-log.pcap-file",
-        "outputs.*.eve-log.community-id", "outputs.*.eve-log.community-id-seed", "outputs.*.eve-log.xff",
+"outputs.*.eve-log.xff",
         "outputs.*.eve-log.ethernet", "outputs.*.eve-log.threaded", "outputs.*.eve-log.rotate-interval",
         "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode", "outputs.*.eve-log.metadata",
         "outputs.*.eve-log.suricata-version", "outputs.*.eve-log.output-buffer-size",

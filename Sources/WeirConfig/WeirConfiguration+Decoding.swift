@@ -201,6 +201,24 @@ extension WeirConfiguration {
         result.checksumChecks = try reader.enumeration("checksum-checks", base.checksumChecks)
         result.dedicated = try reader.bool("dedicated", base.dedicated)
         result.promiscuous = try reader.bool("promisc", base.promiscuous)
+        if let (text, node) = try reader.scalarText("fail-mode") {
+            guard let mode = AFPacketFailMode.parse(text) else {
+                throw reader.fail(node, "fail-mode", "'\(text)' is not open or closed")
+            }
+            result.failMode = mode
+        }
+        result.heartbeatPeriod = try reader.int("heartbeat-period", base.heartbeatPeriod, in: 10...60_000)
+        result.heartbeatTimeout = try reader.int("heartbeat-timeout", base.heartbeatTimeout, in: 20...600_000)
+        if result.failMode != nil, result.copyMode == .none, result.interface != "default" {
+            throw ConfigError(
+                .badValue, at: reader.node.location, key: reader.dotted("fail-mode"),
+                "fail-mode applies to copy-mode ips or tap pairs")
+        }
+        if result.heartbeatTimeout <= result.heartbeatPeriod {
+            throw ConfigError(
+                .badValue, at: reader.node.location, key: reader.dotted("heartbeat-timeout"),
+                "heartbeat-timeout (\(result.heartbeatTimeout) ms) must be longer than heartbeat-period (\(result.heartbeatPeriod) ms)")
+        }
         if result.copyMode != .none, result.copyInterface == nil, result.interface != "default" {
             throw ConfigError(
                 .badValue,

@@ -148,7 +148,7 @@ public struct AFPacketInterface: Sendable, Equatable {
     /// `bypass`: offload bypassed flows to the kernel (XDP or socket filter).
     public var bypass: Bool = false
     /// `xdp-mode`.
-    public var xdpMode: XDPMode = .none
+    public var xdpMode: XDPMode = .auto
     /// `xdp-filter-file`: a custom XDP object; `nil` = Weir's own program.
     public var xdpFilterFile: String? = nil
     /// `ring-size`: frames per ring.
@@ -168,6 +168,12 @@ public struct AFPacketInterface: Sendable, Equatable {
     public var dedicated: Bool = false
     /// `promisc`: put the interface in promiscuous mode (Suricata's inverse `disable-promisc` is ignored).
     public var promiscuous: Bool = true
+    /// `fail-mode` (Weir's, copy-mode pairs only): nil = no heartbeat; traffic stops with Weir.
+    public var failMode: AFPacketFailMode? = nil
+    /// `heartbeat-period`: milliseconds between heartbeats the workers give the XDP programs.
+    public var heartbeatPeriod: Int = 100
+    /// `heartbeat-timeout`: milliseconds without a heartbeat after which the programs fail open or closed.
+    public var heartbeatTimeout: Int = 500
 
     /// An entry for `interface` with Suricata's defaults.
     public init(interface: String) { self.interface = interface }

@@ -37,12 +37,73 @@ final class KernelBypass: @unchecked Sendable {
     let action: BypassAction
     private let tables: [BypassTable]
     private let lock = WorkerLock()
+    /// Entries found in reused tables at start (left by a run that was killed): no flow of this run owns
+    /// them. Each is adopted by the flow its next packet in user space creates, or removed once the kernel
+    /// has not seen it for the protocol's bypassed-flow timeout. Guarded by `lock`.
+    private var orphans: [FlowKey: BypassEntry] = [:]
+    private var orphansChecked: UInt64 = 0
+    /// Orphans adopted by a flow, and orphans removed as idle (or at exit).
+    private(set) var adopted: UInt64 = 0
+    private(set) var expired: UInt64 = 0
+    /// Idle time after which an orphan is removed, by IP protocol number (nanoseconds).
+    var orphanTimeout: (UInt8) -> UInt64 = { _ in 100_000_000_000 }
 
     init(planes: [BypassDataPlane], attachments: [XDPAttachment] = [], action: BypassAction = .bypass) {
         self.planes = planes
         self.tables = planes.map { $0.table() }
         self.attachments = attachments
         self.action = action
+        // Reconcile reused tables: whatever is in them now belongs to no flow of this run.
+        if planes.contains(where: \.reusedPins) {
+            for table in self.tables {
+                for entry in table.entries() where self.orphans[entry.key] == nil { self.orphans[entry.key] = entry }
+            }
+        }
+    }
+
+    /// Entries left by an earlier run that are still waiting for adoption or expiry.
+    var orphanCount: Int { self.lock.withLock { self.orphans.count } }
+
+    /// Takes the orphan entry of `key`, if there is one: the flow that owns it now continues it. Returns the
+    /// entry's counters (summed over the tables) and recorded direction.
+    func adopt(_ key: FlowKey) -> (entry: BypassEntry, packets: UInt64)? {
+        self.lock.withLock { () -> (BypassEntry, UInt64)? in
+            guard !self.orphans.isEmpty, let orphan = self.orphans.removeValue(forKey: key) else { return nil }
+            self.adopted += 1
+            let entries = self.tables.compactMap { $0.entry(for: key) }
+            let packets = entries.reduce(0) { $0 + $1.packetsFirstToSecond + $1.packetsSecondToFirst }
+            return (orphan, packets)
+        }
+    }
+
+    /// Removes orphans the kernel has not seen for their timeout (checked at most once a second), or all of
+    /// them (`all`, at the end of the capture: nothing would manage them any more).
+    func expireOrphans(now: UInt64 = monotonicNanoseconds(), all: Bool = false) {
+        self.lock.withLock {
+            guard !self.orphans.isEmpty, all || now >= self.orphansChecked + 1_000_000_000 else { return }
+            self.orphansChecked = now
+            for (key, _) in self.orphans {
+                let entries = self.tables.compactMap { $0.entry(for: key) }
+                guard !entries.isEmpty else {
+                    self.orphans[key] = nil  // removed by someone else (`weir bypass flush`)
+                    continue
+                }
+                let last = entries.map(\.lastActivityNanoseconds).max() ?? 0
+                guard all || (now > last && now - last > self.orphanTimeout(key.proto)) else { continue }
+                for table in self.tables { _ = try? table.remove(key) }
+                self.orphans[key] = nil
+                self.expired += 1
+            }
+        }
+    }
+
+    /// A start that failed after loading: detaches the programs and removes the pin directories this start
+    /// created (reused ones, with their flows, stay).
+    func abandon() {
+        for attachment in self.attachments { attachment.detach() }
+        for plane in self.planes where plane.createdPinDirectory {
+            if let directory = plane.pinDirectory { try? BypassDataPlane.unpin(directory: directory) }
+        }
     }
 
     /// Runs `body` with the tables, one worker at a time.
@@ -86,7 +147,7 @@ final class CaptureBypass {
             // All or nothing: an inline flow must be forwarded by both interfaces' programs.
             for (done, table) in tables.enumerated() {
                 do {
-                    try table.insert(flow.key, action: action)
+                    try table.insert(flow.key, action: action, clientIsFirst: flow.clientIsFirst)
                 } catch {
                     for earlier in tables.prefix(done) { _ = try? earlier.remove(flow.key) }
                     return false
@@ -107,6 +168,7 @@ final class CaptureBypass {
     /// capture-bypassed flow the kernel saw since the last refresh, by moving its `last` to `now`.
     func refresh(_ flows: inout FlowTable, now: Timestamp) {
         for plane in self.kernel.planes { try? plane.heartbeat() }
+        self.kernel.expireOrphans()
         for (flowID, state) in self.active {
             let flow = flows[state.slot]
             guard flow.flowID == flowID else { continue }
@@ -117,6 +179,23 @@ final class CaptureBypass {
                 if now > flow.last { flows[state.slot].last = now }
             }
         }
+    }
+
+    /// A new flow whose key has an entry left by a killed run takes it over: it is capture-bypassed from
+    /// here on, keeps the direction the earlier run recorded, and gets the kernel's counters at its end.
+    /// True when the flow was adopted (the caller then treats the packet as bypassed).
+    func adopt(_ flow: inout Flow, slot: Int32) -> Bool {
+        guard let (entry, packets) = self.kernel.adopt(flow.key) else { return false }
+        if let clientIsFirst = entry.clientIsFirst, clientIsFirst != flow.clientIsFirst {
+            flow.clientIsFirst = clientIsFirst
+            swap(&flow.packetsToServer, &flow.packetsToClient)
+            swap(&flow.bytesToServer, &flow.bytesToClient)
+        }
+        flow.state = .bypassed
+        flow.bypass = .capture
+        self.offered += 1
+        self.active[flow.flowID] = (slot, packets)
+        return true
     }
 
     /// The flow ended: removes its kernel entry and adds what the kernel counted to the flow.
@@ -155,6 +234,8 @@ final class CaptureBypass {
             ("flow_bypassed.capture_fallback_local", self.fellBack),
             ("flow_bypassed.capture_removed", self.removed),
             ("flow_bypassed.capture_never_hit", self.neverHit),
+            ("flow_bypassed.capture_adopted", self.kernel.adopted),
+            ("flow_bypassed.capture_orphans_expired", self.kernel.expired),
             ("flow_bypassed.pkts", self.kernelPackets),
             ("flow_bypassed.bytes", self.kernelBytes),
         ]

@@ -7,6 +7,11 @@ struct DetectionSetup {
     let engine: DetectEngine
     let ruleSet: RuleSet
     let files: [String]
+    /// The loaded rules the engine took, split into active and inert (waiting for a parser).
+    let readiness: RuleReadiness
+
+    /// Whether a rule failed to load or a rule file could not be read: `-T` fails on either, as `suricata -T` does.
+    var hasRuleFailures: Bool { !self.ruleSet.errors.isEmpty || !self.ruleSet.unreadableFiles.isEmpty }
 
     /// The rule files of a run: `-S` files alone when given, else the configuration's `rule-files` (relative
     /// to `default-rule-path`), plus any `-s` files.
@@ -111,6 +116,15 @@ struct DetectionSetup {
                     + top.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "); -v lists them\n")
         }
         if options.strictRules && !engine.rejected.isEmpty { return nil }
-        return DetectionSetup(engine: engine, ruleSet: set, files: files)
+        let readiness = RuleReadiness(set, excluding: Set(engine.rejected.map { RuleKey(gid: $0.gid, sid: $0.sid) }))
+        if !readiness.inert.isEmpty && (!options.quiet || options.testOnly) {
+            err.write("weir: \(readiness.summary())\(options.verbosity > 0 ? "" : "; -v lists the inert rules")\n")
+            if options.verbosity > 0 {
+                for rule in readiness.inert {
+                    err.write("weir: \(rule.file):\(rule.line): rule \(rule.gid):\(rule.sid) is inert: \(rule.reason)\n")
+                }
+            }
+        }
+        return DetectionSetup(engine: engine, ruleSet: set, files: files, readiness: readiness)
     }
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
+import CWeirLinux
 import Glibc
 import WeirOutput
 
 /// An ``OutputSink`` that writes straight to a file (the EVE writer batches, so no second buffer here).
 public final class FileSink: OutputSink {
-    let fd: Int32
+    /// The open file (close-on-exec).
+    public let fd: Int32
     /// The file's path.
     public let path: String
     /// The first write error, if any: output stops being written after it, and the run reports it.
@@ -35,6 +37,25 @@ public final class FileSink: OutputSink {
 
     deinit {
         close(self.fd)
+    }
+
+    /// Opens the path again and puts the new file in place of the old one under the same descriptor, for log
+    /// rotation (rename, then SIGHUP): records written after this go to a new file at `path`. Never truncates.
+    /// On failure the old file stays in use and the error says why.
+    public func reopen() throws(RuntimeError) {
+        try OutputFile.requireRegularOrAbsent(self.path)
+        let fresh = open(self.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | O_NONBLOCK, 0o644)
+        guard fresh >= 0 else {
+            throw RuntimeError("cannot reopen \(self.path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fresh) }
+        var info = stat()
+        guard fstat(fresh, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw RuntimeError("cannot reopen \(self.path): not a regular file")
+        }
+        guard cweir_replace_descriptor(fresh, self.fd) >= 0 else {
+            throw RuntimeError("cannot reopen \(self.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Complete lines that reached the file (all of them unless a write failed).

@@ -61,13 +61,61 @@ public enum LiveCapture {
             return 2
         }
         let count = Self.workerCount(entry)
+        // The kernel plane comes first: XDP is attached, or the socket filter loaded for the rings to attach
+        // before they bind, so no frame of a flow already in a (reused) kernel table reaches a ring.
+        var kernel: KernelBypass?
+        var filterFD: Int32?
+        var bypassCounters: [(String, UInt64)] = []
+        let ownIndex = Int32(bitPattern: if_nametoindex(name))
+        let peerIndex = inline.map { Int32(bitPattern: if_nametoindex($0.interface)) }
+        let heartbeat = HeartbeatSettings(entry, inline: inline != nil)
+        if (entry.bypass || heartbeat != nil) && ownIndex > 0 && (peerIndex ?? 1) > 0 {
+            switch Self.chooseBypass(
+                entry, peer: inline, config: config, indices: (ownIndex, peerIndex), environment: environment,
+                heartbeat: heartbeat)
+            {
+            case .success(let choice):
+                kernel = choice.kernel
+                filterFD = choice.filterFD
+                if let kernel {
+                    // Entries a killed run left expire after the protocol's bypassed-flow timeout, unless adopted.
+                    let flowSettings = config.flowTableSettings
+                    kernel.orphanTimeout = { proto in
+                        UInt64(max(1, flowSettings.timeouts(for: proto).bypassed)) * 1_000_000_000
+                    }
+                    if kernel.orphanCount > 0 {
+                        err.write(
+                            "weir: \(name): bypass: \(kernel.orphanCount) flows left in the kernel tables by an earlier run: adopted when seen, else expired when idle\n")
+                    }
+                }
+                for line in choice.fallbacks { err.write("weir: \(name): bypass: \(line)\n") }
+                if !options.quiet || !choice.fallbacks.isEmpty {
+                    err.write("weir: \(name): bypass plane: \(choice.plane.rawValue)\n")
+                }
+                bypassCounters.append(("flow_bypassed.plane_fallbacks", UInt64(choice.fallbacks.count)))
+                if let heartbeat, !options.quiet {
+                    err.write(
+                        "weir: \(name): fail-mode \(heartbeat.failMode == .open ? "open" : "closed"): heartbeat every \(heartbeat.periodNanoseconds / 1_000_000) ms; without one for \(heartbeat.timeoutNanoseconds / 1_000_000) ms the pair's XDP programs \(heartbeat.failMode == .open ? "forward everything" : "drop everything")\n")
+                }
+            case .failure(let message):
+                err.write("weir: \(name): bypass: \(message)\n")
+                return 2
+            }
+        }
+        // A start that fails from here on removes what the bypass set up (programs, new pin directories).
+        func failed(_ status: Int32) -> Int32 {
+            kernel?.abandon()
+            return status
+        }
         // Every ring joins its fanout group before any is read, so the kernel splits traffic from the start. An
         // inline worker reads both interfaces of the pair: with the same (symmetric) flow hash and the same
         // number of members, both directions of a flow land in the same worker.
         var rings: [[AFPacketRing]] = []
         do {
             for _ in 0..<count {
-                var own = [try AFPacketRing(settings: Self.ringSettings(entry, workers: count, inline: inline != nil))]
+                var settings = Self.ringSettings(entry, workers: count, inline: inline != nil)
+                settings.filterProgramFD = filterFD
+                var own = [try AFPacketRing(settings: settings)]
                 if let inline {
                     own.append(try AFPacketRing(settings: Self.ringSettings(inline, workers: count, inline: true)))
                 }
@@ -75,32 +123,12 @@ public enum LiveCapture {
             }
         } catch {
             err.write("weir: \(error)\n")
-            return 2
+            return failed(2)
         }
 
-        guard let (stopDescriptor, ownsStop) = Self.stopDescriptor(stopFD, err) else { return 1 }
+        guard let (stopDescriptor, ownsStop) = Self.stopDescriptor(stopFD, err) else { return failed(1) }
         defer { if ownsStop { close(stopDescriptor) } }
 
-        var kernel: KernelBypass?
-        if entry.bypass, let inline {
-            switch Self.inlineKernelBypass(
-                entry, peer: inline, config: config, indices: (rings[0][0].interfaceIndex, rings[0][1].interfaceIndex),
-                environment: environment)
-            {
-            case .success(let loaded): kernel = loaded
-            case .failure(let message):
-                err.write("weir: \(name): bypass: \(message)\n")
-                return 2
-            }
-        }
-        if entry.bypass && inline == nil {
-            switch Self.kernelBypass(entry, config: config, rings: rings.map { $0[0] }, environment: environment) {
-            case .success(let loaded): kernel = loaded
-            case .failure(let message):
-                err.write("weir: \(name): bypass: \(message)\n")
-                return 2
-            }
-        }
         var workers: [LiveWorker] = []
         for (index, own) in rings.enumerated() {
             var outputs = setup.outputs
@@ -110,12 +138,12 @@ public enum LiveCapture {
                     outputs = try ReplayOutputs(directory: setup.logDirectory, settings: config.outputs, append: true)
                 } catch {
                     err.write("weir: \(error)\n")
-                    return 2
+                    return failed(2)
                 }
             }
             var pipeline = setup.pipeline(options, outputs: outputs)
             pipeline.liveSource = name
-            pipeline.captureBypass = kernel.map { CaptureBypass(kernel: $0) }
+            pipeline.captureBypass = entry.bypass ? kernel.map { CaptureBypass(kernel: $0) } : nil
             let decoders = own.map {
                 PacketDecoder(
                     linkType: LinkType(rawValue: $0.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks))
@@ -129,18 +157,25 @@ public enum LiveCapture {
                         enforce: entry.copyMode == .ips)
                 } catch {
                     err.write("weir: \(error)\n")
-                    return 2
+                    return failed(2)
                 }
             }
             workers.append(
                 LiveWorker(
                     rings: own, pipeline: pipeline, decoders: decoders, stopFD: stopDescriptor, forwarding: forwarding))
         }
+        // The first worker gives the heartbeat: if it stops reading (killed, hung, stopped), the beat stops.
+        if let heartbeat, let kernel {
+            workers[0].heartbeat = (kernel, Double(heartbeat.periodNanoseconds) / 1e9)
+        }
         let how = count == 1 ? "one worker" : "\(count) workers (fanout group \(entry.clusterID))"
         let pair = inline.map { " inline (\(entry.copyMode.rawValue)) with \($0.interface)" } ?? ""
-        return Self.runWorkers(
+        let status = Self.runWorkers(
             workers, setup: setup, options: options, name: name, description: "\(name)\(pair) with \(how)",
-            inline: inline != nil, ready: ready)
+            inline: inline != nil, extraCounters: bypassCounters, ready: ready)
+        // Entries of an earlier run that no flow adopted would outlive this one with nobody to remove them.
+        kernel?.expireOrphans(all: true)
+        return status
     }
 
     /// Live capture through libpcap (`--pcap=IF`): one worker, passive (no inline mode, no kernel bypass);
@@ -186,7 +221,7 @@ public enum LiveCapture {
     /// them and the summary; returns the exit status.
     static func runWorkers(
         _ workers: [LiveWorker], setup: RunSetup, options: RunOptions, name: String, description: String,
-        inline: Bool, ready: (() -> Void)?
+        inline: Bool, extraCounters: [(String, UInt64)] = [], ready: (() -> Void)?
     ) -> Int32 {
         let err = options.messageOutput
         let count = workers.count
@@ -225,6 +260,7 @@ public enum LiveCapture {
             captureCounters.append(("capture.forward_errors", senders.reduce(0) { $0 + $1.failures }))
             captureCounters.append(("capture.rejects_sent", rejects))
         }
+        captureCounters += extraCounters
         for (name, value) in captureCounters {
             if let at = position[name] { totals[at].1 = value } else { totals.append((name, value)) }
         }
@@ -257,8 +293,14 @@ public enum LiveCapture {
     /// The descriptor that ends the capture: the caller's, or (nil) a signalfd for SIGINT and SIGTERM, which
     /// this thread blocks before the workers start so they inherit the mask; `owned` says to close it. Nil
     /// after reporting when the signalfd cannot be made.
+    /// The process-owned path also makes SIGHUP and SIGUSR2 harmless (noted on stderr, ignored, until log
+    /// reopening and rule reload exist): a sensor must survive logrotate's `kill -HUP`.
     static func stopDescriptor(_ stopFD: Int32?, _ err: MessageOutput) -> (fd: Int32, owned: Bool)? {
         if let stopFD { return (stopFD, false) }
+        if cweir_ignore_operator_signals() != 0 {
+            err.write("weir: sigaction: \(String(cString: strerror(errno)))\n")
+            return nil
+        }
         let fd = cweir_stop_signal_fd()
         guard fd >= 0 else {
             err.write("weir: signalfd: \(String(cString: strerror(errno)))\n")
@@ -285,89 +327,6 @@ public enum LiveCapture {
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Loads the bypass data plane (pinned under `bypass.pin-path/<interface>`, so `weir bypass` sees it):
-    /// `weir_xdp` attached to the interface when `xdp-mode` asks for XDP, else `weir_sock` attached to the
-    /// capture socket.
-    ///
-    /// XDP bypass drops packets for the whole host, so it is refused on an interface with routable
-    /// addresses unless the entry says `dedicated: yes` (a SPAN port or tap, where every packet is a copy).
-    static func kernelBypass(
-        _ entry: AFPacketInterface, config: WeirConfiguration, rings: [AFPacketRing], environment: [String: String]
-    ) -> Result<KernelBypass, RuntimeError> {
-        let features = Self.kernelFeatures(config, environment)
-        guard features.uses(.socketFilter) else {
-            return .failure(RuntimeError("eBPF socket filters are not available on this kernel"))
-        }
-        let settings = Self.bypassSettings(config)
-        if entry.xdpMode != .none {
-            guard let mode = Self.attachMode(entry.xdpMode) else {
-                return .failure(RuntimeError("xdp-mode \(entry.xdpMode.rawValue) is not supported; use soft or driver"))
-            }
-            guard features.usesXDP else {
-                return .failure(RuntimeError("XDP is not available on this kernel; set xdp-mode: none for the socket filter"))
-            }
-            let addresses = Self.routableAddresses(entry.interface)
-            if !entry.dedicated && !addresses.isEmpty {
-                return .failure(
-                    RuntimeError(
-                        "XDP bypass would drop this host's own traffic on \(entry.interface) (it has \(addresses.joined(separator: ", "))); set dedicated: yes if it is a capture-only port, or xdp-mode: none to hide bypassed flows from the capture socket only"
-                    ))
-            }
-            do {
-                let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: entry.interface)
-                let attachment = try XDPAttachment(
-                    program: plane.program, interfaceIndex: rings[0].interfaceIndex, mode: mode, features: features)
-                return .success(KernelBypass(planes: [plane], attachments: [attachment]))
-            } catch {
-                return .failure(RuntimeError("\(error)"))
-            }
-        }
-        do {
-            let plane = try BypassDataPlane(
-                kind: .socketFilter, settings: settings, features: features, interface: entry.interface)
-            // With fanout, each member socket runs its own filter.
-            for ring in rings { try ring.attachFilter(programFD: plane.program.fd) }
-            return .success(KernelBypass(planes: [plane]))
-        } catch {
-            return .failure(RuntimeError("\(error)"))
-        }
-    }
-
-    /// Inline kernel bypass: `weir_xdp` on both interfaces of the pair, each redirecting bypassed flows
-    /// (action fast-forward) to the other through its devmap, so they cross without reaching user space.
-    static func inlineKernelBypass(
-        _ entry: AFPacketInterface, peer: AFPacketInterface, config: WeirConfiguration, indices: (Int32, Int32),
-        environment: [String: String]
-    ) -> Result<KernelBypass, RuntimeError> {
-        let features = Self.kernelFeatures(config, environment)
-        guard features.usesXDP && features.uses(.xdpRedirect) else {
-            return .failure(
-                RuntimeError("the inline fast path needs XDP_REDIRECT (kernel 4.14); set bypass: no to forward in the worker"))
-        }
-        // XDP is not optional here: `none` lets the kernel choose the mode.
-        guard let mode = entry.xdpMode == .none ? .auto : Self.attachMode(entry.xdpMode) else {
-            return .failure(RuntimeError("xdp-mode hw is not supported; use soft or driver"))
-        }
-        var planes: [BypassDataPlane] = []
-        var attachments: [XDPAttachment] = []
-        for (interface, index, other) in [
-            (entry.interface, indices.0, indices.1), (peer.interface, indices.1, indices.0),
-        ] {
-            var settings = Self.bypassSettings(config)
-            settings.isIPS = true
-            settings.peerInterfaceIndex = UInt32(bitPattern: other)
-            do {
-                let plane = try BypassDataPlane(kind: .xdp, settings: settings, features: features, interface: interface)
-                attachments.append(
-                    try XDPAttachment(program: plane.program, interfaceIndex: index, mode: mode, features: features))
-                planes.append(plane)
-            } catch {
-                return .failure(RuntimeError("\(interface): \(error)"))
-            }
-        }
-        return .success(KernelBypass(planes: planes, attachments: attachments, action: .fastForward))
-    }
-
     /// The kernel's features, gated by `WEIR_KERNEL_VERSION` or else the configuration's
     /// `kernel-version-override`.
     static func kernelFeatures(_ config: WeirConfiguration, _ environment: [String: String]) -> KernelFeatures {
@@ -385,15 +344,6 @@ public enum LiveCapture {
         settings.blockListSize = UInt32(clamping: config.bypass.blockListSize)
         settings.pinRoot = config.bypass.pinPath.isEmpty ? nil : config.bypass.pinPath
         return settings
-    }
-
-    /// The XDP attach mode of `xdp-mode` soft or driver; nil for the others.
-    static func attachMode(_ mode: XDPMode) -> XDPAttachment.RequestedMode? {
-        switch mode {
-        case .soft: return .generic
-        case .driver: return .native
-        case .none, .hw: return nil
-        }
     }
 
     /// The interface's addresses other than IPv6 link-local ones, as text.
@@ -512,6 +462,11 @@ final class LiveWorker: @unchecked Sendable {
     let forwarding: Forwarding?
     /// Why the worker stopped early, if it did.
     var failure: String?
+    /// The interface of each ring (EVE `in_iface`), and which one the outputs name now.
+    let interfaces: [String]
+    private var currentInterface = -1
+    /// `fail-mode`: the planes whose heartbeat this worker ticks, and how often (seconds).
+    var heartbeat: (kernel: KernelBypass, period: Double)?
 
     init(
         rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
@@ -519,6 +474,7 @@ final class LiveWorker: @unchecked Sendable {
     ) {
         self.rings = rings
         self.pcap = pcap
+        self.interfaces = pcap.map { [$0.interface] } ?? rings.map(\.settings.interface)
         self.pipeline = pipeline
         self.decoders = decoders
         self.stopFD = stopFD
@@ -531,6 +487,10 @@ final class LiveWorker: @unchecked Sendable {
     /// One frame through the pipeline, then (inline) out of the other interface unless it was dropped; a
     /// reject also answers the source (back out of this interface) and/or the destination (out of the other).
     private func handle(_ index: Int, _ record: PcapRecord, _ emit: (inout Flow, FlowEndReason) -> Void) {
+        if index != self.currentInterface && index < self.interfaces.count {
+            self.currentInterface = index
+            self.pipeline.outputs.inInterface = self.interfaces[index]
+        }
         self.pipeline.process(record, decoder: &self.decoders[index], emit: emit)
         guard let forwarding = self.forwarding, let peer = forwarding.peers[index] else { return }
         if !(forwarding.enforce && self.pipeline.packetDropped) {
@@ -571,12 +531,25 @@ final class LiveWorker: @unchecked Sendable {
     func run() {
         let emit = self.pipeline.flowEndHandler()
         var refreshed = monotonicSeconds()
+        var beaten = 0.0
+        let timeout = self.heartbeat.map { Int32(max(1, min(250, $0.period * 1000))) } ?? 250
+        var reopenGeneration = cweir_reopen_generation()
         capture: while true {
+            // SIGHUP (log rotation): reopen between packets, so every record lands whole in one file.
+            let generation = cweir_reopen_generation()
+            if generation != reopenGeneration {
+                reopenGeneration = generation
+                for problem in self.pipeline.outputs.reopen() { self.pipeline.messages.write("weir: \(problem)\n") }
+            }
             if let kernel = self.pipeline.captureBypass, monotonicSeconds() - refreshed >= 1 {
                 kernel.refresh(&self.pipeline.flows, now: LiveCapture.wallClock())
                 refreshed = monotonicSeconds()
             }
-            let outcome = self.wait(timeoutMilliseconds: 250, stopFD: self.stopFD, emit)
+            if let heartbeat = self.heartbeat, monotonicSeconds() - beaten >= heartbeat.period {
+                for plane in heartbeat.kernel.planes { try? plane.heartbeat() }
+                beaten = monotonicSeconds()
+            }
+            let outcome = self.wait(timeoutMilliseconds: timeout, stopFD: self.stopFD, emit)
             switch outcome {
             case .delivered(0):
                 self.pipeline.idle(now: LiveCapture.wallClock(), emit: emit)

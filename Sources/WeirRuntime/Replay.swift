@@ -15,6 +15,8 @@ public enum Replay {
     /// error). Messages go to stderr.
     public static func run(_ options: RunOptions) -> Int32 {
         let err = options.messageOutput
+        // A closed pipe (`weir … | head`) is a write error to report, never the end of the run.
+        _ = cweir_ignore_sigpipe()
         let files: [String]
         do {
             files = try CaptureInputs.expand(options.readPaths)
@@ -71,6 +73,8 @@ struct RunSetup {
     let outputs: ReplayOutputs
     let logDirectory: String
     let streamSettings: WeirStream.StreamSettings?
+    /// Every signature's `alert.metadata` object, rendered once (Suricata writes rule metadata by default).
+    let alertMetadata: [[UInt8]?]
 
     /// Either a run ready to start, or the exit status to return now (an error, or `-T` done).
     enum Prepared {
@@ -83,7 +87,17 @@ struct RunSetup {
     static func loadConfiguration(_ options: RunOptions) throws -> LoadedConfiguration {
         var overrides = options.overrides
         if let k = options.checksumChecks { overrides.append("checksum-checks=\(k)") }
-        return try ConfigLoader.load(path: options.configPath, overrides: overrides)
+        return try ConfigLoader.load(
+            path: options.configPath ?? (options.readsInstalledConfiguration ? Self.installedConfiguration() : nil),
+            overrides: overrides)
+    }
+
+    /// Where an installed Weir keeps its configuration, read when `-c` is absent (as Suricata reads
+    /// `/etc/suricata/suricata.yaml`); `WEIR_DEFAULT_CONFIG` points elsewhere (tests), an empty value turns it off.
+    static func installedConfiguration() -> String? {
+        let path = getenv("WEIR_DEFAULT_CONFIG").map { String(cString: $0) } ?? "/etc/weir/weir.yaml"
+        guard !path.isEmpty, access(path, F_OK) == 0 else { return nil }
+        return path
     }
 
     static func prepare(_ options: RunOptions) -> Prepared {
@@ -97,12 +111,26 @@ struct RunSetup {
         }
         if !options.quiet {
             for warning in loaded.warnings { err.write("weir: warning: \(warning)\n") }
+            for note in loaded.notes { err.write("weir: note: \(note)\n") }
         }
         let config = loaded.configuration
         guard let detection = DetectionSetup.make(options: options, configuration: config) else { return .done(2) }
         if options.testOnly {
+            // As `suricata -T`: a rule that fails to load or a rule file that cannot be read fails the test.
             let loadedRules = detection.engine.loadStatistics.signatures
-            err.write("weir: configuration OK; \(loadedRules) rules loaded from \(detection.files.count) files\n")
+            let files = "\(detection.files.count) file\(detection.files.count == 1 ? "" : "s")"
+            if detection.hasRuleFailures {
+                let errors = detection.ruleSet.errors.count
+                let unreadable = detection.ruleSet.unreadableFiles.count
+                err.write(
+                    "weir: configuration test failed: \(errors) rule error\(errors == 1 ? "" : "s"), "
+                        + "\(unreadable) unreadable rule file\(unreadable == 1 ? "" : "s") (listed above); "
+                        + "\(loadedRules) rules loaded from \(files)\n")
+                return .done(1)
+            }
+            err.write(
+                "weir: configuration OK; \(loadedRules) rules loaded from \(files) "
+                    + "(\(detection.readiness.active) active, \(detection.readiness.inert.count) inert)\n")
             return .done(0)
         }
         let logDirectory = options.logDirectory ?? config.defaultLogDirectory
@@ -126,14 +154,19 @@ struct RunSetup {
         return .ready(
             RunSetup(
                 configuration: config, detection: detection, outputs: outputs, logDirectory: logDirectory,
-                streamSettings: streamSettings))
+                streamSettings: streamSettings,
+                alertMetadata: detection.engine.signatureMetadata.map { EVEAlert.metadataJSON(from: $0) }))
     }
 
     /// The packet pipeline for this run, writing to `outputs` (default: the run's own).
     func pipeline(_ options: RunOptions, outputs: ReplayOutputs? = nil) -> ReplayPipeline {
         let loadedRules = self.detection.engine.loadStatistics.signatures
+        let outputs = outputs ?? self.outputs
+        if outputs.eveSettings?.alert?.metadata == true {
+            outputs.alertMetadata = self.alertMetadata
+        }
         var pipeline = ReplayPipeline(
-            configuration: self.configuration, outputs: outputs ?? self.outputs,
+            configuration: self.configuration, outputs: outputs,
             engine: loadedRules > 0 ? self.detection.engine : nil,
             inline: options.simulateIPS, streamSettings: self.streamSettings, messages: options.messageOutput)
         // In-process callers that collect messages still get input damage; quiet runs to stderr do not.

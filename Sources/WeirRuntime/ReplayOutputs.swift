@@ -13,6 +13,11 @@ final class ReplayOutputs {
     var eveWriter: EVEWriter<FileSink>?
     let eveSettings: EVELogOutput?
     let fast: FileSink?
+    /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
+    /// ``Alert/signatureIndex``; empty when `metadata` is off.
+    var alertMetadata: [[UInt8]?] = []
+    /// The interface the current packet came in on (EVE `in_iface`); `nil` for capture files.
+    var inInterface: String?
     /// Records written per type, for the summary.
     var flowRecords: UInt64 = 0
     var alertRecords: UInt64 = 0
@@ -70,6 +75,11 @@ final class ReplayOutputs {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
         }
+        // ICMP flows keep no type and code, which the hash needs: their flow records go without it.
+        if flow.key.proto != IPProtocol.icmp && flow.key.proto != IPProtocol.icmpv6 {
+            header.communityID = self.communityID(
+                flow.clientAddress, flow.serverAddress, flow.key.proto, flow.clientPort, flow.serverPort)
+        }
         var record = EVEFlowRecord(
             header: header, start: flow.start, end: flow.last, state: Self.state(flow.state),
             reason: Self.reason(reason))
@@ -107,6 +117,36 @@ final class ReplayOutputs {
         self.flowRecords += 1
     }
 
+    /// `community_id` of a flow-based record when the EVE output asks for it; `nil` otherwise.
+    func communityID(_ source: IPAddress, _ destination: IPAddress, _ proto: UInt8, _ sport: UInt16, _ dport: UInt16)
+        -> String?
+    {
+        guard let settings = self.eveSettings, settings.communityID else { return nil }
+        return CommunityID.v1(
+            source: source, destination: destination, ipProtocol: proto, sourcePort: sport, destinationPort: dport,
+            seed: settings.communityIDSeed)
+    }
+
+    /// Adds `in_iface` (live capture) and `community_id` to a packet record's header: the hash from the flow's
+    /// client and server, or for ICMP from the packet's own type and code.
+    func addPacketFields(to header: inout EVEHeader, packet: Packet, flow: Flow?) {
+        header.inInterface = self.inInterface
+        guard self.eveSettings?.communityID == true, packet.ipVersion != 0 else { return }
+        let icmp = packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6
+        if let flow, !icmp {
+            header.communityID = self.communityID(
+                flow.clientAddress, flow.serverAddress, flow.key.proto, flow.clientPort, flow.serverPort)
+        } else if icmp {
+            header.communityID = self.communityID(
+                packet.source, packet.destination, packet.l4Protocol, UInt16(packet.icmpType), UInt16(packet.icmpCode))
+        } else {
+            let ports = Self.hasPorts(packet)
+            header.communityID = self.communityID(
+                packet.source, packet.destination, packet.l4Protocol, ports ? packet.sourcePort : 0,
+                ports ? packet.destinationPort : 0)
+        }
+    }
+
     static func hasPorts(_ packet: Packet) -> Bool {
         packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
     }
@@ -139,8 +179,10 @@ final class ReplayOutputs {
             if toServer { f.dropLoggedToServer = true } else { f.dropLoggedToClient = true }
             flow = f
         }
+        var header = Self.header(for: packet, flow: flow)
+        self.addPacketFields(to: &header, packet: packet, flow: flow)
         var record = EVEDropRecord(
-            header: Self.header(for: packet, flow: flow), length: UInt32(clamping: packet.ipTotalLength),
+            header: header, length: UInt32(clamping: packet.ipTotalLength),
             tos: packet.tos, ttl: packet.ttl, ipID: UInt16(truncatingIfNeeded: packet.ipID))
         if packet.isTCP {
             record.tcp = EVEDropRecord.TCPFields(
@@ -169,10 +211,14 @@ final class ReplayOutputs {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
         header.packetSource = source
+        self.addPacketFields(to: &header, packet: packet, flow: flow)
         let blocked = alert.isBlocking && inline
-        let eveAlert = EVEAlert(
+        var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
             signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
+        if alert.signatureIndex >= 0 && alert.signatureIndex < self.alertMetadata.count {
+            eveAlert.metadataJSON = self.alertMetadata[alert.signatureIndex]
+        }
         if let settings = self.eveSettings, let alertOptions = settings.alert {
             var record = EVEAlertRecord(header: header, alert: eveAlert)
             if let flow {
@@ -223,6 +269,18 @@ final class ReplayOutputs {
         self.eveWriter?.flush()
         self.publishPending()
         self.fast?.flush()
+    }
+
+    /// Log rotation: whatever is buffered goes to the old files, then each file is opened again at its path.
+    /// Returns the problems (the old file stays in use for each).
+    func reopen() -> [String] {
+        self.flush()
+        var problems: [String] = []
+        for sink in [self.eve, self.fast] {
+            guard let sink else { continue }
+            do { try sink.reopen() } catch { problems.append(error.message) }
+        }
+        return problems
     }
 
     static func state(_ s: FlowState) -> EVEFlowState {

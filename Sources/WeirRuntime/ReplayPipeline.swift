@@ -217,6 +217,12 @@ struct ReplayPipeline {
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
         let handle = self.flows.process(self.packet, emit: emit)
+        if let handle, let kernel = self.captureBypass, self.flows[handle.slot].state != .bypassed,
+            self.flows[handle.slot].packetsToServer + self.flows[handle.slot].packetsToClient == 1
+        {
+            // A flow left in the kernel table by a killed run: adopted, not started afresh mid-stream.
+            _ = kernel.adopt(&self.flows[handle.slot], slot: handle.slot)
+        }
         if let handle, self.flows[handle.slot].state == .bypassed {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
             self.bypassedPackets += 1

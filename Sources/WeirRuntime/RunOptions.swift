@@ -4,6 +4,9 @@
 public struct RunOptions: Sendable {
     /// `-c`: the YAML configuration file, or `nil` for the built-in defaults.
     public var configPath: String?
+    /// Without `configPath`, read the installed configuration (`/etc/weir/weir.yaml`) when it exists. Only the
+    /// command line sets this: in-process runs (`weir test`, tests) never depend on the host's /etc.
+    public var readsInstalledConfiguration = false
     /// `-r`: capture files or directories, in order.
     public var readPaths: [String] = []
     /// `-S`: rule files loaded instead of the configuration's `rule-files`.

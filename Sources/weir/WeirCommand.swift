@@ -44,6 +44,12 @@ struct WeirCommand: ParsableCommand {
     var afPacket: String?
 
     @Option(
+        name: .customShort("i"),
+        help: ArgumentHelp("Suricata's short form of --af-packet=IF: capture live on this interface.", valueName: "interface")
+    )
+    var interface: String?
+
+    @Option(
         name: .customLong("pcap"),
         help: ArgumentHelp("Capture live on this interface through libpcap (one worker, passive); stop with Ctrl-C.", valueName: "interface")
     )
@@ -82,6 +88,11 @@ struct WeirCommand: ParsableCommand {
     @Flag(name: .customShort("v"), help: "Log more; repeat for more detail.")
     var verbose: Int
 
+    @Flag(
+        name: [.customShort("V"), .customLong("version")],
+        help: "Print Weir's version and commit and the versions of the libraries it runs with, then exit.")
+    var showVersion = false
+
     func validate() throws {
         if let k = self.checksums, !["none", "all", "auto"].contains(k) {
             throw ValidationError("-k takes none, all or auto, not '\(k)'.")
@@ -91,6 +102,7 @@ struct WeirCommand: ParsableCommand {
     var runOptions: RunOptions {
         var o = RunOptions()
         o.configPath = self.config
+        o.readsInstalledConfiguration = true
         o.readPaths = self.read
         o.exclusiveRuleFiles = self.exclusiveRules
         o.extraRuleFiles = self.extraRules
@@ -106,6 +118,10 @@ struct WeirCommand: ParsableCommand {
     }
 
     func run() throws {
+        if self.showVersion {
+            FileDescriptorOutput.standardOutput.write(VersionReport.text())
+            return
+        }
         // Checked here, not in validate(): ArgumentParser validates parent commands of subcommands too.
         if let interface = self.pcapInterface {
             guard self.read.isEmpty && self.afPacket == nil else {
@@ -114,7 +130,11 @@ struct WeirCommand: ParsableCommand {
             guard !interface.isEmpty else { throw ValidationError("--pcap needs an interface: --pcap=IF.") }
             throw ExitCode(LiveCapture.runPcap(self.runOptions, interface: interface))
         }
-        if let interface = self.afPacket {
+        if let interface = self.interface {
+            guard self.afPacket == nil else { throw ValidationError("-i and --af-packet name the same thing; give one.") }
+            guard !interface.isEmpty else { throw ValidationError("-i needs an interface: -i eth1.") }
+        }
+        if let interface = self.afPacket ?? self.interface {
             guard self.read.isEmpty else { throw ValidationError("-r and --af-packet cannot be combined.") }
             throw ExitCode(
                 LiveCapture.run(

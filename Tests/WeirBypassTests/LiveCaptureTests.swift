@@ -210,7 +210,8 @@ struct LiveCaptureTests {
     func captureBypass(xdpMode: String) throws {
         let pair = try VethPair()
         defer { pair.cleanUp() }
-        let pins = "/sys/fs/bpf/weir-test-\(getpid())-live-\(xdpMode)"
+        let pinRoot = TemporaryPinRoot("live-\(xdpMode)")
+        let pins = pinRoot.path
         let files = LiveRunFiles(
             "bypass-\(xdpMode)",
             rules: """
@@ -220,8 +221,7 @@ struct LiveCaptureTests {
                 """)
         defer {
             files.remove()
-            try? BypassDataPlane.unpin(directory: "\(pins)/\(pair.receiverLink)")
-            rmdir(pins)
+            pinRoot.remove()
         }
         let sender = packetSocket(in: pair.sender, link: pair.senderLink)
         #expect(sender.fd >= 0)
@@ -272,10 +272,10 @@ struct LiveCaptureTests {
             var status: Int32 = -1
         }
         let collected = Collected()
-        let pins = "/sys/fs/bpf/weir-test-\(getpid())-dedicated"
+        let pinRoot = TemporaryPinRoot("dedicated")
+        let pins = pinRoot.path
         defer {
-            try? BypassDataPlane.unpin(directory: "\(pins)/\(pair.receiverLink)")
-            rmdir(pins)
+            pinRoot.remove()
             _ = runCommand(["rm", "-rf", "/tmp/weir-live-dedicated-\(getpid())"])
         }
         var options = RunOptions()
@@ -494,7 +494,8 @@ struct InlineCaptureTests {
     func fastPath() throws {
         let chain = try IPSChain()
         defer { chain.cleanUp() }
-        let pins = "/sys/fs/bpf/weir-test-\(getpid())-ipsfast"
+        let pinRoot = TemporaryPinRoot("ipsfast")
+        let pins = pinRoot.path
         let files = LiveRunFiles(
             "ipsfast",
             rules: """
@@ -504,8 +505,7 @@ struct InlineCaptureTests {
                 """)
         defer {
             files.remove()
-            for link in [chain.weirIn, chain.weirOut] { try? BypassDataPlane.unpin(directory: "\(pins)/\(link)") }
-            rmdir(pins)
+            pinRoot.remove()
         }
         let sender = packetSocket(in: chain.sender, link: chain.senderLink)
         let peer = packetSocket(in: chain.peer, link: chain.peerLink)

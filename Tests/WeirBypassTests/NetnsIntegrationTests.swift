@@ -44,7 +44,7 @@ func inNamespace(_ name: String, _ body: @escaping () -> Void) -> Bool {
         { argument in
             guard let argument else { return nil }
             let job = Unmanaged<NamespaceJob>.fromOpaque(argument).takeUnretainedValue()
-            let fd = open(job.path, O_RDONLY)
+            let fd = open(job.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             defer { close(fd) }
             guard cweir_setns_net(fd) == 0 else { return nil }

@@ -6,19 +6,35 @@ import Testing
 import WeirCore
 import WeirFlow
 
-/// A pin root private to this test process, removed afterwards.
+/// A pin root private to this test process, on a bpffs the test mounts itself in a temporary folder (never
+/// the host's /sys/fs/bpf); `remove()` (or deinit) unpins, unmounts and deletes it.
 final class TemporaryPinRoot {
+    /// The bpffs mount point.
+    let mountPoint: String
+    /// The pin root, a directory inside the mount that Weir creates.
     let path: String
+    private var removed = false
 
     init(_ tag: String) {
-        self.path = "/sys/fs/bpf/weir-test-\(getpid())-\(tag)"
+        self.mountPoint = "/tmp/weir-bpffs-\(getpid())-\(tag)"
+        self.path = "\(self.mountPoint)/weir"
+        mkdir(self.mountPoint, 0o700)
+        if !BPFFileSystem.isBPFFS(self.mountPoint) { mount("bpf", self.mountPoint, "bpf", 0, "mode=0700") }
     }
 
-    deinit {
+    func remove() {
+        guard !self.removed else { return }
+        self.removed = true
         if let interfaces = try? listNames(self.path) {
             for interface in interfaces { try? BypassDataPlane.unpin(directory: "\(self.path)/\(interface)") }
         }
         rmdir(self.path)
+        if BPFFileSystem.isBPFFS(self.mountPoint) { umount2(self.mountPoint, Int32(MNT_DETACH)) }
+        rmdir(self.mountPoint)
+    }
+
+    deinit {
+        self.remove()
     }
 }
 
@@ -180,6 +196,55 @@ struct PinningTests {
                 _ = try BypassDataPlane(kind: .xdp, settings: settings(root), features: probedFeatures, interface: name)
             }
         }
+    }
+}
+
+@Suite("bpffs: pins never depend on the host's /sys/fs/bpf")
+struct BPFFileSystemTests {
+    @Test("a pin root on no bpffs gets one mounted by Weir, and the pins work there")
+    func mountsWhereMissing() throws {
+        BPFLogging.silence()
+        let base = "/tmp/weir-plain-\(getpid())"
+        let root = "\(base)/pins"
+        defer {
+            try? BypassDataPlane.unpin(directory: "\(root)/if0")
+            if BPFFileSystem.isBPFFS(root) { umount2(root, Int32(MNT_DETACH)) }
+            rmdir(root)
+            rmdir(base)
+        }
+        #expect(!BPFFileSystem.isBPFFS("/tmp"))
+        var settings = BypassSettings()
+        settings.pinRoot = root
+        settings.flowTableSize = 256
+        settings.blockListSize = 16
+        let plane = try BypassDataPlane(kind: .socketFilter, settings: settings, features: probedFeatures, interface: "if0")
+        #expect(BPFFileSystem.isBPFFS(root))
+        #expect(try listNames("\(root)/if0").contains(WEIR_MAP_INFO))
+        // A second start finds the mount and reuses the pins instead of mounting again.
+        #expect(try BPFFileSystem.prepare(root: root) == .alreadyMounted)
+        let again = try BypassDataPlane(kind: .socketFilter, settings: settings, features: probedFeatures, interface: "if0")
+        #expect(again.reusedPins && !plane.reusedPins)
+    }
+
+    @Test("a pin root below an existing bpffs is created there, nothing mounted")
+    func createsBelowMount() throws {
+        let root = TemporaryPinRoot("below")
+        defer { root.remove() }
+        #expect(BPFFileSystem.isBPFFS(root.mountPoint))
+        #expect(try BPFFileSystem.prepare(root: "\(root.path)/deeper") == .alreadyMounted)
+        #expect(BPFFileSystem.isBPFFS("\(root.path)/deeper"))
+        rmdir("\(root.path)/deeper")
+    }
+
+    @Test("where no bpffs can be mounted, start-up stops with the command to run")
+    func explainsWhenItCannot() throws {
+        // procfs accepts no new directory: neither creating the pin root nor mounting on it can work.
+        let root = "/proc/weir-no-bpffs-\(getpid())/pins"
+        let error = #expect(throws: BPFError.self) { try BPFFileSystem.prepare(root: root) }
+        #expect(error?.description.contains("mount -t bpf bpf \(root)") == true)
+        #expect(error?.description.contains("bypass.pin-path") == true)
+        let relative = #expect(throws: BPFError.self) { try BPFFileSystem.prepare(root: "weir/pins") }
+        #expect(relative?.code == .invalidArgument)
     }
 }
 

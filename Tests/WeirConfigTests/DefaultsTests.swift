@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+import WeirTestSupport
 import WeirConfig
 
 @Suite struct DefaultsTests {
@@ -36,7 +37,7 @@ import WeirConfig
 
     /// The default vars must equal the "vars" every conformance case lists (Suricata's defaults plus the
     /// test's overrides): check the names and the values of cases that do not override them.
-    @Test func defaultVarsMatchTheConformanceCorpus() throws {
+    @Test(.needsSharedCorpus) func defaultVarsMatchTheConformanceCorpus() throws {
         let expected = try String(
             contentsOfFile: Fixtures.sharedDirectory + "/conformance/suricata-verify/alert-testmyids/expected.json",
             encoding: .utf8

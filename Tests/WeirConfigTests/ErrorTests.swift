@@ -80,7 +80,7 @@ func loadFileError(_ path: String) -> ConfigError? {
         ),
         (
             "af-packet:\n  - interface: eth0\n    xdp-mode: turbo\n", "af-packet.0.xdp-mode", 3,
-            "'turbo' is not one of none, soft, driver or hw"
+            "'turbo' is not one of auto, none, soft, driver or hw"
         ),
         (
             "af-packet:\n  - interface: eth0\n    copy-mode: ips\n", "af-packet.0.copy-iface", 2,

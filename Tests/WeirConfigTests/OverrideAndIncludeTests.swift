@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 import WeirConfig
 
 @Suite struct OverrideTests {
@@ -192,7 +193,7 @@ import WeirConfig
 }
 
 /// Every `upstream-suricata.yaml` of the conformance corpus is a real Suricata configuration: each must load.
-@Suite struct SuricataCorpusTests {
+@Suite(.needsSharedCorpus) struct SuricataCorpusTests {
     static var corpusFiles: [String] {
         let root = Fixtures.sharedDirectory + "/conformance/suricata-verify"
         let cases = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []

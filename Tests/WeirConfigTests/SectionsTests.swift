@@ -124,7 +124,7 @@ import WeirConfig
         let keys = self.loaded.ignoredKeys.map(\.key)
         #expect(
             keys == [
-                "outputs.1.eve-log.community-id", "outputs.1.eve-log.types.0.alert.tagged-packets",
+                "outputs.1.eve-log.types.0.alert.tagged-packets",
                 "outputs.1.eve-log.types.2.http", "outputs.3.unified2-alert", "logging",
                 "af-packet.2.mmap-locked", "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.smb",
                 "stream.reassembly.raw", "flow.managers", "detect.prefilter", "unix-command",
@@ -135,7 +135,9 @@ import WeirConfig
             self.config.hostOSPolicy == [HostOSPolicyEntry(policy: "linux", networks: ["0.0.0.0/0"])])
         #expect(self.loaded.warnings.count == 1)
         let warning = self.loaded.warnings.first ?? ""
-        #expect(warning.hasPrefix("ignored Suricata keys: outputs.1.eve-log.community-id (full.yaml:34:7), "))
+        #expect(warning.hasPrefix("ignored Suricata keys: outputs.1.eve-log.types.0.alert.tagged-packets (full.yaml:42:13), "))
+        // community-id is read (EVE's community_id), not ignored.
+        #expect(self.config.outputs.eveLogs.contains { $0.communityID })
         #expect(warning.contains("logging (full.yaml:62:1)"))
     }
 }

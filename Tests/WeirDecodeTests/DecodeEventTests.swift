@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 
 @testable import WeirDecode
 
@@ -346,7 +347,7 @@ func damagedFrameRaisesItsEvent(_ testCase: EventCase) {
     #expect(DecodeEvent(name: "stream.pkt_invalid_ack") == nil)
 }
 
-@Test func eventNamesExistInSuricatasRuleset() throws {
+@Test(.needsSharedCorpus) func eventNamesExistInSuricatasRuleset() throws {
     // <repo>/../shared, or WEIR_SHARED: the bundled Suricata decoder-events.rules lists every name it knows.
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 
 @testable import WeirDecode
 
@@ -27,7 +28,7 @@ enum SuricataVerify {
     }
 }
 
-@Test func everySuricataVerifyCaptureDecodesWithoutInvalidPackets() throws {
+@Test(.needsSharedCorpus) func everySuricataVerifyCaptureDecodesWithoutInvalidPackets() throws {
     let pcaps = try SuricataVerify.pcaps()
     #expect(pcaps.count >= 100)
     var total = DecodeStatistics()
@@ -44,7 +45,7 @@ enum SuricataVerify {
     #expect(total.ipv4 + total.ipv6 + 10 >= total.packets)
 }
 
-@Test func detectIpoptsCaptureSetsTheOptionsSuricataMatches() throws {
+@Test(.needsSharedCorpus) func detectIpoptsCaptureSetsTheOptionsSuricataMatches() throws {
     // suricata-verify detect-ipopts expects, per pcap_cnt: 1 rr, 2 lsrr, 4 nop, 5 ts, 6 sec, 7 ssrr, 8 satid,
     // and eol on six packets.
     let url = SuricataVerify.directory.appendingPathComponent("detect-ipopts/input.pcap")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 import WeirCapture
 import WeirCore
 import WeirDecode
@@ -160,7 +161,7 @@ enum ConformanceReplay {
     }
 }
 
-@Suite struct ConformanceReplayTests {
+@Suite(.needsSharedCorpus) struct ConformanceReplayTests {
     /// Replays every packet-level case and reports the pass rate; fails below the 90 % target only when
     /// `WEIR_CONFORMANCE_STRICT=1`, so that the figure is always printed.
     @Test func packetLevelCases() {

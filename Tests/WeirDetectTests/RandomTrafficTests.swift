@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 import WeirCore
 import WeirDecode
 import WeirFlow
@@ -9,7 +10,7 @@ import WeirFlow
 
 /// Random and mutated traffic through the full ET Open engine: nothing may trap. Runs only when
 /// `WEIR_FUZZ_PACKETS` is set (the packet count), since loading ET Open takes seconds in a debug build.
-@Suite struct RandomTrafficTests {
+@Suite(.needsSharedCorpus) struct RandomTrafficTests {
     @Test func etOpenSurvivesRandomPayloads() throws {
         guard let text = ProcessInfo.processInfo.environment["WEIR_FUZZ_PACKETS"], let count = Int(text) else { return }
         let root = FileManager.default.currentDirectoryPath + "/../shared/rulesets/et-open"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+import WeirTestSupport
 
 @testable import WeirDetect
 
@@ -106,7 +107,7 @@ import Testing
         }
     }
 
-    @Test func bundledClassificationsMatchETOpen() throws {
+    @Test(.needsSharedCorpus) func bundledClassificationsMatchETOpen() throws {
         let path = SharedData.root + "/rulesets/et-open/classification.config"
         let et = try ClassificationTable.load(path: path)
         #expect(et.order.count >= 40)
@@ -143,7 +144,7 @@ import Testing
         #expect(text.contains("lua: 1"))
     }
 
-    @Test func suricataVerifyRulesHaveNoUnknownKeywords() {
+    @Test(.needsSharedCorpus) func suricataVerifyRulesHaveNoUnknownKeywords() {
         let path = SharedData.root + "/rulesets/suricata-verify/suricata-verify-tests.rules"
         let set = RuleFileLoader().load(paths: [path])
         #expect(set.unreadableFiles.isEmpty)
@@ -157,7 +158,7 @@ import Testing
 
     /// Every option keyword that appears anywhere in the shared rulesets is in the registry (suricata-verify's
     /// deliberately bogus `foo` aside).
-    @Test func everyKeywordInTheRulesetsIsKnown() throws {
+    @Test(.needsSharedCorpus) func everyKeywordInTheRulesetsIsKnown() throws {
         var unknown: Set<String> = []
         var seen = 0
         for directory in [

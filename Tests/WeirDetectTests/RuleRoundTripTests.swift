@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Testing
+import WeirTestSupport
 import WeirDetect
 
 /// Locates the shared rulesets: `$WEIR_SHARED`, else `<repo root>/../shared` (the repo root is found from this
@@ -21,7 +22,7 @@ enum SharedData {
     static var etOpen: [String] { rules(in: "et-open") + rules(in: "et-open/supplement-2024-04-21") }
 }
 
-@Suite struct RuleRoundTripTests {
+@Suite(.needsSharedCorpus) struct RuleRoundTripTests {
     /// Every ET Open rule: parse → print → parse gives an equal model.
     ///
     /// Fails (not skips) without the data.

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 import WeirRuntime
 
 /// The shared data folder: `WEIR_SHARED`, else `../shared` beside the repository (as on CI).
 let sharedDirectory: String = ProcessInfo.processInfo.environment["WEIR_SHARED"] ?? repositoryRoot + "/../shared"
 
-@Suite struct ConformancePcapReplayTests {
+@Suite(.needsSharedCorpus) struct ConformancePcapReplayTests {
     /// Every capture of the conformance corpus replays with exit status 0 and yields flow and stats records.
     @Test func everyConformancePcapReplays() throws {
         let root = sharedDirectory + "/conformance/suricata-verify"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirTestSupport
 import WeirRuntime
 
 /// One TCP conversation between 10.0.0.1:40000 (client) and 10.0.0.2:80, written as a pcap.
@@ -143,7 +144,7 @@ func replay(
         #expect(stats["tcp.pkt_retransmission"] == nil)
     }
 
-    @Test func streamEventRulesFireOnTheEnginesEvents() throws {
+    @Test(.needsSharedCorpus) func streamEventRulesFireOnTheEnginesEvents() throws {
         var c = TCPConversation()
         c.handshake(synAckOffset: 100)  // the SYN/ACK acknowledges the wrong sequence number
         let bundled = sharedDirectory + "/rulesets/suricata-bundled/stream-events.rules"

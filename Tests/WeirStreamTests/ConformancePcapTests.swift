@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Glibc
 import Testing
+import WeirTestSupport
 import WeirCapture
 import WeirCore
 import WeirDecode
@@ -60,7 +61,7 @@ func verifyCase(_ name: String, _ pcap: String) -> String {
     sharedPath("conformance/suricata-verify/\(name)/\(pcap)")
 }
 
-@Test func exactOverlapKeepsTheFirstDataUnderBSD() throws {
+@Test(.needsSharedCorpus) func exactOverlapKeepsTheFirstDataUnderBSD() throws {
     // eve-payload-01-tcp-exact-overlap: "GOOD" then "EVIL" at the same sequence; the stream holds GOOD.
     let r = try PcapReplay(verifyCase("eve-payload-01-tcp-exact-overlap", "tcp-overlap.pcap"))
     let stream = r.rawText(toServer: true).joined()
@@ -69,14 +70,14 @@ func verifyCase(_ name: String, _ pcap: String) -> String {
     #expect(r.events.contains(.reassemblyOverlapDifferentData))
 }
 
-@Test func partialOverlapKeepsTheFirstDataUnderBSD() throws {
+@Test(.needsSharedCorpus) func partialOverlapKeepsTheFirstDataUnderBSD() throws {
     let r = try PcapReplay(verifyCase("eve-payload-04-partial-overlap", "tcp-overlap2.pcap"))
     let stream = r.rawText(toServer: true).joined()
     #expect(stream.contains("GOOD"))
     #expect(!stream.contains("XXX"))
 }
 
-@Test func gapSplitsTheStreamIntoSeparateChunks() throws {
+@Test(.needsSharedCorpus) func gapSplitsTheStreamIntoSeparateChunks() throws {
     // eve-overlap-payload-05-gap: VERY, (GOOD missing), DATA: "VERY" and "DATA" match in the stream,
     // "VERYGOODDATA" and "GOOD" do not.
     let r = try PcapReplay(verifyCase("eve-overlap-payload-05-gap", "tcp-simple-gap2.pcap"))
@@ -87,20 +88,20 @@ func verifyCase(_ name: String, _ pcap: String) -> String {
     #expect(!chunks.contains { $0.contains("VERYGOODDATA") })
 }
 
-@Test func leadingGapIsSkipped() throws {
+@Test(.needsSharedCorpus) func leadingGapIsSkipped() throws {
     let r = try PcapReplay(verifyCase("eve-payload-06-tcp-data-leading-gap", "tcp-leading-gap.pcap"))
     let chunks = r.rawText(toServer: true)
     #expect(chunks.contains { $0.contains("GOODDATA") })
 }
 
-@Test func splitHandshakeStreamIsReassembled() throws {
+@Test(.needsSharedCorpus) func splitHandshakeStreamIsReassembled() throws {
     // tcp-split-handshake-01-4whs: "EVIL" must be seen exactly once in the stream.
     let r = try PcapReplay(verifyCase("tcp-split-handshake-01-4whs", "split-handshake-4whs.pcap"))
     let all = (r.rawText(toServer: true) + r.rawText(toServer: false)).joined(separator: "|")
     #expect(occurrences(of: "EVIL", in: all) == 1, "\(all)")
 }
 
-@Test func resetPayloadIsNotStreamData() throws {
+@Test(.needsSharedCorpus) func resetPayloadIsNotStreamData() throws {
     // bug-6244-tcp-rst-with-data: `flow:only_stream; content:"Access Denied"` must not match.
     let r = try PcapReplay(verifyCase("bug-6244-tcp-rst-with-data", "tcp-rst-with-data.pcap"))
     let all = (r.rawText(toServer: true) + r.rawText(toServer: false)).joined()

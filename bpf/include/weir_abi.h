@@ -68,6 +68,10 @@ enum weir_action {
 /* Bits of weir_flow_value.flags, set by the kernel. */
 #define WEIR_FLOW_F_FIN_SEEN 0x1u /* a TCP FIN of this flow was seen (and passed up when so configured) */
 #define WEIR_FLOW_F_RST_SEEN 0x2u /* a TCP RST of this flow was seen */
+/* Written by user space at insert, never by the kernel: which endpoint opened the flow (the client). A
+ * restarted manager that adopts an entry left by a killed one takes the flow's direction from it. */
+#define WEIR_FLOW_F_CLIENT_IS_A 0x100u
+#define WEIR_FLOW_F_CLIENT_IS_B 0x200u
 
 /*
  * IPv4 flow key, one entry per bidirectional flow. The endpoint whose (address, port) sorts first, compared

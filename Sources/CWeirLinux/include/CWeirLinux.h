@@ -21,6 +21,13 @@ int cweir_unshare_netns(void);
 /* setns(fd, CLONE_NEWNET) for the calling thread. */
 int cweir_setns_net(int fd);
 
+/* statfs(2)'s f_type of path (BPF_FS_MAGIC for a bpffs), or 0 and errno when it cannot be read. */
+unsigned long cweir_filesystem_type(const char *path);
+
+/* Tests only: forks a child that only waits (pause) until killed, holding copies of every descriptor, as a
+ * child between fork and exec does. Returns its pid, or -1. */
+int cweir_fork_idle_child(void);
+
 /* An AF_PACKET SOCK_RAW socket for every protocol, bound to ifindex; -1 and errno on failure. */
 int cweir_packet_socket(int ifindex);
 
@@ -47,6 +54,17 @@ static inline void cweir_block_release(struct tpacket_block_desc *block)
  * becomes readable when one arrives, so a capture loop can poll for it; -1 and errno on failure.
  */
 int cweir_stop_signal_fd(void);
+/*
+ * SIGHUP counts a log-reopen request (see cweir_reopen_generation) and SIGUSR2 is noted and ignored: a live
+ * sensor survives both. SIGPIPE is ignored.
+ */
+int cweir_ignore_operator_signals(void);
+/* Makes `target` refer to the file `fresh` refers to, close-on-exec (dup3); -1 and errno on failure. */
+int cweir_replace_descriptor(int fresh, int target);
+/* How many SIGHUPs have arrived: a worker that sees the count change reopens its log files. */
+unsigned long cweir_reopen_generation(void);
+/* SIGPIPE is ignored: a closed pipe or socket becomes an EPIPE write error, never the end of the process. */
+int cweir_ignore_sigpipe(void);
 
 /* The interface's ARPHRD_* hardware type (SIOCGIFHWADDR), or -1 and errno. */
 int cweir_interface_hardware_type(const char *name);

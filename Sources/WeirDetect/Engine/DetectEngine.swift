@@ -135,6 +135,9 @@ public final class DetectEngine: Sendable {
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
 
+    /// The `metadata` entries of every signature, indexed as ``Alert/signatureIndex`` (EVE `alert.metadata`).
+    public var signatureMetadata: [[(key: String, value: String)]] { self.signatures.map(\.metadata) }
+
     /// Builds the engine from compiled signatures: Suricata's ordering, groups, and prefilter databases.
     ///
     /// - Throws: ``PatternCompileError`` if Vectorscan refuses a group's patterns.

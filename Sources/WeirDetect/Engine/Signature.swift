@@ -201,6 +201,8 @@ package final class Signature: @unchecked Sendable {
     package var message: String = ""
     /// `classtype` short name.
     package var classtype: String?
+    /// The rule's `metadata` entries that have a value (`signature_severity Major`), in rule order.
+    package var metadata: [(key: String, value: String)] = []
     /// Human-readable category from classification.config.
     package var category: String = ""
     /// Severity (priority): rule `priority`, else the classtype's, else 3.

@@ -55,6 +55,7 @@ package struct SignatureCompiler {
         s.rev = rule.rev
         s.message = rule.message
         s.classtype = rule.classtype
+        s.metadata = rule.metadata.filter { !$0.value.isEmpty }.map { ($0.key, $0.value) }
         let (category, severity) = self.classifications.categoryAndSeverity(of: rule)
         s.category = category ?? ""
         s.severity = severity

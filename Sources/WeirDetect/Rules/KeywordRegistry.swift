@@ -39,9 +39,7 @@ public struct KeywordDescriptor: Sendable {
     public var kind: KeywordKind
     /// Whether the parser turns it into a typed model (otherwise the rule is reported unsupported).
     public var isParsed: Bool
-    /// Whether the detection engine matches it.
-    ///
-    /// Nothing sets this yet: the engine will, keyword by keyword.
+    /// Whether the detection engine matches it (for a sticky buffer: whether a parser fills the buffer).
     public var isMatched: Bool
     /// One-line description.
     public var summary: String

@@ -13,7 +13,7 @@ public enum RuleFileReader {
 
     /// The whole file, or `nil` if it cannot be opened or read, or holds more than `limit` bytes.
     public static func readFile(_ path: String, limit: Int = Self.maxFileBytes) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
+        guard let file = fopen(path, "rbe") else { return nil }
         defer { fclose(file) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

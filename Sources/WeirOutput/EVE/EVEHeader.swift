@@ -41,6 +41,8 @@ public struct EVEHeader: Sendable, Equatable {
     public var responseICMPCode: UInt8?
     /// `pkt_src`: where the packet came from; `nil` for flow and stats records.
     public var packetSource: EVEPacketSource?
+    /// `community_id`: the flow's Community ID (``CommunityID``) when `community-id` is on.
+    public var communityID: String? = nil
 
     /// A header for a flow between two endpoints; optional fields start as `nil`.
     public init(
@@ -179,6 +181,7 @@ extension JSONWriter {
             default: self.string(source.rawValue)
             }
         }
+        if let id = header.communityID { self.field("community_id", id) }
     }
 
     /// The protocol name without allocating for the common protocols.

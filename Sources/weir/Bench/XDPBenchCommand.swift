@@ -56,7 +56,7 @@ struct XDPBenchCommand: ParsableCommand {
     /// The 1-, 5- and 15-minute load averages from /proc/loadavg, or "unknown": the figures are only
     /// comparable between runs made under similar load.
     static func loadAverage() -> String {
-        let fd = open("/proc/loadavg", O_RDONLY)
+        let fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return "unknown" }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 128)

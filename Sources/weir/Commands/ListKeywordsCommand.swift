@@ -12,7 +12,12 @@ struct ListKeywordsCommand: ParsableCommand {
     func run() throws {
         var lines = [
             "# parsed:  the rule parser turns the keyword into a typed model (otherwise rules using it are not loaded)",
-            "# matched: the detection engine evaluates the keyword (no engine yet: 'no' everywhere)",
+            "# matched: the detection engine evaluates the keyword; for a buffer, an app-layer parser fills it",
+            "#          (a rule that needs an unmatched buffer or an app-layer protocol without a parser is inert:",
+            "#          it loads but cannot alert; `weir rules check` counts them)",
+            "# app-layer parsers: "
+                + (KeywordRegistry.appLayerParsers.isEmpty
+                    ? "none yet" : KeywordRegistry.appLayerParsers.sorted().joined(separator: ", ")),
             "# keyword\tkind\tparsed\tmatched\tsyntax\tsummary",
         ]
         for keyword in KeywordRegistry.all {

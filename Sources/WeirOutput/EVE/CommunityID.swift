@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+import Crypto
+import WeirCore
+
+/// Community ID flow hashing, version 1 (Corelight's published spec), as EVE's `community_id` carries it so that
+/// Weir's records join with Zeek's and other tools' on the same flow.
+///
+/// The hash covers a 2-byte seed, both addresses, the IP protocol, a zero byte and, for TCP, UDP, SCTP, ICMP and
+/// ICMPv6, two 16-bit "ports" (ICMP's are type and code, with request/reply types mapped onto each other so
+/// that both directions of a conversation hash alike). The endpoints are ordered (smaller address first, then
+/// smaller port) unless the ICMP message has no counterpart, and the SHA-1 digest is base64-encoded after `1:`.
+public enum CommunityID {
+    /// ICMPv4 request/reply types and their counterpart: echo, router, timestamp, information, address mask.
+    static let icmpv4Counterparts: [UInt8: UInt8] = [
+        8: 0, 0: 8, 10: 9, 9: 10, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17,
+    ]
+    /// ICMPv6 request/reply types and their counterpart: echo, MLD, router and neighbour discovery, node
+    /// information, home-agent address discovery.
+    static let icmpv6Counterparts: [UInt8: UInt8] = [
+        128: 129, 129: 128, 130: 131, 131: 130, 133: 134, 134: 133, 135: 136, 136: 135, 139: 140, 140: 139,
+        144: 145, 145: 144,
+    ]
+
+    /// The `1:…` identifier of a flow seen from `source` to `destination`.
+    ///
+    /// - Parameters:
+    ///   - sourcePort: the source port, or for ICMP and ICMPv6 the message type.
+    ///   - destinationPort: the destination port, or for ICMP and ICMPv6 the message code.
+    ///   - seed: `community-id-seed` (0 unless configured).
+    public static func v1(
+        source: IPAddress, destination: IPAddress, ipProtocol: UInt8, sourcePort: UInt16, destinationPort: UInt16,
+        seed: UInt16 = 0
+    ) -> String {
+        var sport = sourcePort
+        var dport = destinationPort
+        var hasPorts = true
+        var oneWay = false
+        switch ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp, IPProtocol.sctp:
+            break
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            let table = ipProtocol == IPProtocol.icmp ? Self.icmpv4Counterparts : Self.icmpv6Counterparts
+            let type = UInt8(truncatingIfNeeded: sourcePort)
+            if let counterpart = table[type] {
+                dport = UInt16(counterpart)
+            } else {
+                oneWay = true
+            }
+            sport = UInt16(type)
+        default:
+            hasPorts = false
+        }
+        var first = (source.bytes, sport)
+        var second = (destination.bytes, dport)
+        if !oneWay && !Self.ordered(first, second) { swap(&first, &second) }
+        var input: [UInt8] = [UInt8(seed >> 8), UInt8(truncatingIfNeeded: seed)]
+        input += first.0
+        input += second.0
+        input += [ipProtocol, 0]
+        if hasPorts {
+            input += [UInt8(first.1 >> 8), UInt8(truncatingIfNeeded: first.1)]
+            input += [UInt8(second.1 >> 8), UInt8(truncatingIfNeeded: second.1)]
+        }
+        return "1:" + Self.base64(Array(Insecure.SHA1.hash(data: input)))
+    }
+
+    /// Whether `a` comes first: the smaller address, or for equal addresses the smaller (or equal) port.
+    private static func ordered(_ a: ([UInt8], UInt16), _ b: ([UInt8], UInt16)) -> Bool {
+        if a.0 != b.0 { return a.0.lexicographicallyPrecedes(b.0) }
+        return a.1 <= b.1
+    }
+
+    /// Standard base64 with padding.
+    static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = UInt32(bytes[i])
+            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
+            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
+            let triple = b0 << 16 | b1 << 8 | b2
+            out.append(alphabet[Int(triple >> 18 & 63)])
+            out.append(alphabet[Int(triple >> 12 & 63)])
+            out.append(i + 1 < bytes.count ? alphabet[Int(triple >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? alphabet[Int(triple & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
