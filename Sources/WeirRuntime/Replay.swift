@@ -30,6 +30,9 @@ public enum Replay {
         case .done(let status): return status
         }
         let outputs = setup.outputs
+        if options.flushOutputsOnCrash && cweir_crash_flush_install() != 0 {
+            err.write("weir: warning: cannot install the crash flush: \(String(cString: strerror(errno)))\n")
+        }
         var pipeline = setup.pipeline(options)
         var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import CWeirLinux
 import WeirConfig
 import WeirCore
 import WeirDecode
@@ -36,12 +37,28 @@ final class ReplayOutputs {
             self.eveWriter = nil
             self.eveSettings = nil
         }
+        self.crashSlot = self.eve.map { cweir_crash_flush_register($0.fd) } ?? -1
         if settings.fast.enabled {
             self.fast = try FileSink(
                 path: directory + "/" + settings.fast.filename, append: settings.fast.append || append)
         } else {
             self.fast = nil
         }
+    }
+
+    /// The EVE writer's crash-flush slot: after each record the complete records still in its batch are
+    /// published, so a fatal signal writes them out before the process dies (-1: none).
+    let crashSlot: Int32
+
+    deinit {
+        if self.crashSlot >= 0 { cweir_crash_flush_unregister(self.crashSlot) }
+    }
+
+    /// Publishes the EVE batch's complete records for the crash flush; called after every record.
+    @inline(__always)
+    func publishPending() {
+        guard self.crashSlot >= 0, let writer = self.eveWriter else { return }
+        writer.withPendingBytes { cweir_crash_flush_publish(self.crashSlot, $0.baseAddress, $0.count) }
     }
 
     var writeError: String? { self.eve?.writeError ?? self.fast?.writeError }
@@ -105,6 +122,7 @@ final class ReplayOutputs {
                 flagsToClient: flow.tcpFlagsToClient, state: Self.tcpState(flow.tcpState))
         }
         self.eveWriter?.write(record)
+        self.publishPending()
         self.flowRecords += 1
     }
 
@@ -203,6 +221,7 @@ final class ReplayOutputs {
         }
         record.reason = "rules"
         self.eveWriter?.write(record)
+        self.publishPending()
     }
 
     /// Scratch for fast.log lines.
@@ -264,6 +283,7 @@ final class ReplayOutputs {
                 record.linkType = Int(packet.linkType.rawValue)
             }
             self.eveWriter?.write(record)
+            self.publishPending()
         }
         self.alertRecords += 1
         if let fast = self.fast {
@@ -279,10 +299,12 @@ final class ReplayOutputs {
     func writeStats(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter]) {
         guard self.eveSettings?.stats != nil else { return }
         self.eveWriter?.write(EVEStatsRecord(timestamp: timestamp, uptime: uptime, counters: counters))
+        self.publishPending()
     }
 
     func flush() {
         self.eveWriter?.flush()
+        self.publishPending()
         self.fast?.flush()
     }
 

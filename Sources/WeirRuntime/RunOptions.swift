@@ -36,6 +36,10 @@ public struct RunOptions: Sendable {
     /// record and the summary) instead of dying. The command line sets it; in-process callers leave it off, so
     /// their process keeps its signal dispositions.
     public var stopOnSignals = false
+    /// Install the crash flush: on a fatal signal (a trap is SIGILL) the complete EVE records still in the
+    /// writers' batches are written before the process dies, so a crash loses no complete record. For the
+    /// command line's own process; in-process callers keep their own signal handlers.
+    public var flushOutputsOnCrash = false
     /// Replay: a descriptor whose becoming readable stops the run as a signal would (checked between packets);
     /// for callers that stop a run themselves.
     public var stopDescriptor: Int32?

@@ -146,6 +146,7 @@ struct WeirCommand: ParsableCommand {
         }
         var options = self.runOptions
         options.stopOnSignals = true
+        options.flushOutputsOnCrash = true
         throw ExitCode(Replay.run(options))
     }
 

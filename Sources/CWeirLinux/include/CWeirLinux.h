@@ -81,4 +81,6 @@ int cweir_packet_bind(int fd, int ifindex);
 /* PACKET_ADD_MEMBERSHIP with PACKET_MR_PROMISC on ifindex (dropped with the socket). */
 int cweir_packet_promisc(int fd, int ifindex);
 
+#include "cweir_crash_flush.h"
+
 #endif

@@ -151,19 +151,20 @@ public indirect enum AddressSpec: Sendable, Hashable, CustomStringConvertible {
         case .list(let items):
             // Suricata semantics: the union of the positive items minus the union of the negated ones; a list
             // of only negations means "any except".
-            var include = AddressSet(ranges: [])
-            var exclude = AddressSet(ranges: [])
+            // The ranges are gathered and normalised once (a union per item made long lists quadratic).
+            var include: [IPRange] = []
+            var exclude: [IPRange] = []
             var hasPositive = false
             for item in items {
                 if case .negated(let inner) = item {
-                    exclude = exclude.union(try inner.resolve(in: variables, depth: depth + 1))
+                    exclude += try inner.resolve(in: variables, depth: depth + 1).ranges
                 } else {
                     hasPositive = true
-                    include = include.union(try item.resolve(in: variables, depth: depth + 1))
+                    include += try item.resolve(in: variables, depth: depth + 1).ranges
                 }
             }
-            if !hasPositive { include = .all }
-            return include.subtracting(exclude)
+            let included = hasPositive ? AddressSet(ranges: include) : .all
+            return included.subtracting(AddressSet(ranges: exclude))
         case .negated(let inner):
             return AddressSet.all.subtracting(try inner.resolve(in: variables, depth: depth + 1))
         }
@@ -241,28 +242,31 @@ public struct AddressSet: Sendable, Equatable {
     /// The union with `other`.
     public func union(_ other: AddressSet) -> AddressSet { AddressSet(ranges: self.ranges + other.ranges) }
 
-    /// The addresses of `self` that are not in `other`.
+    /// The addresses of `self` that are not in `other`: one merge-like pass over both sorted lists, so the
+    /// cost is linear in their lengths.
     public func subtracting(_ other: AddressSet) -> AddressSet {
         var result: [IPRange] = []
+        let cuts = other.ranges
+        var first = 0
         for range in self.ranges {
-            var pieces = [range]
-            for cut in other.ranges where cut.lower.family == range.lower.family {
-                var next: [IPRange] = []
-                for piece in pieces {
-                    if cut.upper < piece.lower || cut.lower > piece.upper {
-                        next.append(piece)
-                        continue
-                    }
-                    if cut.lower > piece.lower, let before = cut.lower.predecessor {
-                        next.append(IPRange(lower: piece.lower, upper: before))
-                    }
-                    if cut.upper < piece.upper, let after = cut.upper.successor {
-                        next.append(IPRange(lower: after, upper: piece.upper))
-                    }
+            // Cuts wholly below this range are below every later one too.
+            while first < cuts.count && cuts[first].upper < range.lower { first += 1 }
+            var lower = range.lower
+            var open = true
+            var k = first
+            while open && k < cuts.count && cuts[k].lower <= range.upper {
+                let cut = cuts[k]
+                if cut.lower > lower, let before = cut.lower.predecessor {
+                    result.append(IPRange(lower: lower, upper: before))
                 }
-                pieces = next
+                if cut.upper >= range.upper {
+                    open = false
+                } else if let after = cut.upper.successor, after > lower {
+                    lower = after
+                }
+                k += 1
             }
-            result += pieces
+            if open { result.append(IPRange(lower: lower, upper: range.upper)) }
         }
         return AddressSet(ranges: result)
     }

@@ -97,19 +97,20 @@ public indirect enum PortSpec: Sendable, Hashable, CustomStringConvertible {
             }
             return try PortSpec.parse(Substring(text), offset: 0).resolve(in: variables, depth: depth + 1)
         case .list(let items):
-            var include = PortSet(ranges: [])
-            var exclude = PortSet(ranges: [])
+            // Gathered and normalised once: a union per item made long lists quadratic.
+            var include: [ClosedRange<UInt16>] = []
+            var exclude: [ClosedRange<UInt16>] = []
             var hasPositive = false
             for item in items {
                 if case .negated(let inner) = item {
-                    exclude = exclude.union(try inner.resolve(in: variables, depth: depth + 1))
+                    exclude += try inner.resolve(in: variables, depth: depth + 1).ranges
                 } else {
                     hasPositive = true
-                    include = include.union(try item.resolve(in: variables, depth: depth + 1))
+                    include += try item.resolve(in: variables, depth: depth + 1).ranges
                 }
             }
-            if !hasPositive { include = .all }
-            return include.subtracting(exclude)
+            let included = hasPositive ? PortSet(ranges: include) : .all
+            return included.subtracting(PortSet(ranges: exclude))
         case .negated(let inner):
             return PortSet.all.subtracting(try inner.resolve(in: variables, depth: depth + 1))
         }
@@ -147,24 +148,27 @@ public struct PortSet: Sendable, Equatable {
     /// The union with `other`.
     public func union(_ other: PortSet) -> PortSet { PortSet(ranges: self.ranges + other.ranges) }
 
-    /// The ports of `self` not in `other`.
+    /// The ports of `self` not in `other`, in one pass over both sorted lists.
     public func subtracting(_ other: PortSet) -> PortSet {
         var result: [ClosedRange<UInt16>] = []
+        let cuts = other.ranges
+        var first = 0
         for range in self.ranges {
-            var pieces = [range]
-            for cut in other.ranges {
-                var next: [ClosedRange<UInt16>] = []
-                for piece in pieces {
-                    if cut.upperBound < piece.lowerBound || cut.lowerBound > piece.upperBound {
-                        next.append(piece)
-                        continue
-                    }
-                    if cut.lowerBound > piece.lowerBound { next.append(piece.lowerBound...(cut.lowerBound - 1)) }
-                    if cut.upperBound < piece.upperBound { next.append((cut.upperBound + 1)...piece.upperBound) }
+            while first < cuts.count && cuts[first].upperBound < range.lowerBound { first += 1 }
+            var lower = range.lowerBound
+            var open = true
+            var k = first
+            while open && k < cuts.count && cuts[k].lowerBound <= range.upperBound {
+                let cut = cuts[k]
+                if cut.lowerBound > lower { result.append(lower...(cut.lowerBound - 1)) }
+                if cut.upperBound >= range.upperBound {
+                    open = false
+                } else if cut.upperBound + 1 > lower {
+                    lower = cut.upperBound + 1
                 }
-                pieces = next
+                k += 1
             }
-            result += pieces
+            if open { result.append(lower...range.upperBound) }
         }
         return PortSet(ranges: result)
     }

@@ -3,26 +3,9 @@ import WeirCore
 
 /// Renders a ``RuleSet`` as the `weir rules check` summary, in text or JSON.
 public enum RuleCheckReport {
-    /// What the engine makes of the loaded rules: the same compile step a run takes (signatures, PCRE2, the
-    /// Vectorscan prefilter databases), so that `rules check` and the engine agree on every rule. The
-    /// rules it could not take, each with file, line and sid.
-    public static func engineRejections(
-        _ set: RuleSet, classifications: ClassificationTable = .suricataDefault
-    ) -> [SignatureCompileError] {
-        do {
-            return try DetectEngine(rules: set.rules, settings: DetectSettings(), classifications: classifications)
-                .rejected
-        } catch {
-            var failure = SignatureCompileError(
-                gid: 0, sid: 0, file: "", line: 0, keyword: "content", reason: "\(error)")
-            failure.isError = true
-            return [failure]
-        }
-    }
-
     /// The human summary: counts (loaded rules split into active and inert), inert rules by protocol and keyword,
     /// unsupported rules by keyword, then every error as `file:line:column: reason`. `engine` is
-    /// ``engineRejections(_:classifications:)``: those rules count as not loaded, and the ones that are errors
+    /// `engineRejections(_:classifications:)`: those rules count as not loaded, and the ones that are errors
     /// are listed with the parse errors.
     public static func text(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
         let readiness = RuleReadiness(set, excluding: Self.keys(engine))
@@ -31,7 +14,7 @@ public enum RuleCheckReport {
             "files: \(files)\(set.unreadableFiles.isEmpty ? "" : " (\(set.unreadableFiles.count) unreadable)")"
         )
         lines.append("rules seen: \(set.rulesSeen)")
-        let engineErrors = engine.filter(\.isError)
+        let engineErrors = engine.filter { $0.isError }
         lines.append("loaded: \(set.rules.count - engine.count)")
         lines.append("  active (can alert): \(readiness.active)")
         lines.append("  inert (need a parser, buffer or keyword the engine cannot serve yet): \(readiness.inert.count)")
@@ -69,7 +52,7 @@ public enum RuleCheckReport {
 
     /// The same content as JSON (one object).
     public static func json(_ set: RuleSet, files: Int, engine: [SignatureCompileError] = []) -> String {
-        let engineErrors = engine.filter(\.isError)
+        let engineErrors = engine.filter { $0.isError }
         let readiness = RuleReadiness(set, excluding: Self.keys(engine))
         var out = "{"
         out += "\"files\":\(files),\"rules_seen\":\(set.rulesSeen),\"loaded\":\(set.rules.count - engine.count),"

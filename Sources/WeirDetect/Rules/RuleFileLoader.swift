@@ -7,15 +7,22 @@
 
 /// Reads rule and config files with plain `fopen`/`fread` (the only I/O WeirDetect does).
 public enum RuleFileReader {
-    /// The whole file, or `nil` if it cannot be opened or read.
-    public static func readFile(_ path: String) -> [UInt8]? {
+    /// Largest rule, classification or threshold file read (all of ET Open together is about 40 MB): a
+    /// bigger one, or an endless one such as `/dev/zero`, is unreadable rather than read until memory ends.
+    public static let maxFileBytes = 256 << 20
+
+    /// The whole file, or `nil` if it cannot be opened or read, or holds more than `limit` bytes.
+    public static func readFile(_ path: String, limit: Int = Self.maxFileBytes) -> [UInt8]? {
         guard let file = fopen(path, "rbe") else { return nil }
         defer { fclose(file) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if n > 0 { out.append(contentsOf: chunk[0..<n]) }
+            if n > 0 {
+                guard out.count + n <= limit else { return nil }
+                out.append(contentsOf: chunk[0..<n])
+            }
             if n < chunk.count {
                 if ferror(file) != 0 { return nil }
                 break

@@ -62,6 +62,12 @@ public struct EVEWriter<Sink: OutputSink> {
         if self.writer.count >= self.batchSize { self.handOver() }
     }
 
+    /// Calls `body` with the records written but not yet handed to the sink: whole lines, as this is only
+    /// called between records. (The runtime publishes them for its crash flush.)
+    public func withPendingBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        self.writer.withBytes(body)
+    }
+
     /// Hands every buffered line to the sink and flushes it.
     public mutating func flush() {
         self.handOver()
