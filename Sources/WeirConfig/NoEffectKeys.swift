@@ -9,9 +9,6 @@ enum NoEffectKeys {
     /// Dotted patterns (`*` is one path part; a pattern covers its subtree) with the reason shown.
     static let table: [(pattern: String, reason: String)] = [
         ("app-layer.protocols.http2", "Weir has no HTTP/2 parser yet; rules that need one are inert"),
-        ("app-layer.protocols.dns", "Weir has no DNS parser yet; rules that need one are inert"),
-        ("app-layer.protocols.tls", "Weir has no TLS parser yet; rules that need one are inert"),
-        ("app-layer.protocols.ssh", "Weir has no SSH parser yet; rules that need one are inert"),
         ("detect.profile", "Weir builds one prefilter database per buffer and signature group whatever the profile"),
         ("detect.sgh-mpm-context", "Weir builds one prefilter database per buffer and signature group"),
         ("runmode", "replay runs one worker; live capture always runs workers (one pipeline per af-packet thread)"),

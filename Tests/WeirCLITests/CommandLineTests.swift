@@ -198,15 +198,19 @@ import Testing
         let rules = dir.write("ok.rules", Self.goodRule + "\n")
         let config = dir.write("weir.yaml", "detect:\n  profile: high\nstream:\n  midstream: yes\n")
         let result = WeirProcess.run(
-            ["-T", "-c", config, "-S", rules, "--set", "app-layer.protocols.dns.enabled=yes", "--set", "runmode=workers"],
+            [
+                "-T", "-c", config, "-S", rules, "--set", "app-layer.protocols.http2.enabled=yes", "--set",
+                "runmode=workers", "--set", "app-layer.protocols.dns.enabled=yes",
+            ],
             in: dir.path)
         #expect(result.status == 0)
         let notes = result.stderr.split(separator: "\n").filter { $0.hasPrefix("weir: note: ") }
         #expect(notes.count == 3, "\(notes)")
         #expect(notes.contains { $0.contains("detect.profile (\(config):2:3): accepted, no effect") })
-        #expect(notes.contains { $0.contains("app-layer.protocols.dns.enabled (--set") })
+        #expect(notes.contains { $0.contains("app-layer.protocols.http2.enabled (--set") })
         #expect(notes.contains { $0.contains("runmode (--set runmode): accepted, no effect") })
         #expect(!result.stderr.contains("midstream"), "a setting with an effect gets no note")
+        #expect(!result.stderr.contains("protocols.dns"), "DNS has a parser now: its settings take effect")
     }
 
     @Test(arguments: ["--version", "-V"])
