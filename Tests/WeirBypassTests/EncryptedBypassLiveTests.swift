@@ -40,7 +40,9 @@ struct EncryptedBypassLiveTests {
         arguments: ["-tls1_2", "-tls1_3"]
     )
     func tlsTransferIsBypassedInTheKernel(version: String) throws {
-        guard runCommand(["sh", "-c", "command -v openssl >/dev/null"]) == 0 else { return }
+        try #require(
+            runCommand(["sh", "-c", "command -v openssl >/dev/null"]) == 0,
+            "openssl is missing (scripts/install-deps.sh installs it)")
         let pair = try VethPair()
         defer { pair.cleanUp() }
         let directory = "/tmp/weir-live-tls\(version)-\(getpid())"

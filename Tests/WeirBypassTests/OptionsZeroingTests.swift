@@ -6,34 +6,6 @@ import Testing
 import WeirBPFObjects
 @testable import WeirBypass
 
-/// Runs `body` on a thread alone in a fresh network namespace (its own `lo`); true when it ran.
-private func inPrivateNamespace(_ body: @escaping @Sendable () -> Void) -> Bool {
-    final class Job: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        var ran = false
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let job = Job(body)
-    let pointer = Unmanaged.passRetained(job).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(
-        &thread,
-        nil,
-        { argument in
-            guard let argument else { return nil }
-            let job = Unmanaged<Job>.fromOpaque(argument).takeUnretainedValue()
-            guard cweir_unshare_netns() == 0 else { return nil }
-            job.body()
-            job.ran = true
-            return nil
-        },
-        pointer
-    )
-    if created == 0 { pthread_join(thread, nil) }
-    Unmanaged<Job>.fromOpaque(pointer).release()
-    return job.ran
-}
-
 private final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
@@ -98,7 +70,7 @@ struct OptionsZeroingTests {
         try object.load()
         let programFD = try object.program(WEIR_PROG_XDP_PASS).fd
         let outcome = Box<(link: Int32, cloexec: Bool, attached: UInt32, after: UInt32)>((-1, false, 0, 1))
-        let ran = inPrivateNamespace {
+        let ran = inFreshNamespace {
             let lo = Int32(if_nametoindex("lo"))
             _ = weir_test_scribble_stack(byte)
             let link = weir_xdp_link_create(programFD, lo, UInt32(XDP_FLAGS_SKB_MODE))

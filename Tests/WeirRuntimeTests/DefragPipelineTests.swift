@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import WeirRuntime
+import WeirTestSupport
 
 /// `pcaps/defrag/udp-split.pcap` (scripts/gen_defrag_fixtures.py) through the whole replay path.
 @Suite struct DefragPipelineTests {
@@ -78,11 +79,12 @@ import WeirRuntime
         return process.terminationStatus == 0
     }
 
-    @Test func eveOutputValidatesAgainstTheSchema() throws {
-        // Every record of the tunnel and defrag fixtures against ../shared/eve/schema.json, when python3 is here.
-        let validator = tunnelRepositoryRoot + "/../shared/eve/validate.py"
+    @Test(.needsSharedCorpus) func eveOutputValidatesAgainstTheSchema() throws {
+        // Every record of the tunnel and defrag fixtures against the shared corpus's eve/schema.json.
+        let validator = SharedCorpus.path("eve/validate.py")
         // Stats records are left out: their counter set is checked elsewhere; these fixtures add alerts and flows.
-        guard FileManager.default.fileExists(atPath: validator), Self.pythonHasJSONSchema() else { return }
+        try #require(FileManager.default.fileExists(atPath: validator), "no \(validator)")
+        try #require(Self.pythonHasJSONSchema(), "python3 cannot import jsonschema (scripts/install-deps.sh installs it)")
         let dir = try makeTemporaryDirectory("weir-validate")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try TunnelFixtureTests.rules.write(toFile: dir + "/test.rules", atomically: true, encoding: .utf8)
