@@ -595,6 +595,11 @@ struct ReplayPipeline {
                 s += "  eve:      \(eve.path) (\(Format.count(records)) records)\n"
             }
         }
+        for sink in self.outputs.networkSinks {
+            let c = sink.counters
+            s += "  eve:      \(sink.label): \(Format.count(c.written)) records written, "
+            s += "\(Format.count(c.dropped)) dropped, \(Format.count(c.reconnects)) reconnects\n"
+        }
         return s
     }
 }
