@@ -9,7 +9,7 @@ public struct NetworkSinkCounters: Sendable, Equatable {
     public var written: UInt64 = 0
     /// Records lost: the queue was full, the peer refused the record, or the run ended with them still queued.
     public var dropped: UInt64 = 0
-    /// Connections made again after one was lost or refused, or after SIGHUP.
+    /// Connections made again after one was lost, or after SIGHUP.
     public var reconnects: UInt64 = 0
     /// Bytes of records waiting in the queue now.
     public var queuedBytes: UInt64 = 0

@@ -48,6 +48,7 @@ final class ReplayOutputs {
             self.eveWriter = nil
             self.eveSettings = nil
         }
+        self.ownsNetwork = network == nil
         // The crash flush writes the pending batch to one file: only when that file is the one EVE output.
         if let outputs = self.eveOutputs, outputs.routes.count == 1, let file = outputs.files.first {
             self.crashSlot = cweir_crash_flush_register(file.fd)
@@ -66,8 +67,14 @@ final class ReplayOutputs {
     /// published, so a fatal signal writes them out before the process dies (-1: none).
     let crashSlot: Int32
 
+    /// Whether these outputs opened their network sinks (not another worker's shared ones).
+    private var ownsNetwork = true
+
     deinit {
         if self.crashSlot >= 0 { cweir_crash_flush_unregister(self.crashSlot) }
+        // A run that ended without ``closeNetwork()`` (an in-process caller, an error path) still stops the
+        // writer threads; after a close this returns at once.
+        if self.ownsNetwork { self.closeNetwork() }
     }
 
     /// Publishes the EVE batch's complete records for the crash flush; called after every record.

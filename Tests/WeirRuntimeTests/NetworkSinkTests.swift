@@ -124,6 +124,30 @@ import WeirConfig
         #expect(counters.written == 100 && counters.dropped == 0)
     }
 
+    @Test func sighupReconnectsAndKeepsDelivering() throws {
+        let dir = try makeTemporaryDirectory("weir-hup")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/eve.sock"
+        let server = try Self.listener(path, type: Int32(SOCK_STREAM.rawValue))
+        defer { close(server) }
+        let sink = NetworkSink(transport: UnixSocketTransport(path: path, stream: true), capacity: 1 << 20, messages: nil)
+        Self.write(Self.records(5), to: sink)
+        let first = accept(server, nil, nil)
+        try #require(first >= 0)
+        defer { close(first) }
+        #expect(Self.lines(first, count: 5) == Self.records(5))
+        // As ReplayOutputs.reopen() does on SIGHUP: the old connection ends, a new one carries what follows.
+        sink.reconnect()
+        Self.write(Self.records(5, from: 5), to: sink)
+        let second = accept(server, nil, nil)
+        try #require(second >= 0)
+        defer { close(second) }
+        #expect(Self.lines(second, count: 5) == Self.records(5, from: 5))
+        #expect(Self.lines(first, count: 1, seconds: 1).isEmpty, "the first connection was closed")
+        sink.close()
+        #expect(sink.counters.reconnects == 1 && sink.counters.written == 10)
+    }
+
     @Test func aFullQueueDropsAndCountsWithoutBlocking() throws {
         let dir = try makeTemporaryDirectory("weir-full")
         defer { try? FileManager.default.removeItem(atPath: dir) }
