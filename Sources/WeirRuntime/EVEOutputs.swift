@@ -23,6 +23,8 @@ final class EVEOutputs: OutputSink {
     let files: [FileSink]
     /// The network outputs (shared by the workers of one live capture).
     let network: [NetworkSink]
+    /// Each network output's counter prefix, `eve_log.N.FILETYPE` (N: the entry's place among the eve-logs).
+    let networkNames: [String]
     /// Where options of one record type differ between outputs: only the first's take effect.
     let conflicts: [String]
     /// Scratch: the lines one route takes from a batch.
@@ -37,8 +39,9 @@ final class EVEOutputs: OutputSink {
         var routes: [Route] = []
         var files: [FileSink] = []
         var network: [NetworkSink] = []
+        var names: [String] = []
         var sharedIndex = 0
-        for output in enabled {
+        for (position, output) in outputs.enumerated() where output.enabled {
             let sink: OutputSink
             switch output.fileType {
             case .regular, .file:
@@ -47,6 +50,7 @@ final class EVEOutputs: OutputSink {
                 files.append(file)
                 sink = file
             case .unixDgram, .unixStream, .syslog, .redis:
+                names.append("eve_log.\(position).\(output.fileType.rawValue)")
                 if let shared, sharedIndex < shared.count {
                     sink = shared[sharedIndex]
                     network.append(shared[sharedIndex])
@@ -64,6 +68,7 @@ final class EVEOutputs: OutputSink {
         self.routes = routes
         self.files = files
         self.network = network
+        self.networkNames = names
         (self.settings, self.conflicts) = Self.merge(enabled)
     }
 

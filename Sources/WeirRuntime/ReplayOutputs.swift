@@ -350,6 +350,13 @@ final class ReplayOutputs {
     /// The network outputs (shared by the workers of a live capture).
     var networkSinks: [NetworkSink] { self.eveOutputs?.network ?? [] }
 
+    /// The network outputs' Weir-only counters: `eve_log.N.FILETYPE.records_written`, `.records_dropped` and
+    /// `.reconnects` (N: the entry's place among the eve-logs), for the run's counters.
+    var networkCounters: [(String, UInt64)] {
+        guard let outputs = self.eveOutputs else { return [] }
+        return zip(outputs.network, outputs.networkNames).flatMap { $0.namedCounters(prefix: $1) }
+    }
+
     /// Ends the network outputs: what is queued is sent (for up to a few seconds), the rest is counted as dropped.
     func closeNetwork() {
         for sink in self.networkSinks { sink.close() }

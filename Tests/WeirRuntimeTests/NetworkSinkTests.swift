@@ -146,6 +146,9 @@ import WeirConfig
         #expect(Self.lines(first, count: 1, seconds: 1).isEmpty, "the first connection was closed")
         sink.close()
         #expect(sink.counters.reconnects == 1 && sink.counters.written == 10)
+        let named = sink.namedCounters(prefix: "eve_log.1.unix_stream")
+        #expect(named.map(\.0) == ["eve_log.1.unix_stream.records_written", "eve_log.1.unix_stream.records_dropped", "eve_log.1.unix_stream.reconnects"])
+        #expect(named.map(\.1) == [10, 0, 1])
     }
 
     @Test func aFullQueueDropsAndCountsWithoutBlocking() throws {
