@@ -42,6 +42,7 @@ extension WeirConfiguration {
         {
             throw eve.fail(node, "filename", "a Unix socket path is at most 107 bytes long")
         }
+        output.prefix = try eve.string("prefix", output.prefix)
         output.queueSize = try eve.size("queue-size", output.queueSize, minimum: 4096)
         output.syslog.identity = try eve.string("identity", output.syslog.identity)
         output.syslog.facility = try eve.enumeration("facility", output.syslog.facility)

@@ -47,6 +47,8 @@ public struct EVELogOutput: Sendable, Equatable {
     /// `filename`, relative to the log folder unless absolute: the file, or for `unix_dgram` and
     /// `unix_stream` the listening socket's path.
     public var filename: String = "eve.json"
+    /// `prefix`: text put before each record (`@cee: ` for syslog daemons that parse CEE), any filetype.
+    public var prefix: String = ""
     /// `redis`: the server, mode and key of `filetype: redis`.
     public var redis = EVERedisSettings()
     /// `identity`, `facility`, `level`: the syslog tag and priority of `filetype: syslog`.

@@ -10,10 +10,12 @@ import WeirOutput
 /// options taken from the first output that lists it); each output then receives the records whose
 /// `event_type` it lists. With one output every record goes straight through.
 final class EVEOutputs: OutputSink {
-    /// One destination and the `event_type` values it takes (`nil`: all of them).
+    /// One destination, the `event_type` values it takes (`nil`: all of them) and the `prefix` put before
+    /// each of its records.
     struct Route {
         let sink: OutputSink
         let types: Set<String>?
+        let prefix: [UInt8]
     }
 
     let routes: [Route]
@@ -63,7 +65,9 @@ final class EVEOutputs: OutputSink {
                     sink = made
                 }
             }
-            routes.append(Route(sink: sink, types: enabled.count == 1 ? nil : Self.eventTypes(output)))
+            routes.append(
+                Route(
+                    sink: sink, types: enabled.count == 1 ? nil : Self.eventTypes(output), prefix: Array(output.prefix.utf8)))
         }
         self.routes = routes
         self.files = files
@@ -130,12 +134,8 @@ final class EVEOutputs: OutputSink {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) {
-        if self.routes.count == 1 && self.routes[0].types == nil {
-            self.routes[0].sink.write(bytes)
-            return
-        }
         for route in self.routes {
-            guard let types = route.types else {
+            if route.types == nil && route.prefix.isEmpty {
                 route.sink.write(bytes)
                 continue
             }
@@ -146,8 +146,14 @@ final class EVEOutputs: OutputSink {
                 while end < bytes.count && bytes[end] != 0x0A { end += 1 }
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, end + 1)])
                 // A type no output names (a record type newer than this routing) goes to every output.
-                let wanted = Self.eventType(line).map { !Self.knownTypes.contains($0) || types.contains($0) } ?? true
-                if wanted { self.selected.append(contentsOf: line) }
+                let wanted =
+                    route.types.map { types in
+                        Self.eventType(line).map { !Self.knownTypes.contains($0) || types.contains($0) } ?? true
+                    } ?? true
+                if wanted && !line.isEmpty {
+                    self.selected.append(contentsOf: route.prefix)
+                    self.selected.append(contentsOf: line)
+                }
                 start = end + 1
             }
             if !self.selected.isEmpty { self.selected.withUnsafeBytes { route.sink.write($0) } }

@@ -49,8 +49,11 @@ final class ReplayOutputs {
             self.eveSettings = nil
         }
         self.ownsNetwork = network == nil
-        // The crash flush writes the pending batch to one file: only when that file is the one EVE output.
-        if let outputs = self.eveOutputs, outputs.routes.count == 1, let file = outputs.files.first {
+        // The crash flush writes the pending batch to one file as it is: only when that file is the one EVE
+        // output and has no prefix.
+        if let outputs = self.eveOutputs, outputs.routes.count == 1, outputs.routes[0].prefix.isEmpty,
+            let file = outputs.files.first
+        {
             self.crashSlot = cweir_crash_flush_register(file.fd)
         } else {
             self.crashSlot = -1

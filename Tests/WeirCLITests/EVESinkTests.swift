@@ -96,7 +96,7 @@ final class RedisServer {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let rules = dir.write("r.rules", Self.rules)
-        for (mode, batch) in [("list", "7"), ("rpush", "1")] {
+        for (mode, batch) in [("list", "7"), ("rpush", "1"), ("stream", "10")] {
             let config = dir.write(
                 "weir.yaml",
                 Self.config(
@@ -110,7 +110,15 @@ final class RedisServer {
             let eve = Self.fileLines(dir.path + "/\(mode)/eve.json")
             #expect(eve.count > 100)
             #expect(eve.contains { $0.contains(#""event_type":"alert""#) } && eve.last?.contains(#""event_type":"stats""#) == true)
-            var stored = redis.command(["LRANGE", "weir-\(mode)", "0", "-1"])
+            var stored: [String]
+            if mode == "stream" {
+                // XRANGE lists each entry's id, the field name `eve` and the record.
+                let entries = redis.command(["XRANGE", "weir-\(mode)", "-", "+"])
+                stored = stride(from: 2, to: entries.count, by: 3).map { entries[$0] }
+                #expect(entries.count > 1 && entries[1] == "eve")
+            } else {
+                stored = redis.command(["LRANGE", "weir-\(mode)", "0", "-1"])
+            }
             // `list` is Suricata's LPUSH: the newest record is first.
             if mode == "list" { stored.reverse() }
             #expect(stored.count == eve.count)

@@ -223,5 +223,13 @@ import WeirConfig
         #expect(try String(contentsOfFile: dir + "/alerts.json", encoding: .utf8) == lines[0] + "\n" + lines[3] + "\n")
         #expect(try String(contentsOfFile: dir + "/flows.json", encoding: .utf8) == lines[1] + "\n" + lines[3] + "\n")
         #expect(EVEOutputs.eventType(UnsafeRawBufferPointer(start: nil, count: 0)) == nil)
+
+        // `prefix` goes before each record of its output only, also when it is the one output.
+        var cee = EVELogOutput()
+        cee.filename = "cee.json"
+        cee.prefix = "@cee: "
+        let single = try EVEOutputs(directory: dir, outputs: [cee], append: false, network: nil, messages: nil)
+        bytes.withUnsafeBytes { single.write($0) }
+        #expect(try String(contentsOfFile: dir + "/cee.json", encoding: .utf8) == lines.map { "@cee: " + $0 + "\n" }.joined())
     }
 }
