@@ -202,15 +202,19 @@ public final class NetworkSink: OutputSink, @unchecked Sendable {
         var backoff = Self.firstBackoff
         var retryAt = 0.0
         var reported = false
+        // The first connection is made at start-up, so an unreachable peer is reported before any record.
+        var firstAttempt = true
         while true {
             // Under the lock: wait for work, take the next batch (it stays queued until accepted).
             pthread_mutex_lock(self.lock)
-            while true {
+            while !firstAttempt {
                 let now = monotonicSeconds()
                 if self.stopping && (self.head == self.queue.count || now >= self.stopDeadline) { break }
                 if self.reconnectRequested { break }
                 if self.head < self.queue.count && (connected || now >= retryAt) { break }
-                let until = self.stopping ? min(self.stopDeadline, retryAt) : (connected ? now + 1 : retryAt)
+                // Nothing to send: sleep until a write signals. Records but no connection: until the next try.
+                let hasWork = self.head < self.queue.count
+                let until = !hasWork ? now + 1 : (self.stopping ? min(self.stopDeadline, retryAt) : retryAt)
                 self.wait(seconds: max(0.001, min(1, until - now)))
             }
             if self.stopping && (self.head == self.queue.count || monotonicSeconds() >= self.stopDeadline) {
@@ -221,6 +225,7 @@ public final class NetworkSink: OutputSink, @unchecked Sendable {
                 pthread_mutex_unlock(self.lock)
                 break
             }
+            firstAttempt = false
             let reconnect = self.reconnectRequested
             self.reconnectRequested = false
             let end = min(self.queue.count, self.head + self.transport.batchLimit)

@@ -167,7 +167,8 @@ final class RedisServer {
             usleep(20_000)
         }
         #expect(eve.count > 100)
-        #expect(messages == eve)
+        let same = messages == eve
+        #expect(same, "\(messages.count) messages for \(eve.count) records")
     }
 
     /// Writes a pcap (Ethernet) file header to `fd`.
@@ -221,7 +222,7 @@ final class RedisServer {
         let config = dir.write(
             "weir.yaml",
             "outputs:\n  - eve-log:\n      filename: eve.json\n      types: [alert]\n"
-                + "  - eve-log:\n      filetype: redis\n      queue-size: 256kb\n      redis:\n        port: \(redis.port)\n"
+                + "  - eve-log:\n      filetype: redis\n      queue-size: 1mb\n      redis:\n        port: \(redis.port)\n"
                 + "        mode: rpush\n        key: weir\n        pipelining: {enabled: yes, batch-size: 50}\n"
                 + "      types: [alert]\n")
         // The capture comes through a FIFO, so the test decides when packets arrive.
@@ -251,7 +252,8 @@ final class RedisServer {
                 }
             }
         }
-        // Packets in chunks of 100, a little apart: about 50 KiB of records at a time, well within the queue.
+        // Phases 1 and 3 make about 900 KiB of records each, which the 1 MiB queue always holds; phase 2 makes
+        // 3.5 MiB while Redis is away. Packets go in chunks of 100, a little apart.
         func trickle(second: UInt32) {
             for _ in 0..<15 {
                 send(Self.udpPackets(100, second: second))
@@ -267,9 +269,9 @@ final class RedisServer {
             usleep(20_000)
         }
         #expect(first >= 500, "records reach Redis during the run")
-        // Phase 2: Redis dies; the sensor goes on reading and drops what does not fit its 256 KiB queue.
+        // Phase 2: Redis dies; the sensor goes on reading and drops what does not fit its queue.
         redis.kill()
-        send(Self.udpPackets(3000, second: 1_700_000_001))
+        send(Self.udpPackets(6000, second: 1_700_000_001))
         usleep(1_000_000)
         #expect(weir.isAlive)
         // Phase 3: Redis returns (empty: no persistence); the sensor reconnects and delivers again.
@@ -280,13 +282,21 @@ final class RedisServer {
             if !back { usleep(20_000) }
         }
         #expect(back, "the sensor reconnects by itself: \(weir.stderr)")
+        // The queue left from phase 2 drains into the new server before phase 3 starts.
+        var held = -1
+        for _ in 0..<100 {
+            let now = Int(redis.command(["LLEN", "weir"]).first ?? "0") ?? 0
+            if now > 0 && now == held { break }
+            held = now
+            usleep(200_000)
+        }
         trickle(second: 1_700_000_002)
         close(fd)
         closed = true
         let result = weir.wait(seconds: 60)
         #expect(result.status == 0, "\(result.stderr)")
         let eve = Self.fileLines(dir.path + "/out/eve.json")
-        #expect(eve.count == 6000, "the file output loses nothing")
+        #expect(eve.count == 9000, "the file output loses nothing")
         let stored = redis.command(["LRANGE", "weir", "0", "-1"])
         #expect(stored.count > 500)
         // The new server holds records of the file output in order, ending with every record of phase 3.
@@ -296,12 +306,13 @@ final class RedisServer {
             position += 1
         }
         #expect(position <= eve.count, "Redis holds records in the file's order")
-        #expect(Array(stored.suffix(1500)) == Array(eve.suffix(1500)))
+        let phase3Delivered = Array(stored.suffix(1500)) == Array(eve.suffix(1500))
+        #expect(phase3Delivered, "every record of phase 3 reached the new server")
         // The summary: everything was either written or dropped, with at least one reconnect.
         let summary = result.stderr.split(separator: "\n").first { $0.contains("redis 127.0.0.1:\(redis.port)") && $0.contains("records written") } ?? ""
         let numbers = summary.split(separator: ":").last?.split(separator: " ").compactMap { Int(String($0.filter { $0 != "," })) } ?? []
         try #require(numbers.count == 3, "\(result.stderr)")
-        #expect(numbers[0] + numbers[1] == 6000, "\(summary)")
+        #expect(numbers[0] + numbers[1] == 9000, "\(summary)")
         #expect(numbers[1] > 0, "records were dropped while Redis was away: \(summary)")
         #expect(numbers[2] >= 1, "\(summary)")
         #expect(result.stderr.contains("connected again"), "\(result.stderr)")
@@ -364,9 +375,11 @@ final class RedisServer {
             #expect(eve.count > 100)
             switch fileType {
             case "unix_stream":
-                #expect(String(decoding: received, as: UTF8.self) == eve.map { $0 + "\n" }.joined())
+                let same = String(decoding: received, as: UTF8.self) == eve.map { $0 + "\n" }.joined()
+                #expect(same, "the stream carries eve.json's lines")
             case "unix_dgram":
-                #expect(messages == eve.map { $0 + "\n" })
+                let same = messages == eve.map { $0 + "\n" }
+                #expect(same, "\(messages.count) datagrams for \(eve.count) records")
             default:
                 // local3 (19) * 8 + notice (5) = 157.
                 #expect(messages.count == eve.count)
