@@ -85,6 +85,13 @@ public final class NetworkSink: OutputSink, @unchecked Sendable {
         pthread_condattr_destroy(&attributes)
         let box = Unmanaged.passRetained(self)
         var handle = pthread_t()
+        // The writer thread starts with every signal blocked (it inherits this thread's mask), so SIGINT and
+        // SIGTERM stay with the threads that read them through a signalfd, and SIGHUP with the workers.
+        var all = sigset_t()
+        var previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         let started = pthread_create(
             &handle, nil,
             { raw in

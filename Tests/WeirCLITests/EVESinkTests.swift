@@ -36,13 +36,17 @@ final class RedisServer {
         return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 
+    /// Its Unix socket too, for clients in another network namespace (the file system is shared).
+    var socketPath: String { self.directory.path + "/redis.sock" }
+
     /// Starts the server (again) and waits until it answers PING.
     @discardableResult
     func start() -> Bool {
         self.running = WeirProcess.start(
             [
                 "redis-server", "--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", self.directory.path, "--daemonize", "no",
+                "--dir", self.directory.path, "--daemonize", "no", "--unixsocket", self.socketPath,
+                "--unixsocketperm", "700",
             ], in: self.directory.path)
         for _ in 0..<250 {
             if self.command(["PING"]).first == "PONG" { return true }
@@ -390,5 +394,43 @@ final class RedisServer {
                 #expect(messages.first?.contains(" sensor7[") == true)
             }
         }
+    }
+
+    /// Live capture with two workers sharing one Redis output (through its Unix socket), and SIGHUP making
+    /// it connect again: every record of eve.json reaches the list.
+    @Test func liveWorkersShareTheRedisOutputAndReconnectOnHangup() throws {
+        let redis = try #require(RedisServer(), "redis-server could not be started")
+        let namespace = CaptureNamespace()
+        try #require(namespace.ready, "could not set up namespace \(namespace.name)")
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let rules = dir.write("live.rules", #"alert udp any any -> any 5353 (msg:"live"; content:"weir-live"; sid:77;)"# + "\n")
+        let config = dir.write(
+            "weir.yaml",
+            "af-packet:\n  - interface: \(namespace.link)\n    threads: 2\n    cluster-id: 97\n    cluster-type: cluster_flow\n"
+                + Self.config(
+                    second: "      filetype: redis\n      redis:\n        server: \(redis.socketPath)\n        mode: rpush\n"
+                        + "        key: live\n"))
+        let running = try #require(
+            namespace.startWeir(["--af-packet=\(namespace.link)", "-c", config, "-S", rules, "-l", dir.path + "/out", "-k", "none"], in: dir.path))
+        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
+        usleep(500_000)
+        running.signal(SIGHUP)
+        usleep(300_000)
+        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-live", directory: dir.path))
+        usleep(500_000)
+        running.signal(SIGTERM)
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        let eve = Self.fileLines(dir.path + "/out/eve.json")
+        #expect(eve.filter { $0.contains(#""event_type":"alert""#) }.count == 6)
+        #expect(eve.last?.contains(#""event_type":"stats""#) == true)
+        // Two workers append to the file and the list in their own order: the same records either way.
+        let stored = redis.command(["LRANGE", "live", "0", "-1"])
+        let same = stored.sorted() == eve.sorted()
+        #expect(same, "\(stored.count) records in Redis for \(eve.count) in eve.json")
+        let summary = result.stderr.split(separator: "\n").first { $0.contains("redis \(redis.socketPath)") } ?? ""
+        #expect(summary.contains("\(eve.count) records written, 0 dropped"), "\(result.stderr)")
+        #expect(!summary.contains(" 0 reconnects"), "SIGHUP connects again: \(summary)")
     }
 }
