@@ -139,12 +139,13 @@ final class EVEOutputs: OutputSink {
                 route.sink.write(bytes)
                 continue
             }
+            guard let base = bytes.baseAddress else { continue }
             self.selected.removeAll(keepingCapacity: true)
             var start = 0
             while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, end + 1)])
+                let found = memchr(base + start, 0x0A, bytes.count - start)
+                let end = found.map { UnsafeRawPointer($0) - base + 1 } ?? bytes.count
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                 // A type no output names (a record type newer than this routing) goes to every output.
                 let wanted =
                     route.types.map { types in
@@ -154,7 +155,7 @@ final class EVEOutputs: OutputSink {
                     self.selected.append(contentsOf: route.prefix)
                     self.selected.append(contentsOf: line)
                 }
-                start = end + 1
+                start = end
             }
             if !self.selected.isEmpty { self.selected.withUnsafeBytes { route.sink.write($0) } }
         }
@@ -168,24 +169,23 @@ final class EVEOutputs: OutputSink {
 
     /// The value of a record's `"event_type"` key.
     static func eventType(_ line: UnsafeRawBufferPointer) -> String? {
-        let marker = Self.marker
-        guard line.count > marker.count else { return nil }
-        var index = 0
-        let last = line.count - marker.count
-        while index <= last {
-            if line[index] == 0x22 {
-                var matched = 1
-                while matched < marker.count && line[index + matched] == marker[matched] { matched += 1 }
-                if matched == marker.count {
-                    let start = index + matched
-                    var end = start
-                    while end < line.count && line[end] != 0x22 { end += 1 }
-                    return String(decoding: line[start..<end], as: UTF8.self)
+        guard let base = line.baseAddress else { return nil }
+        let end = base + line.count
+        var cursor = base
+        return Self.marker.withUnsafeBytes { marker -> String? in
+            // Each quote is a candidate start of the key; the header puts it within the first few.
+            while end - cursor > marker.count,
+                let quote = memchr(cursor, 0x22, end - cursor).map({ UnsafeRawPointer($0) })
+            {
+                if end - quote > marker.count && memcmp(quote, marker.baseAddress!, marker.count) == 0 {
+                    let value = quote + marker.count
+                    let close = memchr(value, 0x22, end - value).map { UnsafeRawPointer($0) } ?? end
+                    return String(decoding: UnsafeRawBufferPointer(start: value, count: close - value), as: UTF8.self)
                 }
+                cursor = quote + 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
     func flush() {

@@ -134,14 +134,16 @@ public final class NetworkSink: OutputSink, @unchecked Sendable {
 
     /// Queues each line of `bytes` (complete lines ending in `\n`) as one record, without its newline.
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count > 0 else { return }
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        // Copied outside the lock; lines found with memchr (this runs on the packet path).
         var records: [[UInt8]] = []
-        var start = 0
-        for index in 0..<bytes.count where bytes[index] == 0x0A {
-            if index > start { records.append(Array(bytes[start..<index])) }
-            start = index + 1
+        var cursor = base
+        let end = base + bytes.count
+        while cursor < end {
+            let newline = memchr(cursor, 0x0A, end - cursor).map { UnsafeRawPointer($0) } ?? end
+            if newline > cursor { records.append(Array(UnsafeRawBufferPointer(start: cursor, count: newline - cursor))) }
+            cursor = newline + 1
         }
-        if start < bytes.count { records.append(Array(bytes[start...])) }
         self.locked {
             for record in records {
                 if self.stopping || self.queuedBytes + record.count > self.capacity {
