@@ -355,6 +355,11 @@ struct ReplayPipeline {
         }
         if let handle, self.flows[handle.slot].state == .bypassed {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
+            if self.flows[handle.slot].bypass == .capture, let kernel = self.captureBypass {
+                kernel.sawFrame(
+                    of: self.flows[handle.slot].flowID,
+                    flowEnd: self.packet.isTCP && self.packet.tcpFlags & 0x05 != 0)
+            }
             self.bypassedPackets += 1
             self.bypassedBytes += UInt64(frame.count)
             self.appLayer.stage.countEncryptedPacket(
@@ -442,7 +447,7 @@ struct ReplayPipeline {
             // The kernel keys flows by their outer headers: a tunnelled flow is bypassed here, in the worker.
             self.flows[slot].bypass = .local
             if self.captureBypass != nil { self.tunnelLocalBypasses += 1 }
-        } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot) {
+        } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot, decidedOn: self.packet.timestamp) {
             self.flows[slot].bypass = .capture
         } else {
             self.flows[slot].bypass = .local
