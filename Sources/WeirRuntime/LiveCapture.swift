@@ -419,7 +419,7 @@ public enum LiveCapture {
         settings.blockSize = block
         settings.frameSize = min(block, 2048)
         settings.blockCount = max(4, entry.ringSize * 2048 / block)
-        settings.blockTimeoutMilliseconds = entry.blockTimeout
+        settings.blockTimeoutMilliseconds = entry.effectiveBlockTimeout
         settings.promiscuous = entry.promiscuous
         return settings
     }

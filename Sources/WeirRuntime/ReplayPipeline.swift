@@ -389,6 +389,16 @@ struct ReplayPipeline {
         let payloadOff =
             handle.map { self.appLayer.stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
             ?? false
+        // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
+        // live capture with `bypass: yes`, else local bypass; track-only: from the next packet, see above).
+        // Taken before this packet's detection and logging: until the table write, every frame of the bulk
+        // transfer that follows the handshake still reaches the ring, and user space has to read it.
+        if let handle,
+            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
+                == .bypass
+        {
+            self.bypass(slot: handle.slot)
+        }
         if payloadOff, let handle {
             let flowID = self.flows[handle.slot].flowID
             self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
@@ -426,14 +436,6 @@ struct ReplayPipeline {
             }
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
-            self.bypass(slot: handle.slot)
-        }
-        // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
-        // live capture with `bypass: yes`, else local bypass; track-only: see above).
-        if let handle,
-            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
-                == .bypass
-        {
             self.bypass(slot: handle.slot)
         }
     }
