@@ -140,8 +140,11 @@ final class CaptureBypass {
     /// The frames in the worker's rings not yet read (set by a live worker), sampled right after each table
     /// write.
     var ringBacklog: (() -> UInt64)?
-    /// Where a flow that user space still saw after its table write is logged.
+    /// Where a flow that user space still saw after its table write is logged: at most one line a second
+    /// (per worker), which names how many such flows went unlogged since the previous line.
     var log: ((String) -> Void)?
+    private var loggedAt = -Double.infinity
+    private var unlogged: UInt64 = 0
 
     /// Flows put into the kernel table.
     private(set) var offered: UInt64 = 0
@@ -251,9 +254,18 @@ final class CaptureBypass {
             self.lateFlows += 1
             let backlog = state.backlogAtWrite.map(String.init) ?? "unknown (adopted)"
             if let written = state.backlogAtWrite, state.late > written { self.lateBeyondBacklog += 1 }
-            self.log?(
-                "weir: bypass: flow \(flow.key.firstAddress):\(flow.key.firstPort) - \(flow.key.secondAddress):\(flow.key.secondPort): \(state.late) frames read after its kernel table write (ring backlog at the write: \(backlog)\(state.delay.map { "; written \($0) µs after the deciding frame arrived" } ?? ""))\n"
-            )
+            let now = monotonicSeconds()
+            if let log = self.log, now - self.loggedAt >= 1 {
+                let delay = state.delay.map { "; written \($0) µs after the deciding frame arrived" } ?? ""
+                let others = self.unlogged > 0 ? " (\(self.unlogged) more such flows since the last line)" : ""
+                log(
+                    "weir: bypass: flow \(flow.key.firstAddress):\(flow.key.firstPort) - \(flow.key.secondAddress):\(flow.key.secondPort): \(state.late) frames read after its kernel table write (ring backlog at the write: \(backlog)\(delay))\(others)\n"
+                )
+                self.loggedAt = now
+                self.unlogged = 0
+            } else {
+                self.unlogged += 1
+            }
         }
         let key = flow.key
         let entries = self.kernel.withTables { tables -> [BypassEntry] in

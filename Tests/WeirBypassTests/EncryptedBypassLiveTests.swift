@@ -155,9 +155,13 @@ private final class EncryptedBench {
         #expect(FileDescriptorWriter.write("", to: "\(self.directory)/live.rules"))
         let options = self.options()
         let link = self.captureLink
-        return try LiveSession(in: self.captureNamespace) { stop, ready in
+        let session = try LiveSession(in: self.captureNamespace) { stop, ready in
             LiveCapture.run(options, interface: link, stopFD: stop, ready: ready)
         }
+        // The plane is the one asked for: generic XDP on the mirror port, or no XDP at all.
+        let attached = runCommand(["sh", "-c", "ip -n \(self.captureNamespace) link show dev \(link) | grep -q xdpgeneric"])
+        #expect((attached == 0) == (self.variant == .softXDP), "\(self.variant.testDescription): xdpgeneric on \(link)")
+        return session
     }
 
     /// Kills whatever still runs in the test's namespaces (a server that did not end), by pid; never the test
@@ -267,7 +271,13 @@ private struct BypassOutcome {
         print(
             "encrypted bypass, \(self.label): kernel carried \(kernel) of \(total) packets (\(Double(kernel * 10000 / max(total, 1)) / 100)%); \(late) frames read after the table write, ring backlog at the write \(backlog); \(flowEnd) FIN/RST frames passed up"
         )
-        #expect(kernel * 100 >= total * 99, "\(self.label): kernel \(kernel) of \(total) packets")
+        // What the kernel cannot carry is what was in the ring at the write: frames that arrived between the
+        // handshake's last frame and the write. On a machine whose cores are busy with other work the kernel's
+        // block hand-over (a timer in softirq) and the worker's wake-up can lag by 10-25 ms, which the load
+        // average in the message shows.
+        #expect(
+            kernel * 100 >= total * 99,
+            "\(self.label): kernel \(kernel) of \(total) packets (load: \(FileDescriptorWriter.read("/proc/loadavg") ?? "?"))")
         // After the write user space reads at most what was already in the ring; every frame of the flow it
         // read after the write is a late frame or the FIN/RST the kernel passes up on purpose.
         #expect(late <= backlog, "\(self.label): \(late) late frames, backlog \(backlog)")
