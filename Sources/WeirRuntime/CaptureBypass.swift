@@ -168,6 +168,9 @@ final class CaptureBypass {
     private(set) var backlogAtWrites: UInt64 = 0
     /// TCP FIN/RST frames of capture-bypassed flows, which the kernel passes up so a flow's end is seen.
     private(set) var flowEndFrames: UInt64 = 0
+    /// Microseconds from each deciding frame's capture to its table write, summed over the writes (divided by
+    /// `capture_offered`, the mean time the kernel had to wait for the worker).
+    private(set) var writeDelayMicroseconds: UInt64 = 0
 
     init(kernel: KernelBypass) {
         self.kernel = kernel
@@ -199,6 +202,7 @@ final class CaptureBypass {
         let backlog = self.ringBacklog?() ?? 0
         self.backlogAtWrites += backlog
         let delay = decidedOn.map { LiveCapture.wallClock().microseconds - $0.microseconds }
+        if let delay, delay > 0 { self.writeDelayMicroseconds += UInt64(delay) }
         self.active[flow.flowID] = Active(slot: slot, kernelPackets: 0, backlogAtWrite: backlog, delay: delay)
         return true
     }
@@ -309,6 +313,7 @@ final class CaptureBypass {
             ("flow_bypassed.capture_late_beyond_backlog", self.lateBeyondBacklog),
             ("flow_bypassed.capture_ring_backlog", self.backlogAtWrites),
             ("flow_bypassed.capture_flow_end_pkts", self.flowEndFrames),
+            ("flow_bypassed.capture_write_delay_us", self.writeDelayMicroseconds),
         ]
     }
 }
