@@ -110,6 +110,8 @@ public final class AFPacketRing {
     private var block = 0
     private var scratch: UnsafeMutableRawBufferPointer
     private var counted = AFPacketStatistics()
+    /// Frames taken out of the ring so far: every frame of every block read, the one being handled included.
+    public private(set) var framesRead: UInt64 = 0
     /// Offset of a frame's `sll_pkttype` from its tpacket3_hdr (the sockaddr_ll follows the aligned header).
     private let packetTypeOffset: Int
 
@@ -265,6 +267,15 @@ public final class AFPacketRing {
         return self.counted
     }
 
+    /// Frames the kernel has put in the ring that have not been read yet: what its counters say it wrote
+    /// (PACKET_STATISTICS, delivered less dropped) less ``framesRead``. Called by the reader (during a frame's
+    /// handling, it is the frames behind that one), like ``statistics()``.
+    public func backlog() -> UInt64 {
+        let counted = self.statistics()
+        let written = counted.packets &- counted.drops
+        return written > self.framesRead ? written - self.framesRead : 0
+    }
+
     private func drainReadyBlocks(_ body: (PcapRecord) -> Void) -> Int {
         var delivered = 0
         // At most one lap of the ring per call, so a busy interface cannot starve the caller.
@@ -285,8 +296,12 @@ public final class AFPacketRing {
         let base = UnsafeMutableRawPointer(descriptor)
         var offset = Int(header.offset_to_first_pkt)
         let limit = self.settings.blockSize
+        // Every frame of the block leaves the ring with it, even those a bad offset keeps from being read.
+        let readBefore = self.framesRead
+        defer { self.framesRead = readBefore + UInt64(count) }
         for _ in 0..<count {
             guard offset > 0, offset + MemoryLayout<tpacket3_hdr>.size <= limit else { break }
+            self.framesRead += 1
             let frame = (base + offset).assumingMemoryBound(to: tpacket3_hdr.self)
             let mac = Int(frame.pointee.tp_mac)
             let captured = Int(frame.pointee.tp_snaplen)

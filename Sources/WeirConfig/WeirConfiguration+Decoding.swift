@@ -197,7 +197,11 @@ extension WeirConfiguration {
         result.xdpFilterFile = try reader.optionalString("xdp-filter-file") ?? base.xdpFilterFile
         result.ringSize = try reader.int("ring-size", base.ringSize, in: 1...(1 << 24))
         result.blockSize = Int(try reader.size("block-size", UInt64(base.blockSize), minimum: 4096))
-        result.blockTimeout = try reader.int("block-timeout", base.blockTimeout, in: 1...60_000)
+        if reader.contains("block-timeout") {
+            result.blockTimeout = try reader.int("block-timeout", AFPacketInterface.defaultBlockTimeout, in: 1...60_000)
+        } else {
+            result.blockTimeout = base.blockTimeout
+        }
         result.useMmap = try reader.bool("use-mmap", base.useMmap)
         result.tpacketV3 = try reader.bool("tpacket-v3", base.tpacketV3)
         result.checksumChecks = try reader.enumeration("checksum-checks", base.checksumChecks)

@@ -159,8 +159,21 @@ public struct AFPacketInterface: Sendable, Equatable {
     public var ringSize: Int = 2048
     /// `block-size`: TPACKET_V3 block size in bytes.
     public var blockSize: Int = 32768
-    /// `block-timeout`: TPACKET_V3 block retire timeout, milliseconds.
-    public var blockTimeout: Int = 10
+    /// `block-timeout`: TPACKET_V3 block retire timeout, milliseconds; nil when not set, which is
+    /// ``defaultBlockTimeout``, or ``bypassBlockTimeout`` on an entry with `bypass: yes`.
+    public var blockTimeout: Int? = nil
+    /// Suricata's `block-timeout` default (milliseconds).
+    public static let defaultBlockTimeout = 10
+    /// The `block-timeout` of an entry with `bypass: yes` that sets none (milliseconds). A frame waits in a
+    /// block that is not full until the block is handed over, and a bypass decision comes no sooner than the
+    /// worker reads the frame that makes it: with 10 ms a TLS or SSH handshake on a fast link ends, and its
+    /// bulk transfer fills the ring, before the worker has seen the handshake's last record.
+    public static let bypassBlockTimeout = 1
+
+    /// The block timeout in effect (milliseconds).
+    public var effectiveBlockTimeout: Int {
+        self.blockTimeout ?? (self.bypass ? Self.bypassBlockTimeout : Self.defaultBlockTimeout)
+    }
     /// `use-mmap`.
     public var useMmap: Bool = true
     /// `tpacket-v3`.

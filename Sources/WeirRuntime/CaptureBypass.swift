@@ -120,8 +120,31 @@ final class KernelBypass: @unchecked Sendable {
 /// kernel keeps seeing a flow, the worker's copy of it does not time out.
 final class CaptureBypass {
     let kernel: KernelBypass
-    /// Flows in the kernel table, by flow id: their flow-table slot and the kernel's packet total last seen.
-    private var active: [UInt64: (slot: Int32, kernelPackets: UInt64)] = [:]
+    /// A flow in the kernel table.
+    private struct Active {
+        /// Its flow-table slot.
+        var slot: Int32
+        /// The kernel's packet total last seen.
+        var kernelPackets: UInt64
+        /// Frames in the worker's rings not yet read right after the table write (nil for an adopted flow,
+        /// written by an earlier run): the most frames of the flow user space can still see.
+        var backlogAtWrite: UInt64?
+        /// Frames of the flow user space read after the write (its FIN/RST, passed up on purpose, aside).
+        var late: UInt64 = 0
+        /// Microseconds from the deciding frame's arrival (its ring timestamp) to the write; nil when unknown.
+        var delay: Int64? = nil
+    }
+
+    /// Flows in the kernel table, by flow id.
+    private var active: [UInt64: Active] = [:]
+    /// The frames in the worker's rings not yet read (set by a live worker), sampled right after each table
+    /// write.
+    var ringBacklog: (() -> UInt64)?
+    /// Where a flow that user space still saw after its table write is logged: at most one line a second
+    /// (per worker), which names how many such flows went unlogged since the previous line.
+    var log: ((String) -> Void)?
+    private var loggedAt = -Double.infinity
+    private var unlogged: UInt64 = 0
 
     /// Flows put into the kernel table.
     private(set) var offered: UInt64 = 0
@@ -135,13 +158,27 @@ final class CaptureBypass {
     /// Packets and bytes the kernel kept from user space, over ended flows.
     private(set) var kernelPackets: UInt64 = 0
     private(set) var kernelBytes: UInt64 = 0
+    /// Frames of flows already in the kernel table that user space read anyway (they were in the ring when
+    /// the entry was written), over ended flows; the flows that had any; and flows that had more of them than
+    /// the ring held at the write (none, unless the kernel missed the entry).
+    private(set) var lateFrames: UInt64 = 0
+    private(set) var lateFlows: UInt64 = 0
+    private(set) var lateBeyondBacklog: UInt64 = 0
+    /// Ring backlog right after each table write, summed over the writes.
+    private(set) var backlogAtWrites: UInt64 = 0
+    /// TCP FIN/RST frames of capture-bypassed flows, which the kernel passes up so a flow's end is seen.
+    private(set) var flowEndFrames: UInt64 = 0
+    /// Microseconds from each deciding frame's capture to its table write, summed over the writes (divided by
+    /// `capture_offered`, the mean time the kernel had to wait for the worker).
+    private(set) var writeDelayMicroseconds: UInt64 = 0
 
     init(kernel: KernelBypass) {
         self.kernel = kernel
     }
 
-    /// Puts the flow in the kernel table; false when it must be bypassed locally instead.
-    func offer(_ flow: Flow, slot: Int32) -> Bool {
+    /// Puts the flow in the kernel table; false when it must be bypassed locally instead. `decidedOn`: the
+    /// capture time of the frame that decided it, for the delay logged with late frames.
+    func offer(_ flow: Flow, slot: Int32, decidedOn: Timestamp? = nil) -> Bool {
         let action = self.kernel.action
         let inserted = self.kernel.withTables { tables -> Bool in
             // All or nothing: an inline flow must be forwarded by both interfaces' programs.
@@ -160,8 +197,24 @@ final class CaptureBypass {
             return false
         }
         self.offered += 1
-        self.active[flow.flowID] = (slot, 0)
+        // Whatever reaches the rings from now on passed the kernel's check with the entry in place; what is
+        // still unread was written before, so it bounds the flow's late frames.
+        let backlog = self.ringBacklog?() ?? 0
+        self.backlogAtWrites += backlog
+        let delay = decidedOn.map { LiveCapture.wallClock().microseconds - $0.microseconds }
+        if let delay, delay > 0 { self.writeDelayMicroseconds += UInt64(delay) }
+        self.active[flow.flowID] = Active(slot: slot, kernelPackets: 0, backlogAtWrite: backlog, delay: delay)
         return true
+    }
+
+    /// User space read a frame of a capture-bypassed flow. `flowEnd`: a TCP FIN or RST, which the kernel
+    /// passes up on purpose so the flow's end is seen; any other frame was in the ring before the write.
+    func sawFrame(of flowID: UInt64, flowEnd: Bool) {
+        if flowEnd {
+            self.flowEndFrames += 1
+        } else {
+            self.active[flowID]?.late += 1
+        }
     }
 
     /// Ticks the kernel's clock (it stamps last-seen times with the manager's tick) and keeps alive every
@@ -175,7 +228,7 @@ final class CaptureBypass {
             let entries = self.kernel.withTables { tables in tables.compactMap { $0.entry(for: flow.key) } }
             let total = entries.reduce(0) { $0 + $1.packetsFirstToSecond + $1.packetsSecondToFirst }
             if total > state.kernelPackets {
-                self.active[flowID] = (state.slot, total)
+                self.active[flowID]?.kernelPackets = total
                 if now > flow.last { flows[state.slot].last = now }
             }
         }
@@ -194,13 +247,30 @@ final class CaptureBypass {
         flow.state = .bypassed
         flow.bypass = .capture
         self.offered += 1
-        self.active[flow.flowID] = (slot, packets)
+        self.active[flow.flowID] = Active(slot: slot, kernelPackets: packets, backlogAtWrite: nil)
         return true
     }
 
     /// The flow ended: removes its kernel entry and adds what the kernel counted to the flow.
     func finish(_ flow: inout Flow) {
-        self.active[flow.flowID] = nil
+        if let state = self.active.removeValue(forKey: flow.flowID), state.late > 0 {
+            self.lateFrames += state.late
+            self.lateFlows += 1
+            let backlog = state.backlogAtWrite.map(String.init) ?? "unknown (adopted)"
+            if let written = state.backlogAtWrite, state.late > written { self.lateBeyondBacklog += 1 }
+            let now = monotonicSeconds()
+            if let log = self.log, now - self.loggedAt >= 1 {
+                let delay = state.delay.map { "; written \($0) µs after the deciding frame arrived" } ?? ""
+                let others = self.unlogged > 0 ? " (\(self.unlogged) more such flows since the last line)" : ""
+                log(
+                    "weir: bypass: flow \(flow.key.firstAddress):\(flow.key.firstPort) - \(flow.key.secondAddress):\(flow.key.secondPort): \(state.late) frames read after its kernel table write (ring backlog at the write: \(backlog)\(delay))\(others)\n"
+                )
+                self.loggedAt = now
+                self.unlogged = 0
+            } else {
+                self.unlogged += 1
+            }
+        }
         let key = flow.key
         let entries = self.kernel.withTables { tables -> [BypassEntry] in
             tables.compactMap { table in
@@ -238,6 +308,12 @@ final class CaptureBypass {
             ("flow_bypassed.capture_orphans_expired", self.kernel.expired),
             ("flow_bypassed.pkts", self.kernelPackets),
             ("flow_bypassed.bytes", self.kernelBytes),
+            ("flow_bypassed.capture_late_pkts", self.lateFrames),
+            ("flow_bypassed.capture_late_flows", self.lateFlows),
+            ("flow_bypassed.capture_late_beyond_backlog", self.lateBeyondBacklog),
+            ("flow_bypassed.capture_ring_backlog", self.backlogAtWrites),
+            ("flow_bypassed.capture_flow_end_pkts", self.flowEndFrames),
+            ("flow_bypassed.capture_write_delay_us", self.writeDelayMicroseconds),
         ]
     }
 }

@@ -146,6 +146,11 @@ public enum LiveCapture {
             var pipeline = setup.pipeline(options, outputs: outputs)
             pipeline.liveSource = name
             pipeline.captureBypass = entry.bypass ? kernel.map { CaptureBypass(kernel: $0) } : nil
+            if let bypass = pipeline.captureBypass {
+                // The worker's own rings, read on its own thread: what it has not read yet when it writes an entry.
+                bypass.ringBacklog = { own.reduce(0) { $0 + $1.backlog() } }
+                bypass.log = { err.write($0) }
+            }
             let decoders = own.map {
                 PacketDecoder(
                     linkType: LinkType(rawValue: $0.linkType) ?? .ethernet, checksums: Self.checksums(entry.checksumChecks),
@@ -417,7 +422,7 @@ public enum LiveCapture {
         settings.blockSize = block
         settings.frameSize = min(block, 2048)
         settings.blockCount = max(4, entry.ringSize * 2048 / block)
-        settings.blockTimeoutMilliseconds = entry.blockTimeout
+        settings.blockTimeoutMilliseconds = entry.effectiveBlockTimeout
         settings.promiscuous = entry.promiscuous
         return settings
     }

@@ -355,6 +355,11 @@ struct ReplayPipeline {
         }
         if let handle, self.flows[handle.slot].state == .bypassed {
             // Counted in the flow above; no stream or detection work (Suricata's local bypass).
+            if self.flows[handle.slot].bypass == .capture, let kernel = self.captureBypass {
+                kernel.sawFrame(
+                    of: self.flows[handle.slot].flowID,
+                    flowEnd: self.packet.isTCP && self.packet.tcpFlags & 0x05 != 0)
+            }
             self.bypassedPackets += 1
             self.bypassedBytes += UInt64(frame.count)
             self.appLayer.stage.countEncryptedPacket(
@@ -384,6 +389,16 @@ struct ReplayPipeline {
         let payloadOff =
             handle.map { self.appLayer.stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
             ?? false
+        // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
+        // live capture with `bypass: yes`, else local bypass; track-only: from the next packet, see above).
+        // Taken before this packet's detection and logging: until the table write, every frame of the bulk
+        // transfer that follows the handshake still reaches the ring, and user space has to read it.
+        if let handle,
+            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
+                == .bypass
+        {
+            self.bypass(slot: handle.slot)
+        }
         if payloadOff, let handle {
             let flowID = self.flows[handle.slot].flowID
             self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
@@ -423,14 +438,6 @@ struct ReplayPipeline {
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
             self.bypass(slot: handle.slot)
         }
-        // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
-        // live capture with `bypass: yes`, else local bypass; track-only: see above).
-        if let handle,
-            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
-                == .bypass
-        {
-            self.bypass(slot: handle.slot)
-        }
     }
 
     /// Bypasses a flow in the worker: its later packets are counted but not inspected (EVE state
@@ -442,7 +449,7 @@ struct ReplayPipeline {
             // The kernel keys flows by their outer headers: a tunnelled flow is bypassed here, in the worker.
             self.flows[slot].bypass = .local
             if self.captureBypass != nil { self.tunnelLocalBypasses += 1 }
-        } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot) {
+        } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot, decidedOn: self.packet.timestamp) {
             self.flows[slot].bypass = .capture
         } else {
             self.flows[slot].bypass = .local

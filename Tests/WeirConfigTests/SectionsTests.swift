@@ -60,6 +60,23 @@ import WeirConfig
         #expect(eth2.copyInterface == "eth1" && !eth2.dedicated && eth2.clusterID == 99)
     }
 
+    @Test("block-timeout: as set; unset, 10 ms (Suricata's), or 1 ms on an entry with bypass: yes")
+    func blockTimeoutDefaults() throws {
+        let yaml = """
+            af-packet:
+              - interface: eth1
+                bypass: yes
+              - interface: eth2
+              - interface: eth3
+                bypass: yes
+                block-timeout: 20
+            """
+        let entries = try ConfigLoader.load(yaml: yaml, file: "timeouts.yaml").configuration.afPacket
+        #expect(entries.map(\.blockTimeout) == [nil, nil, 20])
+        #expect(entries.map(\.effectiveBlockTimeout) == [1, 10, 20])
+        #expect(self.config.afPacket[0].effectiveBlockTimeout == 20)
+    }
+
     @Test func appLayer() {
         let tls = self.config.appLayer["tls"]
         #expect(tls.encryptionHandling == .bypass && tls.detectionPorts.destination == "443")
