@@ -24,6 +24,7 @@ extension WeirConfiguration {
                 output.append = try stats.bool("append", output.append)
                 output.totals = try stats.bool("totals", output.totals)
                 output.threads = try stats.bool("threads", output.threads)
+                output.nullValues = try stats.bool("null-values", output.nullValues)
                 try stats.finish()
                 result.stats = output
             }
@@ -48,6 +49,7 @@ extension WeirConfiguration {
         output.filename = try eve.string("filename", output.filename)
         output.communityID = try eve.bool("community-id", output.communityID)
         output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
+        output.pcapFile = try eve.bool("pcap-file", output.pcapFile)
         for item in try eve.list("types") ?? [] {
             // A type is either a bare name (`- flow`) or a one-key mapping (`- alert: {payload: yes}`).
             var node = item.node
@@ -79,6 +81,7 @@ extension WeirConfiguration {
                 var options = EVEDropOptions()
                 options.alerts = try drop.bool("alerts", options.alerts)
                 options.flows = try drop.enumeration("flows", options.flows)
+                options.verdict = try drop.bool("verdict", options.verdict)
                 try drop.finish()
                 output.drop = options
             }

@@ -18,7 +18,8 @@ public struct OutputSettings: Sendable, Equatable {
     /// The first enabled `eve-log`, the one most callers want.
     public var eveLog: EVELogOutput? { self.eveLogs.first(where: \.enabled) }
 
-    /// Weir's outputs without a file: `eve.json` with alert, drop, flow and stats records, and `fast.log`.
+    /// Weir's outputs without a file, as Suricata's shipped suricata.yaml: `eve.json` with alert, anomaly,
+    /// drop, flow and stats records, `fast.log`, and `stats.log`.
     public static let defaultOutputs: OutputSettings = {
         var outputs = OutputSettings()
         var eve = EVELogOutput()
@@ -26,6 +27,8 @@ public struct OutputSettings: Sendable, Equatable {
         eve.drop = EVEDropOptions()
         eve.flow = true
         eve.stats = EVEStatsOptions()
+        // Suricata's shipped yaml logs app-layer anomalies (decode and stream ones are off there).
+        eve.anomaly = EVEAnomalyOptions()
         // As Suricata's shipped suricata.yaml: HTTP transactions and files are logged.
         eve.http = EVEHTTPOptions()
         eve.files = EVEFilesOptions()
@@ -34,6 +37,7 @@ public struct OutputSettings: Sendable, Equatable {
         eve.ssh = EVESSHOptions()
         outputs.eveLogs = [eve]
         outputs.fast = FastLogOutput(enabled: true)
+        outputs.stats = StatsLogOutput(enabled: true)
         return outputs
     }()
 }
@@ -60,6 +64,8 @@ public struct EVELogOutput: Sendable, Equatable {
     public var communityID: Bool = false
     /// `community-id-seed`: the seed of that hash (0 to 65535).
     public var communityIDSeed: UInt16 = 0
+    /// `pcap-file`: add `pcap_filename`, the capture file being read, to every record (replay only).
+    public var pcapFile: Bool = false
     /// `types: - http`: one record per HTTP transaction.
     public var http: EVEHTTPOptions? = nil
     /// `types: - files`: `fileinfo` records.
@@ -155,6 +161,8 @@ public struct EVEDropOptions: Sendable, Equatable {
     public var alerts: Bool = false
     /// `flows`.
     public var flows: DropFlowsMode = .start
+    /// `verdict`: the engine's final verdict on the packet.
+    public var verdict: Bool = false
     /// Defaults.
     public init() {}
 }
@@ -212,6 +220,8 @@ public struct StatsLogOutput: Sendable, Equatable {
     public var totals: Bool = true
     /// `threads`.
     public var threads: Bool = false
+    /// `null-values`: also list counters at 0 (off by default, as in Suricata).
+    public var nullValues: Bool = false
 
     /// A stats.log output, enabled or not.
     public init(enabled: Bool) { self.enabled = enabled }

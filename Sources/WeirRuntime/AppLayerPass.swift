@@ -182,7 +182,8 @@ final class AppLayerPass {
                     inline: inline,
                     source: source,
                     appProto: self.eveProtocol(slot: handle.slot, flowID: flow.flowID),
-                    appLayerMembers: members
+                    appLayerMembers: members,
+                    verdict: verdict
                 )
             }
         }

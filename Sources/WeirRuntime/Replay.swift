@@ -137,7 +137,8 @@ struct RunSetup {
         let outputs: ReplayOutputs
         do {
             try makeDirectories(logDirectory)
-            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs)
+            outputs = try ReplayOutputs(
+                directory: logDirectory, settings: config.outputs, stats: config.stats, sensorName: config.sensorName)
         } catch {
             err.write("weir: \(error)\n")
             return .done(2)

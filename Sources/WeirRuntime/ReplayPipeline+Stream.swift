@@ -121,7 +121,7 @@ extension ReplayPipeline {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
                 inline: inline, streamPayload: alert.streamMatch ? Self.streamPayload(chunks, toServer: toServer) : nil,
-                source: .streamFlowTimeout, appProto: appProto)
+                source: .streamFlowTimeout, appProto: appProto, verdict: verdict)
         }
         return !alerts.isEmpty
     }
