@@ -25,6 +25,10 @@ extension WeirConfiguration {
                 output.totals = try stats.bool("totals", output.totals)
                 output.threads = try stats.bool("threads", output.threads)
                 output.nullValues = try stats.bool("null-values", output.nullValues)
+                if output.enabled && !output.totals && !output.threads, let (_, node) = try stats.scalarText("totals") {
+                    // As Suricata: a stats log with neither would be empty.
+                    throw stats.fail(node, "totals", "totals and threads cannot both be off")
+                }
                 try stats.finish()
                 result.stats = output
             }
@@ -94,6 +98,9 @@ extension WeirConfiguration {
                 options.totals = try stats.bool("totals", options.totals)
                 options.threads = try stats.bool("threads", options.threads)
                 options.deltas = try stats.bool("deltas", options.deltas)
+                if !options.totals && !options.threads, let (_, node) = try stats.scalarText("totals") {
+                    throw stats.fail(node, "totals", "totals and threads cannot both be off")
+                }
                 try stats.finish()
                 output.stats = options
             }
