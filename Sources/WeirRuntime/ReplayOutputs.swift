@@ -213,6 +213,13 @@ final class ReplayOutputs {
         return header
     }
 
+    /// A flow's flowbits and flowints as the alert's `metadata` object, nil when it has none.
+    static func flowVariables(_ detect: DetectContext?, slot: Int32, flowID: UInt64) -> [UInt8]? {
+        guard let detect else { return nil }
+        let (bits, ints) = detect.flowVariables(slot: slot, flowID: flowID)
+        return EVEHeader.flowVariablesJSON(flowbits: bits, flowints: ints)
+    }
+
     /// The anomaly kinds an eve-log asks for (`types.anomaly`), nil when none.
     static func anomalyKinds(_ eve: EVELogOutput?) -> (decode: Bool, stream: Bool, appLayer: Bool)? {
         guard let options = eve?.anomaly, options.enabled, options.decode || options.stream || options.appLayer
@@ -315,12 +322,14 @@ final class ReplayOutputs {
     func writeAlert(
         _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
         dropped: Bool, inline: Bool, streamPayload: [UInt8]? = nil, source: EVEPacketSource = .wire,
-        appProto: String? = nil, appLayerMembers: [UInt8]? = nil, verdict: PacketVerdict? = nil
+        appProto: String? = nil, appLayerMembers: [UInt8]? = nil, verdict: PacketVerdict? = nil,
+        flowVariables: [UInt8]? = nil
     ) {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
         if source != .wire { header.packetSource = source }
         self.addPacketFields(to: &header, packet: packet, flow: flow)
+        header.flowVariablesJSON = flowVariables
         let blocked = alert.isBlocking && inline
         var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,

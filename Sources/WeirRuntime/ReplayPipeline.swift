@@ -251,6 +251,7 @@ struct ReplayPipeline {
         }
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
+        let variables = handle.flatMap { h in flow.flatMap { ReplayOutputs.flowVariables(detect, slot: h.slot, flowID: $0.flowID) } }
         for alert in self.alerts {
             var streamPayload: [UInt8]?
             if alert.streamMatch, let stream = self.stream, let handle {
@@ -259,7 +260,7 @@ struct ReplayPipeline {
             self.outputs.writeAlert(
                 alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
                 dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appProto,
-                verdict: verdict)
+                verdict: verdict, flowVariables: variables)
         }
     }
 

@@ -143,4 +143,22 @@ import WeirTestSupport
             config: anomaly.replacingOccurrences(of: "DECODE", with: "no"), rules: "", pcap: "malformed.pcap", "anomaly-off")
         #expect(!off.contains { ($0["anomaly"] as? [String: Any])?["type"] as? String == "decode" })
     }
+
+    @Test func alertsCarryTheFlowsFlowbitsAndFlowints() throws {
+        let rules = """
+            alert tcp any any -> any any (msg:"syn"; flags:S; flowbits:set,weir.seen_syn; flowint:syns,=,1; sid:1;)
+            alert tcp any any -> any any (msg:"unset"; flags:S; flowbits:isnotset,never.set; flowbits:noalert; sid:2;)
+
+            """
+        let records = try self.replay(config: Self.config(verdict: false), rules: rules, "flowbits")
+        let alerts = records.filter { $0["event_type"] as? String == "alert" }
+        #expect(!alerts.isEmpty)
+        for alert in alerts {
+            let metadata = try #require(alert["metadata"] as? [String: Any], "\(alert)")
+            #expect(metadata["flowbits"] as? [String] == ["weir.seen_syn"])
+            #expect((metadata["flowints"] as? [String: Any])?["syns"] as? Int == 1)
+        }
+        // Records of flows without variables have no metadata object.
+        #expect(records.filter { $0["event_type"] as? String == "flow" }.allSatisfy { $0["metadata"] == nil })
+    }
 }
