@@ -54,6 +54,7 @@ extension WeirConfiguration {
         output.communityID = try eve.bool("community-id", output.communityID)
         output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
         output.pcapFile = try eve.bool("pcap-file", output.pcapFile)
+        output.metadata = try eve.bool("metadata", output.metadata)
         for item in try eve.list("types") ?? [] {
             // A type is either a bare name (`- flow`) or a one-key mapping (`- alert: {payload: yes}`).
             var node = item.node

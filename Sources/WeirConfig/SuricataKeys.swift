@@ -31,7 +31,7 @@ enum SuricataKeys {
         "outputs.*.eve-log.level", "outputs.*.eve-log.redis", 
 "outputs.*.eve-log.xff",
         "outputs.*.eve-log.ethernet", "outputs.*.eve-log.threaded", "outputs.*.eve-log.rotate-interval",
-        "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode", "outputs.*.eve-log.metadata",
+        "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode",
         "outputs.*.eve-log.suricata-version", "outputs.*.eve-log.output-buffer-size",
         // eve-log record types of app-layer parsers and features Weir does not have
         "outputs.*.eve-log.types.*.smtp", "outputs.*.eve-log.types.*.imap",

@@ -223,7 +223,8 @@ public enum LiveCapture {
     }
 
     /// Runs the workers (the first on this thread) until they stop, then writes one stats record for all of
-    /// them and the summary; returns the exit status.
+    /// them and the summary; returns the exit status. `counterBoard` is handed the board the workers publish
+    /// their counters on, before they start: a control socket or metrics endpoint reads `snapshot()` from it.
     static func runWorkers(
         _ workers: [LiveWorker], setup: RunSetup, options: RunOptions, name: String, description: String,
         inline: Bool, extraCounters: [(String, UInt64)] = [], ready: (() -> Void)?,

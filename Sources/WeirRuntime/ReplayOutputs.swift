@@ -329,7 +329,7 @@ final class ReplayOutputs {
         var header = Self.header(for: packet, flow: flow)
         if source != .wire { header.packetSource = source }
         self.addPacketFields(to: &header, packet: packet, flow: flow)
-        header.flowVariablesJSON = flowVariables
+        if self.eveSettings?.metadata != false { header.flowVariablesJSON = flowVariables }
         let blocked = alert.isBlocking && inline
         var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,

@@ -160,5 +160,11 @@ import WeirTestSupport
         }
         // Records of flows without variables have no metadata object.
         #expect(records.filter { $0["event_type"] as? String == "flow" }.allSatisfy { $0["metadata"] == nil })
+        // The eve-log's `metadata: no` leaves it out.
+        let off = Self.config(verdict: false).replacingOccurrences(of: "pcap-file: yes", with: "pcap-file: yes\n      metadata: no")
+        #expect(off != Self.config(verdict: false))
+        let without = try self.replay(config: off, rules: rules, "flowbits-off")
+        #expect(without.contains { $0["event_type"] as? String == "alert" })
+        #expect(without.allSatisfy { $0["metadata"] == nil })
     }
 }
