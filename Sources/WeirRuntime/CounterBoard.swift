@@ -10,9 +10,13 @@ public final class CounterBoard: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var threads: [(name: String, counters: [EngineCounter])]
     private var global: [EngineCounter] = []
+    /// Counters of state the workers share (read when a snapshot is taken, under that state's own lock).
+    private let shared: @Sendable () -> [(String, UInt64)]
 
-    /// A board with one empty slot per thread name (Suricata's worker names, `W#01-eth0`).
-    public init(threadNames: [String]) {
+    /// A board with one empty slot per thread name (Suricata's worker names, `W#01-eth0`); `shared` gives
+    /// the counters of state no one worker owns, added to the totals of every snapshot.
+    public init(threadNames: [String], shared: @escaping @Sendable () -> [(String, UInt64)] = { [] }) {
+        self.shared = shared
         self.mutex = .allocate(capacity: 1)
         self.mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(self.mutex, nil)
@@ -46,6 +50,7 @@ public final class CounterBoard: @unchecked Sendable {
         pthread_mutex_unlock(self.mutex)
         var totals = EngineCounters.sum(threads.map(\.counters))
         totals += global
+        totals += EngineCounters.make(self.shared())
         return (totals, threads)
     }
 }

@@ -240,7 +240,10 @@ public enum LiveCapture {
         }
         let started = monotonicSeconds()
         // Each worker publishes its counters on the board; the first also writes the periodic records.
-        let board = CounterBoard(threadNames: workers.indices.map { "W#" + (($0 + 1) < 10 ? "0" : "") + "\($0 + 1)-\(name)" })
+        let kernel = workers.first?.pipeline.captureBypass?.kernel
+        let board = CounterBoard(
+            threadNames: workers.indices.map { "W#" + (($0 + 1) < 10 ? "0" : "") + "\($0 + 1)-\(name)" },
+            shared: { kernel?.counters ?? [] })
         board.publishGlobal(EngineCounters.make(extraCounters))
         for (index, worker) in workers.enumerated() {
             worker.board = (board, index)
