@@ -99,6 +99,7 @@ extension WeirConfiguration {
                 options.totals = try stats.bool("totals", options.totals)
                 options.threads = try stats.bool("threads", options.threads)
                 options.deltas = try stats.bool("deltas", options.deltas)
+                options.nullValues = try stats.bool("null-values", options.nullValues)
                 if !options.totals && !options.threads, let (_, node) = try stats.scalarText("totals") {
                     throw stats.fail(node, "totals", "totals and threads cannot both be off")
                 }

@@ -177,6 +177,8 @@ public struct EVEStatsOptions: Sendable, Equatable {
     public var threads: Bool = false
     /// `deltas`: also the change since the last record.
     public var deltas: Bool = false
+    /// `null-values`: also counters at 0 (on unless `no`, as in Suricata).
+    public var nullValues: Bool = true
     /// Defaults.
     public init() {}
 }

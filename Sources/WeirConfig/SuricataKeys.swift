@@ -54,7 +54,7 @@ enum SuricataKeys {
         "outputs.*.eve-log.types.*.alert.tagged-packets", "outputs.*.eve-log.types.*.alert.websocket-payload",
         "outputs.*.eve-log.types.*.alert.websocket-payload-printable", "outputs.*.eve-log.types.*.alert.payload-length",
         "outputs.*.eve-log.types.*.alert.reference", "outputs.*.eve-log.types.*.alert.ethernet",
-        "outputs.*.eve-log.types.*.stats.null-values", "outputs.*.eve-log.types.*.flow.exception-policy",
+        "outputs.*.eve-log.types.*.flow.exception-policy",
         // capture settings Weir's AF_PACKET source does not take
         "af-packet.*.ebpf-lb-file", "af-packet.*.ebpf-filter-file", "af-packet.*.pinned-maps",
         "af-packet.*.pinned-maps-name", "af-packet.*.xdp-cpu-redirect", "af-packet.*.mmap-locked",

@@ -57,12 +57,14 @@ final class StatsReporter {
         if let eve = self.eve {
             var record = EVEStatsRecord(timestamp: time, uptime: uptime, counters: [])
             if eve.totals {
-                record.counters = Self.eveCounters(totals, deltas: eve.deltas, previous: &self.previousTotals)
+                record.counters = Self.eveCounters(
+                    totals, deltas: eve.deltas, nullValues: eve.nullValues, previous: &self.previousTotals)
             }
             if eve.threads {
                 for thread in threads {
                     var previous = self.previousThreads[thread.name] ?? [:]
-                    let counters = Self.eveCounters(thread.counters, deltas: eve.deltas, previous: &previous)
+                    let counters = Self.eveCounters(
+                        thread.counters, deltas: eve.deltas, nullValues: eve.nullValues, previous: &previous)
                     self.previousThreads[thread.name] = previous
                     record.threads.append(EVEStatsThread(name: thread.name, counters: counters))
                 }
@@ -77,9 +79,10 @@ final class StatsReporter {
         }
     }
 
-    /// The counters an EVE record may carry (those in Suricata's schema), with their deltas when asked.
+    /// The counters an EVE record may carry (those in Suricata's schema), with their deltas when asked;
+    /// `nullValues` false leaves out those at 0.
     private static func eveCounters(
-        _ counters: [EngineCounter], deltas: Bool, previous: inout [String: UInt64]
+        _ counters: [EngineCounter], deltas: Bool, nullValues: Bool, previous: inout [String: UInt64]
     ) -> [EVEStatsCounter] {
         var out: [EVEStatsCounter] = []
         out.reserveCapacity(counters.count)
@@ -90,6 +93,7 @@ final class StatsReporter {
                 delta = counter.value >= before ? Int64(clamping: counter.value - before) : -Int64(clamping: before - counter.value)
                 previous[counter.name] = counter.value
             }
+            guard nullValues || counter.value != 0 else { continue }
             out.append(EVEStatsCounter(counter.name, counter.value, delta: delta))
         }
         return out

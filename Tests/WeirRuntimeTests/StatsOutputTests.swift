@@ -78,6 +78,18 @@ import WeirTestSupport
         #expect(log.contains("| W#01 "))
     }
 
+    @Test func nullValuesNoLeavesZeroCountersOutOfEVE() throws {
+        let config = Self.periodic.replacingOccurrences(of: "deltas: yes\n", with: "deltas: yes\n            null-values: no\n")
+        #expect(config != Self.periodic)
+        let dir = try self.replay(config: config, "nulls")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let last = try #require(try eveRecords(dir + "/log/eve.json").last { $0["event_type"] as? String == "stats" })
+        let stats = try #require(last["stats"] as? [String: Any])
+        let decoder = try #require(stats["decoder"] as? [String: Any])
+        #expect((decoder["pkts"] as? NSNumber)?.intValue == 214)
+        #expect(decoder["sll"] == nil && decoder["vxlan"] == nil)
+    }
+
     @Test func statsDisabledWritesNoCounters() throws {
         let config = Self.periodic.replacingOccurrences(of: "  enabled: yes\n  interval: 1", with: "  enabled: no\n  interval: 1")
         #expect(config != Self.periodic)
