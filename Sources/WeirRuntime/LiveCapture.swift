@@ -137,7 +137,8 @@ public enum LiveCapture {
                 do {
                     outputs = try ReplayOutputs(
                         directory: setup.logDirectory, settings: config.outputs, stats: config.stats,
-                        sensorName: config.sensorName, append: true)
+                        sensorName: config.sensorName, append: true, network: setup.outputs.networkSinks,
+                        messages: err)
                 } catch {
                     err.write("weir: \(error)\n")
                     return failed(2)
@@ -269,6 +270,7 @@ public enum LiveCapture {
             time: LiveCapture.wallClock(), uptime: UInt64(max(0, elapsed)), totals: totals, threads: perThread,
             outputs: setup.outputs)
         setup.outputs.flush()
+        setup.outputs.closeNetwork()
 
         if !options.quiet {
             err.write(
