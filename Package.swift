@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "WeirDetectTests", dependencies: ["WeirTestSupport", "WeirDetect", "WeirDecode", "WeirFlow", "WeirStream", "WeirCapture"]
         ),
-        .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput"]),
+        .testTarget(name: "WeirOutputTests", dependencies: ["WeirOutput", "WeirTestSupport"]),
         .testTarget(
             name: "WeirAppLayerTests",
             dependencies: [
@@ -113,7 +113,7 @@ let package = Package(
             name: "WeirBypassTests",
             dependencies: [
                 "WeirBypass", "WeirBPFObjects", "WeirDecode", "WeirFlow", "WeirCore", "CLibBPF", "CWeirLinux",
-                "WeirCapture", "WeirRuntime",
+                "WeirCapture", "WeirRuntime", "WeirTestSupport",
             ]
         ),
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),

@@ -413,6 +413,11 @@ public final class AppLayerStage {
         }
     }
 
+    /// The flow-level events raised since the last ``takeEvents(slot:flowID:)``, left in place.
+    public func pendingEvents(slot: Int32, flowID: UInt64) -> [AppLayerEvent] {
+        self.flow(slot: slot, flowID: flowID)?.pendingEvents ?? []
+    }
+
     /// Takes the flow-level events raised since the last call.
     public func takeEvents(slot: Int32, flowID: UInt64) -> [AppLayerEvent] {
         guard let f = self.flow(slot: slot, flowID: flowID), !f.pendingEvents.isEmpty else { return [] }

@@ -24,6 +24,11 @@ extension WeirConfiguration {
                 output.append = try stats.bool("append", output.append)
                 output.totals = try stats.bool("totals", output.totals)
                 output.threads = try stats.bool("threads", output.threads)
+                output.nullValues = try stats.bool("null-values", output.nullValues)
+                if output.enabled && !output.totals && !output.threads, let (_, node) = try stats.scalarText("totals") {
+                    // As Suricata: a stats log with neither would be empty.
+                    throw stats.fail(node, "totals", "totals and threads cannot both be off")
+                }
                 try stats.finish()
                 result.stats = output
             }
@@ -68,6 +73,8 @@ extension WeirConfiguration {
         }
         output.communityID = try eve.bool("community-id", output.communityID)
         output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
+        output.pcapFile = try eve.bool("pcap-file", output.pcapFile)
+        output.metadata = try eve.bool("metadata", output.metadata)
         for item in try eve.list("types") ?? [] {
             // A type is either a bare name (`- flow`) or a one-key mapping (`- alert: {payload: yes}`).
             var node = item.node
@@ -99,6 +106,7 @@ extension WeirConfiguration {
                 var options = EVEDropOptions()
                 options.alerts = try drop.bool("alerts", options.alerts)
                 options.flows = try drop.enumeration("flows", options.flows)
+                options.verdict = try drop.bool("verdict", options.verdict)
                 try drop.finish()
                 output.drop = options
             }
@@ -111,6 +119,10 @@ extension WeirConfiguration {
                 options.totals = try stats.bool("totals", options.totals)
                 options.threads = try stats.bool("threads", options.threads)
                 options.deltas = try stats.bool("deltas", options.deltas)
+                options.nullValues = try stats.bool("null-values", options.nullValues)
+                if !options.totals && !options.threads, let (_, node) = try stats.scalarText("totals") {
+                    throw stats.fail(node, "totals", "totals and threads cannot both be off")
+                }
                 try stats.finish()
                 output.stats = options
             }

@@ -18,7 +18,8 @@ public struct OutputSettings: Sendable, Equatable {
     /// The first enabled `eve-log`, the one most callers want.
     public var eveLog: EVELogOutput? { self.eveLogs.first(where: \.enabled) }
 
-    /// Weir's outputs without a file: `eve.json` with alert, drop, flow and stats records, and `fast.log`.
+    /// Weir's outputs without a file, as Suricata's shipped suricata.yaml: `eve.json` with alert, anomaly,
+    /// drop, flow and stats records, `fast.log`, and `stats.log`.
     public static let defaultOutputs: OutputSettings = {
         var outputs = OutputSettings()
         var eve = EVELogOutput()
@@ -26,6 +27,8 @@ public struct OutputSettings: Sendable, Equatable {
         eve.drop = EVEDropOptions()
         eve.flow = true
         eve.stats = EVEStatsOptions()
+        // Suricata's shipped yaml logs app-layer anomalies (decode and stream ones are off there).
+        eve.anomaly = EVEAnomalyOptions()
         // As Suricata's shipped suricata.yaml: HTTP transactions and files are logged.
         eve.http = EVEHTTPOptions()
         eve.files = EVEFilesOptions()
@@ -34,6 +37,7 @@ public struct OutputSettings: Sendable, Equatable {
         eve.ssh = EVESSHOptions()
         outputs.eveLogs = [eve]
         outputs.fast = FastLogOutput(enabled: true)
+        outputs.stats = StatsLogOutput(enabled: true)
         return outputs
     }()
 }
@@ -70,6 +74,10 @@ public struct EVELogOutput: Sendable, Equatable {
     public var communityID: Bool = false
     /// `community-id-seed`: the seed of that hash (0 to 65535).
     public var communityIDSeed: UInt16 = 0
+    /// `metadata`: the flow's variables (`metadata.flowbits`, `flowints`) in records (on unless `no`).
+    public var metadata: Bool = true
+    /// `pcap-file`: add `pcap_filename`, the capture file being read, to every record (replay only).
+    public var pcapFile: Bool = false
     /// `types: - http`: one record per HTTP transaction.
     public var http: EVEHTTPOptions? = nil
     /// `types: - files`: `fileinfo` records.
@@ -276,6 +284,8 @@ public struct EVEDropOptions: Sendable, Equatable {
     public var alerts: Bool = false
     /// `flows`.
     public var flows: DropFlowsMode = .start
+    /// `verdict`: the engine's final verdict on the packet.
+    public var verdict: Bool = false
     /// Defaults.
     public init() {}
 }
@@ -288,6 +298,8 @@ public struct EVEStatsOptions: Sendable, Equatable {
     public var threads: Bool = false
     /// `deltas`: also the change since the last record.
     public var deltas: Bool = false
+    /// `null-values`: also counters at 0 (on unless `no`, as in Suricata).
+    public var nullValues: Bool = true
     /// Defaults.
     public init() {}
 }
@@ -333,6 +345,8 @@ public struct StatsLogOutput: Sendable, Equatable {
     public var totals: Bool = true
     /// `threads`.
     public var threads: Bool = false
+    /// `null-values`: also list counters at 0 (off by default, as in Suricata).
+    public var nullValues: Bool = false
 
     /// A stats.log output, enabled or not.
     public init(enabled: Bool) { self.enabled = enabled }

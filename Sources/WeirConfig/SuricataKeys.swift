@@ -15,7 +15,7 @@ enum SuricataKeys {
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
         "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
         "luajit", "capture", "exception-policy", "reputation-categories-file", "default-reputation-path",
-        "reputation-files", "geoip-database", "sensor-name", "ippair", "vlan", "livedev", "autofp-scheduler",
+        "reputation-files", "geoip-database", "ippair", "vlan", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
         "lua", "suricata-version", "app-layer.error-policy", "app-layer.expectations",
         // stats
@@ -25,12 +25,11 @@ enum SuricataKeys {
         "outputs.*.dns-log", "outputs.*.pcap-log", "outputs.*.alert-debug", "outputs.*.alert-prelude",
         "outputs.*.syslog", "outputs.*.drop", "outputs.*.file-store", "outputs.*.file-log", "outputs.*.lua",
         "outputs.*.tcp-data", "outputs.*.http-body-data", "outputs.*.file", "outputs.*.dnp3",
-        "outputs.*.fast.filetype", "outputs.*.stats.null-values", "outputs.*.stats.filetype",
+        "outputs.*.fast.filetype", "outputs.*.stats.filetype",
         // eve-log settings for transports and enrichments Weir does not offer
-        "outputs.*.eve-log.pcap-file",
-"outputs.*.eve-log.xff",
+        "outputs.*.eve-log.xff",
         "outputs.*.eve-log.ethernet", "outputs.*.eve-log.threaded", "outputs.*.eve-log.rotate-interval",
-        "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode", "outputs.*.eve-log.metadata",
+        "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode",
         "outputs.*.eve-log.suricata-version", "outputs.*.eve-log.output-buffer-size",
         // eve-log record types of app-layer parsers and features Weir does not have
         "outputs.*.eve-log.types.*.smtp", "outputs.*.eve-log.types.*.imap",
@@ -53,8 +52,7 @@ enum SuricataKeys {
         "outputs.*.eve-log.types.*.alert.tagged-packets", "outputs.*.eve-log.types.*.alert.websocket-payload",
         "outputs.*.eve-log.types.*.alert.websocket-payload-printable", "outputs.*.eve-log.types.*.alert.payload-length",
         "outputs.*.eve-log.types.*.alert.reference", "outputs.*.eve-log.types.*.alert.ethernet",
-        "outputs.*.eve-log.types.*.stats.null-values", "outputs.*.eve-log.types.*.flow.exception-policy",
-        "outputs.*.eve-log.types.*.drop.verdict",
+        "outputs.*.eve-log.types.*.flow.exception-policy",
         // capture settings Weir's AF_PACKET source does not take
         "af-packet.*.ebpf-lb-file", "af-packet.*.ebpf-filter-file", "af-packet.*.pinned-maps",
         "af-packet.*.pinned-maps-name", "af-packet.*.xdp-cpu-redirect", "af-packet.*.mmap-locked",

@@ -6,7 +6,7 @@ extension WeirConfiguration {
         "vars", "default-rule-path", "rule-files", "classification-file", "reference-config-file", "threshold-file",
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
-        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag",
+        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "sensor-name",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -20,6 +20,7 @@ extension WeirConfiguration {
         config.referenceConfigFile = try top.optionalString("reference-config-file")
         config.thresholdFile = try top.optionalString("threshold-file")
         config.defaultLogDirectory = try top.string("default-log-dir", config.defaultLogDirectory)
+        config.sensorName = try top.optionalString("sensor-name")
         if let interfaces = try top.list("af-packet") { config.afPacket = try Self.decodeAFPacket(interfaces, top) }
         if let pcap = try top.mapping("pcap-file") {
             config.pcapFile.checksumChecks = try pcap.enumeration("checksum-checks", config.pcapFile.checksumChecks)

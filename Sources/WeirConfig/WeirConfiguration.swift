@@ -45,6 +45,8 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var outputs = OutputSettings.defaultOutputs
     /// `stats`.
     public var stats = StatsSettings()
+    /// `sensor-name`: EVE's `host` field on every record, when set.
+    public var sensorName: String? = nil
     /// `action-order`: each of pass, drop, reject, alert exactly once.
     public var actionOrder: [RuleAction] = [.pass, .drop, .reject, .alert]
     /// `packet-alert-max`: alerts kept per packet (1 to 65,535; `0` in the file means the default, 15).

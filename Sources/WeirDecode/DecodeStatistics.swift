@@ -195,7 +195,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         body("decoder.avg_pkt_size", self.averagePacketSize)
         body("decoder.max_pkt_size", self.maxPacketSize)
         for event in DecodeEvent.allCases {
-            body("decoder.event." + event.name, self.eventCounts[Int(event.rawValue)])
+            body(event.statsName, self.eventCounts[Int(event.rawValue)])
         }
     }
 
@@ -211,5 +211,13 @@ public struct DecodeStatistics: Sendable, Equatable {
         var found: UInt64? = nil
         self.forEachCounter { counter, value in if counter == name { found = value } }
         return found
+    }
+}
+
+extension DecodeEvent {
+    /// The event's counter in Suricata's stats: `decoder.event.<name>`, except the generic layer limit, which
+    /// Suricata's EVE schema has as `decoder.too_many_layers`.
+    public var statsName: String {
+        self == .tooManyLayers ? "decoder.too_many_layers" : "decoder.event." + self.name
     }
 }

@@ -24,6 +24,8 @@ public struct FlowStatistics: Sendable, Equatable {
     public var evicted: UInt64 = 0
     /// Bytes the table holds for its live flows, as charged against `flow.memcap`.
     public var memoryInUse: UInt64 = 0
+    /// Flows alive now (Suricata's `flow.active`).
+    public var active: UInt64 = 0
     /// Most flows alive at once.
     public var peakActive: UInt64 = 0
     /// TCP session counters.
@@ -37,15 +39,19 @@ public struct FlowStatistics: Sendable, Equatable {
 
     public init() {}
 
-    /// The counters as (dotted EVE stats name, value) pairs, Suricata's names where Suricata has them.
+    /// The counters as (dotted stats name, value) pairs: Suricata's names where Suricata has the counter,
+    /// Weir's own otherwise (`flow.other`, `flow.evicted`, `flow.peak_active`, `flow.mgr.*_pruned`,
+    /// `tcp.no_session`; see docs/counters.md), which stay out of EVE.
     public var namedValues: [(String, UInt64)] {
         [
             ("flow.total", self.total), ("flow.tcp", self.tcp), ("flow.udp", self.udp),
             ("flow.icmpv4", self.icmpv4), ("flow.icmpv6", self.icmpv6), ("flow.other", self.other),
+            ("flow.active", self.active),
             ("flow.emerg_mode_entered", self.emergencyModeEntered), ("flow.emerg_mode_over", self.emergencyModeOver),
             ("flow.memcap", self.memcapReached), ("flow.get_used", self.evicted), ("flow.memuse", self.memoryInUse),
             ("flow.evicted", self.evicted),
             ("flow.peak_active", self.peakActive),
+            ("flow.mgr.flows_timeout", self.timeoutNew &+ self.timeoutEstablished &+ self.timeoutClosed),
             ("flow.mgr.new_pruned", self.timeoutNew), ("flow.mgr.est_pruned", self.timeoutEstablished),
             ("flow.mgr.closed_pruned", self.timeoutClosed),
             ("tcp.sessions", self.tcpSessions), ("tcp.syn", self.tcpSyn), ("tcp.synack", self.tcpSynAck),
@@ -206,6 +212,7 @@ public struct FlowTable {
         self.buckets[bucket] = slot
         self.activeCount += 1
         self.statistics.memoryInUse = UInt64(self.activeCount) * UInt64(Self.bytesPerFlow)
+        self.statistics.active = UInt64(self.activeCount)
         if UInt64(self.activeCount) > self.statistics.peakActive { self.statistics.peakActive = UInt64(self.activeCount) }
         self.statistics.total += 1
         switch key.proto {
@@ -437,6 +444,7 @@ public struct FlowTable {
         self.freeSlots.append(slot)
         self.activeCount -= 1
         self.statistics.memoryInUse = UInt64(self.activeCount) * UInt64(Self.bytesPerFlow)
+        self.statistics.active = UInt64(self.activeCount)
     }
 
     /// Backward-shift deletion keeps linear probing correct without tombstones.

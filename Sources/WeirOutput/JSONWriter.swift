@@ -130,6 +130,13 @@ public final class JSONWriter {
         self.put(UInt8(ascii: "{"))
     }
 
+    /// Opens again the object just closed (its `}` is the last byte written), to add fields to it.
+    public func reopenLastObject() {
+        guard self.count > 0, self.base[self.count - 1] == UInt8(ascii: "}") else { return }
+        self.count -= 1
+        self.needsComma = self.count > 0 && self.base[self.count - 1] != UInt8(ascii: "{")
+    }
+
     /// Closes the innermost object.
     public func endObject() {
         self.put(UInt8(ascii: "}"))

@@ -172,6 +172,7 @@ final class AppLayerPass {
             let members =
                 self.alertAppLayer && appProtocol.map({ self.alertProtocols.contains($0) }) == true
                 ? self.members(of: tx) : nil
+            let variables = ReplayOutputs.flowVariables(detect, slot: handle.slot, flowID: flow.flowID)
             for alert in self.txAlerts {
                 self.outputs.writeAlert(
                     alert,
@@ -183,7 +184,9 @@ final class AppLayerPass {
                     inline: inline,
                     source: source,
                     appProto: self.eveProtocol(slot: handle.slot, flowID: flow.flowID),
-                    appLayerMembers: members
+                    appLayerMembers: members,
+                    verdict: verdict,
+                    flowVariables: variables
                 )
             }
         }

@@ -61,6 +61,13 @@ final class KernelBypass: @unchecked Sendable {
         }
     }
 
+    /// The counters of the shared tables (not of one worker): orphans adopted and expired.
+    var counters: [(String, UInt64)] {
+        self.lock.withLock {
+            [("flow_bypassed.capture_adopted", self.adopted), ("flow_bypassed.capture_orphans_expired", self.expired)]
+        }
+    }
+
     /// Entries left by an earlier run that are still waiting for adoption or expiry.
     var orphanCount: Int { self.lock.withLock { self.orphans.count } }
 
@@ -297,15 +304,14 @@ final class CaptureBypass {
         self.kernelBytes += flow.bypassedBytesToServer + flow.bypassedBytesToClient
     }
 
-    /// Counters for the stats record (Suricata's `flow_bypassed.*` names where it has them).
+    /// This worker's counters for the stats record (Suricata's `flow_bypassed.*` names where it has them); the
+    /// shared tables' own are ``KernelBypass/counters``.
     var counters: [(String, UInt64)] {
         [
             ("flow_bypassed.capture_offered", self.offered),
             ("flow_bypassed.capture_fallback_local", self.fellBack),
             ("flow_bypassed.capture_removed", self.removed),
             ("flow_bypassed.capture_never_hit", self.neverHit),
-            ("flow_bypassed.capture_adopted", self.kernel.adopted),
-            ("flow_bypassed.capture_orphans_expired", self.kernel.expired),
             ("flow_bypassed.pkts", self.kernelPackets),
             ("flow_bypassed.bytes", self.kernelBytes),
             ("flow_bypassed.capture_late_pkts", self.lateFrames),

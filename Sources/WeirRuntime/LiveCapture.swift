@@ -136,8 +136,9 @@ public enum LiveCapture {
                 // Further workers append to the files the first one created (whole records per write).
                 do {
                     outputs = try ReplayOutputs(
-                        directory: setup.logDirectory, settings: config.outputs, append: true,
-                        network: setup.outputs.networkSinks, messages: err)
+                        directory: setup.logDirectory, settings: config.outputs, stats: config.stats,
+                        sensorName: config.sensorName, append: true, network: setup.outputs.networkSinks,
+                        messages: err)
                 } catch {
                     err.write("weir: \(error)\n")
                     return failed(2)
@@ -228,10 +229,12 @@ public enum LiveCapture {
     }
 
     /// Runs the workers (the first on this thread) until they stop, then writes one stats record for all of
-    /// them and the summary; returns the exit status.
+    /// them and the summary; returns the exit status. `counterBoard` is handed the board the workers publish
+    /// their counters on, before they start: a control socket or metrics endpoint reads `snapshot()` from it.
     static func runWorkers(
         _ workers: [LiveWorker], setup: RunSetup, options: RunOptions, name: String, description: String,
-        inline: Bool, extraCounters: [(String, UInt64)] = [], ready: (() -> Void)?
+        inline: Bool, extraCounters: [(String, UInt64)] = [], ready: (() -> Void)?,
+        counterBoard: ((CounterBoard) -> Void)? = nil
     ) -> Int32 {
         let err = options.messageOutput
         let count = workers.count
@@ -242,6 +245,17 @@ public enum LiveCapture {
             err.write("weir: sd_notify: \(String(cString: strerror(errno)))\n")
         }
         let started = monotonicSeconds()
+        // Each worker publishes its counters on the board; the first also writes the periodic records.
+        let kernel = workers.first?.pipeline.captureBypass?.kernel
+        let board = CounterBoard(
+            threadNames: workers.indices.map { "W#" + (($0 + 1) < 10 ? "0" : "") + "\($0 + 1)-\(name)" },
+            shared: { kernel?.counters ?? [] })
+        board.publishGlobal(EngineCounters.make(extraCounters))
+        for (index, worker) in workers.enumerated() {
+            worker.board = (board, index)
+            worker.started = started
+        }
+        if let counterBoard { counterBoard(board) }
         // Worker 0 runs here; the others on threads of their own.
         let threads = workers.dropFirst().compactMap { startWorker($0) }
         workers[0].run()
@@ -251,37 +265,15 @@ public enum LiveCapture {
 
         var statistics = AFPacketStatistics()
         for worker in workers { statistics.add(worker.statistics) }
-        // One stats record for the interface: every worker's counters summed under Suricata's names.
-        var totals: [(String, UInt64)] = []
-        var position: [String: Int] = [:]
-        for worker in workers {
-            for counter in worker.pipeline.counters {
-                if let at = position[counter.name] {
-                    totals[at].1 += counter.value
-                } else {
-                    position[counter.name] = totals.count
-                    totals.append((counter.name, counter.value))
-                }
-            }
+        // The last stats record: every worker's final counters (its decoders are merged into its pipeline by
+        // now), summed under Suricata's names.
+        for (index, worker) in workers.enumerated() {
+            board.publish(index, worker.pipeline.allCounters(capture: worker.captureCounters))
         }
-        var captureCounters = [
-            ("capture.kernel_packets", statistics.packets), ("capture.kernel_drops", statistics.drops),
-            ("capture.kernel_freezes", statistics.freezes),
-        ]
-        if inline {
-            let senders = workers.compactMap { $0.forwarding?.sender }
-            let rejects = workers.reduce(0) { $0 + $1.rejectsSent }
-            captureCounters.append(("capture.forwarded", senders.reduce(0) { $0 + $1.sent } - rejects))
-            captureCounters.append(("capture.forward_errors", senders.reduce(0) { $0 + $1.failures }))
-            captureCounters.append(("capture.rejects_sent", rejects))
-        }
-        captureCounters += extraCounters
-        for (name, value) in captureCounters {
-            if let at = position[name] { totals[at].1 = value } else { totals.append((name, value)) }
-        }
-        let last = workers.map(\.pipeline.lastTimestamp).max() ?? Timestamp(microseconds: 0)
-        let uptime = workers.map(\.pipeline.uptimeSeconds).max() ?? 0
-        setup.outputs.writeStats(timestamp: last, uptime: uptime, counters: totals.map { EVEStatsCounter($0.0, $0.1) })
+        let (totals, perThread) = board.snapshot()
+        setup.outputs.stats.write(
+            time: LiveCapture.wallClock(), uptime: UInt64(max(0, elapsed)), totals: totals, threads: perThread,
+            outputs: setup.outputs)
         setup.outputs.flush()
         setup.outputs.closeNetwork()
 
@@ -483,6 +475,11 @@ final class LiveWorker: @unchecked Sendable {
     private var currentInterface = -1
     /// `fail-mode`: the planes whose heartbeat this worker ticks, and how often (seconds).
     var heartbeat: (kernel: KernelBypass, period: Double)?
+    /// Where this worker publishes its counters, and its slot there; worker 0 also writes the periodic
+    /// stats records from it.
+    var board: (board: CounterBoard, index: Int)?
+    /// When the capture started (monotonic seconds), for `uptime`.
+    var started = 0.0
 
     init(
         rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
@@ -534,6 +531,34 @@ final class LiveWorker: @unchecked Sendable {
         }
     }
 
+    /// This worker's capture counters: the kernel's for its rings, and (inline) what it sent.
+    var captureCounters: [(String, UInt64)] {
+        let kernel = self.statistics
+        var out: [(String, UInt64)] = [
+            ("capture.kernel_packets", kernel.packets), ("capture.kernel_drops", kernel.drops),
+            ("capture.kernel_freezes", kernel.freezes),
+        ]
+        if let sender = self.forwarding?.sender {
+            out.append(("capture.forwarded", sender.sent - min(sender.sent, self.rejectsSent)))
+            out.append(("capture.afpacket.send_errors", sender.failures))
+            out.append(("capture.rejects_sent", self.rejectsSent))
+        }
+        return out
+    }
+
+    /// Publishes this worker's counters (about once a second); worker 0 then writes a stats record and
+    /// stats.log block when `stats.interval` seconds of wall-clock time have passed.
+    private func publishCounters() {
+        guard let (board, index) = self.board else { return }
+        board.publish(index, self.pipeline.allCounters(decoders: self.decoders, capture: self.captureCounters))
+        let now = LiveCapture.wallClock()
+        guard index == 0, self.pipeline.outputs.stats.isDue(at: now.seconds) else { return }
+        let (totals, threads) = board.snapshot()
+        self.pipeline.outputs.stats.write(
+            time: now, uptime: UInt64(max(0, monotonicSeconds() - self.started)), totals: totals, threads: threads,
+            outputs: self.pipeline.outputs)
+    }
+
     /// The kernel's counters over this worker's sources.
     var statistics: AFPacketStatistics {
         if let pcap = self.pcap { return pcap.statistics() }
@@ -550,7 +575,12 @@ final class LiveWorker: @unchecked Sendable {
         var beaten = 0.0
         let timeout = self.heartbeat.map { Int32(max(1, min(250, $0.period * 1000))) } ?? 250
         var reopenGeneration = cweir_reopen_generation()
+        var published = 0.0
         capture: while true {
+            if self.board != nil, monotonicSeconds() - published >= 1 {
+                self.publishCounters()
+                published = monotonicSeconds()
+            }
             // SIGHUP (log rotation): reopen between packets, so every record lands whole in one file.
             let generation = cweir_reopen_generation()
             if generation != reopenGeneration {

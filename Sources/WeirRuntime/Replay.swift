@@ -139,7 +139,9 @@ struct RunSetup {
         let outputs: ReplayOutputs
         do {
             try makeDirectories(logDirectory)
-            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs, messages: err)
+            outputs = try ReplayOutputs(
+                directory: logDirectory, settings: config.outputs, stats: config.stats, sensorName: config.sensorName,
+                messages: err)
         } catch {
             err.write("weir: \(error)\n")
             return .done(2)

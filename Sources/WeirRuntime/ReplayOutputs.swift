@@ -6,6 +6,7 @@ import WeirDecode
 import WeirDetect
 import WeirFlow
 import WeirOutput
+import WeirStream
 
 /// The replay's open output files and the EVE writer feeding them.
 final class ReplayOutputs {
@@ -17,6 +18,12 @@ final class ReplayOutputs {
     /// What the EVE writer renders: every eve-log's record types together (see ``EVEOutputs``).
     let eveSettings: EVELogOutput?
     let fast: FileSink?
+    /// `stats.log`, when the `stats` output is enabled (and `stats.enabled` is on).
+    let statsLog: FileSink?
+    /// The anomaly records asked for (``anomalyKinds(_:)``), nil when none: checked once per packet.
+    let anomalyKinds: (decode: Bool, stream: Bool, appLayer: Bool)?
+    /// When and how counters are written (`stats.interval`, the eve-log `stats` type, stats.log).
+    let stats: StatsReporter
     /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
     /// ``Alert/signatureIndex``; empty when `metadata` is off.
     var alertMetadata: [[UInt8]?] = []
@@ -30,10 +37,11 @@ final class ReplayOutputs {
 
     /// Opens the outputs; `append` leaves existing files in place (further workers of one live capture,
     /// whose whole-record writes interleave in the files the first worker created), and `network` hands
-    /// them the first worker's network outputs (one connection and one queue for all workers).
+    /// them the first worker's network outputs (one connection and one queue for all workers); `stats` and
+    /// `sensorName` are the configuration's `stats` section and `sensor-name` (EVE `host`).
     init(
-        directory: String, settings: OutputSettings, append: Bool = false, network: [NetworkSink]? = nil,
-        messages: MessageOutput? = nil
+        directory: String, settings: OutputSettings, stats: StatsSettings = StatsSettings(), sensorName: String? = nil,
+        append: Bool = false, network: [NetworkSink]? = nil, messages: MessageOutput? = nil
     ) throws(RuntimeError) {
         if settings.eveLogs.contains(where: \.enabled) {
             let outputs = try EVEOutputs(
@@ -41,6 +49,7 @@ final class ReplayOutputs {
             self.eveOutputs = outputs
             self.eve = outputs.files.first
             self.eveWriter = EVEWriter(sink: outputs)
+            self.eveWriter?.host = sensorName
             self.eveSettings = outputs.settings
         } else {
             self.eveOutputs = nil
@@ -64,6 +73,14 @@ final class ReplayOutputs {
         } else {
             self.fast = nil
         }
+        self.stats = StatsReporter(settings: stats, eve: self.eveSettings?.stats, log: settings.stats)
+        self.anomalyKinds = Self.anomalyKinds(self.eveSettings)
+        if stats.enabled && settings.stats.enabled {
+            self.statsLog = try FileSink(
+                path: directory + "/" + settings.stats.filename, append: settings.stats.append || append)
+        } else {
+            self.statsLog = nil
+        }
     }
 
     /// The EVE writer's crash-flush slot: after each record the complete records still in its batch are
@@ -71,7 +88,7 @@ final class ReplayOutputs {
     let crashSlot: Int32
 
     /// Whether these outputs opened their network sinks (not another worker's shared ones).
-    private var ownsNetwork = true
+    private(set) var ownsNetwork = true
 
     deinit {
         if self.crashSlot >= 0 { cweir_crash_flush_unregister(self.crashSlot) }
@@ -89,7 +106,7 @@ final class ReplayOutputs {
 
     var writeError: String? {
         for file in self.eveOutputs?.files ?? [] { if let error = file.writeError { return error } }
-        return self.fast?.writeError
+        return self.fast?.writeError ?? self.statsLog?.writeError
     }
 
     /// Writes the EVE `flow` record of a flow that ended.
@@ -223,9 +240,77 @@ final class ReplayOutputs {
         return header
     }
 
+    /// A flow's flowbits and flowints as the alert's `metadata` object, nil when it has none.
+    static func flowVariables(_ detect: DetectContext?, slot: Int32, flowID: UInt64) -> [UInt8]? {
+        guard let detect else { return nil }
+        let (bits, ints) = detect.flowVariables(slot: slot, flowID: flowID)
+        return EVEHeader.flowVariablesJSON(flowbits: bits, flowints: ints)
+    }
+
+    /// The anomaly kinds an eve-log asks for (`types.anomaly`), nil when none.
+    static func anomalyKinds(_ eve: EVELogOutput?) -> (decode: Bool, stream: Bool, appLayer: Bool)? {
+        guard let options = eve?.anomaly, options.enabled, options.decode || options.stream || options.appLayer
+        else { return nil }
+        return (options.decode, options.stream, options.appLayer)
+    }
+
+    /// Writes the packet's anomalies as EVE `anomaly` records, as Suricata's anomaly logger: one per decode
+    /// event (`type: decode`, `event: decoder.…`), per stream event (`type: stream`, `event: stream.…`) and per
+    /// app-layer event (`type: applayer`, with `app_proto` and the `layer` that raised it), as configured.
+    func writeAnomalies(
+        packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, streamEvents: StreamEventSet?, appEvents: [String],
+        appProto: String?
+    ) {
+        guard let kinds = self.anomalyKinds, self.eveWriter != nil else { return }
+        let packetHeader = self.eveSettings?.anomaly?.packetHeader == true
+        func write(type: StaticString, event: String, appProto: String? = nil, layer: StaticString? = nil) {
+            var header = Self.header(for: packet, flow: flow)
+            self.addPacketFields(to: &header, packet: packet, flow: flow)
+            self.eveWriter?.write { w in
+                w.writeHeader(header, eventName: "anomaly")
+                w.beginObject("anomaly")
+                if let appProto { w.field("app_proto", appProto) }
+                w.field("type", type)
+                w.field("event", event)
+                if let layer { w.field("layer", layer) }
+                w.endObject()
+                if packetHeader && frame.count > 0 {
+                    // As Suricata: the first 32 bytes of the packet.
+                    let start = min(max(0, packet.frameStart), frame.count)
+                    w.key("packet")
+                    w.base64(UnsafeRawBufferPointer(rebasing: frame[start..<min(frame.count, start + 32)]))
+                    w.beginObject("packet_info")
+                    w.field("linktype", Int64(packet.linkType.rawValue))
+                    w.endObject()
+                }
+            }
+            self.publishPending()
+        }
+        if kinds.decode {
+            packet.events.forEach { event in
+                write(type: "decode", event: event == .tooManyLayers ? "decoder.too_many_layers" : "decoder." + event.name)
+            }
+        }
+        if kinds.stream, let streamEvents, !streamEvents.isEmpty {
+            for event in streamEvents.elements { write(type: "stream", event: event.statsName) }
+        }
+        if kinds.appLayer, let appProto {
+            for name in appEvents {
+                // `proto.event` comes from a parser; a name without its protocol is the framework's own.
+                if let dot = name.firstIndex(of: ".") {
+                    write(
+                        type: "applayer", event: String(name[name.index(after: dot)...]), appProto: appProto,
+                        layer: "proto_parser")
+                } else {
+                    write(type: "applayer", event: name, appProto: appProto, layer: "proto_detect")
+                }
+            }
+        }
+    }
+
     /// Writes an EVE `drop` record for a packet an IPS verdict dropped, as Suricata's `drop` output:
     /// with `flows: start` only the first dropped packet of each flow direction, with `flows: all` every one.
-    func writeDrop(packet: Packet, flow: inout Flow?, toServer: Bool) {
+    func writeDrop(packet: Packet, flow: inout Flow?, toServer: Bool, verdict: PacketVerdict? = nil) {
         self.droppedPackets += 1
         guard let options = self.eveSettings?.drop else { return }
         if options.flows == .start, var f = flow {
@@ -249,6 +334,9 @@ final class ReplayOutputs {
             record.icmpSequence = packet.icmpSequence
         }
         record.reason = "rules"
+        if self.eveSettings?.drop?.verdict == true, let verdict {
+            record.verdict = Self.eveVerdict(verdict, packet: packet, inline: true)
+        }
         self.eveWriter?.write(record)
         self.publishPending()
     }
@@ -261,12 +349,14 @@ final class ReplayOutputs {
     func writeAlert(
         _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
         dropped: Bool, inline: Bool, streamPayload: [UInt8]? = nil, source: EVEPacketSource = .wire,
-        appProto: String? = nil, appLayerMembers: [UInt8]? = nil
+        appProto: String? = nil, appLayerMembers: [UInt8]? = nil, verdict: PacketVerdict? = nil,
+        flowVariables: [UInt8]? = nil
     ) {
         let ports = Self.hasPorts(packet)
         var header = Self.header(for: packet, flow: flow)
         if source != .wire { header.packetSource = source }
         self.addPacketFields(to: &header, packet: packet, flow: flow)
+        if self.eveSettings?.metadata != false { header.flowVariablesJSON = flowVariables }
         let blocked = alert.isBlocking && inline
         var eveAlert = EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
@@ -311,6 +401,9 @@ final class ReplayOutputs {
                 record.packet = Array(frame[start...])
                 record.linkType = Int(packet.linkType.rawValue)
             }
+            if alertOptions.verdict, let verdict {
+                record.verdict = Self.eveVerdict(verdict, packet: packet, inline: inline)
+            }
             self.eveWriter?.write(record)
             self.publishPending()
         }
@@ -324,11 +417,19 @@ final class ReplayOutputs {
         }
     }
 
-    /// Writes the end-of-run `stats` record.
-    func writeStats(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter]) {
+    /// Writes a `stats` record (``StatsReporter`` decides when and what).
+    func writeStats(_ record: EVEStatsRecord) {
         guard self.eveSettings?.stats != nil else { return }
-        self.eveWriter?.write(EVEStatsRecord(timestamp: timestamp, uptime: uptime, counters: counters))
+        self.eveWriter?.write(record)
         self.publishPending()
+    }
+
+    /// Appends a stats.log block, whole.
+    func writeStatsLog(_ block: String) {
+        guard let log = self.statsLog else { return }
+        let bytes = Array(block.utf8)
+        bytes.withUnsafeBytes { log.write($0) }
+        log.flush()
     }
 
     func flush() {
@@ -342,12 +443,34 @@ final class ReplayOutputs {
     func reopen() -> [String] {
         self.flush()
         var problems: [String] = []
-        for sink in (self.eveOutputs?.files ?? []) + [self.fast].compactMap({ $0 }) {
+        for sink in (self.eveOutputs?.files ?? []) + [self.fast, self.statsLog].compactMap({ $0 }) {
             do { try sink.reopen() } catch { problems.append(error.message) }
         }
         // Sockets, syslog and Redis connect again (the queue is kept).
         for sink in self.eveOutputs?.network ?? [] { sink.reconnect() }
         return problems
+    }
+
+    /// The packet's `verdict` as Suricata words it: a reject is `drop` in IPS mode (`alert` otherwise) with
+    /// its target and reply; a drop is `drop` in IPS mode; a pass rule's packet is `pass`; anything else `alert`.
+    static func eveVerdict(_ verdict: PacketVerdict, packet: Packet, inline: Bool) -> EVEVerdict {
+        if verdict.reject {
+            let target: String
+            switch verdict.rejectTarget {
+            case .source: target = "to_client"
+            case .destination: target = "to_server"
+            case .both: target = "both"
+            }
+            let reply: [String]
+            switch packet.l4Protocol {
+            case IPProtocol.tcp: reply = ["tcp-reset"]
+            case IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6: reply = ["icmp-prohib"]
+            default: reply = []
+            }
+            return EVEVerdict(action: inline ? "drop" : "alert", rejectTarget: target, reject: reply)
+        }
+        if verdict.drop && inline { return EVEVerdict(action: "drop") }
+        return EVEVerdict(action: verdict.pass ? "pass" : "alert")
     }
 
     /// The network outputs (shared by the workers of a live capture).

@@ -117,11 +117,12 @@ extension ReplayPipeline {
             buffers: buffers, appProtocol: appProto == "failed" ? nil : appProto, stream: StreamPacketInfo(
                 wasEstablished: Self.wasEstablished(flow), addedToStream: false, isPseudo: true),
             alerts: &alerts)
+        let variables = alerts.isEmpty ? nil : ReplayOutputs.flowVariables(detect, slot: slot, flowID: flow.flowID)
         for alert in alerts {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
                 inline: inline, streamPayload: alert.streamMatch ? Self.streamPayload(chunks, toServer: toServer) : nil,
-                source: .streamFlowTimeout, appProto: appProto)
+                source: .streamFlowTimeout, appProto: appProto, verdict: verdict, flowVariables: variables)
         }
         return !alerts.isEmpty
     }

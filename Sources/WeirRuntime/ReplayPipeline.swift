@@ -131,6 +131,7 @@ struct ReplayPipeline {
             return
         }
         self.filesRead += 1
+        if self.outputs.eveSettings?.pcapFile == true { self.outputs.eveWriter?.pcapFilename = path }
         var decoder = self.decoders[file.linkType]
             ?? PacketDecoder(
                 linkType: linkType, checksums: self.configuration.fileChecksumValidation,
@@ -171,6 +172,26 @@ struct ReplayPipeline {
         }
         progress.finishFile(size: file.fileSize)
         self.decoders[file.linkType] = decoder
+    }
+
+    /// Writes the current packet's decode, stream and app-layer anomalies (eve-log `anomaly` type).
+    private mutating func logAnomalies(frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?) {
+        let flow = handle.map { self.flows[$0.slot] }
+        var appEvents: [String] = []
+        var appProto: String?
+        if let handle, let flow, self.outputs.anomalyKinds?.appLayer == true,
+            self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID) != nil
+        {
+            appProto = self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID)
+            // Detection takes the events after this; without it, nothing else would, so they are taken here.
+            appEvents =
+                self.detect == nil
+                ? self.appLayer.takeEvents(slot: handle.slot, flowID: flow.flowID)
+                : self.appLayer.stage.pendingEvents(slot: handle.slot, flowID: flow.flowID).map(\.name)
+        }
+        self.outputs.writeAnomalies(
+            packet: self.packet, frame: frame, flow: flow, streamEvents: stream?.events, appEvents: appEvents,
+            appProto: appProto)
     }
 
     /// Runs detection on the current packet and writes its alerts.
@@ -217,7 +238,7 @@ struct ReplayPipeline {
             if verdict.reject { self.packetRejected = verdict.rejectTarget }
             self.packetsDropped += 1
             flow?.isDropped = true
-            self.outputs.writeDrop(packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true)
+            self.outputs.writeDrop(packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true, verdict: verdict)
             if let handle, let flow {
                 self.flows[handle.slot].isDropped = true
                 self.flows[handle.slot].dropLoggedToServer = flow.dropLoggedToServer
@@ -230,6 +251,7 @@ struct ReplayPipeline {
         }
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
+        let variables = handle.flatMap { h in flow.flatMap { ReplayOutputs.flowVariables(detect, slot: h.slot, flowID: $0.flowID) } }
         for alert in self.alerts {
             var streamPayload: [UInt8]?
             if alert.streamMatch, let stream = self.stream, let handle {
@@ -237,7 +259,8 @@ struct ReplayPipeline {
             }
             self.outputs.writeAlert(
                 alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
-                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appProto)
+                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appProto,
+                verdict: verdict, flowVariables: variables)
         }
     }
 
@@ -258,6 +281,10 @@ struct ReplayPipeline {
         self.packetRejected = nil
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
+        // Replay: counters every `stats.interval` seconds of packet time (live capture counts wall-clock time).
+        if self.liveSource == nil && self.outputs.stats.isDue(at: self.lastTimestamp.seconds) {
+            self.writeStats(current: decoder)
+        }
         if self.packet.pendingTunnel.payload == .none && !self.packet.isFragment {
             self.processDecoded(record.bytes, emit: emit)
         } else {
@@ -411,6 +438,7 @@ struct ReplayPipeline {
                 return InspectionBuffer(bytes: UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<keep]), kind: buffer.kind)
             }
         }
+        if self.outputs.anomalyKinds != nil { self.logAnomalies(frame: frame, handle: handle, stream: streamInfo) }
         if let detect = self.detect {
             detect.payloadInspectionDisabled = payloadOff
             defer { detect.payloadInspectionDisabled = false }
@@ -480,9 +508,7 @@ struct ReplayPipeline {
     /// Ends every flow, writes the stats record and flushes the outputs.
     mutating func finish(writeStats: Bool = true) {
         self.flows.flush(emit: self.flowEndHandler())
-        if writeStats {
-            outputs.writeStats(timestamp: self.lastTimestamp, uptime: self.uptimeSeconds, counters: self.counters)
-        }
+        if writeStats { self.writeStats() }
         outputs.flush()
     }
 
@@ -498,37 +524,63 @@ struct ReplayPipeline {
         return merged
     }
 
-    /// Every counter for the stats record, Suricata's names where Suricata has them.
-    var counters: [EVEStatsCounter] {
-        var out: [EVEStatsCounter] = []
-        self.decodeStatistics.forEachCounter { out.append(EVEStatsCounter($0, $1)) }
+    /// Every counter of this worker, Suricata's names where Suricata has the counter and Weir's own otherwise
+    /// (``EngineCounter/schemaKnown`` tells them apart; docs/counters.md lists Weir's). This is the one list
+    /// that EVE stats records, stats.log, `dump-counters` and metrics all read. `decoders` are decoders not
+    /// held in ``decoders`` (a live worker's, until it stops); `current` the decoder a replay is using now,
+    /// which stands for the stored one of its link type; `capture` the capture counters to add.
+    func allCounters(
+        decoders extra: [PacketDecoder] = [], current: PacketDecoder? = nil, capture: [(String, UInt64)] = []
+    ) -> [EngineCounter] {
+        var pairs: [(String, UInt64)] = []
+        pairs.reserveCapacity(640)
+        pairs += capture
+        var decode = DecodeStatistics()
+        for (type, decoder) in self.decoders where type != current?.linkType.rawValue {
+            decode.merge(decoder.statistics)
+        }
+        if let current { decode.merge(current.statistics) }
+        for decoder in extra { decode.merge(decoder.statistics) }
+        decode.forEachCounter { pairs.append(($0, $1)) }
         // With the stream engine on, its `tcp.*` counters (sessions, midstream pickups …) replace the flow
         // table's estimates of the same name.
         let streamCounters = self.stream?.statistics.namedValues ?? []
-        for (name, value) in self.flows.statistics.namedValues where !streamCounters.contains(where: { $0.0 == name }) {
-            out.append(EVEStatsCounter(name, value))
+        let streamNames = Set(streamCounters.map(\.0))
+        for (name, value) in self.flows.statistics.namedValues where !streamNames.contains(name) {
+            pairs.append((name, value))
         }
-        for (name, value) in streamCounters { out.append(EVEStatsCounter(name, value)) }
-        for (name, value) in self.appLayer.stage.counters.values { out.append(EVEStatsCounter(name, value)) }
+        pairs += streamCounters
+        pairs += self.appLayer.stage.counters.values
         if self.liveSource == nil {
-            out.append(EVEStatsCounter("pcap.files", self.filesRead))
-            out.append(EVEStatsCounter("pcap.files_damaged", UInt64(self.damaged.count)))
-            out.append(EVEStatsCounter("pcap.files_unreadable", UInt64(self.unreadable.count)))
-            out.append(EVEStatsCounter("pcap.bytes", self.bytesRead))
+            pairs.append(("pcap.files", self.filesRead))
+            pairs.append(("pcap.files_damaged", UInt64(self.damaged.count)))
+            pairs.append(("pcap.files_unreadable", UInt64(self.unreadable.count)))
+            pairs.append(("pcap.bytes", self.bytesRead))
         }
-        for (name, value) in self.defrag?.statistics.namedValues ?? [] { out.append(EVEStatsCounter(name, value)) }
-        out.append(EVEStatsCounter("flow_bypassed.local_pkts", self.bypassedPackets))
-        out.append(EVEStatsCounter("flow_bypassed.local_bytes", self.bypassedBytes))
-        for (name, value) in self.captureBypass?.counters ?? [] { out.append(EVEStatsCounter(name, value)) }
+        pairs += self.defrag?.statistics.namedValues ?? []
+        pairs.append(("flow_bypassed.local_pkts", self.bypassedPackets))
+        pairs.append(("flow_bypassed.local_bytes", self.bypassedBytes))
+        pairs += self.captureBypass?.counters ?? []
         if self.captureBypass != nil {
-            out.append(EVEStatsCounter("flow_bypassed.capture_fallback_tunnel", self.tunnelLocalBypasses))
+            pairs.append(("flow_bypassed.capture_fallback_tunnel", self.tunnelLocalBypasses))
         }
         if let detect = self.detect {
-            for (name, value) in detect.counters.namedValues { out.append(EVEStatsCounter(name, value)) }
+            pairs += detect.counters.namedValues
         } else {
-            out.append(EVEStatsCounter("detect.alert", 0))
+            pairs.append(("detect.alert", 0))
         }
-        return out
+        // The network outputs are shared by a live capture's workers: the first one's outputs own them.
+        if self.outputs.ownsNetwork { pairs += self.outputs.networkCounters }
+        return EngineCounters.make(pairs)
+    }
+
+    /// Writes a stats record and stats.log block of this pipeline alone (replay's one worker); `current` is
+    /// the decoder of the file being read.
+    func writeStats(current: PacketDecoder? = nil) {
+        let counters = self.allCounters(current: current)
+        self.outputs.stats.write(
+            time: self.lastTimestamp, uptime: self.uptimeSeconds, totals: counters,
+            threads: [(name: "W#01", counters: counters)], outputs: self.outputs)
     }
 
     /// The one-screen summary printed at the end.

@@ -38,8 +38,9 @@ public struct StreamStatistics: Sendable, Equatable {
     /// All counters at zero.
     public init() {}
 
-    /// The counters as (dotted EVE stats name, value) pairs. Events are named as Suricata names them with
-    /// `stats.stream-events: true` (off by default there): `decoder.event.stream.<name>`.
+    /// The counters as (dotted stats name, value) pairs. Events are named as Suricata's stats name them
+    /// (`stream.<name>`, with `stats.stream-events: true`); retransmissions are the `stream.pkt_retransmission`
+    /// event's count, so they have no second name.
     public var namedValues: [(String, UInt64)] {
         var out: [(String, UInt64)] = [
             ("tcp.sessions", self.sessions), ("tcp.ssn_memcap_drop", self.sessionMemcapDrops),
@@ -47,11 +48,22 @@ public struct StreamStatistics: Sendable, Equatable {
             ("tcp.segment_memcap_drop", self.segmentMemcapDrops), ("tcp.stream_depth_reached", self.depthReached),
             ("tcp.reassembly_gap", self.reassemblyGaps), ("tcp.overlap", self.overlaps),
             ("tcp.overlap_diff_data", self.overlapsWithDifferentData),
-            ("tcp.pkt_retransmission", self.retransmissions),
             ("tcp.memuse", self.memuse), ("tcp.reassembly_memuse", self.reassemblyMemuse),
         ]
-        for event in StreamEvent.allCases { out.append(("decoder.event.stream." + event.name, self.events[Int(event.rawValue)])) }
+        for event in StreamEvent.allCases { out.append((event.statsName, self.events[Int(event.rawValue)])) }
         return out
+    }
+}
+
+extension StreamEvent {
+    /// The event's counter in Suricata's stats: `stream.<name>`, where two events have shorter names than
+    /// their rule keywords (`…_with_diff_ack`).
+    public var statsName: String {
+        switch self {
+        case .threeWaySynackResendWithDifferentAck: return "stream.3whs_synack_resend_with_diff_ack"
+        case .estSynackResendWithDifferentAck: return "stream.est_synack_resend_with_diff_ack"
+        default: return "stream." + self.name
+        }
     }
 }
 

@@ -368,9 +368,28 @@ public struct CaseLoader: Sendable {
             }
         }
         c.ruleFiles = c.options.exclusiveRuleFiles + c.options.extraRuleFiles
-        if c.options.configPath == nil && fileExists(dir + "/suricata.yaml") {
-            c.options.configPath = dir + "/suricata.yaml"
+        // The conformance corpus keeps upstream's suricata.yaml as upstream-suricata.yaml, beside upstream-test.yaml.
+        // One that includes run.py's `default.yaml` (Suricata's installed configuration, not in the corpus) is left
+        // out: Weir's defaults stand in for it.
+        let upstreamConfig = dir + "/upstream-suricata.yaml"
+        let configPath =
+            self.upstream && fileExists(upstreamConfig) && !Self.includesMissingFile(upstreamConfig, in: dir)
+            ? upstreamConfig : dir + "/suricata.yaml"
+        if c.options.configPath == nil && fileExists(configPath) {
+            c.options.configPath = configPath
         }
+    }
+}
+
+extension CaseLoader {
+    /// Whether the configuration at `path` has a top-level `include:` of a file not in `dir`.
+    static func includesMissingFile(_ path: String, in dir: String) -> Bool {
+        guard let text = try? readText(path) else { return false }
+        for line in text.split(separator: "\n") where line.hasPrefix("include:") {
+            let name = line.dropFirst("include:".count).trimmingCharacters(in: .whitespaces)
+            if !name.isEmpty && !fileExists(name.hasPrefix("/") ? name : dir + "/" + name) { return true }
+        }
+        return false
     }
 }
 

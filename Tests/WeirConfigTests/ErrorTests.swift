@@ -123,6 +123,10 @@ func loadFileError(_ path: String) -> ConfigError? {
         ("stream: [1, 2]\n", "stream", 1, "expected a mapping of keys, found a list"),
         ("rule-files:\n  - a.rules\n  - {x: 1}\n", "rule-files.1", 3, "expected a single value, found a mapping"),
         ("detect:\n  profile: extreme\n", "detect.profile", 2, "is not one of low, medium, high or custom"),
+        (
+            "outputs:\n  - stats:\n      totals: no\n      threads: no\n", "outputs.0.stats.totals", 3,
+            "totals and threads cannot both be off"
+        ),
     ]
 
     @Test(arguments: badValueTable)

@@ -52,7 +52,7 @@ import WeirOutput
             var length = 0
             #expect(cweir_crash_flush_peek(slot, &length) == outputs.eve?.fd)
             #expect(length == 0)
-            outputs.writeStats(timestamp: Timestamp(microseconds: 0), uptime: 0, counters: [EVEStatsCounter("a.b", 1)])
+            outputs.writeStats(EVEStatsRecord(timestamp: Timestamp(microseconds: 0), uptime: 0, counters: [EVEStatsCounter("a.b", 1)]))
             _ = cweir_crash_flush_peek(slot, &length)
             let rendered = outputs.eveWriter?.withPendingBytes { $0.count } ?? -1
             #expect(length > 0 && length == rendered)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
-import WeirTestSupport
+import WeirOutput
 import WeirRuntime
+import WeirTestSupport
 
 /// One TCP conversation between 10.0.0.1:40000 (client) and 10.0.0.2:80, written as a pcap.
 struct TCPConversation {
@@ -70,7 +71,8 @@ struct TCPConversation {
     }
 }
 
-/// Replays `conversation` with `rules` (-k none) and returns the alert count per sid and the stats counters.
+/// Replays `conversation` with `rules` (-k none) and returns the alert count per sid and the stats counters:
+/// the EVE stats record's, and Weir's own (docs/counters.md) from stats.log.
 func replay(
     _ conversation: TCPConversation, rules: String, overrides: [String] = [], ruleFiles: [String] = [], ips: Bool = false
 ) throws -> (alerts: [Int: Int], stats: [String: UInt64])
@@ -98,7 +100,10 @@ func replay(
         else { continue }
         alerts[sid, default: 0] += 1
     }
-    return (alerts, try statsCounters(dir + "/eve.json"))
+    let eve = try statsCounters(dir + "/eve.json")
+    let weirOnly = statsLogTotals(dir + "/stats.log").filter { !StatsSchemaPaths.all.contains($0.key) }
+    #expect(weirOnly.keys.allSatisfy { eve[$0] == nil }, "Weir-only counters in EVE")
+    return (alerts, eve.merging(weirOnly) { eve, _ in eve })
 }
 
 @Suite struct StreamIntegrationTests {
@@ -133,7 +138,7 @@ func replay(
         #expect(alerts[5] == 1, "\(alerts)")
         #expect(alerts[6] == nil, "\(alerts)")
         #expect(stats["tcp.sessions"] == 1)
-        #expect(stats["tcp.pkt_retransmission"].map { $0 >= 1 } == true, "\(stats.filter { $0.key.hasPrefix("tcp.") })")
+        #expect(stats["stream.pkt_retransmission"].map { $0 >= 1 } == true, "\(stats.filter { $0.key.hasPrefix("stream.") })")
     }
 
     @Test func withoutTheStreamEngineOnlyPacketsAreInspected() throws {
@@ -141,7 +146,7 @@ func replay(
         #expect(alerts[1] == nil, "\(alerts)")
         #expect(alerts[3] == nil, "\(alerts)")
         #expect(alerts[5] == 1, "\(alerts)")
-        #expect(stats["tcp.pkt_retransmission"] == nil)
+        #expect(stats["stream.pkt_retransmission"] == nil)
     }
 
     @Test(.needsSharedCorpus) func streamEventRulesFireOnTheEnginesEvents() throws {
@@ -153,7 +158,7 @@ func replay(
             ruleFiles: [bundled])
         #expect(alerts[10] == 1, "\(alerts)")
         #expect(alerts[2210007] == 1, "\(alerts)")
-        #expect(stats["decoder.event.stream.3whs_synack_with_wrong_ack"] == 1)
+        #expect(stats["stream.3whs_synack_with_wrong_ack"] == 1)
     }
 
     @Test func inlineOverlapWithDifferentDataIsInspectedAsTheAcceptedData() throws {

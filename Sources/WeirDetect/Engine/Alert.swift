@@ -112,7 +112,9 @@ public struct DetectCounters: Sendable, Equatable {
     /// All counters at zero.
     public init() {}
 
-    /// Dotted names and values for the stats log.
+    /// Dotted names and values for the stats: Suricata's where it has the counter; `detect.pass*`,
+    /// `detect.packets`, `detect.signatures_evaluated`, `detect.prefilter_candidates` and `ips.drop_flows` are
+    /// Weir's own (docs/counters.md) and stay out of EVE.
     public var namedValues: [(String, UInt64)] {
         [
             ("detect.alert", self.alerts), ("detect.alerts_suppressed", self.alertsSuppressed),

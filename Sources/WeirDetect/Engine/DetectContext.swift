@@ -720,6 +720,21 @@ extension DetectContext {
         return self.effectiveBuffers
     }
 
+    /// The flow's set flowbits and flowints, by name in the order the rules first named them (EVE
+    /// `metadata.flowbits` and `metadata.flowints`); empty for a flow detection has not seen.
+    public func flowVariables(slot: Int32, flowID: UInt64) -> (flowbits: [String], flowints: [(String, Int64)]) {
+        let i = Int(slot)
+        guard i >= 0, i < self.flowStates.count, self.flowStates[i].flowID == flowID else { return ([], []) }
+        let state = self.flowStates[i]
+        var bits: [String] = []
+        for (id, name) in self.engine.flowbitNames.enumerated() where state.isSet(id) { bits.append(name) }
+        var ints: [(String, Int64)] = []
+        for (id, name) in self.engine.flowintNames.enumerated() where id < state.intIsSet.count && state.intIsSet[id] {
+            ints.append((name, state.ints[id]))
+        }
+        return (bits, ints)
+    }
+
     /// The engine's decisions on a flow: `passed` (a pass rule matched at flow scope: no more inspection) and
     /// `dropped` (IPS: every later packet is dropped). Both false for a flow the context has not seen.
     ///

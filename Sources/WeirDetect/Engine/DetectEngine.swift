@@ -122,6 +122,9 @@ public final class DetectEngine: Sendable {
     package let flowbitCount: Int
     /// Number of interned flowint names.
     package let flowintCount: Int
+    /// The interned flowbit and flowint names, indexed by id (EVE `metadata.flowbits` / `flowints`).
+    package let flowbitNames: [String]
+    package let flowintNames: [String]
     /// Number of interned xbit names.
     package let xbitCount: Int
     /// Most byte variables any signature uses (scratch size).
@@ -149,7 +152,9 @@ public final class DetectEngine: Sendable {
         flowintCount: Int = 0,
         xbitCount: Int = 0,
         rejected: [SignatureCompileError] = [],
-        derivedBuffers: [DerivedBuffer] = []
+        derivedBuffers: [DerivedBuffer] = [],
+        flowbitNames: [String] = [],
+        flowintNames: [String] = []
     ) throws(PatternCompileError) {
         self.derivedBuffers = derivedBuffers
         let started = monotonicSeconds()
@@ -173,6 +178,8 @@ public final class DetectEngine: Sendable {
         self.stickyBufferIDs = stickyBufferIDs
         self.flowbitCount = flowbitCount
         self.flowintCount = flowintCount
+        self.flowbitNames = flowbitNames
+        self.flowintNames = flowintNames
         self.xbitCount = xbitCount
         self.maxVariableSlots = max(ordered.map(\.variableSlots).max() ?? 0, 1)
 

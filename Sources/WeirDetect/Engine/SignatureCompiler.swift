@@ -581,6 +581,13 @@ package struct SignatureCompiler {
         }
     }
 
+    /// The names of an intern table, indexed by id.
+    static func names(_ table: [String: Int]) -> [String] {
+        var names = [String](repeating: "", count: table.count)
+        for (name, id) in table where id < names.count { names[id] = name }
+        return names
+    }
+
     static func intern(_ name: String, in table: inout [String: Int]) -> Int {
         if let id = table[name] { return id }
         let id = table.count
@@ -713,7 +720,9 @@ extension DetectEngine {
             flowintCount: compiler.flowintIDs.count,
             xbitCount: compiler.xbitIDs.count,
             rejected: rejected,
-            derivedBuffers: compiler.derivedBuffers
+            derivedBuffers: compiler.derivedBuffers,
+            flowbitNames: SignatureCompiler.names(compiler.flowbitIDs),
+            flowintNames: SignatureCompiler.names(compiler.flowintIDs)
         )
     }
 }

@@ -123,6 +123,8 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var appLayerMembers: [UInt8]?
     /// `tunnel`: for a packet decoded from a tunnel, its outermost packet.
     public var tunnel: EVETunnel?
+    /// `verdict`: what became of the packet (`alert.verdict: yes`).
+    public var verdict: EVEVerdict? = nil
 
     /// An alert record without payload, packet or flow.
     public init(header: EVEHeader, alert: EVEAlert) {
@@ -217,6 +219,7 @@ extension JSONWriter {
             self.field("linktype", Int64(record.linkType))
             self.endObject()
         }
+        if let verdict = record.verdict { self.writeVerdict(verdict) }
         self.endObject()
     }
 

@@ -29,6 +29,8 @@ public struct EVEDropRecord: Sendable, Equatable {
     public var reason: String?
     /// The alert that caused the drop, printed as `alert{…}` when `drop.alerts: yes`.
     public var alert: EVEAlert?
+    /// `verdict`: what became of the packet (`drop.verdict: yes`).
+    public var verdict: EVEVerdict? = nil
 
     /// TCP header fields of a dropped packet.
     public struct TCPFields: Sendable, Equatable {
@@ -101,6 +103,7 @@ extension JSONWriter {
         if let sequence = record.icmpSequence { self.field("icmp_seq", UInt64(sequence)) }
         if let reason = record.reason { self.field("reason", reason) }
         self.endObject()
+        if let verdict = record.verdict { self.writeVerdict(verdict) }
         if let alert = record.alert { self.writeAlertObject(alert) }
         self.endObject()
     }

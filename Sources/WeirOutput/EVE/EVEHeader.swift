@@ -43,6 +43,9 @@ public struct EVEHeader: Sendable, Equatable {
     public var packetSource: EVEPacketSource?
     /// `community_id`: the flow's Community ID (``CommunityID``) when `community-id` is on.
     public var communityID: String? = nil
+    /// `metadata`: the flow's variables (`{"flowbits":[…],"flowints":{…}}`), pre-rendered by
+    /// ``flowVariablesJSON(flowbits:flowints:)``; written before `community_id`, as Suricata does.
+    public var flowVariablesJSON: [UInt8]? = nil
 
     /// A header for a flow between two endpoints; optional fields start as `nil`.
     public init(
@@ -69,6 +72,31 @@ public struct EVEHeader: Sendable, Equatable {
         self.responseICMPType = nil
         self.responseICMPCode = nil
         self.packetSource = nil
+    }
+}
+
+extension EVEHeader {
+    /// The `metadata` object of a flow's variables as Suricata's `EveAddFlowVars` writes it: `flowbits` (the
+    /// names of the set bits) and `flowints` (name to value); `nil` when the flow has neither.
+    public static func flowVariablesJSON(flowbits: [String], flowints: [(String, Int64)]) -> [UInt8]? {
+        guard !flowbits.isEmpty || !flowints.isEmpty else { return nil }
+        let writer = JSONWriter(capacity: 128)
+        writer.beginObject()
+        if !flowbits.isEmpty {
+            writer.beginArray("flowbits")
+            for name in flowbits { writer.string(name) }
+            writer.endArray()
+        }
+        if !flowints.isEmpty {
+            writer.beginObject("flowints")
+            for (name, value) in flowints {
+                writer.key(name)
+                writer.integer(value)
+            }
+            writer.endObject()
+        }
+        writer.endObject()
+        return writer.bytes
     }
 }
 
@@ -193,6 +221,10 @@ extension JSONWriter {
             case .wire: self.string("wire/pcap")
             default: self.string(source.rawValue)
             }
+        }
+        if let variables = header.flowVariablesJSON {
+            self.key("metadata")
+            self.raw(variables)
         }
         if let id = header.communityID { self.field("community_id", id) }
     }

@@ -14,13 +14,30 @@ public struct EVEStatsRecord: Sendable, Equatable {
     public var timestamp: Timestamp
     /// `uptime`: seconds since the engine started.
     public var uptime: UInt64
-    /// The counters: dotted name and value, in registration order.
+    /// The totals: dotted name and value, in registration order (empty with `totals: no`).
     public var counters: [EVEStatsCounter]
+    /// `threads`: each worker's own counters, under its thread name (empty unless `threads: yes`).
+    public var threads: [EVEStatsThread]
 
     /// A stats record.
-    public init(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter]) {
+    public init(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter], threads: [EVEStatsThread] = []) {
         self.timestamp = timestamp
         self.uptime = uptime
+        self.counters = counters
+        self.threads = threads
+    }
+}
+
+/// One thread's counters in a stats record (`"threads":{"W#01-eth0":{…}}`).
+public struct EVEStatsThread: Sendable, Equatable {
+    /// The thread's name, as Suricata names its workers (`W#01-eth0`).
+    public var name: String
+    /// Its counters.
+    public var counters: [EVEStatsCounter]
+
+    /// A thread's counters.
+    public init(name: String, counters: [EVEStatsCounter]) {
+        self.name = name
         self.counters = counters
     }
 }
@@ -31,11 +48,12 @@ public struct EVEStatsCounter: Sendable, Equatable {
     public var name: String
     /// The value.
     public var value: UInt64
-    /// The change since the previous stats record; printed as `<name>_delta` when not `nil` (`deltas: yes`).
-    public var delta: UInt64?
+    /// The change since the previous stats record (negative when a gauge such as `flow.memuse` fell);
+    /// printed as `<name>_delta` when not `nil` (`deltas: yes`).
+    public var delta: Int64?
 
     /// A counter.
-    public init(_ name: String, _ value: UInt64, delta: UInt64? = nil) {
+    public init(_ name: String, _ value: UInt64, delta: Int64? = nil) {
         self.name = name
         self.value = value
         self.delta = delta
@@ -50,12 +68,26 @@ extension JSONWriter {
         self.field("event_type", "stats")
         self.beginObject("stats")
         self.field("uptime", record.uptime)
-        let split = record.counters.map { counter in
+        self.writeCounters(record.counters)
+        if !record.threads.isEmpty {
+            self.beginObject("threads")
+            for thread in record.threads {
+                self.key(thread.name)
+                self.beginObject()
+                self.writeCounters(thread.counters)
+                self.endObject()
+            }
+            self.endObject()
+        }
+        self.endObject()
+        self.endObject()
+    }
+
+    private func writeCounters(_ counters: [EVEStatsCounter]) {
+        let split = counters.map { counter in
             (parts: counter.name.split(separator: ".", omittingEmptySubsequences: false), counter: counter)
         }
         self.writeCounterLevel(split[...], depth: 0)
-        self.endObject()
-        self.endObject()
     }
 
     private func writeCounterLevel(
@@ -79,7 +111,7 @@ extension JSONWriter {
                 self.unsigned(leaf.value)
                 if let delta = leaf.delta {
                     self.key(String(part) + "_delta")
-                    self.unsigned(delta)
+                    self.integer(delta)
                 }
             } else {
                 self.key(String(part))

@@ -15,6 +15,10 @@ public struct EVEWriter<Sink: OutputSink> {
     private var writer: JSONWriter
     /// Records written so far.
     public private(set) var recordCount: UInt64 = 0
+    /// `host`: the `sensor-name`, added to every record when set (as Suricata adds it last).
+    public var host: String? = nil
+    /// `pcap_filename`: the capture file being read, added to every record when set (`pcap-file: yes`).
+    public var pcapFilename: String? = nil
 
     /// A writer feeding `sink` in batches of about `batchSize` bytes (64 KiB by default).
     public init(sink: Sink, batchSize: Int = 64 * 1024) {
@@ -75,6 +79,13 @@ public struct EVEWriter<Sink: OutputSink> {
     }
 
     private mutating func finishLine() {
+        if self.host != nil || self.pcapFilename != nil {
+            // The record's closing brace is the last byte: the fields go before it, as Suricata puts them last.
+            self.writer.reopenLastObject()
+            if let host = self.host { self.writer.field("host", host) }
+            if let file = self.pcapFilename { self.writer.field("pcap_filename", file) }
+            self.writer.endObject()
+        }
         self.writer.endLine()
         self.recordCount += 1
         if self.writer.count >= self.batchSize { self.handOver() }
