@@ -162,7 +162,7 @@ final class AppLayerPass {
                         keyword: keyword, value: value, toServer: toServer, now: packet.timestamp) ?? false
                 }, state: &state, alerts: &self.txAlerts)
             tx.detectState = state
-            merged.drop = merged.drop || verdict.drop
+            if verdict.drop { merged.markDropped(verdict.dropReason ?? .rules) }
             merged.reject = merged.reject || verdict.reject
             if verdict.reject { merged.rejectTarget = verdict.rejectTarget }
             merged.bypass = merged.bypass || verdict.bypass

@@ -225,7 +225,8 @@ final class ReplayOutputs {
 
     /// Writes an EVE `drop` record for a packet an IPS verdict dropped, as Suricata's `drop` output:
     /// with `flows: start` only the first dropped packet of each flow direction, with `flows: all` every one.
-    func writeDrop(packet: Packet, flow: inout Flow?, toServer: Bool) {
+    /// `reason` is the record's `drop.reason`.
+    func writeDrop(packet: Packet, flow: inout Flow?, toServer: Bool, reason: DropReason) {
         self.droppedPackets += 1
         guard let options = self.eveSettings?.drop else { return }
         if options.flows == .start, var f = flow {
@@ -248,7 +249,7 @@ final class ReplayOutputs {
             record.icmpID = packet.icmpID
             record.icmpSequence = packet.icmpSequence
         }
-        record.reason = "rules"
+        record.reason = reason.rawValue
         self.eveWriter?.write(record)
         self.publishPending()
     }
