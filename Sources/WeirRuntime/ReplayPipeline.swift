@@ -225,7 +225,7 @@ struct ReplayPipeline {
             if flowDropped { flow?.isDropped = true }
             self.outputs.writeDrop(
                 packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true,
-                reason: verdict.dropReason ?? .rules)
+                reason: verdict.dropReason ?? .rules, cause: self.alerts.first(where: \.isBlocking))
             if let handle, let flow {
                 if flowDropped { self.flows[handle.slot].isDropped = true }
                 self.flows[handle.slot].dropLoggedToServer = flow.dropLoggedToServer
