@@ -196,7 +196,8 @@ struct ReplayPipeline {
         var txAlerted = false
         if appName != nil, let handle, let current = flow {
             let (txVerdict, alerted) = self.appLayer.inspectTransactions(
-                packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline)
+                packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline,
+                streamBuffers: self.streamBuffers)
             txAlerted = alerted
             if txVerdict.drop { verdict.markDropped(txVerdict.dropReason ?? .rules) }
             if txVerdict.reject {
