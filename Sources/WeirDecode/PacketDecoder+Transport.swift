@@ -124,6 +124,16 @@ extension PacketDecoder {
                 } else {
                     options.hasFastOpen = true
                 }
+            case 253, 254:
+                // RFC 6994 experimental options: TCP Fast Open's draft form has magic 0xF989, and a length of 4
+                // (cookie request) or 12 (an 8-byte cookie), as Suricata's decoder accepts it.
+                if (length == 4 || length == 12) && frame.be16(offset + 2) == 0xF989 {
+                    if options.hasFastOpen {
+                        self.raise(.tcpOptDuplicate, &packet)
+                    } else {
+                        options.hasFastOpen = true
+                    }
+                }
             case 19:
                 if length != 18 {
                     self.raise(.tcpOptInvalidLen, &packet)

@@ -144,7 +144,8 @@ final class AppLayerPass {
         stream: StreamPacketInfo?,
         inline: Bool,
         force: Bool = false,
-        source: EVEPacketSource = .wire
+        source: EVEPacketSource = .wire,
+        streamBuffers: [InspectionBuffer] = []
     ) -> (verdict: PacketVerdict, alerted: Bool) {
         var merged = PacketVerdict()
         var alerted = false
@@ -154,6 +155,9 @@ final class AppLayerPass {
             buffers in
             guard let detect = self.detect else { return }
             var state = tx.detectState
+            // A transaction rule's payload keywords read the raw stream, as Suricata's stream inspection engine
+            // for such rules: the chunks this packet (or the flow's end) brought, beside the sticky buffers.
+            let buffers = streamBuffers.isEmpty ? buffers : buffers + streamBuffers
             let verdict = detect.inspectTransaction(
                 packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
                 stream: stream, txID: tx.id, events: tx.events.map(\.name),
@@ -162,7 +166,7 @@ final class AppLayerPass {
                         keyword: keyword, value: value, toServer: toServer, now: packet.timestamp) ?? false
                 }, state: &state, alerts: &self.txAlerts)
             tx.detectState = state
-            merged.drop = merged.drop || verdict.drop
+            if verdict.drop { merged.markDropped(verdict.dropReason ?? .rules) }
             merged.reject = merged.reject || verdict.reject
             if verdict.reject { merged.rejectTarget = verdict.rejectTarget }
             merged.bypass = merged.bypass || verdict.bypass
@@ -235,6 +239,12 @@ final class AppLayerPass {
         }
         if inspect && self.detect != nil {
             for toServer in [true, false] {
+                var chunks: [InspectionBuffer] = []
+                for chunk in stream?.rawChunks ?? [] where chunk.toServer == toServer && !chunk.block.isGap {
+                    guard chunk.block.bytes.count > 0 else { continue }
+                    chunks.append(
+                        InspectionBuffer(bytes: chunk.block.bytes, kind: .streamChunk(streamOffset: chunk.block.offset)))
+                }
                 let packet = ReplayPipeline.pseudoPacket(flow: flow, toServer: toServer, timestamp: timestamp)
                 let info = StreamPacketInfo(
                     wasEstablished: ReplayPipeline.wasEstablished(flow),
@@ -249,7 +259,8 @@ final class AppLayerPass {
                     stream: flow.key.proto == 6 ? info : nil,
                     inline: inline,
                     force: true,
-                    source: .streamFlowTimeout
+                    source: .streamFlowTimeout,
+                    streamBuffers: chunks
                 )
             }
         }

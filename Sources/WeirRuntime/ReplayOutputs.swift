@@ -308,15 +308,24 @@ final class ReplayOutputs {
         }
     }
 
-    /// Writes an EVE `drop` record for a packet an IPS verdict dropped, as Suricata's `drop` output:
-    /// with `flows: start` only the first dropped packet of each flow direction, with `flows: all` every one.
-    func writeDrop(packet: Packet, flow: inout Flow?, toServer: Bool, verdict: PacketVerdict? = nil) {
+    /// Writes an EVE `drop` record for a packet an IPS verdict dropped, as Suricata's `drop` output. With
+    /// `flows: start`, a packet of a dropped flow is logged once per direction, and one a rule dropped always;
+    /// with `flows: all` every one. `reason` is `drop.reason`; `cause` is the alert of the rule that dropped the
+    /// packet, written as `alert{…}` with `alerts: yes`.
+    func writeDrop(
+        packet: Packet, flow: inout Flow?, toServer: Bool, reason: DropReason, cause: Alert? = nil,
+        verdict: PacketVerdict? = nil
+    ) {
         self.droppedPackets += 1
         guard let options = self.eveSettings?.drop else { return }
         if options.flows == .start, var f = flow {
-            if toServer ? f.dropLoggedToServer : f.dropLoggedToClient { return }
-            if toServer { f.dropLoggedToServer = true } else { f.dropLoggedToClient = true }
-            flow = f
+            let logged = toServer ? f.dropLoggedToServer : f.dropLoggedToClient
+            let firstOfFlow = f.isDropped && !logged
+            if !firstOfFlow && reason == .flowDrop { return }
+            if f.isDropped && !logged {
+                if toServer { f.dropLoggedToServer = true } else { f.dropLoggedToClient = true }
+                flow = f
+            }
         }
         var header = Self.header(for: packet, flow: flow)
         self.addPacketFields(to: &header, packet: packet, flow: flow)
@@ -333,12 +342,25 @@ final class ReplayOutputs {
             record.icmpID = packet.icmpID
             record.icmpSequence = packet.icmpSequence
         }
-        record.reason = "rules"
-        if self.eveSettings?.drop?.verdict == true, let verdict {
+        record.reason = reason.rawValue
+        if options.alerts, let cause { record.alert = self.eveAlert(for: cause, inline: true) }
+        if options.verdict, let verdict {
             record.verdict = Self.eveVerdict(verdict, packet: packet, inline: true)
         }
         self.eveWriter?.write(record)
         self.publishPending()
+    }
+
+    /// The `alert{…}` object of an alert record (or of a drop record with `alerts: yes`).
+    private func eveAlert(for alert: Alert, inline: Bool) -> EVEAlert {
+        let blocked = alert.isBlocking && inline
+        var eveAlert = EVEAlert(
+            action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
+            signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
+        if alert.signatureIndex >= 0 && alert.signatureIndex < self.alertMetadata.count {
+            eveAlert.metadataJSON = self.alertMetadata[alert.signatureIndex]
+        }
+        return eveAlert
     }
 
     /// Scratch for fast.log lines.
@@ -357,13 +379,7 @@ final class ReplayOutputs {
         if source != .wire { header.packetSource = source }
         self.addPacketFields(to: &header, packet: packet, flow: flow)
         if self.eveSettings?.metadata != false { header.flowVariablesJSON = flowVariables }
-        let blocked = alert.isBlocking && inline
-        var eveAlert = EVEAlert(
-            action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
-            signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
-        if alert.signatureIndex >= 0 && alert.signatureIndex < self.alertMetadata.count {
-            eveAlert.metadataJSON = self.alertMetadata[alert.signatureIndex]
-        }
+        let eveAlert = self.eveAlert(for: alert, inline: inline)
         if let settings = self.eveSettings, let alertOptions = settings.alert {
             var record = EVEAlertRecord(header: header, alert: eveAlert)
             record.transactionID = alert.txID

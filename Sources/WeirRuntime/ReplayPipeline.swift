@@ -217,9 +217,10 @@ struct ReplayPipeline {
         var txAlerted = false
         if appName != nil, let handle, let current = flow {
             let (txVerdict, alerted) = self.appLayer.inspectTransactions(
-                packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline)
+                packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline,
+                streamBuffers: self.streamBuffers)
             txAlerted = alerted
-            verdict.drop = verdict.drop || txVerdict.drop
+            if txVerdict.drop { verdict.markDropped(txVerdict.dropReason ?? .rules) }
             if txVerdict.reject {
                 verdict.rejectTarget = verdict.reject ? verdict.rejectTarget.adding(txVerdict.rejectTarget) : txVerdict.rejectTarget
                 verdict.reject = true
@@ -237,10 +238,19 @@ struct ReplayPipeline {
             self.packetDropped = true
             if verdict.reject { self.packetRejected = verdict.rejectTarget }
             self.packetsDropped += 1
-            flow?.isDropped = true
-            self.outputs.writeDrop(packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true, verdict: verdict)
+            // Only a drop that reached the flow (Suricata's FLOW_ACTION_DROP) marks it: a packet rule (`dsize` …)
+            // drops this packet alone, and the flow record keeps no `action`.
+            var flowDropped = false
+            if let handle, let current = flow {
+                flowDropped = detect.flowDecision(slot: handle.slot, flowID: current.flowID).dropped
+            }
+            if flowDropped { flow?.isDropped = true }
+            self.outputs.writeDrop(
+                packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true,
+                reason: verdict.dropReason ?? .rules, cause: self.alerts.first(where: \.isBlocking),
+                verdict: verdict)
             if let handle, let flow {
-                self.flows[handle.slot].isDropped = true
+                if flowDropped { self.flows[handle.slot].isDropped = true }
                 self.flows[handle.slot].dropLoggedToServer = flow.dropLoggedToServer
                 self.flows[handle.slot].dropLoggedToClient = flow.dropLoggedToClient
             }

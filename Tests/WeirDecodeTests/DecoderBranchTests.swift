@@ -43,6 +43,27 @@ import WeirCore
     #expect(d.statistics.tcp == 1)
 }
 
+@Test func tcpFastOpenInItsExperimentalOptionForm() {
+    #expect(!decoded(Fixtures.ethIPv4TCPSyn).packet.tcpOptions.hasFastOpen)
+    // The timestamp option (bytes 60..<70) becomes kind 254 with TFO's magic 0xF989 (a cookie request), then
+    // six NOPs; then the same with an 8-byte cookie over the timestamp and the window scale.
+    var request = Fixtures.ethIPv4TCPSyn
+    request.replaceSubrange(60..<70, with: [254, 4, 0xF9, 0x89, 1, 1, 1, 1, 1, 1])
+    let (p, _) = decoded(request)
+    #expect(p.tcpOptions.hasFastOpen)
+    #expect(p.events.isEmpty)
+    var cookie = Fixtures.ethIPv4TCPSyn
+    cookie.replaceSubrange(60..<74, with: [253, 12, 0xF9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0])
+    #expect(decoded(cookie).packet.tcpOptions.hasFastOpen)
+    // Another experiment's magic, or TFO's magic at another length, is not Fast Open.
+    var other = request
+    other[62] = 0x12
+    #expect(!decoded(other).packet.tcpOptions.hasFastOpen)
+    var odd = Fixtures.ethIPv4TCPSyn
+    odd.replaceSubrange(60..<70, with: [254, 6, 0xF9, 0x89, 0, 0, 1, 1, 1, 1])
+    #expect(!decoded(odd).packet.tcpOptions.hasFastOpen)
+}
+
 @Test func tcpPayloadAndSACKBlocks() {
     let (p, _) = decoded(Fixtures.ethIPv4TCPData)
     #expect(p.tcpAcknowledgement == 5001)

@@ -434,6 +434,26 @@ final class EngineHarness {
         }
         #expect(drops == [false, false, true, true])
     }
+
+    @Test func dropReasonsNameTheRateFilterTheRuleAndTheFlow() throws {
+        var settings = DetectSettings()
+        settings.isIPS = true
+        settings.thresholdConfig = try ThresholdConfig(
+            text: "rate_filter gen_id 1, sig_id 9, track by_rule, count 1, seconds 60, new_action drop, timeout 30"
+        )
+        let h = try EngineHarness(
+            """
+            alert udp any any -> any any (content:"A"; sid:9;)
+            drop udp any any -> any any (content:"B"; sid:10;)
+            """, settings: settings)
+        h.feed(f.udp(sport: 100, dport: 2, payload: [0x41]))
+        #expect(!h.lastVerdict.drop && h.lastVerdict.dropReason == nil)
+        h.feed(f.udp(sport: 101, dport: 2, payload: [0x41]))
+        #expect(h.lastVerdict.drop && h.lastVerdict.dropReason == .threshold)
+        h.feed(f.udp(sport: 102, dport: 2, payload: [0x42]))
+        #expect(h.lastVerdict.drop && h.lastVerdict.dropReason == .rules)
+        #expect(DropReason.threshold.rawValue == "threshold detection_filter")
+    }
 }
 
 @Suite struct VerdictTests {
@@ -473,6 +493,7 @@ final class EngineHarness {
         #expect(h.lastVerdict.drop)
         #expect(h.feed(f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 102, payload: Array("more".utf8))) == [])
         #expect(h.lastVerdict.drop && h.lastVerdict.skipped)
+        #expect(h.lastVerdict.dropReason == .flowDrop)
         #expect(h.context.counters.droppedFlows == 1)
         #expect(h.context.counters.dropped == 2)
     }

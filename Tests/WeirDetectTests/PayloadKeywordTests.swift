@@ -89,6 +89,23 @@ func pcre(_ pattern: String, options: CompiledRegex.Options = [], relative: Bool
         #expect(!payloadMatches([content("a"), content("c", within: 1)], "axab"))
     }
 
+    @Test func negatedRelativeContentMakesThePreviousContentRetry() {
+        // "this" right after the first "fix" is followed by "and": a negated relative content sends the search back
+        // to the next "this" (Suricata sets both relative-next flags for it), which is followed by "now" alone.
+        let steps = [content("fix"), content("this", within: 6), content("and", negated: true, distance: 0)]
+        #expect(payloadMatches(steps, "we_need_to_fix_this_and_yes_fix_this_now"))
+        #expect(!payloadMatches(steps, "we_need_to_fix_this_and_yes_fix_this_and"))
+        // The flag itself: set on the content before a negated distance-only content, not before a plain one.
+        let negated = PayloadProgram(steps: [content("a"), content("b", negated: true, distance: 0)])
+        let plain = PayloadProgram(steps: [content("a"), content("b", distance: 0)])
+        guard case .content(let first) = negated.steps[0], case .content(let other) = plain.steps[0] else {
+            Issue.record("expected content steps")
+            return
+        }
+        #expect(first.backtrack)
+        #expect(!other.backtrack)
+    }
+
     @Test func backtrackingThreeDeep() {
         // "k=" then "1" right after, then ";" right after that: only the third "k=" satisfies all.
         let steps = [content("k="), content("1", within: 1), content(";", within: 1)]

@@ -118,6 +118,29 @@ import WeirRuntime
             ])
     }
 
+    @Test func upstreamCasesUseTheirOwnConfigurationUnlessItIncludesAMissingFile() {
+        let scratch = ScratchDirectory()
+        let json = #"{"name": "x", "pcaps": ["input.pcap"], "rules": "test.rules", "expect": []}"#
+        for name in ["own", "incl"] {
+            scratch.write("\(name)/expected.json", json)
+            scratch.write("\(name)/input.pcap", "")
+            scratch.write("\(name)/test.rules", "")
+            scratch.write("\(name)/upstream-test.yaml", "checks: []\n")
+        }
+        scratch.write("own/upstream-suricata.yaml", "%YAML 1.1\n---\noutputs: []\n")
+        scratch.write("incl/upstream-suricata.yaml", "%YAML 1.1\n---\ninclude: default.yaml\noutputs: []\n")
+        var loader = CaseLoader()
+        loader.upstream = true
+        let own = loader.load(name: "own", directory: scratch.path + "/own")
+        #expect(own.options.configPath == scratch.path + "/own/upstream-suricata.yaml")
+        let incl = loader.load(name: "incl", directory: scratch.path + "/incl")
+        #expect(incl.options.configPath == nil)
+        #expect(incl.notes.contains { $0.contains("default.yaml") })
+        // Without --upstream the file is only a reference.
+        #expect(CaseLoader().load(name: "own", directory: scratch.path + "/own").options.configPath == nil)
+        #expect(CaseLoader.topLevelIncludes(scratch.path + "/incl/upstream-suricata.yaml") == ["default.yaml"])
+    }
+
     @Test func discoveryFindsNestedCasesInOrder() {
         let scratch = ScratchDirectory()
         scratch.write("b/test.yaml", "{}\n")

@@ -79,9 +79,28 @@ public struct PacketVerdict: Sendable, Equatable {
     public var skipped = false
     /// A matching rule has the `bypass` keyword: the rest of the flow is not inspected.
     public var bypass = false
+    /// Why the packet is dropped (the drop record's `reason`); the first cause wins, as Suricata's `PacketDrop`.
+    public var dropReason: DropReason?
 
     /// No decision: forward, keep inspecting.
     public init() {}
+
+    /// Marks the packet dropped for `reason`, keeping an earlier reason.
+    public mutating func markDropped(_ reason: DropReason) {
+        self.drop = true
+        if self.dropReason == nil { self.dropReason = reason }
+    }
+}
+
+/// Why detection dropped a packet: the `drop.reason` of its EVE record, spelt as Suricata's
+/// `PacketDropReasonToString`.
+public enum DropReason: String, Sendable, Equatable {
+    /// A drop or reject rule matched.
+    case rules = "rules"
+    /// A rate_filter changed the rule's action to drop or reject.
+    case threshold = "threshold detection_filter"
+    /// An earlier packet dropped the whole flow; this one belongs to it.
+    case flowDrop = "flow drop"
 }
 
 /// Engine counters (Suricata's `detect.alert`, `detect.alerts_suppressed`, `ips.*`).

@@ -146,7 +146,7 @@ public final class DetectContext {
                 )
             }
             if self.flowStates[slot].isDropped && engine.settings.isIPS {
-                verdict.drop = true
+                verdict.markDropped(.flowDrop)
                 verdict.skipped = true
                 self.counters.dropped += 1
                 return verdict
@@ -573,6 +573,7 @@ public final class DetectContext {
             let s = engine.signatures[index]
             let onFlow = slot >= 0 && (s.actionAppliesToFlow || self.matchedOnFlowData[k])
             var action = s.action
+            var rateModified = false
             if let spec = engine.thresholds[index] {
                 if !self.thresholdAllows(spec, signature: index, packet: packet, flow: flow) { continue }
             }
@@ -580,6 +581,7 @@ public final class DetectContext {
                 self.rateFilterTriggered(rate, signature: index, packet: packet, flow: flow)
             {
                 action = rate.newAction
+                rateModified = true
             }
             // Post-match, like Suricata's: a match that passed thresholds bypasses, alerted or not.
             if s.bypass { verdict.bypass = true }
@@ -617,7 +619,7 @@ public final class DetectContext {
                 if isIPS {
                     blocking = true
                     if !verdict.drop { self.counters.dropped += 1 }
-                    verdict.drop = true
+                    verdict.markDropped(rateModified ? .threshold : .rules)
                     if onFlow && !self.flowStates[slot].isDropped && !self.flowStates[slot].isPassed {
                         self.flowStates[slot].isDropped = true
                         self.counters.droppedFlows += 1

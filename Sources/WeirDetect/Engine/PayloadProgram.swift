@@ -268,7 +268,9 @@ package struct PayloadProgram: Sendable {
     package private(set) var steps: [PayloadStep]
 
     /// Links each relative keyword to the content or pcre before it, as Suricata's keyword setup does: a
-    /// relative pcre/byte/isdataat or a `within` asks for backtracking; a distance-only content does not.
+    /// relative pcre/byte/isdataat, a `within` or a negated relative content asks for backtracking; a distance-only
+    /// content that is not negated does not (Suricata's `DETECT_CONTENT_DISTANCE_NEXT`, which sets no
+    /// `WITHIN_NEXT`: a negated one sets both).
     package init(steps: [PayloadStep]) {
         var steps = steps
         for index in steps.indices where steps[index].isRelative {
@@ -280,7 +282,7 @@ package struct PayloadProgram: Sendable {
             }
             guard previous >= 0 else { continue }
             var needsBacktrack = true
-            if case .content(let c) = steps[index], c.within == nil { needsBacktrack = false }
+            if case .content(let c) = steps[index], c.within == nil, !c.negated { needsBacktrack = false }
             switch steps[previous] {
             case .content(var c):
                 c.relativeNext = true
