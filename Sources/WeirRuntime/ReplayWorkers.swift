@@ -183,7 +183,8 @@ enum DispatchHash {
     /// The worker of `hash` among `count`.
     @inline(__always)
     static func worker(_ hash: UInt64, count: Int) -> Int {
-        Int(truncatingIfNeeded: (hash >> 32) &* UInt64(count) >> 32)
+        // Shifts bind tighter than multiplication in Swift: the product is taken first on purpose.
+        Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(count)) >> 32)
     }
 
     @inline(__always)
