@@ -165,18 +165,17 @@ public final class JSONWriter {
     public func key(_ key: StaticString) {
         let length = key.utf8CodeUnitCount
         self.ensure(length + 4)
-        var position = self.count
+        // Through a local pointer: stores through `self.base` would make the compiler reload it per byte.
+        var out = self.base + self.count
         if self.needsComma {
-            self.base[position] = UInt8(ascii: ",")
-            position += 1
+            out[0] = UInt8(ascii: ",")
+            out += 1
         }
-        self.base[position] = UInt8(ascii: "\"")
-        // EVE keys are short: a byte loop beats a call to memmove.
-        let source = key.utf8Start
-        for index in 0..<length { self.base[position + 1 + index] = source[index] }
-        self.base[position + 1 + length] = UInt8(ascii: "\"")
-        self.base[position + 2 + length] = UInt8(ascii: ":")
-        self.count = position + 3 + length
+        out[0] = UInt8(ascii: "\"")
+        (out + 1).update(from: key.utf8Start, count: length)
+        out[1 + length] = UInt8(ascii: "\"")
+        out[2 + length] = UInt8(ascii: ":")
+        self.count = (out + 3 + length) - self.base
         self.needsComma = false
     }
 
