@@ -26,10 +26,11 @@ if [ -z "${WEIR_BIN:-}" ]; then
     swift build -c release --product weir 2>&1 | grep -E "error|Build complete" || true
 fi
 mkdir -p bench-out
-pcap=bench-out/peer-${packets}-s${seed}.pcap
+gap=${GAP_US:-200}
+pcap=bench-out/peer-${packets}-s${seed}-g${gap}.pcap
 rules=bench-out/peer-s${seed}.rules
-[ -s "$pcap" ] && [ -s "$rules" ] || python3 scripts/gen_peer_pcap.py "$pcap" --packets "$packets" --seed "$seed" --rules "$rules"
-small=bench-out/peer-${packets}-s${seed}-first${slice}.pcap
+[ -s "$pcap" ] && [ -s "$rules" ] || python3 scripts/gen_peer_pcap.py "$pcap" --packets "$packets" --seed "$seed" --gap-us "$gap" --rules "$rules"
+small=bench-out/peer-${packets}-s${seed}-g${gap}-first${slice}.pcap
 [ -s "$small" ] || tcpdump -r "$pcap" -c "$slice" -w "$small" 2>/dev/null
 empty=bench-out/empty.pcap
 [ -s "$empty" ] || python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(struct.pack("<IHHiIII",0xA1B2C3D4,2,4,0,0,65535,1))' "$empty"
