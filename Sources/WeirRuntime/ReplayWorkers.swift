@@ -35,7 +35,9 @@ enum ReplayWorkers {
             let outputs =
                 index == 0
                 ? setup.outputs
-                : try ReplayOutputs(directory: setup.logDirectory, settings: setup.configuration.outputs, append: true)
+                : try ReplayOutputs(
+                    directory: setup.logDirectory, settings: setup.configuration.outputs, append: true,
+                    network: setup.outputs.networkSinks, messages: options.messageOutput)
             workers.append(ReplayWorker(pipeline: setup.pipeline(options, outputs: outputs)))
         }
         var threads: [pthread_t] = []
