@@ -267,8 +267,8 @@ public struct AppLayerParserSettings: Sendable {
 /// Named counters of the app layer (for the stats record: `app_layer.flow.http`, `http.memuse` …).
 public final class AppLayerCounters: @unchecked Sendable {
     /// Counter values in insertion order.
-    public private(set) var values: [(String, UInt64)] = []
-    private var index: [String: Int] = [:]
+    @exclusivity(unchecked) public private(set) var values: [(String, UInt64)] = []
+    @exclusivity(unchecked) private var index: [String: Int] = [:]
 
     /// Empty counters.
     public init() {}

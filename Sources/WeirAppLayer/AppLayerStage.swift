@@ -6,47 +6,47 @@ import WeirStream
 /// The app layer of one flow: detection progress per direction, the parser once a protocol is known, and the
 /// flow-level events not yet seen by detection.
 final class AppLayerFlow {
-    var flowID: UInt64
+    @exclusivity(unchecked) var flowID: UInt64
     /// The flow's protocol (`unknown` until decided).
-    var proto = AppProtocol.unknown
+    @exclusivity(unchecked) var proto = AppProtocol.unknown
     /// What each direction detected, when the two differ (`app_proto_ts` / `app_proto_tc`).
-    var protoToServer = AppProtocol.unknown
-    var protoToClient = AppProtocol.unknown
+    @exclusivity(unchecked) var protoToServer = AppProtocol.unknown
+    @exclusivity(unchecked) var protoToClient = AppProtocol.unknown
     /// Detection given up in a direction.
-    var failedToServer = false
-    var failedToClient = false
+    @exclusivity(unchecked) var failedToServer = false
+    @exclusivity(unchecked) var failedToClient = false
     /// A direction's first bytes, kept while detection needs more.
-    var probeBytesToServer: [UInt8] = []
-    var probeBytesToClient: [UInt8] = []
+    @exclusivity(unchecked) var probeBytesToServer: [UInt8] = []
+    @exclusivity(unchecked) var probeBytesToClient: [UInt8] = []
     /// The direction's stream ended.
-    var endedToServer = false
-    var endedToClient = false
+    @exclusivity(unchecked) var endedToServer = false
+    @exclusivity(unchecked) var endedToClient = false
     /// Server port as the flow sees it (for `detection-ports`).
-    var serverPort: UInt16
-    var clientPort: UInt16
-    var transport: UInt8
+    @exclusivity(unchecked) var serverPort: UInt16
+    @exclusivity(unchecked) var clientPort: UInt16
+    @exclusivity(unchecked) var transport: UInt8
     /// The parser, once the protocol is known and enabled for parsing.
-    var parser: (any AppLayerParser)?
+    @exclusivity(unchecked) var parser: (any AppLayerParser)?
     /// Index of the protocol in the registry.
-    var descriptor = -1
+    @exclusivity(unchecked) var descriptor = -1
     /// The parser gave up; data is no longer parsed (raw inspection goes on).
-    var parserFailed = false
+    @exclusivity(unchecked) var parserFailed = false
     /// Flow-level events raised and not yet inspected.
-    var pendingEvents: [AppLayerEvent] = []
+    @exclusivity(unchecked) var pendingEvents: [AppLayerEvent] = []
     /// The parser, when its protocol turns encrypted (TLS, SSH); cast once when the parser is made.
-    var encryptedParser: (any AppLayerEncryptedParser)?
+    @exclusivity(unchecked) var encryptedParser: (any AppLayerEncryptedParser)?
     /// The encrypted point's action was taken (``AppLayerStage/takeEncryptedFlowAction(slot:flowID:)``).
-    var encryptedActionTaken = false
+    @exclusivity(unchecked) var encryptedActionTaken = false
     /// Packets and bytes past the encrypted point, added to the counters when the flow ends.
-    var encryptedPackets: UInt64 = 0
-    var encryptedBytes: UInt64 = 0
+    @exclusivity(unchecked) var encryptedPackets: UInt64 = 0
+    @exclusivity(unchecked) var encryptedBytes: UInt64 = 0
     /// `track-only` after the handshake: no more payload inspection or parsing.
-    var payloadInspectionOff = false
+    @exclusivity(unchecked) var payloadInspectionOff = false
     /// Protocol detection of a direction finished since the last ``AppLayerStage/takeProtocolDetected(slot:flowID:)``.
-    var detectionFinished = false
+    @exclusivity(unchecked) var detectionFinished = false
     /// The client's first data looked like a server's (a capture that starts mid-connection with the
     /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
-    var reversed = false
+    @exclusivity(unchecked) var reversed = false
 
     init(flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8) {
         self.flowID = flowID
@@ -86,19 +86,25 @@ public final class AppLayerStage {
     let settings: AppLayerStageSettings
     /// Counters (`app_layer.flow.http`, `http.memuse` …).
     public let counters = AppLayerCounters()
-    private var flows: [AppLayerFlow?] = []
+    @exclusivity(unchecked) private var flows: [AppLayerFlow?] = []
     /// Flow id → slot, for the flow-end path (which knows the flow, not always its slot).
-    private var slotOfFlow: [UInt64: Int32] = [:]
+    @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
     /// Parsed port lists for port-bound probes, per registry index.
     private let probePorts: [[ClosedRange<UInt16>]]
+    /// Each registry entry's mode, looked up once (probing runs per data chunk until a protocol is found).
+    private let modes: [AppLayerStageSettings.Mode]
+    /// Per registry index, once known: whether the protocol's parser turns encrypted (saves a dynamic cast per
+    /// flow).
+    private var parsersEncrypt: [Bool?]
     /// Per registry index: the protocol's buffers that detection uses, with their sticky ids and whether the
     /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
     /// for rules that mix a request buffer with a response buffer).
+    @exclusivity(unchecked)
     private var resolvedBuffers: [[(descriptor: AppLayerBufferDescriptor, id: Int, oneWay: Bool)]]
     /// Sticky ids by direction: bit 1 to server, bit 2 to client (for detection's rule directions).
-    public private(set) var bufferDirections: [Int: UInt8] = [:]
+    @exclusivity(unchecked) public private(set) var bufferDirections: [Int: UInt8] = [:]
     /// Inspection buffers handed out for the current transaction (storage reused).
-    private var txBuffers: [InspectionBuffer] = []
+    @exclusivity(unchecked) private var txBuffers: [InspectionBuffer] = []
 
     /// A stage for the given protocols.
     public init(registry: [AppLayerProtocolDescriptor] = AppLayerRegistry.builtIn, settings: AppLayerStageSettings) {
@@ -108,6 +114,8 @@ public final class AppLayerStage {
             Self.parsePorts(settings.detectionPorts[d.proto.name] ?? d.defaultDetectionPorts ?? "")
         }
         self.resolvedBuffers = registry.map { _ in [] }
+        self.modes = registry.map { settings.modes[$0.proto.name] ?? .parse }
+        self.parsersEncrypt = registry.map { _ in nil }
     }
 
     /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
@@ -268,9 +276,10 @@ public final class AppLayerStage {
             // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
             let port = f.serverPort
             outer: for pass in 0..<2 {
-                for (i, d) in self.registry.enumerated() where d.transports.contains(f.transport) {
-                    guard self.mode(of: d.proto) != .disabled else { continue }
-                    for probe in d.probes where probe.direction.applies(toServer: toServer) {
+                // By index: copying a descriptor per protocol and chunk would retain each of its fields.
+                for i in self.registry.indices where self.modes[i] != .disabled {
+                    guard self.registry[i].transports.contains(f.transport) else { continue }
+                    for probe in self.registry[i].probes where probe.direction.applies(toServer: toServer) {
                         if probe.portBound != (pass == 0) { continue }
                         if probe.portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
                         switch probe.probe(bytes, toServer) {
@@ -292,7 +301,7 @@ public final class AppLayerStage {
                 f.proto = d.proto
                 f.descriptor = found
                 self.counters.add("app_layer.flow." + Self.counterName(d, transport: f.transport))
-                if self.mode(of: d.proto) == .parse {
+                if self.modes[found] == .parse {
                     let values = self.settings.parserValues[d.proto.name] ?? [:]
                     let settings = AppLayerParserSettings(
                         values: values,
@@ -307,7 +316,10 @@ public final class AppLayerStage {
                         return
                     }
                     f.parser = parser
-                    f.encryptedParser = parser as? AppLayerEncryptedParser
+                    if self.parsersEncrypt[found] != false {
+                        f.encryptedParser = parser as? AppLayerEncryptedParser
+                        self.parsersEncrypt[found] = f.encryptedParser != nil
+                    }
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
                     kept.withUnsafeBytes { parser.parse($0, toServer: toServer, context: &context) }
@@ -354,7 +366,8 @@ public final class AppLayerStage {
     /// Whether a pattern probe of the opposite direction recognises `bytes`.
     private func matchesOtherDirection(_ bytes: [UInt8], toServer: Bool, transport: UInt8) -> Bool {
         bytes.withUnsafeBytes { raw in
-            for d in self.registry where d.transports.contains(transport) && self.mode(of: d.proto) != .disabled {
+            for (i, d) in self.registry.enumerated()
+            where d.transports.contains(transport) && self.modes[i] != .disabled {
                 for probe in d.probes
                 where !probe.portBound && probe.direction.applies(toServer: !toServer)
                     && !probe.direction.applies(toServer: toServer)
@@ -364,10 +377,6 @@ public final class AppLayerStage {
             }
             return false
         }
-    }
-
-    private func mode(of proto: AppProtocol) -> AppLayerStageSettings.Mode {
-        self.settings.modes[proto.name] ?? .parse
     }
 
     // MARK: Detection

@@ -13,6 +13,15 @@ public struct PcapRecord {
     /// The capturing kernel vouched for the frame's checksums: it sent the frame itself and fills them in
     /// later (TP_STATUS_CSUMNOTREADY), or the NIC verified them (TP_STATUS_CSUM_VALID). Live rings only.
     public var checksumsVouched: Bool = false
+
+    /// A frame read elsewhere (a replay worker's copy of one).
+    @inlinable
+    public init(timestamp: Timestamp, bytes: UnsafeRawBufferPointer, wireLength: Int, checksumsVouched: Bool = false) {
+        self.timestamp = timestamp
+        self.bytes = bytes
+        self.wireLength = wireLength
+        self.checksumsVouched = checksumsVouched
+    }
 }
 
 /// What ``PcapFile/next()`` found.

@@ -11,7 +11,6 @@ enum NoEffectKeys {
         ("app-layer.protocols.http2", "Weir has no HTTP/2 parser yet; rules that need one are inert"),
         ("detect.profile", "Weir builds one prefilter database per buffer and signature group whatever the profile"),
         ("detect.sgh-mpm-context", "Weir builds one prefilter database per buffer and signature group"),
-        ("runmode", "replay runs one worker; live capture always runs workers (one pipeline per af-packet thread)"),
         ("max-pending-packets", "packets go through the pipeline one at a time, with no queue to size"),
         ("host-mode", "inline behaviour comes from af-packet copy-mode and --simulate-ips"),
         ("stream.prealloc-sessions", "stream sessions are allocated on demand"),

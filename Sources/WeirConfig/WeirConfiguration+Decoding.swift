@@ -6,7 +6,7 @@ extension WeirConfiguration {
         "vars", "default-rule-path", "rule-files", "classification-file", "reference-config-file", "threshold-file",
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
-        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "sensor-name",
+        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "sensor-name", "threading",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -90,6 +90,16 @@ extension WeirConfiguration {
         }
         config.maxPendingPackets = try top.int("max-pending-packets", config.maxPendingPackets, in: 1...65_535)
         config.runMode = try top.optionalEnumeration("runmode", RunMode.self)
+        if let threading = try top.mapping("threading") {
+            // The rest of `threading` (CPU affinity, stack size) stays an ignored Suricata key.
+            if let (text, node) = try threading.scalarText("detect-thread-ratio") {
+                guard let ratio = Double(text), ratio > 0, ratio <= 64 else {
+                    throw threading.fail(node, "detect-thread-ratio", "'\(text)' is not a ratio above 0 and at most 64")
+                }
+                config.detectThreadRatio = ratio
+            }
+            try threading.finish()
+        }
         config.hostMode = try top.enumeration("host-mode", config.hostMode)
         try top.finish()
         return config

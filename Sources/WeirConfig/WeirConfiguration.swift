@@ -61,8 +61,12 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var bypass = BypassSettings()
     /// `max-pending-packets`.
     public var maxPendingPackets: Int = 1024
-    /// `runmode`; `nil` = Weir's choice (workers for live capture, single for files).
+    /// `runmode`; `nil` = Weir's choice (workers for live capture, single for files). `autofp` replays files
+    /// with several workers fed by one reader.
     public var runMode: RunMode? = nil
+    /// `threading.detect-thread-ratio`: workers per online CPU for `runmode: autofp` replay (Suricata's
+    /// detect threads); default 1.0.
+    public var detectThreadRatio: Double = 1.0
     /// `host-mode`.
     public var hostMode: HostMode = .auto
 

@@ -47,16 +47,64 @@ public enum FastLogFormatter {
         case .dropped: out.append(contentsOf: "[Drop] ".utf8)
         case .wouldDrop: out.append(contentsOf: "[wDrop] ".utf8)
         }
-        out.append(contentsOf: "[**] [\(alert.gid):\(alert.signatureID):\(alert.rev)] ".utf8)
+        // Numbers and addresses go straight into `out`: string interpolation here cost more than the whole EVE
+        // alert record.
+        out.append(contentsOf: "[**] [".utf8)
+        Self.appendDecimal(UInt64(alert.gid), &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendDecimal(UInt64(alert.signatureID), &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendDecimal(UInt64(alert.rev), &out)
+        out.append(contentsOf: "] ".utf8)
         out.append(contentsOf: alert.signature.utf8)
         out.append(contentsOf: " [**] [Classification: ".utf8)
         out.append(contentsOf: alert.category.utf8)
-        out.append(contentsOf: "] [Priority: \(alert.severity)] {".utf8)
+        out.append(contentsOf: "] [Priority: ".utf8)
+        Self.appendDecimal(UInt64(alert.severity), &out)
+        out.append(contentsOf: "] {".utf8)
         out.append(contentsOf: IPProtocol.eveName(header.ipProtocol).utf8)
         out.append(contentsOf: "} ".utf8)
         let sourcePort = header.sourcePort.map(UInt64.init) ?? UInt64(header.icmpType ?? 0)
         let destinationPort = header.destinationPort.map(UInt64.init) ?? UInt64(header.icmpCode ?? 0)
-        out.append(contentsOf: "\(header.sourceIP):\(sourcePort) -> \(header.destinationIP):\(destinationPort)\n".utf8)
+        Self.appendAddress(header.sourceIP, &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendDecimal(sourcePort, &out)
+        out.append(contentsOf: " -> ".utf8)
+        Self.appendAddress(header.destinationIP, &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendDecimal(destinationPort, &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// `value` in decimal, without a String.
+    static func appendDecimal(_ value: UInt64, _ out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, written from the end
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                count += 1
+                buffer[24 - count] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
+    }
+
+    /// An address as ``IPAddress/description`` spells it; IPv4 without a String.
+    static func appendAddress(_ address: IPAddress, _ out: inout [UInt8]) {
+        guard address.isIPv4 else {
+            out.append(contentsOf: address.description.utf8)
+            return
+        }
+        let value = address.v4Value
+        Self.appendDecimal(UInt64(value >> 24), &out)
+        out.append(UInt8(ascii: "."))
+        Self.appendDecimal(UInt64(value >> 16 & 0xff), &out)
+        out.append(UInt8(ascii: "."))
+        Self.appendDecimal(UInt64(value >> 8 & 0xff), &out)
+        out.append(UInt8(ascii: "."))
+        Self.appendDecimal(UInt64(value & 0xff), &out)
     }
 
     /// One line as a String (with its newline).

@@ -170,24 +170,27 @@ public final class JSONWriter {
 
     /// Writes an object key known at compile time (plain ASCII, not escaped).
     public func key(_ key: StaticString) {
+        assert(Self.needsNoEscaping(key), "a StaticString key must be plain JSON-safe ASCII: \(key)")
         let length = key.utf8CodeUnitCount
         self.ensure(length + 4)
-        var position = self.count
+        // Through a local pointer: stores through `self.base` would make the compiler reload it per byte.
+        var out = self.base + self.count
         if self.needsComma {
-            self.base[position] = UInt8(ascii: ",")
-            position += 1
+            out[0] = UInt8(ascii: ",")
+            out += 1
         }
-        self.base[position] = UInt8(ascii: "\"")
-        // EVE keys are short: a byte loop beats a call to memmove.
-        let source = key.utf8Start
-        for index in 0..<length { self.base[position + 1 + index] = source[index] }
-        self.base[position + 1 + length] = UInt8(ascii: "\"")
-        self.base[position + 2 + length] = UInt8(ascii: ":")
-        self.count = position + 3 + length
+        out[0] = UInt8(ascii: "\"")
+        (out + 1).update(from: key.utf8Start, count: length)
+        out[1 + length] = UInt8(ascii: "\"")
+        out[2 + length] = UInt8(ascii: ":")
+        self.count = (out + 3 + length) - self.base
         self.needsComma = false
     }
 
-    /// Writes an object key, escaped.
+    /// Writes an object key, escaped. Disfavoured (as are the String forms of `string` and `field`): a string
+    /// literal would otherwise pick it over the StaticString form, String being the default literal type, and
+    /// every literal key would pay for the escaping scan.
+    @_disfavoredOverload
     public func key(_ key: String) {
         self.separate()
         self.appendQuoted(key)
@@ -198,6 +201,7 @@ public final class JSONWriter {
     // MARK: Values
 
     /// Writes a string value, escaped as JSON requires.
+    @_disfavoredOverload
     public func string(_ value: String) {
         self.separate()
         self.appendQuoted(value)
@@ -206,6 +210,7 @@ public final class JSONWriter {
 
     /// Writes a string value known at compile time (plain ASCII, not escaped).
     public func string(_ value: StaticString) {
+        assert(Self.needsNoEscaping(value), "a StaticString value must be plain JSON-safe ASCII: \(value)")
         self.separate()
         self.put(UInt8(ascii: "\""))
         self.put(value)
@@ -407,6 +412,7 @@ public final class JSONWriter {
     // MARK: Fields (key + value)
 
     /// `"key":"value"` (escaped).
+    @_disfavoredOverload
     public func field(_ key: StaticString, _ value: String) {
         self.key(key)
         self.string(value)
@@ -449,6 +455,14 @@ public final class JSONWriter {
     }
 
     // MARK: Internals
+
+    /// Whether a compile-time text is printable ASCII without `"` or `\\` (checked in debug builds: literals
+    /// resolve to the StaticString overloads, which copy without escaping).
+    static func needsNoEscaping(_ text: StaticString) -> Bool {
+        guard text.hasPointerRepresentation else { return false }
+        let bytes = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        return !bytes.contains { $0 < 0x20 || $0 >= 0x7f || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+    }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 

@@ -33,10 +33,13 @@ public enum Replay {
         if options.flushOutputsOnCrash && cweir_crash_flush_install() != 0 {
             err.write("weir: warning: cannot install the crash flush: \(String(cString: strerror(errno)))\n")
         }
-        var pipeline = setup.pipeline(options)
         var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
         let stop = ReplayStop(options, messages: err)
+        if setup.configuration.runMode == .autofp {
+            return Self.runWorkers(files: files, setup: setup, options: options, stop: stop, progress: &progress, started: started)
+        }
+        var pipeline = setup.pipeline(options)
         for (index, path) in files.enumerated() {
             if index > 0 && stop.requested(outputs) {
                 pipeline.stoppedEarly = (stop.reason ?? "a stop request", files.count - index)
@@ -60,6 +63,54 @@ public enum Replay {
             return 2
         }
         if pipeline.filesRead == 0 && pipeline.stoppedEarly == nil {
+            err.write("weir: no input could be read\n")
+            return 2
+        }
+        return 0
+    }
+}
+
+extension Replay {
+    /// `runmode: autofp`: one reader, several workers (``ReplayWorkers``); one stats record with every
+    /// worker's counters summed, and one summary.
+    static func runWorkers(
+        files: [String], setup: RunSetup, options: RunOptions, stop: ReplayStop, progress: inout ProgressLine,
+        started: Double
+    ) -> Int32 {
+        let err = options.messageOutput
+        let count = ReplayWorkers.count(setup)
+        let pipelines: [ReplayPipeline]
+        do {
+            pipelines = try ReplayWorkers.run(
+                files: files, setup: setup, options: options, count: count, stop: stop, progress: &progress)
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
+        progress.clear()
+        let last = pipelines.map(\.lastTimestamp).max() ?? Timestamp(microseconds: 0)
+        let first = pipelines.compactMap(\.firstTimestamp).min() ?? last
+        let uptime = UInt64(max(0, last.seconds - first.seconds))
+        let counters = ReplayWorkers.summedCounters(pipelines).map { EVEStatsCounter($0.0, $0.1) }
+        setup.outputs.writeStats(timestamp: last, uptime: uptime, counters: counters)
+        setup.outputs.flush()
+        // Network outputs send what they still hold before the summary counts them (as one worker does).
+        setup.outputs.closeNetwork()
+        let elapsed = monotonicSeconds() - started
+        if !options.quiet {
+            err.write(
+                pipelines[0].summary(
+                    files: files.count, seconds: elapsed, logDirectory: setup.logDirectory,
+                    others: Array(pipelines.dropFirst())))
+            err.write("  workers:  \(count) (runmode autofp; figures above are their sums)\n")
+        }
+        for pipeline in pipelines {
+            if let failure = pipeline.outputs.writeError {
+                err.write("weir: output error: \(failure)\n")
+                return 2
+            }
+        }
+        if pipelines[0].filesRead == 0 && pipelines[0].stoppedEarly == nil {
             err.write("weir: no input could be read\n")
             return 2
         }

@@ -501,6 +501,13 @@ struct ReplayPipeline {
         self.outputs.flush()
     }
 
+    /// Autofp worker: the reader's clock moved on to `now` (every packet of this worker's flows up to it has
+    /// been processed), so flow timeouts run as they would in one worker.
+    mutating func advanceClock(to now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        guard self.firstTimestamp != nil else { return }
+        self.account(timestamp: now, emit: emit)
+    }
+
     /// Tracks packet time and runs the flow-timeout sweep once per second of it.
     private mutating func account(timestamp: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
         if self.firstTimestamp == nil { self.firstTimestamp = timestamp }
@@ -648,7 +655,7 @@ struct ReplayPipeline {
         }
         for (path, why) in self.unreadable { s += "  skipped:  \(path): \(why)\n" }
         if let stopped = self.stoppedEarly {
-            s += "  stopped:  by \(stopped.reason) after packet \(Format.count(self.packetNumber))"
+            s += "  stopped:  by \(stopped.reason) after packet \(Format.count(packets))"
             if stopped.filesNotRead > 0 {
                 s += "; \(stopped.filesNotRead) input file\(stopped.filesNotRead == 1 ? "" : "s") not read"
             }

@@ -76,6 +76,13 @@ struct WeirCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a configuration key, as key.path=value; repeat for more.", valueName: "key=value"))
     var overrides: [String] = []
 
+    @Option(
+        name: .customLong("runmode"),
+        help: ArgumentHelp(
+            "single, autofp or workers (the configuration's runmode); with -r, autofp runs one reader and "
+                + "threading.detect-thread-ratio x CPUs workers.", valueName: "mode"))
+    var runMode: String?
+
     @Flag(name: .customLong("simulate-ips"), help: "Process the capture as if inline, so drop and reject take effect.")
     var simulateIPS = false
 
@@ -97,6 +104,9 @@ struct WeirCommand: ParsableCommand {
         if let k = self.checksums, !["none", "all", "auto"].contains(k) {
             throw ValidationError("-k takes none, all or auto, not '\(k)'.")
         }
+        if let mode = self.runMode, !["single", "autofp", "workers"].contains(mode) {
+            throw ValidationError("--runmode takes single, autofp or workers, not '\(mode)'.")
+        }
     }
 
     var runOptions: RunOptions {
@@ -108,7 +118,8 @@ struct WeirCommand: ParsableCommand {
         o.extraRuleFiles = self.extraRules
         o.logDirectory = self.logDir
         o.checksumChecks = self.checksums
-        o.overrides = self.overrides
+        // As Suricata: the command line's runmode wins over the configuration's.
+        o.overrides = self.overrides + (self.runMode.map { ["runmode=\($0)"] } ?? [])
         o.simulateIPS = self.simulateIPS
         o.testOnly = self.testConfig
         o.strictRules = self.strictRules

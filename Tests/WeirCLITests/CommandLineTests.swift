@@ -204,7 +204,7 @@ import Testing
         let result = WeirProcess.run(
             [
                 "-T", "-c", config, "-S", rules, "--set", "app-layer.protocols.http2.enabled=yes", "--set",
-                "runmode=workers", "--set", "app-layer.protocols.dns.enabled=yes",
+                "max-pending-packets=2048", "--set", "app-layer.protocols.dns.enabled=yes",
             ],
             in: dir.path)
         #expect(result.status == 0)
@@ -212,7 +212,7 @@ import Testing
         #expect(notes.count == 3, "\(notes)")
         #expect(notes.contains { $0.contains("detect.profile (\(config):2:3): accepted, no effect") })
         #expect(notes.contains { $0.contains("app-layer.protocols.http2.enabled (--set") })
-        #expect(notes.contains { $0.contains("runmode (--set runmode): accepted, no effect") })
+        #expect(notes.contains { $0.contains("max-pending-packets (--set max-pending-packets): accepted, no effect") })
         #expect(!result.stderr.contains("midstream"), "a setting with an effect gets no note")
         #expect(!result.stderr.contains("protocols.dns"), "DNS has a parser now: its settings take effect")
     }

@@ -276,13 +276,16 @@ import WeirConfig
         let ignored = Set(loaded.ignoredKeys.map(\.key))
         for key in [
             "suricata-version", "plugins", "logging", "dpdk", "outputs.2.tls-store",
-            "app-layer.protocols.smb", "app-layer.protocols.http.libhtp", "stream.reassembly.urgent", "threading",
-            "outputs.1.eve-log.xff",
+            "app-layer.protocols.smb", "app-layer.protocols.http.libhtp", "stream.reassembly.urgent",
+            "threading.set-cpu-affinity", "threading.cpu-affinity", "outputs.1.eve-log.xff",
         ] {
             #expect(ignored.contains(key), "\(key)")
         }
         // The stats type's null-values is read now (it used to be ignored).
         #expect(!ignored.contains("outputs.1.eve-log.types.14.stats.null-values"))
+        // threading.detect-thread-ratio sizes autofp replay: read, not ignored.
+        #expect(!ignored.contains("threading"))
+        #expect(config.detectThreadRatio == 1.0)
         #expect(loaded.warnings.count == 1)
     }
 }

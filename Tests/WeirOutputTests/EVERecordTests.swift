@@ -302,6 +302,23 @@ enum Records {
             FastLogFormatter.line(header: header, alert: alert, marker: .wouldDrop).contains("  [wDrop] [**] [1:5:1]")
         )
     }
+
+    /// Numbers and addresses written without String interpolation read as the interpolated text did.
+    @Test func largeNumbersAndIPv6() {
+        var header = Records.alertHeader
+        header.sourceIP = Records.ip("2001:db8::1")
+        header.sourcePort = 65535
+        header.destinationIP = Records.ip("0.0.0.0")
+        header.destinationPort = 0
+        var alert = Records.alert
+        alert.gid = UInt32.max
+        alert.signatureID = 1_000_000_000
+        alert.rev = 0
+        alert.severity = 10
+        let line = FastLogFormatter.line(header: header, alert: alert)
+        #expect(line.contains("[**] [4294967295:1000000000:0] "), "\(line)")
+        #expect(line.contains("[Priority: 10] {TCP} 2001:db8::1:65535 -> 0.0.0.0:0\n"), "\(line)")
+    }
 }
 
 @Suite struct MetadataTests {

@@ -54,14 +54,17 @@ import WeirOutput
 
     @Test func stringEscaping() {
         let w = JSONWriter()
-        w.string("a\"b\\c/d\n\r\t\u{08}\u{0c}\u{01}\u{1f}\u{7f}é€😀")
+        // A String value (a literal would be a StaticString, which must need no escaping).
+        let value: String = "a\"b\\c/d\n\r\t\u{08}\u{0c}\u{01}\u{1f}\u{7f}é€😀"
+        w.string(value)
         #expect(w.text == #""a\"b\\c/d\n\r\t\b\f\u0001\u001f"# + "\u{7f}é€😀\"")
     }
 
     @Test func escapedKeys() {
         let w = JSONWriter()
         w.beginObject()
-        w.key("we\"ird")
+        let key: String = "we\"ird"
+        w.key(key)
         w.unsigned(1)
         w.endObject()
         #expect(w.text == #"{"we\"ird":1}"#)

@@ -82,27 +82,27 @@ final class HTTPParser: AppLayerParser {
     let config: HTPConfig
     let counters: AppLayerCounters
     /// Live transactions, oldest first.
-    var live: [HTTPTransaction] = []
+    @exclusivity(unchecked) var live: [HTTPTransaction] = []
     /// Freed transactions libhtp still holds (see ``freeTransactions(through:)``).
-    var retired: [HTTPTransaction] = []
-    var nextID: UInt64 = 0
+    @exclusivity(unchecked) var retired: [HTTPTransaction] = []
+    @exclusivity(unchecked) var nextID: UInt64 = 0
     /// A direction libhtp refused (error, tunnel): its data is no longer parsed.
-    var requestStopped = false
-    var responseStopped = false
+    @exclusivity(unchecked) var requestStopped = false
+    @exclusivity(unchecked) var responseStopped = false
     /// Data libhtp could not take yet (it waits for the other direction: CONNECT, 100-continue).
-    var pendingRequest: [UInt8] = []
-    var pendingResponse: [UInt8] = []
+    @exclusivity(unchecked) var pendingRequest: [UInt8] = []
+    @exclusivity(unchecked) var pendingResponse: [UInt8] = []
     /// Raw-inspection triggers and flow events raised during the current call.
-    var triggers: UInt8 = 0
-    var flowEvents: [AppLayerEvent] = []
+    @exclusivity(unchecked) var triggers: UInt8 = 0
+    @exclusivity(unchecked) var flowEvents: [AppLayerEvent] = []
     /// Bytes of bodies and headers this flow holds (counted in `http.memuse`).
-    var heldBytes = 0
+    @exclusivity(unchecked) var heldBytes = 0
     /// Compute file hashes of response bodies (`force-hash`).
     let hashing: Bool
     /// libhtp warnings seen (Suricata stops turning them into events after a limit).
-    var messages = 0
+    @exclusivity(unchecked) var messages = 0
     /// libhtp is parsing request data (else response data); decides which transaction a message is about.
-    var parsingRequest = true
+    @exclusivity(unchecked) var parsingRequest = true
 
     init?(settings: AppLayerParserSettings) {
         let http = HTTPSettings(values: settings.values)

@@ -29,37 +29,37 @@ func bstrBytes(_ b: UnsafeMutablePointer<bstr>?) -> UnsafeRawBufferPointer? {
 public final class HTTPTransaction: AppLayerTransaction {
     public let id: UInt64
     /// libhtp's transaction; `nil` once libhtp freed it (flow end).
-    var htp: UnsafeMutablePointer<htp_tx_t>?
-    var requestProgress = HTTPProgress.none
-    var responseProgress = HTTPProgress.none
-    public var events: [AppLayerEvent] = []
-    public var detectState = TransactionDetectState()
-    public var isLogged = false
+    @exclusivity(unchecked) var htp: UnsafeMutablePointer<htp_tx_t>?
+    @exclusivity(unchecked) var requestProgress = HTTPProgress.none
+    @exclusivity(unchecked) var responseProgress = HTTPProgress.none
+    @exclusivity(unchecked) public var events: [AppLayerEvent] = []
+    @exclusivity(unchecked) public var detectState = TransactionDetectState()
+    @exclusivity(unchecked) public var isLogged = false
 
     /// Normalised URI (path, query, fragment; with `uri-include-all` also scheme and authority).
-    var normalizedURI: [UInt8]?
+    @exclusivity(unchecked) var normalizedURI: [UInt8]?
     /// Header bytes as received (without the request/status line).
-    var requestHeadersRaw: [UInt8] = []
-    var responseHeadersRaw: [UInt8] = []
+    @exclusivity(unchecked) var requestHeadersRaw: [UInt8] = []
+    @exclusivity(unchecked) var responseHeadersRaw: [UInt8] = []
     /// Request body, dechunked (and decompressed when libhtp does), up to `request-body-limit`.
-    var requestBody: [UInt8] = []
+    @exclusivity(unchecked) var requestBody: [UInt8] = []
     /// Response body, dechunked and decompressed, up to `response-body-limit`.
-    var responseBody: [UInt8] = []
+    @exclusivity(unchecked) var responseBody: [UInt8] = []
     /// Total body bytes seen (beyond the stored limit too).
-    var requestBodySeen = 0
-    var responseBodySeen = 0
+    @exclusivity(unchecked) var requestBodySeen = 0
+    @exclusivity(unchecked) var responseBodySeen = 0
     /// The body stopped being stored at the limit.
-    var requestBodyTruncated = false
-    var responseBodyTruncated = false
+    @exclusivity(unchecked) var requestBodyTruncated = false
+    @exclusivity(unchecked) var responseBodyTruncated = false
     /// The direction's stream ended (FIN, RST or flow end): what the body holds is all it will hold.
-    var requestStreamEnded = false
-    var responseStreamEnded = false
+    @exclusivity(unchecked) var requestStreamEnded = false
+    @exclusivity(unchecked) var responseStreamEnded = false
     /// A gap hit the body (fileinfo `gaps`).
-    var responseBodyGap = false
+    @exclusivity(unchecked) var responseBodyGap = false
     /// Hashes of the response body (fileinfo with `force-hash`).
-    var fileHashes: FileHashes?
+    @exclusivity(unchecked) var fileHashes: FileHashes?
     /// Buffers built on demand, cached per direction once the headers are final.
-    private var cache: [String: [UInt8]] = [:]
+    @exclusivity(unchecked) private var cache: [String: [UInt8]] = [:]
 
     init(id: UInt64, htp: UnsafeMutablePointer<htp_tx_t>) {
         self.id = id

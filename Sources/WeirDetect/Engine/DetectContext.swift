@@ -46,12 +46,12 @@ public final class DetectContext {
 
     /// Set by the pipeline for the packet with which the app layer finished protocol detection of a direction:
     /// PD-only signatures (`app-layer-protocol` alone) are inspected only then, as Suricata's are.
-    public var protocolDetectedWithPacket = false
+    @exclusivity(unchecked) public var protocolDetectedWithPacket = false
     /// Set by the pipeline for packets of a flow whose content inspection stopped (an encrypted TLS/SSH flow
     /// with `encryption-handling: track-only`, Suricata's `PKT_NOPAYLOAD_INSPECTION`): the packet's payload is
     /// not inspected (the pipeline also leaves out stream data past the encryption point); header and flow
     /// rules still run.
-    public var payloadInspectionDisabled = false
+    @exclusivity(unchecked) public var payloadInspectionDisabled = false
     /// Transaction inspection in progress (``inspectTransaction``): only transactional signatures run.
     @exclusivity(unchecked) var txMode = false
     /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).

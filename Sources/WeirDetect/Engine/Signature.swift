@@ -185,91 +185,92 @@ package struct BufferProgram: Sendable {
 /// A rule compiled for the engine: every name resolved, every keyword in its matching form.
 ///
 /// A class so the hot path reads fields through one reference instead of copying (and retaining) every array
-/// of the signature per evaluation; it is never mutated once the engine is built.
+/// of the signature per evaluation; it is never mutated once the engine is built, so its fields are read
+/// without dynamic exclusivity checks (`@exclusivity(unchecked)`: no access can overlap a write).
 package final class Signature: @unchecked Sendable {
     // Identity and presentation.
     /// `sid`.
-    package var sid: UInt32
+    @exclusivity(unchecked) package var sid: UInt32
     /// `gid`.
-    package var gid: UInt32 = 1
+    @exclusivity(unchecked) package var gid: UInt32 = 1
     /// `rev`.
-    package var rev: UInt32 = 0
+    @exclusivity(unchecked) package var rev: UInt32 = 0
     /// Where the rule was read (file and line), for reports about it.
-    package var file: String = ""
-    package var line: Int = 0
+    @exclusivity(unchecked) package var file: String = ""
+    @exclusivity(unchecked) package var line: Int = 0
     /// `msg`.
-    package var message: String = ""
+    @exclusivity(unchecked) package var message: String = ""
     /// `classtype` short name.
-    package var classtype: String?
+    @exclusivity(unchecked) package var classtype: String?
     /// The rule's `metadata` entries that have a value (`signature_severity Major`), in rule order.
-    package var metadata: [(key: String, value: String)] = []
+    @exclusivity(unchecked) package var metadata: [(key: String, value: String)] = []
     /// Human-readable category from classification.config.
-    package var category: String = ""
+    @exclusivity(unchecked) package var category: String = ""
     /// Severity (priority): rule `priority`, else the classtype's, else 3.
-    package var severity: Int = 3
+    @exclusivity(unchecked) package var severity: Int = 3
     /// The action (after `reject*` folding).
-    package var action: RuleVerdictAction = .alert
+    @exclusivity(unchecked) package var action: RuleVerdictAction = .alert
     /// For `reject*`: which side gets the reset/unreachable.
-    package var rejectKind: String?
+    @exclusivity(unchecked) package var rejectKind: String?
     /// `bypass`: a match bypasses the flow (post-match, as Suricata's).
-    package var bypass = false
+    @exclusivity(unchecked) package var bypass = false
 
     // Header.
     /// The header protocol.
-    package var proto: SignatureProtocol = .ip
+    @exclusivity(unchecked) package var proto: SignatureProtocol = .ip
     /// 0 any, 4 or 6 (`ipv4`/`ipv6` protocols).
-    package var ipVersion: UInt8 = 0
+    @exclusivity(unchecked) package var ipVersion: UInt8 = 0
     /// Source addresses.
-    package var source: AddressMatcher = .any
+    @exclusivity(unchecked) package var source: AddressMatcher = .any
     /// Source ports.
-    package var sourcePorts: PortMatcher = .any
+    @exclusivity(unchecked) package var sourcePorts: PortMatcher = .any
     /// Destination addresses.
-    package var destination: AddressMatcher = .any
+    @exclusivity(unchecked) package var destination: AddressMatcher = .any
     /// Destination ports.
-    package var destinationPorts: PortMatcher = .any
+    @exclusivity(unchecked) package var destinationPorts: PortMatcher = .any
     /// `<>`.
-    package var bidirectional = false
+    @exclusivity(unchecked) package var bidirectional = false
 
     // Matching.
     /// Decoded-header conditions, in rule order.
-    package var headerChecks: [HeaderCheck] = []
+    @exclusivity(unchecked) package var headerChecks: [HeaderCheck] = []
     /// `flow.age` / `flow.pkts*` / `flow.bytes*` conditions.
-    package var flowValueChecks: [FlowValueCheck] = []
+    @exclusivity(unchecked) package var flowValueChecks: [FlowValueCheck] = []
     /// The `flow` keyword, if any.
-    package var flow: FlowCondition?
+    @exclusivity(unchecked) package var flow: FlowCondition?
     /// `app-layer-protocol:[!]name`, each one: the flow's detected protocol must (not) be `name`; never matches
     /// while the protocol is unknown.
-    package var appLayerProtocols: [(name: String, negated: Bool)] = []
+    @exclusivity(unchecked) package var appLayerProtocols: [(name: String, negated: Bool)] = []
     /// Suricata's PD-only signature: `app-layer-protocol` with nothing but IP-only-compatible keywords (and a
     /// `flow` direction); it is inspected only on a packet with which protocol detection finished. Set by the
     /// compiler.
-    package var isProtocolDetectionOnly = false
+    @exclusivity(unchecked) package var isProtocolDetectionOnly = false
     /// App-layer options answered by the inspected transaction (`ssl_state`, `tls.version`, `dns.opcode` …):
     /// every one must hold. Their rule is transactional.
-    package var appLayerConditions: [(keyword: String, value: String)] = []
+    @exclusivity(unchecked) package var appLayerConditions: [(keyword: String, value: String)] = []
     /// Directions the conditions are inspected in (bit 1 to server, bit 2 to client): certificate keywords
     /// are the server's, the others either.
-    package var conditionDirections: UInt8 = 3
+    @exclusivity(unchecked) package var conditionDirections: UInt8 = 3
     /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
-    package var payloadScope: PayloadScope = .packetAndStream
+    @exclusivity(unchecked) package var payloadScope: PayloadScope = .packetAndStream
     /// Payload programs, one per buffer section.
-    package var buffers: [BufferProgram] = []
+    @exclusivity(unchecked) package var buffers: [BufferProgram] = []
     /// Flowbit conditions and commands, in rule order.
-    package var flowbits: [FlowbitOperation] = []
+    @exclusivity(unchecked) package var flowbits: [FlowbitOperation] = []
     /// Xbit conditions and commands.
-    package var xbits: [XbitOperation] = []
+    @exclusivity(unchecked) package var xbits: [XbitOperation] = []
     /// Flowint conditions and modifiers.
-    package var flowints: [FlowintOperation] = []
+    @exclusivity(unchecked) package var flowints: [FlowintOperation] = []
     /// `threshold` or `detection_filter` from the rule.
-    package var threshold: ThresholdSpec?
+    @exclusivity(unchecked) package var threshold: ThresholdSpec?
     /// `noalert` (also `flowbits:noalert`).
-    package var noalert = false
+    @exclusivity(unchecked) package var noalert = false
     /// The prefilter literal (`fast_pattern` or the longest content) and the buffer it belongs to.
-    package var fastPattern: PrefilterPattern?
+    @exclusivity(unchecked) package var fastPattern: PrefilterPattern?
     /// The sticky buffer id of the fast pattern's section, `nil` for the payload.
-    package var fastPatternBuffer: Int?
+    @exclusivity(unchecked) package var fastPatternBuffer: Int?
     /// Number of byte variables the payload programs use.
-    package var variableSlots = 0
+    @exclusivity(unchecked) package var variableSlots = 0
 
     /// Makes a signature with a sid and defaults everywhere else.
     package init(sid: UInt32) { self.sid = sid }
@@ -317,19 +318,19 @@ package final class Signature: @unchecked Sendable {
     }
 
     /// Whether a `decode-event` condition is present (such rules also see packets without an IP layer).
-    package var checksDecodeEvents = false
+    @exclusivity(unchecked) package var checksDecodeEvents = false
     /// `stream-event:` conditions: every one must be among the packet's stream events.
-    package var streamEvents: [StreamEvent] = []
+    @exclusivity(unchecked) package var streamEvents: [StreamEvent] = []
     /// `stream_size` conditions.
-    package var streamSizes: [StreamSizeCheck] = []
+    @exclusivity(unchecked) package var streamSizes: [StreamSizeCheck] = []
     /// `app-layer-event:` names (lowercase): every one must be among the events of the inspected transaction
     /// (parser events) or of the flow on this packet (detection events).
-    package var appLayerEvents: [String] = []
+    @exclusivity(unchecked) package var appLayerEvents: [String] = []
 
     /// Inspects app-layer transactions (an app-layer sticky buffer, or a parser event such as
     /// `http.missing_host_header`): evaluated when a transaction progresses, never per packet, and fires at most
     /// once per transaction and direction. Set by the compiler.
-    package var isTransactional = false
+    @exclusivity(unchecked) package var isTransactional = false
 
     /// Drop and pass act on the flow, not only the packet (Suricata's `FlowApplySignatureActions`): IP-only and
     /// like-IP-only rules and app-layer rules; other rules only when they matched stream or app-layer data.
