@@ -91,8 +91,13 @@ extension Replay {
         let last = pipelines.map(\.lastTimestamp).max() ?? Timestamp(microseconds: 0)
         let first = pipelines.compactMap(\.firstTimestamp).min() ?? last
         let uptime = UInt64(max(0, last.seconds - first.seconds))
-        let counters = ReplayWorkers.summedCounters(pipelines).map { EVEStatsCounter($0.0, $0.1) }
-        setup.outputs.writeStats(timestamp: last, uptime: uptime, counters: counters)
+        // One stats record and stats.log block: the workers' sum, and each worker as a thread (W#01 …).
+        let threads = pipelines.enumerated().map { index, pipeline in
+            (name: "W#" + (index < 9 ? "0" : "") + String(index + 1), counters: pipeline.allCounters())
+        }
+        setup.outputs.stats.write(
+            time: last, uptime: uptime, totals: EngineCounters.sum(threads.map(\.counters)), threads: threads,
+            outputs: setup.outputs)
         setup.outputs.flush()
         // Network outputs send what they still hold before the summary counts them (as one worker does).
         setup.outputs.closeNetwork()

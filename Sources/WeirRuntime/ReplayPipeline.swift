@@ -40,6 +40,9 @@ struct ReplayPipeline {
     let inline: Bool
     /// Report damaged and skipped inputs on stderr as they happen (they are in the stats either way).
     var reportsInputProblems = true
+    /// Write a stats record every `stats.interval` seconds of packet time (replay with one worker); autofp
+    /// workers leave it to the run, which writes one record summing them all.
+    var writesPeriodicStats = true
     var alerts: [Alert] = []
     var packetsDropped: UInt64 = 0
     /// Where skipped and damaged inputs are reported.
@@ -292,7 +295,7 @@ struct ReplayPipeline {
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
         // Replay: counters every `stats.interval` seconds of packet time (live capture counts wall-clock time).
-        if self.liveSource == nil && self.outputs.stats.isDue(at: self.lastTimestamp.seconds) {
+        if self.liveSource == nil && self.writesPeriodicStats && self.outputs.stats.isDue(at: self.lastTimestamp.seconds) {
             self.writeStats(current: decoder)
         }
         if self.packet.pendingTunnel.payload == .none && !self.packet.isFragment {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Glibc
 import WeirCapture
+import WeirConfig
 import WeirCore
 import WeirDecode
 import WeirOutput
@@ -36,9 +37,13 @@ enum ReplayWorkers {
                 index == 0
                 ? setup.outputs
                 : try ReplayOutputs(
-                    directory: setup.logDirectory, settings: setup.configuration.outputs, append: true,
+                    directory: setup.logDirectory, settings: setup.configuration.outputs,
+                    stats: Self.noStats, sensorName: setup.configuration.sensorName, append: true,
                     network: setup.outputs.networkSinks, messages: options.messageOutput)
-            workers.append(ReplayWorker(pipeline: setup.pipeline(options, outputs: outputs)))
+            var pipeline = setup.pipeline(options, outputs: outputs)
+            // The run writes the stats: one record for all workers at the end.
+            pipeline.writesPeriodicStats = false
+            workers.append(ReplayWorker(pipeline: pipeline))
         }
         var threads: [pthread_t] = []
         for worker in workers {
@@ -121,21 +126,11 @@ enum ReplayWorkers {
         return pipelines
     }
 
-    /// The counters of several pipelines summed under their names, in first-seen order (one stats record).
-    static func summedCounters(_ pipelines: [ReplayPipeline]) -> [(String, UInt64)] {
-        var totals: [(String, UInt64)] = []
-        var position: [String: Int] = [:]
-        for pipeline in pipelines {
-            for counter in pipeline.counters {
-                if let at = position[counter.name] {
-                    totals[at].1 += counter.value
-                } else {
-                    position[counter.name] = totals.count
-                    totals.append((counter.name, counter.value))
-                }
-            }
-        }
-        return totals
+    /// Stats settings for workers after the first: their outputs write no stats (the run writes them).
+    static var noStats: StatsSettings {
+        var settings = StatsSettings()
+        settings.enabled = false
+        return settings
     }
 }
 
