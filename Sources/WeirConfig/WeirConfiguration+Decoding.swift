@@ -6,7 +6,8 @@ extension WeirConfiguration {
         "vars", "default-rule-path", "rule-files", "classification-file", "reference-config-file", "threshold-file",
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
-        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag",
+        "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "unix-command",
+        "metrics",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -65,7 +66,18 @@ extension WeirConfiguration {
                 config.detect.inspectionRecursionLimit,
                 in: 0...1_000_000
             )
+            config.detect.ruleReload = try detect.bool("rule-reload", config.detect.ruleReload)
             try detect.finish()
+        }
+        if let unix = try top.mapping("unix-command") {
+            config.unixCommand.enabled = try unix.enumeration("enabled", config.unixCommand.enabled)
+            config.unixCommand.filename = try unix.optionalString("filename")
+            try unix.finish()
+        }
+        if let metrics = try top.mapping("metrics") {
+            config.metrics.enabled = try metrics.bool("enabled", config.metrics.enabled)
+            config.metrics.listen = try metrics.string("listen", config.metrics.listen)
+            try metrics.finish()
         }
         if let (text, node) = try top.scalarText("kernel-version-override") {
             guard let version = KernelVersion(parsing: text) else {
