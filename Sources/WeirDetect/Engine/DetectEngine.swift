@@ -134,6 +134,8 @@ public final class DetectEngine: Sendable {
     package let derivedBuffers: [DerivedBuffer]
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
+    /// The interned flowbit, flowint and xbit names: a reload carries per-flow variables over by name.
+    package let variableNames: DetectVariableNames
 
     /// The `metadata` entries of every signature, indexed as ``Alert/signatureIndex`` (EVE `alert.metadata`).
     public var signatureMetadata: [[(key: String, value: String)]] { self.signatures.map(\.metadata) }
@@ -149,9 +151,11 @@ public final class DetectEngine: Sendable {
         flowintCount: Int = 0,
         xbitCount: Int = 0,
         rejected: [SignatureCompileError] = [],
-        derivedBuffers: [DerivedBuffer] = []
+        derivedBuffers: [DerivedBuffer] = [],
+        variableNames: DetectVariableNames = DetectVariableNames()
     ) throws(PatternCompileError) {
         self.derivedBuffers = derivedBuffers
+        self.variableNames = variableNames
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
         // order breaks ties.

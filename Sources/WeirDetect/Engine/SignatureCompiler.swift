@@ -713,7 +713,9 @@ extension DetectEngine {
             flowintCount: compiler.flowintIDs.count,
             xbitCount: compiler.xbitIDs.count,
             rejected: rejected,
-            derivedBuffers: compiler.derivedBuffers
+            derivedBuffers: compiler.derivedBuffers,
+            variableNames: DetectVariableNames(
+                flowbits: compiler.flowbitIDs, flowints: compiler.flowintIDs, xbits: compiler.xbitIDs)
         )
     }
 }

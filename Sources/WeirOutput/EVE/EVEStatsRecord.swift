@@ -16,12 +16,32 @@ public struct EVEStatsRecord: Sendable, Equatable {
     public var uptime: UInt64
     /// The counters: dotted name and value, in registration order.
     public var counters: [EVEStatsCounter]
+    /// `detect.engines`: the detection engine's last load or reload (empty: the object is left out).
+    public var detectEngines: [EVEDetectEngine] = []
 
     /// A stats record.
     public init(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter]) {
         self.timestamp = timestamp
         self.uptime = uptime
         self.counters = counters
+    }
+}
+
+/// One entry of `stats.detect.engines`: when the rules were last loaded and how many.
+public struct EVEDetectEngine: Sendable, Equatable {
+    public var id: UInt64
+    /// `last_reload`, in EVE's timestamp format.
+    public var lastReload: Timestamp
+    public var rulesLoaded: UInt64
+    public var rulesFailed: UInt64
+    public var rulesSkipped: UInt64
+
+    public init(id: UInt64, lastReload: Timestamp, rulesLoaded: UInt64, rulesFailed: UInt64, rulesSkipped: UInt64) {
+        self.id = id
+        self.lastReload = lastReload
+        self.rulesLoaded = rulesLoaded
+        self.rulesFailed = rulesFailed
+        self.rulesSkipped = rulesSkipped
     }
 }
 
@@ -50,17 +70,41 @@ extension JSONWriter {
         self.field("event_type", "stats")
         self.beginObject("stats")
         self.field("uptime", record.uptime)
-        let split = record.counters.map { counter in
+        var split = record.counters.map { counter in
             (parts: counter.name.split(separator: ".", omittingEmptySubsequences: false), counter: counter)
         }
-        self.writeCounterLevel(split[...], depth: 0)
+        if !record.detectEngines.isEmpty && !split.contains(where: { $0.parts.first == "detect" }) {
+            // A `detect` object to hang `engines` on.
+            split.append((["detect", "alert"], EVEStatsCounter("detect.alert", 0)))
+        }
+        self.writeCounterLevel(split[...], depth: 0, engines: record.detectEngines)
         self.endObject()
         self.endObject()
     }
 
+    private func writeDetectEngines(_ engines: [EVEDetectEngine]) {
+        self.key("engines")
+        self.beginArray()
+        for engine in engines {
+            self.beginObject()
+            self.key("id")
+            self.unsigned(engine.id)
+            self.field("last_reload", engine.lastReload)
+            self.key("rules_loaded")
+            self.unsigned(engine.rulesLoaded)
+            self.key("rules_failed")
+            self.unsigned(engine.rulesFailed)
+            self.key("rules_skipped")
+            self.unsigned(engine.rulesSkipped)
+            self.endObject()
+        }
+        self.endArray()
+    }
+
     private func writeCounterLevel(
         _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>,
-        depth: Int
+        depth: Int,
+        engines: [EVEDetectEngine] = []
     ) {
         // Group by the name part at this depth, keeping first-seen order.
         var order: [Substring] = []
@@ -85,6 +129,7 @@ extension JSONWriter {
                 self.key(String(part))
                 self.beginObject()
                 self.writeCounterLevel(nested[...], depth: depth + 1)
+                if depth == 0 && part == "detect" && !engines.isEmpty { self.writeDetectEngines(engines) }
                 self.endObject()
             }
         }
