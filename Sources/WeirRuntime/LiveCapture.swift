@@ -173,7 +173,7 @@ public enum LiveCapture {
         let pair = inline.map { " inline (\(entry.copyMode.rawValue)) with \($0.interface)" } ?? ""
         let status = Self.runWorkers(
             workers, setup: setup, options: options, name: name, description: "\(name)\(pair) with \(how)",
-            inline: inline != nil, extraCounters: bypassCounters, ready: ready)
+            inline: inline != nil, extraCounters: bypassCounters, kernel: kernel, ready: ready)
         // Entries of an earlier run that no flow adopted would outlive this one with nobody to remove them.
         kernel?.expireOrphans(all: true)
         return status
@@ -221,13 +221,37 @@ public enum LiveCapture {
     }
 
     /// Runs the workers (the first on this thread) until they stop, then writes one stats record for all of
-    /// them and the summary; returns the exit status.
+    /// them and the summary; returns the exit status. The control thread (SIGUSR2 rule reload, the control
+    /// socket and the metrics endpoint when configured) runs beside them.
     static func runWorkers(
         _ workers: [LiveWorker], setup: RunSetup, options: RunOptions, name: String, description: String,
-        inline: Bool, extraCounters: [(String, UInt64)] = [], ready: (() -> Void)?
+        inline: Bool, extraCounters: [(String, UInt64)] = [], kernel: KernelBypass? = nil,
+        ready: (() -> Void)?
     ) -> Int32 {
         let err = options.messageOutput
         let count = workers.count
+        let reloader = RuleReloader(options: options, detection: setup.detection, workers: count)
+        let control = ControlPlane(
+            reloader: reloader, workers: count, interfaces: Array(Set(workers.flatMap(\.interfaces))).sorted(),
+            runningMode: "workers", version: options.versionText, inline: inline, extraCounters: extraCounters,
+            kernel: kernel)
+        for (index, worker) in workers.enumerated() {
+            worker.index = index
+            worker.control = control
+        }
+        let server: ControlServer
+        do {
+            let endpoints = try ControlEndpoints.resolve(options: options, configuration: setup.configuration)
+            server = try ControlServer.start(control: control, endpoints: endpoints, err: err)
+            if let path = endpoints.socketPath, !options.quiet { err.write("weir: control socket: \(path)\n") }
+            if let metrics = endpoints.metrics, !options.quiet {
+                let shown = metrics.isIPv6 ? "[\(metrics.host)]:\(metrics.port)" : "\(metrics.host):\(metrics.port)"
+                err.write("weir: metrics: http://\(shown)/metrics\n")
+            }
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
         ready?()
         if !options.quiet { err.write("weir: capturing on \(description); stop with Ctrl-C\n") }
         // Started by systemd with Type=notify: the unit is up once the rings (and any kernel plane) are.
@@ -240,41 +264,18 @@ public enum LiveCapture {
         workers[0].run()
         _ = cweir_sd_notify("STOPPING=1")
         for thread in threads { pthread_join(thread, nil) }
+        server.stop()
         let elapsed = monotonicSeconds() - started
 
-        var statistics = AFPacketStatistics()
-        for worker in workers { statistics.add(worker.statistics) }
         // One stats record for the interface: every worker's counters summed under Suricata's names.
-        var totals: [(String, UInt64)] = []
-        var position: [String: Int] = [:]
-        for worker in workers {
-            for counter in worker.pipeline.counters {
-                if let at = position[counter.name] {
-                    totals[at].1 += counter.value
-                } else {
-                    position[counter.name] = totals.count
-                    totals.append((counter.name, counter.value))
-                }
-            }
-        }
-        var captureCounters = [
-            ("capture.kernel_packets", statistics.packets), ("capture.kernel_drops", statistics.drops),
-            ("capture.kernel_freezes", statistics.freezes),
-        ]
-        if inline {
-            let senders = workers.compactMap { $0.forwarding?.sender }
-            let rejects = workers.reduce(0) { $0 + $1.rejectsSent }
-            captureCounters.append(("capture.forwarded", senders.reduce(0) { $0 + $1.sent } - rejects))
-            captureCounters.append(("capture.forward_errors", senders.reduce(0) { $0 + $1.failures }))
-            captureCounters.append(("capture.rejects_sent", rejects))
-        }
-        captureCounters += extraCounters
-        for (name, value) in captureCounters {
-            if let at = position[name] { totals[at].1 = value } else { totals.append((name, value)) }
-        }
-        let last = workers.map(\.pipeline.lastTimestamp).max() ?? Timestamp(microseconds: 0)
-        let uptime = workers.map(\.pipeline.uptimeSeconds).max() ?? 0
-        setup.outputs.writeStats(timestamp: last, uptime: uptime, counters: totals.map { EVEStatsCounter($0.0, $0.1) })
+        let snapshots = workers.map { $0.snapshot() }
+        var statistics = AFPacketStatistics()
+        for snapshot in snapshots { statistics.add(snapshot.statistics) }
+        let totals = LiveCounters.totals(snapshots, inline: inline, extra: extraCounters)
+        let last = snapshots.map(\.lastTimestamp).max() ?? Timestamp(microseconds: 0)
+        let uptime = snapshots.map(\.uptime).max() ?? 0
+        setup.outputs.writeStats(
+            timestamp: last, uptime: uptime, counters: totals, engines: [reloader.engine.statsEntry])
         setup.outputs.flush()
 
         if !options.quiet {
@@ -301,8 +302,8 @@ public enum LiveCapture {
     /// The descriptor that ends the capture: the caller's, or (nil) a signalfd for SIGINT and SIGTERM, which
     /// this thread blocks before the workers start so they inherit the mask; `owned` says to close it. Nil
     /// after reporting when the signalfd cannot be made.
-    /// The process-owned path also makes SIGHUP and SIGUSR2 harmless (noted on stderr, ignored, until log
-    /// reopening and rule reload exist): a sensor must survive logrotate's `kill -HUP`.
+    /// The process-owned path also installs the SIGHUP (reopen the logs) and SIGUSR2 (reload the rules)
+    /// handlers: a sensor must survive logrotate's `kill -HUP`.
     static func stopDescriptor(_ stopFD: Int32?, _ err: MessageOutput) -> (fd: Int32, owned: Bool)? {
         if let stopFD { return (stopFD, false) }
         if cweir_ignore_operator_signals() != 0 {
@@ -475,6 +476,15 @@ final class LiveWorker: @unchecked Sendable {
     private var currentInterface = -1
     /// `fail-mode`: the planes whose heartbeat this worker ticks, and how often (seconds).
     var heartbeat: (kernel: KernelBypass, period: Double)?
+    /// The worker's number (0 runs on the capture's thread), for the control plane.
+    var index = 0
+    /// Rule reload and counter requests; nil for captures run without one.
+    var control: ControlPlane?
+    /// The engine generation this worker runs, and the last counter request it answered.
+    var engineGeneration = 1
+    var answeredRequest = 0
+    /// The decoders' counters are in the pipeline (done once, when the worker stops).
+    var decodersMerged = false
 
     init(
         rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
@@ -543,6 +553,15 @@ final class LiveWorker: @unchecked Sendable {
         let timeout = self.heartbeat.map { Int32(max(1, min(250, $0.period * 1000))) } ?? 250
         var reopenGeneration = cweir_reopen_generation()
         capture: while true {
+            // Between two ring reads, a packet boundary: a reloaded rule set is swapped in here.
+            if let control = self.control {
+                self.serviceControl(control)
+                if control.stopRequested.load(ordering: .acquiring) {
+                    // `shutdown` from the control socket: as a stop signal.
+                    _ = self.wait(timeoutMilliseconds: 0, stopFD: nil, emit)
+                    break capture
+                }
+            }
             // SIGHUP (log rotation): reopen between packets, so every record lands whole in one file.
             let generation = cweir_reopen_generation()
             if generation != reopenGeneration {
@@ -572,16 +591,16 @@ final class LiveWorker: @unchecked Sendable {
                 break capture
             }
         }
-        for decoder in self.decoders {
-            let type = decoder.linkType.rawValue
-            if var existing = self.pipeline.decoders[type] {
-                existing.statistics.merge(decoder.statistics)
-                self.pipeline.decoders[type] = existing
-            } else {
-                self.pipeline.decoders[type] = decoder
-            }
-        }
+        Self.merge(self.decoders, into: &self.pipeline)
+        self.decodersMerged = true
         self.pipeline.finish(writeStats: false)
+        if let control = self.control {
+            // Stopped: the final counters answer every later request, and reloads no longer wait for it.
+            control.post(
+                worker: self.index, request: control.requested.load(ordering: .acquiring), snapshot: self.snapshot(),
+                final: true)
+            control.reloader.acknowledge(worker: self.index, generation: -1)
+        }
     }
 }
 

@@ -296,9 +296,13 @@ final class ReplayOutputs {
     }
 
     /// Writes the end-of-run `stats` record.
-    func writeStats(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter]) {
+    func writeStats(
+        timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter], engines: [EVEDetectEngine] = []
+    ) {
         guard self.eveSettings?.stats != nil else { return }
-        self.eveWriter?.write(EVEStatsRecord(timestamp: timestamp, uptime: uptime, counters: counters))
+        var record = EVEStatsRecord(timestamp: timestamp, uptime: uptime, counters: counters)
+        record.detectEngines = engines
+        self.eveWriter?.write(record)
         self.publishPending()
     }
 
