@@ -76,7 +76,15 @@ extension WeirConfiguration {
         }
         if let metrics = try top.mapping("metrics") {
             config.metrics.enabled = try metrics.bool("enabled", config.metrics.enabled)
-            config.metrics.listen = try metrics.string("listen", config.metrics.listen)
+            if let (text, node) = try metrics.scalarText("listen") {
+                // HOST:PORT, [IPv6]:PORT; the address itself is checked when the endpoint opens.
+                let port = text.split(separator: ":").last.flatMap { UInt16($0) } ?? 0
+                let host = text.hasPrefix("[") ? text.split(separator: "]").first.map { $0.dropFirst() } : text.split(separator: ":").first
+                guard port > 0, let host, !host.isEmpty, text.hasPrefix("[") || text.split(separator: ":").count == 2 else {
+                    throw metrics.fail(node, "listen", "'\(text)' is not HOST:PORT (127.0.0.1:9637, [::1]:9637)")
+                }
+                config.metrics.listen = text
+            }
             try metrics.finish()
         }
         if let (text, node) = try top.scalarText("kernel-version-override") {

@@ -42,6 +42,8 @@ import WeirConfig
         #expect(metrics.code == .unknownKey && metrics.key == "metrics.listn", "\(metrics)")
         let unix = try #require(loadError("unix-command:\n  enabled: yes\n  file: x\n"))
         #expect(unix.code == .unknownKey && unix.key == "unix-command.file", "\(unix)")
+        let listen = try #require(loadError("metrics:\n  enabled: yes\n  listen: 9637\n"))
+        #expect(listen.key == "metrics.listen" && listen.line == 3, "\(listen)")
         let mode = try #require(loadError("unix-command:\n  enabled: sometimes\n"))
         #expect(mode.key == "unix-command.enabled", "\(mode)")
     }
