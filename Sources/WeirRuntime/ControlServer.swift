@@ -535,8 +535,9 @@ struct LineReader {
                 if line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { continue }
                 return String(decoding: line, as: UTF8.self)
             }
-            if !newlineFramed && !self.pending.isEmpty {
-                // Unframed: a complete JSON document is a message.
+            if !self.pending.isEmpty && (!newlineFramed || self.pending.last == UInt8(ascii: "}")) {
+                // Unframed (protocol 0.1, the handshake of some clients), or a 0.2 client that left out the
+                // newline: a complete JSON document is a message.
                 let text = String(decoding: self.pending, as: UTF8.self)
                 if ControlServer.parse(text) != nil {
                     self.pending.removeAll()
