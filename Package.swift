@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CLibHTP", pkgConfig: "htp", providers: [.apt(["libhtp-dev"])]),
+        // hiredis's pkg-config file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses: found in /usr/include.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
         .target(name: "CWeirLinux"),
         // The BPF programs in bpf/ (outside every target), compiled by BPFPlugin and embedded as bytes.
@@ -76,7 +78,8 @@ let package = Package(
             name: "WeirRuntime",
             dependencies: [
                 "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
-                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", logging, coreMetrics, prometheus,
+                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", "CHiredis", logging, coreMetrics,
+                prometheus,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.

@@ -3,7 +3,8 @@
 # Installs the Debian packages Weir builds and tests with. Idempotent: installs only what is missing.
 set -euo pipefail
 packages=(libbpf-dev libelf-dev libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev bpftool tcpreplay
-          tcpdump iproute2 ethtool python3 python3-scapy python3-cryptography python3-jsonschema pkg-config openssl)
+          tcpdump iproute2 ethtool python3 python3-scapy python3-cryptography python3-jsonschema pkg-config openssl
+          libhiredis-dev redis-server)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,16 +36,36 @@ extension WeirConfiguration {
         var output = EVELogOutput()
         output.enabled = try eve.bool("enabled", output.enabled)
         output.fileType = try eve.enumeration("filetype", output.fileType)
-        // Writing regular files is all Weir does yet: a transport it cannot write stops start-up rather than
-        // quietly becoming a file nobody reads.
-        if output.enabled, output.fileType != .regular, output.fileType != .file,
-            let (text, node) = try eve.scalarText("filetype")
-        {
-            throw eve.fail(
-                node, "filetype",
-                "'\(text)' is not supported yet: Weir writes EVE to a regular file only (filetype: regular)")
-        }
         output.filename = try eve.string("filename", output.filename)
+        if output.fileType == .unixDgram || output.fileType == .unixStream,
+            let (path, node) = try eve.scalarText("filename"), path.utf8.count > 107
+        {
+            throw eve.fail(node, "filename", "a Unix socket path is at most 107 bytes long")
+        }
+        output.prefix = try eve.string("prefix", output.prefix)
+        output.queueSize = try eve.size("queue-size", output.queueSize, minimum: 4096)
+        output.syslog.identity = try eve.string("identity", output.syslog.identity)
+        output.syslog.facility = try eve.enumeration("facility", output.syslog.facility)
+        output.syslog.level = try eve.enumeration("level", output.syslog.level)
+        if let redis = try eve.mapping("redis") {
+            output.redis.server = try redis.string("server", output.redis.server)
+            output.redis.port = try redis.int("port", output.redis.port, in: 1...65_535)
+            output.redis.mode = try redis.enumeration("mode", output.redis.mode)
+            output.redis.key = try redis.string("key", output.redis.key)
+            // Replies are always read off the packet path, by the output's own writer thread.
+            _ = try redis.bool("async", false)
+            output.redis.streamMaxLength = try redis.int(
+                "stream-maxlen", output.redis.streamMaxLength, in: 0...Int(Int32.max))
+            output.redis.streamTrimExact = try redis.bool("stream-trim-exact", output.redis.streamTrimExact)
+            if let pipelining = try redis.mapping("pipelining") {
+                let enabled = try pipelining.bool("enabled", false)
+                // Suricata's default batch is 10 records.
+                let batch = try pipelining.int("batch-size", 10, in: 1...100_000)
+                output.redis.batchSize = enabled ? batch : 1
+                try pipelining.finish()
+            }
+            try redis.finish()
+        }
         output.communityID = try eve.bool("community-id", output.communityID)
         output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
         for item in try eve.list("types") ?? [] {

@@ -44,8 +44,18 @@ public struct EVELogOutput: Sendable, Equatable {
     public var enabled: Bool = true
     /// `filetype`.
     public var fileType: EVEFileType = .regular
-    /// `filename`, relative to the log folder unless absolute.
+    /// `filename`, relative to the log folder unless absolute: the file, or for `unix_dgram` and
+    /// `unix_stream` the listening socket's path.
     public var filename: String = "eve.json"
+    /// `prefix`: text put before each record (`@cee: ` for syslog daemons that parse CEE), any filetype.
+    public var prefix: String = ""
+    /// `redis`: the server, mode and key of `filetype: redis`.
+    public var redis = EVERedisSettings()
+    /// `identity`, `facility`, `level`: the syslog tag and priority of `filetype: syslog`.
+    public var syslog = EVESyslogSettings()
+    /// `queue-size` (Weir): the most bytes of records a network output (`unix_dgram`, `unix_stream`, `syslog`,
+    /// `redis`) holds while its peer is slow or down; records that do not fit are dropped and counted.
+    public var queueSize: UInt64 = 16 << 20
     /// `types: - alert`.
     public var alert: EVEAlertOptions? = nil
     /// `types: - drop`.
@@ -73,6 +83,117 @@ public struct EVELogOutput: Sendable, Equatable {
 
     /// An enabled `eve.json` output with no record types.
     public init() {}
+}
+
+/// `redis:` settings of an eve-log with `filetype: redis` (Suricata's keys and defaults).
+public struct EVERedisSettings: Sendable, Equatable {
+    /// `server`: a host name or address, or a Unix socket path (any value containing `/`).
+    public var server: String = "127.0.0.1"
+    /// `port`.
+    public var port: Int = 6379
+    /// `mode`: which command carries each record.
+    public var mode: EVERedisMode = .lpush
+    /// `key`: the list, channel or stream name.
+    public var key: String = "suricata"
+    /// `pipelining.enabled` / `pipelining.batch-size`: records sent per round trip (1 without pipelining).
+    public var batchSize: Int = 1
+    /// `stream-maxlen`: the stream's length cap in `xadd` mode (0: no cap).
+    public var streamMaxLength: Int = 100_000
+    /// `stream-trim-exact`: trim the stream exactly (`MAXLEN =`) instead of approximately (`MAXLEN ~`).
+    public var streamTrimExact: Bool = false
+    /// Defaults.
+    public init() {}
+}
+
+/// `redis.mode`: the Redis command each EVE record is sent with.
+public enum EVERedisMode: String, ConfigEnum {
+    /// `LPUSH` onto a list (`list` is Suricata's alias and default).
+    case lpush
+    /// `RPUSH` onto a list.
+    case rpush
+    /// `PUBLISH` to a channel (`channel` is the alias).
+    case publish
+    /// `XADD` to a stream (`stream` is the alias).
+    case xadd
+
+    public static var aliases: [String: EVERedisMode] { ["list": .lpush, "channel": .publish, "stream": .xadd] }
+
+    /// The Redis command name.
+    public var command: String {
+        switch self {
+        case .lpush: return "LPUSH"
+        case .rpush: return "RPUSH"
+        case .publish: return "PUBLISH"
+        case .xadd: return "XADD"
+        }
+    }
+}
+
+/// The syslog settings of an eve-log with `filetype: syslog`.
+public struct EVESyslogSettings: Sendable, Equatable {
+    /// `identity`: the tag before each message.
+    public var identity: String = "weir"
+    /// `facility` (Suricata's default, `local5`).
+    public var facility: SyslogFacility = .local5
+    /// `level` (`Info`).
+    public var level: SyslogLevel = .info
+    /// Defaults.
+    public init() {}
+}
+
+/// A syslog facility by its usual name.
+public enum SyslogFacility: String, ConfigEnum {
+    case kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp
+    case local0, local1, local2, local3, local4, local5, local6, local7
+
+    /// The facility's number (RFC 5424 codes 0–23, with `authpriv` 10 and `ftp` 11 as on Linux).
+    public var code: Int {
+        switch self {
+        case .kern: return 0
+        case .user: return 1
+        case .mail: return 2
+        case .daemon: return 3
+        case .auth: return 4
+        case .syslog: return 5
+        case .lpr: return 6
+        case .news: return 7
+        case .uucp: return 8
+        case .cron: return 9
+        case .authpriv: return 10
+        case .ftp: return 11
+        case .local0: return 16
+        case .local1: return 17
+        case .local2: return 18
+        case .local3: return 19
+        case .local4: return 20
+        case .local5: return 21
+        case .local6: return 22
+        case .local7: return 23
+        }
+    }
+}
+
+/// A syslog severity, spelled as Suricata's `level` (letter case ignored).
+public enum SyslogLevel: String, ConfigEnum {
+    case emergency, alert, critical, error, warning, notice, info, debug
+
+    public static var aliases: [String: SyslogLevel] {
+        ["emerg": .emergency, "crit": .critical, "err": .error, "warn": .warning, "informational": .info]
+    }
+
+    /// The severity's number (0 emergency … 7 debug).
+    public var code: Int {
+        switch self {
+        case .emergency: return 0
+        case .alert: return 1
+        case .critical: return 2
+        case .error: return 3
+        case .warning: return 4
+        case .notice: return 5
+        case .info: return 6
+        case .debug: return 7
+        }
+    }
 }
 
 /// `types: - http:` options.

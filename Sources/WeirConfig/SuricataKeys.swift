@@ -27,8 +27,7 @@ enum SuricataKeys {
         "outputs.*.tcp-data", "outputs.*.http-body-data", "outputs.*.file", "outputs.*.dnp3",
         "outputs.*.fast.filetype", "outputs.*.stats.null-values", "outputs.*.stats.filetype",
         // eve-log settings for transports and enrichments Weir does not offer
-        "outputs.*.eve-log.prefix", "outputs.*.eve-log.identity", "outputs.*.eve-log.facility",
-        "outputs.*.eve-log.level", "outputs.*.eve-log.redis", "outputs.*.eve-log.pcap-file",
+        "outputs.*.eve-log.pcap-file",
 "outputs.*.eve-log.xff",
         "outputs.*.eve-log.ethernet", "outputs.*.eve-log.threaded", "outputs.*.eve-log.rotate-interval",
         "outputs.*.eve-log.buffer-size", "outputs.*.eve-log.filemode", "outputs.*.eve-log.metadata",

@@ -36,7 +36,8 @@ final class AppLayerPass {
 
     init(configuration: WeirConfiguration, engine: DetectEngine?, detect: DetectContext?, outputs: ReplayOutputs) {
         var settings = AppLayerStageSettings()
-        let eve = configuration.outputs.eveLog
+        // Every eve-log's record types together (their union, as the records are rendered once for all).
+        let eve = outputs.eveSettings
         let forceHash = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
         for (name, proto) in configuration.appLayer.protocols {
             switch proto.enabled {

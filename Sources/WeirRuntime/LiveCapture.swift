@@ -135,7 +135,9 @@ public enum LiveCapture {
             if index > 0 {
                 // Further workers append to the files the first one created (whole records per write).
                 do {
-                    outputs = try ReplayOutputs(directory: setup.logDirectory, settings: config.outputs, append: true)
+                    outputs = try ReplayOutputs(
+                        directory: setup.logDirectory, settings: config.outputs, append: true,
+                        network: setup.outputs.networkSinks, messages: err)
                 } catch {
                     err.write("weir: \(error)\n")
                     return failed(2)
@@ -277,6 +279,7 @@ public enum LiveCapture {
         setup.outputs.writeStats(
             timestamp: last, uptime: uptime, counters: totals, engines: [reloader.engine.statsEntry])
         setup.outputs.flush()
+        setup.outputs.closeNetwork()
 
         if !options.quiet {
             err.write(

@@ -49,6 +49,8 @@ public enum Replay {
         // Also after a stop: the open flows end with reason `shutdown` and the stats record is written, as at
         // the end of the input (nothing more reaches a file that failed).
         pipeline.finish()
+        // Network outputs send what they still hold (a few seconds at most) before the summary counts them.
+        outputs.closeNetwork()
         let elapsed = monotonicSeconds() - started
         if !options.quiet {
             err.write(pipeline.summary(files: files.count, seconds: elapsed, logDirectory: setup.logDirectory))
@@ -137,10 +139,17 @@ struct RunSetup {
         let outputs: ReplayOutputs
         do {
             try makeDirectories(logDirectory)
-            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs)
+            outputs = try ReplayOutputs(directory: logDirectory, settings: config.outputs, messages: err)
         } catch {
             err.write("weir: \(error)\n")
             return .done(2)
+        }
+        if !options.quiet {
+            for type in outputs.eveOutputs?.conflicts ?? [] {
+                err.write(
+                    "weir: warning: the eve-log outputs set '\(type)' differently; records are rendered once, "
+                        + "with the first listing's settings\n")
+            }
         }
         var streamSettings: WeirStream.StreamSettings?
         if config.stream.enabled {

@@ -9,8 +9,12 @@ import WeirOutput
 
 /// The replay's open output files and the EVE writer feeding them.
 final class ReplayOutputs {
+    /// The first regular EVE file (the summary's and the crash flush's).
     let eve: FileSink?
-    var eveWriter: EVEWriter<FileSink>?
+    /// Every enabled eve-log: files, sockets, syslog, Redis.
+    let eveOutputs: EVEOutputs?
+    var eveWriter: EVEWriter<EVEOutputs>?
+    /// What the EVE writer renders: every eve-log's record types together (see ``EVEOutputs``).
     let eveSettings: EVELogOutput?
     let fast: FileSink?
     /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
@@ -25,19 +29,35 @@ final class ReplayOutputs {
     var transactionRecords: UInt64 = 0
 
     /// Opens the outputs; `append` leaves existing files in place (further workers of one live capture,
-    /// whose whole-record writes interleave in the files the first worker created).
-    init(directory: String, settings: OutputSettings, append: Bool = false) throws(RuntimeError) {
-        if let eve = settings.eveLog {
-            let sink = try FileSink(path: directory + "/" + eve.filename, append: append)
-            self.eve = sink
-            self.eveWriter = EVEWriter(sink: sink)
-            self.eveSettings = eve
+    /// whose whole-record writes interleave in the files the first worker created), and `network` hands
+    /// them the first worker's network outputs (one connection and one queue for all workers).
+    init(
+        directory: String, settings: OutputSettings, append: Bool = false, network: [NetworkSink]? = nil,
+        messages: MessageOutput? = nil
+    ) throws(RuntimeError) {
+        if settings.eveLogs.contains(where: \.enabled) {
+            let outputs = try EVEOutputs(
+                directory: directory, outputs: settings.eveLogs, append: append, network: network, messages: messages)
+            self.eveOutputs = outputs
+            self.eve = outputs.files.first
+            self.eveWriter = EVEWriter(sink: outputs)
+            self.eveSettings = outputs.settings
         } else {
+            self.eveOutputs = nil
             self.eve = nil
             self.eveWriter = nil
             self.eveSettings = nil
         }
-        self.crashSlot = self.eve.map { cweir_crash_flush_register($0.fd) } ?? -1
+        self.ownsNetwork = network == nil
+        // The crash flush writes the pending batch to one file as it is: only when that file is the one EVE
+        // output and has no prefix.
+        if let outputs = self.eveOutputs, outputs.routes.count == 1, outputs.routes[0].prefix.isEmpty,
+            let file = outputs.files.first
+        {
+            self.crashSlot = cweir_crash_flush_register(file.fd)
+        } else {
+            self.crashSlot = -1
+        }
         if settings.fast.enabled {
             self.fast = try FileSink(
                 path: directory + "/" + settings.fast.filename, append: settings.fast.append || append)
@@ -50,8 +70,14 @@ final class ReplayOutputs {
     /// published, so a fatal signal writes them out before the process dies (-1: none).
     let crashSlot: Int32
 
+    /// Whether these outputs opened their network sinks (not another worker's shared ones).
+    private var ownsNetwork = true
+
     deinit {
         if self.crashSlot >= 0 { cweir_crash_flush_unregister(self.crashSlot) }
+        // A run that ended without ``closeNetwork()`` (an in-process caller, an error path) still stops the
+        // writer threads; after a close this returns at once.
+        if self.ownsNetwork { self.closeNetwork() }
     }
 
     /// Publishes the EVE batch's complete records for the crash flush; called after every record.
@@ -61,7 +87,10 @@ final class ReplayOutputs {
         writer.withPendingBytes { cweir_crash_flush_publish(self.crashSlot, $0.baseAddress, $0.count) }
     }
 
-    var writeError: String? { self.eve?.writeError ?? self.fast?.writeError }
+    var writeError: String? {
+        for file in self.eveOutputs?.files ?? [] { if let error = file.writeError { return error } }
+        return self.fast?.writeError
+    }
 
     /// Writes the EVE `flow` record of a flow that ended.
     func writeFlow(
@@ -317,11 +346,27 @@ final class ReplayOutputs {
     func reopen() -> [String] {
         self.flush()
         var problems: [String] = []
-        for sink in [self.eve, self.fast] {
-            guard let sink else { continue }
+        for sink in (self.eveOutputs?.files ?? []) + [self.fast].compactMap({ $0 }) {
             do { try sink.reopen() } catch { problems.append(error.message) }
         }
+        // Sockets, syslog and Redis connect again (the queue is kept).
+        for sink in self.eveOutputs?.network ?? [] { sink.reconnect() }
         return problems
+    }
+
+    /// The network outputs (shared by the workers of a live capture).
+    var networkSinks: [NetworkSink] { self.eveOutputs?.network ?? [] }
+
+    /// The network outputs' Weir-only counters: `eve_log.N.FILETYPE.records_written`, `.records_dropped` and
+    /// `.reconnects` (N: the entry's place among the eve-logs), for the run's counters.
+    var networkCounters: [(String, UInt64)] {
+        guard let outputs = self.eveOutputs else { return [] }
+        return zip(outputs.network, outputs.networkNames).flatMap { $0.namedCounters(prefix: $1) }
+    }
+
+    /// Ends the network outputs: what is queued is sent (for up to a few seconds), the rest is counted as dropped.
+    func closeNetwork() {
+        for sink in self.networkSinks { sink.close() }
     }
 
     static func state(_ s: FlowState) -> EVEFlowState {

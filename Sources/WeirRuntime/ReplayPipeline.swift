@@ -586,6 +586,11 @@ struct ReplayPipeline {
             s += "\n"
         }
         if let eve = self.outputs.eve {
+            // With several eve-log outputs each takes its own record types: count what reached this file.
+            if (self.outputs.eveOutputs?.routes.count ?? 1) > 1 {
+                records = eve.linesWritten
+                for other in others { records += other.outputs.eve?.linesWritten ?? 0 }
+            }
             if eve.writeError != nil {
                 // What reached the file, not what was rendered: the rest was lost to the write error.
                 records = eve.linesWritten
@@ -594,6 +599,11 @@ struct ReplayPipeline {
             } else {
                 s += "  eve:      \(eve.path) (\(Format.count(records)) records)\n"
             }
+        }
+        for sink in self.outputs.networkSinks {
+            let c = sink.counters
+            s += "  eve:      \(sink.label): \(Format.count(c.written)) records written, "
+            s += "\(Format.count(c.dropped)) dropped, \(Format.count(c.reconnects)) reconnects\n"
         }
         return s
     }

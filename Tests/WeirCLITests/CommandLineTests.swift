@@ -170,26 +170,30 @@ import Testing
         #expect(text.stdout.contains("summary: 7 rules: 5 active, 2 inert (smb 1, smtp 1)"))
     }
 
-    @Test func anEVEFileTypeWeirCannotWriteStopsStartUpNamingTheKey() {
+    @Test func anEVEFileTypeWeirDoesNotKnowStopsStartUpNamingTheKey() {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let rules = dir.write("ok.rules", Self.goodRule + "\n")
-        for fileType in ["redis", "syslog", "unix_dgram", "unix_stream"] {
+        let config = dir.write("eve.yaml", "outputs:\n  - eve-log:\n      enabled: yes\n      filetype: kafka\n")
+        let result = WeirProcess.run(
+            ["-c", config, "-S", rules, "-r", repositoryRoot + "/pcaps/sample.pcap", "-l", dir.path + "/out"],
+            in: dir.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("eve.yaml:4:17: key 'outputs.0.eve-log.filetype': 'kafka'"), "\(result.stderr)")
+        #expect(access(dir.path + "/out/eve.json", F_OK) != 0, "no file is written instead")
+        // Every transport Suricata offers is accepted, as are Redis's keys.
+        for fileType in ["regular", "file", "unix_dgram", "unix_stream", "syslog", "redis"] {
             let config = dir.write(
-                "eve.yaml", "outputs:\n  - eve-log:\n      enabled: yes\n      filetype: \(fileType)\n")
-            let result = WeirProcess.run(
-                ["-c", config, "-S", rules, "-r", repositoryRoot + "/pcaps/sample.pcap", "-l", dir.path + "/out"],
-                in: dir.path)
-            #expect(result.status == 2, "\(fileType)")
-            #expect(result.stderr.contains("eve.yaml:4:17: key 'outputs.0.eve-log.filetype': '\(fileType)'"), "\(result.stderr)")
-            #expect(access(dir.path + "/out/eve.json", F_OK) != 0, "no file is written instead")
-        }
-        // A disabled eve-log may name any file type; `regular` and `file` are what Weir writes.
-        for (enabled, fileType) in [("no", "redis"), ("yes", "regular"), ("yes", "file")] {
-            let config = dir.write(
-                "eve.yaml", "outputs:\n  - eve-log:\n      enabled: \(enabled)\n      filetype: \(fileType)\n")
+                "eve.yaml",
+                "outputs:\n  - eve-log:\n      enabled: yes\n      filetype: \(fileType)\n      redis:\n"
+                    + "        mode: channel\n        pipelining: {enabled: yes, batch-size: 20}\n")
             #expect(WeirProcess.run(["-T", "-c", config, "-S", rules], in: dir.path).status == 0, "\(fileType)")
         }
+        let badMode = dir.write(
+            "eve.yaml", "outputs:\n  - eve-log:\n      filetype: redis\n      redis:\n        mode: queue\n")
+        let refused = WeirProcess.run(["-T", "-c", badMode, "-S", rules], in: dir.path)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("key 'outputs.0.eve-log.redis.mode': 'queue' is not one of"), "\(refused.stderr)")
     }
 
     @Test func settingsWithoutEffectGetANoteNamingThem() {
