@@ -27,7 +27,9 @@ struct WorkerSnapshot: Sendable {
 /// record, `dump-counters` and `/metrics` take their figures from.
 enum LiveCounters {
     static func totals(
-        _ snapshots: [WorkerSnapshot], inline: Bool, extra: [(String, UInt64)]
+        _ snapshots: [WorkerSnapshot],
+        inline: Bool,
+        extra: [(String, UInt64)]
     ) -> [EVEStatsCounter] {
         var totals: [(String, UInt64)] = []
         var position: [String: Int] = [:]
@@ -88,8 +90,14 @@ final class ControlPlane: @unchecked Sendable {
     private let asking = Mutex<Void>(())
 
     init(
-        reloader: RuleReloader, workers: Int, interfaces: [String], runningMode: String, version: String, inline: Bool,
-        extraCounters: [(String, UInt64)], kernel: KernelBypass?
+        reloader: RuleReloader,
+        workers: Int,
+        interfaces: [String],
+        runningMode: String,
+        version: String,
+        inline: Bool,
+        extraCounters: [(String, UInt64)],
+        kernel: KernelBypass?
     ) {
         self.reloader = reloader
         self.interfaces = interfaces
@@ -164,8 +172,12 @@ extension LiveWorker {
             }
         }
         var snapshot = WorkerSnapshot(
-            counters: view.counters, statistics: sum, perInterface: perInterface,
-            lastTimestamp: view.lastTimestamp, uptime: view.uptimeSeconds)
+            counters: view.counters,
+            statistics: sum,
+            perInterface: perInterface,
+            lastTimestamp: view.lastTimestamp,
+            uptime: view.uptimeSeconds
+        )
         if let sender = self.forwarding?.sender {
             snapshot.forwarded = sender.sent
             snapshot.forwardErrors = sender.failures
@@ -192,7 +204,7 @@ extension LiveWorker {
         let generation = control.reloader.published.load(ordering: .acquiring)
         if generation != self.engineGeneration {
             let loaded = control.reloader.engine
-            self.pipeline.adopt(loaded)
+            control.reloader.retire(self.pipeline.adopt(loaded, prepared: loaded.context(for: self.index)))
             self.engineGeneration = loaded.generation
             control.reloader.acknowledge(worker: self.index, generation: loaded.generation)
         }

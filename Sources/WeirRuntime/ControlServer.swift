@@ -24,12 +24,15 @@ func spawnThread(detached: Bool, _ body: @escaping @Sendable () -> Void) -> pthr
     if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
     var thread = pthread_t()
     let created = pthread_create(
-        &thread, &attributes,
+        &thread,
+        &attributes,
         { argument in
             guard let argument else { return nil }
             Unmanaged<Box>.fromOpaque(argument).takeRetainedValue().body()
             return nil
-        }, pointer)
+        },
+        pointer
+    )
     if created != 0 {
         Unmanaged<Box>.fromOpaque(pointer).release()
         return nil
@@ -51,7 +54,9 @@ struct ControlEndpoints: Equatable {
     /// `--unix-socket[=PATH]` wins; else `unix-command.enabled: yes` with its `filename` (relative names are
     /// under the run directory, as in Suricata). `auto` is Suricata's "only in the unix-socket runmode":
     /// off for a capture. `metrics.enabled` opens the endpoint at `metrics.listen`.
-    static func resolve(options: RunOptions, configuration: WeirConfiguration) throws(ControlStartError) -> ControlEndpoints {
+    static func resolve(options: RunOptions, configuration: WeirConfiguration) throws(ControlStartError)
+        -> ControlEndpoints
+    {
         var endpoints = ControlEndpoints()
         let configured = configuration.unixCommand.filename.flatMap { $0.isEmpty ? nil : $0 }
         func place(_ name: String) -> String { name.hasPrefix("/") ? name : "\(Self.runDirectory)/\(name)" }
@@ -63,7 +68,8 @@ struct ControlEndpoints: Equatable {
         if configuration.metrics.enabled {
             guard let address = ListenAddress(parsing: configuration.metrics.listen) else {
                 throw ControlStartError(
-                    "configuration error: metrics.listen: '\(configuration.metrics.listen)' is not HOST:PORT (127.0.0.1:9637, [::1]:9637)")
+                    "configuration error: metrics.listen: '\(configuration.metrics.listen)' is not HOST:PORT (127.0.0.1:9637, [::1]:9637)"
+                )
             }
             endpoints.metrics = address
         }
@@ -147,7 +153,9 @@ final class ControlServer: @unchecked Sendable {
     /// Opens the listeners and starts the control thread. Fails when a socket cannot be opened, or another
     /// Weir answers on the control socket's path.
     static func start(
-        control: ControlPlane, endpoints: ControlEndpoints, err: MessageOutput
+        control: ControlPlane,
+        endpoints: ControlEndpoints,
+        err: MessageOutput
     ) throws(ControlStartError) -> ControlServer {
         let server = ControlServer(control: control, endpoints: endpoints, err: err)
         do {
@@ -197,6 +205,7 @@ final class ControlServer: @unchecked Sendable {
             if self.socketFD >= 0 { fds.append(pollfd(fd: self.socketFD, events: Int16(POLLIN), revents: 0)) }
             if self.metricsFD >= 0 { fds.append(pollfd(fd: self.metricsFD, events: Int16(POLLIN), revents: 0)) }
             _ = poll(&fds, nfds_t(fds.count), 200)
+            self.control.reloader.releaseRetired()
             // SIGUSR2: Suricata's signal for a (non-blocking) rule reload.
             let requested = cweir_reload_generation()
             if requested != reloads {
@@ -247,7 +256,9 @@ final class ControlServer: @unchecked Sendable {
         }
         func withAddress<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
             withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
             }
         }
         var info = stat()
@@ -260,7 +271,8 @@ final class ControlServer: @unchecked Sendable {
             if probe >= 0 { close(probe) }
             if answered {
                 throw ControlStartError(
-                    "control socket \(path): another process (another Weir?) is listening on it; stop it or choose another path")
+                    "control socket \(path): another process (another Weir?) is listening on it; stop it or choose another path"
+                )
             }
             unlink(path)  // stale: its process is gone
         }
@@ -292,7 +304,9 @@ final class ControlServer: @unchecked Sendable {
             a.sin6_port = address.port.bigEndian
             inet_pton(AF_INET6, address.host, &a.sin6_addr)
             bound = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         } else {
             var a = sockaddr_in()
@@ -300,7 +314,9 @@ final class ControlServer: @unchecked Sendable {
             a.sin_port = address.port.bigEndian
             inet_pton(AF_INET, address.host, &a.sin_addr)
             bound = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         guard bound == 0, listen(fd, 16) == 0 else {
@@ -395,7 +411,9 @@ final class ControlServer: @unchecked Sendable {
     }
 
     private func bypassList() -> (Bool, Any?) {
-        guard let kernel = self.control.kernel else { return (false, "kernel bypass is not in use (af-packet bypass: yes)") }
+        guard let kernel = self.control.kernel else {
+            return (false, "kernel bypass is not in use (af-packet bypass: yes)")
+        }
         let now = monotonicNanoseconds()
         let flows: [[String: Any]] = kernel.withTables { tables in
             var out: [[String: Any]] = []
@@ -426,7 +444,9 @@ final class ControlServer: @unchecked Sendable {
     }
 
     private func bypassStats() -> (Bool, Any?) {
-        guard let kernel = self.control.kernel else { return (false, "kernel bypass is not in use (af-packet bypass: yes)") }
+        guard let kernel = self.control.kernel else {
+            return (false, "kernel bypass is not in use (af-packet bypass: yes)")
+        }
         var planes: [[String: Any]] = []
         for plane in kernel.planes {
             var entry: [String: Any] = [:]
@@ -482,7 +502,8 @@ final class ControlServer: @unchecked Sendable {
             body = Array("the counters are at /metrics\n".utf8)
         }
         if parts.first == "HEAD" { body = [] }
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let head =
+            "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         _ = Self.sendAll(fd, Array(head.utf8) + body)
     }
 
@@ -501,7 +522,9 @@ final class ControlServer: @unchecked Sendable {
     }
 
     static func send(_ fd: Int32, _ object: [String: Any], framed: Bool) -> Bool {
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return false }
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return false
+        }
         if framed { data.append(10) }
         return Self.sendAll(fd, Array(data))
     }
@@ -567,7 +590,10 @@ public enum ControlClient {
 
     /// Sends `command` with `arguments` and returns the answer; throws a description of what failed.
     public static func send(
-        socket path: String, command: String, arguments: [String: String] = [:], timeoutSeconds: Int = 120
+        socket path: String,
+        command: String,
+        arguments: [String: String] = [:],
+        timeoutSeconds: Int = 120
     ) throws(ControlStartError) -> Reply {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -585,10 +611,14 @@ public enum ControlClient {
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else {
-            throw ControlStartError("cannot connect to \(path): \(String(cString: strerror(errno))) (is Weir running with its control socket?)")
+            throw ControlStartError(
+                "cannot connect to \(path): \(String(cString: strerror(errno))) (is Weir running with its control socket?)"
+            )
         }
         var reader = LineReader(fd: fd)
         guard ControlServer.send(fd, ["version": "0.2"], framed: true),

@@ -27,7 +27,8 @@ final class MetricsExporter: @unchecked Sendable {
     func render(_ record: EVEStatsRecord, rulesLoaded: UInt64) -> [UInt8] {
         self.instruments.withLock { state in
             func gauge(_ name: String, _ value: Double) {
-                let instrument = state.gauges[name] ?? CoreMetrics.Gauge(label: name, dimensions: [], factory: self.factory)
+                let instrument =
+                    state.gauges[name] ?? CoreMetrics.Gauge(label: name, dimensions: [], factory: self.factory)
                 state.gauges[name] = instrument
                 instrument.record(value)
             }
@@ -56,7 +57,8 @@ final class MetricsExporter: @unchecked Sendable {
     static func metricName(_ dotted: String) -> String {
         var out = "weir_"
         for scalar in dotted.unicodeScalars {
-            let ok = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
+            let ok =
+                (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
             out.unicodeScalars.append(ok ? scalar : "_")
         }
         return out

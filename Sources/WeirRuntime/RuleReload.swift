@@ -19,10 +19,16 @@ final class LoadedEngine: Sendable {
     let rulesFailed: UInt64
     let rulesSkipped: UInt64
 
-    init(generation: Int, detection: DetectionSetup, loadedAt: Timestamp) {
+    /// One detection context per worker, made on the thread that built the engine: allocating the
+    /// prefilter scratch of a large ruleset would otherwise pause the worker that swaps it in.
+    private let prepared: [PreparedContext]
+
+    init(generation: Int, detection: DetectionSetup, loadedAt: Timestamp, workers: Int = 0) {
         self.generation = generation
         let signatures = detection.engine.loadStatistics.signatures
         self.engine = signatures > 0 ? detection.engine : nil
+        let engine = self.engine
+        self.prepared = engine.map { engine in (0..<workers).map { _ in PreparedContext(engine.makeContext()) } } ?? []
         self.alertMetadata = detection.engine.signatureMetadata.map { EVEAlert.metadataJSON(from: $0) }
         self.loadedAt = loadedAt
         self.rulesLoaded = UInt64(signatures)
@@ -31,14 +37,25 @@ final class LoadedEngine: Sendable {
         let brokenInEngine = detection.engine.rejected.filter(\.isError).count
         self.rulesFailed = UInt64(detection.ruleSet.errors.count + brokenInEngine)
         self.rulesSkipped = UInt64(
-            detection.ruleSet.unsupported.count + detection.engine.rejected.count - brokenInEngine)
+            detection.ruleSet.unsupported.count + detection.engine.rejected.count - brokenInEngine
+        )
+    }
+
+    /// The context prepared for worker `index` (nil: none was, the worker makes its own). Each worker takes
+    /// only its own, once.
+    func context(for index: Int) -> DetectContext? {
+        index < self.prepared.count ? self.prepared[index].context : nil
     }
 
     /// The `stats.detect.engines` entry (one engine: tenant id 0, as Suricata without multi-tenancy).
     var statsEntry: EVEDetectEngine {
         EVEDetectEngine(
-            id: 0, lastReload: self.loadedAt, rulesLoaded: self.rulesLoaded, rulesFailed: self.rulesFailed,
-            rulesSkipped: self.rulesSkipped)
+            id: 0,
+            lastReload: self.loadedAt,
+            rulesLoaded: self.rulesLoaded,
+            rulesFailed: self.rulesFailed,
+            rulesSkipped: self.rulesSkipped
+        )
     }
 }
 
@@ -63,6 +80,9 @@ final class RuleReloader: Sendable {
     private let taken: Mutex<[Int]>
     /// A reload being built: a second request meanwhile is refused, as in Suricata.
     private let busy = Atomic<Bool>(false)
+    /// Contexts the workers swapped out, freed on the control thread: the last reference to a large engine
+    /// (its pattern databases, scratch and signatures) would otherwise be dropped on the packet path.
+    private let retired = Mutex<[PreparedContext]>([])
     /// Reloads done and failed since start-up.
     let reloads = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
@@ -78,6 +98,23 @@ final class RuleReloader: Sendable {
 
     /// The engine workers should run now.
     var engine: LoadedEngine { self.current.withLock { $0 } }
+
+    /// Keeps `context` (swapped out by a worker) until ``releaseRetired()``.
+    func retire(_ context: DetectContext?) {
+        guard let context else { return }
+        let box = PreparedContext(context)
+        self.retired.withLock { $0.append(box) }
+    }
+
+    /// Frees the retired contexts (and engines no one else holds) on the calling thread.
+    func releaseRetired() {
+        let old = self.retired.withLock { list -> [PreparedContext] in
+            let taken = list
+            list.removeAll()
+            return taken
+        }
+        _ = old
+    }
 
     /// A worker took generation `generation` (or stopped: -1).
     func acknowledge(worker: Int, generation: Int) {
@@ -111,7 +148,7 @@ final class RuleReloader: Sendable {
         final class Result: Sendable { let outcome = Mutex<Outcome?>(nil) }
         let result = Result()
         let started = spawnThread(detached: true) {
-            _ = cweir_lower_thread_priority(10)
+            _ = cweir_lower_thread_priority(19)
             let outcome = self.build(loaded.configuration, err: err, wait: blocking)
             self.busy.store(false, ordering: .releasing)
             result.outcome.withLock { $0 = outcome }
@@ -149,12 +186,14 @@ final class RuleReloader: Sendable {
             return self.refuse("no rules were loaded: every rule failed or the rule files could not be read", err)
         }
         let generation = self.published.load(ordering: .acquiring) + 1
-        let fresh = LoadedEngine(generation: generation, detection: detection, loadedAt: LiveCapture.wallClock())
+        let fresh = LoadedEngine(
+            generation: generation, detection: detection, loadedAt: LiveCapture.wallClock(), workers: self.workerCount)
         self.current.withLock { $0 = fresh }
         self.published.store(generation, ordering: .releasing)
         self.reloads.add(1, ordering: .relaxed)
         err.write(
-            "weir: rules reloaded: \(fresh.rulesLoaded) loaded, \(fresh.rulesFailed) failed, \(fresh.rulesSkipped) skipped\n")
+            "weir: rules reloaded: \(fresh.rulesLoaded) loaded, \(fresh.rulesFailed) failed, \(fresh.rulesSkipped) skipped\n"
+        )
         guard wait else { return .done }
         // Workers check between ring reads (at least every 250 ms when idle).
         let deadline = monotonicSeconds() + 60
@@ -173,6 +212,13 @@ final class RuleReloader: Sendable {
     }
 }
 
+/// A detection context handed from the build thread to the worker that will run it (published through the
+/// reloader's lock; from then on only that worker touches it).
+final class PreparedContext: @unchecked Sendable {
+    let context: DetectContext
+    init(_ context: DetectContext) { self.context = context }
+}
+
 /// The last message line a reload's setup wrote.
 private final class LastLine: Sendable {
     let text = Mutex<String?>(nil)
@@ -189,12 +235,16 @@ extension String {
 extension ReplayPipeline {
     /// Swaps in another detection engine at a packet boundary; flow, stream and app-layer state carry on,
     /// and the per-flow detection state is carried over as ``WeirDetect/DetectContext/adopt(from:)`` says.
-    mutating func adopt(_ loaded: LoadedEngine) {
-        let fresh = loaded.engine.map { $0.makeContext() }
-        if let fresh, let old = self.detect { fresh.adopt(from: old) }
+    /// Returns the context it replaced, for the caller to free off the packet path.
+    @discardableResult
+    mutating func adopt(_ loaded: LoadedEngine, prepared: DetectContext? = nil) -> DetectContext? {
+        let fresh = prepared ?? loaded.engine.map { $0.makeContext() }
+        let old = self.detect
+        if let fresh, let old { fresh.adopt(from: old) }
         self.detect = fresh
         self.appLayer.adopt(engine: loaded.engine, detect: fresh)
         if self.outputs.eveSettings?.alert?.metadata == true { self.outputs.alertMetadata = loaded.alertMetadata }
+        return old
     }
 }
 
