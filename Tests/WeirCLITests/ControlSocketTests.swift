@@ -60,7 +60,8 @@ import Testing
         let socket = dir.path + "/run/weir.sock"
         let config = dir.write("weir.yaml", Self.configuration(rules: rules, socket: socket))
         let running = try #require(
-            namespace.startWeir(["-c", config, "--af-packet=\(namespace.link)", "-l", dir.path + "/out", "-k", "none"], in: dir.path))
+            namespace.startWeir(
+                ["-c", config, "--af-packet=\(namespace.link)", "-l", dir.path + "/out", "-k", "none"], in: dir.path))
         #expect(running.stderr.contains("capturing on"), "\(running.stderr)")
 
         // The socket: mode 0600, owned by the user Weir runs as.
@@ -73,12 +74,14 @@ import Testing
         let version = Self.ctl(socket, ["version"])
         #expect(version.status == 0 && version.stdout.contains("commit"), "\(version)")
         let uptime = Self.ctl(socket, ["uptime"])
-        #expect(uptime.status == 0 && uptime.stdout.split(separator: "\n").first.flatMap { Int($0) } != nil, "\(uptime)")
+        #expect(
+            uptime.status == 0 && uptime.stdout.split(separator: "\n").first.flatMap { Int($0) } != nil, "\(uptime)")
         #expect(Self.ctl(socket, ["running-mode"]).stdout == "workers\n")
         let list = Self.ctl(socket, ["iface-list"])
         #expect(list.stdout.contains(#""count" : 1"#) && list.stdout.contains(namespace.link), "\(list)")
 
-        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
+        #expect(
+            LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
         usleep(300_000)
         let stat = Self.ctl(socket, ["iface-stat", namespace.link])
         #expect(stat.status == 0 && (Self.number(after: #""pkts" : "#, in: stat.stdout) ?? 0) >= 3, "\(stat)")
@@ -97,7 +100,8 @@ import Testing
         let reload = Self.ctl(socket, ["reload-rules"])
         #expect(reload.status == 0 && reload.stdout == "done\n", "\(reload)")
         #expect(Self.ctl(socket, ["ruleset-stats"]).stdout.contains(#""rules_loaded" : 2"#))
-        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
+        #expect(
+            LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
         usleep(300_000)
         let nonBlocking = Self.ctl(socket, ["ruleset-reload-nonblocking"])
         #expect(nonBlocking.status == 0 && nonBlocking.stdout == "done\n", "\(nonBlocking)")
@@ -134,7 +138,8 @@ import Testing
         let socket = dir.path + "/weir.sock"
         let config = dir.write("weir.yaml", Self.configuration(rules: rules, socket: socket))
         let running = try #require(
-            namespace.startWeir(["-c", config, "--af-packet=\(namespace.link)", "-l", dir.path + "/out", "-k", "none"], in: dir.path))
+            namespace.startWeir(
+                ["-c", config, "--af-packet=\(namespace.link)", "-l", dir.path + "/out", "-k", "none"], in: dir.path))
 
         _ = dir.write("live.rules", #"alert udp any any -> any 5353 (msg:"broken"; content:"x"; sid:2002"# + "\n")
         let broken = Self.ctl(socket, ["reload-rules"])
@@ -142,11 +147,13 @@ import Testing
         #expect(running.stderr.contains("live.rules:1:"), "the bad rule is reported with file:line:column")
         #expect(running.stderr.contains("rule reload failed, keeping the old rules"))
         #expect(Self.ctl(socket, ["ruleset-stats"]).stdout.contains(#""rules_loaded" : 1"#))
-        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
+        #expect(
+            LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
         usleep(300_000)
 
         // A bad rule beside good ones is skipped, as at start-up.
-        _ = dir.write("live.rules", Self.rule(sid: 2003) + #"alert udp any any -> any any (msg:"bad"; sid:2004;"# + "\n")
+        _ = dir.write(
+            "live.rules", Self.rule(sid: 2003) + #"alert udp any any -> any any (msg:"bad"; sid:2004;"# + "\n")
         running.signal(SIGUSR2)
         var waited = 0
         while !running.stderr.contains("rules reloaded: 1 loaded, 1 failed") && waited < 250 {
@@ -156,10 +163,12 @@ import Testing
         #expect(running.stderr.contains("SIGUSR2 received: reloading the rules"))
         #expect(running.stderr.contains("rules reloaded: 1 loaded, 1 failed"), "\(running.stderr)")
         usleep(500_000)
-        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
+        #expect(
+            LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
         usleep(300_000)
 
-        _ = dir.write("weir.yaml", Self.configuration(rules: rules, socket: socket, extra: "detect:\n  rule-reload: false\n"))
+        _ = dir.write(
+            "weir.yaml", Self.configuration(rules: rules, socket: socket, extra: "detect:\n  rule-reload: false\n"))
         let refused = Self.ctl(socket, ["reload-rules"])
         #expect(refused.status == 1 && refused.stderr.contains("detect.rule-reload: false"), "\(refused)")
 
@@ -191,8 +200,11 @@ import Testing
         defer { other.remove() }
         let second = try #require(
             WeirProcess.start(
-                ["ip", "netns", "exec", namespace.name, WeirProcess.binary, "-c", config, "--af-packet=\(namespace.link)",
-                 "-l", other.path + "/two"], in: other.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
+                [
+                    "ip", "netns", "exec", namespace.name, WeirProcess.binary, "-c", config,
+                    "--af-packet=\(namespace.link)",
+                    "-l", other.path + "/two",
+                ], in: other.path, environment: ["WEIR_DEFAULT_CONFIG": ""]))
         let refused = second.wait()
         #expect(refused.status == 2 && refused.stderr.contains("is listening on it"), "\(refused.stderr)")
         #expect(Self.ctl(socket, ["running-mode"]).status == 0, "the first one's socket is untouched")
@@ -206,18 +218,23 @@ import Testing
         try #require(namespace.ready, "could not set up namespace \(namespace.name)")
         let scratch = TemporaryDirectory()
         defer { scratch.remove() }
-        #expect(WeirProcess.start(["ip", "-n", namespace.name, "link", "set", "lo", "up"], in: scratch.path)?.wait().status == 0)
+        #expect(
+            WeirProcess.start(["ip", "-n", namespace.name, "link", "set", "lo", "up"], in: scratch.path)?.wait().status
+                == 0)
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let rules = dir.write("live.rules", Self.rule(sid: 4001))
         let config = dir.write(
             "weir.yaml",
             Self.configuration(
-                rules: rules, socket: dir.path + "/weir.sock", extra: "metrics:\n  enabled: yes\n  listen: 127.0.0.1:9637\n"))
+                rules: rules, socket: dir.path + "/weir.sock",
+                extra: "metrics:\n  enabled: yes\n  listen: 127.0.0.1:9637\n"))
         let running = try #require(
-            namespace.startWeir(["-c", config, "--af-packet=\(namespace.link)", "-l", dir.path + "/out", "-k", "none"], in: dir.path))
+            namespace.startWeir(
+                ["-c", config, "--af-packet=\(namespace.link)", "-l", dir.path + "/out", "-k", "none"], in: dir.path))
         #expect(running.stderr.contains("metrics: http://127.0.0.1:9637/metrics"), "\(running.stderr)")
-        #expect(LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
+        #expect(
+            LiveRecordTests.sendUDP(in: namespace.name, link: namespace.peer, payload: "weir-ctl", directory: dir.path))
         usleep(300_000)
         let fetch = """
             import urllib.request, urllib.error, sys
@@ -231,7 +248,8 @@ import Testing
         let script = dir.write("scrape.py", fetch)
         let scraper = TemporaryDirectory()
         defer { scraper.remove() }
-        let scraped = WeirProcess.start(["ip", "netns", "exec", namespace.name, "python3", script], in: scraper.path)?.wait()
+        let scraped = WeirProcess.start(["ip", "netns", "exec", namespace.name, "python3", script], in: scraper.path)?
+            .wait()
         let body = scraped?.stdout ?? ""
         #expect(scraped?.status == 0, "\(scraped?.stderr ?? "")")
         #expect(body.contains("# TYPE weir_capture_kernel_packets counter"), "\(body)")

@@ -9,7 +9,7 @@ import WeirTestSupport
 @Suite(.serialized) struct ReloadUnderLoadTests {
     /// Packets in the capture file and how often tcpreplay sends it.
     static let packets = 4000
-    static let loops = 900
+    static let loops = 1500
 
     /// A pcap of `packets` UDP frames over 64 flows, each payload `weir-load NNNNNNNN` (the frame's number).
     static func writeCapture(_ path: String, in directory: String) -> Bool {
@@ -45,13 +45,16 @@ import WeirTestSupport
         if let classification { text += "classification-file: \(classification)\n" }
         text += "unix-command:\n  enabled: yes\n  filename: \(socket)\n"
         text += "af-packet:\n  - interface: wcli0\n    threads: 1\n"
-        text += "outputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n      types:\n        - alert\n        - stats\n"
+        text +=
+            "outputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n      types:\n        - alert\n        - stats\n"
         return text
     }
 
     /// `capture.kernel_drops` and `capture.kernel_packets` of the run's stats record.
     static func captureCounters(_ eve: String) -> (drops: Int, packets: Int)? {
-        guard let stats = eve.split(separator: "\n").last(where: { $0.contains(#""event_type":"stats""#) }) else { return nil }
+        guard let stats = eve.split(separator: "\n").last(where: { $0.contains(#""event_type":"stats""#) }) else {
+            return nil
+        }
         let text = String(stats)
         guard let drops = ControlSocketTests.number(after: #""kernel_drops":"#, in: text),
             let packets = ControlSocketTests.number(after: #""kernel_packets":"#, in: text)
@@ -71,7 +74,9 @@ import WeirTestSupport
 
     @Test(
         .needsSharedCorpus, .timeLimit(.minutes(15)),
-        .enabled(if: Self.isReleaseBuild, "runs on the release build (scripts/test.sh): a debug binary cannot keep up with --topspeed"))
+        .enabled(
+            if: Self.isReleaseBuild,
+            "runs on the release build (scripts/test.sh): a debug binary cannot keep up with --topspeed"))
     func tenReloadsUnderTopSpeedTrafficLoseNothingAndSwitchRulesets() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -85,7 +90,8 @@ import WeirTestSupport
         for k in 0...10 {
             rulesets.write(
                 "r\(k).rules",
-                #"alert udp any any -> any 5353 (msg:"load \#(k)"; content:"weir-load 0000000"; sid:\#(70000 + k);)"# + "\n")
+                #"alert udp any any -> any 5353 (msg:"load \#(k)"; content:"weir-load 0000000"; sid:\#(70000 + k);)"#
+                    + "\n")
         }
         rulesets.write("broken.rules", #"alert udp any any -> any 5353 (msg:"broken"; sid:79999;"# + "\n")
         let etOpen = SharedCorpus.path("rulesets/et-open")
@@ -93,7 +99,9 @@ import WeirTestSupport
         try #require(etFiles.count > 10, "no ET Open rule files under \(etOpen)")
         for file in etFiles { symlink(etOpen + "/" + file, rulesDir + "/" + file) }
 
-        func run(reloading: Bool) throws -> (eve: String, stderr: String, replies: [WeirProcess.Result], trafficOutlasted: Bool) {
+        func run(reloading: Bool) throws -> (
+            eve: String, stderr: String, replies: [WeirProcess.Result], trafficOutlasted: Bool
+        ) {
             let namespace = CaptureNamespace()
             try #require(namespace.ready, "could not set up namespace \(namespace.name)")
             let out = TemporaryDirectory()
@@ -102,14 +110,18 @@ import WeirTestSupport
             let config = out.path + "/weir.yaml"
             _ = out.write("weir.yaml", Self.configuration(base: rulesDir, files: ["r0.rules"], socket: socket))
             let running = try #require(
-                namespace.startWeir(["-c", config, "--af-packet=\(namespace.link)", "-l", out.path + "/log", "-k", "none"], in: out.path))
+                namespace.startWeir(
+                    ["-c", config, "--af-packet=\(namespace.link)", "-l", out.path + "/log", "-k", "none"], in: out.path
+                ))
             try #require(running.stderr.contains("capturing on"), "\(running.stderr)")
             let sender = TemporaryDirectory()
             defer { sender.remove() }
             let replay = try #require(
                 WeirProcess.start(
-                    ["ip", "netns", "exec", namespace.name, "tcpreplay", "--topspeed", "--loop=\(Self.loops)", "-q",
-                     "-i", namespace.peer, capture], in: sender.path))
+                    [
+                        "ip", "netns", "exec", namespace.name, "tcpreplay", "--topspeed", "--loop=\(Self.loops)", "-q",
+                        "-i", namespace.peer, capture,
+                    ], in: sender.path))
             var replies: [WeirProcess.Result] = []
             if reloading {
                 usleep(200_000)
@@ -124,7 +136,8 @@ import WeirTestSupport
                     replies.append(ControlSocketTests.ctl(socket, ["reload-rules"]))
                     if k == 7 {
                         // A broken ruleset between 7 and 8: refused, ruleset 7 goes on.
-                        _ = out.write("weir.yaml", Self.configuration(base: rulesDir, files: ["broken.rules"], socket: socket))
+                        _ = out.write(
+                            "weir.yaml", Self.configuration(base: rulesDir, files: ["broken.rules"], socket: socket))
                         replies.append(ControlSocketTests.ctl(socket, ["reload-rules"]))
                     }
                     usleep(100_000)
@@ -141,8 +154,11 @@ import WeirTestSupport
             return (readText(out.path + "/log/eve.json"), result.stderr, replies, trafficOutlasted)
         }
 
+        // The reload run is bracketed by two runs without reloads: other suites of this target run alongside
+        // (Swift Testing runs suites in parallel) and load the machine unevenly; alone, all three drop nothing.
         let baseline = try run(reloading: false)
         let loaded = try run(reloading: true)
+        let after = try run(reloading: false)
 
         // All ten reloads completed; the broken one (the 8th request) was refused and said why.
         let replyCount = loaded.replies.count
@@ -151,7 +167,9 @@ import WeirTestSupport
             #expect(reply.status == 0 && reply.stdout == "done\n", "reload \(index): \(reply)")
         }
         if loaded.replies.count == 11 {
-            #expect(loaded.replies[7].status == 1 && loaded.replies[7].stderr.contains("no rules were loaded"), "\(loaded.replies[7])")
+            #expect(
+                loaded.replies[7].status == 1 && loaded.replies[7].stderr.contains("no rules were loaded"),
+                "\(loaded.replies[7])")
         }
         let keptOld = loaded.stderr.contains("rule reload failed, keeping the old rules")
         #expect(keptOld)
@@ -159,10 +177,15 @@ import WeirTestSupport
         #expect(outlasted, "the traffic ended before the reloads did: raise loops")
 
         // No more drops than without reloads.
-        let quiet = try #require(Self.captureCounters(baseline.eve), "no stats record in the baseline run")
+        let before = try #require(Self.captureCounters(baseline.eve), "no stats record in the first baseline run")
         let busy = try #require(Self.captureCounters(loaded.eve), "no stats record in the reload run")
-        print("reload under load: baseline \(quiet.packets) packets, \(quiet.drops) dropped; with reloads \(busy.packets) packets, \(busy.drops) dropped")
-        #expect(busy.drops <= quiet.drops, "kernel drops with reloads \(busy.drops) > without \(quiet.drops)")
+        let later = try #require(Self.captureCounters(after.eve), "no stats record in the second baseline run")
+        print(
+            "reload under load: without reloads \(before.packets) packets, \(before.drops) dropped; with reloads "
+                + "\(busy.packets) packets, \(busy.drops) dropped; without again \(later.packets), \(later.drops) dropped"
+        )
+        let quiet = max(before.drops, later.drops)
+        #expect(busy.drops <= quiet, "kernel drops with reloads \(busy.drops) > without \(quiet)")
 
         // Alerts follow the swaps: in packet order, the ruleset never goes back, every ruleset alerted, and the
         // broken ruleset's sid never did.
@@ -175,7 +198,9 @@ import WeirTestSupport
             previous = sid
         }
         #expect(backwards == 0, "an alert of an earlier ruleset after a later one")
-        #expect(Set(sids).isSuperset(of: Set((0...10).map { 70000 + $0 })), "rulesets without alerts: \(Set((0...10).map { 70000 + $0 }).subtracting(sids).sorted())")
+        #expect(
+            Set(sids).isSuperset(of: Set((0...10).map { 70000 + $0 })),
+            "rulesets without alerts: \(Set((0...10).map { 70000 + $0 }).subtracting(sids).sorted())")
         #expect(!sids.contains(79999))
         #expect(Set(Self.alertSIDs(baseline.eve)) == [70000])
     }

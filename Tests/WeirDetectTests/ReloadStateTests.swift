@@ -54,7 +54,9 @@ import WeirFlow
         }
     }
 
-    func udp(_ text: String, sport: UInt16 = 5) -> [UInt8] { self.f.udp(sport: sport, dport: 6, payload: Array(text.utf8)) }
+    func udp(_ text: String, sport: UInt16 = 5) -> [UInt8] {
+        self.f.udp(sport: sport, dport: 6, payload: Array(text.utf8))
+    }
 
     @Test func flowbitsAndFlowintsFollowTheirNamesToTheNewEngine() throws {
         let h = try Harness(
@@ -78,7 +80,8 @@ import WeirFlow
     }
 
     @Test func thresholdWindowsStayWithTheirSid() throws {
-        let limited = #"alert udp any any -> any any (content:"x"; threshold:type limit, track by_src, count 1, seconds 600; sid:5;)"#
+        let limited =
+            #"alert udp any any -> any any (content:"x"; threshold:type limit, track by_src, count 1, seconds 600; sid:5;)"#
         let h = try Harness(limited)
         #expect(h.feed(self.udp("x")) == [5])
         #expect(h.feed(self.udp("x")) == [])
