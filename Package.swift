@@ -9,6 +9,8 @@ let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "s
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
 let swiftASN1 = Target.Dependency.product(name: "SwiftASN1", package: "swift-asn1")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "weir",
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries, found through pkg-config (apt packages named in `providers`).
@@ -74,7 +78,8 @@ let package = Package(
             name: "WeirRuntime",
             dependencies: [
                 "WeirCore", "WeirDecode", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "WeirConfig",
-                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", "CHiredis", logging,
+                "WeirAppLayer", "WeirCapture", "WeirBypass", "CWeirLinux", "CHiredis", logging, coreMetrics,
+                prometheus,
             ]
         ),
         // `weir test`: suricata-verify-style cases run in-process through WeirRuntime's replay.
@@ -119,7 +124,7 @@ let package = Package(
         .testTarget(name: "WeirRuntimeTests", dependencies: ["WeirTestSupport", "WeirRuntime"]),
         .testTarget(name: "WeirVerifyTests", dependencies: ["WeirTestSupport", "WeirVerify", "WeirRuntime"]),
         // Drives the built `weir` binary as users and CI gates do (exit statuses, messages, signals).
-        .testTarget(name: "WeirCLITests", dependencies: ["weir"]),
+        .testTarget(name: "WeirCLITests", dependencies: ["weir", "WeirTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

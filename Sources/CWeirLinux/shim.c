@@ -10,6 +10,8 @@
 #include <string.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
@@ -85,18 +87,19 @@ int cweir_stop_signal_fd(void)
 }
 
 /*
- * SIGHUP (logrotate's `kill -HUP`) asks for the log files to be reopened; SIGUSR2 (Suricata's rule reload) must
- * not end a sensor either, and is noted and ignored until rule reload exists. The handler only counts the
- * request and writes a note (both async-signal-safe); the capture workers see the count change and reopen their
- * files at a record boundary. SA_RESTART keeps interrupted calls going (poll still returns EINTR, which the
- * capture loop treats as an empty wait).
+ * SIGHUP (logrotate's `kill -HUP`) asks for the log files to be reopened; SIGUSR2 (Suricata's rule-reload signal)
+ * asks for the rules to be reloaded. The handler only counts each request and writes a note (both
+ * async-signal-safe): the capture workers see the SIGHUP count change and reopen their files at a record
+ * boundary; the control thread sees the SIGUSR2 count change and builds the new detection engine. SA_RESTART
+ * keeps interrupted calls going (poll still returns EINTR, which the capture loop treats as an empty wait).
  */
 static unsigned long cweir_reopen_requests;
+static unsigned long cweir_reload_requests;
 
 static void cweir_note_operator_signal(int signo)
 {
 	static const char hup[] = "weir: SIGHUP received: reopening the log files\n";
-	static const char usr2[] = "weir: SIGUSR2 received: rule reload is not supported yet; ignored\n";
+	static const char usr2[] = "weir: SIGUSR2 received: reloading the rules\n";
 	int saved = errno;
 	ssize_t rc;
 
@@ -104,10 +107,22 @@ static void cweir_note_operator_signal(int signo)
 		__atomic_add_fetch(&cweir_reopen_requests, 1, __ATOMIC_RELEASE);
 		rc = write(STDERR_FILENO, hup, sizeof(hup) - 1);
 	} else {
+		__atomic_add_fetch(&cweir_reload_requests, 1, __ATOMIC_RELEASE);
 		rc = write(STDERR_FILENO, usr2, sizeof(usr2) - 1);
 	}
 	(void)rc;
 	errno = saved;
+}
+
+int cweir_lower_thread_priority(int nice)
+{
+	/* Linux keeps a nice value per thread: PRIO_PROCESS with a thread id sets this thread's alone. */
+	return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
+
+unsigned long cweir_reload_generation(void)
+{
+	return __atomic_load_n(&cweir_reload_requests, __ATOMIC_ACQUIRE);
 }
 
 int cweir_replace_descriptor(int fresh, int target)

@@ -131,6 +131,18 @@ public final class AppLayerStage {
         }
     }
 
+    /// A new detection engine took over (a rule reload): every open transaction's detect state is reset, so
+    /// the new rules inspect it from the start (Suricata resets a flow's transactions the same way).
+    public func resetDetectState() {
+        for case let f? in self.flows {
+            guard let parser = f.parser else { continue }
+            for index in 0..<parser.transactionCount {
+                let tx = parser.transaction(at: index)
+                tx.detectState.reset()
+            }
+        }
+    }
+
     // MARK: Per-flow state
 
     private func flow(slot: Int32, flowID: UInt64) -> AppLayerFlow? {

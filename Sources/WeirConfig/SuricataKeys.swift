@@ -10,7 +10,7 @@ enum SuricataKeys {
     /// The patterns, grouped by section. Sources: Suricata's `suricata.yaml.in` (7.x to 9.0-dev) and user guide.
     static let ignoredPatterns: [String] = [
         // Whole top-level sections about engine parts Weir does not have (or configures elsewhere).
-        "logging", "unix-command", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config", "defrag.memcap-policy",
+        "logging", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config", "defrag.memcap-policy",
         "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
         "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
@@ -69,7 +69,7 @@ enum SuricataKeys {
         "detect.custom-values", "detect.prefilter", "detect.grouping", "detect.profiling", "detect.thresholds",
         "detect.stream-tx-log-limit", "detect.guess-applayer-tx", "detect.delayed-detect",
         "detect.sgh-mpm-caching", "detect.sgh-mpm-caching-path", "detect.luajit-states",
-        "detect.rule-reload", "detect.stats",
+        "detect.stats",
         // application-layer parsers Weir does not have
         "app-layer.protocols.smb", "app-layer.protocols.smtp", "app-layer.protocols.imap",
         "app-layer.protocols.pop3", "app-layer.protocols.ftp", "app-layer.protocols.nfs",

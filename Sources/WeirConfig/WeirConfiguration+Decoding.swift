@@ -7,6 +7,7 @@ extension WeirConfiguration {
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
         "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "sensor-name", "threading",
+        "unix-command", "metrics",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -66,7 +67,26 @@ extension WeirConfiguration {
                 config.detect.inspectionRecursionLimit,
                 in: 0...1_000_000
             )
+            config.detect.ruleReload = try detect.bool("rule-reload", config.detect.ruleReload)
             try detect.finish()
+        }
+        if let unix = try top.mapping("unix-command") {
+            config.unixCommand.enabled = try unix.enumeration("enabled", config.unixCommand.enabled)
+            config.unixCommand.filename = try unix.optionalString("filename")
+            try unix.finish()
+        }
+        if let metrics = try top.mapping("metrics") {
+            config.metrics.enabled = try metrics.bool("enabled", config.metrics.enabled)
+            if let (text, node) = try metrics.scalarText("listen") {
+                // HOST:PORT, [IPv6]:PORT; the address itself is checked when the endpoint opens.
+                let port = text.split(separator: ":").last.flatMap { UInt16($0) } ?? 0
+                let host = text.hasPrefix("[") ? text.split(separator: "]").first.map { $0.dropFirst() } : text.split(separator: ":").first
+                guard port > 0, let host, !host.isEmpty, text.hasPrefix("[") || text.split(separator: ":").count == 2 else {
+                    throw metrics.fail(node, "listen", "'\(text)' is not HOST:PORT (127.0.0.1:9637, [::1]:9637)")
+                }
+                config.metrics.listen = text
+            }
+            try metrics.finish()
         }
         if let (text, node) = try top.scalarText("kernel-version-override") {
             guard let version = KernelVersion(parsing: text) else {

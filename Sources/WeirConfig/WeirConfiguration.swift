@@ -55,6 +55,10 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var appLayer = AppLayerSettings()
     /// `detect`.
     public var detect = DetectSettings()
+    /// `unix-command`: the control socket.
+    public var unixCommand = UnixCommandSettings()
+    /// `metrics` (Weir's): the Prometheus endpoint.
+    public var metrics = MetricsSettings()
     /// `kernel-version-override` (Weir's): make feature gating act as on this kernel (`4.9`, `5.10.0`).
     public var kernelVersionOverride: KernelVersion? = nil
     /// `bypass` (Weir's): kernel map sizes and where they are pinned.
@@ -462,7 +466,37 @@ public struct DetectSettings: Sendable, Equatable {
     public var sghMPMContext: MPMContext = .auto
     /// `inspection-recursion-limit`.
     public var inspectionRecursionLimit: Int = 3000
+    /// `rule-reload`: whether SIGUSR2 and the control socket may reload the rules (Suricata's default: yes).
+    public var ruleReload: Bool = true
     /// Defaults.
+    public init() {}
+}
+
+/// `unix-command`: the control socket (suricatasc's protocol).
+public struct UnixCommandSettings: Sendable, Equatable {
+    /// `enabled`: `yes`, `no`, or `auto` (Suricata: on only in its unix-socket runmode; Weir: as `no`).
+    public var enabled: UnixCommandMode = .no
+    /// `filename`: the socket path; relative names are under the run directory (`/var/run/weir`).
+    public var filename: String? = nil
+    /// Defaults: off.
+    public init() {}
+}
+
+/// `unix-command.enabled`.
+public enum UnixCommandMode: String, ConfigEnum {
+    case yes
+    case no
+    case auto
+    public static var aliases: [String: UnixCommandMode] { ["true": .yes, "on": .yes, "false": .no, "off": .no] }
+}
+
+/// `metrics` (Weir's own section): the Prometheus endpoint.
+public struct MetricsSettings: Sendable, Equatable {
+    /// `enabled`: serve `/metrics` (default: no).
+    public var enabled = false
+    /// `listen`: `HOST:PORT` to listen on (default `127.0.0.1:9637`).
+    public var listen = "127.0.0.1:9637"
+    /// Defaults: off.
     public init() {}
 }
 

@@ -14,7 +14,7 @@ import WeirStream
 /// stream engine, after packet detection, and when a flow ends.
 final class AppLayerPass {
     let stage: AppLayerStage
-    let detect: DetectContext?
+    var detect: DetectContext?
     let outputs: ReplayOutputs
     /// Write `http` records, `fileinfo` records, and the app-layer object in alerts.
     let logTransactions: Bool

@@ -181,7 +181,7 @@ public enum LiveCapture {
         let pair = inline.map { " inline (\(entry.copyMode.rawValue)) with \($0.interface)" } ?? ""
         let status = Self.runWorkers(
             workers, setup: setup, options: options, name: name, description: "\(name)\(pair) with \(how)",
-            inline: inline != nil, extraCounters: bypassCounters, ready: ready)
+            inline: inline != nil, extraCounters: bypassCounters, kernel: kernel, ready: ready)
         // Entries of an earlier run that no flow adopted would outlive this one with nobody to remove them.
         kernel?.expireOrphans(all: true)
         return status
@@ -229,15 +229,38 @@ public enum LiveCapture {
     }
 
     /// Runs the workers (the first on this thread) until they stop, then writes one stats record for all of
-    /// them and the summary; returns the exit status. `counterBoard` is handed the board the workers publish
-    /// their counters on, before they start: a control socket or metrics endpoint reads `snapshot()` from it.
+    /// them and the summary; returns the exit status. The control thread (SIGUSR2 rule reload, the control
+    /// socket and the metrics endpoint when configured) runs beside them. `counterBoard` is handed the board
+    /// the workers publish their counters on (about once a second), before they start.
     static func runWorkers(
         _ workers: [LiveWorker], setup: RunSetup, options: RunOptions, name: String, description: String,
-        inline: Bool, extraCounters: [(String, UInt64)] = [], ready: (() -> Void)?,
-        counterBoard: ((CounterBoard) -> Void)? = nil
+        inline: Bool, extraCounters: [(String, UInt64)] = [], kernel: KernelBypass? = nil,
+        ready: (() -> Void)?, counterBoard: ((CounterBoard) -> Void)? = nil
     ) -> Int32 {
         let err = options.messageOutput
         let count = workers.count
+        let reloader = RuleReloader(options: options, detection: setup.detection, workers: count)
+        let control = ControlPlane(
+            reloader: reloader, workers: count, interfaces: Array(Set(workers.flatMap(\.interfaces))).sorted(),
+            runningMode: "workers", version: options.versionText, inline: inline, extraCounters: extraCounters,
+            kernel: kernel)
+        for (index, worker) in workers.enumerated() {
+            worker.index = index
+            worker.control = control
+        }
+        let server: ControlServer
+        do {
+            let endpoints = try ControlEndpoints.resolve(options: options, configuration: setup.configuration)
+            server = try ControlServer.start(control: control, endpoints: endpoints, err: err)
+            if let path = endpoints.socketPath, !options.quiet { err.write("weir: control socket: \(path)\n") }
+            if let metrics = endpoints.metrics, !options.quiet {
+                let shown = metrics.isIPv6 ? "[\(metrics.host)]:\(metrics.port)" : "\(metrics.host):\(metrics.port)"
+                err.write("weir: metrics: http://\(shown)/metrics\n")
+            }
+        } catch {
+            err.write("weir: \(error)\n")
+            return 2
+        }
         ready?()
         if !options.quiet { err.write("weir: capturing on \(description); stop with Ctrl-C\n") }
         // Started by systemd with Type=notify: the unit is up once the rings (and any kernel plane) are.
@@ -246,10 +269,10 @@ public enum LiveCapture {
         }
         let started = monotonicSeconds()
         // Each worker publishes its counters on the board; the first also writes the periodic records.
-        let kernel = workers.first?.pipeline.captureBypass?.kernel
+        let sharedKernel = kernel ?? workers.first?.pipeline.captureBypass?.kernel
         let board = CounterBoard(
             threadNames: workers.indices.map { "W#" + (($0 + 1) < 10 ? "0" : "") + "\($0 + 1)-\(name)" },
-            shared: { kernel?.counters ?? [] })
+            shared: { sharedKernel?.counters ?? [] })
         board.publishGlobal(EngineCounters.make(extraCounters))
         for (index, worker) in workers.enumerated() {
             worker.board = (board, index)
@@ -261,16 +284,18 @@ public enum LiveCapture {
         workers[0].run()
         _ = cweir_sd_notify("STOPPING=1")
         for thread in threads { pthread_join(thread, nil) }
+        server.stop()
         let elapsed = monotonicSeconds() - started
 
         var statistics = AFPacketStatistics()
         for worker in workers { statistics.add(worker.statistics) }
         // The last stats record: every worker's final counters (its decoders are merged into its pipeline by
-        // now), summed under Suricata's names.
+        // now), summed under Suricata's names, with the detection engine's last load or reload.
         for (index, worker) in workers.enumerated() {
             board.publish(index, worker.pipeline.allCounters(capture: worker.captureCounters))
         }
         let (totals, perThread) = board.snapshot()
+        setup.outputs.detectEngines = [reloader.engine.statsEntry]
         setup.outputs.stats.write(
             time: LiveCapture.wallClock(), uptime: UInt64(max(0, elapsed)), totals: totals, threads: perThread,
             outputs: setup.outputs)
@@ -301,8 +326,8 @@ public enum LiveCapture {
     /// The descriptor that ends the capture: the caller's, or (nil) a signalfd for SIGINT and SIGTERM, which
     /// this thread blocks before the workers start so they inherit the mask; `owned` says to close it. Nil
     /// after reporting when the signalfd cannot be made.
-    /// The process-owned path also makes SIGHUP and SIGUSR2 harmless (noted on stderr, ignored, until log
-    /// reopening and rule reload exist): a sensor must survive logrotate's `kill -HUP`.
+    /// The process-owned path also installs the SIGHUP (reopen the logs) and SIGUSR2 (reload the rules)
+    /// handlers: a sensor must survive logrotate's `kill -HUP`.
     static func stopDescriptor(_ stopFD: Int32?, _ err: MessageOutput) -> (fd: Int32, owned: Bool)? {
         if let stopFD { return (stopFD, false) }
         if cweir_ignore_operator_signals() != 0 {
@@ -480,6 +505,15 @@ final class LiveWorker: @unchecked Sendable {
     var board: (board: CounterBoard, index: Int)?
     /// When the capture started (monotonic seconds), for `uptime`.
     var started = 0.0
+    /// The worker's number (0 runs on the capture's thread), for the control plane.
+    var index = 0
+    /// Rule reload and counter requests; nil for captures run without one.
+    var control: ControlPlane?
+    /// The engine generation this worker runs, and the last counter request it answered.
+    var engineGeneration = 1
+    var answeredRequest = 0
+    /// The decoders' counters are in the pipeline (done once, when the worker stops).
+    var decodersMerged = false
 
     init(
         rings: [AFPacketRing], pipeline: ReplayPipeline, decoders: [PacketDecoder], stopFD: Int32,
@@ -581,6 +615,15 @@ final class LiveWorker: @unchecked Sendable {
                 self.publishCounters()
                 published = monotonicSeconds()
             }
+            // Between two ring reads, a packet boundary: a reloaded rule set is swapped in here.
+            if let control = self.control {
+                self.serviceControl(control)
+                if control.stopRequested.load(ordering: .acquiring) {
+                    // `shutdown` from the control socket: as a stop signal.
+                    _ = self.wait(timeoutMilliseconds: 0, stopFD: nil, emit)
+                    break capture
+                }
+            }
             // SIGHUP (log rotation): reopen between packets, so every record lands whole in one file.
             let generation = cweir_reopen_generation()
             if generation != reopenGeneration {
@@ -610,16 +653,16 @@ final class LiveWorker: @unchecked Sendable {
                 break capture
             }
         }
-        for decoder in self.decoders {
-            let type = decoder.linkType.rawValue
-            if var existing = self.pipeline.decoders[type] {
-                existing.statistics.merge(decoder.statistics)
-                self.pipeline.decoders[type] = existing
-            } else {
-                self.pipeline.decoders[type] = decoder
-            }
-        }
+        Self.merge(self.decoders, into: &self.pipeline)
+        self.decodersMerged = true
         self.pipeline.finish(writeStats: false)
+        if let control = self.control {
+            // Stopped: the final counters answer every later request, and reloads no longer wait for it.
+            control.post(
+                worker: self.index, request: control.requested.load(ordering: .acquiring), snapshot: self.snapshot(),
+                final: true)
+            control.reloader.acknowledge(worker: self.index, generation: -1)
+        }
     }
 }
 

@@ -433,9 +433,16 @@ final class ReplayOutputs {
         }
     }
 
-    /// Writes a `stats` record (``StatsReporter`` decides when and what).
+    /// `detect.engines` for the stats records: the detection engine's last load or reload (live capture
+    /// sets it at start and after each reload; empty leaves the object out).
+    var detectEngines: [EVEDetectEngine] = []
+
+    /// Writes a `stats` record (``StatsReporter`` decides when and what), with ``detectEngines`` under `detect`
+    /// when the record carries totals.
     func writeStats(_ record: EVEStatsRecord) {
         guard self.eveSettings?.stats != nil else { return }
+        var record = record
+        if !record.counters.isEmpty { record.detectEngines = self.detectEngines }
         self.eveWriter?.write(record)
         self.publishPending()
     }

@@ -36,7 +36,7 @@ struct ReplayPipeline {
     var liveSource: String? = nil
     var bytesRead: UInt64 = 0
     /// Per-worker detection state; `nil` when no rules were loaded.
-    let detect: DetectContext?
+    var detect: DetectContext?
     let inline: Bool
     /// Report damaged and skipped inputs on stderr as they happen (they are in the stats either way).
     var reportsInputProblems = true

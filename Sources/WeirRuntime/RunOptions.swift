@@ -45,6 +45,11 @@ public struct RunOptions: Sendable {
     public var stopDescriptor: Int32?
     /// Receives the run's warnings and errors, each a complete line; `nil` writes them to standard error.
     public var messages: (@Sendable (String) -> Void)?
+    /// `--unix-socket[=PATH]`: open the control socket (empty: the configured or default path); nil leaves
+    /// it to `unix-command` in the configuration.
+    public var unixSocket: String?
+    /// What the control socket's `version` command answers.
+    public var versionText = "Weir"
 
     /// Where this run's messages go.
     var messageOutput: MessageOutput {

@@ -22,6 +22,7 @@ struct WeirCommand: ParsableCommand {
             FeaturesCommand.self,
             BypassCommand.self,
             TestCommand.self,
+            CtlCommand.self,
         ]
     )
 
@@ -48,6 +49,15 @@ struct WeirCommand: ParsableCommand {
         help: ArgumentHelp("Suricata's short form of --af-packet=IF: capture live on this interface.", valueName: "interface")
     )
     var interface: String?
+
+    @Option(
+        name: .customLong("unix-socket"),
+        help: ArgumentHelp(
+            "Open the control socket (suricatasc's protocol; `weir ctl` is its client) at this path (bare --unix-socket: the configuration's unix-command.filename, else /var/run/weir/weir-command.socket).",
+            valueName: "path"
+        )
+    )
+    var unixSocket: String?
 
     @Option(
         name: .customLong("pcap"),
@@ -125,6 +135,8 @@ struct WeirCommand: ParsableCommand {
         o.strictRules = self.strictRules
         o.verbosity = self.verbose
         o.showProgress = isatty(2) != 0
+        o.unixSocket = self.unixSocket
+        o.versionText = "\(VersionReport.version) (commit \(BuildInfo.commit))"
         return o
     }
 
@@ -166,7 +178,7 @@ struct WeirCommand: ParsableCommand {
         do {
             // Suricata's bare `--af-packet` (interface from the configuration) becomes an empty value.
             let arguments = CommandLine.arguments.dropFirst().map {
-                $0 == "--af-packet" ? "--af-packet=" : $0 == "--pcap" ? "--pcap=" : $0
+                $0 == "--af-packet" ? "--af-packet=" : $0 == "--pcap" ? "--pcap=" : $0 == "--unix-socket" ? "--unix-socket=" : $0
             }
             var command = try parseAsRoot(Array(arguments))
             try command.run()

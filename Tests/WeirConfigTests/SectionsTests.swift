@@ -144,9 +144,11 @@ import WeirConfig
                 "outputs.1.eve-log.types.0.alert.tagged-packets",
                 "outputs.3.unified2-alert", "logging",
                 "af-packet.2.mmap-locked", "app-layer.protocols.tls.ja3-fingerprints", "app-layer.protocols.smb",
-                "stream.reassembly.raw", "flow.managers", "detect.prefilter", "unix-command",
+                "stream.reassembly.raw", "flow.managers", "detect.prefilter",
             ]
         )
+        // unix-command is read (the control socket); `auto` means Suricata's unix-socket runmode only.
+        #expect(self.config.unixCommand.enabled == .auto)
         // host-os-policy is read (the stream engine's overlap policies), not ignored.
         #expect(
             self.config.hostOSPolicy == [HostOSPolicyEntry(policy: "linux", networks: ["0.0.0.0/0"])])

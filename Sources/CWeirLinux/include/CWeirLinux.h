@@ -55,8 +55,8 @@ static inline void cweir_block_release(struct tpacket_block_desc *block)
  */
 int cweir_stop_signal_fd(void);
 /*
- * SIGHUP counts a log-reopen request (see cweir_reopen_generation) and SIGUSR2 is noted and ignored: a live
- * sensor survives both. SIGPIPE is ignored.
+ * SIGHUP counts a log-reopen request (see cweir_reopen_generation) and SIGUSR2 a rule-reload request (see
+ * cweir_reload_generation): a live sensor survives both. SIGPIPE is ignored.
  */
 int cweir_ignore_operator_signals(void);
 /* Makes `target` refer to the file `fresh` refers to, close-on-exec (dup3); -1 and errno on failure. */
@@ -65,6 +65,10 @@ int cweir_replace_descriptor(int fresh, int target);
 int cweir_sd_notify(const char *state);
 /* How many SIGHUPs have arrived: a worker that sees the count change reopens its log files. */
 unsigned long cweir_reopen_generation(void);
+/* Sets the calling thread's nice value (the rule-reload build yields the CPU to the workers); -1 and errno on failure. */
+int cweir_lower_thread_priority(int nice);
+/* How many SIGUSR2s have arrived: the control thread reloads the rules when the count changes. */
+unsigned long cweir_reload_generation(void);
 /* SIGPIPE is ignored: a closed pipe or socket becomes an EPIPE write error, never the end of the process. */
 int cweir_ignore_sigpipe(void);
 

@@ -36,7 +36,7 @@ public final class DetectContext {
     @exclusivity(unchecked) var thresholdEntries: [ThresholdKey: ThresholdEntry] = [:]
     @exclusivity(unchecked) var xbitExpiry: [XbitKey: Int64] = [:]
     /// Counters since the context was made.
-    @exclusivity(unchecked) public private(set) var counters = DetectCounters()
+    @exclusivity(unchecked) public internal(set) var counters = DetectCounters()
     /// Caller buffers plus transformed views, rebuilt per packet when rules use transforms.
     @exclusivity(unchecked) var effectiveBuffers: [InspectionBuffer] = []
     /// Arena holding the transformed bytes of the current packet.

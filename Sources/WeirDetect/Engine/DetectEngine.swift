@@ -137,6 +137,8 @@ public final class DetectEngine: Sendable {
     package let derivedBuffers: [DerivedBuffer]
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
+    /// The interned flowbit, flowint and xbit names: a reload carries per-flow variables over by name.
+    package let variableNames: DetectVariableNames
 
     /// The `metadata` entries of every signature, indexed as ``Alert/signatureIndex`` (EVE `alert.metadata`).
     public var signatureMetadata: [[(key: String, value: String)]] { self.signatures.map(\.metadata) }
@@ -153,10 +155,10 @@ public final class DetectEngine: Sendable {
         xbitCount: Int = 0,
         rejected: [SignatureCompileError] = [],
         derivedBuffers: [DerivedBuffer] = [],
-        flowbitNames: [String] = [],
-        flowintNames: [String] = []
+        variableNames: DetectVariableNames = DetectVariableNames()
     ) throws(PatternCompileError) {
         self.derivedBuffers = derivedBuffers
+        self.variableNames = variableNames
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
         // order breaks ties.
@@ -178,8 +180,8 @@ public final class DetectEngine: Sendable {
         self.stickyBufferIDs = stickyBufferIDs
         self.flowbitCount = flowbitCount
         self.flowintCount = flowintCount
-        self.flowbitNames = flowbitNames
-        self.flowintNames = flowintNames
+        self.flowbitNames = SignatureCompiler.names(variableNames.flowbits)
+        self.flowintNames = SignatureCompiler.names(variableNames.flowints)
         self.xbitCount = xbitCount
         self.maxVariableSlots = max(ordered.map(\.variableSlots).max() ?? 0, 1)
 

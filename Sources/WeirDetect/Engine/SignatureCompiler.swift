@@ -721,8 +721,8 @@ extension DetectEngine {
             xbitCount: compiler.xbitIDs.count,
             rejected: rejected,
             derivedBuffers: compiler.derivedBuffers,
-            flowbitNames: SignatureCompiler.names(compiler.flowbitIDs),
-            flowintNames: SignatureCompiler.names(compiler.flowintIDs)
+            variableNames: DetectVariableNames(
+                flowbits: compiler.flowbitIDs, flowints: compiler.flowintIDs, xbits: compiler.xbitIDs)
         )
     }
 }

@@ -18,6 +18,8 @@ public struct EVEStatsRecord: Sendable, Equatable {
     public var counters: [EVEStatsCounter]
     /// `threads`: each worker's own counters, under its thread name (empty unless `threads: yes`).
     public var threads: [EVEStatsThread]
+    /// `detect.engines`: the detection engine's last load or reload (empty: the object is left out).
+    public var detectEngines: [EVEDetectEngine] = []
 
     /// A stats record.
     public init(timestamp: Timestamp, uptime: UInt64, counters: [EVEStatsCounter], threads: [EVEStatsThread] = []) {
@@ -39,6 +41,24 @@ public struct EVEStatsThread: Sendable, Equatable {
     public init(name: String, counters: [EVEStatsCounter]) {
         self.name = name
         self.counters = counters
+    }
+}
+
+/// One entry of `stats.detect.engines`: when the rules were last loaded and how many.
+public struct EVEDetectEngine: Sendable, Equatable {
+    public var id: UInt64
+    /// `last_reload`, in EVE's timestamp format.
+    public var lastReload: Timestamp
+    public var rulesLoaded: UInt64
+    public var rulesFailed: UInt64
+    public var rulesSkipped: UInt64
+
+    public init(id: UInt64, lastReload: Timestamp, rulesLoaded: UInt64, rulesFailed: UInt64, rulesSkipped: UInt64) {
+        self.id = id
+        self.lastReload = lastReload
+        self.rulesLoaded = rulesLoaded
+        self.rulesFailed = rulesFailed
+        self.rulesSkipped = rulesSkipped
     }
 }
 
@@ -68,13 +88,13 @@ extension JSONWriter {
         self.field("event_type", "stats")
         self.beginObject("stats")
         self.field("uptime", record.uptime)
-        self.writeCounters(record.counters)
+        self.writeCounters(record.counters, engines: record.detectEngines)
         if !record.threads.isEmpty {
             self.beginObject("threads")
             for thread in record.threads {
                 self.key(thread.name)
                 self.beginObject()
-                self.writeCounters(thread.counters)
+                self.writeCounters(thread.counters, engines: [])
                 self.endObject()
             }
             self.endObject()
@@ -83,16 +103,40 @@ extension JSONWriter {
         self.endObject()
     }
 
-    private func writeCounters(_ counters: [EVEStatsCounter]) {
-        let split = counters.map { counter in
+    private func writeCounters(_ counters: [EVEStatsCounter], engines: [EVEDetectEngine]) {
+        var split = counters.map { counter in
             (parts: counter.name.split(separator: ".", omittingEmptySubsequences: false), counter: counter)
         }
-        self.writeCounterLevel(split[...], depth: 0)
+        if !engines.isEmpty && !split.contains(where: { $0.parts.first == "detect" }) {
+            // A `detect` object to hang `engines` on.
+            split.append((["detect", "alert"], EVEStatsCounter("detect.alert", 0)))
+        }
+        self.writeCounterLevel(split[...], depth: 0, engines: engines)
+    }
+
+    private func writeDetectEngines(_ engines: [EVEDetectEngine]) {
+        self.key("engines")
+        self.beginArray()
+        for engine in engines {
+            self.beginObject()
+            self.key("id")
+            self.unsigned(engine.id)
+            self.field("last_reload", engine.lastReload)
+            self.key("rules_loaded")
+            self.unsigned(engine.rulesLoaded)
+            self.key("rules_failed")
+            self.unsigned(engine.rulesFailed)
+            self.key("rules_skipped")
+            self.unsigned(engine.rulesSkipped)
+            self.endObject()
+        }
+        self.endArray()
     }
 
     private func writeCounterLevel(
         _ entries: ArraySlice<(parts: [Substring], counter: EVEStatsCounter)>,
-        depth: Int
+        depth: Int,
+        engines: [EVEDetectEngine] = []
     ) {
         // Group by the name part at this depth, keeping first-seen order.
         var order: [Substring] = []
@@ -117,6 +161,7 @@ extension JSONWriter {
                 self.key(String(part))
                 self.beginObject()
                 self.writeCounterLevel(nested[...], depth: depth + 1)
+                if depth == 0 && part == "detect" && !engines.isEmpty { self.writeDetectEngines(engines) }
                 self.endObject()
             }
         }
