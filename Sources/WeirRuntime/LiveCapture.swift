@@ -280,7 +280,7 @@ public enum LiveCapture {
         }
         if let counterBoard { counterBoard(board) }
         // Worker 0 runs here; the others on threads of their own.
-        let threads = workers.dropFirst().compactMap { startWorker($0) }
+        let threads = workers.dropFirst().compactMap { worker in startThread { worker.run() } }
         workers[0].run()
         _ = cweir_sd_notify("STOPPING=1")
         for thread in threads { pthread_join(thread, nil) }
@@ -666,22 +666,27 @@ final class LiveWorker: @unchecked Sendable {
     }
 }
 
-/// Runs `worker` on a new thread; nil when the thread could not be created (the worker then does not run).
-private func startWorker(_ worker: LiveWorker) -> pthread_t? {
-    let pointer = Unmanaged.passRetained(worker).toOpaque()
+/// Runs `body` on a new thread; nil when the thread could not be created (`body` then does not run). Live and
+/// autofp replay workers start this way.
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+    let pointer = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(
         &thread,
         nil,
         { argument in
             guard let argument else { return nil }
-            Unmanaged<LiveWorker>.fromOpaque(argument).takeRetainedValue().run()
+            Unmanaged<Box>.fromOpaque(argument).takeRetainedValue().body()
             return nil
         },
         pointer
     )
     if created != 0 {
-        Unmanaged<LiveWorker>.fromOpaque(pointer).release()
+        Unmanaged<Box>.fromOpaque(pointer).release()
         return nil
     }
     return thread

@@ -47,7 +47,7 @@ enum ReplayWorkers {
         }
         var threads: [pthread_t] = []
         for worker in workers {
-            guard let thread = startReplayWorker(worker) else {
+            guard let thread = startThread({ worker.run() }) else {
                 for channel in workers.map(\.channel) { channel.end() }
                 for thread in threads { pthread_join(thread, nil) }
                 throw RuntimeError("cannot start a replay worker thread: \(String(cString: strerror(errno)))")
@@ -475,25 +475,4 @@ final class ReplayWorker {
         self.pipeline.packetNumber = processed
         self.pipeline.finish(writeStats: false)
     }
-}
-
-/// Runs `worker` on a new thread; nil when the thread could not be created.
-private func startReplayWorker(_ worker: ReplayWorker) -> pthread_t? {
-    let pointer = Unmanaged.passRetained(worker).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(
-        &thread,
-        nil,
-        { argument in
-            guard let argument else { return nil }
-            Unmanaged<ReplayWorker>.fromOpaque(argument).takeRetainedValue().run()
-            return nil
-        },
-        pointer
-    )
-    if created != 0 {
-        Unmanaged<ReplayWorker>.fromOpaque(pointer).release()
-        return nil
-    }
-    return thread
 }
