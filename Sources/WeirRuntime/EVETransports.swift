@@ -53,19 +53,16 @@ final class UnixSocketTransport: EVETransport {
         for (offset, record) in records.enumerated() {
             var datagram = record
             datagram.append(0x0A)
-            let result = datagram.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if result < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                // A record larger than the socket can ever carry is refused for good, not retried.
-                if code == EMSGSIZE {
-                    refused += 1
-                    continue
-                }
-                throw TransportFailure(
-                    delivered: offset - refused, refused: refused,
-                    message: "\(self.path): \(String(cString: strerror(code)))")
+            let code = UnixSocket.sendDatagram(self.fd, datagram)
+            if code == 0 { continue }
+            // A record larger than the socket can ever carry is refused for good, not retried.
+            if code == EMSGSIZE {
+                refused += 1
+                continue
             }
+            throw TransportFailure(
+                delivered: offset - refused, refused: refused,
+                message: "\(self.path): \(String(cString: strerror(code)))")
         }
         return refused
     }
@@ -142,19 +139,15 @@ final class SyslogTransport: EVETransport {
                 }
                 continue
             }
-            while true {
-                let result = message.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if result >= 0 { break }
-                let code = errno
-                if code == EINTR { continue }
-                if code == EMSGSIZE {
-                    refused += 1
-                    break
-                }
-                throw TransportFailure(
-                    delivered: offset - refused, refused: refused,
-                    message: "\(self.path): \(String(cString: strerror(code)))")
+            let code = UnixSocket.sendDatagram(self.fd, message)
+            if code == 0 { continue }
+            if code == EMSGSIZE {
+                refused += 1
+                continue
             }
+            throw TransportFailure(
+                delivered: offset - refused, refused: refused,
+                message: "\(self.path): \(String(cString: strerror(code)))")
         }
         return refused
     }
@@ -310,6 +303,15 @@ enum UnixSocket {
             throw RuntimeError("cannot connect to \(path): \(reason)")
         }
         return fd
+    }
+
+    /// Sends `bytes` as one datagram, again when a signal interrupts it; 0, or the errno of the failure.
+    static func sendDatagram(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+        while true {
+            let result = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if result >= 0 { return 0 }
+            if errno != EINTR { return errno }
+        }
     }
 
     /// Sends all of `bytes`; returns how many went out, and the reason it stopped early.
