@@ -47,6 +47,23 @@ final class AppLayerFlow {
     /// The client's first data looked like a server's (a capture that starts mid-connection with the
     /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
     @exclusivity(unchecked) var reversed = false
+    /// The name of ``flowProtocol`` (`nil` while unknown), as rules match it and EVE logs it; kept current by
+    /// ``updateName()`` after each call that feeds data: read per packet, so no protocol comparison runs there.
+    @exclusivity(unchecked) var protocolName: String?
+
+    /// The flow's protocol with `failed` once both directions gave up (or one gave up and the other ended).
+    var flowProtocol: AppProtocol {
+        var proto = self.proto
+        if proto == .unknown && self.failedToServer && (self.failedToClient || self.endedToClient) { proto = .failed }
+        if proto == .unknown && self.failedToClient && self.endedToServer && self.failedToServer { proto = .failed }
+        return proto
+    }
+
+    /// Recomputes ``protocolName`` (after detection, gaps or stream ends changed the state).
+    func updateName() {
+        let proto = self.flowProtocol
+        self.protocolName = proto == .unknown ? nil : proto.name
+    }
 
     init(flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8) {
         self.flowID = flowID
@@ -54,6 +71,18 @@ final class AppLayerFlow {
         self.clientPort = clientPort
         self.transport = transport
     }
+}
+
+/// What ``AppLayerStage/takePacketState(slot:flowID:)`` returns for one packet.
+public struct AppLayerPacketState {
+    /// The flow's protocol as rules match it and EVE logs it (`http`, `failed`; `nil` while unknown).
+    public var protocolName: String?
+    /// Flow-level events raised since the last call (names), taken.
+    public var events: [String] = []
+    /// Protocol detection of a direction finished with the data handled since the last call.
+    public var protocolDetected = false
+
+    public init(protocolName: String? = nil) { self.protocolName = protocolName }
 }
 
 /// Settings of the app layer stage, from `app-layer.protocols.*`.
@@ -172,16 +201,32 @@ public final class AppLayerStage {
         flow: AppProtocol, toServer: AppProtocol, toClient: AppProtocol
     )? {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return nil }
-        var proto = f.proto
-        if proto == .unknown && f.failedToServer && (f.failedToClient || f.endedToClient) { proto = .failed }
-        if proto == .unknown && f.failedToClient && f.endedToServer && f.failedToServer { proto = .failed }
-        return (proto, f.protoToServer, f.protoToClient)
+        return (f.flowProtocol, f.protoToServer, f.protoToClient)
     }
 
-    /// The flow's protocol name as detection matches it (`nil` while unknown).
+    /// The flow's protocol name as detection matches it and EVE logs it (`http`, `failed`; `nil` while
+    /// unknown).
     public func detectionProtocol(slot: Int32, flowID: UInt64) -> String? {
-        guard let p = self.appProtocol(slot: slot, flowID: flowID)?.flow, p != .unknown else { return nil }
-        return p.name
+        self.flow(slot: slot, flowID: flowID)?.protocolName
+    }
+
+    /// What detection needs of the flow for one packet, with one lookup: the protocol's name, the flow-level
+    /// events raised since the last call (taken), and whether protocol
+    /// detection of a direction finished since the last call (cleared). All empty for a flow the stage has
+    /// no state for.
+    public func takePacketState(slot: Int32, flowID: UInt64) -> AppLayerPacketState {
+        guard let f = self.flow(slot: slot, flowID: flowID) else { return AppLayerPacketState() }
+        var state = AppLayerPacketState(protocolName: f.protocolName)
+        // Events are only taken once the protocol is known (detection reads them with the protocol).
+        if f.protocolName != nil && !f.pendingEvents.isEmpty {
+            state.events = f.pendingEvents.map(\.name)
+            f.pendingEvents.removeAll()
+        }
+        if f.detectionFinished {
+            f.detectionFinished = false
+            state.protocolDetected = true
+        }
+        return state
     }
 
     // MARK: Data
@@ -235,7 +280,8 @@ public final class AppLayerStage {
     }
 
     private func finishCall(_ f: AppLayerFlow, context: AppLayerParseContext, session: TCPSession?) {
-        f.pendingEvents.append(contentsOf: context.events)
+        f.updateName()
+        if !context.events.isEmpty { f.pendingEvents.append(contentsOf: context.events) }
         if context.parserFailed { f.parserFailed = true }
         if let session {
             if context.rawInspectionTriggers & 1 != 0 { session.triggerRawInspection(toServer: true) }
@@ -398,12 +444,16 @@ public final class AppLayerStage {
     /// buffers, for rules that mix both). Only transactions with progress since their last
     /// inspection in that direction are visited, unless `force` (flow end).
     ///
-    /// The buffers are valid during the call only.
+    /// The buffers are valid during the call only. `extra` buffers (the packet's stream chunks) follow each
+    /// transaction's own, in the same reused storage. Without `buildBuffers` (nothing will inspect them) the
+    /// transactions are visited and marked inspected with no buffers.
     public func forEachTransaction(
         slot: Int32,
         flowID: UInt64,
         toServer: Bool,
         force: Bool = false,
+        buildBuffers: Bool = true,
+        extra: [InspectionBuffer] = [],
         _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
     ) {
         guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }
@@ -418,13 +468,14 @@ public final class AppLayerStage {
             guard progress > last || (force && last < tx.completeProgress(toServer: toServer)) else { continue }
             self.txBuffers.removeAll(keepingCapacity: true)
             for (descriptor, id, oneWay) in buffers
-            where (descriptor.toServer == toServer || (oneWay && !toServer))
+            where buildBuffers && (descriptor.toServer == toServer || (oneWay && !toServer))
                 && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
             {
                 descriptor.fetch(tx) { bytes in
                     self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
             }
+            if buildBuffers && !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
             body(tx, self.txBuffers)
             if toServer {
                 tx.detectState.inspectedProgressToServer = progress

@@ -120,10 +120,10 @@ final class AppLayerPass {
         self.stage.detectionProtocol(slot: slot, flowID: flowID)
     }
 
-    /// The flow's protocol as EVE logs it (`http`, `failed`), `nil` while unknown.
+    /// The flow's protocol as EVE logs it (`http`, `failed`), `nil` while unknown (the same name detection
+    /// matches).
     func eveProtocol(slot: Int32, flowID: UInt64) -> String? {
-        guard let p = self.stage.appProtocol(slot: slot, flowID: flowID)?.flow, p != .unknown else { return nil }
-        return p.name
+        self.stage.detectionProtocol(slot: slot, flowID: flowID)
     }
 
     /// Flow-level events raised with the current packet (for `app-layer-event`).
@@ -135,6 +135,9 @@ final class AppLayerPass {
 
     /// Inspects the flow's transactions that progressed in the packet's direction and writes their alerts.
     ///
+    /// - Parameters:
+    ///   - appProtocol: The flow's protocol name when the caller already has it (``AppLayerPacketState``);
+    ///     looked up otherwise.
     /// - Returns: The merged verdict of the transaction rules and whether any alerted.
     func inspectTransactions(
         packet: Packet,
@@ -145,26 +148,37 @@ final class AppLayerPass {
         inline: Bool,
         force: Bool = false,
         source: EVEPacketSource = .wire,
-        streamBuffers: [InspectionBuffer] = []
+        streamBuffers: [InspectionBuffer] = [],
+        appProtocol known: String? = nil
     ) -> (verdict: PacketVerdict, alerted: Bool) {
         var merged = PacketVerdict()
         var alerted = false
-        let appProtocol = self.protocolName(slot: handle.slot, flowID: flow.flowID)
-        self.stage.forEachTransaction(slot: handle.slot, flowID: flow.flowID, toServer: handle.toServer, force: force) {
-            tx,
-            buffers in
-            guard let detect = self.detect else { return }
+        let appProtocol = known ?? self.protocolName(slot: handle.slot, flowID: flow.flowID)
+        // Without transaction rules nothing can match: the transactions are only marked inspected (so they
+        // can be freed once logged), without building their buffers for detection.
+        let detect = self.detect.flatMap { $0.inspectsTransactions ? $0 : nil }
+        let conditions = detect?.usesAppLayerConditions ?? false
+        // A transaction rule's payload keywords read the raw stream, as Suricata's stream inspection engine
+        // for such rules: the chunks this packet (or the flow's end) brought follow the sticky buffers.
+        self.stage.forEachTransaction(
+            slot: handle.slot, flowID: flow.flowID, toServer: handle.toServer, force: force,
+            buildBuffers: detect != nil, extra: streamBuffers
+        ) { tx, buffers in
+            guard let detect else { return }
             var state = tx.detectState
-            // A transaction rule's payload keywords read the raw stream, as Suricata's stream inspection engine
-            // for such rules: the chunks this packet (or the flow's end) brought, beside the sticky buffers.
-            let buffers = streamBuffers.isEmpty ? buffers : buffers + streamBuffers
+            // Only for rules with app-layer conditions: a closure capturing the transaction (an allocation).
+            let answer: ((String, String, Bool) -> Bool)? =
+                conditions
+                ? (tx as? AppLayerConditionTransaction).map { conditional in
+                    { keyword, value, toServer in
+                        conditional.matches(keyword: keyword, value: value, toServer: toServer, now: packet.timestamp)
+                            ?? false
+                    }
+                } : nil
             let verdict = detect.inspectTransaction(
                 packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
-                stream: stream, txID: tx.id, events: tx.events.map(\.name),
-                conditions: { keyword, value, toServer in
-                    (tx as? AppLayerConditionTransaction)?.matches(
-                        keyword: keyword, value: value, toServer: toServer, now: packet.timestamp) ?? false
-                }, state: &state, alerts: &self.txAlerts)
+                stream: stream, txID: tx.id, events: tx.events.isEmpty ? [] : tx.events.map(\.name),
+                conditions: answer, state: &state, alerts: &self.txAlerts)
             tx.detectState = state
             if verdict.drop { merged.markDropped(verdict.dropReason ?? .rules) }
             merged.reject = merged.reject || verdict.reject
@@ -187,7 +201,7 @@ final class AppLayerPass {
                     dropped: verdict.drop,
                     inline: inline,
                     source: source,
-                    appProto: self.eveProtocol(slot: handle.slot, flowID: flow.flowID),
+                    appProto: appProtocol,
                     appLayerMembers: members,
                     verdict: verdict,
                     flowVariables: variables

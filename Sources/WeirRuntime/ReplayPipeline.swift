@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import WeirAppLayer
 import WeirCapture
 import WeirConfig
 import WeirCore
@@ -183,9 +184,9 @@ struct ReplayPipeline {
         var appEvents: [String] = []
         var appProto: String?
         if let handle, let flow, self.outputs.anomalyKinds?.appLayer == true,
-            self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID) != nil
+            let name = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
         {
-            appProto = self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID)
+            appProto = name
             // Detection takes the events after this; without it, nothing else would, so they are taken here.
             appEvents =
                 self.detect == nil
@@ -202,26 +203,21 @@ struct ReplayPipeline {
         _ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?
     ) {
         var flow = handle.map { self.flows[$0.slot] }
-        var appProto: String?
-        var appName: String?
-        var appEvents: [String] = []
-        if let handle, let flow {
-            appName = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
-            appProto = appName == nil ? nil : self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID)
-            if appName != nil { appEvents = self.appLayer.takeEvents(slot: handle.slot, flowID: flow.flowID) }
-            detect.protocolDetectedWithPacket = self.appLayer.stage.takeProtocolDetected(
-                slot: handle.slot, flowID: flow.flowID)
-        }
+        // One app-layer lookup for the packet: protocol, flow events, protocol-detection flag.
+        var app = AppLayerPacketState()
+        if let handle, let flow { app = self.appLayer.stage.takePacketState(slot: handle.slot, flowID: flow.flowID) }
+        let appName = app.protocolName
+        detect.protocolDetectedWithPacket = app.protocolDetected
         defer { detect.protocolDetectedWithPacket = false }
         var verdict = detect.inspect(
             packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
-            appProtocol: appName, appLayerEvents: appEvents, stream: stream, alerts: &self.alerts)
+            appProtocol: appName, appLayerEvents: app.events, stream: stream, alerts: &self.alerts)
         // Packet and stream rules first, then the transactions this packet's direction moved on.
         var txAlerted = false
-        if appName != nil, let handle, let current = flow {
+        if let appName, let handle, let current = flow {
             let (txVerdict, alerted) = self.appLayer.inspectTransactions(
                 packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline,
-                streamBuffers: self.streamBuffers)
+                streamBuffers: self.streamBuffers, appProtocol: appName)
             txAlerted = alerted
             if txVerdict.drop { verdict.markDropped(txVerdict.dropReason ?? .rules) }
             if txVerdict.reject {
@@ -272,7 +268,7 @@ struct ReplayPipeline {
             }
             self.outputs.writeAlert(
                 alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
-                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appProto,
+                dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appName,
                 verdict: verdict, flowVariables: variables)
         }
     }

@@ -863,6 +863,65 @@ final class EngineHarness {
         #expect(h.feed(frame) == [1])
         #expect(h.feed(FrameBuilder().udp(sport: 1, dport: 2, payload: [0])) == [2])
     }
+
+    @Test func transactionInspectionOnlyScansForTransactionRules() throws {
+        let loaded = RuleFileLoader().load(
+            text: """
+                alert tcp any any -> any any (content:"evilpayload"; sid:1;)
+                alert http any any -> any any (content:"evilpayload"; fast_pattern; http.uri; content:"/x"; sid:2;)
+                alert tcp any any -> any any (dsize:>0; sid:3;)
+                """
+        )
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.rejected.isEmpty, "\(engine.rejected)")
+        #expect(engine.transactionSignatureCount == 1)
+        #expect(engine.conditionSignatureCount == 0)
+        // The transaction view of every group holds the transactional rule alone.
+        for group in engine.groups {
+            for i in group.transactionAlwaysEvaluated { #expect(engine.signatures[Int(i)].isTransactional) }
+            for prefilter in group.transactionPrefilters {
+                for list in prefilter.patternSignatures {
+                    for i in list { #expect(engine.signatures[Int(i)].isTransactional) }
+                }
+            }
+        }
+        #expect(engine.groups.contains { !$0.transactionPrefilters.isEmpty })
+        let uriID = try #require(engine.stickyBufferID(named: "http.uri"))
+        let context = engine.makeContext()
+        #expect(context.inspectsTransactions)
+        #expect(!context.usesAppLayerConditions)
+        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
+        var packet = Packet()
+        let frame = FrameBuilder().tcp(sport: 4000, dport: 80, flags: 0x18, payload: Array("evilpayload".utf8))
+        var alerts: [Alert] = []
+        // The packet rules match the packet, the transaction rule its transaction (payload plus uri).
+        let packetSIDs: [UInt32] = frame.withUnsafeBytes { bytes in
+            decoder.decode(bytes, into: &packet)
+            _ = context.inspect(packet: packet, frame: bytes, flow: nil, handle: nil, appProtocol: "http", alerts: &alerts)
+            return alerts.map(\.sid).sorted()
+        }
+        #expect(packetSIDs == [1, 3])
+        let txSIDs: [UInt32] = Array("/x".utf8).withUnsafeBytes { uri in
+            frame.withUnsafeBytes { bytes in
+                decoder.decode(bytes, into: &packet)
+                var state = TransactionDetectState()
+                _ = context.inspectTransaction(
+                    packet: packet, frame: bytes, flow: nil, handle: nil,
+                    buffers: [InspectionBuffer(bytes: uri, kind: .sticky(id: uriID))], appProtocol: "http",
+                    stream: nil, txID: 0, events: [], state: &state, alerts: &alerts)
+                return alerts.map(\.sid).sorted()
+            }
+        }
+        #expect(txSIDs == [2])
+    }
+
+    @Test func packetRulesAloneNeedNoTransactionInspection() throws {
+        let loaded = RuleFileLoader().load(text: "alert tcp any any -> any any (content:\"x\"; sid:1;)")
+        let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
+        #expect(engine.transactionSignatureCount == 0)
+        #expect(!engine.makeContext().inspectsTransactions)
+        #expect(engine.groups.allSatisfy { $0.transactionPrefilters.isEmpty && $0.transactionAlwaysEvaluated.isEmpty })
+    }
 }
 
 @Suite struct TransformTests {

@@ -260,8 +260,9 @@ public final class DetectContext {
     /// Adds a group's always-evaluated signatures and those whose fast pattern occurs in the right buffer.
     func collect(group index: Int, payload: UnsafeRawBufferPointer, buffers: [InspectionBuffer]) {
         let group = self.engine.groups[index]
-        for i in group.alwaysEvaluated { self.addCandidate(i) }
-        for prefilter in group.prefilters {
+        // Transaction inspection only looks for transactional signatures (``evaluate`` rejects the others).
+        for i in self.txMode ? group.transactionAlwaysEvaluated : group.alwaysEvaluated { self.addCandidate(i) }
+        for prefilter in self.txMode ? group.transactionPrefilters : group.prefilters {
             if let sticky = prefilter.stickyBuffer {
                 for buffer in buffers where buffer.kind == .sticky(id: sticky) {
                     self.scan(buffer.bytes, prefilter)
@@ -757,6 +758,13 @@ extension DetectContext {
 }
 
 extension DetectContext {
+    /// True when the loaded rules inspect app-layer transactions; without such rules, ``inspectTransaction``
+    /// would never match and need not be called.
+    public var inspectsTransactions: Bool { self.engine.transactionSignatureCount > 0 }
+
+    /// True when some loaded rule has app-layer conditions (``inspectTransaction``'s `conditions` are asked).
+    public var usesAppLayerConditions: Bool { self.engine.conditionSignatureCount > 0 }
+
     /// Tells the context in which directions the app layer serves each sticky buffer (bit 1: to server, bit 2:
     /// to client), which decides the direction of transaction rules: a rule with a response-only buffer is
     /// inspected with the response, one with only request buffers with the request, others in both.

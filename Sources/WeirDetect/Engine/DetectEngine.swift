@@ -18,6 +18,11 @@ package final class SignatureGroup: @unchecked Sendable {
     package var prefilters: [GroupPrefilter] = []
     /// Signatures in the group, all kinds.
     package var count = 0
+    /// What transaction inspection uses: only the transactional signatures among ``alwaysEvaluated``, and the
+    /// prefilters that lead to one (their pattern lists cut to transactional signatures). Packet rules never
+    /// match a transaction, so scanning the payload again for them per transaction would find nothing to do.
+    package var transactionAlwaysEvaluated: [Int32] = []
+    package var transactionPrefilters: [GroupPrefilter] = []
 }
 
 /// A Vectorscan database over the fast patterns that live in one buffer, with pattern id → signatures.
@@ -135,6 +140,11 @@ public final class DetectEngine: Sendable {
     public let loadStatistics: DetectLoadStatistics
     /// Transformed views of sticky buffers that rules inspect.
     package let derivedBuffers: [DerivedBuffer]
+    /// Signatures that inspect app-layer transactions (sticky buffers, parser events, app-layer conditions);
+    /// with none, the app layer need not run transaction inspection at all.
+    public let transactionSignatureCount: Int
+    /// Signatures with app-layer conditions (`tls.version`, `ssh.proto` …), answered by the transaction.
+    public let conditionSignatureCount: Int
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
     /// The interned flowbit, flowint and xbit names: a reload carries per-flow variables over by name.
@@ -364,6 +374,18 @@ public final class DetectEngine: Sendable {
             }
             statistics.signatures -= unbuildable.count
         }
+        for group in groups {
+            group.transactionAlwaysEvaluated = group.alwaysEvaluated.filter { ordered[Int($0)].isTransactional }
+            group.transactionPrefilters = group.prefilters.compactMap { prefilter in
+                var cut = prefilter
+                cut.patternSignatures = prefilter.patternSignatures.map {
+                    $0.filter { ordered[Int($0)].isTransactional }
+                }
+                return cut.patternSignatures.contains { !$0.isEmpty } ? cut : nil
+            }
+        }
+        self.transactionSignatureCount = ordered.count(where: \.isTransactional)
+        self.conditionSignatureCount = ordered.count { !$0.appLayerConditions.isEmpty }
         self.rejected = allRejected
         self.groups = groups
         self.buckets = buckets
