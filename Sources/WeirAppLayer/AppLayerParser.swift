@@ -241,6 +241,29 @@ public struct AppLayerProtocolDescriptor: Sendable {
 
 /// A protocol's configuration as its parsers see it: the `app-layer.protocols.<name>` subtree, flattened to
 /// dotted keys below the protocol (`libhtp.default-config.personality` → `IDS`), plus shared limits.
+/// The sticky buffers the loaded rules inspect, shared by the stage with every parser it makes: a parser keeps
+/// or builds a buffer's bytes only when a rule needs them (as Suricata's HTTP parser stores bodies only for
+/// rules that inspect them). Rebound in place when rules are reloaded; ``generation`` then changes, so a parser
+/// can cache what it derived from the names.
+public final class AppLayerBufferUse: @unchecked Sendable {
+    /// Canonical names of the buffers in use; `nil` means every buffer (nothing bound yet).
+    public private(set) var names: Set<String>?
+    /// Changes with every ``bind(_:)``.
+    public private(set) var generation = 0
+
+    /// Every buffer in use until bound.
+    public init(names: Set<String>? = nil) { self.names = names }
+
+    /// True when a rule inspects buffer `name` (or nothing was bound).
+    public func uses(_ name: String) -> Bool { self.names?.contains(name) ?? true }
+
+    /// Sets the buffers in use (`nil`: all).
+    public func bind(_ names: Set<String>?) {
+        self.names = names
+        self.generation &+= 1
+    }
+}
+
 public struct AppLayerParserSettings: Sendable {
     /// Scalar values by dotted key below `app-layer.protocols.<name>`.
     public var values: [String: String]
@@ -249,18 +272,22 @@ public struct AppLayerParserSettings: Sendable {
     /// The flow's server and client ports (for protocol checks such as HTTP's port mismatch event).
     public var serverPort: UInt16
     public var clientPort: UInt16
+    /// The buffers the loaded rules inspect (the stage's, shared by its parsers).
+    public let bufferUse: AppLayerBufferUse
 
     /// Settings from flattened values.
     public init(
         values: [String: String] = [:],
         counters: AppLayerCounters = AppLayerCounters(),
         serverPort: UInt16 = 0,
-        clientPort: UInt16 = 0
+        clientPort: UInt16 = 0,
+        bufferUse: AppLayerBufferUse = AppLayerBufferUse()
     ) {
         self.values = values
         self.counters = counters
         self.serverPort = serverPort
         self.clientPort = clientPort
+        self.bufferUse = bufferUse
     }
 }
 
@@ -272,6 +299,30 @@ public final class AppLayerCounters: @unchecked Sendable {
 
     /// Empty counters.
     public init() {}
+
+    /// The position of counter `name`, made (at 0) on first use: for counters updated per packet or
+    /// transaction, which then skip the name lookup (``add(at:_:)``, ``subtract(at:_:)``, ``value(at:)``).
+    public func position(of name: String) -> Int {
+        if let i = self.index[name] { return i }
+        self.index[name] = self.values.count
+        self.values.append((name, 0))
+        return self.values.count - 1
+    }
+
+    /// Adds `amount` to the counter at `position`.
+    @inline(__always)
+    public func add(at position: Int, _ amount: UInt64 = 1) { self.values[position].1 &+= amount }
+
+    /// Subtracts `amount` from the counter at `position` (not below 0).
+    @inline(__always)
+    public func subtract(at position: Int, _ amount: UInt64) {
+        let v = self.values[position].1
+        self.values[position].1 = v >= amount ? v - amount : 0
+    }
+
+    /// The value of the counter at `position`.
+    @inline(__always)
+    public func value(at position: Int) -> UInt64 { self.values[position].1 }
 
     /// Adds `amount` to counter `name` (made on first use).
     public func add(_ name: String, _ amount: UInt64 = 1) {

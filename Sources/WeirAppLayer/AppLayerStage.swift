@@ -134,6 +134,8 @@ public final class AppLayerStage {
     @exclusivity(unchecked) public private(set) var bufferDirections: [Int: UInt8] = [:]
     /// Inspection buffers handed out for the current transaction (storage reused).
     @exclusivity(unchecked) private var txBuffers: [InspectionBuffer] = []
+    /// The buffer names the bound rules use, shared with every parser (which keep or build only those).
+    public let bufferUse = AppLayerBufferUse()
 
     /// A stage for the given protocols.
     public init(registry: [AppLayerProtocolDescriptor] = AppLayerRegistry.builtIn, settings: AppLayerStageSettings) {
@@ -150,11 +152,14 @@ public final class AppLayerStage {
     /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
     public func bind(stickyID: (String) -> Int?) {
         self.bufferDirections = [:]
+        var used: Set<String> = []
+        defer { self.bufferUse.bind(used) }
         for (i, descriptor) in self.registry.enumerated() {
             self.resolvedBuffers[i] = descriptor.buffers.compactMap { b in
                 guard let id = stickyID(b.name) else { return nil }
                 let oneWay = !descriptor.buffers.contains { $0.name == b.name && $0.toServer != b.toServer }
                 self.bufferDirections[id, default: 0] |= b.toServer ? 1 : 2
+                used.insert(b.name)
                 return (b, id, oneWay)
             }
         }
@@ -365,7 +370,8 @@ public final class AppLayerStage {
                         values: values,
                         counters: self.counters,
                         serverPort: f.serverPort,
-                        clientPort: f.clientPort
+                        clientPort: f.clientPort,
+                        bufferUse: self.bufferUse
                     )
                     guard let parser = d.makeParser(settings) else {
                         f.parserFailed = true

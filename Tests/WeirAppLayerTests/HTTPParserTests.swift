@@ -207,6 +207,62 @@ final class StageDriver {
         #expect(inspected > 600)
         #expect(logged > 600)
     }
+
+    @Test func bodiesHeadersAndURIAreKeptOnlyForRulesThatInspectThem() throws {
+        let request = "POST /upload?a=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+        let response = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+        func run(_ driver: StageDriver) throws -> HTTPTransaction {
+            driver.send(request, toServer: true)
+            driver.send(response, toServer: false)
+            let tx = driver.stage.transaction(slot: driver.slot, flowID: driver.flowID, id: 0) as? HTTPTransaction
+            return try #require(tx)
+        }
+        // Rules on the method alone: only sizes are kept, and the file is still named after the URI path. (The
+        // drivers stay alive: libhtp's transactions go with their parser.)
+        let leanDriver = StageDriver(ids: ["http.method": 1])
+        let lean = try run(leanDriver)
+        #expect(lean.requestBody.isEmpty && lean.responseBody.isEmpty)
+        #expect(lean.requestHeadersRaw.isEmpty && lean.responseHeadersRaw.isEmpty)
+        #expect(lean.normalizedURI == nil && lean.uriNotKept)
+        #expect(lean.requestBodySeen == 5 && lean.responseBodySeen == 3)
+        #expect(lean.unkeptURI() == Array("/upload?a=1".utf8))
+        var names: [String] = []
+        lean.forEachFile { names.append(String(decoding: $0.name, as: UTF8.self)) }
+        #expect(names == ["/upload"])
+        // Rules on every kept buffer: all of them are there.
+        let fullDriver = StageDriver(ids: ["http.request_body": 1, "file.data": 2, "http.header.raw": 3, "http.uri": 4])
+        let full = try run(fullDriver)
+        #expect(full.requestBody == Array("hello".utf8) && full.responseBody == Array("abc".utf8))
+        #expect(String(decoding: full.requestHeadersRaw, as: UTF8.self).contains("Content-Length: 5"))
+        #expect(full.normalizedURI == Array("/upload?a=1".utf8) && !full.uriNotKept)
+        // A reload that adds file.data: the next transaction keeps its response body.
+        let reloaded = StageDriver(ids: ["http.method": 1])
+        _ = try run(reloaded)
+        reloaded.stage.bind { ["file.data": 2][$0] }
+        reloaded.send(request, toServer: true)
+        reloaded.send(response, toServer: false)
+        let next = try #require(
+            reloaded.stage.transaction(slot: reloaded.slot, flowID: reloaded.flowID, id: 1) as? HTTPTransaction)
+        #expect(next.responseBody == Array("abc".utf8) && next.requestBody == Array("hello".utf8))
+        #expect(next.requestHeadersRaw.isEmpty)
+        withExtendedLifetime((leanDriver, fullDriver)) {}
+    }
+
+    @Test func loggedHeadersMatchLookupsByName() throws {
+        let driver = StageDriver()
+        driver.send(
+            "GET / HTTP/1.1\r\nHost: a\r\nUSER-AGENT: curl/8\r\nReferer: r\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
+            toServer: true)
+        driver.send("HTTP/1.1 302 Found\r\nContent-Type: text/html; charset=x\r\nLocation: /y\r\nContent-Length: 0\r\n\r\n",
+            toServer: false)
+        let tx = try #require(driver.stage.transaction(slot: driver.slot, flowID: driver.flowID, id: 0) as? HTTPTransaction)
+        let logged = tx.loggedHeaders()
+        func text(_ b: UnsafeRawBufferPointer?) -> String? { b.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(text(logged.userAgent) == text(tx.header("user-agent", toServer: true)))
+        #expect(text(logged.userAgent) == "curl/8")
+        #expect(text(logged.referer) == "r" && text(logged.forwardedFor) == "1.2.3.4")
+        #expect(text(logged.contentType) == "text/html; charset=x" && text(logged.location) == "/y")
+    }
 }
 
 /// A small deterministic generator for the fuzz rounds.

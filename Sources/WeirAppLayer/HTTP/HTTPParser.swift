@@ -73,6 +73,28 @@ final class HTPConfig: @unchecked Sendable {
     }
 }
 
+/// What the loaded rules need an HTTP transaction to keep (from ``AppLayerBufferUse``): the other buffers are
+/// read from libhtp's own strings when asked for, and these are only copied out when a rule inspects them.
+struct HTTPKeptBuffers {
+    /// `http.uri` (the normalised URI, built per request).
+    var uri = true
+    /// `http.request_body` / request `file.data`.
+    var requestBody = true
+    /// Response `file.data`.
+    var responseBody = true
+    /// `http.header.raw`.
+    var rawHeaders = true
+
+    init() {}
+
+    init(_ use: AppLayerBufferUse) {
+        self.uri = use.uses("http.uri")
+        self.requestBody = use.uses("http.request_body") || use.uses("file.data")
+        self.responseBody = use.uses("file.data")
+        self.rawHeaders = use.uses("http.header.raw")
+    }
+}
+
 /// The HTTP/1 parser of one flow: a libhtp connection parser, the transactions it made, and their buffers.
 ///
 /// libhtp calls back into static functions with its `htp_tx_t`; the connection parser's user data leads back to
@@ -103,6 +125,22 @@ final class HTTPParser: AppLayerParser {
     @exclusivity(unchecked) var messages = 0
     /// libhtp is parsing request data (else response data); decides which transaction a message is about.
     @exclusivity(unchecked) var parsingRequest = true
+    /// The buffers the loaded rules inspect, and what they mean for this parser (cached per generation).
+    let bufferUse: AppLayerBufferUse
+    @exclusivity(unchecked) private var keptCache = HTTPKeptBuffers()
+    @exclusivity(unchecked) private var keptGeneration = -1
+    /// Positions of the per-transaction counters (`http.memuse`, `app_layer.tx.http`), once made.
+    @exclusivity(unchecked) private var memusePosition = -1
+    @exclusivity(unchecked) var transactionCounterPosition = -1
+
+    /// What transactions keep for the rules now loaded.
+    var kept: HTTPKeptBuffers {
+        if self.keptGeneration != self.bufferUse.generation {
+            self.keptCache = HTTPKeptBuffers(self.bufferUse)
+            self.keptGeneration = self.bufferUse.generation
+        }
+        return self.keptCache
+    }
 
     init?(settings: AppLayerParserSettings) {
         let http = HTTPSettings(values: settings.values)
@@ -110,6 +148,7 @@ final class HTTPParser: AppLayerParser {
         self.connp = connp
         self.config = config
         self.counters = settings.counters
+        self.bufferUse = settings.bufferUse
         self.hashing = settings.values["force-hash"].flatMap(parseBool) ?? false
         var ts = timeval()
         htp_connp_open(connp, nil, Int32(settings.clientPort), nil, Int32(settings.serverPort), &ts)
@@ -274,18 +313,28 @@ final class HTTPParser: AppLayerParser {
     /// Takes `n` bytes from the HTTP memcap; false (and counted) when over it.
     func reserve(_ n: Int) -> Bool {
         let cap = self.config.settings.memcap
-        if cap > 0 && Int(self.counters.value("http.memuse")) + n > cap {
-            self.counters.add("http.memcap")
-            return false
+        if cap > 0 {
+            let used =
+                self.memusePosition >= 0
+                ? self.counters.value(at: self.memusePosition) : self.counters.value("http.memuse")
+            if Int(used) + n > cap {
+                self.counters.add("http.memcap")
+                return false
+            }
         }
-        self.counters.add("http.memuse", UInt64(n))
+        if self.memusePosition < 0 { self.memusePosition = self.counters.position(of: "http.memuse") }
+        self.counters.add(at: self.memusePosition, UInt64(n))
         self.heldBytes += n
         return true
     }
 
     func release(_ n: Int) {
         guard n > 0 else { return }
-        self.counters.subtract("http.memuse", UInt64(n))
+        if self.memusePosition >= 0 {
+            self.counters.subtract(at: self.memusePosition, UInt64(n))
+        } else {
+            self.counters.subtract("http.memuse", UInt64(n))
+        }
     }
 
     // MARK: libhtp callbacks
@@ -306,7 +355,10 @@ final class HTTPParser: AppLayerParser {
         parser.nextID += 1
         parser.live.append(made)
         htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
-        parser.counters.add("app_layer.tx.http")
+        if parser.transactionCounterPosition < 0 {
+            parser.transactionCounterPosition = parser.counters.position(of: "app_layer.tx.http")
+        }
+        parser.counters.add(at: parser.transactionCounterPosition)
         return (parser, made)
     }
 
@@ -317,8 +369,12 @@ final class HTTPParser: AppLayerParser {
 
     static func onRequestLine(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
         guard let (parser, t) = Self.transaction(tx), let tx else { return HTP_OK }
-        let uri = Self.normalizedURI(tx.pointee.parsed_uri, includeAll: parser.config.settings.uriIncludeAll)
-        if let uri, parser.reserve(uri.count) { t.normalizedURI = uri }
+        if parser.kept.uri {
+            let uri = Self.normalizedURI(tx.pointee.parsed_uri, includeAll: parser.config.settings.uriIncludeAll)
+            if let uri, parser.reserve(uri.count) { t.normalizedURI = uri }
+        } else {
+            t.uriNotKept = true
+        }
         t.requestProgress = max(t.requestProgress, HTTPProgress.line)
         Self.checkRequestFlags(tx, t)
         return HTP_OK
@@ -386,6 +442,7 @@ final class HTTPParser: AppLayerParser {
     static func onHeaderData(_ d: UnsafeMutablePointer<htp_tx_data_t>?, toServer: Bool) -> Int32 {
         guard let d, let (parser, t) = Self.transaction(d.pointee.tx), let data = d.pointee.data, d.pointee.len > 0
         else { return HTP_OK }
+        guard parser.kept.rawHeaders else { return HTP_OK }
         let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
         let held = toServer ? t.requestHeadersRaw.count : t.responseHeadersRaw.count
         let room = max(0, 64 * 1024 - held)
@@ -404,26 +461,49 @@ final class HTTPParser: AppLayerParser {
         guard let data = d.pointee.data, d.pointee.len > 0 else { return HTP_OK }
         let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
         let settings = parser.config.settings
+        let kept = parser.kept
         if toServer {
             t.requestProgress = max(t.requestProgress, HTTPProgress.body)
+            // Without a rule on the body, only its size and the limit's flag are kept.
+            let held = kept.requestBody ? t.requestBody.count : min(t.requestBodySeen, settings.requestBodyLimit)
             t.requestBodySeen += bytes.count
-            let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - t.requestBody.count : bytes.count
+            let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - held : bytes.count
             let take = max(0, min(room, bytes.count))
             if take < bytes.count { t.requestBodyTruncated = true }
-            if take > 0, parser.reserve(take) { t.requestBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
+            if kept.requestBody, take > 0, parser.reserve(take) {
+                Self.append(bytes, count: take, to: &t.requestBody, limit: settings.requestBodyLimit,
+                    expected: d.pointee.tx?.pointee.request_content_length)
+            }
         } else {
             t.responseProgress = max(t.responseProgress, HTTPProgress.body)
+            let held = kept.responseBody ? t.responseBody.count : min(t.responseBodySeen, settings.responseBodyLimit)
             t.responseBodySeen += bytes.count
             if parser.hashing {
                 if t.fileHashes == nil { t.fileHashes = FileHashes() }
                 t.fileHashes?.update(bytes)
             }
-            let room = settings.responseBodyLimit > 0 ? settings.responseBodyLimit - t.responseBody.count : bytes.count
+            let room = settings.responseBodyLimit > 0 ? settings.responseBodyLimit - held : bytes.count
             let take = max(0, min(room, bytes.count))
             if take < bytes.count { t.responseBodyTruncated = true }
-            if take > 0, parser.reserve(take) { t.responseBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
+            if kept.responseBody, take > 0, parser.reserve(take) {
+                Self.append(bytes, count: take, to: &t.responseBody, limit: settings.responseBodyLimit,
+                    expected: d.pointee.tx?.pointee.response_content_length)
+            }
         }
         return HTP_OK
+    }
+
+    /// Appends the first `count` bytes to a stored body; the first piece reserves what `Content-Length`
+    /// announced (up to the limit), so a body grows by one allocation instead of a doubling series.
+    private static func append(
+        _ bytes: UnsafeRawBufferPointer, count: Int, to body: inout [UInt8], limit: Int, expected: Int64?
+    ) {
+        if body.isEmpty {
+            var want = max(count, Int(max(0, expected ?? 0)))
+            if limit > 0 { want = min(want, limit) }
+            body.reserveCapacity(want)
+        }
+        body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
     }
 
     static func onLog(_ log: UnsafeMutablePointer<htp_log_t>?) -> Int32 {

@@ -190,21 +190,23 @@ extension HTTPTransaction {
             w.key("url")
             w.string(bytes: uri)
         }
-        if let agent = self.header("user-agent", toServer: true) {
+        // The headers it logs, found in one pass over each direction's table (not one table search each).
+        let logged = self.loggedHeaders()
+        if let agent = logged.userAgent {
             w.key("http_user_agent")
             w.string(bytes: agent)
         }
-        if let xff = self.header("x-forwarded-for", toServer: true) {
+        if let xff = logged.forwardedFor {
             w.key("xff")
             w.string(bytes: xff)
         }
-        if let type = self.header("content-type", toServer: false) {
+        if let type = logged.contentType {
             // Without parameters (`text/html; charset=…` → `text/html`).
             let end = type.firstIndex(of: 0x3B) ?? type.count
             w.key("http_content_type")
             w.string(bytes: UnsafeRawBufferPointer(rebasing: type[0..<end]))
         }
-        if let referer = self.header("referer", toServer: true) {
+        if let referer = logged.referer {
             w.key("http_refer")
             w.string(bytes: referer)
         }
@@ -221,7 +223,7 @@ extension HTTPTransaction {
         } else if let status = self.statusCode, let n = Int(String(decoding: status, as: UTF8.self)), n > 0 {
             w.field("status", UInt64(n))
         }
-        if let location = self.header("location", toServer: false) {
+        if let location = logged.location {
             w.key("redirect")
             w.string(bytes: location)
         }

@@ -36,8 +36,10 @@ public final class HTTPTransaction: AppLayerTransaction {
     @exclusivity(unchecked) public var detectState = TransactionDetectState()
     @exclusivity(unchecked) public var isLogged = false
 
-    /// Normalised URI (path, query, fragment; with `uri-include-all` also scheme and authority).
+    /// Normalised URI (path, query, fragment; with `uri-include-all` also scheme and authority); only built
+    /// when a rule inspects `http.uri` (else ``uriNotKept``).
     @exclusivity(unchecked) var normalizedURI: [UInt8]?
+    @exclusivity(unchecked) var uriNotKept = false
     /// Header bytes as received (without the request/status line).
     @exclusivity(unchecked) var requestHeadersRaw: [UInt8] = []
     @exclusivity(unchecked) var responseHeadersRaw: [UInt8] = []
@@ -58,8 +60,13 @@ public final class HTTPTransaction: AppLayerTransaction {
     @exclusivity(unchecked) var responseBodyGap = false
     /// Hashes of the response body (fileinfo with `force-hash`).
     @exclusivity(unchecked) var fileHashes: FileHashes?
-    /// Buffers built on demand, cached per direction once the headers are final.
-    @exclusivity(unchecked) private var cache: [String: [UInt8]] = [:]
+    /// Buffers built on demand, cached once the headers are final (by ``BuiltBuffer``; made on first use).
+    @exclusivity(unchecked) private var cache: [[UInt8]?] = []
+
+    /// The buffers ``built(_:_:)`` caches.
+    enum BuiltBuffer: Int, CaseIterable {
+        case headersToServer, headersToClient, namesToServer, namesToClient, startToServer, startToClient, host
+    }
 
     init(id: UInt64, htp: UnsafeMutablePointer<htp_tx_t>) {
         self.id = id
@@ -96,6 +103,51 @@ public final class HTTPTransaction: AppLayerTransaction {
         return bstrBytes(header.pointee.value)
     }
 
+    /// The header values the `http` EVE object carries (the first header of each name, as ``header(_:toServer:)``
+    /// finds it).
+    struct LoggedHeaders {
+        var userAgent: UnsafeRawBufferPointer?
+        var forwardedFor: UnsafeRawBufferPointer?
+        var referer: UnsafeRawBufferPointer?
+        var contentType: UnsafeRawBufferPointer?
+        var location: UnsafeRawBufferPointer?
+    }
+
+    /// ``LoggedHeaders`` in one pass over each direction's header table.
+    func loggedHeaders() -> LoggedHeaders {
+        var out = LoggedHeaders()
+        guard let tx = self.htp else { return out }
+        for toServer in [true, false] {
+            guard let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers else { continue }
+            for i in 0..<htp_table_size(table) {
+                guard let raw = htp_table_get_index(table, i, nil) else { continue }
+                let header = raw.assumingMemoryBound(to: htp_header_t.self)
+                guard let name = bstrBytes(header.pointee.name) else { continue }
+                // A name matched once keeps its first value; a header without a value is skipped as a lookup
+                // by name would return none.
+                func take(_ slot: inout UnsafeRawBufferPointer?, _ wanted: StaticString) {
+                    guard slot == nil, asciiEqualsLowercase(name, literal: wanted) else { return }
+                    slot = bstrBytes(header.pointee.value)
+                }
+                if toServer {
+                    switch name.count {
+                    case 10: take(&out.userAgent, "user-agent")
+                    case 15: take(&out.forwardedFor, "x-forwarded-for")
+                    case 7: take(&out.referer, "referer")
+                    default: break
+                    }
+                } else {
+                    switch name.count {
+                    case 12: take(&out.contentType, "content-type")
+                    case 8: take(&out.location, "location")
+                    default: break
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Calls `body` with each header's name and value, in order.
     func forEachHeader(toServer: Bool, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
         guard let tx = self.htp else { return }
@@ -113,24 +165,34 @@ public final class HTTPTransaction: AppLayerTransaction {
 
     /// A buffer built from headers once they are final, cached (so the bytes handed to detection stay valid
     /// until the transaction is freed).
-    func built(_ key: String, _ make: () -> [UInt8]) -> [UInt8] {
-        if let cached = self.cache[key] { return cached }
+    func built(_ key: BuiltBuffer, _ make: () -> [UInt8]) -> [UInt8] {
+        if self.cache.isEmpty { self.cache = Array(repeating: nil, count: BuiltBuffer.allCases.count) }
+        if let cached = self.cache[key.rawValue] { return cached }
         let bytes = make()
-        self.cache[key] = bytes
+        self.cache[key.rawValue] = bytes
         return bytes
+    }
+
+    /// Bytes of one direction's headers as libhtp received them (a size hint for the built buffers).
+    private func headerBytesHint(toServer: Bool) -> Int {
+        let raw = toServer ? self.requestHeadersRaw.count : self.responseHeadersRaw.count
+        return raw > 0 ? raw + 4 : 512
     }
 
     /// `http.header`: `Name: Value\r\n` per header, without Cookie / Set-Cookie (Suricata's normalised headers).
     func headerBuffer(toServer: Bool) -> [UInt8] {
-        self.built(toServer ? "h>" : "h<") {
+        self.built(toServer ? .headersToServer : .headersToClient) {
             var out: [UInt8] = []
+            out.reserveCapacity(self.headerBytesHint(toServer: toServer))
             let skip = toServer ? "cookie" : "set-cookie"
             self.forEachHeader(toServer: toServer) { name, value in
                 if asciiEqualsLowercase(name, skip) { return }
                 out.append(contentsOf: name)
-                out.append(contentsOf: [0x3A, 0x20])
+                out.append(0x3A)
+                out.append(0x20)
                 out.append(contentsOf: value)
-                out.append(contentsOf: [0x0D, 0x0A])
+                out.append(0x0D)
+                out.append(0x0A)
             }
             return out
         }
@@ -138,30 +200,38 @@ public final class HTTPTransaction: AppLayerTransaction {
 
     /// `http.header_names`: `\r\n`, each name followed by `\r\n`, then a final `\r\n`.
     func headerNames(toServer: Bool) -> [UInt8] {
-        self.built(toServer ? "n>" : "n<") {
+        self.built(toServer ? .namesToServer : .namesToClient) {
             var out: [UInt8] = [0x0D, 0x0A]
             self.forEachHeader(toServer: toServer) { name, _ in
                 out.append(contentsOf: name)
-                out.append(contentsOf: [0x0D, 0x0A])
+                out.append(0x0D)
+                out.append(0x0A)
             }
-            out.append(contentsOf: [0x0D, 0x0A])
+            out.append(0x0D)
+            out.append(0x0A)
             return out
         }
     }
 
     /// `http.start`: the request or status line, `\r\n`, the headers as `Name: Value\r\n`, and `\r\n`.
     func startBuffer(toServer: Bool) -> [UInt8] {
-        self.built(toServer ? "s>" : "s<") {
+        self.built(toServer ? .startToServer : .startToClient) {
             var out: [UInt8] = []
-            if let line = toServer ? self.requestLine : self.responseLine { out.append(contentsOf: line) }
-            out.append(contentsOf: [0x0D, 0x0A])
+            let line = toServer ? self.requestLine : self.responseLine
+            out.reserveCapacity(self.headerBytesHint(toServer: toServer) + (line?.count ?? 0) + 4)
+            if let line { out.append(contentsOf: line) }
+            out.append(0x0D)
+            out.append(0x0A)
             self.forEachHeader(toServer: toServer) { name, value in
                 out.append(contentsOf: name)
-                out.append(contentsOf: [0x3A, 0x20])
+                out.append(0x3A)
+                out.append(0x20)
                 out.append(contentsOf: value)
-                out.append(contentsOf: [0x0D, 0x0A])
+                out.append(0x0D)
+                out.append(0x0A)
             }
-            out.append(contentsOf: [0x0D, 0x0A])
+            out.append(0x0D)
+            out.append(0x0A)
             return out
         }
     }
@@ -170,7 +240,7 @@ public final class HTTPTransaction: AppLayerTransaction {
     func normalizedHost() -> [UInt8]? {
         guard let host = self.hostname else { return nil }
         // Cached: detection keeps pointers into the array while it inspects.
-        return self.built("host") { host.map { asciiLowercase($0) } }
+        return self.built(.host) { host.map { asciiLowercase($0) } }
     }
 
     /// Bytes of memory this transaction's own buffers hold.
@@ -185,6 +255,14 @@ func asciiEqualsLowercase(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bo
     let utf8 = text.utf8
     guard bytes.count == utf8.count else { return false }
     for (b, c) in zip(bytes, utf8) where asciiLowercase(b) != c { return false }
+    return true
+}
+
+/// ``asciiEqualsLowercase(_:_:)`` for a lowercase literal, compared through its UTF-8 bytes.
+func asciiEqualsLowercase(_ bytes: UnsafeRawBufferPointer, literal text: StaticString) -> Bool {
+    guard bytes.count == text.utf8CodeUnitCount else { return false }
+    let utf8 = text.utf8Start
+    for i in 0..<bytes.count where asciiLowercase(bytes[i]) != utf8[i] { return false }
     return true
 }
 
@@ -203,7 +281,7 @@ extension HTTPTransaction: AppLayerFileTransaction {
             name = given
         } else if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) {
             name = Array(path)
-        } else if let uri = self.normalizedURI {
+        } else if let uri = self.normalizedURI ?? self.unkeptURI() {
             name = Array(uri.prefix { $0 != 0x3F })
         }
         let complete = self.responseProgress >= HTTPProgress.complete
@@ -223,6 +301,13 @@ extension HTTPTransaction: AppLayerFileTransaction {
 }
 
 extension HTTPTransaction {
+    /// The normalised URI built now, for a transaction that did not keep it (no rule on `http.uri`).
+    func unkeptURI() -> [UInt8]? {
+        guard self.uriNotKept, let tx = self.htp else { return nil }
+        let includeAll = HTTPParser.parser(tx.pointee.connp)?.config.settings.uriIncludeAll ?? false
+        return HTTPParser.normalizedURI(tx.pointee.parsed_uri, includeAll: includeAll)
+    }
+
     /// The `filename=` parameter of a Content-Disposition value (quotes removed), as Suricata names a file
     /// that a server sends as an attachment.
     static func dispositionFilename(_ value: UnsafeRawBufferPointer) -> [UInt8]? {
