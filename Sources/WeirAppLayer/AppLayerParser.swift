@@ -165,9 +165,14 @@ public protocol AppLayerTransaction: AnyObject {
     var isLogged: Bool { get set }
     /// Writes `"proto": {…}` into the open JSON object (the transaction's record and the alert's object).
     func writeEVE(_ writer: JSONWriter)
+    /// Whether a direction has data to inspect again although its progress did not move (a body that grew
+    /// past its minimal inspect size: Suricata inspects it in windows as it arrives). False by default.
+    func hasNewData(toServer: Bool) -> Bool
 }
 
 extension AppLayerTransaction {
+    public func hasNewData(toServer: Bool) -> Bool { false }
+
     /// True when both directions are done.
     public var isComplete: Bool {
         self.progress(toServer: true) >= self.completeProgress(toServer: true)
@@ -186,6 +191,11 @@ public struct AppLayerBufferDescriptor: Sendable {
     /// Calls `body` with each instance of the buffer in the transaction (none when absent). The transaction
     /// is always of the describing protocol's class.
     public var fetch: @Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer) -> Void) -> Void
+    /// For a buffer inspected in windows as it grows (HTTP bodies): gives the part to inspect now and where it
+    /// starts in the whole buffer, and records it as inspected; nothing when there is nothing new. Detection
+    /// uses it instead of ``fetch`` when set.
+    public var fetchWindow:
+        (@Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer, UInt64) -> Void) -> Void)?
 
     /// A buffer description.
     public init(

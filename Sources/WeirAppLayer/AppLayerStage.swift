@@ -471,14 +471,23 @@ public final class AppLayerStage {
             index += 1
             let progress = tx.progress(toServer: toServer)
             let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
-            guard progress > last || (force && last < tx.completeProgress(toServer: toServer)) else { continue }
+            guard
+                progress > last || (force && last < tx.completeProgress(toServer: toServer))
+                    || tx.hasNewData(toServer: toServer)
+            else { continue }
             self.txBuffers.removeAll(keepingCapacity: true)
             for (descriptor, id, oneWay) in buffers
             where buildBuffers && (descriptor.toServer == toServer || (oneWay && !toServer))
                 && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
             {
-                descriptor.fetch(tx) { bytes in
-                    self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
+                if let window = descriptor.fetchWindow {
+                    window(tx) { bytes, offset in
+                        self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
+                    }
+                } else {
+                    descriptor.fetch(tx) { bytes in
+                        self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
+                    }
                 }
             }
             if buildBuffers && !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }

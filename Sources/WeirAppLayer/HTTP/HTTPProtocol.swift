@@ -84,23 +84,21 @@ public enum HTTPProtocol {
         }
     }
 
-    /// A body buffer: inspected once the body is complete, stopped at its limit, or past the minimal inspect size
-    /// (Suricata's `*-body-minimal-inspect-size`).
-    static func body(_ name: String, toServer: Bool) -> AppLayerBufferDescriptor {
-        AppLayerBufferDescriptor(name: name, toServer: toServer, progress: HTTPProgress.body) { t, body in
+    /// A body buffer, inspected in windows as the body arrives (``HTTPBodyBuffer``): `fetch` gives the whole body
+    /// kept so far, `fetchWindow` what detection inspects now.
+    static func body(_ name: String, _ buffer: HTTPBodyBuffer) -> AppLayerBufferDescriptor {
+        var descriptor = AppLayerBufferDescriptor(name: name, toServer: buffer.toServer, progress: HTTPProgress.body) {
+            t, body in
             guard let t = tx(t) else { return }
-            let settings = (t.htp.flatMap { HTTPParser.parser($0.pointee.connp) })?.config.settings
-            let minimal =
-                toServer
-                ? settings?.requestBodyMinimalInspectSize ?? 32768 : settings?.responseBodyMinimalInspectSize ?? 40960
-            let data = toServer ? t.requestBody : t.responseBody
-            let done = t.progress(toServer: toServer) >= HTTPProgress.complete
-            let truncated =
-                toServer
-                ? t.requestBodyTruncated || t.requestStreamEnded : t.responseBodyTruncated || t.responseStreamEnded
-            guard !data.isEmpty, done || truncated || data.count >= minimal else { return }
-            data.withUnsafeBytes { body($0) }
+            let data = buffer.toServer ? t.requestBody : t.responseBody
+            if !data.isEmpty { data.withUnsafeBytes { body($0) } }
         }
+        descriptor.fetchWindow = { t, body in
+            guard let t = tx(t), let offset = t.takeBodyWindow(buffer) else { return }
+            let data = buffer.toServer ? t.requestBody : t.responseBody
+            data.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offset...]), UInt64(offset)) }
+        }
+        return descriptor
     }
 
     static let line = HTTPProgress.line
@@ -133,9 +131,9 @@ public enum HTTPProtocol {
             field("http.referer", toServer: true, progress: headers) { $0.header("referer", toServer: true) },
             field("http.location", toServer: false, progress: headers) { $0.header("location", toServer: false) },
             field("http.server", toServer: false, progress: headers) { $0.header("server", toServer: false) },
-            body("http.request_body", toServer: true),
-            body("file.data", toServer: false),
-            body("file.data", toServer: true),
+            body("http.request_body", .requestBody),
+            body("file.data", .responseFile),
+            body("file.data", .requestFile),
         ]
         for toServer in [true, false] {
             list.append(

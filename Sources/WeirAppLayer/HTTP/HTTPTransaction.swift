@@ -56,6 +56,8 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// The direction's stream ended (FIN, RST or flow end): what the body holds is all it will hold.
     @exclusivity(unchecked) var requestStreamEnded = false
     @exclusivity(unchecked) var responseStreamEnded = false
+    /// How much of each body detection has inspected, by ``HTTPBodyBuffer`` (Suricata's `body_inspected`).
+    @exclusivity(unchecked) var bodyInspected: (request: Int, requestFile: Int, responseFile: Int) = (0, 0, 0)
     /// A gap hit the body (fileinfo `gaps`).
     @exclusivity(unchecked) var responseBodyGap = false
     /// Hashes of the response body (fileinfo with `force-hash`).
@@ -75,6 +77,7 @@ public final class HTTPTransaction: AppLayerTransaction {
 
     public func progress(toServer: Bool) -> Int { toServer ? self.requestProgress : self.responseProgress }
     public func completeProgress(toServer: Bool) -> Int { HTTPProgress.complete }
+    public func hasNewData(toServer: Bool) -> Bool { self.hasNewBodyData(toServer: toServer) }
 
     func raise(_ name: String) {
         let event = AppLayerEvent("http." + name)

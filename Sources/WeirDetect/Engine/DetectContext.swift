@@ -399,7 +399,7 @@ public final class DetectContext {
             if let sticky = program.stickyBuffer {
                 var found = false
                 for buffer in buffers where buffer.kind == .sticky(id: sticky) {
-                    if program.program.matches(buffer.bytes, scratch: &self.payloadScratch) {
+                    if program.program.matches(buffer.bytes, streamStart: buffer.offset, scratch: &self.payloadScratch) {
                         found = true
                         self.matchUsedFlowData = true
                         break

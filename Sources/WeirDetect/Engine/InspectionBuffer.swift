@@ -20,10 +20,14 @@ public struct InspectionBuffer: @unchecked Sendable {
     public var bytes: UnsafeRawBufferPointer
     /// What the bytes are.
     public var kind: InspectionBufferKind
+    /// Where the bytes start in the whole buffer, for a sticky buffer inspected in windows as it grows (an HTTP
+    /// body; Suricata's `inspect_offset`): absolute `depth` and `offset` count from the whole buffer's start.
+    public var offset: UInt64
 
     /// Makes a buffer view.
-    public init(bytes: UnsafeRawBufferPointer, kind: InspectionBufferKind) {
+    public init(bytes: UnsafeRawBufferPointer, kind: InspectionBufferKind, offset: UInt64 = 0) {
         self.bytes = bytes
         self.kind = kind
+        self.offset = offset
     }
 }
