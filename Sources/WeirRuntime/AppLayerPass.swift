@@ -309,25 +309,37 @@ final class AppLayerPass {
         return header
     }
 
-    /// Writes a transaction's record (`http` …) and its files' `fileinfo` records.
+    /// Writes a transaction's record (`http` …) and its files' `fileinfo` records. The protocol's object is
+    /// rendered once into the scratch writer and copied into each record that carries it.
     private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32) {
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
-        if self.logTransactions, let name = proto, self.loggedProtocols.contains(name), self.wantsRecord(tx) {
-            let header = self.header(flow)
-            let eventName = proto ?? "unknown"
-            self.outputs.eveWriter?.write { w in
-                w.writeHeader(header, eventName: eventName, packetFields: false)
-                w.field("tx_id", tx.id)
-                tx.writeEVE(w)
+        let record = self.logTransactions && proto.map { self.loggedProtocols.contains($0) } == true
+            && self.wantsRecord(tx)
+        let files = self.logFiles ? tx as? any AppLayerFileTransaction : nil
+        guard record || files != nil else { return }
+        let header = self.header(flow)
+        self.scratch.reset()
+        self.scratch.beginObject()
+        tx.writeEVE(self.scratch)
+        self.scratch.endObject()
+        self.scratch.withBytes { rendered in
+            // `"http":{…}` without the braces of the scratch object around it.
+            let object =
+                rendered.count > 2
+                ? UnsafeRawBufferPointer(rebasing: rendered[1..<(rendered.count - 1)])
+                : UnsafeRawBufferPointer(start: nil, count: 0)
+            if record {
+                self.outputs.eveWriter?.write { w in
+                    w.writeHeader(header, eventName: proto ?? "unknown", packetFields: false)
+                    w.field("tx_id", tx.id)
+                    if object.count > 0 { w.raw(object) }
+                }
+                self.outputs.transactionRecords += 1
             }
-            self.outputs.transactionRecords += 1
-        }
-        if self.logFiles, let files = tx as? any AppLayerFileTransaction {
-            let header = self.header(flow)
-            files.forEachFile { file in
+            files?.forEachFile { file in
                 self.outputs.eveWriter?.write { w in
                     w.writeHeader(header, eventName: "fileinfo", packetFields: false)
-                    tx.writeEVE(w)
+                    if object.count > 0 { w.raw(object) }
                     w.field("app_proto", proto ?? "unknown")
                     file.write(w, hashes: self.hashes, txID: tx.id)
                 }
