@@ -13,11 +13,17 @@ enum SuricataKeys {
         "logging", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config", "defrag.memcap-policy",
         "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
-        "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "threading", "cuda", "mpipe",
+        "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "cuda", "mpipe",
         "luajit", "capture", "exception-policy", "reputation-categories-file", "default-reputation-path",
         "reputation-files", "geoip-database", "ippair", "vlan", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
         "lua", "suricata-version", "app-layer.error-policy", "app-layer.expectations",
+        // threading: the stack size, NUMA auto-pinning, and the CPU sets of thread kinds Weir does not have
+        "threading.stack-size", "threading.autopin", "threading.cpu-affinity.decode-cpu-set",
+        "threading.cpu-affinity.stream-cpu-set", "threading.cpu-affinity.reject-cpu-set",
+        "threading.cpu-affinity.output-cpu-set", "threading.cpu-affinity.*.decode-cpu-set",
+        "threading.cpu-affinity.*.stream-cpu-set", "threading.cpu-affinity.*.reject-cpu-set",
+        "threading.cpu-affinity.*.output-cpu-set",
         // stats
         "stats.decoder-events", "stats.decoder-events-prefix", "stats.stream-events", "stats.exception-policy",
         // outputs Weir does not write

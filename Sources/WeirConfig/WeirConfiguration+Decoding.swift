@@ -110,16 +110,7 @@ extension WeirConfiguration {
         }
         config.maxPendingPackets = try top.int("max-pending-packets", config.maxPendingPackets, in: 1...65_535)
         config.runMode = try top.optionalEnumeration("runmode", RunMode.self)
-        if let threading = try top.mapping("threading") {
-            // The rest of `threading` (CPU affinity, stack size) stays an ignored Suricata key.
-            if let (text, node) = try threading.scalarText("detect-thread-ratio") {
-                guard let ratio = Double(text), ratio > 0, ratio <= 64 else {
-                    throw threading.fail(node, "detect-thread-ratio", "'\(text)' is not a ratio above 0 and at most 64")
-                }
-                config.detectThreadRatio = ratio
-            }
-            try threading.finish()
-        }
+        if let threading = try top.mapping("threading") { try Self.decodeThreading(threading, into: &config) }
         config.hostMode = try top.enumeration("host-mode", config.hostMode)
         try top.finish()
         return config
