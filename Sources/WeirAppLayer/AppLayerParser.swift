@@ -249,18 +249,22 @@ public struct AppLayerParserSettings: Sendable {
     /// The flow's server and client ports (for protocol checks such as HTTP's port mismatch event).
     public var serverPort: UInt16
     public var clientPort: UInt16
+    /// The flow's server address, when known (HTTP picks its `libhtp.server-config` entry by it).
+    public var serverAddress: IPAddress?
 
     /// Settings from flattened values.
     public init(
         values: [String: String] = [:],
         counters: AppLayerCounters = AppLayerCounters(),
         serverPort: UInt16 = 0,
-        clientPort: UInt16 = 0
+        clientPort: UInt16 = 0,
+        serverAddress: IPAddress? = nil
     ) {
         self.values = values
         self.counters = counters
         self.serverPort = serverPort
         self.clientPort = clientPort
+        self.serverAddress = serverAddress
     }
 }
 

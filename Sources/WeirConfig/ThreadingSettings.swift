@@ -210,7 +210,7 @@ extension WeirConfiguration {
         for item in items {
             let text = item.trimmingSpaces
             if text == "all" { return .all }
-            let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingSpaces) }
+            let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int(String($0).trimmingSpaces) }
             guard (bounds.count == 1 || bounds.count == 2), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
                 low >= 0, low <= high
             else {
@@ -222,12 +222,6 @@ extension WeirConfiguration {
             cpus.formUnion(low...high)
         }
         return .cpus(cpus.sorted())
-    }
-}
-
-extension StringProtocol {
-    fileprivate var trimmingSpaces: String {
-        String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }
 

@@ -414,6 +414,8 @@ extension WeirConfiguration {
         for key in ["libhtp", "memcap", "byterange", "ja3-fingerprints", "ja4-fingerprints", "hassh", "max-tx"] {
             if let node = reader.node[key] { Self.flatten(node, prefix: key, into: &result.parserValues) }
         }
+        // libhtp's options are checked one by one (the rest of the tuning keys stay Suricata keys).
+        if reader.path.last == "http", let libhtp = try reader.mapping("libhtp") { try LibHTPSettings.check(libhtp) }
         if let ports = try reader.mapping("detection-ports") {
             func portText(_ key: String) throws(ConfigError) -> String? {
                 guard let list = try ports.stringList(key) else { return nil }

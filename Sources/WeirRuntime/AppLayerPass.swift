@@ -91,6 +91,7 @@ final class AppLayerPass {
             flowID: flow.flowID,
             serverPort: flow.serverPort,
             clientPort: flow.clientPort,
+            serverAddress: flow.serverAddress,
             timestamp: timestamp,
             session: stream.session(slot: slot, flowID: flow.flowID)
         )
@@ -105,6 +106,7 @@ final class AppLayerPass {
             flowID: flow.flowID,
             serverPort: flow.serverPort,
             clientPort: flow.clientPort,
+            serverAddress: flow.serverAddress,
             timestamp: timestamp
         )
     }
@@ -233,6 +235,7 @@ final class AppLayerPass {
                 flowID: flow.flowID,
                 serverPort: flow.serverPort,
                 clientPort: flow.clientPort,
+                serverAddress: flow.serverAddress,
                 timestamp: timestamp,
                 session: nil
             )

@@ -105,7 +105,8 @@ final class HTTPParser: AppLayerParser {
     @exclusivity(unchecked) var parsingRequest = true
 
     init?(settings: AppLayerParserSettings) {
-        let http = HTTPSettings(values: settings.values)
+        // default-config, or the server-config entry of the flow's server address.
+        let http = HTTPServerConfigs.shared(settings.values).settings(forServer: settings.serverAddress?.bytes ?? [])
         guard let config = HTPConfig.shared(http), let connp = htp_connp_create(config.cfg) else { return nil }
         self.connp = connp
         self.config = config
