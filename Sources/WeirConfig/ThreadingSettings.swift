@@ -204,7 +204,7 @@ extension WeirConfiguration {
     /// A CPU list under `key`: numbers, `"a-b"` ranges and `"all"`; a CPU the machine does not have is an error.
     private static func cpuList(_ key: String, in reader: MappingReader) throws(ConfigError) -> CPUList? {
         guard let node = reader.value(key) else { return nil }
-        guard let items = try reader.stringListValue(node, key) else { return nil }
+        let items = try reader.scalars(of: node, key)
         let limit = Self.configuredCPUs
         var cpus = Set<Int>()
         for item in items {
@@ -222,27 +222,5 @@ extension WeirConfiguration {
             cpus.formUnion(low...high)
         }
         return .cpus(cpus.sorted())
-    }
-}
-
-extension MappingReader {
-    /// The scalars of `node` (a list, or one scalar as a one-item list).
-    fileprivate func stringListValue(_ node: ConfigNode, _ key: String) throws(ConfigError) -> [String]? {
-        switch node.value {
-        case .scalar(let text, _): return [text]
-        case .sequence(let items):
-            var out: [String] = []
-            for (index, item) in items.enumerated() {
-                guard let text = item.scalar else {
-                    throw ConfigError(
-                        .badValue, at: item.location, key: self.dotted(key) + ".\(index)",
-                        "expected a single value, found \(item.kindName)")
-                }
-                out.append(text)
-            }
-            return out
-        default:
-            throw self.fail(node, key, "expected a list of CPUs, found \(node.kindName)")
-        }
     }
 }
