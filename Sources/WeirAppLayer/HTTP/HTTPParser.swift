@@ -51,7 +51,9 @@ final class HTPConfig: @unchecked Sendable {
         // As Suricata: cookies are not parsed, `+` stays a `+` in queries unless asked, requests decompress too.
         htp_config_set_parse_request_cookies(cfg, 0)
         htp_config_set_plusspace_decode(cfg, HTP_DECODER_URLENCODED, s.queryPlusspaceDecode ? 1 : 0)
-        htp_config_set_request_decompression(cfg, 1)
+        // Request bodies are decoded by RequestBodyDecoder, as Suricata 8 decodes them (libhtp 0.5 keeps the
+        // garbage of a failed inflate where Suricata 8 falls back to the clear bytes).
+        htp_config_set_request_decompression(cfg, 0)
         htp_config_set_response_decompression_layer_limit(cfg, Int32(s.responseDecompressLayerLimit))
         htp_config_set_lzma_layers(cfg, s.lzmaEnabled ? 1 : 0)
         htp_config_set_lzma_memlimit(cfg, s.lzmaMemlimit)
@@ -224,7 +226,14 @@ final class HTTPParser: AppLayerParser {
             tv_usec: Int(context.timestamp.microseconds % 1_000_000)
         )
         for tx in self.live {
-            if toServer { tx.requestStreamEnded = true } else { tx.responseStreamEnded = true }
+            if toServer {
+                tx.requestStreamEnded = true
+                // A request cut short: what its decoder still holds is body too.
+                tx.requestDecoder?.finish { Self.keepRequestBody($0, tx, self) }
+                tx.requestDecoder = nil
+            } else {
+                tx.responseStreamEnded = true
+            }
         }
         if toServer {
             htp_connp_req_close(self.connp, &ts)
@@ -348,11 +357,20 @@ final class HTTPParser: AppLayerParser {
         guard let (_, t) = Self.transaction(tx), let tx else { return HTP_OK }
         t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
         Self.checkRequestFlags(tx, t)
+        if let encoding = t.header("content-encoding", toServer: true),
+            let format = RequestBodyDecoder.format(contentEncoding: encoding), let parser = Self.parser(tx.pointee.connp)
+        {
+            let settings = parser.config.settings
+            t.requestDecoder = RequestBodyDecoder(
+                format: format, limit: settings.requestBodyLimit, bombLimit: settings.compressionBombLimit)
+        }
         return HTP_OK
     }
 
     static func onRequestComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
         guard let (parser, t) = Self.transaction(tx) else { return HTP_OK }
+        t.requestDecoder?.finish { Self.keepRequestBody($0, t, parser) }
+        t.requestDecoder = nil
         t.requestProgress = HTTPProgress.complete
         parser.triggers |= 1
         return HTP_OK
@@ -407,11 +425,11 @@ final class HTTPParser: AppLayerParser {
         let settings = parser.config.settings
         if toServer {
             t.requestProgress = max(t.requestProgress, HTTPProgress.body)
-            t.requestBodySeen += bytes.count
-            let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - t.requestBody.count : bytes.count
-            let take = max(0, min(room, bytes.count))
-            if take < bytes.count { t.requestBodyTruncated = true }
-            if take > 0, parser.reserve(take) { t.requestBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
+            if let decoder = t.requestDecoder {
+                decoder.write(bytes) { Self.keepRequestBody($0, t, parser) }
+            } else {
+                Self.keepRequestBody(bytes, t, parser)
+            }
         } else {
             t.responseProgress = max(t.responseProgress, HTTPProgress.body)
             t.responseBodySeen += bytes.count
@@ -425,6 +443,16 @@ final class HTTPParser: AppLayerParser {
             if take > 0, parser.reserve(take) { t.responseBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
         }
         return HTP_OK
+    }
+
+    /// Keeps (decoded) request body bytes up to the request body limit.
+    static func keepRequestBody(_ bytes: UnsafeRawBufferPointer, _ t: HTTPTransaction, _ parser: HTTPParser) {
+        let settings = parser.config.settings
+        t.requestBodySeen += bytes.count
+        let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - t.requestBody.count : bytes.count
+        let take = max(0, min(room, bytes.count))
+        if take < bytes.count { t.requestBodyTruncated = true }
+        if take > 0, parser.reserve(take) { t.requestBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
     }
 
     static func onLog(_ log: UnsafeMutablePointer<htp_log_t>?) -> Int32 {
