@@ -213,8 +213,12 @@ final class AppLayerPass {
     // MARK: Logging
 
     /// Logs complete transactions and frees those done with.
-    func log(flow: Flow, slot: Int32) {
-        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
+    /// `packet`: the packet being processed, whose `pcap_cnt` and `pkt_src` the records carry (as Suricata's
+    /// transaction loggers write them); nil at a flow's end.
+    func log(flow: Flow, slot: Int32, packet: Packet? = nil) {
+        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in
+            self.write(tx, flow: flow, slot: slot, packet: packet)
+        }
     }
 
     /// The flow ends: inspects what the final data completed (pseudo packets in both directions), logs every
@@ -275,13 +279,13 @@ final class AppLayerPass {
         {
             directions = (p.toServer.name, p.toClient.name)
         }
-        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
-        self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
+        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
+        self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
         return (proto, directions)
     }
 
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).
-    private func header(_ flow: Flow) -> EVEHeader {
+    private func header(_ flow: Flow, packet: Packet?) -> EVEHeader {
         var header = EVEHeader(
             timestamp: flow.last,
             flowID: flow.flowID,
@@ -295,27 +299,32 @@ final class AppLayerPass {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
         }
+        if let packet {
+            header.pcapCount = ReplayOutputs.pcapCount(packet)
+            header.packetSource = ReplayOutputs.packetSource(packet)
+        }
         return header
     }
 
     /// Writes a transaction's record (`http` …) and its files' `fileinfo` records.
-    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32) {
+    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32, packet: Packet?) {
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
+        let packetFields = packet != nil
         if self.logTransactions, let name = proto, self.loggedProtocols.contains(name), self.wantsRecord(tx) {
-            let header = self.header(flow)
+            let header = self.header(flow, packet: packet)
             let eventName = proto ?? "unknown"
             self.outputs.eveWriter?.write { w in
-                w.writeHeader(header, eventName: eventName, packetFields: false)
+                w.writeHeader(header, eventName: eventName, packetFields: packetFields)
                 w.field("tx_id", tx.id)
                 tx.writeEVE(w)
             }
             self.outputs.transactionRecords += 1
         }
         if self.logFiles, let files = tx as? any AppLayerFileTransaction {
-            let header = self.header(flow)
+            let header = self.header(flow, packet: packet)
             files.forEachFile { file in
                 self.outputs.eveWriter?.write { w in
-                    w.writeHeader(header, eventName: "fileinfo", packetFields: false)
+                    w.writeHeader(header, eventName: "fileinfo", packetFields: packetFields)
                     tx.writeEVE(w)
                     w.field("app_proto", proto ?? "unknown")
                     file.write(w, hashes: self.hashes, txID: tx.id)
