@@ -55,6 +55,8 @@ public final class HTTPTransaction: AppLayerTransaction {
     @exclusivity(unchecked) var responseBodyTruncated = false
     /// The direction's stream ended (FIN, RST or flow end): what the body holds is all it will hold.
     @exclusivity(unchecked) var requestStreamEnded = false
+    /// Decodes a request body sent with `Content-Encoding: gzip` or `deflate` (from its headers to its end).
+    @exclusivity(unchecked) var requestDecoder: RequestBodyDecoder?
     @exclusivity(unchecked) var responseStreamEnded = false
     /// A gap hit the body (fileinfo `gaps`).
     @exclusivity(unchecked) var responseBodyGap = false
