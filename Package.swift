@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CLibHTP", pkgConfig: "htp", providers: [.apt(["libhtp-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // hiredis's pkg-config file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses: found in /usr/include.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
@@ -61,7 +62,8 @@ let package = Package(
         .target(
             name: "WeirAppLayer",
             dependencies: [
-                "WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", crypto, x509, swiftASN1,
+                "WeirCore", "WeirFlow", "WeirStream", "WeirDetect", "WeirOutput", "CLibHTP", "CZlib", crypto, x509,
+                swiftASN1,
             ]
         ),
         .target(name: "WeirConfig", dependencies: ["WeirCore", yams]),
@@ -109,7 +111,7 @@ let package = Package(
             name: "WeirAppLayerTests",
             dependencies: [
                 "WeirTestSupport", "WeirAppLayer", "WeirDetect", "WeirStream", "WeirFlow", "WeirOutput", "WeirCore",
-                "WeirRuntime", crypto, x509, swiftASN1,
+                "WeirRuntime", "CZlib", crypto, x509, swiftASN1,
             ]
         ),
         .testTarget(name: "WeirConfigTests", dependencies: ["WeirTestSupport", "WeirConfig"]),

@@ -120,6 +120,47 @@ int cweir_lower_thread_priority(int nice)
 	return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
+int cweir_pin_thread(const int *cpus, int count)
+{
+	/* cpu_set_t and its CPU_SET macros do not reach Swift; a dynamically sized set covers any CPU number. */
+	int highest = 0;
+	for (int i = 0; i < count; i++)
+		if (cpus[i] > highest)
+			highest = cpus[i];
+	cpu_set_t *set = CPU_ALLOC(highest + 1);
+	if (set == NULL)
+		return -1;
+	size_t size = CPU_ALLOC_SIZE(highest + 1);
+	CPU_ZERO_S(size, set);
+	for (int i = 0; i < count; i++)
+		if (cpus[i] >= 0)
+			CPU_SET_S(cpus[i], size, set);
+	int rc = sched_setaffinity(0, size, set);
+	int saved = errno;
+	CPU_FREE(set);
+	errno = saved;
+	return rc;
+}
+
+int cweir_thread_cpus(int *cpus, int capacity)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return -1;
+	int found = 0;
+	for (int cpu = 0; cpu < CPU_SETSIZE && found < capacity; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[found++] = cpu;
+	return found;
+}
+
+int cweir_thread_nice(void)
+{
+	errno = 0;
+	return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+}
+
 unsigned long cweir_reload_generation(void)
 {
 	return __atomic_load_n(&cweir_reload_requests, __ATOMIC_ACQUIRE);

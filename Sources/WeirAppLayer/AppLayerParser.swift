@@ -282,6 +282,8 @@ public struct AppLayerParserSettings: Sendable {
     /// The flow's server and client ports (for protocol checks such as HTTP's port mismatch event).
     public var serverPort: UInt16
     public var clientPort: UInt16
+    /// The flow's server address, when known (HTTP picks its `libhtp.server-config` entry by it).
+    public var serverAddress: IPAddress?
     /// The buffers the loaded rules inspect (the stage's, shared by its parsers).
     public let bufferUse: AppLayerBufferUse
 
@@ -291,12 +293,14 @@ public struct AppLayerParserSettings: Sendable {
         counters: AppLayerCounters = AppLayerCounters(),
         serverPort: UInt16 = 0,
         clientPort: UInt16 = 0,
+        serverAddress: IPAddress? = nil,
         bufferUse: AppLayerBufferUse = AppLayerBufferUse()
     ) {
         self.values = values
         self.counters = counters
         self.serverPort = serverPort
         self.clientPort = clientPort
+        self.serverAddress = serverAddress
         self.bufferUse = bufferUse
     }
 }

@@ -25,6 +25,8 @@ final class AppLayerFlow {
     @exclusivity(unchecked) var serverPort: UInt16
     @exclusivity(unchecked) var clientPort: UInt16
     @exclusivity(unchecked) var transport: UInt8
+    /// The server's address, when the caller gave it (libhtp's `server-config` is chosen by it).
+    @exclusivity(unchecked) var serverAddress: IPAddress?
     /// The parser, once the protocol is known and enabled for parsing.
     @exclusivity(unchecked) var parser: (any AppLayerParser)?
     /// Index of the protocol in the registry.
@@ -185,9 +187,10 @@ public final class AppLayerStage {
         return f
     }
 
-    private func makeFlow(slot: Int32, flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8)
-        -> AppLayerFlow
-    {
+    private func makeFlow(
+        slot: Int32, flowID: UInt64, serverPort: UInt16, clientPort: UInt16, transport: UInt8,
+        serverAddress: IPAddress? = nil
+    ) -> AppLayerFlow {
         let i = Int(slot)
         if i >= self.flows.count { self.flows.append(contentsOf: repeatElement(nil, count: i + 1 - self.flows.count)) }
         if let f = self.flows[i], f.flowID == flowID { return f }
@@ -196,6 +199,7 @@ public final class AppLayerStage {
             self.slotOfFlow[old.flowID] = nil
         }
         let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
+        f.serverAddress = serverAddress
         self.flows[i] = f
         self.slotOfFlow[flowID] = slot
         return f
@@ -246,11 +250,14 @@ public final class AppLayerStage {
         flowID: UInt64,
         serverPort: UInt16,
         clientPort: UInt16,
+        serverAddress: IPAddress? = nil,
         timestamp: Timestamp,
         session: TCPSession?
     ) {
         guard !chunks.isEmpty else { return }
-        let f = self.makeFlow(slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6)
+        let f = self.makeFlow(
+            slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6,
+            serverAddress: serverAddress)
         var context = AppLayerParseContext(timestamp: timestamp)
         for chunk in chunks {
             if chunk.block.isGap {
@@ -271,10 +278,13 @@ public final class AppLayerStage {
         flowID: UInt64,
         serverPort: UInt16,
         clientPort: UInt16,
+        serverAddress: IPAddress? = nil,
         timestamp: Timestamp
     ) {
         guard datagram.count > 0 else { return }
-        let f = self.makeFlow(slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 17)
+        let f = self.makeFlow(
+            slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 17,
+            serverAddress: serverAddress)
         var context = AppLayerParseContext(timestamp: timestamp, isDatagram: true)
         if f.proto == .unknown {
             // Each datagram is probed on its own.
@@ -371,6 +381,7 @@ public final class AppLayerStage {
                         counters: self.counters,
                         serverPort: f.serverPort,
                         clientPort: f.clientPort,
+                        serverAddress: f.serverAddress,
                         bufferUse: self.bufferUse
                     )
                     guard let parser = d.makeParser(settings) else {

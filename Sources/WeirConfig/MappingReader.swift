@@ -126,6 +126,11 @@ final class MappingReader {
     /// A list of scalars; a single scalar counts as a one-item list.
     func stringList(_ key: String) throws(ConfigError) -> [String]? {
         guard let node = self.value(key) else { return nil }
+        return try self.scalars(of: node, key)
+    }
+
+    /// The scalars of `node`, the value under `key` (a list, or one scalar as a one-item list).
+    func scalars(of node: ConfigNode, _ key: String) throws(ConfigError) -> [String] {
         switch node.value {
         case .scalar(let text, _): return [text]
         case .sequence(let items):

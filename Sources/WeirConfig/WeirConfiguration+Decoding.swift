@@ -110,16 +110,7 @@ extension WeirConfiguration {
         }
         config.maxPendingPackets = try top.int("max-pending-packets", config.maxPendingPackets, in: 1...65_535)
         config.runMode = try top.optionalEnumeration("runmode", RunMode.self)
-        if let threading = try top.mapping("threading") {
-            // The rest of `threading` (CPU affinity, stack size) stays an ignored Suricata key.
-            if let (text, node) = try threading.scalarText("detect-thread-ratio") {
-                guard let ratio = Double(text), ratio > 0, ratio <= 64 else {
-                    throw threading.fail(node, "detect-thread-ratio", "'\(text)' is not a ratio above 0 and at most 64")
-                }
-                config.detectThreadRatio = ratio
-            }
-            try threading.finish()
-        }
+        if let threading = try top.mapping("threading") { try Self.decodeThreading(threading, into: &config) }
         config.hostMode = try top.enumeration("host-mode", config.hostMode)
         try top.finish()
         return config
@@ -423,6 +414,8 @@ extension WeirConfiguration {
         for key in ["libhtp", "memcap", "byterange", "ja3-fingerprints", "ja4-fingerprints", "hassh", "max-tx"] {
             if let node = reader.node[key] { Self.flatten(node, prefix: key, into: &result.parserValues) }
         }
+        // libhtp's options are checked one by one (the rest of the tuning keys stay Suricata keys).
+        if reader.path.last == "http", let libhtp = try reader.mapping("libhtp") { try LibHTPSettings.check(libhtp) }
         if let ports = try reader.mapping("detection-ports") {
             func portText(_ key: String) throws(ConfigError) -> String? {
                 guard let list = try ports.stringList(key) else { return nil }

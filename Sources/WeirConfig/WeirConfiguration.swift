@@ -71,6 +71,8 @@ public struct WeirConfiguration: Sendable, Equatable {
     /// `threading.detect-thread-ratio`: workers per online CPU for `runmode: autofp` replay (Suricata's
     /// detect threads); default 1.0.
     public var detectThreadRatio: Double = 1.0
+    /// `threading`: CPU affinity and thread priorities (`set-cpu-affinity`, `cpu-affinity`).
+    public var threading = ThreadingSettings()
     /// `host-mode`.
     public var hostMode: HostMode = .auto
 

@@ -91,6 +91,7 @@ final class AppLayerPass {
             flowID: flow.flowID,
             serverPort: flow.serverPort,
             clientPort: flow.clientPort,
+            serverAddress: flow.serverAddress,
             timestamp: timestamp,
             session: stream.session(slot: slot, flowID: flow.flowID)
         )
@@ -105,6 +106,7 @@ final class AppLayerPass {
             flowID: flow.flowID,
             serverPort: flow.serverPort,
             clientPort: flow.clientPort,
+            serverAddress: flow.serverAddress,
             timestamp: timestamp
         )
     }
@@ -225,8 +227,12 @@ final class AppLayerPass {
     // MARK: Logging
 
     /// Logs complete transactions and frees those done with.
-    func log(flow: Flow, slot: Int32) {
-        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
+    /// `packet`: the packet being processed, whose `pcap_cnt` and `pkt_src` the records carry (as Suricata's
+    /// transaction loggers write them); nil at a flow's end.
+    func log(flow: Flow, slot: Int32, packet: Packet? = nil) {
+        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in
+            self.write(tx, flow: flow, slot: slot, packet: packet)
+        }
     }
 
     /// The flow ends: inspects what the final data completed (pseudo packets in both directions), logs every
@@ -247,6 +253,7 @@ final class AppLayerPass {
                 flowID: flow.flowID,
                 serverPort: flow.serverPort,
                 clientPort: flow.clientPort,
+                serverAddress: flow.serverAddress,
                 timestamp: timestamp,
                 session: nil
             )
@@ -286,13 +293,13 @@ final class AppLayerPass {
         {
             directions = (p.toServer.name, p.toClient.name)
         }
-        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
-        self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot) }
+        self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
+        self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
         return (proto, directions)
     }
 
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).
-    private func header(_ flow: Flow) -> EVEHeader {
+    private func header(_ flow: Flow, packet: Packet?) -> EVEHeader {
         var header = EVEHeader(
             timestamp: flow.last,
             flowID: flow.flowID,
@@ -306,28 +313,45 @@ final class AppLayerPass {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
         }
+        if let packet {
+            header.pcapCount = ReplayOutputs.pcapCount(packet)
+            header.packetSource = ReplayOutputs.packetSource(packet)
+        }
         return header
     }
 
-    /// Writes a transaction's record (`http` …) and its files' `fileinfo` records.
-    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32) {
+    /// Writes a transaction's record (`http` …) and its files' `fileinfo` records. The protocol's object is
+    /// rendered once into the scratch writer and copied into each record that carries it.
+    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32, packet: Packet?) {
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
-        if self.logTransactions, let name = proto, self.loggedProtocols.contains(name), self.wantsRecord(tx) {
-            let header = self.header(flow)
-            let eventName = proto ?? "unknown"
-            self.outputs.eveWriter?.write { w in
-                w.writeHeader(header, eventName: eventName, packetFields: false)
-                w.field("tx_id", tx.id)
-                tx.writeEVE(w)
-            }
-            self.outputs.transactionRecords += 1
-        }
-        if self.logFiles, let files = tx as? any AppLayerFileTransaction {
-            let header = self.header(flow)
-            files.forEachFile { file in
+        let packetFields = packet != nil
+        let record = self.logTransactions && proto.map { self.loggedProtocols.contains($0) } == true
+            && self.wantsRecord(tx)
+        let files = self.logFiles ? tx as? any AppLayerFileTransaction : nil
+        guard record || files != nil else { return }
+        let header = self.header(flow, packet: packet)
+        self.scratch.reset()
+        self.scratch.beginObject()
+        tx.writeEVE(self.scratch)
+        self.scratch.endObject()
+        self.scratch.withBytes { rendered in
+            // `"http":{…}` without the braces of the scratch object around it.
+            let object =
+                rendered.count > 2
+                ? UnsafeRawBufferPointer(rebasing: rendered[1..<(rendered.count - 1)])
+                : UnsafeRawBufferPointer(start: nil, count: 0)
+            if record {
                 self.outputs.eveWriter?.write { w in
-                    w.writeHeader(header, eventName: "fileinfo", packetFields: false)
-                    tx.writeEVE(w)
+                    w.writeHeader(header, eventName: proto ?? "unknown", packetFields: packetFields)
+                    w.field("tx_id", tx.id)
+                    if object.count > 0 { w.raw(object) }
+                }
+                self.outputs.transactionRecords += 1
+            }
+            files?.forEachFile { file in
+                self.outputs.eveWriter?.write { w in
+                    w.writeHeader(header, eventName: "fileinfo", packetFields: packetFields)
+                    if object.count > 0 { w.raw(object) }
                     w.field("app_proto", proto ?? "unknown")
                     file.write(w, hashes: self.hashes, txID: tx.id)
                 }

@@ -155,7 +155,8 @@ final class ControlServer: @unchecked Sendable {
     static func start(
         control: ControlPlane,
         endpoints: ControlEndpoints,
-        err: MessageOutput
+        err: MessageOutput,
+        placement: ThreadPlacement? = nil
     ) throws(ControlStartError) -> ControlServer {
         let server = ControlServer(control: control, endpoints: endpoints, err: err)
         do {
@@ -165,7 +166,14 @@ final class ControlServer: @unchecked Sendable {
             server.closeListeners()
             throw error
         }
-        guard let thread = spawnThread(detached: false, { server.loop() }) else {
+        guard
+            let thread = spawnThread(
+                detached: false,
+                {
+                    placement?.place(.management, index: 0, name: "the control thread")
+                    server.loop()
+                })
+        else {
             server.closeListeners()
             throw ControlStartError("cannot start the control thread")
         }

@@ -251,7 +251,9 @@ public enum LiveCapture {
         let server: ControlServer
         do {
             let endpoints = try ControlEndpoints.resolve(options: options, configuration: setup.configuration)
-            server = try ControlServer.start(control: control, endpoints: endpoints, err: err)
+            server = try ControlServer.start(
+                control: control, endpoints: endpoints, err: err,
+                placement: ThreadPlacement(setup.configuration.threading, options: options))
             if let path = endpoints.socketPath, !options.quiet { err.write("weir: control socket: \(path)\n") }
             if let metrics = endpoints.metrics, !options.quiet {
                 let shown = metrics.isIPv6 ? "[\(metrics.host)]:\(metrics.port)" : "\(metrics.host):\(metrics.port)"
@@ -270,8 +272,9 @@ public enum LiveCapture {
         let started = monotonicSeconds()
         // Each worker publishes its counters on the board; the first also writes the periodic records.
         let sharedKernel = kernel ?? workers.first?.pipeline.captureBypass?.kernel
+        let places = Self.workerPlaces(workers, threading: setup.configuration.threading, name: name)
         let board = CounterBoard(
-            threadNames: workers.indices.map { "W#" + (($0 + 1) < 10 ? "0" : "") + "\($0 + 1)-\(name)" },
+            threadNames: places.map(\.name),
             shared: { sharedKernel?.counters ?? [] })
         board.publishGlobal(EngineCounters.make(extraCounters))
         for (index, worker) in workers.enumerated() {
@@ -279,8 +282,18 @@ public enum LiveCapture {
             worker.started = started
         }
         if let counterBoard { counterBoard(board) }
-        // Worker 0 runs here; the others on threads of their own.
-        let threads = workers.dropFirst().compactMap { worker in startThread { worker.run() } }
+        // Worker 0 runs here; the others on threads of their own. With `set-cpu-affinity`, each first moves to
+        // its CPU of the worker set (its interface's own set when it has one).
+        let placement = ThreadPlacement(setup.configuration.threading, options: options)
+        let threads = zip(workers, places).dropFirst().compactMap { worker, place in
+            startThread {
+                placement.place(.worker, index: place.index, interface: place.interface, name: place.name)
+                worker.run()
+            }
+        }
+        if let place = places.first {
+            placement.place(.worker, index: place.index, interface: place.interface, name: place.name)
+        }
         workers[0].run()
         _ = cweir_sd_notify("STOPPING=1")
         for thread in threads { pthread_join(thread, nil) }
@@ -321,6 +334,25 @@ public enum LiveCapture {
             err.write("weir: \(name): \(worker.failure ?? "")\n")
         }
         return workers.contains { $0.failure != nil } ? 1 : 0
+    }
+
+    /// Each worker's thread name (`W#01-eth0`, as in the stats), the interface whose CPU set it may take, and
+    /// its index in that set: among the interface's own workers when the interface has a set of its own,
+    /// among all workers otherwise (Suricata hands out a set's CPUs in turn).
+    static func workerPlaces(
+        _ workers: [LiveWorker], threading: ThreadingSettings, name: String
+    ) -> [(name: String, interface: String?, index: Int)] {
+        var perInterface: [String: Int] = [:]
+        return workers.enumerated().map { index, worker in
+            let threadName = "W#" + (index + 1 < 10 ? "0" : "") + "\(index + 1)-\(name)"
+            let interface = worker.interfaces.first
+            guard let interface, threading.sets[.worker]?.interfaces[interface] != nil else {
+                return (threadName, interface, index)
+            }
+            let own = perInterface[interface, default: 0]
+            perInterface[interface] = own + 1
+            return (threadName, interface, own)
+        }
     }
 
     /// The descriptor that ends the capture: the caller's, or (nil) a signalfd for SIGINT and SIGTERM, which

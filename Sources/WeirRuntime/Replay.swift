@@ -39,6 +39,8 @@ public enum Replay {
         if setup.configuration.runMode == .autofp {
             return Self.runWorkers(files: files, setup: setup, options: options, stop: stop, progress: &progress, started: started)
         }
+        // The one worker is this thread: with `set-cpu-affinity` it takes the worker set's first CPU.
+        ThreadPlacement(setup.configuration.threading, options: options).place(.worker, index: 0, name: "W#01")
         var pipeline = setup.pipeline(options)
         for (index, path) in files.enumerated() {
             if index > 0 && stop.requested(outputs) {

@@ -221,6 +221,11 @@ final class ReplayOutputs {
         }
     }
 
+    /// A packet's `pcap_cnt`: none for one decoded from a tunnel (its `tunnel` object carries the root's).
+    static func pcapCount(_ packet: Packet) -> UInt64? {
+        packet.tunnelOrigin == nil ? packet.packetNumber : nil
+    }
+
     static func header(for packet: Packet, flow: Flow?) -> EVEHeader {
         let ports = Self.hasPorts(packet)
         var header = EVEHeader(
@@ -229,7 +234,7 @@ final class ReplayOutputs {
             destinationPort: ports ? packet.destinationPort : nil, ipProtocol: packet.l4Protocol)
         // As Suricata: a packet decoded from a tunnel has no `pcap_cnt` of its own (its `tunnel` object carries the
         // root's); a reassembled one keeps the number of the fragment that completed it.
-        header.pcapCount = packet.tunnelOrigin == nil ? packet.packetNumber : nil
+        header.pcapCount = Self.pcapCount(packet)
         header.packetSource = Self.packetSource(packet)
         if packet.vlanCount > 0 { header.vlan.append(packet.vlanIDs.0) }
         if packet.vlanCount > 1 { header.vlan.append(packet.vlanIDs.1) }

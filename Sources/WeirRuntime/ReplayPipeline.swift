@@ -227,7 +227,7 @@ struct ReplayPipeline {
             verdict.bypass = verdict.bypass || txVerdict.bypass
             verdict.pass = verdict.pass || txVerdict.pass
         }
-        if let handle, let current = flow { self.appLayer.log(flow: current, slot: handle.slot) }
+        if let handle, let current = flow { self.appLayer.log(flow: current, slot: handle.slot, packet: self.packet) }
         if txAlerted, let handle {
             self.flows[handle.slot].alerted = true
             flow?.alerted = true
@@ -471,6 +471,9 @@ struct ReplayPipeline {
                     self.flows[handle.slot].alerted = true
                 }
             }
+        } else if let handle {
+            // No rules: the transactions this packet completed are still logged (and freed) now.
+            self.appLayer.log(flow: self.flows[handle.slot], slot: handle.slot, packet: self.packet)
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
             self.bypass(slot: handle.slot)

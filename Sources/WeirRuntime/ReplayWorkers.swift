@@ -17,10 +17,13 @@ import WeirOutput
 /// ones a single worker writes, in the same order. Workers append whole records to the same EVE file.
 enum ReplayWorkers {
     /// How many workers `-r` runs: `--runmode autofp` (or `runmode: autofp`) runs
-    /// `threading.detect-thread-ratio` × the online CPUs (at least one), as Suricata sizes its detect threads;
+    /// `threading.cpu-affinity.worker-cpu-set.threads`, or else `threading.detect-thread-ratio` × the online CPUs
+    /// (at least one), as Suricata sizes its detect threads;
     /// any other runmode runs the pipeline on the reading thread.
     static func count(_ setup: RunSetup) -> Int {
         guard setup.configuration.runMode == .autofp else { return 1 }
+        // `worker-cpu-set.threads` says how many, as in Suricata.
+        if let threads = setup.configuration.threading.sets[.worker]?.threads { return threads }
         let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         return max(1, Int((Double(cpus) * setup.configuration.detectThreadRatio).rounded(.down)))
     }
@@ -45,9 +48,18 @@ enum ReplayWorkers {
             pipeline.writesPeriodicStats = false
             workers.append(ReplayWorker(pipeline: pipeline))
         }
+        // With `set-cpu-affinity`, this reading thread takes the receive set, the workers the worker set.
+        let placement = ThreadPlacement(setup.configuration.threading, options: options)
+        placement.place(.receive, index: 0, name: "RX#01")
         var threads: [pthread_t] = []
-        for worker in workers {
-            guard let thread = startThread({ worker.run() }) else {
+        for (index, worker) in workers.enumerated() {
+            let name = "W#" + (index < 9 ? "0" : "") + String(index + 1)
+            guard
+                let thread = startThread({
+                    placement.place(.worker, index: index, name: name)
+                    worker.run()
+                })
+            else {
                 for channel in workers.map(\.channel) { channel.end() }
                 for thread in threads { pthread_join(thread, nil) }
                 throw RuntimeError("cannot start a replay worker thread: \(String(cString: strerror(errno)))")

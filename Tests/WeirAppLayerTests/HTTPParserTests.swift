@@ -10,15 +10,21 @@ import WeirStream
 
 /// Feeds text conversations to an ``AppLayerStage`` with the built-in protocols, in chosen pieces.
 final class StageDriver {
-    let stage = AppLayerStage(settings: AppLayerStageSettings())
+    let stage: AppLayerStage
     var storage: [[UInt8]] = []
     var offsets: [UInt64] = [0, 0]
     let slot: Int32
     let flowID: UInt64
+    let serverAddress: IPAddress?
 
-    init(slot: Int32 = 1, flowID: UInt64 = 42, ids: [String: Int] = [:]) {
+    init(
+        slot: Int32 = 1, flowID: UInt64 = 42, ids: [String: Int] = [:],
+        settings: AppLayerStageSettings = AppLayerStageSettings(), serverAddress: IPAddress? = nil
+    ) {
+        self.stage = AppLayerStage(settings: settings)
         self.slot = slot
         self.flowID = flowID
+        self.serverAddress = serverAddress
         self.stage.bind { ids[$0] }
     }
 
@@ -44,7 +50,7 @@ final class StageDriver {
         self.offsets[d] += UInt64(view.count)
         self.stage.handle(
             chunks: chunks, slot: self.slot, flowID: self.flowID, serverPort: 80, clientPort: 40000,
-            timestamp: Timestamp(microseconds: 1_000_000), session: nil)
+            serverAddress: self.serverAddress, timestamp: Timestamp(microseconds: 1_000_000), session: nil)
     }
 
     func send(_ text: String, toServer: Bool, end: Bool = false) {
@@ -275,5 +281,72 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// `libhtp.server-config`: the flow's server address picks its entry's settings (longest prefix first).
+@Suite struct HTTPServerConfigTests {
+    static let values: [String: String] = [
+        "libhtp.default-config.personality": "IDS",
+        "libhtp.default-config.request-body-limit": "8kb",
+        "memcap": "64mb",
+        "libhtp.server-config.0.apache.address.0": "192.168.1.0/24",
+        "libhtp.server-config.0.apache.address.1": "127.0.0.1",
+        "libhtp.server-config.0.apache.address.2": "::1",
+        "libhtp.server-config.0.apache.personality": "Apache_2",
+        "libhtp.server-config.0.apache.response-body-limit": "1kb",
+        "libhtp.server-config.1.iis7.address.0": "192.168.0.0/16",
+        "libhtp.server-config.1.iis7.address.1": "2001:db8::/32",
+        "libhtp.server-config.1.iis7.personality": "IIS_7_0",
+        "libhtp.server-config.1.iis7.double-decode-path": "yes",
+    ]
+
+    @Test func serverAddressChoosesTheEntry() throws {
+        let configs = HTTPServerConfigs(values: Self.values)
+        #expect(configs.entries.map(\.name) == ["apache", "iis7"])
+        // 192.168.1.5 is in both; the /24 is longer than the /16.
+        let apache = configs.settings(forServer: [192, 168, 1, 5])
+        #expect(apache.personality == "Apache_2" && apache.responseBodyLimit == 1024)
+        // An entry starts from the built-in defaults, not default-config; the memcap is shared.
+        #expect(apache.requestBodyLimit == 100 * 1024 && apache.memcap == 64 << 20)
+        let iis = configs.settings(forServer: [192, 168, 7, 1])
+        #expect(iis.personality == "IIS_7_0" && iis.doubleDecodePath && iis.htpPersonality == HTP_SERVER_IIS_7_0)
+        #expect(configs.settings(forServer: [127, 0, 0, 1]).personality == "Apache_2")
+        var v6 = [UInt8](repeating: 0, count: 16)
+        v6[15] = 1
+        #expect(configs.settings(forServer: v6).personality == "Apache_2")
+        var doc = [UInt8](repeating: 0, count: 16)
+        (doc[0], doc[1], doc[2], doc[3], doc[15]) = (0x20, 0x01, 0x0d, 0xb8, 9)
+        #expect(configs.settings(forServer: doc).personality == "IIS_7_0")
+        // Anything else, and an unknown address, gets default-config.
+        let other = configs.settings(forServer: [10, 0, 0, 1])
+        #expect(other.personality == "IDS" && other.requestBodyLimit == 8 * 1024)
+        #expect(configs.settings(forServer: []) == configs.defaultSettings)
+    }
+
+    /// End to end: the same request parsed for a server inside a server-config entry with
+    /// `double-decode-path: yes` and for one outside it.
+    @Test func theFlowsServerPicksItsParserSettings() throws {
+        var settings = AppLayerStageSettings()
+        settings.parserValues["http"] = [
+            "libhtp.server-config.0.decoding.address.0": "10.0.0.0/24",
+            "libhtp.server-config.0.decoding.double-decode-path": "yes",
+        ]
+        func uri(server: IPAddress) -> String? {
+            let driver = StageDriver(ids: ["http.uri": 1], settings: settings, serverAddress: server)
+            driver.send("GET /a%252fb HTTP/1.1\r\nHost: x\r\n\r\n", toServer: true)
+            return driver.buffers(toServer: true)[0]?.first { $0.0 == 1 }?.1
+        }
+        #expect(uri(server: IPAddress(v4: 0x0a00_0007)) == "/a/b")
+        #expect(uri(server: IPAddress(v4: 0x0a00_0107)) == "/a%2fb")
+    }
+
+    @Test func prefixes() throws {
+        let net = try #require(AddressPrefix("10.1.0.0/15"))
+        #expect(net.contains([10, 0, 255, 255]) && net.contains([10, 1, 0, 1]) && !net.contains([10, 2, 0, 0]))
+        #expect(AddressPrefix("0.0.0.0/0")?.contains([1, 2, 3, 4]) == true)
+        #expect(AddressPrefix("10.0.0.1")?.length == 32)
+        #expect(AddressPrefix("10.0.0.1/33") == nil && AddressPrefix("bogus") == nil && AddressPrefix("::1/129") == nil)
+        #expect(AddressPrefix("10.0.0.0/8")?.contains([UInt8](repeating: 10, count: 16)) == false)
     }
 }

@@ -148,8 +148,24 @@ private final class EncryptedBench {
             "af-packet.0.xdp-mode=\(self.variant.rawValue)", "app-layer.protocols.tls.encryption-handling=bypass",
             "app-layer.protocols.ssh.encryption-handling=bypass",
         ]
+        // The sensor has a core of its own, as a deployed sensor does (Suricata's cpu-affinity): its worker
+        // runs on CPU 0 at high priority, and the peers (`peer`) on the other CPUs. Otherwise the TLS and
+        // SSH peers, which on a real network run on other machines, take the worker's CPU in the moment it
+        // must write the table entry.
+        if Self.cpus >= 2 {
+            options.overrides += [
+                "threading.set-cpu-affinity=yes", "threading.cpu-affinity.worker-cpu-set.cpu=0",
+                "threading.cpu-affinity.worker-cpu-set.prio.default=high",
+                "threading.cpu-affinity.management-cpu-set.cpu=0",
+            ]
+        }
         return options
     }
+
+    static let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// The command prefix that runs a peer (server or client) off the sensor's CPU.
+    static let peer: String = EncryptedBench.cpus >= 2 ? "taskset -c 1-\(EncryptedBench.cpus - 1) " : ""
 
     /// Starts Weir on the capture interface (inside its namespace).
     func startCapture() throws -> LiveSession {
@@ -340,7 +356,7 @@ struct EncryptedBypassLiveTests {
         // s_server -WWW serves files from its working directory.
         let server = Spawned([
             "ip", "netns", "exec", bench.pair.receiver, "sh", "-c",
-            "cd \(directory) && exec timeout -s KILL 120 openssl s_server -accept 4433 -cert cert.pem -key key.pem -WWW -quiet -naccept 1 \(version)",
+            "cd \(directory) && exec \(EncryptedBench.peer)timeout -s KILL 120 openssl s_server -accept 4433 -cert cert.pem -key key.pem -WWW -quiet -naccept 1 \(version)",
         ])
         #expect(server != nil)
         defer { server?.finish(within: 0) }
@@ -348,7 +364,7 @@ struct EncryptedBypassLiveTests {
         let (fetched, inTable) = bench.transfer(
             [
                 "ip", "netns", "exec", bench.pair.sender, "sh", "-c",
-                "printf 'GET /big HTTP/1.0\\r\\n\\r\\n' | timeout 60 openssl s_client -connect 10.77.0.2:4433 -quiet -ign_eof \(version) > \(directory)/got 2>/dev/null",
+                "printf 'GET /big HTTP/1.0\\r\\n\\r\\n' | \(EncryptedBench.peer)timeout 60 openssl s_client -connect 10.77.0.2:4433 -quiet -ign_eof \(version) > \(directory)/got 2>/dev/null",
             ], port: 4433, seconds: 70)
         usleep(500_000)
         var info = stat()
@@ -410,7 +426,7 @@ struct EncryptedBypassLiveTests {
         // to standard error.
         let server = Spawned([
             "ip", "netns", "exec", bench.pair.receiver, "unshare", "--mount", "--propagation", "private", "sh", "-c",
-            "mount -t tmpfs weir-sshd /run && mkdir -m 0755 /run/sshd && exec /usr/sbin/sshd -D -e -f \(directory)/sshd_config 2>\(directory)/sshd.log",
+            "mount -t tmpfs weir-sshd /run && mkdir -m 0755 /run/sshd && exec \(EncryptedBench.peer)/usr/sbin/sshd -D -e -f \(directory)/sshd_config 2>\(directory)/sshd.log",
         ])
         #expect(server != nil)
         defer { server?.finish(within: 0) }
@@ -418,7 +434,7 @@ struct EncryptedBypassLiveTests {
         let (fetched, inTable) = bench.transfer(
             [
                 "ip", "netns", "exec", bench.pair.sender, "sh", "-c",
-                "timeout 60 ssh -F /dev/null -p 2222 -i \(directory)/client_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o Compression=no -o LogLevel=ERROR root@10.77.0.2 'head -c \(Self.size) /dev/zero' > \(directory)/got 2>\(directory)/ssh.log",
+                "\(EncryptedBench.peer)timeout 60 ssh -F /dev/null -p 2222 -i \(directory)/client_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o Compression=no -o LogLevel=ERROR root@10.77.0.2 'head -c \(Self.size) /dev/zero' > \(directory)/got 2>\(directory)/ssh.log",
             ], port: 2222, seconds: 70)
         usleep(500_000)
         var info = stat()

@@ -67,6 +67,12 @@ int cweir_sd_notify(const char *state);
 unsigned long cweir_reopen_generation(void);
 /* Sets the calling thread's nice value (the rule-reload build yields the CPU to the workers); -1 and errno on failure. */
 int cweir_lower_thread_priority(int nice);
+/* Pins the calling thread to the `count` CPUs in `cpus` (threading.cpu-affinity); -1 and errno on failure. */
+int cweir_pin_thread(const int *cpus, int count);
+/* The CPUs the calling thread may run on, into `cpus` (room for `capacity`); their number, or -1 and errno. */
+int cweir_thread_cpus(int *cpus, int capacity);
+/* The calling thread's nice value (errno tells a failure from -1). */
+int cweir_thread_nice(void);
 /* How many SIGUSR2s have arrived: the control thread reloads the rules when the count changes. */
 unsigned long cweir_reload_generation(void);
 /* SIGPIPE is ignored: a closed pipe or socket becomes an EPIPE write error, never the end of the process. */

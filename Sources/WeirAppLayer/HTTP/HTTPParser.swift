@@ -51,7 +51,9 @@ final class HTPConfig: @unchecked Sendable {
         // As Suricata: cookies are not parsed, `+` stays a `+` in queries unless asked, requests decompress too.
         htp_config_set_parse_request_cookies(cfg, 0)
         htp_config_set_plusspace_decode(cfg, HTP_DECODER_URLENCODED, s.queryPlusspaceDecode ? 1 : 0)
-        htp_config_set_request_decompression(cfg, 1)
+        // Request bodies are decoded by RequestBodyDecoder, as Suricata 8 decodes them (libhtp 0.5 keeps the
+        // garbage of a failed inflate where Suricata 8 falls back to the clear bytes).
+        htp_config_set_request_decompression(cfg, 0)
         htp_config_set_response_decompression_layer_limit(cfg, Int32(s.responseDecompressLayerLimit))
         htp_config_set_lzma_layers(cfg, s.lzmaEnabled ? 1 : 0)
         htp_config_set_lzma_memlimit(cfg, s.lzmaMemlimit)
@@ -143,7 +145,8 @@ final class HTTPParser: AppLayerParser {
     }
 
     init?(settings: AppLayerParserSettings) {
-        let http = HTTPSettings(values: settings.values)
+        // default-config, or the server-config entry of the flow's server address.
+        let http = HTTPServerConfigs.shared(settings.values).settings(forServer: settings.serverAddress?.bytes ?? [])
         guard let config = HTPConfig.shared(http), let connp = htp_connp_create(config.cfg) else { return nil }
         self.connp = connp
         self.config = config
@@ -262,7 +265,14 @@ final class HTTPParser: AppLayerParser {
             tv_usec: Int(context.timestamp.microseconds % 1_000_000)
         )
         for tx in self.live {
-            if toServer { tx.requestStreamEnded = true } else { tx.responseStreamEnded = true }
+            if toServer {
+                tx.requestStreamEnded = true
+                // A request cut short: what its decoder still holds is body too.
+                tx.requestDecoder?.finish { Self.keepRequestBody($0, tx, self) }
+                tx.requestDecoder = nil
+            } else {
+                tx.responseStreamEnded = true
+            }
         }
         if toServer {
             htp_connp_req_close(self.connp, &ts)
@@ -403,11 +413,20 @@ final class HTTPParser: AppLayerParser {
         guard let (_, t) = Self.transaction(tx), let tx else { return HTP_OK }
         t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
         Self.checkRequestFlags(tx, t)
+        if let encoding = t.header("content-encoding", toServer: true),
+            let format = RequestBodyDecoder.format(contentEncoding: encoding), let parser = Self.parser(tx.pointee.connp)
+        {
+            let settings = parser.config.settings
+            t.requestDecoder = RequestBodyDecoder(
+                format: format, limit: settings.requestBodyLimit, bombLimit: settings.compressionBombLimit)
+        }
         return HTP_OK
     }
 
     static func onRequestComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
         guard let (parser, t) = Self.transaction(tx) else { return HTP_OK }
+        t.requestDecoder?.finish { Self.keepRequestBody($0, t, parser) }
+        t.requestDecoder = nil
         t.requestProgress = HTTPProgress.complete
         parser.triggers |= 1
         return HTP_OK
@@ -464,15 +483,10 @@ final class HTTPParser: AppLayerParser {
         let kept = parser.kept
         if toServer {
             t.requestProgress = max(t.requestProgress, HTTPProgress.body)
-            // Without a rule on the body, only its size and the limit's flag are kept.
-            let held = kept.requestBody ? t.requestBody.count : min(t.requestBodySeen, settings.requestBodyLimit)
-            t.requestBodySeen += bytes.count
-            let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - held : bytes.count
-            let take = max(0, min(room, bytes.count))
-            if take < bytes.count { t.requestBodyTruncated = true }
-            if kept.requestBody, take > 0, parser.reserve(take) {
-                Self.append(bytes, count: take, to: &t.requestBody, limit: settings.requestBodyLimit,
-                    expected: d.pointee.tx?.pointee.request_content_length)
+            if let decoder = t.requestDecoder {
+                decoder.write(bytes) { Self.keepRequestBody($0, t, parser) }
+            } else {
+                Self.keepRequestBody(bytes, t, parser)
             }
         } else {
             t.responseProgress = max(t.responseProgress, HTTPProgress.body)
@@ -491,6 +505,22 @@ final class HTTPParser: AppLayerParser {
             }
         }
         return HTP_OK
+    }
+
+    /// Keeps (decoded) request body bytes up to the request body limit; without a rule on the request body
+    /// (``HTTPKeptBuffers``), only its size and the limit's flag are kept.
+    static func keepRequestBody(_ bytes: UnsafeRawBufferPointer, _ t: HTTPTransaction, _ parser: HTTPParser) {
+        let settings = parser.config.settings
+        let kept = parser.kept.requestBody
+        let held = kept ? t.requestBody.count : min(t.requestBodySeen, settings.requestBodyLimit)
+        t.requestBodySeen += bytes.count
+        let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - held : bytes.count
+        let take = max(0, min(room, bytes.count))
+        if take < bytes.count { t.requestBodyTruncated = true }
+        if kept, take > 0, parser.reserve(take) {
+            Self.append(bytes, count: take, to: &t.requestBody, limit: settings.requestBodyLimit,
+                expected: t.htp?.pointee.request_content_length)
+        }
     }
 
     /// Appends the first `count` bytes to a stored body; the first piece reserves what `Content-Length`

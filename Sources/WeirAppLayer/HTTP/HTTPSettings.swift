@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 import CLibHTP
+import Glibc
+import Synchronization
 
 /// `app-layer.protocols.http.libhtp.default-config` (and a `server-config` entry): how libhtp parses and how
 /// much of each body detection sees. Defaults are those of Suricata's shipped suricata.yaml.
@@ -121,5 +123,116 @@ func parseBool(_ text: String) -> Bool? {
     case "yes", "true", "on", "1": return true
     case "no", "false", "off", "0": return false
     default: return nil
+    }
+}
+
+/// `libhtp.default-config` and the `libhtp.server-config` list: the settings a flow's HTTP parser uses are
+/// those of the server-config entry whose `address` list holds the flow's server address with the longest
+/// prefix, else the default config's. As in Suricata, an entry starts from the built-in defaults (not from
+/// `default-config`) and sets what it names: typically its `personality` and body limits.
+struct HTTPServerConfigs: Sendable, Equatable {
+    /// One `server-config` entry (`- apache: {address: [...], personality: Apache_2, ...}`).
+    struct Entry: Sendable, Equatable {
+        var name: String
+        var settings: HTTPSettings
+        var prefixes: [AddressPrefix]
+    }
+
+    let defaultSettings: HTTPSettings
+    let entries: [Entry]
+
+    init(values: [String: String]) {
+        self.defaultSettings = HTTPSettings(values: values)
+        let prefix = "libhtp.server-config."
+        // `libhtp.server-config.<i>.<name>.<key>` (and `.address.<j>`), grouped by entry, in list order.
+        var grouped: [Int: (name: String, values: [String: String], addresses: [(Int, String)])] = [:]
+        for (key, value) in values where key.hasPrefix(prefix) {
+            let parts = key.dropFirst(prefix.count).split(separator: ".", maxSplits: 2).map(String.init)
+            guard parts.count == 3, let index = Int(parts[0]) else { continue }
+            var entry = grouped[index] ?? (parts[1], [:], [])
+            let rest = parts[2]
+            if rest == "address" {
+                entry.addresses.append((0, value))
+            } else if rest.hasPrefix("address."), let position = Int(rest.dropFirst("address.".count)) {
+                entry.addresses.append((position, value))
+            } else {
+                entry.values[rest] = value
+            }
+            grouped[index] = entry
+        }
+        var entries: [Entry] = []
+        for index in grouped.keys.sorted() {
+            guard let group = grouped[index] else { continue }
+            var settings = HTTPSettings(values: [:])
+            settings.memcap = self.defaultSettings.memcap
+            settings.apply(group.values)
+            let prefixes = group.addresses.sorted { $0.0 < $1.0 }.compactMap { AddressPrefix($0.1) }
+            entries.append(Entry(name: group.name, settings: settings, prefixes: prefixes))
+        }
+        self.entries = entries
+    }
+
+    /// The settings for a flow whose server (responder) has `address` (4 or 16 bytes; empty: unknown).
+    func settings(forServer address: [UInt8]) -> HTTPSettings {
+        var best: (length: Int, settings: HTTPSettings)? = nil
+        for entry in self.entries {
+            for prefix in entry.prefixes where prefix.contains(address) {
+                // The longest prefix wins; between equal ones, the entry listed first.
+                if prefix.length > (best?.length ?? -1) { best = (prefix.length, entry.settings) }
+            }
+        }
+        return best?.settings ?? self.defaultSettings
+    }
+
+    private static let cache = Mutex<[[String: String]: HTTPServerConfigs]>([:])
+
+    /// The configs for the `app-layer.protocols.http` values, read once per distinct set of values.
+    static func shared(_ values: [String: String]) -> HTTPServerConfigs {
+        Self.cache.withLock { table in
+            if let known = table[values] { return known }
+            let made = HTTPServerConfigs(values: values)
+            table[values] = made
+            return made
+        }
+    }
+}
+
+/// An IPv4 or IPv6 address prefix (`192.168.0.0/16`, `10.0.0.1`, `2001:db8::/32`).
+struct AddressPrefix: Sendable, Equatable {
+    let bytes: [UInt8]
+    let length: Int
+
+    init?(_ text: String) {
+        let trimmed = text.filter { $0 != " " && $0 != "\t" }
+        let parts = trimmed.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let address = parts.first else { return nil }
+        var bytes: [UInt8]
+        if address.contains(":") {
+            var raw = in6_addr()
+            guard inet_pton(AF_INET6, address, &raw) == 1 else { return nil }
+            bytes = withUnsafeBytes(of: raw) { Array($0) }
+        } else {
+            var raw = in_addr()
+            guard inet_pton(AF_INET, address, &raw) == 1 else { return nil }
+            bytes = withUnsafeBytes(of: raw) { Array($0) }
+        }
+        let maximum = bytes.count * 8
+        let length = parts.count == 2 ? Int(parts[1]) : maximum
+        guard let length, length >= 0, length <= maximum else { return nil }
+        self.bytes = bytes
+        self.length = length
+    }
+
+    /// Whether `address` (same family) lies within the prefix.
+    func contains(_ address: [UInt8]) -> Bool {
+        guard address.count == self.bytes.count else { return false }
+        var left = self.length
+        for index in 0..<self.bytes.count where left > 0 {
+            let bits = min(8, left)
+            let mask = UInt8(truncatingIfNeeded: 0xff << (8 - bits))
+            if (address[index] ^ self.bytes[index]) & mask != 0 { return false }
+            left -= bits
+        }
+        return true
     }
 }

@@ -55,6 +55,8 @@ public final class HTTPTransaction: AppLayerTransaction {
     @exclusivity(unchecked) var responseBodyTruncated = false
     /// The direction's stream ended (FIN, RST or flow end): what the body holds is all it will hold.
     @exclusivity(unchecked) var requestStreamEnded = false
+    /// Decodes a request body sent with `Content-Encoding: gzip` or `deflate` (from its headers to its end).
+    @exclusivity(unchecked) var requestDecoder: RequestBodyDecoder?
     @exclusivity(unchecked) var responseStreamEnded = false
     /// How much of each body detection has inspected, by ``HTTPBodyBuffer`` (Suricata's `body_inspected`).
     @exclusivity(unchecked) var bodyInspected: (request: Int, requestFile: Int, responseFile: Int) = (0, 0, 0)
