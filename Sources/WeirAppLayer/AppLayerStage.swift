@@ -491,7 +491,9 @@ public final class AppLayerStage {
             where buildBuffers && (descriptor.toServer == toServer || (oneWay && !toServer))
                 && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
             {
-                if let window = descriptor.fetchWindow {
+                // A windowed buffer is read in windows by inspections of its own direction only; another
+                // direction's inspection reads it whole.
+                if let window = descriptor.fetchWindow, descriptor.toServer == toServer {
                     window(tx) { bytes, offset in
                         self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
                     }

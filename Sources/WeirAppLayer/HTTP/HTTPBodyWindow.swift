@@ -53,6 +53,21 @@ extension HTTPTransaction {
         return max(0, inspected - window / 4)
     }
 
+    /// Whether the body kept so far may be inspected whole: it is complete, its stream ended, it reached its
+    /// limit, or it holds the minimal inspect size.
+    func bodyIsInspectable(_ buffer: HTTPBodyBuffer) -> Bool {
+        let toServer = buffer.toServer
+        let count = toServer ? self.requestBody.count : self.responseBody.count
+        guard count > 0 else { return false }
+        let settings = self.htp.flatMap { HTTPParser.parser($0.pointee.connp) }?.config.settings
+        let minimal =
+            toServer
+            ? settings?.requestBodyMinimalInspectSize ?? 32 * 1024 : settings?.responseBodyMinimalInspectSize ?? 40 * 1024
+        let truncated = toServer ? self.requestBodyTruncated : self.responseBodyTruncated
+        let ended = toServer ? self.requestStreamEnded : self.responseStreamEnded
+        return self.progress(toServer: toServer) >= HTTPProgress.complete || ended || truncated || count >= minimal
+    }
+
     /// ``bodyWindow(_:)``, recording the body as inspected up to its end.
     func takeBodyWindow(_ buffer: HTTPBodyBuffer) -> Int? {
         guard let offset = self.bodyWindow(buffer) else { return nil }

@@ -84,14 +84,16 @@ public enum HTTPProtocol {
         }
     }
 
-    /// A body buffer, inspected in windows as the body arrives (``HTTPBodyBuffer``): `fetch` gives the whole body
-    /// kept so far, `fetchWindow` what detection inspects now.
+    /// A body buffer, inspected in windows as the body arrives (``HTTPBodyBuffer``): `fetchWindow` gives what
+    /// an inspection of the body's own direction reads now; `fetch` the whole body kept so far, once it is
+    /// complete, ended, at its limit or past the minimal inspect size (what an inspection of the other
+    /// direction reads, for a rule that also needs that direction's buffers).
     static func body(_ name: String, _ buffer: HTTPBodyBuffer) -> AppLayerBufferDescriptor {
         var descriptor = AppLayerBufferDescriptor(name: name, toServer: buffer.toServer, progress: HTTPProgress.body) {
             t, body in
-            guard let t = tx(t) else { return }
+            guard let t = tx(t), t.bodyIsInspectable(buffer) else { return }
             let data = buffer.toServer ? t.requestBody : t.responseBody
-            if !data.isEmpty { data.withUnsafeBytes { body($0) } }
+            data.withUnsafeBytes { body($0) }
         }
         descriptor.fetchWindow = { t, body in
             guard let t = tx(t), let offset = t.takeBodyWindow(buffer) else { return }
