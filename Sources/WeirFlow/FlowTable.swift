@@ -430,9 +430,9 @@ public struct FlowTable {
                 self.wheelNext[Int(slot)] = -1
                 self.wheelPrevious[Int(slot)] = -1
                 self.wheelBucket[Int(slot)] = -1
-                let flow = self.storage[Int(slot)]
-                let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: self.emergency)
-                if now.microseconds.saturatingSubtract(flow.last.microseconds) > .microseconds(fromSeconds: timeout) {
+                let timeout = self.timeout(proto: self.storage[Int(slot)].key.proto, state: self.storage[Int(slot)].state)
+                let last = self.storage[Int(slot)].last
+                if now.microseconds.saturatingSubtract(last.microseconds) > .microseconds(fromSeconds: timeout) {
                     self.expiredScratch.append(slot)
                 } else {
                     // Not idle yet: refiled below, once this bucket is done.
@@ -492,9 +492,10 @@ public struct FlowTable {
     @usableFromInline
     mutating func file(_ slot: Int32) {
         let s = Int(slot)
-        let flow = self.storage[s]
-        let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: self.emergency)
-        let deadline = flow.last.microseconds.saturatingAdd(.microseconds(fromSeconds: timeout))
+        // Three fields, not a copy of the whole flow.
+        let state = self.storage[s].state
+        let timeout = self.timeout(proto: self.storage[s].key.proto, state: state)
+        let deadline = self.storage[s].last.microseconds.saturatingAdd(.microseconds(fromSeconds: timeout))
         // The second in which `now - last > timeout` first holds for a sweep.
         var second = deadline / 1_000_000
         if deadline < 0 && deadline % 1_000_000 != 0 { second -= 1 }
@@ -506,7 +507,13 @@ public struct FlowTable {
         if head >= 0 { self.wheelPrevious[Int(head)] = slot }
         self.wheelHeads[index] = slot
         self.wheelBucket[s] = Int32(index)
-        self.wheelState[s] = flow.state
+        self.wheelState[s] = state
+    }
+
+    /// The idle timeout of a flow of protocol `proto` in `state`, in the current mode.
+    @inline(__always)
+    func timeout(proto: UInt8, state: FlowState) -> Int64 {
+        self.settings.timeouts(for: proto).seconds(for: state, emergency: self.emergency)
     }
 
     /// Takes `slot` out of its wheel bucket.
