@@ -37,7 +37,15 @@ public enum FastLogFormatter {
             256 + signature.utf8.count + category.utf8.count + proto.utf8.count + sourceText.utf8.count
             + destinationText.utf8.count
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bound))
+        // Grown from a buffer of zeros (`repeatElement` would go element by element, and allocate, in an
+        // unoptimised build).
+        out.reserveCapacity(start + bound)
+        var remaining = bound
+        while remaining > 0 {
+            let n = min(remaining, Self.zeros.count)
+            Self.zeros.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            remaining -= n
+        }
         let used = out.withUnsafeMutableBufferPointer { buffer -> Int in
             let base = buffer.baseAddress! + start
             var p = base
@@ -109,6 +117,8 @@ public enum FastLogFormatter {
         }
         out.removeLast(bound - used)
     }
+
+    private static let zeros = [UInt8](repeating: 0, count: 1024)
 
     /// `value` as exactly `width` digits (more when it is wider, as years past 9999), at `p`.
     private static func putPadded(_ value: Int64, _ width: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
