@@ -11,13 +11,18 @@ cd "$(dirname "$0")/.."
 size=${1:-200}
 rounds=${2:-5}
 shared=${WEIR_SHARED:-$(pwd)/../shared}
-scripts/install-deps.sh
-swift build -c release --product weir 2>&1 | grep -E "error|Build complete" || true
+# WEIR_BIN=path measures another build (e.g. a saved baseline) instead of building .build/release/weir.
+export WEIR_BIN=${WEIR_BIN:-}
+if [ -z "$WEIR_BIN" ]; then
+    scripts/install-deps.sh
+    swift build -c release --product weir 2>&1 | grep -E "error|Build complete" || true
+fi
 mkdir -p bench-out
 pcap=bench-out/mixed-${size}mb.pcap
 [ -s "$pcap" ] || python3 scripts/gen_bench_pcap.py "$pcap" --size-mb "$size"
 python3 - "$pcap" "$rounds" "$shared" <<'PY'
 import glob, os, statistics, subprocess, sys, tempfile, time
+weir = os.environ.get("WEIR_BIN") or ".build/release/weir"
 pcap, rounds, shared = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rules = sorted(glob.glob(os.path.join(shared, "rulesets/et-open/*.rules")) +
                glob.glob(os.path.join(shared, "rulesets/et-open/supplement-*/*.rules")))
@@ -34,9 +39,9 @@ def run(cmd):
     return time.perf_counter() - t, usage.ru_maxrss / 1024.0, err
 out = tempfile.mkdtemp(prefix="weir-bench-")
 tcpdump = ["tcpdump", "-r", pcap, "-w", "/dev/null"]
-bare = [".build/release/weir", "-r", pcap, "-l", out + "/bare"]
-full = [".build/release/weir", "-r", pcap, "-l", out + "/full"] + rule_args
-load_t, load_rss, load_err = run([".build/release/weir", "-T"] + rule_args)
+bare = [weir, "-r", pcap, "-l", out + "/bare"]
+full = [weir, "-r", pcap, "-l", out + "/full"] + rule_args
+load_t, load_rss, load_err = run([weir, "-T"] + rule_args)
 loaded = [l for l in load_err.splitlines() if "rules loaded" in l]
 print(f"rules: {len(rules)} files; {loaded[-1] if loaded else load_err.splitlines()[-1:]}")
 print(f"load (weir -T, parse + compile + Vectorscan): {load_t:.2f} s, peak RSS {load_rss:.0f} MiB (target <= 10 s)")

@@ -7,16 +7,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-200}; shift || true
-scripts/install-deps.sh
-swift build -c release --product weir 2>&1 | grep -E "error|Build complete" || true
+# WEIR_BIN=path measures another build (e.g. a saved baseline) instead of building .build/release/weir.
+export WEIR_BIN=${WEIR_BIN:-}
+if [ -z "$WEIR_BIN" ]; then
+    scripts/install-deps.sh
+    swift build -c release --product weir 2>&1 | grep -E "error|Build complete" || true
+fi
 mkdir -p bench-out
 pcap=bench-out/tcp-${size}mb.pcap
 [ -s "$pcap" ] || python3 scripts/gen_bench_pcap.py "$pcap" --size-mb "$size" --mix tcp
 python3 - "$pcap" "$@" <<'PY'
 import os, statistics, subprocess, sys, time, tempfile
+weir = os.environ.get("WEIR_BIN") or ".build/release/weir"
 pcap, extra = sys.argv[1], sys.argv[2:]
 out = tempfile.mkdtemp(prefix="weir-bench-stream-")
-on = [".build/release/weir", "-r", pcap, "-l", out] + extra
+on = [weir, "-r", pcap, "-l", out] + extra
 off = on + ["--set", "stream.enabled=false"]
 def run(cmd):
     """Wall time and peak RSS (KiB) of one run."""

@@ -77,16 +77,23 @@ public struct FlowHandle: Sendable, Equatable {
 
 /// Bidirectional flows keyed by ``FlowKey``: an open-addressed hash index over preallocated slots.
 ///
+/// A lookup reads the index (each bucket holds the slot and 32 bits of the key's hash, so a probe past another
+/// flow's bucket does not touch that flow), then the one slot whose hash matches.
+///
 /// The table runs on packet time: ``expire(now:emit:)`` ends idle flows, ``flush(emit:)`` ends the rest.
+/// Expiry scans nothing: a timer wheel of one-second buckets holds every live flow in the bucket of the second
+/// its timeout would end it, computed when the flow is created or changes state (a packet costs nothing more).
+/// A sweep reads only the buckets of the seconds that passed; a flow found there that saw packets since is moved
+/// to the bucket of its new deadline, the others end, in slot order (the order a full scan ended them in).
 ///
 /// When ``FlowSettings/maxFlows`` flows are alive (the cap `flow.memcap` allows), a new flow puts the table in
-/// emergency mode, as Suricata's: one sweep ends the flows idle past their *emergency* timeouts, and from then
-/// on, while the table is still full, each new flow evicts the least recently seen one (reason `forced`, or
-/// `timeout` when it was already idle past its emergency timeout). A doubly linked list of slots in the order
-/// their flows last saw a packet makes that eviction O(1), so a SYN flood costs the same per packet as any
-/// other traffic. The table leaves emergency mode once `flow.emergency-recovery` percent of the cap is free.
-/// Everything is counted. Storage is reserved for the cap up front (untouched pages cost no memory), so the
-/// arrays never double and copy at a bad moment.
+/// emergency mode, as Suricata's: one sweep over the table ends the flows idle past their *emergency* timeouts
+/// (and files the rest under those), and from then on, while the table is still full, each new flow evicts the
+/// least recently seen one (reason `forced`, or `timeout` when it was already idle past its emergency timeout).
+/// A doubly linked list of slots in the order their flows last saw a packet makes that eviction O(1), so a SYN
+/// flood costs the same per packet as any other traffic. The table leaves emergency mode once
+/// `flow.emergency-recovery` percent of the cap is free. Everything is counted. Storage is reserved for the cap
+/// up front (untouched pages cost no memory), so the arrays never double and copy at a bad moment.
 public struct FlowTable {
     public private(set) var settings: FlowSettings
     public private(set) var statistics = FlowStatistics()
@@ -94,8 +101,9 @@ public struct FlowTable {
     @usableFromInline var storage: [Flow] = []
     @usableFromInline var occupied: [Bool] = []
     @usableFromInline var freeSlots: [Int32] = []
-    /// Linear-probing index: slot number or -1; its count is a power of two ≥ 2 × live flows.
-    @usableFromInline var buckets: [Int32]
+    /// Linear-probing index: each bucket is `hash32 << 32 | slot`, or ``emptyBucket``; its count is a power
+    /// of two ≥ 2 × live flows. The low 32 bits of the hash also give an entry's home bucket.
+    @usableFromInline var buckets: [UInt64]
     @usableFromInline var bucketMask: Int
     public private(set) var activeCount = 0
     /// Emergency mode: the table reached its cap and has not yet recovered.
@@ -106,6 +114,23 @@ public struct FlowTable {
     @usableFromInline var older: [Int32] = []
     @usableFromInline var oldestSlot: Int32 = -1
     @usableFromInline var newestSlot: Int32 = -1
+    /// Timer wheel: `wheelHeads[second & wheelMask]` starts a list of the flows due in that second, linked by
+    /// `wheelNext`/`wheelPrevious` (-1 ends); `wheelBucket[slot]` is the flow's bucket and `wheelState[slot]`
+    /// the state its deadline was computed for. A deadline past the wheel's span is checked once per turn.
+    @usableFromInline var wheelHeads: [Int32]
+    @usableFromInline var wheelNext: [Int32] = []
+    @usableFromInline var wheelPrevious: [Int32] = []
+    @usableFromInline var wheelBucket: [Int32] = []
+    @usableFromInline var wheelState: [FlowState] = []
+    /// The last second the wheel has swept; deadlines at or before it go to the next second's bucket.
+    @usableFromInline var sweptSecond: Int64 = .min
+    /// Slots a sweep found idle, ended in slot order (scratch, reused).
+    var expiredScratch: [Int32] = []
+
+    @usableFromInline static let emptyBucket = UInt64.max
+    /// 4,096 one-second buckets: more than any default timeout (TCP established: 3,600 s).
+    @usableFromInline static let wheelSize = 4096
+    @usableFromInline static let wheelMask = Int64(wheelSize - 1)
 
     /// Bytes charged against `flow.memcap` per flow: the ``Flow`` record, its index, recency and free-list
     /// entries, and the per-slot state the stream engine and detection keep beside each flow (their session
@@ -116,21 +141,32 @@ public struct FlowTable {
         self.settings = settings
         var size = 1024
         while size < max(settings.hashSize, 16) * 2 && size < (1 << 26) { size <<= 1 }
-        self.buckets = [Int32](repeating: -1, count: size)
+        self.buckets = [UInt64](repeating: Self.emptyBucket, count: size)
         self.bucketMask = size - 1
+        self.wheelHeads = [Int32](repeating: -1, count: Self.wheelSize)
         let reserve = min(settings.maxFlows, 1 << 23)
         self.storage.reserveCapacity(reserve)
         self.occupied.reserveCapacity(reserve)
         self.freeSlots.reserveCapacity(reserve)
         self.newer.reserveCapacity(reserve)
         self.older.reserveCapacity(reserve)
+        self.wheelNext.reserveCapacity(reserve)
+        self.wheelPrevious.reserveCapacity(reserve)
+        self.wheelBucket.reserveCapacity(reserve)
+        self.wheelState.reserveCapacity(reserve)
     }
 
-    /// The flow in `slot`.
+    /// The flow in `slot`. A change of its state (a bypass) files it under its new state's timeout.
     @inlinable
     public subscript(slot: Int32) -> Flow {
         get { self.storage[Int(slot)] }
-        _modify { yield &self.storage[Int(slot)] }
+        _modify {
+            yield &self.storage[Int(slot)]
+            let s = Int(slot)
+            if s < self.wheelState.count, self.occupied[s], self.wheelState[s] != self.storage[s].state {
+                self.refile(slot)
+            }
+        }
     }
 
     @inlinable
@@ -144,17 +180,27 @@ public struct FlowTable {
         return h ^ (h >> 32)
     }
 
-    /// Finds the bucket holding `key`, or the empty bucket where it would go.
+    /// Finds the bucket holding `key`, or the empty bucket where it would go. Only a bucket whose stored hash
+    /// bits match leads to the flow itself.
     @inlinable
     func findBucket(_ key: FlowKey, hash: UInt64) -> (bucket: Int, found: Bool) {
-        var b = Int(truncatingIfNeeded: hash) & self.bucketMask
-        while true {
-            let slot = self.buckets[b]
-            if slot < 0 { return (b, false) }
-            if self.storage[Int(slot)].key == key { return (b, true) }
-            b = (b + 1) & self.bucketMask
+        let tag = hash & 0xFFFF_FFFF
+        return self.buckets.withUnsafeBufferPointer { index in
+            self.storage.withUnsafeBufferPointer { flows in
+                var b = Int(truncatingIfNeeded: hash) & self.bucketMask
+                while true {
+                    let entry = index[b]
+                    if entry == Self.emptyBucket { return (b, false) }
+                    if entry >> 32 == tag && flows[Int(entry & 0xFFFF_FFFF)].key == key { return (b, true) }
+                    b = (b + 1) & self.bucketMask
+                }
+            }
         }
     }
+
+    /// The slot a bucket entry names.
+    @inline(__always)
+    static func slot(_ entry: UInt64) -> Int32 { Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) }
 
     /// Looks up the packet's flow, creating it when new, and accounts the packet to it (counters, TCP state).
     ///
@@ -166,7 +212,7 @@ public struct FlowTable {
         var (bucket, found) = self.findBucket(key, hash: h)
         let slot: Int32
         if found {
-            slot = self.buckets[bucket]
+            slot = Self.slot(self.buckets[bucket])
             if slot != self.newestSlot {
                 self.unlink(slot)
                 self.linkNewest(slot)
@@ -181,6 +227,13 @@ public struct FlowTable {
         }
         let toServer = self.storage[Int(slot)].clientIsFirst == sourceIsFirst
         self.account(packet, slot: slot, toServer: toServer)
+        // A new flow, or a state change (another timeout), files the flow under its deadline; any other packet
+        // only moves `last`, which the sweep reads when the filed deadline comes.
+        if !found {
+            self.file(slot)
+        } else if self.wheelState[Int(slot)] != self.storage[Int(slot)].state {
+            self.refile(slot)
+        }
         return FlowHandle(slot: slot, toServer: toServer)
     }
 
@@ -208,8 +261,12 @@ public struct FlowTable {
             self.occupied.append(true)
             self.newer.append(-1)
             self.older.append(-1)
+            self.wheelNext.append(-1)
+            self.wheelPrevious.append(-1)
+            self.wheelBucket.append(-1)
+            self.wheelState.append(.new)
         }
-        self.buckets[bucket] = slot
+        self.buckets[bucket] = (hash & 0xFFFF_FFFF) << 32 | UInt64(UInt32(bitPattern: slot))
         self.activeCount += 1
         self.statistics.memoryInUse = UInt64(self.activeCount) * UInt64(Self.bytesPerFlow)
         self.statistics.active = UInt64(self.activeCount)
@@ -238,13 +295,14 @@ public struct FlowTable {
     }
 
     private mutating func growIndex() {
-        let size = self.buckets.count * 2
-        self.buckets = [Int32](repeating: -1, count: size)
+        let old = self.buckets
+        let size = old.count * 2
+        self.buckets = [UInt64](repeating: Self.emptyBucket, count: size)
         self.bucketMask = size - 1
-        for slot in 0..<self.storage.count where self.occupied[slot] {
-            var b = Int(truncatingIfNeeded: FlowTable.hash(self.storage[slot].key)) & self.bucketMask
-            while self.buckets[b] >= 0 { b = (b + 1) & self.bucketMask }
-            self.buckets[b] = Int32(slot)
+        for entry in old where entry != Self.emptyBucket {
+            var b = Int(truncatingIfNeeded: entry >> 32) & self.bucketMask
+            while self.buckets[b] != Self.emptyBucket { b = (b + 1) & self.bucketMask }
+            self.buckets[b] = entry
         }
     }
 
@@ -349,21 +407,135 @@ public struct FlowTable {
         }
     }
 
-    /// Ends every flow idle past its timeout at packet time `now`.
+    /// Ends every flow idle past its timeout at packet time `now`, in slot order. Reads only the wheel buckets
+    /// of the seconds since the last sweep; no scan over the table.
     public mutating func expire(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        self.expiredScratch.removeAll(keepingCapacity: true)
+        let second = now.seconds
+        if self.sweptSecond == .min || second < self.sweptSecond {
+            // Nothing swept yet (or time went back): start from the oldest second a flow can be filed under.
+            self.sweptSecond = min(second, self.sweptSecond == .min ? second : self.sweptSecond) - Int64(Self.wheelSize)
+        }
+        // Seconds since the last sweep, at most one turn of the wheel.
+        let first = max(self.sweptSecond + 1, second - Self.wheelMask)
+        var due = first
+        while due <= second {
+            let index = Int(due & Self.wheelMask)
+            var slot = self.wheelHeads[index]
+            // Flows moved on are filed under later seconds (or, past the span, this bucket's next turn).
+            self.wheelHeads[index] = -1
+            var recheck: Int32 = -1
+            while slot >= 0 {
+                let next = self.wheelNext[Int(slot)]
+                self.wheelNext[Int(slot)] = -1
+                self.wheelPrevious[Int(slot)] = -1
+                self.wheelBucket[Int(slot)] = -1
+                let timeout = self.timeout(proto: self.storage[Int(slot)].key.proto, state: self.storage[Int(slot)].state)
+                let last = self.storage[Int(slot)].last
+                if now.microseconds.saturatingSubtract(last.microseconds) > .microseconds(fromSeconds: timeout) {
+                    self.expiredScratch.append(slot)
+                } else {
+                    // Not idle yet: refiled below, once this bucket is done.
+                    self.wheelNext[Int(slot)] = recheck
+                    recheck = slot
+                }
+                slot = next
+            }
+            self.sweptSecond = due
+            while recheck >= 0 {
+                let next = self.wheelNext[Int(recheck)]
+                self.wheelNext[Int(recheck)] = -1
+                self.file(recheck)
+                recheck = next
+            }
+            due += 1
+        }
+        self.sweptSecond = max(self.sweptSecond, second)
+        self.endExpired(emit: emit)
+        self.recoverIfRoom()
+    }
+
+    /// Ends the flows of `expiredScratch` as timeouts, in slot order.
+    private mutating func endExpired(emit: (inout Flow, FlowEndReason) -> Void) {
+        guard !self.expiredScratch.isEmpty else { return }
+        self.expiredScratch.sort()
+        for slot in self.expiredScratch {
+            switch self.storage[Int(slot)].state {
+            case .new: self.statistics.timeoutNew += 1
+            case .established, .bypassed: self.statistics.timeoutEstablished += 1
+            case .closed: self.statistics.timeoutClosed += 1
+            }
+            self.remove(slot: slot, reason: .timeout, emit: emit)
+        }
+        self.expiredScratch.removeAll(keepingCapacity: true)
+    }
+
+    /// The sweep of entering emergency mode: every flow is checked against its emergency timeout (they are all
+    /// shorter), the idle ones end, and the rest are filed again under their emergency deadlines.
+    private mutating func sweepForEmergency(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
+        self.expiredScratch.removeAll(keepingCapacity: true)
         for slot in 0..<self.storage.count where self.occupied[slot] {
             let flow = self.storage[slot]
-            let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: self.emergency)
+            let timeout = self.settings.timeouts(for: flow.key.proto).seconds(for: flow.state, emergency: true)
             if now.microseconds.saturatingSubtract(flow.last.microseconds) > .microseconds(fromSeconds: timeout) {
-                switch flow.state {
-                case .new: self.statistics.timeoutNew += 1
-                case .established, .bypassed: self.statistics.timeoutEstablished += 1
-                case .closed: self.statistics.timeoutClosed += 1
-                }
-                self.remove(slot: Int32(slot), reason: .timeout, emit: emit)
+                self.expiredScratch.append(Int32(slot))
+            } else {
+                self.refile(Int32(slot))
             }
         }
+        self.endExpired(emit: emit)
         self.recoverIfRoom()
+    }
+
+    /// Files `slot` in the wheel bucket of the second its current state's timeout ends it (never a second
+    /// already swept).
+    @usableFromInline
+    mutating func file(_ slot: Int32) {
+        let s = Int(slot)
+        // Three fields, not a copy of the whole flow.
+        let state = self.storage[s].state
+        let timeout = self.timeout(proto: self.storage[s].key.proto, state: state)
+        let deadline = self.storage[s].last.microseconds.saturatingAdd(.microseconds(fromSeconds: timeout))
+        // The second in which `now - last > timeout` first holds for a sweep.
+        var second = deadline / 1_000_000
+        if deadline < 0 && deadline % 1_000_000 != 0 { second -= 1 }
+        if self.sweptSecond != .min && second <= self.sweptSecond { second = self.sweptSecond &+ 1 }
+        let index = Int(second & Self.wheelMask)
+        let head = self.wheelHeads[index]
+        self.wheelNext[s] = head
+        self.wheelPrevious[s] = -1
+        if head >= 0 { self.wheelPrevious[Int(head)] = slot }
+        self.wheelHeads[index] = slot
+        self.wheelBucket[s] = Int32(index)
+        self.wheelState[s] = state
+    }
+
+    /// The idle timeout of a flow of protocol `proto` in `state`, in the current mode.
+    @inline(__always)
+    func timeout(proto: UInt8, state: FlowState) -> Int64 {
+        self.settings.timeouts(for: proto).seconds(for: state, emergency: self.emergency)
+    }
+
+    /// Takes `slot` out of its wheel bucket.
+    @usableFromInline
+    mutating func unfile(_ slot: Int32) {
+        let s = Int(slot)
+        let index = Int(self.wheelBucket[s])
+        guard index >= 0 else { return }
+        let before = self.wheelPrevious[s]
+        let after = self.wheelNext[s]
+        if before >= 0 { self.wheelNext[Int(before)] = after } else { self.wheelHeads[index] = after }
+        if after >= 0 { self.wheelPrevious[Int(after)] = before }
+        self.wheelNext[s] = -1
+        self.wheelPrevious[s] = -1
+        self.wheelBucket[s] = -1
+    }
+
+    /// Files a flow again after a change of state (its timeout changed).
+    @usableFromInline
+    mutating func refile(_ slot: Int32) {
+        self.unfile(slot)
+        self.file(slot)
     }
 
     /// Leaves emergency mode once `flow.emergency-recovery` percent of the cap is free again.
@@ -390,7 +562,7 @@ public struct FlowTable {
         if !self.emergency {
             self.emergency = true
             self.statistics.emergencyModeEntered += 1
-            self.expire(now: now, emit: emit)
+            self.sweepForEmergency(now: now, emit: emit)
             // A sweep that freed enough ends emergency mode at once; the table keeps its emergency timeouts
             // only while it stays short of room.
             if self.activeCount < self.settings.maxFlows { return }
@@ -440,6 +612,7 @@ public struct FlowTable {
         let (bucket, found) = self.findBucket(self.storage[s].key, hash: FlowTable.hash(self.storage[s].key))
         if found { self.deleteBucket(bucket) }
         self.unlink(slot)
+        self.unfile(slot)
         self.occupied[s] = false
         self.freeSlots.append(slot)
         self.activeCount -= 1
@@ -451,16 +624,16 @@ public struct FlowTable {
     private mutating func deleteBucket(_ start: Int) {
         var hole = start
         var b = (start + 1) & self.bucketMask
-        self.buckets[hole] = -1
-        while self.buckets[b] >= 0 {
-            let slot = self.buckets[b]
-            let home = Int(truncatingIfNeeded: FlowTable.hash(self.storage[Int(slot)].key)) & self.bucketMask
+        self.buckets[hole] = Self.emptyBucket
+        while self.buckets[b] != Self.emptyBucket {
+            let entry = self.buckets[b]
+            let home = Int(truncatingIfNeeded: entry >> 32) & self.bucketMask
             // Move the entry into the hole if its home position does not lie cyclically in (hole, b].
             let distanceToB = (b - home) & self.bucketMask
             let distanceToHole = (hole - home) & self.bucketMask
             if distanceToHole < distanceToB {
-                self.buckets[hole] = slot
-                self.buckets[b] = -1
+                self.buckets[hole] = entry
+                self.buckets[b] = Self.emptyBucket
                 hole = b
             }
             b = (b + 1) & self.bucketMask

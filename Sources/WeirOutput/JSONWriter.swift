@@ -106,8 +106,46 @@ public final class JSONWriter {
     @inline(__always)
     private func put(_ text: StaticString) {
         self.ensure(text.utf8CodeUnitCount)
-        (self.base + self.count).update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        Self.copySmall(to: self.base + self.count, from: text.utf8Start, count: text.utf8CodeUnitCount)
         self.count += text.utf8CodeUnitCount
+    }
+
+    /// Copies `count` bytes with at most two overlapping unaligned loads and stores per piece, never reading
+    /// or writing outside either range; longer texts go to `memcpy`. Inlined where the count is a literal's
+    /// length, it becomes a few moves.
+    @inline(__always)
+    static func copySmall(to target: UnsafeMutablePointer<UInt8>, from source: UnsafePointer<UInt8>, count: Int) {
+        let out = UnsafeMutableRawPointer(target)
+        let from = UnsafeRawPointer(source)
+        switch count {
+        case 0:
+            return
+        case 1...3:
+            out.storeBytes(of: from.load(as: UInt8.self), as: UInt8.self)
+            out.storeBytes(of: from.load(fromByteOffset: count / 2, as: UInt8.self), toByteOffset: count / 2, as: UInt8.self)
+            out.storeBytes(of: from.load(fromByteOffset: count - 1, as: UInt8.self), toByteOffset: count - 1, as: UInt8.self)
+        case 4...7:
+            let head = from.loadUnaligned(as: UInt32.self)
+            let tail = from.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            out.storeBytes(of: head, as: UInt32.self)
+            out.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+        case 8...16:
+            let head = from.loadUnaligned(as: UInt64.self)
+            let tail = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            out.storeBytes(of: head, as: UInt64.self)
+            out.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+        case 17...32:
+            let a = from.loadUnaligned(as: UInt64.self)
+            let b = from.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let c = from.loadUnaligned(fromByteOffset: count - 16, as: UInt64.self)
+            let d = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            out.storeBytes(of: a, as: UInt64.self)
+            out.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+            out.storeBytes(of: c, toByteOffset: count - 16, as: UInt64.self)
+            out.storeBytes(of: d, toByteOffset: count - 8, as: UInt64.self)
+        default:
+            target.update(from: source, count: count)
+        }
     }
 
     // MARK: Structure
@@ -125,6 +163,7 @@ public final class JSONWriter {
     }
 
     /// Opens an object under `key`.
+    @inline(__always)
     public func beginObject(_ key: StaticString) {
         self.key(key)
         self.put(UInt8(ascii: "{"))
@@ -138,6 +177,7 @@ public final class JSONWriter {
     }
 
     /// Closes the innermost object.
+    @inline(__always)
     public func endObject() {
         self.put(UInt8(ascii: "}"))
         self.needsComma = true
@@ -169,6 +209,7 @@ public final class JSONWriter {
     }
 
     /// Writes an object key known at compile time (plain ASCII, not escaped).
+    @inline(__always)
     public func key(_ key: StaticString) {
         assert(Self.needsNoEscaping(key), "a StaticString key must be plain JSON-safe ASCII: \(key)")
         let length = key.utf8CodeUnitCount
@@ -180,7 +221,7 @@ public final class JSONWriter {
             out += 1
         }
         out[0] = UInt8(ascii: "\"")
-        (out + 1).update(from: key.utf8Start, count: length)
+        Self.copySmall(to: out + 1, from: key.utf8Start, count: length)
         out[1 + length] = UInt8(ascii: "\"")
         out[2 + length] = UInt8(ascii: ":")
         self.count = (out + 3 + length) - self.base
@@ -209,6 +250,7 @@ public final class JSONWriter {
     }
 
     /// Writes a string value known at compile time (plain ASCII, not escaped).
+    @inline(__always)
     public func string(_ value: StaticString) {
         assert(Self.needsNoEscaping(value), "a StaticString value must be plain JSON-safe ASCII: \(value)")
         self.separate()
@@ -254,6 +296,7 @@ public final class JSONWriter {
     }
 
     /// Writes an unsigned integer (the full 64-bit range, as flow ids need).
+    @inline(__always)
     public func unsigned(_ value: UInt64) {
         self.separate()
         self.appendDigits(value)
@@ -278,6 +321,7 @@ public final class JSONWriter {
     }
 
     /// Writes `true` or `false`.
+    @inline(__always)
     public func bool(_ value: Bool) {
         self.separate()
         if value {
@@ -355,32 +399,78 @@ public final class JSONWriter {
             }
             text.withUnsafeBytes { self.put($0) }
         }
-        self.put(UInt8(ascii: "."))
-        self.putPadded(time.microsecondPart, 6)
-        self.put("+0000" as StaticString)
-        self.put(UInt8(ascii: "\""))
+        // `.uuuuuu+0000"`: 13 bytes, the microseconds as three digit pairs.
+        self.ensure(13)
+        let out = self.base + self.count
+        let pairs = Self.digitPairs.utf8Start
+        let micros = Int(truncatingIfNeeded: time.microsecondPart)
+        if micros >= 0 && micros < 1_000_000 {
+            out[0] = UInt8(ascii: ".")
+            let high = (micros / 10_000) &* 2
+            let middle = (micros / 100 % 100) &* 2
+            let low = (micros % 100) &* 2
+            out[1] = pairs[high]
+            out[2] = pairs[high + 1]
+            out[3] = pairs[middle]
+            out[4] = pairs[middle + 1]
+            out[5] = pairs[low]
+            out[6] = pairs[low + 1]
+            Self.copySmall(to: out + 7, from: ("+0000\"" as StaticString).utf8Start, count: 6)
+            self.count += 13
+        } else {
+            self.put(UInt8(ascii: "."))
+            self.putPadded(time.microsecondPart, 6)
+            self.put("+0000" as StaticString)
+            self.put(UInt8(ascii: "\""))
+        }
         self.needsComma = true
     }
 
     /// Writes an address as a string value: dotted quad, or RFC 5952 text for IPv6 (as Suricata prints).
     public func ipAddress(_ address: IPAddress) {
         self.separate()
-        self.put(UInt8(ascii: "\""))
         if address.isIPv4 {
+            // At most `"255.255.255.255"`: 17 bytes, written through one pointer.
+            self.ensure(17)
             let value = address.v4Value
-            self.appendDigits(UInt64(value >> 24))
-            self.put(UInt8(ascii: "."))
-            self.appendDigits(UInt64(value >> 16 & 0xff))
-            self.put(UInt8(ascii: "."))
-            self.appendDigits(UInt64(value >> 8 & 0xff))
-            self.put(UInt8(ascii: "."))
-            self.appendDigits(UInt64(value & 0xff))
+            var out = self.base + self.count
+            out[0] = UInt8(ascii: "\"")
+            out = Self.putOctet(UInt8(truncatingIfNeeded: value >> 24), at: out + 1)
+            out[0] = UInt8(ascii: ".")
+            out = Self.putOctet(UInt8(truncatingIfNeeded: value >> 16), at: out + 1)
+            out[0] = UInt8(ascii: ".")
+            out = Self.putOctet(UInt8(truncatingIfNeeded: value >> 8), at: out + 1)
+            out[0] = UInt8(ascii: ".")
+            out = Self.putOctet(UInt8(truncatingIfNeeded: value), at: out + 1)
+            out[0] = UInt8(ascii: "\"")
+            self.count = out + 1 - self.base
         } else {
+            self.put(UInt8(ascii: "\""))
             var text = address.description
             text.withUTF8 { self.put(UnsafeRawBufferPointer($0)) }
+            self.put(UInt8(ascii: "\""))
         }
-        self.put(UInt8(ascii: "\""))
         self.needsComma = true
+    }
+
+    /// Writes `octet` in decimal at `out`; returns the position after it.
+    @inline(__always)
+    private static func putOctet(_ octet: UInt8, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let pairs = Self.digitPairs.utf8Start
+        if octet >= 100 {
+            let rest = Int(octet % 100) &* 2
+            out[0] = octet / 100 &+ 0x30
+            out[1] = pairs[rest]
+            out[2] = pairs[rest + 1]
+            return out + 3
+        } else if octet >= 10 {
+            let pair = Int(octet) &* 2
+            out[0] = pairs[pair]
+            out[1] = pairs[pair + 1]
+            return out + 2
+        }
+        out[0] = octet &+ 0x30
+        return out + 1
     }
 
     /// A two-digit lower-case hex string value, as Suricata prints TCP flags (`"1b"`).
@@ -419,12 +509,14 @@ public final class JSONWriter {
     }
 
     /// `"key":"value"` for a compile-time ASCII value.
+    @inline(__always)
     public func field(_ key: StaticString, _ value: StaticString) {
         self.key(key)
         self.string(value)
     }
 
     /// `"key":123`.
+    @inline(__always)
     public func field(_ key: StaticString, _ value: UInt64) {
         self.key(key)
         self.unsigned(value)
@@ -437,18 +529,21 @@ public final class JSONWriter {
     }
 
     /// `"key":true`.
+    @inline(__always)
     public func field(_ key: StaticString, _ value: Bool) {
         self.key(key)
         self.bool(value)
     }
 
     /// `"key":"2024-01-31T12:34:56.123456+0000"`.
+    @inline(__always)
     public func field(_ key: StaticString, _ value: Timestamp) {
         self.key(key)
         self.timestamp(value)
     }
 
     /// `"key":"10.0.0.1"`.
+    @inline(__always)
     public func field(_ key: StaticString, _ value: IPAddress) {
         self.key(key)
         self.ipAddress(value)

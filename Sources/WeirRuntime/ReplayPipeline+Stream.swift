@@ -121,7 +121,8 @@ extension ReplayPipeline {
         for alert in alerts {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
-                inline: inline, streamPayload: alert.streamMatch ? Self.streamPayload(chunks, toServer: toServer) : nil,
+                inline: inline, streamPayload: alert.streamMatch && outputs.eveSettings?.alert?.payload == true
+                    ? Self.streamPayload(chunks, toServer: toServer) : nil,
                 source: .streamFlowTimeout, appProto: appProto, verdict: verdict, flowVariables: variables)
         }
         return !alerts.isEmpty

@@ -261,9 +261,11 @@ struct ReplayPipeline {
         guard !self.alerts.isEmpty else { return }
         if let handle { self.flows[handle.slot].alerted = true }
         let variables = handle.flatMap { h in flow.flatMap { ReplayOutputs.flowVariables(detect, slot: h.slot, flowID: $0.flowID) } }
+        // The stream data is copied out only for EVE's `payload`, the one output that prints it.
+        let logsPayload = self.outputs.eveSettings?.alert?.payload == true
         for alert in self.alerts {
             var streamPayload: [UInt8]?
-            if alert.streamMatch, let stream = self.stream, let handle {
+            if logsPayload, alert.streamMatch, let stream = self.stream, let handle {
                 streamPayload = Self.streamPayload(stream.rawChunks, toServer: handle.toServer)
             }
             self.outputs.writeAlert(

@@ -189,17 +189,31 @@ extension JSONWriter {
     /// Writes the header fields into the open top-level object.
     /// `packetFields: false` leaves out `pcap_cnt` and `pkt_src`, which flow records do not carry.
     func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true) {
-        self.writeHeader(header, eventName: eventType.rawValue, packetFields: packetFields)
+        // The built-in names as literals: copied without the escaping scan a String value gets.
+        self.writeHeader(header, packetFields: packetFields) { writer in
+            switch eventType {
+            case .alert: writer.string("alert")
+            case .drop: writer.string("drop")
+            case .flow: writer.string("flow")
+            case .stats: writer.string("stats")
+            case .anomaly: writer.string("anomaly")
+            }
+        }
     }
 
     /// Writes the header fields with any `event_type` (app-layer records: `http`, `fileinfo`, `dns` …).
     public func writeHeader(_ header: EVEHeader, eventName: String, packetFields: Bool = true) {
+        self.writeHeader(header, packetFields: packetFields) { $0.string(eventName) }
+    }
+
+    @inline(__always)
+    private func writeHeader(_ header: EVEHeader, packetFields: Bool, eventName: (JSONWriter) -> Void) {
         self.field("timestamp", header.timestamp)
         if let flowID = header.flowID { self.field("flow_id", flowID) }
         if let interface = header.inInterface { self.field("in_iface", interface) }
         if packetFields, let count = header.pcapCount, count != 0 { self.field("pcap_cnt", count) }
         self.key("event_type")
-        self.string(eventName)
+        eventName(self)
         if header.vlan.count > 0 {
             self.beginArray("vlan")
             for index in 0..<header.vlan.count { self.unsigned(UInt64(header.vlan[index])) }
