@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(libbpf-dev libelf-dev libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev bpftool tcpreplay
           tcpdump iproute2 ethtool python3 python3-scapy python3-cryptography python3-jsonschema pkg-config openssl
-          libhiredis-dev redis-server openssh-server)
+          libhiredis-dev redis-server openssh-server gcc)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
