@@ -129,6 +129,11 @@ public enum FastLogFormatter {
             digits += 1
             limit &*= 10
         }
+        return Self.putDigits(UInt64(max(0, value)), digits, at: p)
+    }
+
+    /// The last `digits` decimal digits of `value` at `p` (leading zeros included); returns the end.
+    private static func putDigits(_ value: UInt64, _ digits: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var rest = value
         var position = digits - 1
         while position >= 0 {
@@ -147,14 +152,7 @@ public enum FastLogFormatter {
             digits += 1
             limit = limit &* 10
         }
-        var rest = value
-        var position = digits - 1
-        while position >= 0 {
-            p[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-            rest /= 10
-            position -= 1
-        }
-        return p + digits
+        return Self.putDigits(value, digits, at: p)
     }
 
     /// A dotted quad at `p`.
