@@ -296,9 +296,9 @@ private struct BypassOutcome {
         let load = FileDescriptorWriter.read("/proc/loadavg") ?? "?"
         let share = "\(self.label): kernel \(kernel) of \(total) packets, written \(delay) µs after the deciding frame (load: \(load))"
         #if DEBUG
-        // Unoptimised, the worker parses a TLS 1.2 or SSH handshake several times slower (measured: written
-        // 3.6-5.2 ms late where the release build takes 0.3-0.9 ms), so the share is the shipped build's to
-        // keep: here it is reported, and 95% must hold.
+        // Unoptimised, the worker is slower through the handshake (measured in CI: the entry written up to
+        // 5.2 ms after the deciding frame, against up to 3.8 ms for the release build, and 98.66% once), so the
+        // share is the shipped build's to keep: here it is reported, and 95% must hold.
         if kernel * 100 < total * 99 { print("encrypted bypass, \(share): under 99% in a debug build") }
         #expect(kernel * 100 >= total * 95, "\(share)")
         #else
