@@ -10,12 +10,13 @@ import WeirFlow
 import WeirOutput
 
 /// Starts `body` on a new thread; `detached` threads clean up after themselves, others must be joined.
-/// Nil when the thread could not be created (`body` then does not run).
+/// Nil when the thread could not be created (`body` then does not run). Workers (live and autofp), the control
+/// thread and rule-reload builds start this way; the caller owns what `body` shares with it.
 @discardableResult
-func spawnThread(detached: Bool, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
+func spawnThread(detached: Bool, _ body: @escaping () -> Void) -> pthread_t? {
     final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
     }
     let pointer = Unmanaged.passRetained(Box(body)).toOpaque()
     var attributes = pthread_attr_t()
@@ -244,15 +245,8 @@ final class ControlServer: @unchecked Sendable {
     /// A stream socket at `path`, mode 0600. A socket file nobody answers on (left by a run that was
     /// killed) is replaced; one another process answers on is refused.
     static func listenUnix(_ path: String) throws(ControlStartError) -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard var address = UnixSocket.address(path) else {
             throw ControlStartError("control socket \(path): the path is longer than a socket address allows")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
         }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             let directory = String(path[..<slash])
@@ -596,15 +590,8 @@ public enum ControlClient {
         arguments: [String: String] = [:],
         timeoutSeconds: Int = 120
     ) throws(ControlStartError) -> Reply {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard var address = UnixSocket.address(path) else {
             throw ControlStartError("\(path): the path is too long for a socket")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ControlStartError("socket: \(String(cString: strerror(errno)))") }

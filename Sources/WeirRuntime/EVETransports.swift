@@ -53,16 +53,7 @@ final class UnixSocketTransport: EVETransport {
         for (offset, record) in records.enumerated() {
             var datagram = record
             datagram.append(0x0A)
-            let code = UnixSocket.sendDatagram(self.fd, datagram)
-            if code == 0 { continue }
-            // A record larger than the socket can ever carry is refused for good, not retried.
-            if code == EMSGSIZE {
-                refused += 1
-                continue
-            }
-            throw TransportFailure(
-                delivered: offset - refused, refused: refused,
-                message: "\(self.path): \(String(cString: strerror(code)))")
+            try sendDatagram(self.fd, datagram, path: self.path, offset: offset, refused: &refused)
         }
         return refused
     }
@@ -139,15 +130,7 @@ final class SyslogTransport: EVETransport {
                 }
                 continue
             }
-            let code = UnixSocket.sendDatagram(self.fd, message)
-            if code == 0 { continue }
-            if code == EMSGSIZE {
-                refused += 1
-                continue
-            }
-            throw TransportFailure(
-                delivered: offset - refused, refused: refused,
-                message: "\(self.path): \(String(cString: strerror(code)))")
+            try sendDatagram(self.fd, message, path: self.path, offset: offset, refused: &refused)
         }
         return refused
     }
@@ -276,17 +259,22 @@ final class RedisTransport: EVETransport {
 
 /// Unix socket helpers.
 enum UnixSocket {
-    /// A connected, close-on-exec socket of `type` to `path`.
-    static func connect(path: String, type: Int32) throws(RuntimeError) -> Int32 {
+    /// The socket address of `path`; nil when the path is longer than an address holds.
+    static func address(_ path: String) -> sockaddr_un? {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw RuntimeError("\(path): the socket path is too long")
-        }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
         }
+        return address
+    }
+
+    /// A connected, close-on-exec socket of `type` to `path`.
+    static func connect(path: String, type: Int32) throws(RuntimeError) -> Int32 {
+        guard var address = Self.address(path) else { throw RuntimeError("\(path): the socket path is too long") }
         let fd = socket(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RuntimeError("socket: \(String(cString: strerror(errno)))") }
         // Sending never waits long: a stuck reader is a failed send, retried after a pause.
@@ -329,4 +317,19 @@ enum UnixSocket {
             return (offset, nil)
         }
     }
+}
+
+/// Sends record `offset` of a batch as one datagram. A record larger than the socket can ever carry is refused
+/// for good (counted in `refused`, not retried); any other error ends the batch after the records before it.
+private func sendDatagram(
+    _ fd: Int32, _ datagram: [UInt8], path: String, offset: Int, refused: inout Int
+) throws(TransportFailure) {
+    let code = UnixSocket.sendDatagram(fd, datagram)
+    if code == 0 { return }
+    if code == EMSGSIZE {
+        refused += 1
+        return
+    }
+    throw TransportFailure(
+        delivered: offset - refused, refused: refused, message: "\(path): \(String(cString: strerror(code)))")
 }

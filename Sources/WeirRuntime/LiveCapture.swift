@@ -286,7 +286,7 @@ public enum LiveCapture {
         // its CPU of the worker set (its interface's own set when it has one).
         let placement = ThreadPlacement(setup.configuration.threading, options: options)
         let threads = zip(workers, places).dropFirst().compactMap { worker, place in
-            startThread {
+            spawnThread(detached: false) {
                 placement.place(.worker, index: place.index, interface: place.interface, name: place.name)
                 worker.run()
             }
@@ -696,30 +696,4 @@ final class LiveWorker: @unchecked Sendable {
             control.reloader.acknowledge(worker: self.index, generation: -1)
         }
     }
-}
-
-/// Runs `body` on a new thread; nil when the thread could not be created (`body` then does not run). Live and
-/// autofp replay workers start this way.
-func startThread(_ body: @escaping () -> Void) -> pthread_t? {
-    final class Box {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    let pointer = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(
-        &thread,
-        nil,
-        { argument in
-            guard let argument else { return nil }
-            Unmanaged<Box>.fromOpaque(argument).takeRetainedValue().body()
-            return nil
-        },
-        pointer
-    )
-    if created != 0 {
-        Unmanaged<Box>.fromOpaque(pointer).release()
-        return nil
-    }
-    return thread
 }

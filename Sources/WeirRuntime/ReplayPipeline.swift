@@ -14,6 +14,28 @@ struct InputDamage {
     var path: String
     var packetsBefore: UInt64
     var message: String
+
+    /// Damage that ended the reading of `path` after `packets` records.
+    init(path: String, packetsBefore: UInt64, message: String) {
+        self.path = path
+        self.packetsBefore = packetsBefore
+        self.message = message
+    }
+
+    /// The records `file` skipped without stopping (bad record lengths …), nil when none.
+    init?(skippedIn file: borrowing PcapFile, path: String) {
+        guard let first = file.firstSkippedRecord else { return nil }
+        let count = file.skippedRecords
+        self.init(
+            path: path, packetsBefore: first.number - 1,
+            message: "\(count) record\(count == 1 ? "" : "s") skipped (first: record \(first.number), \(first.reason))")
+    }
+
+    /// The line reporting it; `readOn`: reading went on past the damage (skipped records), else the next input follows.
+    func line(readOn: Bool) -> String {
+        "weir: \(self.path): damaged after \(self.packetsBefore) packets: \(self.message); "
+            + (readOn ? "read on\n" : "continuing with the next input\n")
+    }
 }
 
 /// The per-packet path of a replay: one worker that owns its decoder state and flows.
@@ -155,23 +177,18 @@ struct ReplayPipeline {
             case .end:
                 break loop
             case .damaged(let message):
-                self.damaged.append(InputDamage(path: path, packetsBefore: packetsInFile, message: message))
+                let damage = InputDamage(path: path, packetsBefore: packetsInFile, message: message)
+                self.damaged.append(damage)
                 progress.clear()
-                if self.reportsInputProblems {
-                    self.messages.write(
-                        "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
-                }
+                if self.reportsInputProblems { self.messages.write(damage.line(readOn: false)) }
                 break loop
             }
         }
-        if let first = file.firstSkippedRecord {
-            let message =
-                "\(file.skippedRecords) record\(file.skippedRecords == 1 ? "" : "s") skipped (first: record \(first.number), "
-                + "\(first.reason))"
-            self.damaged.append(InputDamage(path: path, packetsBefore: first.number - 1, message: message))
+        if let damage = InputDamage(skippedIn: file, path: path) {
+            self.damaged.append(damage)
             if self.reportsInputProblems {
                 progress.clear()
-                self.messages.write("weir: \(path): damaged after \(first.number - 1) packets: \(message); read on\n")
+                self.messages.write(damage.line(readOn: true))
             }
         }
         progress.finishFile(size: file.fileSize)

@@ -55,7 +55,7 @@ enum ReplayWorkers {
         for (index, worker) in workers.enumerated() {
             let name = "W#" + (index < 9 ? "0" : "") + String(index + 1)
             guard
-                let thread = startThread({
+                let thread = spawnThread(detached: false, {
                     placement.place(.worker, index: index, name: name)
                     worker.run()
                 })
@@ -106,23 +106,18 @@ enum ReplayWorkers {
                 case .end:
                     break loop
                 case .damaged(let message):
-                    damaged.append(InputDamage(path: path, packetsBefore: packetsInFile, message: message))
+                    let damage = InputDamage(path: path, packetsBefore: packetsInFile, message: message)
+                    damaged.append(damage)
                     progress.clear()
-                    if report {
-                        err.write(
-                            "weir: \(path): damaged after \(packetsInFile) packets: \(message); continuing with the next input\n")
-                    }
+                    if report { err.write(damage.line(readOn: false)) }
                     break loop
                 }
             }
-            if let first = file.firstSkippedRecord {
-                let message =
-                    "\(file.skippedRecords) record\(file.skippedRecords == 1 ? "" : "s") skipped (first: record \(first.number), "
-                    + "\(first.reason))"
-                damaged.append(InputDamage(path: path, packetsBefore: first.number - 1, message: message))
+            if let damage = InputDamage(skippedIn: file, path: path) {
+                damaged.append(damage)
                 if report {
                     progress.clear()
-                    err.write("weir: \(path): damaged after \(first.number - 1) packets: \(message); read on\n")
+                    err.write(damage.line(readOn: true))
                 }
             }
             progress.finishFile(size: file.fileSize)

@@ -21,7 +21,7 @@ import WeirTestSupport
         let placement = ThreadPlacement(threading, options: options)
         let result = Mutex<(cpus: [Int], nice: Int32, before: [Int])?>(nil)
         let thread = try #require(
-            startThread {
+            spawnThread(detached: false) {
                 let before = ThreadPlacement.current().cpus
                 placement.place(family, index: index, name: "W#0\(index + 1)")
                 let now = ThreadPlacement.current()
@@ -86,7 +86,7 @@ import WeirTestSupport
         // The replay places the thread it runs on (as the reader): a thread of the test's own.
         let status = Mutex<Int32>(-1)
         let run = options
-        let started = startThread {
+        let started = spawnThread(detached: false) {
             let code = Replay.run(run)
             status.withLock { $0 = code }
         }
