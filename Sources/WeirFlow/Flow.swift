@@ -126,6 +126,10 @@ public struct Flow: Sendable {
     /// TCP FINs seen from client and server.
     public var finFromClient: Bool = false
     public var finFromServer: Bool = false
+    /// ICMP and ICMPv6 flows: the type and code of the flow's first packet (EVE `icmp_type`, `icmp_code`, and
+    /// with its request/reply counterpart `response_icmp_type` and `community_id`, as Suricata keeps them).
+    public var icmpType: UInt8 = 0
+    public var icmpCode: UInt8 = 0
 
     /// The client's address and port.
     public var clientAddress: IPAddress { self.clientIsFirst ? self.key.firstAddress : self.key.secondAddress }

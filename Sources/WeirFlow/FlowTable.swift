@@ -243,13 +243,17 @@ public struct FlowTable {
         // The client is the SYN's sender; a SYN/ACK seen first means its receiver is the client.
         var sourceIsClient = true
         if packet.isTCP && packet.tcpFlags & 0x12 == 0x12 { sourceIsClient = false }
-        let flow = Flow(
+        var flow = Flow(
             key: key,
             flowID: FlowTable.flowID(hash: hash, start: packet.timestamp),
             start: packet.timestamp,
             last: packet.timestamp,
             clientIsFirst: sourceIsClient == sourceIsFirst
         )
+        if key.proto == IPProtocol.icmp || key.proto == IPProtocol.icmpv6 {
+            flow.icmpType = packet.icmpType
+            flow.icmpCode = packet.icmpCode
+        }
         let slot: Int32
         if let reused = self.freeSlots.popLast() {
             slot = reused

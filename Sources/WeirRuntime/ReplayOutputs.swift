@@ -125,11 +125,17 @@ final class ReplayOutputs {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
         }
-        // ICMP flows keep no type and code, which the hash needs: their flow records go without it.
-        if flow.key.proto != IPProtocol.icmp && flow.key.proto != IPProtocol.icmpv6 {
-            header.communityID = self.communityID(
-                flow.clientAddress, flow.serverAddress, flow.key.proto, flow.clientPort, flow.serverPort)
+        if Self.isICMP(flow.key.proto) {
+            // As Suricata: the first packet's type and code, and when the other side answered, the type's
+            // counterpart (0 when it has none) with code 0.
+            header.icmpType = flow.icmpType
+            header.icmpCode = flow.icmpCode
+            if flow.packetsToClient > 0 {
+                header.responseICMPType = CommunityID.icmpCounterpart(of: flow.icmpType, ipProtocol: flow.key.proto) ?? 0
+                header.responseICMPCode = 0
+            }
         }
+        header.communityID = self.communityID(of: flow)
         var record = EVEFlowRecord(
             header: header, start: flow.start, end: flow.last, state: Self.state(flow.state),
             reason: Self.reason(reason))
@@ -172,6 +178,22 @@ final class ReplayOutputs {
         self.flowRecords += 1
     }
 
+    /// `community_id` of a flow's records when the EVE output asks for it; `nil` otherwise. ICMP flows hash the
+    /// type of their first packet and its counterpart, as Suricata does (``CommunityID/v1(icmpFlowFrom:to:ipProtocol:type:seed:)``).
+    func communityID(of flow: Flow) -> String? {
+        guard let settings = self.eveSettings, settings.communityID else { return nil }
+        if Self.isICMP(flow.key.proto) {
+            return CommunityID.v1(
+                icmpFlowFrom: flow.clientAddress, to: flow.serverAddress, ipProtocol: flow.key.proto,
+                type: flow.icmpType, seed: settings.communityIDSeed)
+        }
+        return CommunityID.v1(
+            source: flow.clientAddress, destination: flow.serverAddress, ipProtocol: flow.key.proto,
+            sourcePort: flow.clientPort, destinationPort: flow.serverPort, seed: settings.communityIDSeed)
+    }
+
+    static func isICMP(_ proto: UInt8) -> Bool { proto == IPProtocol.icmp || proto == IPProtocol.icmpv6 }
+
     /// `community_id` of a flow-based record when the EVE output asks for it; `nil` otherwise.
     func communityID(_ source: IPAddress, _ destination: IPAddress, _ proto: UInt8, _ sport: UInt16, _ dport: UInt16)
         -> String?
@@ -182,15 +204,14 @@ final class ReplayOutputs {
             seed: settings.communityIDSeed)
     }
 
-    /// Adds `in_iface` (live capture) and `community_id` to a packet record's header: the hash from the flow's
-    /// client and server, or for ICMP from the packet's own type and code.
+    /// Adds `in_iface` (live capture) and `community_id` to a packet record's header: the flow's (so every
+    /// record of a flow carries the same one), or without a flow the packet's own (ICMP: its type and code).
     func addPacketFields(to header: inout EVEHeader, packet: Packet, flow: Flow?) {
         header.inInterface = self.inInterface
         guard self.eveSettings?.communityID == true, packet.ipVersion != 0 else { return }
         let icmp = packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6
-        if let flow, !icmp {
-            header.communityID = self.communityID(
-                flow.clientAddress, flow.serverAddress, flow.key.proto, flow.clientPort, flow.serverPort)
+        if let flow {
+            header.communityID = self.communityID(of: flow)
         } else if icmp {
             header.communityID = self.communityID(
                 packet.source, packet.destination, packet.l4Protocol, UInt16(packet.icmpType), UInt16(packet.icmpCode))

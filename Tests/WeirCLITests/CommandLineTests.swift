@@ -101,16 +101,22 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         var byFlow: [String: Set<String>] = [:]
         var records = 0
+        var icmpFlows = 0
         for line in readText(dir.path + "/out/eve.json").split(separator: "\n") {
-            // ICMP flow records go without it (the flow keeps no ICMP type and code to hash).
-            guard let flow = Self.field(line, "flow_id"), !(line.contains(#""event_type":"flow""#) && line.contains("ICMP"))
-            else { continue }
+            guard let flow = Self.field(line, "flow_id") else { continue }
             records += 1
+            if line.contains(#""event_type":"flow""#) && line.contains(#""proto":"ICMP""#) {
+                // The echo exchange: request type 8 code 0, answered by type 0, hashed as the spec's echo pair.
+                icmpFlows += 1
+                #expect(line.contains(#""icmp_type":8,"icmp_code":0,"response_icmp_type":0,"response_icmp_code":0"#),
+                    "\(line.prefix(240))")
+            }
             let id = Self.field(line, "community_id")
             #expect(id?.hasPrefix("\"1:") == true, "\(line.prefix(160))")
             byFlow[flow, default: []].insert(id ?? "")
         }
         #expect(records > 10)
+        #expect(icmpFlows == 1)
         #expect(byFlow.values.allSatisfy { $0.count == 1 }, "every record of a flow has the same community_id")
         let plain = WeirProcess.run(["-r", pcap, "-S", rules, "-l", dir.path + "/plain"], in: dir.path)
         #expect(plain.status == 0)

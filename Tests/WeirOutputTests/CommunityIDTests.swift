@@ -78,4 +78,21 @@ import WeirOutput
             #expect(id == expected, "seed \(seed)")
         }
     }
+
+    /// ICMP flows as Suricata hashes them on flow records: the first packet's type and its counterpart, always
+    /// ordered. Expected values computed apart (Python: SHA-1 over Suricata's packed struct, base64).
+    @Test func icmpFlowsHashLikeSuricata() throws {
+        let a = try #require(IPAddress("192.168.0.89"))
+        let b = try #require(IPAddress("192.168.0.1"))
+        // An echo flow is the spec's value, whichever side sent first.
+        #expect(CommunityID.v1(icmpFlowFrom: a, to: b, ipProtocol: 1, type: 8) == "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=")
+        #expect(CommunityID.v1(icmpFlowFrom: b, to: a, ipProtocol: 1, type: 0) == "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=")
+        // A port unreachable from 10.0.0.2: no counterpart, so port 0 against type 3, and the pair is ordered
+        // (the spec would keep the direction and use the code).
+        let c = try #require(IPAddress("10.0.0.2"))
+        let d = try #require(IPAddress("10.0.0.1"))
+        #expect(CommunityID.v1(icmpFlowFrom: c, to: d, ipProtocol: 1, type: 3) == "1:Gvxy5tJBqVQmXeu+uDF2STCC0rk=")
+        #expect(CommunityID.icmpCounterpart(of: 128, ipProtocol: 58) == 129)
+        #expect(CommunityID.icmpCounterpart(of: 3, ipProtocol: 1) == nil)
+    }
 }

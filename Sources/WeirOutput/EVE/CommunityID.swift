@@ -21,7 +21,7 @@ public enum CommunityID {
         144: 145, 145: 144,
     ]
 
-    /// The `1:…` identifier of a flow seen from `source` to `destination`.
+    /// The `1:…` identifier of a flow seen from `source` to `destination`, as the spec defines it.
     ///
     /// - Parameters:
     ///   - sourcePort: the source port, or for ICMP and ICMPv6 the message type.
@@ -39,9 +39,8 @@ public enum CommunityID {
         case IPProtocol.tcp, IPProtocol.udp, IPProtocol.sctp:
             break
         case IPProtocol.icmp, IPProtocol.icmpv6:
-            let table = ipProtocol == IPProtocol.icmp ? Self.icmpv4Counterparts : Self.icmpv6Counterparts
             let type = UInt8(truncatingIfNeeded: sourcePort)
-            if let counterpart = table[type] {
+            if let counterpart = Self.icmpCounterpart(of: type, ipProtocol: ipProtocol) {
                 dport = UInt16(counterpart)
             } else {
                 oneWay = true
@@ -50,9 +49,37 @@ public enum CommunityID {
         default:
             hasPorts = false
         }
-        var first = (source.bytes, sport)
-        var second = (destination.bytes, dport)
-        if !oneWay && !Self.ordered(first, second) { swap(&first, &second) }
+        return Self.identifier(
+            seed: seed, (source.bytes, sport), (destination.bytes, dport), ipProtocol: ipProtocol,
+            hasPorts: hasPorts, ordered: !oneWay)
+    }
+
+    /// The identifier of an ICMP or ICMPv6 flow as Suricata writes it on the flow's records: the "ports" are the
+    /// type of the flow's first packet and that type's counterpart (0 when it has none, where the spec would
+    /// take the code), and the endpoints are always ordered. For echo and the other request/reply pairs this is
+    /// the spec's value; for error messages it is Suricata's, which its users' data already holds.
+    public static func v1(icmpFlowFrom source: IPAddress, to destination: IPAddress, ipProtocol: UInt8, type: UInt8,
+        seed: UInt16 = 0) -> String
+    {
+        let counterpart = Self.icmpCounterpart(of: type, ipProtocol: ipProtocol) ?? 0
+        return Self.identifier(
+            seed: seed, (source.bytes, UInt16(type)), (destination.bytes, UInt16(counterpart)), ipProtocol: ipProtocol,
+            hasPorts: true, ordered: true)
+    }
+
+    /// The request/reply counterpart of an ICMP (`ipProtocol` 1) or ICMPv6 (58) message type, when it has one.
+    public static func icmpCounterpart(of type: UInt8, ipProtocol: UInt8) -> UInt8? {
+        (ipProtocol == IPProtocol.icmp ? Self.icmpv4Counterparts : Self.icmpv6Counterparts)[type]
+    }
+
+    /// SHA-1 over seed, addresses, protocol, a zero byte and the two ports, base64 after `1:`.
+    private static func identifier(
+        seed: UInt16, _ a: ([UInt8], UInt16), _ b: ([UInt8], UInt16), ipProtocol: UInt8, hasPorts: Bool,
+        ordered: Bool
+    ) -> String {
+        var first = a
+        var second = b
+        if ordered && !Self.ordered(first, second) { swap(&first, &second) }
         var input: [UInt8] = [UInt8(seed >> 8), UInt8(truncatingIfNeeded: seed)]
         input += first.0
         input += second.0
