@@ -31,6 +31,30 @@ private let RST: UInt8 = 0x04
 private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
 
 @Suite struct FlowTableTests {
+    @Test func icmpFlowsKeepTheFirstPacketsTypeAndCode() throws {
+        var table = FlowTable()
+        let emit: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        var request = packet("10.0.0.9", 0, "10.0.0.1", 0, proto: IPProtocol.icmp)
+        request.hasL4 = false
+        request.icmpType = 8
+        var reply = packet("10.0.0.1", 0, "10.0.0.9", 0, proto: IPProtocol.icmp, t: 1)
+        reply.hasL4 = false
+        reply.icmpType = 0
+        reply.icmpCode = 0
+        let h1 = try handle(table.process(request, emit: emit))
+        let h2 = try handle(table.process(reply, emit: emit))
+        #expect(h1.slot == h2.slot && h1.toServer && !h2.toServer)
+        #expect(table[h1.slot].icmpType == 8 && table[h1.slot].icmpCode == 0, "the reply does not overwrite them")
+        var unreachable = packet("10.0.0.5", 0, "10.0.0.9", 0, proto: IPProtocol.icmpv6, t: 2)
+        unreachable.hasL4 = false
+        unreachable.icmpType = 1
+        unreachable.icmpCode = 4
+        let h3 = try handle(table.process(unreachable, emit: emit))
+        #expect(table[h3.slot].icmpType == 1 && table[h3.slot].icmpCode == 4)
+        let tcp = try handle(table.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: SYN, t: 3), emit: emit))
+        #expect(table[tcp.slot].icmpType == 0 && table[tcp.slot].icmpCode == 0)
+    }
+
     @Test func handshakeSetsDirectionAndEstablishes() throws {
         var table = FlowTable()
         var ended: [Flow] = []
