@@ -20,6 +20,7 @@ extension ReplayPipeline {
         var tracked = StreamTrackResult()
         stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
         let result = tracked.result
+        self.streamExceptions = result.exceptions
         if result.appLayerChunkCount > 0 {
             self.appLayer.handle(
                 stream: stream, flow: self.flows[handle.slot], slot: handle.slot, timestamp: self.packet.timestamp)
