@@ -109,7 +109,6 @@ import WeirTestSupport
         // The first packet is dropped for the exception; the flow's later packets are not logged again (flows: start).
         #expect(reasons.first == "stream midstream")
         #expect(run.stats["exception_policy.tcp.midstream.drop_flow"] == 1)
-        #expect(run.stats["ips.dropped"] ?? 0 >= 1 || !run.drops.isEmpty)
     }
 
     @Test func inIDSModeIgnoreIsTheDefaultForAMidstreamFlowWithoutPickup() throws {
@@ -134,10 +133,12 @@ import WeirTestSupport
         let run = try Self.run(
             Self.complete, overrides: ["stream.memcap=100", "stream.memcap-policy=drop-packet"], ips: true)
         defer { try? FileManager.default.removeItem(atPath: run.directory) }
-        #expect(run.exceptions.contains("stream_memcap=drop_packet"))
+        // The SYN finds no room; the SYN/ACK then meets a session that never started, which Suricata treats as a
+        // midstream start (auto in IPS mode: drop-flow).
+        #expect(run.exceptions == ["stream_memcap=drop_packet", "stream_midstream=drop_flow"])
         #expect(run.drops.first?["reason"] as? String == "stream memcap")
-        #expect((run.stats["exception_policy.tcp.ssn_memcap.drop_packet"] ?? 0) >= 1)
-        #expect(run.flow?["action"] == nil)
+        #expect(run.stats["exception_policy.tcp.ssn_memcap.drop_packet"] == 1)
+        #expect(run.flow?["action"] as? String == "drop")
     }
 
     @Test func aSessionMemcapInIDSModeWithPassPacketIsCountedNotDropped() throws {
