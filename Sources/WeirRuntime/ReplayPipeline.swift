@@ -456,8 +456,11 @@ struct ReplayPipeline {
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
                 self.track(stream, frame: frame, handle: handle)
             }
-            if !self.streamExceptions.isEmpty {
-                for target in self.streamExceptions.targets { self.applyException(target, handle: handle) }
+            // In flag order, without building an array (a midstream packet meets one on every packet in IDS mode).
+            var pending = self.streamExceptions.rawValue
+            while pending != 0, let target = ExceptionTarget(rawValue: UInt8(pending.trailingZeroBitCount)) {
+                pending &= pending &- 1
+                self.applyException(target, handle: handle)
             }
         } else if let handle, self.packet.isUDP, self.packet.payloadLength > 0, self.packet.payloadOffset >= 0,
             self.packet.payloadOffset + self.packet.payloadLength <= frame.count

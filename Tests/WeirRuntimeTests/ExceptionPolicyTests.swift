@@ -179,4 +179,87 @@ import WeirTestSupport
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(output)")
     }
+
+    /// An SSH session whose client sends a binary packet too short to be one: the parser fails on it.
+    static var brokenSSH: TCPConversation {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "SSH-2.0-Client\r\n")
+        c.send(toServer: false, "SSH-2.0-Server\r\n")
+        c.send(toServer: true, "\u{0}\u{0}\u{0}\u{1}\u{0}\u{14}secret")
+        c.close()
+        return c
+    }
+
+    @Test func anAppLayerErrorWithDropFlowDropsTheFlowInIPSMode() throws {
+        let run = try Self.run(
+            Self.brokenSSH,
+            overrides: ["app-layer.error-policy=drop-flow", "stats.exception-policy.per-app-proto-errors=true"],
+            ips: true)
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        #expect(run.exceptions == ["app_layer_error=drop_flow"])
+        #expect(run.flow?["action"] as? String == "drop")
+        #expect(run.drops.first?["reason"] as? String == "applayer error")
+        #expect(run.alerts == 0)
+        #expect(run.stats["exception_policy.app_layer.error.drop_flow"] == 1)
+        #expect(run.stats["app_layer.error.ssh.exception_policy.drop_flow"] == 1)
+    }
+
+    @Test func anAppLayerErrorWithPassFlowStopsDetectionInIDSMode() throws {
+        let run = try Self.run(Self.brokenSSH, overrides: ["app-layer.error-policy=pass-flow"])
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        #expect(run.exceptions == ["app_layer_error=pass_flow"])
+        #expect(run.flow?["action"] as? String == "pass")
+        #expect(run.alerts == 0)
+        #expect(run.stats["exception_policy.app_layer.error.pass_flow"] == 1)
+        // Without per-app-proto-errors, only the summary counters.
+        #expect(!run.stats.keys.contains { $0.hasPrefix("app_layer.error.ssh.exception_policy") })
+    }
+
+    @Test func anAppLayerErrorLeftToIgnoreIsRecordedAndInspected() throws {
+        let run = try Self.run(Self.brokenSSH, overrides: [])
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        #expect(run.exceptions == ["app_layer_error=ignore"])
+        #expect(run.alerts == 1)
+    }
+
+    /// Two IPv4 datagrams in fragments, interleaved, with one tracker: the second datagram finds none.
+    static var interleavedFragments: TCPConversation {
+        func fragment(id: UInt16, offset: Int, more: Bool, payload: [UInt8]) -> [UInt8] {
+            let total = 20 + payload.count
+            let field = UInt16(offset / 8) | (more ? 0x2000 : 0)
+            var frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]
+            frame += [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), UInt8(id >> 8), UInt8(id & 0xFF)]
+            frame += [UInt8(field >> 8), UInt8(field & 0xFF), 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]
+            return frame + payload
+        }
+        // A UDP header (ports 5000 -> 6000, length 24) and the first 8 bytes of data; then the last 8.
+        let head: [UInt8] = [0x13, 0x88, 0x17, 0x70, 0, 24, 0, 0] + Array("secret-1".utf8)
+        var c = TCPConversation()
+        c.frames = [
+            fragment(id: 1, offset: 0, more: true, payload: head),
+            fragment(id: 2, offset: 0, more: true, payload: head),
+            fragment(id: 1, offset: 16, more: false, payload: Array("-tail-01".utf8)),
+            fragment(id: 2, offset: 16, more: false, payload: Array("-tail-02".utf8)),
+        ]
+        return c
+    }
+
+    @Test func aDefragMemcapWithDropPacketDropsTheFragmentInIPSMode() throws {
+        let run = try Self.run(
+            Self.interleavedFragments, overrides: ["defrag.trackers=1", "defrag.memcap-policy=drop-packet"], ips: true)
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        let reasons = run.drops.compactMap { $0["reason"] as? String }
+        #expect(reasons.filter { $0 == "defrag memcap" }.count == 1, "\(reasons)")
+        #expect(run.stats["exception_policy.defrag.memcap.drop_packet"] == 1)
+        #expect(run.stats["defrag.max_trackers_reached"] == 1)
+    }
+
+    @Test func aDefragMemcapInIDSModeIsIgnoredByDefault() throws {
+        let run = try Self.run(Self.interleavedFragments, overrides: ["defrag.trackers=1"])
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        #expect(run.drops.isEmpty)
+        #expect(!run.stats.keys.contains { $0.hasPrefix("exception_policy.defrag") })
+        #expect(run.stats["defrag.max_trackers_reached"] == 1)
+    }
 }
