@@ -301,7 +301,7 @@ public final class AppLayerStage {
         f.updateName()
         if !context.events.isEmpty { f.pendingEvents.append(contentsOf: context.events) }
         if context.parserFailed {
-            if !f.parserFailed { f.parserErrorPending = true }
+            if !f.parserFailed && !context.failedWithoutError { f.parserErrorPending = true }
             f.parserFailed = true
         }
         if let session {
