@@ -117,6 +117,9 @@ public struct AppLayerParseContext {
     public var rawInspectionTriggers: UInt8 = 0
     /// Set when the parser gives up on the flow (it will get no more data; raw inspection goes on).
     public var parserFailed = false
+    /// Set with ``parserFailed`` when giving up is not a parser error in Suricata's sense: a gap in a protocol
+    /// whose Suricata parser accepts gaps and resynchronises, which Weir's cannot. No app-layer error policy applies.
+    public var failedWithoutError = false
 
     /// A context for one call.
     public init(timestamp: Timestamp, isDatagram: Bool = false) {

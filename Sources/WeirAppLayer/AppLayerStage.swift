@@ -33,6 +33,9 @@ final class AppLayerFlow {
     @exclusivity(unchecked) var descriptor = -1
     /// The parser gave up; data is no longer parsed (raw inspection goes on).
     @exclusivity(unchecked) var parserFailed = false
+    /// The parser failed on data since the last ``AppLayerStage/takeParserError(slot:flowID:)`` (an app-layer
+    /// error: the exception policy `app-layer.error-policy` applies to the packet that carried it).
+    @exclusivity(unchecked) var parserErrorPending = false
     /// Flow-level events raised and not yet inspected.
     @exclusivity(unchecked) var pendingEvents: [AppLayerEvent] = []
     /// The parser, when its protocol turns encrypted (TLS, SSH); cast once when the parser is made.
@@ -297,7 +300,10 @@ public final class AppLayerStage {
     private func finishCall(_ f: AppLayerFlow, context: AppLayerParseContext, session: TCPSession?) {
         f.updateName()
         if !context.events.isEmpty { f.pendingEvents.append(contentsOf: context.events) }
-        if context.parserFailed { f.parserFailed = true }
+        if context.parserFailed {
+            if !f.parserFailed && !context.failedWithoutError { f.parserErrorPending = true }
+            f.parserFailed = true
+        }
         if let session {
             if context.rawInspectionTriggers & 1 != 0 { session.triggerRawInspection(toServer: true) }
             if context.rawInspectionTriggers & 2 != 0 { session.triggerRawInspection(toServer: false) }
@@ -615,6 +621,15 @@ public final class AppLayerStage {
             f.parserFailed = true
         }
         return mode
+    }
+
+    /// The flow's parser failed since the last call (Suricata's app-layer parser error); returns the protocol's
+    /// counter name (`http`, `dns_tcp`), or `nil` when nothing failed. Reading it clears it.
+    public func takeParserError(slot: Int32, flowID: UInt64) -> String? {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.parserErrorPending else { return nil }
+        f.parserErrorPending = false
+        guard f.descriptor >= 0 && f.descriptor < self.registry.count else { return f.proto.name }
+        return Self.counterName(self.registry[f.descriptor], transport: f.transport)
     }
 
     /// True once a `track-only` encrypted flow has passed its handshake: its encrypted bytes are not

@@ -17,6 +17,10 @@ enum NoEffectKeys {
         ("stream.reassembly.segment-prealloc", "segments are allocated on demand"),
         ("stream.reassembly.randomize-chunk-size", "raw-stream chunk sizes are not randomised"),
         ("flow.prealloc", "flows live in one table sized from flow.memcap"),
+        (
+            "flow.memcap-policy",
+            "at the flow cap Weir evicts the least recently seen flow, so a packet never goes without a flow"
+        ),
         ("defrag.hash-size", "fragment trackers live in one hash table that grows with use"),
         ("defrag.prealloc", "fragment trackers are allocated on demand, up to defrag.trackers"),
         ("af-packet.*.use-mmap", "Weir always reads a memory-mapped TPACKET_V3 ring"),

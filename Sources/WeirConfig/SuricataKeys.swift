@@ -10,14 +10,14 @@ enum SuricataKeys {
     /// The patterns, grouped by section. Sources: Suricata's `suricata.yaml.in` (7.x to 9.0-dev) and user guide.
     static let ignoredPatterns: [String] = [
         // Whole top-level sections about engine parts Weir does not have (or configures elsewhere).
-        "logging", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config", "defrag.memcap-policy",
+        "logging", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config",
         "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
         "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "cuda", "mpipe",
-        "luajit", "capture", "exception-policy", "reputation-categories-file", "default-reputation-path",
+        "luajit", "capture", "reputation-categories-file", "default-reputation-path",
         "reputation-files", "geoip-database", "ippair", "vlan", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
-        "lua", "suricata-version", "app-layer.error-policy", "app-layer.expectations",
+        "lua", "suricata-version", "app-layer.expectations",
         // threading: the stack size, NUMA auto-pinning, and the CPU sets of thread kinds Weir does not have
         "threading.stack-size", "threading.autopin", "threading.cpu-affinity.decode-cpu-set",
         "threading.cpu-affinity.stream-cpu-set", "threading.cpu-affinity.reject-cpu-set",
@@ -25,7 +25,7 @@ enum SuricataKeys {
         "threading.cpu-affinity.*.stream-cpu-set", "threading.cpu-affinity.*.reject-cpu-set",
         "threading.cpu-affinity.*.output-cpu-set",
         // stats
-        "stats.decoder-events", "stats.decoder-events-prefix", "stats.stream-events", "stats.exception-policy",
+        "stats.decoder-events", "stats.decoder-events-prefix", "stats.stream-events",
         // outputs Weir does not write
         "outputs.*.unified2-alert", "outputs.*.http-log", "outputs.*.tls-log", "outputs.*.tls-store",
         "outputs.*.dns-log", "outputs.*.pcap-log", "outputs.*.alert-debug", "outputs.*.alert-prelude",
@@ -67,11 +67,11 @@ enum SuricataKeys {
         "pcap-file.buffer-size", "pcap-file.tenant-id", "pcap-file.delete-when-done", "pcap-file.recursive",
         "pcap-file.continuous", "pcap-file.bpf-filter",
         // engine tuning without a Weir counterpart
-        "stream.memcap-policy", "stream.midstream-policy", "stream.liberal-timestamps",
-        "stream.reassembly.memcap-policy", "stream.reassembly.raw", "stream.reassembly.chunk-prealloc",
+        "stream.liberal-timestamps",
+        "stream.reassembly.raw", "stream.reassembly.chunk-prealloc",
         "stream.reassembly.zero-copy-size",
         "stream.reassembly.randomize-chunk-range", "stream.reassembly.urgent", "stream.reassembly.max-regions",
-        "flow.memcap-policy", "flow.managers", "flow.recyclers", "flow.rate-tracking", "flow-timeouts.sctp",
+        "flow.managers", "flow.recyclers", "flow.rate-tracking", "flow-timeouts.sctp",
         "detect.custom-values", "detect.prefilter", "detect.grouping", "detect.profiling", "detect.thresholds",
         "detect.stream-tx-log-limit", "detect.guess-applayer-tx", "detect.delayed-detect",
         "detect.sgh-mpm-caching", "detect.sgh-mpm-caching-path", "detect.luajit-states",

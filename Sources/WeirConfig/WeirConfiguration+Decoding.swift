@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import WeirCore
 
 extension WeirConfiguration {
     /// The top-level keys Weir reads (besides `include`, which the loader consumes).
@@ -7,7 +8,7 @@ extension WeirConfiguration {
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
         "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "sensor-name", "threading",
-        "unix-command", "metrics",
+        "unix-command", "metrics", "exception-policy",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -28,12 +29,19 @@ extension WeirConfiguration {
             try pcap.finish()
         }
         config.checksumChecks = try top.optionalEnumeration("checksum-checks", ChecksumMode.self)
-        if let stream = try top.mapping("stream") { config.stream = try Self.decodeStream(stream) }
+        config.exceptionPolicy.master = try Self.exceptionPolicy(top, "exception-policy")
+        if let stream = try top.mapping("stream") {
+            config.stream = try Self.decodeStream(stream, policies: &config.exceptionPolicy)
+        }
         if let decoder = try top.mapping("decoder") { config.decoder = try Self.decodeDecoder(decoder, vars: config.vars) }
-        if let defrag = try top.mapping("defrag") { config.defrag = try Self.decodeDefrag(defrag) }
+        if let defrag = try top.mapping("defrag") {
+            config.exceptionPolicy.targets[.defragMemcap] = try Self.exceptionPolicy(defrag, "memcap-policy")
+            config.defrag = try Self.decodeDefrag(defrag)
+        }
         if let policies = try top.mapping("host-os-policy") { config.hostOSPolicy = try Self.decodeHostOSPolicy(policies) }
         if let flow = try top.mapping("flow") {
             config.flow.memcap = try flow.size("memcap", config.flow.memcap)
+            config.exceptionPolicy.targets[.flowMemcap] = try Self.exceptionPolicy(flow, "memcap-policy")
             config.flow.hashSize = try flow.int("hash-size", config.flow.hashSize, in: 1...(1 << 30))
             config.flow.prealloc = try flow.int("prealloc", config.flow.prealloc, in: 0...(1 << 30))
             config.flow.emergencyRecovery = try flow.int(
@@ -52,13 +60,21 @@ extension WeirConfiguration {
         if let stats = try top.mapping("stats") {
             config.stats.enabled = try stats.bool("enabled", config.stats.enabled)
             config.stats.interval = try stats.int("interval", config.stats.interval, in: 1...86_400)
+            if let policy = try stats.mapping("exception-policy") {
+                config.exceptionPolicy.perAppProtoErrorCounters = try policy.bool(
+                    "per-app-proto-errors", config.exceptionPolicy.perAppProtoErrorCounters)
+                try policy.finish()
+            }
             try stats.finish()
         }
         if let order = try top.list("action-order") { config.actionOrder = try Self.decodeActionOrder(order, top) }
         let alertMax = try top.int("packet-alert-max", config.packetAlertMax, in: 0...65_535)
         // Suricata treats 0 as "not set" and falls back to its default of 15.
         config.packetAlertMax = alertMax == 0 ? 15 : alertMax
-        if let appLayer = try top.mapping("app-layer") { config.appLayer = try Self.decodeAppLayer(appLayer) }
+        if let appLayer = try top.mapping("app-layer") {
+            config.exceptionPolicy.targets[.appLayerError] = try Self.exceptionPolicy(appLayer, "error-policy")
+            config.appLayer = try Self.decodeAppLayer(appLayer)
+        }
         if let detect = try top.mapping("detect") {
             config.detect.profile = try detect.enumeration("profile", config.detect.profile)
             config.detect.sghMPMContext = try detect.enumeration("sgh-mpm-context", config.detect.sghMPMContext)
@@ -275,8 +291,22 @@ extension WeirConfiguration {
         return out
     }
 
-    private static func decodeStream(_ stream: MappingReader) throws(ConfigError) -> StreamSettings {
+    /// An exception policy value (`drop-flow`, `ignore` …) under `key`; `nil` when absent.
+    static func exceptionPolicy(_ reader: MappingReader, _ key: String) throws(ConfigError) -> ExceptionPolicy? {
+        guard let (text, node) = try reader.scalarText(key) else { return nil }
+        guard let policy = ExceptionPolicy(configValue: text) else {
+            throw reader.fail(
+                node, key, "'\(text)' is not a valid exception policy (one of \(ExceptionPolicy.configChoices))")
+        }
+        return policy
+    }
+
+    private static func decodeStream(
+        _ stream: MappingReader, policies: inout ExceptionPolicySettings
+    ) throws(ConfigError) -> StreamSettings {
         var result = StreamSettings()
+        policies.targets[.streamMemcap] = try Self.exceptionPolicy(stream, "memcap-policy")
+        policies.targets[.streamMidstream] = try Self.exceptionPolicy(stream, "midstream-policy")
         result.enabled = try stream.bool("enabled", result.enabled)
         result.memcap = try stream.size("memcap", result.memcap)
         result.checksumValidation = try stream.bool("checksum-validation", result.checksumValidation)
@@ -291,6 +321,7 @@ extension WeirConfiguration {
         if let reassembly = try stream.mapping("reassembly") {
             var r = result.reassembly
             r.memcap = try reassembly.size("memcap", r.memcap)
+            policies.targets[.streamReassemblyMemcap] = try Self.exceptionPolicy(reassembly, "memcap-policy")
             r.depth = try reassembly.size("depth", r.depth)
             r.toServerChunkSize = try reassembly.size("toserver-chunk-size", r.toServerChunkSize)
             r.toClientChunkSize = try reassembly.size("toclient-chunk-size", r.toClientChunkSize)

@@ -75,6 +75,9 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var threading = ThreadingSettings()
     /// `host-mode`.
     public var hostMode: HostMode = .auto
+    /// `exception-policy` and the per-target `*-policy` keys, as written (resolved at start-up, when the
+    /// mode is known).
+    public var exceptionPolicy = ExceptionPolicySettings()
 
     /// Suricata's defaults for everything; the outputs are eve.json (alert, drop, flow, stats) and fast.log.
     public init() {}

@@ -117,6 +117,9 @@ public struct DefragStatistics: Sendable, Equatable {
 /// Limits: `trackers` datagrams, `max-frags` fragments and `memcap` bytes at once; a datagram whose latest fragment
 /// is older than `timeout` seconds is dropped by ``expire(now:)``.
 public struct Defragmenter: Sendable {
+    /// The last ``insert(_:frame:)`` found no tracker for a new datagram (all `trackers` in use and none timed
+    /// out): Suricata's defrag memcap exception, whose policy (`defrag.memcap-policy`) applies to that fragment.
+    public private(set) var trackerRefused = false
     struct Key: Hashable, Sendable {
         var a: IPAddress
         var b: IPAddress
@@ -176,6 +179,7 @@ public struct Defragmenter: Sendable {
         datagram: [UInt8]?, events: DecodeEventSet
     ) {
         var events = DecodeEventSet()
+        self.trackerRefused = false
         let ipv6 = packet.ipVersion == 6
         guard packet.ipVersion == 4 || ipv6, packet.l3Offset >= 0 else { return (nil, events) }
         let moreFragments = packet.ipFlags & 0x1 != 0
@@ -202,6 +206,7 @@ public struct Defragmenter: Sendable {
                 self.expire(now: packet.timestamp)
                 if self.trackers.count >= self.settings.trackers {
                     self.statistics.maxTrackersReached &+= 1
+                    self.trackerRefused = true
                     return (nil, events)
                 }
             }

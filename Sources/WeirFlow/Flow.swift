@@ -112,6 +112,15 @@ public struct Flow: Sendable {
     public var isDropped: Bool = false
     /// True once a `pass` rule acting on the flow matched: detection no longer inspects it (EVE `action: pass`).
     public var isPassed: Bool = false
+    /// The exceptions the flow met (stream memcap, midstream pick-up, app-layer error …), whatever their policy
+    /// did: the flow record lists each with its policy (`exception_policy`).
+    public var exceptions = ExceptionTargets()
+    /// The flow was dropped by an exception policy (drop-flow, reject): its later packets are dropped without
+    /// inspection (Suricata's `exception policy flow drop`).
+    public var droppedByException: Bool = false
+    /// The flow was passed by an exception policy (pass-flow, bypass): detection no longer inspects it, while
+    /// tracking, parsing and logging go on.
+    public var passedByException: Bool = false
     /// Set with ``FlowState/bypassed``: where the flow was bypassed.
     public var bypass: FlowBypass? = nil
     /// What the kernel counted for a capture-bypassed flow (merged when the flow ends; not included in

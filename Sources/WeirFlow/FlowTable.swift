@@ -20,6 +20,8 @@ public struct FlowStatistics: Sendable, Equatable {
     public var emergencyModeOver: UInt64 = 0
     /// Times a new flow found the table at its cap (Suricata's `flow.memcap` counter).
     public var memcapReached: UInt64 = 0
+    /// Packets of new flows that got none: the table was at its cap and nothing could be evicted.
+    public var noFlow: UInt64 = 0
     /// Flows evicted early to make room (written with reason `forced`; Suricata's `flow.get_used`).
     public var evicted: UInt64 = 0
     /// Bytes the table holds for its live flows, as charged against `flow.memcap`.
@@ -49,7 +51,7 @@ public struct FlowStatistics: Sendable, Equatable {
             ("flow.active", self.active),
             ("flow.emerg_mode_entered", self.emergencyModeEntered), ("flow.emerg_mode_over", self.emergencyModeOver),
             ("flow.memcap", self.memcapReached), ("flow.get_used", self.evicted), ("flow.memuse", self.memoryInUse),
-            ("flow.evicted", self.evicted),
+            ("flow.evicted", self.evicted), ("flow.no_flow", self.noFlow),
             ("flow.peak_active", self.peakActive),
             ("flow.mgr.flows_timeout", self.timeoutNew &+ self.timeoutEstablished &+ self.timeoutClosed),
             ("flow.mgr.new_pruned", self.timeoutNew), ("flow.mgr.est_pruned", self.timeoutEstablished),
@@ -204,7 +206,8 @@ public struct FlowTable {
 
     /// Looks up the packet's flow, creating it when new, and accounts the packet to it (counters, TCP state).
     ///
-    /// - Returns: the flow's handle, or `nil` for packets without an IP layer.
+    /// - Returns: the flow's handle, or `nil` for packets without an IP layer and for a new flow at a cap where
+    ///   nothing can be evicted (counted in ``FlowStatistics/noFlow``).
     public mutating func process(_ packet: Packet, emit: (inout Flow, FlowEndReason) -> Void) -> FlowHandle? {
         guard packet.ipVersion != 0 else { return nil }
         let (key, sourceIsFirst) = FlowKey.make(for: packet)
@@ -220,6 +223,12 @@ public struct FlowTable {
         } else {
             if self.activeCount >= self.settings.maxFlows {
                 self.makeRoom(now: packet.timestamp, emit: emit)
+                if self.activeCount >= self.settings.maxFlows {
+                    // Nothing could be freed (a cap that holds no flow): the packet goes without one, Suricata's
+                    // flow memcap exception (`flow.memcap-policy`).
+                    self.statistics.noFlow += 1
+                    return nil
+                }
                 bucket = self.findBucket(key, hash: h).bucket
             }
             slot = self.insert(key: key, packet: packet, sourceIsFirst: sourceIsFirst, hash: h, bucket: bucket)

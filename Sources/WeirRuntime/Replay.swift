@@ -133,6 +133,8 @@ struct RunSetup {
     let outputs: ReplayOutputs
     let logDirectory: String
     let streamSettings: WeirStream.StreamSettings?
+    /// The exception policies resolved for the run's mode (IDS, or IPS with `--simulate-ips` / inline capture).
+    let exceptionPolicies: ExceptionPolicies
     /// Every signature's `alert.metadata` object, rendered once (Suricata writes rule metadata by default).
     let alertMetadata: [[UInt8]?]
 
@@ -211,10 +213,21 @@ struct RunSetup {
                         + "with the first listing's settings\n")
             }
         }
+        let exceptionPolicies: ExceptionPolicies
+        do {
+            let resolved = try config.exceptionPolicy.resolve(ips: options.simulateIPS, midstream: config.stream.midstream)
+            exceptionPolicies = resolved.policies
+            if !options.quiet { for note in resolved.notes { err.write("weir: note: \(note)\n") } }
+        } catch {
+            err.write("weir: configuration error: \(error)\n")
+            return .done(2)
+        }
         var streamSettings: WeirStream.StreamSettings?
         if config.stream.enabled {
             do {
                 streamSettings = try config.streamEngineSettings(ips: options.simulateIPS)
+                let midstreamPolicy = exceptionPolicies[.streamMidstream]
+                streamSettings?.midstreamPolicyAllowsPickup = midstreamPolicy == .ignore || midstreamPolicy == .passFlow
             } catch {
                 err.write("weir: configuration error: \(error)\n")
                 return .done(2)
@@ -223,7 +236,7 @@ struct RunSetup {
         return .ready(
             RunSetup(
                 configuration: config, detection: detection, outputs: outputs, logDirectory: logDirectory,
-                streamSettings: streamSettings,
+                streamSettings: streamSettings, exceptionPolicies: exceptionPolicies,
                 alertMetadata: detection.engine.signatureMetadata.map { EVEAlert.metadataJSON(from: $0) }))
     }
 
@@ -238,6 +251,10 @@ struct RunSetup {
             configuration: self.configuration, outputs: outputs,
             engine: loadedRules > 0 ? self.detection.engine : nil,
             inline: options.simulateIPS, streamSettings: self.streamSettings, messages: options.messageOutput)
+        pipeline.exceptionPolicies = self.exceptionPolicies
+        pipeline.exceptionCounters = ExceptionPolicyCounters(
+            policies: self.exceptionPolicies, ips: options.simulateIPS, midstream: self.configuration.stream.midstream,
+            perAppProto: self.configuration.exceptionPolicy.perAppProtoErrorCounters)
         // In-process callers that collect messages still get input damage; quiet runs to stderr do not.
         pipeline.reportsInputProblems = !options.quiet || options.messages != nil
         return pipeline

@@ -31,6 +31,8 @@ final class ReplayOutputs {
     var inInterface: String?
     /// Records written per type, for the summary.
     var flowRecords: UInt64 = 0
+    /// The run's exception policies, for the flow records' `exception_policy` entries.
+    var exceptionPolicies = ExceptionPolicies()
     var alertRecords: UInt64 = 0
     var droppedPackets: UInt64 = 0
     var transactionRecords: UInt64 = 0
@@ -167,6 +169,10 @@ final class ReplayOutputs {
             record.action = .drop
         } else if flow.isPassed {
             record.action = .pass
+        }
+        for target in flow.exceptions.targets {
+            record.exceptionPolicies.append(
+                EVEExceptionPolicy(target: target.eveName, policy: self.exceptionPolicies[target].eveName))
         }
         if flow.key.proto == 6 {
             record.tcp = EVETCPInfo(
@@ -347,7 +353,7 @@ final class ReplayOutputs {
         if options.flows == .start, var f = flow {
             let logged = toServer ? f.dropLoggedToServer : f.dropLoggedToClient
             let firstOfFlow = f.isDropped && !logged
-            if !firstOfFlow && reason == .flowDrop { return }
+            if !firstOfFlow && (reason == .flowDrop || reason == .exceptionPolicyFlowDrop) { return }
             if f.isDropped && !logged {
                 if toServer { f.dropLoggedToServer = true } else { f.dropLoggedToClient = true }
                 flow = f

@@ -20,6 +20,7 @@ extension ReplayPipeline {
         var tracked = StreamTrackResult()
         stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
         let result = tracked.result
+        self.streamExceptions = result.exceptions
         if result.appLayerChunkCount > 0 {
             self.appLayer.handle(
                 stream: stream, flow: self.flows[handle.slot], slot: handle.slot, timestamp: self.packet.timestamp)
@@ -62,8 +63,9 @@ extension ReplayPipeline {
                 var alerted = false
                 let ended = flow
                 stream.endFlow(slot: slot) { session in
-                    // A bypassed flow is not inspected again, its leftover stream data included.
-                    let inspect = ended.state != .bypassed
+                    // A bypassed flow is not inspected again, its leftover stream data included; nor is one an
+                    // exception policy passed or dropped.
+                    let inspect = ended.state != .bypassed && !ended.passedByException && !ended.droppedByException
                     if let detect, inspect, !session.rawChunks.isEmpty {
                         for toServer in [true, false] {
                             alerted =

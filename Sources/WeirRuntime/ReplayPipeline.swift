@@ -105,6 +105,17 @@ struct ReplayPipeline {
     var defrag: Defragmenter?
     /// Rebuilt datagrams being processed (a rebuilt IPv6 packet can hold another fragment header).
     var defragDepth = 0
+    /// The policy of each exception target, resolved for the run's mode (see ``applyException(_:handle:proto:)``).
+    var exceptionPolicies = ExceptionPolicies() {
+        didSet { self.outputs.exceptionPolicies = self.exceptionPolicies }
+    }
+    /// How often each policy was applied (`exception_policy.*`).
+    var exceptionCounters = ExceptionPolicyCounters(
+        policies: ExceptionPolicies(), ips: false, midstream: false, perAppProto: false)
+    /// An exception policy left the current packet out of detection (pass-packet, drop-packet …).
+    var exceptionSkipsInspection = false
+    /// Exceptions the stream engine met with the current packet.
+    var streamExceptions = ExceptionTargets()
 
     /// A pipeline; `streamSettings` `nil` runs without the stream engine (`stream.enabled: false`).
     init(
@@ -331,6 +342,8 @@ struct ReplayPipeline {
         }
         let (datagram, events) = self.defrag!.insert(&self.packet, frame: frame)
         if !events.isEmpty { decoder.recordLateEvents(events) }
+        // No tracker could be had for a new datagram: the defrag memcap policy applies to this fragment.
+        if self.defrag!.trackerRefused { self.applyException(.defragMemcap, handle: nil) }
         // The fragment that completes a datagram keeps its header checks but not its payload, which is inspected in
         // the rebuilt packet (Suricata's PacketDefragPktSetupParent).
         if datagram != nil { self.packet.noPayloadInspection = true }
@@ -401,7 +414,17 @@ struct ReplayPipeline {
         }
         // Suricata sets up no flow for GRE packets (its GRE decoder never asks for one).
         let wantsFlow = flow && !(self.packet.l4Protocol == IPProtocol.gre && !self.packet.hasL4)
+        defer { self.exceptionSkipsInspection = false }
         let handle = wantsFlow ? self.flows.process(self.packet, emit: emit) : nil
+        if wantsFlow && handle == nil && self.packet.ipVersion != 0 {
+            // At the flow cap with nothing to evict: the packet goes without a flow (flow memcap policy).
+            self.applyException(.flowMemcap, handle: nil)
+        }
+        if let handle, self.flows[handle.slot].droppedByException {
+            // A flow an exception policy dropped: counted in the flow above, dropped inline, never inspected.
+            self.dropPacketOfExceptionDroppedFlow(handle)
+            return
+        }
         if let handle, let kernel = self.captureBypass, self.flows[handle.slot].state != .bypassed,
             self.flows[handle.slot].packetsToServer + self.flows[handle.slot].packetsToClient == 1
         {
@@ -429,8 +452,15 @@ struct ReplayPipeline {
         self.bypassRequested = false
         if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
             // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
+            self.streamExceptions = ExceptionTargets()
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
                 self.track(stream, frame: frame, handle: handle)
+            }
+            // In flag order, without building an array (a midstream packet meets one on every packet in IDS mode).
+            var pending = self.streamExceptions.rawValue
+            while pending != 0, let target = ExceptionTarget(rawValue: UInt8(pending.trailingZeroBitCount)) {
+                pending &= pending &- 1
+                self.applyException(target, handle: handle)
             }
         } else if let handle, self.packet.isUDP, self.packet.payloadLength > 0, self.packet.payloadOffset >= 0,
             self.packet.payloadOffset + self.packet.payloadLength <= frame.count
@@ -439,6 +469,16 @@ struct ReplayPipeline {
             self.appLayer.handle(
                 datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + self.packet.payloadLength]),
                 flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
+        }
+        if let handle, let proto = self.appLayer.stage.takeParserError(slot: handle.slot, flowID: self.flows[handle.slot].flowID) {
+            // The packet's data made the parser fail: the app-layer error policy applies to it.
+            self.applyException(.appLayerError, handle: handle, proto: proto)
+        }
+        if let handle, self.flows[handle.slot].droppedByException || self.flows[handle.slot].state == .bypassed,
+            self.exceptionSkipsInspection
+        {
+            // Dropped or bypassed by this packet's exception: nothing more is done with it.
+            return
         }
         // An encrypted flow in `track-only` mode past its handshake: tracked, its content no longer inspected.
         let payloadOff =
@@ -467,7 +507,11 @@ struct ReplayPipeline {
             }
         }
         if self.outputs.anomalyKinds != nil { self.logAnomalies(frame: frame, handle: handle, stream: streamInfo) }
-        if let detect = self.detect {
+        // Pass-packet / pass-flow / drop-packet, or a flow an exception policy passed: no detection; its
+        // transactions are still logged.
+        let skipsDetection =
+            self.exceptionSkipsInspection || (handle.map { self.flows[$0.slot].passedByException } ?? false)
+        if let detect = self.detect, !skipsDetection {
             detect.payloadInspectionDisabled = payloadOff
             defer { detect.payloadInspectionDisabled = false }
             var frame = frame
@@ -596,6 +640,7 @@ struct ReplayPipeline {
             pairs.append(("pcap.bytes", self.bytesRead))
         }
         pairs += self.defrag?.statistics.namedValues ?? []
+        pairs += self.exceptionCounters.namedValues
         pairs.append(("flow_bypassed.local_pkts", self.bypassedPackets))
         pairs.append(("flow_bypassed.local_bytes", self.bypassedBytes))
         pairs += self.captureBypass?.counters ?? []

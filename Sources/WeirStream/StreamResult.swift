@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import WeirCore
 import WeirFlow
 
 /// What the stream engine did with a packet.
@@ -77,6 +78,9 @@ public struct StreamResult: Sendable {
     public var payloadNormalised = false
     /// True when this packet's payload was added to the reassembled stream (Suricata's `PKT_STREAM_ADD`).
     public var addedToStream = false
+    /// Exceptions this packet met (session memcap, reassembly memcap, midstream pick-up); the caller applies
+    /// their policies.
+    public var exceptions = ExceptionTargets()
 
     /// An empty result (no session, no events).
     public init() {}

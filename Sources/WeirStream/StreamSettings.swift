@@ -14,6 +14,9 @@ public struct StreamSettings: Sendable, Equatable {
     public var toClientChunkSize: Int
     /// `stream.midstream`: pick up sessions whose handshake was not seen.
     public var midstream: Bool
+    /// `stream.midstream-policy` lets a session be picked up without its handshake (ignore or pass-flow; any
+    /// other policy fails closed, as Suricata's checks do).
+    public var midstreamPolicyAllowsPickup: Bool = true
     /// `stream.async-oneside`: track sessions of which only one direction is seen.
     public var asyncOneside: Bool
     /// `stream.inline`: IPS semantics (data inspected as it arrives in order, overlaps normalised to the data

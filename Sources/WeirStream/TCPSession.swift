@@ -280,7 +280,7 @@ public final class TCPSession {
             return .noSession
         }
         if syn && !ack {
-            guard self.reserve() else { return .noSession }
+            guard self.reserve(&result) else { return .noSession }
             // The SYN's sender is the client: the flow table guarantees toServer here.
             self.client.start(isn: p.tcpSequence)
             self.client.offeredWindowScale = p.tcpOptions.windowScale
@@ -297,11 +297,14 @@ public final class TCPSession {
             return .accepted
         }
         if syn && ack {
-            guard settings.midstream || settings.asyncOneside else {
+            // Suricata applies the midstream policy to every session that starts without a SYN, before it
+            // decides whether to pick it up (so the flow record names it even when it is ignored).
+            result.exceptions.insert(.streamMidstream)
+            guard (settings.midstream || settings.asyncOneside) && settings.midstreamPolicyAllowsPickup else {
                 self.context.statistics.packetsWithoutSession += 1
                 return .noSession
             }
-            guard self.reserve() else { return .noSession }
+            guard self.reserve(&result) else { return .noSession }
             // Picked up at the SYN/ACK: the receiver is the client.
             self.isMidstream = true
             self.context.statistics.midstreamPickups += 1
@@ -315,12 +318,13 @@ public final class TCPSession {
             self.state = .synReceived
             return .accepted
         }
-        guard settings.midstream else {
+        if fin || ack { result.exceptions.insert(.streamMidstream) }
+        guard settings.midstream && settings.midstreamPolicyAllowsPickup else {
             if fin { result.events.insert(.finButNoSession) }
             self.context.statistics.packetsWithoutSession += 1
             return .noSession
         }
-        guard self.reserve() else { return .noSession }
+        guard self.reserve(&result) else { return .noSession }
         // Midstream pickup from a data/ACK packet: its sender is taken as the client by the flow table.
         self.isMidstream = true
         self.context.statistics.midstreamPickups += 1
@@ -336,9 +340,10 @@ public final class TCPSession {
         return self.inEstablishedOrClosing(p, toServer: toServer, payload: payload, result: &result)
     }
 
-    private func reserve() -> Bool {
+    private func reserve(_ result: inout StreamResult) -> Bool {
         guard self.context.reserveSession(StreamSettings.bytesPerSession) else {
             self.context.statistics.sessionMemcapDrops += 1
+            result.exceptions.insert(.streamMemcap)
             return false
         }
         self.context.statistics.sessions += 1
@@ -785,7 +790,9 @@ public final class TCPSession {
                     result.payloadNormalised = true
                 }
             }
-        case .beforeBase, .beyondDepth, .memcap, .empty:
+        case .memcap:
+            result.exceptions.insert(.streamReassemblyMemcap)
+        case .beforeBase, .beyondDepth, .empty:
             break
         }
         self.lastDataOffset = dataOffset

@@ -142,6 +142,22 @@ private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
         #expect(table.statistics.timeoutNew == 2)
     }
 
+    @Test func aCapWithNothingToEvictLeavesThePacketWithoutAFlow() {
+        // The flow memcap exception: at the cap and no flow can be freed, the packet gets none (its policy is
+        // applied by the pipeline). A cap that holds flows always frees one.
+        var table = FlowTable(settings: FlowSettings(maxFlows: 0, hashSize: 8))
+        let handle = table.process(packet("10.0.0.9", 1000, "10.0.0.1", 80, flags: SYN, t: 0), emit: { _, _ in })
+        #expect(handle == nil)
+        #expect(table.activeCount == 0)
+        #expect(table.statistics.noFlow == 1)
+        #expect(table.statistics.namedValues.contains { $0.0 == "flow.no_flow" && $0.1 == 1 })
+        var roomy = FlowTable(settings: FlowSettings(maxFlows: 1, hashSize: 8))
+        for i in 0..<3 {
+            #expect(roomy.process(packet("10.0.0.9", UInt16(1000 + i), "10.0.0.1", 80, flags: SYN, t: 0), emit: { _, _ in }) != nil)
+        }
+        #expect(roomy.statistics.noFlow == 0)
+    }
+
     @Test func capEvictsAndCounts() {
         var table = FlowTable(settings: FlowSettings(maxFlows: 8, hashSize: 8))
         var forced = 0

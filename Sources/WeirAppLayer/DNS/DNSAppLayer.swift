@@ -93,8 +93,10 @@ public final class DNSParser: AppLayerParser {
     }
 
     public func gap(_ length: Int, toServer: Bool, context: inout AppLayerParseContext) {
-        // The length prefixes are lost with the gap.
+        // The length prefixes are lost with the gap. Suricata's DNS parser accepts gaps, so this is no
+        // app-layer error there.
         context.parserFailed = true
+        context.failedWithoutError = true
     }
 
     public func endOfStream(toServer: Bool, context: inout AppLayerParseContext) {}

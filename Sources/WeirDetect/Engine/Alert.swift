@@ -101,6 +101,15 @@ public enum DropReason: String, Sendable, Equatable {
     case threshold = "threshold detection_filter"
     /// An earlier packet dropped the whole flow; this one belongs to it.
     case flowDrop = "flow drop"
+    /// An exception policy dropped the flow earlier (drop-flow, reject); this packet belongs to it.
+    case exceptionPolicyFlowDrop = "exception policy flow drop"
+    /// Exception policies applied to the packet that met the exception (Suricata's drop reasons).
+    case defragMemcap = "defrag memcap"
+    case flowMemcap = "flow memcap"
+    case streamMemcap = "stream memcap"
+    case streamMidstream = "stream midstream"
+    case streamReassembly = "stream reassembly"
+    case appLayerError = "applayer error"
 }
 
 /// Engine counters (Suricata's `detect.alert`, `detect.alerts_suppressed`, `ips.*`).

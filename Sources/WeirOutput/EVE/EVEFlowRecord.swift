@@ -42,6 +42,9 @@ public struct EVEFlowRecord: Sendable, Equatable {
     public var alerted: Bool = false
     /// `action`: `drop` or `pass` when a rule set one on the flow.
     public var action: EVEFlowAction?
+    /// `exception_policy`: each exception the flow met (Suricata's target name) with the policy configured for
+    /// it (EVE spelling); absent when none.
+    public var exceptionPolicies: [EVEExceptionPolicy] = []
     /// The `tcp` object, for TCP flows only.
     public var tcp: EVETCPInfo?
 
@@ -56,6 +59,19 @@ public struct EVEFlowRecord: Sendable, Equatable {
 }
 
 /// Packet and byte counters in both directions.
+/// One entry of a flow record's `exception_policy` array.
+public struct EVEExceptionPolicy: Sendable, Equatable {
+    /// What triggered it (`stream_midstream`, `app_layer_error` …).
+    public var target: String
+    /// The policy configured for it (`ignore`, `drop_flow` …).
+    public var policy: String
+
+    public init(target: String, policy: String) {
+        self.target = target
+        self.policy = policy
+    }
+}
+
 public struct EVEFlowCounters: Sendable, Equatable {
     /// Packets client to server.
     public var packetsToServer: UInt64
@@ -209,6 +225,18 @@ extension JSONWriter {
         if let action = record.action {
             self.key("action")
             self.string(action == .drop ? "drop" : "pass")
+        }
+        if !record.exceptionPolicies.isEmpty {
+            self.beginArray("exception_policy")
+            for entry in record.exceptionPolicies {
+                self.beginObject()
+                self.key("target")
+                self.string(entry.target)
+                self.key("policy")
+                self.string(entry.policy)
+                self.endObject()
+            }
+            self.endArray()
         }
         self.endObject()
         if let tcp = record.tcp { self.writeTCP(tcp) }
