@@ -285,20 +285,17 @@ public final class DetectContext {
         buffers: [InspectionBuffer]
     ) {
         let p = bucket.prefilter
-        let groups = (
-            destination: destinationGroup >= 0 ? self.engine.groups[Int(destinationGroup)] : nil,
-            source: sourceGroup >= 0 ? self.engine.groups[Int(sourceGroup)] : nil
-        )
+        let groups = (destination: destinationGroup, source: sourceGroup)
         let payloadDatabase = self.txMode ? p.transactionPayload : p.payload
         if payload.count > 0 {
             if let stream = self.streamInfo, stream.addedToStream {
                 let packetOnly = self.txMode ? p.transactionPayload : p.packetOnlyPayload
                 if let packetOnly {
-                    self.scan(payload, packetOnly, roles: p.roles, accept: PrefilterRole.packetOnly, groups: groups)
+                    self.scan(payload, packetOnly, bucket: p, accept: PrefilterRole.packetOnly, groups: groups)
                 }
             } else if let payloadDatabase {
                 self.scan(
-                    payload, payloadDatabase, roles: p.roles,
+                    payload, payloadDatabase, bucket: p,
                     accept: PrefilterRole.packetOnly | PrefilterRole.packetAndStream, groups: groups)
             }
         }
@@ -307,11 +304,11 @@ public final class DetectContext {
             case .streamChunk:
                 guard let payloadDatabase else { continue }
                 self.scan(
-                    buffer.bytes, payloadDatabase, roles: p.roles,
+                    buffer.bytes, payloadDatabase, bucket: p,
                     accept: PrefilterRole.packetAndStream | PrefilterRole.streamOnly, groups: groups)
             case .sticky(let id):
                 for prefilter in p.sticky where prefilter.stickyBuffer == id {
-                    self.scan(buffer.bytes, prefilter, roles: p.roles, accept: PrefilterRole.anyScope, groups: groups)
+                    self.scan(buffer.bytes, prefilter, bucket: p, accept: PrefilterRole.anyScope, groups: groups)
                 }
             case .packetPayload:
                 continue
@@ -320,15 +317,16 @@ public final class DetectContext {
     }
 
     /// One prefilter scan; every pattern found makes candidates of its signatures that are in one of the
-    /// packet's groups, accept the buffer (`accept`: ``PrefilterRole`` scope bits) and suit the inspection
-    /// (transactional ones in transaction inspection only, the others in packet inspection only).
+    /// packet's groups (`groups`: their indexes, -1 for none), accept the buffer (`accept`: ``PrefilterRole``
+    /// scope bits) and suit the inspection (transactional ones in transaction inspection only, the others in
+    /// packet inspection only).
     @inline(__always)
     func scan(
         _ bytes: UnsafeRawBufferPointer,
         _ prefilter: GroupPrefilter,
-        roles: [UInt8],
+        bucket: BucketPrefilter,
         accept: UInt8,
-        groups: (destination: SignatureGroup?, source: SignatureGroup?)
+        groups: (destination: Int32, source: Int32)
     ) {
         guard bytes.count > 0 else { return }
         self.hits.removeAll()
@@ -337,12 +335,16 @@ public final class DetectContext {
         let transactional: UInt8 = self.txMode ? PrefilterRole.transactional : 0
         for k in 0..<self.hits.count {
             for i in prefilter.patternSignatures[Int(self.hits.ids[k])] {
-                let role = roles[Int(i)]
+                let role = bucket.roles[Int(i)]
                 guard role & accept != 0, role & PrefilterRole.transactional == transactional else { continue }
                 switch role & PrefilterRole.portKind {
                 case PrefilterRole.anyPort: break
-                case PrefilterRole.destinationPort: guard groups.destination?.contains(i) == true else { continue }
-                case PrefilterRole.sourcePort: guard groups.source?.contains(i) == true else { continue }
+                case PrefilterRole.destinationPort:
+                    guard groups.destination >= 0, self.engine.groups[Int(groups.destination)].contains(i) else {
+                        continue
+                    }
+                case PrefilterRole.sourcePort:
+                    guard groups.source >= 0, self.engine.groups[Int(groups.source)].contains(i) else { continue }
                 default: continue
                 }
                 self.addCandidate(i)

@@ -33,13 +33,46 @@ package final class SignatureGroup: @unchecked Sendable {
 }
 
 /// A Vectorscan database over the fast patterns that live in one buffer, with pattern id → signatures.
-package struct GroupPrefilter: Sendable {
+///
+/// A class with constant properties: the packet path reads it through one reference, without retaining each
+/// field as copying a struct out of an array would.
+package final class GroupPrefilter: @unchecked Sendable {
     /// `nil`: packet payload and stream chunks; otherwise the sticky buffer id.
-    package var stickyBuffer: Int?
+    package let stickyBuffer: Int?
     /// The compiled database; scanned with the worker's ``PatternScratch``.
-    package var database: MultiPatternDatabase
+    package let database: MultiPatternDatabase
     /// Pattern id → the signatures whose fast pattern it is.
-    package var patternSignatures: [[Int32]]
+    package let patternSignatures: [[Int32]]
+
+    init(stickyBuffer: Int?, database: MultiPatternDatabase, patternSignatures: [[Int32]]) {
+        self.stickyBuffer = stickyBuffer
+        self.database = database
+        self.patternSignatures = patternSignatures
+    }
+
+    /// The same database with the signatures in `removed` left out of every pattern's list.
+    func removing(_ removed: [Int32: String]) -> GroupPrefilter {
+        GroupPrefilter(
+            stickyBuffer: self.stickyBuffer, database: self.database,
+            patternSignatures: self.patternSignatures.map { $0.filter { removed[$0] == nil } })
+    }
+}
+
+/// A prefilter being collected at build time.
+struct PendingPrefilter {
+    var ids: [PrefilterPattern: Int] = [:]
+    var patterns: [PrefilterPattern] = []
+    var signatures: [[Int32]] = []
+
+    mutating func add(_ pattern: PrefilterPattern, signature: Int32) {
+        if let id = self.ids[pattern] {
+            self.signatures[id].append(signature)
+        } else {
+            self.ids[pattern] = self.patterns.count
+            self.patterns.append(pattern)
+            self.signatures.append([signature])
+        }
+    }
 }
 
 /// What a signature is to its bucket's prefilter, as bits (``BucketPrefilter/roles``): which port groups it is
@@ -71,36 +104,43 @@ package enum PrefilterRole {
 /// One bucket's prefilter databases (Suricata's MPM contexts of a signature group head, one per buffer type):
 /// every signature of the bucket, whatever its port group, in one database per buffer. A packet scans each of
 /// its buffers once; ``roles`` and the group bit sets keep the hits of the groups the packet reaches.
-package struct BucketPrefilter: Sendable {
+package final class BucketPrefilter: @unchecked Sendable {
     /// `pkt_data` fast patterns of every signature: the packet payload when it did not go into the stream
     /// (hits of stream-only rules dropped), and every stream chunk (hits of packet-only rules dropped).
-    package var payload: GroupPrefilter?
+    package let payload: GroupPrefilter?
     /// The packet-only signatures' `pkt_data` patterns (TCP): a payload that went into the stream is inspected
     /// through the chunks by every other rule (``StreamPacketInfo/addedToStream``), so only these scan it.
-    package var packetOnlyPayload: GroupPrefilter?
+    package let packetOnlyPayload: GroupPrefilter?
     /// One database per sticky buffer.
-    package var sticky: [GroupPrefilter] = []
+    package let sticky: [GroupPrefilter]
     /// The transactional signatures' `pkt_data` patterns (`content` before `http.uri`), for transaction
     /// inspection: scanning the full payload database again per transaction would find nothing to do.
-    package var transactionPayload: GroupPrefilter?
+    package let transactionPayload: GroupPrefilter?
     /// Per signature: its ``PrefilterRole`` bits in this bucket.
-    package var roles: [UInt8] = []
-}
+    package let roles: [UInt8]
 
-/// A prefilter being collected at build time.
-struct PendingPrefilter {
-    var ids: [PrefilterPattern: Int] = [:]
-    var patterns: [PrefilterPattern] = []
-    var signatures: [[Int32]] = []
+    init(
+        payload: GroupPrefilter? = nil, packetOnlyPayload: GroupPrefilter? = nil, sticky: [GroupPrefilter] = [],
+        transactionPayload: GroupPrefilter? = nil, roles: [UInt8] = []
+    ) {
+        self.payload = payload
+        self.packetOnlyPayload = packetOnlyPayload
+        self.sticky = sticky
+        self.transactionPayload = transactionPayload
+        self.roles = roles
+    }
 
-    mutating func add(_ pattern: PrefilterPattern, signature: Int32) {
-        if let id = self.ids[pattern] {
-            self.signatures[id].append(signature)
-        } else {
-            self.ids[pattern] = self.patterns.count
-            self.patterns.append(pattern)
-            self.signatures.append([signature])
-        }
+    /// Every database.
+    var databases: [GroupPrefilter] {
+        [self.payload, self.packetOnlyPayload, self.transactionPayload].compactMap { $0 } + self.sticky
+    }
+
+    /// The same databases with the signatures in `removed` left out.
+    func removing(_ removed: [Int32: String]) -> BucketPrefilter {
+        BucketPrefilter(
+            payload: self.payload?.removing(removed), packetOnlyPayload: self.packetOnlyPayload?.removing(removed),
+            sticky: self.sticky.map { $0.removing(removed) },
+            transactionPayload: self.transactionPayload?.removing(removed), roles: self.roles)
     }
 }
 
@@ -194,10 +234,7 @@ public final class DetectEngine: Sendable {
     package let maxPatternsPerDatabase: Int
     /// Every prefilter database, for the workers' scratch.
     package var prefilterDatabases: [MultiPatternDatabase] {
-        self.buckets.flatMap { b -> [MultiPatternDatabase] in
-            let p = b.prefilter
-            return ([p.payload, p.packetOnlyPayload, p.transactionPayload].compactMap { $0 } + p.sticky).map(\.database)
-        }
+        self.buckets.flatMap { $0.prefilter.databases.map(\.database) }
     }
     /// What loading built and how long it took.
     public let loadStatistics: DetectLoadStatistics
@@ -441,35 +478,19 @@ public final class DetectEngine: Sendable {
                 if b == .tcp && signature.payloadScope == .packetOnly { packetOnly.add(pattern, signature: i) }
                 if signature.isTransactional { transactionPayload.add(pattern, signature: i) }
             }
-            var prefilter = BucketPrefilter()
-            prefilter.roles = roles
-            prefilter.payload = try compile(payload, sticky: nil)
-            prefilter.packetOnlyPayload = try compile(packetOnly, sticky: nil)
-            prefilter.transactionPayload = try compile(transactionPayload, sticky: nil)
+            var sticky: [GroupPrefilter] = []
             for key in byBuffer.keys.sorted() {
                 guard let entry = byBuffer[key], let compiled = try compile(entry, sticky: key) else { continue }
-                prefilter.sticky.append(compiled)
+                sticky.append(compiled)
             }
-            bucket.prefilter = prefilter
+            bucket.prefilter = BucketPrefilter(
+                payload: try compile(payload, sticky: nil), packetOnlyPayload: try compile(packetOnly, sticky: nil),
+                sticky: sticky, transactionPayload: try compile(transactionPayload, sticky: nil), roles: roles)
         }
         var allRejected = rejected
         if !unbuildable.isEmpty {
             // A pattern refused in one database is refused in all of them; its rules leave every database.
-            func strip(_ prefilter: inout GroupPrefilter?) {
-                guard var p = prefilter else { return }
-                for q in p.patternSignatures.indices { p.patternSignatures[q].removeAll { unbuildable[$0] != nil } }
-                prefilter = p
-            }
-            for bucket in buckets {
-                strip(&bucket.prefilter.payload)
-                strip(&bucket.prefilter.packetOnlyPayload)
-                strip(&bucket.prefilter.transactionPayload)
-                for k in bucket.prefilter.sticky.indices {
-                    var p: GroupPrefilter? = bucket.prefilter.sticky[k]
-                    strip(&p)
-                    if let p { bucket.prefilter.sticky[k] = p }
-                }
-            }
+            for bucket in buckets { bucket.prefilter = bucket.prefilter.removing(unbuildable) }
             for (index, reason) in unbuildable.sorted(by: { $0.key < $1.key }) {
                 let s = ordered[Int(index)]
                 var error = SignatureCompileError(
