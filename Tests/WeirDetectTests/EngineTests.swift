@@ -876,16 +876,16 @@ final class EngineHarness {
         #expect(engine.rejected.isEmpty, "\(engine.rejected)")
         #expect(engine.transactionSignatureCount == 1)
         #expect(engine.conditionSignatureCount == 0)
-        // The transaction view of every group holds the transactional rule alone.
+        // The transaction view of every group and bucket holds the transactional rule alone.
         for group in engine.groups {
             for i in group.transactionAlwaysEvaluated { #expect(engine.signatures[Int(i)].isTransactional) }
-            for prefilter in group.transactionPrefilters {
-                for list in prefilter.patternSignatures {
-                    for i in list { #expect(engine.signatures[Int(i)].isTransactional) }
-                }
+        }
+        for bucket in engine.buckets {
+            for list in bucket.prefilter.transactionPayload?.patternSignatures ?? [] {
+                for i in list { #expect(engine.signatures[Int(i)].isTransactional) }
             }
         }
-        #expect(engine.groups.contains { !$0.transactionPrefilters.isEmpty })
+        #expect(engine.buckets.contains { $0.prefilter.transactionPayload != nil })
         let uriID = try #require(engine.stickyBufferID(named: "http.uri"))
         let context = engine.makeContext()
         #expect(context.inspectsTransactions)
@@ -920,7 +920,8 @@ final class EngineHarness {
         let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
         #expect(engine.transactionSignatureCount == 0)
         #expect(!engine.makeContext().inspectsTransactions)
-        #expect(engine.groups.allSatisfy { $0.transactionPrefilters.isEmpty && $0.transactionAlwaysEvaluated.isEmpty })
+        #expect(engine.groups.allSatisfy { $0.transactionAlwaysEvaluated.isEmpty })
+        #expect(engine.buckets.allSatisfy { $0.prefilter.transactionPayload == nil && $0.prefilter.sticky.isEmpty })
     }
 }
 

@@ -136,13 +136,15 @@ public struct DetectCounters: Sendable, Equatable {
     public var signaturesEvaluated: UInt64 = 0
     /// Candidates the prefilter and IP-only lookups produced.
     public var prefilterCandidates: UInt64 = 0
+    /// Vectorscan scans: one per inspection buffer that has patterns to look for.
+    public var prefilterScans: UInt64 = 0
 
     /// All counters at zero.
     public init() {}
 
     /// Dotted names and values for the stats: Suricata's where it has the counter; `detect.pass*`,
-    /// `detect.packets`, `detect.signatures_evaluated`, `detect.prefilter_candidates` and `ips.drop_flows` are
-    /// Weir's own (docs/counters.md) and stay out of EVE.
+    /// `detect.packets`, `detect.signatures_evaluated`, `detect.prefilter_candidates`, `detect.prefilter_scans`
+    /// and `ips.drop_flows` are Weir's own (docs/counters.md) and stay out of EVE.
     public var namedValues: [(String, UInt64)] {
         [
             ("detect.alert", self.alerts), ("detect.alerts_suppressed", self.alertsSuppressed),
@@ -151,6 +153,7 @@ public struct DetectCounters: Sendable, Equatable {
             ("detect.pass_flows", self.passedFlows), ("ips.drop_flows", self.droppedFlows),
             ("detect.packets", self.packets), ("detect.signatures_evaluated", self.signaturesEvaluated),
             ("detect.prefilter_candidates", self.prefilterCandidates),
+            ("detect.prefilter_scans", self.prefilterScans),
         ]
     }
 }

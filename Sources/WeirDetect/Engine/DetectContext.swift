@@ -84,8 +84,8 @@ public final class DetectContext {
         )
         scratch.recursionLimit = engine.settings.inspectionRecursionLimit
         self.payloadScratch = scratch
-        self.patternScratch = PatternScratch(databases: engine.groups.flatMap { $0.prefilters.map(\.database) })
-        self.hits = PatternHits(capacity: engine.maxPatternsPerGroup)
+        self.patternScratch = PatternScratch(databases: engine.prefilterDatabases)
+        self.hits = PatternHits(capacity: engine.maxPatternsPerDatabase)
         self.seen = [UInt32](repeating: 0, count: engine.signatures.count)
         self.candidates.reserveCapacity(engine.signatures.count)
         self.matched.reserveCapacity(64)
@@ -204,18 +204,23 @@ public final class DetectContext {
                 for i in list { self.addCandidate(i) }
             }
         }
+        // The packet reaches at most one destination-port group, one source-port group and the any-port group
+        // (Suricata merges them into one signature group head); their always-evaluated signatures are
+        // candidates, and one scan per buffer finds the others.
         let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+        var destinationGroup: Int32 = -1
+        var sourceGroup: Int32 = -1
         if hasPorts && !bucket.destinationPortGroup.isEmpty {
-            let g = bucket.destinationPortGroup[Int(packet.destinationPort)]
-            if g >= 0 { self.collect(group: Int(g), payload: payload, buffers: buffers) }
+            destinationGroup = bucket.destinationPortGroup[Int(packet.destinationPort)]
         }
         if hasPorts && !bucket.sourcePortGroup.isEmpty {
-            let g = bucket.sourcePortGroup[Int(packet.sourcePort)]
-            if g >= 0 { self.collect(group: Int(g), payload: payload, buffers: buffers) }
+            sourceGroup = bucket.sourcePortGroup[Int(packet.sourcePort)]
         }
-        if bucket.anyPortGroup >= 0 {
-            self.collect(group: Int(bucket.anyPortGroup), payload: payload, buffers: buffers)
-        }
+        self.addAlwaysEvaluated(group: destinationGroup)
+        self.addAlwaysEvaluated(group: sourceGroup)
+        self.addAlwaysEvaluated(group: bucket.anyPortGroup)
+        self.prefilter(
+            bucket, destinationGroup: destinationGroup, sourceGroup: sourceGroup, payload: payload, buffers: buffers)
         self.counters.prefilterCandidates += UInt64(self.candidates.count)
         if self.candidates.isEmpty { return verdict }
         // Suricata evaluates in signature order: that is what makes flowbit setters run before readers.
@@ -257,33 +262,93 @@ public final class DetectContext {
         }
     }
 
-    /// Adds a group's always-evaluated signatures and those whose fast pattern occurs in the right buffer.
-    func collect(group index: Int, payload: UnsafeRawBufferPointer, buffers: [InspectionBuffer]) {
-        let group = self.engine.groups[index]
-        // Transaction inspection only looks for transactional signatures (``evaluate`` rejects the others).
+    /// Makes candidates of a group's signatures without a fast pattern (`index` -1: no group).
+    @inline(__always)
+    func addAlwaysEvaluated(group index: Int32) {
+        guard index >= 0 else { return }
+        let group = self.engine.groups[Int(index)]
         for i in self.txMode ? group.transactionAlwaysEvaluated : group.alwaysEvaluated { self.addCandidate(i) }
-        for prefilter in self.txMode ? group.transactionPrefilters : group.prefilters {
-            if let sticky = prefilter.stickyBuffer {
-                for buffer in buffers where buffer.kind == .sticky(id: sticky) {
-                    self.scan(buffer.bytes, prefilter)
+    }
+
+    /// Scans each buffer of the packet once with its bucket's database and makes candidates of the signatures
+    /// whose fast pattern occurs there, keeping only those of the packet's groups that can match in that buffer.
+    ///
+    /// A payload that went into the stream (``StreamPacketInfo/addedToStream``) is inspected by stream-capable
+    /// rules through the chunks only (``evaluate``), so it is scanned for the packet-only rules alone, with
+    /// their own small database (Suricata's `PrefilterPktPayload`; its `PrefilterPktStream` skips such a
+    /// payload too).
+    func prefilter(
+        _ bucket: BucketIndex,
+        destinationGroup: Int32,
+        sourceGroup: Int32,
+        payload: UnsafeRawBufferPointer,
+        buffers: [InspectionBuffer]
+    ) {
+        let p = bucket.prefilter
+        let groups = (destination: destinationGroup, source: sourceGroup)
+        let payloadDatabase = self.txMode ? p.transactionPayload : p.payload
+        if payload.count > 0 {
+            if let stream = self.streamInfo, stream.addedToStream {
+                let packetOnly = self.txMode ? p.transactionPayload : p.packetOnlyPayload
+                if let packetOnly {
+                    self.scan(payload, packetOnly, bucket: p, accept: PrefilterRole.packetOnly, groups: groups)
                 }
-            } else {
-                self.scan(payload, prefilter)
-                for buffer in buffers {
-                    if case .streamChunk = buffer.kind { self.scan(buffer.bytes, prefilter) }
+            } else if let payloadDatabase {
+                self.scan(
+                    payload, payloadDatabase, bucket: p,
+                    accept: PrefilterRole.packetOnly | PrefilterRole.packetAndStream, groups: groups)
+            }
+        }
+        for buffer in buffers {
+            switch buffer.kind {
+            case .streamChunk:
+                guard let payloadDatabase else { continue }
+                self.scan(
+                    buffer.bytes, payloadDatabase, bucket: p,
+                    accept: PrefilterRole.packetAndStream | PrefilterRole.streamOnly, groups: groups)
+            case .sticky(let id):
+                for prefilter in p.sticky where prefilter.stickyBuffer == id {
+                    self.scan(buffer.bytes, prefilter, bucket: p, accept: PrefilterRole.anyScope, groups: groups)
                 }
+            case .packetPayload:
+                continue
             }
         }
     }
 
-    /// One prefilter scan; every pattern found makes its signatures candidates.
+    /// One prefilter scan; every pattern found makes candidates of its signatures that are in one of the
+    /// packet's groups (`groups`: their indexes, -1 for none), accept the buffer (`accept`: ``PrefilterRole``
+    /// scope bits) and suit the inspection (transactional ones in transaction inspection only, the others in
+    /// packet inspection only).
     @inline(__always)
-    func scan(_ bytes: UnsafeRawBufferPointer, _ prefilter: GroupPrefilter) {
+    func scan(
+        _ bytes: UnsafeRawBufferPointer,
+        _ prefilter: GroupPrefilter,
+        bucket: BucketPrefilter,
+        accept: UInt8,
+        groups: (destination: Int32, source: Int32)
+    ) {
         guard bytes.count > 0 else { return }
         self.hits.removeAll()
+        self.counters.prefilterScans += 1
         prefilter.database.scan(bytes, scratch: self.patternScratch, into: &self.hits)
+        let transactional: UInt8 = self.txMode ? PrefilterRole.transactional : 0
         for k in 0..<self.hits.count {
-            for i in prefilter.patternSignatures[Int(self.hits.ids[k])] { self.addCandidate(i) }
+            for i in prefilter.patternSignatures[Int(self.hits.ids[k])] {
+                let role = bucket.roles[Int(i)]
+                guard role & accept != 0, role & PrefilterRole.transactional == transactional else { continue }
+                switch role & PrefilterRole.portKind {
+                case PrefilterRole.anyPort: break
+                case PrefilterRole.destinationPort:
+                    guard groups.destination >= 0, self.engine.groups[Int(groups.destination)].contains(i) else {
+                        continue
+                    }
+                case PrefilterRole.sourcePort:
+                    guard groups.source >= 0, self.engine.groups[Int(groups.source)].contains(i) else { continue }
+                default: continue
+                }
+                self.addCandidate(i)
+            }
         }
     }
 

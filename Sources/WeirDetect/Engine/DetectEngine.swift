@@ -5,34 +5,57 @@ import WeirCore
     import Glibc
 #endif
 
-/// A set of signatures sharing a protocol bucket and port key, with one Vectorscan database over their fast
-/// patterns (Suricata's signature group head, `detect-engine-siggroup.c`).
+/// A set of signatures sharing a protocol bucket and port key (the port part of Suricata's signature group
+/// head, `detect-engine-siggroup.c`): which signatures a packet with that port reaches.
+///
+/// Its fast patterns are not compiled per group: the bucket's ``BucketPrefilter`` holds one database per buffer
+/// over every group of the bucket, so a packet's payload is scanned once however many groups it reaches, and
+/// each hit is kept only for the groups the packet reaches (``contains(_:)``).
 ///
 /// A class: the hot path reads it through one reference instead of copying its arrays; never mutated after the
 /// engine is built.
 package final class SignatureGroup: @unchecked Sendable {
     /// Signatures without a usable fast pattern: evaluated for every packet that reaches the group.
     package var alwaysEvaluated: [Int32] = []
-    /// One prefilter per inspected buffer: the packet payload (and stream chunks) or one sticky buffer, so a
-    /// pattern is only looked for where its content can match.
-    package var prefilters: [GroupPrefilter] = []
     /// Signatures in the group, all kinds.
     package var count = 0
-    /// What transaction inspection uses: only the transactional signatures among ``alwaysEvaluated``, and the
-    /// prefilters that lead to one (their pattern lists cut to transactional signatures). Packet rules never
-    /// match a transaction, so scanning the payload again for them per transaction would find nothing to do.
+    /// Only the transactional signatures among ``alwaysEvaluated``: packet rules never match a transaction.
     package var transactionAlwaysEvaluated: [Int32] = []
-    package var transactionPrefilters: [GroupPrefilter] = []
+    /// Membership as a bit set over signature indexes (port groups only; the any-port group needs none).
+    package var members: [UInt64] = []
+
+    /// True when signature `index` is in the group.
+    @inline(__always)
+    package func contains(_ index: Int32) -> Bool {
+        let word = Int(index >> 6)
+        return word < self.members.count && self.members[word] & (1 << UInt64(index & 63)) != 0
+    }
 }
 
 /// A Vectorscan database over the fast patterns that live in one buffer, with pattern id → signatures.
-package struct GroupPrefilter: Sendable {
+///
+/// A class with constant properties: the packet path reads it through one reference, without retaining each
+/// field as copying a struct out of an array would.
+package final class GroupPrefilter: @unchecked Sendable {
     /// `nil`: packet payload and stream chunks; otherwise the sticky buffer id.
-    package var stickyBuffer: Int?
+    package let stickyBuffer: Int?
     /// The compiled database; scanned with the worker's ``PatternScratch``.
-    package var database: MultiPatternDatabase
+    package let database: MultiPatternDatabase
     /// Pattern id → the signatures whose fast pattern it is.
-    package var patternSignatures: [[Int32]]
+    package let patternSignatures: [[Int32]]
+
+    init(stickyBuffer: Int?, database: MultiPatternDatabase, patternSignatures: [[Int32]]) {
+        self.stickyBuffer = stickyBuffer
+        self.database = database
+        self.patternSignatures = patternSignatures
+    }
+
+    /// The same database with the signatures in `removed` left out of every pattern's list.
+    func removing(_ removed: [Int32: String]) -> GroupPrefilter {
+        GroupPrefilter(
+            stickyBuffer: self.stickyBuffer, database: self.database,
+            patternSignatures: self.patternSignatures.map { $0.filter { removed[$0] == nil } })
+    }
 }
 
 /// A prefilter being collected at build time.
@@ -49,6 +72,75 @@ struct PendingPrefilter {
             self.patterns.append(pattern)
             self.signatures.append([signature])
         }
+    }
+}
+
+/// What a signature is to its bucket's prefilter, as bits (``BucketPrefilter/roles``): which port groups it is
+/// in, which payload buffers its `pkt_data` fast pattern may match in, and whether it inspects transactions.
+package enum PrefilterRole {
+    /// Mask of the port kind: 0 not in the bucket, then ``anyPort``, ``destinationPort``, ``sourcePort``.
+    static let portKind: UInt8 = 0x03
+    static let anyPort: UInt8 = 1
+    static let destinationPort: UInt8 = 2
+    static let sourcePort: UInt8 = 3
+    /// Payload scope, one bit each: packet payload only (`dsize`, `flow:no_stream`, `tcp-pkt`), packet and
+    /// stream, stream only (`flow:only_stream`, `tcp-stream`). Sticky-buffer patterns accept any of them.
+    static let packetOnly: UInt8 = 0x04
+    static let packetAndStream: UInt8 = 0x08
+    static let streamOnly: UInt8 = 0x10
+    static let anyScope: UInt8 = 0x1C
+    /// The signature inspects transactions (``Signature/isTransactional``).
+    static let transactional: UInt8 = 0x20
+
+    static func scope(_ s: PayloadScope) -> UInt8 {
+        switch s {
+        case .packetOnly: return packetOnly
+        case .packetAndStream: return packetAndStream
+        case .streamOnly: return streamOnly
+        }
+    }
+}
+
+/// One bucket's prefilter databases (Suricata's MPM contexts of a signature group head, one per buffer type):
+/// every signature of the bucket, whatever its port group, in one database per buffer. A packet scans each of
+/// its buffers once; ``roles`` and the group bit sets keep the hits of the groups the packet reaches.
+package final class BucketPrefilter: @unchecked Sendable {
+    /// `pkt_data` fast patterns of every signature: the packet payload when it did not go into the stream
+    /// (hits of stream-only rules dropped), and every stream chunk (hits of packet-only rules dropped).
+    package let payload: GroupPrefilter?
+    /// The packet-only signatures' `pkt_data` patterns (TCP): a payload that went into the stream is inspected
+    /// through the chunks by every other rule (``StreamPacketInfo/addedToStream``), so only these scan it.
+    package let packetOnlyPayload: GroupPrefilter?
+    /// One database per sticky buffer.
+    package let sticky: [GroupPrefilter]
+    /// The transactional signatures' `pkt_data` patterns (`content` before `http.uri`), for transaction
+    /// inspection: scanning the full payload database again per transaction would find nothing to do.
+    package let transactionPayload: GroupPrefilter?
+    /// Per signature: its ``PrefilterRole`` bits in this bucket.
+    package let roles: [UInt8]
+
+    init(
+        payload: GroupPrefilter? = nil, packetOnlyPayload: GroupPrefilter? = nil, sticky: [GroupPrefilter] = [],
+        transactionPayload: GroupPrefilter? = nil, roles: [UInt8] = []
+    ) {
+        self.payload = payload
+        self.packetOnlyPayload = packetOnlyPayload
+        self.sticky = sticky
+        self.transactionPayload = transactionPayload
+        self.roles = roles
+    }
+
+    /// Every database.
+    var databases: [GroupPrefilter] {
+        [self.payload, self.packetOnlyPayload, self.transactionPayload].compactMap { $0 } + self.sticky
+    }
+
+    /// The same databases with the signatures in `removed` left out.
+    func removing(_ removed: [Int32: String]) -> BucketPrefilter {
+        BucketPrefilter(
+            payload: self.payload?.removing(removed), packetOnlyPayload: self.packetOnlyPayload?.removing(removed),
+            sticky: self.sticky.map { $0.removing(removed) },
+            transactionPayload: self.transactionPayload?.removing(removed), roles: self.roles)
     }
 }
 
@@ -83,6 +175,8 @@ package final class BucketIndex: @unchecked Sendable {
     package var ipOnlyByDestination = AddressIntervalIndex([])
     /// IP-only signatures indexed by neither (any/any, `<>`).
     package var ipOnlyOther: [Int32] = []
+    /// The bucket's prefilter databases, shared by its port groups and the any-port group.
+    package var prefilter = BucketPrefilter()
 }
 
 /// How long loading took and what it built.
@@ -91,8 +185,10 @@ public struct DetectLoadStatistics: Sendable {
     public var signatures = 0
     /// Signature groups.
     public var groups = 0
-    /// Distinct prefilter patterns over all groups.
+    /// Prefilter patterns over all databases (distinct within each database).
     public var patterns = 0
+    /// Vectorscan databases built (one per bucket and buffer, see ``BucketPrefilter``).
+    public var databases = 0
     /// Bytes of all Vectorscan databases.
     public var databaseBytes = 0
     /// IP-only signatures (evaluated once per flow direction).
@@ -135,7 +231,11 @@ public final class DetectEngine: Sendable {
     /// Most byte variables any signature uses (scratch size).
     package let maxVariableSlots: Int
     /// Most patterns in one prefilter database (hit buffer size).
-    package let maxPatternsPerGroup: Int
+    package let maxPatternsPerDatabase: Int
+    /// Every prefilter database, for the workers' scratch.
+    package var prefilterDatabases: [MultiPatternDatabase] {
+        self.buckets.flatMap { $0.prefilter.databases.map(\.database) }
+    }
     /// What loading built and how long it took.
     public let loadStatistics: DetectLoadStatistics
     /// Transformed views of sticky buffers that rules inspect.
@@ -299,71 +399,98 @@ public final class DetectEngine: Sendable {
             }
         }
 
-        // One database per group over the distinct fast patterns.
+        // Groups: always-evaluated lists and membership bit sets.
         var groups: [SignatureGroup] = []
-        /// Signatures whose fast pattern Vectorscan refuses, with its reason.
-        var unbuildable: [Int32: String] = [:]
-        var maxPatterns = 1
-        for members in groupMembers {
+        let words = (ordered.count + 63) / 64
+        var isPortGroup = [Bool](repeating: true, count: groupMembers.count)
+        for b in buckets where b.anyPortGroup >= 0 { isPortGroup[Int(b.anyPortGroup)] = false }
+        for (g, members) in groupMembers.enumerated() {
             let group = SignatureGroup()
             group.count = members.count
-            // Per buffer: pattern → id, patterns, id → signatures (mutated in place: no copy-on-write).
-            var byBuffer: [Int: PendingPrefilter] = [:]
+            if isPortGroup[g] { group.members = [UInt64](repeating: 0, count: words) }
             for i in members {
-                let signature = ordered[Int(i)]
-                guard let pattern = signature.fastPattern else {
-                    group.alwaysEvaluated.append(i)
-                    continue
-                }
-                byBuffer[signature.fastPatternBuffer ?? -1, default: PendingPrefilter()].add(pattern, signature: i)
+                if isPortGroup[g] { group.members[Int(i >> 6)] |= 1 << UInt64(i & 63) }
+                if ordered[Int(i)].fastPattern == nil { group.alwaysEvaluated.append(i) }
             }
-            for key in byBuffer.keys.sorted() {
-                guard let entry = byBuffer[key] else { continue }
-                let database: MultiPatternDatabase
-                do {
-                    database = try MultiPatternDatabase(patterns: entry.patterns)
-                } catch {
-                    // One bad rule costs one rule: find the patterns Vectorscan refuses, take their rules
-                    // out of every group, and build this database without them.
-                    let bad = try MultiPatternDatabase.refusedPatterns(entry.patterns, failure: error)
-                    for (index, reason) in bad {
-                        for signature in entry.signatures[index] where unbuildable[signature] == nil {
-                            unbuildable[signature] = reason
-                        }
-                    }
-                    let kept = entry.patterns.indices.filter { bad[$0] == nil }
-                    guard !kept.isEmpty else { continue }
-                    database = try MultiPatternDatabase(patterns: kept.map { entry.patterns[$0] })
-                    var trimmed = entry
-                    trimmed.patterns = kept.map { entry.patterns[$0] }
-                    trimmed.signatures = kept.map { entry.signatures[$0] }
-                    byBuffer[key] = trimmed
-                }
-                guard let entry = byBuffer[key] else { continue }
-                statistics.databaseBytes += database.byteSize
-                statistics.patterns += entry.patterns.count
-                maxPatterns = max(maxPatterns, entry.patterns.count)
-                group.prefilters.append(
-                    GroupPrefilter(
-                        stickyBuffer: key < 0 ? nil : key,
-                        database: database,
-                        patternSignatures: entry.signatures
-                    )
-                )
-            }
+            group.transactionAlwaysEvaluated = group.alwaysEvaluated.filter { ordered[Int($0)].isTransactional }
             statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
             groups.append(group)
         }
-        var allRejected = rejected
-        if !unbuildable.isEmpty {
-            // A pattern refused in one group is refused in all of them; its rules leave every group.
-            for group in groups {
-                for p in group.prefilters.indices {
-                    for q in group.prefilters[p].patternSignatures.indices {
-                        group.prefilters[p].patternSignatures[q].removeAll { unbuildable[$0] != nil }
+
+        // Per bucket, one database per buffer over the fast patterns of all its groups (see BucketPrefilter).
+        /// Signatures whose fast pattern Vectorscan refuses, with its reason.
+        var unbuildable: [Int32: String] = [:]
+        var maxPatterns = 1
+        func compile(_ pending: PendingPrefilter, sticky: Int?) throws(PatternCompileError) -> GroupPrefilter? {
+            guard !pending.patterns.isEmpty else { return nil }
+            var entry = pending
+            let database: MultiPatternDatabase
+            do {
+                database = try MultiPatternDatabase(patterns: entry.patterns)
+            } catch {
+                // One bad rule costs one rule: find the patterns Vectorscan refuses, take their rules out of
+                // every database, and build this one without them.
+                let bad = try MultiPatternDatabase.refusedPatterns(entry.patterns, failure: error)
+                for (index, reason) in bad {
+                    for signature in entry.signatures[index] where unbuildable[signature] == nil {
+                        unbuildable[signature] = reason
                     }
                 }
+                let kept = entry.patterns.indices.filter { bad[$0] == nil }
+                guard !kept.isEmpty else { return nil }
+                entry.patterns = kept.map { entry.patterns[$0] }
+                entry.signatures = kept.map { entry.signatures[$0] }
+                database = try MultiPatternDatabase(patterns: entry.patterns)
             }
+            statistics.databases += 1
+            statistics.databaseBytes += database.byteSize
+            statistics.patterns += entry.patterns.count
+            maxPatterns = max(maxPatterns, entry.patterns.count)
+            return GroupPrefilter(stickyBuffer: sticky, database: database, patternSignatures: entry.signatures)
+        }
+        for b in ProtocolBucket.allCases {
+            let bucket = buckets[b.rawValue]
+            var roles = [UInt8](repeating: 0, count: ordered.count)
+            if bucket.anyPortGroup >= 0 {
+                for i in groupMembers[Int(bucket.anyPortGroup)] { roles[Int(i)] = PrefilterRole.anyPort }
+            }
+            for g in destinationKey[b.rawValue].values {
+                for i in groupMembers[Int(g)] { roles[Int(i)] = PrefilterRole.destinationPort }
+            }
+            for g in sourceKey[b.rawValue].values {
+                for i in groupMembers[Int(g)] { roles[Int(i)] = PrefilterRole.sourcePort }
+            }
+            var payload = PendingPrefilter()
+            var packetOnly = PendingPrefilter()
+            var transactionPayload = PendingPrefilter()
+            var byBuffer: [Int: PendingPrefilter] = [:]
+            for (index, role) in roles.enumerated() where role != 0 {
+                let i = Int32(index)
+                let signature = ordered[index]
+                roles[index] |= PrefilterRole.scope(signature.payloadScope)
+                if signature.isTransactional { roles[index] |= PrefilterRole.transactional }
+                guard let pattern = signature.fastPattern else { continue }
+                if let sticky = signature.fastPatternBuffer {
+                    byBuffer[sticky, default: PendingPrefilter()].add(pattern, signature: i)
+                    continue
+                }
+                payload.add(pattern, signature: i)
+                if b == .tcp && signature.payloadScope == .packetOnly { packetOnly.add(pattern, signature: i) }
+                if signature.isTransactional { transactionPayload.add(pattern, signature: i) }
+            }
+            var sticky: [GroupPrefilter] = []
+            for key in byBuffer.keys.sorted() {
+                guard let entry = byBuffer[key], let compiled = try compile(entry, sticky: key) else { continue }
+                sticky.append(compiled)
+            }
+            bucket.prefilter = BucketPrefilter(
+                payload: try compile(payload, sticky: nil), packetOnlyPayload: try compile(packetOnly, sticky: nil),
+                sticky: sticky, transactionPayload: try compile(transactionPayload, sticky: nil), roles: roles)
+        }
+        var allRejected = rejected
+        if !unbuildable.isEmpty {
+            // A pattern refused in one database is refused in all of them; its rules leave every database.
+            for bucket in buckets { bucket.prefilter = bucket.prefilter.removing(unbuildable) }
             for (index, reason) in unbuildable.sorted(by: { $0.key < $1.key }) {
                 let s = ordered[Int(index)]
                 var error = SignatureCompileError(
@@ -374,22 +501,12 @@ public final class DetectEngine: Sendable {
             }
             statistics.signatures -= unbuildable.count
         }
-        for group in groups {
-            group.transactionAlwaysEvaluated = group.alwaysEvaluated.filter { ordered[Int($0)].isTransactional }
-            group.transactionPrefilters = group.prefilters.compactMap { prefilter in
-                var cut = prefilter
-                cut.patternSignatures = prefilter.patternSignatures.map {
-                    $0.filter { ordered[Int($0)].isTransactional }
-                }
-                return cut.patternSignatures.contains { !$0.isEmpty } ? cut : nil
-            }
-        }
         self.transactionSignatureCount = ordered.count(where: \.isTransactional)
         self.conditionSignatureCount = ordered.count { !$0.appLayerConditions.isEmpty }
         self.rejected = allRejected
         self.groups = groups
         self.buckets = buckets
-        self.maxPatternsPerGroup = maxPatterns
+        self.maxPatternsPerDatabase = maxPatterns
         statistics.groups = groups.count
         statistics.buildSeconds = monotonicSeconds() - started
         self.loadStatistics = statistics

@@ -61,7 +61,8 @@ struct DetectBenchCommand: ParsableCommand {
             parsed: \(set.rules.count) (unsupported \(set.unsupported.count), errors \(set.errors.count), duplicates \(set.duplicates.count))
             engine: \(engine.signatureCount) signatures loaded, \(engine.rejected.count) rejected by the engine
               rejected by keyword: \(topRejected)
-            groups: \(stats.groups), prefilter patterns: \(stats.patterns), Vectorscan databases: \(stats.databaseBytes / 1024) KiB
+            groups: \(stats.groups), prefilter patterns: \(stats.patterns), Vectorscan databases: \(stats.databases), \(stats.databaseBytes / 1024) KiB
+            port groups per bucket (destination/source): \(Self.portGroups(engine))
             ip-only: \(stats.ipOnlySignatures), always evaluated (no fast pattern): \(stats.alwaysEvaluatedSignatures)
             parse + resolve: \(Self.ms(parse)) ms
             engine build (compile signatures, pcre JIT, groups, Vectorscan): \(Self.ms(build)) ms (groups + Vectorscan: \(Int(stats.buildSeconds * 1000)) ms)
@@ -102,7 +103,8 @@ struct DetectBenchCommand: ParsableCommand {
               decode+flow+detect, ET Open:  \(Self.ms(full.time)) ms (\(Self.ratio(fullSeconds, base))x read, \
             \(Self.ratio(fullSeconds, Self.seconds(noRules.time)))x no-rules), \(full.alerts) alerts
               per packet: \(Self.ratio(Double(full.counters.prefilterCandidates), Double(full.packets))) candidates, \
-            \(Self.ratio(Double(full.counters.signaturesEvaluated), Double(full.packets))) evaluated in full
+            \(Self.ratio(Double(full.counters.signaturesEvaluated), Double(full.packets))) evaluated in full, \
+            \(Self.ratio(Double(full.counters.prefilterScans), Double(full.packets))) prefilter scans
               throughput with ET Open: \(Int(Double(full.bytes) * 8 / fullSeconds / 1e6)) Mbit/s
               peak RSS: \(Self.peakRSSKilobytes() / 1024) MiB
 
@@ -127,6 +129,16 @@ struct DetectBenchCommand: ParsableCommand {
             ok = waitpid(pid, &status, 0) == pid && status == 0
         }
         return ok ? time : nil
+    }
+
+    /// Distinct destination-port and source-port groups of each protocol bucket that has any.
+    static func portGroups(_ engine: DetectEngine) -> String {
+        ProtocolBucket.allCases.compactMap { b -> String? in
+            let index = engine.buckets[b.rawValue]
+            let destination = Set(index.destinationPortGroup.filter { $0 >= 0 }).count
+            let source = Set(index.sourcePortGroup.filter { $0 >= 0 }).count
+            return destination + source == 0 ? nil : "\(b) \(destination)/\(source)"
+        }.joined(separator: ", ")
     }
 
     struct ReplayResult {
