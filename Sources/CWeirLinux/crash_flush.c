@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,12 +20,26 @@ static int slots_ready;
 static int installed;
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
 
+static void free_all_slots(void)
+{
+	for (int i = 0; i < CWEIR_CRASH_SLOTS; i++) {
+		__atomic_store_n(&slots[i].length, 0, __ATOMIC_RELEASE);
+		__atomic_store_n((const void **)&slots[i].base, NULL, __ATOMIC_RELEASE);
+		__atomic_store_n(&slots[i].fd, -1, __ATOMIC_RELEASE);
+	}
+}
+
 static void init_slots(void)
 {
 	if (__atomic_exchange_n(&slots_ready, 1, __ATOMIC_ACQ_REL))
 		return;
-	for (int i = 0; i < CWEIR_CRASH_SLOTS; i++)
-		__atomic_store_n(&slots[i].fd, -1, __ATOMIC_RELEASE);
+	free_all_slots();
+	/*
+	 * A forked child inherits the parent's slots: its descriptors and a copy of its pending records. Were the
+	 * child to crash, it would write the parent's records a second time into the parent's files. The child
+	 * starts with no slots instead; it registers its own.
+	 */
+	pthread_atfork(NULL, NULL, free_all_slots);
 }
 
 static void crash_handler(int sig)

@@ -39,6 +39,37 @@ import WeirOutput
         #expect(try String(contentsOfFile: path, encoding: .utf8) == String(decoding: records, as: UTF8.self))
     }
 
+    /// A forked child that crashes writes none of its parent's pending records: they belong to the parent's
+    /// writer, which writes them itself (the child starts with no slots).
+    @Test func aForkedChildDoesNotWriteItsParentsRecords() throws {
+        let dir = try makeTemporaryDirectory("weir-crash-fork")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/eve.json"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        _ = cweir_crash_flush_install()
+        let slot = cweir_crash_flush_register(fd)
+        try #require(slot >= 0)
+        defer { cweir_crash_flush_unregister(slot) }
+        let records = Array("{\"event_type\":\"alert\"}\n".utf8)
+        let pid = records.withUnsafeBytes { bytes -> pid_t in
+            cweir_crash_flush_publish(slot, bytes.baseAddress, bytes.count)
+            let child = fork()
+            if child == 0 {
+                raise(SIGILL)
+                _exit(0)
+            }
+            cweir_crash_flush_publish(slot, nil, 0)
+            return child
+        }
+        try #require(pid > 0)
+        var status: Int32 = 0
+        #expect(waitpid(pid, &status, 0) == pid)
+        #expect(status & 0x7f == SIGILL, "status \(status)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "")
+    }
+
     /// The replay's outputs publish their batch after each record, clear it once it is handed to the file,
     /// and free their slot when they close.
     @Test func replayOutputsPublishTheirBatch() throws {
