@@ -11,8 +11,6 @@ import WeirStream
 /// a source-port group and the any-port group scans each buffer once, with the same candidates as scanning
 /// each group's patterns; a payload that went into the stream is scanned only for packet-only rules.
 @Suite struct PrefilterScanTests {
-    let f = FrameBuilder()
-
     /// One TCP packet through a fresh context; returns its alerts, candidates and prefilter scans.
     struct Outcome: Equatable {
         var alerts: Set<UInt32>
@@ -25,23 +23,7 @@ import WeirStream
         stream: StreamPacketInfo?
     ) -> Outcome {
         let context = engine.makeContext()
-        var table = FlowTable()
-        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
-        let frame = f.tcp(sport: sport, dport: dport, flags: 0x18, seq: 101, ack: 501, payload: Array(payload.utf8))
-        let chunkBytes = Array((chunk ?? "").utf8)
-        var alerts: [Alert] = []
-        frame.withUnsafeBytes { bytes in
-            chunkBytes.withUnsafeBytes { chunkBuffer in
-                var packet = Packet()
-                decoder.decode(bytes, into: &packet)
-                let handle = table.process(packet) { _, _ in }
-                let buffers =
-                    chunk == nil ? [] : [InspectionBuffer(bytes: chunkBuffer, kind: .streamChunk(streamOffset: 0))]
-                _ = context.inspect(
-                    packet: packet, frame: bytes, flow: handle.map { table[$0.slot] }, handle: handle,
-                    buffers: buffers, stream: stream, alerts: &alerts)
-            }
-        }
+        let alerts = inspectTCPPacket(context, sport: sport, dport: dport, payload: payload, chunk: chunk, stream: stream)
         let candidates = Set(context.candidates.map { engine.signatures[Int($0)].sid })
         #expect(context.counters.prefilterCandidates == UInt64(context.candidates.count))
         return Outcome(alerts: Set(alerts.map(\.sid)), candidates: candidates, scans: context.counters.prefilterScans)

@@ -41,23 +41,7 @@ import WeirStream
         let loaded = RuleFileLoader().load(text: rules)
         let engine = try DetectEngine(rules: loaded.rules, settings: DetectSettings())
         #expect(engine.rejected.isEmpty, "\(engine.rejected)")
-        let context = engine.makeContext()
-        var table = FlowTable()
-        var decoder = PacketDecoder(linkType: .ethernet, checksums: .none)
-        let frame = f.tcp(sport: 40000, dport: 80, flags: 0x18, seq: 101, ack: 501, payload: Array(payload.utf8))
-        let chunkBytes = Array((chunk ?? "").utf8)
-        var alerts: [Alert] = []
-        frame.withUnsafeBytes { bytes in
-            chunkBytes.withUnsafeBytes { chunkBuffer in
-                var packet = Packet()
-                decoder.decode(bytes, into: &packet)
-                let handle = table.process(packet) { _, _ in }
-                let buffers = chunk == nil ? [] : [InspectionBuffer(bytes: chunkBuffer, kind: .streamChunk(streamOffset: 0))]
-                _ = context.inspect(
-                    packet: packet, frame: bytes, flow: handle.map { table[$0.slot] }, handle: handle, buffers: buffers,
-                    stream: stream, alerts: &alerts)
-            }
-        }
+        let alerts = inspectTCPPacket(engine.makeContext(), payload: payload, chunk: chunk, stream: stream)
         return Set(alerts.map(\.sid))
     }
 
