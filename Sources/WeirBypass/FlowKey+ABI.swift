@@ -40,11 +40,15 @@ extension FlowKey {
     public var abiKey: ABIFlowKey? {
         guard Self.kernelKeysProtocol(self.proto) else { return nil }
         let hasPorts = self.proto == IPProtocol.tcp || self.proto == IPProtocol.udp
-        if !hasPorts && (self.firstPort != 0 || self.secondPort != 0) { return nil }
+        // ICMPv4 flows hold their message types where ports would be; the kernel keys ICMP by address only.
+        let isICMP = self.proto == IPProtocol.icmp || self.proto == IPProtocol.icmpv6
+        if !hasPorts && !isICMP && (self.firstPort != 0 || self.secondPort != 0) { return nil }
+        let portA = hasPorts ? self.firstPort : 0
+        let portB = hasPorts ? self.secondPort : 0
         // A FlowKey from outside FlowKey.make might not be normalised; the kernel would never build it.
         guard
             self.firstAddress < self.secondAddress
-                || (self.firstAddress == self.secondAddress && self.firstPort <= self.secondPort)
+                || (self.firstAddress == self.secondAddress && portA <= portB)
         else { return nil }
         let vlanOuter = (self.vlan0 & 0x0fff).bigEndian
         let vlanInner = (self.vlan1 & 0x0fff).bigEndian
@@ -53,8 +57,8 @@ extension FlowKey {
             var key = weir_flow_key_v4()
             key.addr_a = self.firstAddress.v4Value.bigEndian
             key.addr_b = self.secondAddress.v4Value.bigEndian
-            key.port_a = self.firstPort.bigEndian
-            key.port_b = self.secondPort.bigEndian
+            key.port_a = portA.bigEndian
+            key.port_b = portB.bigEndian
             key.vlan_outer = vlanOuter
             key.vlan_inner = vlanInner
             key.proto = self.proto
@@ -63,8 +67,8 @@ extension FlowKey {
             var key = weir_flow_key_v6()
             withUnsafeMutableBytes(of: &key.addr_a) { Self.store(self.firstAddress, into: $0) }
             withUnsafeMutableBytes(of: &key.addr_b) { Self.store(self.secondAddress, into: $0) }
-            key.port_a = self.firstPort.bigEndian
-            key.port_b = self.secondPort.bigEndian
+            key.port_a = portA.bigEndian
+            key.port_b = portB.bigEndian
             key.vlan_outer = vlanOuter
             key.vlan_inner = vlanInner
             key.proto = self.proto

@@ -35,3 +35,34 @@ public enum IPProtocol {
         }
     }
 }
+
+/// ICMP and ICMPv6 message types that pair up as request and reply.
+public enum ICMPMessage {
+    /// The request/reply counterpart of an ICMP (`ipProtocol` 1) or ICMPv6 (58) message type, when it has one:
+    /// echo, timestamp, information, router and address-mask messages for ICMP; echo, MLD, router and neighbour
+    /// discovery, node information and home-agent address discovery for ICMPv6 (the pairs Suricata and the
+    /// Community ID spec use).
+    @inlinable
+    public static func counterpart(of type: UInt8, ipProtocol: UInt8) -> UInt8? {
+        if ipProtocol == IPProtocol.icmp {
+            switch type {
+            case 8: return 0
+            case 0: return 8
+            case 10: return 9
+            case 9: return 10
+            case 13: return 14
+            case 14: return 13
+            case 15: return 16
+            case 16: return 15
+            case 17: return 18
+            case 18: return 17
+            default: return nil
+            }
+        }
+        switch type {
+        case 128, 130, 133, 135, 139, 144: return type + 1
+        case 129, 131, 134, 136, 140, 145: return type - 1
+        default: return nil
+        }
+    }
+}

@@ -143,6 +143,10 @@ public struct Packet: Sendable {
     /// For ICMP error messages: offset of the embedded (quoted) IP header, or -1 when there is none or it was
     /// unusable (`icmpv4.ipv4_trunc_pkt`, `icmpv6.ipv6_trunc_pkt`, …).
     public var icmpEmbeddedOffset: Int = -1
+    /// An ICMPv4 destination unreachable that quotes a TCP or UDP header: the quoted packet's endpoints, the
+    /// flow the error belongs to (Suricata's `ICMPV4_DEST_UNREACH_IS_VALID`, with its embedded ports). `nil`
+    /// for every other packet.
+    public var icmpUnreachableFlow: ICMPQuotedFlow? = nil
 
     // MARK: Payload
     /// Offset of the application payload (after the transport header), or of the IP payload for fragments
@@ -286,5 +290,23 @@ public struct DecodeEventSet: Sendable, Equatable {
     /// Bitwise equality.
     public static func == (a: DecodeEventSet, b: DecodeEventSet) -> Bool {
         a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+}
+
+/// The endpoints of the packet an ICMPv4 error quotes, as the packet that caused it travelled.
+public struct ICMPQuotedFlow: Equatable, Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    /// The quoted packet's protocol (TCP or UDP).
+    public var proto: UInt8
+
+    public init(source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16, proto: UInt8) {
+        self.source = source
+        self.destination = destination
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.proto = proto
     }
 }

@@ -92,6 +92,32 @@ extension PacketDecoder {
             return
         }
         packet.icmpEmbeddedOffset = quoted
+        if packet.icmpType == 3 {
+            Self.noteQuotedFlow(frame, quoted: quoted, length: length - 8, into: &packet)
+        }
+    }
+
+    /// A destination unreachable's quoted TCP or UDP endpoints, which tie the error to its flow. As Suricata's
+    /// DecodePartialIPV4: the ports are read right after a 20-byte header (options are not skipped), TCP needs
+    /// its two port fields (4 bytes), UDP its whole 8-byte header.
+    private static func noteQuotedFlow(
+        _ frame: UnsafeRawBufferPointer, quoted: Int, length: Int, into packet: inout Packet
+    ) {
+        let proto = frame.u8(quoted + 9)
+        let needed: Int
+        switch proto {
+        case IPProtocol.tcp: needed = 20 + 4
+        case IPProtocol.udp: needed = 20 + 8
+        default: return
+        }
+        guard length >= needed else { return }
+        packet.icmpUnreachableFlow = ICMPQuotedFlow(
+            source: IPAddress(v4: frame.be32(quoted + 12)),
+            destination: IPAddress(v4: frame.be32(quoted + 16)),
+            sourcePort: frame.be16(quoted + 20),
+            destinationPort: frame.be16(quoted + 22),
+            proto: proto
+        )
     }
 
     /// Decodes an ICMPv6 message (RFC 4443 and successors) of `length` bytes.

@@ -6,7 +6,11 @@ import WeirDecode
 ///
 /// The key is direction-normalised: packets in both directions of one conversation produce the same key.
 /// The endpoint that sorts first (address, then port) is stored as `first`; ``init(packet:)`` reports which
-/// side the packet came from. ICMP flows use port 0 on both sides.
+/// side the packet came from. ICMPv4 flows hold ICMP types where ports would be: the packet source's side gets
+/// the packet's type, the other side the type's request/reply counterpart (0 when it has none), so an echo
+/// request and its reply meet in one flow while other ICMP messages between the same hosts are flows of their
+/// own, as Suricata compares ICMPv4 flows. ICMPv6 flows use port 0 on both sides (Suricata keys them by
+/// address only).
 public struct FlowKey: Hashable, Sendable {
     public var firstAddress: IPAddress
     public var secondAddress: IPAddress
@@ -27,8 +31,12 @@ public struct FlowKey: Hashable, Sendable {
     @inlinable
     public static func make(for packet: Packet) -> (key: FlowKey, sourceIsFirst: Bool) {
         let usePorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
-        let sp: UInt16 = usePorts ? packet.sourcePort : 0
-        let dp: UInt16 = usePorts ? packet.destinationPort : 0
+        var sp: UInt16 = usePorts ? packet.sourcePort : 0
+        var dp: UInt16 = usePorts ? packet.destinationPort : 0
+        if packet.hasL4 && packet.l4Protocol == IPProtocol.icmp {
+            sp = UInt16(packet.icmpType)
+            dp = UInt16(ICMPMessage.counterpart(of: packet.icmpType, ipProtocol: IPProtocol.icmp) ?? 0)
+        }
         let sourceFirst = packet.source < packet.destination || (packet.source == packet.destination && sp <= dp)
         let key = FlowKey(
             firstAddress: sourceFirst ? packet.source : packet.destination,
@@ -41,6 +49,32 @@ public struct FlowKey: Hashable, Sendable {
             depth: packet.tunnelDepth
         )
         return (key, sourceFirst)
+    }
+
+    /// The key of the flow an ICMPv4 destination unreachable belongs to: the quoted packet's flow.
+    @inlinable
+    public static func make(quoted: ICMPQuotedFlow, of packet: Packet) -> (key: FlowKey, sourceIsFirst: Bool) {
+        let sourceFirst =
+            quoted.source < quoted.destination
+            || (quoted.source == quoted.destination && quoted.sourcePort <= quoted.destinationPort)
+        let key = FlowKey(
+            firstAddress: sourceFirst ? quoted.source : quoted.destination,
+            secondAddress: sourceFirst ? quoted.destination : quoted.source,
+            firstPort: sourceFirst ? quoted.sourcePort : quoted.destinationPort,
+            secondPort: sourceFirst ? quoted.destinationPort : quoted.sourcePort,
+            proto: quoted.proto,
+            vlan0: packet.vlanCount > 0 ? packet.vlanIDs.0 : 0,
+            vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0,
+            depth: packet.tunnelDepth
+        )
+        return (key, sourceFirst)
+    }
+
+    /// ICMPv4 error messages (unreachable, source quench, redirect, time exceeded, parameter problem): they
+    /// never start a flow; a destination unreachable quoting TCP or UDP joins the quoted packet's flow.
+    @inlinable
+    public static func isICMPv4Error(_ type: UInt8) -> Bool {
+        type == 3 || type == 4 || type == 5 || type == 11 || type == 12
     }
 
     @inlinable

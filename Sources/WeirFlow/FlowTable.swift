@@ -208,8 +208,13 @@ public struct FlowTable {
     ///
     /// - Returns: the flow's handle, or `nil` for packets without an IP layer and for a new flow at a cap where
     ///   nothing can be evicted (counted in ``FlowStatistics/noFlow``).
+    ///   ICMPv4 error messages never start a flow: a destination unreachable quoting TCP or UDP joins the quoted
+    ///   packet's flow when it exists (Suricata's flow lookup for them); any other error gets `nil`.
     public mutating func process(_ packet: Packet, emit: (inout Flow, FlowEndReason) -> Void) -> FlowHandle? {
         guard packet.ipVersion != 0 else { return nil }
+        if packet.l4Protocol == IPProtocol.icmp && packet.hasL4 && FlowKey.isICMPv4Error(packet.icmpType) {
+            return self.processICMPv4Error(packet)
+        }
         let (key, sourceIsFirst) = FlowKey.make(for: packet)
         let h = FlowTable.hash(key)
         var (bucket, found) = self.findBucket(key, hash: h)
@@ -243,6 +248,25 @@ public struct FlowTable {
         } else if self.wheelState[Int(slot)] != self.storage[Int(slot)].state {
             self.refile(slot)
         }
+        return FlowHandle(slot: slot, toServer: toServer)
+    }
+
+    /// An ICMPv4 error: the flow of the packet it quotes, if that flow exists (never a new one). The error
+    /// travels to the server when its sender is the flow's client, else to the client (an error from a router
+    /// in between goes to the client), as Suricata decides the direction of ICMP packets by address.
+    private mutating func processICMPv4Error(_ packet: Packet) -> FlowHandle? {
+        guard let quoted = packet.icmpUnreachableFlow, !packet.isInvalid else { return nil }
+        let key = FlowKey.make(quoted: quoted, of: packet).key
+        let (bucket, found) = self.findBucket(key, hash: FlowTable.hash(key))
+        guard found else { return nil }
+        let slot = Self.slot(self.buckets[bucket])
+        if slot != self.newestSlot {
+            self.unlink(slot)
+            self.linkNewest(slot)
+        }
+        let toServer = packet.source == self.storage[Int(slot)].clientAddress
+        self.account(packet, slot: slot, toServer: toServer)
+        if self.wheelState[Int(slot)] != self.storage[Int(slot)].state { self.refile(slot) }
         return FlowHandle(slot: slot, toServer: toServer)
     }
 
@@ -332,7 +356,10 @@ public struct FlowTable {
         }
         if packet.isTCP {
             self.trackTCP(packet, slot: s, toServer: toServer)
-        } else if self.storage[s].state == .new && self.storage[s].isBidirectional {
+        } else if self.storage[s].key.proto != IPProtocol.tcp && self.storage[s].state == .new
+            && self.storage[s].isBidirectional
+        {
+            // Not for an ICMP error in a TCP flow: TCP flows change state by their own segments only.
             self.storage[s].state = .established
         }
     }

@@ -231,9 +231,15 @@ struct ReplayPipeline {
         _ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?
     ) {
         var flow = handle.map { self.flows[$0.slot] }
+        // An ICMP error in a TCP or UDP flow is inspected with the flow, but not its app layer: its transactions
+        // and events wait for the flow's own packets (Suricata runs transactions only when the packet's protocol
+        // is the flow's).
+        let appHandle = flow?.key.proto == self.packet.l4Protocol ? handle : nil
         // One app-layer lookup for the packet: protocol, flow events, protocol-detection flag.
         var app = AppLayerPacketState()
-        if let handle, let flow { app = self.appLayer.stage.takePacketState(slot: handle.slot, flowID: flow.flowID) }
+        if let handle = appHandle, let flow {
+            app = self.appLayer.stage.takePacketState(slot: handle.slot, flowID: flow.flowID)
+        }
         let appName = app.protocolName
         detect.protocolDetectedWithPacket = app.protocolDetected
         defer { detect.protocolDetectedWithPacket = false }
@@ -242,7 +248,7 @@ struct ReplayPipeline {
             appProtocol: appName, appLayerEvents: app.events, stream: stream, alerts: &self.alerts)
         // Packet and stream rules first, then the transactions this packet's direction moved on.
         var txAlerted = false
-        if let appName, let handle, let current = flow {
+        if let appName, let handle = appHandle, let current = flow {
             let (txVerdict, alerted) = self.appLayer.inspectTransactions(
                 packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline,
                 streamBuffers: self.streamBuffers, appProtocol: appName)
@@ -255,7 +261,9 @@ struct ReplayPipeline {
             verdict.bypass = verdict.bypass || txVerdict.bypass
             verdict.pass = verdict.pass || txVerdict.pass
         }
-        if let handle, let current = flow { self.appLayer.log(flow: current, slot: handle.slot, packet: self.packet) }
+        if let handle = appHandle, let current = flow {
+            self.appLayer.log(flow: current, slot: handle.slot, packet: self.packet)
+        }
         if txAlerted, let handle {
             self.flows[handle.slot].alerted = true
             flow?.alerted = true
@@ -415,8 +423,9 @@ struct ReplayPipeline {
         // Suricata sets up no flow for GRE packets (its GRE decoder never asks for one).
         let wantsFlow = flow && !(self.packet.l4Protocol == IPProtocol.gre && !self.packet.hasL4)
         defer { self.exceptionSkipsInspection = false }
+        let noFlowBefore = self.flows.statistics.noFlow
         let handle = wantsFlow ? self.flows.process(self.packet, emit: emit) : nil
-        if wantsFlow && handle == nil && self.packet.ipVersion != 0 {
+        if wantsFlow && handle == nil && self.flows.statistics.noFlow != noFlowBefore {
             // At the flow cap with nothing to evict: the packet goes without a flow (flow memcap policy).
             self.applyException(.flowMemcap, handle: nil)
         }

@@ -142,7 +142,8 @@ enum ReplayWorkers {
 }
 
 /// The symmetric hash that pins a frame to a worker: the outermost IPv4 or IPv6 source and destination
-/// addresses, in either order. Frames without an IP layer it can find (ARP, MPLS, PPPoE …) hash to 0.
+/// addresses, in either order; for an ICMPv4 destination unreachable, the addresses of the packet it quotes,
+/// whose flow it joins. Frames without an IP layer it can find (ARP, MPLS, PPPoE …) hash to 0.
 enum DispatchHash {
     static func of(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> UInt64 {
         var at: Int
@@ -173,6 +174,16 @@ enum DispatchHash {
         switch frame[at] >> 4 {
         case 4:
             guard frame.count >= at + 20 else { return 0 }
+            // A destination unreachable joins the flow it quotes: hashed by the quoted addresses, it meets
+            // that flow's worker (an error from a router in between would otherwise go elsewhere).
+            let headerLength = Int(frame[at] & 0x0f) * 4
+            let icmp = at + headerLength
+            let quoted = icmp + 8
+            if frame[at + 9] == 1, headerLength >= 20, Self.be16(frame, at + 6) & 0x3fff == 0,
+                frame.count >= quoted + 20, frame[icmp] == 3, frame[quoted] >> 4 == 4
+            {
+                return Self.pair(Self.word(frame, quoted + 12, 4), Self.word(frame, quoted + 16, 4))
+            }
             return Self.pair(Self.word(frame, at + 12, 4), Self.word(frame, at + 16, 4))
         case 6:
             guard frame.count >= at + 40 else { return 0 }

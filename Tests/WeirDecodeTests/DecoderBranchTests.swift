@@ -283,6 +283,25 @@ func eachIPv4OptionSetsItsBit(options: [UInt8], option: IPv4Option) {
     #expect(p.icmpEmbeddedOffset == 42)
     #expect(p.l4Checksum == .valid)
     #expect(p.events.isEmpty)
+    // The quoted UDP packet's endpoints: the flow this port unreachable belongs to.
+    #expect(
+        p.icmpUnreachableFlow
+            == ICMPQuotedFlow(
+                source: IPAddress("192.168.1.10")!, destination: IPAddress("10.0.0.80")!, sourcePort: 5353,
+                destinationPort: 9999, proto: IPProtocol.udp))
+}
+
+@Test func onlyADestinationUnreachableQuotingTCPOrUDPNamesAFlow() {
+    // Time exceeded quotes the same packet, but only destination unreachable ties an error to a flow.
+    #expect(decoded(Fixtures.ethIPv4ICMPUnreach.setting(34, 11, 0)).0.icmpUnreachableFlow == nil)
+    // A quoted ICMP packet has no ports.
+    #expect(decoded(Fixtures.ethIPv4ICMPUnreach.setting(51, 1)).0.icmpUnreachableFlow == nil)
+    // Quoted TCP needs only its port fields; quoted UDP its whole 8-byte header (Suricata's partial decode).
+    let tcp = decoded(Fixtures.ethIPv4ICMPUnreach.setting(51, 6)).0.icmpUnreachableFlow
+    #expect(tcp?.proto == IPProtocol.tcp && tcp?.sourcePort == 5353 && tcp?.destinationPort == 9999)
+    let cut = Fixtures.ethIPv4ICMPUnreach.prefix(bytes: 66).setting16(16, 52).fixingIPv4Checksum(at: 14)
+    #expect(decoded(cut).0.icmpUnreachableFlow == nil, "UDP quoted with 4 of its 8 header bytes")
+    #expect(decoded(cut.setting(51, 6)).0.icmpUnreachableFlow?.sourcePort == 5353, "TCP quoted with its ports")
 }
 
 @Test(arguments: [

@@ -55,6 +55,85 @@ private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
         #expect(table[tcp.slot].icmpType == 0 && table[tcp.slot].icmpCode == 0)
     }
 
+    /// An ICMPv4 message as the decoder leaves it: type, code, and the quoted flow of a destination unreachable.
+    private func icmp(_ s: String, _ d: String, type: UInt8, code: UInt8 = 0, t: Int64 = 0, quoting: ICMPQuotedFlow? = nil)
+        -> Packet
+    {
+        var p = packet(s, 0, d, 0, proto: IPProtocol.icmp, t: t)
+        p.icmpType = type
+        p.icmpCode = code
+        p.icmpUnreachableFlow = quoting
+        return p
+    }
+
+    @Test func icmpv4FlowsAreKeyedByTheirTypePair() throws {
+        var table = FlowTable()
+        let emit: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        let ping = try handle(table.process(icmp("10.0.0.9", "10.0.0.1", type: 8), emit: emit))
+        let pong = try handle(table.process(icmp("10.0.0.1", "10.0.0.9", type: 0, t: 1), emit: emit))
+        #expect(ping.slot == pong.slot && ping.toServer && !pong.toServer, "a reply joins its request's flow")
+        // The other host pinging back, a timestamp request and an unpaired type are flows of their own, as
+        // Suricata compares ICMPv4 flows by addresses and (type, counterpart) in either direction.
+        let back = try handle(table.process(icmp("10.0.0.1", "10.0.0.9", type: 8, t: 2), emit: emit))
+        let stamp = try handle(table.process(icmp("10.0.0.9", "10.0.0.1", type: 13, t: 3), emit: emit))
+        let stampReply = try handle(table.process(icmp("10.0.0.1", "10.0.0.9", type: 14, t: 4), emit: emit))
+        let unpaired = try handle(table.process(icmp("10.0.0.9", "10.0.0.1", type: 42, t: 5), emit: emit))
+        #expect(Set([ping.slot, back.slot, stamp.slot, unpaired.slot]).count == 4)
+        #expect(stamp.slot == stampReply.slot && !stampReply.toServer)
+        #expect(table.statistics.icmpv4 == 4)
+        // ICMPv6 stays keyed by address only (Suricata compares ICMPv6 flows by addresses and zero ports).
+        var v6a = icmp("10.0.0.9", "10.0.0.1", type: 128, t: 6)
+        v6a.l4Protocol = IPProtocol.icmpv6
+        var v6b = icmp("10.0.0.9", "10.0.0.1", type: 135, t: 7)
+        v6b.l4Protocol = IPProtocol.icmpv6
+        let h6a = try handle(table.process(v6a, emit: emit))
+        let h6b = try handle(table.process(v6b, emit: emit))
+        #expect(h6a.slot == h6b.slot)
+    }
+
+    @Test func icmpv4ErrorsJoinTheQuotedFlowAndNeverStartOne() throws {
+        var table = FlowTable()
+        let emit: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        let client = "10.0.0.9"
+        let server = "192.0.2.53"
+        let udp = try handle(table.process(packet(client, 40000, server, 53, proto: IPProtocol.udp), emit: emit))
+        let quotedUDP = ICMPQuotedFlow(
+            source: IPAddress(client)!, destination: IPAddress(server)!, sourcePort: 40000, destinationPort: 53,
+            proto: IPProtocol.udp)
+        // Port unreachable from the server: to the client, in the UDP flow, counted there.
+        let fromServer = try handle(
+            table.process(icmp(server, client, type: 3, code: 3, t: 1, quoting: quotedUDP), emit: emit))
+        #expect(fromServer.slot == udp.slot && !fromServer.toServer)
+        #expect(table[udp.slot].packetsToClient == 1 && table[udp.slot].key.proto == IPProtocol.udp)
+        // From a router in between: also to the client.
+        let fromRouter = try handle(
+            table.process(icmp("198.51.100.1", client, type: 3, code: 1, t: 2, quoting: quotedUDP), emit: emit))
+        #expect(fromRouter.slot == udp.slot && !fromRouter.toServer)
+        #expect(table.statistics.total == 1, "no ICMP flow was made")
+
+        // A TCP flow keeps its own state: an error does not establish it.
+        let syn = try handle(table.process(packet(client, 41000, server, 80, flags: SYN, t: 3), emit: emit))
+        let quotedTCP = ICMPQuotedFlow(
+            source: IPAddress(client)!, destination: IPAddress(server)!, sourcePort: 41000, destinationPort: 80,
+            proto: IPProtocol.tcp)
+        let error = try handle(table.process(icmp(server, client, type: 3, code: 10, t: 4, quoting: quotedTCP), emit: emit))
+        #expect(error.slot == syn.slot)
+        #expect(table[syn.slot].state == .new && table[syn.slot].tcpState == .synSent)
+
+        // No flow for: an error quoting a flow never seen, an invalid one, and other error types.
+        let unknown = ICMPQuotedFlow(
+            source: IPAddress(client)!, destination: IPAddress(server)!, sourcePort: 1, destinationPort: 2,
+            proto: IPProtocol.udp)
+        #expect(table.process(icmp(server, client, type: 3, t: 5, quoting: unknown), emit: emit) == nil)
+        var invalid = icmp(server, client, type: 3, t: 5, quoting: quotedUDP)
+        invalid.isInvalid = true
+        #expect(table.process(invalid, emit: emit) == nil)
+        for type: UInt8 in [3, 4, 5, 11, 12] {
+            #expect(table.process(icmp("198.51.100.1", client, type: type, t: 6), emit: emit) == nil)
+        }
+        #expect(table.statistics.total == 2 && table.statistics.noFlow == 0)
+    }
+
     @Test func handshakeSetsDirectionAndEstablishes() throws {
         var table = FlowTable()
         var ended: [Flow] = []

@@ -130,4 +130,27 @@ import WeirDecode
         }
         #expect(used.count == 4)
     }
+
+    /// A destination unreachable from a router in between pins to the worker of the flow it quotes, where the
+    /// flow table joins it to that flow; other ICMP errors keep their own addresses.
+    @Test func dispatchHashSendsAnUnreachableToItsQuotedFlowsWorker() {
+        let client: [UInt8] = [10, 0, 0, 1]
+        let server: [UInt8] = [192, 168, 7, 9]
+        let router: [UInt8] = [172, 16, 0, 254]
+        func ipv4(_ src: [UInt8], _ dst: [UInt8], proto: UInt8, payload: [UInt8]) -> [UInt8] {
+            let total = 20 + payload.count
+            return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, 0x40, 0, 64, proto, 0, 0] + src + dst
+                + payload
+        }
+        let udp: [UInt8] = [0x9c, 0x40, 0, 53, 0, 8, 0, 0]
+        let ethernet: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]
+        let flowFrame = ethernet + ipv4(client, server, proto: 17, payload: udp)
+        let quoted = ipv4(client, server, proto: 17, payload: udp)
+        let unreachable = ethernet + ipv4(router, client, proto: 1, payload: [3, 1, 0, 0, 0, 0, 0, 0] + quoted)
+        let exceeded = ethernet + ipv4(router, client, proto: 1, payload: [11, 0, 0, 0, 0, 0, 0, 0] + quoted)
+        let hash = { (bytes: [UInt8]) in bytes.withUnsafeBytes { DispatchHash.of($0, linkType: .ethernet) } }
+        #expect(hash(unreachable) == hash(flowFrame))
+        #expect(hash(exceeded) == hash(ethernet + ipv4(client, router, proto: 1, payload: [8, 0, 0, 0, 0, 0, 0, 0])))
+        #expect(hash(exceeded) != hash(flowFrame))
+    }
 }

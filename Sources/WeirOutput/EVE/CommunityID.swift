@@ -10,17 +10,6 @@ import WeirCore
 /// that both directions of a conversation hash alike). The endpoints are ordered (smaller address first, then
 /// smaller port) unless the ICMP message has no counterpart, and the SHA-1 digest is base64-encoded after `1:`.
 public enum CommunityID {
-    /// ICMPv4 request/reply types and their counterpart: echo, router, timestamp, information, address mask.
-    static let icmpv4Counterparts: [UInt8: UInt8] = [
-        8: 0, 0: 8, 10: 9, 9: 10, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17,
-    ]
-    /// ICMPv6 request/reply types and their counterpart: echo, MLD, router and neighbour discovery, node
-    /// information, home-agent address discovery.
-    static let icmpv6Counterparts: [UInt8: UInt8] = [
-        128: 129, 129: 128, 130: 131, 131: 130, 133: 134, 134: 133, 135: 136, 136: 135, 139: 140, 140: 139,
-        144: 145, 145: 144,
-    ]
-
     /// The `1:…` identifier of a flow seen from `source` to `destination`, as the spec defines it.
     ///
     /// - Parameters:
@@ -69,7 +58,7 @@ public enum CommunityID {
 
     /// The request/reply counterpart of an ICMP (`ipProtocol` 1) or ICMPv6 (58) message type, when it has one.
     public static func icmpCounterpart(of type: UInt8, ipProtocol: UInt8) -> UInt8? {
-        (ipProtocol == IPProtocol.icmp ? Self.icmpv4Counterparts : Self.icmpv6Counterparts)[type]
+        ICMPMessage.counterpart(of: type, ipProtocol: ipProtocol)
     }
 
     /// SHA-1 over seed, addresses, protocol, a zero byte and the two ports, base64 after `1:`.
