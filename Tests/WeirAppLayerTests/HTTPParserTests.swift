@@ -341,6 +341,88 @@ struct SplitMix {
         #expect(uri(server: IPAddress(v4: 0x0a00_0107)) == "/a%2fb")
     }
 
+    /// The stage's factory picks each flow's libhtp configuration by server address and caches the choice per
+    /// address: interleaved flows to two server-config entries and to no entry each get their own, before and
+    /// after the cache holds their address.
+    @Test func factoryCachesTheEntryPerServerAddress() throws {
+        let factory = HTTPParserFactory(settings: AppLayerParserSettings(values: Self.values))
+        let apache = IPAddress(v4: 0xc0a8_0105)  // 192.168.1.5: apache's /24 beats iis7's /16
+        let iis = IPAddress(v4: 0xc0a8_0701)  // 192.168.7.1: iis7 only
+        let other = IPAddress(v4: 0x0a00_0001)  // 10.0.0.1: default-config
+        for _ in 0..<2 {
+            for (server, personality) in [(apache, "Apache_2"), (iis, "IIS_7_0"), (other, "IDS"), (apache, "Apache_2")] {
+                let config = try #require(factory.config(forServer: server))
+                #expect(config.settings.personality == personality)
+                let parser = try #require(
+                    factory.makeParser(flow: AppLayerFlowInfo(serverPort: 80, serverAddress: server)) as? HTTPParser)
+                #expect(parser.config === config)
+            }
+        }
+        #expect(factory.entryByServer == [apache: 0, iis: 1, other: -1])
+        // Unknown server: the default config, nothing cached.
+        #expect(factory.config(forServer: nil)?.settings.personality == "IDS")
+        #expect(factory.entryByServer.count == 3)
+        // The configurations are libhtp's shared ones (one per distinct settings, not one per flow).
+        #expect(factory.config(forServer: iis) === HTPConfig.shared(factory.configs.entries[1].settings))
+    }
+
+    /// Without server-configs no address is looked up or cached: every flow gets the default configuration.
+    @Test func factoryWithoutServerConfigsCachesNothing() throws {
+        let factory = HTTPParserFactory(
+            settings: AppLayerParserSettings(values: ["libhtp.default-config.personality": "IIS_7_0"]))
+        for n in 0..<5 {
+            let config = try #require(factory.config(forServer: IPAddress(v4: 0x0a00_0000 + UInt32(n))))
+            #expect(config.settings.personality == "IIS_7_0")
+            #expect(config === factory.defaultConfig)
+        }
+        #expect(factory.entryByServer.isEmpty)
+    }
+
+    /// One stage, flows to servers in two server-config entries and outside them, interleaved on different
+    /// slots: each flow's parser uses its own server's settings (`double-decode-path` in one entry only,
+    /// `uri-include-all` in the other).
+    @Test func oneStageServesFlowsOfDifferentServerConfigs() throws {
+        var settings = AppLayerStageSettings()
+        settings.parserValues["http"] = [
+            "libhtp.server-config.0.decoding.address.0": "10.0.0.0/24",
+            "libhtp.server-config.0.decoding.double-decode-path": "yes",
+            "libhtp.server-config.1.full.address.0": "10.0.1.0/24",
+            "libhtp.server-config.1.full.uri-include-all": "yes",
+        ]
+        let stage = AppLayerStage(settings: settings)
+        stage.bind { $0 == "http.uri" ? 1 : nil }
+        // Counters by position are made on first use, in the order counting by name made them.
+        #expect(stage.counters.values.isEmpty)
+        let request = Array("GET http://h/a%252fb HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
+        var storage: [[UInt8]] = []
+        func send(slot: Int32, server: UInt32) {
+            storage.append(request)
+            let view = storage[storage.count - 1].withUnsafeBytes { UnsafeRawBufferPointer($0) }
+            let chunk = AppLayerChunk(
+                toServer: true, block: StreamBlock(offset: 0, length: view.count, isGap: false, bytes: view),
+                isEndOfStream: false)
+            stage.handle(
+                chunks: [chunk], slot: slot, flowID: UInt64(100 + slot), serverPort: 80, clientPort: 40000,
+                serverAddress: IPAddress(v4: server), timestamp: Timestamp(microseconds: 1_000_000), session: nil)
+        }
+        func uri(slot: Int32) -> String? {
+            var out: String?
+            stage.forEachTransaction(slot: slot, flowID: UInt64(100 + slot), toServer: true, force: true) { tx, b in
+                out = b.first.map { String(decoding: $0.bytes, as: UTF8.self) }
+                // The EVE writer finds an HTTP transaction's files without a dynamic cast.
+                #expect(tx.fileTransaction === tx)
+            }
+            return out
+        }
+        let servers: [UInt32] = [0x0a00_0007, 0x0a00_0107, 0x0a00_0207, 0x0a00_0008, 0x0a00_0108, 0x0a00_0208]
+        for (i, server) in servers.enumerated() { send(slot: Int32(i), server: server) }
+        let expected = ["/a/b", "http://h/a%2fb", "/a%2fb"]
+        for i in servers.indices { #expect(uri(slot: Int32(i)) == expected[i % 3]) }
+        #expect(stage.counters.value("app_layer.flow.http") == 6)
+        #expect(stage.counters.value("app_layer.tx.http") == 6)
+        #expect(Array(stage.counters.values.map(\.0).prefix(2)) == ["app_layer.flow.http", "app_layer.tx.http"])
+    }
+
     @Test func prefixes() throws {
         let net = try #require(AddressPrefix("10.1.0.0/15"))
         #expect(net.contains([10, 0, 255, 255]) && net.contains([10, 1, 0, 1]) && !net.contains([10, 2, 0, 0]))

@@ -122,8 +122,9 @@ public final class HTTPTransaction: AppLayerTransaction {
     func loggedHeaders() -> LoggedHeaders {
         var out = LoggedHeaders()
         guard let tx = self.htp else { return out }
-        for toServer in [true, false] {
-            guard let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers else { continue }
+        // Each direction's table in turn (a call each, not a loop over an array literal allocated per record).
+        func scan(_ table: OpaquePointer?, toServer: Bool) {
+            guard let table else { return }
             for i in 0..<htp_table_size(table) {
                 guard let raw = htp_table_get_index(table, i, nil) else { continue }
                 let header = raw.assumingMemoryBound(to: htp_header_t.self)
@@ -150,6 +151,8 @@ public final class HTTPTransaction: AppLayerTransaction {
                 }
             }
         }
+        scan(tx.pointee.request_headers, toServer: true)
+        scan(tx.pointee.response_headers, toServer: false)
         return out
     }
 
@@ -276,6 +279,8 @@ func asciiEqualsLowercase(_ bytes: UnsafeRawBufferPointer, literal text: StaticS
 func asciiLowercase(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
 
 extension HTTPTransaction: AppLayerFileTransaction {
+    public var fileTransaction: (any AppLayerFileTransaction)? { self }
+
     /// The response body as a file (Suricata's HTTP file tracking), named after the request's URI path.
     public func forEachFile(_ body: (AppLayerFile) -> Void) {
         guard self.responseBodySeen > 0 else { return }
