@@ -423,6 +423,34 @@ struct SplitMix {
         #expect(Array(stage.counters.values.map(\.0).prefix(2)) == ["app_layer.flow.http", "app_layer.tx.http"])
     }
 
+    /// Header lookup by name matches libhtp's table lookup: ASCII case ignored, NUL bytes in the key skipped.
+    @Test func headerKeysMatchAsLibhtpFindsThem() {
+        func match(_ key: [UInt8], _ wanted: String) -> Bool {
+            key.withUnsafeBytes { k in Array(wanted.utf8).withUnsafeBytes { HTTPTransaction.headerKey(k, matches: $0) } }
+        }
+        #expect(match(Array("Content-Type".utf8), "content-type"))
+        #expect(match(Array("CONTENT-TYPE".utf8), "content-type"))
+        #expect(!match(Array("Content-Typ".utf8), "content-type"))
+        #expect(!match(Array("Content-Types".utf8), "content-type"))
+        #expect(!match(Array("Content_Type".utf8), "content-type"))
+        #expect(match([0x48, 0x00, 0x6f, 0x73, 0x74, 0x00], "host"))
+        #expect(!match([0x48, 0x00, 0x6f, 0x73, 0x74, 0x21], "host"))
+        #expect(!match([0x00, 0x00, 0x00, 0x00, 0x00], "host"))
+        #expect(match([], ""))
+    }
+
+    /// The first header of a name is found whatever its case, in each direction.
+    @Test func headerLookupFindsTheFirstOfAName() throws {
+        let driver = StageDriver(ids: ["http.user_agent": 1, "http.server": 2])
+        driver.send("GET / HTTP/1.1\r\nHost: x\r\nuSeR-aGeNt: first\r\nUser-Agent: second\r\n\r\n", toServer: true)
+        driver.send("HTTP/1.1 200 OK\r\nSERVER: srv\r\nContent-Length: 0\r\n\r\n", toServer: false)
+        let request = try #require(driver.buffers(toServer: true)[0])
+        // libhtp merges a repeated header into the first one's value.
+        #expect(request.first { $0.0 == 1 }?.1 == "first, second")
+        let response = try #require(driver.buffers(toServer: false)[0])
+        #expect(response.first { $0.0 == 2 }?.1 == "srv")
+    }
+
     @Test func prefixes() throws {
         let net = try #require(AddressPrefix("10.1.0.0/15"))
         #expect(net.contains([10, 0, 255, 255]) && net.contains([10, 1, 0, 1]) && !net.contains([10, 2, 0, 0]))
