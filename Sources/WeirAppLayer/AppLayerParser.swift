@@ -299,7 +299,8 @@ final class ClosureParserFactory: AppLayerParserFactory {
     let settings: AppLayerParserSettings
     let make: @Sendable (AppLayerParserSettings) -> (any AppLayerParser)?
 
-    init(settings: AppLayerParserSettings, make: @escaping @Sendable (AppLayerParserSettings) -> (any AppLayerParser)?) {
+    init(settings: AppLayerParserSettings, make: @escaping @Sendable (AppLayerParserSettings) -> (any AppLayerParser)?)
+    {
         self.settings = settings
         self.make = make
     }

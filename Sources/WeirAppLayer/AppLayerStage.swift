@@ -187,7 +187,8 @@ public final class AppLayerStage {
         var position = self.flowCounterPositions[slot]
         if position < 0 {
             position = self.counters.position(
-                of: "app_layer.flow." + Self.counterName(self.registry[index], transport: transport))
+                of: "app_layer.flow." + Self.counterName(self.registry[index], transport: transport)
+            )
             self.flowCounterPositions[slot] = position
         }
         self.counters.add(at: position)
@@ -199,7 +200,8 @@ public final class AppLayerStage {
         var position = self.failedCounterPositions[slot]
         if position < 0 {
             position = self.counters.position(
-                of: transport == 17 ? "app_layer.flow.failed_udp" : "app_layer.flow.failed_tcp")
+                of: transport == 17 ? "app_layer.flow.failed_udp" : "app_layer.flow.failed_tcp"
+            )
             self.failedCounterPositions[slot] = position
         }
         self.counters.add(at: position)
@@ -425,7 +427,10 @@ public final class AppLayerStage {
     /// ``probe(_:toServer:context:)`` over `bytes`: the direction's kept bytes (`stored`), or a chunk probed in
     /// place when nothing was kept (copied into the kept bytes only if detection needs more data).
     private func probe(
-        _ f: AppLayerFlow, toServer: Bool, bytes: UnsafeRawBufferPointer, stored: Bool,
+        _ f: AppLayerFlow,
+        toServer: Bool,
+        bytes: UnsafeRawBufferPointer,
+        stored: Bool,
         context: inout AppLayerParseContext
     ) {
         var undecided = false
@@ -459,7 +464,10 @@ public final class AppLayerStage {
                 self.countFlow(found, transport: f.transport)
                 if self.modes[found] == .parse {
                     let flow = AppLayerFlowInfo(
-                        serverPort: f.serverPort, clientPort: f.clientPort, serverAddress: f.serverAddress)
+                        serverPort: f.serverPort,
+                        clientPort: f.clientPort,
+                        serverAddress: f.serverAddress
+                    )
                     guard let parser = self.factory(found).makeParser(flow: flow) else {
                         f.parserFailed = true
                         f.probeBytesToServer = []

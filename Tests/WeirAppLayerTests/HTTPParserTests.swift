@@ -349,8 +349,9 @@ struct SplitMix {
         let apache = IPAddress(v4: 0xc0a8_0105)  // 192.168.1.5: apache's /24 beats iis7's /16
         let iis = IPAddress(v4: 0xc0a8_0701)  // 192.168.7.1: iis7 only
         let other = IPAddress(v4: 0x0a00_0001)  // 10.0.0.1: default-config
+        let expected = [(apache, "Apache_2"), (iis, "IIS_7_0"), (other, "IDS"), (apache, "Apache_2")]
         for _ in 0..<2 {
-            for (server, personality) in [(apache, "Apache_2"), (iis, "IIS_7_0"), (other, "IDS"), (apache, "Apache_2")] {
+            for (server, personality) in expected {
                 let config = try #require(factory.config(forServer: server))
                 #expect(config.settings.personality == personality)
                 let parser = try #require(
@@ -426,7 +427,8 @@ struct SplitMix {
     /// Header lookup by name matches libhtp's table lookup: ASCII case ignored, NUL bytes in the key skipped.
     @Test func headerKeysMatchAsLibhtpFindsThem() {
         func match(_ key: [UInt8], _ wanted: String) -> Bool {
-            key.withUnsafeBytes { k in Array(wanted.utf8).withUnsafeBytes { HTTPTransaction.headerKey(k, matches: $0) } }
+            let name = Array(wanted.utf8)
+            return key.withUnsafeBytes { k in name.withUnsafeBytes { HTTPTransaction.headerKey(k, matches: $0) } }
         }
         #expect(match(Array("Content-Type".utf8), "content-type"))
         #expect(match(Array("CONTENT-TYPE".utf8), "content-type"))

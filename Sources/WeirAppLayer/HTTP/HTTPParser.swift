@@ -203,7 +203,10 @@ final class HTTPParser: AppLayerParser {
     convenience init?(settings: AppLayerParserSettings) {
         let factory = HTTPParserFactory(settings: settings)
         let flow = AppLayerFlowInfo(
-            serverPort: settings.serverPort, clientPort: settings.clientPort, serverAddress: settings.serverAddress)
+            serverPort: settings.serverPort,
+            clientPort: settings.clientPort,
+            serverAddress: settings.serverAddress
+        )
         guard let config = factory.config(forServer: flow.serverAddress) else { return nil }
         self.init(config: config, factory: factory, flow: flow)
     }
