@@ -39,7 +39,9 @@ import WeirOutput
 //    transaction.
 // 6. **Registration.** Describe the protocol with an ``AppLayerProtocolDescriptor`` (name, transports, probes
 //    with their direction and depth, default `detection-ports`, parser factory, buffers, event names) and add it
-//    to ``AppLayerRegistry/builtIn``. Probes say `.match`, `.noMatch` or `.needMoreData` for a direction's first
+//    to ``AppLayerRegistry/builtIn``. A protocol whose parsers share configuration work (parsed options,
+//    library configuration objects) gives a `makeFactory`: the stage makes one ``AppLayerParserFactory`` on the
+//    protocol's first flow and asks it for each flow's parser. Probes say `.match`, `.noMatch` or `.needMoreData` for a direction's first
 //    bytes; a port hint (`app-layer.protocols.foo.detection-ports`) lets a probe run first on those ports.
 //
 // Events: a parser event is an ``AppLayerEvent`` (`foo.some_anomaly`), matched by `app-layer-event:foo.some_anomaly`
@@ -171,10 +173,14 @@ public protocol AppLayerTransaction: AnyObject {
     /// Whether a direction has data to inspect again although its progress did not move (a body that grew
     /// past its minimal inspect size: Suricata inspects it in windows as it arrives). False by default.
     func hasNewData(toServer: Bool) -> Bool
+    /// The transaction as one that carries files (`self` for a protocol whose transactions do), `nil` by
+    /// default: the EVE writer reads it per logged transaction instead of a dynamic cast.
+    var fileTransaction: (any AppLayerFileTransaction)? { get }
 }
 
 extension AppLayerTransaction {
     public func hasNewData(toServer: Bool) -> Bool { false }
+    public var fileTransaction: (any AppLayerFileTransaction)? { nil }
 
     /// True when both directions are done.
     public var isComplete: Bool {
@@ -227,6 +233,10 @@ public struct AppLayerProtocolDescriptor: Sendable {
     /// Makes the per-flow parser; `settings` are the protocol's options from the configuration. `nil` when it
     /// cannot (the flow keeps its protocol and is inspected as a raw stream).
     public var makeParser: @Sendable (_ settings: AppLayerParserSettings) -> (any AppLayerParser)?
+    /// Makes the protocol's parser factory of one stage (``AppLayerParserFactory``), for a protocol whose
+    /// parsers share work that depends on the configuration only; `nil`: the stage calls ``makeParser`` per
+    /// flow. `settings` carry the configuration, counters and buffer use, without a flow's ports or address.
+    public var makeFactory: (@Sendable (_ settings: AppLayerParserSettings) -> any AppLayerParserFactory)?
     /// The sticky buffers it serves.
     public var buffers: [AppLayerBufferDescriptor]
     /// The event names its parsers raise (without the protocol prefix), for rule checks.
@@ -239,6 +249,7 @@ public struct AppLayerProtocolDescriptor: Sendable {
         probes: [AppLayerProbe],
         defaultDetectionPorts: String?,
         makeParser: @escaping @Sendable (_ settings: AppLayerParserSettings) -> (any AppLayerParser)?,
+        makeFactory: (@Sendable (_ settings: AppLayerParserSettings) -> any AppLayerParserFactory)? = nil,
         buffers: [AppLayerBufferDescriptor],
         eventNames: [String]
     ) {
@@ -247,8 +258,59 @@ public struct AppLayerProtocolDescriptor: Sendable {
         self.probes = probes
         self.defaultDetectionPorts = defaultDetectionPorts
         self.makeParser = makeParser
+        self.makeFactory = makeFactory
         self.buffers = buffers
         self.eventNames = eventNames
+    }
+
+    /// The stage's factory for this protocol: ``makeFactory``'s, else one that calls ``makeParser`` per flow.
+    func factory(_ settings: AppLayerParserSettings) -> any AppLayerParserFactory {
+        self.makeFactory?(settings) ?? ClosureParserFactory(settings: settings, make: self.makeParser)
+    }
+}
+
+/// The flow a parser is made for.
+public struct AppLayerFlowInfo: Sendable {
+    /// Server and client ports.
+    public var serverPort: UInt16
+    public var clientPort: UInt16
+    /// The server's address, when known.
+    public var serverAddress: IPAddress?
+
+    /// A flow description.
+    public init(serverPort: UInt16 = 0, clientPort: UInt16 = 0, serverAddress: IPAddress? = nil) {
+        self.serverPort = serverPort
+        self.clientPort = clientPort
+        self.serverAddress = serverAddress
+    }
+}
+
+/// Makes one protocol's parsers within one stage (one worker, not thread-safe). Made once, on the protocol's
+/// first flow, from the configuration: what depends on the configuration only (parsed options, library
+/// configuration objects, counter positions) is worked out there, so making a flow's parser is a constant.
+public protocol AppLayerParserFactory: AnyObject {
+    /// The parser of a new flow; `nil` when it cannot be made.
+    func makeParser(flow: AppLayerFlowInfo) -> (any AppLayerParser)?
+}
+
+/// The factory of a protocol without its own: the configuration's settings with the flow's ports and address,
+/// passed to the descriptor's `makeParser`.
+final class ClosureParserFactory: AppLayerParserFactory {
+    let settings: AppLayerParserSettings
+    let make: @Sendable (AppLayerParserSettings) -> (any AppLayerParser)?
+
+    init(settings: AppLayerParserSettings, make: @escaping @Sendable (AppLayerParserSettings) -> (any AppLayerParser)?)
+    {
+        self.settings = settings
+        self.make = make
+    }
+
+    func makeParser(flow: AppLayerFlowInfo) -> (any AppLayerParser)? {
+        var settings = self.settings
+        settings.serverPort = flow.serverPort
+        settings.clientPort = flow.clientPort
+        settings.serverAddress = flow.serverAddress
+        return self.make(settings)
     }
 }
 

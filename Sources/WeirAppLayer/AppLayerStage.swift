@@ -64,8 +64,18 @@ final class AppLayerFlow {
         return proto
     }
 
+    /// ``protocolName`` is final: the flow's protocol was decided (it is set once), so no recomputation (and no
+    /// protocol comparison) runs per call.
+    @exclusivity(unchecked) var nameIsFinal = false
+
     /// Recomputes ``protocolName`` (after detection, gaps or stream ends changed the state).
     func updateName() {
+        guard !self.nameIsFinal else { return }
+        if self.proto != .unknown {
+            self.protocolName = self.proto.name
+            self.nameIsFinal = true
+            return
+        }
         let proto = self.flowProtocol
         self.protocolName = proto == .unknown ? nil : proto.name
     }
@@ -130,6 +140,18 @@ public final class AppLayerStage {
     /// Per registry index, once known: whether the protocol's parser turns encrypted (saves a dynamic cast per
     /// flow).
     private var parsersEncrypt: [Bool?]
+    /// Per registry index: the protocols' parser factories, made on the protocol's first parsed flow.
+    @exclusivity(unchecked) private var factories: [(any AppLayerParserFactory)?]
+    /// Per registry index: the protocol, its transports and probes (read per probe call without copying the
+    /// descriptor, which would retain each of its fields).
+    private let protocols: [AppProtocol]
+    private let transports: [[UInt8]]
+    private let probes: [[AppLayerProbe]]
+    /// Counter positions (``AppLayerCounters/position(of:)``), made on first use so the counters appear in the
+    /// same order as when counted by name: `app_layer.flow.<name>` per registry index and transport (index * 2,
+    /// +1 for UDP), and `app_layer.flow.failed_tcp` / `failed_udp`.
+    @exclusivity(unchecked) private var flowCounterPositions: [Int]
+    @exclusivity(unchecked) private var failedCounterPositions = [-1, -1]
     /// Per registry index: the protocol's buffers that detection uses, with their sticky ids and whether the
     /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
     /// for rules that mix a request buffer with a response buffer).
@@ -152,6 +174,50 @@ public final class AppLayerStage {
         self.resolvedBuffers = registry.map { _ in [] }
         self.modes = registry.map { settings.modes[$0.proto.name] ?? .parse }
         self.parsersEncrypt = registry.map { _ in nil }
+        self.factories = registry.map { _ in nil }
+        self.protocols = registry.map(\.proto)
+        self.transports = registry.map(\.transports)
+        self.probes = registry.map(\.probes)
+        self.flowCounterPositions = Array(repeating: -1, count: registry.count * 2)
+    }
+
+    /// Adds one to `app_layer.flow.<protocol>` for a flow of registry index `index` over `transport`.
+    private func countFlow(_ index: Int, transport: UInt8) {
+        let slot = index * 2 + (transport == 17 ? 1 : 0)
+        var position = self.flowCounterPositions[slot]
+        if position < 0 {
+            position = self.counters.position(
+                of: "app_layer.flow." + Self.counterName(self.registry[index], transport: transport)
+            )
+            self.flowCounterPositions[slot] = position
+        }
+        self.counters.add(at: position)
+    }
+
+    /// Adds one to `app_layer.flow.failed_tcp` or `failed_udp`.
+    private func countFailedFlow(transport: UInt8) {
+        let slot = transport == 17 ? 1 : 0
+        var position = self.failedCounterPositions[slot]
+        if position < 0 {
+            position = self.counters.position(
+                of: transport == 17 ? "app_layer.flow.failed_udp" : "app_layer.flow.failed_tcp"
+            )
+            self.failedCounterPositions[slot] = position
+        }
+        self.counters.add(at: position)
+    }
+
+    /// The parser factory of registry index `index`, made on first use.
+    private func factory(_ index: Int) -> any AppLayerParserFactory {
+        if let made = self.factories[index] { return made }
+        let settings = AppLayerParserSettings(
+            values: self.settings.parserValues[self.protocols[index].name] ?? [:],
+            counters: self.counters,
+            bufferUse: self.bufferUse
+        )
+        let made = self.registry[index].factory(settings)
+        self.factories[index] = made
+        return made
     }
 
     /// Resolves buffer names to the sticky ids of the detection engine (buffers no rule uses are skipped).
@@ -322,6 +388,12 @@ public final class AppLayerStage {
         let failed = toServer ? f.failedToServer : f.failedToClient
         let detected = toServer ? f.protoToServer : f.protoToClient
         guard !failed, detected == .unknown else { return }
+        // With nothing kept from before (the common case: a direction's first chunk decides), the chunk is
+        // probed in place; its bytes are copied only when detection needs more data.
+        if (toServer ? f.probeBytesToServer : f.probeBytesToClient).isEmpty {
+            self.probe(f, toServer: toServer, bytes: bytes, stored: false, context: &context)
+            return
+        }
         if toServer {
             f.probeBytesToServer.append(contentsOf: bytes)
         } else {
@@ -349,48 +421,54 @@ public final class AppLayerStage {
     /// Runs the probes over a direction's first bytes; on a match, starts the parser and replays what was kept.
     private func probe(_ f: AppLayerFlow, toServer: Bool, context: inout AppLayerParseContext) {
         let kept = toServer ? f.probeBytesToServer : f.probeBytesToClient
+        kept.withUnsafeBytes { self.probe(f, toServer: toServer, bytes: $0, stored: true, context: &context) }
+    }
+
+    /// ``probe(_:toServer:context:)`` over `bytes`: the direction's kept bytes (`stored`), or a chunk probed in
+    /// place when nothing was kept (copied into the kept bytes only if detection needs more data).
+    private func probe(
+        _ f: AppLayerFlow,
+        toServer: Bool,
+        bytes: UnsafeRawBufferPointer,
+        stored: Bool,
+        context: inout AppLayerParseContext
+    ) {
         var undecided = false
         var found = -1
-        kept.withUnsafeBytes { bytes in
-            // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
-            let port = f.serverPort
-            outer: for pass in 0..<2 {
-                // By index: copying a descriptor per protocol and chunk would retain each of its fields.
-                for i in self.registry.indices where self.modes[i] != .disabled {
-                    guard self.registry[i].transports.contains(f.transport) else { continue }
-                    for probe in self.registry[i].probes where probe.direction.applies(toServer: toServer) {
-                        if probe.portBound != (pass == 0) { continue }
-                        if probe.portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
-                        switch probe.probe(bytes, toServer) {
-                        case .match:
-                            found = i
-                            break outer
-                        case .needMoreData: undecided = true
-                        case .noMatch: break
-                        }
+        // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
+        let port = f.serverPort
+        outer: for pass in 0..<2 {
+            // By index: copying a descriptor per protocol and chunk would retain each of its fields.
+            for i in self.registry.indices where self.modes[i] != .disabled {
+                guard self.transports[i].contains(f.transport) else { continue }
+                for probe in self.probes[i] where probe.direction.applies(toServer: toServer) {
+                    if probe.portBound != (pass == 0) { continue }
+                    if probe.portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
+                    switch probe.probe(bytes, toServer) {
+                    case .match:
+                        found = i
+                        break outer
+                    case .needMoreData: undecided = true
+                    case .noMatch: break
                     }
                 }
             }
         }
         if found >= 0 {
             f.detectionFinished = true
-            let d = self.registry[found]
-            if toServer { f.protoToServer = d.proto } else { f.protoToClient = d.proto }
+            let proto = self.protocols[found]
+            if toServer { f.protoToServer = proto } else { f.protoToClient = proto }
             if f.proto == .unknown {
-                f.proto = d.proto
+                f.proto = proto
                 f.descriptor = found
-                self.counters.add("app_layer.flow." + Self.counterName(d, transport: f.transport))
+                self.countFlow(found, transport: f.transport)
                 if self.modes[found] == .parse {
-                    let values = self.settings.parserValues[d.proto.name] ?? [:]
-                    let settings = AppLayerParserSettings(
-                        values: values,
-                        counters: self.counters,
+                    let flow = AppLayerFlowInfo(
                         serverPort: f.serverPort,
                         clientPort: f.clientPort,
-                        serverAddress: f.serverAddress,
-                        bufferUse: self.bufferUse
+                        serverAddress: f.serverAddress
                     )
-                    guard let parser = d.makeParser(settings) else {
+                    guard let parser = self.factory(found).makeParser(flow: flow) else {
                         f.parserFailed = true
                         f.probeBytesToServer = []
                         f.probeBytesToClient = []
@@ -403,12 +481,12 @@ public final class AppLayerStage {
                     }
                     // Replay what detection kept: this direction, then the other one.
                     let other = toServer ? f.probeBytesToClient : f.probeBytesToServer
-                    kept.withUnsafeBytes { parser.parse($0, toServer: toServer, context: &context) }
+                    parser.parse(bytes, toServer: toServer, context: &context)
                     if !other.isEmpty {
                         other.withUnsafeBytes { parser.parse($0, toServer: !toServer, context: &context) }
                     }
                 }
-            } else if f.proto != d.proto {
+            } else if f.proto != proto {
                 context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))
             }
             f.probeBytesToServer = []
@@ -422,15 +500,16 @@ public final class AppLayerStage {
                 toServer
                 ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
             if otherEmpty && (toServer ? f.protoToClient : f.protoToServer) == .unknown
-                && self.matchesOtherDirection(kept, toServer: toServer, transport: f.transport)
+                && self.matchesOtherDirection(bytes, toServer: toServer, transport: f.transport)
             {
                 f.reversed = true
+                if !stored { self.keep(f, bytes, toServer: toServer) }
                 swap(&f.probeBytesToServer, &f.probeBytesToClient)
                 self.probe(f, toServer: !toServer, context: &context)
                 return
             }
         }
-        if !undecided || kept.count >= self.settings.detectionByteLimit {
+        if !undecided || bytes.count >= self.settings.detectionByteLimit {
             if toServer {
                 f.failedToServer = true
                 f.probeBytesToServer = []
@@ -438,26 +517,32 @@ public final class AppLayerStage {
                 f.failedToClient = true
                 f.probeBytesToClient = []
             }
-            if f.failedToServer && f.failedToClient {
-                self.counters.add(f.transport == 17 ? "app_layer.flow.failed_udp" : "app_layer.flow.failed_tcp")
-            }
+            if f.failedToServer && f.failedToClient { self.countFailedFlow(transport: f.transport) }
+        } else if !stored {
+            self.keep(f, bytes, toServer: toServer)
+        }
+    }
+
+    /// Keeps a direction's bytes for detection, which needs more data.
+    private func keep(_ f: AppLayerFlow, _ bytes: UnsafeRawBufferPointer, toServer: Bool) {
+        if toServer {
+            f.probeBytesToServer.append(contentsOf: bytes)
+        } else {
+            f.probeBytesToClient.append(contentsOf: bytes)
         }
     }
 
     /// Whether a pattern probe of the opposite direction recognises `bytes`.
-    private func matchesOtherDirection(_ bytes: [UInt8], toServer: Bool, transport: UInt8) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            for (i, d) in self.registry.enumerated()
-            where d.transports.contains(transport) && self.modes[i] != .disabled {
-                for probe in d.probes
-                where !probe.portBound && probe.direction.applies(toServer: !toServer)
-                    && !probe.direction.applies(toServer: toServer)
-                {
-                    if probe.probe(raw, !toServer) == .match { return true }
-                }
+    private func matchesOtherDirection(_ raw: UnsafeRawBufferPointer, toServer: Bool, transport: UInt8) -> Bool {
+        for i in self.registry.indices where self.transports[i].contains(transport) && self.modes[i] != .disabled {
+            for probe in self.probes[i]
+            where !probe.portBound && probe.direction.applies(toServer: !toServer)
+                && !probe.direction.applies(toServer: toServer)
+            {
+                if probe.probe(raw, !toServer) == .match { return true }
             }
-            return false
         }
+        return false
     }
 
     // MARK: Detection
@@ -547,10 +632,19 @@ public final class AppLayerStage {
                 tx.isLogged = true
                 body(tx)
             }
-            let inspected =
-                tx.detectState.inspectedProgressToServer >= tx.completeProgress(toServer: true)
-                && tx.detectState.inspectedProgressToClient >= tx.completeProgress(toServer: false)
-            if contiguous && tx.isLogged && inspected { freeThrough = tx.id } else { contiguous = false }
+            guard contiguous && tx.isLogged else {
+                contiguous = false
+                continue
+            }
+            // Read once (each read of the existential's detect state copies it).
+            let state = tx.detectState
+            if state.inspectedProgressToServer >= tx.completeProgress(toServer: true)
+                && state.inspectedProgressToClient >= tx.completeProgress(toServer: false)
+            {
+                freeThrough = tx.id
+            } else {
+                contiguous = false
+            }
         }
         if let id = freeThrough { parser.freeTransactions(through: id) }
     }

@@ -327,7 +327,7 @@ final class AppLayerPass {
         let packetFields = packet != nil
         let record = self.logTransactions && proto.map { self.loggedProtocols.contains($0) } == true
             && self.wantsRecord(tx)
-        let files = self.logFiles ? tx as? any AppLayerFileTransaction : nil
+        let files = self.logFiles ? tx.fileTransaction : nil
         guard record || files != nil else { return }
         let header = self.header(flow, packet: packet)
         self.scratch.reset()
@@ -360,12 +360,15 @@ final class AppLayerPass {
     }
 
     /// DNS requests and responses can be left out separately.
+    /// The classes are final: an exact type check and an unchecked downcast, not three dynamic casts per record.
     private func wantsRecord(_ tx: any AppLayerTransaction) -> Bool {
-        if let dns = tx as? DNSAppTransaction {
+        let type = type(of: tx)
+        if type == DNSAppTransaction.self {
+            let dns = unsafeDowncast(tx, to: DNSAppTransaction.self)
             return dns.transaction.toServer ? self.logDNSRequests : self.logDNSResponses
         }
-        if let tls = tx as? TLSTransaction { return tls.shouldLog }
-        if let ssh = tx as? SSHTransaction { return ssh.session.hasBanner }
+        if type == TLSTransaction.self { return unsafeDowncast(tx, to: TLSTransaction.self).shouldLog }
+        if type == SSHTransaction.self { return unsafeDowncast(tx, to: SSHTransaction.self).session.hasBanner }
         return true
     }
 

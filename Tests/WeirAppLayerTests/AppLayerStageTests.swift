@@ -175,3 +175,45 @@ func chunk(_ text: String, toServer: Bool, offset: UInt64, end: Bool = false, st
         #expect(AppLayerStage.parsePorts("") == [])
     }
 }
+
+/// What a closure-made parser was given, per flow.
+final class SeenSettings: @unchecked Sendable {
+    var flows: [(serverPort: UInt16, clientPort: UInt16, server: IPAddress?, values: [String: String])] = []
+}
+
+@Suite struct AppLayerParserFactoryTests {
+    /// A protocol without its own factory: each flow's parser gets the configuration's values with that flow's
+    /// ports and server address; flows and failed flows are counted by position under their names.
+    @Test func closureFactoryPassesEachFlowsSettings() {
+        let seen = SeenSettings()
+        var echo = echoDescriptor
+        echo.makeParser = { settings in
+            seen.flows.append((settings.serverPort, settings.clientPort, settings.serverAddress, settings.values))
+            return EchoParser()
+        }
+        var settings = AppLayerStageSettings()
+        settings.parserValues["echo"] = ["some-option": "yes"]
+        let stage = AppLayerStage(registry: [echo], settings: settings)
+        var storage: [[UInt8]] = []
+        for n in 0..<3 {
+            stage.handle(
+                chunks: [chunk("ECHO a\n", toServer: true, offset: 0, storage: &storage)], slot: Int32(n),
+                flowID: UInt64(n), serverPort: 7 + UInt16(n), clientPort: 4000, serverAddress: IPAddress(v4: UInt32(n)),
+                timestamp: Timestamp(microseconds: 0), session: nil)
+        }
+        #expect(seen.flows.map(\.serverPort) == [7, 8, 9])
+        #expect(seen.flows.map(\.clientPort) == [4000, 4000, 4000])
+        #expect(seen.flows.map(\.server) == [IPAddress(v4: 0), IPAddress(v4: 1), IPAddress(v4: 2)])
+        #expect(seen.flows.allSatisfy { $0.values == ["some-option": "yes"] })
+        #expect(stage.counters.value("app_layer.flow.echo") == 3)
+        // A flow neither direction recognises: counted once both gave up.
+        stage.handle(
+            chunks: [
+                chunk("hello there\n", toServer: true, offset: 0, storage: &storage),
+                chunk("nope\n", toServer: false, offset: 0, storage: &storage),
+            ], slot: 9, flowID: 9, serverPort: 7, clientPort: 4000, timestamp: Timestamp(microseconds: 0),
+            session: nil)
+        #expect(stage.counters.value("app_layer.flow.failed_tcp") == 1)
+        #expect(stage.counters.values.map(\.0) == ["app_layer.flow.echo", "app_layer.flow.failed_tcp"])
+    }
+}

@@ -341,6 +341,118 @@ struct SplitMix {
         #expect(uri(server: IPAddress(v4: 0x0a00_0107)) == "/a%2fb")
     }
 
+    /// The stage's factory picks each flow's libhtp configuration by server address and caches the choice per
+    /// address: interleaved flows to two server-config entries and to no entry each get their own, before and
+    /// after the cache holds their address.
+    @Test func factoryCachesTheEntryPerServerAddress() throws {
+        let factory = HTTPParserFactory(settings: AppLayerParserSettings(values: Self.values))
+        let apache = IPAddress(v4: 0xc0a8_0105)  // 192.168.1.5: apache's /24 beats iis7's /16
+        let iis = IPAddress(v4: 0xc0a8_0701)  // 192.168.7.1: iis7 only
+        let other = IPAddress(v4: 0x0a00_0001)  // 10.0.0.1: default-config
+        let expected = [(apache, "Apache_2"), (iis, "IIS_7_0"), (other, "IDS"), (apache, "Apache_2")]
+        for _ in 0..<2 {
+            for (server, personality) in expected {
+                let config = try #require(factory.config(forServer: server))
+                #expect(config.settings.personality == personality)
+                let parser = try #require(
+                    factory.makeParser(flow: AppLayerFlowInfo(serverPort: 80, serverAddress: server)) as? HTTPParser)
+                #expect(parser.config === config)
+            }
+        }
+        #expect(factory.entryByServer == [apache: 0, iis: 1, other: -1])
+        // Unknown server: the default config, nothing cached.
+        #expect(factory.config(forServer: nil)?.settings.personality == "IDS")
+        #expect(factory.entryByServer.count == 3)
+        // The configurations are libhtp's shared ones (one per distinct settings, not one per flow).
+        #expect(factory.config(forServer: iis) === HTPConfig.shared(factory.configs.entries[1].settings))
+    }
+
+    /// Without server-configs no address is looked up or cached: every flow gets the default configuration.
+    @Test func factoryWithoutServerConfigsCachesNothing() throws {
+        let factory = HTTPParserFactory(
+            settings: AppLayerParserSettings(values: ["libhtp.default-config.personality": "IIS_7_0"]))
+        for n in 0..<5 {
+            let config = try #require(factory.config(forServer: IPAddress(v4: 0x0a00_0000 + UInt32(n))))
+            #expect(config.settings.personality == "IIS_7_0")
+            #expect(config === factory.defaultConfig)
+        }
+        #expect(factory.entryByServer.isEmpty)
+    }
+
+    /// One stage, flows to servers in two server-config entries and outside them, interleaved on different
+    /// slots: each flow's parser uses its own server's settings (`double-decode-path` in one entry only,
+    /// `uri-include-all` in the other).
+    @Test func oneStageServesFlowsOfDifferentServerConfigs() throws {
+        var settings = AppLayerStageSettings()
+        settings.parserValues["http"] = [
+            "libhtp.server-config.0.decoding.address.0": "10.0.0.0/24",
+            "libhtp.server-config.0.decoding.double-decode-path": "yes",
+            "libhtp.server-config.1.full.address.0": "10.0.1.0/24",
+            "libhtp.server-config.1.full.uri-include-all": "yes",
+        ]
+        let stage = AppLayerStage(settings: settings)
+        stage.bind { $0 == "http.uri" ? 1 : nil }
+        // Counters by position are made on first use, in the order counting by name made them.
+        #expect(stage.counters.values.isEmpty)
+        let request = Array("GET http://h/a%252fb HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
+        var storage: [[UInt8]] = []
+        func send(slot: Int32, server: UInt32) {
+            storage.append(request)
+            let view = storage[storage.count - 1].withUnsafeBytes { UnsafeRawBufferPointer($0) }
+            let chunk = AppLayerChunk(
+                toServer: true, block: StreamBlock(offset: 0, length: view.count, isGap: false, bytes: view),
+                isEndOfStream: false)
+            stage.handle(
+                chunks: [chunk], slot: slot, flowID: UInt64(100 + slot), serverPort: 80, clientPort: 40000,
+                serverAddress: IPAddress(v4: server), timestamp: Timestamp(microseconds: 1_000_000), session: nil)
+        }
+        func uri(slot: Int32) -> String? {
+            var out: String?
+            stage.forEachTransaction(slot: slot, flowID: UInt64(100 + slot), toServer: true, force: true) { tx, b in
+                out = b.first.map { String(decoding: $0.bytes, as: UTF8.self) }
+                // The EVE writer finds an HTTP transaction's files without a dynamic cast.
+                #expect(tx.fileTransaction === tx)
+            }
+            return out
+        }
+        let servers: [UInt32] = [0x0a00_0007, 0x0a00_0107, 0x0a00_0207, 0x0a00_0008, 0x0a00_0108, 0x0a00_0208]
+        for (i, server) in servers.enumerated() { send(slot: Int32(i), server: server) }
+        let expected = ["/a/b", "http://h/a%2fb", "/a%2fb"]
+        for i in servers.indices { #expect(uri(slot: Int32(i)) == expected[i % 3]) }
+        #expect(stage.counters.value("app_layer.flow.http") == 6)
+        #expect(stage.counters.value("app_layer.tx.http") == 6)
+        #expect(Array(stage.counters.values.map(\.0).prefix(2)) == ["app_layer.flow.http", "app_layer.tx.http"])
+    }
+
+    /// Header lookup by name matches libhtp's table lookup: ASCII case ignored, NUL bytes in the key skipped.
+    @Test func headerKeysMatchAsLibhtpFindsThem() {
+        func match(_ key: [UInt8], _ wanted: String) -> Bool {
+            let name = Array(wanted.utf8)
+            return key.withUnsafeBytes { k in name.withUnsafeBytes { HTTPTransaction.headerKey(k, matches: $0) } }
+        }
+        #expect(match(Array("Content-Type".utf8), "content-type"))
+        #expect(match(Array("CONTENT-TYPE".utf8), "content-type"))
+        #expect(!match(Array("Content-Typ".utf8), "content-type"))
+        #expect(!match(Array("Content-Types".utf8), "content-type"))
+        #expect(!match(Array("Content_Type".utf8), "content-type"))
+        #expect(match([0x48, 0x00, 0x6f, 0x73, 0x74, 0x00], "host"))
+        #expect(!match([0x48, 0x00, 0x6f, 0x73, 0x74, 0x21], "host"))
+        #expect(!match([0x00, 0x00, 0x00, 0x00, 0x00], "host"))
+        #expect(match([], ""))
+    }
+
+    /// The first header of a name is found whatever its case, in each direction.
+    @Test func headerLookupFindsTheFirstOfAName() throws {
+        let driver = StageDriver(ids: ["http.user_agent": 1, "http.server": 2])
+        driver.send("GET / HTTP/1.1\r\nHost: x\r\nuSeR-aGeNt: first\r\nUser-Agent: second\r\n\r\n", toServer: true)
+        driver.send("HTTP/1.1 200 OK\r\nSERVER: srv\r\nContent-Length: 0\r\n\r\n", toServer: false)
+        let request = try #require(driver.buffers(toServer: true)[0])
+        // libhtp merges a repeated header into the first one's value.
+        #expect(request.first { $0.0 == 1 }?.1 == "first, second")
+        let response = try #require(driver.buffers(toServer: false)[0])
+        #expect(response.first { $0.0 == 2 }?.1 == "srv")
+    }
+
     @Test func prefixes() throws {
         let net = try #require(AddressPrefix("10.1.0.0/15"))
         #expect(net.contains([10, 0, 255, 255]) && net.contains([10, 1, 0, 1]) && !net.contains([10, 2, 0, 0]))

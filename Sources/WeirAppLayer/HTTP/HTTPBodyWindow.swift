@@ -92,9 +92,12 @@ extension HTTPTransaction {
     func hasNewBodyData(toServer: Bool) -> Bool {
         let count = toServer ? self.requestBody.count : self.responseBody.count
         guard count > 0 else { return false }
-        let use = self.htp.flatMap { HTTPParser.parser($0.pointee.connp) }?.bufferUse
+        // Whether a rule reads each body buffer, from the flags the parser's factory keeps per rule set (not a
+        // name lookup per call).
+        let kept = self.htp.flatMap { HTTPParser.parser($0.pointee.connp) }?.kept ?? HTTPKeptBuffers()
         func due(_ buffer: HTTPBodyBuffer) -> Bool {
-            count > self.inspected(buffer) && (use?.uses(buffer.name) ?? true) && self.bodyWindow(buffer) != nil
+            let used = buffer == .requestBody ? kept.requestBodyRule : kept.fileData
+            return count > self.inspected(buffer) && used && self.bodyWindow(buffer) != nil
         }
         return toServer ? due(.requestBody) || due(.requestFile) : due(.responseFile)
     }

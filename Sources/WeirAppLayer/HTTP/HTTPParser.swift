@@ -75,6 +75,65 @@ final class HTPConfig: @unchecked Sendable {
     }
 }
 
+/// The HTTP parsers of one stage: the `libhtp.default-config` / `server-config` settings read once, their libhtp
+/// configurations made once, and (only when server-configs exist) the entry chosen per server address cached,
+/// so a flow's parser costs a libhtp connection parser and no configuration work.
+final class HTTPParserFactory: AppLayerParserFactory {
+    let counters: AppLayerCounters
+    let bufferUse: AppLayerBufferUse
+    /// `force-hash`: response bodies are hashed.
+    let hashing: Bool
+    let configs: HTTPServerConfigs
+    /// libhtp configurations: the default config's, and each server-config entry's.
+    let defaultConfig: HTPConfig?
+    let entryConfigs: [HTPConfig?]
+    /// Server address → server-config entry index (-1: default config). Bounded: cleared when full.
+    @exclusivity(unchecked) private(set) var entryByServer: [IPAddress: Int] = [:]
+    static let serverCacheLimit = 65_536
+    /// Positions of the per-transaction counters (`http.memuse`, `app_layer.tx.http`), made on first use.
+    @exclusivity(unchecked) var memusePosition = -1
+    @exclusivity(unchecked) var transactionCounterPosition = -1
+    /// What transactions keep for the rules now loaded, recomputed when the rules' buffers are rebound.
+    @exclusivity(unchecked) private var keptCache = HTTPKeptBuffers()
+    @exclusivity(unchecked) private var keptGeneration = -1
+
+    var kept: HTTPKeptBuffers {
+        if self.keptGeneration != self.bufferUse.generation {
+            self.keptCache = HTTPKeptBuffers(self.bufferUse)
+            self.keptGeneration = self.bufferUse.generation
+        }
+        return self.keptCache
+    }
+
+    init(settings: AppLayerParserSettings) {
+        self.counters = settings.counters
+        self.bufferUse = settings.bufferUse
+        self.hashing = settings.values["force-hash"].flatMap(parseBool) ?? false
+        self.configs = HTTPServerConfigs.shared(settings.values)
+        self.defaultConfig = HTPConfig.shared(self.configs.defaultSettings)
+        self.entryConfigs = self.configs.entries.map { HTPConfig.shared($0.settings) }
+    }
+
+    /// The libhtp configuration for a flow whose server has `address` (default config when unknown).
+    func config(forServer address: IPAddress?) -> HTPConfig? {
+        guard !self.entryConfigs.isEmpty, let address else { return self.defaultConfig }
+        let index: Int
+        if let known = self.entryByServer[address] {
+            index = known
+        } else {
+            index = self.configs.entryIndex(forServer: address.bytes) ?? -1
+            if self.entryByServer.count >= Self.serverCacheLimit { self.entryByServer.removeAll() }
+            self.entryByServer[address] = index
+        }
+        return index >= 0 ? self.entryConfigs[index] : self.defaultConfig
+    }
+
+    func makeParser(flow: AppLayerFlowInfo) -> (any AppLayerParser)? {
+        guard let config = self.config(forServer: flow.serverAddress) else { return nil }
+        return HTTPParser(config: config, factory: self, flow: flow)
+    }
+}
+
 /// What the loaded rules need an HTTP transaction to keep (from ``AppLayerBufferUse``): the other buffers are
 /// read from libhtp's own strings when asked for, and these are only copied out when a rule inspects them.
 struct HTTPKeptBuffers {
@@ -86,13 +145,18 @@ struct HTTPKeptBuffers {
     var responseBody = true
     /// `http.header.raw`.
     var rawHeaders = true
+    /// A rule reads `http.request_body`; one reads `file.data` (for the body windows detection inspects).
+    var requestBodyRule = true
+    var fileData = true
 
     init() {}
 
     init(_ use: AppLayerBufferUse) {
         self.uri = use.uses("http.uri")
-        self.requestBody = use.uses("http.request_body") || use.uses("file.data")
-        self.responseBody = use.uses("file.data")
+        self.requestBodyRule = use.uses("http.request_body")
+        self.fileData = use.uses("file.data")
+        self.requestBody = self.requestBodyRule || self.fileData
+        self.responseBody = self.fileData
         self.rawHeaders = use.uses("http.header.raw")
     }
 }
@@ -127,34 +191,36 @@ final class HTTPParser: AppLayerParser {
     @exclusivity(unchecked) var messages = 0
     /// libhtp is parsing request data (else response data); decides which transaction a message is about.
     @exclusivity(unchecked) var parsingRequest = true
-    /// The buffers the loaded rules inspect, and what they mean for this parser (cached per generation).
-    let bufferUse: AppLayerBufferUse
-    @exclusivity(unchecked) private var keptCache = HTTPKeptBuffers()
-    @exclusivity(unchecked) private var keptGeneration = -1
-    /// Positions of the per-transaction counters (`http.memuse`, `app_layer.tx.http`), once made.
-    @exclusivity(unchecked) private var memusePosition = -1
-    @exclusivity(unchecked) var transactionCounterPosition = -1
+    /// The stage's HTTP parser factory: what the flows share (buffers kept, counter positions).
+    let factory: HTTPParserFactory
 
     /// What transactions keep for the rules now loaded.
-    var kept: HTTPKeptBuffers {
-        if self.keptGeneration != self.bufferUse.generation {
-            self.keptCache = HTTPKeptBuffers(self.bufferUse)
-            self.keptGeneration = self.bufferUse.generation
-        }
-        return self.keptCache
+    @inline(__always)
+    var kept: HTTPKeptBuffers { self.factory.kept }
+
+    /// A parser with the settings' configuration (through a one-off ``HTTPParserFactory``; the stage keeps one
+    /// factory for all its flows).
+    convenience init?(settings: AppLayerParserSettings) {
+        let factory = HTTPParserFactory(settings: settings)
+        let flow = AppLayerFlowInfo(
+            serverPort: settings.serverPort,
+            clientPort: settings.clientPort,
+            serverAddress: settings.serverAddress
+        )
+        guard let config = factory.config(forServer: flow.serverAddress) else { return nil }
+        self.init(config: config, factory: factory, flow: flow)
     }
 
-    init?(settings: AppLayerParserSettings) {
-        // default-config, or the server-config entry of the flow's server address.
-        let http = HTTPServerConfigs.shared(settings.values).settings(forServer: settings.serverAddress?.bytes ?? [])
-        guard let config = HTPConfig.shared(http), let connp = htp_connp_create(config.cfg) else { return nil }
+    /// A parser for `flow` with libhtp configuration `config` (chosen by the factory).
+    init?(config: HTPConfig, factory: HTTPParserFactory, flow: AppLayerFlowInfo) {
+        guard let connp = htp_connp_create(config.cfg) else { return nil }
         self.connp = connp
         self.config = config
-        self.counters = settings.counters
-        self.bufferUse = settings.bufferUse
-        self.hashing = settings.values["force-hash"].flatMap(parseBool) ?? false
+        self.counters = factory.counters
+        self.factory = factory
+        self.hashing = factory.hashing
         var ts = timeval()
-        htp_connp_open(connp, nil, Int32(settings.clientPort), nil, Int32(settings.serverPort), &ts)
+        htp_connp_open(connp, nil, Int32(flow.clientPort), nil, Int32(flow.serverPort), &ts)
         htp_connp_set_user_data(connp, Unmanaged.passUnretained(self).toOpaque())
     }
 
@@ -324,24 +390,23 @@ final class HTTPParser: AppLayerParser {
     func reserve(_ n: Int) -> Bool {
         let cap = self.config.settings.memcap
         if cap > 0 {
-            let used =
-                self.memusePosition >= 0
-                ? self.counters.value(at: self.memusePosition) : self.counters.value("http.memuse")
+            let memuse = self.factory.memusePosition
+            let used = memuse >= 0 ? self.counters.value(at: memuse) : self.counters.value("http.memuse")
             if Int(used) + n > cap {
                 self.counters.add("http.memcap")
                 return false
             }
         }
-        if self.memusePosition < 0 { self.memusePosition = self.counters.position(of: "http.memuse") }
-        self.counters.add(at: self.memusePosition, UInt64(n))
+        if self.factory.memusePosition < 0 { self.factory.memusePosition = self.counters.position(of: "http.memuse") }
+        self.counters.add(at: self.factory.memusePosition, UInt64(n))
         self.heldBytes += n
         return true
     }
 
     func release(_ n: Int) {
         guard n > 0 else { return }
-        if self.memusePosition >= 0 {
-            self.counters.subtract(at: self.memusePosition, UInt64(n))
+        if self.factory.memusePosition >= 0 {
+            self.counters.subtract(at: self.factory.memusePosition, UInt64(n))
         } else {
             self.counters.subtract("http.memuse", UInt64(n))
         }
@@ -365,10 +430,11 @@ final class HTTPParser: AppLayerParser {
         parser.nextID += 1
         parser.live.append(made)
         htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
-        if parser.transactionCounterPosition < 0 {
-            parser.transactionCounterPosition = parser.counters.position(of: "app_layer.tx.http")
+        let factory = parser.factory
+        if factory.transactionCounterPosition < 0 {
+            factory.transactionCounterPosition = parser.counters.position(of: "app_layer.tx.http")
         }
-        parser.counters.add(at: parser.transactionCounterPosition)
+        parser.counters.add(at: factory.transactionCounterPosition)
         return (parser, made)
     }
 

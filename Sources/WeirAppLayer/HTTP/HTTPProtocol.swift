@@ -52,13 +52,20 @@ public enum HTTPProtocol {
         ],
         defaultDetectionPorts: nil,
         makeParser: { settings in HTTPParser(settings: settings) },
+        makeFactory: { settings in HTTPParserFactory(settings: settings) },
         buffers: buffers,
         eventNames: HTTPEvents.all
     )
 
     // MARK: Buffers
 
-    static func tx(_ t: any AppLayerTransaction) -> HTTPTransaction? { t as? HTTPTransaction }
+    /// The HTTP transaction behind a buffer fetch's transaction: an exact class check and an unchecked
+    /// downcast (HTTPTransaction is final), not a dynamic cast per buffer and transaction.
+    @inline(__always)
+    static func tx(_ t: any AppLayerTransaction) -> HTTPTransaction? {
+        guard type(of: t) == HTTPTransaction.self else { return nil }
+        return unsafeDowncast(t, to: HTTPTransaction.self)
+    }
 
     static func field(
         _ name: String,

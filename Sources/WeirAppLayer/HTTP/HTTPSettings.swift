@@ -174,14 +174,19 @@ struct HTTPServerConfigs: Sendable, Equatable {
 
     /// The settings for a flow whose server (responder) has `address` (4 or 16 bytes; empty: unknown).
     func settings(forServer address: [UInt8]) -> HTTPSettings {
-        var best: (length: Int, settings: HTTPSettings)? = nil
-        for entry in self.entries {
+        self.entryIndex(forServer: address).map { self.entries[$0].settings } ?? self.defaultSettings
+    }
+
+    /// The index of the entry whose settings a flow with server `address` uses, `nil` for the default config.
+    func entryIndex(forServer address: [UInt8]) -> Int? {
+        var best: (length: Int, index: Int)? = nil
+        for (index, entry) in self.entries.enumerated() {
             for prefix in entry.prefixes where prefix.contains(address) {
                 // The longest prefix wins; between equal ones, the entry listed first.
-                if prefix.length > (best?.length ?? -1) { best = (prefix.length, entry.settings) }
+                if prefix.length > (best?.length ?? -1) { best = (prefix.length, index) }
             }
         }
-        return best?.settings ?? self.defaultSettings
+        return best?.index
     }
 
     private static let cache = Mutex<[[String: String]: HTTPServerConfigs]>([:])

@@ -100,12 +100,40 @@ public final class HTTPTransaction: AppLayerTransaction {
     var statusNumber: Int { Int(self.htp?.pointee.response_status_number ?? 0) }
 
     /// The value of the first header called `name` (case-insensitive) in one direction.
+    /// Found as libhtp's `htp_table_get_c` finds it (the first key equal ignoring ASCII case and NUL bytes in the
+    /// key), by a scan that compares a key only when its length allows a match.
     func header(_ name: String, toServer: Bool) -> UnsafeRawBufferPointer? {
         guard let tx = self.htp else { return nil }
         guard let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers else { return nil }
-        guard let raw = name.withCString({ htp_table_get_c(table, $0) }) else { return nil }
-        let header = raw.assumingMemoryBound(to: htp_header_t.self)
-        return bstrBytes(header.pointee.value)
+        var name = name
+        return name.withUTF8 { wanted -> UnsafeRawBufferPointer? in
+            for i in 0..<htp_table_size(table) {
+                var key: UnsafeMutablePointer<bstr>? = nil
+                guard let raw = htp_table_get_index(table, i, &key), let keyBytes = bstrBytes(key),
+                    Self.headerKey(keyBytes, matches: UnsafeRawBufferPointer(wanted))
+                else { continue }
+                return bstrBytes(raw.assumingMemoryBound(to: htp_header_t.self).pointee.value)
+            }
+            return nil
+        }
+    }
+
+    /// Whether a header table key equals `wanted` ignoring ASCII case and NUL bytes in the key (libhtp's
+    /// `bstr_cmp_c_nocasenorzero`; `wanted` holds no NUL).
+    static func headerKey(_ key: UnsafeRawBufferPointer, matches wanted: UnsafeRawBufferPointer) -> Bool {
+        if key.count < wanted.count { return false }
+        if key.count == wanted.count {
+            for i in 0..<key.count where asciiLowercase(key[i]) != asciiLowercase(wanted[i]) { return false }
+            return true
+        }
+        var k = 0
+        for w in wanted {
+            while k < key.count && key[k] == 0 { k += 1 }
+            guard k < key.count, asciiLowercase(key[k]) == asciiLowercase(w) else { return false }
+            k += 1
+        }
+        while k < key.count && key[k] == 0 { k += 1 }
+        return k == key.count
     }
 
     /// The header values the `http` EVE object carries (the first header of each name, as ``header(_:toServer:)``
@@ -122,8 +150,9 @@ public final class HTTPTransaction: AppLayerTransaction {
     func loggedHeaders() -> LoggedHeaders {
         var out = LoggedHeaders()
         guard let tx = self.htp else { return out }
-        for toServer in [true, false] {
-            guard let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers else { continue }
+        // Each direction's table in turn (a call each, not a loop over an array literal allocated per record).
+        func scan(_ table: OpaquePointer?, toServer: Bool) {
+            guard let table else { return }
             for i in 0..<htp_table_size(table) {
                 guard let raw = htp_table_get_index(table, i, nil) else { continue }
                 let header = raw.assumingMemoryBound(to: htp_header_t.self)
@@ -150,6 +179,8 @@ public final class HTTPTransaction: AppLayerTransaction {
                 }
             }
         }
+        scan(tx.pointee.request_headers, toServer: true)
+        scan(tx.pointee.response_headers, toServer: false)
         return out
     }
 
@@ -276,6 +307,8 @@ func asciiEqualsLowercase(_ bytes: UnsafeRawBufferPointer, literal text: StaticS
 func asciiLowercase(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
 
 extension HTTPTransaction: AppLayerFileTransaction {
+    public var fileTransaction: (any AppLayerFileTransaction)? { self }
+
     /// The response body as a file (Suricata's HTTP file tracking), named after the request's URI path.
     public func forEachFile(_ body: (AppLayerFile) -> Void) {
         guard self.responseBodySeen > 0 else { return }
