@@ -87,6 +87,13 @@ extension ExceptionTarget {
 }
 
 extension ReplayPipeline {
+    /// Records why the current frame is dropped, the first reason given: a drop met while inspecting a tunnel's
+    /// inner packet drops the whole frame, which Suricata counts as `tunnel_packet_drop`.
+    mutating func noteDropReason(_ reason: DropReason) {
+        guard self.packetDropReason == nil else { return }
+        self.packetDropReason = self.packet.tunnelDepth > 0 ? .tunnelPacketDrop : IPSVerdictCounters.Reason(reason)
+    }
+
     /// Applies the policy of `target` to the current packet and its flow (`handle`), as Suricata's
     /// `ExceptionPolicyApply`: the flow records the exception whatever the policy; drop-packet / drop-flow / reject
     /// drop in IPS mode (and leave the packet uninspected in both modes), drop-flow marks the flow so its later
@@ -139,6 +146,7 @@ extension ReplayPipeline {
         self.exceptionSkipsInspection = true
         guard self.inline, !self.packetDropped else { return }
         self.packetDropped = true
+        self.noteDropReason(target.dropReason)
         self.packetsDropped += 1
         var flow = handle.map { self.flows[$0.slot] }
         self.outputs.writeDrop(
@@ -154,6 +162,7 @@ extension ReplayPipeline {
     mutating func dropPacketOfExceptionDroppedFlow(_ handle: FlowHandle) {
         guard self.inline else { return }
         self.packetDropped = true
+        self.noteDropReason(.exceptionPolicyFlowDrop)
         self.packetsDropped += 1
         var flow: Flow? = self.flows[handle.slot]
         self.outputs.writeDrop(

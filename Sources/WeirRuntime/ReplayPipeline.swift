@@ -88,6 +88,10 @@ struct ReplayPipeline {
     var packetDropped = false
     /// Inline: a reject rule matched the current packet; who gets the reset or unreachable.
     var packetRejected: RejectTarget?
+    /// Inline: why the current frame was dropped (the first reason given), for `ips.drop_reason.*`.
+    var packetDropReason: IPSVerdictCounters.Reason?
+    /// Inline: Suricata's `ips.*` verdict counters.
+    var ipsCounters = IPSVerdictCounters()
     /// `stream.bypass`: bypass a TCP flow once both directions reach the depth.
     let streamBypass: Bool
     /// Packets and bytes of locally bypassed flows that skipped the stream engine and detection.
@@ -271,6 +275,7 @@ struct ReplayPipeline {
 
         if (verdict.drop || verdict.reject) && self.inline {
             self.packetDropped = true
+            self.noteDropReason(verdict.dropReason ?? .rules)
             if verdict.reject { self.packetRejected = verdict.rejectTarget }
             self.packetsDropped += 1
             // Only a drop that reached the flow (Suricata's FLOW_ACTION_DROP) marks it: a packet rule (`dsize` …)
@@ -326,6 +331,13 @@ struct ReplayPipeline {
         self.packet.packetNumber = self.packetNumber
         self.packetDropped = false
         self.packetRejected = nil
+        self.packetDropReason = nil
+        defer {
+            if self.inline {
+                self.ipsCounters.count(
+                    dropped: self.packetDropped, rejected: self.packetRejected != nil, reason: self.packetDropReason)
+            }
+        }
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
         // Replay: counters every `stats.interval` seconds of packet time (live capture counts wall-clock time).
@@ -650,6 +662,7 @@ struct ReplayPipeline {
         }
         pairs += self.defrag?.statistics.namedValues ?? []
         pairs += self.exceptionCounters.namedValues
+        if self.inline { pairs += self.ipsCounters.namedValues }
         pairs.append(("flow_bypassed.local_pkts", self.bypassedPackets))
         pairs.append(("flow_bypassed.local_bytes", self.bypassedBytes))
         pairs += self.captureBypass?.counters ?? []

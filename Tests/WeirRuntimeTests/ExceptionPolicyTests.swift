@@ -28,10 +28,13 @@ import WeirTestSupport
     }
 
     /// Replays `conversation` with one content rule on its data; the log directory is removed by the caller.
-    static func run(_ conversation: TCPConversation, overrides: [String], ips: Bool = false) throws -> Run {
+    static func run(
+        _ conversation: TCPConversation, overrides: [String], ips: Bool = false,
+        rule: String = #"alert tcp any any -> any any (msg:"data"; content:"secret"; sid:1;)"#
+    ) throws -> Run {
         let dir = try makeTemporaryDirectory("weir-expol")
         try conversation.write(to: dir + "/in.pcap")
-        try #"alert tcp any any -> any any (msg:"data"; content:"secret"; sid:1;)"#.write(
+        try rule.write(
             toFile: dir + "/test.rules", atomically: true, encoding: .utf8)
         var options = RunOptions()
         options.readPaths = [dir + "/in.pcap"]
@@ -109,6 +112,42 @@ import WeirTestSupport
         // The first packet is dropped for the exception; the flow's later packets are not logged again (flows: start).
         #expect(reasons.first == "stream midstream")
         #expect(run.stats["exception_policy.tcp.midstream.drop_flow"] == 1)
+    }
+
+    /// Suricata 8's `ips.*` verdict counters: every frame accepted, blocked or rejected, and each drop's reason.
+    @Test func ipsCountersGiveEachDroppedFramesReason() throws {
+        let run = try Self.run(Self.midstream, overrides: [], ips: true)
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        let frames = try #require(run.stats["decoder.pkts"])
+        #expect(frames >= 3)
+        // The pick-up is dropped for the midstream exception, the flow's later packets for the flow's drop.
+        #expect(run.stats["ips.blocked"] == frames && run.stats["ips.accepted"] == 0)
+        #expect(run.stats["ips.drop_reason.stream_midstream"] == 1)
+        #expect(run.stats["ips.drop_reason.exception_policy_flow_drop"] == frames - 1)
+        #expect(run.stats["ips.drop_reason.rules"] == 0 && run.stats["ips.rejected"] == 0)
+        #expect(run.stats["ips.replaced"] == 0)
+    }
+
+    @Test func ipsCountersCountARulesDropAndTheFlowItDrops() throws {
+        let run = try Self.run(
+            Self.complete, overrides: [], ips: true,
+            rule: #"drop tcp any any -> any any (msg:"data"; content:"secret"; sid:1;)"#)
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        let frames = try #require(run.stats["decoder.pkts"])
+        let blocked = try #require(run.stats["ips.blocked"])
+        // The handshake passes; the data packet is dropped by the rule, and every packet after it with the flow.
+        #expect(run.stats["ips.accepted"] == 3)
+        #expect(blocked == frames - 3)
+        #expect(run.stats["ips.drop_reason.rules"] == 1)
+        #expect(run.stats["ips.drop_reason.flow_drop"] == blocked - 1)
+    }
+
+    @Test func idsModeHasNoIPSCounters() throws {
+        let run = try Self.run(Self.complete, overrides: [])
+        defer { try? FileManager.default.removeItem(atPath: run.directory) }
+        // Suricata registers them only in IPS mode (Weir's own `ips.drop_flows` is another matter).
+        #expect(!run.stats.keys.contains { $0.hasPrefix("ips.drop_reason.") })
+        #expect(run.stats["ips.accepted"] == nil && run.stats["ips.blocked"] == nil)
     }
 
     @Test func inIDSModeIgnoreIsTheDefaultForAMidstreamFlowWithoutPickup() throws {

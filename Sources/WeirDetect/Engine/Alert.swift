@@ -144,12 +144,12 @@ public struct DetectCounters: Sendable, Equatable {
 
     /// Dotted names and values for the stats: Suricata's where it has the counter; `detect.pass*`,
     /// `detect.packets`, `detect.signatures_evaluated`, `detect.prefilter_candidates`, `detect.prefilter_scans`
-    /// and `ips.drop_flows` are Weir's own (docs/counters.md) and stay out of EVE.
+    /// and `ips.drop_flows` are Weir's own (docs/counters.md) and stay out of EVE. Suricata's `ips.blocked` and
+    /// `ips.rejected` count every frame's verdict in IPS mode, whatever dropped it: the pipeline keeps them.
     public var namedValues: [(String, UInt64)] {
         [
             ("detect.alert", self.alerts), ("detect.alerts_suppressed", self.alertsSuppressed),
-            ("detect.alert_queue_overflow", self.alertsDiscarded), ("ips.blocked", self.dropped),
-            ("ips.rejected", self.rejected), ("detect.pass", self.passedPackets),
+            ("detect.alert_queue_overflow", self.alertsDiscarded), ("detect.pass", self.passedPackets),
             ("detect.pass_flows", self.passedFlows), ("ips.drop_flows", self.droppedFlows),
             ("detect.packets", self.packets), ("detect.signatures_evaluated", self.signaturesEvaluated),
             ("detect.prefilter_candidates", self.prefilterCandidates),
