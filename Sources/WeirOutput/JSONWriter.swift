@@ -652,16 +652,15 @@ public final class JSONWriter {
         self.needsComma = true
     }
 
-    /// Whether `text` looks like `"name":` or `,"name":` (debug-build check of the literals above).
+    /// Whether `text` looks like `"name":` or `,"name":` (possibly opening an object on the way,
+    /// `,"flow":{"pkts_toserver":`): plain ASCII without backslashes (debug-build check of the literals above).
     static func isMemberName(_ text: StaticString) -> Bool {
         guard text.hasPointerRepresentation else { return false }
         var bytes = Array(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         if bytes.first == UInt8(ascii: ",") { bytes.removeFirst() }
         let tail = [UInt8(ascii: "\""), UInt8(ascii: ":")]
         guard bytes.count >= 3, bytes.first == UInt8(ascii: "\""), Array(bytes.suffix(2)) == tail else { return false }
-        return !bytes.dropFirst().dropLast(2).contains {
-            $0 < 0x20 || $0 >= 0x7f || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\")
-        }
+        return !bytes.contains { $0 < 0x20 || $0 >= 0x7f || $0 == UInt8(ascii: "\\") }
     }
 
     // MARK: Internals

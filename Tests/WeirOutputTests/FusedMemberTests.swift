@@ -217,7 +217,9 @@ import WeirCore
         #expect(JSONWriter.isMemberName("\"timestamp\":"))
         #expect(!JSONWriter.isMemberName("flow_id"))
         #expect(!JSONWriter.isMemberName("\"flow_id\""))
-        #expect(!JSONWriter.isMemberName(",\"a\"b\":"))
+        #expect(JSONWriter.isMemberName(",\"flow\":{\"pkts_toserver\":"))
+        #expect(!JSONWriter.isMemberName(",\"a\\b\":"))
+        #expect(!JSONWriter.isMemberName(",\"tab\t\":"))
     }
 
     @Test func timestampsPastTheCacheRange() {
