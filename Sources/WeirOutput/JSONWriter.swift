@@ -716,11 +716,11 @@ public final class JSONWriter {
     /// Copies `source[start..<end]` (not empty): short runs, most field values, without a `memmove` call.
     @inline(__always)
     private func putRun(_ source: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
+        guard let address = source.baseAddress else { return }
         let length = end - start
         self.ensure(length)
-        Self.copySmall(
-            to: self.base + self.count, from: source.baseAddress!.assumingMemoryBound(to: UInt8.self) + start,
-            count: length)
+        let from = address.assumingMemoryBound(to: UInt8.self) + start
+        Self.copySmall(to: self.base + self.count, from: from, count: length)
         self.count += length
     }
 
