@@ -27,15 +27,14 @@ public enum FastLogFormatter {
         marker: DropMarker = .none,
         to out: inout [UInt8]
     ) {
-        var signature = alert.signature
-        var category = alert.category
-        var proto = IPProtocol.eveName(header.ipProtocol)
-        var sourceText = header.sourceIP.isIPv4 ? "" : header.sourceIP.description
-        var destinationText = header.destinationIP.isIPv4 ? "" : header.destinationIP.description
+        let protoLiteral = Self.protocolLiteral(header.ipProtocol)
+        let protoName = protoLiteral == nil ? IPProtocol.eveName(header.ipProtocol) : ""
+        let sourceText = header.sourceIP.isIPv4 ? "" : header.sourceIP.description
+        let destinationText = header.destinationIP.isIPv4 ? "" : header.destinationIP.description
         // Fixed text 90 bytes; the time 26; three ids and the priority 4 x 10; ports 2 x 20; IPv4 2 x 15.
         let bound =
-            256 + signature.utf8.count + category.utf8.count + proto.utf8.count + sourceText.utf8.count
-            + destinationText.utf8.count
+            256 + alert.signature.utf8.count + alert.category.utf8.count + protoName.utf8.count
+            + sourceText.utf8.count + destinationText.utf8.count
         let start = out.count
         // Grown from a buffer of zeros (`repeatElement` would go element by element, and allocate, in an
         // unoptimised build).
@@ -46,113 +45,148 @@ public enum FastLogFormatter {
             Self.zeros.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
+        // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
+        // check exclusive access on every use.
         let used = out.withUnsafeMutableBufferPointer { buffer -> Int in
             let base = buffer.baseAddress! + start
             var p = base
-            func put(_ text: StaticString) {
-                JSONWriter.copySmall(to: p, from: text.utf8Start, count: text.utf8CodeUnitCount)
-                p += text.utf8CodeUnitCount
-            }
-            func put(_ text: inout String) {
-                text.withUTF8 { bytes in
-                    if let address = bytes.baseAddress { p.update(from: address, count: bytes.count) }
-                    p += bytes.count
-                }
-            }
-            func byte(_ value: UInt8) {
-                p[0] = value
-                p += 1
-            }
             let time = header.timestamp
             let civil = CivilTime(secondsSinceEpoch: time.seconds)
             p = Self.putPadded(civil.month, 2, at: p)
-            byte(UInt8(ascii: "/"))
+            p = Self.put(UInt8(ascii: "/"), at: p)
             p = Self.putPadded(civil.day, 2, at: p)
-            byte(UInt8(ascii: "/"))
+            p = Self.put(UInt8(ascii: "/"), at: p)
             p = Self.putPadded(civil.year, 4, at: p)
-            byte(UInt8(ascii: "-"))
+            p = Self.put(UInt8(ascii: "-"), at: p)
             p = Self.putPadded(civil.hour, 2, at: p)
-            byte(UInt8(ascii: ":"))
+            p = Self.put(UInt8(ascii: ":"), at: p)
             p = Self.putPadded(civil.minute, 2, at: p)
-            byte(UInt8(ascii: ":"))
+            p = Self.put(UInt8(ascii: ":"), at: p)
             p = Self.putPadded(civil.second, 2, at: p)
-            byte(UInt8(ascii: "."))
+            p = Self.put(UInt8(ascii: "."), at: p)
             p = Self.putPadded(time.microsecondPart, 6, at: p)
-            put("  ")
             switch marker {
-            case .none: break
-            case .dropped: put("[Drop] ")
-            case .wouldDrop: put("[wDrop] ")
+            case .none: p = Self.put("  [**] [", at: p)
+            case .dropped: p = Self.put("  [Drop] [**] [", at: p)
+            case .wouldDrop: p = Self.put("  [wDrop] [**] [", at: p)
             }
-            put("[**] [")
             p = Self.putDecimal(UInt64(alert.gid), at: p)
-            byte(UInt8(ascii: ":"))
+            p = Self.put(UInt8(ascii: ":"), at: p)
             p = Self.putDecimal(UInt64(alert.signatureID), at: p)
-            byte(UInt8(ascii: ":"))
+            p = Self.put(UInt8(ascii: ":"), at: p)
             p = Self.putDecimal(UInt64(alert.rev), at: p)
-            put("] ")
-            put(&signature)
-            put(" [**] [Classification: ")
-            put(&category)
-            put("] [Priority: ")
+            p = Self.put("] ", at: p)
+            p = Self.put(alert.signature, at: p)
+            p = Self.put(" [**] [Classification: ", at: p)
+            p = Self.put(alert.category, at: p)
+            p = Self.put("] [Priority: ", at: p)
             p = Self.putDecimal(UInt64(alert.severity), at: p)
-            put("] {")
-            put(&proto)
-            put("} ")
+            p = Self.put("] {", at: p)
+            if let protoLiteral {
+                p = Self.put(protoLiteral, at: p)
+            } else {
+                p = Self.put(protoName, at: p)
+            }
+            p = Self.put("} ", at: p)
             let sourcePort = header.sourcePort.map(UInt64.init) ?? UInt64(header.icmpType ?? 0)
             let destinationPort = header.destinationPort.map(UInt64.init) ?? UInt64(header.icmpCode ?? 0)
-            if header.sourceIP.isIPv4 { p = Self.putIPv4(header.sourceIP.v4Value, at: p) } else { put(&sourceText) }
-            byte(UInt8(ascii: ":"))
+            if header.sourceIP.isIPv4 {
+                p = Self.putIPv4(header.sourceIP.v4Value, at: p)
+            } else {
+                p = Self.put(sourceText, at: p)
+            }
+            p = Self.put(UInt8(ascii: ":"), at: p)
             p = Self.putDecimal(sourcePort, at: p)
-            put(" -> ")
+            p = Self.put(" -> ", at: p)
             if header.destinationIP.isIPv4 {
                 p = Self.putIPv4(header.destinationIP.v4Value, at: p)
             } else {
-                put(&destinationText)
+                p = Self.put(destinationText, at: p)
             }
-            byte(UInt8(ascii: ":"))
+            p = Self.put(UInt8(ascii: ":"), at: p)
             p = Self.putDecimal(destinationPort, at: p)
-            byte(UInt8(ascii: "\n"))
+            p = Self.put(UInt8(ascii: "\n"), at: p)
             return p - base
         }
         out.removeLast(bound - used)
     }
 
+    /// `{PROTO}`'s name for the common protocols as a literal, the same bytes as ``IPProtocol/eveName(_:)``;
+    /// `nil` for the rest.
+    private static func protocolLiteral(_ proto: UInt8) -> StaticString? {
+        switch proto {
+        case IPProtocol.tcp: return "TCP"
+        case IPProtocol.udp: return "UDP"
+        case IPProtocol.icmp: return "ICMP"
+        case IPProtocol.icmpv6: return "IPv6-ICMP"
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    private static func put(_ byte: UInt8, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        p[0] = byte
+        return p + 1
+    }
+
+    @inline(__always)
+    private static func put(_ text: StaticString, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        JSONWriter.copySmall(to: p, from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return p + text.utf8CodeUnitCount
+    }
+
+    @inline(__always)
+    private static func put(_ text: String, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+            if let address = bytes.baseAddress { JSONWriter.copySmall(to: p, from: address, count: bytes.count) }
+            return bytes.count
+        }
+        if let copied { return p + copied }
+        var q = p
+        for byte in text.utf8 {
+            q[0] = byte
+            q += 1
+        }
+        return q
+    }
+
     private static let zeros = [UInt8](repeating: 0, count: 1024)
 
     /// `value` as exactly `width` digits (more when it is wider, as years past 9999), at `p`.
+    @inline(__always)
     private static func putPadded(_ value: Int64, _ width: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var digits = width
-        var limit: Int64 = 1
-        for _ in 0..<width { limit &*= 10 }
-        while value >= limit && digits < 19 {
-            digits += 1
-            limit &*= 10
+        let magnitude = UInt64(max(0, value))
+        // Two digits (every field but the year and the microseconds) by one table lookup.
+        if width == 2 && magnitude < 100 {
+            let pair = Int(truncatingIfNeeded: magnitude) &* 2
+            let pairs = Self.digitPairs.utf8Start
+            p[0] = pairs[pair]
+            p[1] = pairs[pair + 1]
+            return p + 2
         }
-        return Self.putDigits(UInt64(max(0, value)), digits, at: p)
-    }
-
-    /// The last `digits` decimal digits of `value` at `p` (leading zeros included); returns the end.
-    private static func putDigits(_ value: UInt64, _ digits: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var rest = value
-        var position = digits - 1
-        while position >= 0 {
-            p[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-            rest /= 10
-            position -= 1
+        let digits = max(width, JSONWriter.decimalDigitCount(magnitude))
+        var position = digits
+        var rest = magnitude
+        let pairs = Self.digitPairs.utf8Start
+        while position >= 2 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            position &-= 2
+            p[position] = pairs[pair]
+            p[position + 1] = pairs[pair + 1]
         }
+        if position == 1 { p[0] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30 }
         return p + digits
     }
 
+    /// "00" to "99".
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
     /// `value` in decimal at `p`.
+    @inline(__always)
     private static func putDecimal(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var digits = 1
-        var limit: UInt64 = 10
-        while digits < 20 && value >= limit {
-            digits += 1
-            limit = limit &* 10
-        }
-        return Self.putDigits(value, digits, at: p)
+        JSONWriter.putDigits(value, at: p)
     }
 
     /// A dotted quad at `p`.

@@ -26,6 +26,8 @@ public final class JSONWriter {
     /// end usually fall in different seconds, and each keeps its slot while records march on.
     private let cachedSeconds: UnsafeMutablePointer<Int64>
     private let secondsText: UnsafeMutablePointer<UInt8>
+    /// The rendered rule-constant members of alert objects (made on the first alert record).
+    @exclusivity(unchecked) private var ruleMembersStorage: EVEAlertRuleMembers? = nil
 
     /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int = 4096) {
@@ -61,6 +63,14 @@ public final class JSONWriter {
     /// The text as a `String` (allocates; for tests and diagnostics).
     public var text: String {
         String(decoding: UnsafeBufferPointer(start: self.base, count: self.count), as: UTF8.self)
+    }
+
+    /// The rendered rule-constant members of alert objects, made on first use.
+    var ruleMembers: EVEAlertRuleMembers {
+        if let members = self.ruleMembersStorage { return members }
+        let members = EVEAlertRuleMembers()
+        self.ruleMembersStorage = members
+        return members
     }
 
     // MARK: Raw buffer access
@@ -371,58 +381,86 @@ public final class JSONWriter {
     /// Writes a timestamp as Suricata's EVE text, `2024-01-31T12:34:56.123456+0000` (always UTC).
     public func timestamp(_ time: Timestamp) {
         self.separate()
-        self.put(UInt8(ascii: "\""))
+        let micros = Int(truncatingIfNeeded: time.microsecondPart)
         let seconds = time.seconds
         let slot = Int(seconds & Int64(Self.timestampSlots - 1))
         let slotText = self.secondsText + slot * 19
-        if self.cachedSeconds[slot] == seconds {
-            self.put(UnsafeRawBufferPointer(start: slotText, count: 19))
-        } else {
-            let civil = CivilTime(secondsSinceEpoch: seconds)
-            var text: [UInt8] = []
-            text.reserveCapacity(19)
-            Self.appendPadded(civil.year, 4, &text)
-            text.append(UInt8(ascii: "-"))
-            Self.appendPadded(civil.month, 2, &text)
-            text.append(UInt8(ascii: "-"))
-            Self.appendPadded(civil.day, 2, &text)
-            text.append(UInt8(ascii: "T"))
-            Self.appendPadded(civil.hour, 2, &text)
-            text.append(UInt8(ascii: ":"))
-            Self.appendPadded(civil.minute, 2, &text)
-            text.append(UInt8(ascii: ":"))
-            Self.appendPadded(civil.second, 2, &text)
-            // Years past 9999 do not fit the fixed 19 bytes and are never cached.
-            if text.count == 19 {
-                for (index, byte) in text.enumerated() { slotText[index] = byte }
-                self.cachedSeconds[slot] = seconds
-            }
-            text.withUnsafeBytes { self.put($0) }
+        guard micros >= 0 && micros < 1_000_000,
+            self.cachedSeconds[slot] == seconds || Self.fillSecondsText(seconds, into: slotText)
+        else {
+            self.slowTimestamp(time)
+            return
         }
-        // `.uuuuuu+0000"`: 13 bytes, the microseconds as three digit pairs.
-        self.ensure(13)
+        self.cachedSeconds[slot] = seconds
+        // `"` + 19 cached bytes + `.uuuuuu+0000"`: 33 bytes, the microseconds as three digit pairs.
+        self.ensure(33)
         let out = self.base + self.count
+        out[0] = UInt8(ascii: "\"")
+        Self.copySmall(to: out + 1, from: slotText, count: 19)
         let pairs = Self.digitPairs.utf8Start
-        let micros = Int(truncatingIfNeeded: time.microsecondPart)
-        if micros >= 0 && micros < 1_000_000 {
-            out[0] = UInt8(ascii: ".")
-            let high = (micros / 10_000) &* 2
-            let middle = (micros / 100 % 100) &* 2
-            let low = (micros % 100) &* 2
-            out[1] = pairs[high]
-            out[2] = pairs[high + 1]
-            out[3] = pairs[middle]
-            out[4] = pairs[middle + 1]
-            out[5] = pairs[low]
-            out[6] = pairs[low + 1]
-            Self.copySmall(to: out + 7, from: ("+0000\"" as StaticString).utf8Start, count: 6)
-            self.count += 13
-        } else {
-            self.put(UInt8(ascii: "."))
-            self.putPadded(time.microsecondPart, 6)
-            self.put("+0000" as StaticString)
-            self.put(UInt8(ascii: "\""))
+        out[20] = UInt8(ascii: ".")
+        let high = (micros / 10_000) &* 2
+        let middle = (micros / 100 % 100) &* 2
+        let low = (micros % 100) &* 2
+        out[21] = pairs[high]
+        out[22] = pairs[high + 1]
+        out[23] = pairs[middle]
+        out[24] = pairs[middle + 1]
+        out[25] = pairs[low]
+        out[26] = pairs[low + 1]
+        Self.copySmall(to: out + 27, from: ("+0000\"" as StaticString).utf8Start, count: 6)
+        self.count += 33
+        self.needsComma = true
+    }
+
+    /// Writes `YYYY-MM-DDTHH:MM:SS` for `seconds` into the 19 bytes at `out` with digit pairs; false (nothing
+    /// cached) for years outside 0...9999, whose text does not fit.
+    private static func fillSecondsText(_ seconds: Int64, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+        let civil = CivilTime(secondsSinceEpoch: seconds)
+        guard civil.year >= 0 && civil.year <= 9999 else { return false }
+        let pairs = Self.digitPairs.utf8Start
+        func pair(_ value: Int64, _ at: Int) {
+            let index = Int(truncatingIfNeeded: value) &* 2
+            out[at] = pairs[index]
+            out[at + 1] = pairs[index + 1]
         }
+        pair(civil.year / 100, 0)
+        pair(civil.year % 100, 2)
+        out[4] = UInt8(ascii: "-")
+        pair(civil.month, 5)
+        out[7] = UInt8(ascii: "-")
+        pair(civil.day, 8)
+        out[10] = UInt8(ascii: "T")
+        pair(civil.hour, 11)
+        out[13] = UInt8(ascii: ":")
+        pair(civil.minute, 14)
+        out[16] = UInt8(ascii: ":")
+        pair(civil.second, 17)
+        return true
+    }
+
+    /// The general timestamp text, for years past 9999 and out-of-range microseconds (never cached).
+    private func slowTimestamp(_ time: Timestamp) {
+        let civil = CivilTime(secondsSinceEpoch: time.seconds)
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        text.append(UInt8(ascii: "\""))
+        Self.appendPadded(civil.year, 4, &text)
+        text.append(UInt8(ascii: "-"))
+        Self.appendPadded(civil.month, 2, &text)
+        text.append(UInt8(ascii: "-"))
+        Self.appendPadded(civil.day, 2, &text)
+        text.append(UInt8(ascii: "T"))
+        Self.appendPadded(civil.hour, 2, &text)
+        text.append(UInt8(ascii: ":"))
+        Self.appendPadded(civil.minute, 2, &text)
+        text.append(UInt8(ascii: ":"))
+        Self.appendPadded(civil.second, 2, &text)
+        text.withUnsafeBytes { self.put($0) }
+        self.put(UInt8(ascii: "."))
+        self.putPadded(time.microsecondPart, 6)
+        self.put("+0000" as StaticString)
+        self.put(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
@@ -476,10 +514,14 @@ public final class JSONWriter {
     /// A two-digit lower-case hex string value, as Suricata prints TCP flags (`"1b"`).
     public func hexString(_ value: UInt8) {
         self.separate()
-        self.put(UInt8(ascii: "\""))
-        self.put(Self.hexDigits[Int(value >> 4)])
-        self.put(Self.hexDigits[Int(value & 0xf)])
-        self.put(UInt8(ascii: "\""))
+        self.ensure(4)
+        let out = self.base + self.count
+        let digits = ("0123456789abcdef" as StaticString).utf8Start
+        out[0] = UInt8(ascii: "\"")
+        out[1] = digits[Int(value >> 4)]
+        out[2] = digits[Int(value & 0xf)]
+        out[3] = UInt8(ascii: "\"")
+        self.count += 4
         self.needsComma = true
     }
 
@@ -549,6 +591,78 @@ public final class JSONWriter {
         self.ipAddress(value)
     }
 
+    // MARK: Members with their punctuation
+
+    // Record writers whose field order is fixed know, when they compile, whether a comma goes before a field:
+    // these take the member name with all its punctuation as one literal (`,"flow_id":`), copied in one piece,
+    // and leave the writer as the plain `key` + value calls would (a comma is due after the value).
+
+    /// Writes `name`, a member name with its punctuation (`"name":` or `,"name":`), verbatim; a value follows.
+    @inline(__always)
+    func member(_ name: StaticString) {
+        assert(Self.isMemberName(name), "not a member name with its punctuation: \(name)")
+        self.put(name)
+        self.needsComma = false
+    }
+
+    /// After a verbatim copy that ended with a value: the next member needs a comma.
+    @inline(__always)
+    func needsCommaAfterValue() {
+        self.needsComma = true
+    }
+
+    /// Writes a whole member, name and literal value (`,"proto":"TCP"`), verbatim.
+    @inline(__always)
+    func literalMember(_ text: StaticString) {
+        self.put(text)
+        self.needsComma = true
+    }
+
+    /// `name` (with its punctuation) and an unsigned number, with one capacity check.
+    @inline(__always)
+    func member(_ name: StaticString, _ value: UInt64) {
+        assert(Self.isMemberName(name), "not a member name with its punctuation: \(name)")
+        let length = name.utf8CodeUnitCount
+        self.ensure(length + 20)
+        let out = self.base + self.count
+        Self.copySmall(to: out, from: name.utf8Start, count: length)
+        self.count = Self.putDigits(value, at: out + length) - self.base
+        self.needsComma = true
+    }
+
+    /// `name` (with its punctuation) and a timestamp.
+    @inline(__always)
+    func member(_ name: StaticString, _ value: Timestamp) {
+        self.member(name)
+        self.timestamp(value)
+    }
+
+    /// `name` (with its punctuation) and an address.
+    @inline(__always)
+    func member(_ name: StaticString, _ value: IPAddress) {
+        self.member(name)
+        self.ipAddress(value)
+    }
+
+    /// `name` (with its punctuation) and a string, escaped.
+    @inline(__always)
+    func member(_ name: StaticString, _ value: String) {
+        self.member(name)
+        self.appendQuoted(value)
+        self.needsComma = true
+    }
+
+    /// Whether `text` looks like `"name":` or `,"name":` (possibly opening an object on the way,
+    /// `,"flow":{"pkts_toserver":`): plain ASCII without backslashes (debug-build check of the literals above).
+    static func isMemberName(_ text: StaticString) -> Bool {
+        guard text.hasPointerRepresentation else { return false }
+        var bytes = Array(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        if bytes.first == UInt8(ascii: ",") { bytes.removeFirst() }
+        let tail = [UInt8(ascii: "\""), UInt8(ascii: ":")]
+        guard bytes.count >= 3, bytes.first == UInt8(ascii: "\""), Array(bytes.suffix(2)) == tail else { return false }
+        return !bytes.contains { $0 < 0x20 || $0 >= 0x7f || $0 == UInt8(ascii: "\\") }
+    }
+
     // MARK: Internals
 
     /// Whether a compile-time text is printable ASCII without `"` or `\\` (checked in debug builds: literals
@@ -590,13 +704,24 @@ public final class JSONWriter {
             }
             let byte = source[index]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                if index > runStart { self.put(UnsafeRawBufferPointer(rebasing: source[runStart..<index])) }
+                if index > runStart { self.putRun(source, runStart, index) }
                 self.appendEscapedByte(byte)
                 runStart = index + 1
             }
             index += 1
         }
-        if count > runStart { self.put(UnsafeRawBufferPointer(rebasing: source[runStart..<count])) }
+        if count > runStart { self.putRun(source, runStart, count) }
+    }
+
+    /// Copies `source[start..<end]` (not empty): short runs, most field values, without a `memmove` call.
+    @inline(__always)
+    private func putRun(_ source: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
+        guard let address = source.baseAddress else { return }
+        let length = end - start
+        self.ensure(length)
+        let from = address.assumingMemoryBound(to: UInt8.self) + start
+        Self.copySmall(to: self.base + self.count, from: from, count: length)
+        self.count += length
     }
 
     @inline(__always)
@@ -626,40 +751,68 @@ public final class JSONWriter {
     private static let digitPairs: StaticString =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
+    /// 10^0 ... 10^19, for counting the digits of a number.
+    private static let powersOfTen: [UInt64] = [
+        1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ]
+
+    /// The number of decimal digits of `value` (1 for 0): the bit length times log10(2) guesses it to within
+    /// one, one table compare settles it.
+    @inline(__always)
+    static func decimalDigitCount(_ value: UInt64) -> Int {
+        let bits = 64 &- (value | 1).leadingZeroBitCount
+        let guess = (bits &* 1233) >> 12
+        return max(1, guess &+ (value >= Self.powersOfTen[guess] ? 1 : 0))
+    }
+
+    /// Writes the decimal digits of `value` at `out` (room for 20 bytes); returns the position after them.
+    @inline(__always)
+    static func putDigits(_ value: UInt64, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if value < 10 {
+            out[0] = UInt8(truncatingIfNeeded: value) &+ 0x30
+            return out + 1
+        }
+        let digits = Self.decimalDigitCount(value)
+        let pairs = Self.digitPairs.utf8Start
+        var position = digits
+        var rest = value
+        // Four digits per division of the running value (its chain of dependent divisions is what costs on
+        // 16-digit flow ids), split into two independent pairs.
+        while rest >= 10_000 {
+            let chunk = Int(truncatingIfNeeded: rest % 10_000)
+            rest /= 10_000
+            position &-= 4
+            let high = (chunk / 100) &* 2
+            let low = (chunk % 100) &* 2
+            out[position] = pairs[high]
+            out[position + 1] = pairs[high + 1]
+            out[position + 2] = pairs[low]
+            out[position + 3] = pairs[low + 1]
+        }
+        if rest >= 100 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            position &-= 2
+            out[position] = pairs[pair]
+            out[position + 1] = pairs[pair + 1]
+        }
+        if rest >= 10 {
+            let pair = Int(truncatingIfNeeded: rest) &* 2
+            out[0] = pairs[pair]
+            out[1] = pairs[pair + 1]
+        } else {
+            out[0] = UInt8(truncatingIfNeeded: rest) &+ 0x30
+        }
+        return out + digits
+    }
+
     /// Appends the decimal digits of `value` without building a String.
     @inline(__always)
     private func appendDigits(_ value: UInt64) {
-        if value < 10 {
-            self.put(UInt8(truncatingIfNeeded: value) &+ 0x30)
-            return
-        }
-        var digits = 2
-        var limit: UInt64 = 100
-        while digits < 20 && value >= limit {
-            digits += 1
-            limit = limit &* 10
-        }
-        self.ensure(digits)
-        let pairs = Self.digitPairs.utf8Start
-        var position = self.count + digits
-        var rest = value
-        while rest >= 100 {
-            let pair = Int(rest % 100) &* 2
-            rest /= 100
-            position -= 2
-            self.base[position] = pairs[pair]
-            self.base[position + 1] = pairs[pair + 1]
-        }
-        if rest >= 10 {
-            let pair = Int(rest) &* 2
-            position -= 2
-            self.base[position] = pairs[pair]
-            self.base[position + 1] = pairs[pair + 1]
-        } else {
-            position -= 1
-            self.base[position] = UInt8(truncatingIfNeeded: rest) &+ 0x30
-        }
-        self.count += digits
+        self.ensure(20)
+        self.count = Self.putDigits(value, at: self.base + self.count) - self.base
     }
 
     /// Appends `value` as exactly `width` digits (more when it is wider), into the buffer.
@@ -694,6 +847,12 @@ public final class JSONWriter {
         var index = 0
         let count = data.count
         while index < count {
+            if index + 8 <= count,
+                data.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+                continue
+            }
             let lead = data[index]
             if lead < 0x80 {
                 index += 1

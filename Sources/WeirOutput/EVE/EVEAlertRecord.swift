@@ -166,40 +166,42 @@ public struct EVETunnel: Sendable, Equatable {
 }
 
 extension JSONWriter {
-    /// Renders `record` as one complete JSON object (no trailing newline).
+    /// Renders `record` as one complete JSON object (no trailing newline). The header always comes first, so
+    /// every comma after it is known here and copied with its member name.
     public func writeAlertRecord(_ record: EVEAlertRecord) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .alert)
-        if let tx = record.transactionID { self.field("tx_id", tx) }
+        if let tx = record.transactionID { self.member(",\"tx_id\":", tx) }
         self.writeAlertObject(record.alert)
         if let tunnel = record.tunnel {
-            self.beginObject("tunnel")
-            self.field("src_ip", tunnel.sourceIP)
-            self.field("src_port", UInt64(tunnel.sourcePort))
-            self.field("dest_ip", tunnel.destinationIP)
-            self.field("dest_port", UInt64(tunnel.destinationPort))
-            self.field("proto", IPProtocol.eveName(tunnel.ipProtocol))
-            self.field("depth", UInt64(tunnel.depth))
-            if tunnel.pcapCount != 0 { self.field("pcap_cnt", tunnel.pcapCount) }
-            self.field("pkt_src", tunnel.packetSource.rawValue)
+            self.member(",\"tunnel\":{\"src_ip\":", tunnel.sourceIP)
+            self.member(",\"src_port\":", UInt64(tunnel.sourcePort))
+            self.member(",\"dest_ip\":", tunnel.destinationIP)
+            self.member(",\"dest_port\":", UInt64(tunnel.destinationPort))
+            self.member(",\"proto\":", IPProtocol.eveName(tunnel.ipProtocol))
+            self.member(",\"depth\":", UInt64(tunnel.depth))
+            if tunnel.pcapCount != 0 { self.member(",\"pcap_cnt\":", tunnel.pcapCount) }
+            self.member(",\"pkt_src\":", tunnel.packetSource.rawValue)
             self.endObject()
         }
-        if let appProto = record.appProto { self.field("app_proto", appProto) }
+        if let appProto = record.appProto { self.member(",\"app_proto\":", appProto) }
         if let direction = record.direction {
-            self.key("direction")
-            self.string(direction == .toServer ? "to_server" : "to_client")
+            if direction == .toServer {
+                self.literalMember(",\"direction\":\"to_server\"")
+            } else {
+                self.literalMember(",\"direction\":\"to_client\"")
+            }
         }
         if let flow = record.flow {
-            self.beginObject("flow")
-            self.field("pkts_toserver", flow.counters.packetsToServer)
-            self.field("pkts_toclient", flow.counters.packetsToClient)
-            self.field("bytes_toserver", flow.counters.bytesToServer)
-            self.field("bytes_toclient", flow.counters.bytesToClient)
-            self.field("start", flow.start)
-            self.field("src_ip", flow.sourceIP)
-            self.field("dest_ip", flow.destinationIP)
-            if let port = flow.sourcePort { self.field("src_port", UInt64(port)) }
-            if let port = flow.destinationPort { self.field("dest_port", UInt64(port)) }
+            self.member(",\"flow\":{\"pkts_toserver\":", flow.counters.packetsToServer)
+            self.member(",\"pkts_toclient\":", flow.counters.packetsToClient)
+            self.member(",\"bytes_toserver\":", flow.counters.bytesToServer)
+            self.member(",\"bytes_toclient\":", flow.counters.bytesToClient)
+            self.member(",\"start\":", flow.start)
+            self.member(",\"src_ip\":", flow.sourceIP)
+            self.member(",\"dest_ip\":", flow.destinationIP)
+            if let port = flow.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
+            if let port = flow.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
             self.endObject()
         }
         if let members = record.appLayerMembers, !members.isEmpty { self.raw(members) }
@@ -223,22 +225,84 @@ extension JSONWriter {
         self.endObject()
     }
 
-    /// Writes `"alert":{…}` into the open object.
+    /// Writes `,"alert":{…}` into the open object, after the header. Everything after `action` comes from the
+    /// rule alone and is copied from ``ruleMembers`` (rendered and escaped once per rule).
     func writeAlertObject(_ alert: EVEAlert) {
-        self.beginObject("alert")
-        self.key("action")
-        self.string(alert.action == .allowed ? "allowed" : "blocked")
-        self.field("gid", UInt64(alert.gid))
-        self.field("signature_id", UInt64(alert.signatureID))
-        self.field("rev", UInt64(alert.rev))
-        self.field("signature", alert.signature)
-        self.field("category", alert.category)
-        self.field("severity", UInt64(alert.severity))
-        if let metadata = alert.metadataJSON {
-            self.key("metadata")
-            self.raw(metadata)
+        if alert.action == .allowed {
+            self.literalMember(",\"alert\":{\"action\":\"allowed\"")
+        } else {
+            self.literalMember(",\"alert\":{\"action\":\"blocked\"")
         }
-        self.endObject()
+        self.ruleMembers.withText(for: alert) { self.appendVerbatim($0) }
+        self.needsCommaAfterValue()
+    }
+}
+
+/// The rule-constant part of alert objects, `,"gid":…,"signature_id":…,"rev":…,"signature":"…","category":"…",
+/// "severity":…[,"metadata":{…}]}`, rendered once and kept by the values it was made from (direct-mapped by
+/// sid). A hit compares the inputs (Strings and the metadata array compare by identity first, and a rule's are
+/// the same storage every time), so the copy is always the text these values render to.
+final class EVEAlertRuleMembers {
+    private struct Entry {
+        var filled = false
+        var gid: UInt32 = 0
+        var signatureID: UInt32 = 0
+        var rev: UInt32 = 0
+        var severity: UInt32 = 0
+        var signature = ""
+        var category = ""
+        var metadataJSON: [UInt8]? = nil
+        var text: [UInt8] = []
+
+        @inline(__always)
+        func matches(_ alert: EVEAlert) -> Bool {
+            self.filled && self.signatureID == alert.signatureID && self.gid == alert.gid && self.rev == alert.rev
+                && self.severity == alert.severity && self.signature == alert.signature
+                && self.category == alert.category && self.metadataJSON == alert.metadataJSON
+        }
+    }
+
+    private static let slots = 256
+    private let entries: UnsafeMutablePointer<Entry>
+
+    init() {
+        self.entries = .allocate(capacity: Self.slots)
+        self.entries.initialize(repeating: Entry(), count: Self.slots)
+    }
+
+    deinit {
+        self.entries.deinitialize(count: Self.slots)
+        self.entries.deallocate()
+    }
+
+    /// Calls `body` with the rendered members of `alert`'s rule, rendering them on a miss.
+    @inline(__always)
+    func withText(for alert: EVEAlert, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let entry = self.entries + Int(alert.signatureID & UInt32(Self.slots - 1))
+        if !entry.pointee.matches(alert) {
+            entry.pointee = Entry(
+                filled: true, gid: alert.gid, signatureID: alert.signatureID, rev: alert.rev,
+                severity: alert.severity, signature: alert.signature, category: alert.category,
+                metadataJSON: alert.metadataJSON, text: Self.render(alert))
+        }
+        entry.pointee.text.withUnsafeBytes(body)
+    }
+
+    /// The members after `action`, with the object's closing brace.
+    static func render(_ alert: EVEAlert) -> [UInt8] {
+        let writer = JSONWriter(capacity: 256)
+        writer.member(",\"gid\":", UInt64(alert.gid))
+        writer.member(",\"signature_id\":", UInt64(alert.signatureID))
+        writer.member(",\"rev\":", UInt64(alert.rev))
+        writer.member(",\"signature\":", alert.signature)
+        writer.member(",\"category\":", alert.category)
+        writer.member(",\"severity\":", UInt64(alert.severity))
+        if let metadata = alert.metadataJSON {
+            writer.member(",\"metadata\":")
+            writer.raw(metadata)
+        }
+        writer.endObject()
+        return writer.bytes
     }
 }
 

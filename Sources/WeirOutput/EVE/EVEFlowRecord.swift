@@ -178,62 +178,67 @@ public enum EVETCPState: String, Sendable {
 }
 
 extension JSONWriter {
-    /// Renders `record` as one complete JSON object (no trailing newline).
+    /// Renders `record` as one complete JSON object (no trailing newline). The header always comes first, so
+    /// every comma after it is known here and copied with its member name.
     public func writeFlowRecord(_ record: EVEFlowRecord) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .flow, packetFields: false)
-        if let appProto = record.appProto { self.field("app_proto", appProto) }
-        if let proto = record.appProtoToServer { self.field("app_proto_ts", proto) }
-        if let proto = record.appProtoToClient { self.field("app_proto_tc", proto) }
-        self.beginObject("flow")
-        self.field("pkts_toserver", record.packetsToServer)
-        self.field("pkts_toclient", record.packetsToClient)
-        self.field("bytes_toserver", record.bytesToServer)
-        self.field("bytes_toclient", record.bytesToClient)
+        if let appProto = record.appProto { self.member(",\"app_proto\":", appProto) }
+        if let proto = record.appProtoToServer { self.member(",\"app_proto_ts\":", proto) }
+        if let proto = record.appProtoToClient { self.member(",\"app_proto_tc\":", proto) }
+        self.member(",\"flow\":{\"pkts_toserver\":", record.packetsToServer)
+        self.member(",\"pkts_toclient\":", record.packetsToClient)
+        self.member(",\"bytes_toserver\":", record.bytesToServer)
+        self.member(",\"bytes_toclient\":", record.bytesToClient)
         if let bypassed = record.bypassed {
-            self.beginObject("bypassed")
-            self.field("pkts_toserver", bypassed.packetsToServer)
-            self.field("pkts_toclient", bypassed.packetsToClient)
-            self.field("bytes_toserver", bypassed.bytesToServer)
-            self.field("bytes_toclient", bypassed.bytesToClient)
+            self.member(",\"bypassed\":{\"pkts_toserver\":", bypassed.packetsToServer)
+            self.member(",\"pkts_toclient\":", bypassed.packetsToClient)
+            self.member(",\"bytes_toserver\":", bypassed.bytesToServer)
+            self.member(",\"bytes_toclient\":", bypassed.bytesToClient)
             self.endObject()
         }
-        self.field("start", record.start)
-        self.field("end", record.end)
+        self.member(",\"start\":", record.start)
+        self.member(",\"end\":", record.end)
         // Suricata's age is the difference of the whole seconds, never negative.
-        self.field("age", UInt64(max(0, record.end.seconds - record.start.seconds)))
-        if record.emergency { self.field("emergency", true) }
-        self.key("state")
+        self.member(",\"age\":", UInt64(max(0, record.end.seconds - record.start.seconds)))
+        if record.emergency { self.literalMember(",\"emergency\":true") }
         switch record.state {
-        case .new: self.string("new")
-        case .established: self.string("established")
-        case .closed: self.string("closed")
-        case .bypassed: self.string("bypassed")
+        case .new: self.literalMember(",\"state\":\"new\"")
+        case .established: self.literalMember(",\"state\":\"established\"")
+        case .closed: self.literalMember(",\"state\":\"closed\"")
+        case .bypassed: self.literalMember(",\"state\":\"bypassed\"")
         }
         if record.state == .bypassed, let bypass = record.bypass {
-            self.key("bypass")
-            self.string(bypass == .local ? "local" : "capture")
+            if bypass == .local {
+                self.literalMember(",\"bypass\":\"local\"")
+            } else {
+                self.literalMember(",\"bypass\":\"capture\"")
+            }
         }
-        self.key("reason")
         switch record.reason {
-        case .timeout: self.string("timeout")
-        case .forced: self.string("forced")
-        case .shutdown: self.string("shutdown")
-        case .unknown: self.string("unknown")
+        case .timeout: self.literalMember(",\"reason\":\"timeout\"")
+        case .forced: self.literalMember(",\"reason\":\"forced\"")
+        case .shutdown: self.literalMember(",\"reason\":\"shutdown\"")
+        case .unknown: self.literalMember(",\"reason\":\"unknown\"")
         }
-        self.field("alerted", record.alerted)
+        if record.alerted {
+            self.literalMember(",\"alerted\":true")
+        } else {
+            self.literalMember(",\"alerted\":false")
+        }
         if let action = record.action {
-            self.key("action")
-            self.string(action == .drop ? "drop" : "pass")
+            if action == .drop {
+                self.literalMember(",\"action\":\"drop\"")
+            } else {
+                self.literalMember(",\"action\":\"pass\"")
+            }
         }
         if !record.exceptionPolicies.isEmpty {
             self.beginArray("exception_policy")
             for entry in record.exceptionPolicies {
                 self.beginObject()
-                self.key("target")
-                self.string(entry.target)
-                self.key("policy")
-                self.string(entry.policy)
+                self.member("\"target\":", entry.target)
+                self.member(",\"policy\":", entry.policy)
                 self.endObject()
             }
             self.endArray()
@@ -243,25 +248,24 @@ extension JSONWriter {
         self.endObject()
     }
 
+    /// `,"tcp":{…}`: the three flag bytes in hex, a `true` for each flag set (Suricata's EveTcpFlags), the state.
     private func writeTCP(_ tcp: EVETCPInfo) {
-        self.beginObject("tcp")
-        self.key("tcp_flags")
+        self.member(",\"tcp\":{\"tcp_flags\":")
         self.hexString(tcp.flags)
-        self.key("tcp_flags_ts")
+        self.member(",\"tcp_flags_ts\":")
         self.hexString(tcp.flagsToServer)
-        self.key("tcp_flags_tc")
+        self.member(",\"tcp_flags_tc\":")
         self.hexString(tcp.flagsToClient)
-        // Only the flags that are set are printed, each as `true` (Suricata's EveTcpFlags).
         let flags = tcp.flags
-        if flags & 0x02 != 0 { self.field("syn", true) }
-        if flags & 0x01 != 0 { self.field("fin", true) }
-        if flags & 0x04 != 0 { self.field("rst", true) }
-        if flags & 0x08 != 0 { self.field("psh", true) }
-        if flags & 0x10 != 0 { self.field("ack", true) }
-        if flags & 0x20 != 0 { self.field("urg", true) }
-        if flags & 0x40 != 0 { self.field("ecn", true) }
-        if flags & 0x80 != 0 { self.field("cwr", true) }
-        if let state = tcp.state { self.field("state", state.rawValue) }
+        if flags & 0x02 != 0 { self.literalMember(",\"syn\":true") }
+        if flags & 0x01 != 0 { self.literalMember(",\"fin\":true") }
+        if flags & 0x04 != 0 { self.literalMember(",\"rst\":true") }
+        if flags & 0x08 != 0 { self.literalMember(",\"psh\":true") }
+        if flags & 0x10 != 0 { self.literalMember(",\"ack\":true") }
+        if flags & 0x20 != 0 { self.literalMember(",\"urg\":true") }
+        if flags & 0x40 != 0 { self.literalMember(",\"ecn\":true") }
+        if flags & 0x80 != 0 { self.literalMember(",\"cwr\":true") }
+        if let state = tcp.state { self.member(",\"state\":", state.rawValue) }
         self.endObject()
     }
 }

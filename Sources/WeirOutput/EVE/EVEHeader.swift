@@ -189,68 +189,63 @@ extension JSONWriter {
     /// Writes the header fields into the open top-level object.
     /// `packetFields: false` leaves out `pcap_cnt` and `pkt_src`, which flow records do not carry.
     func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true) {
-        // The built-in names as literals: copied without the escaping scan a String value gets.
+        // The built-in names as whole literal members, comma, key and value in one copy.
         self.writeHeader(header, packetFields: packetFields) { writer in
             switch eventType {
-            case .alert: writer.string("alert")
-            case .drop: writer.string("drop")
-            case .flow: writer.string("flow")
-            case .stats: writer.string("stats")
-            case .anomaly: writer.string("anomaly")
+            case .alert: writer.literalMember(",\"event_type\":\"alert\"")
+            case .drop: writer.literalMember(",\"event_type\":\"drop\"")
+            case .flow: writer.literalMember(",\"event_type\":\"flow\"")
+            case .stats: writer.literalMember(",\"event_type\":\"stats\"")
+            case .anomaly: writer.literalMember(",\"event_type\":\"anomaly\"")
             }
         }
     }
 
     /// Writes the header fields with any `event_type` (app-layer records: `http`, `fileinfo`, `dns` …).
     public func writeHeader(_ header: EVEHeader, eventName: String, packetFields: Bool = true) {
-        self.writeHeader(header, packetFields: packetFields) { $0.string(eventName) }
+        self.writeHeader(header, packetFields: packetFields) { $0.member(",\"event_type\":", eventName) }
     }
 
+    /// The header in Suricata's order. `timestamp` is always there, so every later member's comma is known
+    /// here and written with its name.
     @inline(__always)
     private func writeHeader(_ header: EVEHeader, packetFields: Bool, eventName: (JSONWriter) -> Void) {
-        self.field("timestamp", header.timestamp)
-        if let flowID = header.flowID { self.field("flow_id", flowID) }
-        if let interface = header.inInterface { self.field("in_iface", interface) }
-        if packetFields, let count = header.pcapCount, count != 0 { self.field("pcap_cnt", count) }
-        self.key("event_type")
+        self.key("timestamp")
+        self.timestamp(header.timestamp)
+        if let flowID = header.flowID { self.member(",\"flow_id\":", flowID) }
+        if let interface = header.inInterface { self.member(",\"in_iface\":", interface) }
+        if packetFields, let count = header.pcapCount, count != 0 { self.member(",\"pcap_cnt\":", count) }
         eventName(self)
         if header.vlan.count > 0 {
             self.beginArray("vlan")
             for index in 0..<header.vlan.count { self.unsigned(UInt64(header.vlan[index])) }
             self.endArray()
         }
-        self.field("src_ip", header.sourceIP)
-        if let port = header.sourcePort { self.field("src_port", UInt64(port)) }
-        self.field("dest_ip", header.destinationIP)
-        if let port = header.destinationPort { self.field("dest_port", UInt64(port)) }
-        self.key("proto")
-        self.protocolName(header.ipProtocol)
-        if let type = header.icmpType { self.field("icmp_type", UInt64(type)) }
-        if let code = header.icmpCode { self.field("icmp_code", UInt64(code)) }
-        if let type = header.responseICMPType { self.field("response_icmp_type", UInt64(type)) }
-        if let code = header.responseICMPCode { self.field("response_icmp_code", UInt64(code)) }
+        self.member(",\"src_ip\":", header.sourceIP)
+        if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
+        self.member(",\"dest_ip\":", header.destinationIP)
+        if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
+        switch header.ipProtocol {
+        case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
+        case IPProtocol.udp: self.literalMember(",\"proto\":\"UDP\"")
+        case IPProtocol.icmp: self.literalMember(",\"proto\":\"ICMP\"")
+        case IPProtocol.icmpv6: self.literalMember(",\"proto\":\"IPv6-ICMP\"")
+        default: self.member(",\"proto\":", IPProtocol.eveName(header.ipProtocol))
+        }
+        if let type = header.icmpType { self.member(",\"icmp_type\":", UInt64(type)) }
+        if let code = header.icmpCode { self.member(",\"icmp_code\":", UInt64(code)) }
+        if let type = header.responseICMPType { self.member(",\"response_icmp_type\":", UInt64(type)) }
+        if let code = header.responseICMPCode { self.member(",\"response_icmp_code\":", UInt64(code)) }
         if packetFields, let source = header.packetSource {
-            self.key("pkt_src")
             switch source {
-            case .wire: self.string("wire/pcap")
-            default: self.string(source.rawValue)
+            case .wire: self.literalMember(",\"pkt_src\":\"wire/pcap\"")
+            default: self.member(",\"pkt_src\":", source.rawValue)
             }
         }
         if let variables = header.flowVariablesJSON {
-            self.key("metadata")
+            self.member(",\"metadata\":")
             self.raw(variables)
         }
-        if let id = header.communityID { self.field("community_id", id) }
-    }
-
-    /// The protocol name without allocating for the common protocols.
-    func protocolName(_ proto: UInt8) {
-        switch proto {
-        case IPProtocol.tcp: self.string("TCP")
-        case IPProtocol.udp: self.string("UDP")
-        case IPProtocol.icmp: self.string("ICMP")
-        case IPProtocol.icmpv6: self.string("IPv6-ICMP")
-        default: self.string(IPProtocol.eveName(proto))
-        }
+        if let id = header.communityID { self.member(",\"community_id\":", id) }
     }
 }
