@@ -35,14 +35,23 @@ extension FlowKey {
             || proto == IPProtocol.icmpv6
     }
 
+    /// The key as the kernel table holds it, which ``init(abi:)`` gives back: an ICMPv4 flow's message types
+    /// (in place of ports) are not part of it.
+    public var kernelForm: FlowKey {
+        guard self.proto == IPProtocol.icmp else { return self }
+        var key = self
+        key.firstPort = 0
+        key.secondPort = 0
+        return key
+    }
+
     /// The kernel key for this flow, or nil when the kernel could never match it (mixed address families,
     /// a protocol other than TCP/UDP/ICMP/ICMPv6, or ports on a protocol that has none in the kernel key).
     public var abiKey: ABIFlowKey? {
         guard Self.kernelKeysProtocol(self.proto) else { return nil }
         let hasPorts = self.proto == IPProtocol.tcp || self.proto == IPProtocol.udp
         // ICMPv4 flows hold their message types where ports would be; the kernel keys ICMP by address only.
-        let isICMP = self.proto == IPProtocol.icmp || self.proto == IPProtocol.icmpv6
-        if !hasPorts && !isICMP && (self.firstPort != 0 || self.secondPort != 0) { return nil }
+        if !hasPorts && self.proto != IPProtocol.icmp && (self.firstPort != 0 || self.secondPort != 0) { return nil }
         let portA = hasPorts ? self.firstPort : 0
         let portB = hasPorts ? self.secondPort : 0
         // A FlowKey from outside FlowKey.make might not be normalised; the kernel would never build it.

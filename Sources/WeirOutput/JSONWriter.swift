@@ -600,7 +600,6 @@ public final class JSONWriter {
     /// Writes `name`, a member name with its punctuation (`"name":` or `,"name":`), verbatim; a value follows.
     @inline(__always)
     func member(_ name: StaticString) {
-        assert(Self.isMemberName(name), "not a member name with its punctuation: \(name)")
         self.put(name)
         self.needsComma = false
     }
@@ -621,7 +620,6 @@ public final class JSONWriter {
     /// `name` (with its punctuation) and an unsigned number, with one capacity check.
     @inline(__always)
     func member(_ name: StaticString, _ value: UInt64) {
-        assert(Self.isMemberName(name), "not a member name with its punctuation: \(name)")
         let length = name.utf8CodeUnitCount
         self.ensure(length + 20)
         let out = self.base + self.count
@@ -653,13 +651,16 @@ public final class JSONWriter {
     }
 
     /// Whether `text` looks like `"name":` or `,"name":` (possibly opening an object on the way,
-    /// `,"flow":{"pkts_toserver":`): plain ASCII without backslashes (debug-build check of the literals above).
+    /// `,"flow":{"pkts_toserver":`): plain ASCII without backslashes. Tests use it; `member` does not check per
+    /// call (a debug-build check there allocated in every record), the exact-bytes tests of each record kind cover
+    /// the literals.
     static func isMemberName(_ text: StaticString) -> Bool {
         guard text.hasPointerRepresentation else { return false }
-        var bytes = Array(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        if bytes.first == UInt8(ascii: ",") { bytes.removeFirst() }
-        let tail = [UInt8(ascii: "\""), UInt8(ascii: ":")]
-        guard bytes.count >= 3, bytes.first == UInt8(ascii: "\""), Array(bytes.suffix(2)) == tail else { return false }
+        var bytes = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)[...]
+        if bytes.first == UInt8(ascii: ",") { bytes = bytes.dropFirst() }
+        guard bytes.count >= 3, bytes.first == UInt8(ascii: "\""), bytes[bytes.endIndex - 2] == UInt8(ascii: "\""),
+            bytes.last == UInt8(ascii: ":")
+        else { return false }
         return !bytes.contains { $0 < 0x20 || $0 >= 0x7f || $0 == UInt8(ascii: "\\") }
     }
 

@@ -75,7 +75,10 @@ final class KernelBypass: @unchecked Sendable {
     /// entry's counters (summed over the tables) and recorded direction.
     func adopt(_ key: FlowKey) -> (entry: BypassEntry, packets: UInt64)? {
         self.lock.withLock { () -> (BypassEntry, UInt64)? in
-            guard !self.orphans.isEmpty, let orphan = self.orphans.removeValue(forKey: key) else { return nil }
+            // Orphans are keyed as the kernel table holds them (an ICMPv4 flow's types are not in the kernel key).
+            guard !self.orphans.isEmpty, let orphan = self.orphans.removeValue(forKey: key.kernelForm) else {
+                return nil
+            }
             self.adopted += 1
             let entries = self.tables.compactMap { $0.entry(for: key) }
             let packets = entries.reduce(0) { $0 + $1.packetsFirstToSecond + $1.packetsSecondToFirst }

@@ -85,13 +85,27 @@ struct ABILayoutTests {
         #expect(FlowKey(abi: abi) == key)
     }
 
+    /// ICMPv4 flows hold their types where ports would be (echo 8, reply 0); the kernel keys ICMP by address.
+    @Test("an ICMPv4 flow's types stay out of its kernel key")
+    func icmpTypesAreNotKernelPorts() throws {
+        let a = try #require(IPAddress("10.0.0.1"))
+        let b = try #require(IPAddress("10.0.0.2"))
+        let echo = FlowKey(firstAddress: a, secondAddress: b, firstPort: 8, secondPort: 0, proto: 1)
+        let abi = try #require(echo.abiKey)
+        #expect(abi.bytes == (try #require(echo.kernelForm.abiKey)).bytes)
+        #expect(FlowKey(abi: abi) == echo.kernelForm)
+        #expect(echo.kernelForm.firstPort == 0 && echo.kernelForm.secondPort == 0)
+        let udp = FlowKey(firstAddress: a, secondAddress: b, firstPort: 8, secondPort: 53, proto: 17)
+        #expect(udp.kernelForm == udp)
+    }
+
     @Test("keys the kernel can never build are refused")
     func refused() throws {
         let a = try #require(IPAddress("10.0.0.1"))
         let b = try #require(IPAddress("10.0.0.2"))
         let v6 = try #require(IPAddress("::1"))
         #expect(FlowKey(firstAddress: a, secondAddress: b, firstPort: 0, secondPort: 0, proto: 47).abiKey == nil)
-        #expect(FlowKey(firstAddress: a, secondAddress: b, firstPort: 1, secondPort: 2, proto: 1).abiKey == nil)
+        #expect(FlowKey(firstAddress: a, secondAddress: b, firstPort: 1, secondPort: 2, proto: 58).abiKey == nil)
         #expect(FlowKey(firstAddress: b, secondAddress: a, firstPort: 1, secondPort: 2, proto: 6).abiKey == nil)
         #expect(FlowKey(firstAddress: a, secondAddress: v6, firstPort: 1, secondPort: 2, proto: 6).abiKey == nil)
     }
