@@ -37,32 +37,33 @@ public struct FlowKey: Hashable, Sendable {
             sp = UInt16(packet.icmpType)
             dp = UInt16(ICMPMessage.counterpart(of: packet.icmpType, ipProtocol: IPProtocol.icmp) ?? 0)
         }
-        let sourceFirst = packet.source < packet.destination || (packet.source == packet.destination && sp <= dp)
-        let key = FlowKey(
-            firstAddress: sourceFirst ? packet.source : packet.destination,
-            secondAddress: sourceFirst ? packet.destination : packet.source,
-            firstPort: sourceFirst ? sp : dp,
-            secondPort: sourceFirst ? dp : sp,
-            proto: packet.l4Protocol,
-            vlan0: packet.vlanCount > 0 ? packet.vlanIDs.0 : 0,
-            vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0,
-            depth: packet.tunnelDepth
-        )
-        return (key, sourceFirst)
+        return Self.normalised(
+            source: packet.source, sourcePort: sp, destination: packet.destination, destinationPort: dp,
+            proto: packet.l4Protocol, of: packet)
     }
 
     /// The key of the flow an ICMPv4 destination unreachable belongs to: the quoted packet's flow.
     @inlinable
     public static func make(quoted: ICMPQuotedFlow, of packet: Packet) -> (key: FlowKey, sourceIsFirst: Bool) {
-        let sourceFirst =
-            quoted.source < quoted.destination
-            || (quoted.source == quoted.destination && quoted.sourcePort <= quoted.destinationPort)
+        Self.normalised(
+            source: quoted.source, sourcePort: quoted.sourcePort, destination: quoted.destination,
+            destinationPort: quoted.destinationPort, proto: quoted.proto, of: packet)
+    }
+
+    /// The key of a conversation between two endpoints, the one that sorts first (address, then port) stored
+    /// as `first`, with `packet`'s VLAN ids and tunnel depth.
+    @inlinable
+    static func normalised(
+        source: IPAddress, sourcePort sp: UInt16, destination: IPAddress, destinationPort dp: UInt16, proto: UInt8,
+        of packet: Packet
+    ) -> (key: FlowKey, sourceIsFirst: Bool) {
+        let sourceFirst = source < destination || (source == destination && sp <= dp)
         let key = FlowKey(
-            firstAddress: sourceFirst ? quoted.source : quoted.destination,
-            secondAddress: sourceFirst ? quoted.destination : quoted.source,
-            firstPort: sourceFirst ? quoted.sourcePort : quoted.destinationPort,
-            secondPort: sourceFirst ? quoted.destinationPort : quoted.sourcePort,
-            proto: quoted.proto,
+            firstAddress: sourceFirst ? source : destination,
+            secondAddress: sourceFirst ? destination : source,
+            firstPort: sourceFirst ? sp : dp,
+            secondPort: sourceFirst ? dp : sp,
+            proto: proto,
             vlan0: packet.vlanCount > 0 ? packet.vlanIDs.0 : 0,
             vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0,
             depth: packet.tunnelDepth

@@ -164,19 +164,14 @@ public enum FastLogFormatter {
             p[1] = pairs[pair + 1]
             return p + 2
         }
-        let digits = max(width, JSONWriter.decimalDigitCount(magnitude))
-        var position = digits
-        var rest = magnitude
-        let pairs = Self.digitPairs.utf8Start
-        while position >= 2 {
-            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
-            rest /= 100
-            position &-= 2
-            p[position] = pairs[pair]
-            p[position + 1] = pairs[pair + 1]
+        // Wider fields: the zeros that pad them, then the digits as EVE writes numbers.
+        let digits = JSONWriter.decimalDigitCount(magnitude)
+        var q = p
+        for _ in digits..<max(width, digits) {
+            q.pointee = UInt8(ascii: "0")
+            q += 1
         }
-        if position == 1 { p[0] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30 }
-        return p + digits
+        return JSONWriter.putDigits(magnitude, at: q)
     }
 
     /// "00" to "99".
