@@ -215,7 +215,9 @@ struct ReplayPipeline {
         let flow = handle.map { self.flows[$0.slot] }
         var appEvents: [String] = []
         var appProto: String?
-        if let handle, let flow, self.outputs.anomalyKinds?.appLayer == true,
+        // As in `inspect`: an ICMP error in a TCP or UDP flow leaves the flow's app-layer events to its own packets.
+        if let handle, let flow, flow.key.proto == self.packet.l4Protocol,
+            self.outputs.anomalyKinds?.appLayer == true,
             let name = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
         {
             appProto = name
@@ -555,8 +557,9 @@ struct ReplayPipeline {
                     self.flows[handle.slot].alerted = true
                 }
             }
-        } else if let handle {
-            // No rules: the transactions this packet completed are still logged (and freed) now.
+        } else if let handle, self.flows[handle.slot].key.proto == self.packet.l4Protocol {
+            // No rules: the transactions this packet completed are still logged (and freed) now (not with an
+            // ICMP error that joined the flow: nothing of the flow's app layer moved with it).
             self.appLayer.log(flow: self.flows[handle.slot], slot: handle.slot, packet: self.packet)
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
