@@ -609,6 +609,11 @@ public final class AppLayerStage {
         self.flow(slot: slot, flowID: flowID)?.pendingEvents ?? []
     }
 
+    /// True when the flow has flow-level events not yet taken: one lookup, nothing copied.
+    public func hasPendingEvents(slot: Int32, flowID: UInt64) -> Bool {
+        self.flow(slot: slot, flowID: flowID)?.pendingEvents.isEmpty == false
+    }
+
     /// Takes the flow-level events raised since the last call.
     public func takeEvents(slot: Int32, flowID: UInt64) -> [AppLayerEvent] {
         guard let f = self.flow(slot: slot, flowID: flowID), !f.pendingEvents.isEmpty else { return [] }

@@ -212,6 +212,16 @@ struct ReplayPipeline {
 
     /// Writes the current packet's decode, stream and app-layer anomalies (eve-log `anomaly` type).
     private mutating func logAnomalies(frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?) {
+        guard let kinds = self.outputs.anomalyKinds else { return }
+        // Most packets have nothing to log: that is decided first, without copying the flow or the packet.
+        let decodeDue = kinds.decode && !self.packet.events.isEmpty
+        let streamDue = kinds.stream && stream?.events.isEmpty == false
+        let appDue =
+            kinds.appLayer
+            && handle.map {
+                self.appLayer.stage.hasPendingEvents(slot: $0.slot, flowID: self.flows[$0.slot].flowID)
+            } == true
+        guard decodeDue || streamDue || appDue else { return }
         let flow = handle.map { self.flows[$0.slot] }
         var appEvents: [String] = []
         var appProto: String?
@@ -247,8 +257,8 @@ struct ReplayPipeline {
             app = self.appLayer.stage.takePacketState(slot: handle.slot, flowID: flow.flowID)
         }
         let appName = app.protocolName
-        detect.protocolDetectedWithPacket = app.protocolDetected
-        defer { detect.protocolDetectedWithPacket = false }
+        detect.setProtocolDetectedWithPacket(app.protocolDetected)
+        defer { detect.setProtocolDetectedWithPacket(false) }
         var verdict = detect.inspect(
             packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
             appProtocol: appName, appLayerEvents: app.events, stream: stream, alerts: &self.alerts)
@@ -436,6 +446,9 @@ struct ReplayPipeline {
         }
         // Suricata sets up no flow for GRE packets (its GRE decoder never asks for one).
         let wantsFlow = flow && !(self.packet.l4Protocol == IPProtocol.gre && !self.packet.hasL4)
+        // One reference for the packet: each `self.appLayer.stage` read in this mutating method would retain
+        // and release both objects again.
+        let stage = self.appLayer.stage
         defer { self.exceptionSkipsInspection = false }
         let noFlowBefore = self.flows.statistics.noFlow
         let handle = wantsFlow ? self.flows.process(self.packet, emit: emit) : nil
@@ -463,7 +476,7 @@ struct ReplayPipeline {
             }
             self.bypassedPackets += 1
             self.bypassedBytes += UInt64(frame.count)
-            self.appLayer.stage.countEncryptedPacket(
+            stage.countEncryptedPacket(
                 slot: handle.slot, flowID: self.flows[handle.slot].flowID, bytes: frame.count)
             return
         }
@@ -493,7 +506,7 @@ struct ReplayPipeline {
                 datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + self.packet.payloadLength]),
                 flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
         }
-        if let handle, let proto = self.appLayer.stage.takeParserError(slot: handle.slot, flowID: self.flows[handle.slot].flowID) {
+        if let handle, let proto = stage.takeParserError(slot: handle.slot, flowID: self.flows[handle.slot].flowID) {
             // The packet's data made the parser fail: the app-layer error policy applies to it.
             self.applyException(.appLayerError, handle: handle, proto: proto)
         }
@@ -505,38 +518,38 @@ struct ReplayPipeline {
         }
         // An encrypted flow in `track-only` mode past its handshake: tracked, its content no longer inspected.
         let payloadOff =
-            handle.map { self.appLayer.stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
+            handle.map { stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
             ?? false
         // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
         // live capture with `bypass: yes`, else local bypass; track-only: from the next packet, see above).
         // Taken before this packet's detection and logging: until the table write, every frame of the bulk
         // transfer that follows the handshake still reaches the ring, and user space has to read it.
         if let handle,
-            self.appLayer.stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
+            stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
                 == .bypass
         {
             self.bypass(slot: handle.slot)
         }
         if payloadOff, let handle {
             let flowID = self.flows[handle.slot].flowID
-            self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
+            stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
             // Stream data from before the encryption point is still inspected (it may be handed over after
             // the point was reached), cut at the point; what follows it is not.
-            let end = self.appLayer.stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
+            let end = stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
             self.streamBuffers = self.streamBuffers.compactMap { buffer in
                 guard case .streamChunk(let offset) = buffer.kind, let end, offset < end else { return nil }
                 let keep = Int(min(UInt64(buffer.bytes.count), end - offset))
                 return InspectionBuffer(bytes: UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<keep]), kind: buffer.kind)
             }
         }
-        if self.outputs.anomalyKinds != nil { self.logAnomalies(frame: frame, handle: handle, stream: streamInfo) }
+        self.logAnomalies(frame: frame, handle: handle, stream: streamInfo)
         // Pass-packet / pass-flow / drop-packet, or a flow an exception policy passed: no detection; its
         // transactions are still logged.
         let skipsDetection =
             self.exceptionSkipsInspection || (handle.map { self.flows[$0.slot].passedByException } ?? false)
         if let detect = self.detect, !skipsDetection {
-            detect.payloadInspectionDisabled = payloadOff
-            defer { detect.payloadInspectionDisabled = false }
+            detect.setPayloadInspectionDisabled(payloadOff)
+            defer { detect.setPayloadInspectionDisabled(false) }
             var frame = frame
             if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
                 // As Suricata inline: detection and logging see the data the stream kept, not the

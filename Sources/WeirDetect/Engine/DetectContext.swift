@@ -46,12 +46,20 @@ public final class DetectContext {
 
     /// Set by the pipeline for the packet with which the app layer finished protocol detection of a direction:
     /// PD-only signatures (`app-layer-protocol` alone) are inspected only then, as Suricata's are.
-    @exclusivity(unchecked) public var protocolDetectedWithPacket = false
+    @exclusivity(unchecked) public internal(set) var protocolDetectedWithPacket = false
     /// Set by the pipeline for packets of a flow whose content inspection stopped (an encrypted TLS/SSH flow
     /// with `encryption-handling: track-only`, Suricata's `PKT_NOPAYLOAD_INSPECTION`): the packet's payload is
     /// not inspected (the pipeline also leaves out stream data past the encryption point); header and flow
     /// rules still run.
-    @exclusivity(unchecked) public var payloadInspectionDisabled = false
+    @exclusivity(unchecked) public internal(set) var payloadInspectionDisabled = false
+
+    /// Sets ``protocolDetectedWithPacket``. The per-packet flags are written through methods: the compiler
+    /// drops the dynamic exclusivity check of an `@exclusivity(unchecked)` property only for accesses compiled
+    /// in this module, so a write from the pipeline's module would pay one on every packet.
+    public func setProtocolDetectedWithPacket(_ value: Bool) { self.protocolDetectedWithPacket = value }
+
+    /// Sets ``payloadInspectionDisabled`` (a method for the reason given at ``setProtocolDetectedWithPacket(_:)``).
+    public func setPayloadInspectionDisabled(_ value: Bool) { self.payloadInspectionDisabled = value }
     /// Transaction inspection in progress (``inspectTransaction``): only transactional signatures run.
     @exclusivity(unchecked) var txMode = false
     /// The inspected transaction's detect state (copied in and out by ``inspectTransaction``).
@@ -792,13 +800,17 @@ extension DetectContext {
     /// `metadata.flowbits` and `metadata.flowints`); empty for a flow detection has not seen.
     public func flowVariables(slot: Int32, flowID: UInt64) -> (flowbits: [String], flowints: [(String, Int64)]) {
         let i = Int(slot)
+        // Rules without flowbits or flowints (most packets that alert): nothing to look up or copy.
+        guard !self.engine.flowbitNames.isEmpty || !self.engine.flowintNames.isEmpty else { return ([], []) }
         guard i >= 0, i < self.flowStates.count, self.flowStates[i].flowID == flowID else { return ([], []) }
-        let state = self.flowStates[i]
         var bits: [String] = []
-        for (id, name) in self.engine.flowbitNames.enumerated() where state.isSet(id) { bits.append(name) }
+        for (id, name) in self.engine.flowbitNames.enumerated() where self.flowStates[i].isSet(id) {
+            bits.append(name)
+        }
         var ints: [(String, Int64)] = []
-        for (id, name) in self.engine.flowintNames.enumerated() where id < state.intIsSet.count && state.intIsSet[id] {
-            ints.append((name, state.ints[id]))
+        for (id, name) in self.engine.flowintNames.enumerated()
+        where id < self.flowStates[i].intIsSet.count && self.flowStates[i].intIsSet[id] {
+            ints.append((name, self.flowStates[i].ints[id]))
         }
         return (bits, ints)
     }

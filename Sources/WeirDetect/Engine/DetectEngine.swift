@@ -16,13 +16,21 @@ import WeirCore
 /// engine is built.
 package final class SignatureGroup: @unchecked Sendable {
     /// Signatures without a usable fast pattern: evaluated for every packet that reaches the group.
-    package var alwaysEvaluated: [Int32] = []
+    package let alwaysEvaluated: [Int32]
     /// Signatures in the group, all kinds.
-    package var count = 0
+    package let count: Int
     /// Only the transactional signatures among ``alwaysEvaluated``: packet rules never match a transaction.
-    package var transactionAlwaysEvaluated: [Int32] = []
+    package let transactionAlwaysEvaluated: [Int32]
     /// Membership as a bit set over signature indexes (port groups only; the any-port group needs none).
-    package var members: [UInt64] = []
+    package let members: [UInt64]
+
+    /// Constants (`let`), so the per-packet reads need no dynamic exclusivity check.
+    init(alwaysEvaluated: [Int32], count: Int, transactionAlwaysEvaluated: [Int32], members: [UInt64]) {
+        self.alwaysEvaluated = alwaysEvaluated
+        self.count = count
+        self.transactionAlwaysEvaluated = transactionAlwaysEvaluated
+        self.members = members
+    }
 
     /// True when signature `index` is in the group.
     @inline(__always)
@@ -163,20 +171,42 @@ package enum ProtocolBucket: Int, CaseIterable, Sendable {
 /// A class for the same reason as ``SignatureGroup``; one instance per bucket, immutable after the build.
 package final class BucketIndex: @unchecked Sendable {
     /// Destination port → group index, or -1; empty when no rule is indexed by destination port.
-    package var destinationPortGroup: [Int32] = []
+    package let destinationPortGroup: [Int32]
     /// Source port → group index, or -1; empty when no rule is indexed by source port.
-    package var sourcePortGroup: [Int32] = []
+    package let sourcePortGroup: [Int32]
     /// The any-port group's index, or -1.
-    package var anyPortGroup: Int32 = -1
+    package let anyPortGroup: Int32
     /// IP-only signatures indexed by their source set, by their destination set (when the source is any), and
     /// the rest (any/any, `<>`), all evaluated on the first packet of each flow direction.
-    package var ipOnlyBySource = AddressIntervalIndex([])
+    package let ipOnlyBySource: AddressIntervalIndex
     /// IP-only signatures whose source is any, by destination set.
-    package var ipOnlyByDestination = AddressIntervalIndex([])
+    package let ipOnlyByDestination: AddressIntervalIndex
     /// IP-only signatures indexed by neither (any/any, `<>`).
-    package var ipOnlyOther: [Int32] = []
+    package let ipOnlyOther: [Int32]
     /// The bucket's prefilter databases, shared by its port groups and the any-port group.
-    package var prefilter = BucketPrefilter()
+    package let prefilter: BucketPrefilter
+
+    /// The bucket as the engine build assembles it, frozen into ``BucketIndex`` at the end: constants, so the
+    /// per-packet reads need no dynamic exclusivity check.
+    struct Parts {
+        var destinationPortGroup: [Int32] = []
+        var sourcePortGroup: [Int32] = []
+        var anyPortGroup: Int32 = -1
+        var ipOnlyBySource = AddressIntervalIndex([])
+        var ipOnlyByDestination = AddressIntervalIndex([])
+        var ipOnlyOther: [Int32] = []
+        var prefilter = BucketPrefilter()
+    }
+
+    init(_ parts: Parts) {
+        self.destinationPortGroup = parts.destinationPortGroup
+        self.sourcePortGroup = parts.sourcePortGroup
+        self.anyPortGroup = parts.anyPortGroup
+        self.ipOnlyBySource = parts.ipOnlyBySource
+        self.ipOnlyByDestination = parts.ipOnlyByDestination
+        self.ipOnlyOther = parts.ipOnlyOther
+        self.prefilter = parts.prefilter
+    }
 }
 
 /// How long loading took and what it built.
@@ -323,7 +353,7 @@ public final class DetectEngine: Sendable {
         var statistics = DetectLoadStatistics()
         statistics.signatures = ordered.count
         var groupMembers: [[Int32]] = []
-        let buckets = ProtocolBucket.allCases.map { _ in BucketIndex() }
+        var buckets = ProtocolBucket.allCases.map { _ in BucketIndex.Parts() }
         var ipOnlySource: [[(signature: Int32, ranges: [ClosedRange<IPAddress>])]] = Array(
             repeating: [],
             count: buckets.count
@@ -405,16 +435,18 @@ public final class DetectEngine: Sendable {
         var isPortGroup = [Bool](repeating: true, count: groupMembers.count)
         for b in buckets where b.anyPortGroup >= 0 { isPortGroup[Int(b.anyPortGroup)] = false }
         for (g, members) in groupMembers.enumerated() {
-            let group = SignatureGroup()
-            group.count = members.count
-            if isPortGroup[g] { group.members = [UInt64](repeating: 0, count: words) }
+            var bits = isPortGroup[g] ? [UInt64](repeating: 0, count: words) : []
+            var alwaysEvaluated: [Int32] = []
             for i in members {
-                if isPortGroup[g] { group.members[Int(i >> 6)] |= 1 << UInt64(i & 63) }
-                if ordered[Int(i)].fastPattern == nil { group.alwaysEvaluated.append(i) }
+                if isPortGroup[g] { bits[Int(i >> 6)] |= 1 << UInt64(i & 63) }
+                if ordered[Int(i)].fastPattern == nil { alwaysEvaluated.append(i) }
             }
-            group.transactionAlwaysEvaluated = group.alwaysEvaluated.filter { ordered[Int($0)].isTransactional }
-            statistics.alwaysEvaluatedSignatures += group.alwaysEvaluated.count
-            groups.append(group)
+            statistics.alwaysEvaluatedSignatures += alwaysEvaluated.count
+            groups.append(
+                SignatureGroup(
+                    alwaysEvaluated: alwaysEvaluated, count: members.count,
+                    transactionAlwaysEvaluated: alwaysEvaluated.filter { ordered[Int($0)].isTransactional },
+                    members: bits))
         }
 
         // Per bucket, one database per buffer over the fast patterns of all its groups (see BucketPrefilter).
@@ -483,14 +515,14 @@ public final class DetectEngine: Sendable {
                 guard let entry = byBuffer[key], let compiled = try compile(entry, sticky: key) else { continue }
                 sticky.append(compiled)
             }
-            bucket.prefilter = BucketPrefilter(
+            buckets[b.rawValue].prefilter = BucketPrefilter(
                 payload: try compile(payload, sticky: nil), packetOnlyPayload: try compile(packetOnly, sticky: nil),
                 sticky: sticky, transactionPayload: try compile(transactionPayload, sticky: nil), roles: roles)
         }
         var allRejected = rejected
         if !unbuildable.isEmpty {
             // A pattern refused in one database is refused in all of them; its rules leave every database.
-            for bucket in buckets { bucket.prefilter = bucket.prefilter.removing(unbuildable) }
+            for b in buckets.indices { buckets[b].prefilter = buckets[b].prefilter.removing(unbuildable) }
             for (index, reason) in unbuildable.sorted(by: { $0.key < $1.key }) {
                 let s = ordered[Int(index)]
                 var error = SignatureCompileError(
@@ -505,7 +537,7 @@ public final class DetectEngine: Sendable {
         self.conditionSignatureCount = ordered.count { !$0.appLayerConditions.isEmpty }
         self.rejected = allRejected
         self.groups = groups
-        self.buckets = buckets
+        self.buckets = buckets.map(BucketIndex.init)
         self.maxPatternsPerDatabase = maxPatterns
         statistics.groups = groups.count
         statistics.buildSeconds = monotonicSeconds() - started
