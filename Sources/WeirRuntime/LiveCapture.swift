@@ -639,6 +639,7 @@ final class LiveWorker: @unchecked Sendable {
         let emit = self.pipeline.flowEndHandler()
         var refreshed = monotonicSeconds()
         var beaten = 0.0
+        var flushed = monotonicSeconds()
         let timeout = self.heartbeat.map { Int32(max(1, min(250, $0.period * 1000))) } ?? 250
         var reopenGeneration = cweir_reopen_generation()
         var published = 0.0
@@ -665,6 +666,11 @@ final class LiveWorker: @unchecked Sendable {
             if let kernel = self.pipeline.captureBypass, monotonicSeconds() - refreshed >= 1 {
                 kernel.refresh(&self.pipeline.flows, now: LiveCapture.wallClock())
                 refreshed = monotonicSeconds()
+            }
+            if monotonicSeconds() - flushed >= 1 {
+                // A sensor that is never idle still shows its EVE and fast.log records within a second.
+                self.pipeline.outputs.flush()
+                flushed = monotonicSeconds()
             }
             if let heartbeat = self.heartbeat, monotonicSeconds() - beaten >= heartbeat.period {
                 for plane in heartbeat.kernel.planes { try? plane.heartbeat() }

@@ -18,6 +18,8 @@ final class ReplayOutputs {
     /// What the EVE writer renders: every eve-log's record types together (see ``EVEOutputs``).
     let eveSettings: EVELogOutput?
     let fast: FileSink?
+    /// fast.log's lines, written in batches (see ``LineBatch``).
+    private let fastBatch: LineBatch?
     /// `stats.log`, when the `stats` output is enabled (and `stats.enabled` is on).
     let statsLog: FileSink?
     /// The anomaly records asked for (``anomalyKinds(_:)``), nil when none: checked once per packet.
@@ -70,10 +72,13 @@ final class ReplayOutputs {
             self.crashSlot = -1
         }
         if settings.fast.enabled {
-            self.fast = try FileSink(
+            let fast = try FileSink(
                 path: directory + "/" + settings.fast.filename, append: settings.fast.append || append)
+            self.fast = fast
+            self.fastBatch = LineBatch(sink: fast)
         } else {
             self.fast = nil
+            self.fastBatch = nil
         }
         self.stats = StatsReporter(settings: stats, eve: self.eveSettings?.stats, log: settings.stats)
         self.anomalyKinds = Self.anomalyKinds(self.eveSettings)
@@ -456,12 +461,12 @@ final class ReplayOutputs {
             self.publishPending()
         }
         self.alertRecords += 1
-        if let fast = self.fast {
+        if let fast = self.fastBatch {
             self.fastLine.removeAll(keepingCapacity: true)
             let marker: FastLogFormatter.DropMarker =
                 alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
             FastLogFormatter.append(header: header, alert: eveAlert, marker: marker, to: &self.fastLine)
-            self.fastLine.withUnsafeBytes { fast.write($0) }
+            self.fastLine.withUnsafeBytes { fast.append($0) }
         }
     }
 
@@ -490,7 +495,7 @@ final class ReplayOutputs {
     func flush() {
         self.eveWriter?.flush()
         self.publishPending()
-        self.fast?.flush()
+        self.fastBatch?.flush()
     }
 
     /// Log rotation: whatever is buffered goes to the old files, then each file is opened again at its path.

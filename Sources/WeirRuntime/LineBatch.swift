@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+import CWeirLinux
+
+/// Whole lines for one ``FileSink`` collected in a fixed buffer and written in batches of about 64 KiB, the
+/// way the EVE writer batches its records (fast.log: one `write` per alert was a system call per alert).
+///
+/// The buffer never moves, so after each line its complete bytes are published to the crash flush: a fatal
+/// signal still writes them out. The owner hands the batch over at the same points as the EVE batch
+/// (``flush()``: idle live capture, log rotation, end of run). One owner thread; not shared.
+final class LineBatch {
+    let sink: FileSink
+    private let storage: UnsafeMutableRawBufferPointer
+    private var count = 0
+    /// Bytes collected before a write.
+    private let threshold: Int
+    private let crashSlot: Int32
+
+    init(sink: FileSink, threshold: Int = 64 * 1024) {
+        self.sink = sink
+        self.threshold = threshold
+        self.storage = UnsafeMutableRawBufferPointer.allocate(byteCount: threshold, alignment: 16)
+        self.crashSlot = cweir_crash_flush_register(sink.fd)
+    }
+
+    deinit {
+        self.writeOut()
+        if self.crashSlot >= 0 { cweir_crash_flush_unregister(self.crashSlot) }
+        self.storage.deallocate()
+    }
+
+    /// Adds one complete line (ending in `\n`). A line that does not fit goes after the batch is written; one
+    /// longer than the whole buffer is written on its own.
+    func append(_ line: UnsafeRawBufferPointer) {
+        guard line.count > 0 else { return }
+        if self.count + line.count > self.storage.count { self.writeOut() }
+        if line.count > self.storage.count {
+            self.sink.write(line)
+            return
+        }
+        UnsafeMutableRawBufferPointer(rebasing: self.storage[self.count..<self.count + line.count]).copyMemory(
+            from: line)
+        self.count += line.count
+        if self.count >= self.threshold {
+            self.writeOut()
+        } else if self.crashSlot >= 0 {
+            cweir_crash_flush_publish(self.crashSlot, self.storage.baseAddress, self.count)
+        }
+    }
+
+    /// Writes the collected lines and flushes the sink.
+    func flush() {
+        self.writeOut()
+        self.sink.flush()
+    }
+
+    /// Bytes collected and not yet written (for tests).
+    var pendingCount: Int { self.count }
+
+    private func writeOut() {
+        guard self.count > 0 else { return }
+        // Unpublished first: a crash inside the write must not write these bytes a second time.
+        if self.crashSlot >= 0 { cweir_crash_flush_publish(self.crashSlot, nil, 0) }
+        self.sink.write(UnsafeRawBufferPointer(rebasing: self.storage[0..<self.count]))
+        self.count = 0
+    }
+}

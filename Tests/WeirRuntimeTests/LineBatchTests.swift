@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+import CWeirLinux
+import Foundation
+import Testing
+
+@testable import WeirRuntime
+
+/// fast.log's batching: lines reach the file in batches, whole, at the threshold or a flush; the pending
+/// lines are always published to the crash flush.
+@Suite struct LineBatchTests {
+    private func contents(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+
+    @Test func linesWaitForTheThresholdOrAFlush() throws {
+        let dir = try makeTemporaryDirectory("weir-linebatch")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/fast.log"
+        let batch = LineBatch(sink: try FileSink(path: path, append: false), threshold: 64)
+        let line = Array("0123456789abcdefghi\n".utf8)  // 20 bytes
+        line.withUnsafeBytes { batch.append($0) }
+        line.withUnsafeBytes { batch.append($0) }
+        line.withUnsafeBytes { batch.append($0) }
+        #expect(try self.contents(path).isEmpty)
+        #expect(batch.pendingCount == 60)
+        // The fourth line does not fit: the three before it are written first, whole.
+        line.withUnsafeBytes { batch.append($0) }
+        #expect(try self.contents(path) == String(repeating: "0123456789abcdefghi\n", count: 3))
+        #expect(batch.pendingCount == 20)
+        batch.flush()
+        #expect(try self.contents(path) == String(repeating: "0123456789abcdefghi\n", count: 4))
+        #expect(batch.pendingCount == 0)
+    }
+
+    @Test func aLineLongerThanTheBufferIsWrittenAfterThePendingOnes() throws {
+        let dir = try makeTemporaryDirectory("weir-linebatch-long")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/fast.log"
+        let batch = LineBatch(sink: try FileSink(path: path, append: false), threshold: 16)
+        Array("short\n".utf8).withUnsafeBytes { batch.append($0) }
+        let long = String(repeating: "x", count: 40) + "\n"
+        Array(long.utf8).withUnsafeBytes { batch.append($0) }
+        #expect(try self.contents(path) == "short\n" + long)
+        #expect(batch.pendingCount == 0)
+    }
+
+    @Test func pendingLinesArePublishedAndWrittenWhenTheBatchGoes() throws {
+        let dir = try makeTemporaryDirectory("weir-linebatch-crash")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/fast.log"
+        var slot: Int32 = -1
+        do {
+            let sink = try FileSink(path: path, append: false)
+            let batch = LineBatch(sink: sink, threshold: 1024)
+            // The slot is the one registered last for this descriptor.
+            for candidate in 0..<64 {
+                var length = 0
+                if cweir_crash_flush_peek(Int32(candidate), &length) == sink.fd { slot = Int32(candidate) }
+            }
+            try #require(slot >= 0)
+            Array("one\ntwo\n".utf8).withUnsafeBytes { batch.append($0) }
+            var length = 0
+            _ = cweir_crash_flush_peek(slot, &length)
+            #expect(length == 8)
+            batch.flush()
+            _ = cweir_crash_flush_peek(slot, &length)
+            #expect(length == 0)
+            Array("three\n".utf8).withUnsafeBytes { batch.append($0) }
+        }
+        // Released: the slot is free and the last line reached the file.
+        var length = 0
+        #expect(cweir_crash_flush_peek(slot, &length) == -1)
+        #expect(try self.contents(path) == "one\ntwo\nthree\n")
+    }
+}
