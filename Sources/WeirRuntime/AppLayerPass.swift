@@ -226,10 +226,22 @@ final class AppLayerPass {
 
     // MARK: Logging
 
+    /// What a transaction record takes from the packet being processed: its `pcap_cnt` and `pkt_src`, as
+    /// Suricata's transaction loggers write them. Two fields, not the packet: passing the packet itself made
+    /// a copy of it (over 400 bytes) on every packet, whether or not anything was logged.
+    struct PacketFields {
+        var pcapCount: UInt64?
+        var source: EVEPacketSource
+
+        init(_ packet: borrowing Packet) {
+            self.pcapCount = ReplayOutputs.pcapCount(packet)
+            self.source = ReplayOutputs.packetSource(packet)
+        }
+    }
+
     /// Logs complete transactions and frees those done with.
-    /// `packet`: the packet being processed, whose `pcap_cnt` and `pkt_src` the records carry (as Suricata's
-    /// transaction loggers write them); nil at a flow's end.
-    func log(flow: Flow, slot: Int32, packet: Packet? = nil) {
+    /// `packet`: the packet being processed (``PacketFields``); nil at a flow's end.
+    func log(flow: Flow, slot: Int32, packet: PacketFields? = nil) {
         self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in
             self.write(tx, flow: flow, slot: slot, packet: packet)
         }
@@ -299,7 +311,7 @@ final class AppLayerPass {
     }
 
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).
-    private func header(_ flow: Flow, packet: Packet?) -> EVEHeader {
+    private func header(_ flow: Flow, packet: PacketFields?) -> EVEHeader {
         var header = EVEHeader(
             timestamp: flow.last,
             flowID: flow.flowID,
@@ -314,15 +326,15 @@ final class AppLayerPass {
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
         }
         if let packet {
-            header.pcapCount = ReplayOutputs.pcapCount(packet)
-            header.packetSource = ReplayOutputs.packetSource(packet)
+            header.pcapCount = packet.pcapCount
+            header.packetSource = packet.source
         }
         return header
     }
 
     /// Writes a transaction's record (`http` …) and its files' `fileinfo` records. The protocol's object is
     /// rendered once into the scratch writer and copied into each record that carries it.
-    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32, packet: Packet?) {
+    private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32, packet: PacketFields?) {
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
         let packetFields = packet != nil
         let record = self.logTransactions && proto.map { self.loggedProtocols.contains($0) } == true

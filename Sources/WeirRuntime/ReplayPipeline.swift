@@ -278,7 +278,7 @@ struct ReplayPipeline {
             verdict.pass = verdict.pass || txVerdict.pass
         }
         if let handle = appHandle, let current = flow {
-            self.appLayer.log(flow: current, slot: handle.slot, packet: self.packet)
+            self.appLayer.log(flow: current, slot: handle.slot, packet: AppLayerPass.PacketFields(self.packet))
         }
         if txAlerted, let handle {
             self.flows[handle.slot].alerted = true
@@ -573,7 +573,8 @@ struct ReplayPipeline {
         } else if let handle, self.flows[handle.slot].key.proto == self.packet.l4Protocol {
             // No rules: the transactions this packet completed are still logged (and freed) now (not with an
             // ICMP error that joined the flow: nothing of the flow's app layer moved with it).
-            self.appLayer.log(flow: self.flows[handle.slot], slot: handle.slot, packet: self.packet)
+            self.appLayer.log(
+                flow: self.flows[handle.slot], slot: handle.slot, packet: AppLayerPass.PacketFields(self.packet))
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
             self.bypass(slot: handle.slot)

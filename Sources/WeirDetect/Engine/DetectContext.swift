@@ -116,7 +116,7 @@ public final class DetectContext {
     /// - Returns: The verdict (drop/reject/pass) for IPS handling and counters.
     /// - Complexity: Prefilter scans plus full evaluation of candidates only; no allocation once warmed up.
     public func inspect(
-        packet: Packet,
+        packet: borrowing Packet,
         frame: UnsafeRawBufferPointer,
         flow: Flow?,
         handle: FlowHandle?,
@@ -130,7 +130,9 @@ public final class DetectContext {
         var verdict = PacketVerdict()
         self.streamInfo = stream
         // Packets without an IP layer only reach rules on decoder events (`decode-event:…`), as in Suricata.
-        guard packet.ipVersion != 0 || !packet.events.isEmpty else { return verdict }
+        let hasIP = packet.ipVersion != 0
+        let hasEvents = !packet.events.isEmpty
+        guard hasIP || hasEvents else { return verdict }
         if !self.txMode {
             self.counters.packets += 1
             self.flowAppEvents = appLayerEvents
@@ -215,7 +217,8 @@ public final class DetectContext {
         // The packet reaches at most one destination-port group, one source-port group and the any-port group
         // (Suricata merges them into one signature group head); their always-evaluated signatures are
         // candidates, and one scan per buffer finds the others.
-        let hasPorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+        let l4 = packet.l4Protocol
+        let hasPorts = packet.hasL4 && (l4 == IPProtocol.tcp || l4 == IPProtocol.udp)
         var destinationGroup: Int32 = -1
         var sourceGroup: Int32 = -1
         if hasPorts && !bucket.destinationPortGroup.isEmpty {
