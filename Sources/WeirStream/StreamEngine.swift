@@ -25,17 +25,24 @@ public final class StreamEngine {
     /// Sessions of ended flows, reset (``TCPSession/reset()``), for ``sessionFor(flow:flowID:)`` to hand out
     /// before it allocates; most recently ended last, so the next flow gets the one most likely still in cache.
     @exclusivity(unchecked) private var pool: [TCPSession] = []
-    /// Most sessions the pool keeps; sessions ending while it is full are freed.
+    /// Most sessions the pool keeps (at least `stream.prealloc-sessions`); sessions ending while it is full are
+    /// freed.
     public let pooledSessionLimit: Int
     /// The default ``pooledSessionLimit``: Suricata's default `stream.prealloc-sessions` (sessions per thread),
     /// about 1.2 MB of idle session objects at most per engine.
     public static let defaultPooledSessionLimit = 2048
 
     /// An engine with its own context (settings, counters, memcaps), keeping up to `pooledSessionLimit` sessions
-    /// of ended flows for new ones (0: a new session for every flow).
+    /// of ended flows for new ones (0: a new session for every flow), and starting with
+    /// `settings.preallocSessions` sessions in its pool.
     public init(settings: StreamSettings = StreamSettings(), pooledSessionLimit: Int = StreamEngine.defaultPooledSessionLimit) {
         self.context = StreamContext(settings: settings)
-        self.pooledSessionLimit = max(0, pooledSessionLimit)
+        let prealloc = max(0, settings.preallocSessions)
+        self.pooledSessionLimit = max(0, pooledSessionLimit, prealloc)
+        if prealloc > 0 {
+            self.pool.reserveCapacity(self.pooledSessionLimit)
+            for _ in 0..<prealloc { self.pool.append(TCPSession(context: self.context)) }
+        }
     }
 
     deinit {

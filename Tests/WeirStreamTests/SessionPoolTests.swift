@@ -488,3 +488,33 @@ func memcapAccountingReturnsToZeroWithInterleavedPooledFlows(seed: UInt64) {
     #expect(engine.statistics.memuse == 0 && engine.statistics.reassemblyMemuse == 0)
     #expect(engine.pooledSessionCount == 3)
 }
+
+@Test func preallocatedSessionsServeTheFirstFlowsAndAreChargedOnlyWhenTracking() throws {
+    var settings = StreamSettings()
+    try settings.set("stream.prealloc-sessions", "4")
+    #expect(settings.preallocSessions == 4)
+    #expect(throws: StreamSettingError.self) { try settings.set("stream.prealloc-sessions", "-1") }
+    let engine = StreamEngine(settings: settings, pooledSessionLimit: 2)
+    // The pool starts with the preallocated sessions and may keep at least that many.
+    #expect(engine.pooledSessionCount == 4)
+    #expect(engine.pooledSessionLimit == 4)
+    #expect(engine.statistics.memuse == 0 && engine.statistics.sessions == 0)
+    func syn(slot: Int32) {
+        let step = ScriptPacket(toServer: true, flags: F.syn, seq: 10, ack: 0, payload: [])
+        var tracked = StreamTrackResult()
+        step.payload.withUnsafeBytes {
+            engine.track(step.packet, flow: FlowHandle(slot: slot, toServer: true), flowID: UInt64(slot) + 1,
+                frame: $0, into: &tracked)
+        }
+        #expect(tracked.result.status == .accepted)
+    }
+    for slot in Int32(0)..<4 { syn(slot: slot) }
+    #expect(engine.pooledSessionCount == 0)
+    #expect(engine.statistics.memuse == UInt64(4 * StreamSettings.bytesPerSession))
+    syn(slot: 4)
+    for slot in Int32(0)..<5 { engine.endFlow(slot: slot) }
+    #expect(engine.pooledSessionCount == 4)
+    #expect(engine.statistics.memuse == 0)
+    // A bare StreamSettings preallocates nothing.
+    #expect(StreamEngine().pooledSessionCount == 0)
+}
