@@ -57,8 +57,9 @@ public final class StreamEngine {
     /// Number of sessions waiting in the pool for new flows.
     public var pooledSessionCount: Int { self.pool.count }
 
-    /// Takes a session out of its slot's bookkeeping for good: reset, and kept in the pool while it has room.
-    /// The caller has cleared every reference the engine held to it in `sessions`/`borrowed`.
+    /// Takes a session out of its slot's bookkeeping for good: reset (so its memcap charge and buffers go back
+    /// now, whoever still holds a reference), and kept in the pool while it has room. The caller has cleared
+    /// every reference the engine held to it in `sessions`/`borrowed`.
     private func recycle(_ session: TCPSession) {
         session.reset()
         if self.pool.count < self.pooledSessionLimit { self.pool.append(session) }
@@ -83,9 +84,9 @@ public final class StreamEngine {
         return result
     }
 
-    /// Frees the slot's session without finishing it: one that never started tracking (no handshake, or
-    /// `stream.memcap` refused it) holds nothing, and keeping it would let a SYN flood allocate a session per
-    /// flow past the memcap.
+    /// Takes the slot's session back to the pool without finishing it: one that never started tracking (no
+    /// handshake, or `stream.memcap` refused it) holds nothing, and keeping it in the slot would let a SYN flood
+    /// hold a session per flow past the memcap (with the pool, such a flood reuses one session).
     private func discard(slot s: Int) {
         guard s < self.sessions.count, let session = self.sessions[s] else { return }
         self.borrowed[s] = nil
