@@ -13,7 +13,6 @@ enum NoEffectKeys {
         ("detect.sgh-mpm-context", "Weir builds one prefilter database per buffer and signature group"),
         ("max-pending-packets", "packets go through the pipeline one at a time, with no queue to size"),
         ("host-mode", "inline behaviour comes from af-packet copy-mode and --simulate-ips"),
-        ("stream.prealloc-sessions", "stream sessions are allocated on demand"),
         ("stream.reassembly.segment-prealloc", "segments are allocated on demand"),
         ("stream.reassembly.randomize-chunk-size", "raw-stream chunk sizes are not randomised"),
         ("flow.prealloc", "flows live in one table sized from flow.memcap"),

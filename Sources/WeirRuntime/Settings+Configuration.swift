@@ -56,6 +56,7 @@ extension WeirConfiguration {
             maxSynAckQueued: self.stream.maxSynAckQueued,
             maxSynQueued: self.stream.maxSynQueued
         )
+        settings.preallocSessions = self.stream.preallocSessions
         for entry in self.hostOSPolicy {
             try settings.set(
                 "host-os-policy.\(entry.policy)", "[" + entry.networks.joined(separator: ",") + "]", ipsMode: ips)

@@ -7,6 +7,11 @@ import WeirFlow
 ///
 /// Call ``handle(_:flow:flowID:frame:)`` for every TCP packet after the flow lookup, and ``endFlow(flowID:_:)``
 /// from the flow table's `emit` callback so the session's remaining data is flushed and its memory freed.
+///
+/// Sessions of ended flows are reset and kept in a pool (at most ``pooledSessionLimit``) for new flows, so a
+/// warm engine allocates no session objects (Suricata keeps its sessions in a pool too, `ssn_pool`). A pooled
+/// session holds no buffers and is charged to no memcap: `stream.memcap` and the reassembly memcap see exactly
+/// what they would with a new session per flow.
 public final class StreamEngine {
     /// Settings, counters and memcaps shared by the sessions.
     public let context: StreamContext
@@ -17,10 +22,27 @@ public final class StreamEngine {
     @exclusivity(unchecked) private var owners: [UInt64] = []
     /// Slot of each flow that has a session, for ``endFlow(flowID:_:)``.
     @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
+    /// Sessions of ended flows, reset (``TCPSession/reset()``), for ``sessionFor(flow:flowID:)`` to hand out
+    /// before it allocates; most recently ended last, so the next flow gets the one most likely still in cache.
+    @exclusivity(unchecked) private var pool: [TCPSession] = []
+    /// Most sessions the pool keeps (at least `stream.prealloc-sessions`); sessions ending while it is full are
+    /// freed.
+    public let pooledSessionLimit: Int
+    /// The default ``pooledSessionLimit``: Suricata's default `stream.prealloc-sessions` (sessions per thread),
+    /// about 1.2 MB of idle session objects at most per engine.
+    public static let defaultPooledSessionLimit = 2048
 
-    /// An engine with its own context (settings, counters, memcaps).
-    public init(settings: StreamSettings = StreamSettings()) {
+    /// An engine with its own context (settings, counters, memcaps), keeping up to `pooledSessionLimit` sessions
+    /// of ended flows for new ones (0: a new session for every flow), and starting with
+    /// `settings.preallocSessions` sessions in its pool.
+    public init(settings: StreamSettings = StreamSettings(), pooledSessionLimit: Int = StreamEngine.defaultPooledSessionLimit) {
         self.context = StreamContext(settings: settings)
+        let prealloc = max(0, settings.preallocSessions)
+        self.pooledSessionLimit = max(0, pooledSessionLimit, prealloc)
+        if prealloc > 0 {
+            self.pool.reserveCapacity(self.pooledSessionLimit)
+            for _ in 0..<prealloc { self.pool.append(TCPSession(context: self.context)) }
+        }
     }
 
     deinit {
@@ -31,6 +53,17 @@ public final class StreamEngine {
 
     /// The engine's counters.
     public var statistics: StreamStatistics { self.context.statistics }
+
+    /// Number of sessions waiting in the pool for new flows.
+    public var pooledSessionCount: Int { self.pool.count }
+
+    /// Takes a session out of its slot's bookkeeping for good: reset (so its memcap charge and buffers go back
+    /// now, whoever still holds a reference), and kept in the pool while it has room. The caller has cleared
+    /// every reference the engine held to it in `sessions`/`borrowed`.
+    private func recycle(_ session: TCPSession) {
+        session.reset()
+        if self.pool.count < self.pooledSessionLimit { self.pool.append(session) }
+    }
 
     /// The session in `slot`, if the flow `flowID` has one.
     public func session(slot: Int32, flowID: UInt64) -> TCPSession? {
@@ -51,15 +84,16 @@ public final class StreamEngine {
         return result
     }
 
-    /// Frees the slot's session without finishing it: one that never started tracking (no handshake, or
-    /// `stream.memcap` refused it) holds nothing, and keeping it would let a SYN flood allocate a session per
-    /// flow past the memcap.
+    /// Takes the slot's session back to the pool without finishing it: one that never started tracking (no
+    /// handshake, or `stream.memcap` refused it) holds nothing, and keeping it in the slot would let a SYN flood
+    /// hold a session per flow past the memcap (with the pool, such a flood reuses one session).
     private func discard(slot s: Int) {
-        guard s < self.sessions.count, self.sessions[s] != nil else { return }
+        guard s < self.sessions.count, let session = self.sessions[s] else { return }
         self.borrowed[s] = nil
         self.sessions[s] = nil
         self.slotOfFlow[self.owners[s]] = nil
         self.owners[s] = 0
+        self.recycle(session)
     }
 
     /// Processes one TCP packet of the flow in `flow.slot` like ``handle(_:flow:flowID:frame:)``, and also reports
@@ -96,7 +130,8 @@ public final class StreamEngine {
     /// Inline mode: the rewritten payload of the last packet, when its result says so.
     public var normalisedPayload: UnsafeRawBufferPointer? { self.context.normalisedPayload }
 
-    /// The session of `flow`, created (or replacing a session left by a previous flow in the slot) if needed.
+    /// The session of `flow`, taken from the pool or created (replacing a session left by a previous flow in the
+    /// slot, which goes back to the pool) if the flow has none yet.
     public func sessionFor(flow: FlowHandle, flowID: UInt64) -> TCPSession {
         let s = Int(flow.slot)
         if s >= self.sessions.count {
@@ -106,11 +141,15 @@ public final class StreamEngine {
             self.owners.append(contentsOf: [UInt64](repeating: 0, count: grow - self.owners.count))
         }
         if let existing = self.sessions[s], self.owners[s] == flowID { return existing }
-        if self.sessions[s] != nil {
-            self.sessions[s]?.release()
+        if let previous = self.sessions[s] {
+            // A previous flow's session left in the slot (its flow ended without endFlow): nothing reads its
+            // chunks any more.
+            self.borrowed[s] = nil
+            self.sessions[s] = nil
             self.slotOfFlow[self.owners[s]] = nil
+            self.recycle(previous)
         }
-        let session = TCPSession(context: self.context)
+        let session = self.pool.popLast() ?? TCPSession(context: self.context)
         self.sessions[s] = session
         self.borrowed[s] = Unmanaged.passUnretained(session)
         self.owners[s] = flowID
@@ -131,17 +170,22 @@ public final class StreamEngine {
     }
 
     /// Ends the session of the flow in `slot`: flushes its remaining data (``TCPSession/finish()``), lets `body`
-    /// inspect the final chunks, then frees it.
+    /// inspect the final chunks, then frees it (back to the pool). The final chunks are valid only inside `body`:
+    /// afterwards the session's buffers belong to the pools, and the session may serve the next flow.
     public func endFlow(slot: Int32, _ body: (TCPSession) -> Void = { _ in }) {
         let s = Int(slot)
         guard s < self.sessions.count, let session = self.sessions[s] else { return }
         session.finish()
         body(session)
-        session.release()
         self.borrowed[s] = nil
         self.sessions[s] = nil
         self.slotOfFlow[self.owners[s]] = nil
         self.owners[s] = 0
+        // Nothing may read the final chunks past `body`: their bytes are in buffers the reset hands back.
+        if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
+        if !self.context.appLayerChunks.isEmpty { self.context.appLayerChunks.removeAll(keepingCapacity: true) }
+        self.context.normalisedPayload = nil
+        self.recycle(session)
     }
 
     /// Ends the session of flow `flowID` (see ``endFlow(slot:_:)``); for callers that know the flow, not its slot,

@@ -19,7 +19,7 @@ extension StreamSettings {
         "stream.memcap", "stream.reassembly.memcap", "stream.reassembly.depth",
         "stream.reassembly.toserver-chunk-size", "stream.reassembly.toclient-chunk-size", "stream.midstream",
         "stream.async-oneside", "stream.inline", "stream.checksum-validation", "stream.max-synack-queued",
-        "stream.max-syn-queued", "host-os-policy.default", "host-os-policy.<policy>",
+        "stream.max-syn-queued", "stream.prealloc-sessions", "host-os-policy.default", "host-os-policy.<policy>",
     ]
 
     /// Applies one suricata.yaml setting given as a dotted key and its scalar value, with Suricata's spellings:
@@ -60,6 +60,7 @@ extension StreamSettings {
         case "stream.checksum-validation": self.checksumValidation = try flag()
         case "stream.max-synack-queued": self.maxSynAckQueued = try count()
         case "stream.max-syn-queued": self.maxSynQueued = try count()
+        case "stream.prealloc-sessions": self.preallocSessions = min(try count(), 1 << 26)
         case "host-os-policy.default":
             guard let policy = OverlapPolicy(configName: v) else {
                 throw StreamSettingError(key: key, value: value, reason: "unknown OS policy")

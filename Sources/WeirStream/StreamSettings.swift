@@ -36,6 +36,11 @@ public struct StreamSettings: Sendable, Equatable {
     public var maxSynAckQueued: Int
     /// `stream.max-syn-queued`: different SYNs tolerated before `3whs_syn_flood` (default 10).
     public var maxSynQueued: Int
+    /// `stream.prealloc-sessions`: sessions each engine creates at start-up, in its session pool, so that its
+    /// first flows allocate none (Suricata's default, 2048 per thread, comes from the configuration; a bare
+    /// `StreamSettings` preallocates none). They are charged to `stream.memcap` only once tracking, as any
+    /// session.
+    public var preallocSessions: Int = 0
 
     /// Settings with Suricata's defaults unless given.
     public init(

@@ -63,6 +63,8 @@ public enum ReassemblyInsertOutcome: Sendable, Equatable {
 /// skipped as gaps. Overlaps are resolved per ``OverlapPolicy`` exactly where Suricata does: per stored segment
 /// overlapped, by the overlap's shape, on the bytes that differ.
 public final class TCPReassembler {
+    // Every stored property below is set back to its initial value by `reset()`: a property added here must be
+    // added there too (SessionPoolTests compares a reset reassembler with a fresh one property by property).
     @usableFromInline let context: StreamContext
     /// Reassembly buffer: `storage[i]` holds stream offset `bufferBase + i`.
     @exclusivity(unchecked) @usableFromInline var storage: UnsafeMutableRawPointer? = nil
@@ -84,6 +86,23 @@ public final class TCPReassembler {
 
     /// An empty reassembler charging its memory to `context`.
     public init(context: StreamContext) { self.context = context }
+
+    /// Makes the reassembler indistinguishable from a new one (``init(context:)``), for a session the engine
+    /// keeps for another flow: its buffer and segment list go back to the context's pools and their memory to
+    /// the memcaps (``releaseAll()``), so a pooled reassembler holds and is charged nothing; the next stream
+    /// takes them from the pools again as a new reassembler would, with the same charges.
+    ///
+    /// Mirrors the initial values of the stored properties above, one line each.
+    func reset() {
+        self.releaseAll()  // storage = nil, capacity = 0, segments = [] (capacity to the pool), head = 0
+        self.bufferBase = 0
+        self.baseOffset = 0
+        self.rightEdge = 0
+        self.contiguousEnd = 0
+        self.longestSegment = 0
+        self.depthReached = false
+        self.lastNormalised = nil
+    }
 
     deinit { self.releaseAll() }
 

@@ -11,6 +11,10 @@ import WeirFlow
 /// ``appLayerChunks`` after each call (their bytes are views into the session's buffers; the lists are shared by
 /// the engine's sessions and valid until the next call into any of them). At flow end call ``finish()`` for the final flush. Not thread-safe; one thread owns a session.
 public final class TCPSession {
+    // Every stored property of the session (here and further down: `holdsSessionMemory` and the ones after it,
+    // `lastDataOffset`, `lastDataLength`) is set back to its initial value by `reset()`, which must mirror
+    // `init(context:)` and the declarations: a property added anywhere in this class must be added there too
+    // (SessionPoolTests compares a reset session with a fresh one property by property).
     @usableFromInline let context: StreamContext
     /// The client → server direction.
     @exclusivity(unchecked) public internal(set) var client: TCPStreamDirection
@@ -67,6 +71,42 @@ public final class TCPSession {
         self.serverReassembler = TCPReassembler(context: context)
         self.clientStreamPolicy = context.settings.overlapPolicy
         self.serverStreamPolicy = context.settings.overlapPolicy
+    }
+
+    /// Makes the session indistinguishable from a new one (``init(context:)``) so that the engine can give it to
+    /// another flow instead of allocating one (``StreamEngine``'s session pool). Gives back everything a new
+    /// session does not hold: its `stream.memcap` charge (as `deinit` would), its reassembly buffers and segment
+    /// records (as ``release()``), and a deferred release the context may still hold for it. Call it only once
+    /// every chunk the session handed out was consumed: their bytes lie in buffers that go back to the pools.
+    ///
+    /// Mirrors `init(context:)` and the initial value of every stored property, in declaration order.
+    func reset() {
+        if self.context.closedSession === self { self.context.closedSession = nil }
+        self.client = TCPStreamDirection()
+        self.server = TCPStreamDirection()
+        self.clientReassembler.reset()
+        self.serverReassembler.reset()
+        self.state = .none
+        self.isMidstream = false
+        self.isAsync = false
+        self.isFourWayHandshake = false
+        self.closedByReset = false
+        self.clientStreamPolicy = self.context.settings.overlapPolicy
+        self.serverStreamPolicy = self.context.settings.overlapPolicy
+        self.resetFromClient = false
+        self.isFinished = false
+        self.onDepthReached = nil
+        self.synAckSeq = 0
+        self.synAckAck = 0
+        if self.holdsSessionMemory { self.context.releaseSession(StreamSettings.bytesPerSession) }
+        self.holdsSessionMemory = false
+        self.buffersReleased = false
+        self.appEndSent = 0
+        self.pendingPrune = 0
+        self.synDataLength = 0
+        self.handOffEvents = StreamEventSet()
+        self.lastDataOffset = 0
+        self.lastDataLength = 0
     }
 
     /// Sequence space each direction has used so far (next expected sequence number minus the ISN, wrapping),

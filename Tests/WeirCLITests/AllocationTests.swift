@@ -126,14 +126,13 @@ import Testing
     static let peerSites: Comment = """
         Not 0 yet. Per packet: libhtp's bstr_alloc for every header, URI and body piece (about 3.6 in release), the \
         HTTP parser's [UInt8] appends, transaction objects and Strings (WeirAppLayer: HTTPParser.onHeaderData, \
-        onBodyData, normalizedURI, transaction; AppLayer.Stage.handle). Per TCP session: the TCPSession and its two \
-        TCPReassembler objects (StreamEngine.sessionFor, TCPSession.init), about 0.3 a packet at 10 packets a session.
+        onBodyData, normalizedURI, transaction; AppLayer.Stage.handle). TCP sessions come from the stream engine's \
+        pool (stream.prealloc-sessions preallocated, ended flows' sessions reused), not from malloc.
         """
     static let streamSites: Comment = """
         Not 0 yet: the TCP-only sessions are HTTP, so the same app-layer sites as the peer workload (libhtp \
-        bstr_alloc, HTTPParser appends), plus the TCPSession and its two TCPReassembler objects per session. \
-        With the HTTP parser off the release build is at 0.2 to 0.4 a packet, all per session (TCPSession, its \
-        reassemblers, the app-layer stage's per-flow state); the debug build adds closure contexts the optimiser \
-        removes.
+        bstr_alloc, HTTPParser appends). With the HTTP parser off what is left is per session (the app-layer \
+        stage's per-flow state; the TCPSession and its reassemblers come from the stream engine's pool); the \
+        debug build adds closure contexts the optimiser removes.
         """
 }

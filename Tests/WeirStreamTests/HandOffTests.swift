@@ -153,11 +153,15 @@ import WeirDecode
     #expect(first.state == .synSent)
     let firstSession = engine.session(slot: 3, flowID: 42)
     #expect(firstSession != nil)
-    // A new flow in the same slot gets a new session.
+    #expect(firstSession?.client.isn == 10)
+    // A new flow in the same slot gets a session of its own, started afresh (the previous flow's session
+    // object, reset and taken back from the engine's pool).
+    p.tcpSequence = 700
     _ = empty.withUnsafeBytes { engine.handle(p, flow: handle, flowID: 43, frame: $0) }
     let secondSession = engine.session(slot: 3, flowID: 43)
-    #expect(secondSession != nil && secondSession !== firstSession)
+    #expect(secondSession?.state == .synSent && secondSession?.client.isn == 700)
     #expect(engine.session(slot: 3, flowID: 42) == nil)
+    #expect(engine.statistics.memuse == UInt64(StreamSettings.bytesPerSession))
     var ended = false
     engine.endFlow(flowID: 42) { _ in Issue.record("flow 42's session was replaced already") }
     engine.endFlow(flowID: 43) { session in ended = session.isFinished }
