@@ -131,8 +131,6 @@ public final class AppLayerStage {
     /// Counters (`app_layer.flow.http`, `http.memuse` …).
     public let counters = AppLayerCounters()
     @exclusivity(unchecked) private var flows: [AppLayerFlow?] = []
-    /// Flow id → slot, for the flow-end path (which knows the flow, not always its slot).
-    @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
     /// Parsed port lists for port-bound probes, per registry index.
     private let probePorts: [[ClosedRange<UInt16>]]
     /// Each registry entry's mode, looked up once (probing runs per data chunk until a protocol is found).
@@ -265,12 +263,10 @@ public final class AppLayerStage {
         if let f = self.flows[i], f.flowID == flowID { return f }
         if let old = self.flows[i] {
             self.flushEncryptedCounts(old)
-            self.slotOfFlow[old.flowID] = nil
         }
         let f = AppLayerFlow(flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: transport)
         f.serverAddress = serverAddress
         self.flows[i] = f
-        self.slotOfFlow[flowID] = slot
         return f
     }
 
@@ -669,11 +665,17 @@ public final class AppLayerStage {
             }
         }
         self.flows[Int(slot)] = nil
-        self.slotOfFlow[flowID] = nil
     }
 
     /// The slot under which the stage keeps flow `flowID`, if it has state for it.
-    public func slot(ofFlow flowID: UInt64) -> Int32? { self.slotOfFlow[flowID] }
+    public func slot(ofFlow flowID: UInt64) -> Int32? {
+        // A scan: the packet and flow-end paths know the slot (the flow table's); this is for callers that do not.
+        for i in self.flows.indices where self.flows[i]?.flowID == flowID { return Int32(i) }
+        return nil
+    }
+
+    /// True when the stage keeps state for flow `flowID` in `slot`.
+    public func hasFlow(slot: Int32, flowID: UInt64) -> Bool { self.flow(slot: slot, flowID: flowID) != nil }
 
     /// Transaction of a flow by id, if still live.
     public func transaction(slot: Int32, flowID: UInt64, id: UInt64) -> (any AppLayerTransaction)? {

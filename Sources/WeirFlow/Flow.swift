@@ -91,6 +91,10 @@ public struct Flow: Sendable {
     public var key: FlowKey
     /// A 51-bit id derived from the key and the start time: the same input always gives the same ids.
     public var flowID: UInt64
+    /// The ``FlowTable`` slot the flow lives in (-1 for a flow made outside a table). The stream engine and the
+    /// app layer keep their per-flow state under the same slot, so the flow-end path finds it with the flow
+    /// instead of a flow-id dictionary per engine.
+    public internal(set) var slot: Int32 = -1
     public var start: Timestamp
     public var last: Timestamp
     /// True when the key's `first` endpoint is the client.

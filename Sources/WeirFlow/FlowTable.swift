@@ -303,6 +303,7 @@ public struct FlowTable {
             self.wheelBucket.append(-1)
             self.wheelState.append(.new)
         }
+        self.storage[Int(slot)].slot = slot
         self.buckets[bucket] = (hash & 0xFFFF_FFFF) << 32 | UInt64(UInt32(bitPattern: slot))
         self.activeCount += 1
         self.statistics.memoryInUse = UInt64(self.activeCount) * UInt64(Self.bytesPerFlow)

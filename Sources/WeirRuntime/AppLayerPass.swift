@@ -257,7 +257,8 @@ final class AppLayerPass {
         inspect: Bool,
         inline: Bool
     ) -> (proto: String?, directions: (toServer: String, toClient: String)?) {
-        guard let slot = streamSlot ?? self.stage.slot(ofFlow: flow.flowID) else { return (nil, nil) }
+        let slot = streamSlot ?? flow.slot
+        guard streamSlot != nil || self.stage.hasFlow(slot: slot, flowID: flow.flowID) else { return (nil, nil) }
         if let stream, !stream.appLayerChunks.isEmpty {
             self.stage.handle(
                 chunks: stream.appLayerChunks,

@@ -59,7 +59,8 @@ extension ReplayPipeline {
             if flow.bypass == .capture { kernel?.finish(&flow) }
             var appProto: (proto: String?, directions: (toServer: String, toClient: String)?) = (nil, nil)
             var appDone = false
-            if let stream, flow.key.proto == IPProtocol.tcp, let slot = stream.slot(ofFlow: flow.flowID) {
+            if let stream, flow.key.proto == IPProtocol.tcp, stream.session(slot: flow.slot, flowID: flow.flowID) != nil {
+                let slot = flow.slot
                 var alerted = false
                 let ended = flow
                 stream.endFlow(slot: slot) { session in

@@ -20,8 +20,6 @@ public final class StreamEngine {
     /// from here without the retain and release that reading `sessions` costs.
     @exclusivity(unchecked) private var borrowed: [Unmanaged<TCPSession>?] = []
     @exclusivity(unchecked) private var owners: [UInt64] = []
-    /// Slot of each flow that has a session, for ``endFlow(flowID:_:)``.
-    @exclusivity(unchecked) private var slotOfFlow: [UInt64: Int32] = [:]
     /// Sessions of ended flows, reset (``TCPSession/reset()``), for ``sessionFor(flow:flowID:)`` to hand out
     /// before it allocates; most recently ended last, so the next flow gets the one most likely still in cache.
     @exclusivity(unchecked) private var pool: [TCPSession] = []
@@ -68,7 +66,7 @@ public final class StreamEngine {
     /// The session in `slot`, if the flow `flowID` has one.
     public func session(slot: Int32, flowID: UInt64) -> TCPSession? {
         let s = Int(slot)
-        guard s < self.sessions.count, self.owners[s] == flowID else { return nil }
+        guard s >= 0, s < self.sessions.count, self.owners[s] == flowID else { return nil }
         return self.sessions[s]
     }
 
@@ -91,7 +89,6 @@ public final class StreamEngine {
         guard s < self.sessions.count, let session = self.sessions[s] else { return }
         self.borrowed[s] = nil
         self.sessions[s] = nil
-        self.slotOfFlow[self.owners[s]] = nil
         self.owners[s] = 0
         self.recycle(session)
     }
@@ -146,19 +143,21 @@ public final class StreamEngine {
             // chunks any more.
             self.borrowed[s] = nil
             self.sessions[s] = nil
-            self.slotOfFlow[self.owners[s]] = nil
             self.recycle(previous)
         }
         let session = self.pool.popLast() ?? TCPSession(context: self.context)
         self.sessions[s] = session
         self.borrowed[s] = Unmanaged.passUnretained(session)
         self.owners[s] = flowID
-        self.slotOfFlow[flowID] = flow.slot
         return session
     }
 
     /// The flow-table slot of flow `flowID`'s session, if it has one.
-    public func slot(ofFlow flowID: UInt64) -> Int32? { self.slotOfFlow[flowID] }
+    public func slot(ofFlow flowID: UInt64) -> Int32? {
+        // A scan: the packet and flow-end paths know the slot (``Flow/slot``); this is for callers that do not.
+        for s in self.sessions.indices where self.sessions[s] != nil && self.owners[s] == flowID { return Int32(s) }
+        return nil
+    }
 
     /// Number of slots the engine has room for (sessions live in slots below this).
     public var slotCount: Int32 { Int32(self.sessions.count) }
@@ -174,12 +173,11 @@ public final class StreamEngine {
     /// afterwards the session's buffers belong to the pools, and the session may serve the next flow.
     public func endFlow(slot: Int32, _ body: (TCPSession) -> Void = { _ in }) {
         let s = Int(slot)
-        guard s < self.sessions.count, let session = self.sessions[s] else { return }
+        guard s >= 0, s < self.sessions.count, let session = self.sessions[s] else { return }
         session.finish()
         body(session)
         self.borrowed[s] = nil
         self.sessions[s] = nil
-        self.slotOfFlow[self.owners[s]] = nil
         self.owners[s] = 0
         // Nothing may read the final chunks past `body`: their bytes are in buffers the reset hands back.
         if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
@@ -188,10 +186,10 @@ public final class StreamEngine {
         self.recycle(session)
     }
 
-    /// Ends the session of flow `flowID` (see ``endFlow(slot:_:)``); for callers that know the flow, not its slot,
-    /// such as the flow table's `emit` callback.
+    /// Ends the session of flow `flowID` (see ``endFlow(slot:_:)``), found by a scan; for callers that know only
+    /// the flow id. The flow table's `emit` callback knows the slot (``Flow/slot``).
     public func endFlow(flowID: UInt64, _ body: (TCPSession) -> Void = { _ in }) {
-        guard let slot = self.slotOfFlow[flowID] else { return }
+        guard let slot = self.slot(ofFlow: flowID) else { return }
         self.endFlow(slot: slot, body)
     }
 }

@@ -31,6 +31,24 @@ private let RST: UInt8 = 0x04
 private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
 
 @Suite struct FlowTableTests {
+    /// Every flow knows its slot, reused slots included, and the flow handed to `emit` carries it: the flow-end
+    /// path finds the stream and app-layer state under it.
+    @Test func flowsCarryTheirSlotToTheirEnd() throws {
+        var table = FlowTable()
+        var ended: [(flowID: UInt64, slot: Int32)] = []
+        let emit: (inout Flow, FlowEndReason) -> Void = { flow, _ in ended.append((flow.flowID, flow.slot)) }
+        let a = try handle(table.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: SYN), emit: emit))
+        let b = try handle(table.process(packet("10.0.0.9", 40001, "10.0.0.1", 80, flags: SYN), emit: emit))
+        #expect(a.slot != b.slot)
+        #expect(table[a.slot].slot == a.slot && table[b.slot].slot == b.slot)
+        let firstID = table[a.slot].flowID
+        table.flush(emit: emit)
+        #expect(ended.count == 2 && ended.contains { $0.flowID == firstID && $0.slot == a.slot })
+        // A later flow in a freed slot carries that slot.
+        let c = try handle(table.process(packet("10.0.0.7", 40002, "10.0.0.1", 80, flags: SYN, t: 5), emit: emit))
+        #expect(table[c.slot].slot == c.slot)
+    }
+
     @Test func icmpFlowsKeepTheFirstPacketsTypeAndCode() throws {
         var table = FlowTable()
         let emit: (inout Flow, FlowEndReason) -> Void = { _, _ in }
