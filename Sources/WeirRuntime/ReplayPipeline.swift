@@ -227,7 +227,7 @@ struct ReplayPipeline {
         var appProto: String?
         // As in `inspect`: an ICMP error in a TCP or UDP flow leaves the flow's app-layer events to its own packets.
         if let handle, let flow, flow.key.proto == self.packet.l4Protocol,
-            self.outputs.anomalyKinds?.appLayer == true,
+            kinds.appLayer,
             let name = self.appLayer.protocolName(slot: handle.slot, flowID: flow.flowID)
         {
             appProto = name
