@@ -451,7 +451,7 @@ public struct FlowTable {
     /// Ends every flow idle past its timeout at packet time `now`, in slot order. Reads only the wheel buckets
     /// of the seconds since the last sweep; no scan over the table.
     public mutating func expire(now: Timestamp, emit: (inout Flow, FlowEndReason) -> Void) {
-        self.expiredScratch.removeAll(keepingCapacity: true)
+        self.expiredScratch.removeAllKeepingCapacity()
         let second = now.seconds
         if self.sweptSecond == .min || second < self.sweptSecond {
             // Nothing swept yet (or time went back): start from the oldest second a flow can be filed under.

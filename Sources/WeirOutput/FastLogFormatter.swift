@@ -19,22 +19,15 @@ public enum FastLogFormatter {
         case wouldDrop
     }
 
-    /// Appends one line, with its newline, to `out`: `out` grows once by an upper bound of the line's length,
-    /// the line is written through one pointer, and the unused tail is dropped.
+    /// Appends one line, with its newline, to `out` (tests and one-off lines; the runtime writes lines in
+    /// place with ``write(header:alert:marker:at:)``).
     public static func append(
         header: EVEHeader,
         alert: EVEAlert,
         marker: DropMarker = .none,
         to out: inout [UInt8]
     ) {
-        let protoLiteral = Self.protocolLiteral(header.ipProtocol)
-        let protoName = protoLiteral == nil ? IPProtocol.eveName(header.ipProtocol) : ""
-        let sourceText = header.sourceIP.isIPv4 ? "" : header.sourceIP.description
-        let destinationText = header.destinationIP.isIPv4 ? "" : header.destinationIP.description
-        // Fixed text 90 bytes; the time 26; three ids and the priority 4 x 10; ports 2 x 20; IPv4 2 x 15.
-        let bound =
-            256 + alert.signature.utf8.count + alert.category.utf8.count + protoName.utf8.count
-            + sourceText.utf8.count + destinationText.utf8.count
+        let bound = Self.lineBound(header: header, alert: alert)
         let start = out.count
         // Grown from a buffer of zeros (`repeatElement` would go element by element, and allocate, in an
         // unoptimised build).
@@ -45,70 +38,84 @@ public enum FastLogFormatter {
             Self.zeros.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
-        // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
-        // check exclusive access on every use.
-        let used = out.withUnsafeMutableBufferPointer { buffer -> Int in
-            let base = buffer.baseAddress! + start
-            var p = base
-            let time = header.timestamp
-            let civil = CivilTime(secondsSinceEpoch: time.seconds)
-            p = Self.putPadded(civil.month, 2, at: p)
-            p = Self.put(UInt8(ascii: "/"), at: p)
-            p = Self.putPadded(civil.day, 2, at: p)
-            p = Self.put(UInt8(ascii: "/"), at: p)
-            p = Self.putPadded(civil.year, 4, at: p)
-            p = Self.put(UInt8(ascii: "-"), at: p)
-            p = Self.putPadded(civil.hour, 2, at: p)
-            p = Self.put(UInt8(ascii: ":"), at: p)
-            p = Self.putPadded(civil.minute, 2, at: p)
-            p = Self.put(UInt8(ascii: ":"), at: p)
-            p = Self.putPadded(civil.second, 2, at: p)
-            p = Self.put(UInt8(ascii: "."), at: p)
-            p = Self.putPadded(time.microsecondPart, 6, at: p)
-            switch marker {
-            case .none: p = Self.put("  [**] [", at: p)
-            case .dropped: p = Self.put("  [Drop] [**] [", at: p)
-            case .wouldDrop: p = Self.put("  [wDrop] [**] [", at: p)
-            }
-            p = Self.putDecimal(UInt64(alert.gid), at: p)
-            p = Self.put(UInt8(ascii: ":"), at: p)
-            p = Self.putDecimal(UInt64(alert.signatureID), at: p)
-            p = Self.put(UInt8(ascii: ":"), at: p)
-            p = Self.putDecimal(UInt64(alert.rev), at: p)
-            p = Self.put("] ", at: p)
-            p = Self.put(alert.signature, at: p)
-            p = Self.put(" [**] [Classification: ", at: p)
-            p = Self.put(alert.category, at: p)
-            p = Self.put("] [Priority: ", at: p)
-            p = Self.putDecimal(UInt64(alert.severity), at: p)
-            p = Self.put("] {", at: p)
-            if let protoLiteral {
-                p = Self.put(protoLiteral, at: p)
-            } else {
-                p = Self.put(protoName, at: p)
-            }
-            p = Self.put("} ", at: p)
-            let sourcePort = header.sourcePort.map(UInt64.init) ?? UInt64(header.icmpType ?? 0)
-            let destinationPort = header.destinationPort.map(UInt64.init) ?? UInt64(header.icmpCode ?? 0)
-            if header.sourceIP.isIPv4 {
-                p = Self.putIPv4(header.sourceIP.v4Value, at: p)
-            } else {
-                p = Self.put(sourceText, at: p)
-            }
-            p = Self.put(UInt8(ascii: ":"), at: p)
-            p = Self.putDecimal(sourcePort, at: p)
-            p = Self.put(" -> ", at: p)
-            if header.destinationIP.isIPv4 {
-                p = Self.putIPv4(header.destinationIP.v4Value, at: p)
-            } else {
-                p = Self.put(destinationText, at: p)
-            }
-            p = Self.put(UInt8(ascii: ":"), at: p)
-            p = Self.putDecimal(destinationPort, at: p)
-            p = Self.put(UInt8(ascii: "\n"), at: p)
-            return p - base
+        let used = out.withUnsafeMutableBufferPointer { buffer in
+            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start)
         }
         out.removeLast(bound - used)
+    }
+
+    /// An upper bound of the length of the line for `header` and `alert`, newline included.
+    public static func lineBound(header: EVEHeader, alert: EVEAlert) -> Int {
+        // Fixed text 90 bytes; the time 26; three ids and the priority 4 x 10; ports 2 x 20; addresses 2 x 46
+        // (IPv6 text is at most 45 bytes).
+        let protoLength = Self.protocolLiteral(header.ipProtocol) == nil ? IPProtocol.eveName(header.ipProtocol).utf8.count : 0
+        return 320 + alert.signature.utf8.count + alert.category.utf8.count + protoLength
+    }
+
+    /// Writes one line, with its newline, at `out`, which has room for ``lineBound(header:alert:)`` bytes;
+    /// returns the line's length. The line goes straight into the caller's buffer: no intermediate array.
+    public static func write(
+        header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, at out: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
+        // check exclusive access on every use.
+        var p = out
+        let time = header.timestamp
+        let civil = CivilTime(secondsSinceEpoch: time.seconds)
+        p = Self.putPadded(civil.month, 2, at: p)
+        p = Self.put(UInt8(ascii: "/"), at: p)
+        p = Self.putPadded(civil.day, 2, at: p)
+        p = Self.put(UInt8(ascii: "/"), at: p)
+        p = Self.putPadded(civil.year, 4, at: p)
+        p = Self.put(UInt8(ascii: "-"), at: p)
+        p = Self.putPadded(civil.hour, 2, at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putPadded(civil.minute, 2, at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putPadded(civil.second, 2, at: p)
+        p = Self.put(UInt8(ascii: "."), at: p)
+        p = Self.putPadded(time.microsecondPart, 6, at: p)
+        switch marker {
+        case .none: p = Self.put("  [**] [", at: p)
+        case .dropped: p = Self.put("  [Drop] [**] [", at: p)
+        case .wouldDrop: p = Self.put("  [wDrop] [**] [", at: p)
+        }
+        p = Self.putDecimal(UInt64(alert.gid), at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putDecimal(UInt64(alert.signatureID), at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putDecimal(UInt64(alert.rev), at: p)
+        p = Self.put("] ", at: p)
+        p = Self.put(alert.signature, at: p)
+        p = Self.put(" [**] [Classification: ", at: p)
+        p = Self.put(alert.category, at: p)
+        p = Self.put("] [Priority: ", at: p)
+        p = Self.putDecimal(UInt64(alert.severity), at: p)
+        p = Self.put("] {", at: p)
+        if let literal = Self.protocolLiteral(header.ipProtocol) {
+            p = Self.put(literal, at: p)
+        } else {
+            p = Self.put(IPProtocol.eveName(header.ipProtocol), at: p)
+        }
+        p = Self.put("} ", at: p)
+        let sourcePort = header.sourcePort.map(UInt64.init) ?? UInt64(header.icmpType ?? 0)
+        let destinationPort = header.destinationPort.map(UInt64.init) ?? UInt64(header.icmpCode ?? 0)
+        p = Self.putAddress(header.sourceIP, at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putDecimal(sourcePort, at: p)
+        p = Self.put(" -> ", at: p)
+        p = Self.putAddress(header.destinationIP, at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putDecimal(destinationPort, at: p)
+        p = Self.put(UInt8(ascii: "\n"), at: p)
+        return p - out
+    }
+
+    /// A dotted quad, or an IPv6 address's RFC 5952 text (at most 45 bytes), at `p`.
+    @inline(__always)
+    private static func putAddress(_ address: IPAddress, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if address.isIPv4 { return Self.putIPv4(address.v4Value, at: p) }
+        return Self.put(address.description, at: p)
     }
 
     /// `{PROTO}`'s name for the common protocols as a literal, the same bytes as ``IPProtocol/eveName(_:)``;

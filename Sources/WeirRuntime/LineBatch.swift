@@ -47,6 +47,28 @@ final class LineBatch {
         }
     }
 
+    /// Adds one complete line that `body` writes in place: `body` gets room for `bound` bytes and returns the
+    /// length it wrote. Nothing is copied on the way. When the room asked for is more than the whole buffer,
+    /// the line is made in a temporary array and then added as ``append(_:)`` adds any line.
+    func append(bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        guard bound <= self.storage.count else {
+            let line = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+                initialized = body(buffer.baseAddress!)
+            }
+            line.withUnsafeBytes { self.append($0) }
+            return
+        }
+        if self.count + bound > self.storage.count { self.writeOut() }
+        let length = body(self.storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + self.count)
+        precondition(length <= bound, "a line overran the room it asked for")
+        self.count += length
+        if self.count >= self.threshold {
+            self.writeOut()
+        } else if self.crashSlot >= 0 {
+            cweir_crash_flush_publish(self.crashSlot, self.storage.baseAddress, self.count)
+        }
+    }
+
     /// Writes the collected lines and flushes the sink.
     func flush() {
         self.writeOut()

@@ -400,9 +400,6 @@ final class ReplayOutputs {
         return eveAlert
     }
 
-    /// Scratch for fast.log lines.
-    private var fastLine: [UInt8] = []
-
     /// Writes one alert to EVE (`alert` record) and fast.log. `streamPayload` is the stream data logged as the
     /// payload of an alert that matched the stream (`stream: 1`); `source` is the packet's `pkt_src`.
     func writeAlert(
@@ -462,11 +459,11 @@ final class ReplayOutputs {
         }
         self.alertRecords += 1
         if let fast = self.fastBatch {
-            self.fastLine.removeAll(keepingCapacity: true)
             let marker: FastLogFormatter.DropMarker =
                 alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
-            FastLogFormatter.append(header: header, alert: eveAlert, marker: marker, to: &self.fastLine)
-            self.fastLine.withUnsafeBytes { fast.append($0) }
+            fast.append(bound: FastLogFormatter.lineBound(header: header, alert: eveAlert)) { out in
+                FastLogFormatter.write(header: header, alert: eveAlert, marker: marker, at: out)
+            }
         }
     }
 

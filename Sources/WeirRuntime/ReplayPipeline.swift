@@ -481,7 +481,7 @@ struct ReplayPipeline {
             return
         }
         var streamInfo: StreamPacketInfo?
-        self.streamBuffers.removeAll(keepingCapacity: true)
+        self.streamBuffers.removeAllKeepingCapacity()
         self.otherDirectionHasChunks = false
         self.payloadNormalised = false
         self.streamAtDepth = false

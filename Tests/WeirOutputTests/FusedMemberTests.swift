@@ -275,4 +275,36 @@ import WeirCore
                 == "11/14/2023-22:13:20.000000  [wDrop] [**] [1:2100498:7] sig \u{e9}\u{1F600} [**] [Classification: ] "
                 + "[Priority: 2] {GRE} 2001:db8::1:0 -> 10.0.0.2:0\n")
     }
+
+    /// The room a line asks for holds the longest one: full-length IPv6 addresses, a year past 9999, every
+    /// number at its widest, a protocol without a literal name and multi-byte rule text.
+    @Test func fastLogLinesFitTheirBound() {
+        var header = EVEHeader(
+            timestamp: Timestamp(microseconds: 253_402_300_800_999_999), flowID: nil,
+            sourceIP: Records.ip("1111:2222:3333:4444:5555:6666:7777:8888"), sourcePort: 65535,
+            destinationIP: Records.ip("ffff:eeee:dddd:cccc:bbbb:aaaa:9999:abcd"), destinationPort: 65535,
+            ipProtocol: 253)
+        var alert = Records.alert
+        alert.gid = .max
+        alert.signatureID = .max
+        alert.rev = .max
+        alert.severity = .max
+        alert.signature = String(repeating: "\u{1F600}", count: 40)
+        alert.category = String(repeating: "c", count: 300)
+        for marker in [FastLogFormatter.DropMarker.none, .dropped, .wouldDrop] {
+            let bound = FastLogFormatter.lineBound(header: header, alert: alert)
+            var out = [UInt8](repeating: 0, count: bound)
+            let used = out.withUnsafeMutableBufferPointer {
+                FastLogFormatter.write(header: header, alert: alert, marker: marker, at: $0.baseAddress!)
+            }
+            #expect(used <= bound)
+            let line = String(decoding: out[0..<used], as: UTF8.self)
+            #expect(line.hasPrefix("01/01/10000-00:00:00.999999  ["))
+            #expect(line.contains("[**] [4294967295:4294967295:4294967295] "))
+            #expect(line.hasSuffix(" 1111:2222:3333:4444:5555:6666:7777:8888:65535 -> ffff:eeee:dddd:cccc:bbbb:aaaa:9999:abcd:65535\n"))
+        }
+        header.sourcePort = nil
+        header.icmpType = 255
+        #expect(FastLogFormatter.line(header: header, alert: alert).contains("1111:2222:3333:4444:5555:6666:7777:8888:255 -> "))
+    }
 }

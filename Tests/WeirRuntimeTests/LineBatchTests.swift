@@ -42,6 +42,36 @@ import Testing
         #expect(batch.pendingCount == 0)
     }
 
+    /// Lines written in place: the room asked for decides when the batch goes, the length written decides
+    /// what is kept, and room larger than the buffer still gets the whole line to the file, in order.
+    @Test func linesWrittenInPlaceKeepOnlyTheirLength() throws {
+        let dir = try makeTemporaryDirectory("weir-linebatch-inplace")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/fast.log"
+        let batch = LineBatch(sink: try FileSink(path: path, append: false), threshold: 32)
+        func put(_ text: String, bound: Int) {
+            batch.append(bound: bound) { out in
+                let bytes = Array(text.utf8)
+                for (i, byte) in bytes.enumerated() { out[i] = byte }
+                return bytes.count
+            }
+        }
+        put("alpha\n", bound: 20)
+        #expect(batch.pendingCount == 6)
+        #expect(try self.contents(path).isEmpty)
+        // 6 pending and 30 bytes of room asked: more than the 32-byte buffer holds, so "alpha" goes first.
+        put("beta\n", bound: 30)
+        #expect(try self.contents(path) == "alpha\n")
+        #expect(batch.pendingCount == 5)
+        // Room beyond the whole buffer: the line is made aside, then joins the batch like any other, in order.
+        put("gamma\n", bound: 100)
+        #expect(try self.contents(path) == "alpha\n")
+        #expect(batch.pendingCount == 11)
+        put("delta\n", bound: 8)
+        batch.flush()
+        #expect(try self.contents(path) == "alpha\nbeta\ngamma\ndelta\n")
+    }
+
     @Test func pendingLinesArePublishedAndWrittenWhenTheBatchGoes() throws {
         let dir = try makeTemporaryDirectory("weir-linebatch-crash")
         defer { try? FileManager.default.removeItem(atPath: dir) }

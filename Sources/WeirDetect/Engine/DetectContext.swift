@@ -126,7 +126,7 @@ public final class DetectContext {
         stream: StreamPacketInfo? = nil,
         alerts: inout [Alert]
     ) -> PacketVerdict {
-        alerts.removeAll(keepingCapacity: true)
+        alerts.removeAllKeepingCapacity()
         var verdict = PacketVerdict()
         self.streamInfo = stream
         // Packets without an IP layer only reach rules on decoder events (`decode-event:…`), as in Suricata.
@@ -189,7 +189,7 @@ public final class DetectContext {
         let payload = UnsafeRawBufferPointer(rebasing: frame[payloadStart..<payloadEnd])
 
         // Candidates: IP-only (first packet per direction), then port groups and the any-port group.
-        self.candidates.removeAll(keepingCapacity: true)
+        self.candidates.removeAllKeepingCapacity()
         self.stamp &+= 1
         if self.stamp == 0 {
             for i in self.seen.indices { self.seen[i] = 0 }
@@ -237,9 +237,9 @@ public final class DetectContext {
         // Suricata evaluates in signature order: that is what makes flowbit setters run before readers.
         self.candidates.sort()
 
-        self.matched.removeAll(keepingCapacity: true)
-        self.matchedOnFlowData.removeAll(keepingCapacity: true)
-        self.matchedOnStream.removeAll(keepingCapacity: true)
+        self.matched.removeAllKeepingCapacity()
+        self.matchedOnFlowData.removeAllKeepingCapacity()
+        self.matchedOnStream.removeAllKeepingCapacity()
         for i in self.candidates {
             self.counters.signaturesEvaluated += 1
             if self.evaluate(
@@ -771,7 +771,7 @@ extension DetectContext {
             self.transformScratch.deallocate()
             self.transformScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: longest * 2, alignment: 8)
         }
-        self.effectiveBuffers.removeAll(keepingCapacity: true)
+        self.effectiveBuffers.removeAllKeepingCapacity()
         self.effectiveBuffers.append(contentsOf: buffers)
         var used = 0
         for view in derived {
