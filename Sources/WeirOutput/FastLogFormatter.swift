@@ -114,7 +114,7 @@ public enum FastLogFormatter {
     /// A dotted quad, or an IPv6 address's RFC 5952 text (at most 45 bytes), at `p`.
     @inline(__always)
     private static func putAddress(_ address: IPAddress, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        if address.isIPv4 { return Self.putIPv4(address.v4Value, at: p) }
+        if address.isIPv4 { return IPv4Text.write(address.v4Value, at: p, table: IPv4Text.table) }
         return Self.put(address.description, at: p)
     }
 
@@ -189,17 +189,6 @@ public enum FastLogFormatter {
     @inline(__always)
     private static func putDecimal(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         JSONWriter.putDigits(value, at: p)
-    }
-
-    /// A dotted quad at `p`.
-    private static func putIPv4(_ value: UInt32, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var q = Self.putDecimal(UInt64(value >> 24), at: p)
-        q[0] = UInt8(ascii: ".")
-        q = Self.putDecimal(UInt64(value >> 16 & 0xff), at: q + 1)
-        q[0] = UInt8(ascii: ".")
-        q = Self.putDecimal(UInt64(value >> 8 & 0xff), at: q + 1)
-        q[0] = UInt8(ascii: ".")
-        return Self.putDecimal(UInt64(value & 0xff), at: q + 1)
     }
 
     /// One line as a String (with its newline).

@@ -26,6 +26,8 @@ public final class JSONWriter {
     /// end usually fall in different seconds, and each keeps its slot while records march on.
     private let cachedSeconds: UnsafeMutablePointer<Int64>
     private let secondsText: UnsafeMutablePointer<UInt8>
+    /// ``IPv4Text``'s table, held here so that each address reads it without the global's once-check.
+    private let octetText = IPv4Text.table
     /// The rendered rule-constant members of alert objects (made on the first alert record).
     @exclusivity(unchecked) private var ruleMembersStorage: EVEAlertRuleMembers? = nil
 
@@ -468,20 +470,13 @@ public final class JSONWriter {
     public func ipAddress(_ address: IPAddress) {
         self.separate()
         if address.isIPv4 {
-            // At most `"255.255.255.255"`: 17 bytes, written through one pointer.
-            self.ensure(17)
-            let value = address.v4Value
-            var out = self.base + self.count
+            // The quotes and at most 15 bytes of text, plus the table's padding after the text.
+            self.ensure(IPv4Text.room + 2)
+            let out = self.base + self.count
             out[0] = UInt8(ascii: "\"")
-            out = Self.putOctet(UInt8(truncatingIfNeeded: value >> 24), at: out + 1)
-            out[0] = UInt8(ascii: ".")
-            out = Self.putOctet(UInt8(truncatingIfNeeded: value >> 16), at: out + 1)
-            out[0] = UInt8(ascii: ".")
-            out = Self.putOctet(UInt8(truncatingIfNeeded: value >> 8), at: out + 1)
-            out[0] = UInt8(ascii: ".")
-            out = Self.putOctet(UInt8(truncatingIfNeeded: value), at: out + 1)
-            out[0] = UInt8(ascii: "\"")
-            self.count = out + 1 - self.base
+            let end = IPv4Text.write(address.v4Value, at: out + 1, table: self.octetText)
+            end[0] = UInt8(ascii: "\"")
+            self.count = end + 1 - self.base
         } else {
             self.put(UInt8(ascii: "\""))
             var text = address.description
@@ -489,26 +484,6 @@ public final class JSONWriter {
             self.put(UInt8(ascii: "\""))
         }
         self.needsComma = true
-    }
-
-    /// Writes `octet` in decimal at `out`; returns the position after it.
-    @inline(__always)
-    private static func putOctet(_ octet: UInt8, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        let pairs = Self.digitPairs.utf8Start
-        if octet >= 100 {
-            let rest = Int(octet % 100) &* 2
-            out[0] = octet / 100 &+ 0x30
-            out[1] = pairs[rest]
-            out[2] = pairs[rest + 1]
-            return out + 3
-        } else if octet >= 10 {
-            let pair = Int(octet) &* 2
-            out[0] = pairs[pair]
-            out[1] = pairs[pair + 1]
-            return out + 2
-        }
-        out[0] = octet &+ 0x30
-        return out + 1
     }
 
     /// A two-digit lower-case hex string value, as Suricata prints TCP flags (`"1b"`).

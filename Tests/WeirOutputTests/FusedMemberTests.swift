@@ -307,4 +307,22 @@ import WeirCore
         header.icmpType = 255
         #expect(FastLogFormatter.line(header: header, alert: alert).contains("1111:2222:3333:4444:5555:6666:7777:8888:255 -> "))
     }
+
+    /// Dotted quads by table: every octet value in every position, against the address's own text, and the
+    /// stores stay inside the room the writer reserves.
+    @Test func ipv4TextByTable() {
+        var room = [UInt8](repeating: 0xee, count: IPv4Text.room + 8)
+        for octet in 0..<256 {
+            for shift in [UInt32(24), 16, 8, 0] {
+                let value = (UInt32(octet) << shift) | (shift == 0 ? 0x0a00_0000 : 0x0000_0009)
+                let length = room.withUnsafeMutableBufferPointer { buffer in
+                    IPv4Text.write(value, at: buffer.baseAddress!, table: IPv4Text.table) - buffer.baseAddress!
+                }
+                #expect(String(decoding: room[0..<length], as: UTF8.self) == IPAddress(v4: value).description)
+                #expect(room[IPv4Text.room...].allSatisfy { $0 == 0xee })
+            }
+        }
+        #expect(render { w in w.ipAddress(IPAddress(v4: 0xffff_ffff)) } == "\"255.255.255.255\"")
+        #expect(render { w in w.ipAddress(IPAddress(v4: 0)) } == "\"0.0.0.0\"")
+    }
 }
