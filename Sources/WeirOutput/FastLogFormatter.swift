@@ -19,6 +19,17 @@ public enum FastLogFormatter {
         case wouldDrop
     }
 
+    /// The `MM/DD/YYYY-HH:MM:SS` text of the last second a line was written for. Alerts come in bursts within
+    /// a second; the caller keeps one of these and passes it to every ``write(header:alert:marker:at:time:)``
+    /// so the calendar is worked out once a second, not once a line.
+    public struct SecondsText {
+        fileprivate var seconds = Int64.min
+        fileprivate var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+        /// An empty cache.
+        public init() {}
+    }
+
     /// Appends one line, with its newline, to `out` (tests and one-off lines; the runtime writes lines in
     /// place with ``write(header:alert:marker:at:)``).
     public static func append(
@@ -38,8 +49,9 @@ public enum FastLogFormatter {
             Self.zeros.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
+        var time = SecondsText()
         let used = out.withUnsafeMutableBufferPointer { buffer in
-            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start)
+            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start, time: &time)
         }
         out.removeLast(bound - used)
     }
@@ -54,25 +66,30 @@ public enum FastLogFormatter {
 
     /// Writes one line, with its newline, at `out`, which has room for ``lineBound(header:alert:)`` bytes;
     /// returns the line's length. The line goes straight into the caller's buffer: no intermediate array.
+    /// `time` is the caller's ``SecondsText``, updated when the second changes.
     public static func write(
-        header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, at out: UnsafeMutablePointer<UInt8>
+        header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, at out: UnsafeMutablePointer<UInt8>,
+        time cache: inout SecondsText
     ) -> Int {
         // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
         // check exclusive access on every use.
         var p = out
         let time = header.timestamp
-        let civil = CivilTime(secondsSinceEpoch: time.seconds)
-        p = Self.putPadded(civil.month, 2, at: p)
-        p = Self.put(UInt8(ascii: "/"), at: p)
-        p = Self.putPadded(civil.day, 2, at: p)
-        p = Self.put(UInt8(ascii: "/"), at: p)
-        p = Self.putPadded(civil.year, 4, at: p)
-        p = Self.put(UInt8(ascii: "-"), at: p)
-        p = Self.putPadded(civil.hour, 2, at: p)
-        p = Self.put(UInt8(ascii: ":"), at: p)
-        p = Self.putPadded(civil.minute, 2, at: p)
-        p = Self.put(UInt8(ascii: ":"), at: p)
-        p = Self.putPadded(civil.second, 2, at: p)
+        if cache.seconds == time.seconds {
+            p = withUnsafeBytes(of: &cache.text) { text in
+                JSONWriter.copySmall(to: p, from: text.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 19)
+                return p + 19
+            }
+        } else {
+            p = Self.putDateAndTime(time.seconds, at: p)
+            // Years past 9999 make a longer text; only the usual 19 bytes are kept.
+            if p - out == 19 {
+                cache.seconds = time.seconds
+                withUnsafeMutableBytes(of: &cache.text) { text in
+                    text.baseAddress!.copyMemory(from: out, byteCount: 19)
+                }
+            }
+        }
         p = Self.put(UInt8(ascii: "."), at: p)
         p = Self.putPadded(time.microsecondPart, 6, at: p)
         switch marker {
@@ -109,6 +126,22 @@ public enum FastLogFormatter {
         p = Self.putDecimal(destinationPort, at: p)
         p = Self.put(UInt8(ascii: "\n"), at: p)
         return p - out
+    }
+
+    /// `MM/DD/YYYY-HH:MM:SS` for `seconds`, at `p`.
+    private static func putDateAndTime(_ seconds: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let civil = CivilTime(secondsSinceEpoch: seconds)
+        var p = Self.putPadded(civil.month, 2, at: p)
+        p = Self.put(UInt8(ascii: "/"), at: p)
+        p = Self.putPadded(civil.day, 2, at: p)
+        p = Self.put(UInt8(ascii: "/"), at: p)
+        p = Self.putPadded(civil.year, 4, at: p)
+        p = Self.put(UInt8(ascii: "-"), at: p)
+        p = Self.putPadded(civil.hour, 2, at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        p = Self.putPadded(civil.minute, 2, at: p)
+        p = Self.put(UInt8(ascii: ":"), at: p)
+        return Self.putPadded(civil.second, 2, at: p)
     }
 
     /// A dotted quad, or an IPv6 address's RFC 5952 text (at most 45 bytes), at `p`.

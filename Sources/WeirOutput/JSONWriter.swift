@@ -653,30 +653,63 @@ public final class JSONWriter {
 
     private func appendQuoted(_ value: String) {
         self.put(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { self.appendEscaped(UnsafeRawBufferPointer($0)) }
+        // Native and small strings lend their bytes in place; only a bridged one is made contiguous first.
+        let lent = value.utf8.withContiguousStorageIfAvailable { self.appendEscaped(UnsafeRawBufferPointer($0)) }
+        if lent == nil {
+            var copy = value
+            copy.withUTF8 { self.appendEscaped(UnsafeRawBufferPointer($0)) }
+        }
         self.put(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` needs escaping: below 0x20, `"` or `\\` (SWAR: each zero-byte
+    /// test fires exactly when a byte matches).
+    @inline(__always)
+    private static func needsEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = ((word ^ (ones &* 0x22)) &- ones) & ~(word ^ (ones &* 0x22)) & highs
+        let backslash = ((word ^ (ones &* 0x5c)) &- ones) & ~(word ^ (ones &* 0x5c)) & highs
+        return control | quote | backslash != 0
     }
 
     /// Appends `source` with JSON escapes; runs without escapes are copied in one piece.
     private func appendEscaped(_ source: UnsafeRawBufferPointer) {
+        let count = source.count
+        // Short values (protocol names, states, most header values are under 8 bytes or just over): one or two
+        // overlapping words test every byte, and a clean value is one small copy.
+        if count >= 1 && count <= 16, let base = source.baseAddress {
+            let word: UInt64
+            if count >= 8 {
+                word = base.loadUnaligned(as: UInt64.self)
+            } else if count >= 4 {
+                word =
+                    UInt64(base.loadUnaligned(as: UInt32.self))
+                    | UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)) << 32
+            } else {
+                // One to three bytes, repeated to fill the word (a repeated byte tests as itself).
+                let a = UInt64(base.load(as: UInt8.self))
+                let b = UInt64(base.load(fromByteOffset: count / 2, as: UInt8.self))
+                let c = UInt64(base.load(fromByteOffset: count - 1, as: UInt8.self))
+                let three = a | b << 8 | c << 16
+                word = three | three << 24 | c << 48 | c << 56
+            }
+            let tail = count > 8 ? base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) : word
+            if !Self.needsEscaping(word) && !Self.needsEscaping(tail) {
+                self.ensure(count)
+                Self.copySmall(to: self.base + self.count, from: base.assumingMemoryBound(to: UInt8.self), count: count)
+                self.count += count
+                return
+            }
+        }
         var runStart = 0
         var index = 0
-        let count = source.count
         while index < count {
-            // Skip eight bytes at a time while none of them needs escaping (SWAR: a word has a byte below
-            // 0x20, or equal to `"` or `\\`, exactly when one of these zero-byte tests fires).
-            if index + 8 <= count {
-                let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let highs: UInt64 = 0x8080_8080_8080_8080
-                let control = (word &- ones &* 0x20) & ~word & highs
-                let quote = ((word ^ (ones &* 0x22)) &- ones) & ~(word ^ (ones &* 0x22)) & highs
-                let backslash = ((word ^ (ones &* 0x5c)) &- ones) & ~(word ^ (ones &* 0x5c)) & highs
-                if control | quote | backslash == 0 {
-                    index += 8
-                    continue
-                }
+            // Skip eight bytes at a time while none of them needs escaping.
+            if index + 8 <= count, !Self.needsEscaping(source.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
             }
             let byte = source[index]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {

@@ -11,6 +11,8 @@ final class LineBatch {
     let sink: FileSink
     private let storage: UnsafeMutableRawBufferPointer
     private var count = 0
+    /// The room the last ``reserve(_:)`` gave, until its ``commit(_:)``.
+    private var reserved = 0
     /// Bytes collected before a write.
     private let threshold: Int
     private let crashSlot: Int32
@@ -47,20 +49,21 @@ final class LineBatch {
         }
     }
 
-    /// Adds one complete line that `body` writes in place: `body` gets room for `bound` bytes and returns the
-    /// length it wrote. Nothing is copied on the way. When the room asked for is more than the whole buffer,
-    /// the line is made in a temporary array and then added as ``append(_:)`` adds any line.
-    func append(bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        guard bound <= self.storage.count else {
-            let line = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
-                initialized = body(buffer.baseAddress!)
-            }
-            line.withUnsafeBytes { self.append($0) }
-            return
-        }
+    /// Room for one line of at most `bound` bytes, written in place and then added with ``commit(_:)``:
+    /// nothing is copied on the way. Pending lines are written first when the room is not there; `nil` when
+    /// `bound` is more than the whole buffer (make such a line aside and ``append(_:)`` it).
+    func reserve(_ bound: Int) -> UnsafeMutablePointer<UInt8>? {
+        guard bound <= self.storage.count else { return nil }
         if self.count + bound > self.storage.count { self.writeOut() }
-        let length = body(self.storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + self.count)
-        precondition(length <= bound, "a line overran the room it asked for")
+        self.reserved = bound
+        return self.storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + self.count
+    }
+
+    /// Adds the line of `length` bytes written at the room ``reserve(_:)`` gave (a complete line ending in
+    /// `\n`, no longer than the room).
+    func commit(_ length: Int) {
+        precondition(length <= self.reserved, "a line overran the room it reserved")
+        self.reserved = 0
         self.count += length
         if self.count >= self.threshold {
             self.writeOut()

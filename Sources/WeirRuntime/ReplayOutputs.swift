@@ -400,6 +400,9 @@ final class ReplayOutputs {
         return eveAlert
     }
 
+    /// fast.log's date and time text of the current second.
+    private var fastTime = FastLogFormatter.SecondsText()
+
     /// Writes one alert to EVE (`alert` record) and fast.log. `streamPayload` is the stream data logged as the
     /// payload of an alert that matched the stream (`stream: 1`); `source` is the packet's `pkt_src`.
     func writeAlert(
@@ -414,6 +417,19 @@ final class ReplayOutputs {
         self.addPacketFields(to: &header, packet: packet, flow: flow)
         if self.eveSettings?.metadata != false { header.flowVariablesJSON = flowVariables }
         let eveAlert = self.eveAlert(for: alert, inline: inline)
+        // fast.log first: the EVE record is the header and the alert object's last use.
+        if let fast = self.fastBatch {
+            let marker: FastLogFormatter.DropMarker =
+                alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
+            if let out = fast.reserve(FastLogFormatter.lineBound(header: header, alert: eveAlert)) {
+                fast.commit(
+                    FastLogFormatter.write(header: header, alert: eveAlert, marker: marker, at: out, time: &self.fastTime))
+            } else {
+                var line: [UInt8] = []
+                FastLogFormatter.append(header: header, alert: eveAlert, marker: marker, to: &line)
+                line.withUnsafeBytes { fast.append($0) }
+            }
+        }
         if let settings = self.eveSettings, let alertOptions = settings.alert {
             var record = EVEAlertRecord(header: header, alert: eveAlert)
             record.transactionID = alert.txID
@@ -458,13 +474,6 @@ final class ReplayOutputs {
             self.publishPending()
         }
         self.alertRecords += 1
-        if let fast = self.fastBatch {
-            let marker: FastLogFormatter.DropMarker =
-                alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
-            fast.append(bound: FastLogFormatter.lineBound(header: header, alert: eveAlert)) { out in
-                FastLogFormatter.write(header: header, alert: eveAlert, marker: marker, at: out)
-            }
-        }
     }
 
     /// `detect.engines` for the stats records: the detection engine's last load or reload (live capture

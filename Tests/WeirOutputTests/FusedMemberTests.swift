@@ -294,8 +294,9 @@ import WeirCore
         for marker in [FastLogFormatter.DropMarker.none, .dropped, .wouldDrop] {
             let bound = FastLogFormatter.lineBound(header: header, alert: alert)
             var out = [UInt8](repeating: 0, count: bound)
+            var time = FastLogFormatter.SecondsText()
             let used = out.withUnsafeMutableBufferPointer {
-                FastLogFormatter.write(header: header, alert: alert, marker: marker, at: $0.baseAddress!)
+                FastLogFormatter.write(header: header, alert: alert, marker: marker, at: $0.baseAddress!, time: &time)
             }
             #expect(used <= bound)
             let line = String(decoding: out[0..<used], as: UTF8.self)
@@ -324,5 +325,29 @@ import WeirCore
         }
         #expect(render { w in w.ipAddress(IPAddress(v4: 0xffff_ffff)) } == "\"255.255.255.255\"")
         #expect(render { w in w.ipAddress(IPAddress(v4: 0)) } == "\"0.0.0.0\"")
+    }
+
+    /// fast.log's cached date and time text: reused within a second, redone when the second changes (also
+    /// backwards), and never kept for a year past 9999, whose text is longer.
+    @Test func fastLogTimeTextFollowsTheSecond() {
+        var header = Records.alertHeader
+        let alert = Records.alert
+        var time = FastLogFormatter.SecondsText()
+        func line(_ micros: Int64) -> String {
+            header.timestamp = Timestamp(microseconds: micros)
+            var out = [UInt8](repeating: 0, count: FastLogFormatter.lineBound(header: header, alert: alert))
+            let used = out.withUnsafeMutableBufferPointer {
+                FastLogFormatter.write(header: header, alert: alert, at: $0.baseAddress!, time: &time)
+            }
+            // The date, the time and the microseconds: the first 26 bytes of a line before year 10000.
+            return String(decoding: out[0..<min(used, 26)], as: UTF8.self)
+        }
+        #expect(line(1_700_000_000_000_007) == "11/14/2023-22:13:20.000007")
+        #expect(line(1_700_000_000_999_999) == "11/14/2023-22:13:20.999999")
+        #expect(line(1_700_000_001_000_000) == "11/14/2023-22:13:21.000000")
+        #expect(line(1_699_999_999_500_000) == "11/14/2023-22:13:19.500000")
+        #expect(line(253_402_300_800_000_001).hasPrefix("01/01/10000-00:00:00.0000"))
+        #expect(line(253_402_300_800_000_002).hasPrefix("01/01/10000-00:00:00.0000"))
+        #expect(line(1_699_999_999_000_001) == "11/14/2023-22:13:19.000001")
     }
 }

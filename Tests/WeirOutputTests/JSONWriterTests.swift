@@ -210,4 +210,49 @@ import WeirOutput
         #expect(encoded.hasSuffix("+/w=="))
         #expect(Base64.encode([0xfb, 0xff]) == "+/8=")
     }
+
+    /// Escaping against a byte-by-byte reference, for every length up to 24 (the short-value path covers 1
+    /// to 16 bytes with overlapping words) and every position of each byte that needs an escape, and of
+    /// neighbours that must not be escaped (`!`, `#`, `[`, `]`, DEL, multi-byte UTF-8).
+    @Test func escapingAtEveryLengthAndPosition() {
+        func reference(_ bytes: [UInt8]) -> String {
+            var out = "\""
+            for byte in bytes {
+                switch byte {
+                case 0x22: out += "\\\""
+                case 0x5c: out += "\\\\"
+                case 0x0a: out += "\\n"
+                case 0x0d: out += "\\r"
+                case 0x09: out += "\\t"
+                case 0x08: out += "\\b"
+                case 0x0c: out += "\\f"
+                case ..<0x20:
+                    let hex = Array("0123456789abcdef")
+                    out += "\\u00" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0xf)])
+                default: out += String(decoding: [byte], as: UTF8.self)
+                }
+            }
+            return out + "\""
+        }
+        let specials: [UInt8] = [0x00, 0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1f, 0x22, 0x5c]
+        let neighbours: [UInt8] = [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f]
+        let w = JSONWriter()
+        for length in 1...24 {
+            for position in 0..<length {
+                for byte in specials + neighbours {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    w.reset()
+                    w.string(text)
+                    #expect(w.text == reference(bytes), "length \(length) position \(position) byte \(byte)")
+                }
+            }
+            // Multi-byte UTF-8 passes through unescaped.
+            let accented = String(repeating: "\u{e9}", count: length)
+            w.reset()
+            w.string(accented)
+            #expect(w.text == "\"" + accented + "\"")
+        }
+    }
 }

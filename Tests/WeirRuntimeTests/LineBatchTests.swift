@@ -50,11 +50,13 @@ import Testing
         let path = dir + "/fast.log"
         let batch = LineBatch(sink: try FileSink(path: path, append: false), threshold: 32)
         func put(_ text: String, bound: Int) {
-            batch.append(bound: bound) { out in
-                let bytes = Array(text.utf8)
-                for (i, byte) in bytes.enumerated() { out[i] = byte }
-                return bytes.count
+            let bytes = Array(text.utf8)
+            guard let out = batch.reserve(bound) else {
+                bytes.withUnsafeBytes { batch.append($0) }
+                return
             }
+            for (i, byte) in bytes.enumerated() { out[i] = byte }
+            batch.commit(bytes.count)
         }
         put("alpha\n", bound: 20)
         #expect(batch.pendingCount == 6)
@@ -63,7 +65,8 @@ import Testing
         put("beta\n", bound: 30)
         #expect(try self.contents(path) == "alpha\n")
         #expect(batch.pendingCount == 5)
-        // Room beyond the whole buffer: the line is made aside, then joins the batch like any other, in order.
+        // Room beyond the whole buffer is refused: the line is made aside and joins the batch like any other.
+        #expect(batch.reserve(100) == nil)
         put("gamma\n", bound: 100)
         #expect(try self.contents(path) == "alpha\n")
         #expect(batch.pendingCount == 11)
