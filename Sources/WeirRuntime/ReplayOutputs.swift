@@ -391,13 +391,14 @@ final class ReplayOutputs {
     /// The `alert{…}` object of an alert record (or of a drop record with `alerts: yes`).
     private func eveAlert(for alert: Alert, inline: Bool) -> EVEAlert {
         let blocked = alert.isBlocking && inline
-        var eveAlert = EVEAlert(
+        let metadata =
+            alert.signatureIndex >= 0 && alert.signatureIndex < self.alertMetadata.count
+            ? self.alertMetadata[alert.signatureIndex] : nil
+        // Made whole in one expression: setting a field afterwards copied and destroyed the whole value.
+        return EVEAlert(
             action: blocked ? .blocked : .allowed, gid: alert.gid, signatureID: alert.sid, rev: alert.rev,
-            signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)))
-        if alert.signatureIndex >= 0 && alert.signatureIndex < self.alertMetadata.count {
-            eveAlert.metadataJSON = self.alertMetadata[alert.signatureIndex]
-        }
-        return eveAlert
+            signature: alert.message, category: alert.category, severity: UInt32(max(alert.severity, 0)),
+            metadataJSON: metadata)
     }
 
     /// fast.log's date and time text of the current second.
