@@ -22,12 +22,15 @@ public enum FastLogFormatter {
     /// The `MM/DD/YYYY-HH:MM:SS` text of the last second a line was written for. Alerts come in bursts within
     /// a second; the caller keeps one of these and passes it to every ``write(header:alert:marker:at:time:)``
     /// so the calendar is worked out once a second, not once a line.
-    public struct SecondsText {
+    public final class SecondsText {
         fileprivate var seconds = Int64.min
-        fileprivate var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        /// The 19 bytes of text; the buffer never moves.
+        fileprivate let text = UnsafeMutablePointer<UInt8>.allocate(capacity: 19)
 
         /// An empty cache.
         public init() {}
+
+        deinit { self.text.deallocate() }
     }
 
     /// Appends one line, with its newline, to `out` (tests and one-off lines; the runtime writes lines in
@@ -49,9 +52,8 @@ public enum FastLogFormatter {
             Self.zeros.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             remaining -= n
         }
-        var time = SecondsText()
         let used = out.withUnsafeMutableBufferPointer { buffer in
-            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start, time: &time)
+            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start, time: SecondsText())
         }
         out.removeLast(bound - used)
     }
@@ -69,25 +71,21 @@ public enum FastLogFormatter {
     /// `time` is the caller's ``SecondsText``, updated when the second changes.
     public static func write(
         header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, at out: UnsafeMutablePointer<UInt8>,
-        time cache: inout SecondsText
+        time cache: SecondsText
     ) -> Int {
         // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
         // check exclusive access on every use.
         var p = out
         let time = header.timestamp
         if cache.seconds == time.seconds {
-            p = withUnsafeBytes(of: &cache.text) { text in
-                JSONWriter.copySmall(to: p, from: text.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 19)
-                return p + 19
-            }
+            JSONWriter.copySmall(to: p, from: cache.text, count: 19)
+            p += 19
         } else {
             p = Self.putDateAndTime(time.seconds, at: p)
             // Years past 9999 make a longer text; only the usual 19 bytes are kept.
             if p - out == 19 {
                 cache.seconds = time.seconds
-                withUnsafeMutableBytes(of: &cache.text) { text in
-                    text.baseAddress!.copyMemory(from: out, byteCount: 19)
-                }
+                JSONWriter.copySmall(to: cache.text, from: out, count: 19)
             }
         }
         p = Self.put(UInt8(ascii: "."), at: p)

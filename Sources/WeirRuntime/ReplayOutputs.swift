@@ -402,7 +402,7 @@ final class ReplayOutputs {
     }
 
     /// fast.log's date and time text of the current second.
-    private var fastTime = FastLogFormatter.SecondsText()
+    private let fastTime = FastLogFormatter.SecondsText()
 
     /// Writes one alert to EVE (`alert` record) and fast.log. `streamPayload` is the stream data logged as the
     /// payload of an alert that matched the stream (`stream: 1`); `source` is the packet's `pkt_src`.
@@ -413,26 +413,26 @@ final class ReplayOutputs {
         flowVariables: [UInt8]? = nil
     ) {
         let ports = Self.hasPorts(packet)
-        var header = Self.header(for: packet, flow: flow)
-        if source != .wire { header.packetSource = source }
-        self.addPacketFields(to: &header, packet: packet, flow: flow)
-        if self.eveSettings?.metadata != false { header.flowVariablesJSON = flowVariables }
-        let eveAlert = self.eveAlert(for: alert, inline: inline)
-        // fast.log first: the EVE record is the header and the alert object's last use.
+        // One record value, filled in place: fast.log reads its header and alert object, EVE writes it whole.
+        var record = EVEAlertRecord(
+            header: Self.header(for: packet, flow: flow), alert: self.eveAlert(for: alert, inline: inline))
+        if source != .wire { record.header.packetSource = source }
+        self.addPacketFields(to: &record.header, packet: packet, flow: flow)
+        if self.eveSettings?.metadata != false { record.header.flowVariablesJSON = flowVariables }
         if let fast = self.fastBatch {
             let marker: FastLogFormatter.DropMarker =
                 alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
-            if let out = fast.reserve(FastLogFormatter.lineBound(header: header, alert: eveAlert)) {
+            if let out = fast.reserve(FastLogFormatter.lineBound(header: record.header, alert: record.alert)) {
                 fast.commit(
-                    FastLogFormatter.write(header: header, alert: eveAlert, marker: marker, at: out, time: &self.fastTime))
+                    FastLogFormatter.write(
+                        header: record.header, alert: record.alert, marker: marker, at: out, time: self.fastTime))
             } else {
                 var line: [UInt8] = []
-                FastLogFormatter.append(header: header, alert: eveAlert, marker: marker, to: &line)
+                FastLogFormatter.append(header: record.header, alert: record.alert, marker: marker, to: &line)
                 line.withUnsafeBytes { fast.append($0) }
             }
         }
         if let settings = self.eveSettings, let alertOptions = settings.alert {
-            var record = EVEAlertRecord(header: header, alert: eveAlert)
             record.transactionID = alert.txID
             record.appProto = appProto
             record.appLayerMembers = appLayerMembers

@@ -316,13 +316,14 @@ struct ReplayPipeline {
         let variables = handle.flatMap { h in flow.flatMap { ReplayOutputs.flowVariables(detect, slot: h.slot, flowID: $0.flowID) } }
         // The stream data is copied out only for EVE's `payload`, the one output that prints it.
         let logsPayload = self.outputs.eveSettings?.alert?.payload == true
-        for alert in self.alerts {
+        // By index: a for-in loop copied each alert (and retained its strings) before passing it on.
+        for index in self.alerts.indices {
             var streamPayload: [UInt8]?
-            if logsPayload, alert.streamMatch, let stream = self.stream, let handle {
+            if logsPayload, self.alerts[index].streamMatch, let stream = self.stream, let handle {
                 streamPayload = Self.streamPayload(stream.rawChunks, toServer: handle.toServer)
             }
             self.outputs.writeAlert(
-                alert, packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
+                self.alerts[index], packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
                 dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appName,
                 verdict: verdict, flowVariables: variables)
         }

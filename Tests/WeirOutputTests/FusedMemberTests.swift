@@ -294,9 +294,9 @@ import WeirCore
         for marker in [FastLogFormatter.DropMarker.none, .dropped, .wouldDrop] {
             let bound = FastLogFormatter.lineBound(header: header, alert: alert)
             var out = [UInt8](repeating: 0, count: bound)
-            var time = FastLogFormatter.SecondsText()
             let used = out.withUnsafeMutableBufferPointer {
-                FastLogFormatter.write(header: header, alert: alert, marker: marker, at: $0.baseAddress!, time: &time)
+                FastLogFormatter.write(
+                    header: header, alert: alert, marker: marker, at: $0.baseAddress!, time: FastLogFormatter.SecondsText())
             }
             #expect(used <= bound)
             let line = String(decoding: out[0..<used], as: UTF8.self)
@@ -332,12 +332,12 @@ import WeirCore
     @Test func fastLogTimeTextFollowsTheSecond() {
         var header = Records.alertHeader
         let alert = Records.alert
-        var time = FastLogFormatter.SecondsText()
+        let time = FastLogFormatter.SecondsText()
         func line(_ micros: Int64) -> String {
             header.timestamp = Timestamp(microseconds: micros)
             var out = [UInt8](repeating: 0, count: FastLogFormatter.lineBound(header: header, alert: alert))
             let used = out.withUnsafeMutableBufferPointer {
-                FastLogFormatter.write(header: header, alert: alert, at: $0.baseAddress!, time: &time)
+                FastLogFormatter.write(header: header, alert: alert, at: $0.baseAddress!, time: time)
             }
             // The date, the time and the microseconds: the first 26 bytes of a line before year 10000.
             return String(decoding: out[0..<min(used, 26)], as: UTF8.self)
