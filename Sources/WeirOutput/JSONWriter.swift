@@ -278,7 +278,10 @@ public final class JSONWriter {
     public func string(bytes value: UnsafeRawBufferPointer) {
         self.separate()
         self.put(UInt8(ascii: "\""))
-        if Self.isValidUTF8(value) {
+        if Self.isPlainASCII(value) {
+            // The usual header value or URI: one pass to check, one copy.
+            self.put(value)
+        } else if Self.isValidUTF8(value) {
             self.appendEscaped(value)
         } else {
             for byte in value {
@@ -848,6 +851,26 @@ public final class JSONWriter {
             out.append(UInt8(truncatingIfNeeded: rest / divisor) &+ 0x30)
             rest %= divisor
             divisor /= 10
+        }
+    }
+
+    /// Whether every byte of `data` is printable ASCII or a space and none needs escaping: such text is copied
+    /// as it is. Eight bytes per step; the last step overlaps the one before.
+    static func isPlainASCII(_ data: UnsafeRawBufferPointer) -> Bool {
+        let count = data.count
+        guard count >= 8 else {
+            for byte in data where byte >= 0x80 || byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            return true
+        }
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while true {
+            let word = data.loadUnaligned(fromByteOffset: min(index, count - 8), as: UInt64.self)
+            if word & highs != 0 || Self.needsEscaping(word) { return false }
+            index += 8
+            if index >= count { return true }
         }
     }
 

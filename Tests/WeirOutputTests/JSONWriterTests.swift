@@ -246,12 +246,18 @@ import WeirOutput
                     w.reset()
                     w.string(text)
                     #expect(w.text == reference(bytes), "length \(length) position \(position) byte \(byte)")
+                    w.reset()
+                    bytes.withUnsafeBytes { w.string(bytes: $0) }
+                    #expect(w.text == reference(bytes), "bytes: length \(length) position \(position) byte \(byte)")
                 }
             }
             // Multi-byte UTF-8 passes through unescaped.
             let accented = String(repeating: "\u{e9}", count: length)
             w.reset()
             w.string(accented)
+            #expect(w.text == "\"" + accented + "\"")
+            w.reset()
+            Array(accented.utf8).withUnsafeBytes { w.string(bytes: $0) }
             #expect(w.text == "\"" + accented + "\"")
         }
     }
