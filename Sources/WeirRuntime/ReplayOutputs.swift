@@ -175,7 +175,7 @@ final class ReplayOutputs {
         } else if flow.isPassed {
             record.action = .pass
         }
-        for target in flow.exceptions.targets {
+        for target in flow.exceptions.rawValue == 0 ? [] : flow.exceptions.targets {
             record.exceptionPolicies.append(
                 EVEExceptionPolicy(target: target.eveName, policy: self.exceptionPolicies[target].eveName))
         }
@@ -192,15 +192,16 @@ final class ReplayOutputs {
     /// `community_id` of a flow's records when the EVE output asks for it; `nil` otherwise. ICMP flows hash the
     /// type of their first packet and its counterpart, as Suricata does (``CommunityID/v1(icmpFlowFrom:to:ipProtocol:type:seed:)``).
     func communityID(of flow: Flow) -> String? {
-        guard let settings = self.eveSettings, settings.communityID else { return nil }
+        // Two fields read through the optional: binding the settings copied the whole EVE output's settings.
+        guard self.eveSettings?.communityID == true, let seed = self.eveSettings?.communityIDSeed else { return nil }
         if Self.isICMP(flow.key.proto) {
             return CommunityID.v1(
                 icmpFlowFrom: flow.clientAddress, to: flow.serverAddress, ipProtocol: flow.key.proto,
-                type: flow.icmpType, seed: settings.communityIDSeed)
+                type: flow.icmpType, seed: seed)
         }
         return CommunityID.v1(
             source: flow.clientAddress, destination: flow.serverAddress, ipProtocol: flow.key.proto,
-            sourcePort: flow.clientPort, destinationPort: flow.serverPort, seed: settings.communityIDSeed)
+            sourcePort: flow.clientPort, destinationPort: flow.serverPort, seed: seed)
     }
 
     static func isICMP(_ proto: UInt8) -> Bool { proto == IPProtocol.icmp || proto == IPProtocol.icmpv6 }
@@ -209,10 +210,10 @@ final class ReplayOutputs {
     func communityID(_ source: IPAddress, _ destination: IPAddress, _ proto: UInt8, _ sport: UInt16, _ dport: UInt16)
         -> String?
     {
-        guard let settings = self.eveSettings, settings.communityID else { return nil }
+        guard self.eveSettings?.communityID == true, let seed = self.eveSettings?.communityIDSeed else { return nil }
         return CommunityID.v1(
             source: source, destination: destination, ipProtocol: proto, sourcePort: sport, destinationPort: dport,
-            seed: settings.communityIDSeed)
+            seed: seed)
     }
 
     /// Adds `in_iface` (live capture) and `community_id` to a packet record's header: the flow's (so every
@@ -432,7 +433,7 @@ final class ReplayOutputs {
                 line.withUnsafeBytes { fast.append($0) }
             }
         }
-        if let settings = self.eveSettings, let alertOptions = settings.alert {
+        if let alertOptions = self.eveSettings?.alert {
             record.transactionID = alert.txID
             record.appProto = appProto
             record.appLayerMembers = appLayerMembers

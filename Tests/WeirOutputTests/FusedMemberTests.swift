@@ -350,4 +350,16 @@ import WeirCore
         #expect(line(253_402_300_800_000_002).hasPrefix("01/01/10000-00:00:00.0000"))
         #expect(line(1_699_999_999_000_001) == "11/14/2023-22:13:19.000001")
     }
+
+    /// Each TCP state's literal member is its raw value, the text Suricata prints.
+    @Test func tcpStateLiteralsMatchTheirNames() {
+        for state in EVETCPState.allCases {
+            #expect(render { w in
+                w.beginObject()
+                w.field("a", UInt64(1))
+                w.tcpStateMember(state)
+                w.endObject()
+            } == #"{"a":1,"state":""# + state.rawValue + #""}"#)
+        }
+    }
 }

@@ -152,7 +152,7 @@ public struct EVETCPInfo: Sendable, Equatable {
 }
 
 /// TCP session states, spelled as Suricata's `StreamTcpStateAsString`.
-public enum EVETCPState: String, Sendable {
+public enum EVETCPState: String, Sendable, CaseIterable {
     /// No state.
     case none
     /// SYN seen.
@@ -249,6 +249,23 @@ extension JSONWriter {
     }
 
     /// `,"tcp":{…}`: the three flag bytes in hex, a `true` for each flag set (Suricata's EveTcpFlags), the state.
+    /// `,"state":"…"` for a TCP state, as one literal (the same text as the case's raw value).
+    func tcpStateMember(_ state: EVETCPState) {
+        switch state {
+        case .none: self.literalMember(",\"state\":\"none\"")
+        case .synSent: self.literalMember(",\"state\":\"syn_sent\"")
+        case .synReceived: self.literalMember(",\"state\":\"syn_recv\"")
+        case .established: self.literalMember(",\"state\":\"established\"")
+        case .finWait1: self.literalMember(",\"state\":\"fin_wait1\"")
+        case .finWait2: self.literalMember(",\"state\":\"fin_wait2\"")
+        case .timeWait: self.literalMember(",\"state\":\"time_wait\"")
+        case .lastAck: self.literalMember(",\"state\":\"last_ack\"")
+        case .closeWait: self.literalMember(",\"state\":\"close_wait\"")
+        case .closing: self.literalMember(",\"state\":\"closing\"")
+        case .closed: self.literalMember(",\"state\":\"closed\"")
+        }
+    }
+
     private func writeTCP(_ tcp: EVETCPInfo) {
         self.member(",\"tcp\":{\"tcp_flags\":")
         self.hexString(tcp.flags)
@@ -265,7 +282,7 @@ extension JSONWriter {
         if flags & 0x20 != 0 { self.literalMember(",\"urg\":true") }
         if flags & 0x40 != 0 { self.literalMember(",\"ecn\":true") }
         if flags & 0x80 != 0 { self.literalMember(",\"cwr\":true") }
-        if let state = tcp.state { self.member(",\"state\":", state.rawValue) }
+        if let state = tcp.state { self.tcpStateMember(state) }
         self.endObject()
     }
 }
