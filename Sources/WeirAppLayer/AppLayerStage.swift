@@ -38,6 +38,10 @@ final class AppLayerFlow {
     @exclusivity(unchecked) var parserErrorPending = false
     /// Flow-level events raised and not yet inspected.
     @exclusivity(unchecked) var pendingEvents: [AppLayerEvent] = []
+    /// ``parser`` when it is the HTTP parser, unretained (``parser`` holds it, and is set once): the stage's
+    /// transaction loops walk its transactions as their concrete class, with no existential call and no
+    /// reference count traffic per transaction.
+    @exclusivity(unchecked) var httpParser: Unmanaged<HTTPParser>?
     /// The parser, when its protocol turns encrypted (TLS, SSH); cast once when the parser is made.
     @exclusivity(unchecked) var encryptedParser: (any AppLayerEncryptedParser)?
     /// The encrypted point's action was taken (``AppLayerStage/takeEncryptedFlowAction(slot:flowID:)``).
@@ -252,6 +256,45 @@ public final class AppLayerStage {
         let i = Int(slot)
         guard i >= 0, i < self.flows.count, let f = self.flows[i], f.flowID == flowID else { return nil }
         return f
+    }
+
+    /// ``flow(slot:flowID:)`` without a retain, for the per-packet calls: the reference is valid while
+    /// `flows[slot]` keeps the flow, that is until ``flowEnded(slot:flowID:_:)`` or a new flow in the slot
+    /// (``handle(chunks:slot:flowID:serverPort:clientPort:serverAddress:timestamp:session:)``); callers use it
+    /// within one call that does neither.
+    @inline(__always)
+    private func unretainedFlow(slot: Int32, flowID: UInt64) -> Unmanaged<AppLayerFlow>? {
+        let i = Int(slot)
+        guard i >= 0, i < self.flows.count, let f = self.flows[i], f.flowID == flowID else { return nil }
+        return Unmanaged.passUnretained(f)
+    }
+
+    /// Calls `http` (HTTP) or `other` (any other protocol) with each live transaction of the flow's parser,
+    /// oldest first, re-reading the count after each (a call may log, never free). HTTP transactions are
+    /// passed as their class without a retain: the parser's `live` array holds each one until
+    /// ``AppLayerParser/freeTransactions(through:)``, which the stage calls only after its loops, and the
+    /// parser is held by the flow, which the callers keep for the call.
+    @inline(__always)
+    private func forEachLiveTransaction(
+        _ f: AppLayerFlow,
+        http: (HTTPTransaction) -> Void,
+        other: (any AppLayerTransaction) -> Void
+    ) {
+        if let parser = f.httpParser {
+            parser._withUnsafeGuaranteedRef { parser in
+                var index = 0
+                while index < parser.live.count {
+                    Unmanaged.passUnretained(parser.live[index])._withUnsafeGuaranteedRef { http($0) }
+                    index += 1
+                }
+            }
+        } else if let parser = f.parser {
+            var index = 0
+            while index < parser.transactionCount {
+                other(parser.transaction(at: index))
+                index += 1
+            }
+        }
     }
 
     private func makeFlow(
@@ -471,6 +514,9 @@ public final class AppLayerStage {
                         return
                     }
                     f.parser = parser
+                    if type(of: parser) == HTTPParser.self {
+                        f.httpParser = Unmanaged.passUnretained(unsafeDowncast(parser, to: HTTPParser.self))
+                    }
                     if self.parsersEncrypt[found] != false {
                         f.encryptedParser = parser as? AppLayerEncryptedParser
                         self.parsersEncrypt[found] = f.encryptedParser != nil
@@ -560,22 +606,49 @@ public final class AppLayerStage {
         extra: [InspectionBuffer] = [],
         _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
     ) {
-        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }
-        let buffers = self.resolvedBuffers[f.descriptor]
-        let toServer = toServer != f.reversed
-        var index = 0
-        while index < parser.transactionCount {
-            let tx = parser.transaction(at: index)
-            index += 1
-            let progress = tx.progress(toServer: toServer)
-            let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
-            guard
-                progress > last || (force && last < tx.completeProgress(toServer: toServer))
-                    || tx.hasNewData(toServer: toServer)
-            else { continue }
-            self.txBuffers.removeAll(keepingCapacity: true)
-            for (descriptor, id, oneWay) in buffers
-            where buildBuffers && (descriptor.toServer == toServer || (oneWay && !toServer))
+        guard let flow = self.unretainedFlow(slot: slot, flowID: flowID) else { return }
+        flow._withUnsafeGuaranteedRef { f in
+            guard f.descriptor >= 0 else { return }
+            let descriptor = f.descriptor
+            let toServer = toServer != f.reversed
+            self.forEachLiveTransaction(
+                f,
+                http: { tx in
+                    self.inspect(
+                        tx, descriptor: descriptor, toServer: toServer, force: force, buildBuffers: buildBuffers,
+                        extra: extra, body)
+                },
+                other: { tx in
+                    self.inspect(
+                        tx, descriptor: descriptor, toServer: toServer, force: force, buildBuffers: buildBuffers,
+                        extra: extra, body)
+                })
+        }
+    }
+
+    /// One transaction of ``forEachTransaction(slot:flowID:toServer:force:buildBuffers:extra:_:)``; generic so
+    /// that the HTTP loop reads the transaction's progress and detect state directly (an existential read of
+    /// `detectState` copies it, retaining its match list).
+    @inline(__always)
+    private func inspect<T: AppLayerTransaction>(
+        _ tx: T,
+        descriptor: Int,
+        toServer: Bool,
+        force: Bool,
+        buildBuffers: Bool,
+        extra: [InspectionBuffer],
+        _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
+    ) {
+        let progress = tx.progress(toServer: toServer)
+        let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
+        guard
+            progress > last || (force && last < tx.completeProgress(toServer: toServer))
+                || tx.hasNewData(toServer: toServer)
+        else { return }
+        self.txBuffers.removeAll(keepingCapacity: true)
+        if buildBuffers {
+            for (descriptor, id, oneWay) in self.resolvedBuffers[descriptor]
+            where (descriptor.toServer == toServer || (oneWay && !toServer))
                 && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
             {
                 // A windowed buffer is read in windows by inspections of its own direction only; another
@@ -590,13 +663,13 @@ public final class AppLayerStage {
                     }
                 }
             }
-            if buildBuffers && !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
-            body(tx, self.txBuffers)
-            if toServer {
-                tx.detectState.inspectedProgressToServer = progress
-            } else {
-                tx.detectState.inspectedProgressToClient = progress
-            }
+            if !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
+        }
+        body(tx, self.txBuffers)
+        if toServer {
+            tx.detectState.inspectedProgressToServer = progress
+        } else {
+            tx.detectState.inspectedProgressToClient = progress
         }
     }
 
@@ -622,32 +695,42 @@ public final class AppLayerStage {
     /// Calls `body` for each complete transaction not yet logged (marking it logged), then frees transactions
     /// that are complete, inspected in both directions and logged.
     public func logAndFree(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
-        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser else { return }
-        var freeThrough: UInt64? = nil
-        var index = 0
-        var contiguous = true
-        while index < parser.transactionCount {
-            let tx = parser.transaction(at: index)
-            index += 1
-            if tx.isComplete && !tx.isLogged {
-                tx.isLogged = true
-                body(tx)
-            }
-            guard contiguous && tx.isLogged else {
-                contiguous = false
-                continue
-            }
-            // Read once (each read of the existential's detect state copies it).
-            let state = tx.detectState
-            if state.inspectedProgressToServer >= tx.completeProgress(toServer: true)
-                && state.inspectedProgressToClient >= tx.completeProgress(toServer: false)
-            {
-                freeThrough = tx.id
-            } else {
-                contiguous = false
-            }
+        guard let flow = self.unretainedFlow(slot: slot, flowID: flowID) else { return }
+        flow._withUnsafeGuaranteedRef { f in
+            var freeThrough: UInt64? = nil
+            var contiguous = true
+            self.forEachLiveTransaction(
+                f,
+                http: { Self.log($0, freeThrough: &freeThrough, contiguous: &contiguous, body) },
+                other: { Self.log($0, freeThrough: &freeThrough, contiguous: &contiguous, body) })
+            if let id = freeThrough, let parser = f.parser { parser.freeTransactions(through: id) }
         }
-        if let id = freeThrough { parser.freeTransactions(through: id) }
+    }
+
+    /// One transaction of ``logAndFree(slot:flowID:_:)``: logs it when complete, and moves `freeThrough` past
+    /// it while the transactions from the oldest are all logged and inspected to completion.
+    @inline(__always)
+    private static func log<T: AppLayerTransaction>(
+        _ tx: T,
+        freeThrough: inout UInt64?,
+        contiguous: inout Bool,
+        _ body: (any AppLayerTransaction) -> Void
+    ) {
+        if tx.isComplete && !tx.isLogged {
+            tx.isLogged = true
+            body(tx)
+        }
+        guard contiguous && tx.isLogged else {
+            contiguous = false
+            return
+        }
+        if tx.detectState.inspectedProgressToServer >= tx.completeProgress(toServer: true)
+            && tx.detectState.inspectedProgressToClient >= tx.completeProgress(toServer: false)
+        {
+            freeThrough = tx.id
+        } else {
+            contiguous = false
+        }
     }
 
     /// The flow ended: every transaction not yet logged is passed to `body` (incomplete ones included, as
@@ -655,15 +738,20 @@ public final class AppLayerStage {
     public func flowEnded(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return }
         self.flushEncryptedCounts(f)
-        if let parser = f.parser {
-            for index in 0..<parser.transactionCount {
-                let tx = parser.transaction(at: index)
+        self.forEachLiveTransaction(
+            f,
+            http: { tx in
                 if !tx.isLogged {
                     tx.isLogged = true
                     body(tx)
                 }
-            }
-        }
+            },
+            other: { tx in
+                if !tx.isLogged {
+                    tx.isLogged = true
+                    body(tx)
+                }
+            })
         self.flows[Int(slot)] = nil
     }
 

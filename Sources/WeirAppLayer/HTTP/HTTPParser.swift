@@ -353,6 +353,8 @@ final class HTTPParser: AppLayerParser {
         if self.triggers & 1 != 0 { context.triggerRawInspection(toServer: true) }
         if self.triggers & 2 != 0 { context.triggerRawInspection(toServer: false) }
         self.triggers = 0
+        // Checked first: emptying an empty array still releases its (shared empty) storage.
+        guard !self.flowEvents.isEmpty else { return }
         for event in self.flowEvents { context.raise(event) }
         self.flowEvents.removeAll()
     }
