@@ -332,18 +332,20 @@ public final class AppLayerStage {
     /// detection of a direction finished since the last call (cleared). All empty for a flow the stage has
     /// no state for.
     public func takePacketState(slot: Int32, flowID: UInt64) -> AppLayerPacketState {
-        guard let f = self.flow(slot: slot, flowID: flowID) else { return AppLayerPacketState() }
-        var state = AppLayerPacketState(protocolName: f.protocolName)
-        // Events are only taken once the protocol is known (detection reads them with the protocol).
-        if f.protocolName != nil && !f.pendingEvents.isEmpty {
-            state.events = f.pendingEvents.map(\.name)
-            f.pendingEvents.removeAll()
+        guard let flow = self.unretainedFlow(slot: slot, flowID: flowID) else { return AppLayerPacketState() }
+        return flow._withUnsafeGuaranteedRef { f in
+            var state = AppLayerPacketState(protocolName: f.protocolName)
+            // Events are only taken once the protocol is known (detection reads them with the protocol).
+            if f.protocolName != nil && !f.pendingEvents.isEmpty {
+                state.events = f.pendingEvents.map(\.name)
+                f.pendingEvents.removeAll()
+            }
+            if f.detectionFinished {
+                f.detectionFinished = false
+                state.protocolDetected = true
+            }
+            return state
         }
-        if f.detectionFinished {
-            f.detectionFinished = false
-            state.protocolDetected = true
-        }
-        return state
     }
 
     // MARK: Data
@@ -363,19 +365,28 @@ public final class AppLayerStage {
         session: TCPSession?
     ) {
         guard !chunks.isEmpty else { return }
-        let f = self.makeFlow(
-            slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6,
-            serverAddress: serverAddress)
-        var context = AppLayerParseContext(timestamp: timestamp)
-        for chunk in chunks {
-            if chunk.block.isGap {
-                self.gap(f, length: chunk.block.length, toServer: chunk.toServer != f.reversed, context: &context)
-            } else if chunk.block.bytes.count > 0 {
-                self.data(f, chunk.block.bytes, toServer: chunk.toServer != f.reversed, context: &context)
+        // The flow unretained: `flows[slot]` keeps it for the whole call (nothing here ends it).
+        let flow =
+            self.unretainedFlow(slot: slot, flowID: flowID)
+            ?? Unmanaged.passUnretained(
+                self.makeFlow(
+                    slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6,
+                    serverAddress: serverAddress))
+        flow._withUnsafeGuaranteedRef { f in
+            var context = AppLayerParseContext(timestamp: timestamp)
+            var index = 0
+            while index < chunks.count {
+                let chunk = chunks[index]
+                index += 1
+                if chunk.block.isGap {
+                    self.gap(f, length: chunk.block.length, toServer: chunk.toServer != f.reversed, context: &context)
+                } else if chunk.block.bytes.count > 0 {
+                    self.data(f, chunk.block.bytes, toServer: chunk.toServer != f.reversed, context: &context)
+                }
+                if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer != f.reversed, context: &context) }
             }
-            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer != f.reversed, context: &context) }
+            self.finishCall(f, context: context, session: session)
         }
-        self.finishCall(f, context: context, session: session)
     }
 
     /// Feeds one UDP datagram.
@@ -421,7 +432,14 @@ public final class AppLayerStage {
         toServer: Bool,
         context: inout AppLayerParseContext
     ) {
-        if let parser = f.parser, !f.parserFailed { parser.parse(bytes, toServer: toServer, context: &context) }
+        if !f.parserFailed {
+            // HTTP's parser called as its class (unretained, held by `f.parser`): no witness call, no retain.
+            if let http = f.httpParser {
+                http._withUnsafeGuaranteedRef { $0.parse(bytes, toServer: toServer, context: &context) }
+            } else if let parser = f.parser {
+                parser.parse(bytes, toServer: toServer, context: &context)
+            }
+        }
         // A direction not detected yet is still probed once the flow has a parser: its own protocol is the
         // record's app_proto_ts/tc, and a different one raises applayer_mismatch_protocol_both_directions.
         let failed = toServer ? f.failedToServer : f.failedToClient
