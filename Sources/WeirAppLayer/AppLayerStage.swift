@@ -663,27 +663,40 @@ public final class AppLayerStage {
             progress > last || (force && last < tx.completeProgress(toServer: toServer))
                 || tx.hasNewData(toServer: toServer)
         else { return }
+        guard buildBuffers else {
+            // Nothing inspects the buffers: the transaction is only marked inspected. A constant empty list
+            // (passing `txBuffers` retains it around the call; emptying its empty storage releases that).
+            body(tx, Self.noBuffers)
+            Self.markInspected(tx, toServer: toServer, progress: progress)
+            return
+        }
         self.txBuffers.removeAll(keepingCapacity: true)
-        if buildBuffers {
-            for (descriptor, id, oneWay) in self.resolvedBuffers[descriptor]
-            where (descriptor.toServer == toServer || (oneWay && !toServer))
-                && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
-            {
-                // A windowed buffer is read in windows by inspections of its own direction only; another
-                // direction's inspection reads it whole.
-                if let window = descriptor.fetchWindow, descriptor.toServer == toServer {
-                    window(tx) { bytes, offset in
-                        self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
-                    }
-                } else {
-                    descriptor.fetch(tx) { bytes in
-                        self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
-                    }
+        for (descriptor, id, oneWay) in self.resolvedBuffers[descriptor]
+        where (descriptor.toServer == toServer || (oneWay && !toServer))
+            && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
+        {
+            // A windowed buffer is read in windows by inspections of its own direction only; another
+            // direction's inspection reads it whole.
+            if let window = descriptor.fetchWindow, descriptor.toServer == toServer {
+                window(tx) { bytes, offset in
+                    self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
+                }
+            } else {
+                descriptor.fetch(tx) { bytes in
+                    self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
             }
-            if !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
         }
+        if !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
         body(tx, self.txBuffers)
+        Self.markInspected(tx, toServer: toServer, progress: progress)
+    }
+
+    /// The buffers of a transaction visited without building them.
+    private static let noBuffers: [InspectionBuffer] = []
+
+    @inline(__always)
+    private static func markInspected<T: AppLayerTransaction>(_ tx: T, toServer: Bool, progress: Int) {
         if toServer {
             tx.detectState.inspectedProgressToServer = progress
         } else {
