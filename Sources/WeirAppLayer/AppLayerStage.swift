@@ -72,6 +72,13 @@ final class AppLayerFlow {
     /// protocol comparison) runs per call.
     @exclusivity(unchecked) var nameIsFinal = false
 
+    /// Drops the bytes kept for detection. An empty list is left as it is: assigning `[]` releases the old
+    /// storage even when that is the shared empty one (once per direction of every flow).
+    func dropProbeBytes() {
+        if !self.probeBytesToServer.isEmpty { self.probeBytesToServer = [] }
+        if !self.probeBytesToClient.isEmpty { self.probeBytesToClient = [] }
+    }
+
     /// Recomputes ``protocolName`` (after detection, gaps or stream ends changed the state).
     func updateName() {
         guard !self.nameIsFinal else { return }
@@ -148,7 +155,9 @@ public final class AppLayerStage {
     /// descriptor, which would retain each of its fields).
     private let protocols: [AppProtocol]
     private let transports: [[UInt8]]
-    private let probes: [[AppLayerProbe]]
+    /// Every protocol's probes in one list, in registry order, each with its registry index: called in place
+    /// from this `let` list (a per-protocol list was retained around each probe call).
+    private let probeTable: [(protocolIndex: Int, probe: AppLayerProbe)]
     /// Counter positions (``AppLayerCounters/position(of:)``), made on first use so the counters appear in the
     /// same order as when counted by name: `app_layer.flow.<name>` per registry index and transport (index * 2,
     /// +1 for UDP), and `app_layer.flow.failed_tcp` / `failed_udp`.
@@ -179,7 +188,7 @@ public final class AppLayerStage {
         self.factories = registry.map { _ in nil }
         self.protocols = registry.map(\.proto)
         self.transports = registry.map(\.transports)
-        self.probes = registry.map(\.probes)
+        self.probeTable = registry.indices.flatMap { i in registry[i].probes.map { (protocolIndex: i, probe: $0) } }
         self.flowCounterPositions = Array(repeating: -1, count: registry.count * 2)
     }
 
@@ -495,19 +504,21 @@ public final class AppLayerStage {
         // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
         let port = f.serverPort
         outer: for pass in 0..<2 {
-            // By index: copying a descriptor per protocol and chunk would retain each of its fields.
-            for i in self.registry.indices where self.modes[i] != .disabled {
-                guard self.transports[i].contains(f.transport) else { continue }
-                for probe in self.probes[i] where probe.direction.applies(toServer: toServer) {
-                    if probe.portBound != (pass == 0) { continue }
-                    if probe.portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
-                    switch probe.probe(bytes, toServer) {
-                    case .match:
-                        found = i
-                        break outer
-                    case .needMoreData: undecided = true
-                    case .noMatch: break
-                    }
+            // By index, fields read in place: copying a descriptor or a probe would retain its fields.
+            for entry in self.probeTable.indices {
+                let i = self.probeTable[entry].protocolIndex
+                guard self.modes[i] != .disabled, self.transports[i].contains(f.transport),
+                    self.probeTable[entry].probe.direction.applies(toServer: toServer)
+                else { continue }
+                let portBound = self.probeTable[entry].probe.portBound
+                if portBound != (pass == 0) { continue }
+                if portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
+                switch self.probeTable[entry].probe.probe(bytes, toServer) {
+                case .match:
+                    found = i
+                    break outer
+                case .needMoreData: undecided = true
+                case .noMatch: break
                 }
             }
         }
@@ -527,8 +538,7 @@ public final class AppLayerStage {
                     )
                     guard let parser = self.factory(found).makeParser(flow: flow) else {
                         f.parserFailed = true
-                        f.probeBytesToServer = []
-                        f.probeBytesToClient = []
+                        f.dropProbeBytes()
                         return
                     }
                     f.parser = parser
@@ -549,8 +559,7 @@ public final class AppLayerStage {
             } else if f.proto != proto {
                 context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))
             }
-            f.probeBytesToServer = []
-            f.probeBytesToClient = []
+            f.dropProbeBytes()
             return
         }
         // The first data of the flow may be the other side's (a capture that starts with the response): when
@@ -594,13 +603,14 @@ public final class AppLayerStage {
 
     /// Whether a pattern probe of the opposite direction recognises `bytes`.
     private func matchesOtherDirection(_ raw: UnsafeRawBufferPointer, toServer: Bool, transport: UInt8) -> Bool {
-        for i in self.registry.indices where self.transports[i].contains(transport) && self.modes[i] != .disabled {
-            for probe in self.probes[i]
-            where !probe.portBound && probe.direction.applies(toServer: !toServer)
-                && !probe.direction.applies(toServer: toServer)
-            {
-                if probe.probe(raw, !toServer) == .match { return true }
-            }
+        for entry in self.probeTable.indices {
+            let i = self.probeTable[entry].protocolIndex
+            let direction = self.probeTable[entry].probe.direction
+            guard self.transports[i].contains(transport), self.modes[i] != .disabled,
+                !self.probeTable[entry].probe.portBound, direction.applies(toServer: !toServer),
+                !direction.applies(toServer: toServer)
+            else { continue }
+            if self.probeTable[entry].probe.probe(raw, !toServer) == .match { return true }
         }
         return false
     }
@@ -734,7 +744,12 @@ public final class AppLayerStage {
                 f,
                 http: { Self.log($0, freeThrough: &freeThrough, contiguous: &contiguous, body) },
                 other: { Self.log($0, freeThrough: &freeThrough, contiguous: &contiguous, body) })
-            if let id = freeThrough, let parser = f.parser { parser.freeTransactions(through: id) }
+            guard let id = freeThrough else { return }
+            if let http = f.httpParser {
+                http._withUnsafeGuaranteedRef { $0.freeTransactions(through: id) }
+            } else {
+                f.parser?.freeTransactions(through: id)
+            }
         }
     }
 
