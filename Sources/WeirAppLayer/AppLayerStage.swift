@@ -167,7 +167,20 @@ public final class AppLayerStage {
     /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
     /// for rules that mix a request buffer with a response buffer).
     @exclusivity(unchecked)
-    private var resolvedBuffers: [[(descriptor: AppLayerBufferDescriptor, id: Int, oneWay: Bool)]]
+    private var resolvedBuffers: [[ResolvedBuffer]]
+
+    /// A buffer detection uses, as the transaction loop reads it: the descriptor's direction, progress and
+    /// fetch closures with the sticky id, without the name (copying a descriptor per buffer and transaction
+    /// retained its name and both closures).
+    struct ResolvedBuffer {
+        let toServer: Bool
+        let progress: Int
+        let id: Int
+        let oneWay: Bool
+        let fetch: @Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer) -> Void) -> Void
+        let fetchWindow:
+            (@Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer, UInt64) -> Void) -> Void)?
+    }
     /// Sticky ids by direction: bit 1 to server, bit 2 to client (for detection's rule directions).
     @exclusivity(unchecked) public private(set) var bufferDirections: [Int: UInt8] = [:]
     /// Inspection buffers handed out for the current transaction (storage reused).
@@ -242,7 +255,9 @@ public final class AppLayerStage {
                 let oneWay = !descriptor.buffers.contains { $0.name == b.name && $0.toServer != b.toServer }
                 self.bufferDirections[id, default: 0] |= b.toServer ? 1 : 2
                 used.insert(b.name)
-                return (b, id, oneWay)
+                return ResolvedBuffer(
+                    toServer: b.toServer, progress: b.progress, id: id, oneWay: oneWay, fetch: b.fetch,
+                    fetchWindow: b.fetchWindow)
             }
         }
     }
@@ -681,18 +696,21 @@ public final class AppLayerStage {
             return
         }
         self.txBuffers.removeAll(keepingCapacity: true)
-        for (descriptor, id, oneWay) in self.resolvedBuffers[descriptor]
-        where (descriptor.toServer == toServer || (oneWay && !toServer))
-            && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
+        // One retain of the protocol's list per transaction; its entries are read in place.
+        let buffers = self.resolvedBuffers[descriptor]
+        for index in buffers.indices
+        where (buffers[index].toServer == toServer || (buffers[index].oneWay && !toServer))
+            && tx.progress(toServer: buffers[index].toServer) >= buffers[index].progress
         {
+            let id = buffers[index].id
             // A windowed buffer is read in windows by inspections of its own direction only; another
             // direction's inspection reads it whole.
-            if let window = descriptor.fetchWindow, descriptor.toServer == toServer {
+            if buffers[index].toServer == toServer, let window = buffers[index].fetchWindow {
                 window(tx) { bytes, offset in
                     self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
                 }
             } else {
-                descriptor.fetch(tx) { bytes in
+                buffers[index].fetch(tx) { bytes in
                     self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
             }
