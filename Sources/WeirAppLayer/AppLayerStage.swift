@@ -38,6 +38,10 @@ final class AppLayerFlow {
     @exclusivity(unchecked) var parserErrorPending = false
     /// Flow-level events raised and not yet inspected.
     @exclusivity(unchecked) var pendingEvents: [AppLayerEvent] = []
+    /// ``parser`` when it is the HTTP parser, unretained (``parser`` holds it, and is set once): the stage's
+    /// transaction loops walk its transactions as their concrete class, with no existential call and no
+    /// reference count traffic per transaction.
+    @exclusivity(unchecked) var httpParser: Unmanaged<HTTPParser>?
     /// The parser, when its protocol turns encrypted (TLS, SSH); cast once when the parser is made.
     @exclusivity(unchecked) var encryptedParser: (any AppLayerEncryptedParser)?
     /// The encrypted point's action was taken (``AppLayerStage/takeEncryptedFlowAction(slot:flowID:)``).
@@ -67,6 +71,13 @@ final class AppLayerFlow {
     /// ``protocolName`` is final: the flow's protocol was decided (it is set once), so no recomputation (and no
     /// protocol comparison) runs per call.
     @exclusivity(unchecked) var nameIsFinal = false
+
+    /// Drops the bytes kept for detection. An empty list is left as it is: assigning `[]` releases the old
+    /// storage even when that is the shared empty one (once per direction of every flow).
+    func dropProbeBytes() {
+        if !self.probeBytesToServer.isEmpty { self.probeBytesToServer = [] }
+        if !self.probeBytesToClient.isEmpty { self.probeBytesToClient = [] }
+    }
 
     /// Recomputes ``protocolName`` (after detection, gaps or stream ends changed the state).
     func updateName() {
@@ -144,7 +155,9 @@ public final class AppLayerStage {
     /// descriptor, which would retain each of its fields).
     private let protocols: [AppProtocol]
     private let transports: [[UInt8]]
-    private let probes: [[AppLayerProbe]]
+    /// Every protocol's probes in one list, in registry order, each with its registry index: called in place
+    /// from this `let` list (a per-protocol list was retained around each probe call).
+    private let probeTable: [(protocolIndex: Int, probe: AppLayerProbe)]
     /// Counter positions (``AppLayerCounters/position(of:)``), made on first use so the counters appear in the
     /// same order as when counted by name: `app_layer.flow.<name>` per registry index and transport (index * 2,
     /// +1 for UDP), and `app_layer.flow.failed_tcp` / `failed_udp`.
@@ -154,7 +167,20 @@ public final class AppLayerStage {
     /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
     /// for rules that mix a request buffer with a response buffer).
     @exclusivity(unchecked)
-    private var resolvedBuffers: [[(descriptor: AppLayerBufferDescriptor, id: Int, oneWay: Bool)]]
+    private var resolvedBuffers: [[ResolvedBuffer]]
+
+    /// A buffer detection uses, as the transaction loop reads it: the descriptor's direction, progress and
+    /// fetch closures with the sticky id, without the name (copying a descriptor per buffer and transaction
+    /// retained its name and both closures).
+    struct ResolvedBuffer {
+        let toServer: Bool
+        let progress: Int
+        let id: Int
+        let oneWay: Bool
+        let fetch: @Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer) -> Void) -> Void
+        let fetchWindow:
+            (@Sendable (_ tx: any AppLayerTransaction, _ body: (UnsafeRawBufferPointer, UInt64) -> Void) -> Void)?
+    }
     /// Sticky ids by direction: bit 1 to server, bit 2 to client (for detection's rule directions).
     @exclusivity(unchecked) public private(set) var bufferDirections: [Int: UInt8] = [:]
     /// Inspection buffers handed out for the current transaction (storage reused).
@@ -175,7 +201,7 @@ public final class AppLayerStage {
         self.factories = registry.map { _ in nil }
         self.protocols = registry.map(\.proto)
         self.transports = registry.map(\.transports)
-        self.probes = registry.map(\.probes)
+        self.probeTable = registry.indices.flatMap { i in registry[i].probes.map { (protocolIndex: i, probe: $0) } }
         self.flowCounterPositions = Array(repeating: -1, count: registry.count * 2)
     }
 
@@ -229,7 +255,9 @@ public final class AppLayerStage {
                 let oneWay = !descriptor.buffers.contains { $0.name == b.name && $0.toServer != b.toServer }
                 self.bufferDirections[id, default: 0] |= b.toServer ? 1 : 2
                 used.insert(b.name)
-                return (b, id, oneWay)
+                return ResolvedBuffer(
+                    toServer: b.toServer, progress: b.progress, id: id, oneWay: oneWay, fetch: b.fetch,
+                    fetchWindow: b.fetchWindow)
             }
         }
     }
@@ -252,6 +280,45 @@ public final class AppLayerStage {
         let i = Int(slot)
         guard i >= 0, i < self.flows.count, let f = self.flows[i], f.flowID == flowID else { return nil }
         return f
+    }
+
+    /// ``flow(slot:flowID:)`` without a retain, for the per-packet calls: the reference is valid while
+    /// `flows[slot]` keeps the flow, that is until ``flowEnded(slot:flowID:_:)`` or a new flow in the slot
+    /// (``handle(chunks:slot:flowID:serverPort:clientPort:serverAddress:timestamp:session:)``); callers use it
+    /// within one call that does neither.
+    @inline(__always)
+    private func unretainedFlow(slot: Int32, flowID: UInt64) -> Unmanaged<AppLayerFlow>? {
+        let i = Int(slot)
+        guard i >= 0, i < self.flows.count, let f = self.flows[i], f.flowID == flowID else { return nil }
+        return Unmanaged.passUnretained(f)
+    }
+
+    /// Calls `http` (HTTP) or `other` (any other protocol) with each live transaction of the flow's parser,
+    /// oldest first, re-reading the count after each (a call may log, never free). HTTP transactions are
+    /// passed as their class without a retain: the parser's `live` array holds each one until
+    /// ``AppLayerParser/freeTransactions(through:)``, which the stage calls only after its loops, and the
+    /// parser is held by the flow, which the callers keep for the call.
+    @inline(__always)
+    private func forEachLiveTransaction(
+        _ f: AppLayerFlow,
+        http: (HTTPTransaction) -> Void,
+        other: (any AppLayerTransaction) -> Void
+    ) {
+        if let parser = f.httpParser {
+            parser._withUnsafeGuaranteedRef { parser in
+                var index = 0
+                while index < parser.live.count {
+                    Unmanaged.passUnretained(parser.live[index])._withUnsafeGuaranteedRef { http($0) }
+                    index += 1
+                }
+            }
+        } else if let parser = f.parser {
+            var index = 0
+            while index < parser.transactionCount {
+                other(parser.transaction(at: index))
+                index += 1
+            }
+        }
     }
 
     private func makeFlow(
@@ -289,18 +356,20 @@ public final class AppLayerStage {
     /// detection of a direction finished since the last call (cleared). All empty for a flow the stage has
     /// no state for.
     public func takePacketState(slot: Int32, flowID: UInt64) -> AppLayerPacketState {
-        guard let f = self.flow(slot: slot, flowID: flowID) else { return AppLayerPacketState() }
-        var state = AppLayerPacketState(protocolName: f.protocolName)
-        // Events are only taken once the protocol is known (detection reads them with the protocol).
-        if f.protocolName != nil && !f.pendingEvents.isEmpty {
-            state.events = f.pendingEvents.map(\.name)
-            f.pendingEvents.removeAll()
+        guard let flow = self.unretainedFlow(slot: slot, flowID: flowID) else { return AppLayerPacketState() }
+        return flow._withUnsafeGuaranteedRef { f in
+            var state = AppLayerPacketState(protocolName: f.protocolName)
+            // Events are only taken once the protocol is known (detection reads them with the protocol).
+            if f.protocolName != nil && !f.pendingEvents.isEmpty {
+                state.events = f.pendingEvents.map(\.name)
+                f.pendingEvents.removeAll()
+            }
+            if f.detectionFinished {
+                f.detectionFinished = false
+                state.protocolDetected = true
+            }
+            return state
         }
-        if f.detectionFinished {
-            f.detectionFinished = false
-            state.protocolDetected = true
-        }
-        return state
     }
 
     // MARK: Data
@@ -320,19 +389,28 @@ public final class AppLayerStage {
         session: TCPSession?
     ) {
         guard !chunks.isEmpty else { return }
-        let f = self.makeFlow(
-            slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6,
-            serverAddress: serverAddress)
-        var context = AppLayerParseContext(timestamp: timestamp)
-        for chunk in chunks {
-            if chunk.block.isGap {
-                self.gap(f, length: chunk.block.length, toServer: chunk.toServer != f.reversed, context: &context)
-            } else if chunk.block.bytes.count > 0 {
-                self.data(f, chunk.block.bytes, toServer: chunk.toServer != f.reversed, context: &context)
+        // The flow unretained: `flows[slot]` keeps it for the whole call (nothing here ends it).
+        let flow =
+            self.unretainedFlow(slot: slot, flowID: flowID)
+            ?? Unmanaged.passUnretained(
+                self.makeFlow(
+                    slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 6,
+                    serverAddress: serverAddress))
+        flow._withUnsafeGuaranteedRef { f in
+            var context = AppLayerParseContext(timestamp: timestamp)
+            var index = 0
+            while index < chunks.count {
+                let chunk = chunks[index]
+                index += 1
+                if chunk.block.isGap {
+                    self.gap(f, length: chunk.block.length, toServer: chunk.toServer != f.reversed, context: &context)
+                } else if chunk.block.bytes.count > 0 {
+                    self.data(f, chunk.block.bytes, toServer: chunk.toServer != f.reversed, context: &context)
+                }
+                if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer != f.reversed, context: &context) }
             }
-            if chunk.isEndOfStream { self.end(f, toServer: chunk.toServer != f.reversed, context: &context) }
+            self.finishCall(f, context: context, session: session)
         }
-        self.finishCall(f, context: context, session: session)
     }
 
     /// Feeds one UDP datagram.
@@ -378,7 +456,14 @@ public final class AppLayerStage {
         toServer: Bool,
         context: inout AppLayerParseContext
     ) {
-        if let parser = f.parser, !f.parserFailed { parser.parse(bytes, toServer: toServer, context: &context) }
+        if !f.parserFailed {
+            // HTTP's parser called as its class (unretained, held by `f.parser`): no witness call, no retain.
+            if let http = f.httpParser {
+                http._withUnsafeGuaranteedRef { $0.parse(bytes, toServer: toServer, context: &context) }
+            } else if let parser = f.parser {
+                parser.parse(bytes, toServer: toServer, context: &context)
+            }
+        }
         // A direction not detected yet is still probed once the flow has a parser: its own protocol is the
         // record's app_proto_ts/tc, and a different one raises applayer_mismatch_protocol_both_directions.
         let failed = toServer ? f.failedToServer : f.failedToClient
@@ -434,19 +519,21 @@ public final class AppLayerStage {
         // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
         let port = f.serverPort
         outer: for pass in 0..<2 {
-            // By index: copying a descriptor per protocol and chunk would retain each of its fields.
-            for i in self.registry.indices where self.modes[i] != .disabled {
-                guard self.transports[i].contains(f.transport) else { continue }
-                for probe in self.probes[i] where probe.direction.applies(toServer: toServer) {
-                    if probe.portBound != (pass == 0) { continue }
-                    if probe.portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
-                    switch probe.probe(bytes, toServer) {
-                    case .match:
-                        found = i
-                        break outer
-                    case .needMoreData: undecided = true
-                    case .noMatch: break
-                    }
+            // By index, fields read in place: copying a descriptor or a probe would retain its fields.
+            for entry in self.probeTable.indices {
+                let i = self.probeTable[entry].protocolIndex
+                guard self.modes[i] != .disabled, self.transports[i].contains(f.transport),
+                    self.probeTable[entry].probe.direction.applies(toServer: toServer)
+                else { continue }
+                let portBound = self.probeTable[entry].probe.portBound
+                if portBound != (pass == 0) { continue }
+                if portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
+                switch self.probeTable[entry].probe.probe(bytes, toServer) {
+                case .match:
+                    found = i
+                    break outer
+                case .needMoreData: undecided = true
+                case .noMatch: break
                 }
             }
         }
@@ -466,11 +553,13 @@ public final class AppLayerStage {
                     )
                     guard let parser = self.factory(found).makeParser(flow: flow) else {
                         f.parserFailed = true
-                        f.probeBytesToServer = []
-                        f.probeBytesToClient = []
+                        f.dropProbeBytes()
                         return
                     }
                     f.parser = parser
+                    if type(of: parser) == HTTPParser.self {
+                        f.httpParser = Unmanaged.passUnretained(unsafeDowncast(parser, to: HTTPParser.self))
+                    }
                     if self.parsersEncrypt[found] != false {
                         f.encryptedParser = parser as? AppLayerEncryptedParser
                         self.parsersEncrypt[found] = f.encryptedParser != nil
@@ -485,8 +574,7 @@ public final class AppLayerStage {
             } else if f.proto != proto {
                 context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))
             }
-            f.probeBytesToServer = []
-            f.probeBytesToClient = []
+            f.dropProbeBytes()
             return
         }
         // The first data of the flow may be the other side's (a capture that starts with the response): when
@@ -530,13 +618,14 @@ public final class AppLayerStage {
 
     /// Whether a pattern probe of the opposite direction recognises `bytes`.
     private func matchesOtherDirection(_ raw: UnsafeRawBufferPointer, toServer: Bool, transport: UInt8) -> Bool {
-        for i in self.registry.indices where self.transports[i].contains(transport) && self.modes[i] != .disabled {
-            for probe in self.probes[i]
-            where !probe.portBound && probe.direction.applies(toServer: !toServer)
-                && !probe.direction.applies(toServer: toServer)
-            {
-                if probe.probe(raw, !toServer) == .match { return true }
-            }
+        for entry in self.probeTable.indices {
+            let i = self.probeTable[entry].protocolIndex
+            let direction = self.probeTable[entry].probe.direction
+            guard self.transports[i].contains(transport), self.modes[i] != .disabled,
+                !self.probeTable[entry].probe.portBound, direction.applies(toServer: !toServer),
+                !direction.applies(toServer: toServer)
+            else { continue }
+            if self.probeTable[entry].probe.probe(raw, !toServer) == .match { return true }
         }
         return false
     }
@@ -560,43 +649,86 @@ public final class AppLayerStage {
         extra: [InspectionBuffer] = [],
         _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
     ) {
-        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser, f.descriptor >= 0 else { return }
-        let buffers = self.resolvedBuffers[f.descriptor]
-        let toServer = toServer != f.reversed
-        var index = 0
-        while index < parser.transactionCount {
-            let tx = parser.transaction(at: index)
-            index += 1
-            let progress = tx.progress(toServer: toServer)
-            let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
-            guard
-                progress > last || (force && last < tx.completeProgress(toServer: toServer))
-                    || tx.hasNewData(toServer: toServer)
-            else { continue }
-            self.txBuffers.removeAll(keepingCapacity: true)
-            for (descriptor, id, oneWay) in buffers
-            where buildBuffers && (descriptor.toServer == toServer || (oneWay && !toServer))
-                && tx.progress(toServer: descriptor.toServer) >= descriptor.progress
-            {
-                // A windowed buffer is read in windows by inspections of its own direction only; another
-                // direction's inspection reads it whole.
-                if let window = descriptor.fetchWindow, descriptor.toServer == toServer {
-                    window(tx) { bytes, offset in
-                        self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
-                    }
-                } else {
-                    descriptor.fetch(tx) { bytes in
-                        self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
-                    }
+        guard let flow = self.unretainedFlow(slot: slot, flowID: flowID) else { return }
+        flow._withUnsafeGuaranteedRef { f in
+            guard f.descriptor >= 0 else { return }
+            let descriptor = f.descriptor
+            let toServer = toServer != f.reversed
+            self.forEachLiveTransaction(
+                f,
+                http: { tx in
+                    self.inspect(
+                        tx, descriptor: descriptor, toServer: toServer, force: force, buildBuffers: buildBuffers,
+                        extra: extra, body)
+                },
+                other: { tx in
+                    self.inspect(
+                        tx, descriptor: descriptor, toServer: toServer, force: force, buildBuffers: buildBuffers,
+                        extra: extra, body)
+                })
+        }
+    }
+
+    /// One transaction of ``forEachTransaction(slot:flowID:toServer:force:buildBuffers:extra:_:)``; generic so
+    /// that the HTTP loop reads the transaction's progress and detect state directly (an existential read of
+    /// `detectState` copies it, retaining its match list).
+    @inline(__always)
+    private func inspect<T: AppLayerTransaction>(
+        _ tx: T,
+        descriptor: Int,
+        toServer: Bool,
+        force: Bool,
+        buildBuffers: Bool,
+        extra: [InspectionBuffer],
+        _ body: (_ tx: any AppLayerTransaction, _ buffers: [InspectionBuffer]) -> Void
+    ) {
+        let progress = tx.progress(toServer: toServer)
+        let last = toServer ? tx.detectState.inspectedProgressToServer : tx.detectState.inspectedProgressToClient
+        guard
+            progress > last || (force && last < tx.completeProgress(toServer: toServer))
+                || tx.hasNewData(toServer: toServer)
+        else { return }
+        guard buildBuffers else {
+            // Nothing inspects the buffers: the transaction is only marked inspected. A constant empty list
+            // (passing `txBuffers` retains it around the call; emptying its empty storage releases that).
+            body(tx, Self.noBuffers)
+            Self.markInspected(tx, toServer: toServer, progress: progress)
+            return
+        }
+        self.txBuffers.removeAll(keepingCapacity: true)
+        // One retain of the protocol's list per transaction; its entries are read in place.
+        let buffers = self.resolvedBuffers[descriptor]
+        for index in buffers.indices
+        where (buffers[index].toServer == toServer || (buffers[index].oneWay && !toServer))
+            && tx.progress(toServer: buffers[index].toServer) >= buffers[index].progress
+        {
+            let id = buffers[index].id
+            // A windowed buffer is read in windows by inspections of its own direction only; another
+            // direction's inspection reads it whole.
+            if buffers[index].toServer == toServer, let window = buffers[index].fetchWindow {
+                window(tx) { bytes, offset in
+                    self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id), offset: offset))
+                }
+            } else {
+                buffers[index].fetch(tx) { bytes in
+                    self.txBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
                 }
             }
-            if buildBuffers && !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
-            body(tx, self.txBuffers)
-            if toServer {
-                tx.detectState.inspectedProgressToServer = progress
-            } else {
-                tx.detectState.inspectedProgressToClient = progress
-            }
+        }
+        if !extra.isEmpty { self.txBuffers.append(contentsOf: extra) }
+        body(tx, self.txBuffers)
+        Self.markInspected(tx, toServer: toServer, progress: progress)
+    }
+
+    /// The buffers of a transaction visited without building them.
+    private static let noBuffers: [InspectionBuffer] = []
+
+    @inline(__always)
+    private static func markInspected<T: AppLayerTransaction>(_ tx: T, toServer: Bool, progress: Int) {
+        if toServer {
+            tx.detectState.inspectedProgressToServer = progress
+        } else {
+            tx.detectState.inspectedProgressToClient = progress
         }
     }
 
@@ -622,32 +754,47 @@ public final class AppLayerStage {
     /// Calls `body` for each complete transaction not yet logged (marking it logged), then frees transactions
     /// that are complete, inspected in both directions and logged.
     public func logAndFree(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
-        guard let f = self.flow(slot: slot, flowID: flowID), let parser = f.parser else { return }
-        var freeThrough: UInt64? = nil
-        var index = 0
-        var contiguous = true
-        while index < parser.transactionCount {
-            let tx = parser.transaction(at: index)
-            index += 1
-            if tx.isComplete && !tx.isLogged {
-                tx.isLogged = true
-                body(tx)
-            }
-            guard contiguous && tx.isLogged else {
-                contiguous = false
-                continue
-            }
-            // Read once (each read of the existential's detect state copies it).
-            let state = tx.detectState
-            if state.inspectedProgressToServer >= tx.completeProgress(toServer: true)
-                && state.inspectedProgressToClient >= tx.completeProgress(toServer: false)
-            {
-                freeThrough = tx.id
+        guard let flow = self.unretainedFlow(slot: slot, flowID: flowID) else { return }
+        flow._withUnsafeGuaranteedRef { f in
+            var freeThrough: UInt64? = nil
+            var contiguous = true
+            self.forEachLiveTransaction(
+                f,
+                http: { Self.log($0, freeThrough: &freeThrough, contiguous: &contiguous, body) },
+                other: { Self.log($0, freeThrough: &freeThrough, contiguous: &contiguous, body) })
+            guard let id = freeThrough else { return }
+            if let http = f.httpParser {
+                http._withUnsafeGuaranteedRef { $0.freeTransactions(through: id) }
             } else {
-                contiguous = false
+                f.parser?.freeTransactions(through: id)
             }
         }
-        if let id = freeThrough { parser.freeTransactions(through: id) }
+    }
+
+    /// One transaction of ``logAndFree(slot:flowID:_:)``: logs it when complete, and moves `freeThrough` past
+    /// it while the transactions from the oldest are all logged and inspected to completion.
+    @inline(__always)
+    private static func log<T: AppLayerTransaction>(
+        _ tx: T,
+        freeThrough: inout UInt64?,
+        contiguous: inout Bool,
+        _ body: (any AppLayerTransaction) -> Void
+    ) {
+        if tx.isComplete && !tx.isLogged {
+            tx.isLogged = true
+            body(tx)
+        }
+        guard contiguous && tx.isLogged else {
+            contiguous = false
+            return
+        }
+        if tx.detectState.inspectedProgressToServer >= tx.completeProgress(toServer: true)
+            && tx.detectState.inspectedProgressToClient >= tx.completeProgress(toServer: false)
+        {
+            freeThrough = tx.id
+        } else {
+            contiguous = false
+        }
     }
 
     /// The flow ended: every transaction not yet logged is passed to `body` (incomplete ones included, as
@@ -655,15 +802,20 @@ public final class AppLayerStage {
     public func flowEnded(slot: Int32, flowID: UInt64, _ body: (any AppLayerTransaction) -> Void) {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return }
         self.flushEncryptedCounts(f)
-        if let parser = f.parser {
-            for index in 0..<parser.transactionCount {
-                let tx = parser.transaction(at: index)
+        self.forEachLiveTransaction(
+            f,
+            http: { tx in
                 if !tx.isLogged {
                     tx.isLogged = true
                     body(tx)
                 }
-            }
-        }
+            },
+            other: { tx in
+                if !tx.isLogged {
+                    tx.isLogged = true
+                    body(tx)
+                }
+            })
         self.flows[Int(slot)] = nil
     }
 

@@ -167,7 +167,6 @@ final class AppLayerPass {
             buildBuffers: detect != nil, extra: streamBuffers
         ) { tx, buffers in
             guard let detect else { return }
-            var state = tx.detectState
             // Only for rules with app-layer conditions: a closure capturing the transaction (an allocation).
             let answer: ((String, String, Bool) -> Bool)? =
                 conditions
@@ -180,8 +179,8 @@ final class AppLayerPass {
             let verdict = detect.inspectTransaction(
                 packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
                 stream: stream, txID: tx.id, events: tx.events.isEmpty ? [] : tx.events.map(\.name),
-                conditions: answer, state: &state, alerts: &self.txAlerts)
-            tx.detectState = state
+                // The state in place (its modify accessor), not copied out and back: a copy retains its match list.
+                conditions: answer, state: &tx.detectState, alerts: &self.txAlerts)
             if verdict.drop { merged.markDropped(verdict.dropReason ?? .rules) }
             merged.reject = merged.reject || verdict.reject
             if verdict.reject { merged.rejectTarget = verdict.rejectTarget }

@@ -130,6 +130,51 @@ final class StageDriver {
         #expect(driver.stage.detectionProtocol(slot: 1, flowID: 42) == "http")
     }
 
+    /// The stage's HTTP loops (the unretained walk over `HTTPParser.live`): pipelined transactions are visited
+    /// once per progress in each direction, logged once complete, and freed oldest first only when logged and
+    /// inspected to completion in both directions.
+    @Test func pipelinedTransactionsVisitedLoggedAndFreedInOrder() {
+        let driver = StageDriver()
+        func visit(toServer: Bool) -> [UInt64] {
+            var ids: [UInt64] = []
+            driver.stage.forEachTransaction(
+                slot: driver.slot, flowID: driver.flowID, toServer: toServer, buildBuffers: false
+            ) { tx, buffers in
+                #expect(buffers.isEmpty)
+                ids.append(tx.id)
+            }
+            return ids
+        }
+        func logAndFree() -> [UInt64] {
+            var ids: [UInt64] = []
+            driver.stage.logAndFree(slot: driver.slot, flowID: driver.flowID) { ids.append($0.id) }
+            return ids
+        }
+        func live(_ id: UInt64) -> Bool {
+            driver.stage.transaction(slot: driver.slot, flowID: driver.flowID, id: id) != nil
+        }
+        driver.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", toServer: true)
+        #expect(visit(toServer: true) == [0, 1])
+        #expect(visit(toServer: true) == [])
+        #expect(logAndFree() == [])
+        driver.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", toServer: false)
+        // The second transaction's response has not started: progress 0 is still past "never inspected".
+        #expect(visit(toServer: false) == [0, 1])
+        #expect(logAndFree() == [0])
+        #expect(!live(0) && live(1))
+        driver.send("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", toServer: false)
+        // Logged before its response direction is inspected to completion: kept until then.
+        #expect(logAndFree() == [1])
+        #expect(live(1))
+        #expect(visit(toServer: false) == [1])
+        #expect(logAndFree() == [])
+        #expect(!live(1))
+        var ended: [UInt64] = []
+        driver.stage.flowEnded(slot: driver.slot, flowID: driver.flowID) { ended.append($0.id) }
+        #expect(ended.isEmpty)
+        #expect(!driver.stage.hasFlow(slot: driver.slot, flowID: driver.flowID))
+    }
+
     @Test func eventsFromMalformedHeaders() {
         let driver = StageDriver()
         driver.send("GET / HTTP/1.1\r\nNoColonHere\r\nHost: x\r\n\r\n", toServer: true)

@@ -353,6 +353,8 @@ final class HTTPParser: AppLayerParser {
         if self.triggers & 1 != 0 { context.triggerRawInspection(toServer: true) }
         if self.triggers & 2 != 0 { context.triggerRawInspection(toServer: false) }
         self.triggers = 0
+        // Checked first: emptying an empty array still releases its (shared empty) storage.
+        guard !self.flowEvents.isEmpty else { return }
         for event in self.flowEvents { context.raise(event) }
         self.flowEvents.removeAll()
     }
@@ -419,172 +421,200 @@ final class HTTPParser: AppLayerParser {
         return Unmanaged<HTTPParser>.fromOpaque(user).takeUnretainedValue()
     }
 
-    /// The Weir transaction of a libhtp transaction, made on first sight (a response without a request gets
-    /// its transaction here too).
-    static func transaction(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> (HTTPParser, HTTPTransaction)? {
-        guard let tx, let parser = Self.parser(tx.pointee.connp) else { return nil }
-        if let user = htp_tx_get_user_data(tx) {
-            return (parser, Unmanaged<HTTPTransaction>.fromOpaque(user).takeUnretainedValue())
+    /// The parser and Weir transaction of a libhtp transaction, as unretained references; the transaction is
+    /// made on first sight (a response without a request gets its transaction here too).
+    static func references(
+        _ tx: UnsafeMutablePointer<htp_tx_t>
+    ) -> (parser: Unmanaged<HTTPParser>, transaction: Unmanaged<HTTPTransaction>)? {
+        guard let connp = tx.pointee.connp, let user = htp_connp_get_user_data(connp) else { return nil }
+        let parser = Unmanaged<HTTPParser>.fromOpaque(user)
+        if let made = htp_tx_get_user_data(tx) {
+            return (parser, Unmanaged<HTTPTransaction>.fromOpaque(made))
         }
-        let made = HTTPTransaction(id: parser.nextID, htp: tx)
-        parser.nextID += 1
-        parser.live.append(made)
+        return (parser, parser._withUnsafeGuaranteedRef { $0.adopt(tx) })
+    }
+
+    /// Makes the Weir transaction of a libhtp transaction seen for the first time; `live` keeps it.
+    private func adopt(_ tx: UnsafeMutablePointer<htp_tx_t>) -> Unmanaged<HTTPTransaction> {
+        let made = HTTPTransaction(id: self.nextID, htp: tx)
+        self.nextID += 1
+        self.live.append(made)
         htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
-        let factory = parser.factory
+        let factory = self.factory
         if factory.transactionCounterPosition < 0 {
-            factory.transactionCounterPosition = parser.counters.position(of: "app_layer.tx.http")
+            factory.transactionCounterPosition = self.counters.position(of: "app_layer.tx.http")
         }
-        parser.counters.add(at: factory.transactionCounterPosition)
-        return (parser, made)
+        self.counters.add(at: factory.transactionCounterPosition)
+        return Unmanaged.passUnretained(made)
+    }
+
+    /// Runs `body` with the parser and the Weir transaction of a libhtp transaction, neither retained (every
+    /// libhtp callback runs through here, several times per packet).
+    ///
+    /// Lifetime: libhtp calls back only from inside `htp_connp_req_data`, `htp_connp_res_data`,
+    /// `htp_connp_req_close` and `htp_connp_close`, which only the parser's own methods call: the parser is
+    /// `self` of a running method (and the stage's flow holds it), so it outlives the callback. The transaction
+    /// object is held by the parser's `live` (or `retired`) array for as long as its `htp_tx_t` points at it
+    /// (``freeTransactions(through:)`` clears the user data before it lets go of one), and no callback removes
+    /// transactions from those arrays.
+    @inline(__always)
+    static func withTransaction(
+        _ tx: UnsafeMutablePointer<htp_tx_t>?,
+        _ body: (HTTPParser, HTTPTransaction, UnsafeMutablePointer<htp_tx_t>) -> Void
+    ) -> Int32 {
+        guard let tx, let refs = Self.references(tx) else { return HTP_OK }
+        refs.parser._withUnsafeGuaranteedRef { parser in
+            refs.transaction._withUnsafeGuaranteedRef { t in body(parser, t, tx) }
+        }
+        return HTP_OK
     }
 
     static func onRequestStart(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        _ = Self.transaction(tx)
+        if let tx { _ = Self.references(tx) }
         return HTP_OK
     }
 
     static func onRequestLine(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (parser, t) = Self.transaction(tx), let tx else { return HTP_OK }
-        if parser.kept.uri {
-            let uri = Self.normalizedURI(tx.pointee.parsed_uri, includeAll: parser.config.settings.uriIncludeAll)
-            if let uri, parser.reserve(uri.count) { t.normalizedURI = uri }
-        } else {
-            t.uriNotKept = true
+        Self.withTransaction(tx) { parser, t, tx in
+            if parser.kept.uri {
+                let uri = Self.normalizedURI(tx.pointee.parsed_uri, includeAll: parser.config.settings.uriIncludeAll)
+                if let uri, parser.reserve(uri.count) { t.normalizedURI = uri }
+            } else {
+                t.uriNotKept = true
+            }
+            t.requestProgress = max(t.requestProgress, HTTPProgress.line)
+            Self.checkRequestFlags(tx, t)
         }
-        t.requestProgress = max(t.requestProgress, HTTPProgress.line)
-        Self.checkRequestFlags(tx, t)
-        return HTP_OK
     }
 
     static func onURINormalize(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (parser, t) = Self.transaction(tx), let tx, let uri = tx.pointee.parsed_uri else { return HTP_OK }
-        let settings = parser.config.settings
-        for (enabled, part) in [
-            (settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query),
-        ]
-        where enabled {
-            guard let part else { continue }
-            let before = part.pointee.len
-            var flags: UInt64 = 0
-            if htp_urldecode_inplace(tx.pointee.cfg, HTP_DECODER_URLENCODED, part, &flags) == HTP_OK,
-                part.pointee.len < before
-            {
-                t.raise("double_encoded_uri")
+        Self.withTransaction(tx) { parser, t, tx in
+            guard let uri = tx.pointee.parsed_uri else { return }
+            let settings = parser.config.settings
+            for (enabled, part) in [
+                (settings.doubleDecodePath, uri.pointee.path), (settings.doubleDecodeQuery, uri.pointee.query),
+            ]
+            where enabled {
+                guard let part else { continue }
+                let before = part.pointee.len
+                var flags: UInt64 = 0
+                if htp_urldecode_inplace(tx.pointee.cfg, HTP_DECODER_URLENCODED, part, &flags) == HTP_OK,
+                    part.pointee.len < before
+                {
+                    t.raise("double_encoded_uri")
+                }
             }
         }
-        return HTP_OK
     }
 
     static func onRequestHeaders(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (_, t) = Self.transaction(tx), let tx else { return HTP_OK }
-        t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
-        Self.checkRequestFlags(tx, t)
-        if let encoding = t.header("content-encoding", toServer: true),
-            let format = RequestBodyDecoder.format(contentEncoding: encoding), let parser = Self.parser(tx.pointee.connp)
-        {
-            let settings = parser.config.settings
-            t.requestDecoder = RequestBodyDecoder(
-                format: format, limit: settings.requestBodyLimit, bombLimit: settings.compressionBombLimit)
+        Self.withTransaction(tx) { parser, t, tx in
+            t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
+            Self.checkRequestFlags(tx, t)
+            if let encoding = t.header("content-encoding", toServer: true),
+                let format = RequestBodyDecoder.format(contentEncoding: encoding)
+            {
+                let settings = parser.config.settings
+                t.requestDecoder = RequestBodyDecoder(
+                    format: format, limit: settings.requestBodyLimit, bombLimit: settings.compressionBombLimit)
+            }
         }
-        return HTP_OK
     }
 
     static func onRequestComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (parser, t) = Self.transaction(tx) else { return HTP_OK }
-        t.requestDecoder?.finish { Self.keepRequestBody($0, t, parser) }
-        t.requestDecoder = nil
-        t.requestProgress = HTTPProgress.complete
-        parser.triggers |= 1
-        return HTP_OK
+        Self.withTransaction(tx) { parser, t, _ in
+            t.requestDecoder?.finish { Self.keepRequestBody($0, t, parser) }
+            t.requestDecoder = nil
+            t.requestProgress = HTTPProgress.complete
+            parser.triggers |= 1
+        }
     }
 
     static func onResponseStart(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        _ = Self.transaction(tx)
+        if let tx { _ = Self.references(tx) }
         return HTP_OK
     }
 
     static func onResponseLine(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (_, t) = Self.transaction(tx) else { return HTP_OK }
-        t.responseProgress = max(t.responseProgress, HTTPProgress.line)
-        return HTP_OK
+        Self.withTransaction(tx) { _, t, _ in t.responseProgress = max(t.responseProgress, HTTPProgress.line) }
     }
 
     static func onResponseHeaders(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (_, t) = Self.transaction(tx) else { return HTP_OK }
-        t.responseProgress = max(t.responseProgress, HTTPProgress.headers)
-        return HTP_OK
+        Self.withTransaction(tx) { _, t, _ in t.responseProgress = max(t.responseProgress, HTTPProgress.headers) }
     }
 
     static func onResponseComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        guard let (parser, t) = Self.transaction(tx) else { return HTP_OK }
-        // A request libhtp never finished (response without request, HTTP/0.9) is complete with its response.
-        if t.requestProgress < HTTPProgress.complete { t.requestProgress = HTTPProgress.complete }
-        t.responseProgress = HTTPProgress.complete
-        parser.triggers |= 2
-        return HTP_OK
+        Self.withTransaction(tx) { parser, t, _ in
+            // A request libhtp never finished (response without request, HTTP/0.9) is complete with its response.
+            if t.requestProgress < HTTPProgress.complete { t.requestProgress = HTTPProgress.complete }
+            t.responseProgress = HTTPProgress.complete
+            parser.triggers |= 2
+        }
     }
 
     static func onHeaderData(_ d: UnsafeMutablePointer<htp_tx_data_t>?, toServer: Bool) -> Int32 {
-        guard let d, let (parser, t) = Self.transaction(d.pointee.tx), let data = d.pointee.data, d.pointee.len > 0
-        else { return HTP_OK }
-        guard parser.kept.rawHeaders else { return HTP_OK }
-        let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
-        let held = toServer ? t.requestHeadersRaw.count : t.responseHeadersRaw.count
-        let room = max(0, 64 * 1024 - held)
-        let take = min(room, bytes.count)
-        guard take > 0, parser.reserve(take) else { return HTP_OK }
-        if toServer {
-            t.requestHeadersRaw.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
-        } else {
-            t.responseHeadersRaw.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+        guard let d else { return HTP_OK }
+        return Self.withTransaction(d.pointee.tx) { parser, t, _ in
+            guard let data = d.pointee.data, d.pointee.len > 0, parser.kept.rawHeaders else { return }
+            let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
+            let held = toServer ? t.requestHeadersRaw.count : t.responseHeadersRaw.count
+            let room = max(0, 64 * 1024 - held)
+            let take = min(room, bytes.count)
+            guard take > 0, parser.reserve(take) else { return }
+            if toServer {
+                t.requestHeadersRaw.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            } else {
+                t.responseHeadersRaw.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            }
         }
-        return HTP_OK
     }
 
     static func onBodyData(_ d: UnsafeMutablePointer<htp_tx_data_t>?, toServer: Bool) -> Int32 {
-        guard let d, let (parser, t) = Self.transaction(d.pointee.tx) else { return HTP_OK }
-        guard let data = d.pointee.data, d.pointee.len > 0 else { return HTP_OK }
-        let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
-        let settings = parser.config.settings
-        let kept = parser.kept
-        if toServer {
-            t.requestProgress = max(t.requestProgress, HTTPProgress.body)
-            if let decoder = t.requestDecoder {
-                decoder.write(bytes) { Self.keepRequestBody($0, t, parser) }
+        guard let d else { return HTP_OK }
+        return Self.withTransaction(d.pointee.tx) { parser, t, tx in
+            guard let data = d.pointee.data, d.pointee.len > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
+            if toServer {
+                t.requestProgress = max(t.requestProgress, HTTPProgress.body)
+                if let decoder = t.requestDecoder {
+                    decoder.write(bytes) { Self.keepRequestBody($0, t, parser) }
+                } else {
+                    Self.keepRequestBody(bytes, t, parser)
+                }
             } else {
-                Self.keepRequestBody(bytes, t, parser)
-            }
-        } else {
-            t.responseProgress = max(t.responseProgress, HTTPProgress.body)
-            let held = kept.responseBody ? t.responseBody.count : min(t.responseBodySeen, settings.responseBodyLimit)
-            t.responseBodySeen += bytes.count
-            if parser.hashing {
-                if t.fileHashes == nil { t.fileHashes = FileHashes() }
-                t.fileHashes?.update(bytes)
-            }
-            let room = settings.responseBodyLimit > 0 ? settings.responseBodyLimit - held : bytes.count
-            let take = max(0, min(room, bytes.count))
-            if take < bytes.count { t.responseBodyTruncated = true }
-            if kept.responseBody, take > 0, parser.reserve(take) {
-                Self.append(bytes, count: take, to: &t.responseBody, limit: settings.responseBodyLimit,
-                    expected: d.pointee.tx?.pointee.response_content_length)
+                // The limit read on its own, not the settings copied (a copy retains their strings).
+                let limit = parser.config.settings.responseBodyLimit
+                let keptBody = parser.kept.responseBody
+                t.responseProgress = max(t.responseProgress, HTTPProgress.body)
+                let held = keptBody ? t.responseBody.count : min(t.responseBodySeen, limit)
+                t.responseBodySeen += bytes.count
+                if parser.hashing {
+                    if t.fileHashes == nil { t.fileHashes = FileHashes() }
+                    t.fileHashes?.update(bytes)
+                }
+                let room = limit > 0 ? limit - held : bytes.count
+                let take = max(0, min(room, bytes.count))
+                if take < bytes.count { t.responseBodyTruncated = true }
+                if keptBody, take > 0, parser.reserve(take) {
+                    Self.append(bytes, count: take, to: &t.responseBody, limit: limit,
+                        expected: tx.pointee.response_content_length)
+                }
             }
         }
-        return HTP_OK
     }
 
     /// Keeps (decoded) request body bytes up to the request body limit; without a rule on the request body
     /// (``HTTPKeptBuffers``), only its size and the limit's flag are kept.
     static func keepRequestBody(_ bytes: UnsafeRawBufferPointer, _ t: HTTPTransaction, _ parser: HTTPParser) {
-        let settings = parser.config.settings
+        let limit = parser.config.settings.requestBodyLimit
         let kept = parser.kept.requestBody
-        let held = kept ? t.requestBody.count : min(t.requestBodySeen, settings.requestBodyLimit)
+        let held = kept ? t.requestBody.count : min(t.requestBodySeen, limit)
         t.requestBodySeen += bytes.count
-        let room = settings.requestBodyLimit > 0 ? settings.requestBodyLimit - held : bytes.count
+        let room = limit > 0 ? limit - held : bytes.count
         let take = max(0, min(room, bytes.count))
         if take < bytes.count { t.requestBodyTruncated = true }
         if kept, take > 0, parser.reserve(take) {
-            Self.append(bytes, count: take, to: &t.requestBody, limit: settings.requestBodyLimit,
+            Self.append(bytes, count: take, to: &t.requestBody, limit: limit,
                 expected: t.htp?.pointee.request_content_length)
         }
     }
@@ -616,8 +646,8 @@ final class HTTPParser: AppLayerParser {
         let current =
             log.pointee.tx
             ?? (parser.parsingRequest ? htp_connp_get_in_tx(parser.connp) : htp_connp_get_out_tx(parser.connp))
-        if let current, let (_, t) = Self.transaction(current) {
-            t.raise(name)
+        if let current, let refs = Self.references(current) {
+            refs.transaction._withUnsafeGuaranteedRef { $0.raise(name) }
         } else if let last = parser.live.last {
             last.raise(name)
         } else {
