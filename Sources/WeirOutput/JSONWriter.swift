@@ -657,7 +657,7 @@ public final class JSONWriter {
     private func appendQuoted(_ value: String) {
         self.put(UInt8(ascii: "\""))
         // Native and small strings lend their bytes in place; only a bridged one is made contiguous first.
-        let lent = value.utf8.withContiguousStorageIfAvailable { self.appendEscaped(UnsafeRawBufferPointer($0)) }
+        let lent: Void? = value.utf8.withContiguousStorageIfAvailable { self.appendEscaped(UnsafeRawBufferPointer($0)) }
         if lent == nil {
             var copy = value
             copy.withUTF8 { self.appendEscaped(UnsafeRawBufferPointer($0)) }
