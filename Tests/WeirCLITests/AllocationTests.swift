@@ -116,13 +116,13 @@ import Testing
         }
     }
 
-    // Measured with the debug build these tests run (release, scripts/bench-alloc.sh: 7.9, 7.4, 1.4 and 0.4):
-    // 16.6, 13.8, 2.4-3.1 and 1.5-2.0 (a debug run's total varies with timing, more on a loaded machine, even
-    // as the fewest of three runs; release runs do not), with headroom for that. Lower them as sites are removed.
-    static let peerCeiling = 19.0
-    static let peerNoRulesCeiling = 15.0
-    static let streamCeiling = 3.9
-    static let coreCeiling = 2.3
+    // Measured with the debug build these tests run (release, the same tests: 6.4, 6.8, 1.3 and 0.24):
+    // 13.2, 10.9, 2.2 and 0.84 (a debug run's total varies with timing, more on a loaded machine, even as the
+    // fewest of three runs; release runs do not), with headroom for that. Lower them as sites are removed.
+    static let peerCeiling = 15.5
+    static let peerNoRulesCeiling = 13.0
+    static let streamCeiling = 3.0
+    static let coreCeiling = 1.4
     static let peerSites: Comment = """
         Not 0 yet. Per packet: libhtp's bstr_alloc for every header, URI and body piece (about 3.6 in release), the \
         HTTP parser's [UInt8] appends, transaction objects and Strings (WeirAppLayer: HTTPParser.onHeaderData, \
