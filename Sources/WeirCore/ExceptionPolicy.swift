@@ -163,8 +163,11 @@ public struct ExceptionTargets: OptionSet, Sendable, Hashable {
     public func contains(_ target: ExceptionTarget) -> Bool { self.rawValue & (1 << target.rawValue) != 0 }
     public mutating func insert(_ target: ExceptionTarget) { self.formUnion(ExceptionTargets(target)) }
 
-    /// The targets in the set, in flag order.
-    public var targets: [ExceptionTarget] { ExceptionTarget.allCases.filter { self.contains($0) } }
+    /// The targets in the set, in flag order. Most flows meet no exception: the empty set returns at once
+    /// (every flow record asks).
+    public var targets: [ExceptionTarget] {
+        self.rawValue == 0 ? [] : ExceptionTarget.allCases.filter { self.contains($0) }
+    }
 }
 
 /// The policy of every target, resolved for the run's mode (no `auto` left).

@@ -34,7 +34,7 @@ public enum FastLogFormatter {
     }
 
     /// Appends one line, with its newline, to `out` (tests and one-off lines; the runtime writes lines in
-    /// place with ``write(header:alert:marker:at:)``).
+    /// place with ``write(header:alert:marker:at:time:)``).
     public static func append(
         header: EVEHeader,
         alert: EVEAlert,
@@ -53,7 +53,7 @@ public enum FastLogFormatter {
             remaining -= n
         }
         let used = out.withUnsafeMutableBufferPointer { buffer in
-            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start, time: SecondsText())
+            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start, time: nil)
         }
         out.removeLast(bound - used)
     }
@@ -68,22 +68,23 @@ public enum FastLogFormatter {
 
     /// Writes one line, with its newline, at `out`, which has room for ``lineBound(header:alert:)`` bytes;
     /// returns the line's length. The line goes straight into the caller's buffer: no intermediate array.
-    /// `time` is the caller's ``SecondsText``, updated when the second changes.
+    /// `time` is the caller's ``SecondsText``, updated when the second changes; `nil` works the text out for
+    /// this line alone.
     public static func write(
         header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, at out: UnsafeMutablePointer<UInt8>,
-        time cache: SecondsText
+        time cache: SecondsText?
     ) -> Int {
         // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
         // check exclusive access on every use.
         var p = out
         let time = header.timestamp
-        if cache.seconds == time.seconds {
+        if let cache, cache.seconds == time.seconds {
             JSONWriter.copySmall(to: p, from: cache.text, count: 19)
             p += 19
         } else {
             p = Self.putDateAndTime(time.seconds, at: p)
             // Years past 9999 make a longer text; only the usual 19 bytes are kept.
-            if p - out == 19 {
+            if let cache, p - out == 19 {
                 cache.seconds = time.seconds
                 JSONWriter.copySmall(to: cache.text, from: out, count: 19)
             }

@@ -41,12 +41,7 @@ final class LineBatch {
         }
         UnsafeMutableRawBufferPointer(rebasing: self.storage[self.count..<self.count + line.count]).copyMemory(
             from: line)
-        self.count += line.count
-        if self.count >= self.threshold {
-            self.writeOut()
-        } else if self.crashSlot >= 0 {
-            cweir_crash_flush_publish(self.crashSlot, self.storage.baseAddress, self.count)
-        }
+        self.added(line.count)
     }
 
     /// Room for one line of at most `bound` bytes, written in place and then added with ``commit(_:)``:
@@ -64,6 +59,12 @@ final class LineBatch {
     func commit(_ length: Int) {
         precondition(length <= self.reserved, "a line overran the room it reserved")
         self.reserved = 0
+        self.added(length)
+    }
+
+    /// `length` bytes of whole lines were put after the pending ones: the batch goes when full, else the
+    /// pending lines are published to the crash flush.
+    private func added(_ length: Int) {
         self.count += length
         if self.count >= self.threshold {
             self.writeOut()

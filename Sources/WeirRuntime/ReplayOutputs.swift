@@ -175,7 +175,7 @@ final class ReplayOutputs {
         } else if flow.isPassed {
             record.action = .pass
         }
-        for target in flow.exceptions.rawValue == 0 ? [] : flow.exceptions.targets {
+        for target in flow.exceptions.targets {
             record.exceptionPolicies.append(
                 EVEExceptionPolicy(target: target.eveName, policy: self.exceptionPolicies[target].eveName))
         }

@@ -180,8 +180,8 @@ public final class StreamEngine {
         self.sessions[s] = nil
         self.owners[s] = 0
         // Nothing may read the final chunks past `body`: their bytes are in buffers the reset hands back.
-        if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
-        if !self.context.appLayerChunks.isEmpty { self.context.appLayerChunks.removeAll(keepingCapacity: true) }
+        self.context.rawChunks.removeAllKeepingCapacity()
+        self.context.appLayerChunks.removeAllKeepingCapacity()
         self.context.normalisedPayload = nil
         self.recycle(session)
     }

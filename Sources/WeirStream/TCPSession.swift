@@ -224,8 +224,8 @@ public final class TCPSession {
             closed.releaseClosedBuffers()
         }
         if self.state == .closed { self.releaseClosedBuffers() }
-        if !self.context.rawChunks.isEmpty { self.context.rawChunks.removeAll(keepingCapacity: true) }
-        if !self.context.appLayerChunks.isEmpty { self.context.appLayerChunks.removeAll(keepingCapacity: true) }
+        self.context.rawChunks.removeAllKeepingCapacity()
+        self.context.appLayerChunks.removeAllKeepingCapacity()
         self.context.normalisedPayload = nil
     }
 

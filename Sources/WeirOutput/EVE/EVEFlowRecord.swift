@@ -248,7 +248,6 @@ extension JSONWriter {
         self.endObject()
     }
 
-    /// `,"tcp":{…}`: the three flag bytes in hex, a `true` for each flag set (Suricata's EveTcpFlags), the state.
     /// `,"state":"…"` for a TCP state, as one literal (the same text as the case's raw value).
     func tcpStateMember(_ state: EVETCPState) {
         switch state {
@@ -266,6 +265,7 @@ extension JSONWriter {
         }
     }
 
+    /// `,"tcp":{…}`: the three flag bytes in hex, a `true` for each flag set (Suricata's EveTcpFlags), the state.
     private func writeTCP(_ tcp: EVETCPInfo) {
         self.member(",\"tcp\":{\"tcp_flags\":")
         self.hexString(tcp.flags)
