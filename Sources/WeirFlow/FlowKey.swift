@@ -28,7 +28,8 @@ public struct FlowKey: Hashable, Sendable {
     /// Builds the normalised key for a decoded packet.
     ///
     /// - Returns: the key, and `true` when the packet's source is the key's `first` endpoint.
-    @inlinable
+    /// Always inlined: called as a function, it was passed a copy of the whole packet.
+    @inlinable @inline(__always)
     public static func make(for packet: Packet) -> (key: FlowKey, sourceIsFirst: Bool) {
         let usePorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
         var sp: UInt16 = usePorts ? packet.sourcePort : 0

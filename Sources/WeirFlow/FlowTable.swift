@@ -184,8 +184,11 @@ public struct FlowTable {
 
     /// Finds the bucket holding `key`, or the empty bucket where it would go. Only a bucket whose stored hash
     /// bits match leads to the flow itself.
+    ///
+    /// `mutating` though it changes nothing: every caller is a mutating method, and a non-mutating call there
+    /// copied the whole table value (about 600 bytes, retaining its arrays) on every packet.
     @inlinable
-    func findBucket(_ key: FlowKey, hash: UInt64) -> (bucket: Int, found: Bool) {
+    mutating func findBucket(_ key: FlowKey, hash: UInt64) -> (bucket: Int, found: Bool) {
         let tag = hash & 0xFFFF_FFFF
         return self.buckets.withUnsafeBufferPointer { index in
             self.storage.withUnsafeBufferPointer { flows in

@@ -111,6 +111,14 @@ final class AppLayerPass {
         )
     }
 
+    /// Runs `body` with the stage, borrowed for the call from this object, which owns it for the pipeline's
+    /// life. The per-packet calls go through here: the pipeline reading `appLayer.stage` itself retained and
+    /// released the stage around each call (the compiler cannot tell that nothing releases it meanwhile).
+    @inline(__always)
+    func withStage<R>(_ body: (AppLayerStage) -> R) -> R {
+        body(self.stage)
+    }
+
     /// For a track-only encrypted flow: the stream offset of a direction past which nothing is inspected.
     func encryptedLimit(slot: Int32, flowID: UInt64, toServer: Bool) -> UInt64? {
         guard self.stage.isPayloadInspectionOff(slot: slot, flowID: flowID) else { return nil }

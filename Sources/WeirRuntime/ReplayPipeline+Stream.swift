@@ -15,15 +15,17 @@ extension ReplayPipeline {
     /// - Returns: The facts detection needs: the packet's stream events, whether the session was established
     ///   before the packet (Suricata's `FLOW_PKT_ESTABLISHED` is set before the stream engine runs), and whether
     ///   the payload went into the stream.
-    mutating func track(_ stream: StreamEngine, frame: UnsafeRawBufferPointer, handle: FlowHandle) -> StreamPacketInfo {
+    mutating func track(
+        _ stream: StreamEngine, packet: Packet, frame: UnsafeRawBufferPointer, handle: FlowHandle
+    ) -> StreamPacketInfo {
         let flowID = self.flows[handle.slot].flowID
         var tracked = StreamTrackResult()
-        stream.track(self.packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
+        stream.track(packet, flow: handle, flowID: flowID, frame: frame, into: &tracked)
         let result = tracked.result
         self.streamExceptions = result.exceptions
         if result.appLayerChunkCount > 0 {
             self.appLayer.handle(
-                stream: stream, flow: self.flows[handle.slot], slot: handle.slot, timestamp: self.packet.timestamp)
+                stream: stream, flow: self.flows[handle.slot], slot: handle.slot, timestamp: packet.timestamp)
         }
         self.streamAtDepth = tracked.bothAtDepth
         self.payloadNormalised = result.payloadNormalised

@@ -218,8 +218,9 @@ struct ReplayPipeline {
         let streamDue = kinds.stream && stream?.events.isEmpty == false
         let appDue =
             kinds.appLayer
-            && handle.map {
-                self.appLayer.stage.hasPendingEvents(slot: $0.slot, flowID: self.flows[$0.slot].flowID)
+            && handle.map { handle in
+                let flowID = self.flows[handle.slot].flowID
+                return self.appLayer.withStage { $0.hasPendingEvents(slot: handle.slot, flowID: flowID) }
             } == true
         guard decodeDue || streamDue || appDue else { return }
         let flow = handle.map { self.flows[$0.slot] }
@@ -244,29 +245,31 @@ struct ReplayPipeline {
 
     /// Runs detection on the current packet and writes its alerts.
     private mutating func inspect(
-        _ detect: DetectContext, frame: UnsafeRawBufferPointer, handle: FlowHandle?, stream: StreamPacketInfo?
+        _ detect: DetectContext, packet: Packet, frame: UnsafeRawBufferPointer, handle: FlowHandle?,
+        stream: StreamPacketInfo?
     ) {
         var flow = handle.map { self.flows[$0.slot] }
         // An ICMP error in a TCP or UDP flow is inspected with the flow, but not its app layer: its transactions
         // and events wait for the flow's own packets (Suricata runs transactions only when the packet's protocol
         // is the flow's).
-        let appHandle = flow?.key.proto == self.packet.l4Protocol ? handle : nil
+        let appHandle = flow?.key.proto == packet.l4Protocol ? handle : nil
         // One app-layer lookup for the packet: protocol, flow events, protocol-detection flag.
         var app = AppLayerPacketState()
         if let handle = appHandle, let flow {
-            app = self.appLayer.stage.takePacketState(slot: handle.slot, flowID: flow.flowID)
+            let flowID = flow.flowID
+            app = self.appLayer.withStage { $0.takePacketState(slot: handle.slot, flowID: flowID) }
         }
         let appName = app.protocolName
         detect.setProtocolDetectedWithPacket(app.protocolDetected)
         defer { detect.setProtocolDetectedWithPacket(false) }
         var verdict = detect.inspect(
-            packet: self.packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
+            packet: packet, frame: frame, flow: flow, handle: handle, buffers: self.streamBuffers,
             appProtocol: appName, appLayerEvents: app.events, stream: stream, alerts: &self.alerts)
         // Packet and stream rules first, then the transactions this packet's direction moved on.
         var txAlerted = false
         if let appName, let handle = appHandle, let current = flow {
             let (txVerdict, alerted) = self.appLayer.inspectTransactions(
-                packet: self.packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline,
+                packet: packet, frame: frame, flow: current, handle: handle, stream: stream, inline: self.inline,
                 streamBuffers: self.streamBuffers, appProtocol: appName)
             txAlerted = alerted
             if txVerdict.drop { verdict.markDropped(txVerdict.dropReason ?? .rules) }
@@ -278,7 +281,7 @@ struct ReplayPipeline {
             verdict.pass = verdict.pass || txVerdict.pass
         }
         if let handle = appHandle, let current = flow {
-            self.appLayer.log(flow: current, slot: handle.slot, packet: AppLayerPass.PacketFields(self.packet))
+            self.appLayer.log(flow: current, slot: handle.slot, packet: AppLayerPass.PacketFields(packet))
         }
         if txAlerted, let handle {
             self.flows[handle.slot].alerted = true
@@ -298,7 +301,7 @@ struct ReplayPipeline {
             }
             if flowDropped { flow?.isDropped = true }
             self.outputs.writeDrop(
-                packet: self.packet, flow: &flow, toServer: handle?.toServer ?? true,
+                packet: packet, flow: &flow, toServer: handle?.toServer ?? true,
                 reason: verdict.dropReason ?? .rules, cause: self.alerts.first(where: \.isBlocking),
                 verdict: verdict)
             if let handle, let flow {
@@ -323,7 +326,7 @@ struct ReplayPipeline {
                 streamPayload = Self.streamPayload(stream.rawChunks, toServer: handle.toServer)
             }
             self.outputs.writeAlert(
-                self.alerts[index], packet: self.packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
+                self.alerts[index], packet: packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
                 dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appName,
                 verdict: verdict, flowVariables: variables)
         }
@@ -354,7 +357,7 @@ struct ReplayPipeline {
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
         // Replay: counters every `stats.interval` seconds of packet time (live capture counts wall-clock time).
-        if self.liveSource == nil && self.writesPeriodicStats && self.outputs.stats.isDue(at: self.lastTimestamp.seconds) {
+        if self.liveSource == nil && self.writesPeriodicStats && self.outputs.statsDue(at: self.lastTimestamp.seconds) {
             self.writeStats(current: decoder)
         }
         if self.packet.pendingTunnel.payload == .none && !self.packet.isFragment {
@@ -445,14 +448,15 @@ struct ReplayPipeline {
             // The payload is a tunnel's inner packet, inspected on its own.
             self.packet.payloadLength = 0
         }
+        // The packet no longer changes on this path. One copy here is passed by reference to every stage below:
+        // reading `self.packet` into a call that also mutates `self` (the flow table, the alert list) made a copy
+        // of the whole 441-byte packet at each such call.
+        let packet = self.packet
         // Suricata sets up no flow for GRE packets (its GRE decoder never asks for one).
-        let wantsFlow = flow && !(self.packet.l4Protocol == IPProtocol.gre && !self.packet.hasL4)
-        // One reference for the packet: each `self.appLayer.stage` read in this mutating method would retain
-        // and release both objects again.
-        let stage = self.appLayer.stage
+        let wantsFlow = flow && !(packet.l4Protocol == IPProtocol.gre && !packet.hasL4)
         defer { self.exceptionSkipsInspection = false }
         let noFlowBefore = self.flows.statistics.noFlow
-        let handle = wantsFlow ? self.flows.process(self.packet, emit: emit) : nil
+        let handle = wantsFlow ? self.flows.process(packet, emit: emit) : nil
         if wantsFlow && handle == nil && self.flows.statistics.noFlow != noFlowBefore {
             // At the flow cap with nothing to evict: the packet goes without a flow (flow memcap policy).
             self.applyException(.flowMemcap, handle: nil)
@@ -473,11 +477,11 @@ struct ReplayPipeline {
             if self.flows[handle.slot].bypass == .capture, let kernel = self.captureBypass {
                 kernel.sawFrame(
                     of: self.flows[handle.slot].flowID,
-                    flowEnd: self.packet.isTCP && self.packet.tcpFlags & 0x05 != 0)
+                    flowEnd: packet.isTCP && packet.tcpFlags & 0x05 != 0)
             }
             self.bypassedPackets += 1
             self.bypassedBytes += UInt64(frame.count)
-            stage.countEncryptedPacket(
+            self.appLayer.stage.countEncryptedPacket(
                 slot: handle.slot, flowID: self.flows[handle.slot].flowID, bytes: frame.count)
             return
         }
@@ -487,11 +491,11 @@ struct ReplayPipeline {
         self.payloadNormalised = false
         self.streamAtDepth = false
         self.bypassRequested = false
-        if let streamEngine = self.streamEngine, let handle, self.packet.isTCP {
+        if let streamEngine = self.streamEngine, let handle, packet.isTCP {
             // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
             self.streamExceptions = ExceptionTargets()
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
-                self.track(stream, frame: frame, handle: handle)
+                self.track(stream, packet: packet, frame: frame, handle: handle)
             }
             // In flag order, without building an array (a midstream packet meets one on every packet in IDS mode).
             var pending = self.streamExceptions.rawValue
@@ -499,15 +503,18 @@ struct ReplayPipeline {
                 pending &= pending &- 1
                 self.applyException(target, handle: handle)
             }
-        } else if let handle, self.packet.isUDP, self.packet.payloadLength > 0, self.packet.payloadOffset >= 0,
-            self.packet.payloadOffset + self.packet.payloadLength <= frame.count
+        } else if let handle, packet.isUDP, packet.payloadLength > 0, packet.payloadOffset >= 0,
+            packet.payloadOffset + packet.payloadLength <= frame.count
         {
-            let start = self.packet.payloadOffset
+            let start = packet.payloadOffset
             self.appLayer.handle(
-                datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + self.packet.payloadLength]),
-                flow: self.flows[handle.slot], handle: handle, timestamp: self.packet.timestamp)
+                datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + packet.payloadLength]),
+                flow: self.flows[handle.slot], handle: handle, timestamp: packet.timestamp)
         }
-        if let handle, let proto = stage.takeParserError(slot: handle.slot, flowID: self.flows[handle.slot].flowID) {
+        // The stage's per-packet calls borrow it (``AppLayerPass/withStage(_:)``): no retain and release each.
+        if let handle, case let flowID = self.flows[handle.slot].flowID,
+            let proto = self.appLayer.withStage({ $0.takeParserError(slot: handle.slot, flowID: flowID) })
+        {
             // The packet's data made the parser fail: the app-layer error policy applies to it.
             self.applyException(.appLayerError, handle: handle, proto: proto)
         }
@@ -519,24 +526,26 @@ struct ReplayPipeline {
         }
         // An encrypted flow in `track-only` mode past its handshake: tracked, its content no longer inspected.
         let payloadOff =
-            handle.map { stage.isPayloadInspectionOff(slot: $0.slot, flowID: self.flows[$0.slot].flowID) }
+            handle.map { handle in
+                let flowID = self.flows[handle.slot].flowID
+                return self.appLayer.withStage { $0.isPayloadInspectionOff(slot: handle.slot, flowID: flowID) }
+            }
             ?? false
         // TLS/SSH past the handshake both ways: `encryption-handling` decides (bypass: to the kernel table in
         // live capture with `bypass: yes`, else local bypass; track-only: from the next packet, see above).
         // Taken before this packet's detection and logging: until the table write, every frame of the bulk
         // transfer that follows the handshake still reaches the ring, and user space has to read it.
-        if let handle,
-            stage.takeEncryptedFlowAction(slot: handle.slot, flowID: self.flows[handle.slot].flowID)
-                == .bypass
+        if let handle, case let flowID = self.flows[handle.slot].flowID,
+            self.appLayer.withStage({ $0.takeEncryptedFlowAction(slot: handle.slot, flowID: flowID) }) == .bypass
         {
             self.bypass(slot: handle.slot)
         }
         if payloadOff, let handle {
             let flowID = self.flows[handle.slot].flowID
-            stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
+            self.appLayer.stage.countEncryptedPacket(slot: handle.slot, flowID: flowID, bytes: frame.count)
             // Stream data from before the encryption point is still inspected (it may be handed over after
             // the point was reached), cut at the point; what follows it is not.
-            let end = stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
+            let end = self.appLayer.stage.encryptedFrom(slot: handle.slot, flowID: flowID, toServer: handle.toServer)
             self.streamBuffers = self.streamBuffers.compactMap { buffer in
                 guard case .streamChunk(let offset) = buffer.kind, let end, offset < end else { return nil }
                 let keep = Int(min(UInt64(buffer.bytes.count), end - offset))
@@ -555,27 +564,27 @@ struct ReplayPipeline {
             if self.payloadNormalised, let normalised = self.stream?.normalisedPayload {
                 // As Suricata inline: detection and logging see the data the stream kept, not the
                 // overlapping bytes the packet carried.
-                frame = self.rewrittenFrame.copy(frame, packet: self.packet, with: normalised)
+                frame = self.rewrittenFrame.copy(frame, packet: packet, with: normalised)
             }
-            self.inspect(detect, frame: frame, handle: handle, stream: streamInfo)
+            self.inspect(detect, packet: packet, frame: frame, handle: handle, stream: streamInfo)
             if self.otherDirectionHasChunks, let stream = self.stream, let handle {
                 // Chunks of the other direction (a closing session flushes both) are inspected with a
                 // pseudo packet of that direction, as Suricata's stream-end pseudo packets are.
                 let flow = self.flows[handle.slot]
                 if Self.inspectChunks(
                     stream.rawChunks, toServer: !handle.toServer, flow: flow, slot: handle.slot,
-                    timestamp: self.packet.timestamp, detect: detect, outputs: self.outputs,
+                    timestamp: packet.timestamp, detect: detect, outputs: self.outputs,
                     inline: self.inline, appProto: self.appLayer.eveProtocol(slot: handle.slot, flowID: flow.flowID),
                     inspectUpTo: self.appLayer.encryptedLimit(slot: handle.slot, flowID: flow.flowID, toServer: !handle.toServer))
                 {
                     self.flows[handle.slot].alerted = true
                 }
             }
-        } else if let handle, self.flows[handle.slot].key.proto == self.packet.l4Protocol {
+        } else if let handle, self.flows[handle.slot].key.proto == packet.l4Protocol {
             // No rules: the transactions this packet completed are still logged (and freed) now (not with an
             // ICMP error that joined the flow: nothing of the flow's app layer moved with it).
             self.appLayer.log(
-                flow: self.flows[handle.slot], slot: handle.slot, packet: AppLayerPass.PacketFields(self.packet))
+                flow: self.flows[handle.slot], slot: handle.slot, packet: AppLayerPass.PacketFields(packet))
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
             self.bypass(slot: handle.slot)

@@ -135,22 +135,24 @@ public final class DetectContext {
         guard hasIP || hasEvents else { return verdict }
         if !self.txMode {
             self.counters.packets += 1
-            self.flowAppEvents = appLayerEvents
+            // Nearly always empty on both sides: then nothing is stored, and nothing retained or released.
+            if !appLayerEvents.isEmpty || !self.flowAppEvents.isEmpty { self.flowAppEvents = appLayerEvents }
         }
         let engine = self.engine
 
         // Flow detection state.
         let slot: Int
-        if let flow, let handle {
+        // The flow's id only: binding the whole flow here copied it on every packet.
+        if let flowID = flow?.flowID, let handle {
             slot = Int(handle.slot)
             if slot >= self.flowStates.count {
                 self.flowStates.append(
                     contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count)
                 )
             }
-            if self.flowStates[slot].flowID != flow.flowID {
+            if self.flowStates[slot].flowID != flowID {
                 self.flowStates[slot].reset(
-                    flowID: flow.flowID,
+                    flowID: flowID,
                     flowbits: engine.flowbitCount,
                     flowints: engine.flowintCount
                 )
