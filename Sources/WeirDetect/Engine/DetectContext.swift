@@ -142,17 +142,16 @@ public final class DetectContext {
 
         // Flow detection state.
         let slot: Int
-        // The flow's id only: binding the whole flow here copied it on every packet.
-        if let flowID = flow?.flowID, let handle {
+        if let flow, let handle {
             slot = Int(handle.slot)
             if slot >= self.flowStates.count {
                 self.flowStates.append(
                     contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count)
                 )
             }
-            if self.flowStates[slot].flowID != flowID {
+            if self.flowStates[slot].flowID != flow.flowID {
                 self.flowStates[slot].reset(
-                    flowID: flowID,
+                    flowID: flow.flowID,
                     flowbits: engine.flowbitCount,
                     flowints: engine.flowintCount
                 )
