@@ -224,10 +224,7 @@ public struct FlowTable {
         let slot: Int32
         if found {
             slot = Self.slot(self.buckets[bucket])
-            if slot != self.newestSlot {
-                self.unlink(slot)
-                self.linkNewest(slot)
-            }
+            if slot != self.newestSlot { self.moveToNewest(slot) }
         } else {
             if self.activeCount >= self.settings.maxFlows {
                 self.makeRoom(now: packet.timestamp, emit: emit)
@@ -263,10 +260,7 @@ public struct FlowTable {
         let (bucket, found) = self.findBucket(key, hash: FlowTable.hash(key))
         guard found else { return nil }
         let slot = Self.slot(self.buckets[bucket])
-        if slot != self.newestSlot {
-            self.unlink(slot)
-            self.linkNewest(slot)
-        }
+        if slot != self.newestSlot { self.moveToNewest(slot) }
         let toServer = packet.source == self.storage[Int(slot)].clientAddress
         self.account(packet, slot: slot, toServer: toServer)
         if self.wheelState[Int(slot)] != self.storage[Int(slot)].state { self.refile(slot) }
@@ -347,73 +341,89 @@ public struct FlowTable {
         }
     }
 
+    /// Counts the packet in its flow and moves the flow's state on, through one access to the flow's slot and one
+    /// to the counters: written field by field as `self.storage[s]…`, each write checked the array's uniqueness
+    /// again (about ten checks per packet).
     private mutating func account(_ packet: Packet, slot: Int32, toServer: Bool) {
-        let s = Int(slot)
-        if packet.timestamp > self.storage[s].last { self.storage[s].last = packet.timestamp }
+        let midstream = self.settings.midstream
+        let asyncOneside = self.settings.asyncOneside
+        Self.account(
+            packet, flow: &self.storage[Int(slot)], statistics: &self.statistics, toServer: toServer,
+            midstream: midstream, asyncOneside: asyncOneside)
+    }
+
+    private static func account(
+        _ packet: Packet, flow: inout Flow, statistics: inout FlowStatistics, toServer: Bool, midstream: Bool,
+        asyncOneside: Bool
+    ) {
+        if packet.timestamp > flow.last { flow.last = packet.timestamp }
         let bytes = UInt64(packet.wireLength)
         if toServer {
-            self.storage[s].packetsToServer += 1
-            self.storage[s].bytesToServer += bytes
+            flow.packetsToServer += 1
+            flow.bytesToServer += bytes
         } else {
-            self.storage[s].packetsToClient += 1
-            self.storage[s].bytesToClient += bytes
+            flow.packetsToClient += 1
+            flow.bytesToClient += bytes
         }
         if packet.isTCP {
-            self.trackTCP(packet, slot: s, toServer: toServer)
-        } else if self.storage[s].key.proto != IPProtocol.tcp && self.storage[s].state == .new
-            && self.storage[s].isBidirectional
-        {
+            Self.trackTCP(
+                packet, flow: &flow, statistics: &statistics, toServer: toServer, midstream: midstream,
+                asyncOneside: asyncOneside)
+        } else if flow.key.proto != IPProtocol.tcp && flow.state == .new && flow.isBidirectional {
             // Not for an ICMP error in a TCP flow: TCP flows change state by their own segments only.
-            self.storage[s].state = .established
+            flow.state = .established
         }
     }
 
     /// A compact TCP state machine after RFC 9293 §3.3.2, enough to classify flows and pick timeouts; the stream
     /// engine refines sequence tracking on top of it.
-    private mutating func trackTCP(_ packet: Packet, slot s: Int, toServer: Bool) {
+    private static func trackTCP(
+        _ packet: Packet, flow: inout Flow, statistics: inout FlowStatistics, toServer: Bool, midstream: Bool,
+        asyncOneside: Bool
+    ) {
         let flags = packet.tcpFlags
         let syn = flags & 0x02 != 0
         let ack = flags & 0x10 != 0
         let fin = flags & 0x01 != 0
         let rst = flags & 0x04 != 0
         if toServer {
-            self.storage[s].tcpFlagsToServer |= flags
+            flow.tcpFlagsToServer |= flags
         } else {
-            self.storage[s].tcpFlagsToClient |= flags
+            flow.tcpFlagsToClient |= flags
         }
-        if syn && !ack { self.statistics.tcpSyn += 1 }
-        if syn && ack { self.statistics.tcpSynAck += 1 }
-        if rst { self.statistics.tcpRst += 1 }
+        if syn && !ack { statistics.tcpSyn += 1 }
+        if syn && ack { statistics.tcpSynAck += 1 }
+        if rst { statistics.tcpRst += 1 }
 
-        var state = self.storage[s].tcpState
+        var state = flow.tcpState
         switch state {
         case .none:
             if syn && !ack && toServer {
                 state = .synSent
-                self.statistics.tcpSessions += 1
-            } else if syn && ack && !toServer && self.settings.midstream {
+                statistics.tcpSessions += 1
+            } else if syn && ack && !toServer && midstream {
                 // Handshake's first packet missed: pick up from the SYN/ACK.
                 state = .synReceived
-                self.storage[s].isMidstream = true
-                self.statistics.tcpSessions += 1
-                self.statistics.tcpMidstreamPickups += 1
-            } else if !syn && !rst && self.settings.midstream {
+                flow.isMidstream = true
+                statistics.tcpSessions += 1
+                statistics.tcpMidstreamPickups += 1
+            } else if !syn && !rst && midstream {
                 state = .established
-                self.storage[s].isMidstream = true
-                self.statistics.tcpSessions += 1
-                self.statistics.tcpMidstreamPickups += 1
+                flow.isMidstream = true
+                statistics.tcpSessions += 1
+                statistics.tcpMidstreamPickups += 1
             } else {
-                self.statistics.tcpNoSession += 1
+                statistics.tcpNoSession += 1
             }
         case .synSent:
             if syn && ack && !toServer {
                 state = .synReceived
-            } else if self.settings.asyncOneside && ack && !syn && toServer {
+            } else if asyncOneside && ack && !syn && toServer {
                 state = .established
             }
         case .synReceived:
             if ack && !syn && toServer { state = .established }
-            if ack && !syn && !toServer && self.settings.asyncOneside { state = .established }
+            if ack && !syn && !toServer && asyncOneside { state = .established }
         case .established:
             if fin { state = toServer ? .finWait1 : .closeWait }
         case .finWait1:
@@ -437,16 +447,16 @@ public struct FlowTable {
         }
         if rst && state != .none { state = .closed }
         if fin {
-            if toServer { self.storage[s].finFromClient = true } else { self.storage[s].finFromServer = true }
+            if toServer { flow.finFromClient = true } else { flow.finFromServer = true }
         }
-        self.storage[s].tcpState = state
-        if self.storage[s].state != .bypassed {
+        flow.tcpState = state
+        if flow.state != .bypassed {
             switch state {
             case .none, .synSent, .synReceived: break
             case .established, .finWait1, .finWait2, .closeWait, .closing, .lastAck:
-                self.storage[s].state = .established
+                flow.state = .established
             case .timeWait, .closed:
-                self.storage[s].state = .closed
+                flow.state = .closed
             }
         }
     }
@@ -635,6 +645,33 @@ public struct FlowTable {
         self.newer[Int(slot)] = -1
         if self.newestSlot >= 0 { self.newer[Int(self.newestSlot)] = slot } else { self.oldestSlot = slot }
         self.newestSlot = slot
+    }
+
+    /// Moves a listed `slot` to the newest end of the recency list (``unlink(_:)`` then ``linkNewest(_:)``), as
+    /// most packets do. Each of the two arrays is made unique once for the eight writes, not once per write.
+    @inline(__always)
+    private mutating func moveToNewest(_ slot: Int32) {
+        Self.moveToNewest(
+            slot, newer: &self.newer, older: &self.older, newest: &self.newestSlot, oldest: &self.oldestSlot)
+    }
+
+    private static func moveToNewest(
+        _ slot: Int32, newer: inout [Int32], older: inout [Int32], newest: inout Int32, oldest: inout Int32
+    ) {
+        let s = Int(slot)
+        precondition(s >= 0 && s < newer.count && s < older.count, "a recency move outside the table")
+        newer.withUnsafeMutableBufferPointer { newer in
+            older.withUnsafeMutableBufferPointer { older in
+                let before = older[s]
+                let after = newer[s]
+                if before >= 0 { newer[Int(before)] = after } else { oldest = after }
+                if after >= 0 { older[Int(after)] = before } else { newest = before }
+                older[s] = newest
+                newer[s] = -1
+                if newest >= 0 { newer[Int(newest)] = slot } else { oldest = slot }
+                newest = slot
+            }
+        }
     }
 
     /// Takes `slot` out of the recency list.
