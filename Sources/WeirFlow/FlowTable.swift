@@ -641,48 +641,83 @@ public struct FlowTable {
     /// Puts `slot` at the newest end of the recency list.
     @inline(__always)
     private mutating func linkNewest(_ slot: Int32) {
-        self.older[Int(slot)] = self.newestSlot
-        self.newer[Int(slot)] = -1
-        if self.newestSlot >= 0 { self.newer[Int(self.newestSlot)] = slot } else { self.oldestSlot = slot }
-        self.newestSlot = slot
+        self.editRecency { $0.linkNewest(slot) }
     }
 
-    /// Moves a listed `slot` to the newest end of the recency list (``unlink(_:)`` then ``linkNewest(_:)``), as
-    /// most packets do. Each of the two arrays is made unique once for the eight writes, not once per write.
+    /// Moves a listed `slot` to the newest end of the recency list, as most packets do.
     @inline(__always)
     private mutating func moveToNewest(_ slot: Int32) {
-        Self.moveToNewest(
-            slot, newer: &self.newer, older: &self.older, newest: &self.newestSlot, oldest: &self.oldestSlot)
-    }
-
-    private static func moveToNewest(
-        _ slot: Int32, newer: inout [Int32], older: inout [Int32], newest: inout Int32, oldest: inout Int32
-    ) {
-        let s = Int(slot)
-        precondition(s >= 0 && s < newer.count && s < older.count, "a recency move outside the table")
-        newer.withUnsafeMutableBufferPointer { newer in
-            older.withUnsafeMutableBufferPointer { older in
-                let before = older[s]
-                let after = newer[s]
-                if before >= 0 { newer[Int(before)] = after } else { oldest = after }
-                if after >= 0 { older[Int(after)] = before } else { newest = before }
-                older[s] = newest
-                newer[s] = -1
-                if newest >= 0 { newer[Int(newest)] = slot } else { oldest = slot }
-                newest = slot
-            }
+        self.editRecency { list in
+            list.unlink(slot)
+            list.linkNewest(slot)
         }
     }
 
     /// Takes `slot` out of the recency list.
     @inline(__always)
     private mutating func unlink(_ slot: Int32) {
-        let before = self.older[Int(slot)]
-        let after = self.newer[Int(slot)]
-        if before >= 0 { self.newer[Int(before)] = after } else { self.oldestSlot = after }
-        if after >= 0 { self.older[Int(after)] = before } else { self.newestSlot = before }
-        self.older[Int(slot)] = -1
-        self.newer[Int(slot)] = -1
+        self.editRecency { $0.unlink(slot) }
+    }
+
+    /// Runs `edit` over the recency list. Each link array is made unique once for all of the edit's writes:
+    /// written as `self.newer[i] = …`, every write checked the array's uniqueness again.
+    @inline(__always)
+    private mutating func editRecency(_ edit: (inout RecencyList) -> Void) {
+        Self.editRecency(
+            newer: &self.newer, older: &self.older, newest: &self.newestSlot, oldest: &self.oldestSlot, edit)
+    }
+
+    @inline(__always)
+    private static func editRecency(
+        newer: inout [Int32], older: inout [Int32], newest: inout Int32, oldest: inout Int32,
+        _ edit: (inout RecencyList) -> Void
+    ) {
+        newer.withUnsafeMutableBufferPointer { newer in
+            older.withUnsafeMutableBufferPointer { older in
+                var list = RecencyList(newer: newer, older: older, newest: newest, oldest: oldest)
+                edit(&list)
+                newest = list.newest
+                oldest = list.oldest
+            }
+        }
+    }
+
+    /// The doubly linked recency list over the slots (`newer`/`older` hold neighbours' slots, -1 at the ends),
+    /// edited in place. Every index is checked against the arrays, as their own subscripts would.
+    struct RecencyList {
+        let newer: UnsafeMutableBufferPointer<Int32>
+        let older: UnsafeMutableBufferPointer<Int32>
+        var newest: Int32
+        var oldest: Int32
+
+        @inline(__always)
+        private func index(_ slot: Int32) -> Int {
+            let i = Int(slot)
+            precondition(i >= 0 && i < self.newer.count && i < self.older.count, "a recency link outside the table")
+            return i
+        }
+
+        /// Takes `slot` out of the list.
+        @inline(__always)
+        mutating func unlink(_ slot: Int32) {
+            let s = self.index(slot)
+            let before = self.older[s]
+            let after = self.newer[s]
+            if before >= 0 { self.newer[self.index(before)] = after } else { self.oldest = after }
+            if after >= 0 { self.older[self.index(after)] = before } else { self.newest = before }
+            self.older[s] = -1
+            self.newer[s] = -1
+        }
+
+        /// Puts `slot` at the newest end.
+        @inline(__always)
+        mutating func linkNewest(_ slot: Int32) {
+            let s = self.index(slot)
+            self.older[s] = self.newest
+            self.newer[s] = -1
+            if self.newest >= 0 { self.newer[self.index(self.newest)] = slot } else { self.oldest = slot }
+            self.newest = slot
+        }
     }
 
     /// Removes the flow in `slot`, handing it to `emit` first.

@@ -26,10 +26,6 @@ final class ReplayOutputs {
     let anomalyKinds: (decode: Bool, stream: Bool, appLayer: Bool)?
     /// When and how counters are written (`stats.interval`, the eve-log `stats` type, stats.log).
     let stats: StatsReporter
-
-    /// ``StatsReporter/isDue(at:)``, asked through this object so that the per-packet check borrows the reporter
-    /// (the pipeline reading `outputs.stats` itself retained and released it on every packet).
-    func statsDue(at second: Int64) -> Bool { self.stats.isDue(at: second) }
     /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
     /// ``Alert/signatureIndex``; empty when `metadata` is off.
     var alertMetadata: [[UInt8]?] = []
@@ -207,6 +203,10 @@ final class ReplayOutputs {
             source: flow.clientAddress, destination: flow.serverAddress, ipProtocol: flow.key.proto,
             sourcePort: flow.clientPort, destinationPort: flow.serverPort, seed: seed)
     }
+
+    /// ``StatsReporter/isDue(at:)``, asked through this object so that the per-packet check borrows the reporter
+    /// (the pipeline reading `outputs.stats` itself retained and released it on every packet).
+    func statsDue(at second: Int64) -> Bool { self.stats.isDue(at: second) }
 
     static func isICMP(_ proto: UInt8) -> Bool { proto == IPProtocol.icmp || proto == IPProtocol.icmpv6 }
 
