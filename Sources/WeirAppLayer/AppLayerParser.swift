@@ -322,9 +322,10 @@ final class ClosureParserFactory: AppLayerParserFactory {
 /// can cache what it derived from the names.
 public final class AppLayerBufferUse: @unchecked Sendable {
     /// Canonical names of the buffers in use; `nil` means every buffer (nothing bound yet).
-    public private(set) var names: Set<String>?
-    /// Changes with every ``bind(_:)``.
-    public private(set) var generation = 0
+    @exclusivity(unchecked) public private(set) var names: Set<String>?
+    /// Changes with every ``bind(_:)``. Read by every transaction's callbacks: unchecked, as the stage's own
+    /// state (written only between packets, by the worker that reads it).
+    @exclusivity(unchecked) public private(set) var generation = 0
 
     /// Every buffer in use until bound.
     public init(names: Set<String>? = nil) { self.names = names }

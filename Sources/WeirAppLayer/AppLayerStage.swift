@@ -148,7 +148,7 @@ public final class AppLayerStage {
     private let modes: [AppLayerStageSettings.Mode]
     /// Per registry index, once known: whether the protocol's parser turns encrypted (saves a dynamic cast per
     /// flow).
-    private var parsersEncrypt: [Bool?]
+    @exclusivity(unchecked) private var parsersEncrypt: [Bool?]
     /// Per registry index: the protocols' parser factories, made on the protocol's first parsed flow.
     @exclusivity(unchecked) private var factories: [(any AppLayerParserFactory)?]
     /// Per registry index: the protocol, its transports and probes (read per probe call without copying the

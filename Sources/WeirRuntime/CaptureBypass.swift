@@ -170,12 +170,18 @@ final class CaptureBypass {
     private(set) var kernelBytes: UInt64 = 0
     /// Frames of flows already in the kernel table that user space read anyway (they were in the ring when
     /// the entry was written), over ended flows; the flows that had any; and flows that had more of them than
-    /// the ring held at the write (none, unless the kernel missed the entry).
+    /// the ring held at the write and ``framesInFlight`` together (none, unless the kernel missed the entry).
     private(set) var lateFrames: UInt64 = 0
     private(set) var lateFlows: UInt64 = 0
     private(set) var lateBeyondBacklog: UInt64 = 0
     /// Ring backlog right after each table write, summed over the writes.
     private(set) var backlogAtWrites: UInt64 = 0
+    /// Frames that may have passed the kernel's check before the write yet not be in the ring (nor in its
+    /// counters) when the backlog is sampled: XDP runs in the driver's NAPI poll, and the frames it passes
+    /// reach the packet socket at the end of that poll (GRO holds them), at most one poll budget
+    /// (NAPI_POLL_WEIGHT, 64) per receive queue; the socket filter runs inside the socket's receive path,
+    /// one frame per CPU at a time. A flow's late frames beyond its backlog plus this are the kernel's miss.
+    static let framesInFlight: UInt64 = 64
     /// TCP FIN/RST frames of capture-bypassed flows, which the kernel passes up so a flow's end is seen.
     private(set) var flowEndFrames: UInt64 = 0
     /// Microseconds from each deciding frame's capture to its table write, summed over the writes (divided by
@@ -267,7 +273,7 @@ final class CaptureBypass {
             self.lateFrames += state.late
             self.lateFlows += 1
             let backlog = state.backlogAtWrite.map(String.init) ?? "unknown (adopted)"
-            if let written = state.backlogAtWrite, state.late > written { self.lateBeyondBacklog += 1 }
+            if let written = state.backlogAtWrite, state.late > written + Self.framesInFlight { self.lateBeyondBacklog += 1 }
             let now = monotonicSeconds()
             if let log = self.log, now - self.loggedAt >= 1 {
                 let delay = state.delay.map { "; written \($0) µs after the deciding frame arrived" } ?? ""

@@ -10,7 +10,7 @@ public final class FileSink: OutputSink {
     /// The file's path.
     public let path: String
     /// The first write error, if any: output stops being written after it, and the run reports it.
-    public private(set) var writeError: String?
+    @exclusivity(unchecked) public private(set) var writeError: String?
 
     /// Opens `path` for writing, appending or truncating.
     /// - Throws: ``RuntimeError`` naming the path and the system's reason.

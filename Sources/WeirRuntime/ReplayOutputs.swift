@@ -14,7 +14,9 @@ final class ReplayOutputs {
     let eve: FileSink?
     /// Every enabled eve-log: files, sockets, syslog, Redis.
     let eveOutputs: EVEOutputs?
-    var eveWriter: EVEWriter<EVEOutputs>?
+    /// Written through for every record; no access to it overlaps another (renderers get the writer's own
+    /// JSON buffer), so its exclusivity is not checked at run time.
+    @exclusivity(unchecked) var eveWriter: EVEWriter<EVEOutputs>?
     /// What the EVE writer renders: every eve-log's record types together (see ``EVEOutputs``).
     let eveSettings: EVELogOutput?
     let fast: FileSink?
@@ -22,6 +24,10 @@ final class ReplayOutputs {
     private let fastBatch: LineBatch?
     /// `stats.log`, when the `stats` output is enabled (and `stats.enabled` is on).
     let statsLog: FileSink?
+    /// Whether EVE writes flow records, and the `community_id` seed when it writes community ids: read for every
+    /// flow, kept apart from ``eveSettings`` (reading a field through that optional copied the whole settings).
+    let logsFlows: Bool
+    let communityIDSeed: UInt16?
     /// The anomaly records asked for (``anomalyKinds(_:)``), nil when none: checked once per packet.
     let anomalyKinds: (decode: Bool, stream: Bool, appLayer: Bool)?
     /// When and how counters are written (`stats.interval`, the eve-log `stats` type, stats.log).
@@ -82,6 +88,8 @@ final class ReplayOutputs {
         }
         self.stats = StatsReporter(settings: stats, eve: self.eveSettings?.stats, log: settings.stats)
         self.anomalyKinds = Self.anomalyKinds(self.eveSettings)
+        self.logsFlows = self.eveSettings?.flow == true
+        self.communityIDSeed = self.eveSettings?.communityID == true ? self.eveSettings?.communityIDSeed : nil
         if stats.enabled && settings.stats.enabled {
             self.statsLog = try FileSink(
                 path: directory + "/" + settings.stats.filename, append: settings.stats.append || append)
@@ -121,7 +129,7 @@ final class ReplayOutputs {
         _ flow: Flow, reason: FlowEndReason, appProto: String? = nil,
         directions: (toServer: String, toClient: String)? = nil
     ) {
-        guard self.eveSettings?.flow == true else { return }
+        guard self.logsFlows else { return }
         var header = EVEHeader(
             timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress,
             sourcePort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.clientPort : nil,
@@ -192,8 +200,7 @@ final class ReplayOutputs {
     /// `community_id` of a flow's records when the EVE output asks for it; `nil` otherwise. ICMP flows hash the
     /// type of their first packet and its counterpart, as Suricata does (``CommunityID/v1(icmpFlowFrom:to:ipProtocol:type:seed:)``).
     func communityID(of flow: Flow) -> String? {
-        // Two fields read through the optional: binding the settings copied the whole EVE output's settings.
-        guard self.eveSettings?.communityID == true, let seed = self.eveSettings?.communityIDSeed else { return nil }
+        guard let seed = self.communityIDSeed else { return nil }
         if Self.isICMP(flow.key.proto) {
             return CommunityID.v1(
                 icmpFlowFrom: flow.clientAddress, to: flow.serverAddress, ipProtocol: flow.key.proto,
@@ -214,7 +221,7 @@ final class ReplayOutputs {
     func communityID(_ source: IPAddress, _ destination: IPAddress, _ proto: UInt8, _ sport: UInt16, _ dport: UInt16)
         -> String?
     {
-        guard self.eveSettings?.communityID == true, let seed = self.eveSettings?.communityIDSeed else { return nil }
+        guard let seed = self.communityIDSeed else { return nil }
         return CommunityID.v1(
             source: source, destination: destination, ipProtocol: proto, sourcePort: sport, destinationPort: dport,
             seed: seed)
@@ -224,7 +231,7 @@ final class ReplayOutputs {
     /// record of a flow carries the same one), or without a flow the packet's own (ICMP: its type and code).
     func addPacketFields(to header: inout EVEHeader, packet: Packet, flow: Flow?) {
         header.inInterface = self.inInterface
-        guard self.eveSettings?.communityID == true, packet.ipVersion != 0 else { return }
+        guard self.communityIDSeed != nil, packet.ipVersion != 0 else { return }
         let icmp = packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6
         if let flow {
             header.communityID = self.communityID(of: flow)

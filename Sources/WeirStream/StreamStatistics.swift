@@ -96,6 +96,12 @@ public final class StreamContext {
         self.rawChunks.reserveCapacity(16)
         self.appLayerChunks.reserveCapacity(16)
         self.blockScratch.reserveCapacity(16)
+        // The pools' lists get their full size now (16 KiB of pointers), so they never reallocate while packets
+        // flow.
+        for index in self.bufferPool.indices {
+            self.bufferPool[index].reserveCapacity(Self.pooledBufferLimit / (4096 << index))
+        }
+        self.segmentListPool.reserveCapacity(Self.pooledSegmentListLimit)
     }
 
     deinit {
@@ -115,6 +121,8 @@ public final class StreamContext {
     static let pooledBufferLimit = 4 << 20
     /// Emptied segment lists of released streams, kept with their capacity for new ones.
     @exclusivity(unchecked) var segmentListPool: [[StoredSegment]] = []
+    /// Upper bound of the lists kept in ``segmentListPool``.
+    static let pooledSegmentListLimit = 256
 
     /// The pool index for a buffer of `capacity` bytes, or `nil` when such buffers are not pooled.
     private static func poolIndex(_ capacity: Int) -> Int? {
@@ -151,10 +159,11 @@ public final class StreamContext {
         }
     }
 
-    /// Empties `list` and keeps its storage for ``takeSegmentList(into:)`` (up to 256 lists of modest size).
+    /// Empties `list` and keeps its storage for ``takeSegmentList(into:)`` (up to ``pooledSegmentListLimit`` lists
+    /// of modest size).
     func recycleSegmentList(_ list: inout [StoredSegment]) {
         guard list.capacity > 0 else { return }
-        if self.segmentListPool.count < 256 && list.capacity <= 1024 {
+        if self.segmentListPool.count < Self.pooledSegmentListLimit && list.capacity <= 1024 {
             list.removeAll(keepingCapacity: true)
             self.segmentListPool.append(list)
         }

@@ -314,9 +314,11 @@ private struct BypassOutcome {
             #expect(kernel * 100 >= total * 95, "\(share)")
         }
         #endif
-        // After the write user space reads at most what was already in the ring; every frame of the flow it
-        // read after the write is a late frame or the FIN/RST the kernel passes up on purpose.
-        #expect(late <= backlog, "\(self.label): \(late) late frames, backlog \(backlog)")
+        // After the write user space reads at most what was already in the ring, or past the kernel's check
+        // and on its way there (CaptureBypass.framesInFlight: one NAPI poll's 64 frames; measured here, late
+        // exceeded the sampled backlog by 1 once in CI); every frame of the flow it read after the write is a
+        // late frame or the FIN/RST the kernel passes up on purpose.
+        #expect(late <= backlog + 64, "\(self.label): \(late) late frames, backlog \(backlog)")
         #expect(self.stat("capture_late_beyond_backlog") == 0)
         #expect(self.stat("capture_late_flows") == (late > 0 ? 1 : 0))
         #expect(self.stat("local_pkts") == late + flowEnd, "\(self.label): \(self.stats)")
