@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CLibHTP", pkgConfig: "htp", providers: [.apt(["libhtp-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The process allocator (docs/architecture.md, "Memory allocation"); Debian ships no pkg-config file for it.
+        .systemLibrary(name: "CMimalloc", providers: [.apt(["libmimalloc-dev"])]),
         // hiredis's pkg-config file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses: found in /usr/include.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // The one C shim: the kernel ABI header and the macros Swift cannot import.
@@ -90,7 +92,7 @@ let package = Package(
             name: "weir",
             dependencies: [
                 "WeirRuntime", "WeirVerify", "WeirBypass", "WeirDetect", "WeirCapture", "WeirDecode", "WeirFlow",
-                "WeirCore", "WeirConfig", argumentParser, logging,
+                "WeirCore", "WeirConfig", "CMimalloc", argumentParser, logging,
             ],
             plugins: ["BuildInfoPlugin"]
         ),

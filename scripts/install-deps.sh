@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages Weir builds and tests with. Idempotent: installs only what is missing.
 set -euo pipefail
-packages=(libbpf-dev libelf-dev libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev bpftool tcpreplay
+packages=(libbpf-dev libelf-dev libpcap-dev libvectorscan-dev libpcre2-dev libhtp-dev zlib1g-dev libmimalloc-dev bpftool tcpreplay
           tcpdump iproute2 ethtool python3 python3-scapy python3-cryptography python3-jsonschema pkg-config openssl
           libhiredis-dev redis-server openssh-server gcc)
 missing=()

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import CMimalloc
 import Glibc
 import WeirBypass
 import WeirCapture
@@ -22,8 +23,19 @@ enum VersionReport {
             "Vectorscan:  \(MatcherLibraries.vectorscan)",
             "PCRE2:       \(MatcherLibraries.pcre2)",
             "libyaml:     the copy inside Yams \(BuildInfo.yams)",
+            "allocator:   \(Self.allocator())",
             "kernel:      \(release) (running)",
         ]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// mimalloc's version, and whether it is the one serving `malloc` (it is when the executable was linked
+    /// with it ahead of glibc; a bug report must say if that ever stopped being true).
+    static func allocator() -> String {
+        let v = mi_version()
+        let version = "mimalloc \(v / 100).\(v / 10 % 10).\(v % 10)"
+        guard let probe = malloc(64) else { return version }
+        defer { free(probe) }
+        return mi_is_in_heap_region(probe) ? "\(version), serving malloc" : "\(version), linked but malloc is glibc's"
     }
 }

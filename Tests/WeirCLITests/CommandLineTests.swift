@@ -235,10 +235,12 @@ import Testing
         #expect(lines.first?.contains("commit unknown") == false, "built from a git checkout")
         for (label, mustHave) in [
             ("libbpf:", "v1."), ("libpcap:", "libpcap version"), ("Vectorscan:", "5."), ("PCRE2:", "10."),
-            ("libyaml:", "Yams"),
+            ("libyaml:", "Yams"), ("allocator:", "mimalloc 2."),
         ] {
             let line = lines.first { $0.hasPrefix(label) }
             #expect(line?.contains(mustHave) == true, "\(label) \(line ?? "missing")")
         }
+        // The binary as built: mimalloc is linked ahead of glibc and serves every malloc of the process.
+        #expect(lines.contains { $0.hasPrefix("allocator:") && $0.hasSuffix(", serving malloc") }, "\(lines)")
     }
 }
