@@ -115,8 +115,9 @@ final class ReplayOutputs {
     /// Publishes the EVE batch's complete records for the crash flush; called after every record.
     @inline(__always)
     func publishPending() {
-        guard self.crashSlot >= 0, let writer = self.eveWriter else { return }
-        writer.withPendingBytes { cweir_crash_flush_publish(self.crashSlot, $0.baseAddress, $0.count) }
+        guard self.crashSlot >= 0 else { return }
+        let slot = self.crashSlot
+        self.eveWriter?.withPendingBytes { cweir_crash_flush_publish(slot, $0.baseAddress, $0.count) }
     }
 
     var writeError: String? {

@@ -67,8 +67,10 @@ public struct EVEWriter<Sink: OutputSink> {
     }
 
     /// Calls `body` with the records written but not yet handed to the sink: whole lines, as this is only
-    /// called between records. (The runtime publishes them for its crash flush.)
-    public func withPendingBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    /// called between records. (The runtime publishes them for its crash flush.) Mutating though it changes
+    /// nothing: called through an optional stored property after every record, a non-mutating call copied the
+    /// writer out first (retaining its sink, buffer and two strings) where a mutating one works in place.
+    public mutating func withPendingBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         self.writer.withBytes(body)
     }
 
