@@ -131,30 +131,32 @@ final class ReplayOutputs {
         directions: (toServer: String, toClient: String)? = nil
     ) {
         guard self.logsFlows else { return }
-        var header = EVEHeader(
-            timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress,
-            sourcePort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.clientPort : nil,
-            destinationIP: flow.serverAddress,
-            destinationPort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.serverPort : nil,
-            ipProtocol: flow.key.proto)
+        // The header is built inside the record and completed there: a header value of its own was copied into
+        // the record and destroyed (two copies of its strings and lists per flow).
+        var record = EVEFlowRecord(
+            header: EVEHeader(
+                timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress,
+                sourcePort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.clientPort : nil,
+                destinationIP: flow.serverAddress,
+                destinationPort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.serverPort : nil,
+                ipProtocol: flow.key.proto),
+            start: flow.start, end: flow.last, state: Self.state(flow.state), reason: Self.reason(reason))
         if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
-            header.vlan.append(flow.key.vlan0)
-            if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
+            record.header.vlan.append(flow.key.vlan0)
+            if flow.key.vlan1 != 0 { record.header.vlan.append(flow.key.vlan1) }
         }
         if Self.isICMP(flow.key.proto) {
             // As Suricata: the first packet's type and code, and when the other side answered, the type's
             // counterpart (0 when it has none) with code 0.
-            header.icmpType = flow.icmpType
-            header.icmpCode = flow.icmpCode
+            record.header.icmpType = flow.icmpType
+            record.header.icmpCode = flow.icmpCode
             if flow.packetsToClient > 0 {
-                header.responseICMPType = CommunityID.icmpCounterpart(of: flow.icmpType, ipProtocol: flow.key.proto) ?? 0
-                header.responseICMPCode = 0
+                record.header.responseICMPType =
+                    CommunityID.icmpCounterpart(of: flow.icmpType, ipProtocol: flow.key.proto) ?? 0
+                record.header.responseICMPCode = 0
             }
         }
-        header.communityID = self.communityID(of: flow)
-        var record = EVEFlowRecord(
-            header: header, start: flow.start, end: flow.last, state: Self.state(flow.state),
-            reason: Self.reason(reason))
+        record.header.communityID = self.communityID(of: flow)
         record.packetsToServer = flow.packetsToServer
         record.packetsToClient = flow.packetsToClient
         record.bytesToServer = flow.bytesToServer

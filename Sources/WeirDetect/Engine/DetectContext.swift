@@ -145,9 +145,10 @@ public final class DetectContext {
         if let flow, let handle {
             slot = Int(handle.slot)
             if slot >= self.flowStates.count {
-                self.flowStates.append(
-                    contentsOf: repeatElement(FlowDetectState(), count: slot + 1 - self.flowStates.count)
-                )
+                // Slots are taken one at a time as flows start: grown by doubling, not by one state per new
+                // flow (each of those appends cost about 500 instructions).
+                let count = max(slot + 1, min(self.flowStates.count * 2, slot + 65_536))
+                self.flowStates.append(contentsOf: repeatElement(FlowDetectState(), count: count - self.flowStates.count))
             }
             if self.flowStates[slot].flowID != flow.flowID {
                 self.flowStates[slot].reset(

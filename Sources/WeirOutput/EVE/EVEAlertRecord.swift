@@ -126,8 +126,9 @@ public struct EVEAlertRecord: Sendable, Equatable {
     /// `verdict`: what became of the packet (`alert.verdict: yes`).
     public var verdict: EVEVerdict? = nil
 
-    /// An alert record without payload, packet or flow.
-    public init(header: EVEHeader, alert: EVEAlert) {
+    /// An alert record without payload, packet or flow. The header and alert are taken, not copied (callers
+    /// build them for the record).
+    public init(header: consuming EVEHeader, alert: consuming EVEAlert) {
         self.header = header
         self.alert = alert
     }

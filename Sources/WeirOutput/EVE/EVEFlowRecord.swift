@@ -48,8 +48,8 @@ public struct EVEFlowRecord: Sendable, Equatable {
     /// The `tcp` object, for TCP flows only.
     public var tcp: EVETCPInfo?
 
-    /// A flow record with zero counters; fill in the rest.
-    public init(header: EVEHeader, start: Timestamp, end: Timestamp, state: EVEFlowState, reason: EVEFlowEndReason) {
+    /// A flow record with zero counters; fill in the rest. The header is taken, not copied.
+    public init(header: consuming EVEHeader, start: Timestamp, end: Timestamp, state: EVEFlowState, reason: EVEFlowEndReason) {
         self.header = header
         self.start = start
         self.end = end
