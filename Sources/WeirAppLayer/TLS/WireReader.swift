@@ -86,21 +86,45 @@ enum HexText {
     static let lower: [UInt8] = Array("0123456789abcdef".utf8)
     static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    /// `bytes` as hex pairs, joined by `separator` when given (`aa:bb`), lower or upper case.
+    /// `bytes` as hex pairs, joined by `separator` when given (`aa:bb`), lower or upper case. Written straight
+    /// into the string's storage, sized first: growing a byte array pair by pair reallocated it several times
+    /// per fingerprint. `bytes` is read twice (every caller passes a collection or a digest, both re-readable).
     static func string<Bytes: Sequence>(_ bytes: Bytes, separator: UInt8? = nil, uppercase: Bool = false) -> String
     where Bytes.Element == UInt8 {
+        var count = 0
+        for _ in bytes { count += 1 }
+        guard count > 0 else { return "" }
+        let length = count * 2 + (separator == nil ? 0 : count - 1)
         let digits = uppercase ? Self.upper : Self.lower
-        var out: [UInt8] = []
-        for byte in bytes {
-            if let separator, !out.isEmpty { out.append(separator) }
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xf)])
+        return digits.withUnsafeBufferPointer { table in
+            String(unsafeUninitializedCapacity: length) { out in
+                var i = 0
+                for byte in bytes {
+                    let separated = separator != nil && i > 0
+                    guard i + (separated ? 3 : 2) <= length else { break }
+                    if separated {
+                        out[i] = separator!
+                        i += 1
+                    }
+                    out[i] = table[Int(byte >> 4)]
+                    out[i + 1] = table[Int(byte & 0xf)]
+                    i += 2
+                }
+                return i
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
-    /// A 16-bit value as four lower-case hex digits (JA4's notation).
+    /// A 16-bit value as four lower-case hex digits (JA4's notation): a small string, no allocation.
     static func word(_ value: UInt16) -> String {
-        Self.string([UInt8(value >> 8), UInt8(value & 0xff)])
+        Self.lower.withUnsafeBufferPointer { table in
+            String(unsafeUninitializedCapacity: 4) { out in
+                out[0] = table[Int(value >> 12)]
+                out[1] = table[Int(value >> 8 & 0xf)]
+                out[2] = table[Int(value >> 4 & 0xf)]
+                out[3] = table[Int(value & 0xf)]
+                return 4
+            }
+        }
     }
 }
