@@ -273,7 +273,9 @@ final class CaptureBypass {
             self.lateFrames += state.late
             self.lateFlows += 1
             let backlog = state.backlogAtWrite.map(String.init) ?? "unknown (adopted)"
-            if let written = state.backlogAtWrite, state.late > written + Self.framesInFlight { self.lateBeyondBacklog += 1 }
+            if let written = state.backlogAtWrite, state.late > written + Self.framesInFlight {
+                self.lateBeyondBacklog += 1
+            }
             let now = monotonicSeconds()
             if let log = self.log, now - self.loggedAt >= 1 {
                 let delay = state.delay.map { "; written \($0) µs after the deciding frame arrived" } ?? ""

@@ -100,11 +100,12 @@ enum HexText {
             String(unsafeUninitializedCapacity: length) { out in
                 var i = 0
                 for byte in bytes {
-                    let separated = separator != nil && i > 0
-                    guard i + (separated ? 3 : 2) <= length else { break }
-                    if separated {
-                        out[i] = separator!
+                    if let separator, i > 0 {
+                        guard i + 3 <= length else { break }
+                        out[i] = separator
                         i += 1
+                    } else if i + 2 > length {
+                        break
                     }
                     out[i] = table[Int(byte >> 4)]
                     out[i + 1] = table[Int(byte & 0xf)]

@@ -146,9 +146,11 @@ public final class DetectContext {
             slot = Int(handle.slot)
             if slot >= self.flowStates.count {
                 // Slots are taken one at a time as flows start: grown by doubling, not by one state per new
-                // flow (each of those appends cost about 500 instructions).
+                // flow (each of those appends cost about 500 instructions), and never more than 64 Ki states past
+                // the slot that asked.
                 let count = max(slot + 1, min(self.flowStates.count * 2, slot + 65_536))
-                self.flowStates.append(contentsOf: repeatElement(FlowDetectState(), count: count - self.flowStates.count))
+                self.flowStates.append(
+                    contentsOf: repeatElement(FlowDetectState(), count: count - self.flowStates.count))
             }
             if self.flowStates[slot].flowID != flow.flowID {
                 self.flowStates[slot].reset(

@@ -49,7 +49,9 @@ public struct EVEFlowRecord: Sendable, Equatable {
     public var tcp: EVETCPInfo?
 
     /// A flow record with zero counters; fill in the rest. The header is taken, not copied.
-    public init(header: consuming EVEHeader, start: Timestamp, end: Timestamp, state: EVEFlowState, reason: EVEFlowEndReason) {
+    public init(
+        header: consuming EVEHeader, start: Timestamp, end: Timestamp, state: EVEFlowState, reason: EVEFlowEndReason
+    ) {
         self.header = header
         self.start = start
         self.end = end
