@@ -125,8 +125,8 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return (h, l)
     }
 
-    /// Dotted-quad for IPv4; RFC 5952 text for IPv6 (lower-case hex, the longest zero run as `::`), as
-    /// Suricata prints addresses in EVE.
+    /// Dotted-quad for IPv4; RFC 5952 text for IPv6 (lower-case hex, the longest zero run as `::`), for
+    /// messages and the CLI. EVE and fast.log print IPv6 uncompressed, as Suricata 8 does (WeirOutput's `IPv6Text`).
     public var description: String {
         switch self.family {
         case .v4:

@@ -139,6 +139,7 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
     case nshReservedType = 176
     case nshUnsupportedType = 177
     case nshUnknownPayload = 178
+    case sctpPktTooSmall = 179
     case vntagHeaderTooSmall = 180
     case vntagUnknownType = 181
     case etagHeaderTooSmall = 182
@@ -277,6 +278,7 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
         case .nshUnsupportedType: return "nsh.unsupported_type"
         case .nshUnknownPayload: return "nsh.unknown_payload"
         case .vntagHeaderTooSmall: return "vntag.header_too_small"
+        case .sctpPktTooSmall: return "sctp.pkt_too_small"
         case .vntagUnknownType: return "vntag.unknown_type"
         case .etagHeaderTooSmall: return "etag.header_too_small"
         case .etagUnknownType: return "etag.unknown_type"

@@ -29,6 +29,8 @@ public struct DecodeStatistics: Sendable, Equatable {
     public var udp: UInt64 = 0
     /// `decoder.icmpv4`: ICMPv4 headers seen.
     public var icmpv4: UInt64 = 0
+    /// `decoder.sctp`: SCTP headers seen.
+    public var sctp: UInt64 = 0
     /// `decoder.icmpv6`: ICMPv6 headers seen.
     public var icmpv6: UInt64 = 0
     /// `decoder.vlan`: frames with at least one VLAN tag.
@@ -124,6 +126,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         self.raw &+= other.raw
         self.tcp &+= other.tcp
         self.udp &+= other.udp
+        self.sctp &+= other.sctp
         self.icmpv4 &+= other.icmpv4
         self.icmpv6 &+= other.icmpv6
         self.vlan &+= other.vlan
@@ -168,6 +171,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         body("decoder.null", self.null)
         body("decoder.tcp", self.tcp)
         body("decoder.udp", self.udp)
+        body("decoder.sctp", self.sctp)
         body("decoder.icmpv4", self.icmpv4)
         body("decoder.icmpv6", self.icmpv6)
         body("decoder.vlan", self.vlan)

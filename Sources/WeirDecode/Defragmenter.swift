@@ -145,6 +145,8 @@ public struct Defragmenter: Sendable {
         var header: [UInt8] = []
         /// For IPv6 offset 0: the fragment header's next header.
         var fragmentNextHeader: UInt8 = 0
+        /// For offset 0: the frame's bytes in front of the IP header (see ``ReassembledLink``).
+        var linkHeader: [UInt8] = []
         var dataLength: Int { self.data.count }
     }
 
@@ -154,7 +156,24 @@ public struct Defragmenter: Sendable {
         var policy: DefragPolicy
         var timeout: Int64
         var ipv6: Bool
+        /// The data link type of the fragment that opened the tracker: the rebuilt packet's (Suricata keeps the
+        /// tracker's datalink for it).
+        var linkType: LinkType
     }
+
+    /// The link layer of the datagram the last ``insert(_:frame:)`` returned: the bytes in front of the IP header
+    /// of its offset-0 fragment (an Ethernet header with its VLAN tags, a PPP header, nothing for raw IP) and
+    /// the data link type of its tracker. Suricata rebuilds a datagram behind that header, so the packet it
+    /// logs (`packet`, `packet_info.linktype`) is a frame of the capture's own link type.
+    public struct ReassembledLink: Sendable {
+        /// The link-layer bytes to put in front of the datagram.
+        public var header: [UInt8] = []
+        /// The data link type of the rebuilt frame.
+        public var linkType: LinkType = .rawDLT12
+    }
+
+    /// See ``ReassembledLink``; valid after an ``insert(_:frame:)`` that returned a datagram.
+    public private(set) var lastLink = ReassembledLink()
 
     public let settings: DefragSettings
     public private(set) var statistics = DefragStatistics()
@@ -211,7 +230,8 @@ public struct Defragmenter: Sendable {
                 }
             }
             tracker = Tracker(
-                policy: self.settings.policy(for: packet.destination), timeout: now, ipv6: ipv6)
+                policy: self.settings.policy(for: packet.destination), timeout: now, ipv6: ipv6,
+                linkType: packet.linkType)
         }
 
         // The largest datagram IP can describe.
@@ -355,6 +375,8 @@ public struct Defragmenter: Sendable {
                 moreFragments: moreFragments)
             if fragmentOffset == 0 && ltrim == 0 {
                 fragment.header = Self.header(of: packet, frame: frame, ipv6: ipv6)
+                let linkStart = min(max(0, packet.frameStart), packet.l3Offset)
+                fragment.linkHeader = Array(UnsafeRawBufferPointer(rebasing: frame[linkStart..<packet.l3Offset]))
                 if ipv6 { fragment.fragmentNextHeader = frame.u8(dataOffset - 8) }
             }
             // After every fragment of the same offset, as Suricata's tree orders equal offsets.
@@ -366,6 +388,11 @@ public struct Defragmenter: Sendable {
             tracker.fragments = fragments
             if tracker.seenLast, let rebuilt = Self.reassemble(tracker) {
                 datagram = rebuilt
+                // The offset-0 fragment whose IP header the datagram got (the last one kept, as in reassemble).
+                let headerFragment = tracker.fragments.last {
+                    $0.offset == 0 && !$0.skip && $0.ltrim < $0.dataLength
+                }
+                self.lastLink = ReassembledLink(header: headerFragment?.linkHeader ?? [], linkType: tracker.linkType)
                 if ipv6 { self.statistics.ipv6Reassembled &+= 1 } else { self.statistics.ipv4Reassembled &+= 1 }
             }
         } else {
@@ -512,13 +539,15 @@ public struct Defragmenter: Sendable {
 extension PacketDecoder {
     /// Decodes a datagram the ``Defragmenter`` rebuilt (raw IP from byte 0) into `packet`, which the caller
     /// prepared (capture metadata, VLAN ids and tunnel fields of the fragment that completed it).
-    public mutating func decodeReassembled(_ datagram: UnsafeRawBufferPointer, into packet: inout Packet) {
-        guard datagram.count >= 1 else { return }
+    public mutating func decodeReassembled(
+        _ datagram: UnsafeRawBufferPointer, ipOffset: Int = 0, into packet: inout Packet
+    ) {
+        guard ipOffset >= 0, datagram.count >= ipOffset + 1 else { return }
         packet.isReassembled = true
-        if datagram.u8(0) >> 4 == 6 {
-            self.decodeIPv6(datagram, offset: 0, length: datagram.count, into: &packet)
+        if datagram.u8(ipOffset) >> 4 == 6 {
+            self.decodeIPv6(datagram, offset: ipOffset, length: datagram.count - ipOffset, into: &packet)
         } else {
-            self.decodeIPv4(datagram, offset: 0, length: datagram.count, into: &packet)
+            self.decodeIPv4(datagram, offset: ipOffset, length: datagram.count - ipOffset, into: &packet)
         }
         // As for tunnel packets, decoder.invalid is left to captured packets.
         self.statistics.record(packet.events)

@@ -91,8 +91,10 @@ extension PacketDecoder {
             if self.setTunnel(.ipv6, .ipv4, offset: payloadOffset, length: payloadLength, &packet) {
                 self.statistics.ipv6InIPv4 &+= 1
             }
-        case IPProtocol.igmp, IPProtocol.esp, IPProtocol.sctp:
-            // Protocols Suricata has decoders for (IGMP, SCTP, ESP): known, not decoded here.
+        case IPProtocol.sctp:
+            self.decodeSCTP(frame, offset: payloadOffset, length: payloadLength, into: &packet)
+        case IPProtocol.igmp, IPProtocol.esp:
+            // Protocols Suricata has decoders for (IGMP, ESP): known, not decoded here.
             break
         default:
             self.raise(.ipv4UnknownProtocol, &packet)

@@ -84,6 +84,7 @@ extension PacketDecoder {
                 return
             case IPProtocol.sctp:
                 packet.l4Protocol = next
+                self.decodeSCTP(frame, offset: cursor, length: remaining, into: &packet)
                 return
             case IPProtocol.gre:
                 packet.l4Protocol = next

@@ -197,6 +197,22 @@ extension PacketDecoder {
         }
     }
 
+    /// SCTP's 12-byte common header, as Suricata's DecodeSCTP: the ports, and the chunks after the header as the
+    /// payload (not walked). A shorter header is `sctp.pkt_too_small` and leaves the packet without layer 4.
+    mutating func decodeSCTP(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        self.statistics.sctp &+= 1
+        guard length >= 12 else {
+            self.raiseInvalid(.sctpPktTooSmall, &packet)
+            return
+        }
+        packet.l4Offset = offset
+        packet.sourcePort = frame.be16(offset)
+        packet.destinationPort = frame.be16(offset + 2)
+        packet.hasL4 = true
+        packet.payloadOffset = offset + 12
+        packet.payloadLength = length - 12
+    }
+
     /// The pseudo-header part of a TCP/UDP/ICMPv6 checksum (RFC 9293 3.1, RFC 8200 8.1), in memory order.
     @inline(__always)
     func pseudoHeaderSum(_ frame: UnsafeRawBufferPointer, _ packet: Packet, protocol proto: UInt8, length: Int)

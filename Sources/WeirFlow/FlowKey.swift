@@ -31,7 +31,11 @@ public struct FlowKey: Hashable, Sendable {
     /// Always inlined into the flow table's per-packet lookup, where the call cost about 30 instructions a packet.
     @inlinable @inline(__always)
     public static func make(for packet: Packet) -> (key: FlowKey, sourceIsFirst: Bool) {
-        let usePorts = packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+        // SCTP flows are told apart by their ports too (Suricata compares a flow's ports for every protocol).
+        let usePorts =
+            packet.hasL4
+            && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp
+                || packet.l4Protocol == IPProtocol.sctp)
         var sp: UInt16 = usePorts ? packet.sourcePort : 0
         var dp: UInt16 = usePorts ? packet.destinationPort : 0
         if packet.hasL4 && packet.l4Protocol == IPProtocol.icmp {

@@ -469,7 +469,8 @@ public final class JSONWriter {
         self.needsComma = true
     }
 
-    /// Writes an address as a string value: dotted quad, or RFC 5952 text for IPv6 (as Suricata prints).
+    /// Writes an address as a string value: dotted quad, or for IPv6 eight full groups of four hex digits
+    /// (``IPv6Text``, as Suricata 8 prints).
     public func ipAddress(_ address: IPAddress) {
         self.separate()
         if address.isIPv4 {
@@ -481,10 +482,12 @@ public final class JSONWriter {
             end[0] = UInt8(ascii: "\"")
             self.count = end + 1 - self.base
         } else {
-            self.put(UInt8(ascii: "\""))
-            var text = address.description
-            text.withUTF8 { self.put(UnsafeRawBufferPointer($0)) }
-            self.put(UInt8(ascii: "\""))
+            self.ensure(IPv6Text.length + 2)
+            let out = self.base + self.count
+            out[0] = UInt8(ascii: "\"")
+            let end = IPv6Text.write(address, at: out + 1)
+            end[0] = UInt8(ascii: "\"")
+            self.count = end + 1 - self.base
         }
         self.needsComma = true
     }

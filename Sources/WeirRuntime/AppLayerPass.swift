@@ -329,6 +329,10 @@ final class AppLayerPass {
             destinationPort: flow.serverPort,
             ipProtocol: flow.key.proto
         )
+        header.ipVersion = flow.clientAddress.isIPv4 ? 4 : 6
+        // As every record of a flow: the capture interface and the flow's Community ID.
+        header.inInterface = self.outputs.inInterface
+        header.communityID = self.outputs.communityID(of: flow)
         if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
             header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }

@@ -136,11 +136,12 @@ final class ReplayOutputs {
         var record = EVEFlowRecord(
             header: EVEHeader(
                 timestamp: flow.last, flowID: flow.flowID, sourceIP: flow.clientAddress,
-                sourcePort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.clientPort : nil,
+                sourcePort: Self.hasPorts(flow.key.proto) ? flow.clientPort : nil,
                 destinationIP: flow.serverAddress,
-                destinationPort: flow.key.proto == 6 || flow.key.proto == 17 ? flow.serverPort : nil,
+                destinationPort: Self.hasPorts(flow.key.proto) ? flow.serverPort : nil,
                 ipProtocol: flow.key.proto),
             start: flow.start, end: flow.last, state: Self.state(flow.state), reason: Self.reason(reason))
+        record.header.ipVersion = flow.clientAddress.isIPv4 ? 4 : 6
         if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
             record.header.vlan.append(flow.key.vlan0)
             if flow.key.vlan1 != 0 { record.header.vlan.append(flow.key.vlan1) }
@@ -249,8 +250,15 @@ final class ReplayOutputs {
         }
     }
 
+    /// Whether EVE prints ports for a packet: TCP, UDP and SCTP with their header decoded (Suricata's
+    /// `JsonAddrInfoInit`).
     static func hasPorts(_ packet: Packet) -> Bool {
-        packet.hasL4 && (packet.l4Protocol == IPProtocol.tcp || packet.l4Protocol == IPProtocol.udp)
+        packet.hasL4 && Self.hasPorts(packet.l4Protocol)
+    }
+
+    /// Whether EVE prints ports for a protocol: TCP, UDP and SCTP.
+    static func hasPorts(_ proto: UInt8) -> Bool {
+        proto == IPProtocol.tcp || proto == IPProtocol.udp || proto == IPProtocol.sctp
     }
 
     /// The EVE header of a packet-level record (alert, drop): the packet's own addresses and ports.
@@ -283,6 +291,7 @@ final class ReplayOutputs {
         // root's); a reassembled one keeps the number of the fragment that completed it.
         header.pcapCount = Self.pcapCount(packet)
         header.packetSource = Self.packetSource(packet)
+        header.ipVersion = packet.ipVersion == 4 || packet.ipVersion == 6 ? packet.ipVersion : 0
         if packet.vlanCount > 0 { header.vlan.append(packet.vlanIDs.0) }
         if packet.vlanCount > 1 { header.vlan.append(packet.vlanIDs.1) }
         if packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6) {
@@ -331,9 +340,7 @@ final class ReplayOutputs {
                     let start = min(max(0, packet.frameStart), frame.count)
                     w.key("packet")
                     w.base64(UnsafeRawBufferPointer(rebasing: frame[start..<min(frame.count, start + 32)]))
-                    w.beginObject("packet_info")
-                    w.field("linktype", Int64(packet.linkType.rawValue))
-                    w.endObject()
+                    w.packetInfo(linkType: Int(packet.linkType.rawValue))
                 }
             }
             self.publishPending()

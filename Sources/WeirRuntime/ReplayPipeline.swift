@@ -388,13 +388,17 @@ struct ReplayPipeline {
         guard let datagram, self.defragDepth < 4 else { return }
         // A rebuilt packet is a child of the fragment that completed it, at the same tunnel depth (Suricata's
         // PacketDefragPktSetup): its alerts carry that fragment in `tunnel`.
+        // Suricata's rebuilt packet is a frame of the tracker's link type: the offset-0 fragment's link header
+        // (Ethernet and VLAN tags, PPP, or nothing for raw IP) in front of the datagram. It is decoded from there,
+        // so the alert's `packet` logs the whole frame.
+        let link = self.defrag!.lastLink
+        let rebuiltFrame = link.header + datagram
         var rebuilt = Packet()
         rebuilt.timestamp = fragment.timestamp
-        // Suricata's rebuilt packet keeps the first fragment's link header in front of the datagram.
-        rebuilt.captureLength = max(0, fragment.l3Offset - fragment.frameStart) + datagram.count
+        rebuilt.captureLength = rebuiltFrame.count
         rebuilt.wireLength = rebuilt.captureLength
         rebuilt.packetNumber = fragment.packetNumber
-        rebuilt.linkType = .rawDLT12
+        rebuilt.linkType = link.linkType
         rebuilt.vlanCount = fragment.vlanCount
         rebuilt.vlanIDs = fragment.vlanIDs
         rebuilt.tunnelDepth = fragment.tunnelDepth
@@ -403,8 +407,8 @@ struct ReplayPipeline {
         rebuilt.tunnelDecoder = fragment.tunnelDecoder
         self.defragDepth += 1
         defer { self.defragDepth -= 1 }
-        datagram.withUnsafeBytes { bytes in
-            decoder.decodeReassembled(bytes, into: &rebuilt)
+        rebuiltFrame.withUnsafeBytes { bytes in
+            decoder.decodeReassembled(bytes, ipOffset: link.header.count, into: &rebuilt)
             self.packet = rebuilt
             self.processTunnel(bytes, decoder: &decoder, emit: emit)
         }

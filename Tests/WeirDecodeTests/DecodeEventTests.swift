@@ -283,6 +283,9 @@ let eventCases: [EventCase] = [
     EventCase(.udpHlenTooSmall, invalid: true, "7 bytes of UDP", vlanUDP.setting16(20, 27)),
     EventCase(.udpPktTooSmall, invalid: true, "length field past the datagram", vlanUDP.setting16(42, 255)),
     EventCase(.udpLenInvalid, invalid: true, "length field 4", vlanUDP.setting16(42, 4)),
+
+    // SCTP.
+    EventCase(.sctpPktTooSmall, invalid: true, "8 bytes of SCTP", tcpData.setting(23, 132).setting16(16, 28)),
 ]
 
 @Test(arguments: eventCases)
@@ -362,10 +365,10 @@ func damagedFrameRaisesItsEvent(_ testCase: EventCase) {
     let shared =
         ProcessInfo.processInfo.environment["WEIR_SHARED"]
         .map { URL(fileURLWithPath: $0) } ?? repository.appendingPathComponent("../shared")
-    let rules = try String(
-        contentsOf: shared.appendingPathComponent("rulesets/suricata-bundled/decoder-events.rules"),
-        encoding: .utf8
-    )
+    // Suricata ships SCTP's decoder event in a rules file of its own.
+    let rules = try ["decoder-events.rules", "sctp-events.rules"].map {
+        try String(contentsOf: shared.appendingPathComponent("rulesets/suricata-bundled/" + $0), encoding: .utf8)
+    }.joined(separator: "\n")
     // Suricata defines these in decode-events.c but ships no rule for them.
     let withoutRule: Set<String> = [
         "gre.version0_malformed_sre_hdr", "vxlan.unknown_payload_type", "geneve.unknown_payload_type",

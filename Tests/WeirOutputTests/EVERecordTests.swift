@@ -118,7 +118,8 @@ enum Records {
         let text = render { $0.writeFlowRecord(record) }
         let expected =
             #"{"timestamp":"2023-11-14T22:13:20.000000+0000","flow_id":18446744073709551615,"in_iface":"eth1","#
-            + #""event_type":"flow","vlan":[100,200],"src_ip":"2001:db8::1","src_port":53,"dest_ip":"2001:db8::2","#
+            + #""event_type":"flow","vlan":[100,200],"src_ip":"2001:0db8:0000:0000:0000:0000:0000:0001","src_port":53,"#
+            + #""dest_ip":"2001:0db8:0000:0000:0000:0000:0000:0002","#
             + #""dest_port":5353,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":90,"#
             + #""bytes_toclient":0,"start":"2023-11-14T22:13:20.000000+0000","end":"2023-11-14T22:13:20.500000+0000","#
             + #""age":0,"state":"new","reason":"shutdown","alerted":false}}"#
@@ -185,7 +186,7 @@ enum Records {
             + #""flow":{"pkts_toserver":3,"pkts_toclient":2,"bytes_toserver":300,"bytes_toclient":400,"#
             + #""start":"2023-11-14T22:13:20.000001+0000","src_ip":"192.168.1.10","dest_ip":"10.1.1.1","#
             + #""src_port":40000,"dest_port":80},"payload":"dWlkPTAocm9vdCkK","payload_printable":"uid=0(root)\n","#
-            + #""stream":1,"packet":"3q2+7w==","packet_info":{"linktype":1}}"#
+            + #""stream":1,"packet":"3q2+7w==","packet_info":{"linktype":1,"linktype_name":"EN10MB"}}"#
         #expect(text == expected)
     }
 
@@ -317,7 +318,8 @@ enum Records {
         alert.severity = 10
         let line = FastLogFormatter.line(header: header, alert: alert)
         #expect(line.contains("[**] [4294967295:1000000000:0] "), "\(line)")
-        #expect(line.contains("[Priority: 10] {TCP} 2001:db8::1:65535 -> 0.0.0.0:0\n"), "\(line)")
+        #expect(
+            line.contains("[Priority: 10] {TCP} 2001:0db8:0000:0000:0000:0000:0000:0001:65535 -> 0.0.0.0:0\n"), "\(line)")
     }
 }
 

@@ -72,7 +72,8 @@ import WeirCore
             reason: .shutdown)
         let text = render { $0.writeFlowRecord(record) }
         let expected =
-            #"{"timestamp":"1970-01-01T00:00:00.000000+0000","event_type":"flow","src_ip":"::1","dest_ip":"fe80::1","#
+            #"{"timestamp":"1970-01-01T00:00:00.000000+0000","event_type":"flow","#
+            + #""src_ip":"0000:0000:0000:0000:0000:0000:0000:0001","dest_ip":"fe80:0000:0000:0000:0000:0000:0000:0001","#
             + #""proto":"GRE","community_id":"1:abc=","flow":{"pkts_toserver":0,"pkts_toclient":0,"#
             + #""bytes_toserver":0,"bytes_toclient":0,"start":"1970-01-01T00:00:00.000000+0000","#
             + #""end":"1970-01-01T00:00:00.000000+0000","age":0,"state":"closed","reason":"shutdown","alerted":false}}"#
@@ -273,7 +274,7 @@ import WeirCore
         #expect(
             line
                 == "11/14/2023-22:13:20.000000  [wDrop] [**] [1:2100498:7] sig \u{e9}\u{1F600} [**] [Classification: ] "
-                + "[Priority: 2] {GRE} 2001:db8::1:0 -> 10.0.0.2:0\n")
+                + "[Priority: 2] {GRE} 2001:0db8:0000:0000:0000:0000:0000:0001:0 -> 10.0.0.2:0\n")
     }
 
     /// The room a line asks for holds the longest one: full-length IPv6 addresses, a year past 9999, every

@@ -183,7 +183,7 @@ import WeirOutput
         w.ipAddress(IPAddress(v4: 0))
         w.ipAddress(try #require(IPAddress("2001:db8::1")))
         w.endArray()
-        #expect(w.text == #"["10.0.0.1","255.255.255.255","0.0.0.0","2001:db8::1"]"#)
+        #expect(w.text == #"["10.0.0.1","255.255.255.255","0.0.0.0","2001:0db8:0000:0000:0000:0000:0000:0001"]"#)
     }
 }
 

@@ -59,6 +59,55 @@ import WeirTestSupport
         #expect((stats["decoder.event.ipv6.frag_overlap"] ?? 0) >= 1, "the duplicate overlaps")
     }
 
+    @Test func rebuiltPacketIsLoggedAsAFrameOfTheCaptureLinkType() throws {
+        // Suricata rebuilds a datagram behind the offset-0 fragment's link header and gives it the tracker's data
+        // link type, so an alert's `packet` is a whole Ethernet frame here, not bare IP with DLT_RAW.
+        let dir = try makeTemporaryDirectory("weir-defrag-packet")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.rules.write(toFile: dir + "/test.rules", atomically: true, encoding: .utf8)
+        let config = """
+            %YAML 1.1
+            ---
+            outputs:
+              - eve-log:
+                  enabled: yes
+                  filename: eve.json
+                  types:
+                    - alert:
+                        packet: yes
+            """
+        try config.write(toFile: dir + "/weir.yaml", atomically: true, encoding: .utf8)
+        var options = RunOptions()
+        options.configPath = dir + "/weir.yaml"
+        options.readPaths = [Self.pcap]
+        options.exclusiveRuleFiles = [dir + "/test.rules"]
+        options.logDirectory = dir
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        let text = try String(contentsOfFile: dir + "/eve.json", encoding: .utf8)
+        let records = try text.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let rebuilt = Self.alerts(records).filter { Self.sid($0) == 1 && $0["pkt_src"] as? String == "defrag" }
+        #expect(rebuilt.count == 3)
+        for alert in rebuilt {
+            let info = try #require(alert["packet_info"] as? [String: Any])
+            #expect(info["linktype"] as? Int == 1)
+            #expect(info["linktype_name"] as? String == "EN10MB")
+            let encoded = try #require(alert["packet"] as? String)
+            let packet = try #require(Data(base64Encoded: encoded))
+            let bytes = [UInt8](packet)
+            try #require(bytes.count > 14)
+            let version = try #require(alert["ip_v"] as? Int)
+            // The frame's ethertype names the IP version of the datagram behind it.
+            #expect(bytes[12] == (version == 4 ? 0x08 : 0x86) && bytes[13] == (version == 4 ? 0x00 : 0xdd))
+            #expect(bytes[14] >> 4 == UInt8(version))
+            if alert["src_ip"] as? String == "10.9.0.1" { #expect(bytes.count == 14 + 68) }
+        }
+    }
+
     @Test func disabledDefragLeavesTheContentUnseen() throws {
         let records = try replayRecords(Self.pcap, rules: Self.rules, overrides: ["defrag.enabled=false"])
         let content = Self.alerts(records).filter { Self.sid($0) == 1 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirCore
+import WeirOutput
 import WeirRuntime
 import WeirTestSupport
 
@@ -50,6 +52,12 @@ func replayRecordsAndCounters(
         try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
     }
     return (records, statsLogTotals(dir + "/stats.log"))
+}
+
+/// An address as EVE prints it (Suricata 8: IPv6 uncompressed), for comparing with a record's `src_ip`.
+func eveAddress(_ text: String) -> String {
+    guard let address = IPAddress(text), !address.isIPv4 else { return text }
+    return IPv6Text.string(address)
 }
 
 /// The stats counters of the last stats record, flattened to dotted names.
@@ -116,7 +124,7 @@ func flatStats(_ records: [[String: Any]]) -> [String: UInt64] {
         let alerts = records.filter { $0["event_type"] as? String == "alert" }
         try #require(alerts.count == 1, "\(c.name): \(alerts.count) alerts")
         let alert = alerts[0]
-        #expect(alert["src_ip"] as? String == c.innerSource)
+        #expect(alert["src_ip"] as? String == eveAddress(c.innerSource))
         #expect(alert["src_port"] as? Int == 1234)
         #expect(alert["dest_port"] as? Int == 5678)
         #expect(alert["pkt_src"] as? String == c.packetSource)
@@ -130,12 +138,12 @@ func flatStats(_ records: [[String: Any]]) -> [String: UInt64] {
             #expect(t["proto"] as? String == c.rootProto)
             #expect(t["pcap_cnt"] as? Int == 1)
             #expect(t["pkt_src"] as? String == "wire/pcap")
-            #expect(t["src_ip"] as? String != nil && t["src_ip"] as? String != c.innerSource)
+            #expect(t["src_ip"] as? String != nil && t["src_ip"] as? String != eveAddress(c.innerSource))
             #expect(alert["pcap_cnt"] == nil, "a tunnelled packet has no pcap_cnt of its own")
         }
         // The inner flow has its own record, named by the inner 5-tuple.
         let innerFlows = records.filter {
-            $0["event_type"] as? String == "flow" && $0["src_ip"] as? String == c.innerSource
+            $0["event_type"] as? String == "flow" && $0["src_ip"] as? String == eveAddress(c.innerSource)
                 && $0["dest_port"] as? Int == 5678
         }
         #expect(innerFlows.count == 1, "\(c.name): inner flow records \(innerFlows.count)")

@@ -95,7 +95,7 @@ public struct EVEAlertFlow: Sendable, Equatable {
 /// An `event_type: alert` record. Suricata counterpart: `output-json-alert.c`.
 ///
 /// Field order: header (with `pkt_src`), `tx_id`, `alert{…}`, `app_proto`, `direction`, `flow{…}`, `payload`,
-/// `payload_printable`, `stream`, `packet`, `packet_info{linktype}`.
+/// `payload_printable`, `stream`, `packet`, `packet_info{linktype,linktype_name}`.
 public struct EVEAlertRecord: Sendable, Equatable {
     /// The packet's header.
     public var header: EVEHeader
@@ -218,9 +218,7 @@ extension JSONWriter {
         if let packet = record.packet {
             self.key("packet")
             packet.withUnsafeBytes { self.base64($0) }
-            self.beginObject("packet_info")
-            self.field("linktype", Int64(record.linkType))
-            self.endObject()
+            self.packetInfo(linkType: record.linkType)
         }
         if let verdict = record.verdict { self.writeVerdict(verdict) }
         self.endObject()

@@ -5,8 +5,9 @@ import WeirCore
 /// (`CreateEveHeader` / `CreateEveHeaderFromFlow` in Suricata's `output-json*.c`).
 ///
 /// Rendered as: `timestamp`, `flow_id`, `in_iface`, `pcap_cnt`, `event_type`, `vlan`, `src_ip`, `src_port`,
-/// `dest_ip`, `dest_port`, `proto`, `icmp_type`, `icmp_code`, `response_icmp_type`, `response_icmp_code`,
-/// `pkt_src`; optional fields are left out when `nil`, as Suricata leaves them out.
+/// `dest_ip`, `dest_port`, `proto`, `ip_v`, `icmp_type`, `icmp_code`, `response_icmp_type`, `response_icmp_code`,
+/// `pkt_src`; optional fields are left out when `nil`, as Suricata leaves them out. Flow records put `ip_v` before
+/// `proto`, as Suricata's flow logger does.
 public struct EVEHeader: Sendable, Equatable {
     /// The packet's time (packet records) or the time the record is written (flow records; in replay the
     /// time of the packet that ended the flow or of the last packet read).
@@ -31,6 +32,9 @@ public struct EVEHeader: Sendable, Equatable {
     public var destinationPort: UInt16?
     /// The IP protocol number; `proto` is printed by name (``IPProtocol/eveName(_:)``).
     public var ipProtocol: UInt8
+    /// `ip_v`: 4 or 6, the IP version of the packet (packet records) or of the flow (flow and transaction
+    /// records); 0 leaves it out (a packet without an IP layer), as Suricata 8 does.
+    public var ipVersion: UInt8
     /// `icmp_type`, for ICMP and ICMPv6.
     public var icmpType: UInt8?
     /// `icmp_code`, for ICMP and ICMPv6.
@@ -69,6 +73,7 @@ public struct EVEHeader: Sendable, Equatable {
         self.destinationIP = destinationIP
         self.destinationPort = destinationPort
         self.ipProtocol = ipProtocol
+        self.ipVersion = 0
         self.icmpType = nil
         self.icmpCode = nil
         self.responseICMPType = nil
@@ -193,7 +198,7 @@ extension JSONWriter {
     /// `packetFields: false` leaves out `pcap_cnt` and `pkt_src`, which flow records do not carry.
     func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true) {
         // The built-in names as whole literal members, comma, key and value in one copy.
-        self.writeHeader(header, packetFields: packetFields) { writer in
+        self.writeHeader(header, packetFields: packetFields, flowOrder: eventType == .flow) { writer in
             switch eventType {
             case .alert: writer.literalMember(",\"event_type\":\"alert\"")
             case .drop: writer.literalMember(",\"event_type\":\"drop\"")
@@ -206,13 +211,18 @@ extension JSONWriter {
 
     /// Writes the header fields with any `event_type` (app-layer records: `http`, `fileinfo`, `dns` …).
     public func writeHeader(_ header: EVEHeader, eventName: String, packetFields: Bool = true) {
-        self.writeHeader(header, packetFields: packetFields) { $0.member(",\"event_type\":", eventName) }
+        self.writeHeader(header, packetFields: packetFields, flowOrder: false) {
+            $0.member(",\"event_type\":", eventName)
+        }
     }
 
     /// The header in Suricata's order. `timestamp` is always there, so every later member's comma is known
-    /// here and written with its name.
+    /// here and written with its name. `flowOrder`: `ip_v` before `proto` (Suricata's flow logger), not after it
+    /// (its packet and transaction loggers).
     @inline(__always)
-    private func writeHeader(_ header: EVEHeader, packetFields: Bool, eventName: (JSONWriter) -> Void) {
+    private func writeHeader(
+        _ header: EVEHeader, packetFields: Bool, flowOrder: Bool, eventName: (JSONWriter) -> Void
+    ) {
         self.key("timestamp")
         self.timestamp(header.timestamp)
         if let flowID = header.flowID { self.member(",\"flow_id\":", flowID) }
@@ -228,6 +238,7 @@ extension JSONWriter {
         if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
         self.member(",\"dest_ip\":", header.destinationIP)
         if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
+        if flowOrder { self.writeIPVersion(header.ipVersion) }
         switch header.ipProtocol {
         case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
         case IPProtocol.udp: self.literalMember(",\"proto\":\"UDP\"")
@@ -235,6 +246,7 @@ extension JSONWriter {
         case IPProtocol.icmpv6: self.literalMember(",\"proto\":\"IPv6-ICMP\"")
         default: self.member(",\"proto\":", IPProtocol.eveName(header.ipProtocol))
         }
+        if !flowOrder { self.writeIPVersion(header.ipVersion) }
         if let type = header.icmpType { self.member(",\"icmp_type\":", UInt64(type)) }
         if let code = header.icmpCode { self.member(",\"icmp_code\":", UInt64(code)) }
         if let type = header.responseICMPType { self.member(",\"response_icmp_type\":", UInt64(type)) }
@@ -250,5 +262,14 @@ extension JSONWriter {
             self.raw(variables)
         }
         if let id = header.communityID { self.member(",\"community_id\":", id) }
+    }
+
+    @inline(__always)
+    private func writeIPVersion(_ version: UInt8) {
+        switch version {
+        case 4: self.literalMember(",\"ip_v\":4")
+        case 6: self.literalMember(",\"ip_v\":6")
+        default: break
+        }
     }
 }

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirCore
+
+@testable import WeirOutput
+
+/// Header and packet fields as Suricata 8 prints them: `ip_v` (after `proto` in packet and transaction records,
+/// before it in flow records), `packet_info.linktype_name`, and IPv6 addresses uncompressed.
+@Suite struct SuricataEightFieldTests {
+    static func header(_ source: String, _ destination: String, version: UInt8) -> EVEHeader {
+        var header = EVEHeader(
+            timestamp: Timestamp(microseconds: 1_700_000_000_000_000), flowID: 7, sourceIP: Records.ip(source),
+            sourcePort: 1234, destinationIP: Records.ip(destination), destinationPort: 80, ipProtocol: IPProtocol.tcp)
+        header.ipVersion = version
+        return header
+    }
+
+    func render(_ body: (JSONWriter) -> Void) -> String {
+        let w = JSONWriter()
+        body(w)
+        return w.text
+    }
+
+    @Test func packetRecordsPutTheIPVersionAfterProto() {
+        var header = Self.header("10.0.0.1", "10.0.0.2", version: 4)
+        header.pcapCount = 3
+        header.packetSource = .wire
+        let text = render { $0.writeHeader(header, eventName: "http") }
+        #expect(text.contains(#""dest_port":80,"proto":"TCP","ip_v":4,"pkt_src":"wire/pcap""#), "\(text)")
+    }
+
+    @Test func flowRecordsPutTheIPVersionBeforeProto() {
+        let record = EVEFlowRecord(
+            header: Self.header("2001:db8::1", "2001:db8::2", version: 6), start: Timestamp(microseconds: 0),
+            end: Timestamp(microseconds: 0), state: .closed, reason: .timeout)
+        let text = render { $0.writeFlowRecord(record) }
+        #expect(text.contains(#""dest_port":80,"ip_v":6,"proto":"TCP","#), "\(text)")
+        #expect(text.contains(#""src_ip":"2001:0db8:0000:0000:0000:0000:0000:0001""#), "\(text)")
+    }
+
+    @Test func noIPLayerNoIPVersion() {
+        let text = render { $0.writeHeader(Self.header("10.0.0.1", "10.0.0.2", version: 0), eventName: "anomaly") }
+        #expect(!text.contains("ip_v"), "\(text)")
+    }
+
+    @Test(arguments: [
+        ("::", "0000:0000:0000:0000:0000:0000:0000:0000"),
+        ("::1", "0000:0000:0000:0000:0000:0000:0000:0001"),
+        ("fe80::20c:29ff:fef3:cf38", "fe80:0000:0000:0000:020c:29ff:fef3:cf38"),
+        ("2001:db8:85a3::8a2e:370:7334", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
+        ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+    ])
+    func ipv6AddressesAreUncompressed(input: String, expected: String) throws {
+        let address = try #require(IPAddress(input))
+        #expect(IPv6Text.string(address) == expected)
+        #expect(render { $0.ipAddress(address) } == "\"\(expected)\"")
+    }
+
+    @Test(arguments: [
+        (1, "EN10MB"), (12, "RAW"), (101, "RAW2"), (9, "PPP"), (104, "C_HDLC"), (113, "LINUX_SLL"),
+        (276, "LINUX_SLL2"), (228, "IPv4"), (229, "IPv6"), (0, "NULL"), (778, "GRE_RAW"), (108, "n/a"), (14, "n/a"),
+    ])
+    func linkTypeNames(value: Int, name: String) {
+        #expect(render { w in
+            w.beginObject()
+            w.packetInfo(linkType: value)
+            w.endObject()
+        } == #"{"packet_info":{"linktype":\#(value),"linktype_name":"\#(name)"}}"#)
+    }
+}
