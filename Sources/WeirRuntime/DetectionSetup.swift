@@ -42,9 +42,16 @@ struct DetectionSetup {
         var ports: [String: String] = [:]
         for (name, value) in configuration.vars.addressGroups { addresses[name] = value }
         for (name, value) in configuration.vars.portGroups { ports[name] = value }
-        let loader = RuleFileLoader(
+        var loader = RuleFileLoader(
             variables: RuleVariables(addresses: addresses, ports: ports), classifications: classifications,
             strict: options.strictRules)
+        // `requires: feature ja3|ja4` holds when the TLS parser computes that fingerprint (Suricata registers
+        // the feature only then).
+        let tls = configuration.appLayer.protocols["tls"]
+        for (feature, key) in [("ja3", "ja3-fingerprints"), ("ja4", "ja4-fingerprints")] {
+            let off = ["no", "false", "0"].contains(tls?.parserValues[key]?.lowercased() ?? "")
+            if tls?.enabled == .no || off { loader.requirementFeatures.remove(feature) }
+        }
         let files = self.ruleFiles(options: options, configuration: configuration)
         let set = loader.load(paths: files)
         for path in set.unreadableFiles { err.write("weir: cannot read rule file \(path)\n") }
@@ -53,6 +60,13 @@ struct DetectionSetup {
             err.write(
                 "weir: \(duplicate.file):\(duplicate.line): duplicate rule \(duplicate.gid):\(duplicate.sid) "
                     + "(kept the one at \(duplicate.keptFile):\(duplicate.keptLine))\n")
+        }
+        if options.verbosity > 0 {
+            for skipped in set.unmetRequirements {
+                err.write("weir: \(skipped.file ?? "<rule>"):\(skipped.line): rule skipped: requires \(skipped.reason)\n")
+            }
+        } else if !set.unmetRequirements.isEmpty {
+            err.write("weir: \(set.unmetRequirements.count) rules skipped, their requires is not met; -v lists them\n")
         }
         if options.verbosity > 0 {
             for rule in set.unsupported {

@@ -206,6 +206,8 @@ struct RunSetup {
             err.write("weir: \(error)\n")
             return .done(2)
         }
+        // `stats.detect.engines`: the one engine of a replay, loaded now (wall-clock time, as Suricata's).
+        outputs.detectEngines = [LoadedEngine.statsEntry(detection, loadedAt: LiveCapture.wallClock())]
         if !options.quiet {
             for type in outputs.eveOutputs?.conflicts ?? [] {
                 err.write(

@@ -31,14 +31,29 @@ final class LoadedEngine: Sendable {
         self.prepared = engine.map { engine in (0..<workers).map { _ in PreparedContext(engine.makeContext()) } } ?? []
         self.alertMetadata = detection.engine.signatureMetadata.map { EVEAlert.metadataJSON(from: $0) }
         self.loadedAt = loadedAt
-        self.rulesLoaded = UInt64(signatures)
-        // As Suricata counts them: rules that did not parse or compile are failed; rules left out because
-        // the engine cannot run a keyword of theirs yet are skipped.
+        (self.rulesLoaded, self.rulesFailed, self.rulesSkipped) = Self.ruleCounts(detection)
+    }
+
+    /// `rules_loaded`, `rules_failed` and `rules_skipped` as Suricata counts them: rules that did not parse or
+    /// compile are failed; rules left out because the engine cannot run a keyword of theirs yet, or whose
+    /// `requires` is not met, are skipped.
+    static func ruleCounts(_ detection: DetectionSetup) -> (loaded: UInt64, failed: UInt64, skipped: UInt64) {
         let brokenInEngine = detection.engine.rejected.filter(\.isError).count
-        self.rulesFailed = UInt64(detection.ruleSet.errors.count + brokenInEngine)
-        self.rulesSkipped = UInt64(
-            detection.ruleSet.unsupported.count + detection.engine.rejected.count - brokenInEngine
+        let skipped =
+            detection.ruleSet.unsupported.count + detection.ruleSet.unmetRequirements.count
+            + detection.engine.rejected.count - brokenInEngine
+        return (
+            UInt64(detection.engine.loadStatistics.signatures),
+            UInt64(detection.ruleSet.errors.count + brokenInEngine), UInt64(skipped)
         )
+    }
+
+    /// The `stats.detect.engines` entry of an engine loaded at `loadedAt` (replay has one, loaded at start).
+    static func statsEntry(_ detection: DetectionSetup, loadedAt: Timestamp) -> EVEDetectEngine {
+        let counts = Self.ruleCounts(detection)
+        return EVEDetectEngine(
+            id: 0, lastReload: loadedAt, rulesLoaded: counts.loaded, rulesFailed: counts.failed,
+            rulesSkipped: counts.skipped)
     }
 
     /// The context prepared for worker `index` (nil: none was, the worker makes its own). Each worker takes

@@ -73,10 +73,11 @@ public struct SuricataVersion: Sendable, Equatable, CustomStringConvertible {
 public struct Capabilities: Sendable {
     /// The version compared with `min-version` and friends.
     public var version = SuricataVersion.weirDefault
-    /// Build features (`requires: features:`); Weir has none of Suricata's optional ones (Lua, JA3, …).
-    public var features: Set<String> = []
+    /// Build features (`requires: features:`): JA3 and JA4, which Weir computes; none of Suricata's other
+    /// optional ones (Lua, NSS, …).
+    public var features: Set<String> = ["HAVE_JA3", "HAVE_JA4"]
 
-    /// Weir's answers: version 8.0.0, no optional features.
+    /// Weir's answers: version 8.0.0, JA3 and JA4.
     public init() {}
 
     /// Returns why `requires` is not met, or `nil` when it is. `directory` anchors relative `files:` paths.

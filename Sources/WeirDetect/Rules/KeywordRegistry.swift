@@ -314,11 +314,13 @@ public enum KeywordRegistry {
         }
         add("ftpbounce", .option, true, "FTP PORT bounce")
         add("prefilter", .option, true, "use the previous keyword as prefilter")
+        add("requires", .option, true, "skip the rule unless the engine has a version, feature or keyword",
+            "feature <name>, keyword <name>, version <op> <ver> [| …]")
         add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
         add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
             "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
-            "iprep", "hostbits", "requires", "config", "tls.store", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
+            "iprep", "hostbits", "config", "tls.store", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
             "enip.cip_class", "enip.cip_instance", "enip.cip_status", "enip.device_type", "enip.identity_status",
             "enip.product_code", "enip.protocol_version", "enip.revision", "enip.serial", "enip.state",

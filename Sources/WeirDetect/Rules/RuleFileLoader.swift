@@ -185,6 +185,8 @@ public struct RuleSet: Sendable {
     public var unsupported: [UnsupportedRule] = []
     /// Dropped duplicates.
     public var duplicates: [DuplicateRule] = []
+    /// Rules skipped because their `requires` is not met (file, line and the reason in each).
+    public var unmetRequirements: [RuleParseError] = []
     /// Files that could not be read.
     public var unreadableFiles: [String] = []
     /// Logical (non-comment) rule lines seen.
@@ -233,6 +235,8 @@ public struct RuleFileLoader: Sendable {
     public var strict: Bool
     /// Compile every pcre with PCRE2 while loading (``RuleParser/validatesRegexes``).
     public var validatesRegexes: Bool
+    /// The features `requires: feature …` finds (see ``RuleParser/requirementFeatures``).
+    public var requirementFeatures = RuleRequirements.features
     /// Drop all but one copy of a duplicate `gid:sid`, as Suricata does.
     ///
     /// A linter may keep every copy to check each rule; duplicates are reported either way.
@@ -293,6 +297,7 @@ public struct RuleFileLoader: Sendable {
     ) {
         var parser = RuleParser(classifications: self.classifications)
         parser.validatesRegexes = self.validatesRegexes
+        parser.requirementFeatures = self.requirementFeatures
         for logical in LogicalRuleLine.split(bytes) {
             set.rulesSeen += 1
             let resolved: LoadedRule
@@ -311,6 +316,11 @@ public struct RuleFileLoader: Sendable {
                 located.file = file
                 located.line = line
                 located.column = column
+                if error.isUnmetRequirement {
+                    // Not an error: a rule written for another engine, skipped as Suricata skips it.
+                    set.unmetRequirements.append(located)
+                    continue
+                }
                 set.errors.append(located)
                 if self.strict { set.stoppedEarly = true; return }
                 continue

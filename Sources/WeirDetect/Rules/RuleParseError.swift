@@ -17,6 +17,9 @@ public struct RuleParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var keyword: String?
     /// A one-line human reason, without position.
     public var reason: String
+    /// The rule is not broken: its `requires` is not met by this engine, so it is skipped, as Suricata skips it
+    /// (counted in `rules_skipped`, not `rules_failed`).
+    public var isUnmetRequirement = false
 
     /// Makes an error at `offset` of the logical rule; line and column are resolved later.
     public init(offset: Int, keyword: String? = nil, reason: String) {

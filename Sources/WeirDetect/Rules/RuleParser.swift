@@ -10,6 +10,9 @@ public struct RuleParser: Sendable {
     public var classifications: ClassificationTable?
     /// Whether to compile every pcre with PCRE2 and reject the rule on a compile error, as Suricata does at load.
     public var validatesRegexes = false
+    /// The features a `requires: feature …` finds (``RuleRequirements/features``, less those the configuration
+    /// turns off).
+    public var requirementFeatures = RuleRequirements.features
 
     /// Makes a parser that checks `classtype` against `classifications` (the bundled table by default).
     public init(classifications: ClassificationTable? = .suricataDefault) {
@@ -21,6 +24,21 @@ public struct RuleParser: Sendable {
     /// - Throws: ``RuleParseError`` with the offset in `text`, the keyword, and a one-line reason.
     public func parse(_ text: Substring) throws(RuleParseError) -> Rule {
         let scanned = try RuleScanner.scan(text)
+        // `requires` first, as Suricata's first pass: a rule for another engine is skipped whatever else it holds.
+        for option in scanned.options where option.name == "requires" {
+            let outcome = RuleRequirements.evaluate(option.value ?? "", features: self.requirementFeatures) { name in
+                KeywordRegistry.descriptor(named: name)?.isParsed == true
+            }
+            switch outcome {
+            case .met: continue
+            case .invalid(let reason):
+                throw RuleParseError(offset: option.valueOffset, keyword: "requires", reason: reason)
+            case .unmet(let reason):
+                var skipped = RuleParseError(offset: option.valueOffset, keyword: "requires", reason: reason)
+                skipped.isUnmetRequirement = true
+                throw skipped
+            }
+        }
         var builder = try RuleBuilder(header: scanned.header)
         builder.validatesRegexes = self.validatesRegexes
         for option in scanned.options {
@@ -421,6 +439,9 @@ struct RuleBuilder {
         case "metadata":
             let value = try self.requireValue(option)
             RuleBuilder.parseMetadata(value, into: &self.rule.metadata)
+        case "requires":
+            // Evaluated before every other option (RuleParser.parse); a rule that gets here meets it.
+            _ = try self.requireValue(option)
         case "target":
             let value = try self.requireValue(option)
             guard let target = RuleTarget(rawValue: String(value)) else {
