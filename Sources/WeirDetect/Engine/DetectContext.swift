@@ -37,6 +37,9 @@ public final class DetectContext {
     @exclusivity(unchecked) var xbitExpiry: [XbitKey: Int64] = [:]
     /// Counters since the context was made.
     @exclusivity(unchecked) public internal(set) var counters = DetectCounters()
+    /// Caller buffers plus the packet-header buffers rules read (`tcp.hdr` …), rebuilt per packet when some rule
+    /// reads one; its storage is reused.
+    @exclusivity(unchecked) var packetBuffers: [InspectionBuffer] = []
     /// Caller buffers plus transformed views, rebuilt per packet when rules use transforms.
     @exclusivity(unchecked) var effectiveBuffers: [InspectionBuffer] = []
     /// Arena holding the transformed bytes of the current packet.
@@ -106,7 +109,8 @@ public final class DetectContext {
     ///   - frame: The frame bytes the packet's offsets point into.
     ///   - flow: The packet's flow after ``WeirFlow/FlowTable/process(_:emit:)``, if any.
     ///   - handle: The flow's slot and the packet's direction.
-    ///   - buffers: Extra inspection buffers (reassembled stream chunks, app-layer sticky buffers).
+    ///   - buffers: Extra inspection buffers (reassembled stream chunks, app-layer sticky buffers). The
+    ///     packet-header buffers (`tcp.hdr` …) are not passed: the context slices them out of `frame` itself.
     ///   - appProtocol: The flow's application protocol as the app-layer stage detected it (`http`, `dns`,
     ///     `tls` …); rules written for an application protocol only match when it is equal. `nil`: unknown.
     ///   - stream: The stream engine's result for a TCP packet (events, established state, whether the payload
@@ -186,7 +190,11 @@ public final class DetectContext {
             }
         }
 
-        let buffers = self.withDerivedBuffers(buffers)
+        // Header buffers first: transformed views of them are derived like any other sticky buffer's.
+        let withHeaders =
+            engine.packetHeaderBuffers.isEmpty
+            ? buffers : self.withPacketHeaderBuffers(buffers, packet: packet, frame: frame)
+        let buffers = self.withDerivedBuffers(withHeaders)
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
         let payloadEnd =
             self.payloadInspectionDisabled ? payloadStart : min(frame.count, payloadStart + max(0, packet.payloadLength))
@@ -481,7 +489,10 @@ public final class DetectContext {
                 for buffer in buffers where buffer.kind == .sticky(id: sticky) {
                     if program.program.matches(buffer.bytes, streamStart: buffer.offset, scratch: &self.payloadScratch) {
                         found = true
-                        self.matchUsedFlowData = true
+                        // A header buffer is the packet's own data: the action stays on the packet.
+                        let packetData =
+                            sticky < self.engine.isPacketHeaderBuffer.count && self.engine.isPacketHeaderBuffer[sticky]
+                        if !packetData { self.matchUsedFlowData = true }
                         break
                     }
                 }
@@ -750,6 +761,23 @@ struct XbitKey: Hashable {
 }
 
 extension DetectContext {
+    /// `buffers` plus the packet-header buffers loaded rules read (``DetectEngine/packetHeaderBuffers``) that this
+    /// packet has, each a slice of `frame` (Suricata builds them per packet the same way, for prefilter and
+    /// inspection alike). The storage is the context's, reused: no allocation once warmed up.
+    func withPacketHeaderBuffers(
+        _ buffers: [InspectionBuffer],
+        packet: borrowing Packet,
+        frame: UnsafeRawBufferPointer
+    ) -> [InspectionBuffer] {
+        self.packetBuffers.removeAllKeepingCapacity()
+        self.packetBuffers.append(contentsOf: buffers)
+        for (id, header) in self.engine.packetHeaderBuffers {
+            guard let bytes = header.bytes(of: packet, in: frame) else { continue }
+            self.packetBuffers.append(InspectionBuffer(bytes: bytes, kind: .sticky(id: id)))
+        }
+        return self.packetBuffers
+    }
+
     /// `buffers` plus the transformed views rules ask for (`dotprefix`, `to_lowercase` …), computed into the
     /// context's arena; `buffers` itself when no rule uses a transform or no sticky buffer is present.
     func withDerivedBuffers(_ buffers: [InspectionBuffer]) -> [InspectionBuffer] {

@@ -270,6 +270,12 @@ public final class DetectEngine: Sendable {
     public let loadStatistics: DetectLoadStatistics
     /// Transformed views of sticky buffers that rules inspect.
     package let derivedBuffers: [DerivedBuffer]
+    /// The packet-header buffers loaded rules read (`tcp.hdr` …), with their sticky ids: ``DetectContext`` slices
+    /// them out of each inspected packet's frame. Empty when no rule reads one, and then no packet pays for them.
+    package let packetHeaderBuffers: [(id: Int, buffer: PacketHeaderBuffer)]
+    /// Per sticky id: the buffer is a packet-header buffer or a transformed view of one. A match there is a match
+    /// on packet data, which keeps a rule's drop or pass on the packet (not the flow).
+    package let isPacketHeaderBuffer: [Bool]
     /// Signatures that inspect app-layer transactions (sticky buffers, parser events, app-layer conditions);
     /// with none, the app layer need not run transaction inspection at all.
     public let transactionSignatureCount: Int
@@ -299,6 +305,10 @@ public final class DetectEngine: Sendable {
     ) throws(PatternCompileError) {
         self.derivedBuffers = derivedBuffers
         self.variableNames = variableNames
+        (self.packetHeaderBuffers, self.isPacketHeaderBuffer) = Self.packetHeaderBuffers(
+            stickyBufferIDs: stickyBufferIDs,
+            derivedBuffers: derivedBuffers
+        )
         let started = monotonicSeconds()
         // Suricata's default ordering: action order, then flowbit setters before readers, then priority; load
         // order breaks ties.
@@ -542,6 +552,27 @@ public final class DetectEngine: Sendable {
         statistics.groups = groups.count
         statistics.buildSeconds = monotonicSeconds() - started
         self.loadStatistics = statistics
+    }
+
+    /// The packet-header buffers among the interned sticky buffer names, in id order, and the per-id flag of
+    /// ``isPacketHeaderBuffer`` (a derived view takes its base's).
+    static func packetHeaderBuffers(
+        stickyBufferIDs: [String: Int],
+        derivedBuffers: [DerivedBuffer]
+    ) -> ([(id: Int, buffer: PacketHeaderBuffer)], [Bool]) {
+        var headers: [(id: Int, buffer: PacketHeaderBuffer)] = []
+        for (name, id) in stickyBufferIDs {
+            if let buffer = PacketHeaderBuffer(name: name) { headers.append((id, buffer)) }
+        }
+        headers.sort { $0.id < $1.id }
+        guard !headers.isEmpty else { return ([], []) }
+        let count = (stickyBufferIDs.values.max() ?? -1) + 1
+        var flags = [Bool](repeating: false, count: count)
+        for header in headers { flags[header.id] = true }
+        for view in derivedBuffers where view.base < count && view.id < count && flags[view.base] {
+            flags[view.id] = true
+        }
+        return (headers, flags)
     }
 
     /// Makes the per-worker context (scratch space, flow detection state, thresholds).

@@ -361,6 +361,8 @@ package struct SignatureCompiler {
         }
         // base64_data is the terminal list of the base64_decode before it (Suricata's DETECT_SM_LIST_BASE64_DATA).
         var index = 0
+        // `urilen` added its URI program above.
+        var readsAppLayerBuffer = s.buffers.contains { $0.stickyBuffer != nil }
         while index < compiledSections.count {
             var (name, sticky, steps) = compiledSections[index]
             if name == "base64_data" { return fail("base64_data", "base64_data without a base64_decode before it") }
@@ -372,13 +374,15 @@ package struct SignatureCompiler {
                 steps[k] = .base64Decode(decode)
                 index += 1
             }
+            if sticky != nil && PacketHeaderBuffer(name: name) == nil { readsAppLayerBuffer = true }
             s.buffers.append(BufferProgram(stickyBuffer: sticky, program: PayloadProgram(steps: steps)))
             index += 1
         }
         s.variableSlots = variables.count
+        // Packet-header buffers (`tcp.hdr` …) are packet data: a rule reading only those (and the payload) is a
+        // packet rule, inspected on every packet, as Suricata registers them as packet inspection engines.
         s.isTransactional =
-            s.buffers.contains { $0.stickyBuffer != nil } || s.appLayerEvents.contains { $0.contains(".") }
-            || !s.appLayerConditions.isEmpty
+            readsAppLayerBuffer || s.appLayerEvents.contains { $0.contains(".") } || !s.appLayerConditions.isEmpty
         if case .application = s.proto {
         } else if !s.appLayerProtocols.isEmpty, s.buffers.isEmpty, s.appLayerEvents.isEmpty, s.headerChecks.isEmpty,
             s.flowValueChecks.isEmpty, !s.flowbits.contains(where: { $0.isCondition }), s.xbits.isEmpty,
