@@ -68,6 +68,36 @@ import Testing
         #expect(KeywordRegistry.canonicalProtocol("http1") == "http")
     }
 
+    /// The six packet-header buffers the engine slices from the frame are served; the header buffers it does not
+    /// build (IGMP, SCTP, Ethernet) still make a rule inert.
+    @Test func packetHeaderBuffersAreServed() {
+        let text = """
+            alert tcp any any -> any any (tcp.hdr; content:"|02 04|"; offset:20; sid:1;)
+            alert ip any any -> any any (ipv4.hdr; content:"|45|"; depth:1; sid:2;)
+            alert ip any any -> any any (ipv6.hdr; bsize:40; sid:3;)
+            alert udp any any -> any any (udp.hdr; content:"|00 35|"; offset:2; depth:2; sid:4;)
+            alert icmp any any -> any any (icmpv4.hdr; content:"|08|"; depth:1; sid:5;)
+            alert ip any any -> any any (icmpv6.hdr; content:"|80|"; depth:1; sid:6;)
+            alert ip any any -> any any (igmp.hdr; content:"|11|"; depth:1; sid:7;)
+            alert sctp any any -> any any (sctp.hdr; content:"|00|"; sid:8;)
+            alert ip any any -> any any (ether.hdr; content:"|08 00|"; offset:12; sid:9;)
+            """
+        let set = RuleFileLoader().load(text: text, file: "hdr.rules")
+        #expect(set.errors.isEmpty, "\(set.errors)")
+        let r = RuleReadiness(set)
+        #expect(r.active == 6)
+        #expect(Set(r.inert.map(\.sid)) == [7, 8, 9])
+        #expect(r.inert.allSatisfy { $0.reason.appProtocol == "packet headers" })
+        for header in PacketHeaderBuffer.allCases {
+            #expect(KeywordRegistry.engineMatched.contains(header.name))
+            #expect(KeywordRegistry.all.first { $0.name == header.name }?.isMatched == true)
+        }
+        for name in ["igmp.hdr", "sctp.hdr", "ether.hdr"] {
+            #expect(PacketHeaderBuffer(name: name) == nil)
+            #expect(!KeywordRegistry.engineMatched.contains(name))
+        }
+    }
+
     @Test func checkReportShowsInertCounts() {
         let set = RuleFileLoader().load(text: Self.fixture, file: "fixture.rules")
         let text = RuleCheckReport.text(set, files: 1)

@@ -58,6 +58,9 @@ public enum KeywordRegistry {
         "ip_proto", "sameip", "flow", "flowbits", "xbits", "flowint", "threshold", "detection_filter", "noalert",
         "decode-event", "pkt_data", "app-layer-protocol", "urilen", "base64_decode", "base64_data", "ack", "seq",
         "window", "tcp.ack", "tcp.seq", "tcp.window", "tcp.mss", "flow.age", "flow.pkts", "flow.bytes",
+        // Packet-header buffers, sliced from each packet's frame (PacketHeaderBuffer); `igmp.hdr`, `sctp.hdr` and
+        // `ether.hdr` are not served yet.
+        "ipv4.hdr", "ipv6.hdr", "tcp.hdr", "udp.hdr", "icmpv4.hdr", "icmpv6.hdr",
         // The HTTP parser (WeirAppLayer/HTTP): its buffers by canonical name, their legacy spellings, and
         // app-layer events.
         "http.uri", "http.uri.raw", "http.method", "http.protocol", "http.request_line", "http.start",
