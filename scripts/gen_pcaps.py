@@ -403,8 +403,9 @@ def malformed(rng) -> list[Record]:
                          / UDP(sport=1, dport=2))), clock.tick(1000)),              # 17 routing header type 0
         Record(bytes(eth(IP(src="192.168.1.10", dst="10.0.0.80", id=3) / ICMP(type=3, code=1) / Raw(b"\x45" * 10))),
                clock.tick(1000)),                                                   # 18 ICMP error, quote truncated
-        Record(bytes(eth(Dot1Q(vlan=5) / Dot1Q(vlan=6) / Dot1Q(vlan=7) / IP(src="1.1.1.1", dst="2.2.2.2")
-                         / UDP(sport=1, dport=2))), clock.tick(1000)),              # 19 three VLAN tags
+        Record(bytes(eth(Dot1Q(vlan=5) / Dot1Q(vlan=6) / Dot1Q(vlan=7) / Dot1Q(vlan=8)
+                         / IP(src="1.1.1.1", dst="2.2.2.2") / UDP(sport=1, dport=2))),
+               clock.tick(1000)),                                                   # 19 four VLAN tags
         Record(bytes(eth(IP(src="192.168.1.10", dst="10.0.0.80", id=4, options=[IPOption_RR(pointer=5)])
                          / UDP(sport=1, dport=2))), clock.tick(1000)),              # 20 RR option pointer 5
         Record(bytes(eth(IP(src="192.168.1.10", dst="10.0.0.80", proto=253, id=5) / Raw(b"????"))),

@@ -46,9 +46,10 @@ extension FlowKey {
     }
 
     /// The kernel key for this flow, or nil when the kernel could never match it (mixed address families,
-    /// a protocol other than TCP/UDP/ICMP/ICMPv6, or ports on a protocol that has none in the kernel key).
+    /// a protocol other than TCP/UDP/ICMP/ICMPv6, ports on a protocol that has none in the kernel key, or a
+    /// third VLAN id: the kernel key holds the outer two tags and its parser passes deeper frames up unlooked).
     public var abiKey: ABIFlowKey? {
-        guard Self.kernelKeysProtocol(self.proto) else { return nil }
+        guard Self.kernelKeysProtocol(self.proto), self.vlan2 == 0 else { return nil }
         let hasPorts = self.proto == IPProtocol.tcp || self.proto == IPProtocol.udp
         // ICMPv4 flows hold their message types where ports would be; the kernel keys ICMP by address only.
         if !hasPorts && self.proto != IPProtocol.icmp && (self.firstPort != 0 || self.secondPort != 0) { return nil }
@@ -94,7 +95,8 @@ extension FlowKey {
 
     /// The kernel key for the flow of a decoded packet, applying the kernel parser's own limits: nil for
     /// fragments (atomic ones included), invalid packets, TCP/UDP whose header was not fully decoded, more
-    /// than two VLAN tags, IPv6 extension headers the kernel does not walk or more of them than it walks,
+    /// than two VLAN tags (`WEIR_VLAN_MAX_DEPTH`; the decoder keeps three), IPv6 extension headers the kernel
+    /// does not walk or more of them than it walks,
     /// and any packet the kernel would pass without a lookup. User space must not insert a key the kernel
     /// cannot hit (Suricata's weakness #9: such entries never match and leak).
     ///
@@ -106,7 +108,7 @@ extension FlowKey {
         frame: UnsafeRawBufferPointer? = nil
     ) -> (key: ABIFlowKey, direction: Int)? {
         guard packet.ipVersion == 4 || packet.ipVersion == 6, !packet.isFragment, !packet.isInvalid,
-            packet.vlanCount <= 2
+            packet.vlanCount <= UInt8(WEIR_VLAN_MAX_DEPTH)
         else {
             return nil
         }
@@ -175,7 +177,7 @@ extension FlowKey {
         )
     }
 
-    /// The flow a kernel key stands for.
+    /// The flow a kernel key stands for (never a third VLAN id: the kernel key has no room for one).
     public init(abi key: ABIFlowKey) {
         switch key {
         case .v4(let k): self.init(abi: k)
@@ -193,5 +195,25 @@ extension FlowKey {
             v6High: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
             low: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         )
+    }
+}
+
+extension Flow {
+    /// The key the kernel programs build for this flow's frames, which user space inserts, looks up and removes:
+    /// the flow's key with the VLAN tags of its first packet (the key holds none when `vlan.use-for-tracking` is
+    /// off; a flow made outside a flow table records none and keeps its key's).
+    ///
+    /// `nil` when those frames carry more tags than the kernel key and parser hold (`WEIR_VLAN_MAX_DEPTH`, two):
+    /// the kernel passes such frames up without a lookup, so the flow is bypassed in the worker instead. With
+    /// tracking off, frames of the flow on other VLANs miss the entry and reach user space, which counts them
+    /// in the same flow.
+    public var kernelKey: FlowKey? {
+        guard self.vlanCount <= UInt8(WEIR_VLAN_MAX_DEPTH) else { return nil }
+        guard self.vlanCount > 0 else { return self.key }
+        var key = self.key
+        key.vlan0 = self.vlanIDs.0
+        key.vlan1 = self.vlanIDs.1
+        key.vlan2 = 0
+        return key
     }
 }

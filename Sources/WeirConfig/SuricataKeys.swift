@@ -15,7 +15,7 @@ enum SuricataKeys {
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
         "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "cuda", "mpipe",
         "luajit", "capture", "reputation-categories-file", "default-reputation-path",
-        "reputation-files", "geoip-database", "ippair", "vlan", "livedev", "autofp-scheduler",
+        "reputation-files", "geoip-database", "ippair", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
         "lua", "suricata-version", "app-layer.expectations",
         // threading: the stack size, NUMA auto-pinning, and the CPU sets of thread kinds Weir does not have

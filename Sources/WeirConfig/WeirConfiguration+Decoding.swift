@@ -8,7 +8,7 @@ extension WeirConfiguration {
         "default-log-dir", "af-packet", "pcap-file", "checksum-checks", "stream", "flow", "flow-timeouts", "outputs",
         "stats", "action-order", "packet-alert-max", "app-layer", "detect", "kernel-version-override", "bypass",
         "max-pending-packets", "runmode", "host-mode", "host-os-policy", "decoder", "defrag", "sensor-name", "threading",
-        "unix-command", "metrics", "exception-policy",
+        "unix-command", "metrics", "exception-policy", "vlan",
     ]
 
     /// Decodes a whole tree: starts from the defaults and applies every key the tree has.
@@ -50,6 +50,10 @@ extension WeirConfiguration {
                 in: 0...100
             )
             try flow.finish()
+        }
+        if let vlan = try top.mapping("vlan") {
+            config.vlan.useForTracking = try vlan.bool("use-for-tracking", config.vlan.useForTracking)
+            try vlan.finish()
         }
         if let timeouts = try top.mapping("flow-timeouts") {
             config.flowTimeouts = try Self.decodeFlowTimeouts(timeouts)

@@ -41,6 +41,8 @@ public struct WeirConfiguration: Sendable, Equatable {
     public var flow = FlowSettings()
     /// `flow-timeouts`.
     public var flowTimeouts = FlowTimeoutSettings()
+    /// `vlan`: whether VLAN ids take part in flow tracking.
+    public var vlan = VLANSettings()
     /// `outputs`.
     public var outputs = OutputSettings.defaultOutputs
     /// `stats`.
@@ -300,6 +302,15 @@ public struct FlowSettings: Sendable, Equatable {
     public var prealloc: Int = 10000
     /// `emergency-recovery`: percent of prealloc that must be free again to leave emergency mode.
     public var emergencyRecovery: Int = 30
+    /// Defaults.
+    public init() {}
+}
+
+/// `vlan`: how VLAN tags take part in flow tracking.
+public struct VLANSettings: Sendable, Equatable {
+    /// `use-for-tracking`: VLAN ids are part of a flow's identity (Suricata's default). Off, packets that differ
+    /// only in their tags (each direction on its own VLAN) share one flow; the defragmenter keys by them anyway.
+    public var useForTracking: Bool = true
     /// Defaults.
     public init() {}
 }

@@ -37,6 +37,8 @@ public struct DecodeStatistics: Sendable, Equatable {
     public var vlan: UInt64 = 0
     /// `decoder.vlan_qinq`: frames with a second VLAN tag.
     public var vlanQinQ: UInt64 = 0
+    /// `decoder.vlan_qinqinq`: frames with a third VLAN tag (Suricata 8).
+    public var vlanQinQinQ: UInt64 = 0
     /// `decoder.unknown_ethertype`: frames whose ethertype no decoder handles.
     public var unknownEthertype: UInt64 = 0
     /// `decoder.max_pkt_size`: the largest captured frame.
@@ -131,6 +133,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         self.icmpv6 &+= other.icmpv6
         self.vlan &+= other.vlan
         self.vlanQinQ &+= other.vlanQinQ
+        self.vlanQinQinQ &+= other.vlanQinQinQ
         self.unknownEthertype &+= other.unknownEthertype
         self.sll2 &+= other.sll2
         self.gre &+= other.gre
@@ -176,6 +179,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         body("decoder.icmpv6", self.icmpv6)
         body("decoder.vlan", self.vlan)
         body("decoder.vlan_qinq", self.vlanQinQ)
+        body("decoder.vlan_qinqinq", self.vlanQinQinQ)
         body("decoder.unknown_ethertype", self.unknownEthertype)
         body("decoder.sll2", self.sll2)
         body("decoder.gre", self.gre)

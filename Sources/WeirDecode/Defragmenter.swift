@@ -125,8 +125,11 @@ public struct Defragmenter: Sendable {
         var b: IPAddress
         var id: UInt32
         var proto: UInt8
+        /// The three VLAN ids, outermost first (Suricata's tracker compares all three, whatever
+        /// `vlan.use-for-tracking` says).
         var vlan0: UInt16
         var vlan1: UInt16
+        var vlan2: UInt16
         var depth: UInt8
         var ipv6: Bool
     }
@@ -210,8 +213,8 @@ public struct Defragmenter: Sendable {
         let sourceFirst = packet.source < packet.destination
         let key = Key(
             a: sourceFirst ? packet.source : packet.destination, b: sourceFirst ? packet.destination : packet.source,
-            id: packet.ipID, proto: packet.l4Protocol, vlan0: packet.vlanCount > 0 ? packet.vlanIDs.0 : 0,
-            vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0, depth: packet.tunnelDepth, ipv6: ipv6)
+            id: packet.ipID, proto: packet.l4Protocol, vlan0: packet.vlanIDs.0, vlan1: packet.vlanIDs.1,
+            vlan2: packet.vlanIDs.2, depth: packet.tunnelDepth, ipv6: ipv6)
         let now = packet.timestamp.seconds
 
         var tracker: Tracker

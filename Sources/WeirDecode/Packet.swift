@@ -60,10 +60,12 @@ public struct Packet: Sendable {
     public var packetNumber: UInt64 = 0
 
     // MARK: Layer 2
-    /// Number of VLAN tags seen (0, 1 or 2; more is a `vlan.too_many_layers` event).
+    /// VLAN ids, outermost first; unused slots are 0. Up to ``maxVLANLayers`` tags are kept, as Suricata's
+    /// `VLAN_MAX_LAYERS`. Declared before ``vlanCount`` so that the count fills the tuple's trailing padding
+    /// and the third id costs the packet no extra bytes.
+    public var vlanIDs: (UInt16, UInt16, UInt16) = (0, 0, 0)
+    /// Number of VLAN tags kept (0 to ``maxVLANLayers``; a further tag raises `vlan.too_many_layers`).
     public var vlanCount: UInt8 = 0
-    /// VLAN ids, outermost first; unused slots are 0.
-    public var vlanIDs: (UInt16, UInt16) = (0, 0)
 
     // MARK: Layer 3
     /// 4, 6, or 0 when no IP header was decoded.
@@ -192,6 +194,34 @@ public struct Packet: Sendable {
     /// packet field by field and then copying it cost twice as much, on every frame).
     @inlinable
     public mutating func reset() { self = Self.blank }
+
+    /// The most VLAN tags a packet keeps (Suricata's `VLAN_MAX_LAYERS`).
+    public static let maxVLANLayers = 3
+
+    /// The VLAN id in slot `index` (0 is the outermost tag); 0 for a slot no tag filled or an index outside
+    /// `0..<maxVLANLayers`.
+    @inlinable
+    public func vlanID(at index: Int) -> UInt16 {
+        switch index {
+        case 0: return self.vlanIDs.0
+        case 1: return self.vlanIDs.1
+        case 2: return self.vlanIDs.2
+        default: return 0
+        }
+    }
+
+    /// Appends a VLAN id as the next inner tag. The caller has checked that fewer than ``maxVLANLayers`` are
+    /// kept; a call beyond that changes nothing.
+    @inlinable
+    public mutating func appendVLAN(_ id: UInt16) {
+        switch self.vlanCount {
+        case 0: self.vlanIDs.0 = id
+        case 1: self.vlanIDs.1 = id
+        case 2: self.vlanIDs.2 = id
+        default: return
+        }
+        self.vlanCount += 1
+    }
 
     /// True for TCP packets whose header was decoded.
     @inlinable public var isTCP: Bool { self.hasL4 && self.l4Protocol == IPProtocol.tcp }

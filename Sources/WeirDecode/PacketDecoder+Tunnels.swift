@@ -80,7 +80,6 @@ extension PacketDecoder {
         case .ppp:
             accepted = self.decodePPP(frame, offset: offset, length: length, into: &packet)
         case .vlan:
-            guard packet.vlanCount < 2 else { return false }
             accepted = self.decodeVLAN(frame, offset: offset, length: length, into: &packet)
         case .arp:
             self.statistics.arp &+= 1
@@ -184,12 +183,11 @@ extension PacketDecoder {
         }
         let vlanID = versionAndVLAN & 0x0fff
         if vlanID > 0 {
-            guard packet.vlanCount < 2 else {
+            guard packet.vlanCount < Packet.maxVLANLayers else {
                 self.raise(.erspanTooManyVlanLayers, &packet)
                 return false
             }
-            if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
-            packet.vlanCount += 1
+            packet.appendVLAN(vlanID)
         }
         return self.decodeEthernet(frame, offset: offset + 8, length: length - 8, into: &packet)
     }

@@ -28,8 +28,7 @@
 ///   a decoder event: it is reported in ``Packet/ipChecksum`` and ``Packet/l4Checksum``.
 ///
 /// Deliberate differences from Suricata: ERSPAN type III (GRE 0x22eb) is not decoded, as Suricata does not; ARP
-/// is counted only; at most two
-/// VLAN tags, a third raises `vlan.too_many_layers` (Suricata 7 accepts three); SLL2 is counted in `decoder.sll2`
+/// is counted only; SLL2 is counted in `decoder.sll2`
 /// (Suricata 8's counter) but a short SLL2 header raises `sll.pkt_too_small` (the event the bundled rules know); the LOOP link type (DLT 108) shares the NULL decoder with a big-endian family;
 /// transport checksums over IPv6 use the final destination of a routing header (RFC 8200 8.1).
 public struct PacketDecoder: Sendable {
@@ -259,8 +258,10 @@ public struct PacketDecoder: Sendable {
         case 0x86dd:
             self.decodeIPv6(frame, offset: offset, length: min(length, 65_535), into: &packet)
         case 0x8100, 0x88a8, 0x9100:
-            // Suricata's network-layer dispatch refuses a third tag before looking at it.
-            guard packet.vlanCount < 2 else {
+            // 802.1Q, 802.1ad and the older QinQ ethertype. Suricata's network-layer dispatch refuses a tag
+            // beyond the third before looking at it: the event is raised and decoding stops there (the frame
+            // keeps no IP layer), but the ethertype counts as known.
+            guard packet.vlanCount < Packet.maxVLANLayers else {
                 self.raise(.vlanTooManyLayers, &packet)
                 return true
             }
@@ -297,24 +298,31 @@ public struct PacketDecoder: Sendable {
     }
 
     /// One 802.1Q / 802.1ad tag: the VLAN id, then the ethertype it carries.
+    ///
+    /// As Suricata's DecodeVLAN: the tag is counted by its depth before anything is checked (`decoder.vlan`,
+    /// `decoder.vlan_qinq`, `decoder.vlan_qinqinq`), then a short header, the `max-layers` limit and a tag
+    /// beyond ``Packet/maxVLANLayers`` (reachable from a tunnel's own VLAN payload) stop it.
     /// - Returns: false where Suricata's DecodeVLAN fails.
     @discardableResult
     mutating func decodeVLAN(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet)
         -> Bool
     {
-        if packet.vlanCount == 0 {
-            self.statistics.vlan &+= 1
-        } else {
-            self.statistics.vlanQinQ &+= 1
+        switch packet.vlanCount {
+        case 0: self.statistics.vlan &+= 1
+        case 1: self.statistics.vlanQinQ &+= 1
+        case 2: self.statistics.vlanQinQinQ &+= 1
+        default: break
         }
         guard length >= 4 else {
             self.raiseInvalid(.vlanHeaderTooSmall, &packet)
             return false
         }
         guard self.enterLayer(&packet) else { return false }
-        let vlanID = frame.be16(offset) & 0x0fff
-        if packet.vlanCount == 0 { packet.vlanIDs.0 = vlanID } else { packet.vlanIDs.1 = vlanID }
-        packet.vlanCount += 1
+        guard packet.vlanCount < Packet.maxVLANLayers else {
+            self.raise(.vlanTooManyLayers, &packet)
+            return false
+        }
+        packet.appendVLAN(frame.be16(offset) & 0x0fff)
         // Suricata: the network-layer dispatch flags an unknown ethertype, then the VLAN decoder fails.
         if !self.decodeNetworkLayer(frame.be16(offset + 2), frame, offset: offset + 4, length: length - 4, into: &packet) {
             self.raiseInvalid(.vlanUnknownType, &packet)

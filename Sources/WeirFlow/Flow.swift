@@ -143,6 +143,11 @@ public struct Flow: Sendable {
     /// with its request/reply counterpart `response_icmp_type` and `community_id`, as Suricata keeps them).
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
+    /// The VLAN tags of the flow's first packet, outermost first (unused slots 0), and how many it had: EVE's
+    /// `vlan` list of the flow's records. Kept apart from the key, which holds no VLAN ids when
+    /// `vlan.use-for-tracking` is off, as Suricata's flow keeps `vlan_id` and `vlan_idx` for its output.
+    public var vlanIDs: (UInt16, UInt16, UInt16) = (0, 0, 0)
+    public var vlanCount: UInt8 = 0
 
     /// The client's address and port.
     public var clientAddress: IPAddress { self.clientIsFirst ? self.key.firstAddress : self.key.secondAddress }
@@ -150,6 +155,17 @@ public struct Flow: Sendable {
     /// The server's address and port.
     public var serverAddress: IPAddress { self.clientIsFirst ? self.key.secondAddress : self.key.firstAddress }
     public var serverPort: UInt16 { self.clientIsFirst ? self.key.secondPort : self.key.firstPort }
+
+    /// The recorded VLAN id in slot `index` (0 outermost); 0 beyond the recorded tags.
+    @inlinable
+    public func vlanID(at index: Int) -> UInt16 {
+        switch index {
+        case 0: return self.vlanIDs.0
+        case 1: return self.vlanIDs.1
+        case 2: return self.vlanIDs.2
+        default: return 0
+        }
+    }
 
     /// True when traffic was seen in both directions.
     public var isBidirectional: Bool { self.packetsToServer > 0 && self.packetsToClient > 0 }

@@ -4,6 +4,10 @@ import WeirDecode
 
 /// The identity of a bidirectional flow: both endpoints, the transport protocol and the VLAN ids.
 ///
+/// The VLAN ids are the packet's three (Suricata's `VLAN_MAX_LAYERS`), or all zero when `vlan.use-for-tracking`
+/// is off (the flow table clears them: Suricata's `g_vlan_mask`); the flow keeps the tags it saw first in
+/// ``Flow/vlanIDs`` either way, for its records.
+///
 /// The key is direction-normalised: packets in both directions of one conversation produce the same key.
 /// The endpoint that sorts first (address, then port) is stored as `first`; ``init(packet:)`` reports which
 /// side the packet came from. ICMPv4 flows hold ICMP types where ports would be: the packet source's side gets
@@ -18,9 +22,11 @@ public struct FlowKey: Hashable, Sendable {
     public var secondPort: UInt16
     /// IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, …).
     public var proto: UInt8
-    /// Outer and inner VLAN ids (0 when absent).
+    /// VLAN ids, outermost first (0 when absent). `vlan2` and `depth` fill what was padding: the key stays at
+    /// 56 bytes.
     public var vlan0: UInt16
     public var vlan1: UInt16
+    public var vlan2: UInt16
     /// Tunnel depth of the flow's packets (0 outside any tunnel), as Suricata's `recursion_level` in its flow
     /// hash: an inner flow never merges with an outer one of the same addresses.
     public var depth: UInt8
@@ -69,11 +75,22 @@ public struct FlowKey: Hashable, Sendable {
             firstPort: sourceFirst ? sp : dp,
             secondPort: sourceFirst ? dp : sp,
             proto: proto,
-            vlan0: packet.vlanCount > 0 ? packet.vlanIDs.0 : 0,
-            vlan1: packet.vlanCount > 1 ? packet.vlanIDs.1 : 0,
+            vlan0: packet.vlanIDs.0,
+            vlan1: packet.vlanIDs.1,
+            vlan2: packet.vlanIDs.2,
             depth: packet.tunnelDepth
         )
         return (key, sourceFirst)
+    }
+
+    /// The key without its VLAN ids: what the flow table compares when `vlan.use-for-tracking` is off.
+    @inlinable
+    public var withoutVLANs: FlowKey {
+        var key = self
+        key.vlan0 = 0
+        key.vlan1 = 0
+        key.vlan2 = 0
+        return key
     }
 
     /// ICMPv4 error messages (unreachable, source quench, redirect, time exceeded, parameter problem): they
@@ -92,6 +109,7 @@ public struct FlowKey: Hashable, Sendable {
         proto: UInt8,
         vlan0: UInt16 = 0,
         vlan1: UInt16 = 0,
+        vlan2: UInt16 = 0,
         depth: UInt8 = 0
     ) {
         self.firstAddress = firstAddress
@@ -101,6 +119,7 @@ public struct FlowKey: Hashable, Sendable {
         self.proto = proto
         self.vlan0 = vlan0
         self.vlan1 = vlan1
+        self.vlan2 = vlan2
         self.depth = depth
     }
 }

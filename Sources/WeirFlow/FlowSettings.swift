@@ -76,6 +76,9 @@ public struct FlowSettings: Sendable, Equatable {
     public var asyncOneside: Bool
     /// `flow.emergency-recovery`: percent of the cap that must be free again to leave emergency mode.
     public var emergencyRecovery: Int
+    /// `vlan.use-for-tracking`: VLAN ids are part of a flow's identity. Off, packets that differ only in their
+    /// tags share one flow (asymmetric VLANs on a tap), as Suricata's `g_vlan_mask`.
+    public var vlanTracking: Bool
 
     public init(
         maxFlows: Int = 131_072,
@@ -86,7 +89,8 @@ public struct FlowSettings: Sendable, Equatable {
         other: FlowTimeouts = .defaultOther,
         midstream: Bool = false,
         asyncOneside: Bool = false,
-        emergencyRecovery: Int = 30
+        emergencyRecovery: Int = 30,
+        vlanTracking: Bool = true
     ) {
         self.maxFlows = maxFlows
         self.hashSize = hashSize
@@ -97,6 +101,7 @@ public struct FlowSettings: Sendable, Equatable {
         self.midstream = midstream
         self.asyncOneside = asyncOneside
         self.emergencyRecovery = min(max(emergencyRecovery, 1), 100)
+        self.vlanTracking = vlanTracking
     }
 
     /// The timeouts that apply to protocol `proto`.

@@ -178,7 +178,7 @@ public struct FlowTable {
         h = (h ^ k.secondAddress.low) &* 0xBF58_476D_1CE4_E5B9
         h ^= k.secondAddress.high &+ (h >> 31)
         h = (h ^ (UInt64(k.firstPort) << 32 | UInt64(k.secondPort) << 16 | UInt64(k.proto))) &* 0x94D0_49BB_1331_11EB
-        h ^= UInt64(k.vlan0) << 12 | UInt64(k.vlan1) << 40 | UInt64(k.depth) << 56
+        h ^= UInt64(k.vlan0) << 12 | UInt64(k.vlan2) << 28 | UInt64(k.vlan1) << 40 | UInt64(k.depth) << 56
         return h ^ (h >> 32)
     }
 
@@ -218,7 +218,9 @@ public struct FlowTable {
         if packet.l4Protocol == IPProtocol.icmp && packet.hasL4 && FlowKey.isICMPv4Error(packet.icmpType) {
             return self.processICMPv4Error(packet)
         }
-        let (key, sourceIsFirst) = FlowKey.make(for: packet)
+        let made = FlowKey.make(for: packet)
+        let key = self.settings.vlanTracking ? made.key : made.key.withoutVLANs
+        let sourceIsFirst = made.sourceIsFirst
         let h = FlowTable.hash(key)
         var (bucket, found) = self.findBucket(key, hash: h)
         let slot: Int32
@@ -256,7 +258,8 @@ public struct FlowTable {
     /// in between goes to the client), as Suricata decides the direction of ICMP packets by address.
     private mutating func processICMPv4Error(_ packet: Packet) -> FlowHandle? {
         guard let quoted = packet.icmpUnreachableFlow, !packet.isInvalid else { return nil }
-        let key = FlowKey.make(quoted: quoted, of: packet).key
+        let quotedKey = FlowKey.make(quoted: quoted, of: packet).key
+        let key = self.settings.vlanTracking ? quotedKey : quotedKey.withoutVLANs
         let (bucket, found) = self.findBucket(key, hash: FlowTable.hash(key))
         guard found else { return nil }
         let slot = Self.slot(self.buckets[bucket])
@@ -280,6 +283,9 @@ public struct FlowTable {
             last: packet.timestamp,
             clientIsFirst: sourceIsClient == sourceIsFirst
         )
+        // The tags of the first packet, whatever the key holds (Suricata's FlowInit copies them).
+        flow.vlanIDs = packet.vlanIDs
+        flow.vlanCount = packet.vlanCount
         if key.proto == IPProtocol.icmp || key.proto == IPProtocol.icmpv6 {
             flow.icmpType = packet.icmpType
             flow.icmpCode = packet.icmpCode

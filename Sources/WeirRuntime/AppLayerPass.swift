@@ -333,10 +333,7 @@ final class AppLayerPass {
         // As every record of a flow: the capture interface and the flow's Community ID.
         header.inInterface = self.outputs.inInterface
         header.communityID = self.outputs.communityID(of: flow)
-        if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
-            header.vlan.append(flow.key.vlan0)
-            if flow.key.vlan1 != 0 { header.vlan.append(flow.key.vlan1) }
-        }
+        for index in 0..<Int(flow.vlanCount) { header.vlan.append(flow.vlanID(at: index)) }
         if let packet {
             header.pcapCount = packet.pcapCount
             header.packetSource = packet.source

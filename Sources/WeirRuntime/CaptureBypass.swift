@@ -196,18 +196,22 @@ final class CaptureBypass {
     /// capture time of the frame that decided it, for the delay logged with late frames.
     func offer(_ flow: Flow, slot: Int32, decidedOn: Timestamp? = nil) -> Bool {
         let action = self.kernel.action
-        let inserted = self.kernel.withTables { tables -> Bool in
-            // All or nothing: an inline flow must be forwarded by both interfaces' programs.
-            for (done, table) in tables.enumerated() {
-                do {
-                    try table.insert(flow.key, action: action, clientIsFirst: flow.clientIsFirst)
-                } catch {
-                    for earlier in tables.prefix(done) { _ = try? earlier.remove(flow.key) }
-                    return false
+        // No kernel key for frames with more VLAN tags than the kernel parses: bypassed locally.
+        let key = flow.kernelKey
+        let inserted = key.map { key in
+            self.kernel.withTables { tables -> Bool in
+                // All or nothing: an inline flow must be forwarded by both interfaces' programs.
+                for (done, table) in tables.enumerated() {
+                    do {
+                        try table.insert(key, action: action, clientIsFirst: flow.clientIsFirst)
+                    } catch {
+                        for earlier in tables.prefix(done) { _ = try? earlier.remove(key) }
+                        return false
+                    }
                 }
+                return true
             }
-            return true
-        }
+        } ?? false
         guard inserted else {
             self.fellBack += 1
             return false
@@ -240,8 +244,8 @@ final class CaptureBypass {
         self.kernel.expireOrphans()
         for (flowID, state) in self.active {
             let flow = flows[state.slot]
-            guard flow.flowID == flowID else { continue }
-            let entries = self.kernel.withTables { tables in tables.compactMap { $0.entry(for: flow.key) } }
+            guard flow.flowID == flowID, let key = flow.kernelKey else { continue }
+            let entries = self.kernel.withTables { tables in tables.compactMap { $0.entry(for: key) } }
             let total = entries.reduce(0) { $0 + $1.packetsFirstToSecond + $1.packetsSecondToFirst }
             if total > state.kernelPackets {
                 self.active[flowID]?.kernelPackets = total
@@ -254,7 +258,7 @@ final class CaptureBypass {
     /// here on, keeps the direction the earlier run recorded, and gets the kernel's counters at its end.
     /// True when the flow was adopted (the caller then treats the packet as bypassed).
     func adopt(_ flow: inout Flow, slot: Int32) -> Bool {
-        guard let (entry, packets) = self.kernel.adopt(flow.key) else { return false }
+        guard let key = flow.kernelKey, let (entry, packets) = self.kernel.adopt(key) else { return false }
         if let clientIsFirst = entry.clientIsFirst, clientIsFirst != flow.clientIsFirst {
             flow.clientIsFirst = clientIsFirst
             swap(&flow.packetsToServer, &flow.packetsToClient)
@@ -289,7 +293,7 @@ final class CaptureBypass {
                 self.unlogged += 1
             }
         }
-        let key = flow.key
+        guard let key = flow.kernelKey else { return }
         let entries = self.kernel.withTables { tables -> [BypassEntry] in
             tables.compactMap { table in
                 do {

@@ -142,10 +142,7 @@ final class ReplayOutputs {
                 ipProtocol: flow.key.proto),
             start: flow.start, end: flow.last, state: Self.state(flow.state), reason: Self.reason(reason))
         record.header.ipVersion = flow.clientAddress.isIPv4 ? 4 : 6
-        if flow.key.vlan0 != 0 || flow.key.vlan1 != 0 {
-            record.header.vlan.append(flow.key.vlan0)
-            if flow.key.vlan1 != 0 { record.header.vlan.append(flow.key.vlan1) }
-        }
+        for index in 0..<Int(flow.vlanCount) { record.header.vlan.append(flow.vlanID(at: index)) }
         if Self.isICMP(flow.key.proto) {
             // As Suricata: the first packet's type and code, and when the other side answered, the type's
             // counterpart (0 when it has none) with code 0.
@@ -292,8 +289,7 @@ final class ReplayOutputs {
         header.pcapCount = Self.pcapCount(packet)
         header.packetSource = Self.packetSource(packet)
         header.ipVersion = packet.ipVersion == 4 || packet.ipVersion == 6 ? packet.ipVersion : 0
-        if packet.vlanCount > 0 { header.vlan.append(packet.vlanIDs.0) }
-        if packet.vlanCount > 1 { header.vlan.append(packet.vlanIDs.1) }
+        for index in 0..<Int(packet.vlanCount) { header.vlan.append(packet.vlanID(at: index)) }
         if packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6) {
             header.icmpType = packet.icmpType
             header.icmpCode = packet.icmpCode

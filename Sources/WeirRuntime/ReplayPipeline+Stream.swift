@@ -165,8 +165,9 @@ extension ReplayPipeline {
         packet.destinationPort = toServer ? flow.serverPort : flow.clientPort
         packet.l4Protocol = IPProtocol.tcp
         packet.hasL4 = true
-        packet.vlanCount = flow.key.vlan1 != 0 ? 2 : (flow.key.vlan0 != 0 ? 1 : 0)
-        packet.vlanIDs = (flow.key.vlan0, flow.key.vlan1)
+        // The flow's tags, as Suricata's pseudo packets copy the flow's `vlan_id` and `vlan_idx`.
+        packet.vlanCount = flow.vlanCount
+        packet.vlanIDs = flow.vlanIDs
         return packet
     }
 

@@ -26,7 +26,8 @@ extension WeirConfiguration {
             other: timeouts(self.flowTimeouts.default),
             midstream: self.stream.midstream,
             asyncOneside: self.stream.asyncOneside,
-            emergencyRecovery: self.flow.emergencyRecovery
+            emergencyRecovery: self.flow.emergencyRecovery,
+            vlanTracking: self.vlan.useForTracking
         )
     }
 

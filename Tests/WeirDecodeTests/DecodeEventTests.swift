@@ -46,7 +46,7 @@ let eventCases: [EventCase] = [
     EventCase(.ethernetUnknownEthertype, invalid: false, "ethertype 0x1234", tcpData.setting16(12, 0x1234)),
     EventCase(.vlanHeaderTooSmall, invalid: true, "tag cut after 2 bytes", vlanUDP.prefix(bytes: 16)),
     EventCase(.vlanUnknownType, invalid: true, "ethertype 0x1234 inside the tag", vlanUDP.setting16(16, 0x1234)),
-    EventCase(.vlanTooManyLayers, invalid: false, "third tag", qinqICMP.setting16(20, 0x8100)),
+    EventCase(.vlanTooManyLayers, invalid: false, "fourth tag", taggedIPv4UDP(ids: [5, 6, 7, 8])),
     EventCase(.sllPktTooSmall, invalid: true, .linuxSLL, "15-byte SLL", Fixtures.sllIPv4UDP.prefix(bytes: 15)),
     EventCase(.sllPktTooSmall, invalid: true, .linuxSLL2, "19-byte SLL2", Fixtures.sll2IPv6ICMPv6.prefix(bytes: 19)),
     EventCase(.ltnullPktTooSmall, invalid: true, .null, "3-byte NULL", Fixtures.nullLEIPv4TCP.prefix(bytes: 3)),

@@ -72,3 +72,16 @@ func ipv4FrameWithOptions(_ options: [UInt8]) -> [UInt8] {
     frame = frame.setting16(16, base.be16(16) + UInt16(options.count))
     return frame
 }
+
+/// ``Fixtures/vlanIPv4UDP`` re-tagged: one tag per entry of `tags` (TPID, VLAN id), outermost first, then the same
+/// IPv4/UDP packet (its checksums stay valid: tags are not part of them).
+func taggedIPv4UDP(_ tags: [(tpid: UInt16, id: UInt16)]) -> [UInt8] {
+    var frame = Array(Fixtures.vlanIPv4UDP[0..<12])
+    for tag in tags {
+        frame += [UInt8(tag.tpid >> 8), UInt8(tag.tpid & 0xff), UInt8(tag.id >> 8), UInt8(tag.id & 0xff)]
+    }
+    return frame + [0x08, 0x00] + Fixtures.vlanIPv4UDP[18...]
+}
+
+/// ``taggedIPv4UDP(_:)`` with 802.1Q tags of the given ids.
+func taggedIPv4UDP(ids: [UInt16]) -> [UInt8] { taggedIPv4UDP(ids.map { (0x8100, $0) }) }

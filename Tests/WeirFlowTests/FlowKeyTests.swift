@@ -36,7 +36,7 @@ import WeirFlow
         var p = tcp("10.0.0.1", 1, "10.0.0.2", 2)
         let untagged = FlowKey.make(for: p).key
         p.vlanCount = 1
-        p.vlanIDs = (100, 0)
+        p.vlanIDs = (100, 0, 0)
         #expect(FlowKey.make(for: p).key != untagged)
         #expect(FlowKey.make(for: p).key.vlan0 == 100)
     }

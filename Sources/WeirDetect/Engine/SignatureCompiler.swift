@@ -203,6 +203,10 @@ package struct SignatureCompiler {
                 case .seq, .tcpSeq: s.headerChecks.append(.tcpSeq(c))
                 case .window, .tcpWindow: s.headerChecks.append(.tcpWindowSize(c))
                 case .tcpMSS: s.headerChecks.append(.tcpMSS(c))
+                case .vlanLayers:
+                    s.headerChecks.append(.vlanLayers(c))
+                    // Suricata: a packet keyword (SIG_FLAG_REQUIRE_PACKET), never matched on stream data.
+                    if s.payloadScope == .packetAndStream { s.payloadScope = .packetOnly }
                 case .flowAge: s.flowValueChecks.append(FlowValueCheck(field: .age, condition: c))
                 case .flowPkts: s.flowValueChecks.append(FlowValueCheck(field: .packets, condition: c))
                 case .flowBytes: s.flowValueChecks.append(FlowValueCheck(field: .bytes, condition: c))
@@ -226,6 +230,16 @@ package struct SignatureCompiler {
                 s.headerChecks.append(.ipOption(mask: mask))
             case .ipProto(let match): s.headerChecks.append(.ipProto(Self.condition(match)))
             case .sameIP: s.headerChecks.append(.sameIP)
+            case .vlanID(let m):
+                let layer: VLANIDCondition.Layer
+                switch m.layer {
+                case .any: layer = .any
+                case .all: layer = .all
+                case .index(let index): layer = .index(index)
+                }
+                s.headerChecks.append(.vlanID(VLANIDCondition(Self.condition(m.match), layer: layer)))
+                // Suricata: a packet keyword (SIG_FLAG_REQUIRE_PACKET), never matched on stream data.
+                if s.payloadScope == .packetAndStream { s.payloadScope = .packetOnly }
             case .noalert: s.noalert = true
             case .bypass: s.bypass = true
             case .tag, .prefilter: break

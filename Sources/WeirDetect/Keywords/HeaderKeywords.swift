@@ -78,6 +78,10 @@ package enum HeaderCheck: Sendable, Equatable {
     case tcpSeq(UIntCondition)
     /// `tcp.mss`: the SYN's MSS option (no match without the option).
     case tcpMSS(UIntCondition)
+    /// `vlan.id`: the packet's VLAN ids.
+    case vlanID(VLANIDCondition)
+    /// `vlan.layers`: how many VLAN tags the packet has (0 for an untagged one).
+    case vlanLayers(UIntCondition)
 
     /// Whether `packet` satisfies the check.
     @inline(__always)
@@ -122,12 +126,57 @@ package enum HeaderCheck: Sendable, Equatable {
         case .tcpMSS(let c):
             guard packet.isTCP, let mss = packet.tcpOptions.mss else { return false }
             return c.matches(UInt64(mss))
+        case .vlanID(let c): return c.matches(packet)
+        case .vlanLayers(let c): return c.matches(UInt64(packet.vlanCount))
         }
     }
 
     @inline(__always)
     static func isICMP(_ packet: Packet) -> Bool {
         packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6)
+    }
+}
+
+/// `vlan.id`: an id comparison on one VLAN layer, on any or on all, as Suricata 8's `detect-vlan.c` evaluates it.
+package struct VLANIDCondition: Sendable, Equatable {
+    /// The layers compared.
+    package enum Layer: Sendable, Equatable {
+        case any, all
+        /// 0 is the outermost tag; negative indexes count from the innermost (-1).
+        case index(Int8)
+    }
+
+    /// The id comparison.
+    package var condition: UIntCondition
+    /// The layers compared.
+    package var layer: Layer
+
+    /// Makes a condition.
+    package init(_ condition: UIntCondition, layer: Layer) {
+        self.condition = condition
+        self.layer = layer
+    }
+
+    /// Whether the packet's VLAN ids satisfy the condition. An untagged packet never does, whatever the
+    /// comparison (`!200` included). A negative index past the outermost tag does not match. A positive index
+    /// beyond the tags does not match either, except the one right after the last tag: Suricata reads that
+    /// empty slot, id 0 (`vlan.id:0,1` matches a packet with one tag).
+    @inline(__always)
+    package func matches(_ packet: Packet) -> Bool {
+        let count = Int(packet.vlanCount)
+        guard count > 0 else { return false }
+        switch self.layer {
+        case .any:
+            for index in 0..<count where self.condition.matches(UInt64(packet.vlanID(at: index))) { return true }
+            return false
+        case .all:
+            for index in 0..<count where !self.condition.matches(UInt64(packet.vlanID(at: index))) { return false }
+            return true
+        case .index(let layer):
+            let index = layer < 0 ? count + Int(layer) : Int(layer)
+            guard index >= 0, index <= count else { return false }
+            return self.condition.matches(UInt64(packet.vlanID(at: index)))
+        }
     }
 }
 

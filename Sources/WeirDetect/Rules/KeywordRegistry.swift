@@ -61,6 +61,8 @@ public enum KeywordRegistry {
         // Packet-header buffers, sliced from each packet's frame (PacketHeaderBuffer); `igmp.hdr`, `sctp.hdr` and
         // `ether.hdr` are not served yet.
         "ipv4.hdr", "ipv6.hdr", "tcp.hdr", "udp.hdr", "icmpv4.hdr", "icmpv6.hdr",
+        // The VLAN keywords (up to three tags, as the decoder keeps them).
+        "vlan.id", "vlan.layers",
         // The HTTP parser (WeirAppLayer/HTTP): its buffers by canonical name, their legacy spellings, and
         // app-layer events.
         "http.uri", "http.uri.raw", "http.method", "http.protocol", "http.request_line", "http.start",
@@ -263,6 +265,7 @@ public enum KeywordRegistry {
             add(keyword.rawValue, .option, true, "integer field comparison", "<int-cmp> (max \(keyword.maximum))")
         }
         add("urilen", .option, true, "length of the HTTP URI", "<int-cmp>[,norm|raw]")
+        add("vlan.id", .option, true, "VLAN id on one, any or all VLAN layers", "<int-cmp>[,any|all|-3..2]")
         add("tos", .option, true, "IP type of service", "[!]<n>|[!]x<hex>")
         add("flags", .option, true, "TCP flags", "[!+*]<FSRPAUCE0>[,<mask>]")
         add("tcp.flags", .option, true, "TCP flags (Suricata 8 name)", "[!+*]<FSRPAUCE0>[,<mask>]")
@@ -337,7 +340,7 @@ public enum KeywordRegistry {
             "nfs_procedure", "nfs_version", "nfs.version", "ntp.mode", "ntp.stratum", "ntp.version", "rfb.secresult",
             "rfb.sectype", "sctp.chunk_cnt", "sctp.chunk_type", "sctp.vtag", "smb.version", "snmp.pdu_type",
             "snmp.version", "snmp.trap_type", "dhcp.leasetime", "dhcp.rebinding_time", "dhcp.renewal_time",
-            "tcp.session", "tcp.wscale", "vlan.id", "vlan.layers", "vxlan_vni", "websocket.flags", "websocket.mask",
+            "tcp.session", "tcp.wscale", "vxlan_vni", "websocket.flags", "websocket.mask",
             "websocket.opcode", "app-layer-state", "rpc", "pktvar", "flowvar", "flow.elephant",
         ] {
             add(name, .option, false, "recognised, not typed yet", "…")

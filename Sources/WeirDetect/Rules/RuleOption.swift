@@ -29,6 +29,8 @@ public enum RuleOption: Sendable, Equatable {
     case ipProto(IntegerMatch)
     /// `sameip`.
     case sameIP
+    /// `vlan.id:[op]id[,layer]` (Suricata 8).
+    case vlanID(VLANIDMatch)
     /// `noalert`.
     case noalert
     /// `bypass`.
@@ -88,14 +90,50 @@ public enum IntegerKeyword: String, Sendable, CaseIterable, Equatable {
     case flowBytesToClient = "flow.bytes_toclient"
     case igmpType = "igmp.type"
     case icmpv6MTU = "icmpv6.mtu"
+    /// `vlan.layers` (Suricata 8): how many VLAN tags the packet has, 0 to 3.
+    case vlanLayers = "vlan.layers"
 
     /// The largest value the field can hold.
     public var maximum: UInt64 {
         switch self {
+        case .vlanLayers: 3
         case .ttl, .itype, .icode, .igmpType: 255
         case .dsize, .icmpID, .icmpSeq, .window, .tcpMSS, .tcpWindow: 65535
         case .ack, .seq, .tcpAck, .tcpSeq, .icmpv6MTU, .flowAge: UInt64(UInt32.max)
         default: UInt64.max
+        }
+    }
+}
+
+/// `vlan.id`'s value: an id comparison and the layers it applies to.
+public struct VLANIDMatch: Sendable, Equatable, CustomStringConvertible {
+    /// Which of the packet's VLAN layers the comparison looks at.
+    public enum Layer: Sendable, Equatable {
+        /// Any layer matches (the default, and `any`).
+        case any
+        /// Every layer matches (`all`).
+        case all
+        /// One layer: 0 is the outermost tag, -1 the innermost; -3 to 2 (Suricata's range).
+        case index(Int8)
+    }
+
+    /// The id comparison (ids are 12 bits: every value in it is at most 4095).
+    public var match: IntegerMatch
+    /// The layers compared.
+    public var layer: Layer
+
+    /// Makes a match.
+    public init(_ match: IntegerMatch, layer: Layer = .any) {
+        self.match = match
+        self.layer = layer
+    }
+
+    /// The canonical spelling, without the layer when it is the default.
+    public var description: String {
+        switch self.layer {
+        case .any: "\(self.match)"
+        case .all: "\(self.match),all"
+        case .index(let index): "\(self.match),\(index)"
         }
     }
 }

@@ -22,6 +22,14 @@ extension RuleBuilder {
             case .failure(let failure): throw self.error(option, failure.reason)
             }
         }
+        if name == "vlan.layers" {
+            // An 8-bit integer whose values must stay within VLAN_MAX_LAYERS (so `>3` parses, never matching).
+            let match = try self.parseInteger(option, maximum: UInt64(UInt8.max))
+            guard match.value <= IntegerKeyword.vlanLayers.maximum, match.high <= IntegerKeyword.vlanLayers.maximum
+            else { throw self.error(option, "a packet has 0 to 3 VLAN layers") }
+            return .integer(.vlanLayers, match)
+        }
+        if name == "vlan.id" { return .vlanID(try self.parseVLANID(option)) }
         if let keyword = IntegerKeyword(rawValue: name) {
             return .integer(keyword, try self.parseInteger(option, maximum: keyword.maximum))
         }
@@ -467,5 +475,33 @@ extension RuleBuilder {
         var ignored: UInt8 = 0
         if parts.count == 2 { ignored = try bits(parts[1], allowModifiers: false).0 }
         return TCPFlagsMatch(flags: flags, modifier: modifier, ignored: ignored)
+    }
+}
+
+extension RuleBuilder {
+    /// `vlan.id:[op]id[,layer]`, as Suricata 8 parses it: a 16-bit integer comparison whose numbers fit the
+    /// 12-bit id, then optionally `any`, `all` or a layer index from -3 (the third tag from the inside) to 2
+    /// (the third from the outside).
+    func parseVLANID(_ option: RuleScanner.Option) throws(RuleParseError) -> VLANIDMatch {
+        let parts = try self.requireValue(option).splitTrimmed(UInt8(ascii: ","))
+        guard parts.count <= 2 else { throw self.error(option, "expected '[op]<id>[,<layer>]'") }
+        let match: IntegerMatch
+        switch IntegerMatch.parse(parts[0], maximum: UInt64(UInt16.max)) {
+        case .success(let parsed): match = parsed
+        case .failure(let failure): throw self.error(option, failure.reason)
+        }
+        guard match.value <= 0xfff, match.high <= 0xfff else {
+            throw self.error(option, "a VLAN id is 0 to 4095")
+        }
+        guard parts.count == 2 else { return VLANIDMatch(match) }
+        switch parts[1] {
+        case "any": return VLANIDMatch(match, layer: .any)
+        case "all": return VLANIDMatch(match, layer: .all)
+        default:
+            guard let index = Int8(parts[1]), index >= -3, index <= 2 else {
+                throw self.error(option, "the layer is any, all, or -3 to 2")
+            }
+            return VLANIDMatch(match, layer: .index(index))
+        }
     }
 }

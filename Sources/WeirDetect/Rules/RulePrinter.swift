@@ -238,6 +238,7 @@ public enum RulePrinter {
         case .ipopts(let name): return "ipopts:\(name)"
         case .ipProto(let match): return "ip_proto:\(match)"
         case .sameIP: return "sameip"
+        case .vlanID(let match): return "vlan.id:\(match)"
         case .noalert: return "noalert"
         case .bypass: return "bypass"
         case .ftpbounce: return "ftpbounce"
