@@ -330,9 +330,10 @@ final class AppLayerPass {
             ipProtocol: flow.key.proto
         )
         header.ipVersion = flow.clientAddress.isIPv4 ? 4 : 6
-        // As every record of a flow: the capture interface and the flow's Community ID.
-        header.inInterface = self.outputs.inInterface
-        header.communityID = self.outputs.communityID(of: flow)
+        // As every record of a flow: the capture interface and the flow's Community ID (each only when set:
+        // reading the optionals unconditionally cost a retain and a call per transaction record).
+        if let interface = self.outputs.inInterface { header.inInterface = interface }
+        if self.outputs.communityIDSeed != nil { header.communityID = self.outputs.communityID(of: flow) }
         for index in 0..<Int(flow.vlanCount) { header.vlan.append(flow.vlanID(at: index)) }
         if let packet {
             header.pcapCount = packet.pcapCount

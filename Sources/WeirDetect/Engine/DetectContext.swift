@@ -40,6 +40,9 @@ public final class DetectContext {
     /// Caller buffers plus the packet-header buffers rules read (`tcp.hdr` …), rebuilt per packet when some rule
     /// reads one; its storage is reused.
     @exclusivity(unchecked) var packetBuffers: [InspectionBuffer] = []
+    /// Whether a loaded rule reads a packet-header buffer: a plain flag, so that the per-packet check does not
+    /// retain the engine's list.
+    let readsPacketHeaders: Bool
     /// Caller buffers plus transformed views, rebuilt per packet when rules use transforms.
     @exclusivity(unchecked) var effectiveBuffers: [InspectionBuffer] = []
     /// Arena holding the transformed bytes of the current packet.
@@ -86,6 +89,7 @@ public final class DetectContext {
 
     init(engine: DetectEngine) {
         self.engine = engine
+        self.readsPacketHeaders = !engine.packetHeaderBuffers.isEmpty
         var scratch = PayloadScratch(
             variableSlots: engine.maxVariableSlots,
             regexScratch: RegexMatchScratch(
@@ -191,10 +195,11 @@ public final class DetectContext {
         }
 
         // Header buffers first: transformed views of them are derived like any other sticky buffer's.
-        let withHeaders =
-            engine.packetHeaderBuffers.isEmpty
-            ? buffers : self.withPacketHeaderBuffers(buffers, packet: packet, frame: frame)
-        let buffers = self.withDerivedBuffers(withHeaders)
+        // Two calls rather than one on a chosen array: binding the caller's array to a new local retained it.
+        let buffers =
+            self.readsPacketHeaders
+            ? self.withDerivedBuffers(self.withPacketHeaderBuffers(buffers, packet: packet, frame: frame))
+            : self.withDerivedBuffers(buffers)
         let payloadStart = max(0, min(packet.payloadOffset, frame.count))
         let payloadEnd =
             self.payloadInspectionDisabled ? payloadStart : min(frame.count, payloadStart + max(0, packet.payloadLength))
