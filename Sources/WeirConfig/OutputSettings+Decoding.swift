@@ -72,6 +72,7 @@ extension WeirConfiguration {
             try redis.finish()
         }
         output.communityID = try eve.bool("community-id", output.communityID)
+        output.ethernet = try eve.bool("ethernet", output.ethernet)
         output.communityIDSeed = UInt16(try eve.int("community-id-seed", Int(output.communityIDSeed), in: 0...65_535))
         output.pcapFile = try eve.bool("pcap-file", output.pcapFile)
         output.metadata = try eve.bool("metadata", output.metadata)

@@ -74,6 +74,8 @@ public struct EVELogOutput: Sendable, Equatable {
     public var communityID: Bool = false
     /// `community-id-seed`: the seed of that hash (0 to 65535).
     public var communityIDSeed: UInt16 = 0
+    /// `ethernet`: add the packet's Ethernet addresses (`ether` object) to packet records.
+    public var ethernet: Bool = false
     /// `metadata`: the flow's variables (`metadata.flowbits`, `flowints`) in records (on unless `no`).
     public var metadata: Bool = true
     /// `pcap-file`: add `pcap_filename`, the capture file being read, to every record (replay only).

@@ -103,8 +103,10 @@ extension PacketDecoder {
 
     /// Walks IPv4 options as Suricata's DecodeIPV4Options does, setting ``Packet/ipv4Options`` bits.
     ///
-    /// - Returns: false when an option is unusable (an invalid event was raised and the packet must not be
-    ///   decoded further), true otherwise, including after warnings such as `ipv4.opt_duplicate`.
+    /// - Returns: false when an option's length byte is below 2 or runs past the options (`ipv4.opt_invalid_len`;
+    ///   the packet must not be decoded further), true otherwise: after warnings such as `ipv4.opt_duplicate`,
+    ///   and after an option that failed its own validation (its invalid event is raised, the option is skipped
+    ///   and not recorded, as Suricata does).
     mutating func decodeIPv4Options(
         _ frame: UnsafeRawBufferPointer,
         offset start: Int,
@@ -154,20 +156,14 @@ extension PacketDecoder {
             if let option {
                 if seen & option.bit != 0 {
                     self.raise(.ipv4OptDuplicate, &packet)
-                } else {
-                    guard
-                        self.validateIPv4Option(
-                            option,
-                            frame,
-                            offset: offset,
-                            length: optionLength,
-                            hasData: remaining > 2,
-                            into: &packet
-                        )
-                    else { return false }
+                } else if self.validateIPv4Option(
+                    option, frame, offset: offset, length: optionLength, hasData: remaining > 2, into: &packet)
+                {
                     seen |= option.bit
                     packet.ipv4Options |= option.bit
                 }
+                // A malformed option (its event raised by the validation) is skipped by its length, and the walk
+                // goes on, as Suricata's does: only a length past the options stops the header.
             } else {
                 self.raise(.ipv4OptInvalid, &packet)
             }

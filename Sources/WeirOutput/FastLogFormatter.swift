@@ -39,6 +39,7 @@ public enum FastLogFormatter {
         header: EVEHeader,
         alert: EVEAlert,
         marker: DropMarker = .none,
+        rawPacket: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         to out: inout [UInt8]
     ) {
         let bound = Self.lineBound(header: header, alert: alert)
@@ -53,7 +54,9 @@ public enum FastLogFormatter {
             remaining -= n
         }
         let used = out.withUnsafeMutableBufferPointer { buffer in
-            Self.write(header: header, alert: alert, marker: marker, at: buffer.baseAddress! + start, time: nil)
+            Self.write(
+                header: header, alert: alert, marker: marker, rawPacket: rawPacket, at: buffer.baseAddress! + start,
+                time: nil)
         }
         out.removeLast(bound - used)
     }
@@ -63,16 +66,25 @@ public enum FastLogFormatter {
         // Fixed text 90 bytes; the time 26; three ids and the priority 4 x 10; ports 2 x 20; addresses 2 x 46
         // (IPv6 text is 39 bytes).
         let protoLength = Self.protocolLiteral(header.ipProtocol) == nil ? IPProtocol.eveName(header.ipProtocol).utf8.count : 0
+        // A packet without addresses prints up to 32 bytes as `XX ` and its pcap number instead (fits in 320).
         return 320 + alert.signature.utf8.count + alert.category.utf8.count + protoLength
     }
+
+    /// How many bytes of a packet without addresses fast.log prints (Suricata's decoder-event line).
+    public static let rawPacketBytes = 32
 
     /// Writes one line, with its newline, at `out`, which has room for ``lineBound(header:alert:)`` bytes;
     /// returns the line's length. The line goes straight into the caller's buffer: no intermediate array.
     /// `time` is the caller's ``SecondsText``, updated when the second changes; `nil` works the text out for
     /// this line alone.
+    ///
+    /// A header without addresses (``EVEHeader/hasAddresses`` false: a decoder event on a packet whose IP layer
+    /// did not decode) ends as Suricata's does: `[**] [Raw pkt: 45 00 … ] [pcap file packet: N]`, with the first
+    /// ``rawPacketBytes`` bytes of `rawPacket` in upper-case hex.
     public static func write(
-        header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none, at out: UnsafeMutablePointer<UInt8>,
-        time cache: SecondsText?
+        header: EVEHeader, alert: EVEAlert, marker: DropMarker = .none,
+        rawPacket: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        at out: UnsafeMutablePointer<UInt8>, time cache: SecondsText?
     ) -> Int {
         // The cursor is a plain local moved by static helpers: nested functions capturing it would box it and
         // check exclusive access on every use.
@@ -107,6 +119,24 @@ public enum FastLogFormatter {
         p = Self.put(alert.category, at: p)
         p = Self.put("] [Priority: ", at: p)
         p = Self.putDecimal(UInt64(alert.severity), at: p)
+        guard header.hasAddresses else {
+            p = Self.put("] [**] [Raw pkt: ", at: p)
+            let digits = ("0123456789ABCDEF" as StaticString).utf8Start
+            for byte in rawPacket.prefix(Self.rawPacketBytes) {
+                p[0] = digits[Int(byte >> 4)]
+                p[1] = digits[Int(byte & 0xf)]
+                p[2] = UInt8(ascii: " ")
+                p += 3
+            }
+            if let number = header.pcapCount, number != 0 {
+                p = Self.put("] [pcap file packet: ", at: p)
+                p = Self.putDecimal(number, at: p)
+                p = Self.put("]\n", at: p)
+            } else {
+                p = Self.put("]\n", at: p)
+            }
+            return p - out
+        }
         p = Self.put("] {", at: p)
         if let literal = Self.protocolLiteral(header.ipProtocol) {
             p = Self.put(literal, at: p)

@@ -125,6 +125,10 @@ final class EVEOutputs: OutputSink {
             take("tls", \.tls, from: other)
             take("ssh", \.ssh, from: other)
             merged.flow = merged.flow || other.flow
+            if other.ethernet != merged.ethernet {
+                if !conflicts.contains("ethernet") { conflicts.append("ethernet") }
+                merged.ethernet = true
+            }
             if other.communityID != merged.communityID || other.communityIDSeed != merged.communityIDSeed {
                 if !conflicts.contains("community-id") { conflicts.append("community-id") }
                 merged.communityID = merged.communityID || other.communityID

@@ -28,6 +28,8 @@ final class ReplayOutputs {
     /// flow, kept apart from ``eveSettings`` (reading a field through that optional copied the whole settings).
     let logsFlows: Bool
     let communityIDSeed: UInt16?
+    /// eve-log `ethernet: yes`: packet records carry the packet's `ether` object.
+    let logsEthernet: Bool
     /// The anomaly records asked for (``anomalyKinds(_:)``), nil when none: checked once per packet.
     let anomalyKinds: (decode: Bool, stream: Bool, appLayer: Bool)?
     /// When and how counters are written (`stats.interval`, the eve-log `stats` type, stats.log).
@@ -90,6 +92,7 @@ final class ReplayOutputs {
         self.anomalyKinds = Self.anomalyKinds(self.eveSettings)
         self.logsFlows = self.eveSettings?.flow == true
         self.communityIDSeed = self.eveSettings?.communityID == true ? self.eveSettings?.communityIDSeed : nil
+        self.logsEthernet = self.eveSettings?.ethernet == true
         if stats.enabled && settings.stats.enabled {
             self.statsLog = try FileSink(
                 path: directory + "/" + settings.stats.filename, append: settings.stats.append || append)
@@ -249,6 +252,14 @@ final class ReplayOutputs {
 
     /// Whether EVE prints ports for a packet: TCP, UDP and SCTP with their header decoded (Suricata's
     /// `JsonAddrInfoInit`).
+    /// With `ethernet: yes`, the packet's Ethernet header as `ether` (Suricata's packet records: a packet decoded
+    /// from an Ethernet header, so not a rebuilt datagram, which is decoded from its IP header).
+    func addEther(to header: inout EVEHeader, packet: Packet, frame: UnsafeRawBufferPointer) {
+        guard self.logsEthernet, packet.linkType == .ethernet, !packet.isReassembled else { return }
+        let start = min(max(0, packet.frameStart), frame.count)
+        header.ether = EVEEther(frame: UnsafeRawBufferPointer(rebasing: frame[start...]))
+    }
+
     static func hasPorts(_ packet: Packet) -> Bool {
         packet.hasL4 && Self.hasPorts(packet.l4Protocol)
     }
@@ -289,6 +300,7 @@ final class ReplayOutputs {
         header.pcapCount = Self.pcapCount(packet)
         header.packetSource = Self.packetSource(packet)
         header.ipVersion = packet.ipVersion == 4 || packet.ipVersion == 6 ? packet.ipVersion : 0
+        header.hasAddresses = header.ipVersion != 0
         for index in 0..<Int(packet.vlanCount) { header.vlan.append(packet.vlanID(at: index)) }
         if packet.hasL4 && (packet.l4Protocol == IPProtocol.icmp || packet.l4Protocol == IPProtocol.icmpv6) {
             header.icmpType = packet.icmpType
@@ -323,6 +335,7 @@ final class ReplayOutputs {
         func write(type: StaticString, event: String, appProto: String? = nil, layer: StaticString? = nil) {
             var header = Self.header(for: packet, flow: flow)
             self.addPacketFields(to: &header, packet: packet, flow: flow)
+            self.addEther(to: &header, packet: packet, frame: frame)
             self.eveWriter?.write { w in
                 w.writeHeader(header, eventName: "anomaly")
                 w.beginObject("anomaly")
@@ -436,17 +449,23 @@ final class ReplayOutputs {
             header: Self.header(for: packet, flow: flow), alert: self.eveAlert(for: alert, inline: inline))
         if source != .wire { record.header.packetSource = source }
         self.addPacketFields(to: &record.header, packet: packet, flow: flow)
+        self.addEther(to: &record.header, packet: packet, frame: frame)
         if self.eveSettings?.metadata != false { record.header.flowVariablesJSON = flowVariables }
         if let fast = self.fastBatch {
             let marker: FastLogFormatter.DropMarker =
                 alert.isBlocking ? (inline ? .dropped : .wouldDrop) : .none
+            // The packet's own bytes, for the line of a packet without addresses.
+            let start = min(max(0, packet.frameStart), frame.count)
+            let raw = UnsafeRawBufferPointer(rebasing: frame[start...])
             if let out = fast.reserve(FastLogFormatter.lineBound(header: record.header, alert: record.alert)) {
                 fast.commit(
                     FastLogFormatter.write(
-                        header: record.header, alert: record.alert, marker: marker, at: out, time: self.fastTime))
+                        header: record.header, alert: record.alert, marker: marker, rawPacket: raw, at: out,
+                        time: self.fastTime))
             } else {
                 var line: [UInt8] = []
-                FastLogFormatter.append(header: record.header, alert: record.alert, marker: marker, to: &line)
+                FastLogFormatter.append(
+                    header: record.header, alert: record.alert, marker: marker, rawPacket: raw, to: &line)
                 line.withUnsafeBytes { fast.append($0) }
             }
         }

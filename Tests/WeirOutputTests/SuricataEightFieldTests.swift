@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import Foundation
 import Testing
 import WeirCore
 
@@ -66,5 +67,40 @@ import WeirCore
             w.packetInfo(linkType: value)
             w.endObject()
         } == #"{"packet_info":{"linktype":\#(value),"linktype_name":"\#(name)"}}"#)
+    }
+
+    @Test func aPacketWithoutAnIPLayerHasNoAddressesAndFastLogPrintsItsBytes() {
+        var header = Self.header("10.0.0.1", "10.0.0.2", version: 0)
+        header.hasAddresses = false
+        header.pcapCount = 5
+        header.packetSource = .wire
+        let text = render { $0.writeHeader(header, eventName: "alert") }
+        for key in ["src_ip", "dest_ip", "src_port", "dest_port", "proto", "ip_v"] {
+            #expect(!text.contains("\"\(key)\""), "\(key) in \(text)")
+        }
+        #expect(text.contains(#""event_type":"alert","pkt_src":"wire/pcap""#), "\(text)")
+        let alert = EVEAlert(
+            action: .allowed, gid: 1, signatureID: 2_200_003, rev: 2, signature: "SURICATA IPv4 truncated packet",
+            category: "Generic Protocol Command Decode", severity: 3)
+        let raw: [UInt8] = Array(0..<40)
+        var line: [UInt8] = []
+        raw.withUnsafeBytes { FastLogFormatter.append(header: header, alert: alert, rawPacket: $0, to: &line) }
+        let expected =
+            "[Priority: 3] [**] [Raw pkt: "
+            + (0..<32).map { String(format: "%02X ", $0) }.joined() + "] [pcap file packet: 5]\n"
+        #expect(String(decoding: line, as: UTF8.self).hasSuffix(expected), "\(String(decoding: line, as: UTF8.self))")
+    }
+
+    @Test func etherObjectComesBeforeTheCommunityID() throws {
+        var header = Self.header("10.0.0.1", "10.0.0.2", version: 4)
+        let frame: [UInt8] = [0xfe, 0x2d, 0xcf, 0xad, 0x28, 0x54, 0xf6, 0x3a, 0x04, 0x28, 0x26, 0x77, 0x81, 0x00]
+        header.ether = try #require(frame.withUnsafeBytes { EVEEther(frame: $0) })
+        header.communityID = "1:x="
+        let text = render { $0.writeHeader(header, eventName: "alert") }
+        #expect(
+            text.hasSuffix(
+                #","ether":{"ether_type":33024,"src_mac":"f6:3a:04:28:26:77","dest_mac":"fe:2d:cf:ad:28:54"},"#
+                    + #""community_id":"1:x=""#), "\(text)")
+        #expect([UInt8](repeating: 0, count: 13).withUnsafeBytes { EVEEther(frame: $0) } == nil)
     }
 }

@@ -72,6 +72,7 @@ import WeirTestSupport
               - eve-log:
                   enabled: yes
                   filename: eve.json
+                  ethernet: yes
                   types:
                     - alert:
                         packet: yes
@@ -92,6 +93,16 @@ import WeirTestSupport
         }
         let rebuilt = Self.alerts(records).filter { Self.sid($0) == 1 && $0["pkt_src"] as? String == "defrag" }
         #expect(rebuilt.count == 3)
+        // `ethernet: yes`: a captured fragment's alert names its frame's addresses; a rebuilt datagram, decoded
+        // from its IP header, has none (as Suricata's).
+        let fragments = Self.alerts(records).filter { Self.sid($0) == 2 }
+        try #require(!fragments.isEmpty)
+        for alert in fragments {
+            let ether = try #require(alert["ether"] as? [String: Any], "\(alert)")
+            #expect((ether["src_mac"] as? String)?.split(separator: ":").count == 6)
+            #expect(ether["ether_type"] as? Int == 0x0800 || ether["ether_type"] as? Int == 0x86dd)
+        }
+        #expect(rebuilt.allSatisfy { $0["ether"] == nil })
         for alert in rebuilt {
             let info = try #require(alert["packet_info"] as? [String: Any])
             #expect(info["linktype"] as? Int == 1)

@@ -35,6 +35,9 @@ public struct EVEHeader: Sendable, Equatable {
     /// `ip_v`: 4 or 6, the IP version of the packet (packet records) or of the flow (flow and transaction
     /// records); 0 leaves it out (a packet without an IP layer), as Suricata 8 does.
     public var ipVersion: UInt8
+    /// False for a packet without a decoded IP layer (a decoder event on a truncated or malformed header):
+    /// Suricata then writes no addresses, ports or `proto`, and fast.log prints the raw packet instead.
+    public var hasAddresses: Bool
     /// `icmp_type`, for ICMP and ICMPv6.
     public var icmpType: UInt8?
     /// `icmp_code`, for ICMP and ICMPv6.
@@ -45,6 +48,8 @@ public struct EVEHeader: Sendable, Equatable {
     public var responseICMPCode: UInt8?
     /// `pkt_src`: where the packet came from; `nil` for flow and stats records.
     public var packetSource: EVEPacketSource?
+    /// `ether`: the packet's Ethernet header (eve-log `ethernet: yes`), for packets that have one.
+    public var ether: EVEEther? = nil
     /// `community_id`: the flow's Community ID (``CommunityID``) when `community-id` is on.
     public var communityID: String? = nil
     /// `metadata`: the flow's variables (`{"flowbits":[…],"flowints":{…}}`), pre-rendered by
@@ -74,6 +79,7 @@ public struct EVEHeader: Sendable, Equatable {
         self.destinationPort = destinationPort
         self.ipProtocol = ipProtocol
         self.ipVersion = 0
+        self.hasAddresses = true
         self.icmpType = nil
         self.icmpCode = nil
         self.responseICMPType = nil
@@ -234,19 +240,7 @@ extension JSONWriter {
             for index in 0..<header.vlan.count { self.unsigned(UInt64(header.vlan[index])) }
             self.endArray()
         }
-        self.member(",\"src_ip\":", header.sourceIP)
-        if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
-        self.member(",\"dest_ip\":", header.destinationIP)
-        if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
-        if flowOrder { self.writeIPVersion(header.ipVersion) }
-        switch header.ipProtocol {
-        case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
-        case IPProtocol.udp: self.literalMember(",\"proto\":\"UDP\"")
-        case IPProtocol.icmp: self.literalMember(",\"proto\":\"ICMP\"")
-        case IPProtocol.icmpv6: self.literalMember(",\"proto\":\"IPv6-ICMP\"")
-        default: self.member(",\"proto\":", IPProtocol.eveName(header.ipProtocol))
-        }
-        if !flowOrder { self.writeIPVersion(header.ipVersion) }
+        if header.hasAddresses { self.writeAddresses(header, flowOrder: flowOrder) }
         if let type = header.icmpType { self.member(",\"icmp_type\":", UInt64(type)) }
         if let code = header.icmpCode { self.member(",\"icmp_code\":", UInt64(code)) }
         if let type = header.responseICMPType { self.member(",\"response_icmp_type\":", UInt64(type)) }
@@ -261,7 +255,50 @@ extension JSONWriter {
             self.member(",\"metadata\":")
             self.raw(variables)
         }
+        if let ether = header.ether { self.writeEther(ether) }
         if let id = header.communityID { self.member(",\"community_id\":", id) }
+    }
+
+    /// `,"ether":{"ether_type":N,"src_mac":"aa:bb:…","dest_mac":"…"}` as Suricata's packet records carry it.
+    private func writeEther(_ ether: EVEEther) {
+        self.member(",\"ether\":{\"ether_type\":", UInt64(ether.etherType))
+        self.member(",\"src_mac\":")
+        self.macAddress(ether.source)
+        self.member(",\"dest_mac\":")
+        self.macAddress(ether.destination)
+        self.endObject()
+    }
+
+    /// A MAC address as a string value, lower-case hex pairs separated by colons.
+    private func macAddress(_ value: UInt64) {
+        var text: [UInt8] = []
+        text.reserveCapacity(17)
+        let digits = ("0123456789abcdef" as StaticString).utf8Start
+        for index in 0..<6 {
+            let byte = Int(value >> UInt64(40 - 8 * index) & 0xff)
+            if index > 0 { text.append(UInt8(ascii: ":")) }
+            text.append(digits[byte >> 4])
+            text.append(digits[byte & 0xf])
+        }
+        text.withUnsafeBytes { self.string(bytes: $0) }
+    }
+
+    /// `src_ip` … `proto` and `ip_v` in Suricata's order.
+    @inline(__always)
+    private func writeAddresses(_ header: EVEHeader, flowOrder: Bool) {
+        self.member(",\"src_ip\":", header.sourceIP)
+        if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
+        self.member(",\"dest_ip\":", header.destinationIP)
+        if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
+        if flowOrder { self.writeIPVersion(header.ipVersion) }
+        switch header.ipProtocol {
+        case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
+        case IPProtocol.udp: self.literalMember(",\"proto\":\"UDP\"")
+        case IPProtocol.icmp: self.literalMember(",\"proto\":\"ICMP\"")
+        case IPProtocol.icmpv6: self.literalMember(",\"proto\":\"IPv6-ICMP\"")
+        default: self.member(",\"proto\":", IPProtocol.eveName(header.ipProtocol))
+        }
+        if !flowOrder { self.writeIPVersion(header.ipVersion) }
     }
 
     @inline(__always)
@@ -271,5 +308,28 @@ extension JSONWriter {
         case 6: self.literalMember(",\"ip_v\":6")
         default: break
         }
+    }
+}
+
+/// The Ethernet header of a packet as EVE's `ether` object shows it.
+public struct EVEEther: Sendable, Equatable {
+    /// The header's type field (0x8100 for a tagged frame, as Suricata prints it).
+    public var etherType: UInt16
+    /// The source address in the low 48 bits.
+    public var source: UInt64
+    /// The destination address in the low 48 bits.
+    public var destination: UInt64
+
+    /// The header at the start of `frame`; nil when the frame is shorter than 14 bytes.
+    public init?(frame: UnsafeRawBufferPointer) {
+        guard frame.count >= 14 else { return nil }
+        func address(_ offset: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for index in 0..<6 { value = value << 8 | UInt64(frame[offset + index]) }
+            return value
+        }
+        self.destination = address(0)
+        self.source = address(6)
+        self.etherType = UInt16(frame[12]) << 8 | UInt16(frame[13])
     }
 }
