@@ -153,6 +153,16 @@ public enum HTTPProtocol {
                     toServer ? $0.requestHeadersRaw : $0.responseHeadersRaw
                 }
             )
+            // One buffer per header (Suricata's multi-buffer http.request_header / http.response_header).
+            list.append(
+                AppLayerBufferDescriptor(
+                    name: toServer ? "http.request_header" : "http.response_header", toServer: toServer,
+                    progress: headers
+                ) { t, body in
+                    guard let t = tx(t) else { return }
+                    t.forEachHeaderLine(toServer: toServer) { body($0) }
+                }
+            )
             list.append(
                 built("http.header_names", toServer: toServer, progress: headers) {
                     $0.headerNames(toServer: toServer)

@@ -70,6 +70,7 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// The buffers ``built(_:_:)`` caches.
     enum BuiltBuffer: Int, CaseIterable {
         case headersToServer, headersToClient, namesToServer, namesToClient, startToServer, startToClient, host
+        case headerLinesToServer, headerLinesToClient
     }
 
     init(id: UInt64, htp: UnsafeMutablePointer<htp_tx_t>) {
@@ -231,6 +232,36 @@ public final class HTTPTransaction: AppLayerTransaction {
                 out.append(0x0A)
             }
             return out
+        }
+    }
+
+    /// `http.request_header` / `http.response_header`: every header as `Name: Value` (Cookie included, in the
+    /// order received), one after the other without separators; ``forEachHeaderLine(toServer:_:)`` cuts them
+    /// into one inspection buffer each.
+    func headerLines(toServer: Bool) -> [UInt8] {
+        self.built(toServer ? .headerLinesToServer : .headerLinesToClient) {
+            var out: [UInt8] = []
+            out.reserveCapacity(self.headerBytesHint(toServer: toServer))
+            self.forEachHeader(toServer: toServer) { name, value in
+                out.append(contentsOf: name)
+                out.append(0x3A)
+                out.append(0x20)
+                out.append(contentsOf: value)
+            }
+            return out
+        }
+    }
+
+    /// Calls `body` with each header's `Name: Value` as a slice of ``headerLines(toServer:)``.
+    func forEachHeaderLine(toServer: Bool, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let lines = self.headerLines(toServer: toServer)
+        lines.withUnsafeBytes { all in
+            var start = 0
+            self.forEachHeader(toServer: toServer) { name, value in
+                let end = min(all.count, start + name.count + 2 + value.count)
+                if end > start { body(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+                start = end
+            }
         }
     }
 
