@@ -184,13 +184,17 @@ import Testing
         let r = try self.rule(
             #"dns_query; dotprefix; to_lowercase; content:".evil.com"; endswith; tls.sni; content:"x"; file_data; content:"y"; http.response_body; content:"z";"#
         )
-        #expect(r.sections.count == 3)
+        #expect(r.sections.count == 4)
         #expect(r.sections[0].buffer == BufferID("dns.query"))
         #expect(r.sections[0].transforms == [.dotprefix, .toLowercase])
         #expect(r.sections[1].buffer == BufferID("tls.sni"))
-        // http.response_body is the file_data list in Suricata.
+        // http.response_body is the response's part of the file_data list: a buffer of its own (to-client).
         #expect(r.sections[2].buffer == .fileData)
-        #expect(self.contents(r, section: 2).count == 2)
+        #expect(self.contents(r, section: 2).count == 1)
+        #expect(r.sections[3].buffer == .httpResponseBody)
+        #expect(self.contents(r, section: 3).count == 1)
+        // pcre's Q (the file_data list) is accepted under http.response_body, as Suricata accepts it.
+        #expect(self.error(#"http.response_body; content:"a"; pcre:"/b/Q";"#) == nil)
         #expect(self.error(#"content:"a"; to_lowercase;"#)?.reason == "transforms must follow a sticky buffer")
         #expect(
             self.error(#"http.uri; content:"a"; http_header;"#)?.reason

@@ -249,7 +249,7 @@ package final class Signature: @unchecked Sendable {
     /// every one must hold. Their rule is transactional.
     @exclusivity(unchecked) package var appLayerConditions: [(keyword: String, value: String)] = []
     /// Directions the conditions are inspected in (bit 1 to server, bit 2 to client): certificate keywords
-    /// are the server's, the others either.
+    /// and `http.response_body` are the server's, the others either.
     @exclusivity(unchecked) package var conditionDirections: UInt8 = 3
     /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
     @exclusivity(unchecked) package var payloadScope: PayloadScope = .packetAndStream

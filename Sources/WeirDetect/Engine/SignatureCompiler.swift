@@ -356,12 +356,16 @@ package struct SignatureCompiler {
                 case .failure(let error): return fail(error.keyword, error.reason)
                 }
             }
+            // `http.response_body` is Suricata's file_data list seen from the response: the same buffer (one
+            // prefilter database, one scan of the body), with the rule made to-client.
+            let bufferName = section.buffer == .httpResponseBody ? BufferID.fileData.name : section.buffer.name
+            if section.buffer == .httpResponseBody { s.conditionDirections = 2 }
             var sticky: Int? =
-                section.buffer == .payload ? nil : Self.intern(section.buffer.name, in: &self.stickyIDs)
+                section.buffer == .payload ? nil : Self.intern(bufferName, in: &self.stickyIDs)
             if let base = sticky, !transforms.isEmpty {
                 // The transformed view is a buffer of its own: own id, own prefilter database.
                 let name =
-                    section.buffer.name + "|" + section.transforms.map(\.keyword).joined(separator: "|")
+                    bufferName + "|" + section.transforms.map(\.keyword).joined(separator: "|")
                     + "|\(transforms)"
                 let known = self.stickyIDs[name] != nil
                 let id = Self.intern(name, in: &self.stickyIDs)
@@ -371,7 +375,7 @@ package struct SignatureCompiler {
             } else {
                 sectionBufferIDs.append(sticky)
             }
-            compiledSections.append((section.buffer.name, sticky, steps))
+            compiledSections.append((bufferName, sticky, steps))
         }
         // base64_data is the terminal list of the base64_decode before it (Suricata's DETECT_SM_LIST_BASE64_DATA).
         var index = 0

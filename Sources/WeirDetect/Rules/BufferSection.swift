@@ -39,6 +39,8 @@ public struct BufferID: Sendable, Hashable, CustomStringConvertible {
     public static let httpRawHost = BufferID("http.host.raw")
     /// `file.data`.
     public static let fileData = BufferID("file.data")
+    /// `http.response_body`: the response's part of the file_data list (its own buffer, to-client only).
+    public static let httpResponseBody = BufferID("http.response_body")
 
     /// The canonical name.
     public var description: String { self.name }

@@ -350,6 +350,8 @@ public enum KeywordRegistry {
         let buffers: [(String, String)] = [
             ("pkt_data", "packet payload or reassembled stream (resets the sticky buffer)"),
             ("file.data", "file data (HTTP bodies, SMTP attachments …)"),
+            // Suricata's file_data list seen from the response only: the sticky keyword makes the rule to-client.
+            ("http.response_body", "HTTP response body (the response's file.data)"),
             ("base64_data", "data decoded by base64_decode"),
             ("http.uri", "normalised HTTP request URI"), ("http.uri.raw", "raw HTTP request URI"),
             ("http.method", "HTTP request method"), ("http.header", "normalised HTTP headers"),
@@ -448,17 +450,13 @@ public enum KeywordRegistry {
             ("http_server", "http.server"), ("http_start", "http.start"), ("smb_named_pipe", "smb.named_pipe"),
             ("smb_share", "smb.share"), ("krb5_cname", "krb5.cname"), ("krb5_sname", "krb5.sname"),
             ("http_request_header", "http.request_header"), ("http_response_header", "http.response_header"),
-            // Suricata inspects the HTTP response body through the file_data list.
-            ("http.response_body", "file.data"),
         ]
         for (name, canonical) in stickyAliases {
             add(
                 name,
                 .stickyBuffer(canonical),
                 true,
-                name.contains(".")
-                    ? "HTTP response body (Suricata inspects it as the \(canonical) list)"
-                    : "legacy spelling of sticky buffer \(canonical)"
+                "legacy spelling of sticky buffer \(canonical)"
             )
         }
         // Legacy content modifiers (move the previous content into a buffer).

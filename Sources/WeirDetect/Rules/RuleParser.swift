@@ -820,8 +820,12 @@ struct RuleBuilder {
         }
         if let flag = match.bufferFlag, let buffer = PCREMatch.buffer(forFlag: flag) {
             if self.stickyActive {
-                // Suricata accepts a letter that names the active sticky buffer, and rejects any other.
-                guard buffer == self.currentBuffer else {
+                // Suricata accepts a letter that names the active sticky buffer's list, and rejects any other
+                // (`Q`, the file_data list, is also the list of `http.response_body`).
+                let sameList =
+                    buffer == self.currentBuffer
+                    || (buffer == .fileData && self.currentBuffer == .httpResponseBody)
+                guard sameList else {
                     throw self.error(
                         option,
                         "pcre buffer modifier '\(flag)' used while sticky buffer \(self.currentBuffer) is set"
