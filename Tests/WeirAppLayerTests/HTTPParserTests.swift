@@ -299,6 +299,43 @@ final class StageDriver {
         withExtendedLifetime((leanDriver, fullDriver)) {}
     }
 
+    @Test func aGapInsideABodyIsSkippedAndTheNextTransactionParses() throws {
+        let driver = StageDriver(ids: ["http.method": 1])
+        driver.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", toServer: true)
+        driver.send("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789", toServer: false)
+        // Ten body bytes missing, then the body's last ten and the next response.
+        driver.send(Array("ABCDEFGHIJ".utf8), toServer: false, gap: 10)
+        driver.send("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n", toServer: true)
+        driver.send("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno", toServer: false)
+        let first = try #require(
+            driver.stage.transaction(slot: driver.slot, flowID: driver.flowID, id: 0) as? HTTPTransaction)
+        var files: [AppLayerFile] = []
+        first.forEachFile { files.append($0) }
+        // The file counts the missing bytes, has gaps and is truncated (Suricata's FileAppendGAP), no hashes.
+        #expect(files.count == 1)
+        #expect(files.first?.size == 30 && files.first?.gaps == true && files.first?.state == .truncated)
+        #expect(files.first?.sha256 == nil)
+        // The second transaction after the gap is parsed whole.
+        let second = try #require(
+            driver.stage.transaction(slot: driver.slot, flowID: driver.flowID, id: 1) as? HTTPTransaction)
+        #expect(second.progress(toServer: false) >= HTTPProgress.complete)
+        #expect(second.statusCode.map { String(decoding: $0, as: UTF8.self) } == "404")
+        var secondFiles: [AppLayerFile] = []
+        second.forEachFile { secondFiles.append($0) }
+        #expect(secondFiles.first?.gaps == false && secondFiles.first?.size == 2)
+    }
+
+    @Test func aGapInHeadersStopsThatDirection() throws {
+        let driver = StageDriver(ids: ["http.method": 1])
+        driver.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", toServer: true)
+        driver.send("HTTP/1.1 200 OK\r\nCont", toServer: false)
+        driver.send(Array("ent-Length: 2\r\n\r\nok".utf8), toServer: false, gap: 5)
+        let first = try #require(
+            driver.stage.transaction(slot: driver.slot, flowID: driver.flowID, id: 0) as? HTTPTransaction)
+        // libhtp refuses a gap in the header block: the response is not parsed on (as in Suricata).
+        #expect(first.progress(toServer: false) < HTTPProgress.complete)
+    }
+
     @Test func loggedHeadersMatchLookupsByName() throws {
         let driver = StageDriver()
         driver.send(

@@ -311,15 +311,43 @@ final class HTTPParser: AppLayerParser {
         }
     }
 
+    /// Missing bytes, as Suricata 7 hands them to libhtp (its HTTP parser accepts gaps): libhtp 0.5 skips a gap
+    /// inside a body whose end it can tell (Content-Length, or until close) and finishes a transaction waiting
+    /// for its end; the body callback sees the gap (no data, a length), so the file counts those bytes and is
+    /// marked as having gaps. In any other state (headers, a chunk size line) libhtp refuses the gap and that
+    /// direction is no longer parsed, as in Suricata.
     func gap(_ length: Int, toServer: Bool, context: inout AppLayerParseContext) {
-        // libhtp 0.5 cannot resynchronise after missing bytes: that direction is no longer parsed (as in
-        // Suricata 7, whose HTTP parser does not accept gaps). A body being received is marked as having a gap.
+        guard length > 0 else {
+            self.finishCall(&context)
+            return
+        }
+        var ts = timeval(
+            tv_sec: Int(context.timestamp.microseconds / 1_000_000),
+            tv_usec: Int(context.timestamp.microseconds % 1_000_000)
+        )
         if toServer {
-            self.requestStopped = true
-        } else {
-            self.responseStopped = true
-            if let tx = self.live.last(where: { $0.responseProgress >= HTTPProgress.headers }) {
-                tx.responseBodyGap = true
+            if !self.requestStopped {
+                // Data held back for the other direction cannot be ordered around a gap: stop, as before.
+                if !self.pendingRequest.isEmpty {
+                    self.requestStopped = true
+                } else {
+                    self.parsingRequest = true
+                    let rc = htp_connp_req_data(self.connp, &ts, nil, length)
+                    if rc != Int32(HTP_STREAM_DATA.rawValue) { self.requestStopped = true }
+                }
+            }
+        } else if !self.responseStopped {
+            let open = self.live.last(where: { $0.responseProgress >= HTTPProgress.headers })
+            if !self.pendingResponse.isEmpty {
+                self.responseStopped = true
+            } else {
+                self.parsingRequest = false
+                let rc = htp_connp_res_data(self.connp, &ts, nil, length)
+                if rc != Int32(HTP_STREAM_DATA.rawValue) { self.responseStopped = true }
+            }
+            // A body being received when the response direction stops has a gap too.
+            if self.responseStopped, let open, open.responseProgress < HTTPProgress.complete {
+                open.responseBodyGap = true
             }
         }
         self.finishCall(&context)
@@ -572,6 +600,20 @@ final class HTTPParser: AppLayerParser {
     static func onBodyData(_ d: UnsafeMutablePointer<htp_tx_data_t>?, toServer: Bool) -> Int32 {
         guard let d else { return HTP_OK }
         return Self.withTransaction(d.pointee.tx) { parser, t, tx in
+            if d.pointee.data == nil && d.pointee.len > 0 {
+                // A gap libhtp skipped (``gap(_:toServer:context:)``): the file counts the missing bytes, has gaps,
+                // and gets no hashes (Suricata's FileAppendGAP).
+                if toServer {
+                    t.requestProgress = max(t.requestProgress, HTTPProgress.body)
+                    t.requestBodySeen += d.pointee.len
+                } else {
+                    t.responseProgress = max(t.responseProgress, HTTPProgress.body)
+                    t.responseBodySeen += d.pointee.len
+                    t.responseBodyGap = true
+                    t.fileHashes = nil
+                }
+                return
+            }
             guard let data = d.pointee.data, d.pointee.len > 0 else { return }
             let bytes = UnsafeRawBufferPointer(start: data, count: d.pointee.len)
             if toServer {
@@ -588,7 +630,7 @@ final class HTTPParser: AppLayerParser {
                 t.responseProgress = max(t.responseProgress, HTTPProgress.body)
                 let held = keptBody ? t.responseBody.count : min(t.responseBodySeen, limit)
                 t.responseBodySeen += bytes.count
-                if parser.hashing {
+                if parser.hashing && !t.responseBodyGap {
                     if t.fileHashes == nil { t.fileHashes = FileHashes() }
                     t.fileHashes?.update(bytes)
                 }

@@ -354,13 +354,14 @@ extension HTTPTransaction: AppLayerFileTransaction {
             name = Array(uri.prefix { $0 != 0x3F })
         }
         let complete = self.responseProgress >= HTTPProgress.complete
+        // A file with gaps is truncated and has no hashes, as Suricata closes it.
         var file = AppLayerFile(
             name: name,
             size: self.responseBodySeen,
-            state: complete ? .closed : .truncated,
+            state: complete && !self.responseBodyGap ? .closed : .truncated,
             gaps: self.responseBodyGap
         )
-        if complete, let hashes = self.fileHashes?.finalize() {
+        if complete, !self.responseBodyGap, let hashes = self.fileHashes?.finalize() {
             file.md5 = hashes.md5
             file.sha1 = hashes.sha1
             file.sha256 = hashes.sha256
