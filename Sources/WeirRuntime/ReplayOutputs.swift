@@ -365,12 +365,17 @@ final class ReplayOutputs {
         if kinds.appLayer, let appProto {
             for name in appEvents {
                 // `proto.event` comes from a parser; a name without its protocol is the framework's own.
+                // Suricata logs an event by its name in the protocol's event table: upper case for the tables
+                // written in C (HTTP, TLS, and the framework's APPLAYER_* events), lower case for the Rust
+                // parsers' (DNS, SSH). Rules match either spelling.
                 if let dot = name.firstIndex(of: ".") {
+                    let event = String(name[name.index(after: dot)...])
+                    let cTable = appProto == "http" || appProto == "tls"
                     write(
-                        type: "applayer", event: String(name[name.index(after: dot)...]), appProto: appProto,
+                        type: "applayer", event: cTable ? event.uppercased() : event, appProto: appProto,
                         layer: "proto_parser")
                 } else {
-                    write(type: "applayer", event: name, appProto: appProto, layer: "proto_detect")
+                    write(type: "applayer", event: name.uppercased(), appProto: appProto, layer: "proto_detect")
                 }
             }
         }
