@@ -166,18 +166,25 @@ extension WeirConfiguration {
             return
         }
         guard let reader = try sets.mapping(name) else { return }
-        threading.sets[family] = try Self.decodeCPUSet(reader, mode: CPUSetSettings.defaultMode(family), perInterface: true)
+        threading.sets[family] = try Self.decodeCPUSet(
+            reader, mode: CPUSetSettings.defaultMode(family), perInterface: true,
+            checksMachine: threading.setCPUAffinity)
     }
 
+    /// `checksMachine`: CPUs the machine lacks are an error only when the sets are applied (`set-cpu-affinity:
+    /// yes`); Suricata's stock configuration lists CPUs a small machine does not have, and without affinity it
+    /// starts there.
     private static func decodeCPUSet(
-        _ reader: MappingReader, mode: AffinityMode, perInterface: Bool
+        _ reader: MappingReader, mode: AffinityMode, perInterface: Bool, checksMachine: Bool
     ) throws(ConfigError) -> CPUSetSettings {
         var set = CPUSetSettings(mode: mode)
-        if let cpus = try Self.cpuList("cpu", in: reader) { set.cpus = cpus }
+        if let cpus = try Self.cpuList("cpu", in: reader, checksMachine: checksMachine) { set.cpus = cpus }
         set.mode = try reader.enumeration("mode", mode)
         if let prio = try reader.mapping("prio") {
             for priority in ThreadPriorityClass.allCases {
-                if let cpus = try Self.cpuList(priority.rawValue, in: prio) { set.priorityCPUs[priority] = cpus }
+                if let cpus = try Self.cpuList(priority.rawValue, in: prio, checksMachine: checksMachine) {
+                    set.priorityCPUs[priority] = cpus
+                }
             }
             set.defaultPriority = try prio.enumeration("default", set.defaultPriority)
             try prio.finish()
@@ -194,15 +201,19 @@ extension WeirConfiguration {
                 guard set.interfaces[name] == nil else {
                     throw entry.fail(nameNode, "interface", "'\(name)' has a CPU set already")
                 }
-                set.interfaces[name] = try Self.decodeCPUSet(entry, mode: set.mode, perInterface: false)
+                set.interfaces[name] = try Self.decodeCPUSet(
+                    entry, mode: set.mode, perInterface: false, checksMachine: checksMachine)
             }
         }
         try reader.finish()
         return set
     }
 
-    /// A CPU list under `key`: numbers, `"a-b"` ranges and `"all"`; a CPU the machine does not have is an error.
-    private static func cpuList(_ key: String, in reader: MappingReader) throws(ConfigError) -> CPUList? {
+    /// A CPU list under `key`: numbers, `"a-b"` ranges and `"all"`; with `checksMachine`, a CPU the machine does
+    /// not have is an error.
+    private static func cpuList(
+        _ key: String, in reader: MappingReader, checksMachine: Bool
+    ) throws(ConfigError) -> CPUList? {
         guard let node = reader.value(key) else { return nil }
         let items = try reader.scalars(of: node, key)
         let limit = Self.configuredCPUs
@@ -216,7 +227,7 @@ extension WeirConfiguration {
             else {
                 throw reader.fail(node, key, "'\(text)' is not a CPU number, a range like \"1-3\", or \"all\"")
             }
-            guard high < limit else {
+            guard high < limit || !checksMachine else {
                 throw reader.fail(node, key, "CPU \(high) does not exist: this machine has \(limit) (0 to \(limit - 1))")
             }
             cpus.formUnion(low...high)

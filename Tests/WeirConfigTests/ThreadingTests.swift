@@ -151,6 +151,20 @@ import WeirConfig
         #expect(message?.contains(key) == true, "\(line): \(message ?? "accepted")")
     }
 
+    @Test func cpusTheMachineLacksAreAnErrorOnlyWhenTheSetsApply() throws {
+        // Suricata's stock suricata.yaml lists CPUs 1-2 and 0-3 in its sets; without affinity it starts anywhere.
+        let sets = """
+              cpu-affinity:
+                worker-cpu-set:
+                  cpu: [ "0-4095" ]
+                  prio: { medium: [ "1-4095" ] }
+            """
+        let loaded = try Self.load("threading:\n  set-cpu-affinity: no\n" + sets)
+        #expect(!loaded.configuration.threading.setCPUAffinity)
+        let message = Self.failure("threading:\n  set-cpu-affinity: yes\n" + sets)
+        #expect(message?.contains("does not exist") == true, "\(message ?? "accepted")")
+    }
+
     @Test func setCPUAffinityComesFromTheCommandLine() throws {
         let loaded = try ConfigLoader.load(
             path: nil,
