@@ -34,8 +34,11 @@ struct DetectionSetup {
             do {
                 classifications = try ClassificationTable.load(path: path)
             } catch {
+                // As Suricata: fatal for a configuration test (-T) only; a run goes on, here with the built-in
+                // classtypes of Suricata's classification.config.
                 err.write("weir: \(error)\n")
-                return nil
+                if options.testOnly { return nil }
+                err.write("weir: warning: using the built-in classification table; check classification-file\n")
             }
         }
         var addresses: [String: String] = [:]
@@ -56,6 +59,11 @@ struct DetectionSetup {
         let set = loader.load(paths: files)
         for path in set.unreadableFiles { err.write("weir: cannot read rule file \(path)\n") }
         for error in set.errors { err.write("weir: rule error: \(error)\n") }
+        for unknown in set.unknownClasstypes {
+            err.write(
+                "weir: \(unknown.file):\(unknown.line): unknown classtype '\(unknown.name)', using \"Unknown Classtype\" "
+                    + "with priority 3 (reported once per classtype; an error with --strict-rules)\n")
+        }
         for duplicate in set.duplicates {
             err.write(
                 "weir: \(duplicate.file):\(duplicate.line): duplicate rule \(duplicate.gid):\(duplicate.sid) "

@@ -42,8 +42,10 @@ public struct ClassificationTable: Sendable, Equatable {
 
     /// The category text and severity an alert of `rule` gets: the classtype's description, and the rule's
     /// `priority` if given, else the classtype's, else 3 (Suricata's default).
+    /// A classtype the table lacks is Suricata's "Unknown Classtype" with priority 3.
     public func categoryAndSeverity(of rule: Rule) -> (category: String?, severity: Int) {
         let entry = rule.classtype.flatMap { self.entries[$0] }
+        if rule.classtype != nil && entry == nil { return ("Unknown Classtype", rule.priority ?? 3) }
         return (entry?.description, rule.priority ?? entry?.priority ?? 3)
     }
 

@@ -187,6 +187,9 @@ public struct RuleSet: Sendable {
     public var duplicates: [DuplicateRule] = []
     /// Rules skipped because their `requires` is not met (file, line and the reason in each).
     public var unmetRequirements: [RuleParseError] = []
+    /// Classtypes the classification table lacks, with the first rule that uses each: those rules load with
+    /// Suricata's "Unknown Classtype" and priority 3 (an error only with `strict`).
+    public var unknownClasstypes: [(name: String, file: String, line: Int)] = []
     /// Files that could not be read.
     public var unreadableFiles: [String] = []
     /// Logical (non-comment) rule lines seen.
@@ -295,7 +298,9 @@ public struct RuleFileLoader: Sendable {
         seen: inout [UInt64: SeenRule],
         cache: inout ResolveCache
     ) {
-        var parser = RuleParser(classifications: self.classifications)
+        // An unknown classtype fails the rule only with --strict-rules; otherwise the rule loads with Suricata's
+        // "Unknown Classtype" (priority 3) and the first use of each such classtype is reported.
+        var parser = RuleParser(classifications: self.strict ? self.classifications : nil)
         parser.validatesRegexes = self.validatesRegexes
         parser.requirementFeatures = self.requirementFeatures
         for logical in LogicalRuleLine.split(bytes) {
@@ -324,6 +329,11 @@ public struct RuleFileLoader: Sendable {
                 set.errors.append(located)
                 if self.strict { set.stoppedEarly = true; return }
                 continue
+            }
+            if let classtype = resolved.rule.classtype, self.classifications[classtype] == nil,
+                !set.unknownClasstypes.contains(where: { $0.name == classtype })
+            {
+                set.unknownClasstypes.append((classtype, file, logical.line))
             }
             let key = UInt64(resolved.rule.gid) << 32 | UInt64(resolved.rule.sid)
             let keywords = resolved.rule.unsupportedKeywords
