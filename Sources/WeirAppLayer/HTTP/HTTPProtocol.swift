@@ -79,6 +79,8 @@ public enum HTTPProtocol {
         }
     }
 
+    /// A buffer whose bytes `get` returns as an array the transaction keeps (the inspection reads them after
+    /// this call returns, so a temporary array would leave it a dangling view).
     static func built(
         _ name: String,
         toServer: Bool,
@@ -143,6 +145,8 @@ public enum HTTPProtocol {
             body("http.request_body", .requestBody),
             body("file.data", .responseFile),
             body("file.data", .requestFile),
+            // The response body is the transaction's one file; its name is known once its first byte is.
+            built("file.name", toServer: false, progress: HTTPProgress.body) { $0.responseFileName },
         ]
         for toServer in [true, false] {
             list.append(

@@ -64,6 +64,8 @@ public final class HTTPTransaction: AppLayerTransaction {
     @exclusivity(unchecked) var responseBodyGap = false
     /// Hashes of the response body (fileinfo with `force-hash`).
     @exclusivity(unchecked) var fileHashes: FileHashes?
+    /// The response file's name, kept once built (``responseFileName``): the `file.name` buffer points into it.
+    @exclusivity(unchecked) var keptFileName: [UInt8]?
     /// Buffers built on demand, cached once the headers are final (by ``BuiltBuffer``; made on first use).
     @exclusivity(unchecked) private var cache: [[UInt8]?] = []
 
@@ -313,7 +315,7 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// Bytes of memory this transaction's own buffers hold.
     var memoryUse: Int {
         self.requestBody.count + self.responseBody.count + self.requestHeadersRaw.count
-            + self.responseHeadersRaw.count + (self.normalizedURI?.count ?? 0)
+            + self.responseHeadersRaw.count + (self.normalizedURI?.count ?? 0) + (self.keptFileName?.count ?? 0)
     }
 }
 
@@ -342,17 +344,7 @@ extension HTTPTransaction: AppLayerFileTransaction {
 
     /// The response body as a file (Suricata's HTTP file tracking), named after the request's URI path.
     public func forEachFile(_ body: (AppLayerFile) -> Void) {
-        guard self.responseBodySeen > 0 else { return }
-        var name: [UInt8] = []
-        if let disposition = self.header("content-disposition", toServer: false),
-            let given = Self.dispositionFilename(disposition)
-        {
-            name = given
-        } else if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) {
-            name = Array(path)
-        } else if let uri = self.normalizedURI ?? self.unkeptURI() {
-            name = Array(uri.prefix { $0 != 0x3F })
-        }
+        guard let name = self.responseFileName else { return }
         let complete = self.responseProgress >= HTTPProgress.complete
         // A file with gaps is truncated and has no hashes, as Suricata closes it.
         var file = AppLayerFile(
@@ -371,6 +363,31 @@ extension HTTPTransaction: AppLayerFileTransaction {
 }
 
 extension HTTPTransaction {
+    /// The name of the response body as a file (`fileinfo.filename`, the `file.name` buffer), `nil` while no
+    /// body byte arrived (Suricata opens the file with the first one): the Content-Disposition `filename=`,
+    /// else the request's URI path.
+    var responseFileName: [UInt8]? {
+        if let kept = self.keptFileName { return kept }
+        guard self.responseBodySeen > 0 else { return nil }
+        let name = self.buildResponseFileName()
+        self.keptFileName = name
+        return name
+    }
+
+    /// The file name from the response headers and the request line (final once the body started).
+    private func buildResponseFileName() -> [UInt8] {
+        if let disposition = self.header("content-disposition", toServer: false),
+            let given = Self.dispositionFilename(disposition)
+        {
+            return given
+        } else if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) {
+            return Array(path)
+        } else if let uri = self.normalizedURI ?? self.unkeptURI() {
+            return Array(uri.prefix { $0 != 0x3F })
+        }
+        return []
+    }
+
     /// The normalised URI built now, for a transaction that did not keep it (no rule on `http.uri`).
     func unkeptURI() -> [UInt8]? {
         guard self.uriNotKept, let tx = self.htp else { return nil }

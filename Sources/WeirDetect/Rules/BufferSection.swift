@@ -27,6 +27,8 @@ public struct BufferID: Sendable, Hashable, CustomStringConvertible {
     public static let httpCookie = BufferID("http.cookie")
     /// `http.request_body`.
     public static let httpRequestBody = BufferID("http.request_body")
+    /// `file.name`: the name of a file a transaction carries.
+    public static let fileName = BufferID("file.name")
     /// `http.stat_code`.
     public static let httpStatCode = BufferID("http.stat_code")
     /// `http.stat_msg`.

@@ -77,6 +77,8 @@ public enum KeywordRegistry {
         "http_content_len", "http_content_type", "http_header_names", "http_location", "http_protocol",
         "http_referer", "http_request_line", "http_response_line", "http_server", "http_start",
         "app-layer-event",
+        // File keywords on the files of HTTP transactions (the response body).
+        "file.name", "filename", "fileext",
         // Transforms.
         "dotprefix", "strip_whitespace", "compress_whitespace", "to_lowercase", "to_uppercase", "url_decode", "xor",
         "to_md5", "to_sha1", "to_sha256", "header_lowercase", "strip_pseudo_headers", "pcrexform", "from_base64",
@@ -212,6 +214,8 @@ public enum KeywordRegistry {
             "check BER-encoded data for overflows",
             "[bitstring_overflow][,double_overflow][,oversize_length <n>][,absolute_offset <n>|relative_offset <n>]"
         )
+        add("filename", .payloadMatch, true, "content on file.name, case-insensitive", "[!]\"name\"")
+        add("fileext", .payloadMatch, true, "file.name ends with .ext, case-insensitive", "[!]\"ext\"")
         for name in ["dataset", "datarep", "entropy", "lua", "luajit", "replace"] {
             add(name, .payloadMatch, false, "buffer keyword not typed yet", "…")
         }
@@ -326,7 +330,7 @@ public enum KeywordRegistry {
         add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
         add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
-            "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
+            "filestore", "filemagic", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
             "iprep", "hostbits", "config", "tls.store", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
             "enip.cip_class", "enip.cip_instance", "enip.cip_status", "enip.device_type", "enip.identity_status",

@@ -450,6 +450,8 @@ struct RuleBuilder {
             self.rule.target = target
         case "content", "uricontent":
             try self.applyContent(option, uri: name == "uricontent")
+        case "filename", "fileext":
+            try self.applyFileName(option, isExtension: name == "fileext")
         case "nocase", "rawbytes", "startswith", "endswith":
             try self.requireNoValue(option)
             var content = try self.lastContentValue(option)
@@ -587,6 +589,34 @@ struct RuleBuilder {
         } else {
             self.lastContent = self.appendToCurrent(match)
         }
+    }
+
+    /// `filename` and `fileext`: a case-insensitive content on `file.name` (for `fileext`, `.ext` at the end of the
+    /// name), as Suricata sets them up. Like Suricata they also end any sticky buffer: a content after them is
+    /// payload again. The value may be quoted or not; `!` negates it.
+    mutating func applyFileName(_ option: RuleScanner.Option, isExtension: Bool) throws(RuleParseError) {
+        if self.transformsPending {
+            throw self.error(option, "previous transforms not consumed before '\(option.name)'", atValue: false)
+        }
+        var value = try self.requireValue(option)
+        var negated = false
+        if value.hasPrefix("!") {
+            negated = true
+            value = value.dropFirst().trimmingSpaces()
+        }
+        let inner = value.hasPrefix("\"") ? try self.unquote(value, option: option, strict: true) : value
+        var bytes = try self.decodeContent(inner, option: option)
+        guard !bytes.isEmpty else { throw self.error(option, "file name is empty") }
+        if isExtension { bytes.insert(UInt8(ascii: "."), at: 0) }
+        var content = ContentMatch(pattern: bytes, isNegated: negated)
+        content.nocase = true
+        content.endsWith = isExtension
+        self.currentBuffer = .payload
+        self.currentArgument = nil
+        self.currentTransforms = []
+        self.stickyActive = false
+        self.explicitPayload = false
+        self.lastContent = self.appendTo(.fileName, .content(content))
     }
 
     /// Decodes content text: `|hex|` runs and the escapes `\;` `\"` `\\` `\:`.
