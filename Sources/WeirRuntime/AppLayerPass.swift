@@ -38,7 +38,10 @@ final class AppLayerPass {
         var settings = AppLayerStageSettings()
         // Every eve-log's record types together (their union, as the records are rendered once for all).
         let eve = outputs.eveSettings
+        // Digests `force-hash` asks for, and those loaded `filemd5`/`filesha1`/`filesha256` rules compare
+        // (Suricata turns hashing on for such rules, and `fileinfo` then logs them too).
         let forceHash = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
+            .union(engine?.fileHashesNeeded ?? [])
         for (name, proto) in configuration.appLayer.protocols {
             switch proto.enabled {
             case .yes: settings.modes[name] = .parse
@@ -168,6 +171,7 @@ final class AppLayerPass {
         // can be freed once logged), without building their buffers for detection.
         let detect = self.detect.flatMap { $0.inspectsTransactions ? $0 : nil }
         let conditions = detect?.usesAppLayerConditions ?? false
+        let fileChecks = detect?.usesFileChecks ?? false
         // A transaction rule's payload keywords read the raw stream, as Suricata's stream inspection engine
         // for such rules: the chunks this packet (or the flow's end) brought follow the sticky buffers.
         self.stage.forEachTransaction(
@@ -188,7 +192,8 @@ final class AppLayerPass {
                 packet: packet, frame: frame, flow: flow, handle: handle, buffers: buffers, appProtocol: appProtocol,
                 stream: stream, txID: tx.id, events: tx.events.isEmpty ? [] : tx.events.map(\.name),
                 // The state in place (its modify accessor), not copied out and back: a copy retains its match list.
-                conditions: answer, state: &tx.detectState, alerts: &self.txAlerts)
+                conditions: answer, file: fileChecks ? Self.fileFacts(tx, flowEnds: force) : nil,
+                state: &tx.detectState, alerts: &self.txAlerts)
             if verdict.drop { merged.markDropped(verdict.dropReason ?? .rules) }
             merged.reject = merged.reject || verdict.reject
             if verdict.reject { merged.rejectTarget = verdict.rejectTarget }
@@ -218,6 +223,22 @@ final class AppLayerPass {
             }
         }
         return (merged, alerted)
+    }
+
+    /// What file conditions (`filesize`, `filemd5` …) see of a transaction's first file: a file that is not
+    /// complete is open, or truncated when the flow ends (`flowEnds`: the pseudo-packet inspection).
+    static func fileFacts(_ tx: any AppLayerTransaction, flowEnds: Bool) -> FileFacts? {
+        var facts: FileFacts?
+        tx.fileTransaction?.forEachFile { file in
+            guard facts == nil else { return }
+            let state: FileFacts.State = file.state == .closed ? .closed : (flowEnds ? .truncated : .open)
+            var f = FileFacts(size: UInt64(file.size), state: state)
+            f.md5 = file.md5
+            f.sha1 = file.sha1
+            f.sha256 = file.sha256
+            facts = f
+        }
+        return facts
     }
 
     /// `"http":{…}` of a transaction, as members to put into another object.

@@ -48,6 +48,7 @@ struct DetectionSetup {
         var loader = RuleFileLoader(
             variables: RuleVariables(addresses: addresses, ports: ports), classifications: classifications,
             strict: options.strictRules)
+        loader.defaultRulePath = configuration.defaultRulePath
         // `requires: feature ja3|ja4` holds when the TLS parser computes that fingerprint (Suricata registers
         // the feature only then).
         let tls = configuration.appLayer.protocols["tls"]
@@ -64,6 +65,7 @@ struct DetectionSetup {
                 "weir: \(unknown.file):\(unknown.line): unknown classtype '\(unknown.name)', using \"Unknown Classtype\" "
                     + "with priority 3 (reported once per classtype; an error with --strict-rules)\n")
         }
+        for warning in set.warnings { err.write("weir: rule warning: \(warning)\n") }
         for duplicate in set.duplicates {
             err.write(
                 "weir: \(duplicate.file):\(duplicate.line): duplicate rule \(duplicate.gid):\(duplicate.sid) "

@@ -47,8 +47,28 @@ import Testing
         #expect(throws: RuleParseError.self) { try self.rule(#"filename:"";"#) }
     }
 
+    @Test func filesizeAndHashOptions() throws {
+        let r = try self.rule("filesize:>1000; filesha256:! lists/bad.sha256;")
+        #expect(r.options.first == .filesize(IntegerMatch(.greater, 1000)))
+        guard case .fileHash(let hash)? = r.options.last else {
+            Issue.record("no filesha256 option: \(r.options)")
+            return
+        }
+        #expect(hash.kind == .sha256 && hash.isNegated && hash.list == "lists/bad.sha256" && hash.hashes == nil)
+        #expect(throws: RuleParseError.self) { try self.rule("filemd5:;") }
+        #expect(throws: RuleParseError.self) { try self.rule("filesize:big;") }
+    }
+
+    @Test func hashListLinesAreReadAsSuricataReadsThem() {
+        let text = "# comment\n\nABCDEF0123456789abcdef0123456789 trailing words\nabc\nzz\n"
+        let (hashes, bad) = FileHashMatch.parseList(Array(text.utf8), kind: .md5)
+        #expect(hashes == ["abcdef0123456789abcdef0123456789"])
+        // "abc" is a hex run of the wrong length (line 4); "zz" and the comment start with no hex digit.
+        #expect(bad.map(\.line) == [4])
+    }
+
     @Test func keywordsAreListedAsMatched() {
-        for name in ["file.name", "filename", "fileext"] {
+        for name in ["file.name", "filename", "fileext", "filesize", "filemd5", "filesha1", "filesha256"] {
             #expect(KeywordRegistry.descriptor(named: name)?.isMatched == true, "\(name)")
         }
     }

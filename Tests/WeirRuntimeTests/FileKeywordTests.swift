@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Foundation
 import Testing
+import WeirDetect
 import WeirTestSupport
 
 @testable import WeirRuntime
@@ -87,5 +88,82 @@ import WeirTestSupport
         #expect(alerts[8] == nil, "\(alerts)")
         #expect(alerts[9] == [0], "\(alerts)")
         #expect(alerts[10] == nil, "\(alerts)")
+    }
+
+    @Test func filesizeComparesTheClosedFile() throws {
+        let rules = """
+            alert http any any -> any any (msg:"exact"; filesize:100; sid:1;)
+            alert http any any -> any any (msg:"small"; filesize:<50; sid:2;)
+            alert http any any -> any any (msg:"large"; filesize:>1000; sid:3;)
+            alert http any any -> any any (msg:"range"; filesize:10<>2000; sid:4;)
+            alert http any any -> any any (msg:"not 9"; filesize:!9; sid:5;)
+            alert http any any -> any any (msg:"with name"; filesize:>1; fileext:"txt"; sid:6;)
+            alert ip any any -> any any (msg:"ip rule, file conditions only"; filesize:100; sid:7;)
+            """
+        let (alerts, _) = try Self.alerts(rules)
+        #expect(alerts[1] == [1], "\(alerts)")
+        // tx 2 has no file at all, so even `<50` does not hold for it.
+        #expect(alerts[2] == [0], "\(alerts)")
+        #expect(alerts[3] == [3], "\(alerts)")
+        // Suricata's ranges exclude both ends.
+        #expect(alerts[4] == [1], "\(alerts)")
+        #expect(alerts[5] == [1, 3], "\(alerts)")
+        #expect(alerts[6] == [3], "\(alerts)")
+        // Not an IP-only rule (those see a flow's first packet only): the file is inspected with the response.
+        #expect(alerts[7] == [1], "\(alerts)")
+    }
+
+    @Test func hashListsMatchFinalDigests() throws {
+        let md5List = """
+            # a comment line, skipped
+            F6AED9F53357AB04E365671C7EB8DBEA  report.pdf
+            d896ff0cddb0be5bc177e5bacef2df13
+            """
+        let sha1List = "9e9de989e72eaabba0a103767a0de3def6973204\n"
+        let sha256List = "45c3570b31654e84767212769aac9888d215cb1ffbc370726c327c27a7b79330\n"
+        let rules = """
+            alert http any any -> any any (msg:"md5 in list"; filemd5:md5.list; sid:1;)
+            alert http any any -> any any (msg:"md5 not in list"; filemd5:!md5.list; sid:2;)
+            alert http any any -> any any (msg:"sha1"; filesha1:sha1.list; sid:3;)
+            alert http any any -> any any (msg:"sha256"; filesha256:sha256.list; sid:4;)
+            alert http any any -> any any (msg:"sha256 and name"; filesha256:sha256.list; filename:"report"; sid:5;)
+            """
+        let (alerts, fileinfo) = try Self.alerts(
+            rules, files: ["md5.list": md5List, "sha1.list": sha1List, "sha256.list": sha256List])
+        #expect(alerts[1] == [0, 3], "\(alerts)")
+        #expect(alerts[2] == [1], "\(alerts)")
+        #expect(alerts[3] == [1], "\(alerts)")
+        #expect(alerts[4] == [3], "\(alerts)")
+        #expect(alerts[5] == nil, "\(alerts)")
+        // The rules switched hashing on: fileinfo carries the digests they compare.
+        #expect(fileinfo.count == 3, "\(fileinfo)")
+        #expect(fileinfo.first?["md5"] as? String == "f6aed9f53357ab04e365671c7eb8dbea", "\(fileinfo)")
+    }
+
+    @Test func hashListProblemsAreReported() throws {
+        let dir = try makeTemporaryDirectory("weir-hashlist")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "f6aed9f53357ab04e365671c7eb8dbea\nabc123\n".write(
+            toFile: dir + "/short.list", atomically: true, encoding: .utf8)
+        let rules = """
+            alert http any any -> any any (msg:"missing"; filemd5:nope.list; sid:1;)
+            alert http any any -> any any (msg:"bad line"; filemd5:short.list; sid:2;)
+            """
+        var loader = RuleFileLoader()
+        loader.defaultRulePath = dir + "/elsewhere"
+        try rules.write(toFile: dir + "/test.rules", atomically: true, encoding: .utf8)
+        let set = loader.load(paths: [dir + "/test.rules"])
+        // A list that cannot be read skips the rule, located at the keyword's value.
+        #expect(set.errors.count == 1 && set.errors.first?.line == 1, "\(set.errors)")
+        #expect(set.errors.first?.column == 55 && set.errors.first?.keyword == "filemd5", "\(set.errors)")
+        // A bad line is reported (list file and line) and skipped; the rule loads with the good digest.
+        #expect(set.rules.map(\.rule.sid) == [2])
+        #expect(set.warnings.count == 1 && set.warnings.first?.line == 2, "\(set.warnings)")
+        #expect(set.warnings.first?.reason.contains("short.list:2") == true, "\(set.warnings)")
+        guard case .fileHash(let match)? = set.rules.first?.rule.options.first else {
+            Issue.record("no filemd5 option")
+            return
+        }
+        #expect(match.hashes == ["f6aed9f53357ab04e365671c7eb8dbea"])
     }
 }

@@ -72,6 +72,8 @@ public final class DetectContext {
     @exclusivity(unchecked) var txState = TransactionDetectState()
     /// Answers the inspected transaction's app-layer conditions (keyword, value, packet direction).
     @exclusivity(unchecked) var txConditions: ((String, String, Bool) -> Bool)? = nil
+    /// The inspected transaction's file, for file conditions (only gathered when a rule has some).
+    @exclusivity(unchecked) var txFile: FileFacts? = nil
     /// The inspected transaction's id and parser events.
     @exclusivity(unchecked) var txID: UInt64 = 0
     @exclusivity(unchecked) var txEvents: [String] = []
@@ -401,6 +403,10 @@ public final class DetectContext {
             for condition in s.appLayerConditions where !answer(condition.keyword, condition.value, toServer) {
                 return false
             }
+        }
+        if !s.fileChecks.isEmpty {
+            guard let file = self.txFile else { return false }
+            for check in s.fileChecks where !check.matches(file) { return false }
         }
         if self.txMode {
             if self.txState.hasMatched(Int32(index) << 1 | (toServer ? 0 : 1)) { return false }
@@ -882,6 +888,9 @@ extension DetectContext {
     /// True when some loaded rule has app-layer conditions (``inspectTransaction``'s `conditions` are asked).
     public var usesAppLayerConditions: Bool { self.engine.conditionSignatureCount > 0 }
 
+    /// True when some loaded rule has file conditions (``inspectTransaction``'s `file` is asked).
+    public var usesFileChecks: Bool { self.engine.fileCheckSignatureCount > 0 }
+
     /// Tells the context in which directions the app layer serves each sticky buffer (bit 1: to server, bit 2:
     /// to client), which decides the direction of transaction rules: a rule with a response-only buffer is
     /// inspected with the response, one with only request buffers with the request, others in both.
@@ -921,6 +930,7 @@ extension DetectContext {
     ///   - buffers: The transaction's sticky buffers (``InspectionBufferKind/sticky(id:)``).
     ///   - txID: The transaction's id, written into the alerts (EVE `tx_id`).
     ///   - events: The transaction's parser events (`http.missing_host_header`).
+    ///   - file: The transaction's file, for rules with file conditions (``usesFileChecks``).
     ///   - state: The transaction's detect state, updated with the signatures that matched.
     public func inspectTransaction(
         packet: Packet,
@@ -933,6 +943,7 @@ extension DetectContext {
         txID: UInt64,
         events: [String],
         conditions: ((_ keyword: String, _ value: String, _ toServer: Bool) -> Bool)? = nil,
+        file: FileFacts? = nil,
         state: inout TransactionDetectState,
         alerts: inout [Alert]
     ) -> PacketVerdict {
@@ -941,7 +952,9 @@ extension DetectContext {
         self.txID = txID
         self.txEvents = events
         self.txConditions = conditions
+        self.txFile = file
         defer {
+            self.txFile = nil
             state = self.txState
             self.txMode = false
             self.txEvents = []

@@ -281,6 +281,10 @@ public final class DetectEngine: Sendable {
     public let transactionSignatureCount: Int
     /// Signatures with app-layer conditions (`tls.version`, `ssh.proto` …), answered by the transaction.
     public let conditionSignatureCount: Int
+    /// Signatures with file conditions (`filesize`, `filemd5` …): with none, no file facts are gathered.
+    public let fileCheckSignatureCount: Int
+    /// The digests file conditions compare (`md5`, `sha1`, `sha256`): the app layer must compute them.
+    public let fileHashesNeeded: Set<String>
     /// Rules that parsed but could not be compiled, with the reason.
     public let rejected: [SignatureCompileError]
     /// The interned flowbit, flowint and xbit names: a reload carries per-flow variables over by name.
@@ -545,6 +549,12 @@ public final class DetectEngine: Sendable {
         }
         self.transactionSignatureCount = ordered.count(where: \.isTransactional)
         self.conditionSignatureCount = ordered.count { !$0.appLayerConditions.isEmpty }
+        self.fileCheckSignatureCount = ordered.count { !$0.fileChecks.isEmpty }
+        var hashKinds: Set<String> = []
+        for s in ordered {
+            for case .hash(let kind, _, _) in s.fileChecks { hashKinds.insert(kind.rawValue) }
+        }
+        self.fileHashesNeeded = hashKinds
         self.rejected = allRejected
         self.groups = groups
         self.buckets = buckets.map(BucketIndex.init)

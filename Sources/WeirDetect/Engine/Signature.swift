@@ -251,6 +251,9 @@ package final class Signature: @unchecked Sendable {
     /// Directions the conditions are inspected in (bit 1 to server, bit 2 to client): certificate keywords
     /// and `http.response_body` are the server's, the others either.
     @exclusivity(unchecked) package var conditionDirections: UInt8 = 3
+    /// `filesize`, `filemd5` … : conditions on the inspected transaction's file, every one must hold. Their
+    /// rule is transactional.
+    @exclusivity(unchecked) package var fileChecks: [FileCheck] = []
     /// Which data `pkt_data` programs inspect: packets, reassembled stream chunks, or both (the default).
     @exclusivity(unchecked) package var payloadScope: PayloadScope = .packetAndStream
     /// Payload programs, one per buffer section.
@@ -289,7 +292,7 @@ package final class Signature: @unchecked Sendable {
         self.appLayerProtocols.isEmpty && self.sourcePorts.isAny && self.destinationPorts.isAny
             && self.headerChecks.isEmpty && self.flow == nil && self.flowValueChecks.isEmpty
             && self.buffers.isEmpty && !self.flowbits.contains(where: { $0.isCondition }) && self.xbits.isEmpty
-            && self.flowints.isEmpty
+            && self.flowints.isEmpty && self.fileChecks.isEmpty
     }
 
     /// Flowint modifiers before flowint readers, as Suricata's `SCSigOrderByFlowintCompare`.

@@ -289,6 +289,16 @@ package struct SignatureCompiler {
                 {
                     s.conditionDirections = 2
                 }
+            case .filesize(let match):
+                s.fileChecks.append(.size(match))
+                // Weir's files are HTTP response bodies: inspected with the response.
+                s.conditionDirections = 2
+            case .fileHash(let match):
+                guard let hashes = match.hashes else {
+                    return fail(match.kind.keyword, "hash list \(match.list) was not loaded")
+                }
+                s.fileChecks.append(.hash(match.kind, hashes, negated: match.isNegated))
+                s.conditionDirections = 2
             case .ftpbounce: return fail("ftpbounce", "needs the app-layer stage")
             case .unsupported(let name, _): return fail(name, "keyword not supported")
             }
@@ -401,6 +411,7 @@ package struct SignatureCompiler {
         // packet rule, inspected on every packet, as Suricata registers them as packet inspection engines.
         s.isTransactional =
             readsAppLayerBuffer || s.appLayerEvents.contains { $0.contains(".") } || !s.appLayerConditions.isEmpty
+            || !s.fileChecks.isEmpty
         if case .application = s.proto {
         } else if !s.appLayerProtocols.isEmpty, s.buffers.isEmpty, s.appLayerEvents.isEmpty, s.headerChecks.isEmpty,
             s.flowValueChecks.isEmpty, !s.flowbits.contains(where: { $0.isCondition }), s.xbits.isEmpty,

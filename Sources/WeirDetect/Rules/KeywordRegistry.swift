@@ -78,7 +78,7 @@ public enum KeywordRegistry {
         "http_referer", "http_request_line", "http_response_line", "http_server", "http_start",
         "app-layer-event",
         // File keywords on the files of HTTP transactions (the response body).
-        "file.name", "filename", "fileext",
+        "file.name", "filename", "fileext", "filesize", "filemd5", "filesha1", "filesha256",
         // Transforms.
         "dotprefix", "strip_whitespace", "compress_whitespace", "to_lowercase", "to_uppercase", "url_decode", "xor",
         "to_md5", "to_sha1", "to_sha256", "header_lowercase", "strip_pseudo_headers", "pcrexform", "from_base64",
@@ -269,6 +269,12 @@ public enum KeywordRegistry {
         for keyword in IntegerKeyword.allCases {
             add(keyword.rawValue, .option, true, "integer field comparison", "<int-cmp> (max \(keyword.maximum))")
         }
+        add("filesize", .option, true, "size of a transaction's file (final once closed)", "<int-cmp>")
+        for kind in FileHashKind.allCases {
+            add(
+                kind.keyword, .option, true, "the file's \(kind.rawValue) is in a hash list (one per line)",
+                "[!]<list file>")
+        }
         add("urilen", .option, true, "length of the HTTP URI", "<int-cmp>[,norm|raw]")
         add("vlan.id", .option, true, "VLAN id on one, any or all VLAN layers", "<int-cmp>[,any|all|-3..2]")
         add("tos", .option, true, "IP type of service", "[!]<n>|[!]x<hex>")
@@ -330,7 +336,7 @@ public enum KeywordRegistry {
         add("alert", .option, true, "also alert (Suricata 8 firewall rules)")
         add("frame", .stickyBuffer("frame"), false, "inspect an app-layer frame (not typed yet)", "<frame name>")
         for name in [
-            "filestore", "filemagic", "filemd5", "filesha1", "filesha256", "filesize", "geoip",
+            "filestore", "filemagic", "geoip",
             "iprep", "hostbits", "config", "tls.store", "dce_iface", "dce_opnum", "dcerpc.iface", "dcerpc.opnum", "dnp3_func",
             "dnp3_ind", "dnp3.ind", "dnp3_obj", "modbus", "cip_service", "enip_command", "enip.cip_attribute",
             "enip.cip_class", "enip.cip_instance", "enip.cip_status", "enip.device_type", "enip.identity_status",

@@ -185,6 +185,9 @@ public struct RuleSet: Sendable {
     public var unsupported: [UnsupportedRule] = []
     /// Dropped duplicates.
     public var duplicates: [DuplicateRule] = []
+    /// Problems that did not stop a rule from loading (a bad line in a `filemd5` hash list, skipped as Suricata
+    /// skips it), with the rule's file, line and column.
+    public var warnings: [RuleParseError] = []
     /// Rules skipped because their `requires` is not met (file, line and the reason in each).
     public var unmetRequirements: [RuleParseError] = []
     /// Classtypes the classification table lacks, with the first rule that uses each: those rules load with
@@ -244,6 +247,9 @@ public struct RuleFileLoader: Sendable {
     ///
     /// A linter may keep every copy to check each rule; duplicates are reported either way.
     public var dropsDuplicates = true
+    /// `default-rule-path`: where `filemd5` and its kin look for a relative hash list first (then next to the
+    /// rule file), as Suricata does.
+    public var defaultRulePath: String?
 
     /// Makes a loader.
     public init(
@@ -286,6 +292,47 @@ public struct RuleFileLoader: Sendable {
         return set
     }
 
+    /// Reads the hash list of each `filemd5`/`filesha1`/`filesha256` of a rule. A relative name is looked for
+    /// under `default-rule-path` (or the working directory), then next to the rule file. A list that cannot be
+    /// read fails the rule; a bad line in it is a warning and is skipped.
+    func loadHashLists(_ rule: inout Rule, ruleFile: String, warnings: inout [RuleParseError]) throws(RuleParseError)
+    {
+        for (index, option) in rule.options.enumerated() {
+            guard case .fileHash(var match) = option, match.hashes == nil else { continue }
+            var candidates: [String] = []
+            if match.list.hasPrefix("/") {
+                candidates.append(match.list)
+            } else {
+                if let base = self.defaultRulePath, !base.isEmpty {
+                    candidates.append(base.hasSuffix("/") ? base + match.list : base + "/" + match.list)
+                } else {
+                    candidates.append(match.list)
+                }
+                if let slash = ruleFile.lastIndex(of: "/") {
+                    candidates.append(String(ruleFile[...slash]) + match.list)
+                } else {
+                    candidates.append(match.list)
+                }
+            }
+            guard let (path, bytes) = candidates.lazy.compactMap({ p in RuleFileReader.readFile(p).map { (p, $0) } })
+                .first
+            else {
+                throw RuleParseError(
+                    offset: match.valueOffset, keyword: match.kind.keyword,
+                    reason: "cannot read hash list \(match.list) (tried \(candidates.joined(separator: ", ")))")
+            }
+            let (hashes, bad) = FileHashMatch.parseList(bytes, kind: match.kind)
+            for line in bad {
+                warnings.append(
+                    RuleParseError(
+                        offset: match.valueOffset, keyword: match.kind.keyword,
+                        reason: "\(path):\(line.line): \(line.reason); line skipped"))
+            }
+            match.hashes = hashes
+            rule.options[index] = .fileHash(match)
+        }
+    }
+
     struct ResolveCache {
         var addresses: [AddressSpec: Result<AddressSet, RuleParseError>] = [:]
         var ports: [PortSpec: Result<PortSet, RuleParseError>] = [:]
@@ -313,7 +360,16 @@ public struct RuleFileLoader: Sendable {
                         reason: "rule text is not valid UTF-8 (write such bytes as |hex|)"
                     )
                 }
-                let rule = try parser.parse(logical.text)
+                var rule = try parser.parse(logical.text)
+                var listWarnings: [RuleParseError] = []
+                try self.loadHashLists(&rule, ruleFile: file, warnings: &listWarnings)
+                for var warning in listWarnings {
+                    let (line, column) = logical.position(ofOffset: warning.offset)
+                    warning.file = file
+                    warning.line = line
+                    warning.column = column
+                    set.warnings.append(warning)
+                }
                 resolved = try self.resolve(rule, logical: logical, file: file, cache: &cache)
             } catch {
                 var located = error

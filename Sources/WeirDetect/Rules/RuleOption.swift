@@ -54,6 +54,10 @@ public enum RuleOption: Sendable, Equatable {
     /// An app-layer option with a value answered by the transaction (`tls.fingerprint:"…"`, `dns.opcode:0`,
     /// `tls_cert_expired` …): keyword and value as written.
     case appLayerCondition(keyword: String, value: String)
+    /// `filesize:<int-cmp>`: the size of a transaction's file.
+    case filesize(IntegerMatch)
+    /// `filemd5`, `filesha1`, `filesha256`: a transaction's file digest in a hash list.
+    case fileHash(FileHashMatch)
     /// `ftpbounce`.
     case ftpbounce
     /// `prefilter`: use the previous keyword as the prefilter.

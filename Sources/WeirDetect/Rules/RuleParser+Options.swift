@@ -168,6 +168,16 @@ extension RuleBuilder {
         case "ftpbounce":
             try self.requireNoValue(option)
             return .ftpbounce
+        case "filesize":
+            return .filesize(try self.parseInteger(option, maximum: UInt64.max))
+        case "filemd5", "filesha1", "filesha256":
+            let value = try self.requireValue(option)
+            let negated = value.hasPrefix("!")
+            let list = (negated ? value.dropFirst() : value).trimmingSpaces()
+            guard !list.isEmpty else { throw self.error(option, "needs the name of a hash list file") }
+            let kind: FileHashKind = name == "filemd5" ? .md5 : (name == "filesha1" ? .sha1 : .sha256)
+            return .fileHash(
+                FileHashMatch(kind: kind, list: String(list), isNegated: negated, valueOffset: option.valueOffset))
         case "prefilter":
             try self.requireNoValue(option)
             return .prefilter

@@ -242,6 +242,8 @@ public enum RulePrinter {
         case .noalert: return "noalert"
         case .bypass: return "bypass"
         case .ftpbounce: return "ftpbounce"
+        case .filesize(let match): return "filesize:\(match)"
+        case .fileHash(let match): return "\(match.kind.keyword):\(match.isNegated ? "!" : "")\(match.list)"
         case .prefilter: return "prefilter"
         case .alert: return "alert"
         case .appLayerProtocol(let name, let negated, let mode):
