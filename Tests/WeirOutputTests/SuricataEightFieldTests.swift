@@ -94,7 +94,9 @@ import WeirCore
     @Test func etherObjectComesBeforeTheCommunityID() throws {
         var header = Self.header("10.0.0.1", "10.0.0.2", version: 4)
         let frame: [UInt8] = [0xfe, 0x2d, 0xcf, 0xad, 0x28, 0x54, 0xf6, 0x3a, 0x04, 0x28, 0x26, 0x77, 0x81, 0x00]
-        header.ether = try #require(frame.withUnsafeBytes { EVEEther(frame: $0) })
+        let parsed: EVEEther? = frame.withUnsafeBytes { EVEEther(frame: $0) }
+        let ether: EVEEther = try #require(parsed)
+        header.ether = ether
         header.communityID = "1:x="
         let text = render { $0.writeHeader(header, eventName: "alert") }
         #expect(
