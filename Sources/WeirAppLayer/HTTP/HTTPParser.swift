@@ -435,11 +435,8 @@ final class HTTPParser: AppLayerParser {
 
     func release(_ n: Int) {
         guard n > 0 else { return }
-        if self.factory.memusePosition >= 0 {
-            self.counters.subtract(at: self.factory.memusePosition, UInt64(n))
-        } else {
-            self.counters.subtract("http.memuse", UInt64(n))
-        }
+        if self.factory.memusePosition < 0 { self.factory.memusePosition = self.counters.position(of: "http.memuse") }
+        if self.factory.memusePosition >= 0 { self.counters.subtract(at: self.factory.memusePosition, UInt64(n)) }
     }
 
     // MARK: libhtp callbacks

@@ -312,10 +312,11 @@ public final class HTTPTransaction: AppLayerTransaction {
         return self.built(.host) { host.map { asciiLowercase($0) } }
     }
 
-    /// Bytes of memory this transaction's own buffers hold.
+    /// Bytes of memory this transaction's own buffers hold: what the parser reserved against `http.memcap`
+    /// (the built buffers and the file name, like the other caches, are not reserved, so not counted).
     var memoryUse: Int {
         self.requestBody.count + self.responseBody.count + self.requestHeadersRaw.count
-            + self.responseHeadersRaw.count + (self.normalizedURI?.count ?? 0) + (self.keptFileName?.count ?? 0)
+            + self.responseHeadersRaw.count + (self.normalizedURI?.count ?? 0)
     }
 }
 
