@@ -68,7 +68,7 @@ public struct FileHashMatch: Sendable, Equatable {
             while end < bytes.count && bytes[end] != 10 { end += 1 }
             lineNumber += 1
             var run = start
-            while run < end && Self.isHexDigit(bytes[run]) { run += 1 }
+            while run < end && RuleBuilder.hexValue(bytes[run]) != nil { run += 1 }
             if run > start {
                 if run - start == kind.hexLength {
                     let lowered = bytes[start..<run].map { $0 >= 65 && $0 <= 70 ? $0 | 0x20 : $0 }
@@ -80,10 +80,6 @@ public struct FileHashMatch: Sendable, Equatable {
             start = end + 1
         }
         return (hashes, bad)
-    }
-
-    static func isHexDigit(_ b: UInt8) -> Bool {
-        (b >= 48 && b <= 57) || (b >= 65 && b <= 70) || (b >= 97 && b <= 102)
     }
 }
 

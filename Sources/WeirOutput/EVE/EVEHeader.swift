@@ -240,7 +240,22 @@ extension JSONWriter {
             for index in 0..<header.vlan.count { self.unsigned(UInt64(header.vlan[index])) }
             self.endArray()
         }
-        if header.hasAddresses { self.writeAddresses(header, flowOrder: flowOrder) }
+        // `src_ip` … `proto` and `ip_v`; none of them for a packet without an IP layer.
+        if header.hasAddresses {
+            self.member(",\"src_ip\":", header.sourceIP)
+            if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
+            self.member(",\"dest_ip\":", header.destinationIP)
+            if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
+            if flowOrder { self.writeIPVersion(header.ipVersion) }
+            switch header.ipProtocol {
+            case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
+            case IPProtocol.udp: self.literalMember(",\"proto\":\"UDP\"")
+            case IPProtocol.icmp: self.literalMember(",\"proto\":\"ICMP\"")
+            case IPProtocol.icmpv6: self.literalMember(",\"proto\":\"IPv6-ICMP\"")
+            default: self.member(",\"proto\":", IPProtocol.eveName(header.ipProtocol))
+            }
+            if !flowOrder { self.writeIPVersion(header.ipVersion) }
+        }
         if let type = header.icmpType { self.member(",\"icmp_type\":", UInt64(type)) }
         if let code = header.icmpCode { self.member(",\"icmp_code\":", UInt64(code)) }
         if let type = header.responseICMPType { self.member(",\"response_icmp_type\":", UInt64(type)) }
@@ -271,34 +286,16 @@ extension JSONWriter {
 
     /// A MAC address as a string value, lower-case hex pairs separated by colons.
     private func macAddress(_ value: UInt64) {
-        var text: [UInt8] = []
-        text.reserveCapacity(17)
         let digits = ("0123456789abcdef" as StaticString).utf8Start
-        for index in 0..<6 {
-            let byte = Int(value >> UInt64(40 - 8 * index) & 0xff)
-            if index > 0 { text.append(UInt8(ascii: ":")) }
-            text.append(digits[byte >> 4])
-            text.append(digits[byte & 0xf])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 17) { text in
+            for index in 0..<6 {
+                let byte = Int(value >> UInt64(40 - 8 * index) & 0xff)
+                if index > 0 { text[index * 3 - 1] = UInt8(ascii: ":") }
+                text[index * 3] = digits[byte >> 4]
+                text[index * 3 + 1] = digits[byte & 0xf]
+            }
+            self.string(bytes: UnsafeRawBufferPointer(text))
         }
-        text.withUnsafeBytes { self.string(bytes: $0) }
-    }
-
-    /// `src_ip` … `proto` and `ip_v` in Suricata's order.
-    @inline(__always)
-    private func writeAddresses(_ header: EVEHeader, flowOrder: Bool) {
-        self.member(",\"src_ip\":", header.sourceIP)
-        if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
-        self.member(",\"dest_ip\":", header.destinationIP)
-        if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
-        if flowOrder { self.writeIPVersion(header.ipVersion) }
-        switch header.ipProtocol {
-        case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
-        case IPProtocol.udp: self.literalMember(",\"proto\":\"UDP\"")
-        case IPProtocol.icmp: self.literalMember(",\"proto\":\"ICMP\"")
-        case IPProtocol.icmpv6: self.literalMember(",\"proto\":\"IPv6-ICMP\"")
-        default: self.member(",\"proto\":", IPProtocol.eveName(header.ipProtocol))
-        }
-        if !flowOrder { self.writeIPVersion(header.ipVersion) }
     }
 
     @inline(__always)
