@@ -33,6 +33,9 @@ public struct AppLayerFile {
     public var md5: String?
     public var sha1: String?
     public var sha256: String?
+    /// The file travels to the server (an upload); false for a download. Its `fileinfo` record is written in
+    /// that direction: a download's source is the server, as Suricata's file logger writes it.
+    public var toServer = false
 
     /// A file description.
     public init(name: [UInt8], size: Int, state: State, gaps: Bool) {

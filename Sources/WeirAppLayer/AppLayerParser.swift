@@ -55,6 +55,10 @@ public enum AppLayerProbeResult: Sendable, Equatable {
     case noMatch
     /// Not enough bytes to decide.
     case needMoreData
+    /// The bytes are this protocol, but the other direction's: a UDP flow whose first datagram is a reply
+    /// (Suricata's probing parser setting `rdir`). Over UDP the flow is turned round so that its client is the
+    /// side that asks; over TCP it counts as ``match``.
+    case matchOtherDirection
 }
 
 /// Which direction a probe looks at.

@@ -56,13 +56,21 @@ final class AppLayerFlow {
     /// The client's first data looked like a server's (a capture that starts mid-connection with the
     /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
     @exclusivity(unchecked) var reversed = false
+    /// The flow was turned round by protocol detection (a UDP flow that began with the answer): client and
+    /// server swapped places here, and the pipeline swaps its flow to match (the datagram handler's result).
+    @exclusivity(unchecked) var swapped = false
+    /// The client's address, kept to swap ``serverAddress`` with.
+    @exclusivity(unchecked) var clientAddress: IPAddress?
     /// The name of ``flowProtocol`` (`nil` while unknown), as rules match it and EVE logs it; kept current by
     /// ``updateName()`` after each call that feeds data: read per packet, so no protocol comparison runs there.
     @exclusivity(unchecked) var protocolName: String?
 
     /// The flow's protocol with `failed` once both directions gave up (or one gave up and the other ended).
+    /// A UDP flow fails with the first datagram nothing recognised (Suricata's `AppLayerHandleUdp`); a
+    /// datagram of the other direction may still make it the other side's protocol.
     var flowProtocol: AppProtocol {
         var proto = self.proto
+        if proto == .unknown && self.transport == 17 && (self.failedToServer || self.failedToClient) { return .failed }
         if proto == .unknown && self.failedToServer && (self.failedToClient || self.endedToClient) { proto = .failed }
         if proto == .unknown && self.failedToClient && self.endedToServer && self.failedToServer { proto = .failed }
         return proto
@@ -71,6 +79,17 @@ final class AppLayerFlow {
     /// ``protocolName`` is final: the flow's protocol was decided (it is set once), so no recomputation (and no
     /// protocol comparison) runs per call.
     @exclusivity(unchecked) var nameIsFinal = false
+
+    /// Client and server swap places (everything kept per direction, and the ends' ports and addresses).
+    func swapDirections() {
+        self.swapped = true
+        swap(&self.protoToServer, &self.protoToClient)
+        swap(&self.failedToServer, &self.failedToClient)
+        swap(&self.probeBytesToServer, &self.probeBytesToClient)
+        swap(&self.endedToServer, &self.endedToClient)
+        swap(&self.serverPort, &self.clientPort)
+        swap(&self.serverAddress, &self.clientAddress)
+    }
 
     /// Drops the bytes kept for detection. An empty list is left as it is: assigning `[]` releases the old
     /// storage even when that is the shared empty one (once per direction of every flow).
@@ -124,6 +143,10 @@ public struct AppLayerStageSettings: Sendable {
     public var parserValues: [String: [String: String]] = [:]
     /// Bytes of a direction examined before detection gives up on it.
     public var detectionByteLimit = 4096
+    /// `stream.midstream`: when no port-bound probe is registered for the flow's server port, those of its
+    /// client port are tried too (Suricata retries probing "in the reverse direction" then; a UDP flow whose
+    /// first datagram is the answer is recognised, and turned round, that way).
+    public var midstream = false
 
     /// Defaults: every registered protocol detected and parsed.
     public init() {}
@@ -414,6 +437,11 @@ public final class AppLayerStage {
     }
 
     /// Feeds one UDP datagram.
+    ///
+    /// - Returns: True when protocol detection turned the flow round with this datagram (its first datagram is
+    ///   the answer, as a DNS response): the caller swaps client and server of its own flow, and the datagram
+    ///   now travels to the client.
+    @discardableResult
     public func handle(
         datagram: UnsafeRawBufferPointer,
         toServer: Bool,
@@ -422,19 +450,23 @@ public final class AppLayerStage {
         serverPort: UInt16,
         clientPort: UInt16,
         serverAddress: IPAddress? = nil,
+        clientAddress: IPAddress? = nil,
         timestamp: Timestamp
-    ) {
-        guard datagram.count > 0 else { return }
+    ) -> Bool {
+        guard datagram.count > 0 else { return false }
         let f = self.makeFlow(
             slot: slot, flowID: flowID, serverPort: serverPort, clientPort: clientPort, transport: 17,
             serverAddress: serverAddress)
+        if f.proto == .unknown && !f.swapped { f.clientAddress = clientAddress }
         var context = AppLayerParseContext(timestamp: timestamp, isDatagram: true)
         if f.proto == .unknown {
             // Each datagram is probed on its own.
             if toServer { f.probeBytesToServer.removeAll() } else { f.probeBytesToClient.removeAll() }
         }
+        let wasSwapped = f.swapped
         self.data(f, datagram, toServer: toServer != f.reversed, context: &context)
         self.finishCall(f, context: context, session: nil)
+        return f.swapped && !wasSwapped
     }
 
     private func finishCall(_ f: AppLayerFlow, context: AppLayerParseContext, session: TCPSession?) {
@@ -517,8 +549,12 @@ public final class AppLayerStage {
         var undecided = false
         var found = -1
         // Port-bound probes for the protocols whose detection-ports hold the flow's port go first.
-        let port = f.serverPort
-        outer: for pass in 0..<2 {
+        // Pass 0: port-bound probes on the server port; 1 (midstream only, when pass 0 had no probe to run): on
+        // the client port; 2: pattern probes.
+        var portProbeRan = false
+        outer: for pass in 0..<3 {
+            if pass == 1 && (portProbeRan || !self.settings.midstream) { continue }
+            let port = pass == 1 ? f.clientPort : f.serverPort
             // By index, fields read in place: copying a descriptor or a probe would retain its fields.
             for entry in self.probeTable.indices {
                 let i = self.probeTable[entry].protocolIndex
@@ -526,10 +562,21 @@ public final class AppLayerStage {
                     self.probeTable[entry].probe.direction.applies(toServer: toServer)
                 else { continue }
                 let portBound = self.probeTable[entry].probe.portBound
-                if portBound != (pass == 0) { continue }
+                if portBound != (pass < 2) { continue }
                 if portBound && !self.probePorts[i].contains(where: { $0.contains(port) }) { continue }
+                if portBound { portProbeRan = true }
                 switch self.probeTable[entry].probe.probe(bytes, toServer) {
                 case .match:
+                    found = i
+                    break outer
+                case .matchOtherDirection:
+                    // A UDP flow whose first datagram is the answer: turned round once, before anything was
+                    // decided, and the datagram probed again as the other direction's (Suricata's FlowSwap).
+                    if f.transport == 17 && f.proto == .unknown && !f.swapped && !f.reversed {
+                        f.swapDirections()
+                        self.probe(f, toServer: !toServer, bytes: bytes, stored: stored, context: &context)
+                        return
+                    }
                     found = i
                     break outer
                 case .needMoreData: undecided = true
@@ -625,7 +672,10 @@ public final class AppLayerStage {
                 !self.probeTable[entry].probe.portBound, direction.applies(toServer: !toServer),
                 !direction.applies(toServer: toServer)
             else { continue }
-            if self.probeTable[entry].probe.probe(raw, !toServer) == .match { return true }
+            switch self.probeTable[entry].probe.probe(raw, !toServer) {
+            case .match, .matchOtherDirection: return true
+            case .noMatch, .needMoreData: continue
+            }
         }
         return false
     }

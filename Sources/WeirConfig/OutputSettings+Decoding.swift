@@ -139,8 +139,26 @@ extension WeirConfiguration {
                 options.enabled = try dns.bool("enabled", options.enabled)
                 options.requests = try dns.bool("requests", options.requests)
                 options.responses = try dns.bool("responses", options.responses)
-                // Weir writes Suricata 8's version 3 detailed records; the other format keys are accepted.
-                for key in ["version", "formats", "types"] { dns.skip(key) }
+                if dns.contains("version") {
+                    options.version = try dns.int("version", 3, in: 1...3) == 2 ? 2 : 3
+                }
+                if let formats = try dns.stringList("formats") {
+                    for format in formats where !["detailed", "grouped"].contains(format.lowercased()) {
+                        throw dns.fail(
+                            dns.value("formats") ?? dns.node, "formats",
+                            "'\(format)' is not a DNS answer format (detailed, grouped)")
+                    }
+                    // An empty list keeps the defaults (both), as Suricata.
+                    options.formats = formats.isEmpty ? nil : formats.map { $0.lowercased() }
+                }
+                if let types = try dns.stringList("types") {
+                    for type in types where !EVEDNSOptions.typeNames.contains(type.lowercased()) {
+                        throw dns.fail(
+                            dns.value("types") ?? dns.node, "types",
+                            "'\(type)' is not a DNS record type Suricata logs by")
+                    }
+                    options.types = types.map { $0.lowercased() }
+                }
                 try dns.finish()
                 output.dns = options
             }

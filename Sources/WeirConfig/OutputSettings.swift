@@ -222,8 +222,26 @@ public struct EVEDNSOptions: Sendable, Equatable {
     public var requests: Bool = true
     /// `responses`: log responses.
     public var responses: Bool = true
+    /// `version`: the record format, 3 (Suricata 8's default: one record per message) or 2 (deprecated in
+    /// Suricata 8: `query` records, one per question, and `answer` records). 1 is read as 3, as Suricata does.
+    /// nil when not written: then `SURICATA_EVE_DNS_VERSION` from the environment decides, as in Suricata.
+    public var version: Int? = nil
+    /// `formats`: the forms of a response's answers, `detailed` (the `answers` list) and `grouped` (`grouped`,
+    /// the answers' data by record type); nil (both) when not written.
+    public var formats: [String]? = nil
+    /// `types`: the record types (lower-case names, `a`, `aaaa`, `mx` …) whose messages are logged; nil for all.
+    public var types: [String]? = nil
     /// Defaults.
     public init() {}
+
+    /// The record type names `types` takes, Suricata's list.
+    public static let typeNames: [String] = [
+        "a", "ns", "md", "mf", "cname", "soa", "mb", "mg", "mr", "null", "wks", "ptr", "hinfo", "minfo", "mx", "txt",
+        "rp", "afsdb", "x25", "isdn", "rt", "nsap", "nsapptr", "sig", "key", "px", "gpos", "aaaa", "loc", "nxt",
+        "srv", "atma", "naptr", "kx", "cert", "a6", "dname", "opt", "apl", "ds", "sshfp", "ipseckey", "rrsig", "nsec",
+        "dnskey", "dhcid", "nsec3", "nsec3param", "tlsa", "hip", "cds", "cdnskey", "https", "spf", "tkey", "tsig",
+        "maila", "any", "uri",
+    ]
 }
 
 /// `types: - tls:` options.

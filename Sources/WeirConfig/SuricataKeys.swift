@@ -59,6 +59,9 @@ enum SuricataKeys {
         "outputs.*.eve-log.types.*.alert.websocket-payload-printable", "outputs.*.eve-log.types.*.alert.payload-length",
         "outputs.*.eve-log.types.*.alert.reference", "outputs.*.eve-log.types.*.alert.ethernet",
         "outputs.*.eve-log.types.*.flow.exception-policy",
+        // Suricata 4's `files` digest switches, superseded by `force-hash` (Suricata 8 ignores them too)
+        "outputs.*.eve-log.types.*.files.force-md5", "outputs.*.eve-log.types.*.files.force-sha1",
+        "outputs.*.eve-log.types.*.files.force-sha256",
         // capture settings Weir's AF_PACKET source does not take
         "af-packet.*.ebpf-lb-file", "af-packet.*.ebpf-filter-file", "af-packet.*.pinned-maps",
         "af-packet.*.pinned-maps-name", "af-packet.*.xdp-cpu-redirect", "af-packet.*.mmap-locked",

@@ -150,6 +150,19 @@ public struct Flow: Sendable {
     public var vlanCount: UInt8 = 0
 
     /// The client's address and port.
+    /// Client and server swap places, with everything counted per direction: the flow's first packet turned
+    /// out to be the answer (protocol detection of a UDP flow), as Suricata's `FlowSwap`.
+    public mutating func swapDirection() {
+        self.clientIsFirst.toggle()
+        swap(&self.packetsToServer, &self.packetsToClient)
+        swap(&self.bytesToServer, &self.bytesToClient)
+        swap(&self.tcpFlagsToServer, &self.tcpFlagsToClient)
+        swap(&self.bypassedPacketsToServer, &self.bypassedPacketsToClient)
+        swap(&self.bypassedBytesToServer, &self.bypassedBytesToClient)
+        swap(&self.dropLoggedToServer, &self.dropLoggedToClient)
+        swap(&self.finFromClient, &self.finFromServer)
+    }
+
     public var clientAddress: IPAddress { self.clientIsFirst ? self.key.firstAddress : self.key.secondAddress }
     public var clientPort: UInt16 { self.clientIsFirst ? self.key.firstPort : self.key.secondPort }
     /// The server's address and port.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import Glibc
 import WeirAppLayer
 import WeirConfig
 import WeirCore
@@ -23,9 +24,15 @@ final class AppLayerPass {
     /// DNS records for requests / responses (`types: - dns: requests/responses`).
     let logDNSRequests: Bool
     let logDNSResponses: Bool
+    /// What DNS records carry (`types: - dns:` `requests`, `responses`, `types`, `formats`), and their format
+    /// version (3, or Suricata 8's deprecated 2).
+    let dnsFilter: DNSLogFilter
+    let dnsVersion: Int
     /// Protocols whose object goes into alerts on their transactions (`alert: http/tls/ssh/dns`).
     let alertProtocols: Set<String>
     let logFiles: Bool
+    /// `anomaly` records for the parsers' transaction events (`types: applayer`).
+    let logTransactionAnomalies: Bool
     let alertAppLayer: Bool
     /// `force-hash` names the `fileinfo` records carry.
     let hashes: Set<String>
@@ -36,6 +43,7 @@ final class AppLayerPass {
 
     init(configuration: WeirConfiguration, engine: DetectEngine?, detect: DetectContext?, outputs: ReplayOutputs) {
         var settings = AppLayerStageSettings()
+        settings.midstream = configuration.stream.midstream
         // Every eve-log's record types together (their union, as the records are rendered once for all).
         let eve = outputs.eveSettings
         // Digests `force-hash` asks for, and those loaded `filemd5`/`filesha1`/`filesha256` rules compare
@@ -66,6 +74,11 @@ final class AppLayerPass {
         self.loggedProtocols = logged
         self.logDNSRequests = eve?.dns?.requests ?? true
         self.logDNSResponses = eve?.dns?.responses ?? true
+        let dnsOptions = eve?.dns ?? EVEDNSOptions()
+        self.dnsFilter = DNSLogFilter(
+            requests: dnsOptions.requests, responses: dnsOptions.responses, formats: dnsOptions.formats,
+            types: dnsOptions.types)
+        self.dnsVersion = dnsOptions.version ?? Self.environmentDNSVersion
         var alerting: Set<String> = []
         if eve?.alert?.http ?? false { alerting.insert("http") }
         if eve?.alert?.tls ?? false { alerting.insert("tls") }
@@ -74,6 +87,7 @@ final class AppLayerPass {
         self.alertProtocols = alerting
         self.logTransactions = !logged.isEmpty
         self.logFiles = eve?.files != nil
+        self.logTransactionAnomalies = outputs.anomalyKinds?.appLayer ?? false
         self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
         if let engine {
@@ -100,8 +114,9 @@ final class AppLayerPass {
         )
     }
 
-    /// Feeds a UDP packet's payload.
-    func handle(datagram: UnsafeRawBufferPointer, flow: Flow, handle: FlowHandle, timestamp: Timestamp) {
+    /// Feeds a UDP packet's payload. Returns true when protocol detection turned the flow round (the stage's
+    /// datagram handler says so: the flow's first datagram was the answer).
+    func handle(datagram: UnsafeRawBufferPointer, flow: Flow, handle: FlowHandle, timestamp: Timestamp) -> Bool {
         self.stage.handle(
             datagram: datagram,
             toServer: handle.toServer,
@@ -110,6 +125,7 @@ final class AppLayerPass {
             serverPort: flow.serverPort,
             clientPort: flow.clientPort,
             serverAddress: flow.serverAddress,
+            clientAddress: flow.clientAddress,
             timestamp: timestamp
         )
     }
@@ -260,10 +276,13 @@ final class AppLayerPass {
     struct PacketFields {
         var pcapCount: UInt64?
         var source: EVEPacketSource
+        /// The packet's direction (transaction anomaly records are written in it).
+        var toServer: Bool
 
-        init(_ packet: borrowing Packet) {
+        init(_ packet: borrowing Packet, toServer: Bool) {
             self.pcapCount = ReplayOutputs.pcapCount(packet)
             self.source = ReplayOutputs.packetSource(packet)
+            self.toServer = toServer
         }
     }
 
@@ -371,8 +390,25 @@ final class AppLayerPass {
         let record = self.logTransactions && proto.map { self.loggedProtocols.contains($0) } == true
             && self.wantsRecord(tx)
         let files = self.logFiles ? tx.fileTransaction : nil
-        guard record || files != nil else { return }
+        let anomalies = self.logTransactionAnomalies && !tx.events.isEmpty
+        guard record || files != nil || anomalies else { return }
         let header = self.header(flow, packet: packet)
+        if anomalies {
+            // The parser's events on the transaction, as Suricata's anomaly transaction logger writes them: one
+            // record each, with the transaction's id, in the direction of the packet being processed.
+            var anomalyHeader = header
+            if packet?.toServer == false { anomalyHeader.reverseDirection() }
+            for event in tx.events {
+                self.outputs.writeAppLayerAnomaly(
+                    header: anomalyHeader, event: event.name, appProto: proto ?? "unknown", txID: tx.id,
+                    packetFields: packetFields)
+            }
+        }
+        guard record || files != nil else { return }
+        if record, type(of: tx) == DNSAppTransaction.self {
+            self.writeDNS(unsafeDowncast(tx, to: DNSAppTransaction.self).transaction, header: header, packet: packet)
+            return
+        }
         self.scratch.reset()
         self.scratch.beginObject()
         tx.writeEVE(self.scratch)
@@ -386,20 +422,72 @@ final class AppLayerPass {
             if record {
                 self.outputs.eveWriter?.write { w in
                     w.writeHeader(header, eventName: proto ?? "unknown", packetFields: packetFields)
-                    w.field("tx_id", tx.id)
+                    // Suricata's HTTP logger alone puts the transaction id in the header (TLS and SSH records
+                    // have none).
+                    if proto == "http" { w.field("tx_id", tx.id) }
                     if object.count > 0 { w.raw(object) }
                 }
                 self.outputs.transactionRecords += 1
             }
             files?.forEachFile { file in
+                var fileHeader = header
+                if !file.toServer { fileHeader.reverseDirection() }
                 self.outputs.eveWriter?.write { w in
-                    w.writeHeader(header, eventName: "fileinfo", packetFields: packetFields)
+                    w.writeHeader(fileHeader, eventName: "fileinfo", packetFields: packetFields)
                     if object.count > 0 { w.raw(object) }
                     w.field("app_proto", proto ?? "unknown")
                     file.write(w, hashes: self.hashes, txID: tx.id)
                 }
             }
         }
+    }
+
+    /// A DNS message's records, in the configured format (``DNSLogFilter``): version 3, one record per
+    /// message, a response from the server to the client (Suricata logs UDP messages in the packet's direction,
+    /// TCP ones in the message's, which is the same); version 2, a `query` record per question and an `answer`
+    /// record, both in the flow's direction. No top-level `tx_id`, as Suricata's DNS logger.
+    private func writeDNS(_ dns: DNSTransaction, header flowHeader: EVEHeader, packet: PacketFields?) {
+        guard self.outputs.eveWriter != nil else { return }
+        let filter = self.dnsFilter
+        let packetFields = packet != nil
+        if self.dnsVersion == 2 {
+            if dns.toServer {
+                guard filter.requests else { return }
+                for (index, question) in dns.message.questions.enumerated() {
+                    // Suricata stops at the first question of a type not logged.
+                    guard filter.logs(type: question.type) else { break }
+                    self.outputs.eveWriter?.write { w in
+                        w.writeHeader(flowHeader, eventName: "dns", packetFields: packetFields)
+                        w.writeDNSQuery(dns, index: index)
+                    }
+                    self.outputs.transactionRecords += 1
+                }
+            } else {
+                guard filter.responses, dns.message.questions.contains(where: { filter.logs(type: $0.type) })
+                else { return }
+                self.outputs.eveWriter?.write { w in
+                    w.writeHeader(flowHeader, eventName: "dns", packetFields: packetFields)
+                    w.writeDNSAnswer(dns, filter: filter)
+                }
+                self.outputs.transactionRecords += 1
+            }
+            return
+        }
+        guard filter.logs(dns) else { return }
+        var header = flowHeader
+        if !dns.toServer { header.reverseDirection() }
+        self.outputs.eveWriter?.write { w in
+            w.writeHeader(header, eventName: "dns", packetFields: packetFields)
+            w.writeDNS(dns, filter: filter)
+        }
+        self.outputs.transactionRecords += 1
+    }
+
+    /// The DNS record format `SURICATA_EVE_DNS_VERSION` asks for when the configuration names none: 2, or 3
+    /// for anything else (Suricata reads the same variable).
+    static var environmentDNSVersion: Int {
+        guard let text = getenv("SURICATA_EVE_DNS_VERSION").map({ String(cString: $0) }) else { return 3 }
+        return Int(text) == 2 ? 2 : 3
     }
 
     /// DNS requests and responses can be left out separately.

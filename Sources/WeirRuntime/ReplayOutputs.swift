@@ -365,20 +365,38 @@ final class ReplayOutputs {
         if kinds.appLayer, let appProto {
             for name in appEvents {
                 // `proto.event` comes from a parser; a name without its protocol is the framework's own.
-                // Suricata logs an event by its name in the protocol's event table: upper case for the tables
-                // written in C (HTTP, TLS, and the framework's APPLAYER_* events), lower case for the Rust
-                // parsers' (DNS, SSH). Rules match either spelling.
-                if let dot = name.firstIndex(of: ".") {
-                    let event = String(name[name.index(after: dot)...])
-                    let cTable = appProto == "http" || appProto == "tls"
+                if name.contains(".") {
                     write(
-                        type: "applayer", event: cTable ? event.uppercased() : event, appProto: appProto,
+                        type: "applayer", event: Self.appLayerEventName(name, appProto: appProto), appProto: appProto,
                         layer: "proto_parser")
                 } else {
                     write(type: "applayer", event: name.uppercased(), appProto: appProto, layer: "proto_detect")
                 }
             }
         }
+    }
+
+    /// A parser event's name as Suricata logs it, from its name in the protocol's event table: upper case for
+    /// the tables written in C (HTTP, TLS), lower case for the Rust parsers' (DNS, SSH). Rules match either.
+    static func appLayerEventName(_ name: String, appProto: String) -> String {
+        guard let dot = name.firstIndex(of: ".") else { return name.uppercased() }
+        let event = String(name[name.index(after: dot)...])
+        return appProto == "http" || appProto == "tls" ? event.uppercased() : event
+    }
+
+    /// An `anomaly` record for an event a parser set on a transaction (`layer: proto_parser`, with `tx_id`).
+    func writeAppLayerAnomaly(header: EVEHeader, event: String, appProto: String, txID: UInt64, packetFields: Bool) {
+        self.eveWriter?.write { w in
+            w.writeHeader(header, eventName: "anomaly", packetFields: packetFields)
+            w.field("tx_id", txID)
+            w.beginObject("anomaly")
+            w.field("app_proto", appProto)
+            w.field("type", "applayer")
+            w.field("event", Self.appLayerEventName(event, appProto: appProto))
+            w.field("layer", "proto_parser")
+            w.endObject()
+        }
+        self.publishPending()
     }
 
     /// Writes an EVE `drop` record for a packet an IPS verdict dropped, as Suricata's `drop` output. With

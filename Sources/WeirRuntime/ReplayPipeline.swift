@@ -281,7 +281,8 @@ struct ReplayPipeline {
             verdict.pass = verdict.pass || txVerdict.pass
         }
         if let handle = appHandle, let current = flow {
-            self.appLayer.log(flow: current, slot: handle.slot, packet: AppLayerPass.PacketFields(packet))
+            self.appLayer.log(
+                flow: current, slot: handle.slot, packet: AppLayerPass.PacketFields(packet, toServer: handle.toServer))
         }
         if txAlerted, let handle {
             self.flows[handle.slot].alerted = true
@@ -460,7 +461,7 @@ struct ReplayPipeline {
         let wantsFlow = flow && !(packet.l4Protocol == IPProtocol.gre && !packet.hasL4)
         defer { self.exceptionSkipsInspection = false }
         let noFlowBefore = self.flows.statistics.noFlow
-        let handle = wantsFlow ? self.flows.process(packet, emit: emit) : nil
+        var handle = wantsFlow ? self.flows.process(packet, emit: emit) : nil
         if wantsFlow && handle == nil && self.flows.statistics.noFlow != noFlowBefore {
             // At the flow cap with nothing to evict: the packet goes without a flow (flow memcap policy).
             self.applyException(.flowMemcap, handle: nil)
@@ -507,13 +508,19 @@ struct ReplayPipeline {
                 pending &= pending &- 1
                 self.applyException(target, handle: handle)
             }
-        } else if let handle, packet.isUDP, packet.payloadLength > 0, packet.payloadOffset >= 0,
+        } else if let current = handle, packet.isUDP, packet.payloadLength > 0, packet.payloadOffset >= 0,
             packet.payloadOffset + packet.payloadLength <= frame.count
         {
             let start = packet.payloadOffset
-            self.appLayer.handle(
+            if self.appLayer.handle(
                 datagram: UnsafeRawBufferPointer(rebasing: frame[start..<start + packet.payloadLength]),
-                flow: self.flows[handle.slot], handle: handle, timestamp: packet.timestamp)
+                flow: self.flows[current.slot], handle: current, timestamp: packet.timestamp)
+            {
+                // Protocol detection found the flow's first datagram to be the answer (a DNS response): the
+                // flow is turned round, and this packet travels to the client (Suricata's FlowSwap).
+                self.flows[current.slot].swapDirection()
+                handle = FlowHandle(slot: current.slot, toServer: !current.toServer)
+            }
         }
         // The stage's per-packet calls borrow it (``AppLayerPass/withStage(_:)``): no retain and release each.
         if let handle, case let flowID = self.flows[handle.slot].flowID,
@@ -588,7 +595,8 @@ struct ReplayPipeline {
             // No rules: the transactions this packet completed are still logged (and freed) now (not with an
             // ICMP error that joined the flow: nothing of the flow's app layer moved with it).
             self.appLayer.log(
-                flow: self.flows[handle.slot], slot: handle.slot, packet: AppLayerPass.PacketFields(packet))
+                flow: self.flows[handle.slot], slot: handle.slot,
+                packet: AppLayerPass.PacketFields(packet, toServer: handle.toServer))
         }
         if let handle, (self.streamBypass && self.streamAtDepth) || self.bypassRequested {
             self.bypass(slot: handle.slot)

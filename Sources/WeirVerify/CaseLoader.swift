@@ -180,7 +180,10 @@ public struct CaseLoader: Sendable {
         variables["SRCDIR"] = FileManager.default.currentDirectoryPath
         variables["TZ"] = "UTC"
         variables["OUTPUT_DIR"] = VerifyCase.outputDirectoryMarker
-        for (name, value) in spec["env"]?.members ?? [] { variables[name] = value.scalarText }
+        for (name, value) in spec["env"]?.members ?? [] {
+            variables[name] = value.scalarText
+            c.environment[name] = value.scalarText
+        }
         // run.py turns IPS mode on for every test whose folder name contains "ips".
         if lastComponent(c.directory).contains("ips") { c.options.simulateIPS = true }
         if c.skipReason == nil, let args = spec["args"] {

@@ -95,6 +95,8 @@ public struct VerifyCase: Sendable {
     public var expectedExitCode: Int32 = 0
     /// Things the loader ignored or assumed, shown with `-v`.
     public var notes: [String] = []
+    /// The case's `env:` entries: such a case runs in a child process that has them in its environment.
+    public var environment: [String: String] = [:]
     /// The rule files given to the replay, for `--update`.
     public var ruleFiles: [String] = []
 

@@ -163,8 +163,12 @@ public struct VerifyRunner: Sendable {
         }
         let collector = MessageCollector()
         let status: Int32
-        if let executable = self.settings.spawnExecutable {
-            status = spawn(executable, ArgumentTranslator.commandLine(options), messages: collector)
+        // A case with `env:` entries (SURICATA_EVE_DNS_VERSION …) runs in a child process that has them: setting
+        // them in this process would reach the cases running beside it.
+        if let executable = self.settings.spawnExecutable ?? (verifyCase.environment.isEmpty ? nil : "/proc/self/exe") {
+            status = spawn(
+                executable, ArgumentTranslator.commandLine(options), environment: verifyCase.environment,
+                messages: collector)
         } else {
             options.messages = { collector.append($0) }
             status = Replay.run(options)
@@ -265,10 +269,15 @@ final class MessageCollector: @unchecked Sendable {
 }
 
 /// Runs `executable` with `arguments`, its stderr collected, and returns its exit status (127 if it cannot start).
-func spawn(_ executable: String, _ arguments: [String], messages: MessageCollector) -> Int32 {
+func spawn(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], messages: MessageCollector
+) -> Int32 {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let pipe = Pipe()
     process.standardError = pipe
     process.standardOutput = FileHandle.nullDevice

@@ -227,7 +227,90 @@ struct DNSTests {
         #expect(opt?.first?["data"] as? String == "abcd")
     }
 
+    @Test func groupedAnswersByDefaultNotInAlerts() {
+        var session = DNSSession()
+        session.parseUDP(self.response(), toServer: false)
+        let response = session.takeTransactions()[0]
+        let record = renderJSON { $0.writeDNS(response, filter: DNSLogFilter()) }["dns"] as? [String: Any] ?? [:]
+        let grouped = record["grouped"] as? [String: Any] ?? [:]
+        #expect(Set(grouped.keys) == ["CNAME", "A", "AAAA", "TXT", "MX"])
+        #expect(grouped["A"] as? [String] == ["192.0.2.1"])
+        #expect(grouped["TXT"] as? [String] == ["one", "two"])
+        #expect(grouped["MX"] as? [String] == ["www.example.com"])
+        #expect((record["answers"] as? [Any])?.count == 6)
+        // Alerts carry the detailed form only (Suricata's alert flags).
+        let alert = renderJSON { $0.writeDNS(response) }["dns"] as? [String: Any] ?? [:]
+        #expect(alert["grouped"] == nil && (alert["answers"] as? [Any])?.count == 6)
+        // `formats` picks either form.
+        let groupedOnly = DNSLogFilter(requests: true, responses: true, formats: ["grouped"], types: nil)
+        let g = renderJSON { $0.writeDNS(response, filter: groupedOnly) }["dns"] as? [String: Any] ?? [:]
+        #expect(g["answers"] == nil && g["grouped"] != nil)
+        let detailedOnly = DNSLogFilter(requests: true, responses: true, formats: ["detailed"], types: nil)
+        let d = renderJSON { $0.writeDNS(response, filter: detailedOnly) }["dns"] as? [String: Any] ?? [:]
+        #expect(d["answers"] != nil && d["grouped"] == nil)
+    }
+
+    @Test func recordTypeFilterAndMessagesWithoutQuestions() {
+        var session = DNSSession()
+        session.parseUDP(self.request(type: 1), toServer: true)
+        session.parseUDP(self.request(id: 2, type: 15), toServer: true)
+        session.parseUDP(self.request(id: 3, type: 64), toServer: true)
+        session.parseUDP(DNSBuilder(id: 4, flags: 0x8180, counts: (0, 0, 0, 0)).bytes, toServer: false)
+        let txs = session.takeTransactions()
+        #expect(txs.count == 4)
+        let everything = DNSLogFilter()
+        // Unfiltered: every type, named or not; a message without questions is never logged (as Suricata).
+        #expect(txs.map { everything.logs($0) } == [true, true, true, false])
+        let mxOnly = DNSLogFilter(requests: true, responses: true, formats: nil, types: ["mx"])
+        #expect(txs.map { mxOnly.logs($0) } == [false, true, false, false])
+        // Any narrowing (here: no responses) leaves types without a name out.
+        let requestsOnly = DNSLogFilter(requests: true, responses: false, formats: nil, types: nil)
+        #expect(txs.map { requestsOnly.logs($0) } == [true, true, false, false])
+        // Alerts: every named type, so a query of an unnamed type has no `queries`.
+        let alert = renderJSON { $0.writeDNS(txs[2]) }["dns"] as? [String: Any] ?? [:]
+        #expect(alert["queries"] == nil && alert["type"] as? String == "request")
+    }
+
+    @Test func eveVersion2Records() {
+        var session = DNSSession()
+        var builder = DNSBuilder(id: 7, flags: 0x0140, counts: (2, 0, 0, 0))
+        builder.question("a.example", type: 1)
+        builder.question("b.example", type: 28)
+        session.parseUDP(builder.bytes, toServer: true)
+        session.parseUDP(self.response(), toServer: false)
+        let txs = session.takeTransactions()
+        let second = renderJSON { $0.writeDNSQuery(txs[0], index: 1) }["dns"] as? [String: Any] ?? [:]
+        #expect(second["version"] as? Int == 2)
+        #expect(second["type"] as? String == "query")
+        #expect(second["rrname"] as? String == "b.example" && second["rrtype"] as? String == "AAAA")
+        #expect(second["tx_id"] as? Int == 0 && second["id"] as? Int == 7 && second["z"] as? Bool == true)
+        let answer = renderJSON { $0.writeDNSAnswer(txs[1], filter: DNSLogFilter()) }["dns"] as? [String: Any] ?? [:]
+        #expect(answer["version"] as? Int == 2)
+        #expect(answer["type"] as? String == "answer")
+        #expect(answer["rrname"] as? String == "www.example.com" && answer["rrtype"] as? String == "A")
+        #expect(answer["tx_id"] == nil && answer["queries"] == nil)
+        #expect((answer["answers"] as? [Any])?.count == 6 && answer["grouped"] != nil)
+    }
+
+    @Test func probeSaysWhichWayAMessageTravels() {
+        let probe = DNSParser.descriptor.probes[0]
+        let request = self.request()
+        let response = self.response()
+        request.withUnsafeBytes { #expect(probe.probe($0, true) == .match) }
+        request.withUnsafeBytes { #expect(probe.probe($0, false) == .matchOtherDirection) }
+        response.withUnsafeBytes { #expect(probe.probe($0, false) == .match) }
+        response.withUnsafeBytes { #expect(probe.probe($0, true) == .matchOtherDirection) }
+        // Over TCP a long first message is recognised from its header (Suricata's probe), before it is whole.
+        var framed: [UInt8] = [0x40, 0x00] + request
+        framed.withUnsafeBytes { #expect(DNSParser.probe($0, tcp: true) == .match) }
+        framed[7] = 0  // no questions in a request: not DNS
+        framed.withUnsafeBytes { #expect(DNSParser.probe($0, tcp: true) == .noMatch) }
+        ([0x00, 0x40, 0x01] as [UInt8]).withUnsafeBytes { #expect(DNSParser.probe($0, tcp: true) == .needMoreData) }
+    }
+
     @Test func typeAndRcodeNames() {
+        #expect(DNSNames.type(254) == "MAILA")
+        #expect(DNSNames.type(253) == "253")
         #expect(DNSNames.type(28) == "AAAA")
         #expect(DNSNames.type(999) == "999")
         #expect(DNSNames.type(named: "mx") == 15)

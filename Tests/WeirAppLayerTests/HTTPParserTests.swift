@@ -72,6 +72,15 @@ final class StageDriver {
 }
 
 @Suite struct HTTPParserTests {
+    @Test func codingsSuricataEightKnows() {
+        func unknown(_ text: String) -> Bool {
+            Array(text.utf8).withUnsafeBytes { HTTPParser.hasUnknownCoding($0) }
+        }
+        #expect(!unknown("identity") && !unknown("none") && !unknown("inflate") && !unknown("gzip, identity"))
+        #expect(!unknown("x-gzip") && !unknown("Deflate"))
+        #expect(unknown("br") && unknown("identity, compress"))
+    }
+
     @Test func probesRecogniseMethodsAndVersions() {
         func probe(_ text: String, _ patterns: [[UInt8]], _ separators: [UInt8]?) -> AppLayerProbeResult {
             Array(text.utf8).withUnsafeBytes { HTTPProtocol.probe($0, patterns: patterns, separators: separators) }

@@ -117,15 +117,17 @@ extension DNSParser {
             message.removeFirst(2)
             if message.count < length {
                 // Judge the header alone until the whole message is there.
+                // Suricata decides on the header alone until the whole message is there: a long first
+                // message (a 16 kB query) is recognised from its first segment.
                 guard message.count >= 12 else { return .needMoreData }
-                return Self.headerPlausible(message, length: length) ? .needMoreData : .noMatch
+                return Self.headerPlausible(message, length: length) ? .match : .noMatch
             }
             message = Array(message.prefix(length))
         }
         guard message.count >= 12 else { return tcp ? .needMoreData : .noMatch }
         do {
             _ = try DNSMessage.decode(message)
-            return .match
+            return Self.headerPlausible(message, length: message.count) ? .match : .noMatch
         } catch {
             return .noMatch
         }
@@ -143,10 +145,15 @@ extension DNSParser {
         proto: .dns,
         transports: [17, 6],
         probes: [
-            AppLayerProbe(direction: .both, portBound: true) { bytes, _ in
+            AppLayerProbe(direction: .both, portBound: true) { bytes, toServer in
                 // Over UDP the stage hands one datagram; a TCP stream starts with the 2-byte length.
-                let udp = DNSParser.probe(bytes, tcp: false)
-                return udp == .match ? .match : DNSParser.probe(bytes, tcp: true)
+                if DNSParser.probe(bytes, tcp: false) == .match {
+                    // The QR bit says which way the message travels: a response sent to the "server" is the
+                    // other side's (a capture that starts with the answer), as Suricata's probe reports it.
+                    let isResponse = bytes[2] & 0x80 != 0
+                    return isResponse == toServer ? .matchOtherDirection : .match
+                }
+                return DNSParser.probe(bytes, tcp: true)
             }
         ],
         defaultDetectionPorts: "53",

@@ -10,7 +10,7 @@ public enum DNSNames {
         30: "NXT", 33: "SRV", 34: "ATMA", 35: "NAPTR", 36: "KX", 37: "CERT", 38: "A6", 39: "DNAME", 41: "OPT",
         42: "APL", 43: "DS", 44: "SSHFP", 45: "IPSECKEY", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY", 49: "DHCID",
         50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA", 55: "HIP", 59: "CDS", 60: "CDNSKEY", 65: "HTTPS", 99: "SPF",
-        249: "TKEY", 250: "TSIG", 253: "MAILA", 255: "ANY", 256: "URI",
+        249: "TKEY", 250: "TSIG", 254: "MAILA", 255: "ANY", 256: "URI",
     ]
     private static let rcodes: [String] = [
         "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
@@ -38,28 +38,90 @@ public enum DNSNames {
     }
 }
 
+/// Which DNS messages and which parts of them a `dns` record carries: `types: - dns:` with `requests`,
+/// `responses`, `types` and `formats`, as Suricata 8 applies them (its 64-bit flag word, spelt out).
+public struct DNSLogFilter: Sendable, Equatable {
+    /// Log requests / responses.
+    public var requests = true
+    public var responses = true
+    /// A response's answers as the `answers` list / as `grouped` (their data by record type).
+    public var detailed = true
+    public var grouped = true
+    /// The record types logged; nil for every type, named or not.
+    public var types: Set<UInt16>? = nil
+
+    /// Everything: every message, both answer forms, every record type.
+    public init() {}
+
+    /// From the configuration's names (`formats: [detailed]`, `types: [a, mx]`); nil keeps the default.
+    public init(requests: Bool, responses: Bool, formats: [String]?, types: [String]?) {
+        self.requests = requests
+        self.responses = responses
+        if let formats {
+            self.detailed = formats.contains("detailed")
+            self.grouped = formats.contains("grouped")
+        }
+        if let types {
+            self.types = Set(types.compactMap { name in Self.namedTypes.first { $0.name == name }?.type })
+        }
+    }
+
+    /// The record types Suricata can filter on, by their configuration name.
+    public static let namedTypes: [(name: String, type: UInt16)] = [
+        ("a", 1), ("ns", 2), ("md", 3), ("mf", 4), ("cname", 5), ("soa", 6), ("mb", 7), ("mg", 8), ("mr", 9),
+        ("null", 10), ("wks", 11), ("ptr", 12), ("hinfo", 13), ("minfo", 14), ("mx", 15), ("txt", 16), ("rp", 17),
+        ("afsdb", 18), ("x25", 19), ("isdn", 20), ("rt", 21), ("nsap", 22), ("nsapptr", 23), ("sig", 24),
+        ("key", 25), ("px", 26), ("gpos", 27), ("aaaa", 28), ("loc", 29), ("nxt", 30), ("srv", 33), ("atma", 34),
+        ("naptr", 35), ("kx", 36), ("cert", 37), ("a6", 38), ("dname", 39), ("opt", 41), ("apl", 42), ("ds", 43),
+        ("sshfp", 44), ("ipseckey", 45), ("rrsig", 46), ("nsec", 47), ("dnskey", 48), ("dhcid", 49),
+        ("nsec3", 50), ("nsec3param", 51), ("tlsa", 52), ("hip", 55), ("cds", 59), ("cdnskey", 60), ("https", 65),
+        ("spf", 99), ("tkey", 249), ("tsig", 250), ("maila", 254), ("any", 255), ("uri", 256),
+    ]
+    private static let everyNamedType = Set(Self.namedTypes.map(\.type))
+
+    /// The `dns` object of alerts: detailed answers, every named record type (Suricata's alert flags, which
+    /// leave out the grouped form and with it the "everything" shortcut that also lets unnamed types through).
+    public static let alert: DNSLogFilter = {
+        var filter = DNSLogFilter()
+        filter.grouped = false
+        filter.types = Self.everyNamedType
+        return filter
+    }()
+
+    /// Nothing narrowed: then, and only then, record types without a name are logged too.
+    private var unrestricted: Bool {
+        self.requests && self.responses && self.detailed && self.grouped && self.types == nil
+    }
+
+    /// Whether questions and records of this type are logged.
+    public func logs(type: UInt16) -> Bool {
+        if self.unrestricted { return true }
+        return (self.types ?? Self.everyNamedType).contains(type)
+    }
+
+    /// Whether a message gets a record (format 3): its direction is logged and one of its questions has a
+    /// logged type, so a message without questions never does.
+    public func logs(_ transaction: DNSTransaction) -> Bool {
+        guard transaction.toServer ? self.requests : self.responses else { return false }
+        return transaction.message.questions.contains { self.logs(type: $0.type) }
+    }
+}
+
 extension JSONWriter {
     /// Writes the `dns` object of an EVE `dns` record (and of an alert), Suricata 8's format `version: 3`.
-    public func writeDNS(_ transaction: DNSTransaction) {
+    public func writeDNS(_ transaction: DNSTransaction, filter: DNSLogFilter = .alert) {
         let message = transaction.message
         self.beginObject("dns")
         self.field("version", UInt64(3))
         self.field("type", transaction.toServer ? "request" : "response")
         self.field("tx_id", transaction.txID)
         self.field("id", UInt64(message.id))
-        self.field("flags", String(message.flags, radix: 16))
-        let flags = message.flags
-        if flags & 0x8000 != 0 { self.field("qr", true) }
-        if flags & 0x0400 != 0 { self.field("aa", true) }
-        if flags & 0x0200 != 0 { self.field("tc", true) }
-        if flags & 0x0100 != 0 { self.field("rd", true) }
-        if flags & 0x0080 != 0 { self.field("ra", true) }
-        if flags & 0x0040 != 0 { self.field("z", true) }
-        self.field("opcode", UInt64(message.opcode))
+        self.writeDNSFlags(message)
         self.field("rcode", DNSNames.rcode(message.rcode))
-        if !message.questions.isEmpty {
+        let questions = message.questions.filter { filter.logs(type: $0.type) }
+        if !questions.isEmpty {
             self.beginArray("queries")
-            for question in message.questions {
+            for question in questions {
                 self.beginObject()
                 self.dnsName("rrname", question.name)
                 self.field("rrtype", DNSNames.type(question.type))
@@ -68,15 +130,116 @@ extension JSONWriter {
             }
             self.endArray()
         }
-        self.writeDNSSection("answers", message.answers, section: .answers)
+        self.writeDNSAnswers(message.answers, filter: filter)
         self.writeDNSSection("authorities", message.authorities, section: .authorities)
-        // Empty OPT records are left out, as Suricata does.
+        self.writeDNSAdditionals(message)
+        self.endObject()
+    }
+
+    /// Format 2's record of a request's question `index` (Suricata writes one record per question).
+    public func writeDNSQuery(_ transaction: DNSTransaction, index: Int) {
+        let message = transaction.message
+        let question = message.questions[index]
+        self.beginObject("dns")
+        self.field("version", UInt64(2))
+        self.field("type", "query")
+        self.field("id", UInt64(message.id))
+        self.dnsName("rrname", question.name)
+        if question.name.truncated { self.field("rrname_truncated", true) }
+        self.field("rrtype", DNSNames.type(question.type))
+        self.field("tx_id", transaction.txID)
+        if message.flags & 0x0040 != 0 { self.field("z", true) }
+        self.field("opcode", UInt64(message.opcode))
+        self.endObject()
+    }
+
+    /// Format 2's record of a response: the header, its first question, and the records.
+    public func writeDNSAnswer(_ transaction: DNSTransaction, filter: DNSLogFilter) {
+        let message = transaction.message
+        self.beginObject("dns")
+        self.field("version", UInt64(2))
+        self.field("type", "answer")
+        self.field("id", UInt64(message.id))
+        self.writeDNSFlags(message)
+        if let question = message.questions.first {
+            self.dnsName("rrname", question.name)
+            if question.name.truncated { self.field("rrname_truncated", true) }
+            self.field("rrtype", DNSNames.type(question.type))
+        }
+        self.field("rcode", DNSNames.rcode(message.rcode))
+        self.writeDNSAnswers(message.answers, filter: filter)
+        self.writeDNSSection("authorities", message.authorities, section: .authorities)
+        self.writeDNSAdditionals(message)
+        self.endObject()
+    }
+
+    /// `flags` in hex, the flag bits that are set, and `opcode`.
+    private func writeDNSFlags(_ message: DNSMessage) {
+        let flags = message.flags
+        self.field("flags", String(flags, radix: 16))
+        if flags & 0x8000 != 0 { self.field("qr", true) }
+        if flags & 0x0400 != 0 { self.field("aa", true) }
+        if flags & 0x0200 != 0 { self.field("tc", true) }
+        if flags & 0x0100 != 0 { self.field("rd", true) }
+        if flags & 0x0080 != 0 { self.field("ra", true) }
+        if flags & 0x0040 != 0 { self.field("z", true) }
+        self.field("opcode", UInt64(message.opcode))
+    }
+
+    /// `answers` (detailed) and `grouped`: each record type's data in a list, types in the order they first
+    /// appear (Suricata's order comes from a hash map; the content is the same).
+    private func writeDNSAnswers(_ answers: [DNSResourceRecord], filter: DNSLogFilter) {
+        guard !answers.isEmpty else { return }
+        if filter.detailed { self.writeDNSSection("answers", answers, section: .answers) }
+        guard filter.grouped else { return }
+        self.beginObject("grouped")
+        var types: [UInt16] = []
+        for answer in answers where Self.isGrouped(answer.data) && !types.contains(answer.type) {
+            types.append(answer.type)
+        }
+        for type in types {
+            self.key(DNSNames.type(type))
+            self.beginArray()
+            for answer in answers where answer.type == type {
+                switch answer.data {
+                case .address(let bytes): self.string(Self.dnsAddress(bytes))
+                case .name(let name): name.value.withUnsafeBytes { self.string(bytes: $0) }
+                case .text(let strings): for text in strings { text.withUnsafeBytes { self.string(bytes: $0) } }
+                case .null(let bytes): bytes.withUnsafeBytes { self.string(bytes: $0) }
+                case .soa(let mname, let rname, let serial, let refresh, let retry, let expire, let minimum):
+                    self.beginObject()
+                    self.writeDNSSOAFields(mname, rname, serial, refresh, retry, expire, minimum)
+                    self.endObject()
+                case .srv(let priority, let weight, let port, let target):
+                    self.beginObject()
+                    self.writeDNSSRVFields(priority, weight, port, target)
+                    self.endObject()
+                case .sshfp(let algorithm, let fingerprintType, let fingerprint):
+                    self.beginObject()
+                    self.writeDNSSSHFPFields(algorithm, fingerprintType, fingerprint)
+                    self.endObject()
+                case .options, .other: break
+                }
+            }
+            self.endArray()
+        }
+        self.endObject()
+    }
+
+    private static func isGrouped(_ data: DNSRData) -> Bool {
+        switch data {
+        case .address, .name, .text, .null, .soa, .srv, .sshfp: true
+        case .options, .other: false
+        }
+    }
+
+    /// `additionals`, without empty OPT records (as Suricata).
+    private func writeDNSAdditionals(_ message: DNSMessage) {
         let additionals = message.additionals.filter {
             if case .options(let options) = $0.data { return !options.isEmpty }
             return true
         }
         self.writeDNSSection("additionals", additionals, section: .additionals)
-        self.endObject()
     }
 
     private enum DNSSection { case answers, authorities, additionals }
@@ -109,27 +272,15 @@ extension JSONWriter {
                 bytes.withUnsafeBytes { self.string(bytes: $0) }
             case let .soa(mname, rname, serial, refresh, retry, expire, minimum) where section != .additionals:
                 self.beginObject("soa")
-                self.dnsName("mname", mname)
-                if mname.truncated { self.field("mname_truncated", true) }
-                self.dnsName("rname", rname)
-                self.field("serial", UInt64(serial))
-                self.field("refresh", UInt64(refresh))
-                self.field("retry", UInt64(retry))
-                self.field("expire", UInt64(expire))
-                self.field("minimum", UInt64(minimum))
+                self.writeDNSSOAFields(mname, rname, serial, refresh, retry, expire, minimum)
                 self.endObject()
             case let .srv(priority, weight, port, target) where section == .answers:
                 self.beginObject("srv")
-                self.field("priority", UInt64(priority))
-                self.field("weight", UInt64(weight))
-                self.field("port", UInt64(port))
-                self.dnsName("name", target)
+                self.writeDNSSRVFields(priority, weight, port, target)
                 self.endObject()
             case let .sshfp(algorithm, fingerprintType, fingerprint) where section == .answers:
                 self.beginObject("sshfp")
-                self.field("fingerprint", HexText.string(fingerprint, separator: UInt8(ascii: ":")))
-                self.field("algo", UInt64(algorithm))
-                self.field("type", UInt64(fingerprintType))
+                self.writeDNSSSHFPFields(algorithm, fingerprintType, fingerprint)
                 self.endObject()
             case .options(let options) where section == .additionals:
                 self.beginArray("opt")
@@ -146,6 +297,33 @@ extension JSONWriter {
             self.endObject()
         }
         self.endArray()
+    }
+
+    private func writeDNSSOAFields(
+        _ mname: DNSName, _ rname: DNSName, _ serial: UInt32, _ refresh: UInt32, _ retry: UInt32, _ expire: UInt32,
+        _ minimum: UInt32
+    ) {
+        self.dnsName("mname", mname)
+        if mname.truncated { self.field("mname_truncated", true) }
+        self.dnsName("rname", rname)
+        self.field("serial", UInt64(serial))
+        self.field("refresh", UInt64(refresh))
+        self.field("retry", UInt64(retry))
+        self.field("expire", UInt64(expire))
+        self.field("minimum", UInt64(minimum))
+    }
+
+    private func writeDNSSRVFields(_ priority: UInt16, _ weight: UInt16, _ port: UInt16, _ target: DNSName) {
+        self.field("priority", UInt64(priority))
+        self.field("weight", UInt64(weight))
+        self.field("port", UInt64(port))
+        self.dnsName("name", target)
+    }
+
+    private func writeDNSSSHFPFields(_ algorithm: UInt8, _ fingerprintType: UInt8, _ fingerprint: [UInt8]) {
+        self.field("fingerprint", HexText.string(fingerprint, separator: UInt8(ascii: ":")))
+        self.field("algo", UInt64(algorithm))
+        self.field("type", UInt64(fingerprintType))
     }
 
     private func writeDNSRecordHead(_ record: DNSResourceRecord, section: DNSSection) {

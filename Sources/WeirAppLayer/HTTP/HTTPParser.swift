@@ -686,6 +686,15 @@ final class HTTPParser: AppLayerParser {
             log.pointee.tx
             ?? (parser.parsingRequest ? htp_connp_get_in_tx(parser.connp) : htp_connp_get_out_tx(parser.connp))
         if let current, let refs = Self.references(current) {
+            // libhtp 0.5 calls `identity` and `none` unknown codings; Suricata 8's parser takes them as "no
+            // coding" and raises nothing for them.
+            if text == "C-E unknown setting",
+                refs.transaction._withUnsafeGuaranteedRef({
+                    !Self.hasUnknownCoding($0.header("Content-Encoding", toServer: parser.parsingRequest))
+                })
+            {
+                return HTP_OK
+            }
             refs.transaction._withUnsafeGuaranteedRef { $0.raise(name) }
         } else if let last = parser.live.last {
             last.raise(name)
@@ -693,6 +702,26 @@ final class HTTPParser: AppLayerParser {
             parser.flowEvents.append(AppLayerEvent("http." + name))
         }
         return HTP_OK
+    }
+
+    /// Whether a `Content-Encoding` value names a coding neither libhtp nor Suricata 8 knows (Suricata 8's list:
+    /// anything holding gzip or deflate, lzma, inflate, none, identity). Tokens are split at commas and spaces.
+    static func hasUnknownCoding(_ value: UnsafeRawBufferPointer?) -> Bool {
+        guard let value else { return true }
+        let known: [[UInt8]] = ["lzma", "inflate", "none", "identity"].map { Array($0.utf8) }
+        let lowered = value.map(asciiLowercase)
+        for token in lowered.split(whereSeparator: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == 9 }) {
+            let text = Array(token)
+            if known.contains(text) { continue }
+            let holds = { (word: String) in
+                let w = Array(word.utf8)
+                guard text.count >= w.count else { return false }
+                return (0...(text.count - w.count)).contains { Array(text[$0..<$0 + w.count]) == w }
+            }
+            if holds("gzip") || holds("deflate") { continue }
+            return true
+        }
+        return false
     }
 
     /// Events from the transaction's flags (libhtp marks these instead of logging them).

@@ -59,6 +59,13 @@ public struct EVEHeader: Sendable, Equatable {
     /// A header for a flow between two endpoints; optional fields start as `nil`. Inlinable: every alert makes
     /// one, and across the module boundary the call cost more than the stores.
     @inlinable
+    /// Source and destination change places: a record written in the other direction than its flow's (a DNS
+    /// response, from the server).
+    public mutating func reverseDirection() {
+        swap(&self.sourceIP, &self.destinationIP)
+        swap(&self.sourcePort, &self.destinationPort)
+    }
+
     public init(
         timestamp: Timestamp,
         flowID: UInt64?,

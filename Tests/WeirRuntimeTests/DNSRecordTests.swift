@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+import Foundation
+import Testing
+import WeirTestSupport
+
+@testable import WeirRuntime
+
+/// EVE `dns` records end to end as Suricata 8 writes them: the direction of each message, `grouped` answers,
+/// the `requests`/`responses`/`types`/`formats`/`version` settings, a UDP flow that begins with the answer, and
+/// `anomaly` records for the parser's transaction events.
+@Suite struct DNSRecordTests {
+    static let client: [UInt8] = [10, 0, 0, 1]
+    static let server: [UInt8] = [10, 0, 0, 2]
+
+    /// An Ethernet/IPv4/UDP frame client:40000 → server:53, or the reverse (`reply`).
+    static func frame(_ payload: [UInt8], reply: Bool = false) -> [UInt8] {
+        let total = 20 + 8 + payload.count
+        var frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]
+        frame += [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, 0, 0, 64, 17, 0, 0]
+        frame += reply ? Self.server + Self.client : Self.client + Self.server
+        let (sport, dport): (UInt16, UInt16) = reply ? (53, 40000) : (40000, 53)
+        let length = 8 + payload.count
+        frame += [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff)]
+        frame += [UInt8(length >> 8), UInt8(length & 0xff), 0, 0]
+        return frame + payload
+    }
+
+    /// A query for `www.example.com` (type `type`, opcode `opcode`).
+    static func query(id: UInt8 = 7, type: UInt8 = 1, opcode: UInt8 = 0) -> [UInt8] {
+        [0, id, opcode << 3 | 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0] + Self.name + [0, type, 0, 1]
+    }
+
+    /// The answer to ``query(id:type:opcode:)``: a CNAME and two A records.
+    static func response(id: UInt8 = 7) -> [UInt8] {
+        var message: [UInt8] = [0, id, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0] + Self.name + [0, 1, 0, 1]
+        message += [0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 3] + Array("cdn".utf8) + [0xc0, 16]
+        message += [0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]
+        message += [0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 2]
+        return message
+    }
+
+    static let name: [UInt8] = [3] + Array("www".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0]
+
+    func replay(
+        _ frames: [[UInt8]], dns: String = "- dns", extra: String = "", _ tag: String
+    ) throws -> [[String: Any]] {
+        let dir = try makeTemporaryDirectory("weir-dns-\(tag)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(pcapFile(frames: frames)).write(to: URL(fileURLWithPath: dir + "/in.pcap"))
+        try writeText(
+            """
+            %YAML 1.1
+            ---
+            \(extra)
+            outputs:
+              - eve-log:
+                  enabled: yes
+                  filename: eve.json
+                  types:
+                    \(dns)
+                    - anomaly:
+                        enabled: yes
+                        types:
+                          applayer: yes
+                    - flow
+
+            """, dir + "/weir.yaml")
+        var options = RunOptions()
+        options.readPaths = [dir + "/in.pcap"]
+        options.configPath = dir + "/weir.yaml"
+        options.logDirectory = dir + "/log"
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        let records = try eveRecords(dir + "/log/eve.json")
+        #expect(validateEVE([dir + "/log/eve.json"]).status == 0)
+        return records
+    }
+
+    static func of(_ records: [[String: Any]], _ type: String) -> [[String: Any]] {
+        records.filter { $0["event_type"] as? String == type }
+    }
+
+    @Test func responsesComeFromTheServerWithGroupedAnswers() throws {
+        let records = try self.replay([Self.frame(Self.query()), Self.frame(Self.response(), reply: true)], "dir")
+        let dns = Self.of(records, "dns")
+        #expect(dns.map { $0["src_ip"] as? String } == ["10.0.0.1", "10.0.0.2"])
+        #expect(dns.map { $0["dest_port"] as? Int } == [53, 40000])
+        // Suricata's DNS logger writes no transaction id in the header.
+        #expect(dns.allSatisfy { $0["tx_id"] == nil })
+        let answer = try #require(dns.last?["dns"] as? [String: Any])
+        let grouped = try #require(answer["grouped"] as? [String: [String]])
+        #expect(grouped == ["CNAME": ["cdn.example.com"], "A": ["192.0.2.1", "192.0.2.2"]])
+        let flow = try #require(Self.of(records, "flow").first)
+        #expect(flow["src_ip"] as? String == "10.0.0.1" && flow["app_proto"] as? String == "dns")
+    }
+
+    @Test func aFlowThatBeginsWithTheAnswerIsTurnedRoundUnderMidstream() throws {
+        let frames = [Self.frame(Self.response(), reply: true)]
+        let records = try self.replay(frames, extra: "stream:\n  midstream: true", "swap")
+        let flow = try #require(Self.of(records, "flow").first)
+        // The client is the side that asked, although its address is the packet's destination.
+        #expect(flow["src_ip"] as? String == "10.0.0.1" && flow["src_port"] as? Int == 40000)
+        let counters = try #require(flow["flow"] as? [String: Any])
+        #expect(counters["pkts_toserver"] as? Int == 0 && counters["pkts_toclient"] as? Int == 1)
+        #expect(flow["app_proto"] as? String == "dns")
+        let dns = Self.of(records, "dns")
+        #expect(dns.count == 1 && dns.first?["src_ip"] as? String == "10.0.0.2")
+        #expect((dns.first?["dns"] as? [String: Any])?["type"] as? String == "response")
+
+        // Without midstream no probe is registered for the flow's server port (40000): detection fails.
+        let plain = try self.replay(frames, "noswap")
+        #expect(Self.of(plain, "dns").isEmpty)
+        #expect(Self.of(plain, "flow").first?["app_proto"] as? String == "failed")
+        #expect(Self.of(plain, "flow").first?["src_ip"] as? String == "10.0.0.2")
+    }
+
+    @Test func udpFlowsNothingRecognisesAreFailed() throws {
+        var frame = udpFrame(sourcePort: 40001, payload: Array("not dns at all".utf8))
+        // To port 123, where no probe is registered.
+        frame[14 + 20 + 3] = 123
+        let records = try self.replay([frame], "failed")
+        #expect(Self.of(records, "flow").first?["app_proto"] as? String == "failed")
+    }
+
+    @Test func versionTwoQueryAndAnswerRecordsInTheFlowDirection() throws {
+        let records = try self.replay(
+            [Self.frame(Self.query()), Self.frame(Self.response(), reply: true)], dns: "- dns:\n            version: 2",
+            "v2")
+        let dns = Self.of(records, "dns")
+        let objects = dns.compactMap { $0["dns"] as? [String: Any] }
+        #expect(objects.map { $0["type"] as? String } == ["query", "answer"])
+        #expect(objects.allSatisfy { $0["version"] as? Int == 2 })
+        #expect(dns.allSatisfy { $0["src_ip"] as? String == "10.0.0.1" })
+        #expect(objects.last?["rrname"] as? String == "www.example.com")
+    }
+
+    @Test func typesAndRequestsSettingsFilterRecords() throws {
+        let frames = [
+            Self.frame(Self.query(id: 1, type: 1)), Self.frame(Self.response(id: 1), reply: true),
+            Self.frame(Self.query(id: 2, type: 15)),
+        ]
+        let mx = try self.replay(frames, dns: "- dns:\n            types: [mx]", "mx")
+        #expect(Self.of(mx, "dns").count == 1)
+        #expect(((Self.of(mx, "dns").first?["dns"] as? [String: Any])?["id"] as? Int) == 2)
+        let noRequests = try self.replay(frames, dns: "- dns:\n            requests: no", "noreq")
+        let types = Self.of(noRequests, "dns").compactMap { ($0["dns"] as? [String: Any])?["type"] as? String }
+        #expect(types == ["response"])
+    }
+
+    @Test func badDNSSettingsStopStartUp() throws {
+        let dir = try makeTemporaryDirectory("weir-dns-bad")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(pcapFile(frames: [Self.frame(Self.query())])).write(to: URL(fileURLWithPath: dir + "/in.pcap"))
+        let settings = [("types: [aaaa, bogus]", "types"), ("formats: [tabular]", "formats"), ("version: 4", "version")]
+        for (setting, key) in settings {
+            try writeText(
+                "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - dns:\n            \(setting)\n",
+                dir + "/weir.yaml")
+            var options = RunOptions()
+            options.readPaths = [dir + "/in.pcap"]
+            options.configPath = dir + "/weir.yaml"
+            options.logDirectory = dir
+            options.showProgress = false
+            options.quiet = true
+            let messages = MessageLog()
+            options.messages = { messages.append($0) }
+            #expect(Replay.run(options) != 0, "\(setting)")
+            #expect(messages.text.contains("dns.\(key)"), "\(messages.text)")
+        }
+    }
+
+    @Test func transactionEventsBecomeAnomalyRecords() throws {
+        // Opcode 9 is not a DNS opcode: the query's transaction carries `invalid_opcode`.
+        let records = try self.replay([Self.frame(Self.query(opcode: 9))], "anomaly")
+        let anomaly = try #require(Self.of(records, "anomaly").first)
+        #expect(anomaly["tx_id"] as? Int == 0)
+        let body = try #require(anomaly["anomaly"] as? [String: Any])
+        #expect(body["app_proto"] as? String == "dns" && body["event"] as? String == "invalid_opcode")
+        #expect(body["layer"] as? String == "proto_parser" && body["type"] as? String == "applayer")
+        #expect(Self.of(records, "anomaly").count == 1)
+    }
+}
+
+/// The direction and header of HTTP transaction records as Suricata writes them: a download's `fileinfo` goes
+/// from the server to the client, `http` records keep their `tx_id`, and the parser's transaction events
+/// become `anomaly` records (libhtp 0.5's complaint about `identity` and `none` codings is not one: Suricata 8's
+/// parser takes them as "no coding").
+@Suite struct HTTPRecordDirectionTests {
+    func replay(contentEncoding: String, _ tag: String) throws -> [[String: Any]] {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "GET /report.txt HTTP/1.1\r\nHost: files\r\n\r\n")
+        let response = "HTTP/1.1 200 OK\r\nContent-Encoding: \(contentEncoding)\r\nContent-Length: 5\r\n\r\nhello"
+        c.send(toServer: false, response)
+        c.close()
+        let dir = try makeTemporaryDirectory("weir-httpdir-\(tag)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try c.write(to: dir + "/in.pcap")
+        try writeText(
+            """
+            %YAML 1.1
+            ---
+            outputs:
+              - eve-log:
+                  enabled: yes
+                  filename: eve.json
+                  types:
+                    - http
+                    - files
+                    - anomaly:
+                        types:
+                          applayer: yes
+
+            """, dir + "/weir.yaml")
+        var options = RunOptions()
+        options.readPaths = [dir + "/in.pcap"]
+        options.configPath = dir + "/weir.yaml"
+        options.logDirectory = dir
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        #expect(validateEVE([dir + "/eve.json"]).status == 0)
+        return try eveRecords(dir + "/eve.json")
+    }
+
+    @Test func downloadsAreLoggedFromTheServer() throws {
+        let records = try self.replay(contentEncoding: "identity", "identity")
+        let file = try #require(DNSRecordTests.of(records, "fileinfo").first)
+        #expect(file["src_ip"] as? String == "10.0.0.2" && file["src_port"] as? Int == 80)
+        #expect(file["dest_ip"] as? String == "10.0.0.1")
+        let http = try #require(DNSRecordTests.of(records, "http").first)
+        #expect(http["src_ip"] as? String == "10.0.0.1" && http["tx_id"] as? Int == 0)
+        #expect(DNSRecordTests.of(records, "anomaly").isEmpty, "\(records)")
+    }
+
+    @Test func anUnknownCodingIsAnAnomalyRecordOfItsTransaction() throws {
+        let records = try self.replay(contentEncoding: "bogus", "bogus")
+        let anomaly = try #require(DNSRecordTests.of(records, "anomaly").first)
+        let body = try #require(anomaly["anomaly"] as? [String: Any])
+        #expect(body["event"] as? String == "ABNORMAL_CE_HEADER" && body["app_proto"] as? String == "http")
+        #expect(anomaly["tx_id"] as? Int == 0)
+    }
+}
