@@ -131,6 +131,24 @@ struct DNSTests {
         #expect(session.bufferedBytes == 0)
     }
 
+    @Test func tcpParsingResumesAfterAGap() {
+        func framed(_ message: [UInt8]) -> [UInt8] {
+            [UInt8(message.count >> 8), UInt8(message.count & 0xff)] + message
+        }
+        var session = DNSSession()
+        // A response cut by a gap: its start is dropped, the data after the gap that is not a message start is
+        // dropped too, and the next whole response parses.
+        let response = framed(self.response(id: 1))
+        session.parseTCP(Array(response[..<20]), toServer: false)
+        session.gap(toServer: false)
+        #expect(session.bufferedBytes == 0 && session.afterGap)
+        session.parseTCP(Array(response[40...]), toServer: false)
+        #expect(session.transactions.isEmpty && !session.tcpFailedToClient)
+        session.parseTCP(framed(self.response(id: 2)), toServer: false)
+        #expect(session.takeTransactions().map(\.message.id) == [2])
+        #expect(!session.afterGap)
+    }
+
     @Test func compressionLoopsAreEventsNotHangs() {
         // A question whose name is a pointer to itself.
         var selfLoop = DNSBuilder(id: 1, flags: 0x0100, counts: (1, 0, 0, 0))

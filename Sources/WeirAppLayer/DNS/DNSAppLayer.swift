@@ -93,10 +93,10 @@ public final class DNSParser: AppLayerParser {
     }
 
     public func gap(_ length: Int, toServer: Bool, context: inout AppLayerParseContext) {
-        // The length prefixes are lost with the gap. Suricata's DNS parser accepts gaps, so this is no
-        // app-layer error there.
-        context.parserFailed = true
-        context.failedWithoutError = true
+        // Suricata's DNS parser accepts gaps: the message cut by it is lost, and parsing resumes at the next
+        // data that starts a message.
+        guard length > 0, !context.isDatagram else { return }
+        self.session.gap(toServer: toServer)
     }
 
     public func endOfStream(toServer: Bool, context: inout AppLayerParseContext) {}

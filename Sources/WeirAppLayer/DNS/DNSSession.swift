@@ -56,6 +56,10 @@ public struct DNSSession: Sendable {
     public private(set) var tcpFailedToServer = false
     public private(set) var tcpFailedToClient = false
 
+    /// Data was lost in a TCP direction: the next data is parsed once it looks like the start of a message
+    /// again (one flag for both directions, as Suricata's DNS state keeps it).
+    public private(set) var afterGap = false
+
     private var outstanding: [UInt16: UInt64] = [:]
     private var outstandingOrder: [UInt16] = []
     private var bufferToServer: [UInt8] = []
@@ -85,9 +89,26 @@ public struct DNSSession: Sendable {
         self.parseMessage(payload, toServer: toServer)
     }
 
+    /// Bytes of one TCP direction were lost: the partial message held for it goes, and parsing waits for data
+    /// that starts a message (``parseTCP(_:toServer:)``).
+    public mutating func gap(toServer: Bool) {
+        self.afterGap = true
+        if toServer { self.bufferToServer.removeAll() } else { self.bufferToClient.removeAll() }
+    }
+
     /// Feeds the next bytes of one TCP direction.
     public mutating func parseTCP(_ data: [UInt8], toServer: Bool) {
         if toServer ? self.tcpFailedToServer : self.tcpFailedToClient { return }
+        if self.afterGap {
+            // As Suricata after a gap: data that probes as DNS (or is too short to tell) resumes parsing.
+            // Responses that do not are dropped; requests are parsed anyway (Suricata's request path does
+            // not return there), so junk ends that direction as a parse failure.
+            if data.withUnsafeBytes({ DNSParser.probe($0, tcp: true) }) != .noMatch {
+                self.afterGap = false
+            } else if !toServer {
+                return
+            }
+        }
         var buffer = toServer ? self.bufferToServer : self.bufferToClient
         buffer.append(contentsOf: data)
         var start = 0
