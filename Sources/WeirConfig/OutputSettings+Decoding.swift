@@ -87,6 +87,25 @@ extension WeirConfiguration {
                     at: node.location
                 )
             }
+            // Every record type takes Suricata's generic `enabled` switch: `enabled: no` leaves the type out
+            // (its other settings unread, as Suricata skips them); otherwise the switch is taken off here.
+            if let entries = node.entries, entries.count == 1, let settings = entries[0].node.entries,
+                let switchIndex = settings.firstIndex(where: { $0.key == "enabled" })
+            {
+                let switchNode = settings[switchIndex].node
+                guard let text = switchNode.scalar, let on = ConfigValueParser.bool(text) else {
+                    throw ConfigError(
+                        .badValue, at: switchNode.location,
+                        key: (item.path + [entries[0].key, "enabled"]).joined(separator: "."),
+                        "'\(switchNode.scalar ?? switchNode.kindName)' is not a boolean (use yes/no, true/false, on/off or 1/0)")
+                }
+                if !on { continue }
+                var kept = settings
+                kept.remove(at: switchIndex)
+                var entry = entries[0]
+                entry.node = ConfigNode(.mapping(kept), at: entry.node.location)
+                node = ConfigNode(.mapping([entry]), at: node.location)
+            }
             let types = try MappingReader(node, path: item.path, context: eve.context)
             if let alert = try types.mapping("alert") {
                 var options = EVEAlertOptions()

@@ -62,6 +62,11 @@ enum SuricataKeys {
         // Suricata 4's `files` digest switches, superseded by `force-hash` (Suricata 8 ignores them too)
         "outputs.*.eve-log.types.*.files.force-md5", "outputs.*.eve-log.types.*.files.force-sha1",
         "outputs.*.eve-log.types.*.files.force-sha256",
+        // fingerprint switches some configurations carry in the tls record type (Suricata reads them from
+        // app-layer.protocols.tls.ja3-fingerprints / ja4-fingerprints)
+        "outputs.*.eve-log.types.*.tls.ja3", "outputs.*.eve-log.types.*.tls.ja4",
+        // the pre-6.0 spelling of app-layer.protocols.tls.encryption-handling, which Suricata 8 no longer reads
+        "app-layer.protocols.tls.encrypt-handling",
         // capture settings Weir's AF_PACKET source does not take
         "af-packet.*.ebpf-lb-file", "af-packet.*.ebpf-filter-file", "af-packet.*.pinned-maps",
         "af-packet.*.pinned-maps-name", "af-packet.*.xdp-cpu-redirect", "af-packet.*.mmap-locked",

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+import Testing
+import WeirConfig
+
+/// Every EVE record type takes Suricata's generic `enabled` switch, and the DNS type its format settings.
+@Suite struct EVETypeSwitchTests {
+    static func eve(_ types: String) throws -> EVELogOutput {
+        let yaml = "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n" + types
+        let loaded = try ConfigLoader.load(yaml: yaml, file: "t.yaml")
+        return try #require(loaded.configuration.outputs.eveLog)
+    }
+
+    @Test func enabledNoLeavesATypeOutWithoutReadingIt() throws {
+        let eve = try Self.eve(
+            """
+                    - http:
+                        enabled: no
+                        not-a-setting: 1
+                    - tls:
+                        enabled: yes
+                        extended: no
+                    - files:
+                        enabled: true
+                        force-md5: yes
+                    - flow:
+                        enabled: no
+
+            """)
+        #expect(eve.http == nil && !eve.flow)
+        #expect(eve.tls?.extended == false)
+        #expect(eve.files != nil)
+    }
+
+    @Test func aSwitchThatIsNotABooleanIsAnError() throws {
+        #expect(throws: ConfigError.self) { try Self.eve("        - tls:\n            enabled: maybe\n") }
+        do {
+            _ = try Self.eve("        - tls:\n            enabled: maybe\n")
+        } catch {
+            #expect("\(error)".contains("tls.enabled"))
+        }
+    }
+
+    @Test func dnsFormatSettings() throws {
+        let eve = try Self.eve(
+            "        - dns:\n            version: 2\n            formats: [Grouped]\n            types: [A, mx]\n")
+        let dns = try #require(eve.dns)
+        #expect(dns.version == 2 && dns.formats == ["grouped"] && dns.types == ["a", "mx"])
+        #expect(try Self.eve("        - dns\n").dns?.version == nil)
+        // Version 1 is gone in Suricata 8, which uses 3 instead.
+        #expect(try Self.eve("        - dns:\n            version: 1\n").dns?.version == 3)
+        #expect(throws: ConfigError.self) { try Self.eve("        - dns:\n            types: [bogus]\n") }
+    }
+}
