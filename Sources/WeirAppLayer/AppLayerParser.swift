@@ -156,6 +156,16 @@ public protocol AppLayerParser: AnyObject {
     func freeTransactions(through id: UInt64)
     /// Bytes the parser's state holds, for the protocol's memcap.
     var memoryUse: Int { get }
+    /// Transactions made so far (`app_layer.tx.<proto>` counts its growth, as Suricata counts the growth of a
+    /// parser's transaction count across each parse call). By default the newest live id + 1.
+    var transactionsCreated: UInt64 { get }
+}
+
+extension AppLayerParser {
+    public var transactionsCreated: UInt64 {
+        let count = self.transactionCount
+        return count > 0 ? self.transaction(at: count - 1).id + 1 : 0
+    }
 }
 
 /// One transaction of a protocol. See the comment at the top of this file.

@@ -61,6 +61,8 @@ final class AppLayerFlow {
     @exclusivity(unchecked) var swapped = false
     /// The client's address, kept to swap ``serverAddress`` with.
     @exclusivity(unchecked) var clientAddress: IPAddress?
+    /// The parser's ``AppLayerParser/transactionsCreated`` already counted in `app_layer.tx.<proto>`.
+    @exclusivity(unchecked) var transactionsCounted: UInt64 = 0
     /// The name of ``flowProtocol`` (`nil` while unknown), as rules match it and EVE logs it; kept current by
     /// ``updateName()`` after each call that feeds data: read per packet, so no protocol comparison runs there.
     @exclusivity(unchecked) var protocolName: String?
@@ -186,6 +188,9 @@ public final class AppLayerStage {
     /// +1 for UDP), and `app_layer.flow.failed_tcp` / `failed_udp`.
     @exclusivity(unchecked) private var flowCounterPositions: [Int]
     @exclusivity(unchecked) private var failedCounterPositions = [-1, -1]
+    /// Per registry index and transport (as ``flowCounterPositions``): `app_layer.tx.<name>` and
+    /// `app_layer.error.<name>.parser`.
+    @exclusivity(unchecked) private var counterPositions: [(tx: Int, parserError: Int)]
     /// Per registry index: the protocol's buffers that detection uses, with their sticky ids and whether the
     /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
     /// for rules that mix a request buffer with a response buffer).
@@ -226,6 +231,26 @@ public final class AppLayerStage {
         self.transports = registry.map(\.transports)
         self.probeTable = registry.indices.flatMap { i in registry[i].probes.map { (protocolIndex: i, probe: $0) } }
         self.flowCounterPositions = Array(repeating: -1, count: registry.count * 2)
+        self.counterPositions = Array(repeating: (tx: -1, parserError: -1), count: registry.count * 2)
+        // As Suricata registers them, each enabled protocol's counters exist from the start, at 0: flows, then
+        // transactions, then errors (gap, alloc, parser, internal).
+        for pass in 0..<3 {
+            for i in registry.indices where self.modes[i] != .disabled {
+                for transport in registry[i].transports.sorted() {
+                    let name = Self.counterName(registry[i], transport: transport)
+                    let slot = i * 2 + (transport == 17 ? 1 : 0)
+                    switch pass {
+                    case 0: self.flowCounterPositions[slot] = self.counters.position(of: "app_layer.flow." + name)
+                    case 1: self.counterPositions[slot].tx = self.counters.position(of: "app_layer.tx." + name)
+                    default:
+                        for kind in ["gap", "alloc", "parser", "internal"] {
+                            let position = self.counters.position(of: "app_layer.error.\(name).\(kind)")
+                            if kind == "parser" { self.counterPositions[slot].parserError = position }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Adds one to `app_layer.flow.<protocol>` for a flow of registry index `index` over `transport`.
@@ -239,6 +264,21 @@ public final class AppLayerStage {
             self.flowCounterPositions[slot] = position
         }
         self.counters.add(at: position)
+    }
+
+    /// Adds the transactions a parse call made to `app_layer.tx.<protocol>`.
+    @inline(__always)
+    private func countTransactions(_ f: AppLayerFlow, created: UInt64) {
+        guard created > f.transactionsCounted, f.descriptor >= 0 else { return }
+        let slot = f.descriptor * 2 + (f.transport == 17 ? 1 : 0)
+        self.counters.add(at: self.counterPositions[slot].tx, created - f.transactionsCounted)
+        f.transactionsCounted = created
+    }
+
+    /// Adds one to `app_layer.error.<protocol>.parser`.
+    private func countParserError(_ f: AppLayerFlow) {
+        guard f.descriptor >= 0 else { return }
+        self.counters.add(at: self.counterPositions[f.descriptor * 2 + (f.transport == 17 ? 1 : 0)].parserError)
     }
 
     /// Adds one to `app_layer.flow.failed_tcp` or `failed_udp`.
@@ -473,7 +513,10 @@ public final class AppLayerStage {
         f.updateName()
         if !context.events.isEmpty { f.pendingEvents.append(contentsOf: context.events) }
         if context.parserFailed {
-            if !f.parserFailed && !context.failedWithoutError { f.parserErrorPending = true }
+            if !f.parserFailed && !context.failedWithoutError {
+                f.parserErrorPending = true
+                self.countParserError(f)
+            }
             f.parserFailed = true
         }
         if let session {
@@ -490,10 +533,12 @@ public final class AppLayerStage {
     ) {
         if !f.parserFailed {
             // HTTP's parser called as its class (unretained, held by `f.parser`): no witness call, no retain.
+            // (HTTP counts `app_layer.tx.http` itself, as it makes each transaction.)
             if let http = f.httpParser {
                 http._withUnsafeGuaranteedRef { $0.parse(bytes, toServer: toServer, context: &context) }
             } else if let parser = f.parser {
                 parser.parse(bytes, toServer: toServer, context: &context)
+                self.countTransactions(f, created: parser.transactionsCreated)
             }
         }
         // A direction not detected yet is still probed once the flow has a parser: its own protocol is the
@@ -604,6 +649,7 @@ public final class AppLayerStage {
                         return
                     }
                     f.parser = parser
+                    f.transactionsCounted = parser.transactionsCreated
                     if type(of: parser) == HTTPParser.self {
                         f.httpParser = Unmanaged.passUnretained(unsafeDowncast(parser, to: HTTPParser.self))
                     }
@@ -617,6 +663,7 @@ public final class AppLayerStage {
                     if !other.isEmpty {
                         other.withUnsafeBytes { parser.parse($0, toServer: !toServer, context: &context) }
                     }
+                    if f.httpParser == nil { self.countTransactions(f, created: parser.transactionsCreated) }
                 }
             } else if f.proto != proto {
                 context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))

@@ -11,7 +11,7 @@ import WeirStream
 struct AppLayerProtocolTests {
     private static let names = [
         "tls.sni", "ja3.hash", "ja4.hash", "tls.cert_subject", "tls.certs", "ssh.software", "ssh.hassh.server",
-        "dns.query", "dns.answers.rrname", "dns.response.rrname", "dns.queries.rrname",
+        "dns.query", "dns.answers.rrname", "dns.response.rrname", "dns.queries.rrname", "tls.cert_fingerprint",
     ]
 
     private func stage(_ settings: AppLayerStageSettings = AppLayerStageSettings()) -> AppLayerStage {
@@ -97,6 +97,23 @@ struct AppLayerProtocolTests {
         let toClient = self.buffers(stage, toServer: false)
         #expect(toClient["tls.cert_subject"] == [GeneratedFixtures.leafSubject])
         #expect(toClient["tls.certs"]?.count == 2)
+    }
+
+    @Test func aClientCertificateServesTheCertificateBuffersToTheServer() {
+        let stage = self.stage()
+        self.feed(stage, tlsRecords(22, hexBytes(GeneratedFixtures.clientHello12)), toServer: true, offset: 0)
+        let flight = tlsRecords(22, hexBytes(GeneratedFixtures.serverHello12) + [13, 0, 0, 0] + [14, 0, 0, 0])
+        self.feed(stage, flight, toServer: false, offset: 0)
+        let hello = tlsRecords(22, hexBytes(GeneratedFixtures.clientHello12)).count
+        // Mutual TLS: the client answers the CertificateRequest with its own certificate.
+        self.feed(
+            stage, tlsRecords(22, hexBytes(GeneratedFixtures.certificateMessage)), toServer: true, offset: UInt64(hello))
+        let toServer = self.buffers(stage, toServer: true)
+        #expect(toServer["tls.cert_subject"] == [GeneratedFixtures.leafSubject])
+        #expect(toServer["tls.cert_fingerprint"] == [GeneratedFixtures.leafFingerprint])
+        #expect(toServer["tls.certs"]?.count == 2)
+        // The server sent none.
+        #expect(self.buffers(stage, toServer: false)["tls.cert_subject"] == nil)
     }
 
     @Test func sshIsDetectedAndEncryptionReached() {

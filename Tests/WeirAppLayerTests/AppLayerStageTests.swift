@@ -214,6 +214,12 @@ final class SeenSettings: @unchecked Sendable {
             ], slot: 9, flowID: 9, serverPort: 7, clientPort: 4000, timestamp: Timestamp(microseconds: 0),
             session: nil)
         #expect(stage.counters.value("app_layer.flow.failed_tcp") == 1)
-        #expect(stage.counters.values.map(\.0) == ["app_layer.flow.echo", "app_layer.flow.failed_tcp"])
+        // Each flow's line made one transaction; the protocol's counters exist from the start, as Suricata's.
+        #expect(stage.counters.value("app_layer.tx.echo") == 3)
+        #expect(
+            stage.counters.values.map(\.0) == [
+                "app_layer.flow.echo", "app_layer.tx.echo", "app_layer.error.echo.gap", "app_layer.error.echo.alloc",
+                "app_layer.error.echo.parser", "app_layer.error.echo.internal", "app_layer.flow.failed_tcp",
+            ])
     }
 }

@@ -55,6 +55,24 @@ struct TLSFingerprintTests {
         #expect(ja4s == "t130200_1301_234ea6891581")
     }
 
+    @Test func earlyTLS13DraftServerHelloHasNoSessionIDOrCompression() throws {
+        // Draft 14 (0x7f0e): version, random, cipher 0x1301, then one extension (key_share, 2 bytes of data).
+        var body: [UInt8] = [0x7f, 0x0e] + Array(repeating: 0xab, count: 32) + [0x13, 0x01]
+        body += [0x00, 0x06, 0x00, 0x33, 0x00, 0x02, 0x00, 0x1d]
+        var problems: [TLSHelloError] = []
+        let hello = try TLSHello.decode(body, isClient: false, isDTLS: false, problems: &problems)
+        #expect(problems.isEmpty)
+        #expect(hello.ciphers == [0x1301] && hello.sessionID.isEmpty && hello.compressionMethods.isEmpty)
+        #expect(hello.extensions == [0x33])
+        // The same bytes under a TLS 1.2 version are read with a session id: its length byte (0x13) runs off.
+        body[1] = 0x03
+        body[0] = 0x03
+        var more: [TLSHelloError] = []
+        #expect(throws: TLSHelloError.self) {
+            try TLSHello.decode(body, isClient: false, isDTLS: false, problems: &more)
+        }
+    }
+
     @Test func alpnCodes() {
         #expect(TLSFingerprint.alpnCode(Array("http/1.1".utf8)) == "h1")
         #expect(TLSFingerprint.alpnCode([0x01, 0x54, 0x45, 0x7f]) == "0f")

@@ -104,6 +104,7 @@ public final class DNSParser: AppLayerParser {
     public func transaction(at index: Int) -> any AppLayerTransaction { self.live[index] }
     public func freeTransactions(through id: UInt64) { self.live.removeAll { $0.id <= id } }
     public var memoryUse: Int { self.session.bufferedBytes + self.live.count * 256 }
+    public var transactionsCreated: UInt64 { self.session.transactionCount }
 }
 
 extension DNSParser {

@@ -94,6 +94,8 @@ public final class SSHParser: AppLayerParser, AppLayerEncryptedParser {
     public func transaction(at index: Int) -> any AppLayerTransaction { self.transactionState }
     public func freeTransactions(through id: UInt64) { self.live = false }
     public var memoryUse: Int { 256 }
+    /// The flow's one transaction exists with the parser (Suricata's SSH state), so `app_layer.tx.ssh` never grows.
+    public var transactionsCreated: UInt64 { 1 }
 }
 
 extension SSHParser {

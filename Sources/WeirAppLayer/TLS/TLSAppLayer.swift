@@ -34,6 +34,12 @@ public final class TLSTransaction: AppLayerTransaction {
     private(set) var certFingerprint: [UInt8]?
     private(set) var certificates: [[UInt8]] = []
     private(set) var subjectAltNames: [[UInt8]] = []
+    /// The client's certificate (mutual TLS): Suricata serves the certificate buffers to-server from it.
+    private(set) var clientCertSubject: [UInt8]?
+    private(set) var clientCertIssuer: [UInt8]?
+    private(set) var clientCertSerial: [UInt8]?
+    private(set) var clientCertFingerprint: [UInt8]?
+    private(set) var clientCertificateList: [[UInt8]] = []
 
     init(options: TLSSession.Options, logFields: TLSLogFields) {
         self.session = TLSSession(options: options)
@@ -85,6 +91,13 @@ public final class TLSTransaction: AppLayerTransaction {
             self.certFingerprint = Array(leaf.fingerprint.utf8)
             self.certificates = session.serverCertificates.map(\.der)
             self.subjectAltNames = leaf.subjectAltNames.map { Array($0.utf8) }
+        }
+        if self.clientCertSubject == nil, let leaf = session.clientCertificates.first {
+            self.clientCertSubject = Array(leaf.subject.utf8)
+            self.clientCertIssuer = Array(leaf.issuer.utf8)
+            self.clientCertSerial = Array(leaf.serial.utf8)
+            self.clientCertFingerprint = Array(leaf.fingerprint.utf8)
+            self.clientCertificateList = session.clientCertificates.map(\.der)
         }
     }
 }
@@ -156,6 +169,10 @@ public final class TLSParser: AppLayerParser, AppLayerEncryptedParser {
     public var transactionCount: Int { self.live ? 1 : 0 }
     public func transaction(at index: Int) -> any AppLayerTransaction { self.transactionState }
     public func freeTransactions(through id: UInt64) { self.live = false }
+    /// The flow's one transaction exists with the parser (as Suricata's TLS state is its own transaction), so
+    /// `app_layer.tx.tls` never grows.
+    public var transactionsCreated: UInt64 { 1 }
+
     public var memoryUse: Int {
         let session = self.transactionState.session
         return session.serverCertificates.reduce(0) { $0 + $1.der.count } + 512
@@ -222,6 +239,7 @@ extension TLSParser {
         let hello = TLSClientProgress.helloDone.rawValue
         let serverHello = TLSServerProgress.hello.rawValue
         let certificate = TLSServerProgress.certificateDone.rawValue
+        let clientCertificate = TLSClientProgress.certificateDone.rawValue
         return [
             single("tls.sni", toServer: true, hello) { $0.sni.flatMap { $0.isEmpty ? nil : $0 } },
             single("ja3.hash", toServer: true, hello) { $0.ja3Hash },
@@ -243,6 +261,12 @@ extension TLSParser {
             single("tls.cert_fingerprint", toServer: false, certificate) { $0.certFingerprint },
             multi("tls.certs", toServer: false, certificate) { $0.certificates },
             multi("tls.subjectaltname", toServer: false, certificate) { $0.subjectAltNames },
+            // To the server: the client's certificate, as Suricata registers these buffers both ways.
+            single("tls.cert_subject", toServer: true, clientCertificate) { $0.clientCertSubject },
+            single("tls.cert_issuer", toServer: true, clientCertificate) { $0.clientCertIssuer },
+            single("tls.cert_serial", toServer: true, clientCertificate) { $0.clientCertSerial },
+            single("tls.cert_fingerprint", toServer: true, clientCertificate) { $0.clientCertFingerprint },
+            multi("tls.certs", toServer: true, clientCertificate) { $0.clientCertificateList },
         ]
     }()
 }

@@ -74,12 +74,18 @@ extension TLSHello {
         var reader = WireReader(body)
         var hello = TLSHello()
         hello.isDTLS = isDTLS
-        guard let version = reader.u16(), let random = reader.take(32), let idLength = reader.u8(),
-            let sessionID = reader.take(Int(idLength))
-        else { throw TLSHelloError.invalidLength }
+        guard let version = reader.u16(), let random = reader.take(32) else { throw TLSHelloError.invalidLength }
         hello.legacyVersion = version
         hello.random = random
-        hello.sessionID = sessionID
+        // TLS 1.3 drafts 1 to 21 name themselves in the ServerHello's version field (0x0304 or 0x7fNN), and
+        // their ServerHello has neither session id nor compression method (both came back in draft 22).
+        let earlyDraftServer = !isClient && (version == 0x0304 || version >> 8 == 0x7f)
+        if !earlyDraftServer {
+            guard let idLength = reader.u8(), let sessionID = reader.take(Int(idLength)) else {
+                throw TLSHelloError.invalidLength
+            }
+            hello.sessionID = sessionID
+        }
         if isClient {
             if isDTLS {
                 // DTLS ClientHello carries a cookie before the cipher suites.
@@ -94,6 +100,9 @@ extension TLSHello {
                 throw TLSHelloError.invalidLength
             }
             hello.compressionMethods = methods
+        } else if earlyDraftServer {
+            guard let cipher = reader.u16() else { throw TLSHelloError.invalidLength }
+            hello.ciphers = [cipher]
         } else {
             guard let cipher = reader.u16(), let method = reader.u8() else { throw TLSHelloError.invalidLength }
             hello.ciphers = [cipher]
