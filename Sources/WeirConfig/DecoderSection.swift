@@ -19,6 +19,9 @@ public struct DecoderSection: Sendable, Equatable {
     public var genevePorts: [UInt16] = [6081]
     /// `max-layers`: 16.
     public var maxLayers: Int = 16
+    /// `recursion-level.use-for-tracking`: a packet's tunnel depth is part of its flow's identity (Suricata's
+    /// default). Off, a tunnelled packet and a plain one with the same addresses and ports share one flow.
+    public var recursionTracking: Bool = true
     /// Suricata's defaults.
     public init() {}
 }
@@ -69,6 +72,10 @@ extension WeirConfiguration {
             try geneve.finish()
         }
         out.maxLayers = try reader.int("max-layers", out.maxLayers, in: 1...255)
+        if let recursion = try reader.mapping("recursion-level") {
+            out.recursionTracking = try recursion.bool("use-for-tracking", out.recursionTracking)
+            try recursion.finish()
+        }
         try reader.finish()
         return out
     }

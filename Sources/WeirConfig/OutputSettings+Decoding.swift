@@ -87,6 +87,16 @@ extension WeirConfiguration {
                     at: node.location
                 )
             }
+            // A list item is one record type: the first key names it. Keys written beside it (a setting indented
+            // one level too little, `- stats:` then `totals: yes` under the dash) are not read by Suricata, which
+            // takes the item's first key only: they are reported as ignored.
+            if let entries = node.entries, entries.count > 1 {
+                for extra in entries.dropFirst() {
+                    eve.context.ignoredKeys.append(
+                        IgnoredKey(key: (item.path + [extra.key]).joined(separator: "."), location: extra.keyLocation))
+                }
+                node = ConfigNode(.mapping([entries[0]]), at: node.location)
+            }
             // Every record type takes Suricata's generic `enabled` switch: `enabled: no` leaves the type out
             // (its other settings unread, as Suricata skips them); otherwise the switch is taken off here.
             if let entries = node.entries, entries.count == 1, let settings = entries[0].node.entries,

@@ -13,7 +13,7 @@ enum SuricataKeys {
         "logging", "legacy", "engine-analysis", "pcre", "host", "defrag.host-config",
         "profiling", "nfq", "nflog", "ipfw", "napatech", "pfring", "netmap", "dpdk", "af-xdp", "pcap",
         "windivert", "plugins", "security", "coredump", "magic-file", "run-as", "pid-file", "daemon-directory",
-        "umask", "asn1-max-frames", "datasets", "decoder.recursion-level", "decoder.erspan", "mpm-algo", "spm-algo", "cuda", "mpipe",
+        "umask", "asn1-max-frames", "datasets", "decoder.erspan", "mpm-algo", "spm-algo", "cuda", "mpipe",
         "luajit", "capture", "reputation-categories-file", "default-reputation-path",
         "reputation-files", "geoip-database", "ippair", "livedev", "autofp-scheduler",
         "default-packet-size", "detect-engine", "heartbeat", "firewall", "ja3-fingerprints", "multi-detect",
@@ -67,6 +67,8 @@ enum SuricataKeys {
         "outputs.*.eve-log.types.*.tls.ja3", "outputs.*.eve-log.types.*.tls.ja4",
         // the pre-6.0 spelling of app-layer.protocols.tls.encryption-handling, which Suricata 8 no longer reads
         "app-layer.protocols.tls.encrypt-handling",
+        // VN-Tag is always decoded (Suricata has no switch for it either); the stats record type writes no file
+        "decoder.vntag", "outputs.*.eve-log.types.*.stats.filename",
         // capture settings Weir's AF_PACKET source does not take
         "af-packet.*.ebpf-lb-file", "af-packet.*.ebpf-filter-file", "af-packet.*.pinned-maps",
         "af-packet.*.pinned-maps-name", "af-packet.*.xdp-cpu-redirect", "af-packet.*.mmap-locked",

@@ -79,6 +79,9 @@ public struct FlowSettings: Sendable, Equatable {
     /// `vlan.use-for-tracking`: VLAN ids are part of a flow's identity. Off, packets that differ only in their
     /// tags share one flow (asymmetric VLANs on a tap), as Suricata's `g_vlan_mask`.
     public var vlanTracking: Bool
+    /// `decoder.recursion-level.use-for-tracking`: the tunnel depth is part of a flow's identity. Off, a packet
+    /// and the same 5-tuple inside a tunnel share one flow, as Suricata's `g_recurlvl_mask`.
+    public var recursionTracking: Bool
 
     public init(
         maxFlows: Int = 131_072,
@@ -90,7 +93,8 @@ public struct FlowSettings: Sendable, Equatable {
         midstream: Bool = false,
         asyncOneside: Bool = false,
         emergencyRecovery: Int = 30,
-        vlanTracking: Bool = true
+        vlanTracking: Bool = true,
+        recursionTracking: Bool = true
     ) {
         self.maxFlows = maxFlows
         self.hashSize = hashSize
@@ -102,6 +106,7 @@ public struct FlowSettings: Sendable, Equatable {
         self.asyncOneside = asyncOneside
         self.emergencyRecovery = min(max(emergencyRecovery, 1), 100)
         self.vlanTracking = vlanTracking
+        self.recursionTracking = recursionTracking
     }
 
     /// The timeouts that apply to protocol `proto`.

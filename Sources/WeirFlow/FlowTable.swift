@@ -219,7 +219,7 @@ public struct FlowTable {
             return self.processICMPv4Error(packet)
         }
         let made = FlowKey.make(for: packet)
-        let key = self.settings.vlanTracking ? made.key : made.key.withoutVLANs
+        let key = self.trackingKey(made.key)
         let sourceIsFirst = made.sourceIsFirst
         let h = FlowTable.hash(key)
         var (bucket, found) = self.findBucket(key, hash: h)
@@ -253,13 +253,22 @@ public struct FlowTable {
         return FlowHandle(slot: slot, toServer: toServer)
     }
 
+    /// The key the table files a packet's flow under: without VLAN ids or tunnel depth when those are not used
+    /// for tracking.
+    @inline(__always)
+    private func trackingKey(_ key: FlowKey) -> FlowKey {
+        var key = self.settings.vlanTracking ? key : key.withoutVLANs
+        if !self.settings.recursionTracking { key.depth = 0 }
+        return key
+    }
+
     /// An ICMPv4 error: the flow of the packet it quotes, if that flow exists (never a new one). The error
     /// travels to the server when its sender is the flow's client, else to the client (an error from a router
     /// in between goes to the client), as Suricata decides the direction of ICMP packets by address.
     private mutating func processICMPv4Error(_ packet: Packet) -> FlowHandle? {
         guard let quoted = packet.icmpUnreachableFlow, !packet.isInvalid else { return nil }
         let quotedKey = FlowKey.make(quoted: quoted, of: packet).key
-        let key = self.settings.vlanTracking ? quotedKey : quotedKey.withoutVLANs
+        let key = self.trackingKey(quotedKey)
         let (bucket, found) = self.findBucket(key, hash: FlowTable.hash(key))
         guard found else { return nil }
         let slot = Self.slot(self.buckets[bucket])

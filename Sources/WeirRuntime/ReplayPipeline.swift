@@ -496,7 +496,10 @@ struct ReplayPipeline {
         self.payloadNormalised = false
         self.streamAtDepth = false
         self.bypassRequested = false
-        if let streamEngine = self.streamEngine, let handle, packet.isTCP {
+        // Inline, a flow a rule dropped gets no more stream or app-layer work (Suricata 8.0.4+: its TCP packets
+        // leave the stream engine at `StreamTcpCheckFlowDrops`, its UDP packets skip the app layer).
+        let flowDropped = self.inline && handle.map { self.flows[$0.slot].isDropped } == true
+        if let streamEngine = self.streamEngine, let handle, packet.isTCP, !flowDropped {
             // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
             self.streamExceptions = ExceptionTargets()
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
@@ -508,7 +511,7 @@ struct ReplayPipeline {
                 pending &= pending &- 1
                 self.applyException(target, handle: handle)
             }
-        } else if let current = handle, packet.isUDP, packet.payloadLength > 0, packet.payloadOffset >= 0,
+        } else if let current = handle, packet.isUDP, !flowDropped, packet.payloadLength > 0, packet.payloadOffset >= 0,
             packet.payloadOffset + packet.payloadLength <= frame.count
         {
             let start = packet.payloadOffset
@@ -608,8 +611,9 @@ struct ReplayPipeline {
     mutating func bypass(slot: Int32) {
         guard self.flows[slot].state != .bypassed else { return }
         self.flows[slot].state = .bypassed
-        if self.flows[slot].key.depth > 0 {
-            // The kernel keys flows by their outer headers: a tunnelled flow is bypassed here, in the worker.
+        if self.flows[slot].key.depth > 0 || self.packet.tunnelDepth > 0 {
+            // The kernel keys flows by their outer headers: a tunnelled flow is bypassed here, in the worker (also
+            // one whose key holds no depth, `decoder.recursion-level.use-for-tracking: false`).
             self.flows[slot].bypass = .local
             if self.captureBypass != nil { self.tunnelLocalBypasses += 1 }
         } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot, decidedOn: self.packet.timestamp) {

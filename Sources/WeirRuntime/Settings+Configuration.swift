@@ -27,7 +27,8 @@ extension WeirConfiguration {
             midstream: self.stream.midstream,
             asyncOneside: self.stream.asyncOneside,
             emergencyRecovery: self.flow.emergencyRecovery,
-            vlanTracking: self.vlan.useForTracking
+            vlanTracking: self.vlan.useForTracking,
+            recursionTracking: self.decoder.recursionTracking
         )
     }
 

@@ -13,10 +13,11 @@ public struct SuricataVersion: Sendable, Equatable, CustomStringConvertible {
 
     /// The version `weir test` answers `min-version`/`lt-version` with unless `--suricata-version` says otherwise.
     ///
-    /// Weir reads Suricata 8 rules, configuration keys and EVE field names, so it presents itself as 8.0.0: tests
-    /// written for 8.x run, tests that need 9.x features are skipped, and checks pinned to `lt-version: 8` are
-    /// skipped as they would be on a Suricata 8 build.
-    public static let weirDefault = SuricataVersion(major: 8, minor: 0, patch: 0)
+    /// Weir reads Suricata 8 rules, configuration keys and EVE field names and follows 8.0.6's behaviour (the EVE
+    /// schema it validates against), so it presents itself as 8.0.6: tests written for 8.x run, tests that need
+    /// 9.x features are skipped, and checks pinned to earlier releases (`lt-version: 8`, `lt-version: 8.0.2`) are
+    /// skipped as they would be on a Suricata 8.0.6 build.
+    public static let weirDefault = SuricataVersion(major: 8, minor: 0, patch: 6)
 
     /// A version from its parts.
     public init(major: Int, minor: Int?, patch: Int?) {

@@ -40,6 +40,25 @@ import WeirConfig
         }
     }
 
+    @Test func keysBesideATypeAreIgnoredAsSuricataIgnoresThem() throws {
+        // `totals` one level too far left: a sibling of `stats` in the list item, which Suricata never reads.
+        let yaml = "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - stats:\n          totals: no\n"
+        let loaded = try ConfigLoader.load(yaml: yaml, file: "t.yaml")
+        #expect(loaded.configuration.outputs.eveLog?.stats?.totals == true)
+        #expect(loaded.ignoredKeys.map(\.key) == ["outputs.0.eve-log.types.0.totals"])
+        let vntagYAML = "%YAML 1.1\n---\ndecoder:\n  vntag:\n    enabled: yes\n"
+        let vntag = try ConfigLoader.load(yaml: vntagYAML, file: "v.yaml")
+        #expect(vntag.ignoredKeys.map(\.key) == ["decoder.vntag"])
+    }
+
+    @Test func recursionLevelTracking() throws {
+        let yaml = "%YAML 1.1\n---\ndecoder:\n  recursion-level:\n    use-for-tracking: false\n"
+        let loaded = try ConfigLoader.load(yaml: yaml, file: "r.yaml")
+        #expect(loaded.configuration.decoder.recursionTracking == false)
+        #expect(loaded.ignoredKeys.isEmpty)
+        #expect(try ConfigLoader.load(yaml: "%YAML 1.1\n---\n", file: "e.yaml").configuration.decoder.recursionTracking)
+    }
+
     @Test func dnsFormatSettings() throws {
         let eve = try Self.eve(
             "        - dns:\n            version: 2\n            formats: [Grouped]\n            types: [A, mx]\n")

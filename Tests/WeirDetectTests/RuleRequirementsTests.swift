@@ -11,8 +11,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "version >= 8", "version >= 8.0.0", "version >= 7 < 9", "version >= 7.0.3 < 8 | >= 8.0.0",
-        "version <= 8.0.0", "version > 7.9.9", "feature ja4", "feature ja3, version >= 7", "keyword sid",
+        "version >= 8", "version >= 8.0.6", "version >= 7 < 9", "version >= 7.0.3 < 8 | >= 8.0.1",
+        "version <= 8.0.6", "version > 7.9.9", "feature ja4", "feature ja3, version >= 7", "keyword sid",
         "keyword http.uri, feature ja4", "  version   >=   6  ",
     ])
     func met(_ text: String) {
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test(arguments: [
-        "version >= 9", "version >= 8.0.1", "version >= 7 < 8", "version < 8", "version >= 7.0.3 < 8 | >= 8.0.1",
+        "version >= 9", "version >= 8.0.7", "version >= 7 < 8", "version < 8", "version >= 7.0.3 < 8 | >= 8.0.7",
         "version >= 10.0.0", "feature lua", "feature ja4, feature geoip", "keyword foobar",
         "keyword vlan.layers_nonexistent", "foo bar", "version >= 8, foo bar",
     ])

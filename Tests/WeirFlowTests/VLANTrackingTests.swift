@@ -62,6 +62,22 @@ import WeirFlow
         #expect([0, 1, 2].map { table[first].vlanID(at: $0) } == [10, 20, 30])
     }
 
+    @Test func tunnelDepthSeparatesFlowsUnlessRecursionTrackingIsOff() throws {
+        var plain = self.udp([])
+        var tunnelled = self.udp([], reply: true)
+        tunnelled.tunnelDepth = 1
+        var tracked = FlowTable()
+        let a = try slot(&tracked, plain)
+        #expect(try slot(&tracked, tunnelled) != a)
+        // `decoder.recursion-level.use-for-tracking: false`: the reply inside the tunnel joins the plain request.
+        var untracked = FlowTable(settings: FlowSettings(recursionTracking: false))
+        let b = try slot(&untracked, plain)
+        #expect(try slot(&untracked, tunnelled) == b)
+        #expect(untracked[b].packetsToServer == 1 && untracked[b].packetsToClient == 1)
+        plain.tunnelDepth = 2
+        #expect(try slot(&untracked, plain) == b)
+    }
+
     @Test func aTagWithIdZeroIsRecordedAsALayer() throws {
         // Priority-tagged frames (id 0): the same flow as untagged ones (the ids are equal), one layer recorded.
         var table = FlowTable()

@@ -94,4 +94,18 @@ private func flowAction(_ records: [[String: Any]]) -> String? {
         let start = drops(try replayInline(Self.conversation, rules: "drop tcp any any -> any any (flow:established; sid:2;)"))
         #expect(start.map { $0["reason"] as? String ?? "" } == ["rules", "flow drop"])
     }
+
+    @Test func aDroppedFlowGetsNoMoreAppLayerWork() throws {
+        // The request's packet drops the flow: the response that follows is not parsed, so no transaction
+        // completes with it and no `http` record carries its packet (Suricata 8.0.4+).
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.send(toServer: false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        c.close()
+        let config = "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - http\n        - drop\n"
+        let records = try replayInline(c, rules: "drop http any any -> any any (sid:1;)", config: config)
+        #expect(!drops(records).isEmpty)
+        #expect(records.filter { $0["event_type"] as? String == "http" && $0["pcap_cnt"] != nil }.isEmpty, "\(records)")
+    }
 }

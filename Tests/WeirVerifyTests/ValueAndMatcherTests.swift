@@ -110,8 +110,8 @@ import Testing
         #expect(SuricataVersion("x") == nil)
         let weir = SuricataVersion.weirDefault
         #expect(weir.isAtLeast(try #require(SuricataVersion("7"))))
-        #expect(weir.isAtLeast(try #require(SuricataVersion("8.0.0"))))
-        #expect(!weir.isAtLeast(try #require(SuricataVersion("8.0.1"))))
+        #expect(weir.isAtLeast(try #require(SuricataVersion("8.0.6"))))
+        #expect(!weir.isAtLeast(try #require(SuricataVersion("8.0.7"))))
         #expect(weir.isBelow(try #require(SuricataVersion("9"))))
         #expect(!weir.isBelow(try #require(SuricataVersion("8"))))
         #expect(weir.matches(try #require(SuricataVersion("8"))))

@@ -10,9 +10,9 @@
 /// for newer engines are skipped. The parser looks at `requires` before any other option (``RuleParser``), so a
 /// rule whose other keywords this engine does not know is skipped, not reported as broken.
 public enum RuleRequirements {
-    /// The Suricata version Weir answers as: it reads Suricata 8 rules, configuration and EVE (the same answer
-    /// `weir test` gives suricata-verify's `requires` blocks).
-    public static let engineVersion = Version(major: 8, minor: 0, patch: 0)
+    /// The Suricata version Weir answers as: it reads Suricata 8 rules, configuration and EVE and follows 8.0.6's
+    /// behaviour (the same answer `weir test` gives suricata-verify's `requires` blocks).
+    public static let engineVersion = Version(major: 8, minor: 0, patch: 6)
     /// The optional features of Suricata's that Weir has (`requires: feature …`).
     public static let features: Set<String> = ["ja3", "ja4"]
 
