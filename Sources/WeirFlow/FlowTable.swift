@@ -401,11 +401,6 @@ public struct FlowTable {
         let ack = flags & 0x10 != 0
         let fin = flags & 0x01 != 0
         let rst = flags & 0x04 != 0
-        if toServer {
-            flow.tcpFlagsToServer |= flags
-        } else {
-            flow.tcpFlagsToClient |= flags
-        }
         if syn && !ack { statistics.tcpSyn += 1 }
         if syn && ack { statistics.tcpSynAck += 1 }
         if rst { statistics.tcpRst += 1 }
@@ -463,6 +458,15 @@ public struct FlowTable {
         if rst && state != .none { state = .closed }
         if fin {
             if toServer { flow.finFromClient = true } else { flow.finFromServer = true }
+        }
+        // The flags of the flow record are those of the packets its TCP session saw (Suricata's
+        // `tcp_packet_flags`): none before a session starts, so a flow that never had one logs "00".
+        if state != .none {
+            if toServer {
+                flow.tcpFlagsToServer |= flags
+            } else {
+                flow.tcpFlagsToClient |= flags
+            }
         }
         flow.tcpState = state
         if flow.state != .bypassed {

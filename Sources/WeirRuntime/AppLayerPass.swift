@@ -246,7 +246,8 @@ final class AppLayerPass {
     static func fileFacts(_ tx: any AppLayerTransaction, flowEnds: Bool) -> FileFacts? {
         var facts: FileFacts?
         tx.fileTransaction?.forEachFile { file in
-            guard facts == nil else { return }
+            // The download: file conditions are inspected with the response (uploads are logged, not matched).
+            guard facts == nil, !file.toServer else { return }
             let state: FileFacts.State = file.state == .closed ? .closed : (flowEnds ? .truncated : .open)
             var f = FileFacts(size: UInt64(file.size), state: state)
             f.md5 = file.md5

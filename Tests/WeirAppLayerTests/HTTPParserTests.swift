@@ -287,8 +287,9 @@ final class StageDriver {
         #expect(lean.requestBodySeen == 5 && lean.responseBodySeen == 3)
         #expect(lean.unkeptURI() == Array("/upload?a=1".utf8))
         var names: [String] = []
-        lean.forEachFile { names.append(String(decoding: $0.name, as: UTF8.self)) }
-        #expect(names == ["/upload"])
+        lean.forEachFile { names.append(String(decoding: $0.name, as: UTF8.self) + ($0.toServer ? " up" : " down")) }
+        // The POST body is an upload, the response body a download: both named after the URI path.
+        #expect(names == ["/upload up", "/upload down"])
         // Rules on every kept buffer: all of them are there.
         let fullDriver = StageDriver(ids: ["http.request_body": 1, "file.data": 2, "http.header.raw": 3, "http.uri": 4])
         let full = try run(fullDriver)

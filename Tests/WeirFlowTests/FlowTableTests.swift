@@ -172,6 +172,20 @@ private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
         #expect(ended.isEmpty)
     }
 
+    @Test func tcpFlagsAreThoseOfPacketsASessionSaw() throws {
+        // Without midstream pick-up, ACK and FIN packets of a flow whose handshake was missed start no session:
+        // the flow record's flags stay 0 (Suricata's `tcp_packet_flags`).
+        var table = FlowTable()
+        let emit: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        let h = try handle(table.process(packet("10.0.0.1", 80, "10.0.0.9", 40000, flags: ACK), emit: emit))
+        _ = table.process(packet("10.0.0.9", 40000, "10.0.0.1", 80, flags: FINACK), emit: emit)
+        #expect(table[h.slot].tcpFlagsToServer == 0 && table[h.slot].tcpFlagsToClient == 0)
+        // A session counts its packets from the SYN on.
+        let s = try handle(table.process(packet("10.0.0.9", 40001, "10.0.0.1", 80, flags: SYN), emit: emit))
+        _ = table.process(packet("10.0.0.1", 80, "10.0.0.9", 40001, flags: SYNACK), emit: emit)
+        #expect(table[s.slot].tcpFlagsToServer == SYN && table[s.slot].tcpFlagsToClient == SYNACK)
+    }
+
     @Test func synAckFirstMakesReceiverTheClient() throws {
         var table = FlowTable(settings: FlowSettings(midstream: true))
         let h = try handle(table.process(packet("10.0.0.1", 80, "10.0.0.9", 40000, flags: SYNACK), emit: { _, _ in }))

@@ -236,6 +236,51 @@ import WeirTestSupport
         #expect(DNSRecordTests.of(records, "anomaly").isEmpty, "\(records)")
     }
 
+    func files(_ request: String, _ tag: String) throws -> [[String: Any]] {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, request)
+        c.send(toServer: false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        c.close()
+        let dir = try makeTemporaryDirectory("weir-upload-\(tag)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try c.write(to: dir + "/in.pcap")
+        try writeText(
+            "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - files:\n            force-hash: [md5]\n",
+            dir + "/weir.yaml")
+        var options = RunOptions()
+        options.readPaths = [dir + "/in.pcap"]
+        options.configPath = dir + "/weir.yaml"
+        options.logDirectory = dir
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        #expect(validateEVE([dir + "/eve.json"]).status == 0)
+        return DNSRecordTests.of(try eveRecords(dir + "/eve.json"), "fileinfo")
+    }
+
+    @Test func uploadsAreFilesNamedAfterTheURIPath() throws {
+        // A POST body that is not multipart, and a PUT body: each an upload, logged from the client.
+        for method in ["POST", "PUT"] {
+            let files = try self.files(
+                "\(method) /cgi-bin/up.cgi?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", method)
+            let upload = try #require(files.first)
+            let info = try #require(upload["fileinfo"] as? [String: Any])
+            #expect(info["filename"] as? String == "/cgi-bin/up.cgi")
+            #expect(info["size"] as? Int == 5 && info["state"] as? String == "CLOSED")
+            #expect(info["md5"] as? String == "5d41402abc4b2a76b9719d911017c592")
+            #expect(upload["src_ip"] as? String == "10.0.0.1")
+            // Then the response body, from the server.
+            #expect(files.count == 2 && files.last?["src_ip"] as? String == "10.0.0.2")
+        }
+        // multipart/form-data is not one file (Suricata splits it into its parts); a GET has no upload.
+        let multipart = try self.files(
+            "POST /f HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                + "Content-Length: 5\r\n\r\nhello", "multipart")
+        #expect(multipart.count == 1 && multipart.first?["src_ip"] as? String == "10.0.0.2")
+    }
+
     @Test func anUnknownCodingIsAnAnomalyRecordOfItsTransaction() throws {
         let records = try self.replay(contentEncoding: "bogus", "bogus")
         let anomaly = try #require(DNSRecordTests.of(records, "anomaly").first)

@@ -536,6 +536,15 @@ final class HTTPParser: AppLayerParser {
         Self.withTransaction(tx) { parser, t, tx in
             t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
             Self.checkRequestFlags(tx, t)
+            // Suricata tracks a PUT body, and a POST body that is not multipart/form-data, as an uploaded file
+            // (multipart parts with a filename are files of their own there; Weir does not split them yet).
+            let method = tx.pointee.request_method_number
+            if method == HTP_M_PUT {
+                t.requestIsFile = true
+            } else if method == HTP_M_POST {
+                let type = t.header("content-type", toServer: true).map { Array($0) } ?? []
+                t.requestIsFile = !Self.contains(type, lowercase: Array("multipart/form-data".utf8))
+            }
             if let encoding = t.header("content-encoding", toServer: true),
                 let format = RequestBodyDecoder.format(contentEncoding: encoding)
             {
@@ -603,6 +612,8 @@ final class HTTPParser: AppLayerParser {
                 if toServer {
                     t.requestProgress = max(t.requestProgress, HTTPProgress.body)
                     t.requestBodySeen += d.pointee.len
+                    t.requestBodyGap = true
+                    t.requestFileHashes = nil
                 } else {
                     t.responseProgress = max(t.responseProgress, HTTPProgress.body)
                     t.responseBodySeen += d.pointee.len
@@ -645,6 +656,10 @@ final class HTTPParser: AppLayerParser {
     /// Keeps (decoded) request body bytes up to the request body limit; without a rule on the request body
     /// (``HTTPKeptBuffers``), only its size and the limit's flag are kept.
     static func keepRequestBody(_ bytes: UnsafeRawBufferPointer, _ t: HTTPTransaction, _ parser: HTTPParser) {
+        if t.requestIsFile && parser.hashing && !t.requestBodyGap {
+            if t.requestFileHashes == nil { t.requestFileHashes = FileHashes() }
+            t.requestFileHashes?.update(bytes)
+        }
         let limit = parser.config.settings.requestBodyLimit
         let kept = parser.kept.requestBody
         let held = kept ? t.requestBody.count : min(t.requestBodySeen, limit)
@@ -702,6 +717,17 @@ final class HTTPParser: AppLayerParser {
             parser.flowEvents.append(AppLayerEvent("http." + name))
         }
         return HTP_OK
+    }
+
+    /// Whether `bytes` holds `word` (lowercase ASCII), ignoring case.
+    static func contains(_ bytes: [UInt8], lowercase word: [UInt8]) -> Bool {
+        guard bytes.count >= word.count, !word.isEmpty else { return word.isEmpty }
+        for start in 0...(bytes.count - word.count) {
+            var i = 0
+            while i < word.count && asciiLowercase(bytes[start + i]) == word[i] { i += 1 }
+            if i == word.count { return true }
+        }
+        return false
     }
 
     /// Whether a `Content-Encoding` value names a coding neither libhtp nor Suricata 8 knows (Suricata 8's list:

@@ -64,6 +64,11 @@ public final class HTTPTransaction: AppLayerTransaction {
     @exclusivity(unchecked) var responseBodyGap = false
     /// Hashes of the response body (fileinfo with `force-hash`).
     @exclusivity(unchecked) var fileHashes: FileHashes?
+    /// A POST (not multipart) or PUT body is an uploaded file, as Suricata tracks it (named after the URI path).
+    @exclusivity(unchecked) var requestIsFile = false
+    /// A gap hit the request body, and the request file's hashes.
+    @exclusivity(unchecked) var requestBodyGap = false
+    @exclusivity(unchecked) var requestFileHashes: FileHashes?
     /// The response file's name, kept once built (``responseFileName``): the `file.name` buffer points into it.
     @exclusivity(unchecked) var keptFileName: [UInt8]?
     /// Buffers built on demand, cached once the headers are final (by ``BuiltBuffer``; made on first use).
@@ -343,8 +348,25 @@ func asciiLowercase(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
 extension HTTPTransaction: AppLayerFileTransaction {
     public var fileTransaction: (any AppLayerFileTransaction)? { self }
 
-    /// The response body as a file (Suricata's HTTP file tracking), named after the request's URI path.
+    /// The transaction's files (Suricata's HTTP file tracking): an upload (a POST or PUT body, named after the
+    /// URI path), then the response body, named by its Content-Disposition or the URI path.
     public func forEachFile(_ body: (AppLayerFile) -> Void) {
+        if self.requestIsFile, self.requestBodySeen > 0 {
+            let complete = self.requestProgress >= HTTPProgress.complete
+            var file = AppLayerFile(
+                name: self.requestFileName,
+                size: self.requestBodySeen,
+                state: complete && !self.requestBodyGap ? .closed : .truncated,
+                gaps: self.requestBodyGap
+            )
+            file.toServer = true
+            if complete, !self.requestBodyGap, let hashes = self.requestFileHashes?.finalize() {
+                file.md5 = hashes.md5
+                file.sha1 = hashes.sha1
+                file.sha256 = hashes.sha256
+            }
+            body(file)
+        }
         guard let name = self.responseFileName else { return }
         let complete = self.responseProgress >= HTTPProgress.complete
         // A file with gaps is truncated and has no hashes, as Suricata closes it.
@@ -373,6 +395,13 @@ extension HTTPTransaction {
         let name = self.buildResponseFileName()
         self.keptFileName = name
         return name
+    }
+
+    /// An upload's name: the request's URI path (Suricata's `HtpRequestBodyHandlePOSTorPUT`).
+    var requestFileName: [UInt8] {
+        if let path = bstrBytes(self.htp?.pointee.parsed_uri?.pointee.path) { return Array(path) }
+        if let uri = self.normalizedURI ?? self.unkeptURI() { return Array(uri.prefix { $0 != 0x3F }) }
+        return []
     }
 
     /// The file name from the response headers and the request line (final once the body started).
