@@ -187,6 +187,9 @@ public protocol AppLayerTransaction: AnyObject {
     /// Whether a direction has data to inspect again although its progress did not move (a body that grew
     /// past its minimal inspect size: Suricata inspects it in windows as it arrives). False by default.
     func hasNewData(toServer: Bool) -> Bool
+    /// Called when detection inspected a direction of the transaction (``hasNewData(toServer:)`` may be reset
+    /// there). Nothing by default.
+    func inspected(toServer: Bool)
     /// The transaction as one that carries files (`self` for a protocol whose transactions do), `nil` by
     /// default: the EVE writer reads it per logged transaction instead of a dynamic cast.
     var fileTransaction: (any AppLayerFileTransaction)? { get }
@@ -194,6 +197,7 @@ public protocol AppLayerTransaction: AnyObject {
 
 extension AppLayerTransaction {
     public func hasNewData(toServer: Bool) -> Bool { false }
+    public func inspected(toServer: Bool) {}
     public var fileTransaction: (any AppLayerFileTransaction)? { nil }
 
     /// True when both directions are done.

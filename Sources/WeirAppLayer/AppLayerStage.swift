@@ -827,6 +827,7 @@ public final class AppLayerStage {
         } else {
             tx.detectState.inspectedProgressToClient = progress
         }
+        tx.inspected(toServer: toServer)
     }
 
     /// The flow-level events raised since the last ``takeEvents(slot:flowID:)``, left in place.

@@ -12,6 +12,7 @@ struct AppLayerProtocolTests {
     private static let names = [
         "tls.sni", "ja3.hash", "ja4.hash", "tls.cert_subject", "tls.certs", "ssh.software", "ssh.hassh.server",
         "dns.query", "dns.answers.rrname", "dns.response.rrname", "dns.queries.rrname", "tls.cert_fingerprint",
+        "ssh.hassh",
     ]
 
     private func stage(_ settings: AppLayerStageSettings = AppLayerStageSettings()) -> AppLayerStage {
@@ -130,6 +131,22 @@ struct AppLayerProtocolTests {
         #expect(self.buffers(stage, toServer: true)["ssh.software"] == ["PuTTY"])
         #expect(self.buffers(stage, toServer: false)["ssh.hassh.server"] == [GeneratedFixtures.hasshServer])
         #expect(stage.encryptedFlowAction(slot: 1, flowID: 42) == .trackOnly)
+    }
+
+    @Test func sshKexinitAfterTheBannerIsInspectedAgain() {
+        let stage = self.stage()
+        let banner = Array("SSH-2.0-PuTTY\r\n".utf8)
+        self.feed(stage, banner, toServer: true, offset: 0, port: 22)
+        // The banner's inspection: no HASSH yet.
+        #expect(self.buffers(stage, toServer: true)["ssh.hassh"] == nil)
+        // The KEXINIT changes no progress (the side stays at banner_done) but brings the HASSH: the direction is
+        // inspected again, once.
+        self.feed(stage, hexBytes(GeneratedFixtures.sshKexinit), toServer: true, offset: UInt64(banner.count), port: 22)
+        var visits = 0
+        stage.forEachTransaction(slot: 1, flowID: 42, toServer: true) { _, _ in visits += 1 }
+        #expect(visits == 1)
+        stage.forEachTransaction(slot: 1, flowID: 42, toServer: true) { _, _ in visits += 1 }
+        #expect(visits == 1)
     }
 
     @Test func dnsOverUDPOnItsPortOnly() {

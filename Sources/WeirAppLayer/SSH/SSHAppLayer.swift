@@ -35,14 +35,26 @@ public final class SSHTransaction: AppLayerTransaction {
 
     public func writeEVE(_ writer: JSONWriter) { writer.writeSSH(self.session) }
 
+    /// A side's KEXINIT brought its HASSH after its banner, with no change of progress: the direction is
+    /// inspected again, as Suricata re-inspects a transaction its parser updated.
+    private var newData: (toServer: Bool, toClient: Bool) = (false, false)
+
+    public func hasNewData(toServer: Bool) -> Bool { toServer ? self.newData.toServer : self.newData.toClient }
+
+    public func inspected(toServer: Bool) {
+        if toServer { self.newData.toServer = false } else { self.newData.toClient = false }
+    }
+
     func refreshBuffers() {
         if self.hasshClient == nil, let hash = self.session.client.hassh {
             self.hasshClient = Array(hash.utf8)
             self.hasshClientString = self.session.client.hasshString.map { Array($0.utf8) }
+            self.newData.toServer = true
         }
         if self.hasshServer == nil, let hash = self.session.server.hassh {
             self.hasshServer = Array(hash.utf8)
             self.hasshServerString = self.session.server.hasshString.map { Array($0.utf8) }
+            self.newData.toClient = true
         }
     }
 }
@@ -72,12 +84,16 @@ public final class SSHParser: AppLayerParser, AppLayerEncryptedParser {
     public func parse(_ bytes: UnsafeRawBufferPointer, toServer: Bool, context: inout AppLayerParseContext) {
         let tx = self.transactionState
         let before = (tx.session.client.progress, tx.session.server.progress)
+        let hadHASSH = (tx.session.client.hassh != nil, tx.session.server.hassh != nil)
         tx.session.parse(bytes, toServer: toServer)
         for (event, _) in tx.session.takeEvents() {
             tx.events.append(AppLayerEvent("ssh." + event.rawValue))
             self.counters.add("ssh.events")
         }
-        if before != (tx.session.client.progress, tx.session.server.progress) {
+        // A KEXINIT brings a side's HASSH without moving its progress.
+        if before != (tx.session.client.progress, tx.session.server.progress)
+            || hadHASSH != (tx.session.client.hassh != nil, tx.session.server.hassh != nil)
+        {
             tx.refreshBuffers()
             context.triggerRawInspection(toServer: toServer)
         }
