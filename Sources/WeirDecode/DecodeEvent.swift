@@ -140,6 +140,7 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
     case nshUnsupportedType = 177
     case nshUnknownPayload = 178
     case sctpPktTooSmall = 179
+    case espPktTooSmall = 184
     case vntagHeaderTooSmall = 180
     case vntagUnknownType = 181
     case etagHeaderTooSmall = 182
@@ -279,6 +280,7 @@ public enum DecodeEvent: UInt8, CaseIterable, Sendable {
         case .nshUnknownPayload: return "nsh.unknown_payload"
         case .vntagHeaderTooSmall: return "vntag.header_too_small"
         case .sctpPktTooSmall: return "sctp.pkt_too_small"
+        case .espPktTooSmall: return "esp.pkt_too_small"
         case .vntagUnknownType: return "vntag.unknown_type"
         case .etagHeaderTooSmall: return "etag.header_too_small"
         case .etagUnknownType: return "etag.unknown_type"

@@ -31,6 +31,8 @@ public struct DecodeStatistics: Sendable, Equatable {
     public var icmpv4: UInt64 = 0
     /// `decoder.sctp`: SCTP headers seen.
     public var sctp: UInt64 = 0
+    /// `decoder.esp`: ESP headers seen.
+    public var esp: UInt64 = 0
     /// `decoder.icmpv6`: ICMPv6 headers seen.
     public var icmpv6: UInt64 = 0
     /// `decoder.vlan`: frames with at least one VLAN tag.
@@ -129,6 +131,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         self.tcp &+= other.tcp
         self.udp &+= other.udp
         self.sctp &+= other.sctp
+        self.esp &+= other.esp
         self.icmpv4 &+= other.icmpv4
         self.icmpv6 &+= other.icmpv6
         self.vlan &+= other.vlan
@@ -175,6 +178,7 @@ public struct DecodeStatistics: Sendable, Equatable {
         body("decoder.tcp", self.tcp)
         body("decoder.udp", self.udp)
         body("decoder.sctp", self.sctp)
+        body("decoder.esp", self.esp)
         body("decoder.icmpv4", self.icmpv4)
         body("decoder.icmpv6", self.icmpv6)
         body("decoder.vlan", self.vlan)

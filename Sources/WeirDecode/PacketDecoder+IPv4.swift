@@ -93,8 +93,10 @@ extension PacketDecoder {
             }
         case IPProtocol.sctp:
             self.decodeSCTP(frame, offset: payloadOffset, length: payloadLength, into: &packet)
-        case IPProtocol.igmp, IPProtocol.esp:
-            // Protocols Suricata has decoders for (IGMP, ESP): known, not decoded here.
+        case IPProtocol.esp:
+            self.decodeESP(frame, offset: payloadOffset, length: payloadLength, into: &packet)
+        case IPProtocol.igmp:
+            // A protocol Suricata has a decoder for: known, not decoded here.
             break
         default:
             self.raise(.ipv4UnknownProtocol, &packet)

@@ -112,9 +112,10 @@ extension PacketDecoder {
                 }
                 return
             case 50:
-                // ESP: everything after is encrypted.
+                // ESP: everything after its header is encrypted.
                 packet.ipv6ExtensionHeaders |= IPv6ExtensionHeader.esp.bit
                 packet.l4Protocol = next
+                self.decodeESP(frame, offset: cursor, length: remaining, into: &packet)
                 return
             case IPProtocol.icmp:
                 self.raise(.ipv6ICMPv4, &packet)

@@ -213,6 +213,23 @@ extension PacketDecoder {
         packet.payloadLength = length - 12
     }
 
+    /// ESP (RFC 4303, Suricata's decode-esp.c): the 8-byte header (SPI, sequence number), the rest payload. The
+    /// SPI is kept in the port fields (high and low half), which no output prints for ESP: its flows are told
+    /// apart by SPI, as Suricata's flow lookup compares it.
+    mutating func decodeESP(_ frame: UnsafeRawBufferPointer, offset: Int, length: Int, into packet: inout Packet) {
+        self.statistics.esp &+= 1
+        guard length >= 8 else {
+            self.raiseInvalid(.espPktTooSmall, &packet)
+            return
+        }
+        packet.l4Offset = offset
+        packet.sourcePort = frame.be16(offset)
+        packet.destinationPort = frame.be16(offset + 2)
+        packet.hasL4 = true
+        packet.payloadOffset = offset + 8
+        packet.payloadLength = length - 8
+    }
+
     /// The pseudo-header part of a TCP/UDP/ICMPv6 checksum (RFC 9293 3.1, RFC 8200 8.1), in memory order.
     @inline(__always)
     func pseudoHeaderSum(_ frame: UnsafeRawBufferPointer, _ packet: Packet, protocol proto: UInt8, length: Int)

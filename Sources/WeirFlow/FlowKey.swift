@@ -48,6 +48,15 @@ public struct FlowKey: Hashable, Sendable {
             sp = UInt16(packet.icmpType)
             dp = UInt16(ICMPMessage.counterpart(of: packet.icmpType, ipProtocol: IPProtocol.icmp) ?? 0)
         }
+        if packet.hasL4 && packet.l4Protocol == IPProtocol.esp {
+            // An ESP security association goes one way: its flow is its SPI from this source to this destination
+            // (Suricata's FlowCompareESP), never the reverse direction's. The key is not reordered.
+            let key = FlowKey(
+                firstAddress: packet.source, secondAddress: packet.destination, firstPort: packet.sourcePort,
+                secondPort: packet.destinationPort, proto: IPProtocol.esp, vlan0: packet.vlanIDs.0,
+                vlan1: packet.vlanIDs.1, vlan2: packet.vlanIDs.2, depth: packet.tunnelDepth)
+            return (key, true)
+        }
         return Self.normalised(
             source: packet.source, sourcePort: sp, destination: packet.destination, destinationPort: dp,
             proto: packet.l4Protocol, of: packet)

@@ -401,6 +401,11 @@ public struct FlowTable {
         let ack = flags & 0x10 != 0
         let fin = flags & 0x01 != 0
         let rst = flags & 0x04 != 0
+        if toServer {
+            flow.tcpFlagsToServer |= flags
+        } else {
+            flow.tcpFlagsToClient |= flags
+        }
         if syn && !ack { statistics.tcpSyn += 1 }
         if syn && ack { statistics.tcpSynAck += 1 }
         if rst { statistics.tcpRst += 1 }
@@ -424,6 +429,10 @@ public struct FlowTable {
                 statistics.tcpMidstreamPickups += 1
             } else {
                 statistics.tcpNoSession += 1
+                // No session: the flow record's flags are those of the packets a session saw (Suricata's
+                // `tcp_packet_flags`), so a flow that never had one logs "00".
+                flow.tcpFlagsToServer = 0
+                flow.tcpFlagsToClient = 0
             }
         case .synSent:
             if syn && ack && !toServer {
@@ -458,15 +467,6 @@ public struct FlowTable {
         if rst && state != .none { state = .closed }
         if fin {
             if toServer { flow.finFromClient = true } else { flow.finFromServer = true }
-        }
-        // The flags of the flow record are those of the packets its TCP session saw (Suricata's
-        // `tcp_packet_flags`): none before a session starts, so a flow that never had one logs "00".
-        if state != .none {
-            if toServer {
-                flow.tcpFlagsToServer |= flags
-            } else {
-                flow.tcpFlagsToClient |= flags
-            }
         }
         flow.tcpState = state
         if flow.state != .bypassed {

@@ -397,12 +397,10 @@ final class AppLayerPass {
         if anomalies {
             // The parser's events on the transaction, as Suricata's anomaly transaction logger writes them: one
             // record each, with the transaction's id, in the direction of the packet being processed.
-            var anomalyHeader = header
-            if packet?.toServer == false { anomalyHeader.reverseDirection() }
             for event in tx.events {
                 self.outputs.writeAppLayerAnomaly(
-                    header: anomalyHeader, event: event.name, appProto: proto ?? "unknown", txID: tx.id,
-                    packetFields: packetFields)
+                    header: header, reversed: packet?.toServer == false, event: event.name,
+                    appProto: proto ?? "unknown", txID: tx.id, packetFields: packetFields)
             }
         }
         guard record || files != nil else { return }
@@ -431,10 +429,8 @@ final class AppLayerPass {
                 self.outputs.transactionRecords += 1
             }
             files?.forEachFile { file in
-                var fileHeader = header
-                if !file.toServer { fileHeader.reverseDirection() }
                 self.outputs.eveWriter?.write { w in
-                    w.writeHeader(fileHeader, eventName: "fileinfo", packetFields: packetFields)
+                    w.writeHeader(header, eventName: "fileinfo", packetFields: packetFields, reversed: !file.toServer)
                     if object.count > 0 { w.raw(object) }
                     w.field("app_proto", proto ?? "unknown")
                     file.write(w, hashes: self.hashes, txID: tx.id)
@@ -475,10 +471,8 @@ final class AppLayerPass {
             return
         }
         guard filter.logs(dns) else { return }
-        var header = flowHeader
-        if !dns.toServer { header.reverseDirection() }
         self.outputs.eveWriter?.write { w in
-            w.writeHeader(header, eventName: "dns", packetFields: packetFields)
+            w.writeHeader(flowHeader, eventName: "dns", packetFields: packetFields, reversed: !dns.toServer)
             w.writeDNS(dns, filter: filter)
         }
         self.outputs.transactionRecords += 1

@@ -157,6 +157,10 @@ final class ReplayOutputs {
                 record.header.responseICMPCode = 0
             }
         }
+        if flow.key.proto == IPProtocol.esp {
+            // The key holds the SPI in its port fields, unordered (the flow is one way).
+            record.spi = UInt32(flow.key.firstPort) << 16 | UInt32(flow.key.secondPort)
+        }
         record.header.communityID = self.communityID(of: flow)
         record.packetsToServer = flow.packetsToServer
         record.packetsToClient = flow.packetsToClient
@@ -385,9 +389,11 @@ final class ReplayOutputs {
     }
 
     /// An `anomaly` record for an event a parser set on a transaction (`layer: proto_parser`, with `tx_id`).
-    func writeAppLayerAnomaly(header: EVEHeader, event: String, appProto: String, txID: UInt64, packetFields: Bool) {
+    func writeAppLayerAnomaly(
+        header: EVEHeader, reversed: Bool, event: String, appProto: String, txID: UInt64, packetFields: Bool
+    ) {
         self.eveWriter?.write { w in
-            w.writeHeader(header, eventName: "anomaly", packetFields: packetFields)
+            w.writeHeader(header, eventName: "anomaly", packetFields: packetFields, reversed: reversed)
             w.field("tx_id", txID)
             w.beginObject("anomaly")
             w.field("app_proto", appProto)

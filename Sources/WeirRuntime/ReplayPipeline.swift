@@ -611,9 +611,11 @@ struct ReplayPipeline {
     mutating func bypass(slot: Int32) {
         guard self.flows[slot].state != .bypassed else { return }
         self.flows[slot].state = .bypassed
-        if self.flows[slot].key.depth > 0 || self.packet.tunnelDepth > 0 {
+        let key = self.flows[slot].key
+        if key.depth > 0 || self.packet.tunnelDepth > 0 || key.proto == IPProtocol.esp {
             // The kernel keys flows by their outer headers: a tunnelled flow is bypassed here, in the worker (also
-            // one whose key holds no depth, `decoder.recursion-level.use-for-tracking: false`).
+            // one whose key holds no depth, `decoder.recursion-level.use-for-tracking: false`); so is an ESP flow,
+            // whose key (its SPI, one way) the kernel's flow table does not have.
             self.flows[slot].bypass = .local
             if self.captureBypass != nil { self.tunnelLocalBypasses += 1 }
         } else if let kernel = self.captureBypass, kernel.offer(self.flows[slot], slot: slot, decidedOn: self.packet.timestamp) {

@@ -148,7 +148,7 @@ func runAuto(total: Int, badEvery: Int) -> (PacketDecoder, [ChecksumState]) {
     #expect(s.value(named: "decoder.no_such_counter") == nil)
     let names = s.counters.map(\.name)
     #expect(Set(names).count == names.count)
-    #expect(names.count == 39 + DecodeEvent.allCases.count)
+    #expect(names.count == 40 + DecodeEvent.allCases.count)
     for expected in [
         "decoder.bytes", "decoder.invalid", "decoder.sll", "decoder.null", "decoder.raw", "decoder.icmpv4",
         "decoder.icmpv6", "decoder.vlan_qinq", "decoder.vlan_qinqinq", "decoder.avg_pkt_size", "decoder.max_pkt_size",

@@ -286,6 +286,7 @@ let eventCases: [EventCase] = [
 
     // SCTP.
     EventCase(.sctpPktTooSmall, invalid: true, "8 bytes of SCTP", tcpData.setting(23, 132).setting16(16, 28)),
+    EventCase(.espPktTooSmall, invalid: true, "4 bytes of ESP", tcpData.setting(23, 50).setting16(16, 24)),
 ]
 
 @Test(arguments: eventCases)
@@ -374,6 +375,7 @@ func damagedFrameRaisesItsEvent(_ testCase: EventCase) {
         "gre.version0_malformed_sre_hdr", "vxlan.unknown_payload_type", "geneve.unknown_payload_type",
         "nsh.header_too_small", "nsh.unsupported_version", "nsh.bad_header_length", "nsh.reserved_type",
         "nsh.unsupported_type", "nsh.unknown_payload", "ipv4.frag_ignored", "ipv6.frag_ignored",
+        "esp.pkt_too_small",
     ]
     for event in DecodeEvent.allCases where !withoutRule.contains(event.name) {
         #expect(rules.contains("decode-event:\(event.name);"), "\(event.name) is not a Suricata decoder event")

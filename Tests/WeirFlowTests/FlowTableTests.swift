@@ -186,6 +186,33 @@ private func handle(_ h: FlowHandle?) throws -> FlowHandle { try #require(h) }
         #expect(table[s.slot].tcpFlagsToServer == SYN && table[s.slot].tcpFlagsToClient == SYNACK)
     }
 
+    /// ESP flows: one per SPI and direction, as Suricata's FlowCompareESP.
+    @Test func espFlowsAreOneWayPerSPI() throws {
+        func espPacket(_ s: String, _ d: String, spi: UInt32) -> Packet {
+            var p = Packet()
+            p.ipVersion = 4
+            p.source = IPAddress(s) ?? .zeroV4
+            p.destination = IPAddress(d) ?? .zeroV4
+            p.l4Protocol = IPProtocol.esp
+            p.hasL4 = true
+            p.sourcePort = UInt16(spi >> 16)
+            p.destinationPort = UInt16(spi & 0xffff)
+            return p
+        }
+        var table = FlowTable()
+        let emit: (inout Flow, FlowEndReason) -> Void = { _, _ in }
+        let a = try handle(table.process(espPacket("10.0.0.2", "10.0.0.1", spi: 123), emit: emit))
+        let again = table.process(espPacket("10.0.0.2", "10.0.0.1", spi: 123), emit: emit)
+        #expect(again?.slot == a.slot)
+        // Another SPI, or the same SPI the other way: other flows.
+        let other = table.process(espPacket("10.0.0.2", "10.0.0.1", spi: 321), emit: emit)
+        #expect(other?.slot != a.slot)
+        let reverse = table.process(espPacket("10.0.0.1", "10.0.0.2", spi: 123), emit: emit)
+        #expect(reverse?.slot != a.slot)
+        #expect(table.activeCount == 3)
+        #expect(table[a.slot].packetsToServer == 2 && table[a.slot].clientAddress == IPAddress("10.0.0.2"))
+    }
+
     @Test func synAckFirstMakesReceiverTheClient() throws {
         var table = FlowTable(settings: FlowSettings(midstream: true))
         let h = try handle(table.process(packet("10.0.0.1", 80, "10.0.0.9", 40000, flags: SYNACK), emit: { _, _ in }))

@@ -289,3 +289,38 @@ import WeirTestSupport
         #expect(anomaly["tx_id"] as? Int == 0)
     }
 }
+
+/// ESP flow records: one per SPI and direction, with Suricata's `spi` member and no ports.
+@Suite struct ESPFlowRecordTests {
+    static func esp(spi: UInt32, reply: Bool = false) -> [UInt8] {
+        let body: [UInt8] = [UInt8(spi >> 24), UInt8(spi >> 16 & 0xff), UInt8(spi >> 8 & 0xff), UInt8(spi & 0xff)]
+            + [0, 0, 0, 1, 0xca, 0xfe]
+        let total = 20 + body.count
+        var frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]
+        frame += [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, 0, 0, 64, 50, 0, 0]
+        frame += reply ? [10, 0, 0, 2, 10, 0, 0, 1] : [10, 0, 0, 1, 10, 0, 0, 2]
+        return frame + body
+    }
+
+    @Test func flowsPerSPIWithTheirSPI() throws {
+        let dir = try makeTemporaryDirectory("weir-esp")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let frames = [Self.esp(spi: 123), Self.esp(spi: 123), Self.esp(spi: 321), Self.esp(spi: 123, reply: true)]
+        try Data(pcapFile(frames: frames)).write(to: URL(fileURLWithPath: dir + "/in.pcap"))
+        var options = RunOptions()
+        options.readPaths = [dir + "/in.pcap"]
+        options.logDirectory = dir
+        options.checksumChecks = "none"
+        options.showProgress = false
+        options.quiet = true
+        #expect(Replay.run(options) == 0)
+        #expect(validateEVE([dir + "/eve.json"]).status == 0)
+        let flows = DNSRecordTests.of(try eveRecords(dir + "/eve.json"), "flow")
+        let summary = flows.map { ($0["spi"] as? Int ?? -1, $0["src_ip"] as? String ?? "") }.sorted { $0.0 < $1.0 }
+        #expect(summary.map(\.0) == [123, 123, 321])
+        #expect(summary.filter { $0.0 == 123 }.map(\.1).sorted() == ["10.0.0.1", "10.0.0.2"])
+        #expect(flows.allSatisfy { $0["src_port"] == nil && $0["proto"] as? String == "ESP" })
+        let pair = try #require(flows.first { $0["spi"] as? Int == 123 && $0["src_ip"] as? String == "10.0.0.1" })
+        #expect((pair["flow"] as? [String: Any])?["pkts_toserver"] as? Int == 2)
+    }
+}

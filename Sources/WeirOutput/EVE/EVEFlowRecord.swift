@@ -12,6 +12,8 @@ public struct EVEFlowRecord: Sendable, Equatable {
     public var header: EVEHeader
     /// `app_proto`: the detected application protocol (`http`, `tls`, `failed`); `nil` when unknown.
     public var appProto: String?
+    /// `spi`: an ESP flow's security parameter index.
+    public var spi: UInt32?
     /// `app_proto_ts` / `app_proto_tc`: each direction's protocol, written when the two differ.
     public var appProtoToServer: String?
     public var appProtoToClient: String?
@@ -184,7 +186,7 @@ extension JSONWriter {
     /// every comma after it is known here and copied with its member name.
     public func writeFlowRecord(_ record: EVEFlowRecord) {
         self.beginObject()
-        self.writeHeader(record.header, eventType: .flow, packetFields: false)
+        self.writeHeader(record.header, eventType: .flow, packetFields: false, spi: record.spi)
         if let appProto = record.appProto { self.member(",\"app_proto\":", appProto) }
         if let proto = record.appProtoToServer { self.member(",\"app_proto_ts\":", proto) }
         if let proto = record.appProtoToClient { self.member(",\"app_proto_tc\":", proto) }

@@ -59,13 +59,6 @@ public struct EVEHeader: Sendable, Equatable {
     /// A header for a flow between two endpoints; optional fields start as `nil`. Inlinable: every alert makes
     /// one, and across the module boundary the call cost more than the stores.
     @inlinable
-    /// Source and destination change places: a record written in the other direction than its flow's (a DNS
-    /// response, from the server).
-    public mutating func reverseDirection() {
-        swap(&self.sourceIP, &self.destinationIP)
-        swap(&self.sourcePort, &self.destinationPort)
-    }
-
     public init(
         timestamp: Timestamp,
         flowID: UInt64?,
@@ -209,9 +202,10 @@ public enum EVEEventType: String, Sendable {
 extension JSONWriter {
     /// Writes the header fields into the open top-level object.
     /// `packetFields: false` leaves out `pcap_cnt` and `pkt_src`, which flow records do not carry.
-    func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true) {
+    func writeHeader(_ header: EVEHeader, eventType: EVEEventType, packetFields: Bool = true, spi: UInt32? = nil) {
         // The built-in names as whole literal members, comma, key and value in one copy.
-        self.writeHeader(header, packetFields: packetFields, flowOrder: eventType == .flow) { writer in
+        self.writeHeader(header, packetFields: packetFields, flowOrder: eventType == .flow, spi: spi, reversed: false) {
+            writer in
             switch eventType {
             case .alert: writer.literalMember(",\"event_type\":\"alert\"")
             case .drop: writer.literalMember(",\"event_type\":\"drop\"")
@@ -223,8 +217,10 @@ extension JSONWriter {
     }
 
     /// Writes the header fields with any `event_type` (app-layer records: `http`, `fileinfo`, `dns` …).
-    public func writeHeader(_ header: EVEHeader, eventName: String, packetFields: Bool = true) {
-        self.writeHeader(header, packetFields: packetFields, flowOrder: false) {
+    /// `reversed`: source and destination change places (a record of the flow's other direction: a DNS
+    /// response, a download's `fileinfo`), without copying the header.
+    public func writeHeader(_ header: EVEHeader, eventName: String, packetFields: Bool = true, reversed: Bool = false) {
+        self.writeHeader(header, packetFields: packetFields, flowOrder: false, spi: nil, reversed: reversed) {
             $0.member(",\"event_type\":", eventName)
         }
     }
@@ -234,7 +230,8 @@ extension JSONWriter {
     /// (its packet and transaction loggers).
     @inline(__always)
     private func writeHeader(
-        _ header: EVEHeader, packetFields: Bool, flowOrder: Bool, eventName: (JSONWriter) -> Void
+        _ header: EVEHeader, packetFields: Bool, flowOrder: Bool, spi: UInt32?, reversed: Bool,
+        eventName: (JSONWriter) -> Void
     ) {
         self.key("timestamp")
         self.timestamp(header.timestamp)
@@ -249,10 +246,14 @@ extension JSONWriter {
         }
         // `src_ip` … `proto` and `ip_v`; none of them for a packet without an IP layer.
         if header.hasAddresses {
-            self.member(",\"src_ip\":", header.sourceIP)
-            if let port = header.sourcePort { self.member(",\"src_port\":", UInt64(port)) }
-            self.member(",\"dest_ip\":", header.destinationIP)
-            if let port = header.destinationPort { self.member(",\"dest_port\":", UInt64(port)) }
+            self.member(",\"src_ip\":", reversed ? header.destinationIP : header.sourceIP)
+            if let port = reversed ? header.destinationPort : header.sourcePort {
+                self.member(",\"src_port\":", UInt64(port))
+            }
+            self.member(",\"dest_ip\":", reversed ? header.sourceIP : header.destinationIP)
+            if let port = reversed ? header.sourcePort : header.destinationPort {
+                self.member(",\"dest_port\":", UInt64(port))
+            }
             if flowOrder { self.writeIPVersion(header.ipVersion) }
             switch header.ipProtocol {
             case IPProtocol.tcp: self.literalMember(",\"proto\":\"TCP\"")
@@ -267,6 +268,8 @@ extension JSONWriter {
         if let code = header.icmpCode { self.member(",\"icmp_code\":", UInt64(code)) }
         if let type = header.responseICMPType { self.member(",\"response_icmp_type\":", UInt64(type)) }
         if let code = header.responseICMPCode { self.member(",\"response_icmp_code\":", UInt64(code)) }
+        // An ESP flow's security parameter index, where Suricata's flow logger writes it (its ICMP fields' place).
+        if let spi { self.member(",\"spi\":", UInt64(spi)) }
         if packetFields, let source = header.packetSource {
             switch source {
             case .wire: self.literalMember(",\"pkt_src\":\"wire/pcap\"")
