@@ -205,12 +205,7 @@ extension PacketDecoder {
             self.raiseInvalid(.sctpPktTooSmall, &packet)
             return
         }
-        packet.l4Offset = offset
-        packet.sourcePort = frame.be16(offset)
-        packet.destinationPort = frame.be16(offset + 2)
-        packet.hasL4 = true
-        packet.payloadOffset = offset + 12
-        packet.payloadLength = length - 12
+        Self.setPortsAndPayload(frame, offset: offset, length: length, headerLength: 12, into: &packet)
     }
 
     /// ESP (RFC 4303, Suricata's decode-esp.c): the 8-byte header (SPI, sequence number), the rest payload. The
@@ -222,12 +217,21 @@ extension PacketDecoder {
             self.raiseInvalid(.espPktTooSmall, &packet)
             return
         }
+        Self.setPortsAndPayload(frame, offset: offset, length: length, headerLength: 8, into: &packet)
+    }
+
+    /// A transport header whose first four bytes are two 16-bit "ports" (SCTP's ports, ESP's SPI), followed by
+    /// the payload after `headerLength` bytes.
+    @inline(__always)
+    static func setPortsAndPayload(
+        _ frame: UnsafeRawBufferPointer, offset: Int, length: Int, headerLength: Int, into packet: inout Packet
+    ) {
         packet.l4Offset = offset
         packet.sourcePort = frame.be16(offset)
         packet.destinationPort = frame.be16(offset + 2)
         packet.hasL4 = true
-        packet.payloadOffset = offset + 8
-        packet.payloadLength = length - 8
+        packet.payloadOffset = offset + headerLength
+        packet.payloadLength = length - headerLength
     }
 
     /// The pseudo-header part of a TCP/UDP/ICMPv6 checksum (RFC 9293 3.1, RFC 8200 8.1), in memory order.

@@ -5,6 +5,30 @@ import WeirTestSupport
 
 @testable import WeirRuntime
 
+/// Replays `frames` (or a TCP conversation's) with `config` in a fresh directory and returns its EVE records,
+/// checked against Suricata's schema.
+func replayRecords(
+    _ tag: String, frames: [[UInt8]]? = nil, conversation: TCPConversation? = nil, config: String? = nil
+) throws -> [[String: Any]] {
+    let dir = try makeTemporaryDirectory("weir-\(tag)")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    if let frames { try Data(pcapFile(frames: frames)).write(to: URL(fileURLWithPath: dir + "/in.pcap")) }
+    if let conversation { try conversation.write(to: dir + "/in.pcap") }
+    var options = RunOptions()
+    if let config {
+        try writeText(config, dir + "/weir.yaml")
+        options.configPath = dir + "/weir.yaml"
+    }
+    options.readPaths = [dir + "/in.pcap"]
+    options.logDirectory = dir + "/log"
+    options.checksumChecks = "none"
+    options.showProgress = false
+    options.quiet = true
+    #expect(Replay.run(options) == 0)
+    #expect(validateEVE([dir + "/log/eve.json"]).status == 0)
+    return try eveRecords(dir + "/log/eve.json")
+}
+
 /// EVE `dns` records end to end as Suricata 8 writes them: the direction of each message, `grouped` answers,
 /// the `requests`/`responses`/`types`/`formats`/`version` settings, a UDP flow that begins with the answer, and
 /// `anomaly` records for the parser's transaction events.
@@ -44,38 +68,25 @@ import WeirTestSupport
     func replay(
         _ frames: [[UInt8]], dns: String = "- dns", extra: String = "", _ tag: String
     ) throws -> [[String: Any]] {
-        let dir = try makeTemporaryDirectory("weir-dns-\(tag)")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Data(pcapFile(frames: frames)).write(to: URL(fileURLWithPath: dir + "/in.pcap"))
-        try writeText(
-            """
-            %YAML 1.1
-            ---
-            \(extra)
-            outputs:
-              - eve-log:
-                  enabled: yes
-                  filename: eve.json
-                  types:
-                    \(dns)
-                    - anomaly:
-                        enabled: yes
-                        types:
-                          applayer: yes
-                    - flow
+        try replayRecords(
+            "dns-\(tag)", frames: frames,
+            config: """
+                %YAML 1.1
+                ---
+                \(extra)
+                outputs:
+                  - eve-log:
+                      enabled: yes
+                      filename: eve.json
+                      types:
+                        \(dns)
+                        - anomaly:
+                            enabled: yes
+                            types:
+                              applayer: yes
+                        - flow
 
-            """, dir + "/weir.yaml")
-        var options = RunOptions()
-        options.readPaths = [dir + "/in.pcap"]
-        options.configPath = dir + "/weir.yaml"
-        options.logDirectory = dir + "/log"
-        options.checksumChecks = "none"
-        options.showProgress = false
-        options.quiet = true
-        #expect(Replay.run(options) == 0)
-        let records = try eveRecords(dir + "/log/eve.json")
-        #expect(validateEVE([dir + "/log/eve.json"]).status == 0)
-        return records
+                """)
     }
 
     static func of(_ records: [[String: Any]], _ type: String) -> [[String: Any]] {
@@ -195,35 +206,23 @@ import WeirTestSupport
         let response = "HTTP/1.1 200 OK\r\nContent-Encoding: \(contentEncoding)\r\nContent-Length: 5\r\n\r\nhello"
         c.send(toServer: false, response)
         c.close()
-        let dir = try makeTemporaryDirectory("weir-httpdir-\(tag)")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try c.write(to: dir + "/in.pcap")
-        try writeText(
-            """
-            %YAML 1.1
-            ---
-            outputs:
-              - eve-log:
-                  enabled: yes
-                  filename: eve.json
-                  types:
-                    - http
-                    - files
-                    - anomaly:
-                        types:
-                          applayer: yes
+        return try replayRecords(
+            "httpdir-\(tag)", conversation: c,
+            config: """
+                %YAML 1.1
+                ---
+                outputs:
+                  - eve-log:
+                      enabled: yes
+                      filename: eve.json
+                      types:
+                        - http
+                        - files
+                        - anomaly:
+                            types:
+                              applayer: yes
 
-            """, dir + "/weir.yaml")
-        var options = RunOptions()
-        options.readPaths = [dir + "/in.pcap"]
-        options.configPath = dir + "/weir.yaml"
-        options.logDirectory = dir
-        options.checksumChecks = "none"
-        options.showProgress = false
-        options.quiet = true
-        #expect(Replay.run(options) == 0)
-        #expect(validateEVE([dir + "/eve.json"]).status == 0)
-        return try eveRecords(dir + "/eve.json")
+                """)
     }
 
     @Test func downloadsAreLoggedFromTheServer() throws {
@@ -242,22 +241,9 @@ import WeirTestSupport
         c.send(toServer: true, request)
         c.send(toServer: false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         c.close()
-        let dir = try makeTemporaryDirectory("weir-upload-\(tag)")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try c.write(to: dir + "/in.pcap")
-        try writeText(
-            "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - files:\n            force-hash: [md5]\n",
-            dir + "/weir.yaml")
-        var options = RunOptions()
-        options.readPaths = [dir + "/in.pcap"]
-        options.configPath = dir + "/weir.yaml"
-        options.logDirectory = dir
-        options.checksumChecks = "none"
-        options.showProgress = false
-        options.quiet = true
-        #expect(Replay.run(options) == 0)
-        #expect(validateEVE([dir + "/eve.json"]).status == 0)
-        return DNSRecordTests.of(try eveRecords(dir + "/eve.json"), "fileinfo")
+        let config =
+            "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - files:\n            force-hash: [md5]\n"
+        return DNSRecordTests.of(try replayRecords("upload-\(tag)", conversation: c, config: config), "fileinfo")
     }
 
     @Test func uploadsAreFilesNamedAfterTheURIPath() throws {
@@ -303,19 +289,8 @@ import WeirTestSupport
     }
 
     @Test func flowsPerSPIWithTheirSPI() throws {
-        let dir = try makeTemporaryDirectory("weir-esp")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let frames = [Self.esp(spi: 123), Self.esp(spi: 123), Self.esp(spi: 321), Self.esp(spi: 123, reply: true)]
-        try Data(pcapFile(frames: frames)).write(to: URL(fileURLWithPath: dir + "/in.pcap"))
-        var options = RunOptions()
-        options.readPaths = [dir + "/in.pcap"]
-        options.logDirectory = dir
-        options.checksumChecks = "none"
-        options.showProgress = false
-        options.quiet = true
-        #expect(Replay.run(options) == 0)
-        #expect(validateEVE([dir + "/eve.json"]).status == 0)
-        let flows = DNSRecordTests.of(try eveRecords(dir + "/eve.json"), "flow")
+        let flows = DNSRecordTests.of(try replayRecords("esp", frames: frames), "flow")
         let summary = flows.map { ($0["spi"] as? Int ?? -1, $0["src_ip"] as? String ?? "") }.sorted { $0.0 < $1.0 }
         #expect(summary.map(\.0) == [123, 123, 321])
         #expect(summary.filter { $0.0 == 123 }.map(\.1).sorted() == ["10.0.0.1", "10.0.0.2"])
