@@ -121,6 +121,16 @@ final class StageDriver {
         #expect(name("attachment; xfilename=no") == nil)
     }
 
+    @Test func aPresentButEmptyHeaderIsAnEmptyBuffer() {
+        // `User-Agent:` with no value: an empty http.user_agent buffer (Suricata inspects it: bsize:0 matches); no
+        // Referer header at all: no http.referer buffer.
+        let driver = StageDriver(ids: ["http.user_agent": 1, "http.referer": 2])
+        driver.send("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent:\r\n\r\n", toServer: true)
+        let request = driver.buffers(toServer: true)[0] ?? []
+        #expect(request.filter { $0.0 == 1 }.map(\.1) == [""])
+        #expect(request.filter { $0.0 == 2 }.isEmpty)
+    }
+
     @Test func buffersFollowTransactionProgress() {
         let ids = ["http.uri": 1, "http.method": 2, "http.stat_code": 3, "http.header": 4, "file.data": 5]
         let driver = StageDriver(ids: ids)

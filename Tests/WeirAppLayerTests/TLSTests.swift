@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
+import SwiftASN1
 import Testing
 import WeirOutput
+import X509
 
 @testable import WeirAppLayer
 
@@ -317,5 +319,19 @@ struct TLSSessionTests {
         #expect((tls["chain"] as? [String])?.count == 2)
         #expect((tls["server_handshake"] as? [String: Any])?["cipher"] as? Int == 0xc02f)
         #expect(tls["sni"] == nil)
+    }
+}
+
+@Suite("TLS certificate names")
+struct TLSCertificateNameTests {
+    @Test func aStringItsTypeRejectsIsRenderedAsItsBytes() throws {
+        // A PrintableString holding a NUL (a forged subject): swift-certificates cannot read it as a string;
+        // the subject shows its bytes, NUL included, as Suricata's, so `content:"Corporat|00|on"` can match.
+        let content = Array("Corporat".utf8) + [0] + Array("on".utf8)
+        let value = try ASN1Any(derEncoded: [19, UInt8(content.count)] + content)
+        let attribute = RelativeDistinguishedName.Attribute(
+            type: .RDNAttributeType.organizationName, value: RelativeDistinguishedName.Attribute.Value(asn1Any: value))
+        let name = DistinguishedName([RelativeDistinguishedName(attribute)])
+        #expect(TLSCertificate.render(name) == "O=Corporat\u{0}on")
     }
 }

@@ -74,7 +74,9 @@ public enum HTTPProtocol {
         _ get: @escaping @Sendable (HTTPTransaction) -> UnsafeRawBufferPointer?
     ) -> AppLayerBufferDescriptor {
         AppLayerBufferDescriptor(name: name, toServer: toServer, progress: progress) { t, body in
-            guard let t = tx(t), let bytes = get(t), bytes.count > 0 else { return }
+            // A field that is present but empty (`User-Agent:` with no value) is an empty buffer, inspected as
+            // Suricata inspects it (`bsize:0` and negated contents match it); only an absent one is no buffer.
+            guard let t = tx(t), let bytes = get(t) else { return }
             body(bytes)
         }
     }

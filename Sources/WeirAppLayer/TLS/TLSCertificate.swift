@@ -117,6 +117,14 @@ public struct TLSCertificate: Sendable, Equatable {
             }
             return text
         }
+        // A string its own type's rules reject (a NUL in a PrintableString, as in a forged subject): its content
+        // bytes as they are, as Suricata's x509 parser renders them (a rule can match the NUL).
+        var serializer = DER.Serializer()
+        if (try? serializer.serialize(any)) != nil, let node = try? DER.parse(serializer.serializedBytes),
+            case .primitive(let content) = node.content
+        {
+            return String(decoding: content, as: UTF8.self)
+        }
         return String(describing: any)
     }
 
