@@ -96,8 +96,11 @@ extension PacketDecoder {
                     options.sackPermitted = true
                 }
             case 5:
-                // RFC 2018: 1 to 4 blocks of two 32-bit edges.
-                if length < 10 || length > 34 || (length - 2) % 8 != 0 {
+                // RFC 2018: 1 to 4 blocks of two 32-bit edges. An empty SACK option (length 2) is useless but
+                // common, and Suricata raises nothing for it.
+                if length == 2 {
+                    break
+                } else if length < 10 || length > 34 || (length - 2) % 8 != 0 {
                     self.raise(.tcpOptInvalidLen, &packet)
                 } else if options.hasSACK {
                     self.raise(.tcpOptDuplicate, &packet)

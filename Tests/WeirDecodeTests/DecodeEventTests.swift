@@ -399,3 +399,13 @@ func damagedFrameRaisesItsEvent(_ testCase: EventCase) {
     all.forEach { seen.append($0) }
     #expect(seen == DecodeEvent.allCases.sorted { $0.rawValue < $1.rawValue })
 }
+
+@Test func anEmptySACKOptionRaisesNothing() {
+    // Kind 5, length 2: a SACK option with no block, useless but common; Suricata raises no event for it.
+    let (p, _) = decoded(Fixtures.ethIPv4TCPSyn.setting(71, 5, 2, 1))
+    #expect(p.events.isEmpty)
+    #expect(!p.tcpOptions.hasSACK)
+    // One byte longer it is malformed.
+    let (q, _) = decoded(Fixtures.ethIPv4TCPSyn.setting(71, 5, 3, 1))
+    #expect(q.events.contains(.tcpOptInvalidLen))
+}
