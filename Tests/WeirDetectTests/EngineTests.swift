@@ -984,3 +984,23 @@ final class EngineHarness {
         #expect(run("good.org") == [])
     }
 }
+
+@Test func flowCountersEitherDirection() {
+    // `flow.pkts:either,=10` holds when one direction's count is 10, whichever.
+    var packet = Packet()
+    packet.ipVersion = 4
+    var table = FlowTable()
+    guard let handle = table.process(packet, emit: { _, _ in }) else {
+        Issue.record("no flow")
+        return
+    }
+    var flow = table[handle.slot]
+    flow.packetsToServer = 3
+    flow.packetsToClient = 10
+    let either = FlowValueCheck(field: .packetsEither, condition: UIntCondition(.equal, 10))
+    #expect(either.matches(flow, now: Timestamp(microseconds: 0)))
+    flow.packetsToClient = 9
+    #expect(!either.matches(flow, now: Timestamp(microseconds: 0)))
+    flow.packetsToServer = 10
+    #expect(either.matches(flow, now: Timestamp(microseconds: 0)))
+}

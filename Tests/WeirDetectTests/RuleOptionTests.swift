@@ -397,6 +397,8 @@ import Testing
         ("tcp.mss:&0xF=4", .tcpMSS, IntegerMatch(.maskEqual, 15, 4)),
         ("flow.age:>0x10", .flowAge, IntegerMatch(.greater, 16)),
         ("flow.pkts:toserver,=10", .flowPktsToServer, IntegerMatch(.equal, 10)),
+        ("flow.pkts:either,=10", .flowPktsEither, IntegerMatch(.equal, 10)),
+        ("flow.bytes:either,>3000", .flowBytesEither, IntegerMatch(.greater, 3000)),
     ])
     func integerKeywords(_ option: String, _ keyword: IntegerKeyword, _ match: IntegerMatch) throws {
         let r = try self.rule(option + ";")

@@ -214,6 +214,8 @@ package struct SignatureCompiler {
                 case .flowPktsToClient: s.flowValueChecks.append(FlowValueCheck(field: .packetsToClient, condition: c))
                 case .flowBytesToServer: s.flowValueChecks.append(FlowValueCheck(field: .bytesToServer, condition: c))
                 case .flowBytesToClient: s.flowValueChecks.append(FlowValueCheck(field: .bytesToClient, condition: c))
+                case .flowPktsEither: s.flowValueChecks.append(FlowValueCheck(field: .packetsEither, condition: c))
+                case .flowBytesEither: s.flowValueChecks.append(FlowValueCheck(field: .bytesEither, condition: c))
                 default: return fail(keyword.rawValue, "keyword not implemented by the engine")
                 }
             case .tos(let value, let negated): s.headerChecks.append(.tos(value, negated: negated))

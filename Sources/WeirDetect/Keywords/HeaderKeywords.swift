@@ -187,6 +187,8 @@ package struct FlowValueCheck: Sendable, Equatable {
         /// Seconds since the flow's first packet.
         case age
         case packets, bytes, packetsToServer, packetsToClient, bytesToServer, bytesToClient
+        /// One direction's counter or the other's (`either`).
+        case packetsEither, bytesEither
     }
     /// The counter compared.
     package var field: Field
@@ -210,6 +212,10 @@ package struct FlowValueCheck: Sendable, Equatable {
         case .packetsToClient: value = flow.packetsToClient
         case .bytesToServer: value = flow.bytesToServer
         case .bytesToClient: value = flow.bytesToClient
+        case .packetsEither:
+            return self.condition.matches(flow.packetsToClient) || self.condition.matches(flow.packetsToServer)
+        case .bytesEither:
+            return self.condition.matches(flow.bytesToClient) || self.condition.matches(flow.bytesToServer)
         }
         return self.condition.matches(value)
     }

@@ -92,6 +92,9 @@ public enum IntegerKeyword: String, Sendable, CaseIterable, Equatable {
     case flowPktsToClient = "flow.pkts_toclient"
     case flowBytesToServer = "flow.bytes_toserver"
     case flowBytesToClient = "flow.bytes_toclient"
+    /// `flow.pkts:either,…` / `flow.bytes:either,…` (Suricata 8): either direction's counter.
+    case flowPktsEither = "flow.pkts_either"
+    case flowBytesEither = "flow.bytes_either"
     case igmpType = "igmp.type"
     case icmpv6MTU = "icmpv6.mtu"
     /// `vlan.layers` (Suricata 8): how many VLAN tags the packet has, 0 to 3.

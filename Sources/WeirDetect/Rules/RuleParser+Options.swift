@@ -5,7 +5,7 @@ extension RuleBuilder {
     func parseOption(_ name: String, option: RuleScanner.Option) throws(RuleParseError) -> RuleOption {
         if name == "flow.pkts" || name == "flow.bytes", let value = option.value, let comma = value.firstIndex(of: ",")
         {
-            // Suricata 8: `flow.pkts:toserver,>3`; `either` has no per-direction keyword here.
+            // Suricata 8: `flow.pkts:toserver,>3`, `toclient`, or `either` (one of the two directions' counters).
             let direction = value[..<comma].trimmingSpaces()
             let rest = value[value.index(after: comma)...]
             let keyword: IntegerKeyword
@@ -14,7 +14,8 @@ extension RuleBuilder {
             case ("flow.pkts", "toclient"): keyword = .flowPktsToClient
             case ("flow.bytes", "toserver"): keyword = .flowBytesToServer
             case ("flow.bytes", "toclient"): keyword = .flowBytesToClient
-            case (_, "either"): return .unsupported(name: name, value: String(value))
+            case ("flow.pkts", "either"): keyword = .flowPktsEither
+            case ("flow.bytes", "either"): keyword = .flowBytesEither
             default: throw self.error(option, "direction must be toserver, toclient or either")
             }
             switch IntegerMatch.parse(rest, maximum: keyword.maximum) {
