@@ -183,14 +183,12 @@ public final class AppLayerStage {
     /// Every protocol's probes in one list, in registry order, each with its registry index: called in place
     /// from this `let` list (a per-protocol list was retained around each probe call).
     private let probeTable: [(protocolIndex: Int, probe: AppLayerProbe)]
-    /// Counter positions (``AppLayerCounters/position(of:)``), made on first use so the counters appear in the
-    /// same order as when counted by name: `app_layer.flow.<name>` per registry index and transport (index * 2,
-    /// +1 for UDP), and `app_layer.flow.failed_tcp` / `failed_udp`.
-    @exclusivity(unchecked) private var flowCounterPositions: [Int]
+    /// Counter positions (``AppLayerCounters/position(of:)``) per registry index and transport (index * 2, +1
+    /// for UDP): `app_layer.flow.<name>`, `app_layer.tx.<name>` and `app_layer.error.<name>.parser`, made with
+    /// the stage for every enabled protocol.
+    @exclusivity(unchecked) private var counterPositions: [(flow: Int, tx: Int, parserError: Int)]
+    /// `app_layer.flow.failed_tcp` / `failed_udp`, made on first use.
     @exclusivity(unchecked) private var failedCounterPositions = [-1, -1]
-    /// Per registry index and transport (as ``flowCounterPositions``): `app_layer.tx.<name>` and
-    /// `app_layer.error.<name>.parser`.
-    @exclusivity(unchecked) private var counterPositions: [(tx: Int, parserError: Int)]
     /// Per registry index: the protocol's buffers that detection uses, with their sticky ids and whether the
     /// name exists in that direction only (such buffers are also offered in the other direction's inspection,
     /// for rules that mix a request buffer with a response buffer).
@@ -230,8 +228,7 @@ public final class AppLayerStage {
         self.protocols = registry.map(\.proto)
         self.transports = registry.map(\.transports)
         self.probeTable = registry.indices.flatMap { i in registry[i].probes.map { (protocolIndex: i, probe: $0) } }
-        self.flowCounterPositions = Array(repeating: -1, count: registry.count * 2)
-        self.counterPositions = Array(repeating: (tx: -1, parserError: -1), count: registry.count * 2)
+        self.counterPositions = Array(repeating: (flow: -1, tx: -1, parserError: -1), count: registry.count * 2)
         // As Suricata registers them, each enabled protocol's counters exist from the start, at 0: flows, then
         // transactions, then errors (gap, alloc, parser, internal).
         for pass in 0..<3 {
@@ -240,7 +237,7 @@ public final class AppLayerStage {
                     let name = Self.counterName(registry[i], transport: transport)
                     let slot = i * 2 + (transport == 17 ? 1 : 0)
                     switch pass {
-                    case 0: self.flowCounterPositions[slot] = self.counters.position(of: "app_layer.flow." + name)
+                    case 0: self.counterPositions[slot].flow = self.counters.position(of: "app_layer.flow." + name)
                     case 1: self.counterPositions[slot].tx = self.counters.position(of: "app_layer.tx." + name)
                     default:
                         for kind in ["gap", "alloc", "parser", "internal"] {
@@ -253,17 +250,10 @@ public final class AppLayerStage {
         }
     }
 
-    /// Adds one to `app_layer.flow.<protocol>` for a flow of registry index `index` over `transport`.
+    /// Adds one to `app_layer.flow.<protocol>` for a flow of registry index `index` over `transport` (an enabled
+    /// protocol over one of its transports: its counters exist).
     private func countFlow(_ index: Int, transport: UInt8) {
-        let slot = index * 2 + (transport == 17 ? 1 : 0)
-        var position = self.flowCounterPositions[slot]
-        if position < 0 {
-            position = self.counters.position(
-                of: "app_layer.flow." + Self.counterName(self.registry[index], transport: transport)
-            )
-            self.flowCounterPositions[slot] = position
-        }
-        self.counters.add(at: position)
+        self.counters.add(at: self.counterPositions[index * 2 + (transport == 17 ? 1 : 0)].flow)
     }
 
     /// Adds the transactions a parse call made to `app_layer.tx.<protocol>`.
@@ -533,9 +523,12 @@ public final class AppLayerStage {
     ) {
         if !f.parserFailed {
             // HTTP's parser called as its class (unretained, held by `f.parser`): no witness call, no retain.
-            // (HTTP counts `app_layer.tx.http` itself, as it makes each transaction.)
             if let http = f.httpParser {
-                http._withUnsafeGuaranteedRef { $0.parse(bytes, toServer: toServer, context: &context) }
+                let created = http._withUnsafeGuaranteedRef { parser in
+                    parser.parse(bytes, toServer: toServer, context: &context)
+                    return parser.transactionsCreated
+                }
+                self.countTransactions(f, created: created)
             } else if let parser = f.parser {
                 parser.parse(bytes, toServer: toServer, context: &context)
                 self.countTransactions(f, created: parser.transactionsCreated)
@@ -562,7 +555,10 @@ public final class AppLayerStage {
 
     private func gap(_ f: AppLayerFlow, length: Int, toServer: Bool, context: inout AppLayerParseContext) {
         if let parser = f.parser {
-            if !f.parserFailed { parser.gap(length, toServer: toServer, context: &context) }
+            if !f.parserFailed {
+                parser.gap(length, toServer: toServer, context: &context)
+                self.countTransactions(f, created: parser.transactionsCreated)
+            }
             return
         }
         // A gap before the protocol is known: detection of that direction is over (Suricata gives up too).
@@ -573,7 +569,10 @@ public final class AppLayerStage {
 
     private func end(_ f: AppLayerFlow, toServer: Bool, context: inout AppLayerParseContext) {
         if toServer { f.endedToServer = true } else { f.endedToClient = true }
-        if let parser = f.parser, !f.parserFailed { parser.endOfStream(toServer: toServer, context: &context) }
+        if let parser = f.parser, !f.parserFailed {
+            parser.endOfStream(toServer: toServer, context: &context)
+            self.countTransactions(f, created: parser.transactionsCreated)
+        }
     }
 
     /// Runs the probes over a direction's first bytes; on a match, starts the parser and replays what was kept.
@@ -663,7 +662,7 @@ public final class AppLayerStage {
                     if !other.isEmpty {
                         other.withUnsafeBytes { parser.parse($0, toServer: !toServer, context: &context) }
                     }
-                    if f.httpParser == nil { self.countTransactions(f, created: parser.transactionsCreated) }
+                    self.countTransactions(f, created: parser.transactionsCreated)
                 }
             } else if f.proto != proto {
                 context.raise(AppLayerEvent("applayer_mismatch_protocol_both_directions"))

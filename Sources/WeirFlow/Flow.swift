@@ -149,7 +149,6 @@ public struct Flow: Sendable {
     public var vlanIDs: (UInt16, UInt16, UInt16) = (0, 0, 0)
     public var vlanCount: UInt8 = 0
 
-    /// The client's address and port.
     /// Client and server swap places, with everything counted per direction: the flow's first packet turned
     /// out to be the answer (protocol detection of a UDP flow), as Suricata's `FlowSwap`.
     public mutating func swapDirection() {
@@ -163,6 +162,7 @@ public struct Flow: Sendable {
         swap(&self.finFromClient, &self.finFromServer)
     }
 
+    /// The client's address and port.
     public var clientAddress: IPAddress { self.clientIsFirst ? self.key.firstAddress : self.key.secondAddress }
     public var clientPort: UInt16 { self.clientIsFirst ? self.key.firstPort : self.key.secondPort }
     /// The server's address and port.

@@ -21,9 +21,6 @@ final class AppLayerPass {
     let logTransactions: Bool
     /// Protocols whose transactions get an EVE record (`types: - http`, `- dns`, `- tls`, `- ssh`).
     let loggedProtocols: Set<String>
-    /// DNS records for requests / responses (`types: - dns: requests/responses`).
-    let logDNSRequests: Bool
-    let logDNSResponses: Bool
     /// What DNS records carry (`types: - dns:` `requests`, `responses`, `types`, `formats`), and their format
     /// version (3, or Suricata 8's deprecated 2).
     let dnsFilter: DNSLogFilter
@@ -72,8 +69,6 @@ final class AppLayerPass {
         if eve?.tls != nil { logged.insert("tls") }
         if let ssh = eve?.ssh, ssh.enabled { logged.insert("ssh") }
         self.loggedProtocols = logged
-        self.logDNSRequests = eve?.dns?.requests ?? true
-        self.logDNSResponses = eve?.dns?.responses ?? true
         let dnsOptions = eve?.dns ?? EVEDNSOptions()
         self.dnsFilter = DNSLogFilter(
             requests: dnsOptions.requests, responses: dnsOptions.responses, formats: dnsOptions.formats,
@@ -442,14 +437,13 @@ final class AppLayerPass {
     /// A DNS message's records, in the configured format (``DNSLogFilter``): version 3, one record per
     /// message, a response from the server to the client (Suricata logs UDP messages in the packet's direction,
     /// TCP ones in the message's, which is the same); version 2, a `query` record per question and an `answer`
-    /// record, both in the flow's direction. No top-level `tx_id`, as Suricata's DNS logger.
+    /// record, both in the flow's direction. No top-level `tx_id`, as Suricata's DNS logger. The message passed
+    /// the filter already (``wantsRecord(_:)``: its direction is logged and one of its questions' types is).
     private func writeDNS(_ dns: DNSTransaction, header flowHeader: EVEHeader, packet: PacketFields?) {
-        guard self.outputs.eveWriter != nil else { return }
         let filter = self.dnsFilter
         let packetFields = packet != nil
         if self.dnsVersion == 2 {
             if dns.toServer {
-                guard filter.requests else { return }
                 for (index, question) in dns.message.questions.enumerated() {
                     // Suricata stops at the first question of a type not logged.
                     guard filter.logs(type: question.type) else { break }
@@ -460,8 +454,6 @@ final class AppLayerPass {
                     self.outputs.transactionRecords += 1
                 }
             } else {
-                guard filter.responses, dns.message.questions.contains(where: { filter.logs(type: $0.type) })
-                else { return }
                 self.outputs.eveWriter?.write { w in
                     w.writeHeader(flowHeader, eventName: "dns", packetFields: packetFields)
                     w.writeDNSAnswer(dns, filter: filter)
@@ -470,7 +462,6 @@ final class AppLayerPass {
             }
             return
         }
-        guard filter.logs(dns) else { return }
         self.outputs.eveWriter?.write { w in
             w.writeHeader(flowHeader, eventName: "dns", packetFields: packetFields, reversed: !dns.toServer)
             w.writeDNS(dns, filter: filter)
@@ -490,8 +481,7 @@ final class AppLayerPass {
     private func wantsRecord(_ tx: any AppLayerTransaction) -> Bool {
         let type = type(of: tx)
         if type == DNSAppTransaction.self {
-            let dns = unsafeDowncast(tx, to: DNSAppTransaction.self)
-            return dns.transaction.toServer ? self.logDNSRequests : self.logDNSResponses
+            return self.dnsFilter.logs(unsafeDowncast(tx, to: DNSAppTransaction.self).transaction)
         }
         if type == TLSTransaction.self { return unsafeDowncast(tx, to: TLSTransaction.self).shouldLog }
         if type == SSHTransaction.self { return unsafeDowncast(tx, to: SSHTransaction.self).session.hasBanner }

@@ -106,6 +106,7 @@ import Testing
         (#"content:"";"#, "content is empty", 8),
         (#"content:"a"; depth:x;"#, "'x' is neither a number nor a byte_extract/byte_math variable", 19),
         (#"foo:bar;"#, "unknown rule keyword 'foo'", 0),
+        (#"flow.pkts_either:3;"#, "unknown rule keyword 'flow.pkts_either'", 0),
         (#"content:"a" nocase;"#, "unexpected 'nocase' after the closing quote (missing ';'?)", 12),
     ])
     func contentErrors(_ options: String, _ reason: String, _ offset: Int) {
@@ -403,6 +404,8 @@ import Testing
     func integerKeywords(_ option: String, _ keyword: IntegerKeyword, _ match: IntegerMatch) throws {
         let r = try self.rule(option + ";")
         #expect(r.options == [.integer(keyword, match)])
+        // The printed form is a rule Weir and Suricata read back to the same option.
+        #expect(try self.rule(RulePrinter.optionText(.integer(keyword, match)) + ";").options == r.options)
     }
 
     @Test func integerMatchSemantics() {

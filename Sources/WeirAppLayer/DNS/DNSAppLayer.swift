@@ -117,7 +117,6 @@ extension DNSParser {
             guard length >= 12 else { return .noMatch }
             message.removeFirst(2)
             if message.count < length {
-                // Judge the header alone until the whole message is there.
                 // Suricata decides on the header alone until the whole message is there: a long first
                 // message (a 16 kB query) is recognised from its first segment.
                 guard message.count >= 12 else { return .needMoreData }

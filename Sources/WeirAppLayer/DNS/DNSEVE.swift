@@ -17,6 +17,9 @@ public enum DNSNames {
         "NOTAUTH", "NOTZONE",
     ]
 
+    /// The types with a name: those Suricata's `types` setting can name.
+    static let namedTypes = Set(Self.types.keys)
+
     /// `A`, `AAAA`, …; the number as text for types without a name.
     public static func type(_ value: UInt16) -> String { Self.types[value] ?? String(value) }
 
@@ -62,29 +65,17 @@ public struct DNSLogFilter: Sendable, Equatable {
             self.grouped = formats.contains("grouped")
         }
         if let types {
-            self.types = Set(types.compactMap { name in Self.namedTypes.first { $0.name == name }?.type })
+            self.types = Set(types.compactMap { DNSNames.type(named: $0) })
         }
     }
 
-    /// The record types Suricata can filter on, by their configuration name.
-    public static let namedTypes: [(name: String, type: UInt16)] = [
-        ("a", 1), ("ns", 2), ("md", 3), ("mf", 4), ("cname", 5), ("soa", 6), ("mb", 7), ("mg", 8), ("mr", 9),
-        ("null", 10), ("wks", 11), ("ptr", 12), ("hinfo", 13), ("minfo", 14), ("mx", 15), ("txt", 16), ("rp", 17),
-        ("afsdb", 18), ("x25", 19), ("isdn", 20), ("rt", 21), ("nsap", 22), ("nsapptr", 23), ("sig", 24),
-        ("key", 25), ("px", 26), ("gpos", 27), ("aaaa", 28), ("loc", 29), ("nxt", 30), ("srv", 33), ("atma", 34),
-        ("naptr", 35), ("kx", 36), ("cert", 37), ("a6", 38), ("dname", 39), ("opt", 41), ("apl", 42), ("ds", 43),
-        ("sshfp", 44), ("ipseckey", 45), ("rrsig", 46), ("nsec", 47), ("dnskey", 48), ("dhcid", 49),
-        ("nsec3", 50), ("nsec3param", 51), ("tlsa", 52), ("hip", 55), ("cds", 59), ("cdnskey", 60), ("https", 65),
-        ("spf", 99), ("tkey", 249), ("tsig", 250), ("maila", 254), ("any", 255), ("uri", 256),
-    ]
-    private static let everyNamedType = Set(Self.namedTypes.map(\.type))
 
     /// The `dns` object of alerts: detailed answers, every named record type (Suricata's alert flags, which
     /// leave out the grouped form and with it the "everything" shortcut that also lets unnamed types through).
     public static let alert: DNSLogFilter = {
         var filter = DNSLogFilter()
         filter.grouped = false
-        filter.types = Self.everyNamedType
+        filter.types = DNSNames.namedTypes
         return filter
     }()
 
@@ -96,7 +87,7 @@ public struct DNSLogFilter: Sendable, Equatable {
     /// Whether questions and records of this type are logged.
     public func logs(type: UInt16) -> Bool {
         if self.unrestricted { return true }
-        return (self.types ?? Self.everyNamedType).contains(type)
+        return (self.types ?? DNSNames.namedTypes).contains(type)
     }
 
     /// Whether a message gets a record (format 3): its direction is logged and one of its questions has a

@@ -90,9 +90,8 @@ final class HTTPParserFactory: AppLayerParserFactory {
     /// Server address → server-config entry index (-1: default config). Bounded: cleared when full.
     @exclusivity(unchecked) private(set) var entryByServer: [IPAddress: Int] = [:]
     static let serverCacheLimit = 65_536
-    /// Positions of the per-transaction counters (`http.memuse`, `app_layer.tx.http`), made on first use.
+    /// Position of the per-transaction counter `http.memuse`, made on first use.
     @exclusivity(unchecked) var memusePosition = -1
-    @exclusivity(unchecked) var transactionCounterPosition = -1
     /// What transactions keep for the rules now loaded, recomputed when the rules' buffers are rebound.
     @exclusivity(unchecked) private var keptCache = HTTPKeptBuffers()
     @exclusivity(unchecked) private var keptGeneration = -1
@@ -174,6 +173,8 @@ final class HTTPParser: AppLayerParser {
     /// Freed transactions libhtp still holds (see ``freeTransactions(through:)``).
     @exclusivity(unchecked) var retired: [HTTPTransaction] = []
     @exclusivity(unchecked) var nextID: UInt64 = 0
+    /// Transactions made (the stage counts their growth in `app_layer.tx.http`).
+    var transactionsCreated: UInt64 { self.nextID }
     /// A direction libhtp refused (error, tunnel): its data is no longer parsed.
     @exclusivity(unchecked) var requestStopped = false
     @exclusivity(unchecked) var responseStopped = false
@@ -465,11 +466,6 @@ final class HTTPParser: AppLayerParser {
         self.nextID += 1
         self.live.append(made)
         htp_tx_set_user_data(tx, Unmanaged.passUnretained(made).toOpaque())
-        let factory = self.factory
-        if factory.transactionCounterPosition < 0 {
-            factory.transactionCounterPosition = self.counters.position(of: "app_layer.tx.http")
-        }
-        self.counters.add(at: factory.transactionCounterPosition)
         return Unmanaged.passUnretained(made)
     }
 
@@ -739,13 +735,8 @@ final class HTTPParser: AppLayerParser {
         for token in lowered.split(whereSeparator: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == 9 }) {
             let text = Array(token)
             if known.contains(text) { continue }
-            let holds = { (word: String) in
-                let w = Array(word.utf8)
-                guard text.count >= w.count else { return false }
-                return (0...(text.count - w.count)).contains { Array(text[$0..<$0 + w.count]) == w }
-            }
-            if holds("gzip") || holds("deflate") { continue }
-            return true
+            let compressed = ["gzip", "deflate"].contains { Self.contains(text, lowercase: Array($0.utf8)) }
+            if !compressed { return true }
         }
         return false
     }

@@ -352,36 +352,32 @@ extension HTTPTransaction: AppLayerFileTransaction {
     /// URI path), then the response body, named by its Content-Disposition or the URI path.
     public func forEachFile(_ body: (AppLayerFile) -> Void) {
         if self.requestIsFile, self.requestBodySeen > 0 {
-            let complete = self.requestProgress >= HTTPProgress.complete
-            var file = AppLayerFile(
-                name: self.requestFileName,
-                size: self.requestBodySeen,
-                state: complete && !self.requestBodyGap ? .closed : .truncated,
-                gaps: self.requestBodyGap
-            )
+            var file = Self.file(
+                self.requestFileName, size: self.requestBodySeen,
+                complete: self.requestProgress >= HTTPProgress.complete, gap: self.requestBodyGap,
+                hashes: self.requestFileHashes)
             file.toServer = true
-            if complete, !self.requestBodyGap, let hashes = self.requestFileHashes?.finalize() {
-                file.md5 = hashes.md5
-                file.sha1 = hashes.sha1
-                file.sha256 = hashes.sha256
-            }
             body(file)
         }
         guard let name = self.responseFileName else { return }
-        let complete = self.responseProgress >= HTTPProgress.complete
-        // A file with gaps is truncated and has no hashes, as Suricata closes it.
-        var file = AppLayerFile(
-            name: name,
-            size: self.responseBodySeen,
-            state: complete && !self.responseBodyGap ? .closed : .truncated,
-            gaps: self.responseBodyGap
-        )
-        if complete, !self.responseBodyGap, let hashes = self.fileHashes?.finalize() {
-            file.md5 = hashes.md5
-            file.sha1 = hashes.sha1
-            file.sha256 = hashes.sha256
+        body(
+            Self.file(
+                name, size: self.responseBodySeen, complete: self.responseProgress >= HTTPProgress.complete,
+                gap: self.responseBodyGap, hashes: self.fileHashes))
+    }
+
+    /// One body as a file: closed once its side completes, truncated and without hashes when a gap hit it (as
+    /// Suricata closes it).
+    private static func file(
+        _ name: [UInt8], size: Int, complete: Bool, gap: Bool, hashes: FileHashes?
+    ) -> AppLayerFile {
+        var file = AppLayerFile(name: name, size: size, state: complete && !gap ? .closed : .truncated, gaps: gap)
+        if complete, !gap, let digests = hashes?.finalize() {
+            file.md5 = digests.md5
+            file.sha1 = digests.sha1
+            file.sha256 = digests.sha256
         }
-        body(file)
+        return file
     }
 }
 

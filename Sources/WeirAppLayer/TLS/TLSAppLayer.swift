@@ -28,18 +28,30 @@ public final class TLSTransaction: AppLayerTransaction {
     private(set) var ja3sString: [UInt8]?
     private(set) var ja3sHash: [UInt8]?
     private(set) var ja4: [UInt8]?
-    private(set) var certSubject: [UInt8]?
-    private(set) var certIssuer: [UInt8]?
-    private(set) var certSerial: [UInt8]?
-    private(set) var certFingerprint: [UInt8]?
-    private(set) var certificates: [[UInt8]] = []
-    private(set) var subjectAltNames: [[UInt8]] = []
-    /// The client's certificate (mutual TLS): Suricata serves the certificate buffers to-server from it.
-    private(set) var clientCertSubject: [UInt8]?
-    private(set) var clientCertIssuer: [UInt8]?
-    private(set) var clientCertSerial: [UInt8]?
-    private(set) var clientCertFingerprint: [UInt8]?
-    private(set) var clientCertificateList: [[UInt8]] = []
+    /// The server's certificate buffers, and the client's (mutual TLS: Suricata serves the certificate buffers
+    /// to the server from it).
+    private(set) var serverCertificate: CertificateBuffers?
+    private(set) var clientCertificate: CertificateBuffers?
+
+    /// The buffers of one side's certificate chain: its leaf's names, serial and fingerprint, and every DER.
+    struct CertificateBuffers {
+        let subject: [UInt8]
+        let issuer: [UInt8]
+        let serial: [UInt8]
+        let fingerprint: [UInt8]
+        let chain: [[UInt8]]
+        let subjectAltNames: [[UInt8]]
+
+        init?(_ chain: [TLSCertificate]) {
+            guard let leaf = chain.first else { return nil }
+            self.subject = Array(leaf.subject.utf8)
+            self.issuer = Array(leaf.issuer.utf8)
+            self.serial = Array(leaf.serial.utf8)
+            self.fingerprint = Array(leaf.fingerprint.utf8)
+            self.chain = chain.map(\.der)
+            self.subjectAltNames = leaf.subjectAltNames.map { Array($0.utf8) }
+        }
+    }
 
     init(options: TLSSession.Options, logFields: TLSLogFields) {
         self.session = TLSSession(options: options)
@@ -84,21 +96,8 @@ public final class TLSTransaction: AppLayerTransaction {
                 self.ja3sHash = Array(ja3s.hash.utf8)
             }
         }
-        if self.certSubject == nil, let leaf = session.serverCertificates.first {
-            self.certSubject = Array(leaf.subject.utf8)
-            self.certIssuer = Array(leaf.issuer.utf8)
-            self.certSerial = Array(leaf.serial.utf8)
-            self.certFingerprint = Array(leaf.fingerprint.utf8)
-            self.certificates = session.serverCertificates.map(\.der)
-            self.subjectAltNames = leaf.subjectAltNames.map { Array($0.utf8) }
-        }
-        if self.clientCertSubject == nil, let leaf = session.clientCertificates.first {
-            self.clientCertSubject = Array(leaf.subject.utf8)
-            self.clientCertIssuer = Array(leaf.issuer.utf8)
-            self.clientCertSerial = Array(leaf.serial.utf8)
-            self.clientCertFingerprint = Array(leaf.fingerprint.utf8)
-            self.clientCertificateList = session.clientCertificates.map(\.der)
-        }
+        if self.serverCertificate == nil { self.serverCertificate = CertificateBuffers(session.serverCertificates) }
+        if self.clientCertificate == nil { self.clientCertificate = CertificateBuffers(session.clientCertificates) }
     }
 }
 
@@ -255,18 +254,18 @@ extension TLSParser {
             single("tls.random_bytes", toServer: false, serverHello) { $0.serverRandom.map { Array($0.dropFirst(4)) } },
             single("ja3s.hash", toServer: false, serverHello) { $0.ja3sHash },
             single("ja3s.string", toServer: false, serverHello) { $0.ja3sString },
-            single("tls.cert_subject", toServer: false, certificate) { $0.certSubject },
-            single("tls.cert_issuer", toServer: false, certificate) { $0.certIssuer },
-            single("tls.cert_serial", toServer: false, certificate) { $0.certSerial },
-            single("tls.cert_fingerprint", toServer: false, certificate) { $0.certFingerprint },
-            multi("tls.certs", toServer: false, certificate) { $0.certificates },
-            multi("tls.subjectaltname", toServer: false, certificate) { $0.subjectAltNames },
+            single("tls.cert_subject", toServer: false, certificate) { $0.serverCertificate?.subject },
+            single("tls.cert_issuer", toServer: false, certificate) { $0.serverCertificate?.issuer },
+            single("tls.cert_serial", toServer: false, certificate) { $0.serverCertificate?.serial },
+            single("tls.cert_fingerprint", toServer: false, certificate) { $0.serverCertificate?.fingerprint },
+            multi("tls.certs", toServer: false, certificate) { $0.serverCertificate?.chain ?? [] },
+            multi("tls.subjectaltname", toServer: false, certificate) { $0.serverCertificate?.subjectAltNames ?? [] },
             // To the server: the client's certificate, as Suricata registers these buffers both ways.
-            single("tls.cert_subject", toServer: true, clientCertificate) { $0.clientCertSubject },
-            single("tls.cert_issuer", toServer: true, clientCertificate) { $0.clientCertIssuer },
-            single("tls.cert_serial", toServer: true, clientCertificate) { $0.clientCertSerial },
-            single("tls.cert_fingerprint", toServer: true, clientCertificate) { $0.clientCertFingerprint },
-            multi("tls.certs", toServer: true, clientCertificate) { $0.clientCertificateList },
+            single("tls.cert_subject", toServer: true, clientCertificate) { $0.clientCertificate?.subject },
+            single("tls.cert_issuer", toServer: true, clientCertificate) { $0.clientCertificate?.issuer },
+            single("tls.cert_serial", toServer: true, clientCertificate) { $0.clientCertificate?.serial },
+            single("tls.cert_fingerprint", toServer: true, clientCertificate) { $0.clientCertificate?.fingerprint },
+            multi("tls.certs", toServer: true, clientCertificate) { $0.clientCertificate?.chain ?? [] },
         ]
     }()
 }

@@ -266,7 +266,7 @@ public enum KeywordRegistry {
             "type limit|threshold|both|backoff,track by_src|by_dst|by_rule|by_both|by_flow,count <n>,seconds <s>"
         )
         add("detection_filter", .option, true, "alert only after a rate is reached", "track <t>,count <n>,seconds <s>")
-        for keyword in IntegerKeyword.allCases {
+        for keyword in IntegerKeyword.allCases where keyword.isRuleKeyword {
             add(keyword.rawValue, .option, true, "integer field comparison", "<int-cmp> (max \(keyword.maximum))")
         }
         add("filesize", .option, true, "size of a transaction's file (final once closed)", "<int-cmp>")

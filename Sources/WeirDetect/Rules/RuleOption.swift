@@ -92,13 +92,17 @@ public enum IntegerKeyword: String, Sendable, CaseIterable, Equatable {
     case flowPktsToClient = "flow.pkts_toclient"
     case flowBytesToServer = "flow.bytes_toserver"
     case flowBytesToClient = "flow.bytes_toclient"
-    /// `flow.pkts:either,…` / `flow.bytes:either,…` (Suricata 8): either direction's counter.
+    /// `flow.pkts:either,…` / `flow.bytes:either,…` (Suricata 8): either direction's counter. Their raw values
+    /// are names for Weir only: rules write these through `flow.pkts`/`flow.bytes` (``isRuleKeyword``).
     case flowPktsEither = "flow.pkts_either"
     case flowBytesEither = "flow.bytes_either"
     case igmpType = "igmp.type"
     case icmpv6MTU = "icmpv6.mtu"
     /// `vlan.layers` (Suricata 8): how many VLAN tags the packet has, 0 to 3.
     case vlanLayers = "vlan.layers"
+
+    /// Whether rules may write the raw value as a keyword (every case but the `either` forms).
+    public var isRuleKeyword: Bool { self != .flowPktsEither && self != .flowBytesEither }
 
     /// The largest value the field can hold.
     public var maximum: UInt64 {

@@ -31,7 +31,7 @@ extension RuleBuilder {
             return .integer(.vlanLayers, match)
         }
         if name == "vlan.id" { return .vlanID(try self.parseVLANID(option)) }
-        if let keyword = IntegerKeyword(rawValue: name) {
+        if let keyword = IntegerKeyword(rawValue: name), keyword.isRuleKeyword {
             return .integer(keyword, try self.parseInteger(option, maximum: keyword.maximum))
         }
         switch name {

@@ -215,6 +215,8 @@ public enum RulePrinter {
         case .detectionFilter(let t):
             return "detection_filter:track \(t.track.rawValue),count \(t.count),seconds \(t.seconds)"
                 + (t.uniqueOn.map { ",unique_on \($0)" } ?? "")
+        case .integer(.flowPktsEither, let match): return "flow.pkts:either,\(match)"
+        case .integer(.flowBytesEither, let match): return "flow.bytes:either,\(match)"
         case .integer(let keyword, let match): return "\(keyword.rawValue):\(match)"
         case .urilen(let match, let raw): return "urilen:\(match)" + (raw ? ",raw" : "")
         case .tos(let value, let negated): return "tos:\(negated ? "!" : "")\(value)"
