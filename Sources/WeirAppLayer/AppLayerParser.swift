@@ -126,6 +126,10 @@ public struct AppLayerParseContext {
     /// Set with ``parserFailed`` when giving up is not a parser error in Suricata's sense: a gap in a protocol
     /// whose Suricata parser accepts gaps and resynchronises, which Weir's cannot. No app-layer error policy applies.
     public var failedWithoutError = false
+    /// Set when the data turned the connection into a tunnel for another protocol (an HTTP CONNECT answered 2xx):
+    /// the stage runs protocol detection again on what follows, Suricata's `AppLayerRequestProtocolChange`. The
+    /// value is the port detection uses for port-bound probes (0: the flow's server port).
+    public var protocolChangePort: UInt16?
 
     /// A context for one call.
     public init(timestamp: Timestamp, isDatagram: Bool = false) {

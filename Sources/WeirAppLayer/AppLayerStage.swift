@@ -38,7 +38,8 @@ final class AppLayerFlow {
     @exclusivity(unchecked) var parserErrorPending = false
     /// Flow-level events raised and not yet inspected.
     @exclusivity(unchecked) var pendingEvents: [AppLayerEvent] = []
-    /// ``parser`` when it is the HTTP parser, unretained (``parser`` holds it, and is set once): the stage's
+    /// ``parser`` when it is the HTTP parser, unretained (``parser`` holds it; a protocol change clears this before
+    /// it replaces the parser): the stage's
     /// transaction loops walk its transactions as their concrete class, with no existential call and no
     /// reference count traffic per transaction.
     @exclusivity(unchecked) var httpParser: Unmanaged<HTTPParser>?
@@ -78,9 +79,20 @@ final class AppLayerFlow {
         return proto
     }
 
-    /// ``protocolName`` is final: the flow's protocol was decided (it is set once), so no recomputation (and no
-    /// protocol comparison) runs per call.
+    /// ``protocolName`` is final: the flow's protocol was decided, so no recomputation (and no protocol
+    /// comparison) runs per call. A protocol change clears it when it decides.
     @exclusivity(unchecked) var nameIsFinal = false
+
+    /// A protocol change in progress (Suricata's `AppLayerRequestProtocolChange`: an HTTP CONNECT that opened a
+    /// tunnel). `requested` during the call whose data asked for it: nothing more happens before the next call,
+    /// so the transaction that asked is inspected and logged with its own protocol first; then `detecting`:
+    /// detection runs on what the tunnel carries until a protocol is found or detection fails.
+    enum ProtocolChange { case none, requested, detecting }
+    @exclusivity(unchecked) var change = ProtocolChange.none
+    /// The protocol before a change (`app_proto_orig`); `unknown` when none happened.
+    @exclusivity(unchecked) var originalProto = AppProtocol.unknown
+    /// The port that port-bound probes use instead of the server port (the CONNECT's port); 0 for none.
+    @exclusivity(unchecked) var detectionPort: UInt16 = 0
 
     /// Client and server swap places (everything kept per direction, and the ends' ports and addresses).
     func swapDirections() {
@@ -118,6 +130,17 @@ final class AppLayerFlow {
         self.clientPort = clientPort
         self.transport = transport
     }
+}
+
+/// A flow's protocols (``AppLayerStage/appProtocol(slot:flowID:)``).
+public struct AppLayerFlowProtocols {
+    /// The flow's protocol (`failed` once detection gave up).
+    public var flow: AppProtocol
+    /// What each direction detected.
+    public var toServer: AppProtocol
+    public var toClient: AppProtocol
+    /// The protocol before a protocol change (`app_proto_orig`); `unknown` when none happened.
+    public var original: AppProtocol
 }
 
 /// What ``AppLayerStage/takePacketState(slot:flowID:)`` returns for one packet.
@@ -391,11 +414,10 @@ public final class AppLayerStage {
     }
 
     /// The flow's protocol and, when the directions disagree, each direction's.
-    public func appProtocol(slot: Int32, flowID: UInt64) -> (
-        flow: AppProtocol, toServer: AppProtocol, toClient: AppProtocol
-    )? {
+    public func appProtocol(slot: Int32, flowID: UInt64) -> AppLayerFlowProtocols? {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return nil }
-        return (f.flowProtocol, f.protoToServer, f.protoToClient)
+        return AppLayerFlowProtocols(
+            flow: f.flowProtocol, toServer: f.protoToServer, toClient: f.protoToClient, original: f.originalProto)
     }
 
     /// The flow's protocol name as detection matches it and EVE logs it (`http`, `failed`; `nil` while
@@ -451,6 +473,11 @@ public final class AppLayerStage {
                     serverAddress: serverAddress))
         flow._withUnsafeGuaranteedRef { f in
             var context = AppLayerParseContext(timestamp: timestamp)
+            // A change asked for by an earlier call: its transaction was inspected and logged since.
+            if f.change == .requested {
+                f.change = .detecting
+                self.detectChangedProtocol(f, context: &context)
+            }
             var index = 0
             while index < chunks.count {
                 let chunk = chunks[index]
@@ -521,6 +548,12 @@ public final class AppLayerStage {
         toServer: Bool,
         context: inout AppLayerParseContext
     ) {
+        if f.change != .none {
+            // A tunnel's data: kept for detection of its protocol (the old parser gets none of it).
+            self.keep(f, bytes, toServer: toServer)
+            if f.change == .detecting { self.detectChangedProtocol(f, context: &context) }
+            return
+        }
         if !f.parserFailed {
             // HTTP's parser called as its class (unretained, held by `f.parser`): no witness call, no retain.
             if let http = f.httpParser {
@@ -532,6 +565,11 @@ public final class AppLayerStage {
             } else if let parser = f.parser {
                 parser.parse(bytes, toServer: toServer, context: &context)
                 self.countTransactions(f, created: parser.transactionsCreated)
+            }
+            if let port = context.protocolChangePort {
+                context.protocolChangePort = nil
+                self.requestProtocolChange(f, port: port)
+                return
             }
         }
         // A direction not detected yet is still probed once the flow has a parser: its own protocol is the
@@ -554,6 +592,11 @@ public final class AppLayerStage {
     }
 
     private func gap(_ f: AppLayerFlow, length: Int, toServer: Bool, context: inout AppLayerParseContext) {
+        if f.change == .detecting {
+            // Suricata cannot change protocol across a gap either: the app layer gives up on the flow.
+            self.failProtocolChange(f)
+            return
+        }
         if let parser = f.parser {
             if !f.parserFailed {
                 parser.gap(length, toServer: toServer, context: &context)
@@ -569,6 +612,14 @@ public final class AppLayerStage {
 
     private func end(_ f: AppLayerFlow, toServer: Bool, context: inout AppLayerParseContext) {
         if toServer { f.endedToServer = true } else { f.endedToClient = true }
+        if f.change == .detecting {
+            // The stream ends with the tunnel's protocol undecided: detection has failed (Suricata disables the
+            // flow's app layer at the end of the stream).
+            self.detectChangedProtocol(f, context: &context)
+            if f.change == .detecting { self.failProtocolChange(f) }
+            return
+        }
+        if f.change == .requested { return }
         if let parser = f.parser, !f.parserFailed {
             parser.endOfStream(toServer: toServer, context: &context)
             self.countTransactions(f, created: parser.transactionsCreated)
@@ -598,7 +649,7 @@ public final class AppLayerStage {
         var portProbeRan = false
         outer: for pass in 0..<3 {
             if pass == 1 && (portProbeRan || !self.settings.midstream) { continue }
-            let port = pass == 1 ? f.clientPort : f.serverPort
+            let port = pass == 1 ? f.clientPort : (f.detectionPort != 0 ? f.detectionPort : f.serverPort)
             // By index, fields read in place: copying a descriptor or a probe would retain its fields.
             for entry in self.probeTable.indices {
                 let i = self.probeTable[entry].protocolIndex
@@ -698,6 +749,83 @@ public final class AppLayerStage {
         } else if !stored {
             self.keep(f, bytes, toServer: toServer)
         }
+    }
+
+    // MARK: Protocol change
+
+    /// The parser asked for a protocol change (``AppLayerParseContext/protocolChangePort``): each direction's
+    /// data after this call goes to protocol detection, with `port` for port-bound probes. As in Suricata, what
+    /// the parser was given up to here is the old protocol's (bytes that came with the CONNECT's response, or that
+    /// its parser left unconsumed, are not the tunnel's), and only one change runs at a time.
+    @inline(never)
+    private func requestProtocolChange(_ f: AppLayerFlow, port: UInt16) {
+        guard f.change == .none, f.parser != nil else { return }
+        f.change = .requested
+        f.originalProto = f.proto
+        f.detectionPort = port
+        f.failedToServer = false
+        f.failedToClient = false
+        f.dropProbeBytes()
+    }
+
+    /// Runs detection on each direction's tunnel data kept so far. As Suricata's protocol change, detection
+    /// starts afresh each time and the old protocol stays the flow's until a new one is found; then the new
+    /// protocol's parser replaces the old one (its transactions were logged) and gets the kept data. Detection
+    /// fails when both directions are rejected, when a direction has the detection byte limit undecided (Suricata's
+    /// `FLOW_PROTO_CHANGE_MAX_DEPTH`, 4096), or at a gap or the end of the stream.
+    @inline(never)
+    private func detectChangedProtocol(_ f: AppLayerFlow, context: inout AppLayerParseContext) {
+        for toServer in [true, false] where f.change == .detecting {
+            let kept = toServer ? f.probeBytesToServer : f.probeBytesToClient
+            guard !kept.isEmpty, !(toServer ? f.failedToServer : f.failedToClient) else { continue }
+            let old = (
+                proto: f.proto, toServer: f.protoToServer, toClient: f.protoToClient, http: f.httpParser,
+                encrypted: f.encryptedParser
+            )
+            f.proto = .unknown
+            f.protoToServer = .unknown
+            f.protoToClient = .unknown
+            // The old parser stays in `parser` until a new one takes its place (so detection does not try to
+            // turn the flow round); the unretained and cast views of it are cleared, the new parser sets its own.
+            f.httpParser = nil
+            f.encryptedParser = nil
+            let oldParser = f.parser
+            self.probe(f, toServer: toServer, context: &context)
+            if f.proto != .unknown {
+                // A protocol detected but not parsed (`detection-only`) leaves no parser.
+                if f.parser === oldParser { f.parser = nil }
+                f.change = .none
+                f.parserFailed = false
+                f.nameIsFinal = false
+                return
+            }
+            f.proto = old.proto
+            f.protoToServer = old.toServer
+            f.protoToClient = old.toClient
+            f.httpParser = old.http
+            f.encryptedParser = old.encrypted
+        }
+        guard f.change == .detecting else { return }
+        if (f.failedToServer && f.failedToClient) || f.probeBytesToServer.count >= self.settings.detectionByteLimit
+            || f.probeBytesToClient.count >= self.settings.detectionByteLimit
+        {
+            self.failProtocolChange(f)
+        }
+    }
+
+    /// Detection found nothing in the tunnel: the flow's protocol is `failed` (with the old one as
+    /// `app_proto_orig`) and its app layer is done, as Suricata's `DisableAppLayer`.
+    @inline(never)
+    private func failProtocolChange(_ f: AppLayerFlow) {
+        f.change = .none
+        f.proto = .failed
+        f.protoToServer = .failed
+        f.protoToClient = .failed
+        f.parserFailed = true
+        f.nameIsFinal = false
+        // Detection counted the flow already when it rejected both directions.
+        if !(f.failedToServer && f.failedToClient) { self.countFailedFlow(transport: f.transport) }
+        f.dropProbeBytes()
     }
 
     /// Keeps a direction's bytes for detection, which needs more data.

@@ -299,9 +299,9 @@ final class AppLayerPass {
         timestamp: Timestamp,
         inspect: Bool,
         inline: Bool
-    ) -> (proto: String?, directions: (toServer: String, toClient: String)?) {
+    ) -> FlowProtocols {
         let slot = streamSlot ?? flow.slot
-        guard streamSlot != nil || self.stage.hasFlow(slot: slot, flowID: flow.flowID) else { return (nil, nil) }
+        guard streamSlot != nil || self.stage.hasFlow(slot: slot, flowID: flow.flowID) else { return FlowProtocols() }
         if let stream, !stream.appLayerChunks.isEmpty {
             self.stage.handle(
                 chunks: stream.appLayerChunks,
@@ -344,14 +344,25 @@ final class AppLayerPass {
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
         // Each direction's protocol, when both were decided and they differ (Suricata's app_proto_ts/tc).
         var directions: (toServer: String, toClient: String)?
-        if let p = self.stage.appProtocol(slot: slot, flowID: flow.flowID), p.toServer.isKnown, p.toClient.isKnown,
-            p.toServer != p.toClient
-        {
-            directions = (p.toServer.name, p.toClient.name)
+        var original: String?
+        if let p = self.stage.appProtocol(slot: slot, flowID: flow.flowID) {
+            if p.toServer.isKnown, p.toClient.isKnown, p.toServer != p.toClient {
+                directions = (p.toServer.name, p.toClient.name)
+            }
+            // Suricata's `app_proto_orig`: the protocol before a change, when the flow's is another now.
+            if p.original != .unknown && p.original != p.flow { original = p.original.name }
         }
         self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
         self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
-        return (proto, directions)
+        return FlowProtocols(proto: proto, directions: directions, original: original)
+    }
+
+    /// A flow's protocols for its record: `app_proto`, each direction's when they differ (`app_proto_ts` /
+    /// `app_proto_tc`), and the one before a protocol change (`app_proto_orig`).
+    struct FlowProtocols {
+        var proto: String?
+        var directions: (toServer: String, toClient: String)?
+        var original: String?
     }
 
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).

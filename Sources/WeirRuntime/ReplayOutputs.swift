@@ -131,7 +131,7 @@ final class ReplayOutputs {
     /// Writes the EVE `flow` record of a flow that ended.
     func writeFlow(
         _ flow: Flow, reason: FlowEndReason, appProto: String? = nil,
-        directions: (toServer: String, toClient: String)? = nil
+        directions: (toServer: String, toClient: String)? = nil, originalAppProto: String? = nil
     ) {
         guard self.logsFlows else { return }
         // The header is built inside the record and completed there: a header value of its own was copied into
@@ -172,6 +172,7 @@ final class ReplayOutputs {
             record.appProtoToServer = directions.toServer
             record.appProtoToClient = directions.toClient
         }
+        record.appProtoOriginal = originalAppProto
         switch flow.bypass {
         case .local: record.bypass = .local
         case .capture:

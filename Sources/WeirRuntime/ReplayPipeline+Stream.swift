@@ -59,7 +59,7 @@ extension ReplayPipeline {
         let appLayer = self.appLayer
         return { flow, reason in
             if flow.bypass == .capture { kernel?.finish(&flow) }
-            var appProto: (proto: String?, directions: (toServer: String, toClient: String)?) = (nil, nil)
+            var appProto = AppLayerPass.FlowProtocols()
             var appDone = false
             if let stream, flow.key.proto == IPProtocol.tcp, stream.session(slot: flow.slot, flowID: flow.flowID) != nil {
                 let slot = flow.slot
@@ -91,7 +91,9 @@ extension ReplayPipeline {
                 appProto = appLayer.flowEnded(
                     flow, stream: nil, timestamp: flow.last, inspect: flow.state != .bypassed, inline: inline)
             }
-            outputs.writeFlow(flow, reason: reason, appProto: appProto.proto, directions: appProto.directions)
+            outputs.writeFlow(
+                flow, reason: reason, appProto: appProto.proto, directions: appProto.directions,
+                originalAppProto: appProto.original)
         }
     }
 

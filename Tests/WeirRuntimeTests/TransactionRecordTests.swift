@@ -299,3 +299,49 @@ func replayRecords(
         #expect((pair["flow"] as? [String: Any])?["pkts_toserver"] as? Int == 2)
     }
 }
+
+/// A CONNECT tunnel end to end: the CONNECT's `http` record, then the records of the protocol inside, and the
+/// flow record's `app_proto` / `app_proto_orig` (Suricata's protocol change), each checked against the schema.
+@Suite struct ConnectTunnelRecordTests {
+    func replay(_ tunnel: [(Bool, [UInt8])], _ tag: String) throws -> [[String: Any]] {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        c.send(toServer: false, "HTTP/1.1 200 Connection established\r\n\r\n")
+        for (toServer, bytes) in tunnel { c.send(toServer: toServer, bytes: bytes) }
+        c.close()
+        return try replayRecords("connect-\(tag)", conversation: c)
+    }
+
+    @Test func httpInsideATunnelIsParsedAgain() throws {
+        let records = try self.replay(
+            [
+                (true, Array("GET /inside HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8)),
+                (false, Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)),
+            ], "http")
+        let http = DNSRecordTests.of(records, "http").compactMap { $0["http"] as? [String: Any] }
+        #expect(http.map { $0["http_method"] as? String } == ["CONNECT", "GET"])
+        #expect(DNSRecordTests.of(records, "http").map { $0["tx_id"] as? Int } == [0, 0])
+        let flow = try #require(DNSRecordTests.of(records, "flow").first)
+        #expect(flow["app_proto"] as? String == "http" && flow["app_proto_orig"] == nil)
+    }
+
+    @Test func tlsInsideATunnelIsTheFlowsProtocol() throws {
+        var hello: [UInt8] = [0x16, 0x03, 0x01]
+        let body: [UInt8] =
+            [0x01, 0x00, 0x00, 0x2a, 0x03, 0x03] + Array(repeating: 0x11, count: 32) + [0, 0, 2, 0x13, 0x01, 1, 0]
+        hello += [UInt8(body.count >> 8), UInt8(body.count & 0xff)] + body
+        let records = try self.replay([(true, hello)], "tls")
+        let flow = try #require(DNSRecordTests.of(records, "flow").first)
+        #expect(flow["app_proto"] as? String == "tls")
+        #expect(flow["app_proto_orig"] as? String == "http")
+        #expect(DNSRecordTests.of(records, "http").count == 1)
+    }
+
+    @Test func anUnknownTunnelFails() throws {
+        let records = try self.replay([(false, [0x05, 0x00, 0x00, 0x05, 0x00])], "fail")
+        let flow = try #require(DNSRecordTests.of(records, "flow").first)
+        #expect(flow["app_proto"] as? String == "failed")
+        #expect(flow["app_proto_orig"] as? String == "http")
+    }
+}

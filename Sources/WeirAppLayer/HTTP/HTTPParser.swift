@@ -181,6 +181,10 @@ final class HTTPParser: AppLayerParser {
     /// Data libhtp could not take yet (it waits for the other direction: CONNECT, 100-continue).
     @exclusivity(unchecked) var pendingRequest: [UInt8] = []
     @exclusivity(unchecked) var pendingResponse: [UInt8] = []
+    /// A CONNECT answered with a 2xx status as the flow's first transaction: the connection is a tunnel from the
+    /// end of that response, and the stage detects the protocol inside it (Suricata's protocol change request).
+    /// The CONNECT's port is the detection port (0 when it named none). Once set, libhtp gets no more data.
+    @exclusivity(unchecked) var tunnelPort: UInt16?
     /// Raw-inspection triggers and flow events raised during the current call.
     @exclusivity(unchecked) var triggers: UInt8 = 0
     @exclusivity(unchecked) var flowEvents: [AppLayerEvent] = []
@@ -253,7 +257,7 @@ final class HTTPParser: AppLayerParser {
     static let pendingLimit = 1 << 20
 
     private func feedRequest(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
-        guard !self.requestStopped else { return }
+        guard !self.requestStopped, self.tunnelPort == nil else { return }
         if !self.pendingRequest.isEmpty || bytes.count == 0 {
             self.pendingRequest.append(contentsOf: bytes)
             let data = self.pendingRequest
@@ -283,7 +287,7 @@ final class HTTPParser: AppLayerParser {
     }
 
     private func feedResponse(_ bytes: UnsafeRawBufferPointer, _ ts: inout timeval) {
-        guard !self.responseStopped else { return }
+        guard !self.responseStopped, self.tunnelPort == nil else { return }
         if !self.pendingResponse.isEmpty || bytes.count == 0 {
             self.pendingResponse.append(contentsOf: bytes)
             let data = self.pendingResponse
@@ -298,6 +302,8 @@ final class HTTPParser: AppLayerParser {
         guard bytes.count > 0 else { return }
         self.parsingRequest = false
         let rc = htp_connp_res_data(self.connp, &ts, bytes.baseAddress, bytes.count)
+        // The CONNECT's response ended in these bytes: the parser is done (the stage takes over).
+        if self.tunnelPort != nil { return }
         switch rc {
         case Int32(HTP_STREAM_DATA_OTHER.rawValue):
             let used = min(htp_connp_res_data_consumed(self.connp), bytes.count)
@@ -379,6 +385,7 @@ final class HTTPParser: AppLayerParser {
     }
 
     private func finishCall(_ context: inout AppLayerParseContext) {
+        if let port = self.tunnelPort { context.protocolChangePort = port }
         if self.triggers & 1 != 0 { context.triggerRawInspection(toServer: true) }
         if self.triggers & 2 != 0 { context.triggerRawInspection(toServer: false) }
         self.triggers = 0
@@ -574,11 +581,19 @@ final class HTTPParser: AppLayerParser {
     }
 
     static func onResponseComplete(_ tx: UnsafeMutablePointer<htp_tx_t>?) -> Int32 {
-        Self.withTransaction(tx) { parser, t, _ in
+        Self.withTransaction(tx) { parser, t, tx in
             // A request libhtp never finished (response without request, HTTP/0.9) is complete with its response.
             if t.requestProgress < HTTPProgress.complete { t.requestProgress = HTTPProgress.complete }
             t.responseProgress = HTTPProgress.complete
             parser.triggers |= 2
+            // A CONNECT that opened a tunnel (any 2xx answer, RFC 9110 9.3.6), when it is the flow's first
+            // transaction, as Suricata requires: the protocol inside is detected anew.
+            if tx.pointee.request_method_number == HTP_M_CONNECT, parser.nextID == 1,
+                (200..<300).contains(tx.pointee.response_status_number)
+            {
+                let port = tx.pointee.request_port_number
+                parser.tunnelPort = port > 0 && port <= 65535 ? UInt16(port) : 0
+            }
         }
     }
 

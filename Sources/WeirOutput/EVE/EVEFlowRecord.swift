@@ -17,6 +17,8 @@ public struct EVEFlowRecord: Sendable, Equatable {
     /// `app_proto_ts` / `app_proto_tc`: each direction's protocol, written when the two differ.
     public var appProtoToServer: String?
     public var appProtoToClient: String?
+    /// `app_proto_orig`: the protocol before a protocol change (an HTTP CONNECT tunnel), when it differs.
+    public var appProtoOriginal: String?
     /// Packets from client to server, including packets counted in the kernel while bypassed.
     public var packetsToServer: UInt64 = 0
     /// Packets from server to client, including kernel-bypassed ones.
@@ -190,6 +192,7 @@ extension JSONWriter {
         if let appProto = record.appProto { self.member(",\"app_proto\":", appProto) }
         if let proto = record.appProtoToServer { self.member(",\"app_proto_ts\":", proto) }
         if let proto = record.appProtoToClient { self.member(",\"app_proto_tc\":", proto) }
+        if let proto = record.appProtoOriginal { self.member(",\"app_proto_orig\":", proto) }
         self.member(",\"flow\":{\"pkts_toserver\":", record.packetsToServer)
         self.member(",\"pkts_toclient\":", record.packetsToClient)
         self.member(",\"bytes_toserver\":", record.bytesToServer)
