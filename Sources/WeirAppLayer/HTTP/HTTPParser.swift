@@ -321,8 +321,10 @@ final class HTTPParser: AppLayerParser {
     /// Missing bytes, as Suricata 7 hands them to libhtp (its HTTP parser accepts gaps): libhtp 0.5 skips a gap
     /// inside a body whose end it can tell (Content-Length, or until close) and finishes a transaction waiting
     /// for its end; the body callback sees the gap (no data, a length), so the file counts those bytes and is
-    /// marked as having gaps. In any other state (headers, a chunk size line) libhtp refuses the gap and that
-    /// direction is no longer parsed, as in Suricata.
+    /// marked as having gaps. In any other state (headers, a chunk size line, between transactions) libhtp
+    /// refuses the gap without changing its state, and the data after it is parsed from where it stopped, as
+    /// Suricata 7 does (it ignores that refusal): a gap that ends a body and runs past it does not end the
+    /// direction. Only an error (or a tunnel) stops it.
     func gap(_ length: Int, toServer: Bool, context: inout AppLayerParseContext) {
         guard length > 0 else {
             self.finishCall(&context)
@@ -340,7 +342,7 @@ final class HTTPParser: AppLayerParser {
                 } else {
                     self.parsingRequest = true
                     let rc = htp_connp_req_data(self.connp, &ts, nil, length)
-                    if rc != Int32(HTP_STREAM_DATA.rawValue) { self.requestStopped = true }
+                    if Self.stopsAfterGap(rc) { self.requestStopped = true }
                 }
             }
         } else if !self.responseStopped {
@@ -350,7 +352,7 @@ final class HTTPParser: AppLayerParser {
             } else {
                 self.parsingRequest = false
                 let rc = htp_connp_res_data(self.connp, &ts, nil, length)
-                if rc != Int32(HTP_STREAM_DATA.rawValue) { self.responseStopped = true }
+                if Self.stopsAfterGap(rc) { self.responseStopped = true }
             }
             // A body being received when the response direction stops has a gap too.
             if self.responseStopped, let open, open.responseProgress < HTTPProgress.complete {
@@ -358,6 +360,12 @@ final class HTTPParser: AppLayerParser {
             }
         }
         self.finishCall(&context)
+    }
+
+    /// libhtp's answer to a gap that ends the direction: an error or a tunnel. `HTP_STREAM_CLOSED` is its refusal
+    /// of a gap in a state that cannot skip one, which leaves the parser as it was.
+    static func stopsAfterGap(_ rc: Int32) -> Bool {
+        rc == Int32(HTP_STREAM_ERROR.rawValue) || rc == Int32(HTP_STREAM_TUNNEL.rawValue)
     }
 
     func endOfStream(toServer: Bool, context: inout AppLayerParseContext) {
