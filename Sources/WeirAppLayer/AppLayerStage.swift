@@ -413,6 +413,11 @@ public final class AppLayerStage {
         return f
     }
 
+    /// The flow's HTTP parser, when its protocol is HTTP and parsed.
+    func httpParser(slot: Int32, flowID: UInt64) -> HTTPParser? {
+        self.flow(slot: slot, flowID: flowID)?.httpParser?.takeUnretainedValue()
+    }
+
     /// The flow's protocol and, when the directions disagree, each direction's.
     public func appProtocol(slot: Int32, flowID: UInt64) -> AppLayerFlowProtocols? {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return nil }

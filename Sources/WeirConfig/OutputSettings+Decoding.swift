@@ -129,6 +129,7 @@ extension WeirConfiguration {
                 options.packet = try alert.bool("packet", options.packet)
                 options.metadata = try Self.decodeMetadataFlag(alert, options.metadata)
                 options.verdict = try alert.bool("verdict", options.verdict)
+                options.xff = try Self.decodeXFF(alert)
                 try alert.finish()
                 output.alert = options
             }
@@ -159,6 +160,7 @@ extension WeirConfiguration {
             if let http = try types.mapping("http") {
                 var options = EVEHTTPOptions()
                 options.extended = try http.bool("extended", options.extended)
+                options.xff = try Self.decodeXFF(http)
                 for key in ["custom", "dump-all-headers"] { http.skip(key) }
                 try http.finish()
                 output.http = options
@@ -229,6 +231,23 @@ extension WeirConfiguration {
         }
         try eve.finish()
         return output
+    }
+
+    /// `xff:` of a record type: its options when `enabled`, else `nil` (the other keys are not read then, as
+    /// Suricata reads none of them).
+    private static func decodeXFF(_ parent: MappingReader) throws(ConfigError) -> EVEXFFOptions? {
+        guard let xff = try parent.mapping("xff") else { return nil }
+        guard try xff.bool("enabled", false) else {
+            for key in ["mode", "deployment", "header"] { xff.skip(key) }
+            try xff.finish()
+            return nil
+        }
+        var options = EVEXFFOptions()
+        options.mode = try xff.enumeration("mode", options.mode)
+        options.deployment = try xff.enumeration("deployment", options.deployment)
+        options.header = try xff.string("header", options.header)
+        try xff.finish()
+        return options
     }
 
     /// `metadata` is a boolean in Suricata 6+, or a mapping of `app-layer`/`flow`/`rule` switches; the

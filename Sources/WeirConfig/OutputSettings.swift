@@ -210,6 +210,8 @@ public enum SyslogLevel: String, ConfigEnum {
 public struct EVEHTTPOptions: Sendable, Equatable {
     /// `extended`: more fields (Weir writes the extended set either way).
     public var extended: Bool = true
+    /// `xff`: the client address an HTTP proxy forwarded, in `http` records; `nil` when not enabled.
+    public var xff: EVEXFFOptions?
     /// Defaults.
     public init() {}
 }
@@ -294,6 +296,30 @@ public struct EVEAlertOptions: Sendable, Equatable {
     public var metadata: Bool = true
     /// `verdict`: the engine's final verdict on the packet.
     public var verdict: Bool = false
+    /// `xff`: the client address an HTTP proxy forwarded, in alerts on HTTP flows; `nil` when not enabled.
+    public var xff: EVEXFFOptions?
+    /// Defaults.
+    public init() {}
+}
+
+/// `xff:` of the `alert` and `http` record types (Suricata's `HttpXFFGetCfg`): the address in the configured
+/// header is logged as `xff` (`extra-data`) or replaces the record's address of the packet's source, the server's
+/// for a response (`overwrite`); `deployment` says which end of the proxy chain is the client's.
+public struct EVEXFFOptions: Sendable, Equatable {
+    public enum Mode: String, ConfigEnum {
+        case extraData = "extra-data"
+        case overwrite
+    }
+    public enum Deployment: String, ConfigEnum {
+        case reverse
+        case forward
+    }
+    /// `mode` (`extra-data` by default, as Suricata falls back to it).
+    public var mode = Mode.extraData
+    /// `deployment` (`reverse` by default).
+    public var deployment = Deployment.reverse
+    /// `header` (`X-Forwarded-For` by default).
+    public var header = "X-Forwarded-For"
     /// Defaults.
     public init() {}
 }

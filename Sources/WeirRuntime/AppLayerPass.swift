@@ -33,6 +33,9 @@ final class AppLayerPass {
     let alertAppLayer: Bool
     /// `force-hash` names the `fileinfo` records carry.
     let hashes: Set<String>
+    /// `xff` of the alert and http record types, when enabled.
+    let alertXFF: EVEXFFOptions?
+    let httpXFF: EVEXFFOptions?
     /// Alerts of one transaction inspection (storage reused).
     private var txAlerts: [Alert] = []
     /// Renders app-layer objects for alerts.
@@ -85,6 +88,8 @@ final class AppLayerPass {
         self.logTransactionAnomalies = outputs.anomalyKinds?.appLayer ?? false
         self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
+        self.alertXFF = eve?.alert?.xff
+        self.httpXFF = eve?.http?.xff
         if let engine {
             self.stage.bind { engine.stickyBufferID(named: $0) }
             detect?.setBufferDirections(self.stage.bufferDirections)
@@ -216,6 +221,8 @@ final class AppLayerPass {
                 self.alertAppLayer && appProtocol.map({ self.alertProtocols.contains($0) }) == true
                 ? self.members(of: tx) : nil
             let variables = ReplayOutputs.flowVariables(detect, slot: handle.slot, flowID: flow.flowID)
+            let forwardedFor = self.alertForwardedFor(
+                slot: handle.slot, flowID: flow.flowID, txID: tx.id, appProtocol: appProtocol)
             for alert in self.txAlerts {
                 self.outputs.writeAlert(
                     alert,
@@ -229,11 +236,21 @@ final class AppLayerPass {
                     appProto: appProtocol,
                     appLayerMembers: members,
                     verdict: verdict,
-                    flowVariables: variables
+                    flowVariables: variables,
+                    forwardedFor: forwardedFor
                 )
             }
         }
         return (merged, alerted)
+    }
+
+    /// The client address an HTTP proxy forwarded, for alerts on the flow (`alert: xff:` enabled and the flow's
+    /// protocol HTTP): that of transaction `txID`, or without one the first live transaction's that has one.
+    func alertForwardedFor(slot: Int32, flowID: UInt64, txID: UInt64?, appProtocol: String?) -> String? {
+        guard let xff = self.alertXFF, appProtocol == "http" else { return nil }
+        return self.stage.forwardedFor(
+            slot: slot, flowID: flowID, txID: txID, header: xff.header,
+            deployment: xff.deployment == .forward ? .forward : .reverse)
     }
 
     /// What file conditions (`filesize`, `filemd5` …) see of a transaction's first file: a file that is not
@@ -425,8 +442,13 @@ final class AppLayerPass {
                 ? UnsafeRawBufferPointer(rebasing: rendered[1..<(rendered.count - 1)])
                 : UnsafeRawBufferPointer(start: nil, count: 0)
             if record {
+                let forwarded = self.httpXFF == nil ? nil : self.forwardedHeader(header, tx: tx, flow: flow, slot: slot)
                 self.outputs.eveWriter?.write { w in
-                    w.writeHeader(header, eventName: proto ?? "unknown", packetFields: packetFields)
+                    if let forwarded {
+                        w.writeHeader(forwarded, eventName: proto ?? "unknown", packetFields: packetFields)
+                    } else {
+                        w.writeHeader(header, eventName: proto ?? "unknown", packetFields: packetFields)
+                    }
                     // Suricata's HTTP logger alone puts the transaction id in the header (TLS and SSH records
                     // have none).
                     if proto == "http" { w.field("tx_id", tx.id) }
@@ -443,6 +465,24 @@ final class AppLayerPass {
                 }
             }
         }
+    }
+
+    /// The header of an `http` record with `http: xff: mode: overwrite`: the proxy's address (the flow's client)
+    /// gives way to the client it forwarded for. `extra-data` adds nothing: the record's `http.xff` carries the
+    /// header already (the top-level member Suricata also writes is not in its EVE schema). Other records and
+    /// settings: `nil`.
+    private func forwardedHeader(_ header: EVEHeader, tx: any AppLayerTransaction, flow: Flow, slot: Int32)
+        -> EVEHeader?
+    {
+        guard let xff = self.httpXFF, xff.mode == .overwrite, type(of: tx) == HTTPTransaction.self,
+            let forwarded = self.stage.forwardedFor(
+                slot: slot, flowID: flow.flowID, txID: tx.id, header: xff.header,
+                deployment: xff.deployment == .forward ? .forward : .reverse),
+            let address = IPAddress(forwarded)
+        else { return nil }
+        var header = header
+        header.sourceIP = address
+        return header
     }
 
     /// A DNS message's records, in the configured format (``DNSLogFilter``): version 3, one record per

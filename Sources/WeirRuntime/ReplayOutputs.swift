@@ -471,7 +471,7 @@ final class ReplayOutputs {
         _ alert: Alert, packet: Packet, frame: UnsafeRawBufferPointer, flow: Flow?, toServer: Bool,
         dropped: Bool, inline: Bool, streamPayload: [UInt8]? = nil, source: EVEPacketSource = .wire,
         appProto: String? = nil, appLayerMembers: [UInt8]? = nil, verdict: PacketVerdict? = nil,
-        flowVariables: [UInt8]? = nil
+        flowVariables: [UInt8]? = nil, forwardedFor: String? = nil
     ) {
         let ports = Self.hasPorts(packet)
         // One record value, filled in place: fast.log reads its header and alert object, EVE writes it whole.
@@ -537,6 +537,15 @@ final class ReplayOutputs {
             }
             if alertOptions.verdict, let verdict {
                 record.verdict = Self.eveVerdict(verdict, packet: packet, inline: inline)
+            }
+            if let forwardedFor, let xff = alertOptions.xff {
+                // Suricata's alert XFF: the address as `alert.xff`, or in place of the packet's source address
+                // (of its destination for a packet to the client).
+                if xff.mode == .extraData {
+                    record.xff = forwardedFor
+                } else if let address = IPAddress(forwardedFor) {
+                    if toServer { record.header.sourceIP = address } else { record.header.destinationIP = address }
+                }
             }
             self.eveWriter?.write(record)
             self.publishPending()

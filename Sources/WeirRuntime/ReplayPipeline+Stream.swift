@@ -76,7 +76,12 @@ extension ReplayPipeline {
                                     session.rawChunks, toServer: toServer, flow: ended, slot: slot,
                                     timestamp: ended.last, detect: detect, outputs: outputs, inline: inline,
                                     appProto: appLayer.eveProtocol(slot: slot, flowID: ended.flowID),
-                                    inspectUpTo: appLayer.encryptedLimit(slot: slot, flowID: ended.flowID, toServer: toServer))
+                                    inspectUpTo: appLayer.encryptedLimit(
+                                        slot: slot, flowID: ended.flowID, toServer: toServer),
+                                    forwardedFor: { appProto in
+                                        appLayer.alertForwardedFor(
+                                            slot: slot, flowID: ended.flowID, txID: nil, appProtocol: appProto)
+                                    })
                                 || alerted
                         }
                     }
@@ -102,7 +107,7 @@ extension ReplayPipeline {
     static func inspectChunks(
         _ chunks: [RawStreamChunk], toServer: Bool, flow: Flow, slot: Int32, timestamp: Timestamp,
         detect: DetectContext, outputs: ReplayOutputs, inline: Bool, appProto: String? = nil,
-        inspectUpTo limit: UInt64? = nil
+        inspectUpTo limit: UInt64? = nil, forwardedFor: (String?) -> String? = { _ in nil }
     ) -> Bool {
         var buffers: [InspectionBuffer] = []
         for chunk in chunks where chunk.toServer == toServer && !chunk.block.isGap && chunk.block.bytes.count > 0 {
@@ -125,12 +130,14 @@ extension ReplayPipeline {
                 wasEstablished: Self.wasEstablished(flow), addedToStream: false, isPseudo: true),
             alerts: &alerts)
         let variables = alerts.isEmpty ? nil : ReplayOutputs.flowVariables(detect, slot: slot, flowID: flow.flowID)
+        let forwarded = alerts.isEmpty ? nil : forwardedFor(appProto)
         for alert in alerts {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
                 inline: inline, streamPayload: alert.streamMatch && outputs.eveSettings?.alert?.payload == true
                     ? Self.streamPayload(chunks, toServer: toServer) : nil,
-                source: .streamFlowTimeout, appProto: appProto, verdict: verdict, flowVariables: variables)
+                source: .streamFlowTimeout, appProto: appProto, verdict: verdict, flowVariables: variables,
+                forwardedFor: forwarded)
         }
         return !alerts.isEmpty
     }

@@ -70,3 +70,39 @@ import WeirConfig
         #expect(throws: ConfigError.self) { try Self.eve("        - dns:\n            types: [bogus]\n") }
     }
 }
+
+/// `xff:` of the alert and http record types.
+@Suite struct XFFConfigTests {
+    @Test func readsModeDeploymentAndHeader() throws {
+        let eve = try EVETypeSwitchTests.eve(
+            """
+                    - alert:
+                        xff:
+                          enabled: yes
+                          mode: overwrite
+                          deployment: forward
+                          header: X-Real-IP
+                    - http:
+                        xff:
+                          enabled: yes
+
+            """)
+        #expect(eve.alert?.xff?.mode == .overwrite && eve.alert?.xff?.deployment == .forward)
+        #expect(eve.alert?.xff?.header == "X-Real-IP")
+        // Suricata's defaults: extra-data, reverse, X-Forwarded-For.
+        #expect(eve.http?.xff == EVEXFFOptions())
+    }
+
+    @Test func disabledIsNilAndABadModeNamesItsKey() throws {
+        let eve = try EVETypeSwitchTests.eve(
+            "        - alert:\n            xff:\n              enabled: no\n              mode: x\n")
+        #expect(eve.alert != nil && eve.alert?.xff == nil)
+        do {
+            _ = try EVETypeSwitchTests.eve(
+                "        - alert:\n            xff:\n              enabled: yes\n              mode: sideways\n")
+            Issue.record("a bad mode was accepted")
+        } catch {
+            #expect("\(error)".contains("xff.mode"))
+        }
+    }
+}

@@ -8,7 +8,8 @@ import WeirTestSupport
 /// Replays `frames` (or a TCP conversation's) with `config` in a fresh directory and returns its EVE records,
 /// checked against Suricata's schema.
 func replayRecords(
-    _ tag: String, frames: [[UInt8]]? = nil, conversation: TCPConversation? = nil, config: String? = nil
+    _ tag: String, frames: [[UInt8]]? = nil, conversation: TCPConversation? = nil, config: String? = nil,
+    rules: String? = nil
 ) throws -> [[String: Any]] {
     let dir = try makeTemporaryDirectory("weir-\(tag)")
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -18,6 +19,10 @@ func replayRecords(
     if let config {
         try writeText(config, dir + "/weir.yaml")
         options.configPath = dir + "/weir.yaml"
+    }
+    if let rules {
+        try writeText(rules, dir + "/test.rules")
+        options.exclusiveRuleFiles = [dir + "/test.rules"]
     }
     options.readPaths = [dir + "/in.pcap"]
     options.logDirectory = dir + "/log"
@@ -343,5 +348,54 @@ func replayRecords(
         let flow = try #require(DNSRecordTests.of(records, "flow").first)
         #expect(flow["app_proto"] as? String == "failed")
         #expect(flow["app_proto_orig"] as? String == "http")
+    }
+}
+
+/// `xff` of the alert and http record types (Suricata's `HttpXFFGetCfg` and its loggers): the address an HTTP proxy
+/// forwarded, from the end of the chain the deployment says, logged as `alert.xff` or in place of an address.
+@Suite struct ForwardedForRecordTests {
+    /// `xff` holds the setting's lines (`enabled: yes`, `mode: …`), one per element.
+    func replay(_ xff: [String], _ tag: String) throws -> [[String: Any]] {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "GET /a HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 192.0.2.7, 198.51.100.9\r\n\r\n")
+        c.send(toServer: false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nuid")
+        c.close()
+        let settings = xff.map { "              " + $0 + "\n" }.joined()
+        let config =
+            "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n      types:\n"
+            + "        - alert:\n            xff:\n" + settings + "        - http:\n            xff:\n" + settings
+            + "        - files\n"
+        return try replayRecords(
+            "xff-\(tag)", conversation: c, config: config,
+            rules: "alert http any any -> any any (msg:\"body\"; file.data; content:\"uid\"; sid:1;)\n")
+    }
+
+    @Test func extraDataAddsTheAddressToAlerts() throws {
+        let records = try self.replay(["enabled: yes", "mode: extra-data", "deployment: forward"], "extra")
+        let alert = try #require(DNSRecordTests.of(records, "alert").first)
+        #expect((alert["alert"] as? [String: Any])?["xff"] as? String == "192.0.2.7")
+        // The http record's own `xff` is the header as sent.
+        let http = try #require(DNSRecordTests.of(records, "http").first?["http"] as? [String: Any])
+        #expect(http["xff"] as? String == "192.0.2.7, 198.51.100.9")
+    }
+
+    @Test func overwriteReplacesThePacketsAddress() throws {
+        let records = try self.replay(["enabled: yes", "mode: overwrite", "deployment: reverse"], "over")
+        let alert = try #require(DNSRecordTests.of(records, "alert").first)
+        // The alert is on the response (to the client): its destination becomes the forwarded client.
+        #expect(alert["dest_ip"] as? String == "198.51.100.9" && alert["src_ip"] as? String == "10.0.0.2")
+        #expect((alert["alert"] as? [String: Any])?["xff"] == nil)
+        let http = try #require(DNSRecordTests.of(records, "http").first)
+        #expect(http["src_ip"] as? String == "198.51.100.9" && http["dest_ip"] as? String == "10.0.0.2")
+        // Other records of the transaction keep the flow's addresses.
+        let file = try #require(DNSRecordTests.of(records, "fileinfo").first)
+        #expect(file["dest_ip"] as? String == "10.0.0.1")
+    }
+
+    @Test func disabledLogsNothingExtra() throws {
+        let records = try self.replay(["enabled: no"], "off")
+        let alert = try #require(DNSRecordTests.of(records, "alert").first)
+        #expect((alert["alert"] as? [String: Any])?["xff"] == nil && alert["dest_ip"] as? String == "10.0.0.1")
     }
 }

@@ -125,6 +125,8 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var tunnel: EVETunnel?
     /// `verdict`: what became of the packet (`alert.verdict: yes`).
     public var verdict: EVEVerdict? = nil
+    /// `alert.xff`: the client address an HTTP proxy forwarded (`xff` in `extra-data` mode).
+    public var xff: String? = nil
 
     /// An alert record without payload, packet or flow. The header and alert are taken, not copied (callers
     /// build them for the record).
@@ -173,7 +175,7 @@ extension JSONWriter {
         self.beginObject()
         self.writeHeader(record.header, eventType: .alert)
         if let tx = record.transactionID { self.member(",\"tx_id\":", tx) }
-        self.writeAlertObject(record.alert)
+        self.writeAlertObject(record.alert, xff: record.xff)
         if let tunnel = record.tunnel {
             self.member(",\"tunnel\":{\"src_ip\":", tunnel.sourceIP)
             self.member(",\"src_port\":", UInt64(tunnel.sourcePort))
@@ -226,14 +228,21 @@ extension JSONWriter {
 
     /// Writes `,"alert":{…}` into the open object, after the header. Everything after `action` comes from the
     /// rule alone and is copied from ``ruleMembers`` (rendered and escaped once per rule).
-    func writeAlertObject(_ alert: EVEAlert) {
+    func writeAlertObject(_ alert: EVEAlert, xff: String? = nil) {
         if alert.action == .allowed {
             self.literalMember(",\"alert\":{\"action\":\"allowed\"")
         } else {
             self.literalMember(",\"alert\":{\"action\":\"blocked\"")
         }
-        self.ruleMembers.withText(for: alert) { self.appendVerbatim($0) }
-        self.needsCommaAfterValue()
+        guard let xff else {
+            self.ruleMembers.withText(for: alert) { self.appendVerbatim($0) }
+            self.needsCommaAfterValue()
+            return
+        }
+        // `xff` is the object's last member: the rule's text without its closing brace, then the address.
+        self.ruleMembers.withText(for: alert) { self.appendVerbatim(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        self.member(",\"xff\":", xff)
+        self.endObject()
     }
 }
 
