@@ -37,6 +37,10 @@ final class ReplayOutputs {
     /// Each signature's `alert.metadata` object, rendered once at start-up, indexed by
     /// ``Alert/signatureIndex``; empty when `metadata` is off.
     var alertMetadata: [[UInt8]?] = []
+    /// What each alert record carries (`types: - alert`), copied out of ``eveSettings`` once: binding the alert
+    /// options per alert copied them, and they hold a string (`xff.header`). `nil` when EVE logs no alerts.
+    let alertRecordOptions:
+        (payload: Bool, payloadPrintable: Bool, packet: Bool, verdict: Bool, xff: EVEXFFOptions.Mode?)?
     /// The interface the current packet came in on (EVE `in_iface`); `nil` for capture files.
     var inInterface: String?
     /// Records written per type, for the summary.
@@ -90,6 +94,9 @@ final class ReplayOutputs {
         }
         self.stats = StatsReporter(settings: stats, eve: self.eveSettings?.stats, log: settings.stats)
         self.anomalyKinds = Self.anomalyKinds(self.eveSettings)
+        self.alertRecordOptions = self.eveSettings?.alert.map {
+            ($0.payload, $0.payloadPrintable, $0.packet, $0.verdict, $0.xff?.mode)
+        }
         self.logsFlows = self.eveSettings?.flow == true
         self.communityIDSeed = self.eveSettings?.communityID == true ? self.eveSettings?.communityIDSeed : nil
         self.logsEthernet = self.eveSettings?.ethernet == true
@@ -499,7 +506,7 @@ final class ReplayOutputs {
                 line.withUnsafeBytes { fast.append($0) }
             }
         }
-        if let alertOptions = self.eveSettings?.alert {
+        if let alertOptions = self.alertRecordOptions {
             record.transactionID = alert.txID
             record.appProto = appProto
             record.appLayerMembers = appLayerMembers
@@ -538,16 +545,20 @@ final class ReplayOutputs {
             if alertOptions.verdict, let verdict {
                 record.verdict = Self.eveVerdict(verdict, packet: packet, inline: inline)
             }
-            if let forwardedFor, let xff = alertOptions.xff {
-                // Suricata's alert XFF: the address as `alert.xff`, or in place of the packet's source address
-                // (of its destination for a packet to the client).
-                if xff.mode == .extraData {
-                    record.xff = forwardedFor
-                } else if let address = IPAddress(forwardedFor) {
-                    if toServer { record.header.sourceIP = address } else { record.header.destinationIP = address }
+            // Suricata's alert XFF: the address as `alert.xff`, or in place of the packet's source address (of its
+            // destination for a packet to the client).
+            if let forwardedFor, let mode = alertOptions.xff {
+                if mode == .extraData {
+                    self.eveWriter?.write(record, xff: forwardedFor)
+                } else {
+                    if let address = IPAddress(forwardedFor) {
+                        if toServer { record.header.sourceIP = address } else { record.header.destinationIP = address }
+                    }
+                    self.eveWriter?.write(record)
                 }
+            } else {
+                self.eveWriter?.write(record)
             }
-            self.eveWriter?.write(record)
             self.publishPending()
         }
         self.alertRecords += 1

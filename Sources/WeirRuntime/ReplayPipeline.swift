@@ -326,16 +326,20 @@ struct ReplayPipeline {
             if logsPayload, self.alerts[index].streamMatch, let stream = self.stream, let handle {
                 streamPayload = Self.streamPayload(stream.rawChunks, toServer: handle.toServer)
             }
-            let forwardedFor = handle.flatMap { h in
-                flow.flatMap { f in
-                    self.appLayer.alertForwardedFor(
-                        slot: h.slot, flowID: f.flowID, txID: self.alerts[index].txID, appProtocol: appName)
-                }
+            // The forwarded client address only with `alert: xff:` on (checked first: this loop runs per alert).
+            if self.appLayer.alertXFF != nil, let handle, let flowID = flow?.flowID {
+                let forwardedFor = self.appLayer.alertForwardedFor(
+                    slot: handle.slot, flowID: flowID, txID: self.alerts[index].txID, appProtocol: appName)
+                self.outputs.writeAlert(
+                    self.alerts[index], packet: packet, frame: frame, flow: flow, toServer: handle.toServer,
+                    dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appName,
+                    verdict: verdict, flowVariables: variables, forwardedFor: forwardedFor)
+                continue
             }
             self.outputs.writeAlert(
                 self.alerts[index], packet: packet, frame: frame, flow: flow, toServer: handle?.toServer ?? true,
                 dropped: verdict.drop, inline: self.inline, streamPayload: streamPayload, appProto: appName,
-                verdict: verdict, flowVariables: variables, forwardedFor: forwardedFor)
+                verdict: verdict, flowVariables: variables)
         }
     }
 

@@ -125,8 +125,6 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var tunnel: EVETunnel?
     /// `verdict`: what became of the packet (`alert.verdict: yes`).
     public var verdict: EVEVerdict? = nil
-    /// `alert.xff`: the client address an HTTP proxy forwarded (`xff` in `extra-data` mode).
-    public var xff: String? = nil
 
     /// An alert record without payload, packet or flow. The header and alert are taken, not copied (callers
     /// build them for the record).
@@ -171,11 +169,13 @@ public struct EVETunnel: Sendable, Equatable {
 extension JSONWriter {
     /// Renders `record` as one complete JSON object (no trailing newline). The header always comes first, so
     /// every comma after it is known here and copied with its member name.
-    public func writeAlertRecord(_ record: EVEAlertRecord) {
+    ///
+    /// `xff` is `alert.xff`: the client address an HTTP proxy forwarded (`xff` in `extra-data` mode).
+    public func writeAlertRecord(_ record: EVEAlertRecord, xff: String? = nil) {
         self.beginObject()
         self.writeHeader(record.header, eventType: .alert)
         if let tx = record.transactionID { self.member(",\"tx_id\":", tx) }
-        self.writeAlertObject(record.alert, xff: record.xff)
+        self.writeAlertObject(record.alert, xff: xff)
         if let tunnel = record.tunnel {
             self.member(",\"tunnel\":{\"src_ip\":", tunnel.sourceIP)
             self.member(",\"src_port\":", UInt64(tunnel.sourcePort))

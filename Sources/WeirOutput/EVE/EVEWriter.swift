@@ -39,6 +39,12 @@ public struct EVEWriter<Sink: OutputSink> {
         self.finishLine()
     }
 
+    /// Writes one alert record line with `alert.xff` (the address an HTTP proxy forwarded).
+    public mutating func write(_ record: EVEAlertRecord, xff: String) {
+        self.writer.writeAlertRecord(record, xff: xff)
+        self.finishLine()
+    }
+
     /// Writes one drop record line.
     public mutating func write(_ record: EVEDropRecord) {
         self.writer.writeDropRecord(record)
