@@ -302,11 +302,24 @@ final class ReplayOutputs {
     }
 
     static func header(for packet: Packet, flow: Flow?) -> EVEHeader {
+        var header = Self.baseHeader(for: packet, flow: flow)
+        Self.completeHeader(&header, for: packet)
+        return header
+    }
+
+    /// The header's fields set at creation (``completeHeader(_:for:)`` sets the rest in place).
+    @inline(__always)
+    static func baseHeader(for packet: Packet, flow: Flow?) -> EVEHeader {
         let ports = Self.hasPorts(packet)
-        var header = EVEHeader(
+        return EVEHeader(
             timestamp: packet.timestamp, flowID: flow?.flowID, sourceIP: packet.source,
             sourcePort: ports ? packet.sourcePort : nil, destinationIP: packet.destination,
             destinationPort: ports ? packet.destinationPort : nil, ipProtocol: packet.l4Protocol)
+    }
+
+    /// Sets the packet's fields of a header made by ``baseHeader(for:flow:)``, in place: completing a header
+    /// value of its own and moving it into a record copied it and destroyed the original (once per alert).
+    static func completeHeader(_ header: inout EVEHeader, for packet: Packet) {
         // As Suricata: a packet decoded from a tunnel has no `pcap_cnt` of its own (its `tunnel` object carries the
         // root's); a reassembled one keeps the number of the fragment that completed it.
         header.pcapCount = Self.pcapCount(packet)
@@ -318,7 +331,6 @@ final class ReplayOutputs {
             header.icmpType = packet.icmpType
             header.icmpCode = packet.icmpCode
         }
-        return header
     }
 
     /// A flow's flowbits and flowints as the alert's `metadata` object, nil when it has none.
@@ -483,7 +495,8 @@ final class ReplayOutputs {
         let ports = Self.hasPorts(packet)
         // One record value, filled in place: fast.log reads its header and alert object, EVE writes it whole.
         var record = EVEAlertRecord(
-            header: Self.header(for: packet, flow: flow), alert: self.eveAlert(for: alert, inline: inline))
+            header: Self.baseHeader(for: packet, flow: flow), alert: self.eveAlert(for: alert, inline: inline))
+        Self.completeHeader(&record.header, for: packet)
         if source != .wire { record.header.packetSource = source }
         self.addPacketFields(to: &record.header, packet: packet, flow: flow)
         self.addEther(to: &record.header, packet: packet, frame: frame)

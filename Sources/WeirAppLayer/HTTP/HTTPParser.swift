@@ -547,6 +547,9 @@ final class HTTPParser: AppLayerParser {
         Self.withTransaction(tx) { parser, t, tx in
             t.requestProgress = max(t.requestProgress, HTTPProgress.headers)
             Self.checkRequestFlags(tx, t)
+            // A request without a body (libhtp decided from Content-Length and Transfer-Encoding before this hook)
+            // has no file and nothing to decode: its headers are not searched.
+            guard tx.pointee.request_transfer_coding != HTP_CODING_NO_BODY else { return }
             // Suricata tracks a PUT body, and a POST body that is not multipart/form-data, as an uploaded file
             // (multipart parts with a filename are files of their own there; Weir does not split them yet).
             let method = tx.pointee.request_method_number

@@ -127,7 +127,8 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var verdict: EVEVerdict? = nil
 
     /// An alert record without payload, packet or flow. The header and alert are taken, not copied (callers
-    /// build them for the record).
+    /// build them for the record; inlinable, as a call across the module boundary copied the header).
+    @inlinable
     public init(header: consuming EVEHeader, alert: consuming EVEAlert) {
         self.header = header
         self.alert = alert

@@ -52,7 +52,9 @@ public struct EVEFlowRecord: Sendable, Equatable {
     /// The `tcp` object, for TCP flows only.
     public var tcp: EVETCPInfo?
 
-    /// A flow record with zero counters; fill in the rest. The header is taken, not copied.
+    /// A flow record with zero counters; fill in the rest. The header is taken, not copied (inlinable: called
+    /// across the module boundary, the header passed in was copied and its original destroyed).
+    @inlinable
     public init(
         header: consuming EVEHeader, start: Timestamp, end: Timestamp, state: EVEFlowState, reason: EVEFlowEndReason
     ) {
