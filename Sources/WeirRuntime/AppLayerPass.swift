@@ -19,14 +19,15 @@ final class AppLayerPass {
     let outputs: ReplayOutputs
     /// Write `http` records, `fileinfo` records, and the app-layer object in alerts.
     let logTransactions: Bool
-    /// Protocols whose transactions get an EVE record (`types: - http`, `- dns`, `- tls`, `- ssh`).
-    let loggedProtocols: Set<String>
+    /// Protocols whose transactions get an EVE record (`types: - http`, `- dns`, `- tls`, `- ssh`). A short list,
+    /// HTTP first: asked per logged transaction, where hashing the name cost more than comparing a few.
+    let loggedProtocols: [String]
     /// What DNS records carry (`types: - dns:` `requests`, `responses`, `types`, `formats`), and their format
     /// version (3, or Suricata 8's deprecated 2).
     let dnsFilter: DNSLogFilter
     let dnsVersion: Int
-    /// Protocols whose object goes into alerts on their transactions (`alert: http/tls/ssh/dns`).
-    let alertProtocols: Set<String>
+    /// Protocols whose object goes into alerts on their transactions (`alert: http/tls/ssh/dns`), HTTP first.
+    let alertProtocols: [String]
     let logFiles: Bool
     /// `anomaly` records for the parsers' transaction events (`types: applayer`).
     let logTransactionAnomalies: Bool
@@ -66,22 +67,22 @@ final class AppLayerPass {
         self.stage = AppLayerStage(settings: settings)
         self.detect = detect
         self.outputs = outputs
-        var logged: Set<String> = []
-        if eve?.http != nil { logged.insert("http") }
-        if let dns = eve?.dns, dns.enabled { logged.insert("dns") }
-        if eve?.tls != nil { logged.insert("tls") }
-        if let ssh = eve?.ssh, ssh.enabled { logged.insert("ssh") }
+        var logged: [String] = []
+        if eve?.http != nil { logged.append("http") }
+        if let dns = eve?.dns, dns.enabled { logged.append("dns") }
+        if eve?.tls != nil { logged.append("tls") }
+        if let ssh = eve?.ssh, ssh.enabled { logged.append("ssh") }
         self.loggedProtocols = logged
         let dnsOptions = eve?.dns ?? EVEDNSOptions()
         self.dnsFilter = DNSLogFilter(
             requests: dnsOptions.requests, responses: dnsOptions.responses, formats: dnsOptions.formats,
             types: dnsOptions.types)
         self.dnsVersion = dnsOptions.version ?? Self.environmentDNSVersion
-        var alerting: Set<String> = []
-        if eve?.alert?.http ?? false { alerting.insert("http") }
-        if eve?.alert?.tls ?? false { alerting.insert("tls") }
-        if eve?.alert?.ssh ?? false { alerting.insert("ssh") }
-        if eve?.alert?.dns ?? false { alerting.insert("dns") }
+        var alerting: [String] = []
+        if eve?.alert?.http ?? false { alerting.append("http") }
+        if eve?.alert?.tls ?? false { alerting.append("tls") }
+        if eve?.alert?.ssh ?? false { alerting.append("ssh") }
+        if eve?.alert?.dns ?? false { alerting.append("dns") }
         self.alertProtocols = alerting
         self.logTransactions = !logged.isEmpty
         self.logFiles = eve?.files != nil
