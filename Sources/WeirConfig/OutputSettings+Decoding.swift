@@ -161,7 +161,11 @@ extension WeirConfiguration {
                 var options = EVEHTTPOptions()
                 options.extended = try http.bool("extended", options.extended)
                 options.xff = try Self.decodeXFF(http)
-                for key in ["custom", "dump-all-headers"] { http.skip(key) }
+                options.dumpAllHeaders = try http.optionalEnumeration(
+                    "dump-all-headers", EVEHTTPOptions.HeaderDump.self)
+                if let custom = try http.stringList("custom") {
+                    options.customHeaders = try Self.customHeaders(custom, http, extended: options.extended)
+                }
                 try http.finish()
                 output.http = options
             }
@@ -231,6 +235,27 @@ extension WeirConfiguration {
         }
         try eve.finish()
         return output
+    }
+
+    /// `custom` of the http type: the headers its entries name (by Suricata's field name or by the header's own,
+    /// letter case ignored), without `referer` when extended logging writes it already, as Suricata skips it.
+    private static func customHeaders(_ names: [String], _ http: MappingReader, extended: Bool)
+        throws(ConfigError) -> [String]
+    {
+        var headers: [String] = []
+        for name in names {
+            guard
+                let field = EVEHTTPOptions.customFields.first(where: {
+                    $0.name == name || $0.header.lowercased() == name.lowercased()
+                })
+            else {
+                let node = http.value("custom") ?? http.node
+                throw http.fail(node, "custom", "'\(name)' is not an HTTP field Suricata logs")
+            }
+            if extended && field.header == "referer" { continue }
+            if !headers.contains(field.header) { headers.append(field.header) }
+        }
+        return headers
     }
 
     /// `xff:` of a record type: its options when `enabled`, else `nil` (the other keys are not read then, as

@@ -212,6 +212,32 @@ public struct EVEHTTPOptions: Sendable, Equatable {
     public var extended: Bool = true
     /// `xff`: the client address an HTTP proxy forwarded, in `http` records; `nil` when not enabled.
     public var xff: EVEXFFOptions?
+    /// `dump-all-headers`: every request and/or response header in `request_headers` / `response_headers`.
+    public var dumpAllHeaders: HeaderDump?
+    /// The directions `dump-all-headers` logs.
+    public enum HeaderDump: String, ConfigEnum {
+        case both
+        case request
+        case response
+    }
+    /// `custom`: headers listed in `request_headers` / `response_headers` (of the directions `dump-all-headers`
+    /// does not log whole), as the lowercase header names they stand for.
+    public var customHeaders: [String] = []
+
+    /// The names `custom` takes (Suricata's `http_fields`): its spelling with underscores, and the header it
+    /// logs. Suricata's own table maps `etag` to `etags`, which is kept.
+    public static let customFields: [(name: String, header: String)] = [
+        "accept", "accept-charset", "accept-encoding", "accept-language", "accept-datetime", "authorization",
+        "cache-control", "cookie", "from", "max-forwards", "origin", "pragma", "proxy-authorization", "range", "te",
+        "via", "x-requested-with", "dnt", "x-forwarded-proto", "x-authenticated-user", "x-flash-version",
+        "accept-range", "age", "allow", "connection", "content-encoding", "content-language", "content-length",
+        "content-location", "content-md5", "content-range", "content-type", "date", "etag", "expires",
+        "last-modified", "link", "location", "proxy-authenticate", "referer", "refresh", "retry-after", "server",
+        "set-cookie", "trailer", "transfer-encoding", "upgrade", "vary", "warning", "www-authenticate",
+        "true-client-ip", "org-src-ip", "x-bluecoat-via",
+    ].map { header in
+        (header.replacingOccurrences(of: "-", with: "_"), header == "etag" ? "etags" : header)
+    }
     /// Defaults.
     public init() {}
 }

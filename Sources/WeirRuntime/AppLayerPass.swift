@@ -37,6 +37,10 @@ final class AppLayerPass {
     /// `xff` of the alert and http record types, when enabled.
     let alertXFF: EVEXFFOptions?
     let httpXFF: EVEXFFOptions?
+    /// `http: dump-all-headers`: the directions whose headers `http` records list; `custom`: the headers (lowercase
+    /// names) they list of the other directions.
+    let headerArrays: (request: Bool, response: Bool)
+    let customHeaders: [String]
     /// Alerts of one transaction inspection (storage reused).
     private var txAlerts: [Alert] = []
     /// Renders app-layer objects for alerts.
@@ -91,6 +95,9 @@ final class AppLayerPass {
         self.hashes = forceHash
         self.alertXFF = eve?.alert?.xff
         self.httpXFF = eve?.http?.xff
+        let dump = eve?.http?.dumpAllHeaders
+        self.headerArrays = (dump == .both || dump == .request, dump == .both || dump == .response)
+        self.customHeaders = eve?.http?.customHeaders ?? []
         if let engine {
             self.stage.bind { engine.stickyBufferID(named: $0) }
             detect?.setBufferDirections(self.stage.bufferDirections)
@@ -453,7 +460,19 @@ final class AppLayerPass {
                     // Suricata's HTTP logger alone puts the transaction id in the header (TLS and SSH records
                     // have none).
                     if proto == "http" { w.field("tx_id", tx.id) }
-                    if object.count > 0 { w.raw(object) }
+                    if (self.headerArrays.request || self.headerArrays.response || !self.customHeaders.isEmpty)
+                        && object.count > 1, type(of: tx) == HTTPTransaction.self
+                    {
+                        // `dump-all-headers`: the arrays close the record's `http` object (not the alerts' or the
+                        // files', as in Suricata).
+                        w.raw(UnsafeRawBufferPointer(rebasing: object[0..<(object.count - 1)]))
+                        unsafeDowncast(tx, to: HTTPTransaction.self).writeHeaderArrays(
+                            w, request: self.headerArrays.request, response: self.headerArrays.response,
+                            custom: self.customHeaders)
+                        w.endObject()
+                    } else if object.count > 0 {
+                        w.raw(object)
+                    }
                 }
                 self.outputs.transactionRecords += 1
             }

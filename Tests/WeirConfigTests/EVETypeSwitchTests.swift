@@ -106,3 +106,34 @@ import WeirConfig
         }
     }
 }
+
+/// `dump-all-headers` and `custom` of the http record type.
+@Suite struct HTTPHeaderLoggingConfigTests {
+    @Test func dumpAllHeadersAndCustomNames() throws {
+        let eve = try EVETypeSwitchTests.eve(
+            """
+                    - http:
+                        dump-all-headers: response
+                        custom: [accept_encoding, X-Forwarded-Proto, Referer, etag, accept_encoding]
+
+            """)
+        #expect(eve.http?.dumpAllHeaders == .response)
+        // By Suricata's field name or the header's; referer is left to extended logging; `etag` stands for the
+        // `etags` header, as in Suricata's table; each once.
+        #expect(eve.http?.customHeaders == ["accept-encoding", "x-forwarded-proto", "etags"])
+        let plain = try EVETypeSwitchTests.eve(
+            "        - http:\n            extended: no\n            custom: [referer]\n")
+        #expect(plain.http?.customHeaders == ["referer"])
+    }
+
+    @Test func badValuesNameTheirKey() throws {
+        for (setting, key) in [("dump-all-headers: all", "dump-all-headers"), ("custom: [x_not_a_field]", "custom")] {
+            do {
+                _ = try EVETypeSwitchTests.eve("        - http:\n            \(setting)\n")
+                Issue.record("\(setting) was accepted")
+            } catch {
+                #expect("\(error)".contains("http.\(key)"))
+            }
+        }
+    }
+}

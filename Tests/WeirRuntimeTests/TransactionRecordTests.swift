@@ -399,3 +399,49 @@ func replayRecords(
         #expect((alert["alert"] as? [String: Any])?["xff"] == nil && alert["dest_ip"] as? String == "10.0.0.1")
     }
 }
+
+/// `http: dump-all-headers` and `custom`: the request and response headers in the `http` record only.
+@Suite struct HTTPHeaderArrayRecordTests {
+    func replay(_ settings: String, _ tag: String) throws -> [[String: Any]] {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "GET /a HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\nX-Odd: 1\r\n\r\n")
+        c.send(toServer: false, "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 3\r\n\r\nuid")
+        c.close()
+        let config =
+            "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n      types:\n"
+            + "        - alert\n        - http:\n" + settings + "        - files\n"
+        return try replayRecords(
+            "headers-\(tag)", conversation: c, config: config,
+            rules: "alert http any any -> any any (msg:\"body\"; file.data; content:\"uid\"; sid:1;)\n")
+    }
+
+    func pairs(_ object: [String: Any]?, _ key: String) -> [String] {
+        ((object?[key] as? [[String: Any]]) ?? []).map {
+            "\($0["name"] as? String ?? "?")=\($0["value"] as? String ?? "?")"
+        }
+    }
+
+    @Test func bothDirectionsInTheHTTPRecordOnly() throws {
+        let records = try self.replay("            dump-all-headers: both\n", "both")
+        let http = try #require(DNSRecordTests.of(records, "http").first?["http"] as? [String: Any])
+        #expect(self.pairs(http, "request_headers") == ["Host=h", "Accept-Encoding=gzip", "X-Odd=1"])
+        #expect(self.pairs(http, "response_headers") == ["Server=s", "Content-Length=3"])
+        // Alerts and files carry the http object without them, as Suricata's.
+        let alertHTTP = DNSRecordTests.of(records, "alert").first?["http"] as? [String: Any]
+        #expect(alertHTTP != nil && alertHTTP?["request_headers"] == nil)
+        let fileHTTP = DNSRecordTests.of(records, "fileinfo").first?["http"] as? [String: Any]
+        #expect(fileHTTP != nil && fileHTTP?["response_headers"] == nil)
+    }
+
+    @Test func customListsTheNamedHeadersOfTheOtherDirection() throws {
+        let records = try self.replay(
+            "            dump-all-headers: request\n            custom: [server, accept_encoding]\n", "custom")
+        let http = try #require(DNSRecordTests.of(records, "http").first?["http"] as? [String: Any])
+        #expect(self.pairs(http, "request_headers") == ["Host=h", "Accept-Encoding=gzip", "X-Odd=1"])
+        #expect(self.pairs(http, "response_headers") == ["Server=s"])
+        let none = try self.replay("            custom: [cookie]\n", "none")
+        let plain = try #require(DNSRecordTests.of(none, "http").first?["http"] as? [String: Any])
+        #expect(plain["request_headers"] == nil && plain["response_headers"] == nil)
+    }
+}

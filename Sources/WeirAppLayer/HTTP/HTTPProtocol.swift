@@ -198,6 +198,53 @@ public enum HTTPProtocol {
 }
 
 extension HTTPTransaction {
+    /// `request_headers` and `response_headers` (eve-log `http: dump-all-headers` and `custom`), each an array of
+    /// `{"name":…,"value":…}` in the order the headers came, names cut at 255 bytes and values at 2,047, as
+    /// Suricata's `EveHttpLogJSONHeaders`: every header of the directions `request` / `response` say, and of the
+    /// others those named in `custom` (lowercase); a direction with none writes no array. Written into the open
+    /// `http` object.
+    public func writeHeaderArrays(_ w: JSONWriter, request: Bool, response: Bool, custom: [String] = []) {
+        guard let tx = self.htp else { return }
+        for toServer in [true, false] {
+            let whole = toServer ? request : response
+            guard whole || !custom.isEmpty,
+                let table = toServer ? tx.pointee.request_headers : tx.pointee.response_headers
+            else { continue }
+            var indices: [Int] = []
+            for i in 0..<htp_table_size(table) {
+                var key: UnsafeMutablePointer<bstr>? = nil
+                guard htp_table_get_index(table, i, &key) != nil else { continue }
+                if whole || custom.contains(where: { name in
+                    var name = name
+                    return name.withUTF8 { wanted in
+                        bstrBytes(key).map { Self.headerKey($0, matches: UnsafeRawBufferPointer(wanted)) } ?? false
+                    }
+                }) {
+                    indices.append(i)
+                }
+            }
+            guard !indices.isEmpty else { continue }
+            w.beginArray(toServer ? "request_headers" : "response_headers")
+            for i in indices {
+                guard let raw = htp_table_get_index(table, i, nil) else { continue }
+                let header = raw.assumingMemoryBound(to: htp_header_t.self).pointee
+                w.beginObject()
+                w.key("name")
+                w.string(bytes: Self.cut(bstrBytes(header.name), 255))
+                w.key("value")
+                w.string(bytes: Self.cut(bstrBytes(header.value), 2047))
+                w.endObject()
+            }
+            w.endArray()
+        }
+    }
+
+    /// At most `limit` bytes of `bytes` (an absent field is empty).
+    private static func cut(_ bytes: UnsafeRawBufferPointer?, _ limit: Int) -> UnsafeRawBufferPointer {
+        guard let bytes else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return bytes.count > limit ? UnsafeRawBufferPointer(rebasing: bytes[0..<limit]) : bytes
+    }
+
     /// Suricata's `http` object: host, URL, agent, content type, referer, method, protocol, status, redirect and
     /// length.
     public func writeEVE(_ w: JSONWriter) {
