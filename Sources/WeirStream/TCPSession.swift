@@ -899,7 +899,7 @@ public final class TCPSession {
             }
             // The app layer gets what this packet acknowledged in the other direction (and, for a one-sided
             // stream, the sender's own in-order data).
-            self.flushApp(toServer: !toServer, to: self.ackedEnd(toServer: !toServer), endOfStream: false)
+            self.flushApp(toServer: !toServer, to: self.appFlushEnd(toServer: !toServer), endOfStream: false)
             if self.isAsync { self.flushApp(toServer: toServer, to: acked, endOfStream: false) }
         }
         result.rawChunkCount = self.context.rawChunks.count
@@ -912,6 +912,20 @@ public final class TCPSession {
         self.flushApp(toServer: true, to: self.dataEnd(toServer: true), endOfStream: true)
         self.flushRaw(toServer: false, to: self.dataEnd(toServer: false), packetDataStart: nil)
         self.flushApp(toServer: false, to: self.dataEnd(toServer: false), endOfStream: true)
+    }
+
+    /// How far the app layer gets a direction's data on an ACK (Suricata's `CheckGap`): up to what is ACKed, a hole
+    /// included as a gap, when data beyond the hole is stored; but an ACK of data not seen yet, with nothing
+    /// stored past what is in order, is no gap yet (capture order can put the ACK before the data): the app layer
+    /// waits at the end of the in-order data.
+    @inline(__always)
+    private func appFlushEnd(toServer: Bool) -> UInt64 {
+        let acked = self.ackedEnd(toServer: toServer)
+        // Most ACKs move nothing new: decided without looking at the stored data.
+        guard acked > (toServer ? self.client.appProgress : self.server.appProgress) else { return acked }
+        let contiguous = self.contiguousEnd(toServer: toServer)
+        guard acked > contiguous, self.reassembler(toServer).rightEdge <= contiguous else { return acked }
+        return contiguous
     }
 
     private func contiguousEnd(toServer: Bool) -> UInt64 {

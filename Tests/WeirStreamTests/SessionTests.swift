@@ -79,6 +79,24 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.context.statistics.reassemblyGaps == 1)
 }
 
+@Test func anACKBeforeItsDataIsNoGap() {
+    // Capture order can put the receiver's ACK before the data it acknowledges (Suricata's CheckGap: nothing
+    // stored past the in-order data, so no gap yet): the app layer waits and gets the data when it comes.
+    let h = Harness()
+    h.handshake()
+    h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1011)
+    #expect((h.app[true] ?? []).isEmpty)
+    h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "0123456789".bytes)
+    h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1011)
+    #expect(h.appBytes(toServer: true).text == "0123456789")
+    #expect(h.context.statistics.reassemblyGaps == 0)
+    // Data stored past a hole the receiver ACKed is a gap, as before.
+    h.send(toServer: true, flags: F.ack, seq: 1016, ack: 5001, payload: "later".bytes)
+    h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1021)
+    #expect(h.appBytes(toServer: true).text == "0123456789.....later")
+    #expect(h.context.statistics.reassemblyGaps == 1)
+}
+
 @Test func asyncOnesideSessionIsTrackedWithoutTheServerSide() {
     let h = Harness(StreamSettings(asyncOneside: true))
     h.send(toServer: true, flags: F.syn, seq: 100)
