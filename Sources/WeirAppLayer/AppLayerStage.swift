@@ -624,6 +624,8 @@ public final class AppLayerStage {
             if f.change == .detecting { self.failProtocolChange(f) }
             return
         }
+        // A change asked for in this call: the old parser is done (its CONNECT transaction is complete), and a
+        // stream that ends before the tunnel carried anything leaves the flow's protocol as it was.
         if f.change == .requested { return }
         if let parser = f.parser, !f.parserFailed {
             parser.endOfStream(toServer: toServer, context: &context)

@@ -41,6 +41,8 @@ final class AppLayerPass {
     /// names) they list of the other directions.
     let headerArrays: (request: Bool, response: Bool)
     let customHeaders: [String]
+    /// Whether `http` records list any headers (either of the two above).
+    let writesHeaderArrays: Bool
     /// Alerts of one transaction inspection (storage reused).
     private var txAlerts: [Alert] = []
     /// Renders app-layer objects for alerts.
@@ -98,6 +100,7 @@ final class AppLayerPass {
         let dump = eve?.http?.dumpAllHeaders
         self.headerArrays = (dump == .both || dump == .request, dump == .both || dump == .response)
         self.customHeaders = eve?.http?.customHeaders ?? []
+        self.writesHeaderArrays = self.headerArrays.request || self.headerArrays.response || !self.customHeaders.isEmpty
         if let engine {
             self.stage.bind { engine.stickyBufferID(named: $0) }
             detect?.setBufferDirections(self.stage.bufferDirections)
@@ -256,7 +259,12 @@ final class AppLayerPass {
     /// protocol HTTP): that of transaction `txID`, or without one the first live transaction's that has one.
     func alertForwardedFor(slot: Int32, flowID: UInt64, txID: UInt64?, appProtocol: String?) -> String? {
         guard let xff = self.alertXFF, appProtocol == "http" else { return nil }
-        return self.stage.forwardedFor(
+        return self.forwardedFor(xff, slot: slot, flowID: flowID, txID: txID)
+    }
+
+    /// The forwarded client address `xff` reads from the flow's HTTP transaction `txID` (or its oldest with one).
+    private func forwardedFor(_ xff: EVEXFFOptions, slot: Int32, flowID: UInt64, txID: UInt64?) -> String? {
+        self.stage.forwardedFor(
             slot: slot, flowID: flowID, txID: txID, header: xff.header,
             deployment: xff.deployment == .forward ? .forward : .reverse)
     }
@@ -460,9 +468,7 @@ final class AppLayerPass {
                     // Suricata's HTTP logger alone puts the transaction id in the header (TLS and SSH records
                     // have none).
                     if proto == "http" { w.field("tx_id", tx.id) }
-                    if (self.headerArrays.request || self.headerArrays.response || !self.customHeaders.isEmpty)
-                        && object.count > 1, type(of: tx) == HTTPTransaction.self
-                    {
+                    if self.writesHeaderArrays && object.count > 1, type(of: tx) == HTTPTransaction.self {
                         // `dump-all-headers`: the arrays close the record's `http` object (not the alerts' or the
                         // files', as in Suricata).
                         w.raw(UnsafeRawBufferPointer(rebasing: object[0..<(object.count - 1)]))
@@ -495,9 +501,7 @@ final class AppLayerPass {
         -> EVEHeader?
     {
         guard let xff = self.httpXFF, xff.mode == .overwrite, type(of: tx) == HTTPTransaction.self,
-            let forwarded = self.stage.forwardedFor(
-                slot: slot, flowID: flow.flowID, txID: tx.id, header: xff.header,
-                deployment: xff.deployment == .forward ? .forward : .reverse),
+            let forwarded = self.forwardedFor(xff, slot: slot, flowID: flow.flowID, txID: tx.id),
             let address = IPAddress(forwarded)
         else { return nil }
         var header = header
