@@ -35,6 +35,7 @@ public enum Replay {
         }
         var progress = ProgressLine(enabled: options.showProgress && !options.quiet, totalBytes: files.reduce(0) { $0 + fileSize($1) })
         let started = monotonicSeconds()
+        outputs.stats.use(clock: options.statsClock ?? { monotonicSeconds() })
         let stop = ReplayStop(options, messages: err)
         if setup.configuration.runMode == .autofp {
             return Self.runWorkers(files: files, setup: setup, options: options, stop: stop, progress: &progress, started: started)
@@ -91,8 +92,7 @@ extension Replay {
         }
         progress.clear()
         let last = pipelines.map(\.lastTimestamp).max() ?? Timestamp(microseconds: 0)
-        let first = pipelines.compactMap(\.firstTimestamp).min() ?? last
-        let uptime = UInt64(max(0, last.seconds - first.seconds))
+        let uptime = setup.outputs.stats.uptime
         // One stats record and stats.log block: the workers' sum, and each worker as a thread (W#01 …).
         let threads = pipelines.enumerated().map { index, pipeline in
             (name: "W#" + (index < 9 ? "0" : "") + String(index + 1), counters: pipeline.allCounters())

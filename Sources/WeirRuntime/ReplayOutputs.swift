@@ -227,9 +227,9 @@ final class ReplayOutputs {
             sourcePort: flow.clientPort, destinationPort: flow.serverPort, seed: seed)
     }
 
-    /// ``StatsReporter/isDue(at:)``, asked through this object so that the per-packet check borrows the reporter
-    /// (the pipeline reading `outputs.stats` itself retained and released it on every packet).
-    func statsDue(at second: Int64) -> Bool { self.stats.isDue(at: second) }
+    /// ``StatsReporter/isDueNow()``, asked through this object so that the replay loop's check borrows the
+    /// reporter (the pipeline reading `outputs.stats` itself retains and releases it).
+    func statsDueNow() -> Bool { self.stats.isDueNow() }
 
     static func isICMP(_ proto: UInt8) -> Bool { proto == IPProtocol.icmp || proto == IPProtocol.icmpv6 }
 

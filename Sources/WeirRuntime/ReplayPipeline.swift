@@ -63,7 +63,7 @@ struct ReplayPipeline {
     let inline: Bool
     /// Report damaged and skipped inputs on stderr as they happen (they are in the stats either way).
     var reportsInputProblems = true
-    /// Write a stats record every `stats.interval` seconds of packet time (replay with one worker); autofp
+    /// Write a stats record every `stats.interval` seconds of wall-clock time (replay with one worker); autofp
     /// workers leave it to the run, which writes one record summing them all.
     var writesPeriodicStats = true
     var alerts: [Alert] = []
@@ -184,7 +184,11 @@ struct ReplayPipeline {
             case .record(let record):
                 packetsInFile += 1
                 self.process(record, decoder: &decoder, emit: emit)
-                if packetsInFile & 63 == 0, let stop, stop.requested(self.outputs) { break loop }
+                if packetsInFile & 63 == 0 {
+                    if let stop, stop.requested(self.outputs) { break loop }
+                    // Counters every `stats.interval` seconds of wall-clock time, as Suricata's stats thread.
+                    if self.writesPeriodicStats && self.outputs.statsDueNow() { self.writeStats(current: decoder) }
+                }
                 if self.packetNumber & 0xfff == 0 {
                     progress.update(
                         fileBytesDone: file.position, packets: self.packetNumber, alerts: self.outputs.alertRecords)
@@ -367,10 +371,6 @@ struct ReplayPipeline {
         }
         decoder.decode(record.bytes, into: &self.packet, checksumsVouched: record.checksumsVouched)
         self.account(timestamp: record.timestamp, emit: emit)
-        // Replay: counters every `stats.interval` seconds of packet time (live capture counts wall-clock time).
-        if self.liveSource == nil && self.writesPeriodicStats && self.outputs.statsDue(at: self.lastTimestamp.seconds) {
-            self.writeStats(current: decoder)
-        }
         if self.packet.pendingTunnel.payload == .none && !self.packet.isFragment {
             self.processDecoded(record.bytes, emit: emit)
         } else {
@@ -739,7 +739,7 @@ struct ReplayPipeline {
     func writeStats(current: PacketDecoder? = nil) {
         let counters = self.allCounters(current: current)
         self.outputs.stats.write(
-            time: self.lastTimestamp, uptime: self.uptimeSeconds, totals: counters,
+            time: self.lastTimestamp, uptime: self.outputs.stats.uptime, totals: counters,
             threads: [(name: "W#01", counters: counters)], outputs: self.outputs)
     }
 

@@ -48,6 +48,9 @@ public struct RunOptions: Sendable {
     /// `--unix-socket[=PATH]`: open the control socket (empty: the configured or default path); nil leaves
     /// it to `unix-command` in the configuration.
     public var unixSocket: String?
+    /// Replay: the steady clock, in seconds, that periodic stats records and `uptime` follow; nil is the
+    /// monotonic clock. Tests set it to make the records' cadence independent of the machine's speed.
+    public var statsClock: (@Sendable () -> Double)?
     /// What the control socket's `version` command answers.
     public var versionText = "Weir"
 

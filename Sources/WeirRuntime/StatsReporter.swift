@@ -8,7 +8,9 @@ import WeirOutput
 /// eve-log `stats` type asks) and a `stats.log` block (every counter, Weir's own included). `stats.enabled: no`
 /// writes neither.
 ///
-/// The clock is the caller's: packet time in replay (as Suricata's pcap-file mode), wall-clock time live.
+/// Periodic records follow wall-clock time in replay as live, as Suricata's stats thread does (a replay shorter
+/// than the interval writes only the final record); `uptime` is wall-clock seconds since the run started. The
+/// records' timestamps are the caller's (packet time in replay).
 final class StatsReporter {
     /// `stats.enabled`.
     let enabled: Bool
@@ -23,6 +25,10 @@ final class StatsReporter {
     /// Values in the previous EVE record, for `deltas`: totals, and each thread's.
     private var previousTotals: [String: UInt64] = [:]
     private var previousThreads: [String: [String: UInt64]] = [:]
+    /// Seconds on a steady clock: the monotonic clock, or a test's.
+    var clock: @Sendable () -> Double = { monotonicSeconds() }
+    /// ``clock`` when the run started, for `uptime`.
+    private(set) var started: Double = monotonicSeconds()
 
     init(settings: StatsSettings, eve: EVEStatsOptions?, log: StatsLogOutput?) {
         self.enabled = settings.enabled
@@ -33,6 +39,21 @@ final class StatsReporter {
 
     /// True when some output wants counters.
     var isWanted: Bool { self.enabled && (self.eve != nil || self.log != nil) }
+
+    /// Uses `clock` from now on, and starts `uptime` from its present reading.
+    func use(clock: @escaping @Sendable () -> Double) {
+        self.clock = clock
+        self.started = clock()
+    }
+
+    /// Whole seconds of ``clock`` since the run started.
+    var uptime: UInt64 { UInt64(max(0, self.clock() - self.started)) }
+
+    /// Replay: true once ``clock`` reaches the next periodic record's time (see ``isDue(at:)``).
+    func isDueNow() -> Bool {
+        guard self.isWanted else { return false }
+        return self.isDue(at: Int64(self.clock()))
+    }
 
     /// True once `second` reaches the next periodic record's time; the first call starts the clock.
     func isDue(at second: Int64) -> Bool {

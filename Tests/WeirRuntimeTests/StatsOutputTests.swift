@@ -6,13 +6,28 @@ import WeirTestSupport
 
 @testable import WeirRuntime
 
-/// Periodic stats on packet time, stats.log, and the split between Suricata's counters (EVE) and Weir's own.
+/// Periodic stats on the wall clock, stats.log, and the split between Suricata's counters (EVE) and Weir's own.
 @Suite struct StatsOutputTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
+    /// A steady clock that moves one second each time it is read, so the replay's periodic checks (every 64
+    /// packets) see time pass however fast the machine is.
+    final class SteppingClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reads = 0.0
+        /// How often the replay read the clock.
+        var count: Double { self.lock.withLock { self.reads } }
+        func read() -> Double {
+            self.lock.withLock {
+                defer { self.reads += 1 }
+                return self.reads
+            }
+        }
+    }
+
     /// Replays sample.pcap (214 packets over 2.6 seconds) with `config` and returns the log folder.
-    func replay(config: String, _ tag: String) throws -> String {
+    func replay(config: String, _ tag: String, clock: SteppingClock? = nil) throws -> String {
         let dir = try makeTemporaryDirectory("weir-stats-\(tag)")
         try writeText(config, dir + "/weir.yaml")
         try writeText("alert tcp any any -> any any (msg:\"syn\"; flags:S; sid:1;)\n", dir + "/r.rules")
@@ -22,6 +37,7 @@ import WeirTestSupport
         options.exclusiveRuleFiles = [dir + "/r.rules"]
         options.logDirectory = dir + "/log"
         options.checksumChecks = "none"
+        if let clock { options.statsClock = { clock.read() } }
         options.showProgress = false
         options.quiet = true
         #expect(Replay.run(options) == 0)
@@ -52,12 +68,16 @@ import WeirTestSupport
 
         """
 
-    @Test func replayWritesPeriodicRecordsOnPacketTime() throws {
-        let dir = try self.replay(config: Self.periodic, "periodic")
+    @Test func replayWritesPeriodicRecordsOnTheWallClock() throws {
+        let clock = SteppingClock()
+        let dir = try self.replay(config: Self.periodic, "periodic", clock: clock)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let stats = try eveRecords(dir + "/log/eve.json").filter { $0["event_type"] as? String == "stats" }
-        // 2.6 seconds of packets at a 1-second interval: two periodic records, then the final one.
+        // The clock is read at the start, after packets 64, 128 and 192 (the first of those starts the 1-second
+        // interval, the next two are a second on each) and for each record's uptime: two periodic records, then
+        // the final one, whose uptime is the clock's last reading less the start.
         #expect(stats.count == 3, "\(stats.count) stats records")
+        #expect((stats.last?["stats"] as? [String: Any])?["uptime"] as? NSNumber == NSNumber(value: clock.count - 1))
         let last = try #require(stats.last?["stats"] as? [String: Any])
         let decoder = try #require(last["decoder"] as? [String: Any])
         #expect((decoder["pkts"] as? NSNumber)?.intValue == 214)
