@@ -6,6 +6,13 @@ struct FileHashes {
     private var md5 = Insecure.MD5()
     private var sha1 = Insecure.SHA1()
     private var sha256 = SHA256()
+    /// `force-hash` names SHA-256: the file gets it even when truncated or with gaps (Suricata's
+    /// `g_file_force_sha256`), where MD5 and SHA-1 come only with a file closed whole.
+    let forcedSHA256: Bool
+
+    init(forcedSHA256: Bool) {
+        self.forcedSHA256 = forcedSHA256
+    }
 
     /// Adds bytes.
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -13,6 +20,9 @@ struct FileHashes {
         self.sha1.update(bufferPointer: bytes)
         self.sha256.update(bufferPointer: bytes)
     }
+
+    /// The SHA-256 alone, as lowercase hex.
+    func finalizeSHA256() -> String { hex(self.sha256.finalize()) }
 
     /// The three digests as lowercase hex.
     func finalize() -> (md5: String, sha1: String, sha256: String) {

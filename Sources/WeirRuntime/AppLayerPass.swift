@@ -55,8 +55,8 @@ final class AppLayerPass {
         let eve = outputs.eveSettings
         // Digests `force-hash` asks for, and those loaded `filemd5`/`filesha1`/`filesha256` rules compare
         // (Suricata turns hashing on for such rules, and `fileinfo` then logs them too).
-        let forceHash = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
-            .union(engine?.fileHashesNeeded ?? [])
+        let forcedHashes = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
+        let forceHash = forcedHashes.union(engine?.fileHashesNeeded ?? [])
         for (name, proto) in configuration.appLayer.protocols {
             switch proto.enabled {
             case .yes: settings.modes[name] = .parse
@@ -66,6 +66,7 @@ final class AppLayerPass {
             if let ports = proto.detectionPorts.destination { settings.detectionPorts[name] = ports }
             var values = proto.parserValues
             if !forceHash.isEmpty { values["force-hash"] = "yes" }
+            if forcedHashes.contains("sha256") { values["force-sha256"] = "yes" }
             values["encryption-handling"] = proto.encryptionHandling.rawValue
             if name == "tls", let tls = eve?.tls { values["eve-fields"] = Self.tlsFieldNames(tls).joined(separator: ",") }
             settings.parserValues[name] = values

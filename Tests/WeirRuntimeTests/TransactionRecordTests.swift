@@ -272,6 +272,45 @@ func replayRecords(
         #expect(multipart.count == 1 && multipart.first?["src_ip"] as? String == "10.0.0.2")
     }
 
+    /// A download whose body lost `missing` bytes in the middle (ACKed, never seen) or whose connection closed
+    /// before the body ended, logged with `force-hash: [hashes]`.
+    func damagedDownload(missing: Int, hashes: String, _ tag: String) throws -> [String: Any] {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "GET /f.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.send(toServer: false, "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\nhello")
+        if missing > 0 {
+            // The client ACKs bytes the capture never had: a gap in the body.
+            c.serverSeq &+= UInt32(missing)
+            c.frames.append(
+                TCPConversation.frame(toServer: true, flags: 0x10, seq: c.clientSeq, ack: c.serverSeq, payload: []))
+            c.send(toServer: false, "world")
+        }
+        c.close()
+        let config = "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - files:\n"
+            + "            force-hash: [\(hashes)]\n"
+        let records = try replayRecords("damaged-\(tag)", conversation: c, config: config)
+        let file = try #require(DNSRecordTests.of(records, "fileinfo").first)
+        return try #require(file["fileinfo"] as? [String: Any])
+    }
+
+    /// As Suricata closes such a file: truncated, and only a forced SHA-256 (over the bytes seen) survives.
+    @Test func aTruncatedFileKeepsOnlyAForcedSHA256() throws {
+        let gap = try self.damagedDownload(missing: 5, hashes: "md5, sha256", "gap")
+        #expect(gap["state"] as? String == "TRUNCATED" && gap["gaps"] as? Bool == true && gap["size"] as? Int == 15)
+        #expect(gap["sha256"] as? String == "936a185caaa266bb9cbe981e9e05cb78cd732b0b3280eb944412bb6f8f8f07af")
+        #expect(gap["md5"] == nil)
+        // A body the connection's close cuts short is not truncated: libhtp ends the response at the close, and
+        // Suricata closes the file with every digest.
+        let cut = try self.damagedDownload(missing: 0, hashes: "md5, sha256", "cut")
+        #expect(cut["state"] as? String == "CLOSED" && cut["gaps"] as? Bool == false && cut["size"] as? Int == 5)
+        #expect(cut["sha256"] as? String == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+        #expect(cut["md5"] as? String == "5d41402abc4b2a76b9719d911017c592")
+        // Without SHA-256 forced, a truncated file has no digest at all.
+        let md5Only = try self.damagedDownload(missing: 5, hashes: "md5", "md5")
+        #expect(md5Only["state"] as? String == "TRUNCATED" && md5Only["md5"] == nil && md5Only["sha256"] == nil)
+    }
+
     @Test func anUnknownCodingIsAnAnomalyRecordOfItsTransaction() throws {
         let records = try self.replay(contentEncoding: "bogus", "bogus")
         let anomaly = try #require(DNSRecordTests.of(records, "anomaly").first)

@@ -83,6 +83,8 @@ final class HTTPParserFactory: AppLayerParserFactory {
     let bufferUse: AppLayerBufferUse
     /// `force-hash`: response bodies are hashed.
     let hashing: Bool
+    /// `force-hash` names SHA-256: a truncated file or one with gaps still gets it, over the bytes seen.
+    let forcedSHA256: Bool
     let configs: HTTPServerConfigs
     /// libhtp configurations: the default config's, and each server-config entry's.
     let defaultConfig: HTPConfig?
@@ -108,6 +110,7 @@ final class HTTPParserFactory: AppLayerParserFactory {
         self.counters = settings.counters
         self.bufferUse = settings.bufferUse
         self.hashing = settings.values["force-hash"].flatMap(parseBool) ?? false
+        self.forcedSHA256 = settings.values["force-sha256"].flatMap(parseBool) ?? false
         self.configs = HTTPServerConfigs.shared(settings.values)
         self.defaultConfig = HTPConfig.shared(self.configs.defaultSettings)
         self.entryConfigs = self.configs.entries.map { HTPConfig.shared($0.settings) }
@@ -192,6 +195,8 @@ final class HTTPParser: AppLayerParser {
     @exclusivity(unchecked) var heldBytes = 0
     /// Compute file hashes of response bodies (`force-hash`).
     let hashing: Bool
+    /// ``HTTPParserFactory/forcedSHA256``.
+    let forcedSHA256: Bool
     /// libhtp warnings seen (Suricata stops turning them into events after a limit).
     @exclusivity(unchecked) var messages = 0
     /// libhtp is parsing request data (else response data); decides which transaction a message is about.
@@ -224,6 +229,7 @@ final class HTTPParser: AppLayerParser {
         self.counters = factory.counters
         self.factory = factory
         self.hashing = factory.hashing
+        self.forcedSHA256 = factory.forcedSHA256
         var ts = timeval()
         htp_connp_open(connp, nil, Int32(flow.clientPort), nil, Int32(flow.serverPort), &ts)
         htp_connp_set_user_data(connp, Unmanaged.passUnretained(self).toOpaque())
@@ -630,17 +636,18 @@ final class HTTPParser: AppLayerParser {
         return Self.withTransaction(d.pointee.tx) { parser, t, tx in
             if d.pointee.data == nil && d.pointee.len > 0 {
                 // A gap libhtp skipped (``gap(_:toServer:context:)``): the file counts the missing bytes, has gaps,
-                // and gets no hashes (Suricata's FileAppendGAP).
+                // and gets no hashes (Suricata's FileAppendGAP), except a forced SHA-256, which goes on over the
+                // bytes that are seen (Suricata finalises it when it truncates the file).
                 if toServer {
                     t.requestProgress = max(t.requestProgress, HTTPProgress.body)
                     t.requestBodySeen += d.pointee.len
                     t.requestBodyGap = true
-                    t.requestFileHashes = nil
+                    if !parser.forcedSHA256 { t.requestFileHashes = nil }
                 } else {
                     t.responseProgress = max(t.responseProgress, HTTPProgress.body)
                     t.responseBodySeen += d.pointee.len
                     t.responseBodyGap = true
-                    t.fileHashes = nil
+                    if !parser.forcedSHA256 { t.fileHashes = nil }
                 }
                 return
             }
@@ -660,8 +667,8 @@ final class HTTPParser: AppLayerParser {
                 t.responseProgress = max(t.responseProgress, HTTPProgress.body)
                 let held = keptBody ? t.responseBody.count : min(t.responseBodySeen, limit)
                 t.responseBodySeen += bytes.count
-                if parser.hashing && !t.responseBodyGap {
-                    if t.fileHashes == nil { t.fileHashes = FileHashes() }
+                if parser.hashing && (!t.responseBodyGap || parser.forcedSHA256) {
+                    if t.fileHashes == nil { t.fileHashes = FileHashes(forcedSHA256: parser.forcedSHA256) }
                     t.fileHashes?.update(bytes)
                 }
                 let room = limit > 0 ? limit - held : bytes.count
@@ -678,8 +685,8 @@ final class HTTPParser: AppLayerParser {
     /// Keeps (decoded) request body bytes up to the request body limit; without a rule on the request body
     /// (``HTTPKeptBuffers``), only its size and the limit's flag are kept.
     static func keepRequestBody(_ bytes: UnsafeRawBufferPointer, _ t: HTTPTransaction, _ parser: HTTPParser) {
-        if t.requestIsFile && parser.hashing && !t.requestBodyGap {
-            if t.requestFileHashes == nil { t.requestFileHashes = FileHashes() }
+        if t.requestIsFile && parser.hashing && (!t.requestBodyGap || parser.forcedSHA256) {
+            if t.requestFileHashes == nil { t.requestFileHashes = FileHashes(forcedSHA256: parser.forcedSHA256) }
             t.requestFileHashes?.update(bytes)
         }
         let limit = parser.config.settings.requestBodyLimit

@@ -366,8 +366,9 @@ extension HTTPTransaction: AppLayerFileTransaction {
                 gap: self.responseBodyGap, hashes: self.fileHashes))
     }
 
-    /// One body as a file: closed once its side completes, truncated and without hashes when a gap hit it (as
-    /// Suricata closes it).
+    /// One body as a file: closed once its side completes, truncated when a gap hit it or it did not complete
+    /// (as Suricata closes it). A closed file has its hashes; a truncated one only a forced SHA-256, over the
+    /// bytes seen (Suricata's FileCloseFilePtr).
     private static func file(
         _ name: [UInt8], size: Int, complete: Bool, gap: Bool, hashes: FileHashes?
     ) -> AppLayerFile {
@@ -376,6 +377,8 @@ extension HTTPTransaction: AppLayerFileTransaction {
             file.md5 = digests.md5
             file.sha1 = digests.sha1
             file.sha256 = digests.sha256
+        } else if let hashes, hashes.forcedSHA256 {
+            file.sha256 = hashes.finalizeSHA256()
         }
         return file
     }
