@@ -47,6 +47,9 @@ public final class TCPSession {
     @exclusivity(unchecked) public internal(set) var serverStreamPolicy: OverlapPolicy
     /// Which side sent the accepted RST (valid when ``closedByReset``).
     @exclusivity(unchecked) public internal(set) var resetFromClient = false
+    /// The app layer was handed a gap: the capture is lossy, so a RST is taken without checking its sequence
+    /// and ACK numbers against data that may be missing (Suricata's `STREAMTCP_FLAG_LOSSY_BE_LIBERAL`).
+    @exclusivity(unchecked) public internal(set) var isLossy = false
     /// Set when ``finish()`` ran.
     @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
@@ -94,6 +97,7 @@ public final class TCPSession {
         self.clientStreamPolicy = self.context.settings.overlapPolicy
         self.serverStreamPolicy = self.context.settings.overlapPolicy
         self.resetFromClient = false
+        self.isLossy = false
         self.isFinished = false
         self.onDepthReached = nil
         self.synAckSeq = 0
@@ -617,6 +621,7 @@ public final class TCPSession {
     /// RST validity (Suricata's `StreamTcpValidateRst`, RFC 5961 §3.2): the sequence number must be the next
     /// expected one or within the receive window, and an acknowledgement must not ACK data never sent.
     private func validReset(_ p: Packet, toServer: Bool) -> Bool {
+        if self.isLossy { return true }
         let sender = toServer ? self.client : self.server
         let receiver = toServer ? self.server : self.client
         let seq = p.tcpSequence
@@ -647,6 +652,16 @@ public final class TCPSession {
             if self.validReset(p, toServer: toServer) {
                 // RST payload (RFC 9293 §3.5.3 "diagnostic" data) is not stream data: Suricata does not add it
                 // (suricata-verify bug-6244-tcp-rst-with-data: `flow:only_stream` must not match it).
+                // As Suricata's established-state RST: the sender's data counts as ACKed up to the RST's
+                // sequence number and the receiver's up to its ACK, so what is left is handed over at the close
+                // with the holes before those points as gaps.
+                if toServer {
+                    self.client.acknowledge(p.tcpSequence)
+                    if ack { self.server.acknowledge(p.tcpAcknowledgement) }
+                } else {
+                    self.server.acknowledge(p.tcpSequence)
+                    if ack { self.client.acknowledge(p.tcpAcknowledgement) }
+                }
                 self.closeByReset(fromClient: toServer)
                 return .accepted
             }
@@ -906,12 +921,32 @@ public final class TCPSession {
         result.appLayerChunkCount = self.context.appLayerChunks.count
     }
 
-    /// Hands out everything left in both directions, ACKed or not, and ends both app-layer streams.
+    /// Hands out everything left in both directions, ACKed or not (the app layer up to a hole nobody ACKed),
+    /// and ends both app-layer streams.
     private func flushEverything() {
         self.flushRaw(toServer: true, to: self.dataEnd(toServer: true), packetDataStart: nil)
-        self.flushApp(toServer: true, to: self.dataEnd(toServer: true), endOfStream: true)
+        self.flushApp(toServer: true, to: self.appEndAtClose(toServer: true), endOfStream: true)
         self.flushRaw(toServer: false, to: self.dataEnd(toServer: false), packetDataStart: nil)
-        self.flushApp(toServer: false, to: self.dataEnd(toServer: false), endOfStream: true)
+        self.flushApp(toServer: false, to: self.appEndAtClose(toServer: false), endOfStream: true)
+    }
+
+    /// How far the app layer gets a direction's data once the session is over: all that is stored, ACKed or
+    /// not, across the holes the receiver ACKed (each a gap, counted), but not past the first hole it did not
+    /// ACK. There Suricata's `CheckGap` finds no gap and the direction's reassembly stops: data that may never
+    /// have been sent is not a gap, and what follows it is not the app layer's (raw inspection still sees it).
+    private func appEndAtClose(toServer: Bool) -> UInt64 {
+        let end = self.dataEnd(toServer: toServer)
+        let from = toServer ? self.client.appProgress : self.server.appProgress
+        let contiguous = self.contiguousEnd(toServer: toServer)
+        guard end > from, contiguous < end else { return end }
+        let acked = self.ackedEnd(toServer: toServer)
+        guard acked < end else { return end }
+        // The common case: the first hole is where the in-order data ends, and nobody ACKed it.
+        if contiguous > from && contiguous >= acked { return contiguous }
+        self.context.blockScratch.removeAll(keepingCapacity: true)
+        self.reassembler(toServer).blocks(from: from, to: end, into: &self.context.blockScratch)
+        for block in self.context.blockScratch where block.isGap && block.offset >= acked { return block.offset }
+        return end
     }
 
     /// How far the app layer gets a direction's data on an ACK (Suricata's `CheckGap`): up to what is ACKed, a hole
@@ -1068,6 +1103,7 @@ public final class TCPSession {
                     // Counted once, here: the app-layer hand-off is where Suricata reports the gap.
                     self.context.statistics.reassemblyGaps += 1
                     self.handOffEvents.insert(.reassemblySeqGap)
+                    self.isLossy = true
                 }
                 self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
             }

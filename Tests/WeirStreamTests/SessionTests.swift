@@ -97,6 +97,52 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.context.statistics.reassemblyGaps == 1)
 }
 
+@Test func atAResetTheAppLayerStopsAtAHoleNobodyACKed() {
+    // Suricata's established-state RST: the receiver's ACK says how far the other side's data was received;
+    // a hole past it may never have been sent, so it is no gap and the data after it is not the app layer's
+    // (raw inspection still sees it, at the close).
+    let h = Harness()
+    h.handshake()
+    h.send(toServer: false, flags: F.ack | F.psh, seq: 5001, ack: 1001, payload: "Let ".bytes)
+    h.send(toServer: false, flags: F.ack | F.psh, seq: 5009, ack: 1001, payload: "Me In".bytes)
+    h.send(toServer: true, flags: F.rst | F.ack, seq: 1001, ack: 5005)
+    #expect(h.session.state == .closed)
+    #expect(h.appBytes(toServer: false).text == "Let ")
+    #expect(h.context.statistics.reassemblyGaps == 0)
+    #expect(h.rawBytes(toServer: false).text == "Let Me In")
+}
+
+@Test func aResetACKsItsSendersDataSoEarlierHolesAreGaps() {
+    // The RST's sequence number ACKs its sender's data: a hole before it is a gap, handed over with the rest.
+    let h = Harness()
+    h.handshake()
+    h.send(toServer: true, flags: F.ack | F.psh, seq: 1001, ack: 5001, payload: "POST".bytes)
+    h.send(toServer: true, flags: F.ack | F.psh, seq: 1009, ack: 5001, payload: "body".bytes)
+    #expect(h.appBytes(toServer: true).isEmpty)
+    h.send(toServer: true, flags: F.rst | F.ack, seq: 1013, ack: 5001)
+    #expect(h.session.state == .closed)
+    #expect(h.appBytes(toServer: true).text == "POST....body")
+    #expect(h.context.statistics.reassemblyGaps == 1)
+}
+
+@Test func afterAGapAResetIsTakenWithoutSequenceChecks() {
+    // A lossy capture (a gap went to the app layer) may lack the data a RST's numbers refer to: Suricata then
+    // accepts the RST as it comes (STREAMTCP_FLAG_LOSSY_BE_LIBERAL). Without the gap the same RST is refused.
+    for lossy in [false, true] {
+        let h = Harness()
+        h.handshake()
+        h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5001, payload: "first".bytes)
+        if lossy {
+            h.send(toServer: true, flags: F.ack, seq: 1011, ack: 5001, payload: "third".bytes)
+            h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1016)
+            #expect(h.context.statistics.reassemblyGaps == 1)
+        }
+        // Far beyond the receive window.
+        h.send(toServer: true, flags: F.rst, seq: 1001 + 200_000, ack: 0)
+        #expect((h.session.state == .closed) == lossy, "lossy \(lossy)")
+    }
+}
+
 @Test func asyncOnesideSessionIsTrackedWithoutTheServerSide() {
     let h = Harness(StreamSettings(asyncOneside: true))
     h.send(toServer: true, flags: F.syn, seq: 100)
