@@ -576,9 +576,7 @@ public final class TCPSession {
                 self.isAsync = true
                 return self.inEstablishedAfterHandshake(p, toServer: toServer, payload: payload, result: &result)
             }
-            result.events.insert(.threeWayAckInWrongDir)
-            if payload.count > 0 && self.context.settings.inline { result.events.insert(.threeWayAckDataInject) }
-            return .rejected
+            return self.serverPacketInSynReceived(p, payload: payload, result: &result)
         }
         // The handshake's final ACK: RFC 9293 §3.10.7.4 requires SND.UNA < SEG.ACK =< SND.NXT.
         let seqRight = p.tcpSequence == self.client.nextSeq
@@ -588,6 +586,39 @@ public final class TCPSession {
             return .rejected
         }
         return self.inEstablishedAfterHandshake(p, toServer: toServer, payload: payload, result: &result)
+    }
+
+    /// A packet from the server while the handshake's final ACK is outstanding (Suricata's SYN_RECV ACK handling
+    /// for packets to the client). Inline, only a session picked up at its SYN/ACK takes one: anything else means
+    /// the ACK went the wrong way or data is being injected. In IDS mode the client's ACK (and its first data)
+    /// may simply be missing from the capture:
+    /// - an ACK of client data beyond what the client had been ACKed for establishes the session (Suricata's "SYN/ACK
+    ///   followed by more packets to the client"; its test also compares the packet's sequence number with the
+    ///   client's next one, two different sequence spaces, and Weir keeps that test as Suricata has it);
+    /// - otherwise a packet that carries on from the SYN/ACK with the same ACK establishes it, the client's final
+    ///   ACK having been missed (not for a SYN/ACK pickup, where Suricata has no handshake to have missed).
+    private func serverPacketInSynReceived(
+        _ p: Packet, payload: UnsafeRawBufferPointer, result: inout StreamResult
+    ) -> StreamPacketStatus {
+        let inline = self.context.settings.inline
+        let pickedUpAtSynAck = self.isMidstream
+        if inline && !pickedUpAtSynAck {
+            let carriesOn = p.tcpAcknowledgement == self.client.lastAck && p.tcpSequence == self.server.nextSeq
+            if payload.count > 0 && carriesOn {
+                result.events.insert(.threeWayAckDataInject)
+            } else {
+                result.events.insert(.threeWayAckInWrongDir)
+            }
+            return .rejected
+        }
+        if !inline && Seq.gt(p.tcpSequence, self.client.nextSeq) && Seq.gt(p.tcpAcknowledgement, self.client.lastAck) {
+            return self.inEstablishedAfterHandshake(p, toServer: false, payload: payload, result: &result)
+        }
+        if !pickedUpAtSynAck && p.tcpAcknowledgement == self.client.lastAck && p.tcpSequence == self.server.nextSeq {
+            return self.inEstablishedAfterHandshake(p, toServer: false, payload: payload, result: &result)
+        }
+        result.events.insert(.threeWayWrongSeqWrongAck)
+        return .rejected
     }
 
     private func inEstablishedAfterHandshake(

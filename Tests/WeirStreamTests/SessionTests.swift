@@ -143,6 +143,42 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     }
 }
 
+@Test func aSessionPickedUpAtItsSynAckEstablishesOnTheServersNextPacket() {
+    // Only the server's packets were captured (midstream on): the SYN/ACK, an ACK of the client's request, the
+    // response. As Suricata, the ACK of client data never seen establishes the session; the response reaches the
+    // app layer at the end.
+    let h = Harness(StreamSettings(midstream: true))
+    #expect(h.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1001).status == .accepted)
+    #expect(h.session.state == .synReceived)
+    let r = h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1082)
+    #expect(r.status == .accepted && h.session.state == .established)
+    #expect(!r.events.contains(.threeWayAckInWrongDir))
+    h.send(toServer: false, flags: F.ack | F.psh, seq: 5001, ack: 1082, payload: "HTTP/1.1 200 OK\r\n\r\n".bytes)
+    h.finish()
+    #expect(h.appBytes(toServer: false).text == "HTTP/1.1 200 OK\r\n\r\n")
+}
+
+@Test func aServerPacketAfterAMissedHandshakeACKEstablishesInIDSModeOnly() {
+    for inline in [false, true] {
+        let h = Harness(StreamSettings(inline: inline))
+        h.send(toServer: true, flags: F.syn, seq: 1000)
+        h.send(toServer: false, flags: F.syn | F.ack, seq: 5000, ack: 1001)
+        // The client's ACK is missing from the capture; the server sends its banner.
+        let r = h.send(toServer: false, flags: F.ack | F.psh, seq: 5001, ack: 1001, payload: "SSH-2.0-x\r\n".bytes)
+        if inline {
+            // Inline, every packet passes the sensor: a server packet before the ACK is an injection.
+            #expect(r.status == .rejected && r.events.contains(.threeWayAckDataInject), "\(r.events)")
+            let bare = h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1001)
+            #expect(bare.status == .rejected && bare.events.contains(.threeWayAckInWrongDir))
+            #expect(h.session.state == .synReceived)
+        } else {
+            #expect(r.status == .accepted && h.session.state == .established)
+            h.send(toServer: true, flags: F.ack, seq: 1001, ack: 5012)
+            #expect(h.appBytes(toServer: false).text == "SSH-2.0-x\r\n")
+        }
+    }
+}
+
 @Test func asyncOnesideSessionIsTrackedWithoutTheServerSide() {
     let h = Harness(StreamSettings(asyncOneside: true))
     h.send(toServer: true, flags: F.syn, seq: 100)
@@ -243,7 +279,9 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.send(toServer: true, flags: F.syn | F.ack, seq: 1000, ack: 5001).events.contains(.threeWaySynackToserverOnSynRecv))
     #expect(h.send(toServer: true, flags: F.syn, seq: 1234).events.contains(.threeWaySynResendDiffSeqOnSynRecv))
     #expect(h.send(toServer: false, flags: F.syn, seq: 5000).events.contains(.threeWaySynToclientOnSynRecv))
-    #expect(h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1001).events.contains(.threeWayAckInWrongDir))
+    // A server packet that neither carries on from the SYN/ACK nor ACKs client data (IDS mode; inline see
+    // aServerPacketAfterAMissedHandshakeACKEstablishesInIDSModeOnly).
+    #expect(h.send(toServer: false, flags: F.ack, seq: 5001, ack: 999).events.contains(.threeWayWrongSeqWrongAck))
     #expect(h.send(toServer: true, flags: F.ack, seq: 1001, ack: 9999).events.contains(.threeWayRightSeqWrongAckEvasion))
     #expect(h.send(toServer: true, flags: F.ack, seq: 1500, ack: 9999).events.contains(.threeWayWrongSeqWrongAck))
     #expect(h.session.state == .synReceived)
