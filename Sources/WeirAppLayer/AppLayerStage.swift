@@ -57,6 +57,11 @@ final class AppLayerFlow {
     /// The client's first data looked like a server's (a capture that starts mid-connection with the
     /// response): the parser sees the directions swapped, as Suricata reverses such a flow.
     @exclusivity(unchecked) var reversed = false
+    /// ``reversed`` was set since the last ``AppLayerStage/takeReversed(slot:flowID:)``: the pipeline may turn
+    /// the flow and its TCP session round instead (a midstream session, as Suricata's `FlowSwap`).
+    @exclusivity(unchecked) var reversedNow = false
+    /// The flow was turned round once (``AppLayerStage/flowTurnedRound(slot:flowID:server:)``); never again.
+    @exclusivity(unchecked) var turnedRound = false
     /// The flow was turned round by protocol detection (a UDP flow that began with the answer): client and
     /// server swapped places here, and the pipeline swaps its flow to match (the datagram handler's result).
     @exclusivity(unchecked) var swapped = false
@@ -730,7 +735,7 @@ public final class AppLayerStage {
         }
         // The first data of the flow may be the other side's (a capture that starts with the response): when
         // the other direction has said nothing yet and its probes match, the flow is read reversed.
-        if !undecided && !f.reversed && f.parser == nil {
+        if !undecided && !f.reversed && !f.turnedRound && f.parser == nil {
             let otherEmpty =
                 toServer
                 ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
@@ -738,6 +743,7 @@ public final class AppLayerStage {
                 && self.matchesOtherDirection(bytes, toServer: toServer, transport: f.transport)
             {
                 f.reversed = true
+                f.reversedNow = true
                 if !stored { self.keep(f, bytes, toServer: toServer) }
                 swap(&f.probeBytesToServer, &f.probeBytesToClient)
                 self.probe(f, toServer: !toServer, context: &context)
@@ -1072,6 +1078,25 @@ public final class AppLayerStage {
 
     /// Whether protocol detection of a direction finished with the data handled since the last call (the
     /// packet PD-only signatures are inspected with), and clears it.
+    /// True once after protocol detection found the flow's first data to be the answer and began reading the
+    /// flow reversed (the parser sees each chunk's direction turned round).
+    public func takeReversed(slot: Int32, flowID: UInt64) -> Bool {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.reversedNow else { return false }
+        f.reversedNow = false
+        return true
+    }
+
+    /// The caller turned the flow and its TCP session round after ``takeReversed(slot:flowID:)``: chunks now
+    /// come in the parser's directions, so they are no longer turned round here; the ends' ports (and the
+    /// server's address, `server`) change places to match.
+    public func flowTurnedRound(slot: Int32, flowID: UInt64, server: IPAddress?) {
+        guard let f = self.flow(slot: slot, flowID: flowID), f.reversed else { return }
+        f.reversed = false
+        f.turnedRound = true
+        swap(&f.serverPort, &f.clientPort)
+        if let server { f.serverAddress = server }
+    }
+
     public func takeProtocolDetected(slot: Int32, flowID: UInt64) -> Bool {
         guard let f = self.flow(slot: slot, flowID: flowID), f.detectionFinished else { return false }
         f.detectionFinished = false

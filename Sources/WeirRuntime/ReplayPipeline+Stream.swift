@@ -15,8 +15,9 @@ extension ReplayPipeline {
     /// - Returns: The facts detection needs: the packet's stream events, whether the session was established
     ///   before the packet (Suricata's `FLOW_PKT_ESTABLISHED` is set before the stream engine runs), and whether
     ///   the payload went into the stream.
+    ///   `handle` is turned round when protocol detection turned the flow round (``turnRound(_:slot:flowID:)``).
     mutating func track(
-        _ stream: StreamEngine, packet: Packet, frame: UnsafeRawBufferPointer, handle: FlowHandle
+        _ stream: StreamEngine, packet: Packet, frame: UnsafeRawBufferPointer, handle: inout FlowHandle
     ) -> StreamPacketInfo {
         let flowID = self.flows[handle.slot].flowID
         var tracked = StreamTrackResult()
@@ -26,6 +27,13 @@ extension ReplayPipeline {
         if result.appLayerChunkCount > 0 {
             self.appLayer.handle(
                 stream: stream, flow: self.flows[handle.slot], slot: handle.slot, timestamp: packet.timestamp)
+            let slot = handle.slot
+            if self.appLayer.withStage({ $0.takeReversed(slot: slot, flowID: flowID) }),
+                self.turnRound(stream, slot: slot, flowID: flowID)
+            {
+                handle = FlowHandle(slot: slot, toServer: !handle.toServer)
+                swap(&tracked.clientSize, &tracked.serverSize)
+            }
         }
         self.streamAtDepth = tracked.bothAtDepth
         self.payloadNormalised = result.payloadNormalised
@@ -46,6 +54,22 @@ extension ReplayPipeline {
             info.serverSize = tracked.serverSize
         }
         return info
+    }
+
+    /// Protocol detection found a midstream session's first data to be the answer (a capture that begins with
+    /// the response): as Suricata's `FlowSwap` on such a session, the flow, its TCP session and the app layer's
+    /// view of it turn round, so records and rules see the real client and server from this packet on. A
+    /// session picked up at its SYN/ACK already has them right, and one with a handshake is left as it is (the
+    /// app layer reads it reversed). Returns true when the flow was turned round.
+    mutating func turnRound(_ stream: StreamEngine, slot: Int32, flowID: UInt64) -> Bool {
+        guard let session = stream.session(slot: slot, flowID: flowID), session.isMidstream,
+            !session.isMidstreamSynAck
+        else { return false }
+        session.swapDirections()
+        self.flows[slot].swapDirection()
+        let server = self.flows[slot].serverAddress
+        self.appLayer.withStage { $0.flowTurnedRound(slot: slot, flowID: flowID, server: server) }
+        return true
     }
 
     /// The flow table's `emit` callback: ends the flow's stream session, inspects the data it still held (in

@@ -509,17 +509,20 @@ struct ReplayPipeline {
         // Inline, a flow a rule dropped gets no more stream or app-layer work (Suricata 8.0.4+: its TCP packets
         // leave the stream engine at `StreamTcpCheckFlowDrops`, its UDP packets skip the app layer).
         let flowDropped = self.inline && handle.map { self.flows[$0.slot].isDropped } == true
-        if let streamEngine = self.streamEngine, let handle, packet.isTCP, !flowDropped {
+        if let streamEngine = self.streamEngine, let current = handle, packet.isTCP, !flowDropped {
             // Borrowed for the call (``stream`` owns the engine): no retain and release per packet.
             self.streamExceptions = ExceptionTargets()
+            var tracked = current
             streamInfo = streamEngine._withUnsafeGuaranteedRef { stream in
-                self.track(stream, packet: packet, frame: frame, handle: handle)
+                self.track(stream, packet: packet, frame: frame, handle: &tracked)
             }
+            // Protocol detection may have turned a midstream flow round: this packet then travels the other way.
+            handle = tracked
             // In flag order, without building an array (a midstream packet meets one on every packet in IDS mode).
             var pending = self.streamExceptions.rawValue
             while pending != 0, let target = ExceptionTarget(rawValue: UInt8(pending.trailingZeroBitCount)) {
                 pending &= pending &- 1
-                self.applyException(target, handle: handle)
+                self.applyException(target, handle: tracked)
             }
         } else if let current = handle, packet.isUDP, !flowDropped, packet.payloadLength > 0, packet.payloadOffset >= 0,
             packet.payloadOffset + packet.payloadLength <= frame.count

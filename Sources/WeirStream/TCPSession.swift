@@ -21,9 +21,9 @@ public final class TCPSession {
     /// The server → client direction.
     @exclusivity(unchecked) public internal(set) var server: TCPStreamDirection
     /// Reassembled data of the client → server direction.
-    public let clientReassembler: TCPReassembler
+    @exclusivity(unchecked) public private(set) var clientReassembler: TCPReassembler
     /// Reassembled data of the server → client direction.
-    public let serverReassembler: TCPReassembler
+    @exclusivity(unchecked) public private(set) var serverReassembler: TCPReassembler
 
     /// The reassembler of one direction.
     @inline(__always)
@@ -35,6 +35,9 @@ public final class TCPSession {
     @exclusivity(unchecked) public internal(set) var state: TCPState = .none
     /// Picked up without a handshake (`stream.midstream`).
     @exclusivity(unchecked) public internal(set) var isMidstream = false
+    /// Picked up at its SYN/ACK (``isMidstream`` too): the flow table already made the SYN/ACK's receiver the
+    /// client, so protocol detection does not turn the session round (Suricata's `MIDSTREAM_SYNACK`).
+    @exclusivity(unchecked) public internal(set) var isMidstreamSynAck = false
     /// Only one direction is seen (`stream.async-oneside`).
     @exclusivity(unchecked) public internal(set) var isAsync = false
     /// Simultaneous open / four-way handshake in progress or done.
@@ -91,6 +94,7 @@ public final class TCPSession {
         self.serverReassembler.reset()
         self.state = .none
         self.isMidstream = false
+        self.isMidstreamSynAck = false
         self.isAsync = false
         self.isFourWayHandshake = false
         self.closedByReset = false
@@ -111,6 +115,21 @@ public final class TCPSession {
         self.handOffEvents = StreamEventSet()
         self.lastDataOffset = 0
         self.lastDataLength = 0
+    }
+
+    /// The flow runs the other way (Suricata's `TcpStreamFlowSwap`, called when protocol detection of a midstream
+    /// session found its first data to be the answer): client and server change places with everything kept per
+    /// direction, and the chunks the current packet produced change direction with them.
+    public func swapDirections() {
+        swap(&self.client, &self.server)
+        swap(&self.clientReassembler, &self.serverReassembler)
+        swap(&self.clientStreamPolicy, &self.serverStreamPolicy)
+        if self.closedByReset { self.resetFromClient.toggle() }
+        func swapped(_ bits: UInt8) -> UInt8 { (bits & ~3) | (bits & 1) << 1 | (bits & 2) >> 1 }
+        self.appEndSent = swapped(self.appEndSent)
+        self.pendingPrune = swapped(self.pendingPrune)
+        for i in self.context.rawChunks.indices { self.context.rawChunks[i].toServer.toggle() }
+        for i in self.context.appLayerChunks.indices { self.context.appLayerChunks[i].toServer.toggle() }
     }
 
     /// Sequence space each direction has used so far (next expected sequence number minus the ISN, wrapping),
@@ -351,6 +370,7 @@ public final class TCPSession {
             guard self.reserve(&result) else { return .noSession }
             // Picked up at the SYN/ACK: the receiver is the client.
             self.isMidstream = true
+            self.isMidstreamSynAck = true
             self.context.statistics.midstreamPickups += 1
             self.server.start(isn: p.tcpSequence)
             self.server.offeredWindowScale = p.tcpOptions.windowScale
@@ -601,7 +621,7 @@ public final class TCPSession {
         _ p: Packet, payload: UnsafeRawBufferPointer, result: inout StreamResult
     ) -> StreamPacketStatus {
         let inline = self.context.settings.inline
-        let pickedUpAtSynAck = self.isMidstream
+        let pickedUpAtSynAck = self.isMidstreamSynAck
         if inline && !pickedUpAtSynAck {
             let carriesOn = p.tcpAcknowledgement == self.client.lastAck && p.tcpSequence == self.server.nextSeq
             if payload.count > 0 && carriesOn {

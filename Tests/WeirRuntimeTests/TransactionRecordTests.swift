@@ -272,6 +272,58 @@ func replayRecords(
         #expect(multipart.count == 1 && multipart.first?["src_ip"] as? String == "10.0.0.2")
     }
 
+    /// A capture that begins mid-connection with the server's answer, then a request and its answer. Under
+    /// `stream.midstream` the first packet's sender is taken as the client until protocol detection finds the
+    /// answer: then the flow, its TCP session and the app layer turn round (Suricata's `FlowSwap`), so the
+    /// records name the real client and server, and the counters go to the right side.
+    @Test func aMidstreamCaptureThatBeginsWithTheAnswerIsTurnedRound() throws {
+        let first = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
+        let request = Array("GET /b HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+        let answer = Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)
+        let c: UInt32 = 1000
+        let s: UInt32 = 5000
+        let sAfter = s &+ UInt32(first.count)
+        let cAfter = c &+ UInt32(request.count)
+        let frames = [
+            TCPConversation.frame(toServer: false, flags: 0x18, seq: s, ack: c, payload: first),
+            TCPConversation.frame(toServer: true, flags: 0x10, seq: c, ack: sAfter, payload: []),
+            TCPConversation.frame(toServer: true, flags: 0x18, seq: c, ack: sAfter, payload: request),
+            TCPConversation.frame(toServer: false, flags: 0x18, seq: sAfter, ack: cAfter, payload: answer),
+            TCPConversation.frame(
+                toServer: true, flags: 0x10, seq: cAfter, ack: sAfter &+ UInt32(answer.count), payload: []),
+        ]
+        let config = """
+            %YAML 1.1
+            ---
+            stream:
+              midstream: true
+            outputs:
+              - eve-log:
+                  enabled: yes
+                  filename: eve.json
+                  types:
+                    - http
+                    - flow
+
+            """
+        let records = try replayRecords("turn-round", frames: frames, config: config)
+        let flow = try #require(DNSRecordTests.of(records, "flow").first)
+        #expect(flow["src_ip"] as? String == "10.0.0.1" && flow["dest_port"] as? Int == 80, "\(flow)")
+        #expect(flow["app_proto"] as? String == "http")
+        let counters = try #require(flow["flow"] as? [String: Any])
+        #expect(counters["pkts_toserver"] as? Int == 3 && counters["pkts_toclient"] as? Int == 2)
+        #expect(counters["bytes_toclient"] as? Int == 2 * 54 + first.count + answer.count)
+        let http = DNSRecordTests.of(records, "http")
+        let get = try #require(http.first { ($0["http"] as? [String: Any])?["url"] as? String == "/b" })
+        #expect(get["src_ip"] as? String == "10.0.0.1" && get["dest_port"] as? Int == 80)
+        #expect((get["http"] as? [String: Any])?["status"] as? Int == 404)
+
+        // Without midstream the session is never picked up and nothing is parsed.
+        let plain = try replayRecords("no-turn-round", frames: frames, config: config.replacingOccurrences(
+            of: "midstream: true", with: "midstream: false"))
+        #expect(DNSRecordTests.of(plain, "http").isEmpty)
+    }
+
     /// A download whose body lost `missing` bytes in the middle (ACKed, never seen) or whose connection closed
     /// before the body ended, logged with `force-hash: [hashes]`.
     func damagedDownload(missing: Int, hashes: String, _ tag: String) throws -> [String: Any] {

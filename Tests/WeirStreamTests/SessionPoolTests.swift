@@ -250,6 +250,11 @@ private func dirtyScenarios() throws -> [(StreamSettings, [ScriptPacket], Bool)]
         ScriptPacket(toServer: true, flags: F.syn, seq: 300, ack: 0, payload: []),
         ScriptPacket(toServer: false, flags: F.syn, seq: 900, ack: 0, payload: []),
     ]
+    // Picked up at the SYN/ACK (midstream), the server answering a request the capture missed.
+    let synAck: [ScriptPacket] = [
+        ScriptPacket(toServer: false, flags: F.syn | F.ack, seq: 900, ack: 301, payload: []),
+        ScriptPacket(toServer: false, flags: F.ack | F.psh, seq: 901, ack: 350, payload: data),
+    ]
     // The last flag: whether `finish()` (flow end) runs before the reset; left out where it would release the
     // buffers that should be seen held.
     return [
@@ -257,6 +262,7 @@ private func dirtyScenarios() throws -> [(StreamSettings, [ScriptPacket], Bool)]
         (StreamSettings(midstream: true, asyncOneside: true, inline: true, overlapPolicy: .windows), oneSided, false),
         (StreamSettings(asyncOneside: true), async, true),
         (StreamSettings(), fourWay, true),
+        (StreamSettings(midstream: true), synAck, true),
     ]
 }
 

@@ -179,6 +179,19 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     }
 }
 
+@Test func swappingDirectionsMovesEverythingKeptPerDirection() {
+    // A midstream pickup whose first packet was the answer: once turned round, its data is the server's, and
+    // the real client's ACK hands it to the app layer in that direction.
+    let h = Harness(StreamSettings(midstream: true))
+    h.send(toServer: true, flags: F.ack | F.psh, seq: 7000, ack: 3000, payload: "answer".bytes)
+    h.session.swapDirections()
+    #expect(h.session.serverReassembler.contiguousEnd == 6 && h.session.clientReassembler.contiguousEnd == 0)
+    #expect(h.session.server.nextSeq == 7006)
+    h.send(toServer: true, flags: F.ack, seq: 3000, ack: 7006)
+    #expect(h.appBytes(toServer: false).text == "answer")
+    #expect(h.appBytes(toServer: true).isEmpty)
+}
+
 @Test func asyncOnesideSessionIsTrackedWithoutTheServerSide() {
     let h = Harness(StreamSettings(asyncOneside: true))
     h.send(toServer: true, flags: F.syn, seq: 100)
