@@ -36,6 +36,8 @@ public struct AppLayerFile {
     /// The file travels to the server (an upload); false for a download. Its `fileinfo` record is written in
     /// that direction: a download's source is the server, as Suricata's file logger writes it.
     public var toServer = false
+    /// The file's copy in the file store (`file-store`), when it is being stored.
+    public var store: StoredFile?
 
     /// A file description.
     public init(name: [UInt8], size: Int, state: State, gaps: Bool) {
@@ -57,7 +59,12 @@ public struct AppLayerFile {
         if hashes.contains("md5"), let md5 = self.md5 { w.field("md5", md5) }
         if hashes.contains("sha1"), let sha1 = self.sha1 { w.field("sha1", sha1) }
         if hashes.contains("sha256"), let sha256 = self.sha256 { w.field("sha256", sha256) }
-        w.field("stored", false)
+        if let store = self.store, store.isStored {
+            w.field("stored", true)
+            w.field("file_id", UInt64(store.id))
+        } else {
+            w.field("stored", false)
+        }
         w.field("size", UInt64(self.size))
         w.field("tx_id", txID)
         w.endObject()

@@ -374,6 +374,8 @@ public struct AppLayerParserSettings: Sendable {
     public var serverAddress: IPAddress?
     /// The buffers the loaded rules inspect (the stage's, shared by its parsers).
     public let bufferUse: AppLayerBufferUse
+    /// Where files are stored (`file-store` with `force-filestore`); nil stores none.
+    public let fileStore: FileStore?
 
     /// Settings from flattened values.
     public init(
@@ -382,7 +384,8 @@ public struct AppLayerParserSettings: Sendable {
         serverPort: UInt16 = 0,
         clientPort: UInt16 = 0,
         serverAddress: IPAddress? = nil,
-        bufferUse: AppLayerBufferUse = AppLayerBufferUse()
+        bufferUse: AppLayerBufferUse = AppLayerBufferUse(),
+        fileStore: FileStore? = nil
     ) {
         self.values = values
         self.counters = counters
@@ -390,6 +393,7 @@ public struct AppLayerParserSettings: Sendable {
         self.clientPort = clientPort
         self.serverAddress = serverAddress
         self.bufferUse = bufferUse
+        self.fileStore = fileStore
     }
 }
 

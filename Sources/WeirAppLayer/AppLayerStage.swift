@@ -177,6 +177,8 @@ public struct AppLayerStageSettings: Sendable {
     /// client port are tried too (Suricata retries probing "in the reverse direction" then; a UDP flow whose
     /// first datagram is the answer is recognised, and turned round, that way).
     public var midstream = false
+    /// `file-store` with `force-filestore`: parsers store every file there.
+    public var fileStore: FileStore?
 
     /// Defaults: every registered protocol detected and parsed.
     public init() {}
@@ -318,7 +320,8 @@ public final class AppLayerStage {
         let settings = AppLayerParserSettings(
             values: self.settings.parserValues[self.protocols[index].name] ?? [:],
             counters: self.counters,
-            bufferUse: self.bufferUse
+            bufferUse: self.bufferUse,
+            fileStore: self.settings.fileStore
         )
         let made = self.registry[index].factory(settings)
         self.factories[index] = made

@@ -32,9 +32,43 @@ extension WeirConfiguration {
                 try stats.finish()
                 result.stats = output
             }
+            if let store = try reader.mapping("file-store") {
+                result.fileStore = try Self.decodeFileStore(store)
+            }
             try reader.finish()
         }
         return result
+    }
+
+    /// `file-store`: version 2 only (Suricata removed version 1 and refuses to start the output without
+    /// `version: 2`; here that is a start-up error naming the key, so files are never silently not stored).
+    private static func decodeFileStore(_ store: MappingReader) throws(ConfigError) -> FileStoreOutput {
+        var output = FileStoreOutput(enabled: false)
+        output.enabled = try store.bool("enabled", false)
+        let version = try store.int("version", 1, in: 1...2)
+        if output.enabled && version < 2 {
+            let node = store.value("version") ?? store.node
+            throw store.fail(node, "version", "file-store version 1 was removed; set version: 2")
+        }
+        output.directory = try store.string("dir", output.directory)
+        output.writeFileInfo = try store.bool("write-fileinfo", output.writeFileInfo)
+        output.forceFilestore = try store.bool("force-filestore", output.forceFilestore)
+        // No libmagic here: the eve-log files type reads and ignores it too.
+        _ = try store.bool("force-magic", false)
+        output.forceHash = try store.stringList("force-hash") ?? output.forceHash
+        for name in output.forceHash where !["md5", "sha1", "sha256"].contains(name.lowercased()) {
+            throw store.fail(store.value("force-hash") ?? store.node, "force-hash", "unknown digest '\(name)'")
+        }
+        if let (text, _) = try store.scalarText("stream-depth"), text.lowercased() == "no" {
+            output.streamDepth = 0
+        } else {
+            output.streamDepth = try store.size("stream-depth", output.streamDepth)
+        }
+        output.maxOpenFiles = try store.int("max-open-files", output.maxOpenFiles, in: 0...1_000_000)
+        // `xff` only changes the fileinfo sidecar's addresses in Suricata; the sidecar has the flow's own.
+        store.skip("xff")
+        try store.finish()
+        return output
     }
 
     private static func decodeEVE(_ eve: MappingReader) throws(ConfigError) -> EVELogOutput {

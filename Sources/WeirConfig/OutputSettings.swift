@@ -11,6 +11,8 @@ public struct OutputSettings: Sendable, Equatable {
     public var fast = FastLogOutput(enabled: false)
     /// `stats`: the text stats log.
     public var stats = StatsLogOutput(enabled: false)
+    /// `file-store` (version 2): extracted files, stored by their SHA-256.
+    public var fileStore = FileStoreOutput(enabled: false)
 
     /// No outputs at all.
     public init() {}
@@ -402,6 +404,28 @@ public struct FastLogOutput: Sendable, Equatable {
     public var append: Bool = true
 
     /// A fast.log output, enabled or not.
+    public init(enabled: Bool) { self.enabled = enabled }
+}
+
+/// `file-store` output, version 2 (Suricata's `output-filestore.c`): each stored file goes to
+/// `<dir>/<first two hex digits of its SHA-256>/<SHA-256>`, written under `<dir>/tmp` while it is open.
+public struct FileStoreOutput: Sendable, Equatable {
+    /// `enabled` (off unless set, as Suricata's outputs).
+    public var enabled: Bool
+    /// `dir`: absolute, or relative to the log directory (Suricata's default: `filestore`).
+    public var directory = "filestore"
+    /// `write-fileinfo`: a `<file>.<seconds>.<file id>.json` fileinfo record beside each stored file.
+    public var writeFileInfo = false
+    /// `force-filestore`: store every file (else only those a rule's `filestore` marks).
+    public var forceFilestore = false
+    /// `force-hash`: digests every file gets, as the eve-log `files` type's list (SHA-256 always).
+    public var forceHash: [String] = []
+    /// `stream-depth`: bytes of a file's stream reassembled (0: the stream's own depth).
+    public var streamDepth: UInt64 = 0
+    /// `max-open-files`: files kept open between writes (0: no limit).
+    public var maxOpenFiles = 0
+
+    /// A file-store output, enabled or not.
     public init(enabled: Bool) { self.enabled = enabled }
 }
 

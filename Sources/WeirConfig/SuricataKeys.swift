@@ -29,7 +29,7 @@ enum SuricataKeys {
         // outputs Weir does not write
         "outputs.*.unified2-alert", "outputs.*.http-log", "outputs.*.tls-log", "outputs.*.tls-store",
         "outputs.*.dns-log", "outputs.*.pcap-log", "outputs.*.alert-debug", "outputs.*.alert-prelude",
-        "outputs.*.syslog", "outputs.*.drop", "outputs.*.file-store", "outputs.*.file-log", "outputs.*.lua",
+        "outputs.*.syslog", "outputs.*.drop", "outputs.*.file-log", "outputs.*.lua",
         "outputs.*.tcp-data", "outputs.*.http-body-data", "outputs.*.file", "outputs.*.dnp3",
         "outputs.*.fast.filetype", "outputs.*.stats.filetype",
         // eve-log settings for transports and enrichments Weir does not offer

@@ -34,6 +34,8 @@ final class AppLayerPass {
     let alertAppLayer: Bool
     /// `force-hash` names the `fileinfo` records carry.
     let hashes: Set<String>
+    /// `file-store`: files the parsers stored are moved into place here when their transaction is done.
+    let fileStore: FileStore?
     /// `xff` of the alert and http record types, when enabled.
     let alertXFF: EVEXFFOptions?
     let httpXFF: EVEXFFOptions?
@@ -51,11 +53,19 @@ final class AppLayerPass {
     init(configuration: WeirConfiguration, engine: DetectEngine?, detect: DetectContext?, outputs: ReplayOutputs) {
         var settings = AppLayerStageSettings()
         settings.midstream = configuration.stream.midstream
+        // Only `force-filestore` stores files: the `filestore` rule keyword is not supported (start-up says so).
+        settings.fileStore = outputs.fileStore?.storesEveryFile == true ? outputs.fileStore : nil
         // Every eve-log's record types together (their union, as the records are rendered once for all).
         let eve = outputs.eveSettings
         // Digests `force-hash` asks for, and those loaded `filemd5`/`filesha1`/`filesha256` rules compare
         // (Suricata turns hashing on for such rules, and `fileinfo` then logs them too).
-        let forcedHashes = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
+        // `file-store` forces SHA-256 (a stored file is named by it) and adds its own `force-hash` list.
+        let fileStore = outputs.fileStore
+        var forcedHashes = Set((eve?.files?.forceHash ?? []).map { $0.lowercased() })
+        if fileStore != nil {
+            forcedHashes.insert("sha256")
+            forcedHashes.formUnion(configuration.outputs.fileStore.forceHash.map { $0.lowercased() })
+        }
         let forceHash = forcedHashes.union(engine?.fileHashesNeeded ?? [])
         for (name, proto) in configuration.appLayer.protocols {
             switch proto.enabled {
@@ -96,6 +106,7 @@ final class AppLayerPass {
         self.logTransactionAnomalies = outputs.anomalyKinds?.appLayer ?? false
         self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
+        self.fileStore = fileStore
         self.alertXFF = eve?.alert?.xff
         self.httpXFF = eve?.http?.xff
         let dump = eve?.http?.dumpAllHeaders
@@ -426,6 +437,9 @@ final class AppLayerPass {
     /// Writes a transaction's record (`http` …) and its files' `fileinfo` records. The protocol's object is
     /// rendered once into the scratch writer and copied into each record that carries it.
     private func write(_ tx: any AppLayerTransaction, flow: Flow, slot: Int32, packet: PacketFields?) {
+        if let store = self.fileStore, let files = tx.fileTransaction {
+            self.finishStoredFiles(files, store: store, flow: flow, slot: slot, packet: packet)
+        }
         let proto = self.eveProtocol(slot: slot, flowID: flow.flowID)
         let packetFields = packet != nil
         let record = self.logTransactions && proto.map { self.loggedProtocols.contains($0) } == true
@@ -490,6 +504,34 @@ final class AppLayerPass {
                     w.field("app_proto", proto ?? "unknown")
                     file.write(w, hashes: self.hashes, txID: tx.id)
                 }
+            }
+        }
+    }
+
+    /// The transaction is done, so are its files: each one being stored moves into the file store under its
+    /// SHA-256, with its `fileinfo` record beside it under `write-fileinfo` (Suricata's filestore logger runs
+    /// at the file's close, before the file logger, whose record then says `stored` and gives the `file_id`).
+    private func finishStoredFiles(
+        _ files: any AppLayerFileTransaction, store: FileStore, flow: Flow, slot: Int32, packet: PacketFields?
+    ) {
+        var header: EVEHeader?
+        var object: [UInt8]?
+        let proto = self.eveProtocol(slot: slot, flowID: flow.flowID) ?? "unknown"
+        files.forEachFile { file in
+            guard let stored = file.store, !stored.isFinished else { return }
+            let fileHeader = header ?? self.header(flow, packet: packet)
+            header = fileHeader
+            _ = store.finish(stored, sha256: file.sha256 ?? "", seconds: fileHeader.timestamp.seconds) {
+                let members = object ?? self.members(of: files)
+                object = members
+                let w = JSONWriter(capacity: 1024)
+                w.beginObject()
+                w.writeHeader(fileHeader, eventName: "fileinfo", packetFields: packet != nil, reversed: !file.toServer)
+                if !members.isEmpty { members.withUnsafeBytes { w.raw($0) } }
+                w.field("app_proto", proto)
+                file.write(w, hashes: self.hashes, txID: files.id)
+                w.endObject()
+                return w.withBytes { Array($0) }
             }
         }
     }

@@ -138,7 +138,7 @@ public enum LiveCapture {
                     outputs = try ReplayOutputs(
                         directory: setup.logDirectory, settings: config.outputs, stats: config.stats,
                         sensorName: config.sensorName, append: true, network: setup.outputs.networkSinks,
-                        messages: err)
+                        fileStore: setup.outputs.fileStore, messages: err)
                 } catch {
                     err.write("weir: \(error)\n")
                     return failed(2)

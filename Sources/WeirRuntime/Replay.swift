@@ -209,6 +209,11 @@ struct RunSetup {
         // `stats.detect.engines`: the one engine of a replay, loaded now (wall-clock time, as Suricata's).
         outputs.detectEngines = [LoadedEngine.statsEntry(detection, loadedAt: LiveCapture.wallClock())]
         if !options.quiet {
+            if let store = outputs.fileStore, !store.storesEveryFile {
+                err.write(
+                    "weir: warning: file-store stores files only with force-filestore: yes (the filestore rule "
+                        + "keyword is not supported), so none will be stored\n")
+            }
             for type in outputs.eveOutputs?.conflicts ?? [] {
                 err.write(
                     "weir: warning: the eve-log outputs set '\(type)' differently; records are rendered once, "

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import CWeirLinux
+import WeirAppLayer
 import WeirConfig
 import WeirCore
 import WeirDecode
@@ -57,7 +58,8 @@ final class ReplayOutputs {
     /// `sensorName` are the configuration's `stats` section and `sensor-name` (EVE `host`).
     init(
         directory: String, settings: OutputSettings, stats: StatsSettings = StatsSettings(), sensorName: String? = nil,
-        append: Bool = false, network: [NetworkSink]? = nil, messages: MessageOutput? = nil
+        append: Bool = false, network: [NetworkSink]? = nil, fileStore: FileStore? = nil,
+        messages: MessageOutput? = nil
     ) throws(RuntimeError) {
         if settings.eveLogs.contains(where: \.enabled) {
             let outputs = try EVEOutputs(
@@ -74,6 +76,24 @@ final class ReplayOutputs {
             self.eveSettings = nil
         }
         self.ownsNetwork = network == nil
+        // One file store for all workers: the first opens it, the others are handed it (`network` says which).
+        if let fileStore {
+            self.fileStore = fileStore
+        } else if network == nil && settings.fileStore.enabled {
+            let configured = settings.fileStore.directory
+            let path = configured.hasPrefix("/") ? configured : directory + "/" + configured
+            let sink = messages ?? MessageOutput(sink: { FileDescriptorOutput.standardError.write($0) })
+            do {
+                self.fileStore = try FileStore(
+                    directory: path, storesEveryFile: settings.fileStore.forceFilestore,
+                    writesFileInfo: settings.fileStore.writeFileInfo, maxOpenFiles: settings.fileStore.maxOpenFiles,
+                    warn: { sink.write($0) })
+            } catch {
+                throw RuntimeError("file-store: \(error.message)")
+            }
+        } else {
+            self.fileStore = nil
+        }
         // The crash flush writes the pending batch to one file as it is: only when that file is the one EVE
         // output and has no prefix.
         if let outputs = self.eveOutputs, outputs.routes.count == 1, outputs.routes[0].prefix.isEmpty,
@@ -642,6 +662,9 @@ final class ReplayOutputs {
 
     /// The network outputs (shared by the workers of a live capture).
     var networkSinks: [NetworkSink] { self.eveOutputs?.network ?? [] }
+
+    /// `file-store` (version 2), shared by the workers; nil when it is not enabled.
+    let fileStore: FileStore?
 
     /// The network outputs' Weir-only counters: `eve_log.N.FILETYPE.records_written`, `.records_dropped` and
     /// `.reconnects` (N: the entry's place among the eve-logs), for the run's counters.

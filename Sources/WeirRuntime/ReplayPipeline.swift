@@ -712,6 +712,8 @@ struct ReplayPipeline {
         }
         pairs += streamCounters
         pairs += self.appLayer.stage.counters.values
+        // The file store is the workers' one: its counters come with the worker that opened it.
+        if self.outputs.ownsNetwork, let store = self.outputs.fileStore { pairs += store.counters }
         if self.liveSource == nil {
             pairs.append(("pcap.files", self.filesRead))
             pairs.append(("pcap.files_damaged", UInt64(self.damaged.count)))

@@ -42,7 +42,8 @@ enum ReplayWorkers {
                 : try ReplayOutputs(
                     directory: setup.logDirectory, settings: setup.configuration.outputs,
                     stats: Self.noStats, sensorName: setup.configuration.sensorName, append: true,
-                    network: setup.outputs.networkSinks, messages: options.messageOutput)
+                    network: setup.outputs.networkSinks, fileStore: setup.outputs.fileStore,
+                    messages: options.messageOutput)
             var pipeline = setup.pipeline(options, outputs: outputs)
             // The run writes the stats: one record for all workers at the end.
             pipeline.writesPeriodicStats = false

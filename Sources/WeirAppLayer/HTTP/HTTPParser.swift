@@ -85,6 +85,8 @@ final class HTTPParserFactory: AppLayerParserFactory {
     let hashing: Bool
     /// `force-hash` names SHA-256: a truncated file or one with gaps still gets it, over the bytes seen.
     let forcedSHA256: Bool
+    /// Where every body file is stored (`file-store` with `force-filestore`).
+    let fileStore: FileStore?
     let configs: HTTPServerConfigs
     /// libhtp configurations: the default config's, and each server-config entry's.
     let defaultConfig: HTPConfig?
@@ -111,6 +113,7 @@ final class HTTPParserFactory: AppLayerParserFactory {
         self.bufferUse = settings.bufferUse
         self.hashing = settings.values["force-hash"].flatMap(parseBool) ?? false
         self.forcedSHA256 = settings.values["force-sha256"].flatMap(parseBool) ?? false
+        self.fileStore = settings.fileStore
         self.configs = HTTPServerConfigs.shared(settings.values)
         self.defaultConfig = HTPConfig.shared(self.configs.defaultSettings)
         self.entryConfigs = self.configs.entries.map { HTPConfig.shared($0.settings) }
@@ -197,6 +200,8 @@ final class HTTPParser: AppLayerParser {
     let hashing: Bool
     /// ``HTTPParserFactory/forcedSHA256``.
     let forcedSHA256: Bool
+    /// ``HTTPParserFactory/fileStore``.
+    let fileStore: FileStore?
     /// libhtp warnings seen (Suricata stops turning them into events after a limit).
     @exclusivity(unchecked) var messages = 0
     /// libhtp is parsing request data (else response data); decides which transaction a message is about.
@@ -230,6 +235,7 @@ final class HTTPParser: AppLayerParser {
         self.factory = factory
         self.hashing = factory.hashing
         self.forcedSHA256 = factory.forcedSHA256
+        self.fileStore = factory.fileStore
         var ts = timeval()
         htp_connp_open(connp, nil, Int32(flow.clientPort), nil, Int32(flow.serverPort), &ts)
         htp_connp_set_user_data(connp, Unmanaged.passUnretained(self).toOpaque())
@@ -642,12 +648,25 @@ final class HTTPParser: AppLayerParser {
                     t.requestProgress = max(t.requestProgress, HTTPProgress.body)
                     t.requestBodySeen += d.pointee.len
                     t.requestBodyGap = true
-                    if !parser.forcedSHA256 { t.requestFileHashes = nil }
+                    if !parser.forcedSHA256 {
+                        t.requestFileHashes = nil
+                    } else if t.requestIsFile && parser.hashing && t.requestFileHashes == nil {
+                        // The file opens with the gap: its SHA-256 covers the bytes that follow.
+                        t.requestFileHashes = FileHashes(forcedSHA256: true)
+                    }
+                    if t.requestIsFile, let store = parser.fileStore, t.requestStore == nil {
+                        t.requestStore = store.open()
+                    }
                 } else {
                     t.responseProgress = max(t.responseProgress, HTTPProgress.body)
                     t.responseBodySeen += d.pointee.len
                     t.responseBodyGap = true
-                    if !parser.forcedSHA256 { t.fileHashes = nil }
+                    if !parser.forcedSHA256 {
+                        t.fileHashes = nil
+                    } else if parser.hashing && t.fileHashes == nil {
+                        t.fileHashes = FileHashes(forcedSHA256: true)
+                    }
+                    if let store = parser.fileStore, t.responseStore == nil { t.responseStore = store.open() }
                 }
                 return
             }
@@ -671,6 +690,10 @@ final class HTTPParser: AppLayerParser {
                     if t.fileHashes == nil { t.fileHashes = FileHashes(forcedSHA256: parser.forcedSHA256) }
                     t.fileHashes?.update(bytes)
                 }
+                if let store = parser.fileStore {
+                    if t.responseStore == nil { t.responseStore = store.open() }
+                    if let file = t.responseStore { store.append(file, bytes) }
+                }
                 let room = limit > 0 ? limit - held : bytes.count
                 let take = max(0, min(room, bytes.count))
                 if take < bytes.count { t.responseBodyTruncated = true }
@@ -688,6 +711,10 @@ final class HTTPParser: AppLayerParser {
         if t.requestIsFile && parser.hashing && (!t.requestBodyGap || parser.forcedSHA256) {
             if t.requestFileHashes == nil { t.requestFileHashes = FileHashes(forcedSHA256: parser.forcedSHA256) }
             t.requestFileHashes?.update(bytes)
+        }
+        if t.requestIsFile, let store = parser.fileStore {
+            if t.requestStore == nil { t.requestStore = store.open() }
+            if let file = t.requestStore { store.append(file, bytes) }
         }
         let limit = parser.config.settings.requestBodyLimit
         let kept = parser.kept.requestBody

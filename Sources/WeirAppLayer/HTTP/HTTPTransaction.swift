@@ -69,6 +69,9 @@ public final class HTTPTransaction: AppLayerTransaction {
     /// A gap hit the request body, and the request file's hashes.
     @exclusivity(unchecked) var requestBodyGap = false
     @exclusivity(unchecked) var requestFileHashes: FileHashes?
+    /// The files being stored (`file-store`): the response body, and an upload.
+    @exclusivity(unchecked) var responseStore: StoredFile?
+    @exclusivity(unchecked) var requestStore: StoredFile?
     /// The response file's name, kept once built (``responseFileName``): the `file.name` buffer points into it.
     @exclusivity(unchecked) var keptFileName: [UInt8]?
     /// Buffers built on demand, cached once the headers are final (by ``BuiltBuffer``; made on first use).
@@ -357,13 +360,15 @@ extension HTTPTransaction: AppLayerFileTransaction {
                 complete: self.requestProgress >= HTTPProgress.complete, gap: self.requestBodyGap,
                 hashes: self.requestFileHashes)
             file.toServer = true
+            file.store = self.requestStore
             body(file)
         }
         guard let name = self.responseFileName else { return }
-        body(
-            Self.file(
-                name, size: self.responseBodySeen, complete: self.responseProgress >= HTTPProgress.complete,
-                gap: self.responseBodyGap, hashes: self.fileHashes))
+        var file = Self.file(
+            name, size: self.responseBodySeen, complete: self.responseProgress >= HTTPProgress.complete,
+            gap: self.responseBodyGap, hashes: self.fileHashes)
+        file.store = self.responseStore
+        body(file)
     }
 
     /// One body as a file: closed once its side completes, truncated when a gap hit it or it did not complete
