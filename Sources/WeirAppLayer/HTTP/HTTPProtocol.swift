@@ -290,8 +290,14 @@ extension HTTPTransaction {
         }
         if self.statusNumber > 0 {
             w.field("status", UInt64(self.statusNumber))
-        } else if let status = self.statusCode, let n = Int(String(decoding: status, as: UTF8.self)), n > 0 {
-            w.field("status", UInt64(n))
+        } else if let status = self.statusCode, !status.isEmpty {
+            if let n = Int(String(decoding: status, as: UTF8.self)), n > 0 {
+                w.field("status", UInt64(n))
+            } else {
+                // A status that is not a number (`2XX`) is logged as sent (Suricata 8's `status_string`).
+                w.key("status_string")
+                w.string(bytes: status)
+            }
         }
         if let location = logged.location {
             w.key("redirect")
