@@ -433,6 +433,11 @@ public final class AppLayerStage {
             flow: f.flowProtocol, toServer: f.protoToServer, toClient: f.protoToClient, original: f.originalProto)
     }
 
+    /// Transactions the flow's parser created so far (Suricata's `AppLayerParserGetTxCnt`, EVE `flow.tx_cnt`).
+    public func transactionCount(slot: Int32, flowID: UInt64) -> UInt64 {
+        self.flow(slot: slot, flowID: flowID)?.parser?.transactionsCreated ?? 0
+    }
+
     /// The flow's protocol name as detection matches it and EVE logs it (`http`, `failed`; `nil` while
     /// unknown).
     public func detectionProtocol(slot: Int32, flowID: UInt64) -> String? {

@@ -398,8 +398,9 @@ final class AppLayerPass {
             if p.original != .unknown && p.original != p.flow { original = p.original.name }
         }
         self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
+        let transactions = self.stage.transactionCount(slot: slot, flowID: flow.flowID)
         self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
-        return FlowProtocols(proto: proto, directions: directions, original: original)
+        return FlowProtocols(proto: proto, directions: directions, original: original, transactions: transactions)
     }
 
     /// A flow's protocols for its record: `app_proto`, each direction's when they differ (`app_proto_ts` /
@@ -408,6 +409,8 @@ final class AppLayerPass {
         var proto: String?
         var directions: (toServer: String, toClient: String)?
         var original: String?
+        /// Transactions the flow's parser created (`flow.tx_cnt`).
+        var transactions: UInt64 = 0
     }
 
     /// The EVE header of a transaction record: the flow's client as source (Suricata's flow direction).

@@ -158,7 +158,8 @@ final class ReplayOutputs {
     /// Writes the EVE `flow` record of a flow that ended.
     func writeFlow(
         _ flow: Flow, reason: FlowEndReason, appProto: String? = nil,
-        directions: (toServer: String, toClient: String)? = nil, originalAppProto: String? = nil
+        directions: (toServer: String, toClient: String)? = nil, originalAppProto: String? = nil,
+        stream: TCPStreamFacts? = nil, transactions: UInt64 = 0
     ) {
         guard self.logsFlows else { return }
         // The header is built inside the record and completed there: a header value of its own was copied into
@@ -227,7 +228,13 @@ final class ReplayOutputs {
             record.tcp = EVETCPInfo(
                 flags: flow.tcpFlagsToServer | flow.tcpFlagsToClient, flagsToServer: flow.tcpFlagsToServer,
                 flagsToClient: flow.tcpFlagsToClient, state: Self.tcpState(flow.tcpState))
+            if let stream {
+                record.tcp?.gapToServer = stream.gapToServer
+                record.tcp?.gapToClient = stream.gapToClient
+                record.tcp?.maxRegions = (stream.maxRegionsToServer, stream.maxRegionsToClient)
+            }
         }
+        record.transactionCount = transactions
         self.eveWriter?.write(record)
         self.publishPending()
         self.flowRecords += 1

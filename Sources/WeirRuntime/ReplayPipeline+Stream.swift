@@ -85,11 +85,13 @@ extension ReplayPipeline {
             if flow.bypass == .capture { kernel?.finish(&flow) }
             var appProto = AppLayerPass.FlowProtocols()
             var appDone = false
+            var streamFacts: TCPStreamFacts?
             if let stream, flow.key.proto == IPProtocol.tcp, stream.session(slot: flow.slot, flowID: flow.flowID) != nil {
                 let slot = flow.slot
                 var alerted = false
                 let ended = flow
                 stream.endFlow(slot: slot) { session in
+                    streamFacts = session.streamFacts
                     // A bypassed flow is not inspected again, its leftover stream data included; nor is one an
                     // exception policy passed or dropped.
                     let inspect = ended.state != .bypassed && !ended.passedByException && !ended.droppedByException
@@ -122,7 +124,7 @@ extension ReplayPipeline {
             }
             outputs.writeFlow(
                 flow, reason: reason, appProto: appProto.proto, directions: appProto.directions,
-                originalAppProto: appProto.original)
+                originalAppProto: appProto.original, stream: streamFacts, transactions: appProto.transactions)
         }
     }
 

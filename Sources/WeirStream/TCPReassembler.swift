@@ -83,6 +83,13 @@ public final class TCPReassembler {
     @exclusivity(unchecked) @usableFromInline var longestSegment: UInt32 = 0
     /// True once `stream.reassembly.depth` was reached in this direction.
     @exclusivity(unchecked) public private(set) var depthReached = false
+    /// Separate regions of data held now, and the most held at once (EVE `ts_max_regions` / `tc_max_regions`):
+    /// Suricata's streaming buffer opens a region for data that lands more than `regionGap` past the data it
+    /// holds, and the regions become one again once the holes between them fill.
+    @exclusivity(unchecked) var regions: UInt16 = 1
+    @exclusivity(unchecked) public private(set) var maxRegions: UInt16 = 1
+    /// Suricata's `STREAMING_BUFFER_REGION_GAP_DEFAULT`.
+    static let regionGap: UInt64 = 262_144
 
     /// An empty reassembler charging its memory to `context`.
     public init(context: StreamContext) { self.context = context }
@@ -101,6 +108,8 @@ public final class TCPReassembler {
         self.contiguousEnd = 0
         self.longestSegment = 0
         self.depthReached = false
+        self.regions = 1
+        self.maxRegions = 1
         self.lastNormalised = nil
     }
 
@@ -187,6 +196,11 @@ public final class TCPReassembler {
         // Fast path: in-order (or beyond everything stored) with no overlap.
         // (`rightEdge`, not the last segment's end: a long segment sorted earlier can reach further.)
         if self.head == self.segments.count || self.rightEdge <= start {
+            if start > self.rightEdge &+ Self.regionGap && self.head < self.segments.count {
+                // Far past everything held: a region of its own.
+                self.regions &+= 1
+                if self.regions > self.maxRegions { self.maxRegions = self.regions }
+            }
             (storage + Int(start - self.bufferBase)).copyMemory(from: source, byteCount: length)
             self.segments.append(record)
             self.didStore(record, at: self.segments.count - 1)
@@ -323,6 +337,8 @@ public final class TCPReassembler {
                 i += 1
             }
             self.contiguousEnd = end
+            // Every hole filled: the regions joined.
+            if self.regions > 1 && end >= self.rightEdge { self.regions = 1 }
         }
     }
 

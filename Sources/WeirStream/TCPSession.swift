@@ -53,6 +53,9 @@ public final class TCPSession {
     /// The app layer was handed a gap: the capture is lossy, so a RST is taken without checking its sequence
     /// and ACK numbers against data that may be missing (Suricata's `STREAMTCP_FLAG_LOSSY_BE_LIBERAL`).
     @exclusivity(unchecked) public internal(set) var isLossy = false
+    /// The app layer was handed a gap: bit 1 in the client's direction, bit 2 in the server's (EVE `ts_gap`,
+    /// `tc_gap`; Suricata's `STREAMTCP_STREAM_FLAG_HAS_GAP`).
+    @exclusivity(unchecked) var gapDirections: UInt8 = 0
     /// Set when ``finish()`` ran.
     @exclusivity(unchecked) public internal(set) var isFinished = false
     /// Raw-stream chunks to inspect for the last packet (see ``RawStreamChunk``).
@@ -102,6 +105,7 @@ public final class TCPSession {
         self.serverStreamPolicy = self.context.settings.overlapPolicy
         self.resetFromClient = false
         self.isLossy = false
+        self.gapDirections = 0
         self.isFinished = false
         self.onDepthReached = nil
         self.synAckSeq = 0
@@ -127,9 +131,19 @@ public final class TCPSession {
         if self.closedByReset { self.resetFromClient.toggle() }
         func swapped(_ bits: UInt8) -> UInt8 { (bits & ~3) | (bits & 1) << 1 | (bits & 2) >> 1 }
         self.appEndSent = swapped(self.appEndSent)
+        self.gapDirections = swapped(self.gapDirections)
         self.pendingPrune = swapped(self.pendingPrune)
         for i in self.context.rawChunks.indices { self.context.rawChunks[i].toServer.toggle() }
         for i in self.context.appLayerChunks.indices { self.context.appLayerChunks[i].toServer.toggle() }
+    }
+
+    /// What the flow record's `tcp` object says of the streams: whether the app layer was handed a gap in each
+    /// direction, and the most separate data regions each direction held at once.
+    public var streamFacts: TCPStreamFacts {
+        TCPStreamFacts(
+            gapToServer: self.gapDirections & 1 != 0, gapToClient: self.gapDirections & 2 != 0,
+            maxRegionsToServer: self.clientReassembler.maxRegions,
+            maxRegionsToClient: self.serverReassembler.maxRegions)
     }
 
     /// Sequence space each direction has used so far (next expected sequence number minus the ISN, wrapping),
@@ -1155,6 +1169,7 @@ public final class TCPSession {
                     self.context.statistics.reassemblyGaps += 1
                     self.handOffEvents.insert(.reassemblySeqGap)
                     self.isLossy = true
+                    self.gapDirections |= toServer ? 1 : 2
                 }
                 self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))
             }
@@ -1176,4 +1191,14 @@ public final class TCPSession {
             }
         }
     }
+}
+
+/// What a flow record's `tcp` object says of a session's streams (``TCPSession/streamFacts``).
+public struct TCPStreamFacts: Sendable {
+    /// The app layer was handed a gap from the client / from the server.
+    public var gapToServer: Bool
+    public var gapToClient: Bool
+    /// The most separate data regions the client's / the server's stream held at once.
+    public var maxRegionsToServer: UInt16
+    public var maxRegionsToClient: UInt16
 }

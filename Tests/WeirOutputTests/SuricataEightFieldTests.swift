@@ -39,6 +39,28 @@ import WeirCore
         #expect(text.contains(#""src_ip":"2001:0db8:0000:0000:0000:0000:0000:0001""#), "\(text)")
     }
 
+    /// Suricata 8's stream and transaction facts in flow records: `flow.tx_cnt` (not when 0) and in `tcp`,
+    /// after the state, `tc_gap` / `ts_gap` (only when true) and both `*_max_regions` (with a session).
+    @Test func flowRecordsCarryTheTransactionCountGapsAndRegions() {
+        var record = EVEFlowRecord(
+            header: Self.header("10.0.0.1", "10.0.0.2", version: 4), start: Timestamp(microseconds: 0),
+            end: Timestamp(microseconds: 0), state: .established, reason: .shutdown)
+        var tcp = EVETCPInfo(flags: 0x1b, flagsToServer: 0x1b, flagsToClient: 0x1b, state: .established)
+        tcp.gapToClient = true
+        tcp.maxRegions = (1, 2)
+        record.tcp = tcp
+        record.transactionCount = 3
+        let text = render { $0.writeFlowRecord(record) }
+        #expect(text.contains(#""alerted":false,"tx_cnt":3},"tcp":{"#), "\(text)")
+        let tail = #""state":"established","tc_gap":true,"ts_max_regions":1,"tc_max_regions":2}}"#
+        #expect(text.hasSuffix(tail), "\(text)")
+        record.transactionCount = 0
+        record.tcp?.gapToClient = false
+        record.tcp?.maxRegions = nil
+        let plain = render { $0.writeFlowRecord(record) }
+        #expect(!plain.contains("tx_cnt") && !plain.contains("_gap") && !plain.contains("max_regions"), "\(plain)")
+    }
+
     @Test func noIPLayerNoIPVersion() {
         let text = render { $0.writeHeader(Self.header("10.0.0.1", "10.0.0.2", version: 0), eventName: "anomaly") }
         #expect(!text.contains("ip_v"), "\(text)")

@@ -313,6 +313,10 @@ func replayRecords(
         let counters = try #require(flow["flow"] as? [String: Any])
         #expect(counters["pkts_toserver"] as? Int == 3 && counters["pkts_toclient"] as? Int == 2)
         #expect(counters["bytes_toclient"] as? Int == 2 * 54 + first.count + answer.count)
+        // Suricata 8's stream facts: two transactions, no gap, one region each way.
+        #expect(counters["tx_cnt"] as? Int == 2)
+        let tcp = try #require(flow["tcp"] as? [String: Any])
+        #expect(tcp["ts_max_regions"] as? Int == 1 && tcp["tc_max_regions"] as? Int == 1 && tcp["ts_gap"] == nil)
         let http = DNSRecordTests.of(records, "http")
         let get = try #require(http.first { ($0["http"] as? [String: Any])?["url"] as? String == "/b" })
         #expect(get["src_ip"] as? String == "10.0.0.1" && get["dest_port"] as? Int == 80)
@@ -322,6 +326,19 @@ func replayRecords(
         let plain = try replayRecords("no-turn-round", frames: frames, config: config.replacingOccurrences(
             of: "midstream: true", with: "midstream: false"))
         #expect(DNSRecordTests.of(plain, "http").isEmpty)
+    }
+
+    /// A status that is not a number is logged as sent, in `status_string` (Suricata 8), not dropped.
+    @Test func aStatusThatIsNotANumberIsLoggedAsAString() throws {
+        var c = TCPConversation()
+        c.handshake()
+        c.send(toServer: true, "GET /s HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.send(toServer: false, "HTTP/1.1 2XX OK\r\nContent-Length: 0\r\n\r\n")
+        c.close()
+        let config = "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      types:\n        - http\n"
+        let records = try replayRecords("status-string", conversation: c, config: config)
+        let http = try #require(DNSRecordTests.of(records, "http").first?["http"] as? [String: Any])
+        #expect(http["status_string"] as? String == "2XX" && http["status"] == nil, "\(http)")
     }
 
     /// A download whose body lost `missing` bytes in the middle (ACKed, never seen) or whose connection closed

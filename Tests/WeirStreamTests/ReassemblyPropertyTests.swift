@@ -93,3 +93,31 @@ func sessionDeliversAnyConsistentDeliveryInOrder(seed: UInt64) {
         #expect(covered == UInt64(data.count), "seed \(seed)")
     }
 }
+
+/// Regions as Suricata's streaming buffer counts them (EVE `ts_max_regions`): data landing more than 256 KiB
+/// past what is held opens another region; filling the holes joins them again; the most held at once stays.
+@Test func dataFarAheadOpensARegionUntilTheHolesFill() {
+    let context = StreamContext(settings: StreamSettings(reassemblyDepth: 0))
+    let r = TCPReassembler(context: context)
+    var events = StreamEventSet()
+    func put(_ offset: UInt64, _ count: Int) {
+        let data = [UInt8](repeating: 0x41, count: count)
+        _ = data.withUnsafeBytes { r.insert(offset: offset, data: $0, policy: .bsd, inline: false, events: &events) }
+    }
+    put(0, 1000)
+    put(2000, 1000)
+    #expect(r.maxRegions == 1)
+    put(300_000, 1000)
+    #expect(r.maxRegions == 2)
+    put(700_000, 1000)
+    #expect(r.maxRegions == 3)
+    // Filling every hole joins the regions; a later jump counts from one again.
+    put(1000, 1000)
+    put(3000, 700_000 - 3000)
+    #expect(r.contiguousEnd == 701_000 && r.maxRegions == 3)
+    put(1_000_000, 10)
+    #expect(r.maxRegions == 3)
+    // A reassembler reset for another flow starts from one region (SessionPoolTests cannot reach these).
+    r.reset()
+    #expect(r.maxRegions == 1 && r.regions == 1)
+}

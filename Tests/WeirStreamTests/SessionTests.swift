@@ -70,6 +70,7 @@ func retransmissionWithDifferentDataFollowsPolicy(policy: OverlapPolicy, expecte
     #expect(h.appBytes(toServer: true).text == "first.....third")
     #expect(h.context.statistics.reassemblyGaps == 1)
     #expect(h.lastResult.events.contains(.reassemblySeqGap))
+    #expect(h.session.streamFacts.gapToServer && !h.session.streamFacts.gapToClient)
     // Data after the gap keeps flowing.
     h.send(toServer: true, flags: F.ack, seq: 1016, ack: 5001, payload: "fourth".bytes)
     h.send(toServer: false, flags: F.ack, seq: 5001, ack: 1022)

@@ -51,6 +51,8 @@ public struct EVEFlowRecord: Sendable, Equatable {
     public var exceptionPolicies: [EVEExceptionPolicy] = []
     /// The `tcp` object, for TCP flows only.
     public var tcp: EVETCPInfo?
+    /// `flow.tx_cnt`: transactions the flow's app-layer parser created; not written when 0 (Suricata 8).
+    public var transactionCount: UInt64 = 0
 
     /// A flow record with zero counters; fill in the rest. The header is taken, not copied (inlinable: called
     /// across the module boundary, the header passed in was copied and its original destroyed).
@@ -149,6 +151,19 @@ public struct EVETCPInfo: Sendable, Equatable {
     public var flagsToClient: UInt8
     /// The TCP session state at the end; `nil` when no session was tracked.
     public var state: EVETCPState?
+    /// `ts_gap` / `tc_gap`: the app layer was handed a gap in that direction.
+    public var gapToServer = false
+    public var gapToClient = false
+    /// `ts_max_regions` / `tc_max_regions`: the most separate data regions each direction's reassembly held at
+    /// once (Suricata's streaming buffer regions: 1 unless data came far ahead of what was in order); `nil`
+    /// without a session.
+    public var maxRegions: (toServer: UInt16, toClient: UInt16)?
+
+    public static func == (a: EVETCPInfo, b: EVETCPInfo) -> Bool {
+        a.flags == b.flags && a.flagsToServer == b.flagsToServer && a.flagsToClient == b.flagsToClient
+            && a.state == b.state && a.gapToServer == b.gapToServer && a.gapToClient == b.gapToClient
+            && a.maxRegions?.toServer == b.maxRegions?.toServer && a.maxRegions?.toClient == b.maxRegions?.toClient
+    }
 
     /// TCP info from its flag bytes and state.
     public init(flags: UInt8, flagsToServer: UInt8, flagsToClient: UInt8, state: EVETCPState?) {
@@ -252,6 +267,7 @@ extension JSONWriter {
             }
             self.endArray()
         }
+        if record.transactionCount > 0 { self.member(",\"tx_cnt\":", record.transactionCount) }
         self.endObject()
         if let tcp = record.tcp { self.writeTCP(tcp) }
         self.endObject()
@@ -292,6 +308,12 @@ extension JSONWriter {
         if flags & 0x40 != 0 { self.literalMember(",\"ecn\":true") }
         if flags & 0x80 != 0 { self.literalMember(",\"cwr\":true") }
         if let state = tcp.state { self.tcpStateMember(state) }
+        if tcp.gapToClient { self.literalMember(",\"tc_gap\":true") }
+        if tcp.gapToServer { self.literalMember(",\"ts_gap\":true") }
+        if let regions = tcp.maxRegions {
+            self.member(",\"ts_max_regions\":", UInt64(regions.toServer))
+            self.member(",\"tc_max_regions\":", UInt64(regions.toClient))
+        }
         self.endObject()
     }
 }
