@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import Foundation
 import SwiftASN1
 import Testing
 import WeirOutput
@@ -333,5 +334,41 @@ struct TLSCertificateNameTests {
             type: .RDNAttributeType.organizationName, value: RelativeDistinguishedName.Attribute.Value(asn1Any: value))
         let name = DistinguishedName([RelativeDistinguishedName(attribute)])
         #expect(TLSCertificate.render(name) == "O=Corporat\u{0}on")
+    }
+}
+
+/// Certificates swift-certificates refuses for their key still give Suricata's fields.
+@Suite("TLS certificates with keys swift-certificates does not take")
+struct UnkeyedCertificateTests {
+    /// A self-signed certificate with a 1024-bit RSA key (made with `openssl req -x509 -newkey rsa:1024`):
+    /// still common on old servers, appliances and malware C2, and refused by swift-crypto's RSA (2048 bits
+    /// or more).
+    static let smallKey: [UInt8] = Array(
+        Data(
+            base64Encoded: [
+            "MIICfTCCAeagAwIBAgIEAKGywzANBgkqhkiG9w0BAQsFADA9MQswCQYDVQQGEwJOTDESMBAGA1UECgwJV2VpciBUZXN0MRowGAYD",
+            "VQQDDBFzbWFsbC1rZXkuZXhhbXBsZTAeFw0yNjEyMDgwMTUyMDZaFw0zNjEyMDUwMTUyMDZaMD0xCzAJBgNVBAYTAk5MMRIwEAYD",
+            "VQQKDAlXZWlyIFRlc3QxGjAYBgNVBAMMEXNtYWxsLWtleS5leGFtcGxlMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDeGCv2",
+            "BKHKN5CW2DmEme0GUZWWcf3xncLV60HT9EbROFKmbuGK32W7hUheOQbPsOq8Ddb3m9U9QDuoNEwtC9go8+vodqo+XguGFmv4t6JQ",
+            "TTropJxdl7dxyPCMJxIvoXgsGAgIMJaEPtWh40o/qgBo9Ng58FIFronPNgiz2Q1LVwIDAQABo4GJMIGGMB0GA1UdDgQWBBTe/oQN",
+            "XGph/CO16lYoSvWWH/8IcDAfBgNVHSMEGDAWgBTe/oQNXGph/CO16lYoSvWWH/8IcDAPBgNVHRMBAf8EBTADAQH/MDMGA1UdEQQs",
+            "MCqCEXNtYWxsLWtleS5leGFtcGxlghV3d3cuc21hbGwta2V5LmV4YW1wbGUwDQYJKoZIhvcNAQELBQADgYEAZ3xih3tcqwgZX1K3",
+            "zJBd5fMHSO3vD1kjwKvJKXuUBc19W0t0dnXmhgVn0uOFlMl1EcCeHBcg1a9YBCFKSOvm28wr1Eo9/fjbO74YDGGyT/FZra8FIOoP",
+            "GqTiB0yPlCRlOva7BDnw8i1epelqfnDi6tsZzfTIfMrUtzZtuzywWjg=",
+            ].joined())!)
+
+    @Test func aSmallRSAKeyStillGivesNamesSerialValidityAndAltNames() throws {
+        #expect(throws: (any Error).self) { try Certificate(derEncoded: Self.smallKey) }
+        let cert = try TLSCertificate(der: Self.smallKey)
+        #expect(cert.subject == "C=NL, O=Weir Test, CN=small-key.example")
+        #expect(cert.issuer == cert.subject)
+        #expect(cert.serial == "00:A1:B2:C3")
+        #expect(cert.notBefore == 1_796_694_726 && cert.notAfter == 2_112_054_726)
+        #expect(cert.subjectAltNames == ["small-key.example", "www.small-key.example"])
+    }
+
+    @Test func bytesThatAreNoCertificateStillFail() {
+        #expect(throws: (any Error).self) { try TLSCertificate(der: Array(Self.smallKey.prefix(100))) }
+        #expect(throws: (any Error).self) { try TLSCertificate(der: [0x30, 0x03, 0x02, 0x01, 0x01]) }
     }
 }

@@ -26,19 +26,38 @@ public struct TLSCertificate: Sendable, Equatable {
     /// Subject alternative names (DNS names, URIs, e-mail addresses, IP addresses as text).
     public var subjectAltNames: [String]
 
-    /// Decodes one DER certificate; throws when swift-certificates rejects it.
+    /// Decodes one DER certificate; throws when neither swift-certificates nor the key-less reading of its
+    /// fields (``Unkeyed``) can decode it.
     public init(der: [UInt8]) throws {
-        let certificate = try Certificate(derEncoded: der)
         self.der = der
-        self.subject = Self.render(certificate.subject)
-        self.issuer = Self.render(certificate.issuer)
-        let serialBytes = Self.rawSerial(der) ?? Array(certificate.serialNumber.bytes)
-        self.serial = HexText.string(serialBytes, separator: UInt8(ascii: ":"), uppercase: true)
         self.fingerprint = HexText.string(Insecure.SHA1.hash(data: der), separator: UInt8(ascii: ":"))
-        self.notBefore = Int64(certificate.notValidBefore.timeIntervalSince1970.rounded(.down))
-        self.notAfter = Int64(certificate.notValidAfter.timeIntervalSince1970.rounded(.down))
+        let subject: DistinguishedName
+        let issuer: DistinguishedName
+        let extensions: Certificate.Extensions
+        do {
+            let certificate = try Certificate(derEncoded: der)
+            subject = certificate.subject
+            issuer = certificate.issuer
+            extensions = certificate.extensions
+            let serialBytes = Self.rawSerial(der) ?? Array(certificate.serialNumber.bytes)
+            self.serial = HexText.string(serialBytes, separator: UInt8(ascii: ":"), uppercase: true)
+            self.notBefore = Int64(certificate.notValidBefore.timeIntervalSince1970.rounded(.down))
+            self.notAfter = Int64(certificate.notValidAfter.timeIntervalSince1970.rounded(.down))
+        } catch {
+            // swift-certificates decodes the public key too, and refuses keys it cannot use (RSA below 2048
+            // bits, DSA, curves it lacks); the fields Suricata logs do not depend on the key.
+            guard let unkeyed = Unkeyed(der), let serialBytes = Self.rawSerial(der) else { throw error }
+            subject = unkeyed.subject
+            issuer = unkeyed.issuer
+            extensions = unkeyed.extensions
+            self.serial = HexText.string(serialBytes, separator: UInt8(ascii: ":"), uppercase: true)
+            self.notBefore = unkeyed.notBefore
+            self.notAfter = unkeyed.notAfter
+        }
+        self.subject = Self.render(subject)
+        self.issuer = Self.render(issuer)
         var names: [String] = []
-        if let alternatives = try? certificate.extensions.subjectAlternativeNames {
+        if let alternatives = try? extensions.subjectAlternativeNames {
             for name in alternatives {
                 switch name {
                 case .dnsName(let text): names.append(text)
@@ -50,6 +69,68 @@ public struct TLSCertificate: Sendable, Equatable {
             }
         }
         self.subjectAltNames = names
+    }
+
+    /// The fields of a certificate read without its public key: the TBS certificate walked with swift-asn1's DER
+    /// parser, each part decoded by swift-certificates' own types (names, extensions) and swift-asn1's (times).
+    struct Unkeyed {
+        var subject: DistinguishedName
+        var issuer: DistinguishedName
+        var notBefore: Int64
+        var notAfter: Int64
+        var extensions: Certificate.Extensions
+
+        init?(_ der: [UInt8]) {
+            guard let root = try? DER.parse(der), case .constructed(let certificate) = root.content,
+                let tbs = certificate.first(where: { _ in true }), case .constructed(let children) = tbs.content
+            else { return nil }
+            var fields = Array(children)
+            // version [0] (absent in v1), serial, signature algorithm; then issuer, validity, subject, key.
+            if let first = fields.first, first.identifier.tagClass == .contextSpecific { fields.removeFirst() }
+            guard fields.count >= 6, case .constructed(let validity) = fields[3].content,
+                let issuer = try? DistinguishedName(derEncoded: fields[2]),
+                let subject = try? DistinguishedName(derEncoded: fields[4])
+            else { return nil }
+            let times = Array(validity)
+            guard times.count == 2, let notBefore = Self.seconds(times[0]), let notAfter = Self.seconds(times[1])
+            else { return nil }
+            self.issuer = issuer
+            self.subject = subject
+            self.notBefore = notBefore
+            self.notAfter = notAfter
+            // extensions [3] EXPLICIT SEQUENCE OF Extension, after the optional unique ids [1] and [2].
+            var list: [Certificate.Extension] = []
+            let tag = ASN1Identifier(tagWithNumber: 3, tagClass: .contextSpecific)
+            if let wrapper = fields.dropFirst(6).first(where: { $0.identifier == tag }),
+                case .constructed(let inner) = wrapper.content, let sequence = inner.first(where: { _ in true }),
+                case .constructed(let entries) = sequence.content
+            {
+                for entry in entries {
+                    if let parsed = try? Certificate.Extension(derEncoded: entry) { list.append(parsed) }
+                }
+            }
+            self.extensions = (try? Certificate.Extensions(list)) ?? Certificate.Extensions()
+        }
+
+        /// A UTCTime or GeneralizedTime as seconds since the epoch.
+        static func seconds(_ node: ASN1Node) -> Int64? {
+            let parts: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+            if let time = try? UTCTime(derEncoded: node) {
+                parts = (time.year, time.month, time.day, time.hours, time.minutes, time.seconds)
+            } else if let time = try? GeneralizedTime(derEncoded: node) {
+                parts = (time.year, time.month, time.day, time.hours, time.minutes, time.seconds)
+            } else {
+                return nil
+            }
+            // Days from the civil date (proleptic Gregorian calendar), then the time of day.
+            let y = parts.month <= 2 ? parts.year - 1 : parts.year
+            let era = (y >= 0 ? y : y - 399) / 400
+            let yearOfEra = y - era * 400
+            let dayOfYear = (153 * (parts.month + (parts.month > 2 ? -3 : 9)) + 2) / 5 + parts.day - 1
+            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+            let days = Int64(era * 146_097 + dayOfEra - 719_468)
+            return days * 86_400 + Int64(parts.hour * 3600 + parts.minute * 60 + parts.second)
+        }
     }
 
     /// The serial INTEGER's content octets as encoded (a leading zero kept, as Suricata prints it);
