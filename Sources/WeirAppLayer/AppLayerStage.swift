@@ -692,6 +692,22 @@ public final class AppLayerStage {
                         self.probe(f, toServer: !toServer, bytes: bytes, stored: stored, context: &context)
                         return
                     }
+                    // A TCP stream whose first data is the answer (DNS over TCP picked up at its response):
+                    // read reversed, as a pattern match in the other direction is, when the other side has said
+                    // nothing yet; the pipeline turns a midstream flow round (Suricata's reverse_flow).
+                    if f.transport == 6 && !f.reversed && !f.turnedRound && f.parser == nil
+                        && (toServer ? f.protoToClient : f.protoToServer) == .unknown
+                        && (toServer
+                            ? f.probeBytesToClient.isEmpty && !f.failedToClient
+                            : f.probeBytesToServer.isEmpty && !f.failedToServer)
+                    {
+                        f.reversed = true
+                        f.reversedNow = true
+                        if !stored { self.keep(f, bytes, toServer: toServer) }
+                        swap(&f.probeBytesToServer, &f.probeBytesToClient)
+                        self.probe(f, toServer: !toServer, context: &context)
+                        return
+                    }
                     found = i
                     break outer
                 case .needMoreData: undecided = true

@@ -11,10 +11,12 @@ struct TCPConversation {
     var clientSeq: UInt32 = 1000
     var serverSeq: UInt32 = 5000
 
-    static func frame(toServer: Bool, flags: UInt8, seq: UInt32, ack: UInt32, payload: [UInt8]) -> [UInt8] {
+    static func frame(
+        toServer: Bool, flags: UInt8, seq: UInt32, ack: UInt32, payload: [UInt8], serverPort: UInt16 = 80
+    ) -> [UInt8] {
         let client: [UInt8] = [10, 0, 0, 1]
         let server: [UInt8] = [10, 0, 0, 2]
-        let (sport, dport): (UInt16, UInt16) = toServer ? (40000, 80) : (80, 40000)
+        let (sport, dport): (UInt16, UInt16) = toServer ? (40000, serverPort) : (serverPort, 40000)
         var tcp: [UInt8] = [UInt8(sport >> 8), UInt8(sport & 0xFF), UInt8(dport >> 8), UInt8(dport & 0xFF)]
         tcp += [UInt8(seq >> 24), UInt8(seq >> 16 & 0xFF), UInt8(seq >> 8 & 0xFF), UInt8(seq & 0xFF)]
         tcp += [UInt8(ack >> 24), UInt8(ack >> 16 & 0xFF), UInt8(ack >> 8 & 0xFF), UInt8(ack & 0xFF)]

@@ -132,6 +132,27 @@ func replayRecords(
         #expect(Self.of(plain, "flow").first?["src_ip"] as? String == "10.0.0.2")
     }
 
+    /// DNS over TCP picked up at its answer (midstream): the probe reads the QR bit after the length prefix,
+    /// so the answer is the server's and the flow turns round, as Suricata's reverse_flow does.
+    @Test func aTCPStreamThatBeginsWithTheAnswerIsTurnedRound() throws {
+        let answer = Self.response()
+        let message = [UInt8(answer.count >> 8), UInt8(answer.count & 0xff)] + answer
+        let frames = [
+            TCPConversation.frame(toServer: false, flags: 0x18, seq: 5000, ack: 1000, payload: message, serverPort: 53),
+            TCPConversation.frame(
+                toServer: true, flags: 0x10, seq: 1000, ack: 5000 &+ UInt32(message.count), payload: [],
+                serverPort: 53),
+        ]
+        let records = try self.replay(frames, extra: "stream:\n  midstream: true", "tcp-swap")
+        let flow = try #require(Self.of(records, "flow").first)
+        #expect(flow["src_ip"] as? String == "10.0.0.1" && flow["dest_port"] as? Int == 53, "\(flow)")
+        #expect(flow["app_proto"] as? String == "dns")
+        let dns = Self.of(records, "dns")
+        #expect(dns.count == 1 && dns.first?["src_ip"] as? String == "10.0.0.2")
+        #expect((dns.first?["dns"] as? [String: Any])?["type"] as? String == "response")
+        #expect(Self.of(records, "anomaly").isEmpty, "\(records)")
+    }
+
     @Test func udpFlowsNothingRecognisesAreFailed() throws {
         var frame = udpFrame(sourcePort: 40001, payload: Array("not dns at all".utf8))
         // To port 123, where no probe is registered.

@@ -153,7 +153,14 @@ extension DNSParser {
                     let isResponse = bytes[2] & 0x80 != 0
                     return isResponse == toServer ? .matchOtherDirection : .match
                 }
-                return DNSParser.probe(bytes, tcp: true)
+                // Over TCP the QR bit follows the length prefix; a response sent to the "server" is the other
+                // side's too (Suricata's DNS-over-TCP probe reports the direction the same way).
+                let overTCP = DNSParser.probe(bytes, tcp: true)
+                if overTCP == .match, bytes.count > 4 {
+                    let isResponse = bytes[4] & 0x80 != 0
+                    return isResponse == toServer ? .matchOtherDirection : .match
+                }
+                return overTCP
             }
         ],
         defaultDetectionPorts: "53",
