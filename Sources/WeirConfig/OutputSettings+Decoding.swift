@@ -159,6 +159,7 @@ extension WeirConfiguration {
                 options.dns = try alert.bool("dns", options.dns)
                 options.payload = try alert.bool("payload", options.payload)
                 options.payloadPrintable = try alert.bool("payload-printable", options.payloadPrintable)
+                options.payloadLength = try alert.bool("payload-length", options.payloadLength)
                 options.payloadBufferSize = try alert.size("payload-buffer-size", options.payloadBufferSize)
                 options.packet = try alert.bool("packet", options.packet)
                 options.metadata = try Self.decodeMetadataFlag(alert, options.metadata)

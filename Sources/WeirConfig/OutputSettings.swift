@@ -316,7 +316,9 @@ public struct EVEAlertOptions: Sendable, Equatable {
     public var payload: Bool = false
     /// `payload-printable`: the payload as printable text (non-printables as `.`).
     public var payloadPrintable: Bool = false
-    /// `payload-buffer-size`, bytes (4 KiB).
+    /// `payload-length`: the payload's length in bytes.
+    public var payloadLength: Bool = false
+    /// `payload-buffer-size`, bytes (4 KiB): the most of a stream an alert's payload shows.
     public var payloadBufferSize: UInt64 = 4096
     /// `packet`: the whole packet, base64.
     public var packet: Bool = false
@@ -328,6 +330,10 @@ public struct EVEAlertOptions: Sendable, Equatable {
     public var xff: EVEXFFOptions?
     /// Defaults.
     public init() {}
+
+    /// Any of `payload`, `payload-printable`, `payload-length`: alerts carry their payload in some form (each
+    /// setting on its own, as Suricata's flags).
+    public var logsPayload: Bool { self.payload || self.payloadPrintable || self.payloadLength }
 }
 
 /// `xff:` of the `alert` and `http` record types (Suricata's `HttpXFFGetCfg`): the address in the configured

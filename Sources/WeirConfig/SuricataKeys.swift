@@ -56,7 +56,7 @@ enum SuricataKeys {
         "outputs.*.eve-log.types.*.alert.dnp3", "outputs.*.eve-log.types.*.alert.xff",
         "outputs.*.eve-log.types.*.alert.http-body", "outputs.*.eve-log.types.*.alert.http-body-printable",
         "outputs.*.eve-log.types.*.alert.tagged-packets", "outputs.*.eve-log.types.*.alert.websocket-payload",
-        "outputs.*.eve-log.types.*.alert.websocket-payload-printable", "outputs.*.eve-log.types.*.alert.payload-length",
+        "outputs.*.eve-log.types.*.alert.websocket-payload-printable",
         "outputs.*.eve-log.types.*.alert.reference", "outputs.*.eve-log.types.*.alert.ethernet",
         "outputs.*.eve-log.types.*.flow.exception-policy",
         // Suricata 4's `files` digest switches, superseded by `force-hash` (Suricata 8 ignores them too)

@@ -36,6 +36,11 @@ final class AppLayerPass {
     let hashes: Set<String>
     /// `file-store`: files the parsers stored are moved into place here when their transaction is done.
     let fileStore: FileStore?
+    /// The pipeline's stream engine (it owns both): a transaction alert on a TCP flow logs the stream as its
+    /// `payload`, as Suricata does for a state match.
+    var streamEngine: StreamEngine?
+    /// EVE alerts carry `payload` (`types: - alert: payload: yes`).
+    let logsAlertPayload: Bool
     /// `xff` of the alert and http record types, when enabled.
     let alertXFF: EVEXFFOptions?
     let httpXFF: EVEXFFOptions?
@@ -107,6 +112,7 @@ final class AppLayerPass {
         self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
         self.fileStore = fileStore
+        self.logsAlertPayload = eve?.alert?.logsPayload == true
         self.alertXFF = eve?.alert?.xff
         self.httpXFF = eve?.http?.xff
         let dump = eve?.http?.dumpAllHeaders
@@ -246,6 +252,15 @@ final class AppLayerPass {
             let variables = ReplayOutputs.flowVariables(detect, slot: handle.slot, flowID: flow.flowID)
             let forwardedFor = self.alertForwardedFor(
                 slot: handle.slot, flowID: flow.flowID, txID: tx.id, appProtocol: appProtocol)
+            // A state match on TCP logs the packet direction's stream, what is kept of it up to the ACK
+            // (Suricata's AlertJsonStreamData), and the packet's own payload only when that is empty.
+            var streamPayload: [UInt8]?
+            if self.logsAlertPayload, flow.key.proto == IPProtocol.tcp,
+                let session = self.streamEngine?.session(slot: handle.slot, flowID: flow.flowID)
+            {
+                let logged = session.loggedStream(toServer: handle.toServer)
+                if !logged.isEmpty { streamPayload = logged }
+            }
             for alert in self.txAlerts {
                 self.outputs.writeAlert(
                     alert,
@@ -255,6 +270,7 @@ final class AppLayerPass {
                     toServer: handle.toServer,
                     dropped: verdict.drop,
                     inline: inline,
+                    streamPayload: streamPayload,
                     source: source,
                     appProto: appProtocol,
                     appLayerMembers: members,

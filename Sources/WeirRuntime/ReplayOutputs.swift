@@ -41,7 +41,10 @@ final class ReplayOutputs {
     /// What each alert record carries (`types: - alert`), copied out of ``eveSettings`` once: binding the alert
     /// options per alert copied them, and they hold a string (`xff.header`). `nil` when EVE logs no alerts.
     let alertRecordOptions:
-        (payload: Bool, payloadPrintable: Bool, packet: Bool, verdict: Bool, xff: EVEXFFOptions.Mode?)?
+        (
+            payload: Bool, payloadPrintable: Bool, payloadLength: Bool, payloadBufferSize: Int, packet: Bool,
+            verdict: Bool, xff: EVEXFFOptions.Mode?
+        )?
     /// The interface the current packet came in on (EVE `in_iface`); `nil` for capture files.
     var inInterface: String?
     /// Records written per type, for the summary.
@@ -115,7 +118,10 @@ final class ReplayOutputs {
         self.stats = StatsReporter(settings: stats, eve: self.eveSettings?.stats, log: settings.stats)
         self.anomalyKinds = Self.anomalyKinds(self.eveSettings)
         self.alertRecordOptions = self.eveSettings?.alert.map {
-            ($0.payload, $0.payloadPrintable, $0.packet, $0.verdict, $0.xff?.mode)
+            (
+                $0.payload, $0.payloadPrintable, $0.payloadLength, Int(min($0.payloadBufferSize, 1 << 30)),
+                $0.packet, $0.verdict, $0.xff?.mode
+            )
         }
         self.logsFlows = self.eveSettings?.flow == true
         self.communityIDSeed = self.eveSettings?.communityID == true ? self.eveSettings?.communityIDSeed : nil
@@ -559,16 +565,21 @@ final class ReplayOutputs {
                     start: flow.start, sourceIP: flow.clientAddress, destinationIP: flow.serverAddress,
                     sourcePort: ports ? flow.clientPort : nil, destinationPort: ports ? flow.serverPort : nil)
             }
-            if alertOptions.payload {
-                if alert.streamMatch, let streamPayload {
-                    record.payload = streamPayload
+            if alertOptions.payload || alertOptions.payloadPrintable || alertOptions.payloadLength {
+                if let streamPayload {
+                    // Stream data up to `payload-buffer-size`, as Suricata's payload buffer holds.
+                    record.payload =
+                        streamPayload.count > alertOptions.payloadBufferSize
+                        ? Array(streamPayload.prefix(alertOptions.payloadBufferSize)) : streamPayload
                     record.payloadIsStream = true
                 } else {
                     let start = max(0, min(packet.payloadOffset, frame.count))
                     let end = min(frame.count, start + max(0, packet.payloadLength))
                     record.payload = Array(frame[start..<end])
                 }
+                record.payloadBase64 = alertOptions.payload
                 record.payloadPrintable = alertOptions.payloadPrintable
+                record.payloadLength = alertOptions.payloadLength
             }
             if let origin = packet.tunnelOrigin {
                 record.tunnel = EVETunnel(

@@ -144,6 +144,7 @@ struct ReplayPipeline {
             let engine = StreamEngine(settings: settings)
             self.stream = engine
             self.streamEngine = Unmanaged.passUnretained(engine)
+            self.appLayer.streamEngine = engine
         } else {
             self.stream = nil
             self.streamEngine = nil
@@ -323,7 +324,7 @@ struct ReplayPipeline {
         if let handle { self.flows[handle.slot].alerted = true }
         let variables = handle.flatMap { h in flow.flatMap { ReplayOutputs.flowVariables(detect, slot: h.slot, flowID: $0.flowID) } }
         // The stream data is copied out only for EVE's `payload`, the one output that prints it.
-        let logsPayload = self.outputs.eveSettings?.alert?.payload == true
+        let logsPayload = self.outputs.eveSettings?.alert?.logsPayload == true
         // By index: a for-in loop copied each alert (and retained its strings) before passing it on.
         for index in self.alerts.indices {
             var streamPayload: [UInt8]?

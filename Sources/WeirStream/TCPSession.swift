@@ -137,6 +137,25 @@ public final class TCPSession {
         for i in self.context.appLayerChunks.indices { self.context.appLayerChunks[i].toServer.toggle() }
     }
 
+    /// A direction's stream as an alert's `payload` shows it (Suricata's `AlertJsonStreamData`): the data held
+    /// from the start of what is kept up to what the receiver ACKed, each hole written `[N bytes missing]`.
+    public func loggedStream(toServer: Bool) -> [UInt8] {
+        let reassembler = self.reassembler(toServer)
+        let end = min(self.ackedEnd(toServer: toServer), reassembler.rightEdge)
+        let start = reassembler.baseOffset
+        guard end > start else { return [] }
+        var blocks: [StreamBlock] = []
+        reassembler.blocks(from: start, to: end, into: &blocks)
+        var out: [UInt8] = []
+        var last = start
+        for block in blocks where !block.isGap && block.bytes.count > 0 {
+            if block.offset > last { out.append(contentsOf: "[\(block.offset - last) bytes missing]".utf8) }
+            out.append(contentsOf: block.bytes)
+            last = block.offset + UInt64(block.bytes.count)
+        }
+        return out
+    }
+
     /// What the flow record's `tcp` object says of the streams: whether the app layer was handed a gap in each
     /// direction, and the most separate data regions each direction held at once.
     public var streamFacts: TCPStreamFacts {

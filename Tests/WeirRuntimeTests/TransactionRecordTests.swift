@@ -362,6 +362,36 @@ func replayRecords(
         #expect(http["status_string"] as? String == "2XX" && http["status"] == nil, "\(http)")
     }
 
+    /// An alert on a transaction of a TCP flow shows the stream as its payload (Suricata's AlertJsonStreamData:
+    /// what is kept of the packet direction's stream up to the ACK), not the ACK packet's empty payload; and
+    /// `payload`, `payload-printable` and `payload-length` each work on their own.
+    @Test func aTransactionAlertLogsTheStreamAsItsPayload() throws {
+        var c = TCPConversation()
+        c.handshake()
+        let request = "GET /p HTTP/1.1\r\nHost: a\r\n\r\n"
+        c.send(toServer: true, request)
+        c.send(toServer: false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        c.close()
+        let config = """
+            %YAML 1.1
+            ---
+            outputs:
+              - eve-log:
+                  types:
+                    - alert:
+                        payload-printable: yes
+                        payload-length: yes
+
+            """
+        let records = try replayRecords(
+            "tx-payload", conversation: c, config: config,
+            rules: "alert http any any -> any any (msg:\"get\"; http.method; content:\"GET\"; sid:1;)\n")
+        let alert = try #require(DNSRecordTests.of(records, "alert").first)
+        #expect(alert["payload_printable"] as? String == request, "\(alert)")
+        #expect(alert["payload_length"] as? Int == request.utf8.count && alert["stream"] as? Int == 1)
+        #expect(alert["payload"] == nil)
+    }
+
     /// A download whose body lost `missing` bytes in the middle (ACKed, never seen) or whose connection closed
     /// before the body ended, logged with `force-hash: [hashes]`.
     func damagedDownload(missing: Int, hashes: String, _ tag: String) throws -> [String: Any] {

@@ -109,9 +109,12 @@ public struct EVEAlertRecord: Sendable, Equatable {
     public var direction: EVEDirection?
     /// The `flow` object; `nil` when the packet has no flow.
     public var flow: EVEAlertFlow?
-    /// `payload` (base64) when `payload: yes`; the packet payload or the reassembled stream chunk.
+    /// The payload logged when `payload`, `payload-printable` or `payload-length` is on: the packet payload
+    /// or the reassembled stream.
     public var payload: [UInt8]?
-    /// Also print `payload_printable` for ``payload``.
+    /// Which forms of ``payload`` are printed: `payload` (base64), `payload_length`, `payload_printable`.
+    public var payloadBase64: Bool = true
+    public var payloadLength: Bool = false
     public var payloadPrintable: Bool = false
     /// `stream`: 1 when ``payload`` came from the reassembled stream, 0 from the packet; printed with a payload.
     public var payloadIsStream: Bool = false
@@ -210,8 +213,11 @@ extension JSONWriter {
         }
         if let members = record.appLayerMembers, !members.isEmpty { self.raw(members) }
         if let payload = record.payload {
-            self.key("payload")
-            payload.withUnsafeBytes { self.base64($0) }
+            if record.payloadBase64 {
+                self.key("payload")
+                payload.withUnsafeBytes { self.base64($0) }
+            }
+            if record.payloadLength { self.field("payload_length", UInt64(payload.count)) }
             if record.payloadPrintable {
                 self.key("payload_printable")
                 payload.withUnsafeBytes { self.printableString($0) }
