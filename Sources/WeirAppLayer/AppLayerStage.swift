@@ -146,6 +146,8 @@ public struct AppLayerFlowProtocols {
     public var toClient: AppProtocol
     /// The protocol before a protocol change (`app_proto_orig`); `unknown` when none happened.
     public var original: AppProtocol
+    /// Transactions the flow's parser created so far (Suricata's `AppLayerParserGetTxCnt`, EVE `flow.tx_cnt`).
+    public var transactions: UInt64 = 0
 }
 
 /// What ``AppLayerStage/takePacketState(slot:flowID:)`` returns for one packet.
@@ -430,12 +432,8 @@ public final class AppLayerStage {
     public func appProtocol(slot: Int32, flowID: UInt64) -> AppLayerFlowProtocols? {
         guard let f = self.flow(slot: slot, flowID: flowID) else { return nil }
         return AppLayerFlowProtocols(
-            flow: f.flowProtocol, toServer: f.protoToServer, toClient: f.protoToClient, original: f.originalProto)
-    }
-
-    /// Transactions the flow's parser created so far (Suricata's `AppLayerParserGetTxCnt`, EVE `flow.tx_cnt`).
-    public func transactionCount(slot: Int32, flowID: UInt64) -> UInt64 {
-        self.flow(slot: slot, flowID: flowID)?.parser?.transactionsCreated ?? 0
+            flow: f.flowProtocol, toServer: f.protoToServer, toClient: f.protoToClient, original: f.originalProto,
+            transactions: f.parser?.transactionsCreated ?? 0)
     }
 
     /// The flow's protocol name as detection matches it and EVE logs it (`http`, `failed`; `nil` while

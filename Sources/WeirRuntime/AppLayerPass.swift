@@ -112,7 +112,7 @@ final class AppLayerPass {
         self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
         self.fileStore = fileStore
-        self.logsAlertPayload = eve?.alert?.logsPayload == true
+        self.logsAlertPayload = outputs.logsAlertPayload
         self.alertXFF = eve?.alert?.xff
         self.httpXFF = eve?.http?.xff
         let dump = eve?.http?.dumpAllHeaders
@@ -406,7 +406,9 @@ final class AppLayerPass {
         // Each direction's protocol, when both were decided and they differ (Suricata's app_proto_ts/tc).
         var directions: (toServer: String, toClient: String)?
         var original: String?
+        var transactions: UInt64 = 0
         if let p = self.stage.appProtocol(slot: slot, flowID: flow.flowID) {
+            transactions = p.transactions
             if p.toServer.isKnown, p.toClient.isKnown, p.toServer != p.toClient {
                 directions = (p.toServer.name, p.toClient.name)
             }
@@ -414,7 +416,6 @@ final class AppLayerPass {
             if p.original != .unknown && p.original != p.flow { original = p.original.name }
         }
         self.stage.logAndFree(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
-        let transactions = self.stage.transactionCount(slot: slot, flowID: flow.flowID)
         self.stage.flowEnded(slot: slot, flowID: flow.flowID) { tx in self.write(tx, flow: flow, slot: slot, packet: nil) }
         return FlowProtocols(proto: proto, directions: directions, original: original, transactions: transactions)
     }

@@ -45,6 +45,9 @@ final class ReplayOutputs {
             payload: Bool, payloadPrintable: Bool, payloadLength: Bool, payloadBufferSize: Int, packet: Bool,
             verdict: Bool, xff: EVEXFFOptions.Mode?
         )?
+    /// Alerts carry their payload in some form (`payload`, `payload-printable` or `payload-length`); decided
+    /// once (reading it through ``eveSettings`` per packet copied the alert options and their strings).
+    let logsAlertPayload: Bool
     /// The interface the current packet came in on (EVE `in_iface`); `nil` for capture files.
     var inInterface: String?
     /// Records written per type, for the summary.
@@ -124,6 +127,7 @@ final class ReplayOutputs {
             )
         }
         self.logsFlows = self.eveSettings?.flow == true
+        self.logsAlertPayload = self.eveSettings?.alert?.logsPayload == true
         self.communityIDSeed = self.eveSettings?.communityID == true ? self.eveSettings?.communityIDSeed : nil
         self.logsEthernet = self.eveSettings?.ethernet == true
         if stats.enabled && settings.stats.enabled {
@@ -567,10 +571,10 @@ final class ReplayOutputs {
             }
             if alertOptions.payload || alertOptions.payloadPrintable || alertOptions.payloadLength {
                 if let streamPayload {
+                    record.payload = streamPayload
                     // Stream data up to `payload-buffer-size`, as Suricata's payload buffer holds.
-                    record.payload =
-                        streamPayload.count > alertOptions.payloadBufferSize
-                        ? Array(streamPayload.prefix(alertOptions.payloadBufferSize)) : streamPayload
+                    let excess = streamPayload.count - alertOptions.payloadBufferSize
+                    if excess > 0 { record.payload?.removeLast(excess) }
                     record.payloadIsStream = true
                 } else {
                     let start = max(0, min(packet.payloadOffset, frame.count))

@@ -160,7 +160,7 @@ extension ReplayPipeline {
         for alert in alerts {
             outputs.writeAlert(
                 alert, packet: packet, frame: frame, flow: flow, toServer: toServer, dropped: verdict.drop,
-                inline: inline, streamPayload: alert.streamMatch && outputs.eveSettings?.alert?.logsPayload == true
+                inline: inline, streamPayload: alert.streamMatch && outputs.logsAlertPayload
                     ? Self.streamPayload(chunks, toServer: toServer) : nil,
                 source: .streamFlowTimeout, appProto: appProto, verdict: verdict, flowVariables: variables,
                 forwardedFor: forwarded)

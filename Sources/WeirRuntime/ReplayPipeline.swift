@@ -324,7 +324,7 @@ struct ReplayPipeline {
         if let handle { self.flows[handle.slot].alerted = true }
         let variables = handle.flatMap { h in flow.flatMap { ReplayOutputs.flowVariables(detect, slot: h.slot, flowID: $0.flowID) } }
         // The stream data is copied out only for EVE's `payload`, the one output that prints it.
-        let logsPayload = self.outputs.eveSettings?.alert?.logsPayload == true
+        let logsPayload = self.outputs.logsAlertPayload
         // By index: a for-in loop copied each alert (and retained its strings) before passing it on.
         for index in self.alerts.indices {
             var streamPayload: [UInt8]?
