@@ -206,6 +206,23 @@ final class StageDriver {
             "\(events)")
     }
 
+    /// `Authorization: Bearer` is a scheme Suricata 8 knows: no `request_auth_unrecognized`, which an
+    /// unknown scheme still raises.
+    @Test func bearerTokensAreARecognisedAuthorization() {
+        func events(_ authorization: String) -> [String] {
+            let driver = StageDriver()
+            driver.send("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: \(authorization)\r\n\r\n", toServer: true)
+            var names: [String] = []
+            driver.stage.forEachTransaction(slot: 1, flowID: 42, toServer: true, force: true) { tx, _ in
+                names = tx.events.map(\.name)
+            }
+            return names
+        }
+        #expect(!events("Bearer eyJhbGciOiJIUzI1NiJ9.e30.x").contains("http.request_auth_unrecognized"))
+        #expect(!events("bearer abc").contains("http.request_auth_unrecognized"))
+        #expect(events("Negotiate YIIB").contains("http.request_auth_unrecognized"))
+    }
+
     /// Mutated HTTP conversations, cut at random points, with gaps and early ends: the parser never crashes,
     /// every transaction's buffers and EVE object can be read, and finished transactions are freed.
     @Test func fuzzedStreamsNeverCrash() {

@@ -810,7 +810,20 @@ final class HTTPParser: AppLayerParser {
         if flags & UInt64(HTP_HOST_AMBIGUOUS) != 0 { t.raise("host_header_ambiguous") }
         if flags & UInt64(HTP_HOSTU_INVALID) != 0 { t.raise("request_uri_host_invalid") }
         if flags & UInt64(HTP_HOSTH_INVALID) != 0 { t.raise("request_header_host_invalid") }
-        if tx.pointee.request_auth_type == HTP_AUTH_UNRECOGNIZED { t.raise("request_auth_unrecognized") }
+        if tx.pointee.request_auth_type == HTP_AUTH_UNRECOGNIZED,
+            !Self.isBearer(t.header("authorization", toServer: true))
+        {
+            t.raise("request_auth_unrecognized")
+        }
+    }
+
+    /// `Authorization: Bearer …` (RFC 6750), which Suricata 8's HTTP parser recognises and libhtp 0.5 does not:
+    /// no `request_auth_unrecognized` for it, or every API client's request would raise the event.
+    static func isBearer(_ value: UnsafeRawBufferPointer?) -> Bool {
+        guard let value, value.count >= 6 else { return false }
+        let bearer = Array("bearer".utf8)
+        for i in 0..<6 where asciiLowercase(value[i]) != bearer[i] { return false }
+        return true
     }
 
     /// Path, `?query` and `#fragment` of the parsed URI (with `uri-include-all`: scheme, credentials, host and
