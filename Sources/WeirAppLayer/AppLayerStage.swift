@@ -644,6 +644,29 @@ public final class AppLayerStage {
         }
     }
 
+    /// Whether a direction's first data may be read as the other side's: nothing was decided, parsed or turned
+    /// round yet, and the other direction has said nothing.
+    private static func mayReadReversed(_ f: AppLayerFlow, toServer: Bool) -> Bool {
+        guard !f.reversed && !f.turnedRound && f.parser == nil else { return false }
+        let otherEmpty =
+            toServer
+            ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
+        return otherEmpty && (toServer ? f.protoToClient : f.protoToServer) == .unknown
+    }
+
+    /// Reads the flow reversed from now on (``AppLayerFlow/reversed``; the pipeline may turn a midstream flow
+    /// round, ``takeReversed(slot:flowID:)``) and probes `bytes` again as the other direction's.
+    private func readReversed(
+        _ f: AppLayerFlow, _ bytes: UnsafeRawBufferPointer, toServer: Bool, stored: Bool,
+        context: inout AppLayerParseContext
+    ) {
+        f.reversed = true
+        f.reversedNow = true
+        if !stored { self.keep(f, bytes, toServer: toServer) }
+        swap(&f.probeBytesToServer, &f.probeBytesToClient)
+        self.probe(f, toServer: !toServer, context: &context)
+    }
+
     /// Runs the probes over a direction's first bytes; on a match, starts the parser and replays what was kept.
     private func probe(_ f: AppLayerFlow, toServer: Bool, context: inout AppLayerParseContext) {
         let kept = toServer ? f.probeBytesToServer : f.probeBytesToClient
@@ -693,17 +716,8 @@ public final class AppLayerStage {
                     // A TCP stream whose first data is the answer (DNS over TCP picked up at its response):
                     // read reversed, as a pattern match in the other direction is, when the other side has said
                     // nothing yet; the pipeline turns a midstream flow round (Suricata's reverse_flow).
-                    if f.transport == 6 && !f.reversed && !f.turnedRound && f.parser == nil
-                        && (toServer ? f.protoToClient : f.protoToServer) == .unknown
-                        && (toServer
-                            ? f.probeBytesToClient.isEmpty && !f.failedToClient
-                            : f.probeBytesToServer.isEmpty && !f.failedToServer)
-                    {
-                        f.reversed = true
-                        f.reversedNow = true
-                        if !stored { self.keep(f, bytes, toServer: toServer) }
-                        swap(&f.probeBytesToServer, &f.probeBytesToClient)
-                        self.probe(f, toServer: !toServer, context: &context)
+                    if f.transport == 6 && Self.mayReadReversed(f, toServer: toServer) {
+                        self.readReversed(f, bytes, toServer: toServer, stored: stored, context: &context)
                         return
                     }
                     found = i
@@ -757,20 +771,11 @@ public final class AppLayerStage {
         }
         // The first data of the flow may be the other side's (a capture that starts with the response): when
         // the other direction has said nothing yet and its probes match, the flow is read reversed.
-        if !undecided && !f.reversed && !f.turnedRound && f.parser == nil {
-            let otherEmpty =
-                toServer
-                ? f.probeBytesToClient.isEmpty && !f.failedToClient : f.probeBytesToServer.isEmpty && !f.failedToServer
-            if otherEmpty && (toServer ? f.protoToClient : f.protoToServer) == .unknown
-                && self.matchesOtherDirection(bytes, toServer: toServer, transport: f.transport)
-            {
-                f.reversed = true
-                f.reversedNow = true
-                if !stored { self.keep(f, bytes, toServer: toServer) }
-                swap(&f.probeBytesToServer, &f.probeBytesToClient)
-                self.probe(f, toServer: !toServer, context: &context)
-                return
-            }
+        if !undecided && Self.mayReadReversed(f, toServer: toServer)
+            && self.matchesOtherDirection(bytes, toServer: toServer, transport: f.transport)
+        {
+            self.readReversed(f, bytes, toServer: toServer, stored: stored, context: &context)
+            return
         }
         if !undecided || bytes.count >= self.settings.detectionByteLimit {
             if toServer {
