@@ -24,6 +24,9 @@ def timed(cmd):
         sys.exit(f"{cmd} failed")
     return time.perf_counter() - t, usage.ru_utime + usage.ru_stime
 out = tempfile.mkdtemp(prefix="weir-bench-defrag-")
+# Each run writes gigabytes of EVE (the peer pcap: about 9 GB); it goes when the script ends, failed or not.
+import atexit, shutil
+atexit.register(shutil.rmtree, out, True)
 on = [".build/release/weir", "-r", pcap, "-l", out, "-k", "none"] + extra
 off = on + ["--set", "defrag.enabled=false"]
 timed(on); timed(off)  # warm the page cache and the binary

@@ -38,6 +38,9 @@ def run(cmd):
         sys.exit(f"failed: {' '.join(cmd[:4])} ...\n{err[-2000:]}")
     return time.perf_counter() - t, usage.ru_maxrss / 1024.0, err
 out = tempfile.mkdtemp(prefix="weir-bench-")
+# Each run writes gigabytes of EVE (the peer pcap: about 9 GB); it goes when the script ends, failed or not.
+import atexit, shutil
+atexit.register(shutil.rmtree, out, True)
 tcpdump = ["tcpdump", "-r", pcap, "-w", "/dev/null"]
 bare = [weir, "-r", pcap, "-l", out + "/bare"]
 full = [weir, "-r", pcap, "-l", out + "/full"] + rule_args

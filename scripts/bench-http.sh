@@ -21,6 +21,9 @@ python3 - "$pcap" "$rounds" "$shared" <<'PY'
 import glob, os, re, statistics, subprocess, sys, tempfile, time
 pcap, rounds, shared = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 out = tempfile.mkdtemp(prefix="weir-bench-http-")
+# Each run writes gigabytes of EVE (the peer pcap: about 9 GB); it goes when the script ends, failed or not.
+import atexit, shutil
+atexit.register(shutil.rmtree, out, True)
 # 50 content rules over the HTTP buffers the generator fills, as a ruleset's are: attack strings that some
 # sessions carry and most do not (so the run measures parsing and inspection, not writing alerts).
 terms = ["passwd", "UNION", "SELECT", "shadow", "sqlmap", "Nikto", "wp-login", ".git/config", "config.bak", "update.exe",

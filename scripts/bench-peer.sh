@@ -42,6 +42,9 @@ import os, re, statistics, subprocess, sys, tempfile, time
 pcap, small, empty, rules, stripped, rounds, weir = sys.argv[1:8]
 rounds = int(rounds)
 out = tempfile.mkdtemp(prefix="weir-bench-peer-")
+# Each run writes gigabytes of EVE (the peer pcap: about 9 GB); it goes when the script ends, failed or not.
+import atexit, shutil
+atexit.register(shutil.rmtree, out, True)
 norules = os.path.join(out, "none.rules")
 open(norules, "w").close()
 configs = {

@@ -20,6 +20,9 @@ def timed(cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t
 out = tempfile.mkdtemp(prefix="weir-bench-")
+# Each run writes gigabytes of EVE (the peer pcap: about 9 GB); it goes when the script ends, failed or not.
+import atexit, shutil
+atexit.register(shutil.rmtree, out, True)
 weir = [".build/release/weir", "-r", pcap, "-l", out] + extra
 tcpdump = ["tcpdump", "-r", pcap, "-w", "/dev/null"]
 timed(tcpdump); timed(weir)  # warm the page cache and the binary

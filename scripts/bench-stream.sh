@@ -21,6 +21,9 @@ import os, statistics, subprocess, sys, time, tempfile
 weir = os.environ.get("WEIR_BIN") or ".build/release/weir"
 pcap, extra = sys.argv[1], sys.argv[2:]
 out = tempfile.mkdtemp(prefix="weir-bench-stream-")
+# Each run writes gigabytes of EVE (the peer pcap: about 9 GB); it goes when the script ends, failed or not.
+import atexit, shutil
+atexit.register(shutil.rmtree, out, True)
 on = [weir, "-r", pcap, "-l", out] + extra
 off = on + ["--set", "stream.enabled=false"]
 def run(cmd):
