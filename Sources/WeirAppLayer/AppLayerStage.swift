@@ -1103,8 +1103,6 @@ public final class AppLayerStage {
         return nil
     }
 
-    /// Whether protocol detection of a direction finished with the data handled since the last call (the
-    /// packet PD-only signatures are inspected with), and clears it.
     /// True once after protocol detection found the flow's first data to be the answer and began reading the
     /// flow reversed (the parser sees each chunk's direction turned round).
     public func takeReversed(slot: Int32, flowID: UInt64) -> Bool {
@@ -1124,6 +1122,8 @@ public final class AppLayerStage {
         if let server { f.serverAddress = server }
     }
 
+    /// Whether protocol detection of a direction finished with the data handled since the last call (the
+    /// packet PD-only signatures are inspected with), and clears it.
     public func takeProtocolDetected(slot: Int32, flowID: UInt64) -> Bool {
         guard let f = self.flow(slot: slot, flowID: flowID), f.detectionFinished else { return false }
         f.detectionFinished = false

@@ -30,8 +30,8 @@ public final class FileStore: Sendable {
     private let reported = Atomic<UInt8>(0)
     private let warn: @Sendable (String) -> Void
 
-    /// Creates the store's directories (`00` … `ff` and `tmp`) when missing. Throws a message naming the
-    /// directory that could not be made.
+    /// Creates the store's directories (`00` … `ff` and `tmp`) below `directory`, which must exist, when
+    /// missing. Throws a message naming the directory that could not be made.
     public init(
         directory: String, storesEveryFile: Bool, writesFileInfo: Bool, maxOpenFiles: Int,
         warn: @escaping @Sendable (String) -> Void
@@ -41,9 +41,8 @@ public final class FileStore: Sendable {
         self.writesFileInfo = writesFileInfo
         self.maxOpenFiles = maxOpenFiles
         self.warn = warn
-        try Self.makeDirectory(directory, parents: true)
-        for i in 0..<256 { try Self.makeDirectory(directory + "/" + Self.hexByte(UInt8(i)), parents: false) }
-        try Self.makeDirectory(directory + "/tmp", parents: false)
+        for i in 0..<256 { try Self.makeDirectory(directory + "/" + Self.hexByte(UInt8(i))) }
+        try Self.makeDirectory(directory + "/tmp")
     }
 
     /// Counters for the stats record, Suricata's names.
@@ -76,6 +75,13 @@ public final class FileStore: Sendable {
             close(fd)
         }
         return file
+    }
+
+    /// A transaction's file being stored: opened on its first piece (`file` nil), then `bytes` appended (nil for
+    /// a gap, whose bytes the stored file lacks, as in Suricata).
+    public func store(_ bytes: UnsafeRawBufferPointer?, in file: inout StoredFile?) {
+        if file == nil { file = self.open() }
+        if let bytes, let file { self.append(file, bytes) }
     }
 
     /// Appends `bytes` to an open file.
@@ -154,18 +160,6 @@ public final class FileStore: Sendable {
         return true
     }
 
-    /// Drops a file that will not be stored (its flow was dropped from inspection before it closed).
-    public func discard(_ file: StoredFile) {
-        guard !file.isFinished else { return }
-        file.isFinished = true
-        if file.descriptor >= 0 {
-            close(file.descriptor)
-            file.descriptor = -1
-            self.openFiles.subtract(1, ordering: .relaxed)
-        }
-        unlink(self.temporaryPath(file.id))
-    }
-
     private enum Failure: UInt8 { case open = 1, write = 2, rename = 4, unlink = 8 }
 
     private func fail(_ kind: Failure, _ message: String) {
@@ -181,17 +175,8 @@ public final class FileStore: Sendable {
         return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
     }
 
-    private static func makeDirectory(_ path: String, parents: Bool) throws(FileStoreError) {
-        if parents {
-            var prefix = path.hasPrefix("/") ? "/" : ""
-            for part in path.split(separator: "/") {
-                prefix += part
-                if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                    throw FileStoreError(message: "cannot create \(prefix): \(String(cString: strerror(errno)))")
-                }
-                prefix += "/"
-            }
-        } else if mkdir(path, 0o755) != 0 && errno != EEXIST {
+    private static func makeDirectory(_ path: String) throws(FileStoreError) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw FileStoreError(message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
     }

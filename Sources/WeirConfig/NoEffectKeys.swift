@@ -25,7 +25,7 @@ enum NoEffectKeys {
         ("af-packet.*.use-mmap", "Weir always reads a memory-mapped TPACKET_V3 ring"),
         ("af-packet.*.tpacket-v3", "Weir always reads a memory-mapped TPACKET_V3 ring"),
         ("af-packet.*.xdp-filter-file", "Weir loads its own XDP program (weir_xdp)"),
-        ("outputs.*.eve-log.types.*.alert.payload-buffer-size", "the payload is logged whole"),
+        ("outputs.*.file-store.stream-depth", "a file's stream is reassembled to stream.reassembly.depth"),
     ]
 
     private static let patterns: [[Substring]] = table.map { $0.pattern.split(separator: ".") }

@@ -39,8 +39,6 @@ final class AppLayerPass {
     /// The pipeline's stream engine (it owns both): a transaction alert on a TCP flow logs the stream as its
     /// `payload`, as Suricata does for a state match.
     var streamEngine: StreamEngine?
-    /// EVE alerts carry `payload` (`types: - alert: payload: yes`).
-    let logsAlertPayload: Bool
     /// `xff` of the alert and http record types, when enabled.
     let alertXFF: EVEXFFOptions?
     let httpXFF: EVEXFFOptions?
@@ -112,7 +110,6 @@ final class AppLayerPass {
         self.alertAppLayer = !alerting.isEmpty
         self.hashes = forceHash
         self.fileStore = fileStore
-        self.logsAlertPayload = outputs.logsAlertPayload
         self.alertXFF = eve?.alert?.xff
         self.httpXFF = eve?.http?.xff
         let dump = eve?.http?.dumpAllHeaders
@@ -255,7 +252,7 @@ final class AppLayerPass {
             // A state match on TCP logs the packet direction's stream, what is kept of it up to the ACK
             // (Suricata's AlertJsonStreamData), and the packet's own payload only when that is empty.
             var streamPayload: [UInt8]?
-            if self.logsAlertPayload, flow.key.proto == IPProtocol.tcp,
+            if self.outputs.logsAlertPayload, flow.key.proto == IPProtocol.tcp,
                 let session = self.streamEngine?.session(slot: handle.slot, flowID: flow.flowID)
             {
                 let logged = session.loggedStream(toServer: handle.toServer)

@@ -90,12 +90,15 @@ final class ReplayOutputs {
             let path = configured.hasPrefix("/") ? configured : directory + "/" + configured
             let sink = messages ?? MessageOutput(sink: { FileDescriptorOutput.standardError.write($0) })
             do {
+                try makeDirectories(path)
                 self.fileStore = try FileStore(
                     directory: path, storesEveryFile: settings.fileStore.forceFilestore,
                     writesFileInfo: settings.fileStore.writeFileInfo, maxOpenFiles: settings.fileStore.maxOpenFiles,
                     warn: { sink.write($0) })
-            } catch {
+            } catch let error as FileStoreError {
                 throw RuntimeError("file-store: \(error.message)")
+            } catch {
+                throw RuntimeError("file-store: \(error)")
             }
         } else {
             self.fileStore = nil
@@ -241,7 +244,8 @@ final class ReplayOutputs {
             if let stream {
                 record.tcp?.gapToServer = stream.gapToServer
                 record.tcp?.gapToClient = stream.gapToClient
-                record.tcp?.maxRegions = (stream.maxRegionsToServer, stream.maxRegionsToClient)
+                record.tcp?.maxRegionsToServer = stream.maxRegionsToServer
+                record.tcp?.maxRegionsToClient = stream.maxRegionsToClient
             }
         }
         record.transactionCount = transactions

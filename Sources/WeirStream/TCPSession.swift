@@ -52,7 +52,7 @@ public final class TCPSession {
     @exclusivity(unchecked) public internal(set) var resetFromClient = false
     /// The app layer was handed a gap: the capture is lossy, so a RST is taken without checking its sequence
     /// and ACK numbers against data that may be missing (Suricata's `STREAMTCP_FLAG_LOSSY_BE_LIBERAL`).
-    @exclusivity(unchecked) public internal(set) var isLossy = false
+    public var isLossy: Bool { self.gapDirections != 0 }
     /// The app layer was handed a gap: bit 1 in the client's direction, bit 2 in the server's (EVE `ts_gap`,
     /// `tc_gap`; Suricata's `STREAMTCP_STREAM_FLAG_HAS_GAP`).
     @exclusivity(unchecked) var gapDirections: UInt8 = 0
@@ -104,7 +104,6 @@ public final class TCPSession {
         self.clientStreamPolicy = self.context.settings.overlapPolicy
         self.serverStreamPolicy = self.context.settings.overlapPolicy
         self.resetFromClient = false
-        self.isLossy = false
         self.gapDirections = 0
         self.isFinished = false
         self.onDepthReached = nil
@@ -144,11 +143,11 @@ public final class TCPSession {
         let end = min(self.ackedEnd(toServer: toServer), reassembler.rightEdge)
         let start = reassembler.baseOffset
         guard end > start else { return [] }
-        var blocks: [StreamBlock] = []
-        reassembler.blocks(from: start, to: end, into: &blocks)
+        self.context.blockScratch.removeAll(keepingCapacity: true)
+        reassembler.blocks(from: start, to: end, into: &self.context.blockScratch)
         var out: [UInt8] = []
         var last = start
-        for block in blocks where !block.isGap && block.bytes.count > 0 {
+        for block in self.context.blockScratch where !block.isGap && block.bytes.count > 0 {
             if block.offset > last { out.append(contentsOf: "[\(block.offset - last) bytes missing]".utf8) }
             out.append(contentsOf: block.bytes)
             last = block.offset + UInt64(block.bytes.count)
@@ -1187,7 +1186,6 @@ public final class TCPSession {
                     // Counted once, here: the app-layer hand-off is where Suricata reports the gap.
                     self.context.statistics.reassemblyGaps += 1
                     self.handOffEvents.insert(.reassemblySeqGap)
-                    self.isLossy = true
                     self.gapDirections |= toServer ? 1 : 2
                 }
                 self.context.appLayerChunks.append(AppLayerChunk(toServer: toServer, block: block, isEndOfStream: false))

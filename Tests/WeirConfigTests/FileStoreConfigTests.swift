@@ -31,6 +31,11 @@ import WeirConfig
         #expect(on.enabled && on.directory == "/var/lib/files" && on.writeFileInfo && on.forceFilestore)
         #expect(on.forceHash == ["md5", "sha1"] && on.streamDepth == 1_048_576 && on.maxOpenFiles == 1000)
         #expect(try Self.load("      enabled: yes\n      version: 2\n      stream-depth: no\n").streamDepth == 0)
+        // `stream-depth` changes nothing yet: a note says so; the settings that act get none.
+        let yaml = "%YAML 1.1\n---\noutputs:\n  - file-store:\n      enabled: yes\n      version: 2\n"
+            + "      force-filestore: yes\n      stream-depth: 1mb\n"
+        let notes = try ConfigLoader.load(yaml: yaml, file: "f.yaml").notes
+        #expect(notes.count == 1 && notes[0].contains("outputs.0.file-store.stream-depth"), "\(notes)")
     }
 
     @Test func whatCannotBeHonouredStopsStartUpNamingTheKey() throws {

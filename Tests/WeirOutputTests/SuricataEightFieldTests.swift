@@ -47,7 +47,8 @@ import WeirCore
             end: Timestamp(microseconds: 0), state: .established, reason: .shutdown)
         var tcp = EVETCPInfo(flags: 0x1b, flagsToServer: 0x1b, flagsToClient: 0x1b, state: .established)
         tcp.gapToClient = true
-        tcp.maxRegions = (1, 2)
+        tcp.maxRegionsToServer = 1
+        tcp.maxRegionsToClient = 2
         record.tcp = tcp
         record.transactionCount = 3
         let text = render { $0.writeFlowRecord(record) }
@@ -56,7 +57,8 @@ import WeirCore
         #expect(text.hasSuffix(tail), "\(text)")
         record.transactionCount = 0
         record.tcp?.gapToClient = false
-        record.tcp?.maxRegions = nil
+        record.tcp?.maxRegionsToServer = nil
+        record.tcp?.maxRegionsToClient = nil
         let plain = render { $0.writeFlowRecord(record) }
         #expect(!plain.contains("tx_cnt") && !plain.contains("_gap") && !plain.contains("max_regions"), "\(plain)")
     }

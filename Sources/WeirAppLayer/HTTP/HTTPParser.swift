@@ -654,9 +654,7 @@ final class HTTPParser: AppLayerParser {
                         // The file opens with the gap: its SHA-256 covers the bytes that follow.
                         t.requestFileHashes = FileHashes(forcedSHA256: true)
                     }
-                    if t.requestIsFile, let store = parser.fileStore, t.requestStore == nil {
-                        t.requestStore = store.open()
-                    }
+                    if t.requestIsFile, let store = parser.fileStore { store.store(nil, in: &t.requestStore) }
                 } else {
                     t.responseProgress = max(t.responseProgress, HTTPProgress.body)
                     t.responseBodySeen += d.pointee.len
@@ -666,7 +664,7 @@ final class HTTPParser: AppLayerParser {
                     } else if parser.hashing && t.fileHashes == nil {
                         t.fileHashes = FileHashes(forcedSHA256: true)
                     }
-                    if let store = parser.fileStore, t.responseStore == nil { t.responseStore = store.open() }
+                    if let store = parser.fileStore { store.store(nil, in: &t.responseStore) }
                 }
                 return
             }
@@ -690,10 +688,7 @@ final class HTTPParser: AppLayerParser {
                     if t.fileHashes == nil { t.fileHashes = FileHashes(forcedSHA256: parser.forcedSHA256) }
                     t.fileHashes?.update(bytes)
                 }
-                if let store = parser.fileStore {
-                    if t.responseStore == nil { t.responseStore = store.open() }
-                    if let file = t.responseStore { store.append(file, bytes) }
-                }
+                if let store = parser.fileStore { store.store(bytes, in: &t.responseStore) }
                 let room = limit > 0 ? limit - held : bytes.count
                 let take = max(0, min(room, bytes.count))
                 if take < bytes.count { t.responseBodyTruncated = true }
@@ -712,10 +707,7 @@ final class HTTPParser: AppLayerParser {
             if t.requestFileHashes == nil { t.requestFileHashes = FileHashes(forcedSHA256: parser.forcedSHA256) }
             t.requestFileHashes?.update(bytes)
         }
-        if t.requestIsFile, let store = parser.fileStore {
-            if t.requestStore == nil { t.requestStore = store.open() }
-            if let file = t.requestStore { store.append(file, bytes) }
-        }
+        if t.requestIsFile, let store = parser.fileStore { store.store(bytes, in: &t.requestStore) }
         let limit = parser.config.settings.requestBodyLimit
         let kept = parser.kept.requestBody
         let held = kept ? t.requestBody.count : min(t.requestBodySeen, limit)
@@ -820,11 +812,12 @@ final class HTTPParser: AppLayerParser {
     /// `Authorization: Bearer …` (RFC 6750), which Suricata 8's HTTP parser recognises and libhtp 0.5 does not:
     /// no `request_auth_unrecognized` for it, or every API client's request would raise the event.
     static func isBearer(_ value: UnsafeRawBufferPointer?) -> Bool {
-        guard let value, value.count >= 6 else { return false }
-        let bearer = Array("bearer".utf8)
-        for i in 0..<6 where asciiLowercase(value[i]) != bearer[i] { return false }
+        guard let value, value.count >= Self.bearer.count else { return false }
+        for i in Self.bearer.indices where asciiLowercase(value[i]) != Self.bearer[i] { return false }
         return true
     }
+
+    private static let bearer: [UInt8] = Array("bearer".utf8)
 
     /// Path, `?query` and `#fragment` of the parsed URI (with `uri-include-all`: scheme, credentials, host and
     /// port in front), the buffer Suricata inspects as `http.uri`.

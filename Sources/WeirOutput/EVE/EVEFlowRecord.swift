@@ -156,14 +156,9 @@ public struct EVETCPInfo: Sendable, Equatable {
     public var gapToClient = false
     /// `ts_max_regions` / `tc_max_regions`: the most separate data regions each direction's reassembly held at
     /// once (Suricata's streaming buffer regions: 1 unless data came far ahead of what was in order); `nil`
-    /// without a session.
-    public var maxRegions: (toServer: UInt16, toClient: UInt16)?
-
-    public static func == (a: EVETCPInfo, b: EVETCPInfo) -> Bool {
-        a.flags == b.flags && a.flagsToServer == b.flagsToServer && a.flagsToClient == b.flagsToClient
-            && a.state == b.state && a.gapToServer == b.gapToServer && a.gapToClient == b.gapToClient
-            && a.maxRegions?.toServer == b.maxRegions?.toServer && a.maxRegions?.toClient == b.maxRegions?.toClient
-    }
+    /// without a session (both then absent).
+    public var maxRegionsToServer: UInt16?
+    public var maxRegionsToClient: UInt16?
 
     /// TCP info from its flag bytes and state.
     public init(flags: UInt8, flagsToServer: UInt8, flagsToClient: UInt8, state: EVETCPState?) {
@@ -310,9 +305,9 @@ extension JSONWriter {
         if let state = tcp.state { self.tcpStateMember(state) }
         if tcp.gapToClient { self.literalMember(",\"tc_gap\":true") }
         if tcp.gapToServer { self.literalMember(",\"ts_gap\":true") }
-        if let regions = tcp.maxRegions {
-            self.member(",\"ts_max_regions\":", UInt64(regions.toServer))
-            self.member(",\"tc_max_regions\":", UInt64(regions.toClient))
+        if let toServer = tcp.maxRegionsToServer, let toClient = tcp.maxRegionsToClient {
+            self.member(",\"ts_max_regions\":", UInt64(toServer))
+            self.member(",\"tc_max_regions\":", UInt64(toClient))
         }
         self.endObject()
     }
